@@ -1,0 +1,219 @@
+"""Networks and assets: decimals, token contracts, confirmations, explorers.
+
+The built-in table below describes every network the gateway knows. `CHAINS_CONFIG`
+(a TOML file, format in API.md) switches networks on by giving them an `rpc_url`, and may
+change confirmations or add tokens. A network without an `rpc_url` is off; the sandbox is
+on when `SANDBOX=1`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Asset:
+    code: str  # e.g. "USDT"
+    network: str  # e.g. "ethereum"
+    decimals: int
+    contract: str | None = None  # None for the network's native coin
+
+    @property
+    def is_native(self) -> bool:
+        return self.contract is None
+
+    @property
+    def method(self) -> str:
+        """The payment method key, as stored in merchant settings: "USDT:ethereum"."""
+        return f"{self.code}:{self.network}"
+
+
+@dataclass(frozen=True)
+class Network:
+    code: str
+    name: str  # what a payer reads: "Tron (TRC-20)"
+    family: str  # the wallet family whose xpub derives this network's addresses
+    kind: str  # "utxo" | "evm" | "tron" | "sandbox": which backend speaks to it
+    native: str  # the native coin's code
+    native_decimals: int
+    confirmations: int  # default required confirmations
+    min_confirmations: int  # the safe minimum a merchant cannot go below
+    tokens: tuple[Asset, ...] = ()
+    chain_id: int | None = None
+    uri_scheme: str = ""  # BIP21 scheme for UTXO coins, "ethereum" for EVM
+    explorer_tx: str = ""  # URL template with {txid}
+    explorer_address: str = ""  # URL template with {address}
+    rpc_url: str = ""
+    # Amount tiers for UTXO coins: ((up to this many base units, confirmations), ...).
+    confirmation_tiers: tuple[tuple[int, int], ...] = ()
+    block_seconds: int = 600
+    test: bool = False
+    options: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def enabled(self) -> bool:
+        if self.kind == "sandbox":
+            return bool(settings.SANDBOX)
+        return bool(self.rpc_url)
+
+    @property
+    def assets(self) -> tuple[Asset, ...]:
+        return (Asset(self.native, self.code, self.native_decimals), *self.tokens)
+
+    def asset(self, code: str) -> Asset | None:
+        for asset in self.assets:
+            if asset.code == code.upper():
+                return asset
+        return None
+
+    def tx_url(self, txid: str) -> str:
+        return self.explorer_tx.format(txid=txid) if self.explorer_tx else ""
+
+    def address_url(self, address: str) -> str:
+        return self.explorer_address.format(address=address) if self.explorer_address else ""
+
+    def required_confirmations(self, amount_units: int, override: int | None = None) -> int:
+        """Confirmations needed for a payment of this size: tiers, then the merchant's
+        override, never below the network's safe minimum."""
+        required = self.confirmations
+        for limit, confirmations in self.confirmation_tiers:
+            required = confirmations
+            if amount_units <= limit:
+                break
+        if override is not None:
+            required = override
+        return max(required, self.min_confirmations)
+
+
+_BTC = 100_000_000
+_BUILTIN = (
+    Network(
+        "bitcoin", "Bitcoin", "bitcoin", "utxo", "BTC", 8, confirmations=2, min_confirmations=1,
+        uri_scheme="bitcoin", explorer_tx="https://mempool.space/tx/{txid}",
+        explorer_address="https://mempool.space/address/{address}",
+        confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)),
+    ),
+    Network(
+        "litecoin", "Litecoin", "litecoin", "utxo", "LTC", 8, confirmations=6,
+        min_confirmations=2, uri_scheme="litecoin", block_seconds=150,
+        explorer_tx="https://litecoinspace.org/tx/{txid}",
+        explorer_address="https://litecoinspace.org/address/{address}",
+    ),
+    Network(
+        "ethereum", "Ethereum (ERC-20)", "evm", "evm", "ETH", 18, confirmations=12,
+        min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12,
+        explorer_tx="https://etherscan.io/tx/{txid}",
+        explorer_address="https://etherscan.io/address/{address}",
+        tokens=(
+            Asset("USDT", "ethereum", 6, "0xdAC17F958D2ee523a2206206994597C13D831ec7"),
+            Asset("USDC", "ethereum", 6, "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"),
+        ),
+    ),
+    Network(
+        "bsc", "BNB Smart Chain (BEP-20)", "evm", "evm", "BNB", 18, confirmations=15,
+        min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3,
+        explorer_tx="https://bscscan.com/tx/{txid}",
+        explorer_address="https://bscscan.com/address/{address}",
+        tokens=(Asset("USDT", "bsc", 18, "0x55d398326f99059fF775485246999027B3197955"),),
+    ),
+    Network(
+        "polygon", "Polygon", "evm", "evm", "POL", 18, confirmations=64, min_confirmations=16,
+        chain_id=137, uri_scheme="ethereum", block_seconds=2,
+        explorer_tx="https://polygonscan.com/tx/{txid}",
+        explorer_address="https://polygonscan.com/address/{address}",
+        tokens=(
+            Asset("USDT", "polygon", 6, "0xc2132D05D31c914a87C6611C10748AEb04B58e8F"),
+            Asset("USDC", "polygon", 6, "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"),
+        ),
+    ),
+    Network(
+        "tron", "Tron (TRC-20)", "tron", "tron", "TRX", 6, confirmations=19, min_confirmations=19,
+        uri_scheme="tron", block_seconds=3,
+        explorer_tx="https://tronscan.org/#/transaction/{txid}",
+        explorer_address="https://tronscan.org/#/address/{address}",
+        tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
+    ),
+    Network(
+        "litecoin-regtest", "Litecoin (regtest)", "litecoin-regtest", "utxo", "LTC", 8,
+        confirmations=1, min_confirmations=1, uri_scheme="litecoin", block_seconds=1, test=True,
+    ),
+    Network(
+        "ethereum-local", "Ethereum (local node)", "evm", "evm", "ETH", 18, confirmations=2,
+        min_confirmations=1, chain_id=31337, uri_scheme="ethereum", block_seconds=1, test=True,
+    ),
+    Network(
+        "sandbox", "Sandbox (test network)", "sandbox", "sandbox", "BTC", 8, confirmations=2,
+        min_confirmations=1, uri_scheme="sandbox", block_seconds=60, test=True,
+        tokens=(
+            Asset("ETH", "sandbox", 18, "sandbox:ETH"),
+            Asset("USDT", "sandbox", 6, "sandbox:USDT"),
+        ),
+    ),
+)
+
+
+def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]:
+    try:
+        with open(path, "rb") as fh:
+            config = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ImproperlyConfigured(f"CHAINS_CONFIG {path!r} cannot be read: {exc}") from exc
+    for code, entry in config.get("networks", {}).items():
+        if code not in networks:
+            raise ImproperlyConfigured(f"CHAINS_CONFIG names an unknown network {code!r}")
+        network = networks[code]
+        tokens = list(network.tokens)
+        for token in entry.get("tokens", []):
+            asset = Asset(token["symbol"].upper(), code, int(token["decimals"]), token["contract"])
+            tokens = [t for t in tokens if t.code != asset.code] + [asset]
+        confirmations = int(entry.get("confirmations", network.confirmations))
+        networks[code] = replace(
+            network,
+            rpc_url=entry.get("rpc_url", network.rpc_url),
+            confirmations=confirmations,
+            min_confirmations=min(network.min_confirmations, confirmations),
+            tokens=tuple(tokens),
+            block_seconds=int(entry.get("block_seconds", network.block_seconds)),
+            options={k: v for k, v in entry.items()
+                     if k not in {"rpc_url", "confirmations", "tokens", "block_seconds"}},
+        )
+    return networks
+
+
+@lru_cache(maxsize=1)
+def _load(config_path: str) -> dict[str, Network]:
+    networks = {network.code: network for network in _BUILTIN}
+    if config_path:
+        networks = _apply_config(networks, config_path)
+    return networks
+
+
+def all_networks() -> dict[str, Network]:
+    return _load(settings.CHAINS_CONFIG)
+
+
+def enabled_networks() -> list[Network]:
+    return [network for network in all_networks().values() if network.enabled]
+
+
+def get_network(code: str) -> Network | None:
+    return all_networks().get(code)
+
+
+def find_assets(code: str, *, enabled_only: bool = True) -> list[Asset]:
+    """Every asset with this code, across (enabled) networks."""
+    networks = enabled_networks() if enabled_only else all_networks().values()
+    return [asset for network in networks if (asset := network.asset(code))]
+
+
+def is_crypto(code: str) -> bool:
+    return any(network.asset(code) for network in all_networks().values())
+
+
+def enabled_methods() -> list[Asset]:
+    return [asset for network in enabled_networks() for asset in network.assets]

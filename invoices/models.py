@@ -1,0 +1,209 @@
+"""Invoices, their quotes, the transactions paying them, refunds, the event outbox, rates.
+
+Every amount is an integer of base units (`UnitsField`) next to the asset it counts; the
+decimals come from the registry (pay assets) or `invoices.money` (price currencies).
+"""
+
+import secrets
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from invoices.fields import UnitsField
+from merchants.models import PERCENT, Merchant
+
+
+class Status(models.TextChoices):
+    NEW = "new"
+    PENDING = "pending"
+    COMPLIANCE_REVIEW = "compliance_review"
+    COMPLETED = "completed"
+    UNRESOLVED = "unresolved"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    DECLINED = "declined"
+    REFUNDED = "refunded"
+
+
+class Kind(models.TextChoices):
+    OPEN = "open"
+    TIMED = "timed"
+    FIXED = "fixed"
+
+
+class Invoice(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="invoices")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TIMED)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    status_context = models.CharField(max_length=20, null=True, blank=True)
+    archived = models.BooleanField(default=False)
+
+    price_amount = UnitsField()  # base units of price_currency (cents for USD)
+    price_currency = models.CharField(max_length=16)
+    # The payment method chosen (null until chosen); its quote holds rate, due and address.
+    quote = models.ForeignKey("Quote", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+
+    foreign_id = models.CharField(max_length=255, null=True, blank=True)
+    description = models.TextField(blank=True)
+    customer_email = models.EmailField(blank=True)
+    callback_url = models.URLField(blank=True, max_length=2000)
+    return_url = models.URLField(blank=True, max_length=2000)
+    metadata = models.JSONField(default=dict, blank=True)
+    insurance_percent = models.DecimalField(**PERCENT)
+    slippage_percent = models.DecimalField(**PERCENT)
+    include_fee = models.BooleanField(default=False)
+    # Copied from the merchant at creation so later settings changes do not move deadlines.
+    payment_window_minutes = models.PositiveIntegerField()
+    late_window_minutes = models.PositiveIntegerField()
+    processing_timeout_minutes = models.PositiveIntegerField()
+
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # open kind: set when picked
+    selected_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField()
+    # Compliance: set by the merchant's review of a flagged sender.
+    review_decision = models.CharField(max_length=10, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "foreign_id"],
+                                    condition=Q(foreign_id__isnull=False),
+                                    name="unique_foreign_id_per_merchant"),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at", "-id"], name="invoice_newest"),
+            models.Index(fields=["status", "expires_at"], name="invoice_status_expiry"),
+        ]
+
+    def __str__(self):
+        return str(self.id)
+
+
+class Quote(models.Model):
+    """The rate locked for one payment method of an invoice, what is due in it, and (once
+    the payer picks it) the address derived for it."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="quotes")
+    asset = models.CharField(max_length=16)
+    network = models.CharField(max_length=32)
+    rate = models.CharField(max_length=64)  # price currency per one pay asset, decimal string
+    rate_source = models.CharField(max_length=32)
+    rate_fetched_at = models.DateTimeField()
+    fee_amount = UnitsField(default=0)  # network fee included in due, pay asset units
+    due_amount = UnitsField()  # pay asset units, rounded up
+    address = models.CharField(max_length=128, null=True, blank=True)
+    derivation_index = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "asset", "network"],
+                                    name="one_quote_per_method"),
+            models.UniqueConstraint(fields=["network", "address"],
+                                    condition=Q(address__isnull=False),
+                                    name="one_invoice_per_address"),
+        ]
+
+
+class Transaction(models.Model):
+    PENDING, CONFIRMED, REVERTED = "pending", "confirmed", "reverted"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="transactions")
+    quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="transactions")
+    network = models.CharField(max_length=32)
+    txid = models.CharField(max_length=128)
+    output_index = models.PositiveIntegerField()
+    asset = models.CharField(max_length=16)
+    amount = UnitsField()
+    to_address = models.CharField(max_length=128)
+    from_addresses = models.JSONField(default=list)
+    block_height = models.PositiveBigIntegerField(null=True, blank=True)
+    block_hash = models.CharField(max_length=128, null=True, blank=True)
+    required_confirmations = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, default=PENDING, choices=[
+        (PENDING, "pending"), (CONFIRMED, "confirmed"), (REVERTED, "reverted")])
+    flagged = models.BooleanField(default=False)  # a sender is on a sanctions or deny list
+    detected_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reverted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["network", "txid", "output_index"],
+                                               name="one_transfer_once")]
+        indexes = [models.Index(fields=["network", "status"], name="tx_network_status")]
+
+
+def new_claim_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Refund(models.Model):
+    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = "awaiting_claim", "awaiting_payout", "paid"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    asset = models.CharField(max_length=16)
+    network = models.CharField(max_length=32)
+    amount = UnitsField()
+    status = models.CharField(max_length=20, default=AWAITING_CLAIM)
+    claim_token = models.CharField(max_length=64, unique=True, default=new_claim_token)
+    address = models.CharField(max_length=128, blank=True)
+    payout_txid = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+
+class Event(models.Model):
+    """The outbox: one row per thing a merchant hears about, written in the same database
+    transaction as the change it reports. `data` is the invoice as the API showed it then."""
+
+    TYPES = ("transaction_created", "transaction_confirmed", "transaction_reverted",
+             "status_changed", "refund_updated")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=32)
+    sequence = models.PositiveIntegerField()  # per invoice, from 1
+    actor = models.CharField(max_length=100)  # "system", "api_key:<prefix>", "user:<name>"…
+    data = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["invoice", "sequence"],
+                                               name="event_sequence_per_invoice")]
+        ordering = ["created_at", "sequence"]
+
+
+class IdempotencyKey(models.Model):
+    """The first response to a create with this key, replayed to any retry of it."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE)
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"],
+                                               name="one_idempotency_key")]
+
+
+class Rate(models.Model):
+    """The latest rate of a pair: `value` units of `quote` for one `base` (decimal string)."""
+
+    base = models.CharField(max_length=16)
+    quote = models.CharField(max_length=16)
+    value = models.CharField(max_length=64)
+    source = models.CharField(max_length=32)
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["base", "quote"], name="one_rate_per_pair")]

@@ -1,0 +1,109 @@
+"""Tenants and their people: merchants, their settings, users, API keys and wallets."""
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from rest_framework_api_key.models import AbstractAPIKey
+
+UNRESOLVED_CONTEXTS = ("underpaid", "overpaid", "paid_late", "multiple_senders", "reverted")
+UNRESOLVED_ACTIONS = ("review", "complete", "refund")
+
+
+def new_callback_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+def default_unresolved_rules() -> dict:
+    return {context: "review" for context in UNRESOLVED_CONTEXTS}
+
+
+PERCENT = {
+    "max_digits": 7,
+    "decimal_places": 4,
+    "validators": [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+}
+
+
+class Merchant(models.Model):
+    """A store: its settings drive every invoice it creates."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    logo_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    callback_url = models.URLField(blank=True, max_length=2000)
+    callback_secret = models.CharField(max_length=100, default=new_callback_secret)
+    previous_callback_secret = models.CharField(max_length=100, blank=True)
+    callback_secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    allowed_return_hosts = models.JSONField(default=list, blank=True)
+    embed_hosts = models.JSONField(default=list, blank=True)
+    # "ASSET:network" keys; empty means every enabled method the merchant has a wallet for.
+    enabled_methods = models.JSONField(default=list, blank=True)
+    # {network code: confirmations}, never below the network's safe minimum.
+    confirmations = models.JSONField(default=dict, blank=True)
+
+    invoice_ttl_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+    payment_window_minutes = models.PositiveIntegerField(
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+    late_window_minutes = models.PositiveIntegerField(
+        default=24 * 60, validators=[MaxValueValidator(60 * 24 * 30)])
+    processing_timeout_minutes = models.PositiveIntegerField(
+        default=24 * 60, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+    slippage_percent = models.DecimalField(default=Decimal("0.5"), **PERCENT)
+    insurance_percent = models.DecimalField(default=Decimal("0"), **PERCENT)
+    unresolved_rules = models.JSONField(default=default_unresolved_rules, blank=True)
+    deny_list = models.JSONField(default=list, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
+class MerchantUser(models.Model):
+    """A dashboard login and the merchant it belongs to."""
+
+    OWNER, STAFF = "owner", "staff"
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="merchant_user")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="users")
+    role = models.CharField(max_length=10, choices=[(OWNER, "Owner"), (STAFF, "Staff")],
+                            default=OWNER)
+
+    def __str__(self):
+        return f"{self.user} @ {self.merchant}"
+
+
+class MerchantAPIKey(AbstractAPIKey):
+    """A merchant's API key: only its SHA-512 hash and its visible prefix are stored."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+
+
+class Wallet(models.Model):
+    """A merchant's account xpub for one family, and the next unused derivation index.
+
+    Replacing the xpub keeps the counter, so no index is handed out twice and invoices keep
+    the addresses they were given."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="wallets")
+    family = models.CharField(max_length=32)
+    xpub = models.CharField(max_length=200)
+    next_index = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "family"],
+                                               name="one_wallet_per_family")]
+
+    def __str__(self):
+        return f"{self.merchant} {self.family}"
