@@ -10,7 +10,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from invoices.fields import UnitsField
+from chains.fields import UnitsField
 from merchants.models import PERCENT, Merchant
 
 

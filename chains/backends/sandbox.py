@@ -1,0 +1,85 @@
+"""The sandbox network: a ledger in the gateway's own database, read through the same
+backend interface (and so the same scanner) as every real chain."""
+
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+
+from chains.backends.base import Block, BlockRef, ChainBackend, Transfer
+from chains.models import SandboxBlock, SandboxTransfer
+
+NETWORK = "sandbox"
+FEE_UNITS = 1_000  # a flat, realistic-looking fee in the native coin's base units
+
+
+def _genesis() -> SandboxBlock:
+    block, _ = SandboxBlock.objects.get_or_create(
+        height=0, defaults={"hash": hashlib.sha256(b"sandbox genesis").hexdigest(),
+                            "parent_hash": "0" * 64, "mined_at": timezone.now()})
+    return block
+
+
+def broadcast(to_address: str, asset: str, amount: int, sender: str) -> str:
+    """Put a payment in the sandbox mempool and return its txid."""
+    if amount <= 0:
+        raise ValueError("a sandbox payment must be positive")
+    txid = secrets.token_hex(32)
+    SandboxTransfer.objects.create(txid=txid, to_address=to_address, asset=asset, amount=amount,
+                                   sender=sender, created_at=timezone.now())
+    return txid
+
+
+def mine(blocks: int = 1) -> int:
+    """Mine `blocks` blocks; the first takes every mempool payment. Returns the new tip."""
+    with transaction.atomic():
+        tip = SandboxBlock.objects.select_for_update().order_by("-height").first() or _genesis()
+        for _ in range(blocks):
+            height = tip.height + 1
+            tip = SandboxBlock.objects.create(
+                height=height, parent_hash=tip.hash, mined_at=timezone.now(),
+                hash=hashlib.sha256(f"{tip.hash}:{height}:{secrets.token_hex(8)}".encode())
+                .hexdigest())
+            SandboxTransfer.objects.filter(block__isnull=True).update(block=tip)
+        return tip.height
+
+
+def _transfer(row: SandboxTransfer, block: SandboxBlock | None) -> Transfer:
+    return Transfer(
+        network=NETWORK, txid=row.txid, index=row.index, to_address=row.to_address,
+        asset=row.asset, amount=row.amount, from_addresses=(row.sender,),
+        block_height=block.height if block else None, block_hash=block.hash if block else None)
+
+
+class SandboxBackend(ChainBackend):
+    def tip(self) -> BlockRef:
+        block = SandboxBlock.objects.order_by("-height").first() or _genesis()
+        return BlockRef(block.height, block.hash)
+
+    def block_hash(self, height: int) -> str | None:
+        return SandboxBlock.objects.filter(height=height).values_list("hash", flat=True).first()
+
+    def block(self, height: int) -> Block:
+        return self.blocks(height, height)[0]
+
+    def blocks(self, start: int, stop: int) -> list[Block]:
+        rows = SandboxBlock.objects.filter(height__gte=start, height__lte=stop).order_by("height")
+        transfers: dict[int, list[Transfer]] = {}
+        for row in SandboxTransfer.objects.filter(block__height__gte=start,
+                                                  block__height__lte=stop).select_related("block"):
+            transfers.setdefault(row.block.height, []).append(_transfer(row, row.block))
+        return [Block(b.height, b.hash, b.parent_hash, tuple(transfers.get(b.height, ())))
+                for b in rows]
+
+    def mempool(self) -> list[Transfer]:
+        return [_transfer(row, None) for row in SandboxTransfer.objects.filter(block__isnull=True)]
+
+    def fee_estimate(self) -> int:
+        return FEE_UNITS
+
+
+def payer_address(seed) -> str:
+    """A stable sender address for simulated payments of one invoice, so repeated sandbox
+    payments look like one payer (two different senders would be `multiple_senders`)."""
+    return "sbx1q" + hashlib.sha256(f"payer:{seed}".encode()).hexdigest()[:38]

@@ -1,0 +1,191 @@
+"""Receive addresses derived from a merchant's account-level extended public key.
+
+The gateway never holds private keys: a merchant pastes the account xpub of a wallet
+*family* and every invoice gets the next address at `0/index` (the external chain)
+below it. One small spec per family in `_SPECS` says which key formats it accepts,
+how the account key was derived (for error messages) and how a public key becomes an
+address.
+
+Key formats are told apart by their 4 version bytes only; the key material is the same
+BIP32 node whatever the prefix, so e.g. a Bitcoin BIP84 key is accepted as zpub or xpub.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache, partial
+
+from bip_utils import (
+    Base58ChecksumError,
+    Base58Decoder,
+    Base58Encoder,
+    Bip32KeyError,
+    Bip32Slip10Secp256k1,
+    EthAddrEncoder,
+    P2WPKHAddrEncoder,
+    TrxAddrEncoder,
+)
+from bip_utils.bip.bip32 import Bip32Const
+
+
+class InvalidXpub(ValueError):
+    """The pasted key cannot be used; the message is shown to the merchant verbatim."""
+
+
+# Public-key version bytes we can name: prefix -> (version, what kind of wallet uses it).
+# Private-key versions need no entry: the key data itself says "private" (see _decode).
+_VERSIONS: dict[str, tuple[bytes, str]] = {
+    "xpub": (bytes.fromhex("0488b21e"), "mainnet"),
+    "ypub": (bytes.fromhex("049d7cb2"), "Bitcoin nested SegWit, BIP49"),
+    "zpub": (bytes.fromhex("04b24746"), "mainnet native SegWit, BIP84"),
+    "Ypub": (bytes.fromhex("0295b43f"), "a multisig wallet"),
+    "Zpub": (bytes.fromhex("02aa7ed3"), "a multisig wallet"),
+    "Ltub": (bytes.fromhex("019da462"), "Litecoin mainnet"),
+    "Mtub": (bytes.fromhex("01b26ef6"), "Litecoin nested SegWit, BIP49"),
+    "tpub": (bytes.fromhex("043587cf"), "Bitcoin testnet"),
+    "upub": (bytes.fromhex("044a5262"), "Bitcoin testnet nested SegWit, BIP49"),
+    "vpub": (bytes.fromhex("045f1cf6"), "Bitcoin testnet native SegWit, BIP84"),
+    "ttub": (bytes.fromhex("0436f6e1"), "Litecoin testnet"),
+}
+_PREFIX_BY_VERSION = {version: prefix for prefix, (version, _) in _VERSIONS.items()}
+
+_KEY_LEN = 78  # version 4, depth 1, parent fingerprint 4, child number 4, chain code 32, key 33
+
+
+@dataclass(frozen=True)
+class _Spec:
+    network: str  # "mainnet" | "testnet", for error messages
+    path: str  # the account key's derivation path, for error messages
+    formats: tuple[str, ...]  # accepted version prefixes; the first is the stored form
+    encode: Callable[..., str]  # public key -> address
+    # Electrum's own (non-BIP39) segwit wallets export their zpub at depth 1 (m/0'),
+    # with receive addresses at 0/i like BIP84, so the UTXO families accept that too.
+    depths: tuple[int, ...] = (3,)
+
+    @property
+    def needs(self) -> str:
+        return f"a {self.network} {'/'.join(self.formats)} ({self.path})"
+
+
+def _p2wpkh(hrp: str) -> Callable[..., str]:
+    return partial(P2WPKHAddrEncoder.EncodeKey, hrp=hrp)
+
+
+# ypub/Mtub (nested SegWit) are refused on purpose: the merchant's wallet would watch
+# 3…/M… addresses and never show payments made to the bc1…/ltc1… addresses we derive.
+_SPECS: dict[str, _Spec] = {
+    "bitcoin": _Spec("mainnet", "m/84'/0'/0'", ("zpub", "xpub"), _p2wpkh("bc"), (3, 1)),
+    "litecoin": _Spec("mainnet", "m/84'/2'/0'", ("zpub", "xpub", "Ltub"), _p2wpkh("ltc"), (3, 1)),
+    # bip-utils has no Litecoin regtest: any testnet key, encoded with the regtest hrp.
+    "litecoin-regtest": _Spec(
+        "testnet", "m/84'/1'/0'", ("tpub", "vpub", "ttub"), _p2wpkh("rltc"), (3, 1)
+    ),
+    "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), EthAddrEncoder.EncodeKey),
+    "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), TrxAddrEncoder.EncodeKey),
+    "sandbox": _Spec("testnet", "m/84'/1'/0'", ("tpub", "vpub"), _p2wpkh("sbx"), (3, 1)),
+}
+FAMILIES: tuple[str, ...] = tuple(_SPECS)
+
+
+def _spec(family: str) -> _Spec:
+    try:
+        return _SPECS[family]
+    except KeyError:
+        raise InvalidXpub(f"unknown wallet family {family!r}") from None
+
+
+def _decode(family: str, key: str) -> bytes:
+    """The key's 78 raw bytes, once it is known to be a public account key of `family`."""
+    spec = _spec(family)
+    paste = f"paste the account's extended public key ({'/'.join(spec.formats)})"
+    if not key:
+        raise InvalidXpub(f"no key given; {paste}")
+    try:
+        raw = Base58Decoder.CheckDecode(key)
+    except Base58ChecksumError:
+        raise InvalidXpub("checksum mismatch — the key was not copied completely") from None
+    except ValueError:
+        raise InvalidXpub(
+            f"this is not an extended public key (not base58 text); {paste}"
+        ) from None
+    if len(raw) != _KEY_LEN:
+        raise InvalidXpub(f"this is not an extended public key (wrong length); {paste}")
+    if raw[45] == 0:  # serialized private keys are 0x00 + 32 bytes, public keys 0x02/0x03 + x
+        raise InvalidXpub(
+            f"this is a private key; paste the account's public key ({'/'.join(spec.formats)})"
+        )
+    prefix = _PREFIX_BY_VERSION.get(raw[:4])
+    if prefix is None:
+        raise InvalidXpub(f"unrecognised key type (version {raw[:4].hex()}); {paste}")
+    if prefix not in spec.formats:
+        raise InvalidXpub(
+            f"this key is for {_VERSIONS[prefix][1]} ({prefix}), "
+            f"the {family} family needs {spec.needs}"
+        )
+    if raw[4] not in spec.depths:
+        raise InvalidXpub(
+            f"this is not an account-level key (it has depth {raw[4]}; "
+            f"expected depth 3, {spec.path})"
+        )
+    return raw
+
+
+def _with_version(prefix: str, raw: bytes) -> str:
+    return Base58Encoder.CheckEncode(_VERSIONS[prefix][0] + raw[4:])
+
+
+@lru_cache(maxsize=4096)
+def _account(family: str, key: str) -> tuple[str, Bip32Slip10Secp256k1]:
+    """Parse once: (normalized key, node of the external chain 0 below the account).
+
+    Cached because parsing costs about twice a derivation. The cached nodes are only
+    read afterwards (ChildKey builds new objects), so sharing them across threads is safe.
+    """
+    raw = _decode(family, key)
+    # Bip32 only checks version bytes against the ones it is told; give it plain xpub.
+    try:
+        node = Bip32Slip10Secp256k1.FromExtendedKey(_with_version("xpub", raw))
+    except (Bip32KeyError, ValueError):
+        raise InvalidXpub("this key is damaged: it is not a valid public key") from None
+    return _with_version(_spec(family).formats[0], raw), node.ChildKey(0)
+
+
+def _clean(key: str) -> str:
+    """Drop all whitespace, so keys pasted with line breaks or spaces still work."""
+    return "".join(key.split())
+
+
+def validate_xpub(family: str, xpub: str) -> str:
+    """Check a pasted key for `family`; return the form to store (the family's main prefix)."""
+    return _account(family, _clean(xpub))[0]
+
+
+def derive_address(family: str, xpub: str, index: int) -> str:
+    """The receive address at 0/index below the account key."""
+    if not 0 <= index < 2**31:
+        raise ValueError(f"address index must be in [0, 2**31), got {index}")
+    chain = _account(family, _clean(xpub))[1]
+    return _spec(family).encode(chain.ChildKey(index).PublicKey().KeyObject())
+
+
+def derive_addresses(family: str, xpub: str, start: int, count: int) -> list[str]:
+    """Receive addresses start … start+count-1."""
+    if count < 0:
+        raise ValueError(f"count must not be negative, got {count}")
+    return [derive_address(family, xpub, i) for i in range(start, start + count)]
+
+
+def new_sandbox_xpub() -> str:
+    """A fresh random sandbox wallet (tpub); its private key is thrown away on purpose,
+    since sandbox coins are not real and the gateway never holds keys."""
+    master = Bip32Slip10Secp256k1.FromSeed(
+        secrets.token_bytes(32), Bip32Const.TEST_NET_KEY_NET_VERSIONS
+    )
+    return master.DerivePath(_SPECS["sandbox"].path).PublicKey().ToExtended()
+
+
+def to_tpub(xpub: str) -> str:
+    """A testnet account key re-encoded as tpub: litecoind's descriptors reject ttub/vpub."""
+    return _with_version("tpub", _decode("litecoin-regtest", _clean(xpub)))

@@ -1,0 +1,138 @@
+"""Follows one network's chain and mempool and reports what reached watched addresses.
+
+One scan: take the network's lease (one scanner per network across all workers), snapshot
+the mempool, walk the blocks from the cursor towards the tip in bounded batches, detect
+reorganisations by parent hash, and hand one `ScanReport` to the sink. The cursor moves only
+after the sink succeeded, so a crash means the same blocks are read again — the sink is
+idempotent. Matching costs one lookup per batch of addresses, whatever the number of
+watched addresses.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from chains.backends.base import ChainBackend, Transfer
+from chains.models import ChainCursor, ScannedBlock
+from chains.registry import Network
+
+logger = logging.getLogger(__name__)
+
+MAX_BLOCKS_PER_SCAN = 100
+KEEP_BLOCK_HASHES = 200
+LEASE = timedelta(minutes=2)
+START_DEPTH = 20  # a new cursor starts this far below the tip (the sandbox: at genesis)
+
+
+@dataclass
+class ScanReport:
+    network: str
+    tip_height: int  # scanned up to here
+    transfers: list[Transfer] = field(default_factory=list)  # to watched addresses only
+    rollback_above: int | None = None  # a reorganisation: blocks above this were orphaned
+    # All txids in the mempool snapshot, given only when the scan reached the node's tip:
+    # then an unconfirmed transaction that is in neither the mempool nor a block is gone.
+    mempool_txids: set[str] | None = None
+
+
+WatchedLookup = Callable[[str, set[str]], set[str]]
+Sink = Callable[[ScanReport], None]
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _take_lease(network: str) -> ChainCursor | None:
+    now = timezone.now()
+    ChainCursor.objects.get_or_create(network=network)
+    taken = ChainCursor.objects.filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=_owner()),
+        network=network,
+    ).update(lease_owner=_owner(), lease_until=now + LEASE)
+    return ChainCursor.objects.get(network=network) if taken else None
+
+
+def _release(cursor: ChainCursor, **changes) -> None:
+    ChainCursor.objects.filter(network=cursor.network, lease_owner=_owner()).update(
+        lease_owner="", lease_until=None, last_scan_at=timezone.now(), **changes)
+
+
+def _watched(lookup: WatchedLookup, network: str, transfers: Iterable[Transfer]) -> list[Transfer]:
+    transfers = list(transfers)
+    if not transfers:
+        return []
+    watched = lookup(network, {t.to_address for t in transfers})
+    return [t for t in transfers if t.to_address in watched]
+
+
+def _fork_height(backend: ChainBackend, network: str, below: int) -> int:
+    """The highest height under `below` where our stored hash is still in the best chain."""
+    stored = dict(ScannedBlock.objects.filter(network=network, height__lt=below)
+                  .values_list("height", "hash"))
+    for height in sorted(stored, reverse=True):
+        if backend.block_hash(height) == stored[height]:
+            return height
+    return min(stored, default=below) - 1
+
+
+def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: Sink,
+         max_blocks: int = MAX_BLOCKS_PER_SCAN) -> ScanReport | None:
+    """Scan once; None when another worker holds the network's lease."""
+    cursor = _take_lease(network.code)
+    if cursor is None:
+        return None
+    try:
+        mempool = backend.mempool()  # before the tip: a transaction mined meanwhile is then
+        tip = backend.tip()  # in a block at or below this tip, never lost between the two
+        height = cursor.height
+        if height is None:
+            height = -1 if network.kind == "sandbox" else max(tip.height - START_DEPTH, -1)
+        previous_hash = cursor.hash or None
+        report = ScanReport(network.code, tip_height=height)
+        stop = min(tip.height, height + max_blocks)
+        new_hashes: dict[int, str] = {}
+        while height < stop:
+            for block in backend.blocks(height + 1, stop):
+                if previous_hash and block.parent_hash != previous_hash:
+                    fork = _fork_height(backend, network.code, block.height)
+                    logger.warning("%s: reorganisation, rolling back above %s", network.code, fork)
+                    report.rollback_above = (fork if report.rollback_above is None
+                                             else min(fork, report.rollback_above))
+                    report.transfers = [t for t in report.transfers if t.block_height <= fork]
+                    new_hashes = {h: v for h, v in new_hashes.items() if h <= fork}
+                    height, previous_hash = fork, backend.block_hash(fork) if fork >= 0 else None
+                    break
+                report.transfers += _watched(watched, network.code, block.transfers)
+                new_hashes[block.height] = block.hash
+                height, previous_hash = block.height, block.hash
+        report.tip_height = height
+        if height >= tip.height:
+            report.transfers += _watched(watched, network.code, mempool)
+            report.mempool_txids = {t.txid for t in mempool}
+        sink(report)
+        with transaction.atomic():
+            if report.rollback_above is not None:
+                ScannedBlock.objects.filter(network=network.code,
+                                            height__gt=report.rollback_above).delete()
+            ScannedBlock.objects.filter(network=network.code, height__in=new_hashes).delete()
+            ScannedBlock.objects.bulk_create(
+                [ScannedBlock(network=network.code, height=h, hash=v)
+                 for h, v in new_hashes.items()])
+            ScannedBlock.objects.filter(network=network.code,
+                                        height__lte=height - KEEP_BLOCK_HASHES).delete()
+            _release(cursor, height=height, hash=previous_hash or "", node_tip=tip.height,
+                     last_error="")
+        return report
+    except Exception as exc:
+        _release(cursor, last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise

@@ -1,0 +1,24 @@
+"""Wallet URIs a QR code carries: BIP21 for UTXO coins, EIP-681 for EVM coins and tokens."""
+
+from urllib.parse import quote
+
+from chains.registry import Asset, Network
+
+
+def _decimal(units: int, decimals: int) -> str:
+    """BIP21 wants a plain decimal amount without superfluous zeros."""
+    whole, fraction = divmod(units, 10**decimals)
+    fraction_digits = str(fraction).rjust(decimals, "0").rstrip("0") if decimals else ""
+    return f"{whole}.{fraction_digits}" if fraction_digits else str(whole)
+
+
+def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str:
+    if network.kind == "evm":
+        if asset.is_native:
+            return f"ethereum:{address}@{network.chain_id}?value={units}"
+        return (f"ethereum:{asset.contract}@{network.chain_id}/transfer"
+                f"?address={address}&uint256={units}")
+    amount = _decimal(units, asset.decimals)
+    if asset.is_native:
+        return f"{network.uri_scheme}:{address}?amount={amount}"
+    return f"{network.uri_scheme}:{address}?amount={amount}&token={quote(asset.contract, safe='')}"

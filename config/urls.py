@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from invoices.api import errors
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("invoices.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+]
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return errors.json_not_found(request, exception)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return errors.json_server_error(request)
+    from django.views.defaults import server_error
+
+    return server_error(request)

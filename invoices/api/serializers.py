@@ -1,0 +1,243 @@
+"""Parsing API input into service requests. Amounts and percentages are decimal strings
+(integers are accepted too); a JSON float is refused, since it may already be inexact."""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from rest_framework import serializers
+
+from chains import hd, registry
+from invoices import money
+from invoices.models import Kind
+from invoices.services import InvoiceRequest
+from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
+
+MAX_METADATA_BYTES = 8 * 1024
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error instead of a silent default."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": [serializers.ErrorDetail("expected a JSON object",
+                                                              code="invalid_request")]})
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({unknown[0]: [serializers.ErrorDetail(
+                f"unknown field {unknown[0]!r}", code="unknown_field")]})
+        return super().to_internal_value(data)
+
+
+class DecimalStringField(serializers.Field):
+    default_error_messages = {
+        "float": "send this as a decimal string, e.g. \"10.50\": JSON floats are inexact",
+        "invalid": "must be a decimal string",
+        "range": "must be within {low} and {high}",
+    }
+
+    def __init__(self, low=None, high=None, **kwargs):
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        if isinstance(data, bool) or not isinstance(data, (str, int)):
+            self.fail("invalid")
+        if isinstance(data, int):
+            data = str(data)
+        if self.low is None:
+            return data.strip()  # an amount: parsed once its currency's decimals are known
+        try:
+            value = Decimal(data.strip())
+        except InvalidOperation:
+            self.fail("invalid")
+        if not value.is_finite() or not self.low <= value <= self.high:
+            self.fail("range", low=self.low, high=self.high)
+        return value
+
+    def to_representation(self, value):
+        return str(value)
+
+
+def percent_field(**kwargs):
+    return DecimalStringField(low=Decimal(0), high=Decimal(100), **kwargs)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class HttpUrlField(serializers.URLField):
+    def to_internal_value(self, data):
+        url = super().to_internal_value(data)
+        if not url.lower().startswith(("http://", "https://")):
+            raise serializers.ValidationError("must be an http(s) URL", code="invalid_url")
+        return url
+
+
+class InvoiceCreateSerializer(StrictSerializer):
+    price_amount = DecimalStringField()
+    price_currency = serializers.CharField(max_length=16)
+    kind = serializers.ChoiceField(choices=Kind.values, required=False)
+    pay_currency = serializers.CharField(max_length=16, required=False, allow_null=True)
+    network = serializers.CharField(max_length=32, required=False, allow_null=True)
+    foreign_id = serializers.CharField(max_length=255, required=False, allow_null=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    customer_email = serializers.EmailField(required=False, allow_blank=True)
+    callback_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
+    return_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
+    insurance_percent = percent_field(required=False)
+    slippage_percent = percent_field(required=False)
+    include_fee = StrictBooleanField(required=False)
+    metadata = serializers.DictField(required=False)
+
+    def validate_price_currency(self, value):
+        value = value.upper()
+        if money.price_decimals(value) is None:
+            raise serializers.ValidationError(f"unknown currency {value!r}",
+                                              code="unknown_currency")
+        return value
+
+    def validate_network(self, value):
+        if value is not None and registry.get_network(value) is None:
+            raise serializers.ValidationError(f"unknown network {value!r}", code="unknown_network")
+        return value
+
+    def validate_pay_currency(self, value):
+        if value is not None and not registry.is_crypto(value):
+            raise serializers.ValidationError(f"unknown pay currency {value!r}",
+                                              code="unknown_currency")
+        return value.upper() if value else value
+
+    def validate_metadata(self, value):
+        if len(json.dumps(value)) > MAX_METADATA_BYTES:
+            raise serializers.ValidationError("metadata is limited to 8 KB",
+                                              code="metadata_too_large")
+        return value
+
+    def validate(self, attrs):
+        try:
+            units = money.to_units(attrs["price_amount"],
+                                   money.price_decimals(attrs["price_currency"]))
+        except money.AmountError as exc:
+            raise serializers.ValidationError(
+                {"price_amount": [serializers.ErrorDetail(str(exc), code=exc.code)]}) from None
+        kind = attrs.get("kind") or (Kind.FIXED if attrs.get("pay_currency") else Kind.TIMED)
+        if kind == Kind.FIXED and not attrs.get("pay_currency"):
+            raise serializers.ValidationError({"pay_currency": [serializers.ErrorDetail(
+                "a fixed invoice needs pay_currency", code="pay_currency_required")]})
+        if kind != Kind.FIXED and attrs.get("pay_currency"):
+            raise serializers.ValidationError({"kind": [serializers.ErrorDetail(
+                f"a {kind} invoice lets the payer choose: omit pay_currency or use kind fixed",
+                code="invalid_kind")]})
+        attrs["price_amount"], attrs["kind"] = units, kind
+        return attrs
+
+    def to_request(self) -> InvoiceRequest:
+        data = {k: v for k, v in self.validated_data.items() if v is not None}
+        return InvoiceRequest(**data)
+
+
+class ActionSerializer(StrictSerializer):
+    def __init__(self, *args, actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"] = serializers.ChoiceField(choices=actions)
+
+
+class ResolveSerializer(ActionSerializer):
+    refund_amount = serializers.ChoiceField(choices=["received", "excess"], required=False,
+                                            default="received")
+
+
+class SandboxPaySerializer(StrictSerializer):
+    amount = DecimalStringField(required=False)
+    confirm = StrictBooleanField(required=False, default=False)
+    sender = serializers.CharField(max_length=128, required=False)
+
+
+class MineSerializer(StrictSerializer):
+    blocks = serializers.IntegerField(min_value=1, max_value=1000, default=1)
+
+
+class WalletSerializer(StrictSerializer):
+    xpub = serializers.CharField(max_length=300)
+
+
+class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
+    """The settings a merchant changes over the API (secrets are rotated, never set)."""
+
+    slippage_percent = percent_field(required=False)
+    insurance_percent = percent_field(required=False)
+    callback_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
+
+    class Meta:
+        model = Merchant
+        fields = ["id", "name", "logo_url", "callback_url", "allowed_return_hosts", "embed_hosts",
+                  "enabled_methods", "confirmations", "invoice_ttl_minutes",
+                  "payment_window_minutes", "late_window_minutes", "processing_timeout_minutes",
+                  "slippage_percent", "insurance_percent", "unresolved_rules", "deny_list"]
+        read_only_fields = ["id"]
+
+    @staticmethod
+    def _strings(value, what):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
+                                                   for v in value):
+            raise serializers.ValidationError(f"{what} must be a list of strings")
+        return [v.strip() for v in value]
+
+    def validate_allowed_return_hosts(self, value):
+        return [host.lower() for host in self._strings(value, "allowed_return_hosts")]
+
+    def validate_embed_hosts(self, value):
+        return [host.lower() for host in self._strings(value, "embed_hosts")]
+
+    def validate_deny_list(self, value):
+        return self._strings(value, "deny_list")
+
+    def validate_enabled_methods(self, value):
+        known = {asset.method for network in registry.all_networks().values()
+                 for asset in network.assets}
+        for method in self._strings(value, "enabled_methods"):
+            if method not in known:
+                raise serializers.ValidationError(
+                    f"unknown payment method {method!r} (use ASSET:network, e.g. USDT:tron)",
+                    code="unknown_method")
+        return value
+
+    def validate_confirmations(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("confirmations maps a network to a number")
+        for code, count in value.items():
+            network = registry.get_network(code)
+            if network is None:
+                raise serializers.ValidationError(f"unknown network {code!r}",
+                                                  code="unknown_network")
+            if isinstance(count, bool) or not isinstance(count, int) or count > 1000:
+                raise serializers.ValidationError(f"{code}: a whole number of confirmations")
+            if count < network.min_confirmations:
+                raise serializers.ValidationError(
+                    f"{code} needs at least {network.min_confirmations} confirmations",
+                    code="below_safe_minimum")
+        return value
+
+    def validate_unresolved_rules(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("unresolved_rules maps a context to an action")
+        for context, action in value.items():
+            if context not in UNRESOLVED_CONTEXTS or action not in UNRESOLVED_ACTIONS:
+                raise serializers.ValidationError(
+                    f"{context!r}: {action!r} is not a rule; contexts are "
+                    f"{', '.join(UNRESOLVED_CONTEXTS)} and actions {', '.join(UNRESOLVED_ACTIONS)}")
+        return {**self.instance.unresolved_rules, **value} if self.instance else value
+
+
+def wallet_payload(wallet) -> dict:
+    return {"family": wallet.family, "xpub": wallet.xpub, "next_index": wallet.next_index,
+            "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
+            "updated_at": wallet.updated_at.isoformat().replace("+00:00", "Z")}

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from invoices.api import views
+
+urlpatterns = [
+    path("invoices", views.InvoicesView.as_view()),
+    path("invoices/<uuid:invoice_id>", views.InvoiceView.as_view()),
+    path("invoices/by-foreign-id/<str:foreign_id>", views.InvoiceView.as_view()),
+    path("invoices/<uuid:invoice_id>/cancel", views.CancelView.as_view()),
+    path("invoices/by-foreign-id/<str:foreign_id>/cancel", views.CancelView.as_view()),
+    path("invoices/<uuid:invoice_id>/archive", views.ArchiveView.as_view()),
+    path("invoices/<uuid:invoice_id>/unarchive", views.UnarchiveView.as_view()),
+    path("invoices/<uuid:invoice_id>/resolve", views.ResolveView.as_view()),
+    path("invoices/<uuid:invoice_id>/review", views.ReviewView.as_view()),
+    path("currencies", views.CurrenciesView.as_view()),
+    path("rates", views.RatesView.as_view()),
+    path("merchant", views.MerchantView.as_view()),
+    path("merchant/rotate-secret", views.RotateSecretView.as_view()),
+    path("wallets", views.WalletsView.as_view()),
+    path("wallets/<str:family>", views.WalletView.as_view()),
+    path("sandbox/invoices/<uuid:invoice_id>/pay", views.SandboxPayView.as_view()),
+    path("sandbox/mine", views.SandboxMineView.as_view()),
+]

@@ -1,0 +1,63 @@
+"""Pure pricing: what a payer owes, and how what they sent compares to it.
+
+All arithmetic is on exact fractions of integers; the only rounding is the final one, and
+it goes up, so the merchant never receives less than the price.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+
+
+class Fit(str, Enum):
+    EXACT = "exact"  # within ± slippage of what is due
+    UNDER = "under"
+    OVER = "over"
+
+
+def _ceil(value: Fraction) -> int:
+    return -((-value.numerator) // value.denominator)
+
+
+def convert_up(units: int, from_decimals: int, rate: Decimal, to_decimals: int) -> int:
+    """Convert `units` of an asset priced at `rate` (units of it per one target unit, e.g.
+    60000 USD per BTC) into target base units, rounded up."""
+    if rate <= 0:
+        raise ValueError("a rate must be positive")
+    value = Fraction(units, 10**from_decimals) / Fraction(rate) * 10**to_decimals
+    return _ceil(value)
+
+
+def due_amount(
+    price_units: int,
+    price_decimals: int,
+    rate: Decimal,
+    pay_decimals: int,
+    insurance_percent: Decimal = Decimal(0),
+    fee_units: int = 0,
+) -> int:
+    """price × (1 + insurance) converted at `rate` into the pay asset, rounded up, plus the
+    network fee already expressed in pay asset units."""
+    if price_units <= 0:
+        raise ValueError("a price must be positive")
+    if not Decimal(0) <= insurance_percent <= Decimal(100):
+        raise ValueError("insurance_percent must be within 0 and 100")
+    insured = Fraction(price_units, 10**price_decimals) * (1 + Fraction(insurance_percent) / 100)
+    return _ceil(insured / Fraction(rate) * 10**pay_decimals) + fee_units
+
+
+def classify(received: int, due: int, slippage_percent: Decimal) -> Fit:
+    """Compare a received total with what is due, allowing ± slippage_percent."""
+    tolerance = Fraction(slippage_percent) / 100
+    if received < due * (1 - tolerance):
+        return Fit.UNDER
+    if received > due * (1 + tolerance):
+        return Fit.OVER
+    return Fit.EXACT
+
+
+def remaining(received: int, due: int) -> int:
+    """What is still to pay; never negative."""
+    return max(due - received, 0)

@@ -1,0 +1,354 @@
+"""Exchange rates: fetched from providers in fallback order, stored one row per pair, and
+read back directly, inverted, or crossed through USD when an invoice is quoted.
+
+Money never touches float: provider JSON is parsed with `parse_float=Decimal` and rates are
+stored as plain decimal strings ("60000.1", never "6.00001E+4").
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation, localcontext
+
+import requests
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from chains.registry import all_networks
+from invoices.models import Rate
+
+logger = logging.getLogger(__name__)
+
+Pair = tuple[str, str]  # (base, quote): units of quote for one base
+
+TIMEOUT = (3, 5)  # (connect, read) seconds: a slow provider must not stall the refresh
+USER_AGENT = "cryptogate-rates/0.1 (self-hosted payment gateway)"
+CROSS = "USD"  # the currency every other pair is crossed through
+SIGNIFICANT_DIGITS = 30  # for computed rates (inverse, cross); far beyond any price's need
+
+
+@dataclass(frozen=True)
+class RateQuote:
+    value: Decimal  # units of quote per one base
+    source: str
+    fetched_at: datetime
+
+
+class RateError(Exception):
+    """A rate cannot be given; the message is shown to API users."""
+
+
+class UnknownRate(RateError):
+    """No provider has this pair."""
+
+
+class StaleRate(RateError):
+    """The newest stored rate is too old to quote with."""
+
+
+class ProviderError(Exception):
+    """A provider could not be reached or answered in a shape we do not understand."""
+
+
+# --- Decimal helpers -----------------------------------------------------------------------
+
+def _decimal(raw) -> Decimal:
+    """A provider's number as a positive finite Decimal. Floats are refused: they would mean
+    the JSON was parsed without `parse_float=Decimal`, and the digits are already lost."""
+    if isinstance(raw, (bool, float)) or not isinstance(raw, (str, int, Decimal)):
+        raise ProviderError(f"rate {raw!r} is not a decimal string or number")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ProviderError(f"rate {raw!r} is not a number") from None
+    if not value.is_finite() or value <= 0:
+        raise ProviderError(f"rate {raw!r} is not a positive number")
+    return value
+
+
+def _divide(numerator: Decimal, denominator: Decimal) -> Decimal:
+    """numerator / denominator, correctly rounded to SIGNIFICANT_DIGITS (Decimal division
+    rounds once, exactly; extra guard digits would risk double rounding), without trailing
+    zeros."""
+    with localcontext() as ctx:
+        ctx.prec = SIGNIFICANT_DIGITS
+        quotient = numerator / denominator
+    return Decimal(plain(quotient))  # plain digits, so str() never shows an exponent
+
+
+def plain(value: Decimal) -> str:
+    """The decimal string stored in `Rate.value`: no exponent, no trailing zeros."""
+    with localcontext() as ctx:
+        ctx.prec = max(len(value.as_tuple().digits), 1)  # normalize() must not round
+        return format(value.normalize(), "f")
+
+
+# --- Providers -----------------------------------------------------------------------------
+
+class RateProvider(abc.ABC):
+    name: str
+
+    @abc.abstractmethod
+    def fetch(self, pairs: list[Pair]) -> dict[Pair, Decimal]:
+        """Rates for those of `pairs` the provider has (a subset is fine); raises
+        ProviderError on transport or shape errors."""
+
+
+class StaticProvider(RateProvider):
+    """The operator's table (settings.STATIC_RATES): for tests, the sandbox, and as a last
+    resort when every market is unreachable."""
+
+    name = "static"
+
+    def fetch(self, pairs):
+        table = settings.STATIC_RATES
+        return {(b, q): _decimal(table[f"{b}/{q}"]) for b, q in pairs if f"{b}/{q}" in table}
+
+
+class HttpProvider(RateProvider):
+    """One GET per refresh for all pairs; subclasses say what to ask and how to read it."""
+
+    url: str
+
+    def params(self, pairs: list[Pair]) -> dict[str, str] | None:
+        """Query parameters, or None when the provider has none of `pairs` (no request)."""
+        return {}
+
+    @abc.abstractmethod
+    def parse(self, payload, pairs: list[Pair]) -> dict[Pair, Decimal]:
+        ...
+
+    def fetch(self, pairs):
+        params = self.params(pairs)
+        if params is None:
+            return {}
+        try:
+            response = requests.get(self.url, params=params, timeout=TIMEOUT,
+                                    headers={"User-Agent": USER_AGENT,
+                                             "Accept": "application/json"})
+            response.raise_for_status()
+            payload = json.loads(response.text, parse_float=Decimal)
+        except (requests.RequestException, ValueError) as exc:
+            raise ProviderError(str(exc)) from exc
+        try:
+            return self.parse(payload, pairs)
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise ProviderError(f"unexpected response shape: {exc!r}") from exc
+
+
+class KrakenProvider(HttpProvider):
+    """Kraken's public ticker, last trade price ("c"[0]).
+
+    Kraken rejects the whole request if one pair is unknown ("EQuery:Unknown asset pair"),
+    so only pairs known to be listed are asked for; the rest fall through to the next
+    provider. Kraken calls BTC "XBT" and answers with its legacy pair names (XXBTZUSD,
+    XETHZEUR, USDTZUSD) or the plain ones (USDCUSD, POLEUR)."""
+
+    name = "kraken"
+    url = "https://api.kraken.com/0/public/Ticker"
+    ALIASES = {"BTC": "XBT"}
+    ASSETS = {"BTC", "ETH", "LTC", "POL", "TRX", "USDT", "USDC"}
+    FIATS = {"USD", "EUR"}
+
+    def _listed(self, pairs):
+        return [(b, q) for b, q in pairs if b in self.ASSETS and q in self.FIATS]
+
+    def _names(self, pair: Pair) -> tuple[str, ...]:
+        base, quote = (self.ALIASES.get(code, code) for code in pair)
+        return f"{base}{quote}", f"X{base}Z{quote}", f"{base}Z{quote}"
+
+    def params(self, pairs):
+        listed = self._listed(pairs)
+        return {"pair": ",".join(self._names(p)[0] for p in listed)} if listed else None
+
+    def parse(self, payload, pairs):
+        errors = [e for e in payload["error"] if not str(e).startswith("W")]  # W… = warning
+        if errors:
+            raise ProviderError("; ".join(map(str, errors)))
+        result = payload["result"]
+        rates = {}
+        for pair in self._listed(pairs):
+            key = next((name for name in self._names(pair) if name in result), None)
+            if key is not None:
+                rates[pair] = _decimal(result[key]["c"][0])
+        return rates
+
+
+class CoinbaseProvider(HttpProvider):
+    """Coinbase's exchange-rate table for one USD: how many of each currency (crypto and
+    fiat) one USD buys. X/USD is 1 ÷ rates[X]; X/EUR is rates[EUR] ÷ rates[X], i.e. crossed
+    through Coinbase's own USD/EUR rate — still one request."""
+
+    name = "coinbase"
+    url = "https://api.coinbase.com/v2/exchange-rates"
+    ANCHOR = "USD"
+
+    def params(self, pairs):
+        return {"currency": self.ANCHOR}
+
+    def parse(self, payload, pairs):
+        data = payload["data"]
+        if data["currency"] != self.ANCHOR:
+            raise ProviderError(f"rates are for {data['currency']!r}, not {self.ANCHOR}")
+        per_anchor = {code.upper(): raw for code, raw in data["rates"].items()}
+        per_anchor[self.ANCHOR] = "1"
+        return {(b, q): _divide(_decimal(per_anchor[q]), _decimal(per_anchor[b]))
+                for b, q in pairs if b in per_anchor and q in per_anchor}
+
+
+class CoinGeckoProvider(HttpProvider):
+    """CoinGecko's simple price: JSON numbers (not strings), so parse_float=Decimal matters.
+    CoinGecko names coins by id, not ticker."""
+
+    name = "coingecko"
+    url = "https://api.coingecko.com/api/v3/simple/price"
+    IDS = {"BTC": "bitcoin", "LTC": "litecoin", "ETH": "ethereum", "BNB": "binancecoin",
+           "POL": "polygon-ecosystem-token", "TRX": "tron", "USDT": "tether", "USDC": "usd-coin"}
+
+    def params(self, pairs):
+        ids = sorted({self.IDS[b] for b, _ in pairs if b in self.IDS})
+        quotes = sorted({q.lower() for _, q in pairs})
+        if not ids:
+            return None
+        return {"ids": ",".join(ids), "vs_currencies": ",".join(quotes), "precision": "full"}
+
+    def parse(self, payload, pairs):
+        rates = {}
+        for base, quote in pairs:
+            prices = payload.get(self.IDS.get(base), {})
+            if quote.lower() in prices:
+                rates[(base, quote)] = _decimal(prices[quote.lower()])
+        return rates
+
+
+class BinanceProvider(HttpProvider):
+    """Binance's last prices for every symbol (one request, no unknown-symbol errors).
+
+    Binance has no USD market. USD pairs are APPROXIMATED by the USDT market, assuming
+    1 USDT = 1 USD (`USD_PROXY`); USDT/USD itself has no market (no USDTUSDT), so Binance
+    never claims it and the next provider supplies it. Other fiats use the direct symbol
+    (BTCEUR) or the inverted reverse one (EURUSDT gives USDT/EUR)."""
+
+    name = "binance"
+    url = "https://api.binance.com/api/v3/ticker/price"
+    USD_PROXY = {"USD": "USDT"}
+
+    def parse(self, payload, pairs):
+        prices = {row["symbol"]: row["price"] for row in payload}
+        rates = {}
+        for base, quote in pairs:
+            market = self.USD_PROXY.get(quote, quote)
+            if base + market in prices:
+                rates[(base, quote)] = _decimal(prices[base + market])
+            elif market + base in prices:
+                rates[(base, quote)] = _divide(Decimal(1), _decimal(prices[market + base]))
+        return rates
+
+
+PROVIDERS: dict[str, type[RateProvider]] = {
+    provider.name: provider
+    for provider in (StaticProvider, KrakenProvider, CoinbaseProvider, CoinGeckoProvider,
+                     BinanceProvider)
+}
+
+
+# --- Refresh and lookup --------------------------------------------------------------------
+
+def needed_pairs() -> list[Pair]:
+    """Every crypto asset the registry knows, priced in every configured fiat."""
+    codes = {asset.code for network in all_networks().values() for asset in network.assets}
+    fiats = [fiat.upper() for fiat in settings.RATE_FIATS]
+    return [(code, fiat) for code in sorted(codes) for fiat in fiats if code != fiat]
+
+
+def refresh_rates(now: datetime | None = None) -> dict[str, int]:
+    """Fetch every needed pair from the first provider (in RATE_PROVIDERS order) that has
+    it, and store it. A failing provider is logged and skipped, never raised: the stored
+    rates simply age until a provider answers. Returns how many pairs each source gave."""
+    now = now or timezone.now()
+    remaining = needed_pairs()
+    found: dict[Pair, tuple[Decimal, str]] = {}
+    for name in settings.RATE_PROVIDERS:
+        if not remaining:
+            break
+        provider = PROVIDERS.get(name.strip().lower())
+        if provider is None:
+            logger.warning("rate provider %r is unknown; skipped", name)
+            continue
+        try:
+            rates = provider().fetch(remaining)
+        except ProviderError as exc:
+            logger.warning("rate provider %s failed: %s", provider.name, exc)
+            continue
+        except Exception:  # a provider bug must not stop the other providers
+            logger.exception("rate provider %s crashed", provider.name)
+            continue
+        found.update({pair: (rates[pair], provider.name) for pair in remaining if pair in rates})
+        remaining = [pair for pair in remaining if pair not in found]
+    if remaining:
+        logger.warning("no rate provider has %s",
+                       ", ".join(f"{b}/{q}" for b, q in remaining))
+    Rate.objects.bulk_create(
+        [Rate(base=b, quote=q, value=plain(value), source=source, fetched_at=now)
+         for (b, q), (value, source) in found.items()],
+        update_conflicts=True, unique_fields=["base", "quote"],
+        update_fields=["value", "source", "fetched_at"],
+    )
+    return dict(Counter(source for _, source in found.values()))
+
+
+def _span(seconds: float) -> str:
+    """A duration as people say it: "45 seconds", "15 minutes", "3 hours"."""
+    seconds = int(seconds)
+    for threshold, size, unit in ((172800, 86400, "day"), (7200, 3600, "hour"),
+                                  (120, 60, "minute"), (0, 1, "second")):
+        if seconds >= threshold:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+def _newest(base: str, quote: str) -> Rate | None:
+    """The newest stored row of base/quote or of its reverse."""
+    return (Rate.objects.filter(Q(base=base, quote=quote) | Q(base=quote, quote=base))
+            .order_by("-fetched_at").first())
+
+
+def _fresh(row: Rate, base: str, now: datetime) -> RateQuote:
+    """The row as a quote for `base` (inverted if stored the other way round); StaleRate
+    when it is older than RATE_MAX_AGE_SECONDS."""
+    age = (now - row.fetched_at).total_seconds()
+    max_age = settings.RATE_MAX_AGE_SECONDS
+    if age > max_age:
+        raise StaleRate(f"the {row.base}/{row.quote} rate is {_span(age)} old; quotes need "
+                        f"a rate fetched within {_span(max_age)}")
+    value = Decimal(row.value)
+    if row.base != base:
+        value = _divide(Decimal(1), value)
+    return RateQuote(value, row.source, row.fetched_at)
+
+
+def get_rate(base: str, quote: str, now: datetime | None = None) -> RateQuote:
+    """Units of `quote` for one `base`: identity, the stored pair, its inverse, or crossed
+    through USD (USDT/BTC = USDT/USD ÷ BTC/USD, as old as its older leg)."""
+    base, quote = base.upper(), quote.upper()
+    now = now or timezone.now()
+    if base == quote:
+        return RateQuote(Decimal(1), "identity", now)
+    if (row := _newest(base, quote)) is not None:
+        return _fresh(row, base, now)
+    if CROSS not in (base, quote):
+        base_row, quote_row = _newest(base, CROSS), _newest(quote, CROSS)
+        if base_row is not None and quote_row is not None:
+            base_leg, quote_leg = _fresh(base_row, base, now), _fresh(quote_row, quote, now)
+            sources = dict.fromkeys((base_leg.source, quote_leg.source))  # ordered, unique
+            return RateQuote(_divide(base_leg.value, quote_leg.value), "+".join(sources),
+                             min(base_leg.fetched_at, quote_leg.fetched_at))
+    raise UnknownRate(f"no {base}/{quote} rate is available: no configured rate provider "
+                      "has this pair")

@@ -1,0 +1,533 @@
+"""Use cases. Each runs in one database transaction with the invoice row locked, writes
+what `lifecycle` decides, and records the events it causes in the outbox."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from chains import hd, registry, screening
+from chains.backends import NoBackend, get_backend
+from chains.registry import Asset
+from chains.scanner import ScanReport
+from invoices import lifecycle, money, pricing, rates
+from invoices.models import Event, IdempotencyKey, Invoice, Kind, Quote, Refund, Status, Transaction
+from invoices.representation import invoice_payload, paid_units
+from merchants.models import Merchant, Wallet
+
+logger = logging.getLogger(__name__)
+FEE_CACHE_SECONDS = 60
+
+
+class ServiceError(Exception):
+    """A refusal an integrator can act on; the API renders it in its one error shape."""
+
+    status = 422
+    type = "invalid_request"
+
+    def __init__(self, code: str, message: str, param: str | None = None):
+        super().__init__(message)
+        self.code, self.message, self.param = code, message, param
+
+
+class Conflict(ServiceError):
+    status = 409
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+# --- events --------------------------------------------------------------------------------
+
+def record_event(invoice: Invoice, event_type: str, actor: str, now: datetime,
+                 data: dict | None = None) -> Event:
+    """Write an outbox row in the caller's transaction (the invoice row must be locked)."""
+    last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
+    return Event.objects.create(
+        merchant_id=invoice.merchant_id, invoice=invoice, type=event_type, sequence=last + 1,
+        actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice))
+
+
+def _locked(invoice_id) -> Invoice:
+    return (Invoice.objects.select_for_update().select_related("quote", "merchant")
+            .get(pk=invoice_id))
+
+
+# --- payment methods and quotes -----------------------------------------------------------
+
+def offered_methods(merchant: Merchant) -> list[Asset]:
+    """Enabled networks' assets that the merchant has a wallet for and has not switched off."""
+    families = set(merchant.wallets.values_list("family", flat=True))
+    chosen = set(merchant.enabled_methods)
+    return [asset for asset in registry.enabled_methods()
+            if registry.get_network(asset.network).family in families
+            and (not chosen or asset.method in chosen)]
+
+
+def find_method(merchant: Merchant, asset_code: str, network_code: str | None) -> Asset:
+    asset_code = asset_code.upper()
+    matches = [a for a in offered_methods(merchant) if a.code == asset_code
+               and (network_code is None or a.network == network_code)]
+    if not matches:
+        where = f" on {network_code}" if network_code else ""
+        raise ServiceError("currency_not_offered",
+                           f"{asset_code}{where} is not a payment method this merchant offers",
+                           "pay_currency")
+    if len(matches) > 1:
+        networks = ", ".join(a.network for a in matches)
+        raise ServiceError("network_required",
+                           f"{asset_code} is offered on several networks ({networks}): "
+                           "give `network`", "network")
+    return matches[0]
+
+
+def network_fee(network_code: str) -> int:
+    """The node's fee estimate in native units, cached briefly: quotes are made in bursts."""
+    key = f"fee:{network_code}"
+    fee = cache.get(key)
+    if fee is None:
+        try:
+            fee = get_backend(registry.get_network(network_code)).fee_estimate()
+        except NoBackend as exc:
+            raise ServiceError("network_unavailable", str(exc), "network") from exc
+        cache.set(key, fee, FEE_CACHE_SECONDS)
+    return fee
+
+
+def _quote(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
+    price_decimals = money.price_decimals(invoice.price_currency)
+    try:
+        rate = rates.get_rate(asset.code, invoice.price_currency, now=now)
+        fee = 0
+        if invoice.include_fee:
+            network = registry.get_network(asset.network)
+            fee = network_fee(asset.network)
+            if not asset.is_native:
+                native_rate = rates.get_rate(asset.code, network.native, now=now).value
+                fee = pricing.convert_up(fee, network.native_decimals, native_rate,
+                                         asset.decimals)
+    except rates.RateError as exc:
+        raise ServiceError("rate_unavailable", str(exc), "pay_currency") from exc
+    due = pricing.due_amount(invoice.price_amount, price_decimals, rate.value, asset.decimals,
+                             invoice.insurance_percent, fee)
+    return Quote(invoice=invoice, asset=asset.code, network=asset.network,
+                 rate=format(rate.value, "f"), rate_source=rate.source,
+                 rate_fetched_at=rate.fetched_at, fee_amount=fee, due_amount=due, created_at=now)
+
+
+def _assign_address(quote: Quote, merchant: Merchant) -> None:
+    """Derive the next unused address of the merchant's wallet (row locked: no index is
+    handed out twice, even by concurrent requests)."""
+    family = registry.get_network(quote.network).family
+    wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
+    if wallet is None:
+        raise ServiceError("no_wallet", f"no {family} wallet is configured", "pay_currency")
+    index = wallet.next_index
+    Wallet.objects.filter(pk=wallet.pk).update(next_index=index + 1)
+    quote.address = hd.derive_address(family, wallet.xpub, index)
+    quote.derivation_index = index
+    quote.save(update_fields=["address", "derivation_index"])
+
+
+# --- creating invoices --------------------------------------------------------------------
+
+@dataclass
+class InvoiceRequest:
+    price_amount: int
+    price_currency: str
+    kind: str = Kind.TIMED
+    pay_currency: str | None = None
+    network: str | None = None
+    foreign_id: str | None = None
+    description: str = ""
+    customer_email: str = ""
+    callback_url: str = ""
+    return_url: str = ""
+    insurance_percent: Decimal | None = None
+    slippage_percent: Decimal | None = None
+    include_fee: bool = False
+    metadata: dict = field(default_factory=dict)
+
+
+def check_return_url(merchant: Merchant, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ServiceError("invalid_return_url", "return_url must be an http(s) URL",
+                           "return_url")
+    allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
+    if parts.hostname.lower() not in allowed:
+        raise ServiceError("return_url_not_allowed",
+                           f"{parts.hostname} is not one of the merchant's allowed return hosts",
+                           "return_url")
+
+
+def _replay(merchant: Merchant, key: str, request_hash: str) -> dict | None:
+    stored = IdempotencyKey.objects.filter(merchant=merchant, key=key).first()
+    if stored is None:
+        return None
+    if stored.request_hash != request_hash:
+        raise Conflict("idempotency_key_reused",
+                       "this Idempotency-Key was used with a different request body")
+    return stored.response
+
+
+def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
+                   idempotency: tuple[str, str] | None = None) -> tuple[dict, bool]:
+    """Create an invoice; returns (its payload, created). With an idempotency (key, request
+    hash), a retry gets the first response back instead of a second invoice."""
+    if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
+        return replayed, False
+    if request.return_url:
+        check_return_url(merchant, request.return_url)
+    fixed_method = None
+    if request.kind == Kind.FIXED:
+        if not request.pay_currency:
+            raise ServiceError("pay_currency_required", "a fixed invoice needs pay_currency",
+                               "pay_currency")
+        fixed_method = find_method(merchant, request.pay_currency, request.network)
+    if request.foreign_id and merchant.invoices.filter(foreign_id=request.foreign_id).exists():
+        raise Conflict("foreign_id_taken",
+                       f"an invoice with foreign_id {request.foreign_id!r} exists", "foreign_id")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            payload = _create(merchant, request, fixed_method, now)
+            if idempotency:
+                IdempotencyKey.objects.create(merchant=merchant, key=idempotency[0],
+                                              request_hash=idempotency[1],
+                                              invoice_id=payload["id"], response=payload)
+    except IntegrityError:
+        # A concurrent request won the race for the same idempotency key or foreign_id.
+        if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
+            return replayed, False
+        raise Conflict("foreign_id_taken",
+                       f"an invoice with foreign_id {request.foreign_id!r} exists",
+                       "foreign_id") from None
+    return payload, True
+
+
+def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None,
+            now: datetime) -> dict:
+    invoice = Invoice.objects.create(
+        merchant=merchant, kind=request.kind, price_amount=request.price_amount,
+        price_currency=request.price_currency, foreign_id=request.foreign_id or None,
+        description=request.description, customer_email=request.customer_email,
+        callback_url=request.callback_url, return_url=request.return_url,
+        metadata=request.metadata, include_fee=request.include_fee,
+        insurance_percent=(merchant.insurance_percent if request.insurance_percent is None
+                           else request.insurance_percent),
+        slippage_percent=(merchant.slippage_percent if request.slippage_percent is None
+                          else request.slippage_percent),
+        payment_window_minutes=merchant.payment_window_minutes,
+        late_window_minutes=merchant.late_window_minutes,
+        processing_timeout_minutes=merchant.processing_timeout_minutes,
+        created_at=now, status_changed_at=now,
+        expires_at=(None if request.kind == Kind.OPEN
+                    else now + timedelta(minutes=merchant.invoice_ttl_minutes)),
+    )
+    if fixed_method:
+        quote = _quote(invoice, fixed_method, now)
+        quote.save()
+        _assign_address(quote, merchant)
+        invoice.quote, invoice.selected_at = quote, now
+        invoice.save(update_fields=["quote", "selected_at"])
+    elif request.kind == Kind.TIMED:
+        quotes, refused = [], []
+        for asset in offered_methods(merchant):
+            try:
+                quotes.append(_quote(invoice, asset, now))
+            except ServiceError as exc:
+                refused.append(exc)
+        if not quotes:
+            raise refused[0] if refused else ServiceError(
+                "no_payment_methods", "the merchant has no payment method set up")
+        Quote.objects.bulk_create(quotes)
+    elif not offered_methods(merchant):
+        raise ServiceError("no_payment_methods", "the merchant has no payment method set up")
+    return invoice_payload(invoice, heights={})
+
+
+# --- the payer's choice -------------------------------------------------------------------
+
+def select_currency(invoice_id, asset_code: str, network_code: str | None,
+                    actor: str = "payer", now: datetime | None = None) -> Invoice:
+    """Lock the rate (an open invoice starts its payment window) and derive the address.
+    The payer may switch until a payment is seen."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        lifecycle.check_action("select_currency", invoice.status)
+        if invoice.archived:
+            raise Conflict("invoice_archived", "this invoice no longer accepts payment")
+        if invoice.expires_at and now >= invoice.expires_at:
+            raise Conflict("invoice_expired", "this invoice has expired")
+        if invoice.transactions.exists():
+            raise Conflict("payment_seen", "a payment was already seen for this invoice")
+        if invoice.kind == Kind.FIXED:
+            raise Conflict("currency_fixed", "the currency of a fixed invoice cannot change")
+        asset = find_method(invoice.merchant, asset_code, network_code)
+        quote = invoice.quotes.filter(asset=asset.code, network=asset.network).first()
+        if quote is None:
+            if invoice.kind == Kind.TIMED:
+                raise ServiceError("currency_not_offered",
+                                   f"{asset.code} on {asset.network} has no rate for this "
+                                   "invoice", "pay_currency")
+            quote = _quote(invoice, asset, now)
+            quote.save()
+        if not quote.address:
+            _assign_address(quote, invoice.merchant)
+        invoice.quote, invoice.selected_at = quote, now
+        if invoice.kind == Kind.OPEN and invoice.expires_at is None:
+            invoice.expires_at = now + timedelta(minutes=invoice.payment_window_minutes)
+        invoice.save(update_fields=["quote", "selected_at", "expires_at"])
+        return invoice
+
+
+# --- what the chain says ------------------------------------------------------------------
+
+def _facts(invoice: Invoice) -> lifecycle.Facts:
+    return lifecycle.Facts(
+        status=invoice.status, context=invoice.status_context,
+        due=invoice.quote.due_amount if invoice.quote else None,
+        slippage_percent=invoice.slippage_percent, expires_at=invoice.expires_at,
+        late_window=timedelta(minutes=invoice.late_window_minutes),
+        processing_timeout=timedelta(minutes=invoice.processing_timeout_minutes),
+        status_changed_at=invoice.status_changed_at, review_decision=invoice.review_decision)
+
+
+def _payments(invoice: Invoice) -> list[lifecycle.Payment]:
+    return [lifecycle.Payment(amount=tx.amount, senders=tuple(tx.from_addresses),
+                              detected_at=tx.detected_at,
+                              confirmed=tx.status == Transaction.CONFIRMED,
+                              reverted_at=tx.reverted_at, flagged=tx.flagged)
+            for tx in invoice.transactions.filter(quote=invoice.quote_id)]
+
+
+def _set_status(invoice: Invoice, status: str, context: str | None, actor: str,
+                now: datetime) -> None:
+    invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
+    invoice.save(update_fields=["status", "status_context", "status_changed_at",
+                                "review_decision", "archived"])
+    record_event(invoice, "status_changed", actor, now)
+
+
+def reevaluate(invoice: Invoice, now: datetime, actor: str = "system") -> None:
+    """Apply what the lifecycle decides now (the invoice row must be locked), then the
+    merchant's automatic rule when the invoice becomes unresolved."""
+    decision = lifecycle.evaluate(_facts(invoice), _payments(invoice), now)
+    if (decision.status, decision.context) == (invoice.status, invoice.status_context):
+        return
+    _set_status(invoice, decision.status, decision.context, actor, now)
+    if decision.status == Status.UNRESOLVED:
+        rule = invoice.merchant.unresolved_rules.get(decision.context, "review")
+        if rule in ("complete", "refund"):
+            _resolve(invoice, rule, "rule", now)
+
+
+def watched_addresses(network: str, addresses: set[str]) -> set[str]:
+    """Which of these addresses belong to an invoice still listening for payments."""
+    now = timezone.now()
+    rows = (Quote.objects.filter(network=network, address__in=addresses)
+            .values_list("address", "invoice__status", "invoice__archived",
+                         "invoice__expires_at", "invoice__late_window_minutes"))
+    return {address for address, status, archived, expires_at, late in rows
+            if not (archived and status == Status.NEW)
+            and not (status == Status.EXPIRED and expires_at
+                     and now > expires_at + timedelta(minutes=late))}
+
+
+def _required_confirmations(invoice: Invoice, network: registry.Network, amount: int) -> int:
+    override = invoice.merchant.confirmations.get(network.code)
+    return network.required_confirmations(amount, int(override) if override else None)
+
+
+def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
+    """Turn what a scan observed into transactions and invoice statuses. Idempotent: the
+    same report applied twice (or by two racing scanners) changes nothing the second time."""
+    now = now or timezone.now()
+    network = registry.get_network(report.network)
+    if report.rollback_above is not None:
+        Transaction.objects.filter(network=network.code,
+                                   block_height__gt=report.rollback_above).update(
+            block_height=None, block_hash=None)
+    quotes = {q.address: q for q in Quote.objects.filter(
+        network=network.code, address__in={t.to_address for t in report.transfers})}
+    by_invoice: dict = {}
+    for transfer in report.transfers:
+        quote = quotes.get(transfer.to_address)
+        if quote and quote.asset == transfer.asset:
+            by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
+    open_txs = Transaction.objects.filter(network=network.code).exclude(
+        status=Transaction.REVERTED)
+    maturing = open_txs.filter(
+        status=Transaction.PENDING,
+        block_height__lte=report.tip_height + 1 - F("required_confirmations"))
+    affected = set(by_invoice) | set(maturing.values_list("invoice_id", flat=True))
+    if report.mempool_txids is not None:
+        seen = report.mempool_txids | {t.txid for t in report.transfers}
+        affected |= set(open_txs.filter(block_height__isnull=True).exclude(txid__in=seen)
+                        .values_list("invoice_id", flat=True))
+    for invoice_id in sorted(affected, key=str):
+        with transaction.atomic():
+            invoice = _locked(invoice_id)
+            _apply_to_invoice(invoice, network, by_invoice.get(invoice_id, []), report, now)
+
+
+def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: list,
+                      report: ScanReport, now: datetime) -> None:
+    known = {(tx.txid, tx.output_index): tx
+             for tx in invoice.transactions.filter(network=network.code)}
+    seen = {(t.txid, t.index) for _, t in observed}
+    for quote, transfer in observed:
+        tx = known.get((transfer.txid, transfer.index))
+        if tx is None:
+            if invoice.quote_id != quote.pk and not invoice.transactions.exists():
+                invoice.quote = quote  # the payer paid an address they had switched away from
+                invoice.save(update_fields=["quote"])
+            tx = Transaction.objects.create(
+                invoice=invoice, quote=quote, network=network.code, txid=transfer.txid,
+                output_index=transfer.index, asset=transfer.asset, amount=transfer.amount,
+                to_address=transfer.to_address, from_addresses=list(transfer.from_addresses),
+                block_height=transfer.block_height, block_hash=transfer.block_hash,
+                required_confirmations=_required_confirmations(invoice, network, transfer.amount),
+                flagged=screening.is_flagged(transfer.from_addresses, invoice.merchant.deny_list),
+                detected_at=now)
+            known[(tx.txid, tx.output_index)] = tx
+            record_event(invoice, "transaction_created", "system", now)
+            continue
+        changed = []
+        if transfer.block_height is not None and tx.block_hash != transfer.block_hash:
+            tx.block_height, tx.block_hash = transfer.block_height, transfer.block_hash
+            changed += ["block_height", "block_hash"]
+        if tx.status == Transaction.REVERTED:  # back in the mempool or a block
+            tx.status, tx.reverted_at = Transaction.PENDING, None
+            changed += ["status", "reverted_at"]
+        if changed:
+            tx.save(update_fields=changed)
+    for tx in known.values():
+        if tx.status == Transaction.REVERTED:
+            continue
+        if (tx.block_height is None and report.mempool_txids is not None
+                and (tx.txid, tx.output_index) not in seen
+                and tx.txid not in report.mempool_txids):
+            tx.status, tx.reverted_at = Transaction.REVERTED, now
+            tx.save(update_fields=["status", "reverted_at"])
+            record_event(invoice, "transaction_reverted", "system", now)
+        elif (tx.status == Transaction.PENDING and tx.block_height is not None
+              and report.tip_height - tx.block_height + 1 >= tx.required_confirmations):
+            tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
+            tx.save(update_fields=["status", "confirmed_at"])
+            record_event(invoice, "transaction_confirmed", "system", now)
+    reevaluate(invoice, now)
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Apply what time alone decides: expiry and processing timeouts. Returns how many
+    invoices changed."""
+    now = now or timezone.now()
+    due = set(Invoice.objects.filter(status__in=[Status.NEW, Status.PENDING],
+                                     expires_at__lte=now).values_list("id", flat=True))
+    for invoice_id, detected_at, timeout in Transaction.objects.filter(
+            status=Transaction.PENDING,
+            invoice__status__in=[Status.PENDING, Status.EXPIRED, Status.UNRESOLVED]
+    ).values_list("invoice_id", "detected_at", "invoice__processing_timeout_minutes"):
+        if now - detected_at >= timedelta(minutes=timeout):
+            due.add(invoice_id)
+    changed = 0
+    for invoice_id in sorted(due, key=str):
+        with transaction.atomic():
+            invoice = _locked(invoice_id)
+            before = invoice.status
+            reevaluate(invoice, now)
+            changed += invoice.status != before
+    return changed
+
+
+# --- the merchant's actions ---------------------------------------------------------------
+
+def _received(invoice: Invoice) -> int:
+    return paid_units(invoice.transactions.filter(quote=invoice.quote_id))
+
+
+def _create_refund(invoice: Invoice, amount: int, actor: str, now: datetime) -> Refund:
+    """Offer money back (the payer claims it with the refund's link); one refund an invoice."""
+    refund = invoice.refunds.first()
+    if refund is not None:
+        return refund
+    refund = Refund.objects.create(invoice=invoice, asset=invoice.quote.asset,
+                                   network=invoice.quote.network, amount=amount, created_at=now)
+    record_event(invoice, "refund_updated", actor, now)
+    return refund
+
+
+def _resolve(invoice: Invoice, action: str, actor: str, now: datetime,
+             refund_amount: str = "received") -> Refund | None:
+    lifecycle.check_action(action, invoice.status)
+    if action == "complete":
+        _set_status(invoice, Status.COMPLETED, None, actor, now)
+        return None
+    received = _received(invoice)
+    amount = received
+    if refund_amount == "excess":
+        amount = received - invoice.quote.due_amount
+        if amount <= 0:
+            raise Conflict("nothing_to_refund", "the invoice was not overpaid")
+    _set_status(invoice, Status.REFUNDED, None, actor, now)
+    return _create_refund(invoice, amount, actor, now)
+
+
+def resolve(invoice_id, action: str, actor: str, refund_amount: str = "received"):
+    """Complete or refund an unresolved or declined invoice."""
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        refund = _resolve(invoice, action, actor, now, refund_amount)
+        return invoice, refund
+
+
+def review(invoice_id, action: str, actor: str) -> Invoice:
+    """Approve (normal evaluation resumes) or decline a compliance review."""
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        lifecycle.check_action(action, invoice.status)
+        if action == "approve":
+            invoice.review_decision = "approved"
+            invoice.save(update_fields=["review_decision"])
+            reevaluate(invoice, now, actor)
+        else:
+            invoice.review_decision = "declined"
+            _set_status(invoice, Status.DECLINED, None, actor, now)
+            if received := _received(invoice):
+                _create_refund(invoice, received, actor, now)
+        return invoice
+
+
+def cancel(invoice_id, actor: str) -> Invoice:
+    """Cancel from new or pending; money already received is offered back to the payer."""
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        lifecycle.check_action("cancel", invoice.status)
+        _set_status(invoice, Status.CANCELLED, None, actor, now)
+        if invoice.quote_id and (received := _received(invoice)):
+            _create_refund(invoice, received, actor, now)
+        return invoice
+
+
+def set_archived(invoice_id, archived: bool) -> Invoice:
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        invoice.archived = archived
+        invoice.save(update_fields=["archived"])
+        return invoice
+

@@ -1,0 +1,42 @@
+"""django-q2 entry points: thin wrappers over the scanner and the services."""
+
+import logging
+
+from django.conf import settings
+
+from chains import registry, scanner
+from chains.backends import get_backend, sandbox
+from invoices import rates, services
+
+logger = logging.getLogger(__name__)
+
+
+def scan_network(code: str):
+    """Scan one network once and apply what it saw."""
+    network = registry.get_network(code)
+    return scanner.scan(network, get_backend(network), services.watched_addresses,
+                        services.apply_transfers)
+
+
+def scan_all() -> None:
+    """Scan every enabled network; one failing node does not stop the others."""
+    for network in registry.enabled_networks():
+        try:
+            scan_network(network.code)
+        except Exception:
+            logger.exception("scanning %s failed; it is retried on the next run", network.code)
+
+
+def sweep() -> int:
+    return services.sweep()
+
+
+def refresh_rates() -> dict:
+    return rates.refresh_rates()
+
+
+def sandbox_mine() -> None:
+    """The sandbox's block clock: a block a minute, like a slow real chain."""
+    if settings.SANDBOX:
+        sandbox.mine(1)
+        scan_network(sandbox.NETWORK)

@@ -1,0 +1,192 @@
+"""Real chain nodes for tests: a Litecoin Core regtest node and an anvil EVM node.
+
+A pytest plugin: load it with `pytest_plugins = ["tests.nodes"]` (root conftest or a test
+module) and request the session-scoped fixtures `litecoind` and `anvil`. Each node starts
+once per session on a free port with its data in a temporary folder, and stops at the end.
+`scripts/install-nodes.sh` installs both binaries. When one is missing the tests that need
+it are skipped, except under CI=true where they fail: CI must never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from chains.backends.jsonrpc import JSONRPCClient, RPCError
+from chains.registry import Asset, Network, get_network
+
+REPO = Path(__file__).resolve().parent.parent
+LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
+ANVIL_GLOB = "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"
+TOKEN_ARTIFACT = REPO / "contracts" / "TestToken.json"
+TOKEN_SUPPLY = 10**9 * 10**6  # a billion USDT at 6 decimals, all held by account 0
+
+
+def _missing(what: str) -> None:
+    reason = f"{what} is not installed: run scripts/install-nodes.sh"
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_ready(process: subprocess.Popen, log: Path, probe, timeout: float = 30) -> None:
+    """Polls `probe` until it answers; a node that exits or never answers fails the run
+    with the end of its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            probe()
+            return
+        except Exception as exc:  # connection refused, or "Loading block index…" (-28)
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                pytest.fail(f"{log.parent.name} did not start ({exc}):\n{tail}", pytrace=False)
+            time.sleep(0.05)
+
+
+class Litecoind:
+    """A regtest node with a wallet holding mature coins (101 blocks mined to it)."""
+
+    def __init__(self, datadir: Path):
+        port = _free_port()
+        self.rpc_url = f"http://u:p@127.0.0.1:{port}/"
+        self.log = datadir / "stdout.log"
+        # A small keypool: the wallet is created in 0.2 s instead of 3.
+        self.process = subprocess.Popen(
+            [str(LITECOIND), "-regtest", f"-datadir={datadir}", "-rpcuser=u", "-rpcpassword=p",
+             f"-rpcport={port}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-listen=0",
+             "-fallbackfee=0.0001", "-txindex=1", "-keypool=10", "-printtoconsole=0"],
+            stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
+        )
+        self.client = JSONRPCClient(self.rpc_url)
+
+    def setup(self) -> None:
+        _wait_ready(self.process, self.log, lambda: self.rpc("getblockchaininfo"))
+        self.rpc("createwallet", "test")
+        self.mining_address = self.new_address()
+        self.mine(101)
+
+    @property
+    def network(self) -> Network:
+        return dataclasses.replace(get_network("litecoin-regtest"), rpc_url=self.rpc_url)
+
+    def rpc(self, method: str, *params):
+        """Amounts in answers are Decimal; pass amounts as str or Decimal."""
+        return self.client.call(method, *params)
+
+    def mine(self, n: int = 1, address: str | None = None) -> list[str]:
+        return self.rpc("generatetoaddress", n, address or self.mining_address)
+
+    def new_address(self) -> str:
+        return self.rpc("getnewaddress")
+
+    def stop(self) -> None:
+        try:
+            self.rpc("stop")
+            self.process.wait(timeout=20)
+        except (RPCError, OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+class Anvil:
+    """An automining anvil with the test ERC-20 (USDT, 6 decimals) deployed by account 0."""
+
+    def __init__(self, binary: Path, datadir: Path):
+        from web3 import Web3  # a test dependency only
+
+        port = _free_port()
+        self.rpc_url = f"http://127.0.0.1:{port}"
+        self.log = datadir / "stdout.log"
+        self.process = subprocess.Popen(
+            [str(binary), "--host", "127.0.0.1", "--port", str(port), "--prune-history"],
+            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=datadir,
+        )
+        self.client = JSONRPCClient(self.rpc_url)
+        self.w3 = Web3(Web3.HTTPProvider(self.rpc_url))
+
+    def setup(self) -> None:
+        _wait_ready(self.process, self.log, lambda: self.rpc("eth_chainId"))
+        self.accounts = self.w3.eth.accounts
+        artifact = json.loads(TOKEN_ARTIFACT.read_text())
+        factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
+        tx = factory.constructor("Tether USD", "USDT", 6, TOKEN_SUPPLY).transact(
+            {"from": self.accounts[0]})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx)
+        self.token_address = receipt["contractAddress"]
+        self.token = self.w3.eth.contract(address=self.token_address, abi=artifact["abi"])
+
+    @property
+    def network(self) -> Network:
+        usdt = Asset("USDT", "ethereum-local", 6, self.token_address)
+        return dataclasses.replace(get_network("ethereum-local"), rpc_url=self.rpc_url,
+                                   tokens=(usdt,))
+
+    def rpc(self, method: str, *params):
+        return self.client.call(method, *params)
+
+    def send_eth(self, to: str, wei: int, *, sender: str | None = None, **tx) -> str:
+        """Sends from an unlocked account (default 0); returns the tx hash as 0x-hex. Extra
+        keyword arguments go into the transaction (gas=… skips estimation, so a failing
+        transaction is mined rather than refused)."""
+        tx_hash = self.w3.eth.send_transaction(
+            {"from": sender or self.accounts[0], "to": to, "value": wei, **tx})
+        return tx_hash.to_0x_hex()
+
+    def send_token(self, to: str, units: int, *, sender: str | None = None, **tx) -> str:
+        tx_hash = self.token.functions.transfer(to, units).transact(
+            {"from": sender or self.accounts[0], **tx})
+        return tx_hash.to_0x_hex()
+
+    def mine(self, n: int = 1) -> None:
+        self.rpc("anvil_mine", hex(n))
+
+    def set_automine(self, enabled: bool) -> None:
+        self.rpc("evm_setAutomine", enabled)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def litecoind(tmp_path_factory):
+    if not os.access(LITECOIND, os.X_OK):
+        _missing(f"litecoind ({LITECOIND})")
+    node = Litecoind(tmp_path_factory.mktemp("litecoind"))
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def anvil(tmp_path_factory):
+    binary = os.environ.get("ANVIL") or next(iter(sorted(REPO.glob(ANVIL_GLOB))), None)
+    if not binary or not os.access(binary, os.X_OK):
+        _missing(f"anvil ({REPO / ANVIL_GLOB})")
+    node = Anvil(Path(binary), tmp_path_factory.mktemp("anvil"))
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
