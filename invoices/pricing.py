@@ -7,11 +7,11 @@ it goes up, so the merchant never receives less than the price.
 from __future__ import annotations
 
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from fractions import Fraction
 
 
-class Fit(str, Enum):
+class Fit(StrEnum):
     EXACT = "exact"  # within ± slippage of what is due
     UNDER = "under"
     OVER = "over"

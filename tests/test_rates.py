@@ -171,6 +171,7 @@ def test_coingecko_numbers_are_read_as_decimals_not_floats(http):
         ["binancecoin", "bitcoin", "ethereum", "litecoin", "polygon-ecosystem-token",
          "tether", "tron", "usd-coin"])
     assert params["vs_currencies"] == "eur,usd"
+    assert params["precision"] == "full"  # else CoinGecko rounds to a few decimals
 
 
 def test_binance_uses_usdt_markets_for_usd_and_inverts_reverse_symbols(http):

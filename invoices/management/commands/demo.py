@@ -39,5 +39,6 @@ Try it:
   export KEY={key}
   curl -s -X POST {base}/api/v1/invoices -H "Authorization: Bearer $KEY" \\
        -H "Content-Type: application/json" \\
-       -d '{{"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT", "network": "sandbox"}}'
+       -d '{{"price_amount": "25.00", "price_currency": "USD",
+            "pay_currency": "USDT", "network": "sandbox"}}'
 """)
