@@ -7,8 +7,10 @@ from invoices.api import errors
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoices.api.urls")),
+    path("api/v1/", include("merchants.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("checkout.urls")),
 ]
 
 

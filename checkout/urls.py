@@ -1,0 +1,3 @@
+"""The payer's pages."""
+
+urlpatterns = []

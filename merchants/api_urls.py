@@ -1,0 +1,3 @@
+"""Merchant-level API routes (events and callback deliveries)."""
+
+urlpatterns = []
