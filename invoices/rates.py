@@ -31,6 +31,7 @@ TIMEOUT = (3, 5)  # (connect, read) seconds: a slow provider must not stall the 
 USER_AGENT = "cryptogate-rates/0.1 (self-hosted payment gateway)"
 CROSS = "USD"  # the currency every other pair is crossed through
 SIGNIFICANT_DIGITS = 30  # for computed rates (inverse, cross); far beyond any price's need
+VALUE_LENGTH = Rate._meta.get_field("value").max_length
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ class CoinbaseProvider(HttpProvider):
 
     def parse(self, payload, pairs):
         data = payload["data"]
-        if False:
+        if data["currency"] != self.ANCHOR:
             raise ProviderError(f"rates are for {data['currency']!r}, not {self.ANCHOR}")
         per_anchor = {code.upper(): raw for code, raw in data["rates"].items()}
         per_anchor[self.ANCHOR] = "1"
@@ -273,7 +274,7 @@ def refresh_rates(now: datetime | None = None) -> dict[str, int]:
     rates simply age until a provider answers. Returns how many pairs each source gave."""
     now = now or timezone.now()
     remaining = needed_pairs()
-    found: dict[Pair, tuple[Decimal, str]] = {}
+    found: dict[Pair, tuple[str, str]] = {}  # pair: (decimal string, source)
     for name in settings.RATE_PROVIDERS:
         if not remaining:
             break
@@ -289,13 +290,19 @@ def refresh_rates(now: datetime | None = None) -> dict[str, int]:
         except Exception:  # a provider bug must not stop the other providers
             logger.exception("rate provider %s crashed", provider.name)
             continue
-        found.update({pair: (rates[pair], provider.name) for pair in remaining if pair in rates})
+        for pair in (pair for pair in remaining if pair in rates):
+            text = plain(rates[pair])
+            if len(text) > VALUE_LENGTH:  # absurd, and would not fit the column
+                logger.warning("rate provider %s: %s/%s rate %s… is out of range",
+                               provider.name, *pair, text[:20])
+            else:
+                found[pair] = (text, provider.name)
         remaining = [pair for pair in remaining if pair not in found]
     if remaining:
         logger.warning("no rate provider has %s",
                        ", ".join(f"{b}/{q}" for b, q in remaining))
     Rate.objects.bulk_create(
-        [Rate(base=b, quote=q, value=plain(value), source=source, fetched_at=now)
+        [Rate(base=b, quote=q, value=value, source=source, fetched_at=now)
          for (b, q), (value, source) in found.items()],
         update_conflicts=True, unique_fields=["base", "quote"],
         update_fields=["value", "source", "fetched_at"],

@@ -325,6 +325,16 @@ def test_refresh_never_raises_when_every_provider_fails(db, http, rate_settings,
     assert any("no rate provider has" in m and "BTC/USD" in m for m in messages)
 
 
+def test_refresh_skips_a_rate_too_long_to_store(db, rate_settings, caplog):
+    rate_settings.STATIC_RATES = {"BTC/USD": "1e-70", "BTC/EUR": "55000"}
+    rate_settings.RATE_PROVIDERS = ["static"]
+    with caplog.at_level(logging.WARNING, logger="invoices.rates"):
+        assert refresh_rates(now=NOW) == {"static": 1}
+    assert set(stored()) == {("BTC", "EUR")}
+    assert any("BTC/USD rate" in r.getMessage() and "out of range" in r.getMessage()
+               for r in caplog.records)
+
+
 def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch):
     def crash(self, pairs):
         raise ZeroDivisionError("bug")

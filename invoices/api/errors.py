@@ -49,7 +49,6 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         param, detail = _first_validation_error(exc.detail)
         code = getattr(detail, "code", None) or "invalid"
-        code = "invalid_request" if code == "invalid" else code
         message = f"{param}: {detail}" if param and code != "unknown_field" else str(detail)
         return Response(error_body("invalid_request", code, message, param),
                         status=status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what the checkout's browser tests need from Debian: Chromium (Playwright drives the
+# system browser; `playwright install` cannot download one here) and zbar (pyzbar decodes the
+# QR codes). Idempotent: installs only what is missing, so repeated runs are fast.
+set -euo pipefail
+
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+ldconfig -p | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
