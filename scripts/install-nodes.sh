@@ -14,7 +14,9 @@ if [ ! -x "$litecoind" ]; then
     if ! apt-cache show litecoind >/dev/null 2>&1; then
         apt-get update -qq
     fi
-    apt-get install -y -qq litecoind >/dev/null
+    # Lists that know the package but are stale give 404s: refresh and retry once.
+    apt-get install -y -qq litecoind >/dev/null \
+        || { apt-get update -qq && apt-get install -y -qq litecoind >/dev/null; }
 fi
 
 if [ ! -x "$anvil" ]; then

@@ -110,8 +110,9 @@ def test_block_of_200_transfers(litecoind, backend):
     payees = {}
     for coin in coins:
         payee = litecoind.new_address()
+        change = str(coin["amount"] - Decimal("0.1001"))  # 0.0001 LTC fee
         raw = litecoind.rpc("createrawtransaction", [{"txid": coin["txid"], "vout": coin["vout"]}],
-                            {payee: "0.1", coin["address"]: str(coin["amount"] - Decimal("0.1001"))})
+                            {payee: "0.1", coin["address"]: change})
         signed = litecoind.rpc("signrawtransactionwithwallet", raw)["hex"]
         payees[litecoind.rpc("sendrawtransaction", signed)] = (payee, coin["address"])
     height = litecoind.rpc("getblockheader", litecoind.mine(1)[0])["height"]
@@ -136,7 +137,8 @@ CORE_25_BLOCK = """{
     {"txid": "c0ffee0000000000000000000000000000000000000000000000000000000001",
      "vin": [{"coinbase": "0340d10c", "sequence": 4294967295}],
      "vout": [
-       {"value": 3.12501410, "n": 0, "scriptPubKey": {"asm": "0 e8df018c7e326cc253faac7e46cdc51e68542c42",
+       {"value": 3.12501410, "n": 0, "scriptPubKey": {
+        "asm": "0 e8df018c7e326cc253faac7e46cdc51e68542c42",
         "desc": "addr(bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq)#x3ak0clf",
         "hex": "0014e8df018c7e326cc253faac7e46cdc51e68542c42",
         "address": "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "type": "witness_v0_keyhash"}},
@@ -146,8 +148,9 @@ CORE_25_BLOCK = """{
      "vin": [{"txid": "c0ffee0000000000000000000000000000000000000000000000000000000003",
               "vout": 1, "scriptSig": {"asm": "", "hex": ""}, "sequence": 4294967293,
               "prevout": {"generated": false, "height": 839990, "value": 0.50000000,
-                          "scriptPubKey": {"address": "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
-                                           "type": "witness_v0_keyhash"}}}],
+                          "scriptPubKey": {
+                            "address": "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+                            "type": "witness_v0_keyhash"}}}],
      "vout": [
        {"value": 0.29000000, "n": 0, "scriptPubKey": {
         "address": "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
@@ -167,23 +170,28 @@ CORE_021_BLOCK = """{
      "vout": [
        {"ismweb": false, "value": 50.00001410, "n": 0, "scriptPubKey": {
         "asm": "0 e290ae44e8e5a6509973037945f3a0665fcd5bd4", "reqSigs": 1,
-        "type": "witness_v0_keyhash", "addresses": ["rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"]}},
+        "type": "witness_v0_keyhash",
+        "addresses": ["rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"]}},
        {"ismweb": false, "value": 0E-8, "n": 1, "scriptPubKey": {
         "asm": "OP_RETURN aa21a9ed92777b847c1eba4799503ae201bc4a329eb781b0f01d1c38c43c32534f20cb1c",
         "type": "nulldata"}}]},
     {"txid": "3c763119ad7c1c559c6be95ffaec71c02795b46c440e3477fa89a888162a2f7c",
-     "vin": [{"ismweb": false, "txid": "7013a70f515a3fee26ee474e2b09996362cf1875460a9172d8b51f6273983bef",
+     "vin": [{"ismweb": false,
+              "txid": "7013a70f515a3fee26ee474e2b09996362cf1875460a9172d8b51f6273983bef",
               "vout": 0, "scriptSig": {"asm": "", "hex": ""}, "sequence": 4294967294}],
      "vout": [
        {"ismweb": false, "value": 48.76541801, "n": 0, "scriptPubKey": {"reqSigs": 1,
-        "type": "witness_v0_keyhash", "addresses": ["rltc1qlarz6v0ahujdyu6em2ctfj2psy7qrjgueqcv8j"]}},
+        "type": "witness_v0_keyhash",
+        "addresses": ["rltc1qlarz6v0ahujdyu6em2ctfj2psy7qrjgueqcv8j"]}},
        {"ismweb": false, "value": 1.23456789, "n": 1, "scriptPubKey": {"reqSigs": 1,
-        "type": "witness_v0_keyhash", "addresses": ["rltc1qvnfy3uhkm8clnn3rvw4qvhc23hctgs2aeylunp"]}}]}]}"""
+        "type": "witness_v0_keyhash",
+        "addresses": ["rltc1qvnfy3uhkm8clnn3rvw4qvhc23hctgs2aeylunp"]}}]}]}"""
 
 CORE_021_FUNDING_TX = """{
   "txid": "7013a70f515a3fee26ee474e2b09996362cf1875460a9172d8b51f6273983bef",
   "vin": [{"coinbase": "510101", "sequence": 4294967295}],
-  "vout": [{"value": 50.00000000, "n": 0, "scriptPubKey": {"reqSigs": 1, "type": "witness_v0_keyhash",
+  "vout": [{"value": 50.00000000, "n": 0, "scriptPubKey": {"reqSigs": 1,
+            "type": "witness_v0_keyhash",
             "addresses": ["rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"]}}]}"""
 
 
@@ -215,7 +223,7 @@ def recorded_backend(code):
 @responses.activate
 def test_core_25_block_uses_address_and_prevout():
     calls = fake_node({
-        "getblockhash": lambda params: '"00000000000000000001c9e0d8b5a3f7b0e3e1e6f2c1d4b8a9f0e7d6c5b4a392"',
+        "getblockhash": lambda params: json.dumps(json.loads(CORE_25_BLOCK)["hash"]),
         "getblock": lambda params: CORE_25_BLOCK,
     })
     block = recorded_backend("bitcoin").block(840000)
@@ -234,7 +242,7 @@ def test_core_25_block_uses_address_and_prevout():
 @responses.activate
 def test_core_021_block_uses_addresses_list_and_funding_transactions():
     calls = fake_node({
-        "getblockhash": lambda params: '"bc3307f6e8fd53c8e9808e06e4d34e9b2b23b5c966b4af65b890fcfd1c766671"',
+        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
         "getblock": lambda params: CORE_021_BLOCK,
         "getrawtransaction": lambda params: CORE_021_FUNDING_TX,
     })
@@ -253,7 +261,7 @@ def test_core_021_block_uses_addresses_list_and_funding_transactions():
 @responses.activate
 def test_without_txindex_senders_stay_unknown():
     fake_node({
-        "getblockhash": lambda params: '"bc3307f6e8fd53c8e9808e06e4d34e9b2b23b5c966b4af65b890fcfd1c766671"',
+        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
         "getblock": lambda params: CORE_021_BLOCK,
         "getrawtransaction": lambda params: (-5, "No such mempool transaction. Use -txindex"),
     })

@@ -266,12 +266,12 @@ class SandboxPayView(SandboxMixin, APIView):
             amount = quote.due_amount
         sender = data.get("sender") or sandbox.payer_address(invoice.pk)
         sandbox.broadcast(quote.address, quote.asset, amount, sender)
+        scan_network(sandbox.NETWORK)  # seen in the mempool first, as on a real chain
         if data["confirm"]:
             network = registry.get_network(sandbox.NETWORK)
-            confirmations = network.required_confirmations(
-                amount, request.user.confirmations.get(network.code))
-            sandbox.mine(confirmations)
-        scan_network(sandbox.NETWORK)
+            sandbox.mine(network.required_confirmations(
+                amount, request.user.confirmations.get(network.code)))
+            scan_network(sandbox.NETWORK)
         return _render(invoice.pk)
 
 
