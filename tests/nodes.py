@@ -183,7 +183,7 @@ def litecoind(tmp_path_factory):
 def anvil(tmp_path_factory):
     binary = os.environ.get("ANVIL") or next(iter(sorted(REPO.glob(ANVIL_GLOB))), None)
     if not binary or not os.access(binary, os.X_OK):
-        _missing(f"anvil ({REPO / ANVIL_GLOB})")
+        _missing(f"anvil ({binary or REPO / ANVIL_GLOB})")
     node = Anvil(Path(binary), tmp_path_factory.mktemp("anvil"))
     try:
         node.setup()

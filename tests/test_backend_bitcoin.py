@@ -3,6 +3,7 @@ of Bitcoin Core ≥ 22 (which a Debian machine cannot run) and 0.21."""
 
 import dataclasses
 import json
+import statistics
 import time
 from decimal import Decimal
 
@@ -103,7 +104,7 @@ def test_fee_estimate(backend):
 
 def test_block_of_200_transfers(litecoind, backend):
     """100 payments, each spending its own coinbase, in one block: every output and sender
-    found. Prints the time block() takes."""
+    found. Prints how long block() takes."""
     litecoind.mine(100)  # mature coinbases, one per payment, so 100 distinct prevouts
     coins = [c for c in litecoind.rpc("listunspent", 100) if c["amount"] >= 1][:100]
     assert len(coins) == 100
@@ -117,14 +118,17 @@ def test_block_of_200_transfers(litecoind, backend):
         payees[litecoind.rpc("sendrawtransaction", signed)] = (payee, coin["address"])
     height = litecoind.rpc("getblockheader", litecoind.mine(1)[0])["height"]
 
-    started = time.perf_counter()
-    block = backend.block(height)
-    elapsed = time.perf_counter() - started
+    timings = []
+    for _ in range(5):
+        started = time.perf_counter()
+        block = backend.block(height)
+        timings.append(time.perf_counter() - started)
 
     assert len(block.transfers) == 201  # 100 x (payment + change) + coinbase
     paid = {t.txid: t for t in block.transfers if t.amount == 10_000_000}
     assert {txid: (t.to_address, t.from_addresses[0]) for txid, t in paid.items()} == payees
-    print(f"\nlitecoind block() with {len(block.transfers)} transfers: {elapsed * 1000:.1f} ms")
+    print(f"\nlitecoind block() with {len(block.transfers)} transfers: "
+          f"median {statistics.median(timings) * 1000:.1f} ms, best {min(timings) * 1000:.1f} ms")
 
 
 # Recorded answers. Core ≥ 22: `address`, and `prevout` at verbosity 3 (Bitcoin Core 25).
