@@ -174,10 +174,26 @@ class Event(models.Model):
     data = models.JSONField()
     created_at = models.DateTimeField(db_index=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # Callback delivery (merchants.callbacks). `next_attempt_at` is set while the event waits
+    # to be sent and cleared once it is delivered, given up (`failed_at`) or finds no
+    # callback URL; `claimed_until` is the lease of the worker sending it.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    # The payer's refund-claim e-mail (merchants.emails), with the sending worker's lease.
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["invoice", "sequence"],
                                                name="event_sequence_per_invoice")]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="event_to_deliver",
+                         condition=Q(next_attempt_at__isnull=False)),
+            models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
+            models.Index(fields=["created_at"], name="event_refund_email_due",
+                         condition=Q(type="refund_updated", email_sent_at__isnull=True)),
+        ]
         ordering = ["created_at", "sequence"]
 
 

@@ -58,7 +58,7 @@ def record_event(invoice: Invoice, event_type: str, actor: str, now: datetime,
 
 
 def _locked(invoice_id) -> Invoice:
-    return (Invoice.objects.select_for_update().select_related("quote", "merchant")
+    return (Invoice.objects.select_for_update(of=("self",)).select_related("quote", "merchant")
             .get(pk=invoice_id))
 
 

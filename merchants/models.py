@@ -40,6 +40,9 @@ class Merchant(models.Model):
     callback_secret = models.CharField(max_length=100, default=new_callback_secret)
     previous_callback_secret = models.CharField(max_length=100, blank=True)
     callback_secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    # Set when an event ran out of retries (the dashboard shows it); cleared by the next
+    # successful delivery.
+    callback_failing_since = models.DateTimeField(null=True, blank=True)
 
     allowed_return_hosts = models.JSONField(default=list, blank=True)
     embed_hosts = models.JSONField(default=list, blank=True)
@@ -107,3 +110,21 @@ class Wallet(models.Model):
 
     def __str__(self):
         return f"{self.merchant} {self.family}"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at delivering an event to a callback URL, and what came back."""
+
+    event = models.ForeignKey("invoices.Event", on_delete=models.CASCADE,
+                              related_name="delivery_attempts")
+    url = models.URLField(max_length=2000)
+    attempted_at = models.DateTimeField()
+    manual = models.BooleanField(default=False)  # a redelivery the merchant asked for
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    response_body = models.TextField(blank=True)  # the first KB
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        indexes = [models.Index(fields=["event", "attempted_at"], name="attempt_per_event")]

@@ -38,3 +38,43 @@ def create_invoice(api):
         return response.json()
 
     return create
+
+
+@pytest.fixture
+def postgres(transactional_db):
+    """Concurrency tests need a database with real row locks. CI runs on PostgreSQL, where
+    these must run; elsewhere (SQLite) they are skipped with the reason."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the suite on PostgreSQL (set DATABASE_URL)")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+
+
+def run_at_once(count, work):
+    """Run `work(i)` in `count` threads released together; returns results or exceptions."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def target(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as exc:  # returned to the test, which asserts on it
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

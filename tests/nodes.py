@@ -2,7 +2,8 @@
 
 A pytest plugin: load it with `pytest_plugins = ["tests.nodes"]` (root conftest or a test
 module) and request the session-scoped fixtures `litecoind` and `anvil`. Each node starts
-once per session on a free port with its data in a temporary folder, and stops at the end.
+once per session on a free port with its data in a temporary folder, and stops at the end;
+tests share them, so they pay fresh addresses and put back what they switch (automine).
 `scripts/install-nodes.sh` installs both binaries. When one is missing the tests that need
 it are skipped, except under CI=true where they fail: CI must never pass by skipping.
 """
@@ -66,12 +67,14 @@ class Litecoind:
         self.rpc_url = f"http://u:p@127.0.0.1:{port}/"
         self.log = datadir / "stdout.log"
         # A small keypool: the wallet is created in 0.2 s instead of 3.
-        self.process = subprocess.Popen(
-            [str(LITECOIND), "-regtest", f"-datadir={datadir}", "-rpcuser=u", "-rpcpassword=p",
-             f"-rpcport={port}", "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-listen=0",
-             "-fallbackfee=0.0001", "-txindex=1", "-keypool=10", "-printtoconsole=0"],
-            stdout=self.log.open("wb"), stderr=subprocess.STDOUT,
-        )
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(LITECOIND), "-regtest", f"-datadir={datadir}", "-rpcuser=u",
+                 "-rpcpassword=p", f"-rpcport={port}", "-rpcbind=127.0.0.1",
+                 "-rpcallowip=127.0.0.1", "-listen=0", "-fallbackfee=0.0001", "-txindex=1",
+                 "-keypool=10", "-printtoconsole=0"],
+                stdout=out, stderr=subprocess.STDOUT,
+            )
         self.client = JSONRPCClient(self.rpc_url)
 
     def setup(self) -> None:
@@ -85,7 +88,7 @@ class Litecoind:
         return dataclasses.replace(get_network("litecoin-regtest"), rpc_url=self.rpc_url)
 
     def rpc(self, method: str, *params):
-        """Amounts in answers are Decimal; pass amounts as str or Decimal."""
+        """Amounts in answers are Decimal; pass amounts as strings ("0.1")."""
         return self.client.call(method, *params)
 
     def mine(self, n: int = 1, address: str | None = None) -> list[str]:
@@ -112,10 +115,11 @@ class Anvil:
         port = _free_port()
         self.rpc_url = f"http://127.0.0.1:{port}"
         self.log = datadir / "stdout.log"
-        self.process = subprocess.Popen(
-            [str(binary), "--host", "127.0.0.1", "--port", str(port), "--prune-history"],
-            stdout=self.log.open("wb"), stderr=subprocess.STDOUT, cwd=datadir,
-        )
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [str(binary), "--host", "127.0.0.1", "--port", str(port), "--prune-history"],
+                stdout=out, stderr=subprocess.STDOUT, cwd=datadir,
+            )
         self.client = JSONRPCClient(self.rpc_url)
         self.w3 = Web3(Web3.HTTPProvider(self.rpc_url))
 

@@ -75,6 +75,8 @@ def test_tip_and_block_hash_agree(litecoind, backend):
     assert block.parent_hash == backend.block_hash(tip.height - 1)
     with pytest.raises(LookupError):
         backend.block(tip.height + 1)
+    with pytest.raises(LookupError):
+        backend.blocks(tip.height, tip.height + 1)
 
 
 def test_blocks_equal_single_block_calls(litecoind, backend):

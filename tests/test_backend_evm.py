@@ -103,6 +103,8 @@ def test_tip_and_block_hash_agree(anvil, backend):
     assert block.parent_hash == backend.block_hash(tip.height - 1)
     with pytest.raises(LookupError):
         backend.block(tip.height + 1)
+    with pytest.raises(LookupError):
+        backend.blocks(tip.height, tip.height + 1)
 
 
 def test_reorg_changes_block_hash(anvil, backend):

@@ -70,10 +70,16 @@ class BitcoinRPCBackend(ChainBackend):
             raise
 
     def block(self, height: int) -> Block:
-        return self._block(self._hash_at(height))
+        return self.blocks(height, height)[0]
 
     def blocks(self, start: int, stop: int) -> list[Block]:
-        hashes = self.rpc.batch(("getblockhash", (height,)) for height in range(start, stop + 1))
+        heights = range(start, stop + 1)
+        hashes = self.rpc.batch((("getblockhash", (h,)) for h in heights), errors=True)
+        for height, block_hash in zip(heights, hashes, strict=True):
+            if isinstance(block_hash, RPCError):
+                if block_hash.code == HEIGHT_OUT_OF_RANGE:
+                    raise LookupError(f"{self.network.code}: no block at height {height}")
+                raise block_hash
         return [self._block(block_hash) for block_hash in hashes]
 
     def mempool(self) -> list[Transfer]:
@@ -81,9 +87,9 @@ class BitcoinRPCBackend(ChainBackend):
         call are kept, so a poll fetches only the newcomers."""
         txids = self.rpc.call("getrawmempool")
         new = [txid for txid in txids if txid not in self._mempool]
-        # A transaction may leave the mempool between the two calls: its lookup fails, skip it.
-        txs = [tx for tx in self.rpc.batch((("getrawtransaction", (txid, 2)) for txid in new),
-                                           errors=True) if not isinstance(tx, RPCError)]
+        fetched = self.rpc.batch((("getrawtransaction", (txid, 2)) for txid in new), errors=True)
+        # A transaction that left the mempool meanwhile fails its lookup: skip it.
+        txs = [tx for tx in fetched if not isinstance(tx, RPCError)]
         senders = self._senders(txs)
         self._mempool = {txid: self._mempool[txid] for txid in txids if txid in self._mempool}
         for tx in txs:
@@ -97,12 +103,6 @@ class BitcoinRPCBackend(ChainBackend):
             rate = Decimal(str(self.network.options.get("fallback_fee_rate",
                                                         self.FALLBACK_FEE_RATE)))
         return math.ceil(rate * 10**self.network.native_decimals * self.TYPICAL_VSIZE / 1000)
-
-    def _hash_at(self, height: int) -> str:
-        block_hash = self.block_hash(height)
-        if block_hash is None:
-            raise LookupError(f"{self.network.code}: no block at height {height}")
-        return block_hash
 
     def _block(self, block_hash: str) -> Block:
         data = self.rpc.call("getblock", block_hash, 3)
@@ -121,16 +121,16 @@ class BitcoinRPCBackend(ChainBackend):
         without `prevout` are resolved from the same transactions when they fund each other,
         else from their funding transactions fetched in one batch."""
         known = {tx["txid"]: tx for tx in txs}
-        missing = {
+        missing = sorted({
             vin["txid"]
             for tx in txs
             for vin in tx["vin"]
             if "txid" in vin and "prevout" not in vin and vin["txid"] not in known
-        }
-        missing_list = sorted(missing)
-        fetched = self.rpc.batch((("getrawtransaction", (txid, True)) for txid in missing_list),
-                                 errors=True)  # fails without -txindex: senders stay unknown
-        known.update({txid: tx for txid, tx in zip(missing_list, fetched, strict=True)
+        })
+        # Without -txindex, confirmed funding transactions fail: their senders stay unknown.
+        fetched = self.rpc.batch((("getrawtransaction", (txid, True)) for txid in missing),
+                                 errors=True)
+        known.update({txid: tx for txid, tx in zip(missing, fetched, strict=True)
                       if not isinstance(tx, RPCError)})
         senders = {}
         for tx in txs:

@@ -116,9 +116,11 @@ class EVMRPCBackend(ChainBackend):
             raise RPCError("eth_getTransactionReceipt", None, "receipt not available yet")
         failed = {r["transactionHash"] for r in replies if r.get("status") == "0x0"}
 
-        hashes = {data["hash"] for data in datas}
-        if any(log["blockHash"] not in hashes for log in logs):
-            raise _Reorged
+        logs_of: dict[str, list[dict]] = {data["hash"]: [] for data in datas}
+        for log in logs:
+            if log["blockHash"] not in logs_of:
+                raise _Reorged
+            logs_of[log["blockHash"]].append(log)
         blocks = []
         for data in datas:
             height, block_hash = int(data["number"], 16), data["hash"]
@@ -126,13 +128,13 @@ class EVMRPCBackend(ChainBackend):
             order = {tx["hash"].lower(): position for position, tx in enumerate(txs)}
             transfers = [
                 transfer
-                for tx in data["transactions"]
+                for tx in txs
                 if tx["hash"] not in failed and (transfer := self._native(tx, height, block_hash))
             ]
             transfers += [
                 transfer
-                for log in logs
-                if log["blockHash"] == block_hash and (transfer := self._token(log, height))
+                for log in logs_of[block_hash]
+                if (transfer := self._token(log, height, block_hash))
             ]
             transfers.sort(key=lambda t: (order[t.txid], t.index))
             blocks.append(Block(height, block_hash, data["parentHash"], tuple(transfers)))
@@ -154,7 +156,7 @@ class EVMRPCBackend(ChainBackend):
             block_hash=block_hash,
         )
 
-    def _token(self, log: dict, height: int) -> Transfer | None:
+    def _token(self, log: dict, height: int, block_hash: str) -> Transfer | None:
         topics, data = log["topics"], log["data"]
         # ERC-721 shares the event signature with a 4th indexed topic: not a token amount.
         if log.get("removed") or len(topics) != 3 or len(data) != 66:
@@ -168,7 +170,7 @@ class EVMRPCBackend(ChainBackend):
             amount=int(data, 16),
             from_addresses=(to_checksum_address(topics[1][-40:]),),
             block_height=height,
-            block_hash=log["blockHash"],
+            block_hash=block_hash,
         )
 
 

@@ -14,8 +14,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--email", default="demo@example.com")
         parser.add_argument("--password", default="demo-password-123")
+        parser.add_argument("--key-file", default="",
+                            help="also write the API key to this file (for scripts)")
 
-    def handle(self, email, password, **options):
+    def handle(self, email, password, key_file, **options):
         if not settings.SANDBOX:
             raise CommandError("the demo needs the sandbox network: set SANDBOX=1")
         rates.refresh_rates()
@@ -26,6 +28,9 @@ class Command(BaseCommand):
             merchant.save(update_fields=["allowed_return_hosts"])
         else:
             key = create_api_key(merchant, name="demo")
+        if key_file:
+            with open(key_file, "w") as fh:
+                fh.write(key + "\n")
         base = settings.PUBLIC_URL
         self.stdout.write(f"""
 Demo merchant ready: {merchant.name} ({merchant.id})

@@ -1,0 +1,16 @@
+.PHONY: demo test setup lint bench
+
+demo:  ## install, migrate, seed the demo merchant, run the web server and the worker
+	bash scripts/demo.sh
+
+test:  ## install everything the suite needs and run it (DATABASE_URL picks the database)
+	bash scripts/test.sh $(PYTEST_ARGS)
+
+setup:
+	bash scripts/setup.sh
+
+lint:
+	.venv/bin/ruff check .
+
+bench:
+	.venv/bin/python benchmarks/api.py

@@ -1,0 +1,170 @@
+"""Is this text an address the network can pay? For addresses payers type (refunds).
+
+Checksums are verified, not only shapes: bech32 for witness version 0 and bech32m for later
+versions, each with the network's human-readable part; base58check with the network's
+version bytes; EIP-55 mixed case for EVM; base58check with the 0x41 prefix for TRON. An
+address of another network is refused by name (a regtest or testnet address for a mainnet,
+a Bitcoin address for Litecoin), so the payer learns what went wrong instead of losing coins.
+
+EVM: an all-lowercase (or all-uppercase) address carries no checksum — EIP-55 says so, and
+many exchanges show addresses that way — so it is accepted and stored in its checksummed
+form; a mixed-case address must match its checksum exactly, since a wrong mix is a typo.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bip_utils import (
+    Base58ChecksumError,
+    Base58Decoder,
+    Bech32ChecksumError,
+    Kekkak256,
+    SegwitBech32Decoder,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chains.registry import Network
+
+MAX_BECH32_LENGTH = 90  # BIP173
+
+
+class InvalidAddress(ValueError):
+    """Why the text is not an address of the network; the message is shown to the payer."""
+
+
+@dataclass(frozen=True)
+class _Utxo:
+    hrp: str  # bech32 human-readable part
+    versions: tuple[int, ...]  # base58check version bytes (pay-to-pubkey-hash, script-hash)
+
+
+_UTXO = {
+    "bitcoin": _Utxo("bc", (0x00, 0x05)),
+    # 0x05 ("3…") is refused for Litecoin: it is what a Bitcoin script address looks like.
+    "litecoin": _Utxo("ltc", (0x30, 0x32)),
+    # Regtest shares the testnet version bytes; bech32 has its own prefix.
+    "litecoin-regtest": _Utxo("rltc", (0x6F, 0xC4, 0x3A)),
+    "sandbox": _Utxo("sbx", ()),
+}
+
+_TEST = gettext_lazy("test network (testnet or regtest)")
+# Whose address it is, when it is not the expected network's.
+_HRP_OWNERS = {"bc": "Bitcoin", "ltc": "Litecoin", "tb": _TEST, "bcrt": _TEST, "tltc": _TEST,
+               "rltc": _TEST, "sbx": gettext_lazy("sandbox")}
+_VERSION_OWNERS = {0x00: "Bitcoin", 0x05: "Bitcoin", 0x30: "Litecoin", 0x32: "Litecoin",
+                   0x6F: _TEST, 0xC4: _TEST, 0x3A: _TEST, 0x41: "TRON"}
+_TRON_VERSION = 0x41
+_EVM = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def validate_address(network: Network, text: str) -> str:
+    """The address in its canonical form, or InvalidAddress saying why not."""
+    address = "".join((text or "").split())
+    if not address:
+        raise InvalidAddress(_("Enter the address of your wallet."))
+    if network.kind == "evm":
+        return _evm(network, address)
+    if network.kind == "tron":
+        return _tron(network, address)
+    if network.family in _UTXO:
+        return _utxo(network, _UTXO[network.family], address)
+    raise InvalidAddress(_("Refunds on %(network)s cannot be claimed here.")
+                         % {"network": network.name})
+
+
+def _wrong_network(owner, network: Network) -> InvalidAddress:
+    return InvalidAddress(_("This is a %(owner)s address, but the refund is sent on "
+                            "%(network)s.") % {"owner": owner, "network": network.name})
+
+
+def _typo() -> InvalidAddress:
+    return InvalidAddress(_("This address has a typo: its checksum does not match. Copy it "
+                            "again from your wallet."))
+
+
+def _invalid(network: Network) -> InvalidAddress:
+    return InvalidAddress(_("This is not a valid %(network)s address.")
+                          % {"network": network.name})
+
+
+def _utxo(network: Network, spec: _Utxo, address: str) -> str:
+    lowered = address.lower()
+    hrp = lowered.rpartition("1")[0]
+    if hrp == spec.hrp:
+        if len(address) > MAX_BECH32_LENGTH:
+            raise _invalid(network)
+        try:
+            SegwitBech32Decoder.Decode(spec.hrp, address)
+        except Bech32ChecksumError:
+            raise _typo() from None
+        except ValueError:
+            raise _invalid(network) from None
+        return lowered
+    if hrp in _HRP_OWNERS:
+        raise _wrong_network(_HRP_OWNERS[hrp], network)
+    if _EVM.fullmatch(address):
+        raise _wrong_network("Ethereum", network)
+    version = _base58_version(network, address)
+    if version in spec.versions:
+        return address
+    raise _wrong_network(_VERSION_OWNERS[version], network) if version in _VERSION_OWNERS \
+        else _invalid(network)
+
+
+def _base58_version(network: Network, address: str) -> int:
+    """The version byte of a 21-byte base58check payload (a hash160 behind one byte)."""
+    try:
+        raw = Base58Decoder.CheckDecode(address)
+    except Base58ChecksumError:
+        raise _typo() from None
+    except ValueError:
+        raise _invalid(network) from None
+    if len(raw) != 21:
+        raise _invalid(network)
+    return raw[0]
+
+
+def _tron(network: Network, address: str) -> str:
+    if _EVM.fullmatch(address):
+        raise _wrong_network("Ethereum", network)
+    version = _base58_version(network, address)
+    if version != _TRON_VERSION:
+        raise _wrong_network(_VERSION_OWNERS[version], network) if version in _VERSION_OWNERS \
+            else _invalid(network)
+    _refuse_contract(network, address)
+    return address
+
+
+def _evm(network: Network, address: str) -> str:
+    if not _EVM.fullmatch(address):
+        if owner := _HRP_OWNERS.get(address.lower().rpartition("1")[0]):
+            raise _wrong_network(owner, network)
+        raise InvalidAddress(_("An address on %(network)s is 0x followed by 40 hexadecimal "
+                               "characters.") % {"network": network.name})
+    digits = address[2:]
+    checksummed = eip55(digits)
+    if digits not in (digits.lower(), digits.upper()) and digits != checksummed:
+        raise _typo()
+    if int(digits, 16) == 0:
+        raise InvalidAddress(_("This is the zero address: coins sent there are lost."))
+    address = "0x" + checksummed
+    _refuse_contract(network, address)
+    return address
+
+
+def eip55(digits: str) -> str:
+    """EIP-55: a hex digit is upper case where the Keccak-256 of the lowercase address has a
+    nibble of 8 or more."""
+    lowered = digits.lower()
+    digest = Kekkak256.QuickDigest(lowered.encode()).hex()
+    return "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lowered))
+
+
+def _refuse_contract(network: Network, address: str) -> None:
+    """A token contract's address is a common paste mistake: tokens sent to it are lost."""
+    if any(asset.contract and asset.contract.lower() == address.lower()
+           for asset in network.tokens):
+        raise InvalidAddress(_("This is the token's contract address, not a wallet address."))

@@ -1,0 +1,102 @@
+"""Pure decisions of the payer's page: which screen an invoice state shows, what the
+return URL is told, how an amount reads. No database, no request: tests drive every case."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from invoices import lifecycle as lc
+
+# Screens, one template each (templates/checkout/screens/<screen>.html).
+CHOOSE = "choose"  # pick a coin and network
+PAY = "pay"  # address, amount, QR, countdown
+SEEN = "seen"  # a payment is on its way: confirmations n/m
+UNDERPAID = "underpaid"  # pay the remainder, while the timer runs
+REVIEW = "review"  # compliance review holds the funds
+COMPLETED = "completed"  # the receipt
+OVERPAID, PAID_LATE, SHORT, SENDERS, REVERTED, UNRESOLVED = (
+    "overpaid", "paid_late", "short", "senders", "reverted", "unresolved")  # by context
+EXPIRED, EXPIRED_FUNDS = "expired", "expired_funds"  # nothing received / received late
+CANCELLED, FAILED, DECLINED, REFUNDED, CLOSED = (
+    "cancelled", "failed", "declined", "refunded", "closed")  # closed: archived while new
+
+_UNRESOLVED = {lc.OVERPAID: OVERPAID, lc.PAID_LATE: PAID_LATE, lc.UNDERPAID: SHORT,
+               lc.MULTIPLE_SENDERS: SENDERS, lc.REVERTED: REVERTED}
+_MERCHANT_OWNED = {lc.CANCELLED: CANCELLED, lc.FAILED: FAILED, lc.DECLINED: DECLINED,
+                   lc.REFUNDED: REFUNDED}
+_FAILED_STATUSES = frozenset({lc.EXPIRED, lc.CANCELLED, lc.FAILED, lc.DECLINED, lc.REFUNDED})
+
+
+def screen(status: str, context: str | None, *, archived: bool, chosen: bool, received: int,
+           remaining: int, timer_over: bool) -> str:
+    """The screen for an invoice's state. `timer_over`: the countdown reached zero but the
+    sweeper has not expired the invoice yet — the payer must not pay into it any more."""
+    if status == lc.NEW:
+        if archived:
+            return CLOSED
+        if timer_over:
+            return EXPIRED
+        return PAY if chosen else CHOOSE
+    if status == lc.PENDING:
+        # A top-up already on its way leaves nothing to ask for: show its confirmations.
+        return UNDERPAID if context == lc.UNDERPAID and remaining > 0 else SEEN
+    if status == lc.COMPLIANCE_REVIEW:
+        return REVIEW
+    if status == lc.COMPLETED:
+        return COMPLETED
+    if status == lc.UNRESOLVED:
+        return _UNRESOLVED.get(context, UNRESOLVED)
+    if status == lc.EXPIRED:
+        return EXPIRED_FUNDS if received else EXPIRED
+    return _MERCHANT_OWNED[status]
+
+
+def is_final(status: str, archived: bool) -> bool:
+    """The payer has nothing more to do here: polling stops and the page sends them back."""
+    return status in lc.FINAL or (archived and status == lc.NEW)
+
+
+def payment_status(status: str, archived: bool) -> str | None:
+    """The `paymentStatus` the return URL gets (PRODUCT.md): SUCCESS for completed, FAILED
+    for the failed endings (an archived open invoice among them), none for unresolved — the
+    merchant decides — or while the invoice is still open."""
+    if status == lc.COMPLETED:
+        return "SUCCESS"
+    if status in _FAILED_STATUSES or (archived and status == lc.NEW):
+        return "FAILED"
+    return None
+
+
+def return_url(url: str, status: str | None) -> str:
+    """The merchant's return URL with `paymentStatus` set (replacing one already there)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k != "paymentStatus"]
+    if status:
+        query.append(("paymentStatus", status))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def can_change_currency(status: str, kind: str, has_transactions: bool, timer_over: bool) -> bool:
+    """Mirrors what `services.select_currency` accepts, to offer the switch only when it
+    will work: until a payment is seen, never for a fixed invoice."""
+    return (status == lc.NEW and kind != "fixed" and not has_transactions and not timer_over)
+
+
+def display_amount(units: int, decimals: int) -> str:
+    """Exact, without trailing zeros beyond two places: "100.00", "0.00166667"; the string
+    the copy button copies, so it must stay a plain decimal whatever the language."""
+    whole, fraction = divmod(units, 10**decimals)
+    digits = str(fraction).rjust(decimals, "0").rstrip("0") if decimals else ""
+    digits = digits.ljust(min(2, decimals), "0")
+    return f"{whole}.{digits}" if digits else str(whole)
+
+
+def confirmations(transactions: list[dict]) -> tuple[int, int] | None:
+    """(seen, required) of the least confirmed transaction still on its way."""
+    waiting = [tx for tx in transactions if tx["status"] == "pending"]
+    if not waiting:
+        return None
+    least = min(waiting, key=lambda tx: tx["confirmations"] / max(tx["required_confirmations"], 1))
+    return min(least["confirmations"], least["required_confirmations"]), \
+        least["required_confirmations"]

@@ -1,0 +1,172 @@
+"""The egress guard: callbacks go only to public addresses, and to the very address checked.
+
+A merchant controls its callback URL, so without a guard the gateway could be made to POST
+into its own network (a database admin on 10.x, the cloud metadata service on
+169.254.169.254). The host is resolved once, every address it resolves to is checked, and
+the connection goes to the checked address: there is no second DNS lookup for a rebinding
+DNS server to answer differently. Redirects are never followed, since each hop would need
+the same check.
+
+How the connection is pinned while keeping TLS right: `PinnedAddressAdapter` is a
+requests `HTTPAdapter` that asks urllib3 for a connection pool to the checked IP address
+instead of the URL's host, and sets urllib3's `server_hostname` to the host name, so TLS
+sends the host name as SNI and verifies the certificate against it. The `Host` header
+carries the host name too. The session ignores proxy environment variables, which would
+otherwise make their own lookup.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+
+RESPONSE_KEPT_BYTES = 1024
+DEFAULT_PORTS = {"http": 80, "https": 443}
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# WHATWG URL rules: a host whose last label is a number is an IPv4 address, whatever its form.
+NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+", re.IGNORECASE)
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+class EgressRefused(Exception):
+    """The callback URL or an address it resolves to is not one the gateway may call."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str  # ASCII (IDNA) host name, or an IP address without brackets
+    port: int
+    explicit_port: bool
+
+    @property
+    def host_header(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}" if self.explicit_port else host
+
+
+@dataclass(frozen=True)
+class Reply:
+    status_code: int
+    location: str
+    body_start: bytes  # the first KB, kept for the delivery log
+
+
+def refusal_reason(address: Address) -> str | None:
+    """Why a callback may not go to this address, or None for a public one. Addresses that
+    embed an IPv4 address (6to4, Teredo, NAT64) are judged by the address they embed."""
+    if address.version == 6 and address.ipv4_mapped:
+        return "an IPv4-mapped IPv6 address"
+    checks = (
+        (address.is_unspecified, "an unspecified address"),
+        (address.is_loopback, "a loopback address"),
+        (address.is_link_local, "a link-local address"),
+        (address.is_multicast, "a multicast address"),
+        (address in SHARED_ADDRESS_SPACE, "a shared (carrier-grade NAT) address"),
+        (address.version == 6 and address in UNIQUE_LOCAL, "a unique-local address"),
+        (address.version == 6 and address.is_site_local, "a site-local address"),
+        (address.is_private, "a private address"),
+        (not address.is_global, "a reserved address"),
+    )
+    for refused, reason in checks:
+        if refused:
+            return reason
+    if address.version == 6:
+        embedded = (address.sixtofour or (address.teredo and address.teredo[1])
+                    or (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+                        if address in NAT64 else None))
+        if embedded and (reason := refusal_reason(embedded)):
+            return f"{reason} (embedded in {address})"
+    return None
+
+
+def parse_target(url: str) -> Target:
+    """The scheme, host and port of a callback URL, refusing what is not plainly an
+    http(s) URL with a host: an IPv4 address written in decimal, octal, hex or short form
+    is read differently by different parsers, so only the dotted-quad form is accepted."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise EgressRefused(f"not a valid URL ({exc})") from None
+    if parts.scheme not in DEFAULT_PORTS:
+        raise EgressRefused("the callback URL must be http or https")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise EgressRefused("the callback URL has no host")
+    if "%" in host:
+        raise EgressRefused("an IPv6 zone index is not allowed in a callback URL")
+    if ":" not in host and NUMERIC_LABEL.fullmatch(host.rsplit(".", 1)[-1]):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            raise EgressRefused(f"{host} is not an IPv4 address in dotted-quad form "
+                                "(decimal, octal, hex and short forms are refused)") from None
+    try:
+        host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise EgressRefused(f"{host!r} is not a valid host name") from None
+    return Target(parts.scheme, host, port or DEFAULT_PORTS[parts.scheme], port is not None)
+
+
+def resolve(target: Target, allow_private: bool) -> str:
+    """Resolve the host once and return the address to connect to. Every address the name
+    resolves to must be public: a name mixing public and private addresses is refused."""
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except OSError as exc:
+        raise ConnectionError(f"{target.host} does not resolve ({exc})") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not allow_private:
+        for address in addresses:
+            if reason := refusal_reason(address):
+                raise EgressRefused(f"{target.host} resolves to {address}, {reason}; "
+                                    "callbacks only go to public addresses")
+    return str(addresses[0])
+
+
+class PinnedAddressAdapter(HTTPAdapter):
+    """Connects to an address checked beforehand instead of resolving the URL's host;
+    TLS still uses the host name for SNI and certificate verification."""
+
+    def __init__(self, address: str):
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert)
+        if host_params["scheme"] == "https":
+            pool_kwargs["server_hostname"] = host_params["host"]
+        host_params["host"] = self.address
+        return host_params, pool_kwargs
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
+    """POST to a callback URL through the guard. Raises EgressRefused; OSError when the
+    host does not resolve; a requests exception when the receiver cannot be reached or
+    does not answer in time."""
+    target = parse_target(url)
+    address = resolve(target, settings.CALLBACKS_ALLOW_PRIVATE)
+    with requests.Session() as session:
+        session.trust_env = False
+        session.mount(f"{target.scheme}://", PinnedAddressAdapter(address))
+        with session.post(url, data=body, headers={**headers, "Host": target.host_header},
+                          timeout=timeout, allow_redirects=False, stream=True) as response:
+            try:
+                body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
+            except urllib3.exceptions.HTTPError:
+                body_start = b""  # the status is the answer; the body is only for the log
+            return Reply(response.status_code, response.headers.get("Location", ""),
+                         body_start)
