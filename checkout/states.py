@@ -92,11 +92,17 @@ def display_amount(units: int, decimals: int) -> str:
     return f"{whole}.{digits}" if digits else str(whole)
 
 
-def confirmations(transactions: list[dict]) -> tuple[int, int] | None:
-    """(seen, required) of the least confirmed transaction still on its way."""
-    waiting = [tx for tx in transactions if tx["status"] == "pending"]
+def confirmations(waiting: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """(seen, required) of the least advanced of the transactions still waiting, given as
+    (confirmations, required) pairs."""
     if not waiting:
         return None
-    least = min(waiting, key=lambda tx: tx["confirmations"] / max(tx["required_confirmations"], 1))
-    return min(least["confirmations"], least["required_confirmations"]), \
-        least["required_confirmations"]
+    seen, required = min(waiting, key=lambda pair: pair[0] / max(pair[1], 1))
+    return min(seen, required), required
+
+
+def clock(seconds: int) -> str:
+    """A countdown as the page shows it before its script takes over: 14:05, 1:02:03."""
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"

@@ -1,3 +1,16 @@
 """The payer's pages."""
 
-urlpatterns = []
+from django.urls import include, path
+
+from checkout import views
+
+app_name = "checkout"
+
+urlpatterns = [
+    path("pay/<str:invoice_id>", views.pay, name="pay"),
+    path("pay/<str:invoice_id>/status", views.status, name="status"),
+    path("pay/<str:invoice_id>/return", views.return_to_merchant, name="return"),
+    path("pay/<str:invoice_id>/sandbox", views.sandbox_action, name="sandbox"),
+    path("refund/<str:token>", views.refund, name="refund"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

@@ -4,7 +4,7 @@ Inside the gateway an amount is an `int` of base units beside its asset; it beco
 decimal string only at the edges (API, pages, callbacks), through these helpers.
 """
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, localcontext
 
 from chains import registry
 
@@ -49,7 +49,8 @@ def to_units(amount: str, decimals: int) -> int:
         raise AmountError("invalid_amount", f"{amount!r} is not a decimal number")
     if value <= 0:
         raise AmountError("invalid_amount", "the amount must be greater than 0")
-    units = value.scaleb(decimals)
+    with localcontext(prec=len(text) + decimals + 2):  # exact: never rounds to 28 digits
+        units = value.scaleb(decimals)
     if units != units.to_integral_value():
         raise AmountError("too_precise", f"at most {decimals} decimal places are allowed")
     units = int(units)

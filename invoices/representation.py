@@ -59,14 +59,16 @@ def paid_units(transactions) -> int:
     return sum(tx.amount for tx in transactions if tx.status != Transaction.REVERTED)
 
 
-def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None) -> dict:
+def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
+                    transactions: list[Transaction] | None = None) -> dict:
     """`heights` lets a list share one cursor query; transactions and quote should be
-    prefetched by the caller when rendering many invoices."""
+    prefetched by the caller when rendering many (or given, when known to be none)."""
     heights = scanned_heights() if heights is None else heights
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     quote = invoice.quote
     asset = _asset(quote.network, quote.asset) if quote else None
-    transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
+    if transactions is None:
+        transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
     paid = paid_units(transactions)
     data = {
         "id": str(invoice.id), "foreign_id": invoice.foreign_id, "kind": invoice.kind,

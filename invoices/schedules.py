@@ -8,6 +8,8 @@ SCHEDULES = {
     "expire and time out invoices": ("invoices.tasks.sweep", 1),
     "refresh rates": ("invoices.tasks.refresh_rates", 1),
     "mine a sandbox block": ("invoices.tasks.sandbox_mine", 1),
+    "deliver due callbacks": ("invoices.tasks.deliver_due_callbacks", 1),
+    "send payer e-mails": ("invoices.tasks.send_payer_emails", 1),
 }
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
@@ -50,11 +50,23 @@ class NotFound(ServiceError):
 
 def record_event(invoice: Invoice, event_type: str, actor: str, now: datetime,
                  data: dict | None = None) -> Event:
-    """Write an outbox row in the caller's transaction (the invoice row must be locked)."""
+    """Write an outbox row in the caller's transaction (the invoice row must be locked) and,
+    once that commits, queue its delivery; if the enqueue is lost, the minute-ly sweep
+    finds the row (robust: a failing queue cannot fail a change that has committed)."""
+    from django_q.tasks import async_task
+
     last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
-    return Event.objects.create(
+    event = Event.objects.create(
         merchant_id=invoice.merchant_id, invoice=invoice, type=event_type, sequence=last + 1,
-        actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice))
+        actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice),
+        next_attempt_at=now)
+    invoice_id = invoice.pk
+    transaction.on_commit(lambda: async_task("invoices.tasks.deliver_callbacks", invoice_id),
+                          robust=True)
+    if event_type == "refund_updated":  # the payer may need their refund-claim e-mail
+        transaction.on_commit(lambda: async_task("invoices.tasks.send_payer_emails",
+                                                 invoice_id), robust=True)
+    return event
 
 
 def _locked(invoice_id) -> Invoice:
@@ -124,18 +136,28 @@ def _quote(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
                  rate_fetched_at=rate.fetched_at, fee_amount=fee, due_amount=due, created_at=now)
 
 
+def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
+    """Take the wallet's next derivation index in one atomic UPDATE … RETURNING, so two
+    concurrent requests can never receive the same index (PostgreSQL and SQLite >= 3.35)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Wallet._meta.db_table} SET next_index = next_index + 1 "
+            "WHERE merchant_id = %s AND family = %s RETURNING next_index - 1, xpub",
+            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection),
+             family])
+        return cursor.fetchone()
+
+
 def _assign_address(quote: Quote, merchant: Merchant) -> None:
-    """Derive the next unused address of the merchant's wallet (row locked: no index is
-    handed out twice, even by concurrent requests)."""
+    """Give the quote the next unused address of the merchant's wallet. Saves the quote."""
     family = registry.get_network(quote.network).family
-    wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
-    if wallet is None:
+    taken = _next_index(merchant, family)
+    if taken is None:
         raise ServiceError("no_wallet", f"no {family} wallet is configured", "pay_currency")
-    index = wallet.next_index
-    Wallet.objects.filter(pk=wallet.pk).update(next_index=index + 1)
-    quote.address = hd.derive_address(family, wallet.xpub, index)
+    index, xpub = taken
+    quote.address = hd.derive_address(family, xpub, index)
     quote.derivation_index = index
-    quote.save(update_fields=["address", "derivation_index"])
+    quote.save()
 
 
 # --- creating invoices --------------------------------------------------------------------
@@ -194,9 +216,6 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
             raise ServiceError("pay_currency_required", "a fixed invoice needs pay_currency",
                                "pay_currency")
         fixed_method = find_method(merchant, request.pay_currency, request.network)
-    if request.foreign_id and merchant.invoices.filter(foreign_id=request.foreign_id).exists():
-        raise Conflict("foreign_id_taken",
-                       f"an invoice with foreign_id {request.foreign_id!r} exists", "foreign_id")
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -206,7 +225,7 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
                                               request_hash=idempotency[1],
                                               invoice_id=payload["id"], response=payload)
     except IntegrityError:
-        # A concurrent request won the race for the same idempotency key or foreign_id.
+        # The foreign_id is taken, or a concurrent retry won the race for the same key.
         if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
             return replayed, False
         raise Conflict("foreign_id_taken",
@@ -236,7 +255,6 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
     )
     if fixed_method:
         quote = _quote(invoice, fixed_method, now)
-        quote.save()
         _assign_address(quote, merchant)
         invoice.quote, invoice.selected_at = quote, now
         invoice.save(update_fields=["quote", "selected_at"])
@@ -253,7 +271,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
         Quote.objects.bulk_create(quotes)
     elif not offered_methods(merchant):
         raise ServiceError("no_payment_methods", "the merchant has no payment method set up")
-    return invoice_payload(invoice, heights={})
+    return invoice_payload(invoice, heights={}, transactions=[])
 
 
 # --- the payer's choice -------------------------------------------------------------------
@@ -282,7 +300,6 @@ def select_currency(invoice_id, asset_code: str, network_code: str | None,
                                    f"{asset.code} on {asset.network} has no rate for this "
                                    "invoice", "pay_currency")
             quote = _quote(invoice, asset, now)
-            quote.save()
         if not quote.address:
             _assign_address(quote, invoice.merchant)
         invoice.quote, invoice.selected_at = quote, now

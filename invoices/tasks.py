@@ -7,6 +7,7 @@ from django.conf import settings
 from chains import registry, scanner
 from chains.backends import get_backend, sandbox
 from invoices import rates, services
+from merchants import callbacks, emails
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +41,17 @@ def sandbox_mine() -> None:
     if settings.SANDBOX:
         sandbox.mine(1)
         scan_network(sandbox.NETWORK)
+
+
+def deliver_callbacks(invoice_id) -> int:
+    """Deliver an invoice's due callback events, in order."""
+    return callbacks.deliver_invoice_events(invoice_id)
+
+
+def deliver_due_callbacks() -> int:
+    return callbacks.deliver_due()
+
+
+def send_payer_emails(invoice_id=None) -> int:
+    """Send the refund-claim e-mails due (of one invoice, or all of them)."""
+    return emails.send_refund_claim_emails(invoice_id)

@@ -1,3 +1,11 @@
 """Merchant-level API routes (events and callback deliveries)."""
 
-urlpatterns = []
+from django.urls import path
+
+from merchants import api
+
+urlpatterns = [
+    path("events", api.EventsView.as_view()),
+    path("events/<uuid:event_id>/redeliver", api.RedeliverView.as_view()),
+    path("merchant/test-callback", api.TestCallbackView.as_view()),
+]

@@ -128,3 +128,7 @@ class DeliveryAttempt(models.Model):
     class Meta:
         ordering = ["attempted_at", "id"]
         indexes = [models.Index(fields=["event", "attempted_at"], name="attempt_per_event")]
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -1,3 +1,5 @@
+pytest_plugins = ["tests.nodes"]
+
 import pytest
 from rest_framework.test import APIClient
 

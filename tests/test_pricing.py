@@ -104,7 +104,7 @@ class TestMoney:
         text = money.format_units(units, decimals)
         if units:
             assert money.to_units(text, decimals) == units
-        assert Decimal(text) == Decimal(units).scaleb(-decimals)
+        assert Fraction(text) == Fraction(units, 10**decimals)
 
     def test_price_decimals(self, settings):
         assert money.price_decimals("USD") == 2

@@ -1,0 +1,49 @@
+"""Boot Django for a benchmark on a throwaway database: a temporary SQLite file unless
+DATABASE_URL is set (then a fresh `<name>_bench` database next to it is used)."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def boot() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        os.environ["DATABASE_URL"] = url.rstrip("/") + "_bench"
+    else:
+        folder = tempfile.mkdtemp(prefix="gateway-bench-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["testserver"]
+    if connection.vendor == "postgresql":
+        setup_databases(verbosity=0, interactive=False)
+    else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(int(len(ordered) * p / 100), len(ordered) - 1)]
+
+
+def report(name: str, samples_ms: list[float]) -> float:
+    """Print and return requests per second for a list of per-request times."""
+    total = sum(samples_ms) / 1000
+    rate = len(samples_ms) / total
+    print(f"{name:<44} {rate:8.0f} req/s   p50 {percentile(samples_ms, 50):6.2f} ms   "
+          f"p99 {percentile(samples_ms, 99):6.2f} ms")
+    return rate

@@ -1,0 +1,396 @@
+"""The payer's pages: the hosted checkout, its status endpoint, the return redirect, the
+sandbox test panel and the refund claim. Thin: load, ask `states`, call a service, render."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chains import registry
+from chains.uri import payment_uri
+from checkout import sandbox, states
+from checkout.forms import MethodForm, RefundClaimForm
+from checkout.i18n import localized
+from checkout.qr import qr_svg
+from checkout.security import embed_sources, image_origin, protect
+from invoices import money, refunds, services
+from invoices.lifecycle import TransitionNotAllowed
+from invoices.models import Invoice, Kind, Refund
+from invoices.representation import confirmations, paid_units, scanned_heights
+
+TITLES = {
+    states.CHOOSE: gettext_lazy("Choose a currency"),
+    states.PAY: gettext_lazy("Send the payment"),
+    states.SEEN: gettext_lazy("Payment seen"),
+    states.UNDERPAID: gettext_lazy("Pay the remaining amount"),
+    states.REVIEW: gettext_lazy("Payment under review"),
+    states.COMPLETED: gettext_lazy("Payment complete"),
+    states.OVERPAID: gettext_lazy("You paid more than the amount due"),
+    states.PAID_LATE: gettext_lazy("Payment arrived late"),
+    states.SHORT: gettext_lazy("Payment incomplete"),
+    states.SENDERS: gettext_lazy("Payment needs review"),
+    states.REVERTED: gettext_lazy("Payment reversed"),
+    states.UNRESOLVED: gettext_lazy("Payment needs review"),
+    states.EXPIRED: gettext_lazy("Invoice expired"),
+    states.EXPIRED_FUNDS: gettext_lazy("Payment arrived after expiry"),
+    states.CANCELLED: gettext_lazy("Invoice cancelled"),
+    states.FAILED: gettext_lazy("Payment failed"),
+    states.DECLINED: gettext_lazy("Payment declined"),
+    states.REFUNDED: gettext_lazy("Payment refunded"),
+    states.CLOSED: gettext_lazy("Invoice closed"),
+}
+MESSAGES = {
+    states.CHOOSE: gettext_lazy("Pick the coin and network you will pay with."),
+    states.PAY: gettext_lazy("Waiting for your payment."),
+    states.SEEN: gettext_lazy("Payment seen — processing."),
+    states.UNDERPAID: gettext_lazy("Part of the payment arrived. Send the rest to complete "
+                                   "the order."),
+    states.REVIEW: gettext_lazy("Your payment arrived and is being checked. This can take a "
+                                "while; you may close this page."),
+    states.COMPLETED: gettext_lazy("Thank you! The merchant has received your payment."),
+    states.OVERPAID: gettext_lazy("The merchant received more than the invoice amount and "
+                                  "will review the difference."),
+    states.PAID_LATE: gettext_lazy("Your payment arrived after the invoice expired. The "
+                                   "merchant will review it and complete your order or "
+                                   "refund you."),
+    states.SHORT: gettext_lazy("The invoice expired before the full amount arrived. The "
+                               "merchant will review it and complete your order or refund "
+                               "you."),
+    states.SENDERS: gettext_lazy("Payments came from more than one sender. The merchant will "
+                                 "review them."),
+    states.REVERTED: gettext_lazy("A payment was reversed on the network. The merchant will "
+                                  "review the invoice."),
+    states.UNRESOLVED: gettext_lazy("The merchant will review this payment."),
+    states.EXPIRED: gettext_lazy("No payment arrived in time. Do not send anything to this "
+                                 "address."),
+    states.EXPIRED_FUNDS: gettext_lazy("A payment arrived after the invoice expired. Once it "
+                                       "is confirmed, the merchant will review it."),
+    states.CANCELLED: gettext_lazy("The merchant cancelled this invoice. If you already paid, "
+                                   "you will receive a link to claim a refund."),
+    states.FAILED: gettext_lazy("The payment could not be processed in time. If funds "
+                                "arrived, the merchant will contact you."),
+    states.DECLINED: gettext_lazy("After review, the merchant could not accept this payment. "
+                                  "If funds arrived, you will receive a link to claim a "
+                                  "refund."),
+    states.REFUNDED: gettext_lazy("The merchant is refunding this payment. Use the link you "
+                                  "received to say where to send it."),
+    states.CLOSED: gettext_lazy("This invoice no longer accepts payments. Do not send "
+                                "anything to this address."),
+}
+SELECT_ERRORS = {
+    "invoice_expired": gettext_lazy("This invoice has expired."),
+    "invoice_archived": gettext_lazy("This invoice no longer accepts payments."),
+    "payment_seen": gettext_lazy("A payment was already seen, so the currency can no longer "
+                                 "change."),
+    "currency_fixed": gettext_lazy("The currency of this invoice cannot change."),
+}
+TONES = {
+    states.CHOOSE: "info", states.PAY: "info", states.SEEN: "info", states.COMPLETED: "success",
+    states.EXPIRED: "error", states.CANCELLED: "error", states.FAILED: "error",
+    states.DECLINED: "error", states.CLOSED: "error",
+}  # every other screen: "warning", the merchant has something to look at
+OWN_TEMPLATES = frozenset({states.CHOOSE, states.PAY, states.SEEN, states.UNDERPAID,
+                           states.COMPLETED})  # the rest share screens/outcome.html
+COIN_ICONS = frozenset({"btc", "eth", "usdt", "usdc", "ltc", "bnb", "pol", "trx"})
+# Screens with a running timer, and those that show what was received.
+TIMED_SCREENS = frozenset({states.CHOOSE, states.PAY, states.UNDERPAID})
+PAYING_SCREENS = frozenset({states.PAY, states.UNDERPAID})
+SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED,
+                             states.EXPIRED_FUNDS, states.REVIEW})
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What both the page and the status endpoint show of an invoice, at one moment."""
+
+    screen: str
+    final: bool
+    received: int
+    remaining: int
+    confirmations: tuple[int, int] | None
+    seconds_left: int | None
+    timer_over: bool
+    state: str  # changes whenever the page would look different: the poller compares it
+
+
+def _facts(invoice: Invoice, now: datetime) -> Facts:
+    quote = invoice.quote
+    txs = list(invoice.transactions.all())
+    received = paid_units(txs)
+    remaining = max(quote.due_amount - received, 0) if quote else 0
+    timer_over = bool(invoice.expires_at and now >= invoice.expires_at)
+    screen = states.screen(invoice.status, invoice.status_context, archived=invoice.archived,
+                           chosen=bool(quote and quote.address), received=received,
+                           remaining=remaining, timer_over=timer_over)
+    heights = scanned_heights() if txs else {}
+    confs = states.confirmations([(confirmations(tx, heights), tx.required_confirmations)
+                                  for tx in txs if tx.status == tx.PENDING])
+    seconds = (max(int((invoice.expires_at - now).total_seconds()), 0)
+               if invoice.expires_at and screen in TIMED_SCREENS else None)
+    final = states.is_final(invoice.status, invoice.archived)
+    state = f"{screen}|{invoice.quote_id}|{received}|{len(txs)}|{confs}|{final}"
+    return Facts(screen, final, received, remaining, confs, seconds, timer_over, state)
+
+
+def _message(screen: str, waiting: tuple[int, int] | None) -> str:
+    if screen == states.SEEN and waiting:
+        return _("Payment seen — waiting for confirmations (%(seen)s/%(required)s).") % {
+            "seen": waiting[0], "required": waiting[1]}
+    return str(MESSAGES[screen])
+
+
+def _load(invoice_id: str) -> Invoice | None:
+    try:
+        pk = uuid.UUID(invoice_id)
+    except ValueError:
+        return None
+    return (Invoice.objects.select_related("merchant", "quote")
+            .prefetch_related("transactions").filter(pk=pk).first())
+
+
+def _not_found(request, message=""):
+    return render(request, "checkout/not_found.html", {"message": message}, status=404)
+
+
+def _return_allowed(invoice: Invoice) -> bool:
+    if not invoice.return_url:
+        return False
+    try:
+        services.check_return_url(invoice.merchant, invoice.return_url)
+    except services.ServiceError:
+        return False
+    return True
+
+
+def _icon(code: str) -> str:
+    name = code.lower() if code.lower() in COIN_ICONS else "coin"
+    return f"checkout/coins/{name}.svg"
+
+
+def _methods(invoice: Invoice, now: datetime) -> list[dict]:
+    """Every offered method with its amount due. An open invoice has no rates yet: its
+    amounts are estimates, locked when the payer chooses."""
+    quotes = {(q.asset, q.network): q for q in invoice.quotes.all()}
+    methods = []
+    for asset in services.offered_methods(invoice.merchant):
+        quote = quotes.get((asset.code, asset.network))
+        if quote is None:
+            if invoice.kind != Kind.OPEN:
+                continue
+            try:
+                quote = services._quote(invoice, asset, now)
+            except services.ServiceError:
+                continue
+        network = registry.get_network(asset.network)
+        methods.append({
+            "value": asset.method, "code": asset.code, "network": network.name,
+            "test": network.test, "icon": _icon(asset.code),
+            "amount": states.display_amount(quote.due_amount, asset.decimals),
+            "current": quote.pk is not None and quote.pk == invoice.quote_id,
+        })
+    return methods
+
+
+def _payment(invoice: Invoice, facts: Facts) -> dict:
+    """Where and how much to send: the whole amount, or what is left of it."""
+    quote = invoice.quote
+    network = registry.get_network(quote.network)
+    asset = network.asset(quote.asset)
+    units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
+    amount = states.display_amount(units, asset.decimals)
+    uri = payment_uri(network, asset, quote.address, units)
+    return {
+        "amount": amount, "asset": asset.code, "network": network.name, "test": network.test,
+        "address": quote.address, "uri": uri, "icon": _icon(asset.code),
+        "fee": states.display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
+        else None,
+        "qr": qr_svg(uri, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
+            "amount": amount, "asset": asset.code, "address": quote.address}),
+    }
+
+
+def _transactions(invoice: Invoice) -> list[dict]:
+    heights = scanned_heights()
+    rows = []
+    for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):
+        network = registry.get_network(tx.network)
+        asset = network.asset(tx.asset) if network else None
+        rows.append({
+            "txid": tx.txid, "url": network.tx_url(tx.txid) if network else "",
+            "amount": states.display_amount(tx.amount, asset.decimals if asset else 0),
+            "asset": tx.asset, "status": tx.status,
+            "confirmations": min(confirmations(tx, heights), tx.required_confirmations),
+            "required": tx.required_confirmations,
+        })
+    return rows
+
+
+def _received(invoice: Invoice, facts: Facts) -> dict | None:
+    quote = invoice.quote
+    if quote is None:
+        return None
+    decimals = registry.get_network(quote.network).asset(quote.asset).decimals
+    return {"received": states.display_amount(facts.received, decimals),
+            "remaining": states.display_amount(facts.remaining, decimals),
+            "due": states.display_amount(quote.due_amount, decimals), "asset": quote.asset}
+
+
+def _page(request, invoice: Invoice, *, change=False, error="", status=200):
+    now = timezone.now()
+    facts = _facts(invoice, now)
+    screen = facts.screen
+    can_change = states.can_change_currency(invoice.status, invoice.kind,
+                                            bool(invoice.transactions.all()), facts.timer_over)
+    if screen == states.PAY and can_change and (change or error):
+        screen = states.CHOOSE
+    merchant = invoice.merchant
+    price_decimals = money.price_decimals(invoice.price_currency) or 0
+    return_allowed = _return_allowed(invoice)
+    network = registry.get_network(invoice.quote.network) if invoice.quote else None
+    context = {
+        "invoice": invoice, "merchant": merchant, "screen": screen, "facts": facts,
+        "screen_template": "checkout/screens/%s.html" % (
+            screen if screen in OWN_TEMPLATES else "outcome"),
+        "tone": TONES.get(screen, "warning"), "title": TITLES[screen],
+        "countdown": states.clock(facts.seconds_left) if facts.seconds_left is not None
+        else None,
+        "network_name": network.name if network else "",
+        "message": _message(screen, facts.confirmations),
+        "price": states.display_amount(invoice.price_amount, price_decimals),
+        "methods": _methods(invoice, now) if screen == states.CHOOSE else [],
+        "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
+        "received": _received(invoice, facts),
+        "transactions": _transactions(invoice) if facts.received or facts.screen not in (
+            states.CHOOSE, states.PAY) else [],
+        "can_change": can_change and screen == states.PAY,
+        "changing": screen == states.CHOOSE and invoice.quote_id is not None,
+        "return_allowed": return_allowed,
+        "back_href": (reverse("checkout:return", args=[invoice.pk])
+                      if return_allowed and not facts.final else ""),
+        "sandbox": sandbox.available(invoice) and facts.screen in SANDBOX_SCREENS,
+        "error": error,
+    }
+    response = render(request, "checkout/pay.html", context, status=status)
+    response.frame_ancestors = embed_sources(merchant.embed_hosts)
+    response.image_sources = [origin] if (origin := image_origin(merchant.logo_url)) else []
+    return response
+
+
+@never_cache
+@protect
+@localized
+@require_http_methods(["GET", "POST"])
+def pay(request, invoice_id):
+    """The checkout. GET renders the invoice's current state; POST is the currency choice."""
+    invoice = _load(invoice_id)
+    if invoice is None:
+        return _not_found(request)
+    if request.method == "GET":
+        return _page(request, invoice, change=request.GET.get("change") == "1")
+    methods = [method["value"] for method in _methods(invoice, timezone.now())]
+    form = MethodForm(request.POST, methods=methods)
+    if not form.is_valid():
+        return _page(request, invoice, error=form.errors["method"][0], status=422)
+    code, network = form.cleaned_data["method"].split(":", 1)
+    try:
+        services.select_currency(invoice.pk, code, network, actor="payer")
+    except services.ServiceError as exc:
+        message = SELECT_ERRORS.get(exc.code, _("This currency cannot be chosen right now. "
+                                                "Please choose another."))
+        return _page(request, _load(invoice_id), error=message, status=409)
+    except TransitionNotAllowed:
+        return _page(request, _load(invoice_id),
+                     error=_("This invoice no longer accepts a currency choice."), status=409)
+    return redirect("checkout:pay", invoice_id=invoice.pk)
+
+
+@never_cache
+@localized
+@require_GET
+def status(request, invoice_id):
+    """What the page's poller needs, small enough to ask for every few seconds."""
+    invoice = _load(invoice_id)
+    if invoice is None:
+        return JsonResponse({"error": "not_found"}, status=404)
+    facts = _facts(invoice, timezone.now())
+    return JsonResponse({
+        "status": invoice.status, "status_context": invoice.status_context,
+        "screen": facts.screen, "final": facts.final, "state": facts.state,
+        "message": _message(facts.screen, facts.confirmations),
+        "confirmations": list(facts.confirmations) if facts.confirmations else None,
+        "seconds_left": facts.seconds_left,
+        "return_url": (reverse("checkout:return", args=[invoice.pk])
+                       if facts.final and _return_allowed(invoice) else None),
+    })
+
+
+@never_cache
+@protect
+@localized
+@require_GET
+def return_to_merchant(request, invoice_id):
+    """Back to the merchant, with `paymentStatus` once the invoice has ended. The URL is
+    checked against the merchant's allowed hosts now, not only when the invoice was made."""
+    invoice = _load(invoice_id)
+    if invoice is None or not _return_allowed(invoice):
+        return _not_found(request, _("This shop has no return address."))
+    final = states.is_final(invoice.status, invoice.archived)
+    payment_status = states.payment_status(invoice.status, invoice.archived) if final else None
+    return HttpResponseRedirect(states.return_url(invoice.return_url, payment_status))
+
+
+@never_cache
+@protect
+@localized
+@require_POST
+def sandbox_action(request, invoice_id):
+    """The sandbox test panel's buttons (sandbox invoices only: no real coins move)."""
+    invoice = _load(invoice_id)
+    if invoice is None:
+        return _not_found(request)
+    try:
+        sandbox.simulate(invoice, request.POST.get("action", ""))
+    except services.ServiceError as exc:
+        return _page(request, invoice, error=exc.message, status=409)
+    return redirect("checkout:pay", invoice_id=invoice.pk)
+
+
+@never_cache
+@protect
+@localized
+@require_http_methods(["GET", "POST"])
+def refund(request, token):
+    """The payer says where a refund goes; once given, the address is shown, locked."""
+    found = (Refund.objects.select_related("invoice__merchant")
+             .filter(claim_token=token).first() if len(token) <= 64 else None)
+    if found is None:
+        return _not_found(request, _("This refund link is not valid."))
+    form = RefundClaimForm(request.POST or None)
+    code = 200
+    if request.method == "POST" and found.status == Refund.AWAITING_CLAIM:
+        if form.is_valid():
+            try:
+                refunds.claim(token, form.cleaned_data["address"])
+                return redirect("checkout:refund", token=token)
+            except services.ServiceError as exc:
+                form.add_error("address" if exc.param == "address" else None, exc.message)
+        code = 422
+    network = registry.get_network(found.network)
+    asset = network.asset(found.asset) if network else None
+    return render(request, "checkout/refund.html", {
+        "refund": found, "invoice": found.invoice, "merchant": found.invoice.merchant,
+        "form": form, "network": network.name if network else found.network,
+        "amount": states.display_amount(found.amount, asset.decimals if asset else 0),
+        "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
+        "icon": _icon(found.asset),
+    }, status=code)

@@ -1,0 +1,104 @@
+"""The callback API: the event log with its delivery attempts, redelivery, and a test event.
+Every lookup is scoped to the key's merchant, so another merchant's event is a 404."""
+
+import uuid
+
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from invoices.api.views import MAX_PAGE_SIZE, PAGE_SIZE, _decode_cursor, _encode_cursor
+from invoices.models import Event
+from invoices.representation import _time
+from merchants import callbacks
+from merchants.models import DeliveryAttempt
+
+
+def attempt_payload(attempt: DeliveryAttempt) -> dict:
+    return {"attempted_at": _time(attempt.attempted_at), "url": attempt.url,
+            "manual": attempt.manual, "succeeded": attempt.succeeded,
+            "status_code": attempt.status_code, "duration_ms": attempt.duration_ms,
+            "response_body": attempt.response_body, "error": attempt.error or None}
+
+
+def event_payload(event: Event) -> dict:
+    return {
+        "id": str(event.id), "event": event.type, "invoice_id": str(event.invoice_id),
+        "sequence": event.sequence, "created_at": _time(event.created_at),
+        "actor": event.actor,
+        "delivery_status": callbacks.delivery_state(event),
+        "delivered_at": _time(event.delivered_at),
+        "next_attempt_at": _time(event.next_attempt_at),
+        "failed_at": _time(event.failed_at),
+        "attempts": [attempt_payload(attempt) for attempt in event.delivery_attempts.all()],
+        "data": event.data,
+    }
+
+
+def _events(request):
+    return Event.objects.filter(merchant=request.user).prefetch_related(
+        Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("attempted_at",
+                                                                                "id")))
+
+
+def _bool_param(request, name):
+    value = request.query_params.get(name)
+    if value not in (None, "true", "false"):
+        raise ValidationError({name: ["true or false"]})
+    return None if value is None else value == "true"
+
+
+class EventsView(APIView):
+    def get(self, request):
+        """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
+        `failing` (not delivered, and at least one attempt failed)."""
+        params = request.query_params
+        events = _events(request).order_by("-created_at", "-id")
+        if value := params.get("invoice"):
+            try:
+                events = events.filter(invoice_id=uuid.UUID(value))
+            except ValueError:
+                raise ValidationError({"invoice": ["an invoice id"]}) from None
+        if value := params.get("type"):
+            if value not in Event.TYPES:
+                raise ValidationError({"type": [f"one of {', '.join(Event.TYPES)}"]})
+            events = events.filter(type=value)
+        if (delivered := _bool_param(request, "delivered")) is not None:
+            events = events.filter(delivered_at__isnull=not delivered)
+        if (failing := _bool_param(request, "failing")) is not None:
+            failed_try = DeliveryAttempt.objects.filter(event=OuterRef("pk"))
+            condition = Q(delivered_at__isnull=True) & Q(Exists(failed_try))
+            events = events.filter(condition if failing else ~condition)
+        if cursor := params.get("cursor"):
+            created, event_id = _decode_cursor(cursor)
+            events = events.filter(Q(created_at__lt=created)
+                                   | Q(created_at=created, id__lt=event_id))
+        try:
+            limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
+        except ValueError:
+            raise ValidationError({"limit": ["a number from 1 to 100"]}) from None
+        page = list(events[:limit + 1])
+        more = len(page) > limit
+        page = page[:limit]
+        return Response({"data": [event_payload(event) for event in page], "has_more": more,
+                         "next_cursor": _encode_cursor(page[-1]) if more else None})
+
+
+class RedeliverView(APIView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, event_id):
+        """Send the event again now, with the same id; answers with the event and its log."""
+        event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
+                                  merchant=request.user, pk=event_id)
+        callbacks.redeliver(event)
+        return Response(event_payload(get_object_or_404(_events(request), pk=event_id)))
+
+
+class TestCallbackView(APIView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        """Send a signed `test` event to the merchant's callback URL and say what happened."""
+        return Response(attempt_payload(callbacks.send_test_event(request.user)))

@@ -1,0 +1,254 @@
+"""Callback delivery from the event outbox: signing, ordering, retries and the attempt log.
+
+An invoice's events form a queue delivered in `sequence` order: only the earliest event
+still waiting (the head) is sent, and the ones behind it wait while it retries. The worker
+sending a head holds a lease on it (`Event.claimed_until`), so two workers never send the
+same queue at once; if the worker dies mid-send the lease runs out and the minute-ly sweep
+(`deliver_due`) picks the queue up again, as it does events whose enqueue was lost between
+the commit and the queue. Delivery is at least once: receivers dedupe on the event `id`,
+which a redelivery keeps.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import uuid
+from datetime import datetime, timedelta
+
+import requests
+from django.conf import settings
+from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from invoices.models import Event
+from invoices.representation import _time
+from invoices.services import Conflict, ServiceError
+from merchants import egress
+from merchants.models import DeliveryAttempt, Merchant
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "CryptoGate-Callbacks/1.0 (self-hosted crypto payment gateway)"
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+                timedelta(hours=2), timedelta(hours=6), timedelta(hours=12))  # then every 12 h
+RETRY_WINDOW = timedelta(days=3)
+RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
+ROTATION_OVERLAP = timedelta(hours=24)
+QUEUE_TIME_BUDGET_SECONDS = 60  # half the worker's task timeout; the sweep resumes the rest
+SWEEP_BATCH = 1000
+DELIVER_TASK = "invoices.tasks.deliver_callbacks"
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+def signing_secrets(current: str, previous: str, rotated_at: datetime | None,
+                    now: datetime) -> list[str]:
+    """The secrets a delivery is signed with: the previous one as well for a day after a
+    rotation, so a receiver can switch secrets without rejecting a callback."""
+    if previous and rotated_at and now - rotated_at < ROTATION_OVERLAP:
+        return [current, previous]
+    return [current]
+
+
+def signature_header(secrets: list[str], timestamp: int, body: bytes) -> str:
+    """`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, one v1 per secret."""
+    signed = f"{timestamp}.".encode() + body
+    return ",".join([f"t={timestamp}"] + [
+        "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+        for secret in secrets])
+
+
+def next_attempt_at(attempts: int, first_attempt_at: datetime, now: datetime,
+                    spread: float) -> datetime | None:
+    """When to try again after `attempts` failed tries, or None once the retry window since
+    the first try has passed. `spread` in [-1, 1] picks where in the jitter band to land."""
+    if now - first_attempt_at >= RETRY_WINDOW:
+        return None
+    delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
+    return now + delay * (1 + RETRY_JITTER * spread)
+
+
+def delivery_state(event: Event) -> str:
+    """delivered, pending (not tried yet), retrying, failed (the retry window ran out), or
+    no_endpoint (neither the invoice nor the merchant had a callback URL)."""
+    if event.delivered_at:
+        return "delivered"
+    if event.failed_at:
+        return "failed"
+    if event.next_attempt_at is None:
+        return "no_endpoint"
+    return "retrying" if event.delivery_attempts.all() else "pending"
+
+
+def event_body(event: Event) -> bytes:
+    return json.dumps({"id": str(event.id), "event": event.type,
+                       "created_at": _time(event.created_at), "sequence": event.sequence,
+                       "data": event.data}, separators=(",", ":")).encode()
+
+
+def callback_url(event: Event) -> str:
+    return event.invoice.callback_url or event.merchant.callback_url
+
+
+def _secrets(merchant: Merchant, now: datetime) -> list[str]:
+    return signing_secrets(merchant.callback_secret, merchant.previous_callback_secret,
+                           merchant.callback_secret_rotated_at, now)
+
+
+# --- sending --------------------------------------------------------------------------------
+
+def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAttempt:
+    """POST one signed body through the egress guard; the (unsaved) attempt says what
+    happened. Never raises for the receiver's faults: they are the attempt's error."""
+    timeout = settings.CALLBACKS_TIMEOUT_SECONDS
+    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
+               "X-Signature": signature_header(secrets, int(now.timestamp()), body)}
+    attempt = DeliveryAttempt(url=url, attempted_at=now)
+    started = time.monotonic()
+    try:
+        reply = egress.post(url, body, headers, timeout)
+    except egress.EgressRefused as exc:
+        attempt.error = f"refused: {exc}"
+    except requests.Timeout:
+        attempt.error = f"timed out: no answer within {timeout:g} s"
+    except (requests.RequestException, OSError) as exc:
+        attempt.error = f"could not connect: {exc}"
+    else:
+        attempt.status_code = reply.status_code
+        attempt.response_body = reply.body_start.decode("utf-8", "replace")
+        if 300 <= reply.status_code < 400:
+            attempt.error = f"redirect to {reply.location or '(no Location)'} not followed"
+    attempt.duration_ms = round((time.monotonic() - started) * 1000)
+    return attempt
+
+
+def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
+    """Take the event's sending lease (longer than one attempt can last). A scheduled send
+    also checks the event is still due as it was read, so a retry another worker has just
+    made is not repeated."""
+    events = Event.objects.filter(pk=event.pk).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    if scheduled:
+        events = events.filter(next_attempt_at=event.next_attempt_at)
+    lease = timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30)
+    return events.update(claimed_until=now + lease) == 1
+
+
+def _mark_delivered(event: Event, now: datetime) -> None:
+    Event.objects.filter(pk=event.pk).update(delivered_at=event.delivered_at or now,
+                                             next_attempt_at=None, claimed_until=None)
+    Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=False).update(
+        callback_failing_since=None)
+
+
+def _schedule_retry(event: Event, now: datetime) -> None:
+    """After a failed scheduled try: the next one, or give up and flag the endpoint."""
+    tries = event.delivery_attempts.filter(manual=False).aggregate(
+        count=Count("id"), first=Min("attempted_at"))
+    retry_at = next_attempt_at(tries["count"], tries["first"], now, random.uniform(-1, 1))
+    if retry_at is not None:
+        Event.objects.filter(pk=event.pk).update(next_attempt_at=retry_at, claimed_until=None)
+        return
+    Event.objects.filter(pk=event.pk).update(next_attempt_at=None, failed_at=now,
+                                             claimed_until=None)
+    Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=True).update(
+        callback_failing_since=now)
+    logger.warning("callback event %s given up after %d attempts; merchant %s flagged",
+                   event.pk, tries["count"], event.merchant_id)
+
+
+def _next_in_queue(invoice_id) -> Event | None:
+    return (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
+            .select_related("invoice", "merchant").order_by("sequence").first())
+
+
+def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
+    """Send an invoice's due events in sequence order, stopping at the first one not
+    delivered: it waits for its retry, and the events behind it wait with it. Returns how
+    many were delivered. `now` is the clock (tests drive it); by default the real time."""
+    started, delivered = time.monotonic(), 0
+    while time.monotonic() - started < QUEUE_TIME_BUDGET_SECONDS:
+        at = now or timezone.now()
+        event = Event.objects.filter(invoice_id=invoice_id, next_attempt_at__lte=at).select_related("invoice", "merchant").order_by("sequence").first()
+        if event is None or event.next_attempt_at > at or not _claim(event, at,
+                                                                      scheduled=True):
+            break
+        url = callback_url(event)
+        if not url:  # nothing to send to; the events behind it need not wait
+            Event.objects.filter(pk=event.pk).update(next_attempt_at=None, claimed_until=None)
+            continue
+        attempt = send(url, event_body(event), _secrets(event.merchant, at), at)
+        attempt.event = event
+        attempt.save()
+        if not attempt.succeeded:
+            logger.info("callback event %s attempt failed (status %s)", event.pk,
+                        attempt.status_code)
+            _schedule_retry(event, at)
+            break
+        _mark_delivered(event, at)
+        delivered += 1
+    return delivered
+
+
+def queues_due(now: datetime) -> list:
+    """Invoices whose head event is due and not being sent right now."""
+    waiting_ahead = Event.objects.filter(invoice=OuterRef("invoice"),
+                                         sequence__lt=OuterRef("sequence"),
+                                         next_attempt_at__isnull=False)
+    return list(Event.objects.filter(next_attempt_at__lte=now)
+                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+                .exclude(Exists(waiting_ahead)).order_by("next_attempt_at")
+                .values_list("invoice_id", flat=True)[:SWEEP_BATCH])
+
+
+def deliver_due(now: datetime | None = None) -> int:
+    """Queue a delivery for each invoice whose next event is due: the clock of retries, and
+    the safety net for enqueues lost between a commit and the queue. Returns how many."""
+    invoice_ids = queues_due(now or timezone.now())
+    for invoice_id in invoice_ids:
+        async_task(DELIVER_TASK, invoice_id)
+    return len(invoice_ids)
+
+
+# --- the merchant's controls ----------------------------------------------------------------
+
+def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
+    """Send an event again now, with the same id, whatever its state; logged as a manual
+    attempt. A failure leaves the event's schedule as it was."""
+    now = now or timezone.now()
+    url = callback_url(event)
+    if not url:
+        raise ServiceError("no_callback_url",
+                           "neither the invoice nor the merchant has a callback_url",
+                           "callback_url")
+    if not _claim(event, now, scheduled=False):
+        raise Conflict("delivery_in_progress",
+                       "this event is being delivered right now; try again in a minute")
+    attempt = send(url, event_body(event), _secrets(event.merchant, now), now)
+    attempt.event, attempt.manual = event, True
+    attempt.save()
+    if attempt.succeeded:
+        _mark_delivered(event, now)
+        if event.next_attempt_at is not None:  # events behind it may go now
+            async_task(DELIVER_TASK, event.invoice_id)
+    else:
+        Event.objects.filter(pk=event.pk).update(claimed_until=None)
+    return attempt
+
+
+def send_test_event(merchant: Merchant, now: datetime | None = None) -> DeliveryAttempt:
+    """A signed `test` event to the merchant's callback URL; the attempt is returned, not
+    stored (it belongs to no invoice)."""
+    now = now or timezone.now()
+    if not merchant.callback_url:
+        raise ServiceError("no_callback_url", "set the merchant's callback_url first",
+                           "callback_url")
+    body = json.dumps({"id": str(uuid.uuid4()), "event": "test", "created_at": _time(now),
+                       "sequence": 0, "data": {}}, separators=(",", ":")).encode()
+    return send(merchant.callback_url, body, _secrets(merchant, now), now)

@@ -1,0 +1,103 @@
+"""Playwright driving the system Chromium against pytest-django's live server.
+
+Chromium comes from Debian (`bash scripts/install-browser.sh`): Playwright cannot download
+its own browser here. Without it the browser tests skip on a developer's machine but fail
+under CI=true, where a missing browser must not pass as green.
+
+A test module gets the fixtures with `pytest_plugins = ["tests.browser"]`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason} (CI=true: browser tests must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module. Module-scoped on purpose: while Playwright's sync API is
+    running, the thread has an asyncio loop, and Django refuses ORM calls from such a thread
+    unless DJANGO_ALLOW_ASYNC_UNSAFE is set — it is set only for as long as the browser runs,
+    so the rest of the suite keeps Django's guard."""
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed")
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def open_page(browser, live_server):
+    """Open pages in fresh browser contexts (desktop size, English unless told); each page
+    records the console errors it logs, so CSP violations fail the test that caused them."""
+    contexts = []
+
+    def open_(viewport=None, **options):
+        options.setdefault("locale", "en-US")
+        context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url,
+                                      **options)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.set_default_timeout(15_000)
+        new_page.console_errors = []
+        new_page.on("console", lambda message: message.type == "error"
+                    and new_page.console_errors.append(message.text))
+        return new_page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page):
+    return open_page()
+
+
+def screenshot(page, name: str) -> None:
+    """Save the whole page at desktop and phone sizes: var/screenshots/<name>-<size>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
+    page.set_viewport_size(before)
+
+
+def decode_qr(png: bytes) -> str:
+    """Read a QR code from a screenshot with zbar, as a phone's wallet would."""
+    from PIL import Image
+    from pyzbar.pyzbar import ZBarSymbol, decode
+
+    found = decode(Image.open(io.BytesIO(png)), symbols=[ZBarSymbol.QRCODE])
+    assert len(found) == 1, f"expected one QR code in the image, found {len(found)}"
+    return found[0].data.decode()
