@@ -175,7 +175,7 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
     started, delivered = time.monotonic(), 0
     while time.monotonic() - started < QUEUE_TIME_BUDGET_SECONDS:
         at = now or timezone.now()
-        event = Event.objects.filter(invoice_id=invoice_id, next_attempt_at__lte=at).select_related("invoice", "merchant").order_by("sequence").first()
+        event = _next_in_queue(invoice_id)
         if event is None or event.next_attempt_at > at or not _claim(event, at,
                                                                       scheduled=True):
             break

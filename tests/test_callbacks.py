@@ -13,7 +13,9 @@ from invoices import services, tasks
 from invoices.models import Event, Invoice
 from merchants import callbacks
 from merchants.models import DeliveryAttempt, Merchant
-from tests.receiver import Hang, Redirect, receiver, verify_signature  # noqa: F401
+from tests.receiver import Hang, Redirect, verify_signature
+
+pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
 
 
 @pytest.fixture(autouse=True)

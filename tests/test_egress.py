@@ -13,7 +13,8 @@ import pytest
 import requests
 
 from merchants import egress
-from tests.receiver import receiver  # noqa: F401
+
+pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
 
 
 @pytest.mark.parametrize("address, reason", [

@@ -7,7 +7,9 @@ from django.utils import timezone
 from invoices.models import Event
 from merchants import callbacks
 from merchants.models import Merchant
-from tests.receiver import receiver, verify_signature  # noqa: F401
+from tests.receiver import verify_signature
+
+pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
 
 
 @pytest.fixture(autouse=True)

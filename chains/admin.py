@@ -1,0 +1,12 @@
+from django.contrib import admin
+
+from chains.models import ChainCursor
+
+
+@admin.register(ChainCursor)
+class ChainCursorAdmin(admin.ModelAdmin):
+    """Network health for operators: how far each network is scanned and its last error."""
+
+    list_display = ["network", "height", "node_tip", "last_scan_at", "last_error"]
+    readonly_fields = ["network", "height", "hash", "node_tip", "lease_owner", "lease_until",
+                       "last_scan_at", "last_error"]

@@ -1,0 +1,27 @@
+from django.contrib import admin
+from rest_framework_api_key.admin import APIKeyModelAdmin
+
+from merchants.models import Merchant, MerchantAPIKey, MerchantUser, Wallet
+
+
+class WalletInline(admin.TabularInline):
+    model = Wallet
+    extra = 0
+
+
+@admin.register(Merchant)
+class MerchantAdmin(admin.ModelAdmin):
+    list_display = ["name", "id", "created_at", "callback_url"]
+    search_fields = ["name", "id"]
+    exclude = ["callback_secret", "previous_callback_secret"]
+    inlines = [WalletInline]
+
+
+@admin.register(MerchantAPIKey)
+class MerchantAPIKeyAdmin(APIKeyModelAdmin):
+    list_display = [*APIKeyModelAdmin.list_display, "merchant", "last_used_at"]
+
+
+@admin.register(MerchantUser)
+class MerchantUserAdmin(admin.ModelAdmin):
+    list_display = ["user", "merchant", "role"]

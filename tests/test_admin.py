@@ -1,0 +1,26 @@
+"""Operators use Django's admin: every registered model's list and one detail page load."""
+
+import pytest
+from django.contrib import admin
+
+
+@pytest.fixture
+def operator(admin_client, api, create_invoice):
+    invoice = create_invoice(pay_currency="USDT", network="sandbox")
+    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
+    return admin_client
+
+
+def test_every_admin_changelist_and_change_page_loads(operator):
+    for model, model_admin in admin.site._registry.items():
+        meta = model._meta
+        url = f"/admin/{meta.app_label}/{meta.model_name}/"
+        assert operator.get(url).status_code == 200, url
+        obj = model.objects.first()
+        if obj is not None:
+            assert operator.get(f"{url}{obj.pk}/change/").status_code == 200, url
+
+
+def test_callback_secrets_are_not_shown_to_operators(operator, api):
+    page = operator.get(f"/admin/merchants/merchant/{api.merchant.pk}/change/")
+    assert api.merchant.callback_secret.encode() not in page.content
