@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from invoices.api.views import MAX_PAGE_SIZE, PAGE_SIZE, _decode_cursor, _encode_cursor
+from invoices.api.pagination import keyset_page
 from invoices.models import Event
 from invoices.representation import _time
 from merchants import callbacks
@@ -72,19 +72,9 @@ class EventsView(APIView):
             failed_try = DeliveryAttempt.objects.filter(event=OuterRef("pk"))
             condition = Q(delivered_at__isnull=True) & Q(Exists(failed_try))
             events = events.filter(condition if failing else ~condition)
-        if cursor := params.get("cursor"):
-            created, event_id = _decode_cursor(cursor)
-            events = events.filter(Q(created_at__lt=created)
-                                   | Q(created_at=created, id__lt=event_id))
-        try:
-            limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
-        except ValueError:
-            raise ValidationError({"limit": ["a number from 1 to 100"]}) from None
-        page = list(events[:limit + 1])
-        more = len(page) > limit
-        page = page[:limit]
+        page, more, cursor = keyset_page(events, params)
         return Response({"data": [event_payload(event) for event in page], "has_more": more,
-                         "next_cursor": _encode_cursor(page[-1]) if more else None})
+                         "next_cursor": cursor})
 
 
 class RedeliverView(APIView):

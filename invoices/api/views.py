@@ -1,13 +1,11 @@
 """The merchant API: parse, call a service, render. Every lookup is scoped to the key's
 merchant, so another merchant's object is a 404."""
 
-import base64
 import hashlib
 import json
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -19,14 +17,13 @@ from chains import registry
 from chains.backends import sandbox
 from invoices import money, rates, services
 from invoices.api import serializers as s
+from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import invoice_payload, refund_payload, scanned_heights
 from invoices.tasks import scan_network
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet
-
-PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
@@ -46,20 +43,6 @@ def _validated(serializer_class, request, **kwargs):
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer
-
-
-def _encode_cursor(invoice: Invoice) -> str:
-    raw = f"{invoice.created_at.isoformat()}|{invoice.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str):
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, invoice_id = raw.split("|")
-        return datetime.fromisoformat(created), invoice_id
-    except ValueError:
-        raise ValidationError({"cursor": ["this cursor is not one the API gave"]}) from None
 
 
 def _datetime_param(request, name):
@@ -93,8 +76,7 @@ class InvoicesView(APIView):
     def get(self, request):
         params = request.query_params
         invoices = (Invoice.objects.filter(merchant=request.user)
-                    .select_related("quote").prefetch_related("transactions")
-                    .order_by("-created_at", "-id"))
+                    .select_related("quote").prefetch_related("transactions"))
         if value := params.get("status"):
             if value not in Status.values:
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
@@ -109,23 +91,10 @@ class InvoicesView(APIView):
             invoices = invoices.filter(created_at__gte=value)
         if value := _datetime_param(request, "created_before"):
             invoices = invoices.filter(created_at__lt=value)
-        if cursor := params.get("cursor"):
-            created, invoice_id = _decode_cursor(cursor)
-            invoices = invoices.filter(Q(created_at__lt=created)
-                                       | Q(created_at=created, id__lt=invoice_id))
-        try:
-            limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
-        except ValueError:
-            raise ValidationError({"limit": ["a number from 1 to 100"]}) from None
-        page = list(invoices[:limit + 1])
+        page, more, cursor = keyset_page(invoices, params)
         heights = scanned_heights()
-        more = len(page) > limit
-        page = page[:limit]
-        return Response({
-            "data": [invoice_payload(invoice, heights) for invoice in page],
-            "has_more": more,
-            "next_cursor": _encode_cursor(page[-1]) if more else None,
-        })
+        return Response({"data": [invoice_payload(invoice, heights) for invoice in page],
+                         "has_more": more, "next_cursor": cursor})
 
 
 class InvoiceView(APIView):

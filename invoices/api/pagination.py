@@ -1,0 +1,40 @@
+"""Keyset pagination, newest first, on (created_at, id): each page is one indexed range
+read however deep the listing goes, and rows inserted meanwhile never shift a page."""
+
+import base64
+from datetime import datetime
+
+from django.db.models import Q
+from rest_framework.exceptions import ValidationError
+
+PAGE_SIZE, MAX_PAGE_SIZE = 50, 100
+
+
+def _encode(row) -> str:
+    raw = f"{row.created_at.isoformat()}|{row.pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str):
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, pk = raw.split("|")
+        return datetime.fromisoformat(created), pk
+    except ValueError:
+        raise ValidationError({"cursor": ["this cursor is not one the API gave"]}) from None
+
+
+def keyset_page(queryset, params) -> tuple[list, bool, str | None]:
+    """(rows, has_more, next_cursor) for the `cursor` and `limit` query parameters."""
+    queryset = queryset.order_by("-created_at", "-pk")
+    if cursor := params.get("cursor"):
+        created, pk = _decode(cursor)
+        queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
+    try:
+        limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
+    except ValueError:
+        raise ValidationError({"limit": [f"a number from 1 to {MAX_PAGE_SIZE}"]}) from None
+    rows = list(queryset[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, more, _encode(rows[-1]) if more else None
