@@ -29,6 +29,9 @@ from django.utils.translation import gettext_lazy
 from chains.registry import Network
 
 MAX_BECH32_LENGTH = 90  # BIP173
+# Witness v0 (segwit) and v1 (taproot). Later versions are valid text but no wallet hands
+# them out yet: such an address is far likelier a mistake than a wallet's receive address.
+MAX_WITNESS_VERSION = 1
 
 
 class InvalidAddress(ValueError):
@@ -50,10 +53,10 @@ _UTXO = {
     "sandbox": _Utxo("sbx", ()),
 }
 
-_TEST = gettext_lazy("test network (testnet or regtest)")
+_TEST = gettext_lazy("a test network (testnet or regtest)")
 # Whose address it is, when it is not the expected network's.
 _HRP_OWNERS = {"bc": "Bitcoin", "ltc": "Litecoin", "tb": _TEST, "bcrt": _TEST, "tltc": _TEST,
-               "rltc": _TEST, "sbx": gettext_lazy("sandbox")}
+               "rltc": _TEST, "sbx": gettext_lazy("the sandbox network")}
 _VERSION_OWNERS = {0x00: "Bitcoin", 0x05: "Bitcoin", 0x30: "Litecoin", 0x32: "Litecoin",
                    0x6F: _TEST, 0xC4: _TEST, 0x3A: _TEST, 0x41: "TRON"}
 _TRON_VERSION = 0x41
@@ -76,7 +79,7 @@ def validate_address(network: Network, text: str) -> str:
 
 
 def _wrong_network(owner, network: Network) -> InvalidAddress:
-    return InvalidAddress(_("This is a %(owner)s address, but the refund is sent on "
+    return InvalidAddress(_("This address is for %(owner)s, but the refund is sent on "
                             "%(network)s.") % {"owner": owner, "network": network.name})
 
 
@@ -97,11 +100,13 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
         if len(address) > MAX_BECH32_LENGTH:
             raise _invalid(network)
         try:
-            SegwitBech32Decoder.Decode(spec.hrp, address)
+            version, _program = SegwitBech32Decoder.Decode(spec.hrp, address)
         except Bech32ChecksumError:
             raise _typo() from None
         except ValueError:
             raise _invalid(network) from None
+        if version > MAX_WITNESS_VERSION:
+            raise _invalid(network)
         return lowered
     if hrp in _HRP_OWNERS:
         raise _wrong_network(_HRP_OWNERS[hrp], network)

@@ -1,17 +1,18 @@
 """Follows one network's chain and mempool and reports what reached watched addresses.
 
 One scan: take the network's lease (one scanner per network across all workers), snapshot
-the mempool, walk the blocks from the cursor towards the tip in bounded batches, detect
-reorganisations by parent hash, and hand one `ScanReport` to the sink. The cursor moves only
-after the sink succeeded, so a crash means the same blocks are read again — the sink is
-idempotent. Matching costs one lookup per batch of addresses, whatever the number of
-watched addresses.
+the mempool, check that the block under the cursor is still in the best chain, walk the
+blocks from the cursor towards the tip in bounded batches, detect reorganisations by parent
+hash, and hand one `ScanReport` to the sink. The cursor moves only after the sink succeeded,
+so a crash means the same blocks are read again — the sink is idempotent. Matching costs one
+lookup per batch of addresses, whatever the number of watched addresses.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -48,23 +49,30 @@ WatchedLookup = Callable[[str, set[str]], set[str]]
 Sink = Callable[[ScanReport], None]
 
 
-def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def _take_lease(network: str) -> ChainCursor | None:
+    """The cursor, leased to this scan under a token of its own: two scans never share a
+    lease, not even two threads of one process."""
     now = timezone.now()
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
     ChainCursor.objects.get_or_create(network=network)
     taken = ChainCursor.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(lease_owner=_owner()),
-        network=network,
-    ).update(lease_owner=_owner(), lease_until=now + LEASE)
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now), network=network,
+    ).update(lease_owner=token, lease_until=now + LEASE)
     return ChainCursor.objects.get(network=network) if taken else None
 
 
+def _ours(cursor: ChainCursor):
+    return ChainCursor.objects.filter(network=cursor.network, lease_owner=cursor.lease_owner)
+
+
+def _renew(cursor: ChainCursor) -> bool:
+    """False when the lease ran out and another scan took it: this one's view is stale."""
+    return bool(_ours(cursor).update(lease_until=timezone.now() + LEASE))
+
+
 def _release(cursor: ChainCursor, **changes) -> None:
-    ChainCursor.objects.filter(network=cursor.network, lease_owner=_owner()).update(
-        lease_owner="", lease_until=None, last_scan_at=timezone.now(), **changes)
+    _ours(cursor).update(lease_owner="", lease_until=None, last_scan_at=timezone.now(),
+                         **changes)
 
 
 def _watched(lookup: WatchedLookup, network: str, transfers: Iterable[Transfer]) -> list[Transfer]:
@@ -85,9 +93,20 @@ def _fork_height(backend: ChainBackend, network: str, below: int) -> int:
     return min(stored, default=below) - 1
 
 
+def _rewind(backend: ChainBackend, report: ScanReport, below: int) -> tuple[int, str | None]:
+    """Step back to the fork point under `below`: what the report holds above it was read
+    from orphaned blocks. Returns the height and hash to continue from."""
+    fork = _fork_height(backend, report.network, below)
+    logger.warning("%s: reorganisation, rolling back above %s", report.network, fork)
+    report.rollback_above = fork if report.rollback_above is None else min(
+        fork, report.rollback_above)
+    report.transfers = [t for t in report.transfers if t.block_height <= fork]
+    return fork, backend.block_hash(fork) if fork >= 0 else None
+
+
 def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: Sink,
          max_blocks: int = MAX_BLOCKS_PER_SCAN) -> ScanReport | None:
-    """Scan once; None when another worker holds the network's lease."""
+    """Scan once; None when another scan holds (or took over) the network's lease."""
     cursor = _take_lease(network.code)
     if cursor is None:
         return None
@@ -99,18 +118,17 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
             height = -1 if network.kind == "sandbox" else max(tip.height - START_DEPTH, -1)
         previous_hash = cursor.hash or None
         report = ScanReport(network.code, tip_height=height)
+        # A reorganisation to a branch no longer than ours adds no block whose parent could
+        # tell: compare the cursor's own block first.
+        if previous_hash and backend.block_hash(height) != previous_hash:
+            height, previous_hash = _rewind(backend, report, height + 1)
         stop = min(tip.height, height + max_blocks)
         new_hashes: dict[int, str] = {}
         while height < stop:
             for block in backend.blocks(height + 1, stop):
                 if previous_hash and block.parent_hash != previous_hash:
-                    fork = _fork_height(backend, network.code, block.height)
-                    logger.warning("%s: reorganisation, rolling back above %s", network.code, fork)
-                    report.rollback_above = (fork if report.rollback_above is None
-                                             else min(fork, report.rollback_above))
-                    report.transfers = [t for t in report.transfers if t.block_height <= fork]
-                    new_hashes = {h: v for h, v in new_hashes.items() if h <= fork}
-                    height, previous_hash = fork, backend.block_hash(fork) if fork >= 0 else None
+                    height, previous_hash = _rewind(backend, report, block.height)
+                    new_hashes = {h: v for h, v in new_hashes.items() if h <= height}
                     break
                 report.transfers += _watched(watched, network.code, block.transfers)
                 new_hashes[block.height] = block.hash
@@ -119,8 +137,16 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         if height >= tip.height:
             report.transfers += _watched(watched, network.code, mempool)
             report.mempool_txids = {t.txid for t in mempool}
+        if not _renew(cursor):
+            logger.warning("%s: the lease ran out during the scan; its report is dropped",
+                           network.code)
+            return None
         sink(report)
         with transaction.atomic():
+            if not _ours(cursor).select_for_update().exists():
+                logger.warning("%s: the lease ran out while applying; the cursor stays",
+                               network.code)
+                return None
             if report.rollback_above is not None:
                 ScannedBlock.objects.filter(network=network.code,
                                             height__gt=report.rollback_above).delete()

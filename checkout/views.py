@@ -297,6 +297,8 @@ def pay(request, invoice_id):
         return _not_found(request)
     if request.method == "GET":
         return _page(request, invoice, change=request.GET.get("change") == "1")
+    if invoice.kind == Kind.FIXED:
+        return _page(request, invoice, error=SELECT_ERRORS["currency_fixed"], status=409)
     methods = [method["value"] for method in _methods(invoice, timezone.now())]
     form = MethodForm(request.POST, methods=methods)
     if not form.is_valid():
@@ -309,8 +311,10 @@ def pay(request, invoice_id):
                                                 "Please choose another."))
         return _page(request, _load(invoice_id), error=message, status=409)
     except TransitionNotAllowed:
-        return _page(request, _load(invoice_id),
-                     error=_("This invoice no longer accepts a currency choice."), status=409)
+        invoice = _load(invoice_id)
+        message = (SELECT_ERRORS["payment_seen"] if invoice.transactions.all()
+                   else _("This invoice no longer accepts a currency choice."))
+        return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("merchants.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
     path("", include("checkout.urls")),
 ]
 

@@ -350,32 +350,45 @@ def reevaluate(invoice: Invoice, now: datetime, actor: str = "system") -> None:
             _resolve(invoice, rule, "rule", now)
 
 
+WATCH_LOOKUP_BATCH = 5000  # addresses per query: SQLite binds at most 32766 parameters
+
+
 def watched_addresses(network: str, addresses: set[str]) -> set[str]:
-    """Which of these addresses belong to an invoice still listening for payments."""
+    """Which of these addresses belong to an invoice still listening for payments: one
+    indexed lookup per few thousand addresses (a block's, or a whole mempool's), whatever
+    the number of invoices."""
     now = timezone.now()
-    rows = (Quote.objects.filter(network=network, address__in=addresses)
-            .values_list("address", "invoice__status", "invoice__archived",
-                         "invoice__expires_at", "invoice__late_window_minutes"))
-    return {address for address, status, archived, expires_at, late in rows
-            if not (archived and status == Status.NEW)
-            and not (status == Status.EXPIRED and expires_at
-                     and now > expires_at + timedelta(minutes=late))}
+    addresses = sorted(addresses)
+    watched = set()
+    for start in range(0, len(addresses), WATCH_LOOKUP_BATCH):
+        rows = (Quote.objects
+                .filter(network=network, address__in=addresses[start:start + WATCH_LOOKUP_BATCH])
+                .values_list("address", "invoice__status", "invoice__archived",
+                             "invoice__expires_at", "invoice__late_window_minutes"))
+        watched |= {address for address, status, archived, expires_at, late in rows
+                    if not (archived and status == Status.NEW)
+                    and not (status == Status.EXPIRED and expires_at
+                             and now > expires_at + timedelta(minutes=late))}
+    return watched
 
 
-def _required_confirmations(invoice: Invoice, network: registry.Network, amount: int) -> int:
+def _required_confirmations(invoice: Invoice, network: registry.Network, quote: Quote,
+                            amount: int) -> int:
+    """Amount tiers weigh what is at stake: the whole amount due, or the payment when it is
+    larger, so that paying in slices cannot lower the bar. The merchant's override replaces
+    the tiers; the network's safe minimum still holds."""
     override = invoice.merchant.confirmations.get(network.code)
-    return network.required_confirmations(amount, int(override) if override else None)
+    return network.required_confirmations(max(amount, quote.due_amount),
+                                          int(override) if override else None)
 
 
 def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
     """Turn what a scan observed into transactions and invoice statuses. Idempotent: the
-    same report applied twice (or by two racing scanners) changes nothing the second time."""
+    same report applied twice (or by two racing scanners) changes nothing the second time.
+    Each invoice is handled under its row lock, in a fixed order so racing scanners cannot
+    deadlock."""
     now = now or timezone.now()
     network = registry.get_network(report.network)
-    if report.rollback_above is not None:
-        Transaction.objects.filter(network=network.code,
-                                   block_height__gt=report.rollback_above).update(
-            block_height=None, block_hash=None)
     quotes = {q.address: q for q in Quote.objects.filter(
         network=network.code, address__in={t.to_address for t in report.transfers})}
     by_invoice: dict = {}
@@ -385,14 +398,18 @@ def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
             by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
     open_txs = Transaction.objects.filter(network=network.code).exclude(
         status=Transaction.REVERTED)
-    maturing = open_txs.filter(
+    affected = set(by_invoice) | set(open_txs.filter(
         status=Transaction.PENDING,
-        block_height__lte=report.tip_height + 1 - F("required_confirmations"))
-    affected = set(by_invoice) | set(maturing.values_list("invoice_id", flat=True))
-    if report.mempool_txids is not None:
-        seen = report.mempool_txids | {t.txid for t in report.transfers}
-        affected |= set(open_txs.filter(block_height__isnull=True).exclude(txid__in=seen)
+        block_height__lte=report.tip_height + 1 - F("required_confirmations"),
+    ).values_list("invoice_id", flat=True))
+    if report.rollback_above is not None:
+        affected |= set(open_txs.filter(block_height__gt=report.rollback_above)
                         .values_list("invoice_id", flat=True))
+    if report.mempool_txids is not None:
+        # Compared here rather than in SQL: a mempool holds far more txids than a query binds.
+        seen = report.mempool_txids | {t.txid for t in report.transfers}
+        affected |= {invoice_id for invoice_id, txid in open_txs.filter(
+            block_height__isnull=True).values_list("invoice_id", "txid") if txid not in seen}
     for invoice_id in sorted(affected, key=str):
         with transaction.atomic():
             invoice = _locked(invoice_id)
@@ -401,9 +418,20 @@ def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
 
 def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: list,
                       report: ScanReport, now: datetime) -> None:
+    """Bring one invoice's transactions in line with the chain, then re-evaluate it. In this
+    order: forget blocks a reorganisation orphaned, record what the scan saw, then revert
+    what left both chain and mempool and confirm what is deep enough."""
     known = {(tx.txid, tx.output_index): tx
              for tx in invoice.transactions.filter(network=network.code)}
-    seen = {(t.txid, t.index) for _, t in observed}
+    mined = {(t.txid, t.index): t.block_hash for _, t in observed}
+    for key, tx in known.items():
+        if (report.rollback_above is not None and tx.block_height is not None
+                and tx.block_height > report.rollback_above and mined.get(key) != tx.block_hash):
+            # Unconfirmed again until a block of the new branch carries it deep enough.
+            if tx.status == Transaction.CONFIRMED:
+                tx.status, tx.confirmed_at = Transaction.PENDING, None
+            tx.block_height = tx.block_hash = None
+            tx.save(update_fields=["block_height", "block_hash", "status", "confirmed_at"])
     for quote, transfer in observed:
         tx = known.get((transfer.txid, transfer.index))
         if tx is None:
@@ -415,7 +443,8 @@ def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: lis
                 output_index=transfer.index, asset=transfer.asset, amount=transfer.amount,
                 to_address=transfer.to_address, from_addresses=list(transfer.from_addresses),
                 block_height=transfer.block_height, block_hash=transfer.block_hash,
-                required_confirmations=_required_confirmations(invoice, network, transfer.amount),
+                required_confirmations=_required_confirmations(invoice, network, quote,
+                                                               transfer.amount),
                 flagged=screening.is_flagged(transfer.from_addresses, invoice.merchant.deny_list),
                 detected_at=now)
             known[(tx.txid, tx.output_index)] = tx
@@ -430,6 +459,7 @@ def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: lis
             changed += ["status", "reverted_at"]
         if changed:
             tx.save(update_fields=changed)
+    seen = {(t.txid, t.index) for _, t in observed}
     for tx in known.values():
         if tx.status == Transaction.REVERTED:
             continue

@@ -5,7 +5,7 @@ import uuid
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -52,11 +52,16 @@ def _bool_param(request, name):
 
 
 class EventsView(APIView):
+    @extend_schema(responses={200: dict}, parameters=[
+        OpenApiParameter("invoice", str, description="an invoice id"),
+        OpenApiParameter("type", str, enum=Event.TYPES),
+        OpenApiParameter("delivered", bool), OpenApiParameter("failing", bool),
+        OpenApiParameter("cursor", str), OpenApiParameter("limit", int)])
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
         `failing` (not delivered, and at least one attempt failed)."""
         params = request.query_params
-        events = _events(request).order_by("-created_at", "-id")
+        events = _events(request)
         if value := params.get("invoice"):
             try:
                 events = events.filter(invoice_id=uuid.UUID(value))

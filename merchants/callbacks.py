@@ -24,6 +24,7 @@ import requests
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
+from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from invoices.models import Event
@@ -143,8 +144,8 @@ def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
 def _mark_delivered(event: Event, now: datetime) -> None:
     Event.objects.filter(pk=event.pk).update(delivered_at=event.delivered_at or now,
                                              next_attempt_at=None, claimed_until=None)
-    Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=False).update(
-        callback_failing_since=None)
+    if event.merchant.callback_failing_since:
+        Merchant.objects.filter(pk=event.merchant_id).update(callback_failing_since=None)
 
 
 def _schedule_retry(event: Event, now: datetime) -> None:
@@ -163,21 +164,17 @@ def _schedule_retry(event: Event, now: datetime) -> None:
                    event.pk, tries["count"], event.merchant_id)
 
 
-def _next_in_queue(invoice_id) -> Event | None:
-    return (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
-            .select_related("invoice", "merchant").order_by("sequence").first())
-
-
 def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
     """Send an invoice's due events in sequence order, stopping at the first one not
     delivered: it waits for its retry, and the events behind it wait with it. Returns how
     many were delivered. `now` is the clock (tests drive it); by default the real time."""
     started, delivered = time.monotonic(), 0
-    while time.monotonic() - started < QUEUE_TIME_BUDGET_SECONDS:
+    queue = (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
+             .select_related("invoice", "merchant").order_by("sequence"))
+    for event in queue:
         at = now or timezone.now()
-        event = _next_in_queue(invoice_id)
-        if event is None or event.next_attempt_at > at or not _claim(event, at,
-                                                                      scheduled=True):
+        if (event.next_attempt_at > at or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
+                or not _claim(event, at, scheduled=True)):
             break
         url = callback_url(event)
         if not url:  # nothing to send to; the events behind it need not wait
@@ -209,7 +206,11 @@ def queues_due(now: datetime) -> list:
 
 def deliver_due(now: datetime | None = None) -> int:
     """Queue a delivery for each invoice whose next event is due: the clock of retries, and
-    the safety net for enqueues lost between a commit and the queue. Returns how many."""
+    the safety net for enqueues lost between a commit and the queue. Returns how many.
+    While the workers are behind it adds nothing (a queued task may already be waiting for
+    a due invoice): what is due now is still due at the next sweep."""
+    if get_broker().queue_size() >= SWEEP_BATCH:
+        return 0
     invoice_ids = queues_due(now or timezone.now())
     for invoice_id in invoice_ids:
         async_task(DELIVER_TASK, invoice_id)

@@ -132,3 +132,22 @@ class DeliveryAttempt(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class TeamInvite(models.Model):
+    """An owner's invitation to join the merchant's team. Only the SHA-256 of the link's
+    token is stored, so a database leak cannot be turned into a login."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invites")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, "Owner"),
+                                                    (MerchantUser.STAFF, "Staff")])
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.email} → {self.merchant}"

@@ -276,6 +276,19 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_the_sweep(
     assert len(receiver.received) == 1
 
 
+def test_the_sweep_adds_nothing_while_the_workers_are_behind(monkeypatch, hooked, cancelled,
+                                                            receiver):
+    class BusyBroker:
+        def queue_size(self):
+            return callbacks.SWEEP_BATCH
+
+    monkeypatch.setattr(callbacks, "get_broker", BusyBroker)
+    assert callbacks.deliver_due() == 0
+    monkeypatch.undo()
+    assert callbacks.deliver_due() == 1
+    assert len(receiver.received) == 1
+
+
 def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cancelled,
                                                                    receiver):
     now = timezone.now()

@@ -69,7 +69,7 @@ def choose_usdt(page, invoice_id):
 def expire(invoice_id, now=None):
     """Time passes: the timer runs out and the sweeper runs, as its schedule would."""
     now = now or timezone.now()
-    Invoice.objects.filter(pk=invoice_id).update(expires_at=now - timedelta(seconds=1))
+    Invoice.objects.filter(pk=invoice_id).update(expires_at=now)
     services.sweep(now)
 
 
@@ -205,7 +205,7 @@ def test_refund_claim(api, new_invoice, page):
     confirm.check()
     submit.click()
     expect(page.locator("#address-error")).to_have_text(
-        "This is a Bitcoin address, but the refund is sent on Sandbox (test network).")
+        "This address is for Bitcoin, but the refund is sent on Sandbox (test network).")
     expect(field).to_have_attribute("aria-invalid", "true")
 
     address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 7)
@@ -217,6 +217,7 @@ def test_refund_claim(api, new_invoice, page):
     screenshot(page, "21-refund-invalid")
 
     page.get_by_label("Your refund address").fill(address)
+    page.get_by_label(re.compile("I checked the address")).uncheck()
     submit.click()
     expect(page.locator("#confirm-error")).to_have_text("Tick the box to confirm the address.")
     page.get_by_label(re.compile("I checked the address")).check()
@@ -324,7 +325,7 @@ STATES = [
 
 @pytest.mark.parametrize("name,make,status,title,payment_status", STATES,
                          ids=[state[0] for state in STATES])
-def test_every_state_has_its_screen(api, new_invoice, page, name, make, status, title,
+def test_every_state_has_its_screen(api, new_invoice, shop_url, page, name, make, status, title,
                                     payment_status):
     invoice_id = make(api, new_invoice)
     assert fetch(api, invoice_id)["status"] == status

@@ -1,0 +1,141 @@
+"""Callback benchmarks, printing numbers:
+
+1. deliveries per second from one worker to a local receiver (the real path: the invoice's
+   queue, a lease, the egress guard with its DNS lookup, a signed POST, the attempt log);
+2. what writing outbox rows adds to a change: creating an invoice with and without recording
+   one event in the same transaction (creation itself records none), and cancelling an
+   invoice (which records one) with and without the outbox write. Recording includes the
+   invoice snapshot and the enqueue of the delivery task on commit.
+
+Run: DEBUG=1 .venv/bin/python benchmarks/callbacks.py
+
+It sets Django up itself on a throwaway SQLite database in a temporary folder (migrated, then
+deleted), with the production settings' django-q ORM broker, so enqueues are real writes and
+no task runs inline; query logging is off (DEBUG is turned off inside the script).
+"""
+
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORKDIR = tempfile.mkdtemp(prefix="callbacks-bench-")
+os.environ.update({
+    "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SANDBOX": "1",
+    "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef"),
+    "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3", "CALLBACKS_ALLOW_PRIVATE": "1",
+    "LOG_LEVEL": "WARNING",
+})
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from invoices import rates, services  # noqa: E402
+from invoices.models import Event, Invoice  # noqa: E402
+from merchants import callbacks  # noqa: E402
+from merchants.services import create_merchant  # noqa: E402
+from tests.receiver import Receiver  # noqa: E402
+
+INVOICES, EVENTS_PER_INVOICE = 100, 10
+CHANGES, ROUNDS = 200, 3
+
+
+def new_invoice(merchant) -> str:
+    request = services.InvoiceRequest(price_amount=10_000, price_currency="USD")
+    return services.create_invoice(merchant, request, "bench")[0]["id"]
+
+
+def record(invoice_id, count=1) -> None:
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        for _ in range(count):
+            services.record_event(invoice, "status_changed", "bench", timezone.now())
+
+
+def deliveries_per_second(merchant, receiver) -> float:
+    invoice_ids = [new_invoice(merchant) for _ in range(INVOICES)]
+    for invoice_id in invoice_ids:
+        record(invoice_id, EVENTS_PER_INVOICE)
+    started = time.perf_counter()
+    delivered = sum(callbacks.deliver_invoice_events(i) for i in invoice_ids)
+    elapsed = time.perf_counter() - started
+    assert delivered == len(receiver.received) == INVOICES * EVENTS_PER_INVOICE, delivered
+    assert not Event.objects.filter(delivered_at__isnull=True, invoice_id__in=invoice_ids)
+    return delivered / elapsed
+
+
+def seconds_per(action, count) -> float:
+    started = time.perf_counter()
+    for _ in range(count):
+        action()
+    return (time.perf_counter() - started) / count
+
+
+def creation_costs(merchant) -> tuple[float, float]:
+    def create_only():
+        with transaction.atomic():
+            new_invoice(merchant)
+
+    def create_and_record():
+        with transaction.atomic():
+            record(new_invoice(merchant))
+
+    without, with_ = [], []
+    for _ in range(ROUNDS):  # interleaved, so drift hits both alike
+        without.append(seconds_per(create_only, CHANGES))
+        with_.append(seconds_per(create_and_record, CHANGES))
+    return statistics.median(without), statistics.median(with_)
+
+
+def cancel_costs(merchant) -> tuple[float, float]:
+    real_record_event = services.record_event
+
+    def cancel_many():
+        ids = iter([new_invoice(merchant) for _ in range(CHANGES)])
+        return seconds_per(lambda: services.cancel(next(ids), "bench"), CHANGES)
+
+    without, with_ = [], []
+    for _ in range(ROUNDS):
+        services.record_event = lambda *args, **kwargs: None
+        try:
+            without.append(cancel_many())
+        finally:
+            services.record_event = real_record_event
+        with_.append(cancel_many())
+    return statistics.median(without), statistics.median(with_)
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    rates.refresh_rates()
+    receiver = Receiver()
+    try:
+        merchant, _ = create_merchant("Bench")
+        merchant.callback_url = receiver.url
+        merchant.save(update_fields=["callback_url"])
+        rate = deliveries_per_second(merchant, receiver)
+        print(f"deliveries/s, one worker, local receiver "
+              f"({INVOICES * EVENTS_PER_INVOICE} events over {INVOICES} invoices): {rate:.0f}")
+        without, with_ = creation_costs(merchant)
+        print(f"invoice creation: {without * 1000:.2f} ms without an outbox row, "
+              f"{with_ * 1000:.2f} ms with one event recorded; ratio {with_ / without:.2f}")
+        without, with_ = cancel_costs(merchant)
+        print(f"cancel (one status_changed event): {without * 1000:.2f} ms without the outbox "
+              f"write, {with_ * 1000:.2f} ms with it; ratio {with_ / without:.2f}")
+    finally:
+        receiver.close()
+        shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Checkout speed: server time to render the payment page and the status endpoint (p50 and
+p95 over many requests), and the bytes of a first load (HTML, CSS, JS, icons, uncompressed;
+the target is 100 KB).
+
+    .venv/bin/python benchmarks/checkout.py [--requests 300]
+
+Runs against a throwaway SQLite database with DEBUG off, through Django's full middleware
+stack (the test client, no network), and prints the numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def first_load(client, path: str) -> tuple[int, dict[str, int]]:
+    """Bytes of the page at `path` and of every asset it references from /static/."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    html = client.get(path).content
+    parts = {path: len(html)}
+    for url in dict.fromkeys(re.findall(rb'(?:src|href)="(/static/[^"]+)"', html)):
+        name = url.decode()[len(settings.STATIC_URL):]
+        parts[name] = Path(finders.find(name)).stat().st_size
+    return sum(parts.values()), parts
+
+
+def gzipped(client, path: str, parts: dict[str, int]) -> int:
+    """What the same first load weighs compressed (how it usually travels)."""
+    from django.contrib.staticfiles import finders
+
+    total = len(gzip.compress(client.get(path).content))
+    for name in parts:
+        if not name.startswith("/"):
+            total += len(gzip.compress(Path(finders.find(name)).read_bytes()))
+    return total
+
+
+def timed(client, path: str, count: int) -> tuple[float, float]:
+    """(p50, p95) in milliseconds of GET `path`, after a few warm-up requests."""
+    for _ in range(5):
+        assert client.get(path).status_code == 200
+    samples = []
+    for _ in range(count):
+        start = time.perf_counter()
+        response = client.get(path)
+        samples.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200
+    samples.sort()
+    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=300)
+    count = parser.parse_args().requests
+
+    sys.path.insert(0, str(ROOT))
+    workdir = tempfile.mkdtemp(prefix="checkout-bench-")
+    os.environ["DEBUG"] = "0"
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings_test")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from chains.backends import sandbox
+    from invoices import rates, services
+    from invoices.models import Invoice
+    from invoices.tasks import scan_network
+    from merchants.services import create_merchant
+
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    rates.refresh_rates()
+    merchant, _ = create_merchant("Benchmark Coffee Roasters")
+    merchant.allowed_return_hosts = ["shop.example"]
+    merchant.save()
+    payload, _ = services.create_invoice(merchant, services.InvoiceRequest(
+        price_amount=2500, price_currency="USD", description="Order #1042 · 2 × Coffee beans",
+        return_url="https://shop.example/thanks"), actor="benchmark")
+    invoice_id = payload["id"]
+    page, status = f"/pay/{invoice_id}", f"/pay/{invoice_id}/status"
+    client = Client()
+
+    rows = [("page: choose a currency", *timed(client, page, count))]
+    services.select_currency(invoice_id, "USDT", "sandbox")
+    rows.append(("page: pay (address, QR)", *timed(client, page, count)))
+    rows.append(("status endpoint: new", *timed(client, status, count)))
+    total, parts = first_load(client, page)
+    compressed = gzipped(client, page, parts)
+
+    chosen = Invoice.objects.select_related("quote").get(pk=invoice_id).quote
+    sandbox.broadcast(chosen.address, chosen.asset, chosen.due_amount, "sbx1qbenchmarkpayer")
+    scan_network(sandbox.NETWORK)
+    rows.append(("page: payment seen (1 tx)", *timed(client, page, count)))
+    rows.append(("status endpoint: pending", *timed(client, status, count)))
+
+    print(f"Checkout server time, {count} requests each (SQLite, DEBUG off, full middleware):")
+    for name, p50, p95 in rows:
+        print(f"  {name:<28} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms")
+    print(f"First load of the pay screen: {total:,} bytes uncompressed "
+          f"({compressed:,} gzipped), budget 100,000")
+    for name, size in parts.items():
+        print(f"  {size:>7,}  {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Watch the chains without pause: scan the enabled networks (or the ones named) every few
+seconds, so a payment shows as pending within seconds of reaching the node. The django-q2
+schedule keeps scanning every minute as a safety net; the two never scan one network at
+the same time (the network's lease). SIGTERM or SIGINT stops the loop after the current
+pass, so a deploy never cuts a scan in half."""
+
+import logging
+import signal
+import threading
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections
+
+from chains import registry
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Scan networks in a loop every --interval seconds until SIGTERM/SIGINT."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--network", action="append", dest="networks", metavar="CODE",
+                            help="a network to scan (repeatable; default: every enabled one)")
+        parser.add_argument("--interval", type=float, default=2.0,
+                            help="seconds from the start of one pass to the next (default 2)")
+
+    def handle(self, *args, networks=None, interval=2.0, **options):
+        from invoices.tasks import scan_network  # the entry point the workers use too
+
+        enabled = {network.code for network in registry.enabled_networks()}
+        codes = networks or sorted(enabled)
+        if unknown := [code for code in codes if code not in enabled]:
+            raise CommandError(f"not enabled networks: {', '.join(unknown)}")
+        stop = threading.Event()
+        previous = {sig: signal.signal(sig, lambda *_: stop.set())
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        self.stdout.write(f"scanning {', '.join(codes)} every {interval:g} s")
+        try:
+            while not stop.is_set():
+                started = time.monotonic()
+                for code in codes:
+                    try:
+                        scan_network(code)
+                    except Exception:
+                        logger.exception("scanning %s failed; retried next pass", code)
+                close_old_connections()  # a database restart must not break the loop
+                stop.wait(max(0.0, interval - (time.monotonic() - started)))
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        self.stdout.write("stopped")

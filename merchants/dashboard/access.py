@@ -1,0 +1,74 @@
+"""Who may open what. Every dashboard view runs as one member of one merchant: the decorator
+finds the member, and views read only through `request.merchant`, so another merchant's
+object is simply not found (404)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django_otp import user_has_device
+from django_q.tasks import async_task
+
+from checkout.security import protect
+from merchants.models import MerchantUser
+
+
+def actor(request) -> str:
+    """How the timeline names what a dashboard user did."""
+    return f"user:{request.user.email or request.user.get_username()}"
+
+
+def page(view):
+    """Every dashboard response: never cached (the pages hold a store's data) and under the
+    payer pages' strict Content-Security-Policy, which also forbids framing."""
+    return never_cache(protect(view))
+
+
+def member_required(view=None, *, owner: bool = False):
+    """Logged in, past the second factor when the user set one up, and a member of a
+    merchant (with `owner`: in the owner role). Sets request.member and request.merchant."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_verified() and user_has_device(user):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('dashboard:verify')}?{query}")
+            member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
+            if member is None:
+                return render(request, "dashboard/forbidden.html",
+                              {"reason": "This login belongs to no store."}, status=403)
+            request.member, request.merchant = member, member.merchant
+            if owner and member.role != MerchantUser.OWNER:
+                return render(request, "dashboard/forbidden.html",
+                              {"reason": "Only the store's owners can open this page."},
+                              status=403)
+            return view(request, *args, **kwargs)
+
+        return page(wrapped)
+
+    return decorator(view) if view else decorator
+
+
+def owner_required(view):
+    return member_required(view, owner=True)
+
+
+def is_owner(request) -> bool:
+    return request.member.role == MerchantUser.OWNER
+
+
+def queue_mail(subject: str, body: str, to: str) -> None:
+    """Send through the task queue: the page does not wait on the mail server, and a
+    failed send is retried by the worker instead of failing the request."""
+    from django.conf import settings
+
+    async_task("django.core.mail.send_mail", subject, body, settings.DEFAULT_FROM_EMAIL, [to])

@@ -1,0 +1,233 @@
+"""Forms: they turn what a browser posts into what the services and the API's serializer
+take. Settings are validated by the API's own `MerchantSerializer`, so a setting means the
+same whichever way it is changed; its complaints come back as form errors."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import password_validation
+
+from chains import registry
+from invoices.api.serializers import MerchantSerializer
+from invoices.models import Refund, Status
+from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
+
+ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no keys, "
+                                     "wallets or team"),
+                (MerchantUser.OWNER, "Owner: everything")]
+RULE_LABELS = {"review": "Leave for review", "complete": "Complete", "refund": "Refund"}
+CONTEXT_LABELS = {"underpaid": "Underpaid", "overpaid": "Overpaid", "paid_late": "Paid late",
+                  "multiple_senders": "Multiple senders", "reverted": "Reverted"}
+
+
+class Styled:
+    """Gives text inputs, selects and textareas the shared `input` look."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect,
+                                       forms.CheckboxSelectMultiple)):
+                widget.attrs.setdefault("class", "input")
+
+
+class LinesField(forms.CharField):
+    """A textarea of one item a line, as a list (blank lines dropped)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def save_settings(form: forms.Form, merchant: Merchant, data: dict) -> bool:
+    """Validate `data` with the API's serializer and store it; False (and errors on the
+    form) when refused."""
+    serializer = MerchantSerializer(merchant, data=data, partial=True)
+    if serializer.is_valid():
+        serializer.save()
+        return True
+    for field, errors in serializer.errors.items():
+        messages = errors if isinstance(errors, list) else [str(errors)]
+        form.add_error(field if field in form.fields else None, [str(m) for m in messages])
+    return False
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+class InvoiceFilterForm(Styled, forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search",
+                        widget=forms.TextInput(attrs={
+                            "type": "search", "placeholder": "Id, order id, address, txid, "
+                                                            "e-mail"}))
+    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + Status.choices)
+    context = forms.ChoiceField(required=False, label="Context", choices=[("", "Any context")]
+                                + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
+    network = forms.ChoiceField(required=False)
+    created_from = forms.DateField(required=False, label="From",
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label="To",
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    archived = forms.ChoiceField(required=False, label="Archived", choices=[
+        ("exclude", "Hide archived"), ("only", "Archived only"), ("all", "Archived or not")])
+    refund = forms.ChoiceField(required=False, label="Refund", choices=[
+        ("", "Any"), (Refund.AWAITING_CLAIM, "Awaiting the payer's claim"),
+        (Refund.AWAITING_PAYOUT, "Awaiting payout"), (Refund.PAID, "Paid")])
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields["network"].choices = [("", "Any network")] + [
+            (code, network.name) for code, network in registry.all_networks().items()]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", "The end date is before the start date.")
+        return data
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid one is left out (and shown as an error)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items()
+                if value not in (None, "") and name not in self.errors}
+
+
+class RefundAmountForm(Styled, forms.Form):
+    refund_amount = forms.ChoiceField(widget=forms.RadioSelect, initial="received", choices=[
+        ("received", "Everything received"), ("excess", "Only the overpaid excess")])
+
+
+class PayoutForm(Styled, forms.Form):
+    payout_txid = forms.CharField(max_length=200, label="Payout transaction id",
+                                  widget=forms.TextInput(attrs={
+                                      "autocomplete": "off", "spellcheck": "false",
+                                      "class": "input mono"}))
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+class ProfileForm(Styled, forms.Form):
+    name = forms.CharField(max_length=200, label="Store name")
+    logo_url = forms.URLField(required=False, label="Logo URL (https)",
+                              help_text="Shown on the payment page.")
+    allowed_return_hosts = LinesField(
+        label="Allowed return hosts",
+        help_text="One host a line: invoices may send payers back only to these.")
+    embed_hosts = LinesField(label="Embedding hosts",
+                             help_text="One host a line: sites allowed to show the payment "
+                                       "page in a frame.")
+
+
+class PaymentsForm(Styled, forms.Form):
+    """Payment methods, confirmations, timers and rules; the fields of the networks and
+    contexts are made from the registry."""
+
+    enabled_methods = forms.MultipleChoiceField(required=False, label="Payment methods",
+                                                widget=forms.CheckboxSelectMultiple)
+    invoice_ttl_minutes = forms.IntegerField(label="Invoice lifetime (minutes)", min_value=1)
+    payment_window_minutes = forms.IntegerField(
+        label="Payment window of open invoices (minutes)", min_value=1)
+    slippage_percent = forms.DecimalField(label="Tolerance (%)", min_value=0, max_value=100,
+                                          decimal_places=4)
+    insurance_percent = forms.DecimalField(label="Rate insurance (%)", min_value=0,
+                                           max_value=100, decimal_places=4)
+    late_window_minutes = forms.IntegerField(label="Late payments accepted for (minutes)",
+                                             min_value=0)
+    processing_timeout_minutes = forms.IntegerField(
+        label="Processing timeout (minutes)", min_value=1)
+    deny_list = LinesField(label="Deny list",
+                           help_text="Sender addresses, one a line: their payments are held "
+                                     "for review.")
+
+    def __init__(self, *args, methods: list[tuple[str, str]], networks: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enabled_methods"].choices = methods
+        self.networks = networks
+        for network in networks:
+            self.fields[f"confirmations_{network.code}"] = forms.IntegerField(
+                required=False, min_value=network.min_confirmations, max_value=1000,
+                label=network.name, widget=forms.NumberInput(attrs={
+                    "class": "input", "placeholder": network.confirmations}),
+                help_text=f"Default {network.confirmations}, at least "
+                          f"{network.min_confirmations}.")
+        for context in UNRESOLVED_CONTEXTS:
+            self.fields[f"rule_{context}"] = forms.ChoiceField(
+                label=CONTEXT_LABELS[context], widget=forms.Select(attrs={"class": "input"}),
+                choices=[(a, RULE_LABELS[a]) for a in UNRESOLVED_ACTIONS])
+
+    def confirmation_fields(self):
+        return [self[f"confirmations_{network.code}"] for network in self.networks]
+
+    def rule_fields(self):
+        return [self[f"rule_{context}"] for context in UNRESOLVED_CONTEXTS]
+
+
+class CallbackForm(Styled, forms.Form):
+    callback_url = forms.URLField(required=False, max_length=2000, label="Callback URL",
+                                  help_text="Events are POSTed here, signed with the secret.")
+
+
+class WalletForm(Styled, forms.Form):
+    xpub = forms.CharField(max_length=300, label="Account extended public key",
+                           widget=forms.Textarea(attrs={
+                               "rows": 3, "class": "input mono", "spellcheck": "false",
+                               "autocomplete": "off"}))
+
+
+class ApiKeyForm(Styled, forms.Form):
+    name = forms.CharField(max_length=50, label="Label",
+                           help_text="Say where the key is used, e.g. \"shop backend\".")
+
+
+class InviteForm(Styled, forms.Form):
+    email = forms.EmailField(label="E-mail")
+    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect,
+                             initial=MerchantUser.STAFF)
+
+
+class RoleForm(Styled, forms.Form):
+    role = forms.ChoiceField(choices=[(MerchantUser.OWNER, "Owner"),
+                                      (MerchantUser.STAFF, "Staff")])
+
+
+# --- account ------------------------------------------------------------------------------------
+
+class NewPasswordForm(Styled, forms.Form):
+    """The password of a new team member, checked by the site's validators."""
+
+    password1 = forms.CharField(label="Password", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label="Password again", strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class TokenForm(Styled, forms.Form):
+    otp_token = forms.RegexField(regex=r"^\s*\d{6,8}\s*$", label="Code from your app",
+                                 error_messages={"invalid": "Enter the 6-digit code."},
+                                 widget=forms.TextInput(attrs={
+                                     "inputmode": "numeric", "autocomplete": "one-time-code",
+                                     "class": "input mono", "maxlength": 8}))

@@ -1,0 +1,139 @@
+"""Pure functions the pages are drawn from: labels, tones, the scanner's health and the
+chart's geometry. No database, no request: tests drive them directly."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from checkout.states import display_amount
+from invoices.lifecycle import ACTIONS
+
+TONES = {
+    "new": "info", "pending": "info", "completed": "success", "unresolved": "warning",
+    "compliance_review": "warning", "expired": "muted", "cancelled": "muted",
+    "failed": "error", "declined": "error", "refunded": "muted",
+}
+INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
+
+
+def available_actions(status: str, archived: bool) -> list[str]:
+    """What the merchant may do to an invoice now: the lifecycle's own table, plus the
+    archive flag, which any invoice can take or lose."""
+    actions = [action for action in INVOICE_ACTIONS if status in ACTIONS[action]]
+    return [*actions, "unarchive" if archived else "archive"]
+
+
+def actor_label(actor: str, key_names: dict[str, str]) -> str:
+    """Who caused an event, in words: a user's e-mail, an API key's label, the system."""
+    kind, _, who = actor.partition(":")
+    if kind == "user":
+        return who
+    if kind == "api_key":
+        name = key_names.get(who)
+        return f"API key {name} ({who})" if name else f"API key {who}"
+    return {"system": "System", "rule": "Automatic rule", "payer": "Payer"}.get(actor, actor)
+
+
+def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
+                last_scan_at: datetime | None, last_error: str, now: datetime,
+                scan_interval: timedelta) -> str | None:
+    """Why a network's payments may show up late, or None while its scanner keeps up: never
+    scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
+    behind the node."""
+    if last_scan_at is None:
+        return "not scanned yet"
+    if last_error:
+        return f"the last scan failed: {last_error[:160]}"
+    if now - last_scan_at > 5 * scan_interval:
+        minutes = int((now - last_scan_at).total_seconds() // 60)
+        return f"last scanned {minutes} minutes ago"
+    behind = (node_tip or 0) - (height or 0)
+    if behind > max(2, 600 // max(block_seconds, 1)):
+        return f"{behind} blocks behind the node"
+    return None
+
+
+def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:
+    """Whether giving `member_id` the role `new_role` (None: removing them) still leaves the
+    team an owner, who alone can manage keys, wallets and the team."""
+    after = {**roles}
+    if new_role is None:
+        after.pop(member_id, None)
+    else:
+        after[member_id] = new_role
+    return "owner" in after.values()
+
+
+def stored_methods(checked: list[str], available: list[str]) -> list[str]:
+    """The merchant's enabled methods as stored: every available one ticked is stored as
+    the empty list, which also lets payment methods added later be offered at once."""
+    return [] if set(available) <= set(checked) else [m for m in available if m in checked]
+
+
+def csv_cell(value) -> str:
+    """A value a spreadsheet shows as text: a cell starting with = + - @ (or a tab or
+    carriage return) would be run as a formula, and descriptions come from outside."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    day: date
+    label: str  # the amount, for the tooltip and the table
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    bars: list[Bar]
+    ticks: list[tuple[float, str]]  # (y, label) of the horizontal grid lines
+    days: list[tuple[float, str]]  # (x, label) under the bars
+    plot_left: float
+    plot_bottom: float
+
+
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10^n at or above `value`: a round top for the axis."""
+    if value <= 0:
+        return 1
+    power = 10 ** int(math.floor(math.log10(value)))
+    for step in (1, 2, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def _whole(units: int, decimals: int) -> str:
+    text = display_amount(units, decimals)
+    return text.removesuffix(".00")
+
+
+def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 640,
+              height: int = 220) -> Chart:
+    """Bars of one amount per day (base units of a currency with `decimals`), with a
+    rounded axis and a label every seventh day."""
+    left, right, top, bottom = 64, 8, 12, 28
+    plot_width, plot_height = width - left - right, height - top - bottom
+    scale = 10 ** decimals
+    top_value = nice_ceiling(math.ceil(max((v for _, v in points), default=0) / scale)) * scale
+    slot = plot_width / max(len(points), 1)
+    bars = []
+    for i, (day, value) in enumerate(points):
+        bar_height = plot_height * value / top_value
+        bars.append(Bar(x=round(left + i * slot + slot * 0.15, 2),
+                        y=round(top + plot_height - bar_height, 2),
+                        width=round(slot * 0.7, 2), height=round(bar_height, 2), day=day,
+                        label=display_amount(value, decimals)))
+    ticks = [(round(top + plot_height * (1 - f), 2), _whole(int(top_value * f), decimals))
+             for f in (0, 0.5, 1)]
+    days = [(round(left + i * slot + slot / 2, 2), day.strftime("%d %b"))
+            for i, (day, _) in enumerate(points) if (len(points) - 1 - i) % 7 == 0]
+    return Chart(width, height, bars, ticks, days, left, top + plot_height)

@@ -1,0 +1,369 @@
+"""The store's settings: profile, payments, wallets, callbacks, API keys and the team.
+Staff may change the profile, payments and the callback URL; keys, wallets, the callback
+secret and the team are for owners."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from chains import hd, registry
+from invoices.services import ServiceError
+from merchants import callbacks
+from merchants import services as merchant_services
+from merchants.api import attempt_payload
+from merchants.dashboard import present
+from merchants.dashboard.access import member_required, owner_required, queue_mail
+from merchants.dashboard.forms import (
+    ApiKeyForm,
+    CallbackForm,
+    InviteForm,
+    PaymentsForm,
+    ProfileForm,
+    RoleForm,
+    WalletForm,
+    save_settings,
+)
+from merchants.models import (
+    UNRESOLVED_CONTEXTS,
+    MerchantAPIKey,
+    MerchantUser,
+    TeamInvite,
+    Wallet,
+)
+
+INVITE_LIFETIME = timedelta(days=7)
+DERIVED_SHOWN = 5
+
+
+def _saved(request, what: str, to: str):
+    messages.success(request, f"{what} saved.")
+    return redirect(to)
+
+
+# --- profile and payments -----------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def profile(request):
+    merchant = request.merchant
+    form = ProfileForm(request.POST or None, initial={
+        "name": merchant.name, "logo_url": merchant.logo_url,
+        "allowed_return_hosts": merchant.allowed_return_hosts,
+        "embed_hosts": merchant.embed_hosts})
+    if request.method == "POST" and form.is_valid() and save_settings(
+            form, merchant, form.cleaned_data):
+        return _saved(request, "Store profile", "dashboard:settings")
+    return render(request, "dashboard/settings/profile.html",
+                  {"form": form, "section": "settings", "tab": "profile"},
+                  status=422 if form.errors else 200)
+
+
+def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
+    """(every method of the enabled networks as choices, those the wallets can take)."""
+    families = set(merchant.wallets.values_list("family", flat=True))
+    choices, usable = [], []
+    for asset in registry.enabled_methods():
+        network = registry.get_network(asset.network)
+        has_wallet = network.family in families
+        choices.append((asset.method, f"{asset.code} on {network.name}"
+                        + ("" if has_wallet else f" (add a {network.family} wallet first)")))
+        if has_wallet:
+            usable.append(asset.method)
+    return choices, usable
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def payments(request):
+    """Payment methods, confirmations, timers, tolerance, the automatic rules, the deny
+    list."""
+    merchant = request.merchant
+    choices, usable = _methods(merchant)
+    networks = registry.enabled_networks()
+    initial = {
+        "enabled_methods": merchant.enabled_methods or usable,
+        "deny_list": merchant.deny_list,
+        **{name: getattr(merchant, name) for name in (
+            "invoice_ttl_minutes", "payment_window_minutes", "slippage_percent",
+            "insurance_percent", "late_window_minutes", "processing_timeout_minutes")},
+        **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
+        **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
+    }
+    form = PaymentsForm(request.POST or None, initial=initial, methods=choices,
+                        networks=networks)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        enabled = {n.code for n in networks}
+        payload = {
+            "enabled_methods": present.stored_methods(
+                data["enabled_methods"], [value for value, _ in choices]),
+            "confirmations": {
+                **{code: n for code, n in merchant.confirmations.items() if code not in enabled},
+                **{n.code: data[f"confirmations_{n.code}"] for n in networks
+                   if data[f"confirmations_{n.code}"] is not None}},
+            "unresolved_rules": {c: data[f"rule_{c}"] for c in UNRESOLVED_CONTEXTS},
+            "slippage_percent": str(data["slippage_percent"]),
+            "insurance_percent": str(data["insurance_percent"]),
+            "deny_list": data["deny_list"],
+            **{name: data[name] for name in ("invoice_ttl_minutes", "payment_window_minutes",
+                                             "late_window_minutes",
+                                             "processing_timeout_minutes")},
+        }
+        if save_settings(form, merchant, payload):
+            return _saved(request, "Payment settings", "dashboard:settings_payments")
+    return render(request, "dashboard/settings/payments.html",
+                  {"form": form, "section": "settings", "tab": "payments"},
+                  status=422 if form.errors else 200)
+
+
+# --- wallets ------------------------------------------------------------------------------------
+
+def _families(merchant) -> list[str]:
+    """The wallet families of the enabled networks, and any the merchant already has."""
+    families = {network.family for network in registry.enabled_networks()}
+    families |= set(merchant.wallets.values_list("family", flat=True))
+    return sorted(family for family in families if family in hd.FAMILIES)
+
+
+def _family_networks(family: str) -> str:
+    return ", ".join(n.name for n in registry.all_networks().values() if n.family == family)
+
+
+@require_http_methods(["GET"])
+@owner_required
+def wallets(request):
+    merchant = request.merchant
+    existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
+    rows = []
+    for family in _families(merchant):
+        wallet = existing.get(family)
+        rows.append({"family": family, "networks": _family_networks(family), "wallet": wallet,
+                     "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
+                     if wallet else []})
+    return render(request, "dashboard/settings/wallets.html",
+                  {"rows": rows, "section": "settings", "tab": "wallets"})
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def wallet(request, family):
+    """Paste an xpub, see it validated with its first addresses, then confirm: replacing
+    a wallet keeps its index counter, so no address is ever handed out twice."""
+    merchant = request.merchant
+    if family not in _families(merchant):
+        raise Http404
+    current = Wallet.objects.filter(merchant=merchant, family=family).first()
+    form = WalletForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            xpub = hd.validate_xpub(family, form.cleaned_data["xpub"])
+        except hd.InvalidXpub as exc:
+            form.add_error("xpub", str(exc))
+        else:
+            if request.POST.get("step") == "save":
+                merchant_services.set_wallet(merchant, family, xpub)
+                return _saved(request, f"The {family} wallet", "dashboard:settings_wallets")
+            preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
+                                                                      DERIVED_SHOWN)}
+    return render(request, "dashboard/settings/wallet.html", {
+        "form": form, "family": family, "networks": _family_networks(family),
+        "current": current, "preview": preview, "section": "settings", "tab": "wallets",
+    }, status=422 if form.errors else 200)
+
+
+# --- callbacks ----------------------------------------------------------------------------------
+
+def _callbacks_page(request, form, test=None, status=200):
+    merchant = request.merchant
+    return render(request, "dashboard/settings/callbacks.html", {
+        "form": form, "test": test, "merchant": merchant, "section": "settings",
+        "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def callbacks_settings(request):
+    form = CallbackForm(request.POST or None,
+                        initial={"callback_url": request.merchant.callback_url})
+    if request.method == "POST" and form.is_valid() and save_settings(
+            form, request.merchant, form.cleaned_data):
+        return _saved(request, "Callback URL", "dashboard:settings_callbacks")
+    return _callbacks_page(request, form, status=422 if form.errors else 200)
+
+
+@require_POST
+@member_required
+def callback_test(request):
+    """Send a signed `test` event now and show what the endpoint answered."""
+    form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
+    try:
+        test = attempt_payload(callbacks.send_test_event(request.merchant))
+    except ServiceError as exc:
+        test = {"succeeded": False, "error": exc.message}
+    return _callbacks_page(request, form, test=test)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def rotate_secret(request):
+    """A new signing secret; the old one keeps signing alongside it for a day."""
+    if request.method == "POST":
+        merchant_services.rotate_callback_secret(request.merchant)
+        messages.success(request, "New secret made. Callbacks are signed with both the new "
+                                  "and the old secret for the next 24 hours.")
+        return redirect("dashboard:settings_callbacks")
+    return render(request, "dashboard/confirm.html", {
+        "title": "Rotate the callback secret",
+        "explanation": "A new secret signs every callback from now on. For 24 hours the old "
+                       "one signs as well, so your receiver can switch without rejecting "
+                       "callbacks.", "button": "Rotate the secret", "section": "settings",
+        "back": reverse("dashboard:settings_callbacks")})
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+def _keys_page(request, form, created_key=None, status=200):
+    keys = MerchantAPIKey.objects.filter(merchant=request.merchant).order_by("-created")
+    return render(request, "dashboard/settings/api_keys.html", {
+        "form": form, "keys": keys, "created_key": created_key, "section": "settings",
+        "tab": "api_keys"}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def api_keys(request):
+    """Keys are shown once, in the response that creates them; only their hash is kept."""
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"])
+        return _keys_page(request, ApiKeyForm(), created_key={
+            "key": key, "name": form.cleaned_data["name"]}, status=201)
+    return _keys_page(request, form, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def revoke_key(request, prefix):
+    key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix,
+                            revoked=False)
+    if request.method == "POST":
+        MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
+        messages.success(request, f"API key {key.name} ({key.prefix}) revoked.")
+        return redirect("dashboard:settings_api_keys")
+    return render(request, "dashboard/confirm.html", {
+        "title": f"Revoke the API key {key.name}",
+        "explanation": f"Requests with the key {key.prefix}… are refused from now on. This "
+                       "cannot be undone; make a new key if you need one.",
+        "button": "Revoke the key", "danger": True, "section": "settings",
+        "back": reverse("dashboard:settings_api_keys")})
+
+
+# --- team ---------------------------------------------------------------------------------------
+
+def _team_page(request, form, invite_link=None, status=200):
+    merchant = request.merchant
+    return render(request, "dashboard/settings/team.html", {
+        "form": form, "invite_link": invite_link, "section": "settings", "tab": "team",
+        "members": merchant.users.select_related("user").order_by("user__email"),
+        "invites": merchant.invites.filter(accepted_at__isnull=True,
+                                           expires_at__gt=timezone.now()).order_by("email"),
+        "role_form": RoleForm(),
+    }, status=status)
+
+
+def invite_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def team(request):
+    """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
+    and joins with the chosen role."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token, now = secrets.token_urlsafe(32), timezone.now()
+        email = form.cleaned_data["email"].lower()
+        TeamInvite.objects.create(merchant=request.merchant, email=email,
+                                  role=form.cleaned_data["role"], token_hash=invite_hash(token),
+                                  invited_by=request.user, created_at=now,
+                                  expires_at=now + INVITE_LIFETIME)
+        link = f"{settings.PUBLIC_URL}{reverse('dashboard:accept_invite', args=[token])}"
+        queue_mail(f"You are invited to {request.merchant.name}",
+                   f"Hello,\n\n{request.user.email} invites you to the payments dashboard of "
+                   f"{request.merchant.name}. Open this link within 7 days to choose your "
+                   f"password:\n{link}\n", email)
+        return _team_page(request, InviteForm(), invite_link={"email": email, "url": link},
+                          status=201)
+    return _team_page(request, form, status=422 if form.errors else 200)
+
+
+@require_POST
+@owner_required
+def cancel_invite(request, invite_id):
+    invite = get_object_or_404(TeamInvite, merchant=request.merchant, pk=invite_id,
+                               accepted_at__isnull=True)
+    invite.delete()
+    messages.success(request, f"The invitation of {invite.email} is cancelled.")
+    return redirect("dashboard:settings_team")
+
+
+def _roles(merchant) -> dict[int, str]:
+    return dict(MerchantUser.objects.select_for_update().filter(merchant=merchant)
+                .values_list("pk", "role"))
+
+
+@require_POST
+@owner_required
+def change_role(request, member_id):
+    member = get_object_or_404(MerchantUser, merchant=request.merchant, pk=member_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose owner or staff.")
+        return redirect("dashboard:settings_team")
+    with transaction.atomic():
+        if not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
+                                               form.cleaned_data["role"]):
+            messages.error(request, "The store needs at least one owner.")
+        else:
+            MerchantUser.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
+            messages.success(request, f"{member.user.email} is now "
+                                      f"{form.cleaned_data['role']}.")
+    return redirect("dashboard:settings_team")
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def remove_member(request, member_id):
+    member = get_object_or_404(MerchantUser.objects.select_related("user"),
+                               merchant=request.merchant, pk=member_id)
+    if request.method == "POST":
+        with transaction.atomic():
+            if member.user_id == request.user.pk:
+                messages.error(request, "You cannot remove yourself; ask another owner.")
+            elif not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
+                                                     None):
+                messages.error(request, "The store needs at least one owner.")
+            else:
+                member.user.delete()
+                messages.success(request, f"{member.user.email} was removed.")
+        return redirect("dashboard:settings_team")
+    return render(request, "dashboard/confirm.html", {
+        "title": f"Remove {member.user.email}",
+        "explanation": "Their login is deleted and they can no longer open the dashboard. "
+                       "What they did stays in the invoices' timelines.",
+        "button": "Remove", "danger": True, "section": "settings",
+        "back": reverse("dashboard:settings_team")})

@@ -1,0 +1,271 @@
+"""The overview and the invoices: list, export, detail, actions, refund payout, redelivery.
+Thin: read through `queries`, act through the services the API calls, render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chains import registry
+from chains.uri import payment_uri
+from checkout.qr import qr_svg
+from checkout.states import display_amount
+from invoices import refunds, services
+from invoices.lifecycle import TransitionNotAllowed
+from invoices.models import Event, Invoice, Refund
+from invoices.representation import (
+    invoice_payload,
+    paid_units,
+    refund_payload,
+    scanned_heights,
+)
+from merchants import callbacks
+from merchants.dashboard import present, queries
+from merchants.dashboard.access import actor, member_required
+from merchants.dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
+from merchants.models import DeliveryAttempt, MerchantAPIKey
+
+ACTIONS = {
+    # action: (title, what happens, button)
+    "complete": ("Complete the invoice",
+                 "The invoice becomes completed: the order counts as paid with what was "
+                 "received. Nothing is sent back.", "Complete"),
+    "refund": ("Refund the payer",
+               "The invoice becomes refunded. The payer gets a link to give the address to "
+               "refund to; you then send the refund from your wallet and record its "
+               "transaction here.", "Refund"),
+    "approve": ("Approve the held payment",
+                "The payment is accepted and the invoice is judged as usual (completed, "
+                "or unresolved if the amount is off).", "Approve"),
+    "decline": ("Decline the held payment",
+                "The invoice becomes declined and what was received is offered back to the "
+                "payer.", "Decline"),
+    "cancel": ("Cancel the invoice",
+               "The payment page stops accepting payment. Money already received is "
+               "offered back to the payer.", "Cancel the invoice"),
+    "archive": ("Archive the invoice",
+                "It is hidden from the list unless you ask for archived invoices. An invoice "
+                "still waiting for payment stops accepting it.", "Archive"),
+    "unarchive": ("Unarchive the invoice", "It shows in the list again.", "Unarchive"),
+}
+
+
+def _network_name(code: str | None) -> str:
+    network = registry.get_network(code) if code else None
+    return network.name if network else (code or "")
+
+
+def _invoice(request, invoice_id) -> Invoice:
+    return get_object_or_404(
+        Invoice.objects.select_related("quote").prefetch_related("transactions"),
+        merchant=request.merchant, pk=invoice_id)
+
+
+# --- overview -----------------------------------------------------------------------------------
+
+@require_GET
+@member_required
+def overview(request):
+    """What needs the merchant now, then how the store is doing."""
+    now = timezone.now()
+    merchant = request.merchant
+    return render(request, "dashboard/overview.html", {
+        "needs_action": queries.needs_action(merchant, now),
+        "table": queries.status_table(merchant, now),
+        "chart": queries.completed_chart(merchant, now, request.GET.get("currency", "")),
+        "section": "overview",
+    })
+
+
+# --- list and export ----------------------------------------------------------------------------
+
+def _query(request, **changes) -> str:
+    params = request.GET.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value:
+            params[name] = value
+    return params.urlencode()
+
+
+@require_GET
+@member_required
+def invoice_list(request):
+    form = InvoiceFilterForm(request.GET)
+    invoices = queries.filtered(request.merchant, queries.Filters(**form.filters()))
+    try:
+        rows, next_cursor = queries.page(invoices, request.GET.get("cursor", ""))
+    except queries.BadCursor:
+        form.add_error(None, "That page link is no longer valid; here is the first page.")
+        rows, next_cursor = queries.page(invoices, "")
+    heights = scanned_heights()
+    items = [{"invoice": invoice, "tone": present.TONES[invoice.status],
+              "network": _network_name(invoice.quote.network if invoice.quote else None),
+              "data": invoice_payload(invoice, heights, list(invoice.transactions.all()))}
+             for invoice in rows]
+    return render(request, "dashboard/invoices.html", {
+        "form": form, "items": items, "section": "invoices",
+        "next_query": _query(request, cursor=next_cursor) if next_cursor else "",
+        "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
+        "export_query": _query(request, cursor=""),
+        "filtered": bool(form.filters().keys() - {"archived"}),
+    })
+
+
+@require_GET
+@member_required
+def invoice_export(request):
+    """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
+    form = InvoiceFilterForm(request.GET)
+    invoices = queries.filtered(request.merchant, queries.Filters(**form.filters()))
+    response = StreamingHttpResponse(queries.csv_lines(invoices),
+                                     content_type="text/csv; charset=utf-8")
+    name = f"invoices-{timezone.now():%Y%m%d-%H%M}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- detail -------------------------------------------------------------------------------------
+
+def _timeline(invoice: Invoice) -> list[dict]:
+    events = list(invoice.events.order_by("sequence").prefetch_related("delivery_attempts"))
+    prefixes = {e.actor.partition(":")[2] for e in events if e.actor.startswith("api_key:")}
+    names = dict(MerchantAPIKey.objects.filter(merchant_id=invoice.merchant_id,
+                                               prefix__in=prefixes)
+                 .values_list("prefix", "name"))
+    return [{"event": event, "actor": present.actor_label(event.actor, names),
+             "status": event.data.get("status"), "context": event.data.get("status_context"),
+             "delivery": callbacks.delivery_state(event),
+             "attempts": list(event.delivery_attempts.all())}
+            for event in events]
+
+
+def _refund(invoice: Invoice) -> dict | None:
+    refund = invoice.refunds.first()
+    if refund is None:
+        return None
+    network = registry.get_network(refund.network)
+    asset = network.asset(refund.asset) if network else None
+    data = {"refund": refund, "data": refund_payload(refund), "network": _network_name(
+        refund.network), "payout_url": network.tx_url(refund.payout_txid)
+        if network and refund.payout_txid else ""}
+    if refund.status == Refund.AWAITING_PAYOUT and asset:
+        amount = display_amount(refund.amount, asset.decimals)
+        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount),
+                            f"QR code: send {amount} {asset.code} to {refund.address}")
+    return data
+
+
+def _detail(request, invoice: Invoice, payout_form=None, status=200):
+    transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
+    data = invoice_payload(invoice, transactions=transactions)
+    quote = invoice.quote
+    return render(request, "dashboard/invoice.html", {
+        "invoice": invoice, "data": data, "quote": quote, "section": "invoices",
+        "tone": present.TONES[invoice.status],
+        "network": _network_name(quote.network if quote else None),
+        "transactions": list(zip(transactions, data["transactions"], strict=True)),
+        "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
+        "timeline": _timeline(invoice), "refund": _refund(invoice),
+        "actions": [(action, ACTIONS[action][2])
+                    for action in present.available_actions(invoice.status, invoice.archived)],
+        "payout_form": payout_form or PayoutForm(),
+        "callback_url": invoice.callback_url or request.merchant.callback_url,
+    }, status=status)
+
+
+@require_GET
+@member_required
+def invoice_detail(request, invoice_id):
+    return _detail(request, _invoice(request, invoice_id))
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def invoice_action(request, invoice_id, action):
+    """A confirmation page (GET) and the action itself (POST), done by the service the API
+    uses, with the user as the actor recorded in the timeline."""
+    if action not in ACTIONS:
+        raise Http404
+    invoice = _invoice(request, invoice_id)
+    form = RefundAmountForm(request.POST or None) if action == "refund" else None
+    error = ""
+    if request.method == "POST" and (form is None or form.is_valid()):
+        who = actor(request)
+        try:
+            if action in ("complete", "refund"):
+                amount = form.cleaned_data["refund_amount"] if form else "received"
+                services.resolve(invoice.pk, action, who, amount)
+            elif action in ("approve", "decline"):
+                services.review(invoice.pk, action, who)
+            elif action == "cancel":
+                services.cancel(invoice.pk, who)
+            else:
+                services.set_archived(invoice.pk, action == "archive")
+        except services.ServiceError as exc:
+            error = exc.message
+        except TransitionNotAllowed as exc:
+            error = str(exc).capitalize() + "."
+        else:
+            messages.success(request, f"{ACTIONS[action][0]}: done.")
+            return redirect("dashboard:invoice", invoice_id=invoice.pk)
+    title, explanation, button = ACTIONS[action]
+    return render(request, "dashboard/confirm_action.html", {
+        "invoice": invoice, "action": action, "title": title, "explanation": explanation,
+        "button": button, "form": form, "error": error, "section": "invoices",
+        "amounts": _refundable(invoice), "danger": action in ("refund", "decline", "cancel"),
+    }, status=409 if error else 200)
+
+
+def _refundable(invoice: Invoice) -> dict | None:
+    """What a refund would send back: everything received, and the excess over the amount
+    due when there is one."""
+    quote = invoice.quote
+    if quote is None:
+        return None
+    received = paid_units(tx for tx in invoice.transactions.all() if tx.quote_id == quote.pk)
+    decimals = registry.get_network(quote.network).asset(quote.asset).decimals
+    excess = received - quote.due_amount
+    return {"received": display_amount(received, decimals), "asset": quote.asset,
+            "excess": display_amount(excess, decimals) if excess > 0 else None}
+
+
+@require_POST
+@member_required
+def record_payout(request, invoice_id):
+    """The merchant names the transaction that pays the refund out."""
+    invoice = _invoice(request, invoice_id)
+    form = PayoutForm(request.POST)
+    if form.is_valid():
+        try:
+            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request))
+        except services.ServiceError as exc:
+            form.add_error("payout_txid", exc.message)
+        else:
+            messages.success(request, "Payout recorded. The refund completes when the "
+                                      "transaction is seen on chain.")
+            return redirect("dashboard:invoice", invoice_id=invoice.pk)
+    return _detail(request, invoice, payout_form=form, status=422)
+
+
+@require_POST
+@member_required
+def redeliver(request, invoice_id, event_id):
+    """Send one event to the callback URL again now, with the same id."""
+    event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
+                              merchant=request.merchant, invoice_id=invoice_id, pk=event_id)
+    try:
+        attempt: DeliveryAttempt = callbacks.redeliver(event)
+    except services.ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+        (messages.success if attempt.succeeded else messages.error)(
+            request, f"Event #{event.sequence} redelivered: {result} in {attempt.duration_ms} ms.")
+    return redirect(reverse("dashboard:invoice", args=[event.invoice_id]) + "#deliveries")
