@@ -31,14 +31,14 @@ def sanctioned_addresses() -> frozenset[str]:
     """The shipped list, lower-cased. Read again whenever the file changes, so workers pick
     up a refresh without a restart."""
     try:
-        modified = SANCTIONS_FILE.stat().st_mtime_ns
+        stat = SANCTIONS_FILE.stat()
     except FileNotFoundError:
         return frozenset()
-    return _read(SANCTIONS_FILE, modified)
+    return _read(SANCTIONS_FILE, stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=1)
-def _read(path: Path, modified: int) -> frozenset[str]:
+def _read(path: Path, modified: int, size: int) -> frozenset[str]:
     """One address a line; `#` starts a comment."""
     entries = (line.split("#")[0].strip() for line in path.read_text().splitlines())
     return frozenset(entry.lower() for entry in entries if entry)
@@ -63,7 +63,7 @@ def parse_sdn(source: BinaryIO) -> tuple[list[Listing], str]:
     """The digital currency addresses of an SDN publication, and its publication date
     ("" when the format does not carry one). The XML is streamed and every element outside
     the records read here is dropped as soon as it ends: the advanced file is large."""
-    source = io.BufferedReader(source)  # to peek at a download, which cannot seek
+    source = io.BufferedReader(source)  # any binary file object can then be peeked at
     if not source.peek(512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return _from_csv(io.TextIOWrapper(source, encoding="utf-8-sig")), ""
     listings: list[Listing] = []

@@ -31,7 +31,7 @@ from invoices.representation import confirmations, paid_units, scanned_heights
 TITLES = {
     states.CHOOSE: gettext_lazy("Choose a currency"),
     states.PAY: gettext_lazy("Send the payment"),
-    states.SEEN: gettext_lazy("Payment seen"),
+    states.SEEN: gettext_lazy("Confirming your payment"),
     states.UNDERPAID: gettext_lazy("Pay the remaining amount"),
     states.REVIEW: gettext_lazy("Payment under review"),
     states.COMPLETED: gettext_lazy("Payment complete"),
@@ -106,7 +106,7 @@ COIN_ICONS = frozenset({"btc", "eth", "usdt", "usdc", "ltc", "bnb", "pol", "trx"
 TIMED_SCREENS = frozenset({states.CHOOSE, states.PAY, states.UNDERPAID})
 PAYING_SCREENS = frozenset({states.PAY, states.UNDERPAID})
 SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED,
-                             states.EXPIRED_FUNDS, states.REVIEW})
+                             states.EXPIRED_FUNDS})  # expired: to simulate a late payment
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,7 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     except requests.Timeout:
         attempt.error = f"timed out: no answer within {timeout:g} s"
     except (requests.RequestException, OSError) as exc:
-        attempt.error = f"could not connect: {exc}"
+        attempt.error = f"connection failed: {exc}"
     else:
         attempt.status_code = reply.status_code
         attempt.response_body = reply.body_start.decode("utf-8", "replace")

@@ -64,8 +64,8 @@ class Reply:
 
 
 def refusal_reason(address: Address) -> str | None:
-    """Why a callback may not go to this address, or None for a public one. Addresses that
-    embed an IPv4 address (6to4, Teredo, NAT64) are judged by the address they embed."""
+    """Why a callback may not go to this address, or None for a public one. IPv6 addresses
+    that route to an embedded IPv4 address (6to4, NAT64) are judged by that address."""
     if address.version == 6 and address.ipv4_mapped:
         return "an IPv4-mapped IPv6 address"
     checks = (
@@ -83,9 +83,8 @@ def refusal_reason(address: Address) -> str | None:
         if refused:
             return reason
     if address.version == 6:
-        embedded = (address.sixtofour or (address.teredo and address.teredo[1])
-                    or (ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-                        if address in NAT64 else None))
+        embedded = address.sixtofour or (
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in NAT64 else None)
         if embedded and (reason := refusal_reason(embedded)):
             return f"{reason} (embedded in {address})"
     return None

@@ -57,8 +57,9 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """Open pages in fresh browser contexts (desktop size, English unless told); each page
-    records the console errors it logs, so CSP violations fail the test that caused them."""
+    """Open pages in fresh browser contexts (desktop size, English unless told). Each page
+    collects its `problems` — script errors, CSP violations, assets or fetches that failed —
+    so a test can assert there were none."""
     contexts = []
 
     def open_(viewport=None, **options):
@@ -68,14 +69,29 @@ def open_page(browser, live_server):
         contexts.append(context)
         new_page = context.new_page()
         new_page.set_default_timeout(15_000)
-        new_page.console_errors = []
-        new_page.on("console", lambda message: message.type == "error"
-                    and new_page.console_errors.append(message.text))
+        new_page.problems = []
+        new_page.on("console", lambda message: _console(new_page, message))
+        new_page.on("response", lambda response: _response(new_page, response))
+        new_page.on("requestfailed", lambda request: new_page.problems.append(
+            f"failed: {request.url} {request.failure}"))
         return new_page
 
     yield open_
     for context in contexts:
         context.close()
+
+
+def _console(page, message) -> None:
+    """Script errors and CSP violations. A failed load is judged by `_response` instead,
+    which knows whether it was a page (a 404 or a form's 422 is the test's business) or an
+    asset or fetch (always a problem)."""
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        page.problems.append(f"console: {message.text}")
+
+
+def _response(page, response) -> None:
+    if response.status >= 400 and not response.request.is_navigation_request():
+        page.problems.append(f"{response.status}: {response.url}")
 
 
 @pytest.fixture

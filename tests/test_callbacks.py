@@ -2,6 +2,8 @@
 clock the test controls, timeouts, redirects, the egress guard, and nothing lost or invented
 around commits."""
 
+import hashlib
+import hmac
 import time
 from datetime import timedelta
 
@@ -319,4 +321,33 @@ def test_egress_errors_of_an_unreachable_receiver_are_logged(hooked, cancelled, 
     receiver.close()  # nobody listens any more
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
-    assert attempt.error.startswith("could not connect: ") and attempt.duration_ms >= 0
+    assert attempt.error.startswith("connection failed: ") and attempt.duration_ms >= 0
+
+
+def test_the_retry_schedule_backs_off_with_jitter_for_at_least_three_days():
+    first = timezone.now()
+    minutes = [1, 5, 30, 120, 360, 720, 720, 720]
+    for attempts, delay in enumerate(minutes, start=1):
+        now = first + timedelta(hours=attempts)
+        assert callbacks.next_attempt_at(attempts, first, now, 0) == now + timedelta(
+            minutes=delay)
+        assert callbacks.next_attempt_at(attempts, first, now, 1) == now + timedelta(
+            minutes=delay * 1.1)
+        assert callbacks.next_attempt_at(attempts, first, now, -1) == now + timedelta(
+            minutes=delay * 0.9)
+    almost = first + timedelta(days=3) - timedelta(seconds=1)
+    assert callbacks.next_attempt_at(11, first, almost, 0) == almost + timedelta(hours=12)
+    assert callbacks.next_attempt_at(12, first, first + timedelta(days=3), 0) is None
+
+
+def test_the_signature_header_carries_one_v1_per_secret():
+    header = callbacks.signature_header(["new", "old"], 1700000000, b'{"a":1}')
+    timestamp, new, old = header.split(",")
+    assert timestamp == "t=1700000000"
+    assert new == "v1=" + hmac.new(b"new", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+    assert old == "v1=" + hmac.new(b"old", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
+    rotated = timezone.now()
+    assert callbacks.signing_secrets("new", "old", rotated, rotated) == ["new", "old"]
+    assert callbacks.signing_secrets("new", "old", rotated,
+                                     rotated + timedelta(hours=24)) == ["new"]
+    assert callbacks.signing_secrets("new", "", None, rotated) == ["new"]

@@ -187,7 +187,7 @@ def test_the_payer_can_switch_until_a_payment_is_seen(client, api, invoice):
     assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["pay_currency"] == "BTC"
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": False}, format="json")
     html = client.get(f"/pay/{invoice['id']}?change=1").content.decode()
-    assert "Payment seen" in html and 'href="?change=1"' not in html
+    assert "Confirming your payment" in html and 'href="?change=1"' not in html
     response = choose(client, invoice["id"], "USDT:sandbox")
     assert response.status_code == 409
     assert "A payment was already seen" in response.content.decode()

@@ -42,6 +42,7 @@ pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
     ("2002:7f00:1::", "a loopback address (embedded in 2002:7f00:1::)"),
     ("64:ff9b::a00:1", "a private address (embedded in 64:ff9b::a00:1)"),
     ("2001:db8::1", "a private address"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "a private address"),  # Teredo
 ])
 def test_non_public_addresses_are_refused(address, reason):
     assert egress.refusal_reason(ipaddress.ip_address(address)) == reason

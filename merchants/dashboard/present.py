@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from checkout.states import display_amount
 from invoices.lifecycle import ACTIONS
@@ -16,6 +17,25 @@ TONES = {
     "failed": "error", "declined": "error", "refunded": "muted",
 }
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
+
+
+AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount")
+
+
+def short_amount(text: str | None) -> str | None:
+    """An exact decimal string without trailing zeros beyond two places, as the checkout
+    shows amounts: "10.000000" -> "10.00", "0.00041670" -> "0.0004167"."""
+    if not text or "." not in text:
+        return text
+    whole, fraction = text.split(".")
+    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+
+
+def readable(payload: dict) -> dict:
+    """The API's invoice representation with its amounts shortened for reading."""
+    return {**payload, **{key: short_amount(payload[key]) for key in AMOUNT_KEYS},
+            "transactions": [{**tx, "amount": short_amount(tx["amount"])}
+                             for tx in payload["transactions"]]}
 
 
 def available_actions(status: str, archived: bool) -> list[str]:
@@ -72,6 +92,21 @@ def stored_methods(checked: list[str], available: list[str]) -> list[str]:
     return [] if set(available) <= set(checked) else [m for m in available if m in checked]
 
 
+def plural(count: int, singular: str, plural_form: str) -> str:
+    return f"{count} {singular if count == 1 else plural_form}"
+
+
+def percent(value: Decimal) -> str:
+    """A stored percentage as people write it: 0.5000 -> "0.5", 10.0000 -> "10"."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+DELIVERY_LABELS = {"delivered": "delivered", "pending": "waiting to be sent",
+                   "retrying": "retrying", "failed": "failed: out of retries",
+                   "no_endpoint": "not sent: no callback URL"}
+
+
 def csv_cell(value) -> str:
     """A value a spreadsheet shows as text: a cell starting with = + - @ (or a tab or
     carriage return) would be run as a formula, and descriptions come from outside."""
@@ -116,11 +151,11 @@ def _whole(units: int, decimals: int) -> str:
     return text.removesuffix(".00")
 
 
-def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 640,
-              height: int = 220) -> Chart:
+def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
+              height: int = 260) -> Chart:
     """Bars of one amount per day (base units of a currency with `decimals`), with a
-    rounded axis and a label every seventh day."""
-    left, right, top, bottom = 64, 8, 12, 28
+    rounded axis and a label every seventh day (the newest day always has one)."""
+    left, right, top, bottom = 88, 36, 16, 40
     plot_width, plot_height = width - left - right, height - top - bottom
     scale = 10 ** decimals
     top_value = nice_ceiling(math.ceil(max((v for _, v in points), default=0) / scale)) * scale

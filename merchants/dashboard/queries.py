@@ -189,6 +189,9 @@ def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict
     return totals
 
 
+PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
+
+
 def _day_starts(now: datetime) -> dict[str, datetime]:
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     return {"today": midnight, "7d": now - timedelta(days=7), "30d": now - timedelta(days=30)}
@@ -218,7 +221,8 @@ def status_table(merchant: Merchant, now: datetime) -> list[dict]:
                 volumes[period][currency] += units
         if counts["30d"]:
             rows.append({"status": status, "tone": present.TONES[status],
-                         "periods": [(counts[p], _amounts(volumes, p)) for p in starts]})
+                         "periods": [{"label": PERIODS[p], "count": counts[p],
+                                      "volume": _amounts(volumes, p)} for p in starts]})
     return rows
 
 
@@ -251,15 +255,20 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
     """What the merchant should look at first, each with where to go for it."""
     open_invoices = invoices_of(merchant).filter(archived=False)
     items = []
-    for status, what in ((Status.UNRESOLVED, "unresolved invoices to complete or refund"),
-                         (Status.COMPLIANCE_REVIEW, "payments held for compliance review")):
+    for status, one, many in (
+            (Status.UNRESOLVED, "unresolved invoice to complete or refund",
+             "unresolved invoices to complete or refund"),
+            (Status.COMPLIANCE_REVIEW, "payment held for compliance review",
+             "payments held for compliance review")):
         if count := open_invoices.filter(status=status).count():
-            items.append({"tone": "warning", "text": f"{count} {what}",
+            items.append({"tone": "warning", "text": present.plural(count, one, many),
                           "query": f"status={status}"})
     payouts = Refund.objects.filter(invoice__merchant=merchant, status=Refund.AWAITING_PAYOUT,
                                     payout_txid="").count()
     if payouts:
-        items.append({"tone": "warning", "text": f"{payouts} claimed refunds to pay out",
+        items.append({"tone": "warning",
+                      "text": present.plural(payouts, "claimed refund to pay out",
+                                             "claimed refunds to pay out"),
                       "query": "refund=awaiting_payout&archived=all"})
     if merchant.callback_failing_since:
         items.append({"tone": "error", "kind": "callbacks",

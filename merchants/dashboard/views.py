@@ -107,7 +107,8 @@ def invoice_list(request):
     heights = scanned_heights()
     items = [{"invoice": invoice, "tone": present.TONES[invoice.status],
               "network": _network_name(invoice.quote.network if invoice.quote else None),
-              "data": invoice_payload(invoice, heights, list(invoice.transactions.all()))}
+              "data": present.readable(invoice_payload(invoice, heights,
+                                                       list(invoice.transactions.all())))}
              for invoice in rows]
     return render(request, "dashboard/invoices.html", {
         "form": form, "items": items, "section": "invoices",
@@ -115,6 +116,9 @@ def invoice_list(request):
         "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
         "export_query": _query(request, cursor=""),
         "filtered": bool(form.filters().keys() - {"archived"}),
+        "more_filters": bool(form.errors) or any(
+            request.GET.get(name) for name in ("context", "network", "created_from",
+                                               "created_to", "archived", "refund")),
     })
 
 
@@ -139,11 +143,15 @@ def _timeline(invoice: Invoice) -> list[dict]:
     names = dict(MerchantAPIKey.objects.filter(merchant_id=invoice.merchant_id,
                                                prefix__in=prefixes)
                  .values_list("prefix", "name"))
-    return [{"event": event, "actor": present.actor_label(event.actor, names),
-             "status": event.data.get("status"), "context": event.data.get("status_context"),
-             "delivery": callbacks.delivery_state(event),
-             "attempts": list(event.delivery_attempts.all())}
-            for event in events]
+    timeline = []
+    for event in events:
+        state = callbacks.delivery_state(event)
+        timeline.append({
+            "event": event, "actor": present.actor_label(event.actor, names),
+            "status": event.data.get("status"), "context": event.data.get("status_context"),
+            "delivery": state, "delivery_label": present.DELIVERY_LABELS[state],
+            "attempts": list(event.delivery_attempts.all())})
+    return timeline
 
 
 def _refund(invoice: Invoice) -> dict | None:
@@ -152,7 +160,9 @@ def _refund(invoice: Invoice) -> dict | None:
         return None
     network = registry.get_network(refund.network)
     asset = network.asset(refund.asset) if network else None
-    data = {"refund": refund, "data": refund_payload(refund), "network": _network_name(
+    payload = refund_payload(refund)
+    payload["amount"] = present.short_amount(payload["amount"])
+    data = {"refund": refund, "data": payload, "network": _network_name(
         refund.network), "payout_url": network.tx_url(refund.payout_txid)
         if network and refund.payout_txid else ""}
     if refund.status == Refund.AWAITING_PAYOUT and asset:
@@ -164,13 +174,15 @@ def _refund(invoice: Invoice) -> dict | None:
 
 def _detail(request, invoice: Invoice, payout_form=None, status=200):
     transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
-    data = invoice_payload(invoice, transactions=transactions)
+    data = present.readable(invoice_payload(invoice, transactions=transactions))
     quote = invoice.quote
     return render(request, "dashboard/invoice.html", {
         "invoice": invoice, "data": data, "quote": quote, "section": "invoices",
         "tone": present.TONES[invoice.status],
         "network": _network_name(quote.network if quote else None),
         "transactions": list(zip(transactions, data["transactions"], strict=True)),
+        "tolerance": present.percent(invoice.slippage_percent),
+        "insurance": present.percent(invoice.insurance_percent),
         "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
         "timeline": _timeline(invoice), "refund": _refund(invoice),
         "actions": [(action, ACTIONS[action][2])

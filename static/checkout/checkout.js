@@ -163,7 +163,7 @@
     event.preventDefault();
     var data = new FormData(form, event.submitter);
     form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin" })
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return check(); })
       .then(function () {
         form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });

@@ -2,6 +2,7 @@
 list: the advanced XML, the classic XML or the CSV, from a file or a URL. Running workers
 read the new file on their next screening."""
 
+import tempfile
 from pathlib import Path
 
 import requests
@@ -28,11 +29,14 @@ class Command(BaseCommand):
             with file.open("rb") as fh:
                 listings, published = screening.parse_sdn(fh)
             source = str(file)
-        else:
-            with requests.get(url, stream=True, timeout=120) as response:
-                response.raise_for_status()
-                response.raw.decode_content = True
-                listings, published = screening.parse_sdn(response.raw)
+        else:  # the advanced file is large: streamed to disk, then parsed
+            with tempfile.TemporaryFile() as fh:
+                with requests.get(url, stream=True, timeout=120) as response:
+                    response.raise_for_status()
+                    for chunk in response.iter_content(1 << 20):
+                        fh.write(chunk)
+                fh.seek(0)
+                listings, published = screening.parse_sdn(fh)
             source = url
         if not listings:  # a wrong file must not empty the list
             raise CommandError(f"no digital currency addresses found in {source}")

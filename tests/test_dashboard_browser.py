@@ -1,0 +1,370 @@
+"""The merchant dashboard in a real Chromium against a live server: the refund journey from
+an underpaid invoice to the payout seen on chain, wallets, API keys, roles, two-factor
+sign-in and throttled logins. Every page is saved at desktop and phone sizes under
+var/screenshots/dashboard/."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from chains import hd
+from chains.backends.base import Transfer
+from invoices import refunds, services
+from invoices.models import Event, Invoice, Refund
+from merchants.models import MerchantUser
+from tests.browser import screenshot
+
+pytest_plugins = ["tests.browser", "tests.receiver"]
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or fails under CI) with the reason
+    expect = None
+
+PASSWORD = "correct horse battery staple"
+
+
+def shot(page, name: str) -> None:
+    screenshot(page, f"dashboard/{name}")
+
+
+def make_user(merchant, email: str, role: str = MerchantUser.OWNER):
+    user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
+    MerchantUser.objects.create(user=user, merchant=merchant, role=role)
+    return user
+
+
+def log_in(page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/dashboard/login/")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def sandbox_pay(api, invoice_id, **body) -> dict:
+    response = api.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay",
+                        {"confirm": True, **body}, format="json")
+    assert response.status_code == 200, response.json()
+    return response.json()
+
+
+def expire(invoice_id) -> None:
+    """The invoice's timer runs out and the sweeper runs, as its schedule would."""
+    now = timezone.now()
+    Invoice.objects.filter(pk=invoice_id).update(expires_at=now)
+    services.sweep(now + timedelta(seconds=1))
+
+
+@pytest.fixture
+def store(api, create_invoice):
+    """A store with an owner and invoices in several states; the underpaid one is returned."""
+    api.merchant.name = "Bean There Coffee"
+    api.merchant.save(update_fields=["name"])
+    make_user(api.merchant, "owner@shop.example")
+    paid = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1040",
+                          description="1 × Espresso beans, 1 kg")
+    sandbox_pay(api, paid["id"])
+    create_invoice(foreign_id="order-1041", price_amount="12.50", customer_email="a@b.example")
+    short = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1042",
+                           description="2 × Coffee beans, 1 kg", customer_email="payer@b.example",
+                           price_amount="25.00")
+    sandbox_pay(api, short["id"], amount="10")
+    expire(short["id"])
+    assert Invoice.objects.get(pk=short["id"]).status_context == "underpaid"
+    return short
+
+
+def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live_server):
+    log_in(page, "owner@shop.example")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.locator(".attention")).to_contain_text("1 unresolved invoice to complete")
+    expect(page.locator(".chart .bar")).to_have_count(30)
+    shot(page, "01-overview")
+
+    page.locator(".attention li", has_text="unresolved").get_by_role("link").click()
+    expect(page.locator(".invoice-row")).to_have_count(1)
+    expect(page.locator(".invoice-row")).to_contain_text("order-1042")
+    shot(page, "03-invoices-unresolved")
+    page.goto("/dashboard/invoices/")
+    expect(page.locator(".invoice-row")).to_have_count(3)
+    shot(page, "02-invoices")
+    page.get_by_label("Search").fill("payer@b.example")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator(".invoice-row")).to_have_count(1)
+
+    page.locator(".invoice-row a.id").click()
+    expect(page.locator("h1")).to_contain_text("Unresolved")
+    expect(page.locator(".tx-rows")).to_contain_text("10.00 USDT")
+    shot(page, "04-invoice-unresolved")
+
+    page.get_by_role("link", name="Refund", exact=True).click()
+    expect(page.get_by_role("heading", name="Refund the payer?")).to_be_visible()
+    expect(page.get_by_label(re.compile("Everything received"))).to_be_checked()
+    shot(page, "05-confirm-refund")
+    page.get_by_role("button", name="Refund").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("Refund the payer: done")
+    expect(page.locator("#refund")).to_contain_text("10.00 USDT")
+    claim_url = page.locator("#refund .copy-line code").inner_text()
+    refund = Refund.objects.get(invoice_id=store["id"])
+    assert claim_url.endswith(f"/refund/{refund.claim_token}")
+    assert any(claim_url in message.body for message in mail.outbox)  # the payer's e-mail
+    expect(page.locator(".timeline")).to_contain_text("by owner@shop.example")
+    shot(page, "06-refund-awaiting-claim")
+
+    payer = open_page()
+    payer.goto(urlsplit(claim_url).path)
+    address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 3)
+    payer.get_by_label("Your refund address").fill(address)
+    payer.get_by_label(re.compile("I checked the address")).check()
+    payer.get_by_role("button", name="Send my refund to this address").click()
+    expect(payer.locator("#title")).to_have_text("Refund address received")
+
+    page.reload()
+    expect(page.locator("#refund")).to_contain_text(address)
+    expect(page.locator("#refund svg.qr")).to_be_visible()
+    page.get_by_label("Payout transaction id").fill("not-a-txid")
+    page.get_by_role("button", name="Record payout").click()
+    expect(page.locator("#refund .field-error")).to_contain_text("64 hexadecimal")
+    shot(page, "07-refund-payout-invalid")
+
+    txid = secrets.token_hex(32)
+    page.get_by_label("Payout transaction id").fill(txid.upper())
+    page.get_by_role("button", name="Record payout").click()
+    expect(page.locator(".alert-success")).to_contain_text("Payout recorded")
+    expect(page.locator("#refund")).to_contain_text(txid)
+    shot(page, "08-refund-payout-recorded")
+
+    # The watcher sees the payout reach the payer's address in a block.
+    seen = Transfer("sandbox", txid, 0, address, "USDT", refund.amount, block_height=7,
+                    block_hash="ab" * 32)
+    assert refunds.match_payouts("sandbox", [seen]) == 1
+    page.reload()
+    expect(page.locator("#refund h2")).to_contain_text("paid")
+    shot(page, "09-refund-paid")
+    updates = Event.objects.filter(invoice_id=store["id"], type="refund_updated")
+    assert [e.actor for e in updates.order_by("sequence")] == [
+        "user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
+    assert page.problems == []
+
+
+def test_other_invoice_pages(api, store, create_invoice, page):
+    """Every other page an invoice has: review actions, cancel, archive, the deliveries."""
+    log_in(page, "owner@shop.example")
+    fresh = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1043")
+    page.goto(f"/dashboard/invoices/{fresh['id']}/")
+    shot(page, "10-invoice-new")
+    page.get_by_role("link", name="Cancel the invoice").click()
+    shot(page, "11-confirm-cancel")
+    page.get_by_role("button", name="Cancel the invoice").click()
+    expect(page.locator("h1")).to_contain_text("Cancelled")
+    page.get_by_role("link", name="Archive").click()
+    page.get_by_role("button", name="Archive").click()
+    expect(page.locator("h1")).to_contain_text("archived")
+    page.goto("/dashboard/invoices/?archived=only")
+    expect(page.locator(".invoice-row")).to_have_count(1)
+    page.goto("/dashboard/invoices/?status=completed&created_from=2030-01-01")
+    expect(page.locator(".empty")).to_be_visible()
+    shot(page, "12-invoices-empty")
+    page.goto("/dashboard/invoices/?created_from=2030-02-01&created_to=2030-01-01&status=zzz")
+    expect(page.locator(".field-error")).to_have_count(2)
+    shot(page, "13-invoices-bad-filters")
+    assert page.problems == []
+
+
+def test_callbacks_redeliver_and_test_event(api, store, page, receiver, settings):
+    settings.CALLBACKS_ALLOW_PRIVATE = True
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/callbacks/")
+    page.get_by_label("Callback URL").fill(receiver.url)
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".alert-success")).to_contain_text("Callback URL saved")
+    receiver.answer(500)
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.locator(".alert-error")).to_contain_text("HTTP 500")
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.locator(".alert-success")).to_contain_text("Delivered: HTTP 200")
+    page.get_by_text("Show the secret").click()
+    shot(page, "30-settings-callbacks")
+    assert [body["event"] for body in receiver.bodies()] == ["test", "test"]
+
+    page.goto(f"/dashboard/invoices/{store['id']}/")
+    page.locator(".delivery").first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator(".alert-success")).to_contain_text("redelivered: HTTP 200")
+    expect(page.locator(".delivery").first).to_contain_text("redelivered")
+    shot(page, "14-invoice-deliveries")
+    assert receiver.bodies()[-1]["sequence"] == 1
+
+
+def test_wallet_xpub_shows_derived_addresses(api, store, page):
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/wallets/")
+    shot(page, "31-settings-wallets")
+    page.get_by_role("link", name="Replace").click()
+    page.get_by_label("Account extended public key").fill("xpub-not-a-key")
+    page.get_by_role("button", name="Check the key").click()
+    expect(page.locator(".field-error")).to_contain_text("not base58")
+    shot(page, "32-settings-wallet-invalid")
+
+    xpub = hd.new_sandbox_xpub()
+    page.get_by_label("Account extended public key").fill(f"  {xpub[:40]}\n{xpub[40:]} ")
+    page.get_by_role("button", name="Check the key").click()
+    expected = hd.derive_addresses("sandbox", xpub, 0, 5)
+    expect(page.locator(".addresses li")).to_have_text(expected)
+    shot(page, "33-settings-wallet-preview")
+    before = api.merchant.wallets.get(family="sandbox").next_index
+    page.get_by_role("button", name="They match: save the wallet").click()
+    expect(page.locator(".alert-success")).to_contain_text("wallet saved")
+    expect(page.locator(".addresses li")).to_have_text(expected)
+    wallet = api.merchant.wallets.get(family="sandbox")
+    assert (wallet.xpub, wallet.next_index) == (xpub, before)  # no index is reused
+
+
+def test_settings_pages(api, store, page):
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/")
+    page.get_by_label("Allowed return hosts").fill("shop.example\nwww.shop.example")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".alert-success")).to_contain_text("Store profile saved")
+    shot(page, "34-settings-store")
+    api.merchant.refresh_from_db()
+    assert api.merchant.allowed_return_hosts == ["shop.example", "www.shop.example"]
+
+    page.goto("/dashboard/settings/payments/")
+    page.get_by_label("Sandbox (test network)").fill("0")
+    page.get_by_label("Overpaid").select_option("refund")
+    page.get_by_role("button", name="Save payment settings").click()
+    expect(page.locator(".field-error")).to_contain_text("greater than or equal to 1")
+    shot(page, "35-settings-payments-error")
+    page.get_by_label("Sandbox (test network)").fill("3")
+    page.get_by_role("button", name="Save payment settings").click()
+    expect(page.locator(".alert-success")).to_contain_text("Payment settings saved")
+    api.merchant.refresh_from_db()
+    assert api.merchant.confirmations == {"sandbox": 3}
+    assert api.merchant.unresolved_rules["overpaid"] == "refund"
+    shot(page, "36-settings-payments")
+
+    page.goto("/dashboard/settings/team/")
+    page.get_by_label("E-mail").fill("barista@shop.example")
+    page.get_by_role("button", name="Send the invitation").click()
+    link = page.locator(".once code").inner_text()
+    assert any(link in message.body for message in mail.outbox)
+    shot(page, "37-settings-team")
+
+    joiner = page.context.browser.new_context(base_url=page.url.split("/dashboard")[0])
+    other = joiner.new_page()
+    other.goto(urlsplit(link).path)
+    shot(other, "40-accept-invite")
+    other.get_by_label("Password", exact=True).fill(PASSWORD)
+    other.get_by_label("Password again").fill(PASSWORD)
+    other.get_by_role("button", name="Join").click()
+    expect(other.get_by_role("heading", name="Overview")).to_be_visible()
+    assert MerchantUser.objects.get(user__email="barista@shop.example").role == "staff"
+    joiner.close()
+
+
+def test_api_key_created_used_and_revoked(api, store, page, live_server):
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/api-keys/")
+    page.get_by_label("Label").fill("shop backend")
+    page.get_by_role("button", name="Create the key").click()
+    key = page.locator("#api-key").inner_text()
+    shot(page, "38-settings-api-key-created")
+    url = f"{live_server.url}/api/v1/invoices"
+    headers = {"Authorization": f"Bearer {key}"}
+    assert requests.get(url, headers=headers, timeout=10).status_code == 200
+
+    page.goto("/dashboard/settings/api-keys/")
+    expect(page.locator(".table")).not_to_contain_text(key)  # shown once, never again
+    page.locator("tr", has_text="shop backend").get_by_role("link", name="Revoke").click()
+    shot(page, "39-confirm-revoke-key")
+    page.get_by_role("button", name="Revoke the key").click()
+    expect(page.locator("tr", has_text="shop backend")).to_contain_text("revoked")
+    assert requests.get(url, headers=headers, timeout=10).status_code == 401
+
+
+def test_staff_cannot_open_api_keys(api, store, page):
+    make_user(api.merchant, "staff@shop.example", MerchantUser.STAFF)
+    log_in(page, "staff@shop.example")
+    page.goto("/dashboard/settings/")
+    expect(page.locator(".tabs")).not_to_contain_text("API keys")
+    expect(page.locator(".tabs")).not_to_contain_text("Wallets")
+    response = page.goto("/dashboard/settings/api-keys/")
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("Only the store's owners")
+    shot(page, "41-staff-forbidden")
+
+
+def test_two_factor_sign_in(api, store, page, open_page):
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/account/")
+    shot(page, "42-account")
+    page.get_by_role("link", name="Set up").click()
+    shot(page, "43-two-factor-setup")
+    device = TOTPDevice.objects.get(user__email="owner@shop.example")
+    page.get_by_label("Code from your app").fill("000000")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator(".field-error")).to_contain_text("not right")
+    device.refresh_from_db()
+    page.get_by_label("Code from your app").fill(_code(device))
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator(".alert-success")).to_contain_text("Two-factor sign-in is on")
+
+    later = open_page()
+    log_in(later, "owner@shop.example")
+    expect(later.get_by_role("heading", name="Enter your code")).to_be_visible()
+    shot(later, "44-login-verify")
+    later.goto("/dashboard/invoices/")  # no way around the second step
+    expect(later.get_by_role("heading", name="Enter your code")).to_be_visible()
+    device.refresh_from_db()
+    later.get_by_label("Code from your app").fill(_code(device, later=True))
+    later.get_by_role("button", name="Continue").click()
+    expect(later.get_by_role("heading", name="Invoices")).to_be_visible()
+
+
+def _code(device: TOTPDevice, later: bool = False) -> str:
+    """The app's current code (the next step's when the current one was just used)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if later:
+        totp.time = totp.time + device.step
+    return str(totp.token()).zfill(device.digits)
+
+
+def test_login_throttled_and_password_reset(api, store, page, settings):
+    page.goto("/dashboard/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    shot(page, "50-login")
+    log_in(page, "owner@shop.example", "wrong password")
+    expect(page.locator(".alert-error")).to_contain_text("enter a correct")
+    shot(page, "51-login-failed")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(page, "owner@shop.example", "wrong password")
+    expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
+    shot(page, "52-login-locked")
+    log_in(page, "owner@shop.example")  # even the right password waits out the cool-off
+    expect(page.get_by_role("heading", name="Too many failed logins")).to_be_visible()
+
+    page.goto("/dashboard/password-reset/")
+    shot(page, "53-password-reset")
+    page.get_by_label("E-mail").fill("owner@shop.example")
+    page.get_by_role("button", name="Send the link").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    shot(page, "54-password-reset-sent")
+    link = re.search(r"https?://\S+/dashboard/password-reset/\S+/", mail.outbox[-1].body)[0]
+    page.goto(urlsplit(link).path)
+    page.get_by_label("New password", exact=True).fill("a new passphrase for beans")
+    page.get_by_label("New password confirmation").fill("a new passphrase for beans")
+    shot(page, "55-password-reset-confirm")
+    page.get_by_role("button", name="Save the password").click()
+    expect(page.get_by_role("heading", name="Password saved")).to_be_visible()
