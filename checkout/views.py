@@ -270,8 +270,7 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "methods": _methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),
-        "transactions": _transactions(invoice) if facts.received or facts.screen not in (
-            states.CHOOSE, states.PAY) else [],
+        "transactions": _transactions(invoice) if invoice.transactions.all() else [],
         "can_change": can_change and screen == states.PAY,
         "changing": screen == states.CHOOSE and invoice.quote_id is not None,
         "return_allowed": return_allowed,
@@ -280,9 +279,18 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "sandbox": sandbox.available(invoice) and facts.screen in SANDBOX_SCREENS,
         "error": error,
     }
-    response = render(request, "checkout/pay.html", context, status=status)
+    response = _render(request, "checkout/pay.html", context, status)
     response.frame_ancestors = embed_sources(merchant.embed_hosts)
-    response.image_sources = [origin] if (origin := image_origin(merchant.logo_url)) else []
+    return response
+
+
+def _render(request, template: str, context: dict, status: int):
+    """A page with the merchant's header: the logo is shown only from an https origin, which
+    the policy then allows for images (and nothing else from it)."""
+    origin = image_origin(context["merchant"].logo_url)
+    context["logo"] = context["merchant"].logo_url if origin else ""
+    response = render(request, template, context, status=status)
+    response.image_sources = [origin] if origin else []
     return response
 
 
@@ -391,10 +399,10 @@ def refund(request, token):
         code = 422
     network = registry.get_network(found.network)
     asset = network.asset(found.asset) if network else None
-    return render(request, "checkout/refund.html", {
+    return _render(request, "checkout/refund.html", {
         "refund": found, "invoice": found.invoice, "merchant": found.invoice.merchant,
         "form": form, "network": network.name if network else found.network,
         "amount": states.display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
         "icon": _icon(found.asset),
-    }, status=code)
+    }, code)

@@ -9,6 +9,7 @@ import uuid
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from chains.fields import UnitsField
 from merchants.models import PERCENT, Merchant
@@ -77,6 +78,15 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["merchant", "-created_at", "-id"], name="invoice_newest"),
             models.Index(fields=["status", "expires_at"], name="invoice_status_expiry"),
+            # The dashboard's list filters and search, newest first at any depth.
+            models.Index(fields=["merchant", "status", "-created_at", "-id"],
+                         name="invoice_status_newest"),
+            models.Index(fields=["merchant", "archived", "-created_at", "-id"],
+                         name="invoice_archived_newest"),
+            models.Index(fields=["merchant", "status_context", "-created_at", "-id"],
+                         name="invoice_context_newest",
+                         condition=Q(status_context__isnull=False)),
+            models.Index(Upper("customer_email"), name="invoice_customer_email"),
         ]
 
     def __str__(self):
@@ -107,6 +117,7 @@ class Quote(models.Model):
                                     condition=Q(address__isnull=False),
                                     name="one_invoice_per_address"),
         ]
+        indexes = [models.Index(fields=["address"], name="quote_address")]  # dashboard search
 
 
 class Transaction(models.Model):
@@ -134,7 +145,8 @@ class Transaction(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["network", "txid", "output_index"],
                                                name="one_transfer_once")]
-        indexes = [models.Index(fields=["network", "status"], name="tx_network_status")]
+        indexes = [models.Index(fields=["network", "status"], name="tx_network_status"),
+                   models.Index(fields=["txid"], name="tx_txid")]  # dashboard search
 
 
 def new_claim_token() -> str:

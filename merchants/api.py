@@ -3,7 +3,7 @@ Every lookup is scoped to the key's merchant, so another merchant's event is a 4
 
 import uuid
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -39,9 +39,7 @@ def event_payload(event: Event) -> dict:
 
 
 def _events(request):
-    return Event.objects.filter(merchant=request.user).prefetch_related(
-        Prefetch("delivery_attempts", queryset=DeliveryAttempt.objects.order_by("attempted_at",
-                                                                                "id")))
+    return Event.objects.filter(merchant=request.user).prefetch_related("delivery_attempts")
 
 
 def _bool_param(request, name):

@@ -38,9 +38,11 @@ def browser():
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("playwright is not installed")
+    # The page polls every 3 s; a loaded 2-core machine needs more than the default 5 s.
+    expect.set_options(timeout=15_000)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:

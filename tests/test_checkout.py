@@ -17,7 +17,7 @@ from checkout import states
 from checkout.security import embed_sources, image_origin
 from invoices import lifecycle as lc
 from invoices import refunds, services
-from invoices.models import Event, Invoice, Refund
+from invoices.models import Event, Invoice, Refund, Transaction
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -194,6 +194,18 @@ def test_the_payer_can_switch_until_a_payment_is_seen(client, api, invoice):
     assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["pay_currency"] == "BTC"
 
 
+def test_the_choice_is_a_csrf_protected_post(invoice):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post(f"/pay/{invoice['id']}", {"method": "USDT:sandbox"}).status_code == 403
+    html = strict.get(f"/pay/{invoice['id']}").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = strict.post(f"/pay/{invoice['id']}",
+                           {"method": "USDT:sandbox", "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+
+
 @pytest.mark.parametrize("form,message", [
     ({"method": "DOGE:sandbox"}, "Choose one of the listed currencies."),
     ({"method": "USDT"}, "Choose one of the listed currencies."),
@@ -286,6 +298,16 @@ def test_a_completed_invoice_returns_with_success(client, api, create_invoice):
     api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
     assert client.get(f"/pay/{paid['id']}/return")["Location"] == \
         "https://shop.example/done?paymentStatus=SUCCESS"
+
+
+def test_receipt_links_transactions_to_the_explorer(client, api, create_invoice):
+    paid = create_invoice(pay_currency="USDT", network="sandbox")
+    api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
+    Transaction.objects.filter(invoice_id=paid["id"]).update(network="ethereum")
+    txid = Transaction.objects.get(invoice_id=paid["id"]).txid
+    html = page(client, paid["id"]).content.decode()
+    assert f'href="https://etherscan.io/tx/{txid}" target="_blank" rel="noopener noreferrer"' \
+        in html
 
 
 @pytest.mark.parametrize("status,context,title", [
@@ -427,6 +449,20 @@ def test_refund_claim_service(refund, sandbox_address):
     assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
     with pytest.raises(services.Conflict):
         refunds.claim(refund.claim_token, sandbox_address)
+
+
+def test_assets_are_served_by_the_app_itself(client, invoice):
+    """With DEBUG off, as in production: WhiteNoise serves them, no CDN, no other server."""
+    html = page(client, invoice["id"]).content.decode()
+    assets = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
+    assert {"/static/css/gateway.css", "/static/checkout/checkout.css",
+            "/static/checkout/checkout.js"} <= assets
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        b"".join(response.streaming_content)
+    links = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert [link for link in links if link.startswith(("http:", "https:", "//"))] == []
 
 
 def test_first_load_fits_the_budget(client, invoice):

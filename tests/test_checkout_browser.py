@@ -172,6 +172,23 @@ def test_phone_viewport(api, new_invoice, open_page):
     assert_no_problems(phone)
 
 
+def test_keyboard_only(api, new_invoice, page):
+    invoice = new_invoice()
+    page.goto(f"/pay/{invoice['id']}")
+    focused = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate(
+            "(e => e.id || e.textContent.trim().split(/\\s+/)[0])(document.activeElement)"))
+    assert focused == ["Back", "BTC", "ETH", "USDT", "language"]
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")  # back on ETH
+    page.keyboard.press("Enter")
+    expect(page.locator("#title")).to_have_text("Send the payment")
+    assert fetch(api, invoice["id"])["pay_currency"] == "ETH"
+    assert_no_problems(page)
+
+
 def test_without_javascript_the_page_still_says_what_to_pay_and_where(api, new_invoice,
                                                                     open_page):
     plain = open_page(java_script_enabled=False)

@@ -38,6 +38,9 @@ from merchants.models import MerchantUser, TeamInvite
 class EmailAuthenticationForm(Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
+    error_messages = {**AuthenticationForm.error_messages,
+                      "invalid_login": "This e-mail and password do not match a login."}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = "E-mail"
@@ -55,6 +58,10 @@ class StyledSetPasswordForm(Styled, SetPasswordForm):
 
 class QueuedPasswordResetForm(Styled, PasswordResetForm):
     """Django's reset form, its mail sent through the task queue."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = "E-mail"
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):
@@ -99,9 +106,10 @@ def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
     the form's error."""
     if device.verify_token(form.cleaned_data["otp_token"].strip()):
         return True
-    allowed, _ = device.verify_is_allowed()
-    form.add_error("otp_token", "That code is not right; codes change every 30 seconds."
-                   if allowed else "Too many wrong codes: wait a minute, then try again.")
+    _, details = device.verify_is_allowed()
+    form.add_error("otp_token", "Too many wrong codes: wait a minute, then try again."
+                   if (details or {}).get("failure_count", 0) >= 3 else
+                   "That code is not right; codes change every 30 seconds.")
     return False
 
 

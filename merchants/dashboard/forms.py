@@ -135,17 +135,17 @@ class PaymentsForm(Styled, forms.Form):
     invoice_ttl_minutes = forms.IntegerField(label="Invoice lifetime (minutes)", min_value=1)
     payment_window_minutes = forms.IntegerField(
         label="Payment window of open invoices (minutes)", min_value=1)
-    slippage_percent = forms.DecimalField(label="Tolerance (%)", min_value=0, max_value=100,
-                                          decimal_places=4)
-    insurance_percent = forms.DecimalField(label="Rate insurance (%)", min_value=0,
-                                           max_value=100, decimal_places=4)
+    slippage_percent = forms.DecimalField(
+        label="Tolerance (%)", min_value=0, max_value=100, decimal_places=4,
+        help_text="A payment this close to the amount due completes the invoice.")
+    insurance_percent = forms.DecimalField(
+        label="Rate insurance (%)", min_value=0, max_value=100, decimal_places=4,
+        help_text="Added to the amount due, against rate moves while the payer pays.")
     late_window_minutes = forms.IntegerField(label="Late payments accepted for (minutes)",
                                              min_value=0)
     processing_timeout_minutes = forms.IntegerField(
         label="Processing timeout (minutes)", min_value=1)
-    deny_list = LinesField(label="Deny list",
-                           help_text="Sender addresses, one a line: their payments are held "
-                                     "for review.")
+    deny_list = LinesField(label="Sender addresses", help_text="One a line.")
 
     def __init__(self, *args, methods: list[tuple[str, str]], networks: list, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,6 +156,8 @@ class PaymentsForm(Styled, forms.Form):
                 required=False, min_value=network.min_confirmations, max_value=1000,
                 label=network.name, widget=forms.NumberInput(attrs={
                     "class": "input", "placeholder": network.confirmations}),
+                error_messages={"min_value": f"At least {network.min_confirmations}: fewer "
+                                             "is not safe on this network."},
                 help_text=f"Default {network.confirmations}, at least "
                           f"{network.min_confirmations}.")
         for context in UNRESOLVED_CONTEXTS:

@@ -95,8 +95,10 @@ def payments(request):
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
         **{name: getattr(merchant, name) for name in (
-            "invoice_ttl_minutes", "payment_window_minutes", "slippage_percent",
-            "insurance_percent", "late_window_minutes", "processing_timeout_minutes")},
+            "invoice_ttl_minutes", "payment_window_minutes", "late_window_minutes",
+            "processing_timeout_minutes")},
+        "slippage_percent": present.percent(merchant.slippage_percent),
+        "insurance_percent": present.percent(merchant.insurance_percent),
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }

@@ -16,14 +16,13 @@ from chains import registry
 from chains.uri import payment_uri
 from checkout.qr import qr_svg
 from checkout.states import display_amount
-from invoices import refunds, services
+from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import (
     invoice_payload,
     paid_units,
     refund_payload,
-    scanned_heights,
 )
 from merchants import callbacks
 from merchants.dashboard import present, queries
@@ -94,6 +93,27 @@ def _query(request, **changes) -> str:
     return params.urlencode()
 
 
+def _row(invoice: Invoice) -> dict:
+    """One line of the list, formatted here: a page of 50 stays cheap to render."""
+    quote = invoice.quote
+    network = registry.get_network(quote.network) if quote else None
+    asset = network.asset(quote.asset) if network else None
+    transactions = invoice.transactions.all()
+    price_decimals = money.price_decimals(invoice.price_currency) or 0
+    return {
+        "pk": invoice.pk, "short_id": str(invoice.pk)[:8], "foreign_id": invoice.foreign_id,
+        "status": invoice.status, "tone": present.TONES[invoice.status],
+        "context": invoice.status_context, "archived": invoice.archived,
+        "price": f"{display_amount(invoice.price_amount, price_decimals)} "
+                 f"{invoice.price_currency}",
+        "pay": f"{display_amount(quote.due_amount, asset.decimals)} {asset.code} · "
+               f"{network.name}" if asset else "",
+        "paid": f"{display_amount(paid_units(transactions), asset.decimals)} {asset.code}"
+                if asset and transactions else "",
+        "email": invoice.customer_email, "created_at": invoice.created_at,
+    }
+
+
 @require_GET
 @member_required
 def invoice_list(request):
@@ -104,14 +124,8 @@ def invoice_list(request):
     except queries.BadCursor:
         form.add_error(None, "That page link is no longer valid; here is the first page.")
         rows, next_cursor = queries.page(invoices, "")
-    heights = scanned_heights()
-    items = [{"invoice": invoice, "tone": present.TONES[invoice.status],
-              "network": _network_name(invoice.quote.network if invoice.quote else None),
-              "data": present.readable(invoice_payload(invoice, heights,
-                                                       list(invoice.transactions.all())))}
-             for invoice in rows]
     return render(request, "dashboard/invoices.html", {
-        "form": form, "items": items, "section": "invoices",
+        "form": form, "rows": [_row(invoice) for invoice in rows], "section": "invoices",
         "next_query": _query(request, cursor=next_cursor) if next_cursor else "",
         "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
         "export_query": _query(request, cursor=""),

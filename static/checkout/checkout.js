@@ -101,8 +101,7 @@
         if (status.final && root.getAttribute("data-final") !== "1") { autoReturn = true; }
         root.replaceWith(next);
         root = next;
-        enhance(root);
-        announce(status.message);
+        announce([status.message, enhance(root)].join(" "));
         if (screenChanged) {
           var title = document.getElementById("title");
           if (title && !root.contains(document.activeElement)) { title.focus({ preventScroll: true }); }
@@ -122,7 +121,7 @@
   function startReturn() {
     clearInterval(returnTimer);
     var box = root.querySelector("[data-return]");
-    if (!box || !autoReturn) { return; }
+    if (!box || !autoReturn) { return ""; }
     var line = box.querySelector(".return-auto"), text = box.querySelector("[data-return-text]");
     var left = RETURN_SECONDS;
     var render = function () {
@@ -143,12 +142,14 @@
       clearInterval(returnTimer);
       line.hidden = true;
     });
+    return text.textContent;
   }
 
+  /* Returns what a screen reader should hear besides the status: the coming redirect. */
   function enhance(scope) {
     showCopyButtons(scope);
     startCountdown();
-    startReturn();
+    return startReturn();
   }
 
   document.addEventListener("click", function (event) {

@@ -1,0 +1,295 @@
+"""Chain scanning: what a block costs as watched addresses grow, against per-address
+lookups, and how soon a payment shows as pending.
+
+1. One block of 2,000 transactions (4,000 outputs) read through the real Bitcoin Core
+   backend and matched against 100, 10,000 and 100,000 watched addresses in the database;
+   ms per block (fetch + parse + match), median of 7. Target: 100,000 / 100 <= 1.5.
+   The block is synthesized in Bitcoin Core's getblock JSON shape (verbosity 3: the
+   verbosity-2 shape plus each input's `prevout`, as Core >= 25 answers; random hex for
+   hashes and raw transactions) and served over HTTP by a local JSON-RPC stub, so the real
+   client, the JSON decoding and the parsing are measured; 50 of its outputs pay watched
+   addresses.
+2. The same detection done per address, as address-indexed APIs (Esplora-style
+   GET /address/<a>/txs) force: 10,000 requests to the same local stub, against our one
+   block read at 10,000 watched addresses. Local HTTP only: a lower bound for a remote API.
+3. Detection latency on anvil with 1 s blocks (`--block-time 1`): from sending an ETH
+   payment to its invoice being `pending` in the database, with `manage.py scan --interval 1`
+   running (in this process). p50/p95 over 20 payments sent at random moments.
+   Target: p95 <= interval + 1 s.
+
+Run: python benchmarks/scan.py   (DATABASE_URL=postgres://… to measure on PostgreSQL; the
+latency part needs anvil: scripts/install-nodes.sh)
+"""
+
+import dataclasses
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from _setup import ROOT, boot, percentile
+
+ANVIL = os.environ.get("ANVIL") or next(iter(sorted(ROOT.glob(
+    "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"))), None)
+TXS, MATCHED, RUNS, PAYMENTS, INTERVAL = 2_000, 50, 7, 20, 1.0
+MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+            "abandon about")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_anvil():
+    """anvil with 1 s blocks, and CHAINS_CONFIG pointing the ethereum-local network at it
+    (set before Django boots: settings read it once)."""
+    if not ANVIL:
+        return None
+    port, folder = free_port(), Path(tempfile.mkdtemp(prefix="bench-anvil-"))
+    process = subprocess.Popen([ANVIL, "--host", "127.0.0.1", "--port", str(port),
+                                "--block-time", "1", "--prune-history"], cwd=folder,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    config = folder / "chains.toml"
+    config.write_text(f'[networks.ethereum-local]\nrpc_url = "http://127.0.0.1:{port}"\n')
+    os.environ["CHAINS_CONFIG"] = str(config)
+    return process
+
+
+anvil = start_anvil()
+boot()
+
+import requests  # noqa: E402
+from bip_utils import (  # noqa: E402
+    Bip39SeedGenerator,
+    Bip44,
+    Bip44Coins,
+    SegwitBech32Encoder,
+)
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from chains import scanner  # noqa: E402
+from chains.backends.bitcoin_rpc import BitcoinRPCBackend  # noqa: E402
+from chains.backends.jsonrpc import JSONRPCClient  # noqa: E402
+from chains.registry import get_network  # noqa: E402
+from invoices import rates, services  # noqa: E402
+from invoices.models import Invoice, Quote  # noqa: E402
+from merchants.services import create_merchant, set_wallet  # noqa: E402
+
+
+# --- 1 and 2: one block, many watched addresses ----------------------------------------------
+
+def random_address() -> str:
+    return SegwitBech32Encoder.Encode("bc", 0, os.urandom(20))
+
+
+def script(address: str) -> dict:
+    program = os.urandom(20).hex()
+    return {"asm": f"0 {program}", "desc": f"addr({address})#{os.urandom(4).hex()}",
+            "hex": f"0014{program}", "address": address, "type": "witness_v0_keyhash"}
+
+
+def synthesize_block(payees: list[str]) -> dict:
+    """A block of TXS one-input, two-output payments (payee + change), plus the coinbase."""
+    def tx(vin, vout):
+        return {"txid": os.urandom(32).hex(), "hash": os.urandom(32).hex(), "version": 2,
+                "size": 222, "vsize": 141, "weight": 561, "locktime": 0, "vin": vin,
+                "vout": [{"value": value, "n": n, "scriptPubKey": script(address)}
+                         for n, (address, value) in enumerate(vout)],
+                "fee": 0.0000141, "hex": os.urandom(222).hex()}
+
+    coinbase = tx([{"coinbase": "0340d10c", "sequence": 4294967295}],
+                  [(random_address(), 3.1250282)])
+    payments = []
+    for i in range(TXS):
+        payer = random_address()
+        spent = {"generated": False, "height": 839_990, "value": 0.5, "scriptPubKey": script(payer)}
+        vin = [{"txid": os.urandom(32).hex(), "vout": 1, "scriptSig": {"asm": "", "hex": ""},
+                "txinwitness": [os.urandom(71).hex(), os.urandom(33).hex()], "prevout": spent,
+                "sequence": 4294967293}]
+        payee = payees[i] if i < len(payees) else random_address()
+        payments.append(tx(vin, [(payee, round(0.001 + i * 1e-6, 8)), (payer, 0.4898)]))
+    return {"hash": os.urandom(32).hex(), "confirmations": 1, "height": 840_000,
+            "version": 536870912, "previousblockhash": os.urandom(32).hex(),
+            "nTx": TXS + 1, "tx": [coinbase, *payments]}
+
+
+class Stub(BaseHTTPRequestHandler):
+    """A node's JSON-RPC (POST /: getblockhash, getblock) and an address-indexed API
+    (GET /address/<a>/txs), both answering from the one recorded block."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real client gets
+    block_hash = block_text = ""
+    by_address: dict = {}
+
+    def do_POST(self):
+        calls = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        results = {"getblockhash": json.dumps(self.block_hash), "getblock": self.block_text}
+        self.reply("[" + ",".join(f'{{"id": {c["id"]}, "error": null, "result": '
+                                  f'{results[c["method"]]}}}' for c in calls) + "]")
+
+    def do_GET(self):
+        address = self.path.split("/")[2]
+        self.reply(json.dumps(self.by_address.get(address, [])))
+
+    def reply(self, text: str):
+        body = text.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def serve(block: dict) -> str:
+    """Start the stub, serving `block` as recorded JSON text."""
+    Stub.block_hash, Stub.block_text = block["hash"], json.dumps(block)
+    for tx in block["tx"]:
+        for out in tx["vout"]:
+            Stub.by_address.setdefault(out["scriptPubKey"]["address"], []).append(
+                {"txid": tx["txid"], "vout": out["n"], "value": out["value"]})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/"
+
+
+def watch(merchant, addresses: list[str]) -> None:
+    """Open invoices whose quotes hold these addresses on `bitcoin`, in bulk."""
+    now = timezone.now()
+    for start in range(0, len(addresses), 5000):
+        chunk = addresses[start:start + 5000]
+        invoices = [Invoice(
+            id=uuid.uuid4(), merchant=merchant, kind="fixed", price_amount=10_000,
+            price_currency="USD", insurance_percent=0, slippage_percent=0,
+            payment_window_minutes=15, late_window_minutes=1440,
+            processing_timeout_minutes=1440, created_at=now, status_changed_at=now,
+            expires_at=now + timedelta(days=1)) for _ in chunk]
+        Invoice.objects.bulk_create(invoices)
+        Quote.objects.bulk_create([Quote(
+            invoice=invoice, asset="BTC", network="bitcoin", rate="60000",
+            rate_source="static", rate_fetched_at=now, due_amount=166_667, address=address,
+            derivation_index=0, created_at=now) for invoice, address in zip(invoices, chunk)])
+
+
+def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
+    """(ms to fetch and parse the block, ms to match it, transfers matched)."""
+    started = time.perf_counter()
+    block = backend.block(840_000)
+    parsed = time.perf_counter()
+    matched = scanner._watched(services.watched_addresses, "bitcoin", block.transfers)
+    return (parsed - started) * 1000, (time.perf_counter() - parsed) * 1000, len(matched)
+
+
+def per_address(url: str, addresses: list[str]) -> tuple[float, int]:
+    """(ms, payments found) asking the address-indexed API once per watched address."""
+    client = requests.Session()
+    started, found = time.perf_counter(), 0
+    for address in addresses:
+        found += len(client.get(f"{url}address/{address}/txs", timeout=10).json())
+    return (time.perf_counter() - started) * 1000, found
+
+
+def scan_cost() -> None:
+    merchant, _ = create_merchant("bench scan")
+    watched = [random_address() for _ in range(100_000)]
+    block = synthesize_block(watched[:MATCHED])
+    url = serve(block)
+    size = len(Stub.block_text) / 1e6
+    print(f"Scan cost: one block of {TXS:,} transactions ({size:.1f} MB of getblock JSON), "
+          f"{MATCHED} outputs to watched addresses, database: {connection.vendor}")
+    backend = BitcoinRPCBackend(dataclasses.replace(get_network("bitcoin"), rpc_url=url))
+    medians, have = {}, 0
+    for count in (100, 10_000, 100_000):
+        watch(merchant, watched[have:count])
+        have = count
+        detect(backend)  # warm up
+        runs = [detect(backend) for _ in range(RUNS)]
+        assert all(found == MATCHED for _, _, found in runs)
+        parse = statistics.median(p for p, _, _ in runs)
+        match = statistics.median(m for _, m, _ in runs)
+        medians[count] = statistics.median(p + m for p, m, _ in runs)
+        print(f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
+              f"(fetch + parse {parse:6.1f} ms, match {match:5.1f} ms)")
+    print(f"  ratio 100,000 / 100: {medians[100_000] / medians[100]:.2f} (target <= 1.5)")
+
+    elapsed, found = per_address(url, watched[:10_000])
+    assert found == MATCHED
+    print(f"Per-address detection, 10,000 addresses (one local HTTP request each): "
+          f"{elapsed:,.0f} ms, against {medians[10_000]:.1f} ms for the block read: "
+          f"{elapsed / medians[10_000]:.0f}x faster")
+
+
+# --- 3: detection latency on anvil -----------------------------------------------------------
+
+def latency() -> None:
+    if anvil is None:
+        print("Latency: anvil is not installed (scripts/install-nodes.sh); skipped")
+        return
+    node = JSONRPCClient(get_network("ethereum-local").rpc_url)
+    for _ in range(100):  # ready in ~0.1 s
+        try:
+            sender = node.call("eth_accounts")[0]
+            break
+        except OSError:
+            time.sleep(0.05)
+    merchant, _ = create_merchant("bench latency")
+    seed = Bip39SeedGenerator(MNEMONIC).Generate()
+    account = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0)
+    set_wallet(merchant, "evm", account.PublicKey().ToExtended())
+    invoices = [services.create_invoice(merchant, services.InvoiceRequest(
+        price_amount=3000, price_currency="USD", kind="fixed", pay_currency="ETH",
+        network="ethereum-local"), actor="bench")[0] for _ in range(PAYMENTS)]
+    samples = []
+
+    def pay_all():
+        """Runs beside the scan loop: pays each invoice at a random moment, waits until
+        the database shows it pending, then stops the loop as SIGTERM would."""
+        time.sleep(1.5)
+        for invoice in invoices:
+            time.sleep(random.uniform(0, 1.5))
+            started = time.perf_counter()
+            node.call("eth_sendTransaction", {"from": sender, "to": invoice["address"],
+                                              "value": hex(10**16)})
+            while Invoice.objects.get(pk=invoice["id"]).status != "pending":
+                time.sleep(0.01)
+            samples.append(time.perf_counter() - started)
+        connection.close()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=pay_all).start()
+    call_command("scan", "--network", "ethereum-local", "--interval", str(INTERVAL),
+                 stdout=open(os.devnull, "w"))
+    print(f"Detection latency on anvil (--block-time 1), scan --interval {INTERVAL:g}, "
+          f"{PAYMENTS} ETH payments: p50 {percentile(samples, 50):.2f} s, "
+          f"p95 {percentile(samples, 95):.2f} s, max {max(samples):.2f} s "
+          f"(target p95 <= {INTERVAL + 1:g} s)")
+
+
+def main():
+    rates.refresh_rates()
+    try:
+        scan_cost()
+        latency()
+    finally:
+        if anvil:
+            anvil.terminate()
+
+
+if __name__ == "__main__":
+    main()
