@@ -16,6 +16,9 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 
+PAYER_DECIMALS = 8
+
+
 @dataclass(frozen=True)
 class Asset:
     code: str  # e.g. "USDT"
@@ -26,6 +29,11 @@ class Asset:
     @property
     def is_native(self) -> bool:
         return self.contract is None
+
+    @property
+    def payer_decimals(self) -> int:
+        """Decimals an amount due is given in: wallets and exchanges send at most 8."""
+        return min(self.decimals, PAYER_DECIMALS)
 
     @property
     def method(self) -> str:

@@ -188,7 +188,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
             if invoice.kind != Kind.OPEN:
                 continue
             try:
-                quote = services._quote(invoice, asset, now)
+                quote = services.quote_for(invoice, asset, now)
             except services.ServiceError:
                 continue
         network = registry.get_network(asset.network)

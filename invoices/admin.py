@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.contrib import admin
+from django.utils import timezone
 
 from invoices.models import Event, Invoice, Quote, Rate, Refund, Transaction
 
@@ -41,4 +43,10 @@ class EventAdmin(admin.ModelAdmin):
 
 @admin.register(Rate)
 class RateAdmin(admin.ModelAdmin):
-    list_display = ["base", "quote", "value", "source", "fetched_at"]
+    """Rate freshness: a rate older than RATE_MAX_AGE_SECONDS is not quoted."""
+
+    list_display = ["base", "quote", "value", "source", "fetched_at", "fresh"]
+
+    @admin.display(boolean=True)
+    def fresh(self, rate):
+        return (timezone.now() - rate.fetched_at).total_seconds() <= settings.RATE_MAX_AGE_SECONDS

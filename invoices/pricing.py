@@ -48,6 +48,12 @@ def due_amount(
     return _ceil(insured / Fraction(rate) * 10**pay_decimals) + fee_units
 
 
+def round_up_to_step(units: int, step: int) -> int:
+    """The smallest multiple of `step` that is at least `units`: a payer can type an amount
+    of 8 decimals, not 18, and rounding up keeps the merchant whole."""
+    return -(-units // step) * step
+
+
 def classify(received: int, due: int, slippage_percent: Decimal) -> Fit:
     """Compare a received total with what is due, allowing ± slippage_percent."""
     tolerance = Fraction(slippage_percent) / 100

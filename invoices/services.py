@@ -115,7 +115,7 @@ def network_fee(network_code: str) -> int:
     return fee
 
 
-def _quote(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
+def quote_for(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
     price_decimals = money.price_decimals(invoice.price_currency)
     try:
         rate = rates.get_rate(asset.code, invoice.price_currency, now=now)
@@ -131,6 +131,7 @@ def _quote(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
         raise ServiceError("rate_unavailable", str(exc), "pay_currency") from exc
     due = pricing.due_amount(invoice.price_amount, price_decimals, rate.value, asset.decimals,
                              invoice.insurance_percent, fee)
+    due = pricing.round_up_to_step(due, 10 ** (asset.decimals - asset.payer_decimals))
     return Quote(invoice=invoice, asset=asset.code, network=asset.network,
                  rate=format(rate.value, "f"), rate_source=rate.source,
                  rate_fetched_at=rate.fetched_at, fee_amount=fee, due_amount=due, created_at=now)
@@ -254,7 +255,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
                     else now + timedelta(minutes=merchant.invoice_ttl_minutes)),
     )
     if fixed_method:
-        quote = _quote(invoice, fixed_method, now)
+        quote = quote_for(invoice, fixed_method, now)
         _assign_address(quote, merchant)
         invoice.quote, invoice.selected_at = quote, now
         invoice.save(update_fields=["quote", "selected_at"])
@@ -262,7 +263,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
         quotes, refused = [], []
         for asset in offered_methods(merchant):
             try:
-                quotes.append(_quote(invoice, asset, now))
+                quotes.append(quote_for(invoice, asset, now))
             except ServiceError as exc:
                 refused.append(exc)
         if not quotes:
@@ -299,7 +300,7 @@ def select_currency(invoice_id, asset_code: str, network_code: str | None,
                 raise ServiceError("currency_not_offered",
                                    f"{asset.code} on {asset.network} has no rate for this "
                                    "invoice", "pay_currency")
-            quote = _quote(invoice, asset, now)
+            quote = quote_for(invoice, asset, now)
         if not quote.address:
             _assign_address(quote, invoice.merchant)
         invoice.quote, invoice.selected_at = quote, now

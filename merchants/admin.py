@@ -1,7 +1,7 @@
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from merchants.models import Merchant, MerchantAPIKey, MerchantUser, Wallet
+from merchants.models import Merchant, MerchantAPIKey, MerchantUser, TeamInvite, Wallet
 
 
 class WalletInline(admin.TabularInline):
@@ -11,7 +11,8 @@ class WalletInline(admin.TabularInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "created_at", "callback_url"]
+    list_display = ["name", "id", "created_at", "callback_url", "callback_failing_since"]
+    list_filter = [("callback_failing_since", admin.EmptyFieldListFilter)]  # failing endpoints
     search_fields = ["name", "id"]
     exclude = ["callback_secret", "previous_callback_secret"]
     inlines = [WalletInline]
@@ -25,3 +26,9 @@ class MerchantAPIKeyAdmin(APIKeyModelAdmin):
 @admin.register(MerchantUser)
 class MerchantUserAdmin(admin.ModelAdmin):
     list_display = ["user", "merchant", "role"]
+
+
+@admin.register(TeamInvite)
+class TeamInviteAdmin(admin.ModelAdmin):
+    list_display = ["email", "merchant", "role", "created_at", "expires_at", "accepted_at"]
+    exclude = ["token_hash"]

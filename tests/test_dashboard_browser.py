@@ -105,7 +105,7 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     expect(page.locator(".invoice-row")).to_have_count(1)
 
     page.locator(".invoice-row a.id").click()
-    expect(page.locator("h1")).to_contain_text("Unresolved")
+    expect(page.locator("h1")).to_contain_text("unresolved")
     expect(page.locator(".tx-rows")).to_contain_text("10.00 USDT")
     shot(page, "04-invoice-unresolved")
 
@@ -163,13 +163,26 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
 def test_other_invoice_pages(api, store, create_invoice, page):
     """Every other page an invoice has: review actions, cancel, archive, the deliveries."""
     log_in(page, "owner@shop.example")
+    held = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1044")
+    api.merchant.deny_list = ["sbx1qflaggedsender"]
+    api.merchant.save(update_fields=["deny_list"])
+    sandbox_pay(api, held["id"], sender="sbx1qflaggedsender")
+    page.goto(f"/dashboard/invoices/{held['id']}/")
+    expect(page.locator("h1")).to_contain_text("compliance_review")
+    expect(page.locator(".tx-rows")).to_contain_text("flagged")
+    shot(page, "15-invoice-compliance-review")
+    page.get_by_role("link", name="Approve").click()
+    shot(page, "16-confirm-approve")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("h1")).to_contain_text("completed")
+
     fresh = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1043")
     page.goto(f"/dashboard/invoices/{fresh['id']}/")
     shot(page, "10-invoice-new")
     page.get_by_role("link", name="Cancel the invoice").click()
     shot(page, "11-confirm-cancel")
     page.get_by_role("button", name="Cancel the invoice").click()
-    expect(page.locator("h1")).to_contain_text("Cancelled")
+    expect(page.locator("h1")).to_contain_text("cancelled")
     page.get_by_role("link", name="Archive").click()
     page.get_by_role("button", name="Archive").click()
     expect(page.locator("h1")).to_contain_text("archived")
@@ -198,6 +211,10 @@ def test_callbacks_redeliver_and_test_event(api, store, page, receiver, settings
     expect(page.locator(".alert-success")).to_contain_text("Delivered: HTTP 200")
     page.get_by_text("Show the secret").click()
     shot(page, "30-settings-callbacks")
+    page.get_by_role("link", name="Rotate the secret").click()
+    shot(page, "30-confirm-rotate-secret")
+    page.get_by_role("button", name="Rotate the secret").click()
+    expect(page.locator(".alert-success")).to_contain_text("New secret made")
     assert [body["event"] for body in receiver.bodies()] == ["test", "test"]
 
     page.goto(f"/dashboard/invoices/{store['id']}/")
@@ -274,6 +291,11 @@ def test_settings_pages(api, store, page):
     expect(other.get_by_role("heading", name="Overview")).to_be_visible()
     assert MerchantUser.objects.get(user__email="barista@shop.example").role == "staff"
     joiner.close()
+    page.goto("/dashboard/settings/team/")
+    page.locator("tr", has_text="barista@shop.example").get_by_role("link", name="Remove").click()
+    shot(page, "37-confirm-remove-member")
+    page.get_by_role("button", name="Remove").click()
+    expect(page.locator(".alert-success")).to_contain_text("barista@shop.example was removed")
 
 
 def test_api_key_created_used_and_revoked(api, store, page, live_server):
@@ -334,6 +356,9 @@ def test_two_factor_sign_in(api, store, page, open_page):
     later.get_by_label("Code from your app").fill(_code(device, later=True))
     later.get_by_role("button", name="Continue").click()
     expect(later.get_by_role("heading", name="Invoices")).to_be_visible()
+    later.goto("/dashboard/account/two-factor/")
+    expect(later.get_by_role("heading", name="Turn off two-factor sign-in")).to_be_visible()
+    shot(later, "45-two-factor-off")
 
 
 def _code(device: TOTPDevice, later: bool = False) -> str:
@@ -371,3 +396,4 @@ def test_login_throttled_and_password_reset(api, store, page, settings):
     shot(page, "55-password-reset-confirm")
     page.get_by_role("button", name="Save the password").click()
     expect(page.get_by_role("heading", name="Password saved")).to_be_visible()
+    shot(page, "56-password-reset-complete")

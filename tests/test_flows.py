@@ -281,6 +281,12 @@ def test_insurance_and_fee_are_in_the_amount_due(api, create_invoice):
     assert with_fee["pay_amount"] == "75.600000"
 
 
+def test_eighteen_decimal_amounts_round_up_to_eight_decimals(api, create_invoice):
+    invoice = create_invoice(price_amount="25.00", pay_currency="ETH", network="sandbox")
+    # 25 / 3000 = 0.0083333… ETH: the payer is asked for 0.00833334, never less
+    assert invoice["pay_amount"] == "0.008333340000000000"
+
+
 def test_crypto_priced_invoice_same_asset_uses_rate_one(api, create_invoice):
     invoice = create_invoice(price_amount="0.5", price_currency="ETH", pay_currency="ETH",
                              network="sandbox")

@@ -60,6 +60,13 @@ def test_the_exact_amount_is_always_exact(due, slippage):
     assert pricing.classify(due, due, slippage) == Fit.EXACT
 
 
+@given(units=st.integers(min_value=1, max_value=10**30), exponent=st.integers(0, 10))
+def test_rounding_to_a_step_rounds_up_to_the_nearest_multiple(units, exponent):
+    step = 10**exponent
+    rounded = pricing.round_up_to_step(units, step)
+    assert rounded % step == 0 and units <= rounded < units + step
+
+
 def test_slippage_bounds_are_inclusive():
     assert pricing.classify(995, 1000, Decimal("0.5")) == Fit.EXACT
     assert pricing.classify(994, 1000, Decimal("0.5")) == Fit.UNDER

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from chains import registry
 from chains.backends import sandbox
 from invoices import money, rates, services
+from invoices import sandbox as sandbox_payments
 from invoices.api import serializers as s
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Status
@@ -221,26 +222,15 @@ class SandboxPayView(SandboxMixin, APIView):
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.SandboxPaySerializer, request).validated_data
-        quote = invoice.quote
-        if quote is None or quote.network != sandbox.NETWORK or not quote.address:
-            raise services.Conflict("not_a_sandbox_invoice",
-                                    "the invoice has no sandbox payment address yet")
-        decimals = registry.get_network(quote.network).asset(quote.asset).decimals
+        quote = sandbox_payments.sandbox_quote(invoice)
+        amount = None
         if "amount" in data:
+            decimals = registry.get_network(quote.network).asset(quote.asset).decimals
             try:
                 amount = money.to_units(data["amount"], decimals)
             except money.AmountError as exc:
                 raise services.ServiceError(exc.code, str(exc), "amount") from None
-        else:
-            amount = quote.due_amount
-        sender = data.get("sender") or sandbox.payer_address(invoice.pk)
-        sandbox.broadcast(quote.address, quote.asset, amount, sender)
-        scan_network(sandbox.NETWORK)  # seen in the mempool first, as on a real chain
-        if data["confirm"]:
-            network = registry.get_network(sandbox.NETWORK)
-            sandbox.mine(network.required_confirmations(
-                amount, request.user.confirmations.get(network.code)))
-            scan_network(sandbox.NETWORK)
+        sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 
 

@@ -19,16 +19,12 @@ from checkout.states import display_amount
 from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
-from invoices.representation import (
-    invoice_payload,
-    paid_units,
-    refund_payload,
-)
+from invoices.representation import invoice_payload, paid_units, refund_payload
 from merchants import callbacks
 from merchants.dashboard import present, queries
 from merchants.dashboard.access import actor, member_required
 from merchants.dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
-from merchants.models import DeliveryAttempt, MerchantAPIKey
+from merchants.models import MerchantAPIKey
 
 ACTIONS = {
     # action: (title, what happens, button)
@@ -237,7 +233,7 @@ def invoice_action(request, invoice_id, action):
         except services.ServiceError as exc:
             error = exc.message
         except TransitionNotAllowed as exc:
-            error = str(exc).capitalize() + "."
+            error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         else:
             messages.success(request, f"{ACTIONS[action][0]}: done.")
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
@@ -287,7 +283,7 @@ def redeliver(request, invoice_id, event_id):
     event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
                               merchant=request.merchant, invoice_id=invoice_id, pk=event_id)
     try:
-        attempt: DeliveryAttempt = callbacks.redeliver(event)
+        attempt = callbacks.redeliver(event)
     except services.ServiceError as exc:
         messages.error(request, exc.message)
     else:

@@ -104,7 +104,8 @@
         announce([status.message, enhance(root)].join(" "));
         if (screenChanged) {
           var title = document.getElementById("title");
-          if (title && !root.contains(document.activeElement)) { title.focus({ preventScroll: true }); }
+          var lost = !document.activeElement || document.activeElement === document.body;
+          if (title && lost) { title.focus({ preventScroll: true }); }  // focus was in the old card
           document.title = (title ? title.textContent + " · " : "") + document.title.split(" · ").pop();
         }
       });
