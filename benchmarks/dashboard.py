@@ -53,7 +53,7 @@ boot()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -79,55 +79,68 @@ def _status_case() -> str:
 
 def load(merchant, other) -> None:
     """1M invoices of `merchant` over a year (and a few of `other`), a quote with an address
-    for those that picked a currency, a transaction for those that were paid."""
+    for those that picked a currency, a transaction for those that were paid. One
+    transaction: Django's foreign keys are deferred, so quotes (with known ids) go in first
+    and each invoice is written once, with its quote."""
     invoice, quote, tx = (Invoice._meta.db_table, Quote._meta.db_table,
                           Transaction._meta.db_table)
     networks = "ARRAY[" + ",".join(f"'{n}'" for n, _ in NETWORKS) + "]"
     assets = "ARRAY[" + ",".join(f"'{a}'" for _, a in NETWORKS) + "]"
     now = timezone.now()
-    with connection.cursor() as cursor:
-        for merchant_id, count, prefix in ((merchant.pk, INVOICES, "a"), (other.pk, 1000, "b")):
+    with transaction.atomic(), connection.cursor() as cursor:
+        for merchant_id, count, prefix, first_quote in (
+                (merchant.pk, INVOICES, "a", 0), (other.pk, 1000, "b", INVOICES)):
+            cursor.execute("DROP TABLE IF EXISTS bench_rows")
+            cursor.execute(f"""
+                CREATE TEMP TABLE bench_rows AS
+                SELECT n, md5('{prefix}' || n)::uuid AS id, {_status_case()} AS status,
+                    %s::timestamptz - n * interval '1 second' * (365.0 * 86400 / %s) AS created,
+                    CASE WHEN {_status_case()} <> 'new' THEN {first_quote} + n END AS quote_id
+                FROM generate_series(1, %s) AS n
+            """, [now, count, count])
+            cursor.execute(f"""
+                INSERT INTO {quote} (id, invoice_id, asset, network, rate, rate_source,
+                    rate_fetched_at, fee_amount, due_amount, address, derivation_index,
+                    created_at)
+                SELECT quote_id, id, ({assets})[1 + mod(n, 4)], ({networks})[1 + mod(n, 4)],
+                    '1', 'static', created, 0, (1000 + mod(n::bigint * 7919, 500000)) * 10000,
+                    'addr-{prefix}' || n, NULL, created
+                FROM bench_rows WHERE quote_id IS NOT NULL
+            """)
             cursor.execute(f"""
                 INSERT INTO {invoice} (id, merchant_id, kind, status, status_context, archived,
-                    price_amount, price_currency, foreign_id, description, customer_email,
-                    callback_url, return_url, metadata, insurance_percent, slippage_percent,
-                    include_fee, payment_window_minutes, late_window_minutes,
-                    processing_timeout_minutes, created_at, expires_at, status_changed_at,
-                    review_decision)
-                SELECT md5('{prefix}' || n)::uuid, %s, 'timed', s.status,
-                    CASE WHEN s.status = 'unresolved' THEN (ARRAY['underpaid', 'overpaid',
+                    price_amount, price_currency, quote_id, foreign_id, description,
+                    customer_email, callback_url, return_url, metadata, insurance_percent,
+                    slippage_percent, include_fee, payment_window_minutes, late_window_minutes,
+                    processing_timeout_minutes, created_at, expires_at, selected_at,
+                    status_changed_at, review_decision)
+                SELECT id, %s, 'timed', status,
+                    CASE WHEN status = 'unresolved' THEN (ARRAY['underpaid', 'overpaid',
                         'paid_late'])[1 + mod(n, 3)] END,
                     mod(n, 20) = 0, 1000 + mod(n::bigint * 7919, 500000),
-                    CASE WHEN mod(n, 5) = 0 THEN 'EUR' ELSE 'USD' END, '{prefix}order-' || n,
-                    'Order ' || n, 'customer' || mod(n, 200000) || '@example.com', '', '', '{{}}',
-                    0, 0.5, false, 15, 1440, 1440, c.created, c.created + interval '15 min',
-                    c.created + interval '10 min', ''
-                FROM generate_series(1, %s) AS n,
-                    LATERAL (SELECT {_status_case()} AS status) AS s,
-                    LATERAL (SELECT %s::timestamptz - (n * interval '1 second')
-                             * (365.0 * 86400 / %s) AS created) AS c
-            """, [merchant_id, count, now, count])
-        cursor.execute(f"""
-            INSERT INTO {quote} (invoice_id, asset, network, rate, rate_source, rate_fetched_at,
-                fee_amount, due_amount, address, derivation_index, created_at)
-            SELECT i.id, ({assets})[1 + mod(abs(hashtext(i.id::text)), 4)],
-                ({networks})[1 + mod(abs(hashtext(i.id::text)), 4)], '1', 'static', i.created_at,
-                0, i.price_amount * 10000, 'addr-' || i.id, NULL, i.created_at
-            FROM {invoice} i WHERE i.status <> 'new'
-        """)
-        cursor.execute(f"UPDATE {invoice} i SET quote_id = q.id, selected_at = i.created_at "
-                       f"FROM {quote} q WHERE q.invoice_id = i.id")
-        cursor.execute(f"""
-            INSERT INTO {tx} (invoice_id, quote_id, network, txid, output_index, asset, amount,
-                to_address, from_addresses, block_height, block_hash, required_confirmations,
-                status, flagged, detected_at, confirmed_at)
-            SELECT q.invoice_id, q.id, q.network, md5('tx' || q.id) || md5('tx2' || q.id), 0,
-                q.asset, q.due_amount, q.address, '["sender"]', 100, 'hash', 2, 'confirmed',
-                false, q.created_at + interval '2 min', q.created_at + interval '5 min'
-            FROM {quote} q JOIN {invoice} i ON i.id = q.invoice_id
-            WHERE i.status IN ('completed', 'unresolved', 'refunded', 'pending', 'declined',
-                               'compliance_review')
-        """)
+                    CASE WHEN mod(n, 5) = 0 THEN 'EUR' ELSE 'USD' END, quote_id,
+                    '{prefix}order-' || n, 'Order ' || n,
+                    'customer' || mod(n, 200000) || '@example.com', '', '', '{{}}', 0, 0.5,
+                    false, 15, 1440, 1440, created, created + interval '15 min',
+                    CASE WHEN quote_id IS NOT NULL THEN created END,
+                    created + interval '10 min', ''
+                FROM bench_rows
+            """, [merchant_id])
+            cursor.execute(f"""
+                INSERT INTO {tx} (invoice_id, quote_id, network, txid, output_index, asset,
+                    amount, to_address, from_addresses, block_height, block_hash,
+                    required_confirmations, status, flagged, detected_at, confirmed_at)
+                SELECT r.id, q.id, q.network, md5('tx' || q.id) || md5('tx2' || q.id), 0,
+                    q.asset, q.due_amount, q.address, '["sender"]', 100, 'hash', 2,
+                    'confirmed', false, r.created + interval '2 min',
+                    r.created + interval '5 min'
+                FROM bench_rows r JOIN {quote} q ON q.id = r.quote_id
+                WHERE r.status IN ('completed', 'unresolved', 'refunded', 'pending',
+                                   'declined', 'compliance_review')
+            """)
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{quote}', 'id'), "
+                       f"(SELECT max(id) FROM {quote}))")
+    with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {invoice}; ANALYZE {quote}; ANALYZE {tx};")
 
 

@@ -89,7 +89,6 @@ from invoices import rates, services  # noqa: E402
 from invoices.models import Invoice, Quote  # noqa: E402
 from merchants.services import create_merchant, set_wallet  # noqa: E402
 
-
 # --- 1 and 2: one block, many watched addresses ----------------------------------------------
 
 def random_address() -> str:

@@ -15,7 +15,6 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-
 PAYER_DECIMALS = 8
 
 

@@ -11,7 +11,7 @@ from invoices import money
 from invoices.models import Invoice, Refund, Transaction
 
 
-def _time(value):
+def iso_time(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -49,8 +49,8 @@ def transaction_payload(tx: Transaction, decimals: int, heights: dict[str, int])
         "status": tx.status, "flagged": tx.flagged,
         "block_height": tx.block_height,
         "explorer_url": network.tx_url(tx.txid) if network else "",
-        "detected_at": _time(tx.detected_at), "confirmed_at": _time(tx.confirmed_at),
-        "reverted_at": _time(tx.reverted_at),
+        "detected_at": iso_time(tx.detected_at), "confirmed_at": iso_time(tx.confirmed_at),
+        "reverted_at": iso_time(tx.reverted_at),
     }
 
 
@@ -60,15 +60,17 @@ def paid_units(transactions) -> int:
 
 
 def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
-                    transactions: list[Transaction] | None = None) -> dict:
-    """`heights` lets a list share one cursor query; transactions and quote should be
-    prefetched by the caller when rendering many (or given, when known to be none)."""
+                    new: bool = False) -> dict:
+    """`heights` lets a list share one cursor query; quote, transactions and refunds should
+    be prefetched by the caller when rendering many. A `new` invoice has neither
+    transactions nor refunds, which saves their queries on the create path."""
     heights = scanned_heights() if heights is None else heights
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     quote = invoice.quote
     asset = _asset(quote.network, quote.asset) if quote else None
-    if transactions is None:
-        transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
+    transactions = [] if new else sorted(invoice.transactions.all(),
+                                         key=lambda tx: (tx.detected_at, tx.pk))
+    refunds = [] if new else invoice.refunds.all()
     paid = paid_units(transactions)
     data = {
         "id": str(invoice.id), "foreign_id": invoice.foreign_id, "kind": invoice.kind,
@@ -91,8 +93,9 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         "insurance_percent": str(invoice.insurance_percent),
         "slippage_percent": str(invoice.slippage_percent),
         "include_fee": invoice.include_fee,
-        "created_at": _time(invoice.created_at), "expires_at": _time(invoice.expires_at),
+        "created_at": iso_time(invoice.created_at), "expires_at": iso_time(invoice.expires_at),
         "transactions": [transaction_payload(tx, asset.decimals, heights) for tx in transactions],
+        "refunds": [refund_payload(refund) for refund in refunds],
         "metadata": invoice.metadata,
     }
     if quote and quote.address:
@@ -111,6 +114,6 @@ def refund_payload(refund: Refund) -> dict:
         "currency": refund.asset, "network": refund.network,
         "claim_url": f"{settings.PUBLIC_URL}/refund/{refund.claim_token}",
         "address": refund.address or None, "payout_txid": refund.payout_txid or None,
-        "created_at": _time(refund.created_at), "claimed_at": _time(refund.claimed_at),
-        "paid_at": _time(refund.paid_at),
+        "created_at": iso_time(refund.created_at), "claimed_at": iso_time(refund.claimed_at),
+        "paid_at": iso_time(refund.paid_at),
     }

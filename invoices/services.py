@@ -272,7 +272,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
         Quote.objects.bulk_create(quotes)
     elif not offered_methods(merchant):
         raise ServiceError("no_payment_methods", "the merchant has no payment method set up")
-    return invoice_payload(invoice, heights={}, transactions=[])
+    return invoice_payload(invoice, heights={}, new=True)
 
 
 # --- the payer's choice -------------------------------------------------------------------

@@ -12,13 +12,13 @@ from rest_framework.views import APIView
 
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
-from invoices.representation import _time
+from invoices.representation import iso_time
 from merchants import callbacks
 from merchants.models import DeliveryAttempt
 
 
 def attempt_payload(attempt: DeliveryAttempt) -> dict:
-    return {"attempted_at": _time(attempt.attempted_at), "url": attempt.url,
+    return {"attempted_at": iso_time(attempt.attempted_at), "url": attempt.url,
             "manual": attempt.manual, "succeeded": attempt.succeeded,
             "status_code": attempt.status_code, "duration_ms": attempt.duration_ms,
             "response_body": attempt.response_body, "error": attempt.error or None}
@@ -27,12 +27,12 @@ def attempt_payload(attempt: DeliveryAttempt) -> dict:
 def event_payload(event: Event) -> dict:
     return {
         "id": str(event.id), "event": event.type, "invoice_id": str(event.invoice_id),
-        "sequence": event.sequence, "created_at": _time(event.created_at),
+        "sequence": event.sequence, "created_at": iso_time(event.created_at),
         "actor": event.actor,
         "delivery_status": callbacks.delivery_state(event),
-        "delivered_at": _time(event.delivered_at),
-        "next_attempt_at": _time(event.next_attempt_at),
-        "failed_at": _time(event.failed_at),
+        "delivered_at": iso_time(event.delivered_at),
+        "next_attempt_at": iso_time(event.next_attempt_at),
+        "failed_at": iso_time(event.failed_at),
         "attempts": [attempt_payload(attempt) for attempt in event.delivery_attempts.all()],
         "data": event.data,
     }

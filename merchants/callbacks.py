@@ -28,7 +28,7 @@ from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from invoices.models import Event
-from invoices.representation import _time
+from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
 from merchants import egress
 from merchants.models import DeliveryAttempt, Merchant
@@ -89,7 +89,7 @@ def delivery_state(event: Event) -> str:
 
 def event_body(event: Event) -> bytes:
     return json.dumps({"id": str(event.id), "event": event.type,
-                       "created_at": _time(event.created_at), "sequence": event.sequence,
+                       "created_at": iso_time(event.created_at), "sequence": event.sequence,
                        "data": event.data}, separators=(",", ":")).encode()
 
 
@@ -250,6 +250,6 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
     if not merchant.callback_url:
         raise ServiceError("no_callback_url", "set the merchant's callback_url first",
                            "callback_url")
-    body = json.dumps({"id": str(uuid.uuid4()), "event": "test", "created_at": _time(now),
+    body = json.dumps({"id": str(uuid.uuid4()), "event": "test", "created_at": iso_time(now),
                        "sequence": 0, "data": {}}, separators=(",", ":")).encode()
     return send(merchant.callback_url, body, _secrets(merchant, now), now)

@@ -1,10 +1,10 @@
-pytest_plugins = ["tests.nodes"]
-
 import pytest
 from rest_framework.test import APIClient
 
 from invoices import rates
 from merchants.services import create_merchant
+
+pytest_plugins = ["tests.nodes"]
 
 
 @pytest.fixture

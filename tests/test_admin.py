@@ -12,7 +12,7 @@ def operator(admin_client, api, create_invoice):
 
 
 def test_every_admin_changelist_and_change_page_loads(operator):
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         meta = model._meta
         url = f"/admin/{meta.app_label}/{meta.model_name}/"
         assert operator.get(url).status_code == 200, url

@@ -9,7 +9,9 @@ from rest_framework import serializers
 from chains import hd, registry
 from invoices import money
 from invoices.models import Kind
+from invoices.representation import iso_time
 from invoices.services import InvoiceRequest
+from merchants import egress
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
 
 MAX_METADATA_BYTES = 8 * 1024
@@ -81,6 +83,19 @@ class HttpUrlField(serializers.URLField):
         return url
 
 
+class CallbackUrlField(HttpUrlField):
+    """Refused at once when the egress guard could never deliver to it (a numeric host
+    trick, no host); where it resolves is checked again at every delivery."""
+
+    def to_internal_value(self, data):
+        url = super().to_internal_value(data)
+        try:
+            egress.parse_target(url)
+        except egress.EgressRefused as exc:
+            raise serializers.ValidationError(str(exc), code="invalid_callback_url") from None
+        return url
+
+
 class InvoiceCreateSerializer(StrictSerializer):
     price_amount = DecimalStringField()
     price_currency = serializers.CharField(max_length=16)
@@ -90,7 +105,7 @@ class InvoiceCreateSerializer(StrictSerializer):
     foreign_id = serializers.CharField(max_length=255, required=False, allow_null=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     customer_email = serializers.EmailField(required=False, allow_blank=True)
-    callback_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
+    callback_url = CallbackUrlField(max_length=2000, required=False, allow_blank=True)
     return_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
     insurance_percent = percent_field(required=False)
     slippage_percent = percent_field(required=False)
@@ -174,11 +189,13 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
 
     slippage_percent = percent_field(required=False)
     insurance_percent = percent_field(required=False)
-    callback_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
+    callback_url = CallbackUrlField(max_length=2000, required=False, allow_blank=True)
+    callback_failing_since = serializers.DateTimeField(read_only=True)
 
     class Meta:
         model = Merchant
-        fields = ["id", "name", "logo_url", "callback_url", "allowed_return_hosts", "embed_hosts",
+        fields = ["id", "name", "logo_url", "callback_url", "callback_failing_since",
+                  "allowed_return_hosts", "embed_hosts",
                   "enabled_methods", "confirmations", "invoice_ttl_minutes",
                   "payment_window_minutes", "late_window_minutes", "processing_timeout_minutes",
                   "slippage_percent", "insurance_percent", "unresolved_rules", "deny_list"]
@@ -240,4 +257,4 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
 def wallet_payload(wallet) -> dict:
     return {"family": wallet.family, "xpub": wallet.xpub, "next_index": wallet.next_index,
             "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
-            "updated_at": wallet.updated_at.isoformat().replace("+00:00", "Z")}
+            "updated_at": iso_time(wallet.updated_at)}

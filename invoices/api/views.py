@@ -20,7 +20,12 @@ from invoices import sandbox as sandbox_payments
 from invoices.api import serializers as s
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Status
-from invoices.representation import invoice_payload, refund_payload, scanned_heights
+from invoices.representation import (
+    invoice_payload,
+    iso_time,
+    refund_payload,
+    scanned_heights,
+)
 from invoices.tasks import scan_network
 from merchants import services as merchant_services
 from merchants.auth import actor_of
@@ -30,12 +35,12 @@ from merchants.models import Wallet
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
     return get_object_or_404(
-        Invoice.objects.select_related("quote").prefetch_related("transactions"),
+        Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
         merchant=request.user, **lookup)
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
-    invoice = (Invoice.objects.select_related("quote").prefetch_related("transactions")
+    invoice = (Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds")
                .get(pk=invoice_id))
     return Response(invoice_payload(invoice), status=code)
 
@@ -77,7 +82,7 @@ class InvoicesView(APIView):
     def get(self, request):
         params = request.query_params
         invoices = (Invoice.objects.filter(merchant=request.user)
-                    .select_related("quote").prefetch_related("transactions"))
+                    .select_related("quote").prefetch_related("transactions", "refunds"))
         if value := params.get("status"):
             if value not in Status.values:
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
@@ -173,7 +178,7 @@ class RatesView(APIView):
             raise services.ServiceError("rate_unavailable", str(exc), "base") from exc
         return Response({"base": base, "quote": quote, "rate": format(rate.value, "f"),
                          "source": rate.source,
-                         "fetched_at": rate.fetched_at.isoformat().replace("+00:00", "Z")})
+                         "fetched_at": iso_time(rate.fetched_at)})
 
 
 class MerchantView(APIView):

@@ -94,10 +94,14 @@ class InvoiceFilterForm(Styled, forms.Form):
         return data
 
     def filters(self) -> dict:
-        """The valid filters; an invalid one is left out (and shown as an error)."""
+        """The valid filters; an invalid one is left out (and shown as an error). A search
+        looks at archived invoices too unless told otherwise: a pasted id must be found."""
         self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items()
-                if value not in (None, "") and name not in self.errors}
+        found = {name: value for name, value in self.cleaned_data.items()
+                 if value not in (None, "") and name not in self.errors}
+        if found.get("q") and "archived" not in found:
+            found["archived"] = "all"
+        return found
 
 
 class RefundAmountForm(Styled, forms.Form):
