@@ -37,6 +37,7 @@ def assert_error(response, status, code, param=None):
     ({"kind": "timed", "pay_currency": "USDT"}, "invalid_kind", "kind"),
     ({"return_url": "ftp://shop.example/back"}, "invalid_url", "return_url"),
     ({"return_url": "javascript:alert(1)"}, "invalid_url", "return_url"),
+    ({"callback_url": "http://2130706433/hook"}, "invalid_callback_url", "callback_url"),
     ({"insurance_percent": "101"}, "range", "insurance_percent"),
     ({"slippage_percent": "-1"}, "range", "slippage_percent"),
     ({"include_fee": "yes"}, "invalid", "include_fee"),
