@@ -180,10 +180,11 @@ def watch(merchant, addresses: list[str]) -> None:
             processing_timeout_minutes=1440, created_at=now, status_changed_at=now,
             expires_at=now + timedelta(days=1)) for _ in chunk]
         Invoice.objects.bulk_create(invoices)
-        Quote.objects.bulk_create([Quote(
-            invoice=invoice, asset="BTC", network="bitcoin", rate="60000",
-            rate_source="static", rate_fetched_at=now, due_amount=166_667, address=address,
-            derivation_index=0, created_at=now) for invoice, address in zip(invoices, chunk)])
+        Quote.objects.bulk_create([
+            Quote(invoice=invoice, asset="BTC", network="bitcoin", rate="60000",
+                  rate_source="static", rate_fetched_at=now, due_amount=166_667,
+                  address=address, derivation_index=0, created_at=now)
+            for invoice, address in zip(invoices, chunk, strict=True)])
 
 
 def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:

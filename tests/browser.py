@@ -4,7 +4,7 @@ Chromium comes from Debian (`bash scripts/install-browser.sh`): Playwright canno
 its own browser here. Without it the browser tests skip on a developer's machine but fail
 under CI=true, where a missing browser must not pass as green.
 
-A test module gets the fixtures with `pytest_plugins = ["tests.browser"]`.
+Registered for every test module in tests/conftest.py.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ from rest_framework.test import APIClient
 from invoices import rates
 from merchants.services import create_merchant
 
-pytest_plugins = ["tests.nodes"]
+pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver"]
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ import responses
 from chains.backends.bitcoin_rpc import BitcoinRPCBackend, to_satoshi
 from chains.registry import get_network
 
-pytest_plugins = ["tests.nodes"]
-
 
 @pytest.fixture
 def backend(litecoind):

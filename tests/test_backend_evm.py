@@ -9,8 +9,6 @@ import pytest
 from chains.backends import evm_rpc
 from chains.backends.evm_rpc import EVMRPCBackend, to_checksum_address
 
-pytest_plugins = ["tests.nodes"]
-
 
 @pytest.fixture
 def backend(anvil):

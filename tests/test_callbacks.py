@@ -17,8 +17,6 @@ from merchants import callbacks
 from merchants.models import DeliveryAttempt, Merchant
 from tests.receiver import Hang, Redirect, verify_signature
 
-pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
-
 
 @pytest.fixture(autouse=True)
 def allow_private(settings):

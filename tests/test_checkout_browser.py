@@ -19,8 +19,6 @@ from invoices import services
 from invoices.models import Event, Invoice, Refund
 from tests.browser import PHONE, decode_qr, screenshot
 
-pytest_plugins = ["tests.browser"]  # the browser, page and open_page fixtures
-
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips (or fails under CI) with the reason

@@ -14,8 +14,6 @@ import requests
 
 from merchants import egress
 
-pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
-
 
 @pytest.mark.parametrize("address, reason", [
     ("127.0.0.1", "a loopback address"),

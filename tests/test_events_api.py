@@ -9,8 +9,6 @@ from merchants import callbacks
 from merchants.models import Merchant
 from tests.receiver import verify_signature
 
-pytest_plugins = ["tests.receiver"]  # the `receiver` fixture
-
 
 @pytest.fixture(autouse=True)
 def allow_private(settings):
