@@ -23,6 +23,7 @@ latency part needs anvil: scripts/install-nodes.sh)
 
 import dataclasses
 import json
+import logging
 import os
 import random
 import signal
@@ -131,6 +132,7 @@ class Stub(BaseHTTPRequestHandler):
     (GET /address/<a>/txs), both answering from the one recorded block."""
 
     protocol_version = "HTTP/1.1"  # keep-alive, as a real client gets
+    disable_nagle_algorithm = True  # else headers and body wait on delayed ACKs: 40 ms each
     block_hash = block_text = ""
     by_address: dict = {}
 
@@ -248,6 +250,8 @@ def latency() -> None:
             break
         except OSError:
             time.sleep(0.05)
+    logging.getLogger("django-q").setLevel(logging.WARNING)  # tasks run inline: quiet
+    rates.refresh_rates()  # quotes need a rate of the last minutes
     merchant, _ = create_merchant("bench latency")
     seed = Bip39SeedGenerator(MNEMONIC).Generate()
     account = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0)
@@ -282,7 +286,6 @@ def latency() -> None:
 
 
 def main():
-    rates.refresh_rates()
     try:
         scan_cost()
         latency()

@@ -29,6 +29,9 @@ from chains.registry import Network
 logger = logging.getLogger(__name__)
 
 MAX_BLOCKS_PER_SCAN = 100
+# Blocks per backend request. The lease is renewed before each request, so one must take
+# well under LEASE: 10 full Bitcoin blocks are read in seconds.
+BLOCKS_PER_REQUEST = 10
 KEEP_BLOCK_HASHES = 200
 LEASE = timedelta(minutes=2)
 START_DEPTH = 20  # a new cursor starts this far below the tip (the sandbox: at genesis)
@@ -67,7 +70,10 @@ def _ours(cursor: ChainCursor):
 
 def _renew(cursor: ChainCursor) -> bool:
     """False when the lease ran out and another scan took it: this one's view is stale."""
-    return bool(_ours(cursor).update(lease_until=timezone.now() + LEASE))
+    if _ours(cursor).update(lease_until=timezone.now() + LEASE):
+        return True
+    logger.warning("%s: the lease ran out during the scan; it stops", cursor.network)
+    return False
 
 
 def _release(cursor: ChainCursor, **changes) -> None:
@@ -125,7 +131,9 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         stop = min(tip.height, height + max_blocks)
         new_hashes: dict[int, str] = {}
         while height < stop:
-            for block in backend.blocks(height + 1, stop):
+            if not _renew(cursor):
+                return None
+            for block in backend.blocks(height + 1, min(stop, height + BLOCKS_PER_REQUEST)):
                 if previous_hash and block.parent_hash != previous_hash:
                     height, previous_hash = _rewind(backend, report, block.height)
                     new_hashes = {h: v for h, v in new_hashes.items() if h <= height}
@@ -138,8 +146,6 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
             report.transfers += _watched(watched, network.code, mempool)
             report.mempool_txids = {t.txid for t in mempool}
         if not _renew(cursor):
-            logger.warning("%s: the lease ran out during the scan; its report is dropped",
-                           network.code)
             return None
         sink(report)
         with transaction.atomic():

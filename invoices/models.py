@@ -87,6 +87,9 @@ class Invoice(models.Model):
                          name="invoice_context_newest",
                          condition=Q(status_context__isnull=False)),
             models.Index(Upper("customer_email"), name="invoice_customer_email"),
+            # The dashboard's chart: completed volume by the day it completed.
+            models.Index(fields=["merchant", "status", "status_changed_at"],
+                         name="invoice_status_changed"),
         ]
 
     def __str__(self):

@@ -264,7 +264,7 @@ def test_settings_pages(api, store, page):
     confirmations.fill("0")
     page.get_by_label("Overpaid").select_option("refund")
     page.get_by_role("button", name="Save payment settings").click()
-    expect(page.locator(".field-error")).to_contain_text("greater than or equal to 1")
+    expect(page.locator(".field-error")).to_contain_text("At least 1: fewer is not safe")
     shot(page, "35-settings-payments-error")
     confirmations.fill("3")
     page.get_by_role("button", name="Save payment settings").click()

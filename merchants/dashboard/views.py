@@ -58,7 +58,7 @@ def _network_name(code: str | None) -> str:
 
 def _invoice(request, invoice_id) -> Invoice:
     return get_object_or_404(
-        Invoice.objects.select_related("quote").prefetch_related("transactions"),
+        Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
         merchant=request.merchant, pk=invoice_id)
 
 
@@ -89,7 +89,7 @@ def _query(request, **changes) -> str:
     return params.urlencode()
 
 
-def _row(invoice: Invoice) -> dict:
+def _row(invoice: Invoice, list_url: str) -> dict:
     """One line of the list, formatted here: a page of 50 stays cheap to render."""
     quote = invoice.quote
     network = registry.get_network(quote.network) if quote else None
@@ -97,7 +97,8 @@ def _row(invoice: Invoice) -> dict:
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     return {
-        "pk": invoice.pk, "short_id": str(invoice.pk)[:8], "foreign_id": invoice.foreign_id,
+        "url": f"{list_url}{invoice.pk}/", "short_id": str(invoice.pk)[:8],
+        "foreign_id": invoice.foreign_id,
         "status": invoice.status, "tone": present.TONES[invoice.status],
         "context": invoice.status_context, "archived": invoice.archived,
         "price": f"{display_amount(invoice.price_amount, price_decimals)} "
@@ -106,7 +107,7 @@ def _row(invoice: Invoice) -> dict:
                f"{network.name}" if asset else "",
         "paid": f"{display_amount(paid_units(transactions), asset.decimals)} {asset.code}"
                 if asset and transactions else "",
-        "email": invoice.customer_email, "created_at": invoice.created_at,
+        "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
     }
 
 
@@ -121,7 +122,8 @@ def invoice_list(request):
         form.add_error(None, "That page link is no longer valid; here is the first page.")
         rows, next_cursor = queries.page(invoices, "")
     return render(request, "dashboard/invoices.html", {
-        "form": form, "rows": [_row(invoice) for invoice in rows], "section": "invoices",
+        "form": form, "section": "invoices",
+        "rows": [_row(invoice, reverse("dashboard:invoices")) for invoice in rows],
         "next_query": _query(request, cursor=next_cursor) if next_cursor else "",
         "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
         "export_query": _query(request, cursor=""),
@@ -183,8 +185,9 @@ def _refund(invoice: Invoice) -> dict | None:
 
 
 def _detail(request, invoice: Invoice, payout_form=None, status=200):
+    data = present.readable(invoice_payload(invoice))
+    # The models beside their payloads, in the payload's order.
     transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
-    data = present.readable(invoice_payload(invoice, transactions=transactions))
     quote = invoice.quote
     return render(request, "dashboard/invoice.html", {
         "invoice": invoice, "data": data, "quote": quote, "section": "invoices",
