@@ -424,7 +424,7 @@ def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: lis
     what left both chain and mempool and confirm what is deep enough."""
     known = {(tx.txid, tx.output_index): tx
              for tx in invoice.transactions.filter(network=network.code)}
-    mined = {(t.txid, t.index): t.block_hash for _, t in observed}
+    mined = {(t.txid, t.index): t.block_hash for _, t in observed if t.block_hash}
     for key, tx in known.items():
         if (report.rollback_above is not None and tx.block_height is not None
                 and tx.block_height > report.rollback_above and mined.get(key) != tx.block_hash):

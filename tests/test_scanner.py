@@ -131,6 +131,37 @@ def test_only_invoices_still_listening_are_watched(api, create_invoice):
     assert services.watched_addresses("sandbox", all_three) == {late["address"]}
 
 
+def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(litecoind,
+                                                                           monkeypatch):
+    import dataclasses
+    import threading
+
+    network = litecoind.network
+    backend = get_backend(network)
+    assert get_backend(dataclasses.replace(network)) is backend  # an equal configuration
+    assert get_backend(dataclasses.replace(network, rpc_url=network.rpc_url + "x")) is not backend
+    other = []
+    thread = threading.Thread(target=lambda: other.append(get_backend(network)))
+    thread.start()
+    thread.join()
+    assert other[0] is not backend  # a requests session is not shared across threads
+
+    txid = litecoind.rpc("sendtoaddress", litecoind.new_address(), "0.01")
+    assert txid in {t.txid for t in backend.mempool()}
+    methods, batch = [], backend.rpc.batch
+
+    def counted(calls, **kwargs):
+        calls = list(calls)
+        methods.extend(method for method, _ in calls)
+        return batch(calls, **kwargs)
+
+    monkeypatch.setattr(backend.rpc, "batch", counted)
+    assert txid in {t.txid for t in get_backend(network).mempool()}
+    assert "getrawmempool" in methods
+    assert "getrawtransaction" not in methods
+    litecoind.mine()
+
+
 # --- the lease ------------------------------------------------------------------------------
 
 def test_the_lease_lets_one_scan_in_at_a_time_and_expires(db):
@@ -192,7 +223,7 @@ def test_one_scanner_per_network_at_a_time(postgres, shop, monkeypatch):  # noqa
     def slow_apply(report):  # the holder is still at work when the others arrive
         import time
 
-        time.sleep(0.5)
+        time.sleep(1)
         apply(report)
 
     monkeypatch.setattr(services, "apply_transfers", slow_apply)

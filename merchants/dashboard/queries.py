@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError as CursorError
@@ -123,11 +123,20 @@ class BadCursor(ValueError):
     """A page cursor the dashboard did not hand out (edited or truncated)."""
 
 
+LIST_FIELDS = ("created_at", "foreign_id", "status", "status_context", "archived",
+               "price_amount", "price_currency", "customer_email", "quote__asset",
+               "quote__network", "quote__due_amount")
+
+
 def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
-    """One keyset page, newest first, and the cursor of the next (the API's pagination)."""
+    """One keyset page, newest first, and the cursor of the next (the API's pagination).
+    Only the columns a list row shows are read: at 50 rows a page, converting the rest
+    would cost more than the query."""
+    amounts = Transaction.objects.only("invoice_id", "amount", "status")
     try:
         rows, _, next_cursor = keyset_page(
-            invoices.select_related("quote").prefetch_related("transactions"),
+            invoices.select_related("quote").only(*LIST_FIELDS)
+            .prefetch_related(Prefetch("transactions", queryset=amounts)),
             {"cursor": cursor, "limit": PAGE_SIZE})
     except (CursorError, ModelValidationError, TypeError) as exc:
         raise BadCursor(str(exc)) from None

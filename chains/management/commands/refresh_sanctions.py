@@ -40,7 +40,11 @@ class Command(BaseCommand):
             source = url
         if not listings:  # a wrong file must not empty the list
             raise CommandError(f"no digital currency addresses found in {source}")
-        screening.SANCTIONS_FILE.write_text(screening.snapshot_text(listings, source, published))
+        # Written aside, then renamed: a worker screening meanwhile reads the old or the new
+        # list, never half of one.
+        written = screening.SANCTIONS_FILE.with_suffix(".new")
+        written.write_text(screening.snapshot_text(listings, source, published))
+        written.replace(screening.SANCTIONS_FILE)
         count = len({listing.address for listing in listings})
         self.stdout.write(f"{count} addresses from {source} (published "
                           f"{published or 'unknown'}) written to {screening.SANCTIONS_FILE}")
