@@ -1,4 +1,5 @@
-"""The payer's side of a refund: naming the address it is paid to (the claim link)."""
+"""Refunds after the merchant chose them: the payer names the address (the claim link), the
+merchant records the payout, and the scanner sees the payout land."""
 
 from __future__ import annotations
 

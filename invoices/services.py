@@ -572,10 +572,15 @@ def cancel(invoice_id, actor: str) -> Invoice:
         return invoice
 
 
-def set_archived(invoice_id, archived: bool) -> Invoice:
+def set_archived(invoice_id, archived: bool, actor: str) -> Invoice:
+    """Hide (or show again) an invoice; an archived new invoice stops accepting payment.
+    `archived` is part of the invoice the merchant hears about, so the change is an event."""
+    now = timezone.now()
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        invoice.archived = archived
-        invoice.save(update_fields=["archived"])
+        if invoice.archived != archived:
+            invoice.archived = archived
+            invoice.save(update_fields=["archived"])
+            record_event(invoice, "status_changed", actor, now)
         return invoice
 

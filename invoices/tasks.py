@@ -6,17 +6,27 @@ from django.conf import settings
 
 from chains import registry, scanner
 from chains.backends import get_backend, sandbox
-from invoices import rates, services
+from invoices import rates, refunds, services
 from merchants import callbacks, emails
 
 logger = logging.getLogger(__name__)
 
 
+def _watched(network: str, addresses: set[str]) -> set[str]:
+    """Invoice addresses still listening, and refund addresses awaiting their payout."""
+    return (services.watched_addresses(network, addresses)
+            | refunds.payout_addresses(network, addresses))
+
+
+def _apply(report: scanner.ScanReport) -> None:
+    services.apply_transfers(report)
+    refunds.match_payouts(report.network, report.transfers)
+
+
 def scan_network(code: str):
-    """Scan one network once and apply what it saw."""
+    """Scan one network once and apply what it saw: payments and refund payouts."""
     network = registry.get_network(code)
-    return scanner.scan(network, get_backend(network), services.watched_addresses,
-                        services.apply_transfers)
+    return scanner.scan(network, get_backend(network), _watched, _apply)
 
 
 def scan_all() -> None:

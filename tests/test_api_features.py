@@ -1,5 +1,6 @@
 """The API contract of API.md: idempotency, listing, settings, wallets, operator commands."""
 
+import base64
 import json
 from datetime import timedelta
 from io import StringIO
@@ -92,7 +93,8 @@ def test_list_filters(api):
     assert api.get(URL, {"created_after": future}).json()["data"] == []
     assert len(api.get(URL, {"created_before": future}).json()["data"]) == 2
     for bad in ({"status": "weird"}, {"archived": "maybe"}, {"created_after": "yesterday"},
-                {"cursor": "!!!"}, {"limit": "many"}):
+                {"cursor": "!!!"}, {"limit": "many"},
+                {"cursor": base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|x").decode()}):
         assert api.get(URL, bad).status_code == 400
 
 

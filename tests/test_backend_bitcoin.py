@@ -98,8 +98,9 @@ def test_reorg_changes_block_hash(litecoind, backend):
 
 
 def test_fee_estimate(backend):
-    # Regtest has no fee history: the fallback rate 0.0001 LTC/kvB x 141 vB.
-    assert backend.fee_estimate() == 1410
+    # Without fee history regtest falls back to 0.0001 LTC/kvB x 141 vB = 1410 sat; once other
+    # tests have mined payments, the node's own estimate (just above it) takes over.
+    assert 1410 <= backend.fee_estimate() < 2000
 
 
 def test_block_of_200_transfers(litecoind, backend):

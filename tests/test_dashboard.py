@@ -79,6 +79,16 @@ def test_stored_methods_keep_all_as_empty():
     assert present.stored_methods([], available) == []
 
 
+def test_refund_steps_from_event_snapshots():
+    assert present.refund_step([]) == ""
+    assert present.refund_step([{"status": "awaiting_claim"}]) == "offered, awaiting the payer"
+    assert present.refund_step([{"status": "awaiting_payout", "payout_txid": None}]) == (
+        "claimed, to pay out")
+    assert present.refund_step([{"status": "awaiting_payout", "payout_txid": "ab"}]) == (
+        "payout sent, waiting for the chain")
+    assert present.refund_step([{"status": "paid"}]) == "paid, seen on chain"
+
+
 def test_csv_cells_never_become_formulas():
     assert [present.csv_cell(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", None,
                                           12)] == ["'=SUM(A1)", "'+1", "'-2", "'@x", "'\tx",
@@ -342,10 +352,11 @@ def test_list_filters_search_and_pages(browser, api, create_invoice):
     assert ids(archived="all") == every
 
     garbage = browser.get("/dashboard/invoices/", {"status": "zzz", "created_from": "31/31",
-                                                   "cursor": "!!!", "network": "moon"})
+                                                   "cursor": "!!!", "network": "moon",
+                                                   "created_to": "9999-12-31", "q": "x" * 300})
     assert garbage.status_code == 200
     assert b"That page link is no longer valid" in garbage.content
-    assert garbage.content.count(b'class="field-error"') == 3
+    assert garbage.content.count(b'class="field-error"') == 5
 
 
 def test_keyset_pages_cover_every_invoice_once(browser, api, owner):

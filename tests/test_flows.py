@@ -235,6 +235,9 @@ def test_archived_new_invoice_stops_accepting_payment(api, sandbox_invoice):
     assert api.post(f"/api/v1/invoices/{invoice['id']}/archive").json()["archived"] is True
     assert pay(api, invoice)["transactions"] == []
     assert api.post(f"/api/v1/invoices/{invoice['id']}/unarchive").json()["archived"] is False
+    changes = Event.objects.filter(invoice_id=invoice["id"], type="status_changed")
+    assert [e.data["archived"] for e in changes] == [True, False]
+    assert all(e.actor.startswith("api_key:") for e in changes)
 
 
 def test_open_invoice_starts_its_window_when_the_payer_picks(api, create_invoice):

@@ -4,6 +4,7 @@ read however deep the listing goes, and rows inserted meanwhile never shift a pa
 import base64
 from datetime import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from rest_framework.exceptions import ValidationError
 
@@ -15,12 +16,12 @@ def _encode(row) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str):
+def _decode(cursor: str, pk_field):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, pk = raw.split("|")
-        return datetime.fromisoformat(created), pk
-    except ValueError:
+        return datetime.fromisoformat(created), pk_field.to_python(pk)
+    except (ValueError, DjangoValidationError):
         raise ValidationError({"cursor": ["this cursor is not one the API gave"]}) from None
 
 
@@ -28,7 +29,7 @@ def keyset_page(queryset, params) -> tuple[list, bool, str | None]:
     """(rows, has_more, next_cursor) for the `cursor` and `limit` query parameters."""
     queryset = queryset.order_by("-created_at", "-pk")
     if cursor := params.get("cursor"):
-        created, pk = _decode(cursor)
+        created, pk = _decode(cursor, queryset.model._meta.pk)
         queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, pk__lt=pk))
     try:
         limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)

@@ -122,7 +122,7 @@ class ArchiveView(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
-        services.set_archived(invoice.pk, self.archived)
+        services.set_archived(invoice.pk, self.archived, actor_of(request))
         return _render(invoice.pk)
 
 

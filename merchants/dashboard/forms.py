@@ -4,14 +4,18 @@ same whichever way it is changed; its complaints come back as form errors."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator
 
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
 from invoices.models import Refund, Status
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 
+LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no keys, "
                                      "wallets or team"),
                 (MerchantUser.OWNER, "Owner: everything")]
@@ -72,8 +76,10 @@ class InvoiceFilterForm(Styled, forms.Form):
                                 + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
     network = forms.ChoiceField(required=False)
     created_from = forms.DateField(required=False, label="From",
+                                   validators=[MaxValueValidator(LAST_DAY)],
                                    widget=forms.DateInput(attrs={"type": "date"}))
     created_to = forms.DateField(required=False, label="To",
+                                 validators=[MaxValueValidator(LAST_DAY)],
                                  widget=forms.DateInput(attrs={"type": "date"}))
     archived = forms.ChoiceField(required=False, label="Archived", choices=[
         ("exclude", "Hide archived"), ("only", "Archived only"), ("all", "Archived or not")])
@@ -194,7 +200,7 @@ class ApiKeyForm(Styled, forms.Form):
 
 
 class InviteForm(Styled, forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(label="E-mail", max_length=150)  # it becomes the username
     role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect,
                              initial=MerchantUser.STAFF)
 

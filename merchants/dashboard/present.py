@@ -102,6 +102,18 @@ def percent(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def refund_step(refunds: list[dict]) -> str:
+    """Where the invoice's refund stood, from an event's snapshot of the invoice."""
+    if not refunds:
+        return ""
+    refund = refunds[0]
+    if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
+        return "payout sent, waiting for the chain"
+    return {"awaiting_claim": "offered, awaiting the payer", "awaiting_payout":
+            "claimed, to pay out", "paid": "paid, seen on chain"}.get(refund["status"],
+                                                                     refund["status"])
+
+
 DELIVERY_LABELS = {"delivered": "delivered", "pending": "waiting to be sent",
                    "retrying": "retrying", "failed": "failed: out of retries",
                    "no_endpoint": "not sent: no callback URL"}

@@ -161,6 +161,7 @@ def _timeline(invoice: Invoice) -> list[dict]:
         timeline.append({
             "event": event, "actor": present.actor_label(event.actor, names),
             "status": event.data.get("status"), "context": event.data.get("status_context"),
+            "refund": present.refund_step(event.data.get("refunds") or []),
             "delivery": state, "delivery_label": present.DELIVERY_LABELS[state],
             "attempts": list(event.delivery_attempts.all())})
     return timeline
@@ -232,7 +233,7 @@ def invoice_action(request, invoice_id, action):
             elif action == "cancel":
                 services.cancel(invoice.pk, who)
             else:
-                services.set_archived(invoice.pk, action == "archive")
+                services.set_archived(invoice.pk, action == "archive", who)
         except services.ServiceError as exc:
             error = exc.message
         except TransitionNotAllowed as exc:

@@ -9,10 +9,12 @@ import signal
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from chains import registry
+from invoices.tasks import scan_network  # the entry point the workers use too
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +25,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--network", action="append", dest="networks", metavar="CODE",
                             help="a network to scan (repeatable; default: every enabled one)")
-        parser.add_argument("--interval", type=float, default=2.0,
-                            help="seconds from the start of one pass to the next (default 2)")
+        parser.add_argument("--interval", type=float, default=settings.SCAN_INTERVAL_SECONDS,
+                            help="seconds from the start of one pass to the next "
+                                 "(default: SCAN_INTERVAL_SECONDS)")
 
-    def handle(self, *args, networks=None, interval=2.0, **options):
-        from invoices.tasks import scan_network  # the entry point the workers use too
-
+    def handle(self, *args, networks=None, interval, **options):
         enabled = {network.code for network in registry.enabled_networks()}
         codes = networks or sorted(enabled)
         if unknown := [code for code in codes if code not in enabled]:
