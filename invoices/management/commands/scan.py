@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from chains import registry
-from invoices.tasks import scan_network  # the entry point the workers use too
+from invoices import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 started = time.monotonic()
                 for code in codes:
                     try:
-                        scan_network(code)
+                        tasks.scan_network(code)
                     except Exception:
                         logger.exception("scanning %s failed; retried next pass", code)
                 close_old_connections()  # a database restart must not break the loop
