@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import unavailable
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -23,10 +25,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _unavailable(reason: str):
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason} (CI=true: browser tests must run)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +34,11 @@ def browser():
     unless DJANGO_ALLOW_ASYNC_UNSAFE is set — it is set only for as long as the browser runs,
     so the rest of the suite keeps Django's guard."""
     if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
+        unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
     try:
         from playwright.sync_api import expect, sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed")
+        unavailable("playwright is not installed")
     # The page polls every 3 s; a loaded 2-core machine needs more than the default 5 s.
     expect.set_options(timeout=15_000)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")

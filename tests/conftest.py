@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from invoices import rates
 from merchants.services import create_merchant
+from tests.support import unavailable
 
 pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver"]
 
@@ -46,14 +47,11 @@ def create_invoice(api):
 def postgres(transactional_db):
     """Concurrency tests need a database with real row locks. CI runs on PostgreSQL, where
     these must run; elsewhere (SQLite) they are skipped with the reason."""
-    import os
 
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the suite on PostgreSQL (set DATABASE_URL)")
-        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://…")
+        unavailable("needs PostgreSQL: set DATABASE_URL=postgres://…")
 
 
 def run_at_once(count, work):

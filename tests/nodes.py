@@ -22,6 +22,7 @@ import pytest
 
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
 from chains.registry import Asset, Network, get_network
+from tests.support import unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
@@ -31,10 +32,7 @@ TOKEN_SUPPLY = 10**9 * 10**6  # a billion USDT at 6 decimals, all held by accoun
 
 
 def _missing(what: str) -> None:
-    reason = f"{what} is not installed: run scripts/install-nodes.sh"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
+    unavailable(f"{what} is not installed: run scripts/install-nodes.sh")
 
 
 def _free_port() -> int:

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from merchants import egress
+from tests.support import unavailable
 
 
 @pytest.mark.parametrize("address, reason", [
@@ -150,7 +151,7 @@ class serving:
 def certificate(tmp_path_factory):
     """A self-signed certificate for callbacks.test (made with the openssl command)."""
     if not shutil.which("openssl"):
-        pytest.skip("needs the openssl command")
+        unavailable("needs the openssl command")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
