@@ -1,17 +1,24 @@
 """The interface every chain backend implements.
 
-A backend only observes: it reports blocks (height, hash, parent) with every transfer they
-contain, the transfers waiting in the mempool, and a fee estimate. It knows nothing of
-invoices; the scanner decides which transfers matter by looking their receiving addresses
-up in one batch.
+A backend only observes: it reports blocks (height, hash, parent, timestamp) with the
+transfers they carry to watched addresses, the transfers to watched addresses waiting in the
+mempool, and fee estimates. It knows nothing of invoices: the scanner hands it a `watched`
+lookup, and the backend matches outputs, logs and transfers against it *first*, then fetches
+what only matches need (senders, receipts), so a block's cost does not grow with the number
+of transactions that pay nobody we watch.
 """
 
 from __future__ import annotations
 
 import abc
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from chains.registry import Network
+from chains.registry import Asset, Network
+
+# Which of these addresses are watched (one batched lookup, whatever the number of invoices).
+WatchedLookup = Callable[[set[str]], set[str]]
 
 
 @dataclass(frozen=True)
@@ -22,9 +29,10 @@ class BlockRef:
 
 @dataclass(frozen=True)
 class Transfer:
-    """One payment into one address: a transaction output, a native EVM transfer or a token
-    Transfer log. `index` tells apart several transfers of one transaction (vout, or the log
-    index); (network, txid, index) identifies a transfer for good."""
+    """One payment into one address: a transaction output, a native EVM transfer (top-level or
+    moved by a contract), or a token Transfer log. `index` tells apart several transfers of
+    one transaction (vout, or the log index); (network, txid, index) identifies a transfer
+    for good."""
 
     network: str
     txid: str
@@ -35,6 +43,9 @@ class Transfer:
     from_addresses: tuple[str, ...] = ()
     block_height: int | None = None  # None while in the mempool
     block_hash: str | None = None
+    # When the chain says it was paid: the node's mempool first-seen time, or its block's
+    # timestamp. None when the node does not say (the gateway then uses when it saw it).
+    time: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,24 @@ class Block:
     height: int
     hash: str
     parent_hash: str
-    transfers: tuple[Transfer, ...]
+    transfers: tuple[Transfer, ...]  # to watched addresses only
+    time: datetime | None = None  # the block's timestamp (UTC)
+
+
+@dataclass(frozen=True)
+class Mempool:
+    transfers: tuple[Transfer, ...] = ()  # to watched addresses only
+    # Every txid in the node's mempool now; None when the node has no mempool API (most
+    # hosted EVM endpoints): then absence from the mempool proves nothing.
+    txids: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the node can and cannot show; the scanner records the notices in the network's
+    health (admin, dashboard network notice)."""
+
+    notices: tuple[str, ...] = field(default=())
 
 
 class ChainBackend(abc.ABC):
@@ -61,17 +89,26 @@ class ChainBackend(abc.ABC):
         """The hash of the block at `height` in the best chain, None above the tip."""
 
     @abc.abstractmethod
-    def block(self, height: int) -> Block:
-        """The block at `height` in the best chain with every transfer it carries."""
+    def blocks(self, start: int, stop: int, watched: WatchedLookup) -> list[Block]:
+        """Blocks start..stop inclusive of the best chain, each with its transfers to
+        watched addresses."""
 
     @abc.abstractmethod
-    def mempool(self) -> list[Transfer]:
-        """Transfers seen but not yet in a block."""
+    def mempool(self, watched: WatchedLookup) -> Mempool:
+        """Transfers to watched addresses seen but not yet in a block, and every txid."""
 
     @abc.abstractmethod
     def fee_estimate(self) -> int:
-        """What a typical payment costs its sender now, in base units of the native coin."""
+        """What a typical payment of the native coin costs its sender now, in base units of
+        the native coin."""
 
-    def blocks(self, start: int, stop: int) -> list[Block]:
-        """Blocks start..stop inclusive; backends that can batch override this."""
-        return [self.block(height) for height in range(start, stop + 1)]
+    def fee_estimate_for(self, asset: Asset) -> int:
+        """What sending `asset` costs, in base units of the native coin (tokens cost more
+        on account chains: backends that know override this)."""
+        return self.fee_estimate()
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities()
+
+    def close(self) -> None:
+        """Release connections (process end, between tests)."""
