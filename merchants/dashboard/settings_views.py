@@ -23,7 +23,7 @@ from merchants import callbacks
 from merchants import services as merchant_services
 from merchants.api import attempt_payload
 from merchants.dashboard import present
-from merchants.dashboard.access import member_required, owner_required, queue_mail
+from merchants.dashboard.access import actor, member_required, owner_required, queue_mail
 from merchants.dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -175,7 +175,7 @@ def wallet(request, family):
             form.add_error("xpub", str(exc))
         else:
             if request.POST.get("step") == "save":
-                merchant_services.set_wallet(merchant, family, xpub)
+                merchant_services.set_wallet(merchant, family, xpub, actor(request))
                 return _saved(request, f"The {family} wallet", "dashboard:settings_wallets")
             preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
                                                                       DERIVED_SHOWN)}
@@ -200,8 +200,10 @@ def _callbacks_page(request, form, test=None, status=200):
 def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
+    before = request.merchant.callback_url
     if request.method == "POST" and form.is_valid() and save_settings(
             form, request.merchant, form.cleaned_data):
+        merchant_services.callback_url_changed(request.merchant, before, actor(request))
         return _saved(request, "Callback URL", "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -223,7 +225,7 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(request.merchant)
+        merchant_services.rotate_callback_secret(request.merchant, actor(request))
         messages.success(request, "New secret made. Callbacks are signed with both the new "
                                   "and the old secret for the next 24 hours.")
         return redirect("dashboard:settings_callbacks")
@@ -250,7 +252,8 @@ def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"])
+        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"],
+                                               actor(request))
         return _keys_page(request, ApiKeyForm(), created_key={
             "key": key, "name": form.cleaned_data["name"]}, status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
