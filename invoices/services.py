@@ -179,6 +179,8 @@ class InvoiceRequest:
     slippage_percent: Decimal | None = None
     include_fee: bool = False
     metadata: dict = field(default_factory=dict)
+    # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
+    methods: list[str] = field(default_factory=list)
 
 
 def check_return_url(merchant: Merchant, url: str) -> None:
@@ -262,6 +264,8 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
     elif request.kind == Kind.TIMED:
         quotes, refused = [], []
         for asset in offered_methods(merchant):
+            if request.methods and asset.method not in request.methods:
+                continue
             try:
                 quotes.append(quote_for(invoice, asset, now))
             except ServiceError as exc:

@@ -130,13 +130,13 @@ def notify(merchant: Merchant | str, kind: str, key: str, context: dict,
     return len(rows)
 
 
-def request_payment(invoice, language: str, now: datetime | None = None) -> None:
-    """E-mail the invoice's payment link to its customer (the dashboard's button); each
+def request_payment(invoice, to_email: str, language: str, now: datetime | None = None) -> None:
+    """E-mail the invoice's payment link to a customer (the dashboard's button); each
     press sends one e-mail."""
     now = now or timezone.now()
     Notification.objects.create(
         merchant_id=invoice.merchant_id, kind=PAYMENT_REQUEST,
-        key=f"payment_request:{invoice.pk}:{now.timestamp()}", to_email=invoice.customer_email,
+        key=f"payment_request:{invoice.pk}:{now.timestamp()}", to_email=to_email,
         language=language, created_at=now, next_attempt_at=now,
         context={"merchant": invoice.merchant.name, "description": invoice.description,
                  "price": [_price(invoice)[0], invoice.price_currency],
