@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from merchants.dashboard import labels
+from merchants.dashboard.present import short_amount
 from merchants.models import Merchant, MerchantUser, Notification
 from merchants.outbox import take_lease, unleased
 
@@ -245,7 +246,8 @@ def message(notification: Notification, merchant_name: str) -> dict:
         subject = _("Payment completed: %(order)s") % {"order": order}
         intro = _("The invoice is paid and confirmed; the funds are in your wallet.")
         if c["paid"][1]:
-            facts.append((_("Received"), f"{labels.money_text(*c['paid'])} · "
+            paid, asset = c["paid"]
+            facts.append((_("Received"), f"{labels.money_text(short_amount(paid), asset)} · "
                                          f"{_network(c['network'])}"))
     elif kind == "needs_action":
         subject = _("Invoice needs action: %(order)s") % {"order": order}
@@ -258,7 +260,8 @@ def message(notification: Notification, merchant_name: str) -> dict:
         subject = _("Refund claimed: %(order)s") % {"order": order}
         intro = _("The payer gave the address to refund to. Send the refund from your "
                   "wallet, then record its transaction on the invoice.")
-        facts += [(_("Refund"), labels.money_text(*c["refund"])),
+        refund, asset = c["refund"]
+        facts += [(_("Refund"), labels.money_text(short_amount(refund), asset)),
                   (_("Network"), _network(c["network"])), (_("Payout address"), c["address"])]
     elif kind == "callbacks_failing":
         subject = _("Callbacks are failing")
