@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from checkout.states import display_amount
 from invoices.lifecycle import ACTIONS
 
@@ -47,13 +50,17 @@ def available_actions(status: str, archived: bool) -> list[str]:
 
 def actor_label(actor: str, key_names: dict[str, str]) -> str:
     """Who caused an event, in words: a user's e-mail, an API key's label, the system."""
-    kind, _, who = actor.partition(":")
+    kind, _sep, who = actor.partition(":")
     if kind == "user":
         return who
     if kind == "api_key":
         name = key_names.get(who)
-        return f"API key {name} ({who})" if name else f"API key {who}"
-    return {"system": "System", "rule": "Automatic rule", "payer": "Payer"}.get(actor, actor)
+        return (_("API key %(name)s (%(prefix)s)") % {"name": name, "prefix": who} if name
+                else _("API key %(prefix)s") % {"prefix": who})
+    if kind == "link":
+        return _("Payment link %(slug)s") % {"slug": who}
+    return {"system": _("System"), "rule": _("Automatic rule"),
+            "payer": _("Payer")}.get(actor, actor)
 
 
 def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
@@ -63,15 +70,15 @@ def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
     scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
     behind the node."""
     if last_scan_at is None:
-        return "not scanned yet"
+        return _("not scanned yet")
     if last_error:
-        return f"the last scan failed: {last_error[:160]}"
+        return _("the last scan failed: %(error)s") % {"error": last_error[:160]}
     if now - last_scan_at > 5 * scan_interval:
         minutes = int((now - last_scan_at).total_seconds() // 60)
-        return f"last scanned {minutes} minutes ago"
+        return _("last scanned %(minutes)s minutes ago") % {"minutes": minutes}
     behind = (node_tip or 0) - (height or 0)
     if behind > max(2, 600 // max(block_seconds, 1)):
-        return f"{behind} blocks behind the node"
+        return _("%(count)s blocks behind the node") % {"count": behind}
     return None
 
 
@@ -92,10 +99,6 @@ def stored_methods(checked: list[str], available: list[str]) -> list[str]:
     return [] if set(available) <= set(checked) else [m for m in available if m in checked]
 
 
-def plural(count: int, singular: str, plural_form: str) -> str:
-    return f"{count} {singular if count == 1 else plural_form}"
-
-
 def percent(value: Decimal) -> str:
     """A stored percentage as people write it: 0.5000 -> "0.5", 10.0000 -> "10"."""
     text = format(value, "f")
@@ -108,15 +111,17 @@ def refund_step(refunds: list[dict]) -> str:
         return ""
     refund = refunds[0]
     if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
-        return "payout sent, waiting for the chain"
-    return {"awaiting_claim": "offered, awaiting the payer", "awaiting_payout":
-            "claimed, to pay out", "paid": "paid, seen on chain"}.get(refund["status"],
-                                                                     refund["status"])
+        return _("payout sent, waiting for the chain")
+    return {"awaiting_claim": _("offered, awaiting the payer"), "awaiting_payout":
+            _("claimed, to pay out"), "paid": _("paid, seen on chain")}.get(refund["status"],
+                                                                           refund["status"])
 
 
-DELIVERY_LABELS = {"delivered": "delivered", "pending": "waiting to be sent",
-                   "retrying": "retrying", "failed": "failed: out of retries",
-                   "no_endpoint": "not sent: no callback URL"}
+DELIVERY_LABELS = {"delivered": gettext_lazy("delivered"),
+                   "pending": gettext_lazy("waiting to be sent"),
+                   "retrying": gettext_lazy("retrying"),
+                   "failed": gettext_lazy("failed: out of retries"),
+                   "no_endpoint": gettext_lazy("not sent: no callback URL")}
 
 
 def csv_cell(value) -> str:
