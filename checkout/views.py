@@ -27,6 +27,7 @@ from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations, paid_units, scanned_heights
+from merchants.dashboard import labels
 
 TITLES = {
     states.CHOOSE: gettext_lazy("Choose a currency"),
@@ -195,7 +196,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
         methods.append({
             "value": asset.method, "code": asset.code, "network": network.name,
             "test": network.test, "icon": _icon(asset.code),
-            "amount": states.display_amount(quote.due_amount, asset.decimals),
+            "amount": labels.amount(states.display_amount(quote.due_amount, asset.decimals)),
             "current": quote.pk is not None and quote.pk == invoice.quote_id,
         })
     return methods
@@ -266,7 +267,7 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         else None,
         "network_name": network.name if network else "",
         "message": _message(screen, facts.confirmations),
-        "price": states.display_amount(invoice.price_amount, price_decimals),
+        "price": labels.amount(states.display_amount(invoice.price_amount, price_decimals)),
         "methods": _methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 UNRESOLVED_CONTEXTS = ("underpaid", "overpaid", "paid_late", "multiple_senders", "reverted")
@@ -75,7 +76,7 @@ class MerchantUser(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="merchant_user")
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="users")
-    role = models.CharField(max_length=10, choices=[(OWNER, "Owner"), (STAFF, "Staff")],
+    role = models.CharField(max_length=10, choices=[(OWNER, _("Owner")), (STAFF, _("Staff"))],
                             default=OWNER)
     # The dashboard's language; blank: the browser's.
     language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
@@ -145,8 +146,8 @@ class TeamInvite(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
-    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, "Owner"),
-                                                    (MerchantUser.STAFF, "Staff")])
+    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, _("Owner")),
+                                                    (MerchantUser.STAFF, _("Staff"))])
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")

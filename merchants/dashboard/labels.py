@@ -11,19 +11,19 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import formats, numberformat
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext
 
 STATUSES = {
-    "new": pgettext_lazy("invoice status", "New"),
-    "pending": pgettext_lazy("invoice status", "Pending"),
-    "compliance_review": pgettext_lazy("invoice status", "Compliance review"),
-    "completed": pgettext_lazy("invoice status", "Completed"),
-    "unresolved": pgettext_lazy("invoice status", "Unresolved"),
-    "expired": pgettext_lazy("invoice status", "Expired"),
-    "cancelled": pgettext_lazy("invoice status", "Cancelled"),
-    "failed": pgettext_lazy("invoice status", "Failed"),
-    "declined": pgettext_lazy("invoice status", "Declined"),
-    "refunded": pgettext_lazy("invoice status", "Refunded"),
+    "new": _("New"),
+    "pending": _("Pending"),
+    "compliance_review": _("Compliance review"),
+    "completed": _("Completed"),
+    "unresolved": _("Unresolved"),
+    "expired": _("Expired"),
+    "cancelled": _("Cancelled"),
+    "failed": _("Failed"),
+    "declined": _("Declined"),
+    "refunded": _("Refunded"),
 }
 CONTEXTS = {
     "underpaid": _("Underpaid"),
@@ -35,12 +35,10 @@ CONTEXTS = {
 KINDS = {"open": _("Open: the payer picks the currency, the timer starts then"),
          "timed": _("Timed: the payer picks the currency, the timer starts now"),
          "fixed": _("Fixed: you pick the currency")}
-SHORT_KINDS = {"open": pgettext_lazy("invoice kind", "Open"),
-               "timed": pgettext_lazy("invoice kind", "Timed"),
-               "fixed": pgettext_lazy("invoice kind", "Fixed")}
-TRANSACTION_STATES = {"pending": pgettext_lazy("transaction", "Pending"),
-                      "confirmed": pgettext_lazy("transaction", "Confirmed"),
-                      "reverted": pgettext_lazy("transaction", "Reverted")}
+SHORT_KINDS = {"open": _("Open invoice"), "timed": _("Timed invoice"),
+               "fixed": _("Fixed invoice")}
+TRANSACTION_STATES = {"pending": _("Pending"), "confirmed": _("Confirmed"),
+                      "reverted": _("Reverted")}
 REFUND_STATES = {"awaiting_claim": _("Awaiting the payer's claim"),
                  "awaiting_payout": _("Awaiting payout"), "paid": _("Paid")}
 EVENT_TYPES = {
@@ -75,9 +73,10 @@ def confirmations(count: int, required: int) -> str:
 
 
 def amount(text: str | None) -> str:
-    """An exact decimal string written with the active language's separators, every digit
-    kept: "1234.50" is "1,234.50" in English and "1.234,50" in German. Not for values a
-    payer copies into a wallet: those keep the plain form."""
+    """An exact decimal string written with the active language's decimal separator, every
+    digit kept: "25.00" is "25,00" in German. Digits are not grouped (an amount stays one
+    word, as wallets and exchanges show it). Not for values a payer copies into a wallet:
+    those keep the plain form."""
     if text in (None, ""):
         return ""
     try:
@@ -86,8 +85,7 @@ def amount(text: str | None) -> str:
         return str(text)
     places = len(str(text).partition(".")[2])
     return numberformat.format(value, formats.get_format("DECIMAL_SEPARATOR"), places,
-                               formats.get_format("NUMBER_GROUPING"),
-                               formats.get_format("THOUSAND_SEPARATOR"), force_grouping=True)
+                               use_l10n=True)
 
 
 def money_text(text: str | None, currency: str | None) -> str:
