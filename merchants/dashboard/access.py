@@ -59,7 +59,9 @@ def member_required(view=None, *, owner: bool = False):
                     return render(request, "dashboard/forbidden.html",
                                   {"reason": _("Only the store's owners can open this page.")},
                                   status=403)
-                return view(request, *args, **kwargs)
+                response = view(request, *args, **kwargs)
+            response.headers["Content-Language"] = language
+            return response
 
         return page(wrapped)
 
