@@ -194,7 +194,8 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
                 continue
         network = registry.get_network(asset.network)
         methods.append({
-            "value": asset.method, "code": asset.code, "network": network.name,
+            "value": asset.method, "code": asset.code,
+            "network": labels.network_name(network.code, network.name),
             "test": network.test, "icon": _icon(asset.code),
             "amount": labels.amount(states.display_amount(quote.due_amount, asset.decimals)),
             "current": quote.pk is not None and quote.pk == invoice.quote_id,
@@ -211,7 +212,8 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
     amount = states.display_amount(units, asset.decimals)
     uri = payment_uri(network, asset, quote.address, units)
     return {
-        "amount": amount, "asset": asset.code, "network": network.name, "test": network.test,
+        "amount": amount, "asset": asset.code,
+        "network": labels.network_name(network.code, network.name), "test": network.test,
         "address": quote.address, "uri": uri, "icon": _icon(asset.code),
         "fee": states.display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
         else None,
@@ -265,7 +267,7 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "tone": TONES.get(screen, "warning"), "title": TITLES[screen],
         "countdown": states.clock(facts.seconds_left) if facts.seconds_left is not None
         else None,
-        "network_name": network.name if network else "",
+        "network_name": labels.network_name(network.code, network.name) if network else "",
         "message": _message(screen, facts.confirmations),
         "price": labels.amount(states.display_amount(invoice.price_amount, price_decimals)),
         "methods": _methods(invoice, now) if screen == states.CHOOSE else [],

@@ -109,7 +109,8 @@ class PaymentLinkForm(Styled, forms.Form):
     price_amount = forms.CharField(required=False, max_length=40, label=_("Fixed price"),
                                    widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     amount_min = forms.CharField(required=False, max_length=40, label=_("Minimum amount"),
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                                 help_text=_("When the payer chooses; both optional."))
     amount_max = forms.CharField(required=False, max_length=40, label=_("Maximum amount"),
                                  widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     methods = forms.MultipleChoiceField(required=False, label=_("Accepted payment methods"),
