@@ -109,7 +109,7 @@ def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
     the form's error."""
     if device.verify_token(form.cleaned_data["otp_token"].strip()):
         return True
-    _, details = device.verify_is_allowed()
+    _allowed, details = device.verify_is_allowed()
     form.add_error("otp_token", _("Too many wrong codes: wait a minute, then try again.")
                    if (details or {}).get("failure_count", 0) >= 3 else
                    _("That code is not right; codes change every 30 seconds."))

@@ -175,7 +175,7 @@ def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
     left, right, top, bottom = 88, 36, 16, 40
     plot_width, plot_height = width - left - right, height - top - bottom
     scale = 10 ** decimals
-    top_value = nice_ceiling(math.ceil(max((v for _, v in points), default=0) / scale)) * scale
+    top_value = nice_ceiling(math.ceil(max((v for _day, v in points), default=0) / scale)) * scale
     slot = plot_width / max(len(points), 1)
     bars = []
     for i, (day, value) in enumerate(points):
