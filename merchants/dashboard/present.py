@@ -19,7 +19,8 @@ TONES = {
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
 
-AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount")
+AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount",
+               "excess_amount")
 
 
 def short_amount(text: str | None) -> str | None:
