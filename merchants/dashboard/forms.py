@@ -12,7 +12,8 @@ from django.core.validators import MaxValueValidator
 
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
-from invoices.models import Refund, Status
+from invoices.lifecycle import Context, Status
+from invoices.models import Refund
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
@@ -20,8 +21,9 @@ ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no 
                                      "wallets or team"),
                 (MerchantUser.OWNER, "Owner: everything")]
 RULE_LABELS = {"review": "Leave for review", "complete": "Complete", "refund": "Refund"}
-CONTEXT_LABELS = {"underpaid": "Underpaid", "overpaid": "Overpaid", "paid_late": "Paid late",
-                  "multiple_senders": "Multiple senders", "reverted": "Reverted"}
+CONTEXT_LABELS = {Context.UNDERPAID: "Underpaid", Context.OVERPAID: "Overpaid",
+                  Context.PAID_LATE: "Paid late", Context.MULTIPLE_SENDERS: "Multiple senders",
+                  Context.REVERTED: "Reverted"}
 
 
 class Styled:

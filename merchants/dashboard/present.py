@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from checkout.states import display_amount
-from invoices.lifecycle import is_allowed
+from invoices.lifecycle import Status, is_allowed
 
 TONES = {
-    "new": "info", "pending": "info", "completed": "success", "unresolved": "warning",
-    "compliance_review": "warning", "expired": "muted", "cancelled": "muted",
-    "failed": "error", "declined": "error", "refunded": "muted",
+    Status.NEW: "info", Status.PENDING: "info", Status.COMPLETED: "success",
+    Status.UNRESOLVED: "warning", Status.COMPLIANCE_REVIEW: "warning", Status.EXPIRED: "muted",
+    Status.CANCELLED: "muted", Status.FAILED: "error", Status.DECLINED: "error",
+    Status.REFUNDED: "muted",
 }
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
