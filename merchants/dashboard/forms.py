@@ -119,6 +119,7 @@ class RefundAmountForm(Styled, forms.Form):
 
 
 class PayoutForm(Styled, forms.Form):
+    refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
     payout_txid = forms.CharField(max_length=200, label="Payout transaction id",
                                   widget=forms.TextInput(attrs={
                                       "autocomplete": "off", "spellcheck": "false",

@@ -167,10 +167,13 @@ def _timeline(invoice: Invoice) -> list[dict]:
     return timeline
 
 
-def _refund(invoice: Invoice) -> dict | None:
-    refund = invoice.refunds.first()
-    if refund is None:
-        return None
+def _refunds(invoice: Invoice) -> list[dict]:
+    """Every refund of the invoice (one per asset it refunds), oldest first."""
+    return [_refund(refund) for refund in
+            sorted(invoice.refunds.all(), key=lambda r: (r.created_at, r.asset))]
+
+
+def _refund(refund: Refund) -> dict:
     network = registry.get_network(refund.network)
     asset = network.asset(refund.asset) if network else None
     payload = refund_payload(refund)
@@ -198,11 +201,13 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
         "tolerance": present.percent(invoice.slippage_percent),
         "insurance": present.percent(invoice.insurance_percent),
         "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
-        "timeline": _timeline(invoice), "refund": _refund(invoice),
+        "timeline": _timeline(invoice), "refunds": _refunds(invoice),
         "actions": [(action, ACTIONS[action][2])
                     for action in present.available_actions(invoice.status, invoice.status_context,
                                                              invoice.archived)],
-        "payout_form": payout_form or PayoutForm(),
+        # The form with its errors goes to the refund it was posted for.
+        "payout_form": payout_form or PayoutForm(), "blank_payout_form": PayoutForm(),
+        "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
         "callback_url": invoice.callback_url or request.merchant.callback_url,
     }, status=status)
 
@@ -278,7 +283,8 @@ def record_payout(request, invoice_id):
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request))
+            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request),
+                                  refund_id=form.cleaned_data["refund"])
         except services.ServiceError as exc:
             form.add_error("payout_txid", exc.message)
         else:
