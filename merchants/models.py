@@ -10,8 +10,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
-UNRESOLVED_CONTEXTS = ("underpaid", "overpaid", "paid_late", "multiple_senders", "reverted")
-UNRESOLVED_ACTIONS = ("review", "complete", "refund")
+from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
+
+UNRESOLVED_ACTIONS = UNRESOLVED_RULES
 
 
 def new_callback_secret() -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
-from invoices.models import Status
+from invoices.lifecycle import Status
 from merchants.dashboard import labels
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 
@@ -74,7 +74,7 @@ class InvoiceFilterForm(Styled, forms.Form):
                             "type": "search", "placeholder": _("Id, order id, address, txid, "
                                                               "e-mail")}))
     status = forms.ChoiceField(required=False, label=_("Status"), choices=[
-        ("", _("Any status"))] + [(code, labels.STATUSES[code]) for code in Status.values])
+        ("", _("Any status"))] + [(code.value, labels.STATUSES[code]) for code in Status])
     context = forms.ChoiceField(required=False, label=_("Context"), choices=[("", _("Any context"))]
                                 + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
     network = forms.ChoiceField(required=False)
@@ -121,6 +121,7 @@ class RefundAmountForm(Styled, forms.Form):
 
 
 class PayoutForm(Styled, forms.Form):
+    refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
     payout_txid = forms.CharField(max_length=200, label=_("Payout transaction id"),
                                   widget=forms.TextInput(attrs={
                                       "autocomplete": "off", "spellcheck": "false",
