@@ -54,6 +54,7 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
                 timedelta(hours=2), timedelta(hours=6))  # then every 6 h
 RETRY_WINDOW = timedelta(days=3)
 SEND_TASK = "invoices.tasks.send_notifications"
+CHANGE_LOOKBACK = 20  # events one change can record: a scan's transactions, then the status
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -157,10 +158,13 @@ def on_event(event) -> None:
     are written in its transaction)."""
     if event.type not in ("status_changed", "refund_updated"):
         return
-    previous = (type(event).objects.filter(invoice_id=event.invoice_id,
-                                           sequence=event.sequence - 1)
-                .values_list("data", flat=True).first())
+    # The invoice before this change: the latest earlier snapshot that differs (the events
+    # of one change all carry the invoice as it is after it).
     data = event.data
+    earlier = (type(event).objects.filter(invoice_id=event.invoice_id,
+                                          sequence__lt=event.sequence)
+               .order_by("-sequence").values_list("data", flat=True)[:CHANGE_LOOKBACK])
+    previous = next((snapshot for snapshot in earlier if snapshot != data), None)
     for kind in invoice_kinds(event.type, previous, data):
         context = {"invoice": data["id"], "foreign_id": data.get("foreign_id"),
                    "status": data["status"], "status_context": data.get("status_context"),

@@ -63,7 +63,7 @@ def test_the_german_checkout_shows_25_comma_00(euro_invoice, create_invoice):
 @pytest.mark.parametrize("language", ["es", "de", "fr"])
 def test_every_status_context_and_kind_has_words_in_each_language(language):
     with translation.override(language):
-        for code in Status.values:
+        for code in Status:
             assert labels.status(code) != code
         for code in UNRESOLVED_CONTEXTS:
             assert labels.context(code) != code

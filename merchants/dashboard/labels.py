@@ -1,8 +1,8 @@
 """Words for the dashboard's codes, and numbers written the reader's way.
 
-One table per kind of code (statuses, contexts, refund and transaction states), translated
-with the rest of the dashboard. When `invoices.lifecycle` defines statuses and contexts as
-enums with labels, these tables point at them.
+One table per kind of code, keyed by the lifecycle's enums (`invoices.lifecycle`: Status,
+Context, TxStatus), translated with the rest of the dashboard; a test checks every member
+has its words in each language.
 """
 
 from __future__ import annotations
@@ -13,32 +13,34 @@ from django.utils import formats, numberformat
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from invoices.lifecycle import Context, Status, TxStatus
+
 STATUSES = {
-    "new": _("New"),
-    "pending": _("Pending"),
-    "compliance_review": _("Compliance review"),
-    "completed": _("Completed"),
-    "unresolved": _("Unresolved"),
-    "expired": _("Expired"),
-    "cancelled": _("Cancelled"),
-    "failed": _("Failed"),
-    "declined": _("Declined"),
-    "refunded": _("Refunded"),
+    Status.NEW: _("New"),
+    Status.PENDING: _("Pending"),
+    Status.COMPLIANCE_REVIEW: _("Compliance review"),
+    Status.COMPLETED: _("Completed"),
+    Status.UNRESOLVED: _("Unresolved"),
+    Status.EXPIRED: _("Expired"),
+    Status.CANCELLED: _("Cancelled"),
+    Status.FAILED: _("Failed"),
+    Status.DECLINED: _("Declined"),
+    Status.REFUNDED: _("Refunded"),
 }
 CONTEXTS = {
-    "underpaid": _("Underpaid"),
-    "overpaid": _("Overpaid"),
-    "paid_late": _("Paid late"),
-    "multiple_senders": _("Multiple senders"),
-    "reverted": _("Reverted"),
+    Context.UNDERPAID: _("Underpaid"),
+    Context.OVERPAID: _("Overpaid"),
+    Context.PAID_LATE: _("Paid late"),
+    Context.MULTIPLE_SENDERS: _("Multiple senders"),
+    Context.REVERTED: _("Reverted"),
 }
 KINDS = {"open": _("Open: the payer picks the currency, the timer starts then"),
          "timed": _("Timed: the payer picks the currency, the timer starts now"),
          "fixed": _("Fixed: you pick the currency")}
 SHORT_KINDS = {"open": _("Open invoice"), "timed": _("Timed invoice"),
                "fixed": _("Fixed invoice")}
-TRANSACTION_STATES = {"pending": _("Pending"), "confirmed": _("Confirmed"),
-                      "reverted": _("Reverted")}
+TRANSACTION_STATES = {TxStatus.PENDING: _("Pending"), TxStatus.CONFIRMED: _("Confirmed"),
+                      TxStatus.REVERTED: _("Reverted")}
 REFUND_STATES = {"awaiting_claim": _("Awaiting the payer's claim"),
                  "awaiting_payout": _("Awaiting payout"), "paid": _("Paid")}
 EVENT_TYPES = {

@@ -99,6 +99,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     asset = network.asset(quote.asset) if network else None
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
+    paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
     return {
         "url": f"{list_url}{invoice.pk}/", "short_id": str(invoice.pk)[:8],
         "foreign_id": invoice.foreign_id,
@@ -109,8 +110,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
         "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
                f"{asset.code} · {labels.network_name(network.code, network.name)}"
                if asset else "",
-        "paid": f"{labels.amount(display_amount(invoice.ledger(transactions, ()).paid,
-                                                asset.decimals))} {asset.code}"
+        "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
                 if asset and transactions else "",
         "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
     }
