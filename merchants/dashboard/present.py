@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -124,6 +124,57 @@ DELIVERY_LABELS = {"delivered": gettext_lazy("delivered"),
                    "retrying": gettext_lazy("retrying"),
                    "failed": gettext_lazy("failed: out of retries"),
                    "no_endpoint": gettext_lazy("not sent: no callback URL")}
+
+
+# The export's columns: (header naming the unit, payload key or derived value).
+CSV_COLUMNS = (
+    ("id", "id"), ("foreign_id", "foreign_id"),
+    ("created_at [UTC]", "created_at"), ("status", "status"),
+    ("status_context", "status_context"), ("archived", "archived"),
+    ("price_amount [price_currency]", "price_amount"), ("price_currency", "price_currency"),
+    ("pay_currency", "pay_currency"), ("network", "network"), ("address", "address"),
+    ("rate [price_currency per pay_currency]", "rate"),
+    ("pay_amount [pay_currency]", "pay_amount"),
+    ("network_fee_included [pay_currency]", "fee_amount"),
+    ("paid_amount [pay_currency]", "paid_amount"),
+    ("paid_value [price_currency, at the locked rate]", "paid_value"),
+    ("remaining_amount [pay_currency]", "remaining_amount"),
+    ("excess_amount [pay_currency]", "excess_amount"),
+    ("refunded_amount [pay_currency]", "refunded_amount"),
+    ("refunds [amount asset network status; …]", "refunds"),
+    ("extra_payments [amount asset network txid; …]", "extra_payments"),
+    ("customer_email", "customer_email"), ("description", "description"),
+    ("expires_at [UTC]", "expires_at"), ("txids", "txids"),
+)
+
+
+def paid_value(paid: str | None, rate: str | None, price_amount: str) -> str:
+    """What was paid, in the price currency at the rate locked for the invoice, to the
+    price's own decimals (half up, as a ledger rounds a conversion)."""
+    if not paid or not rate:
+        return ""
+    places = len(price_amount.partition(".")[2])
+    value = (Decimal(paid) * Decimal(rate)).quantize(Decimal(1).scaleb(-places),
+                                                     rounding=ROUND_HALF_UP)
+    return f"{value:f}"
+
+
+def csv_values(data: dict, refunded: str | None) -> list[str]:
+    """One export row from the API's representation of an invoice (whose paid, remaining
+    and excess amounts and `counted` flags come from the accounting ledger) and what its
+    refunds give back in the pay currency."""
+    derived = {
+        "paid_value": paid_value(data["paid_amount"] if data["pay_currency"] else None,
+                                 data["rate"], data["price_amount"]),
+        "refunded_amount": refunded,
+        "refunds": "; ".join(f"{r['amount']} {r['currency']} {r['network']} {r['status']}"
+                             for r in data["refunds"]),
+        "extra_payments": "; ".join(
+            f"{tx['amount']} {tx['asset']} {tx['network']} {tx['txid']}"
+            for tx in data["transactions"] if not tx["counted"] and tx["status"] != "reverted"),
+        "txids": " ".join(tx["txid"] for tx in data["transactions"]),
+    }
+    return [csv_cell(derived[key] if key in derived else data[key]) for _header, key in CSV_COLUMNS]
 
 
 def csv_cell(value) -> str:

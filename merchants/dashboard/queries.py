@@ -148,11 +148,6 @@ def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
 
 # --- the export ---------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("id", "foreign_id", "created_at", "status", "status_context", "archived",
-               "price_amount", "price_currency", "pay_currency", "network", "address",
-               "pay_amount", "paid_amount", "customer_email", "description", "expires_at")
-
-
 class _Echo:
     """A file whose write returns the line: csv.writer then yields rows for streaming."""
 
@@ -161,17 +156,23 @@ class _Echo:
 
 
 def csv_lines(invoices: QuerySet):
-    """The export, a line at a time: the API's representation of each invoice, read in
-    chunks on a server-side cursor so memory stays flat however many rows there are."""
+    """The export, a line at a time: the API's representation of each invoice (its amounts
+    from the accounting ledger) with the columns accountants ask for, read in chunks on a
+    server-side cursor so memory stays flat however many rows there are. The header names
+    each amount column's unit."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS + ("txids",))
+    yield writer.writerow([header for header, _key in present.CSV_COLUMNS])
     heights = scanned_heights()
     rows = (invoices.select_related("quote").prefetch_related("transactions", "refunds")
             .order_by("-created_at", "-pk").iterator(chunk_size=EXPORT_CHUNK))
     for invoice in rows:
         data = invoice_payload(invoice, heights)
-        yield writer.writerow([present.csv_cell(data[column]) for column in CSV_COLUMNS]
-                              + [" ".join(tx["txid"] for tx in data["transactions"])])
+        quote, refunded = invoice.quote, None
+        if quote:  # the pay amount is written with the pay asset's decimals
+            units = invoice.refunded(list(invoice.refunds.all())).get(
+                (quote.asset, quote.network), 0)
+            refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
+        yield writer.writerow(present.csv_values(data, refunded))
 
 
 # --- the overview -------------------------------------------------------------------------------
