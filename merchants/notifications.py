@@ -78,13 +78,17 @@ def invoice_kinds(event_type: str, before: dict | None, after: dict) -> list[str
             kinds.append("payment_completed")
         elif after["status"] in NEEDS_ACTION:
             kinds.append("needs_action")
-    if event_type == "refund_updated":
-        earlier = {refund["id"]: refund["status"] for refund in before.get("refunds") or []}
-        if any(refund["status"] == "awaiting_payout"
-               and earlier.get(refund["id"]) == "awaiting_claim"
-               for refund in after.get("refunds") or []):
-            kinds.append("refund_claimed")
+    if event_type == "refund_updated" and claimed_refunds(before, after):
+        kinds.append("refund_claimed")
     return kinds
+
+
+def claimed_refunds(before: dict, after: dict) -> list[dict]:
+    """The refunds whose payer gave an address in this change (there is one per asset)."""
+    earlier = {refund["id"]: refund["status"] for refund in before.get("refunds") or []}
+    return [refund for refund in after.get("refunds") or []
+            if refund["status"] == "awaiting_payout"
+            and earlier.get(refund["id"]) == "awaiting_claim"]
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
@@ -172,7 +176,7 @@ def on_event(event) -> None:
                    "paid": [data.get("paid_amount"), data.get("pay_currency")],
                    "network": data.get("network"), "at": data.get("created_at")}
         if kind == "refund_claimed":
-            refund = next(r for r in data["refunds"] if r["status"] == "awaiting_payout")
+            [refund, *_others] = claimed_refunds(previous or {}, data)
             context["refund"] = [refund["amount"], refund["currency"]]
             context["network"], context["address"] = refund["network"], refund["address"]
         notify(event.merchant_id, kind, f"event:{event.pk}:{kind}", context, event.created_at)
@@ -240,7 +244,8 @@ def message(notification: Notification, merchant_name: str) -> dict:
         if c.get("description"):
             facts.append((_("For"), c["description"]))
         action = (_("Pay now"), c["payment_url"])
-        return {"subject": subject, "intro": intro, "facts": facts, "action": action}
+        return {"subject": subject, "title": subject, "intro": intro, "facts": facts,
+                "action": action}
     if "invoice" in c:
         order = c.get("foreign_id") or c["invoice"][:8]
         facts = [(_("Invoice"), c["invoice"]), (_("Order id"), c.get("foreign_id") or "—"),
@@ -290,14 +295,14 @@ def message(notification: Notification, merchant_name: str) -> dict:
         facts = [(_("Label"), c["name"]), (_("Prefix"), c["prefix"]), (_("By"), c["actor"]),
                  (_("At"), _when(c["at"]))]
         action = (_("API keys"), dashboard_url("dashboard:settings_api_keys"))
-    return {"subject": f"[{merchant_name}] {subject}", "intro": intro, "facts": facts,
-            "action": action}
+    return {"subject": f"[{merchant_name}] {subject}", "title": subject, "intro": intro,
+            "facts": facts, "action": action}
 
 
 def render(notification: Notification, merchant_name: str) -> EmailMultiAlternatives:
     with translation.override(notification.language or settings.LANGUAGE_CODE):
         content = message(notification, merchant_name)
-        context = {**content, "merchant": merchant_name,
+        context = {**content, "merchant": merchant_name, "language": translation.get_language(),
                    "footer": _("You get this e-mail as a member of %(merchant)s. Choose which "
                                "e-mails you get on your account page.") % {
                        "merchant": merchant_name} if notification.kind != PAYMENT_REQUEST

@@ -87,7 +87,18 @@ def test_an_invoice_made_in_the_dashboard_is_paid_on_the_sandbox(owner, open_pag
     assert page.problems == [] and payer.problems == []
 
 
-def test_a_payment_link_with_a_chosen_amount(owner, open_page, live_server):
+def picture(folder) -> str:
+    """A real PNG, as a merchant's photo would be."""
+    from PIL import Image, ImageDraw
+
+    path = folder / "beans.png"
+    image = Image.new("RGB", (800, 360), (111, 78, 55))
+    ImageDraw.Draw(image).ellipse((300, 80, 500, 280), fill=(230, 200, 160))
+    image.save(path)
+    return str(path)
+
+
+def test_a_payment_link_with_a_chosen_amount(owner, open_page, live_server, tmp_path):
     page = owner
     page.get_by_role("link", name="Payment links").click()
     expect(page.locator(".empty")).to_contain_text("No payment links yet")
@@ -103,6 +114,7 @@ def test_a_payment_link_with_a_chosen_amount(owner, open_page, live_server):
     expect(page.locator(".field-error")).to_have_text("The maximum is below the minimum.")
     shot(page, "05-link-form-refused")
     page.get_by_label("Maximum amount").fill("500")
+    page.get_by_label("Image (optional)").set_input_files(picture(tmp_path))  # chosen again
     page.get_by_role("button", name="Create the link").click()
 
     expect(page.get_by_role("heading", name=re.compile("Tip jar"))).to_be_visible()
@@ -115,6 +127,7 @@ def test_a_payment_link_with_a_chosen_amount(owner, open_page, live_server):
     payer = open_page()
     payer.goto(f"/l/{link.slug}")
     expect(payer.get_by_role("heading", name="Tip jar")).to_be_visible()
+    expect(payer.locator("img.link-image")).to_have_js_property("naturalWidth", 800)
     expect(payer.locator(".hint").first).to_have_text("Between 1.00 and 500.00.")
     shot(payer, "07-public-link")
     payer.get_by_label("Amount (USD)").fill("0.99")
@@ -202,3 +215,29 @@ def test_german_dashboard_and_checkout(api, owner, open_page, create_invoice):
     expect(payer.locator("#title")).to_have_text("Währung wählen")
     shot(payer, "17-checkout-de")
     assert page.problems == [] and payer.problems == []
+
+
+def test_notification_e_mails_read_well(api, page, create_invoice):
+    """The HTML part of a team notification and of a payment request, drawn by Chromium."""
+    from django.core import mail
+
+    from merchants import notifications
+    from tests.test_notifications import pay
+
+    api.merchant.name = "Bean There Coffee"
+    api.merchant.save(update_fields=["name"])
+    make_user(api.merchant, "owner@shop.example")
+    invoice = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1043",
+                             customer_email="buyer@example.com", description="Espresso beans")
+    pay(api, invoice["id"])
+    notifications.request_payment(Invoice.objects.get(pk=invoice["id"]), "buyer@example.com",
+                                  "en")
+    notifications.send_due()
+    by_subject = {message.subject: message for message in mail.outbox}
+    completed = by_subject["[Bean There Coffee] Payment completed: order-1043"]
+    request = by_subject["Payment request from Bean There Coffee"]
+    for name, message in (("18-email-payment-completed", completed),
+                          ("19-email-payment-request", request)):
+        page.set_content(message.alternatives[0][0])
+        expect(page.get_by_role("link")).to_have_count(1)
+        shot(page, name)
