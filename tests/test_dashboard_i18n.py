@@ -89,3 +89,20 @@ def test_amounts_keep_every_digit_with_the_locales_separator(language, text):
                                                else "0,00041670")
         assert labels.money_text("25.00", "EUR") == ("25.00 EUR" if language == "en"
                                                      else "25,00 EUR")
+
+
+def test_the_services_refusals_read_in_the_members_language(api):
+    """One code path, one message: the API's English words, or the member's language."""
+    owner = member_client(api.merchant)
+    MerchantUser.objects.update(language="de")
+    page = owner.post("/dashboard/invoices/new/", {
+        "price_amount": "10,001", "price_currency": "EUR", "kind": "timed"}).content.decode()
+    assert "höchstens 2 Nachkommastellen sind erlaubt" in page
+    page = owner.post("/dashboard/invoices/new/", {
+        "price_amount": "10", "price_currency": "EUR", "kind": "timed",
+        "return_url": "https://evil.example/"}).content.decode()
+    assert "evil.example ist keiner der erlaubten Rücksprung-Hosts des Händlers" in page
+    over_api = api.post("/api/v1/invoices", {
+        "price_amount": "10", "price_currency": "EUR", "return_url": "https://evil.example/"},
+        format="json", HTTP_ACCEPT_LANGUAGE="de").json()
+    assert "evil.example is not one of the merchant's allowed return hosts" in str(over_api)
