@@ -106,3 +106,14 @@ def test_the_services_refusals_read_in_the_members_language(api):
         "price_amount": "10", "price_currency": "EUR", "return_url": "https://evil.example/"},
         format="json", HTTP_ACCEPT_LANGUAGE="de").json()
     assert "evil.example is not one of the merchant's allowed return hosts" in str(over_api)
+
+
+@pytest.mark.parametrize("language, text", [("en", "2026-12-01 20:35"), ("de", "01.12.2026 20:35"),
+                                            ("fr", "01/12/2026 20:35"), ("es", "01/12/2026 20:35")])
+def test_dates_are_written_the_readers_way(language, text):
+    from datetime import UTC, datetime
+
+    with translation.override(language):
+        assert labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC)) == text
+        assert labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC),
+                                    seconds=True) == text + ":07"

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.utils import formats, numberformat
+from django.utils import dateformat, formats, numberformat, timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from invoices.lifecycle import Context, Status, TxStatus
 
@@ -93,3 +93,15 @@ def amount(text: str | None) -> str:
 def money_text(text: str | None, currency: str | None) -> str:
     """"25,00 EUR": an amount and its currency, the currency after, as the checkout does."""
     return f"{amount(text)} {currency}" if text not in (None, "") else ""
+
+
+def datetime_text(value, seconds: bool = False) -> str:
+    """A moment as the reader writes dates, on a 24-hour clock (times are UTC, as the pages
+    say): "01.12.2026 20:35" in German, "01/12/2026 20:35" in French and Spanish; English
+    keeps the unambiguous "2026-12-01 20:35" of an international dashboard."""
+    if value is None:
+        return ""
+    time = "H:i:s" if seconds else "H:i"
+    day = "Y-m-d" if (get_language() or "en").startswith("en") else formats.get_format(
+        "SHORT_DATE_FORMAT")
+    return dateformat.format(timezone.localtime(value), f"{day} {time}")

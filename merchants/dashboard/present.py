@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -239,6 +240,6 @@ def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
                         label=display_amount(value, decimals)))
     ticks = [(round(top + plot_height * (1 - f), 2), _whole(int(top_value * f), decimals))
              for f in (0, 0.5, 1)]
-    days = [(round(left + i * slot + slot / 2, 2), day.strftime("%d %b"))
+    days = [(round(left + i * slot + slot / 2, 2), dateformat.format(day, "d M"))
             for i, (day, _) in enumerate(points) if (len(points) - 1 - i) % 7 == 0]
     return Chart(width, height, bars, ticks, days, left, top + plot_height)

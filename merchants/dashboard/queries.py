@@ -292,7 +292,7 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
         items.append({"tone": "error", "kind": "callbacks",
                       "text": gettext("Callbacks to your endpoint are failing since %(since)s "
                                       "UTC") % {
-                          "since": f"{merchant.callback_failing_since:%Y-%m-%d %H:%M}"}})
+                          "since": labels.datetime_text(merchant.callback_failing_since)}})
     networks = {asset.network for asset in offered_methods(merchant)}
     cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
         network__in=networks)}

@@ -112,7 +112,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
                if asset else "",
         "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
                 if asset and transactions else "",
-        "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
+        "email": invoice.customer_email, "created_at": labels.datetime_text(invoice.created_at),
     }
 
 

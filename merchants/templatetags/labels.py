@@ -41,3 +41,8 @@ def l10n_amount(text):
 @register.simple_tag
 def confirmations(count, required):
     return labels.confirmations(int(count or 0), int(required or 0))
+
+
+@register.filter
+def l10n_datetime(value, seconds=""):
+    return labels.datetime_text(value, seconds=bool(seconds))
