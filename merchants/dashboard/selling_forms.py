@@ -49,7 +49,7 @@ def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
 
 class InvoiceCreateForm(Styled, forms.Form):
     price_amount = forms.CharField(label=_("Price"), max_length=40, widget=forms.TextInput(
-        attrs={"inputmode": "decimal", "autocomplete": "off", "placeholder": "25.00"}))
+        attrs={"inputmode": "decimal", "autocomplete": "off"}))
     price_currency = forms.ChoiceField(label=_("Currency"))
     kind = forms.ChoiceField(label=_("Kind"), widget=forms.RadioSelect, initial=Kind.TIMED,
                              choices=[(kind, labels.KINDS[kind]) for kind in Kind.values])
@@ -67,6 +67,7 @@ class InvoiceCreateForm(Styled, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["price_currency"].choices = price_currencies(merchant)
         self.fields["pay_method"].choices = [("", "—")] + method_choices(merchant)
+        self.fields["price_amount"].widget.attrs["placeholder"] = labels.amount("25.00")
 
     def clean(self):
         data = super().clean()
