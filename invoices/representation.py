@@ -101,8 +101,8 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
     if quote and quote.address:
         network = registry.get_network(quote.network)
         if network:
-            data["payment_uri"] = payment_uri(network, asset, quote.address,
-                                              max(quote.due_amount - paid, 0) or quote.due_amount)
+            data["payment_uri"] = payment_uri(network, asset, quote.address, max(
+                quote.due_amount - paid, 0) or quote.due_amount) or None  # None: TRON has none
     return data
 
 

@@ -180,7 +180,8 @@ def _refund(invoice: Invoice) -> dict | None:
         if network and refund.payout_txid else ""}
     if refund.status == Refund.AWAITING_PAYOUT and asset:
         amount = display_amount(refund.amount, asset.decimals)
-        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount),
+        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount)
+                            or refund.address,
                             f"QR code: send {amount} {asset.code} to {refund.address}")
     return data
 
