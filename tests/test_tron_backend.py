@@ -5,7 +5,7 @@ import pytest
 
 from chains import registry, tron_addresses
 from chains.backends.base import Mempool
-from chains.backends.tron import NO_MEMPOOL, TronBackend
+from chains.backends.tron import NO_PENDING_LIST, PENDING_NOT_READ, TronBackend
 from tests.test_chain_litecoin import configure_chains
 from tests.tron_node import Account
 
@@ -138,9 +138,19 @@ def test_the_tip_is_held_back_until_19_deep_means_solidified(backend, tron_node)
     assert backend.block_hash(31) is None
 
 
-def test_no_mempool_is_said_so(backend):
+def test_the_pending_pool_gives_txids_only(backend, tron_node):
+    assert backend.mempool(Watch()) == Mempool((), frozenset())
+    txid = tron_node.send_trx(Account.new(), Account.new().address, 1)
+    watch = Watch()
+    assert backend.mempool(watch) == Mempool((), frozenset({txid}))
+    assert watch.calls == []
+    assert backend.capabilities().notices == (PENDING_NOT_READ,)
+
+
+def test_a_node_without_a_pending_list_is_said_so(backend, tron_node):
+    tron_node.pending_list = False  # answers 404, as a provider that disabled it
     assert backend.mempool(Watch()) == Mempool((), None)
-    assert backend.capabilities().notices == (NO_MEMPOOL,)
+    assert backend.capabilities().notices == (PENDING_NOT_READ, NO_PENDING_LIST)
 
 
 def test_fees_from_the_chain_parameters(backend):

@@ -10,7 +10,8 @@ call is "executed" by this node as the token contract would: a `Transfer` log on
 none on a reverted call.
 
 Served: POST /wallet/getblock, /walletsolidity/getblock, /wallet/getblockbylimitnext,
-/wallet/getchainparameters, and JSON-RPC `eth_getLogs` / `eth_blockNumber` at /jsonrpc.
+/wallet/gettransactionlistfrompending, /wallet/getchainparameters, and JSON-RPC
+`eth_getLogs` / `eth_blockNumber` at /jsonrpc.
 """
 
 from __future__ import annotations
@@ -144,6 +145,7 @@ class TronNode:
         self.fail_next: dict[str, int] = {}  # path -> HTTP status to answer once
         self.after: dict[str, object] = {}  # path -> a callable run once after answering it
         self.headers: dict[str, str] = {}  # of the last request
+        self.pending_list = True  # False: a provider that does not serve the pending pool
         self.branch = 0  # changes block ids after a reorganisation
         self.lock = threading.RLock()
         self.url = ""  # set by the fixture once served
@@ -296,6 +298,9 @@ class TronNode:
                                      "startNum or endNum is invalid"}
                 found = self.blocks[start:end]
                 return {"block": found} if found else {}
+            if path == "/wallet/gettransactionlistfrompending" and self.pending_list:
+                txids = [p.tx["txID"] for p in self.pending]
+                return {"txId": txids} if txids else {}  # proto3 JSON: {} when empty
             if path == "/wallet/getchainparameters":
                 return {"chainParameter": CHAIN_PARAMETERS}
         raise KeyError(path)

@@ -25,9 +25,11 @@ super representatives produce normally (2/3 of 27 have built on it). The tip rep
 scanner is the head, held back to `solidified + min_confirmations - 1`: a block then counts
 `min_confirmations` (19) deep only once it is solidified, even when solidification lags.
 
-No mempool: java-tron's pending pool is not served by TronGrid, and a transaction spends
-~3 s there. A payment shows once in a block; `Mempool.txids` is None (absence proves
-nothing), and `capabilities()` says so.
+The pending pool is read for its txids only (`/wallet/gettransactionlistfrompending`):
+a transaction spends ~3 s there, so a payment is reported once in a block, and the txids
+tell whether one a reorganisation took out of its block is waiting to be mined again or
+gone. A node or provider that does not serve the list gives `Mempool.txids = None`
+(absence then proves nothing), and `capabilities()` says so.
 
 Addresses come as 41-hex from the HTTP API and as 20-byte topics from logs; they are
 returned in base58 `T…` (chains.tron_addresses), txids as the node's lowercase hex.
@@ -35,6 +37,7 @@ returned in base58 `T…` (chains.tron_addresses), txids as the node's lowercase
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 import requests
@@ -52,6 +55,7 @@ from chains.backends.base import (
 from chains.backends.jsonrpc import RPCError
 from chains.registry import Asset, Network
 
+logger = logging.getLogger(__name__)
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 MAX_BLOCK_RANGE = 100  # getblockbylimitnext returns at most 100 blocks
 TIMEOUT = 30
@@ -63,8 +67,10 @@ TIMEOUT = 30
 TRX_TRANSFER_BANDWIDTH = 270
 TOKEN_TRANSFER_BANDWIDTH = 345
 TOKEN_TRANSFER_ENERGY = 130_000
-NO_MEMPOOL = ("TRON nodes do not show pending transactions: payments appear once in a "
-              "block (about 3 s).")
+PENDING_NOT_READ = ("Pending TRON transactions are not read: payments appear once in a "
+                    "block (about 3 s).")
+NO_PENDING_LIST = ("The node does not list its pending transactions: a payment a "
+                   "reorganisation took out of its block stays pending until it is mined again.")
 
 
 class TronAPIError(Exception):
@@ -81,6 +87,7 @@ class TronBackend(ChainBackend):
             self.session.headers["TRON-PRO-API-KEY"] = api_key
         self.tokens = {tron_addresses.to_hex20(asset.contract): asset
                        for asset in network.tokens}
+        self.pending_list: bool | None = None  # does the node list its pending pool?
 
     # --- transport -------------------------------------------------------------------------
 
@@ -145,10 +152,21 @@ class TronBackend(ChainBackend):
         return result
 
     def mempool(self, watched: WatchedLookup) -> Mempool:
-        return Mempool((), None)
+        try:
+            data = self._post("/wallet/gettransactionlistfrompending", {})
+        except (TronAPIError, requests.HTTPError) as exc:
+            if self.pending_list is not False:
+                logger.warning("%s: no pending list (%s)", self.network.code, exc)
+            self.pending_list = False
+            return Mempool((), None)
+        self.pending_list = True
+        return Mempool((), frozenset(data.get("txId", [])))  # proto3: {} when empty
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(notices=(NO_MEMPOOL,))
+        notices = (PENDING_NOT_READ,)
+        if self.pending_list is False:
+            notices += (NO_PENDING_LIST,)
+        return Capabilities(notices=notices)
 
     def fee_estimate(self) -> int:
         return self.fee_estimate_for(self.network.assets[0])
