@@ -297,4 +297,6 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
         if lag:
             items.append({"tone": "error", "text": f"{network.name}: {lag}; payments on it "
                                                    "may show late"})
+        for notice in getattr(cursor, "notices", None) or ():  # what its node cannot show
+            items.append({"tone": "warning", "text": f"{network.name}: {notice}"})
     return items
