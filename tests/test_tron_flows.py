@@ -11,7 +11,8 @@ from bip_utils import Bip39SeedGenerator, Bip44, Bip44Changes, Bip44Coins
 
 from chains import registry
 from chains.backends import get_backend
-from chains.backends.tron import TronBackend
+from chains.backends.tron import PENDING_NOT_READ, TronBackend
+from chains.models import ChainCursor
 from invoices.models import Quote, Transaction
 from invoices.tasks import scan_network
 from merchants.models import Merchant
@@ -105,6 +106,7 @@ def test_exact_trx_payment_is_pending_in_its_block_then_completed_19_deep(shop):
     assert done["status"] == "completed" and done["paid_amount"] == "150.000000"
     assert events(invoice) == ["transaction_created", "status_changed",
                                "transaction_confirmed", "status_changed"]
+    assert ChainCursor.objects.get(network=NETWORK).notices == [PENDING_NOT_READ]
 
 
 def test_exact_usdt_payment_completes(shop):
@@ -254,3 +256,11 @@ def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings
     assert [(b["event"], b["data"]["status"]) for b in receiver.bodies()] == [
         ("transaction_created", "new"), ("status_changed", "pending"),
         ("transaction_confirmed", "pending"), ("status_changed", "completed")]
+
+
+def test_include_fee_adds_the_energy_of_a_token_transfer_in_usdt(shop):
+    """13.345 TRX of energy and bandwidth at 0.2 USD/TRX (5 TRX per USDT) is 2.669 USDT."""
+    usdt = shop.invoice("USDT", include_fee=True)
+    assert (usdt["pay_amount"], usdt["fee_amount"]) == ("32.669000", "2.669000")
+    trx = shop.invoice("TRX", include_fee=True)  # 1.37 TRX: bandwidth and the activation
+    assert (trx["pay_amount"], trx["fee_amount"]) == ("151.370000", "1.370000")
