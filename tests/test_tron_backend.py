@@ -163,3 +163,13 @@ def test_fees_from_the_chain_parameters(backend):
 
 def test_the_genesis_id(backend, tron_node):
     assert backend.genesis_id() == tron_node.genesis_id
+
+
+def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(tron_node, settings,
+                                                                        tmp_path):
+    configure_chains(settings, tmp_path, tron_config(tron_node, "confirmations = 5"))
+    network = registry.get_network("tron-local")
+    assert network.required_confirmations(10**6) == 5
+    tron_node.mine(30)
+    tron_node.solidified = 5
+    assert TronBackend(network).tip().height == 23

@@ -22,8 +22,9 @@ reverted call; the block's result is checked all the same).
 
 Confirmations: TRON calls a block final once it is solidified, 19 blocks deep when the
 super representatives produce normally (2/3 of 27 have built on it). The tip reported to the
-scanner is the head, held back to `solidified + min_confirmations - 1`: a block then counts
-`min_confirmations` (19) deep only once it is solidified, even when solidification lags.
+scanner is the head, held back to `solidified + 18`: a block then counts 19 deep (the
+network's default confirmations) only once it is solidified, even when solidification lags.
+An operator who configures fewer confirmations gets that number of blocks.
 
 The pending pool is read for its txids only (`/wallet/gettransactionlistfrompending`):
 a transaction spends ~3 s there, so a payment is reported once in a block, and the txids
@@ -57,6 +58,7 @@ from chains.registry import Asset, Network
 
 logger = logging.getLogger(__name__)
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
+SOLIDIFIED_DEPTH = 19  # a solidified block has 18 on top of it in normal production
 MAX_BLOCK_RANGE = 100  # getblockbylimitnext returns at most 100 blocks
 TIMEOUT = 30
 # Resources a payment to a fresh invoice address consumes. A TRX transfer: ~270 bytes of
@@ -123,7 +125,7 @@ class TronBackend(ChainBackend):
         head, solid = self.header(), self.header(solidified=True)
         if not head or not solid:
             raise TronAPIError("the node has no head or solidified block yet")
-        limit = _height(solid) + self.network.min_confirmations - 1
+        limit = _height(solid) + SOLIDIFIED_DEPTH - 1
         if _height(head) > limit:
             head = self.header(limit)
         return BlockRef(_height(head), head["blockID"])
