@@ -3,6 +3,8 @@ missing, whose RPC URL is malformed, or whose node answers for another chain is 
 a clear message, shown down in its health (ChainCursor.last_error), never offered to payers
 and never scanned. Against the real nodes (anvil, litecoind) and the TRON test node."""
 
+import logging
+
 import pytest
 from bip_utils import Bip44, Bip44Coins
 from django.core import checks as django_checks
@@ -11,6 +13,7 @@ from django.core.management.base import SystemCheckError
 
 from chains import backends, checks, registry
 from chains.models import ChainCursor
+from invoices import tasks
 from merchants.services import set_wallet
 from tests.test_chain_litecoin import configure_chains
 from tests.test_hd import account_xpub
@@ -62,7 +65,7 @@ def test_credentials_in_a_bad_url_stay_out_of_the_message(settings, tmp_path):
 
 
 def test_a_network_without_a_backend_is_refused(settings, tmp_path, tron_shop, tron_node,
-                                                monkeypatch):
+                                                monkeypatch, caplog):
     """What the issue found: TRON configured before any backend read it."""
     configure_chains(settings, tmp_path, tron_config(tron_node))
     assert offers_trx(tron_shop, "tron-local")
@@ -70,6 +73,9 @@ def test_a_network_without_a_backend_is_refused(settings, tmp_path, tron_shop, t
     problem = checks.configuration_problem(registry.get_network("tron-local"))
     assert problem == "no backend reads 'tron' networks"
     assert not offers_trx(tron_shop, "tron-local")
+    with caplog.at_level(logging.ERROR):
+        tasks.scan_all()  # the scheduled pass leaves it out: no NoBackend traceback
+    assert "NoBackend" not in caplog.text and "tron-local" not in caplog.text
 
 
 def test_a_tron_node_of_another_chain_is_refused_then_accepted_once_fixed(
