@@ -253,9 +253,11 @@ def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings
     shop.node.mine()
     shop.scan()
     confirm(shop)
-    assert [(b["event"], b["data"]["status"]) for b in receiver.bodies()] == [
-        ("transaction_created", "new"), ("status_changed", "pending"),
-        ("transaction_confirmed", "pending"), ("status_changed", "completed")]
+    bodies = receiver.bodies()
+    assert [(b["event"], b["data"]["status"]) for b in bodies] == [
+        ("transaction_created", "pending"), ("status_changed", "pending"),
+        ("transaction_confirmed", "completed"), ("status_changed", "completed")]
+    assert bodies[0]["data"]["transactions"][0]["from_addresses"] == [shop.payer.address]
 
 
 def test_include_fee_adds_the_energy_of_a_token_transfer_in_usdt(shop):
@@ -264,3 +266,17 @@ def test_include_fee_adds_the_energy_of_a_token_transfer_in_usdt(shop):
     assert (usdt["pay_amount"], usdt["fee_amount"]) == ("32.669000", "2.669000")
     trx = shop.invoice("TRX", include_fee=True)  # 1.37 TRX: bandwidth and the activation
     assert (trx["pay_amount"], trx["fee_amount"]) == ("151.370000", "1.370000")
+
+
+def test_without_a_pending_list_a_dropped_payment_is_reverted_after_reorg_depth(shop):
+    shop.node.pending_list = False  # a provider that does not serve the pending pool
+    invoice = shop.invoice("USDT")
+    txid = shop.pay(invoice)
+    shop.node.mine(2)
+    shop.scan()
+    shop.node.reorg(2, drop={txid})
+    shop.scan()
+    assert shop.get(invoice)["transactions"][0]["status"] == "pending"  # may come back
+    shop.node.mine(registry.get_network(NETWORK).reorg_depth)
+    shop.scan()
+    assert shop.get(invoice)["transactions"][0]["status"] == "reverted"

@@ -20,6 +20,7 @@ import hashlib
 import json
 import secrets
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -34,7 +35,8 @@ TRANSFER_URL = "type.googleapis.com/protocol.TransferContract"
 TRIGGER_URL = "type.googleapis.com/protocol.TriggerSmartContract"
 TRANSFER = bytes.fromhex("a9059cbb")  # transfer(address,uint256)
 TRANSFER_FROM = bytes.fromhex("23b872dd")  # transferFrom(address,address,uint256)
-GENESIS_TIME = 1_700_000_000_000  # ms
+BLOCK_MS = 3000  # a TRON slot
+LAG_MS = 600_000  # block times trail the clock by at most this: tests mine in bursts
 # Mainnet's values in the recorded getchainparameters (sun per bandwidth byte / energy unit).
 CHAIN_PARAMETERS = [
     {"key": "getMaintenanceTimeInterval", "value": 21600000},
@@ -121,6 +123,11 @@ class Account:
         return {**tx, "signature": [signature.to_bytes().hex()]}
 
 
+def _timestamp(block: dict) -> int:
+    """A block's time (ms): a slot after its parent's, never more than LAG_MS behind now."""
+    return block["block_header"]["raw_data"]["timestamp"]
+
+
 def _word(value: int | str) -> bytes:
     if isinstance(value, str):  # an address
         return bytes(12) + tron_addresses.raw_bytes(value)[1:]
@@ -163,7 +170,7 @@ class TronNode:
 
     def _raw(self, contract_type: str, type_url: str, value: dict, **extra) -> dict:
         head = self.blocks[-1]
-        now = GENESIS_TIME + 3000 * (self.height + 1) + len(self.pending)
+        now = _timestamp(head) + BLOCK_MS + len(self.pending)
         return {
             "contract": [{"parameter": {"value": value, "type_url": type_url},
                           "type": contract_type}],
@@ -254,7 +261,8 @@ class TronNode:
                "witness_address": "41" + hashlib.sha256(f"sr{self.branch}".encode()
                                                         ).hexdigest()[:40],
                "parentHash": parent, "version": 31,
-               "timestamp": GENESIS_TIME + 3000 * height}
+               "timestamp": max(_timestamp(self.blocks[-1]) + BLOCK_MS if self.blocks else 0,
+                                int(time.time() * 1000) - LAG_MS)}
         if not height:
             del raw["number"]  # proto3 JSON leaves out zero: the genesis has no "number"
         digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()

@@ -72,7 +72,8 @@ TOKEN_TRANSFER_ENERGY = 130_000
 PENDING_NOT_READ = ("Pending TRON transactions are not read: payments appear once in a "
                     "block (about 3 s).")
 NO_PENDING_LIST = ("The node does not list its pending transactions: a payment a "
-                   "reorganisation took out of its block stays pending until it is mined again.")
+                   "reorganisation took out of its block counts as reverted only after "
+                   "reorg_depth blocks without it.")
 
 
 class TronAPIError(Exception):
