@@ -191,3 +191,13 @@ decimals = 6
 """)
     with pytest.raises(ImproperlyConfigured, match=r"\[networks.tron\].*checksum"):
         registry.get_network("tron")
+
+
+def test_a_transfer_event_whose_topics_are_not_addresses_is_skipped(backend, tron_node):
+    shop = Account.new().address
+    tron_node.send_token(Account.new(), USDT, shop, 5)
+    tron_node.pending[-1].logs[0]["topics"][2] = "ff" * 32  # 32 bytes, not a padded address
+    tron_node.send_trx(Account.new(), shop, 7)
+    tron_node.mine()
+    [block] = backend.blocks(1, 1, Watch(shop))
+    assert [t.amount for t in block.transfers] == [7]  # the scan goes on
