@@ -15,6 +15,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from chains import tron_addresses
+
 PAYER_DECIMALS = 8
 
 
@@ -59,7 +61,13 @@ class Network:
     # Amount tiers for UTXO coins: ((up to this many base units, confirmations), ...).
     confirmation_tiers: tuple[tuple[int, int], ...] = ()
     block_seconds: int = 600
+    # Blocks an unconfirmed transaction that lost its block gets to reappear, on a node that
+    # cannot show its mempool, before it counts as reverted.
+    reorg_depth: int = 6
     test: bool = False
+    # TRON: the genesis block id, the chain's identity (TRON nodes have no chain id); the
+    # startup checks refuse a node that answers with another one.
+    genesis: str = ""
     options: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -77,6 +85,12 @@ class Network:
             if asset.code == code.upper():
                 return asset
         return None
+
+    @property
+    def account_based(self) -> bool:
+        """Payers are accounts (EVM, TRON; the sandbox simulates one sender per payer), not
+        UTXO wallets that pay from fresh addresses."""
+        return self.kind != "utxo"
 
     def tx_url(self, txid: str) -> str:
         return self.explorer_tx.format(txid=txid) if self.explorer_tx else ""
@@ -103,17 +117,17 @@ _BUILTIN = (
         "bitcoin", "Bitcoin", "bitcoin", "utxo", "BTC", 8, confirmations=2, min_confirmations=1,
         uri_scheme="bitcoin", explorer_tx="https://mempool.space/tx/{txid}",
         explorer_address="https://mempool.space/address/{address}",
-        confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)),
+        confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)), reorg_depth=6,
     ),
     Network(
         "litecoin", "Litecoin", "litecoin", "utxo", "LTC", 8, confirmations=6,
-        min_confirmations=2, uri_scheme="litecoin", block_seconds=150,
+        min_confirmations=2, uri_scheme="litecoin", block_seconds=150, reorg_depth=12,
         explorer_tx="https://litecoinspace.org/tx/{txid}",
         explorer_address="https://litecoinspace.org/address/{address}",
     ),
     Network(
         "ethereum", "Ethereum (ERC-20)", "evm", "evm", "ETH", 18, confirmations=12,
-        min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12,
+        min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12, reorg_depth=64,
         explorer_tx="https://etherscan.io/tx/{txid}",
         explorer_address="https://etherscan.io/address/{address}",
         tokens=(
@@ -123,14 +137,14 @@ _BUILTIN = (
     ),
     Network(
         "bsc", "BNB Smart Chain (BEP-20)", "evm", "evm", "BNB", 18, confirmations=15,
-        min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3,
+        min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3, reorg_depth=15,
         explorer_tx="https://bscscan.com/tx/{txid}",
         explorer_address="https://bscscan.com/address/{address}",
         tokens=(Asset("USDT", "bsc", 18, "0x55d398326f99059fF775485246999027B3197955"),),
     ),
     Network(
         "polygon", "Polygon", "evm", "evm", "POL", 18, confirmations=64, min_confirmations=16,
-        chain_id=137, uri_scheme="ethereum", block_seconds=2,
+        chain_id=137, uri_scheme="ethereum", block_seconds=2, reorg_depth=128,
         explorer_tx="https://polygonscan.com/tx/{txid}",
         explorer_address="https://polygonscan.com/address/{address}",
         tokens=(
@@ -140,10 +154,11 @@ _BUILTIN = (
     ),
     Network(
         "tron", "Tron (TRC-20)", "tron", "tron", "TRX", 6, confirmations=19, min_confirmations=19,
-        uri_scheme="tron", block_seconds=3,
+        uri_scheme="tron", block_seconds=3, reorg_depth=19,
         explorer_tx="https://tronscan.org/#/transaction/{txid}",
         explorer_address="https://tronscan.org/#/address/{address}",
         tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
+        genesis="00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
     ),
     Network(
         "litecoin-regtest", "Litecoin (regtest)", "litecoin-regtest", "utxo", "LTC", 8,
@@ -153,9 +168,15 @@ _BUILTIN = (
         "ethereum-local", "Ethereum (local node)", "evm", "evm", "ETH", 18, confirmations=2,
         min_confirmations=1, chain_id=31337, uri_scheme="ethereum", block_seconds=1, test=True,
     ),
+    # A private TRON network (the test suite's recorded node): its genesis and its token
+    # contracts come from CHAINS_CONFIG (`genesis = "…"`, `[[networks.tron-local.tokens]]`).
+    Network(
+        "tron-local", "Tron (local node)", "tron", "tron", "TRX", 6, confirmations=19,
+        min_confirmations=19, uri_scheme="tron", block_seconds=3, test=True,
+    ),
     Network(
         "sandbox", "Sandbox (test network)", "sandbox", "sandbox", "BTC", 8, confirmations=2,
-        min_confirmations=1, uri_scheme="sandbox", block_seconds=60, test=True,
+        min_confirmations=1, uri_scheme="sandbox", block_seconds=60, reorg_depth=2, test=True,
         tokens=(
             Asset("ETH", "sandbox", 18, "sandbox:ETH"),
             Asset("USDT", "sandbox", 6, "sandbox:USDT"),
@@ -176,7 +197,13 @@ def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]
         network = networks[code]
         tokens = list(network.tokens)
         for token in entry.get("tokens", []):
-            asset = Asset(token["symbol"].upper(), code, int(token["decimals"]), token["contract"])
+            contract = token["contract"]
+            if network.kind == "tron":  # stored as T…, whichever spelling the file uses
+                try:
+                    contract = tron_addresses.to_base58(contract)
+                except tron_addresses.NotATronAddress as exc:
+                    raise ImproperlyConfigured(f"CHAINS_CONFIG [networks.{code}]: {exc}") from exc
+            asset = Asset(token["symbol"].upper(), code, int(token["decimals"]), contract)
             tokens = [t for t in tokens if t.code != asset.code] + [asset]
         confirmations = int(entry.get("confirmations", network.confirmations))
         networks[code] = replace(
@@ -186,8 +213,11 @@ def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]
             min_confirmations=min(network.min_confirmations, confirmations),
             tokens=tuple(tokens),
             block_seconds=int(entry.get("block_seconds", network.block_seconds)),
+            genesis=str(entry.get("genesis", network.genesis)).lower().removeprefix("0x"),
+            reorg_depth=int(entry.get("reorg_depth", network.reorg_depth)),
             options={k: v for k, v in entry.items()
-                     if k not in {"rpc_url", "confirmations", "tokens", "block_seconds"}},
+                     if k not in {"rpc_url", "confirmations", "tokens", "block_seconds",
+                                  "reorg_depth", "genesis"}},
         )
     return networks
 
@@ -205,7 +235,13 @@ def all_networks() -> dict[str, Network]:
 
 
 def enabled_networks() -> list[Network]:
-    return [network for network in all_networks().values() if network.enabled]
+    """Networks switched on and not refused by the startup checks (`chains.checks`): a
+    refused network is neither offered to payers nor scanned."""
+    from chains import checks  # checks imports the backends, which import this module
+
+    networks = [network for network in all_networks().values() if network.enabled]
+    refused = checks.refused_networks(networks)
+    return [network for network in networks if network.code not in refused]
 
 
 def get_network(code: str) -> Network | None:
