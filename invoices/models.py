@@ -41,6 +41,8 @@ class Invoice(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
     status_context = models.CharField(max_length=20, null=True, blank=True)
     archived = models.BooleanField(default=False)
+    # False for a test-mode invoice: it is paid on the sandbox only, never on a real chain.
+    livemode = models.BooleanField(default=True)
 
     price_amount = UnitsField()  # base units of price_currency (cents for USD)
     price_currency = models.CharField(max_length=16)

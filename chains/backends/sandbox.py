@@ -32,9 +32,16 @@ def broadcast(to_address: str, asset: str, amount: int, sender: str) -> str:
 
 
 def mine(blocks: int = 1) -> int:
-    """Mine `blocks` blocks; the first takes every mempool payment. Returns the new tip."""
+    """Mine `blocks` blocks; the first takes every mempool payment. Returns the new tip.
+
+    Miners queue on the genesis row and read the tip only once they hold it: locking the
+    tip row itself let a second miner, woken when the first committed, build on the old
+    tip (PostgreSQL re-checks the locked row, not which row is now the highest) and fail
+    on the duplicate height."""
+    _genesis()
     with transaction.atomic():
-        tip = SandboxBlock.objects.select_for_update().order_by("-height").first() or _genesis()
+        SandboxBlock.objects.select_for_update().get(height=0)
+        tip = SandboxBlock.objects.order_by("-height").first()
         for _ in range(blocks):
             height = tip.height + 1
             tip = SandboxBlock.objects.create(

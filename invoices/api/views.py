@@ -1,6 +1,7 @@
 """The merchant API: parse, call a service, render. Every lookup is scoped to the key's
 merchant, so another merchant's object is a 404."""
 
+import dataclasses
 import hashlib
 import json
 from datetime import datetime
@@ -36,7 +37,7 @@ def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user, **lookup)
+        merchant=request.user, livemode=request.auth.livemode, **lookup)
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
@@ -74,14 +75,16 @@ class InvoicesView(APIView):
                 raise ValidationError({"Idempotency-Key": ["at most 255 characters"]})
             body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
             idempotency = (key, hashlib.sha256(body.encode()).hexdigest())
+        invoice_request = dataclasses.replace(request_data.to_request(),
+                                              livemode=request.auth.livemode)
         payload, created = services.create_invoice(
-            request.user, request_data.to_request(), actor_of(request), idempotency)
+            request.user, invoice_request, actor_of(request), idempotency)
         return Response(payload, status=status.HTTP_201_CREATED,
                         headers={} if created else {"Idempotent-Replayed": "true"})
 
     def get(self, request):
         params = request.query_params
-        invoices = (Invoice.objects.filter(merchant=request.user)
+        invoices = (Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
                     .select_related("quote").prefetch_related("transactions", "refunds"))
         if value := params.get("status"):
             if value not in Status.values:
@@ -155,7 +158,7 @@ class CurrenciesView(APIView):
     def get(self, request):
         overrides = request.user.confirmations
         data = []
-        for asset in services.offered_methods(request.user):
+        for asset in services.offered_methods(request.user, request.auth.livemode):
             network = registry.get_network(asset.network)
             data.append({
                 "currency": asset.code, "network": asset.network, "network_name": network.name,
@@ -182,36 +185,47 @@ class RatesView(APIView):
 
 
 class MerchantView(APIView):
+    required_scope = "admin"
+
     @extend_schema(responses={200: s.MerchantSerializer})
     def get(self, request):
         return Response(s.MerchantSerializer(request.user).data)
 
     @extend_schema(request=s.MerchantSerializer, responses={200: s.MerchantSerializer})
     def patch(self, request):
-        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True)
+        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
+                                          context={"actor": actor_of(request)})
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
 
 
 class RotateSecretView(APIView):
+    required_scope = "admin"
+
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user)})
+                         merchant_services.rotate_callback_secret(request.user,
+                                                                  actor_of(request))})
 
 
 class WalletsView(APIView):
+    required_scope = "admin"
+
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
         return Response({"data": [s.wallet_payload(wallet) for wallet in wallets]})
 
 
 class WalletView(APIView):
+    required_scope = "admin"
+
     @extend_schema(request=s.WalletSerializer, responses={200: dict})
     def put(self, request, family):
         data = _validated(s.WalletSerializer, request)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"])
+        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
+                                              actor_of(request))
         return Response(s.wallet_payload(wallet))
 
 

@@ -51,10 +51,11 @@ class LinesField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-def save_settings(form: forms.Form, merchant: Merchant, data: dict) -> bool:
+def save_settings(form: forms.Form, merchant: Merchant, data: dict, actor: str) -> bool:
     """Validate `data` with the API's serializer and store it; False (and errors on the
     form) when refused."""
-    serializer = MerchantSerializer(merchant, data=data, partial=True)
+    serializer = MerchantSerializer(merchant, data=data, partial=True,
+                                    context={"actor": actor})
     if serializer.is_valid():
         serializer.save()
         return True

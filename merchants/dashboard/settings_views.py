@@ -23,7 +23,7 @@ from merchants import callbacks
 from merchants import services as merchant_services
 from merchants.api import attempt_payload
 from merchants.dashboard import present
-from merchants.dashboard.access import member_required, owner_required, queue_mail
+from merchants.dashboard.access import actor, member_required, owner_required, queue_mail
 from merchants.dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -62,7 +62,7 @@ def profile(request):
         "allowed_return_hosts": merchant.allowed_return_hosts,
         "embed_hosts": merchant.embed_hosts})
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, merchant, form.cleaned_data):
+            form, merchant, form.cleaned_data, actor(request)):
         return _saved(request, "Store profile", "dashboard:settings")
     return render(request, "dashboard/settings/profile.html",
                   {"form": form, "section": "settings", "tab": "profile"},
@@ -122,7 +122,7 @@ def payments(request):
                                              "late_window_minutes",
                                              "processing_timeout_minutes")},
         }
-        if save_settings(form, merchant, payload):
+        if save_settings(form, merchant, payload, actor(request)):
             return _saved(request, "Payment settings", "dashboard:settings_payments")
     return render(request, "dashboard/settings/payments.html",
                   {"form": form, "section": "settings", "tab": "payments"},
@@ -175,7 +175,7 @@ def wallet(request, family):
             form.add_error("xpub", str(exc))
         else:
             if request.POST.get("step") == "save":
-                merchant_services.set_wallet(merchant, family, xpub)
+                merchant_services.set_wallet(merchant, family, xpub, actor(request))
                 return _saved(request, f"The {family} wallet", "dashboard:settings_wallets")
             preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
                                                                       DERIVED_SHOWN)}
@@ -201,7 +201,7 @@ def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, request.merchant, form.cleaned_data):
+            form, request.merchant, form.cleaned_data, actor(request)):
         return _saved(request, "Callback URL", "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -223,7 +223,7 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(request.merchant)
+        merchant_services.rotate_callback_secret(request.merchant, actor(request))
         messages.success(request, "New secret made. Callbacks are signed with both the new "
                                   "and the old secret for the next 24 hours.")
         return redirect("dashboard:settings_callbacks")

@@ -1,0 +1,75 @@
+"""Request guards shared by the API, the checkout and the dashboard."""
+
+from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
+
+from invoices.api import throttling
+from invoices.api.errors import error_body
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def _has_nul(request) -> bool:
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
+        return True
+    if any("\x00" in str(v) for k, v in request.META.items() if k.startswith("HTTP_")):
+        return True
+    if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
+        return any("\x00" in k or any("\x00" in v for v in vs)
+                   for k, vs in request.POST.lists())
+    return False
+
+
+def reject_nul(get_response):
+    """A NUL byte in the path, query, headers or form fields is a 400 here, before it can
+    reach a database that refuses it (PostgreSQL) with a 500."""
+
+    def middleware(request):
+        if _has_nul(request):
+            message = "NUL characters are not allowed in requests"
+            if _is_api(request):
+                return JsonResponse(error_body("invalid_request", "invalid_text", message),
+                                    status=400)
+            return HttpResponseBadRequest(message)
+        return get_response(request)
+
+    return middleware
+
+
+def atomic_api_writes(get_response):
+    """Every API request that may change something runs in one transaction, rolled back
+    when it ends in a server error: so the 500 body's "nothing was changed" is true (a
+    payment credited before a later step failed is undone with it)."""
+
+    def middleware(request):
+        if not _is_api(request) or request.method in SAFE_METHODS:
+            return get_response(request)
+        with transaction.atomic():
+            response = get_response(request)
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+        return response
+
+    return middleware
+
+
+def rate_limit_headers(get_response):
+    """`RateLimit-Limit`, `-Remaining` and `-Reset` on API responses, from the window the
+    request was counted in (the key's, or the client's failed-authentication window)."""
+
+    def middleware(request):
+        response = get_response(request)
+        window = getattr(request, "rate_limit_window", None)
+        if window is not None and _is_api(request):
+            for name, value in throttling.headers(window).items():
+                response.headers.setdefault(name, value)
+        return response
+
+    return middleware

@@ -1,0 +1,23 @@
+from django.db import migrations, models
+
+
+def sandbox_invoices_are_test(apps, schema_editor):
+    """An invoice whose chosen method is the sandbox was play money all along."""
+    Invoice = apps.get_model("invoices", "Invoice")
+    Invoice.objects.filter(quote__network="sandbox").update(livemode=False)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('invoices', '0004_dashboard_chart_index'),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name='invoice',
+            name='livemode',
+            field=models.BooleanField(default=True),
+        ),
+        migrations.RunPython(sandbox_invoices_are_test, migrations.RunPython.noop),
+    ]
