@@ -2,9 +2,10 @@
 
 from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
 
 from invoices.api import throttling
-from invoices.api.errors import error_body
+from invoices.api.errors import error_body, json_not_found
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -15,8 +16,6 @@ def _is_api(request) -> bool:
 
 
 def _has_nul(request) -> bool:
-    if "\x00" in request.path:
-        return True
     if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
         return True
     if any("\x00" in str(v) for k, v in request.META.items() if k.startswith("HTTP_")):
@@ -28,10 +27,15 @@ def _has_nul(request) -> bool:
 
 
 def reject_nul(get_response):
-    """A NUL byte in the path, query, headers or form fields is a 400 here, before it can
-    reach a database that refuses it (PostgreSQL) with a 500."""
+    """A NUL byte never reaches the database (PostgreSQL refuses it in text, with a 500): in
+    the path it names nothing (404, the payer pages' not-found page); in the query, headers
+    or form fields it is a 400."""
 
     def middleware(request):
+        if "\x00" in request.path:
+            if _is_api(request):
+                return json_not_found(request)
+            return render(request, "checkout/not_found.html", {"message": ""}, status=404)
         if _has_nul(request):
             message = "NUL characters are not allowed in requests"
             if _is_api(request):

@@ -48,6 +48,9 @@ def member_required(view=None, *, owner: bool = False):
                 return render(request, "dashboard/forbidden.html",
                               {"reason": "This login belongs to no store."}, status=403)
             request.member, request.merchant = member, member.merchant
+            from merchants.dashboard.mode import livemode
+
+            request.livemode = livemode(request)
             if owner and member.role != MerchantUser.OWNER:
                 return render(request, "dashboard/forbidden.html",
                               {"reason": "Only the store's owners can open this page."},

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from merchants.dashboard import account_views as account
+from merchants.dashboard import mode
 from merchants.dashboard import settings_views as store
 from merchants.dashboard import views
 
@@ -18,6 +19,7 @@ urlpatterns = [
          name="redeliver"),
     path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action,
          name="invoice_action"),
+    path("mode/", mode.switch, name="switch_mode"),
     path("settings/", store.profile, name="settings"),
     path("settings/payments/", store.payments, name="settings_payments"),
     path("settings/wallets/", store.wallets, name="settings_wallets"),
