@@ -1,7 +1,14 @@
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from merchants.models import Merchant, MerchantAPIKey, MerchantUser, TeamInvite, Wallet
+from merchants.models import (
+    Merchant,
+    MerchantAPIKey,
+    MerchantUser,
+    SettingsChange,
+    TeamInvite,
+    Wallet,
+)
 
 
 class WalletInline(admin.TabularInline):
@@ -20,7 +27,8 @@ class MerchantAdmin(admin.ModelAdmin):
 
 @admin.register(MerchantAPIKey)
 class MerchantAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "merchant", "last_used_at"]
+    list_display = [*APIKeyModelAdmin.list_display, "merchant", "mode", "scope", "last_used_at"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "mode", "scope"]
 
 
 @admin.register(MerchantUser)
@@ -32,3 +40,19 @@ class MerchantUserAdmin(admin.ModelAdmin):
 class TeamInviteAdmin(admin.ModelAdmin):
     list_display = ["email", "merchant", "role", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
+
+
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(admin.ModelAdmin):
+    """The audit trail of wallet and callback changes: read-only, like any record."""
+
+    list_display = ["created_at", "merchant", "what", "detail", "actor", "old_value",
+                    "new_value"]
+    list_filter = ["what"]
+    search_fields = ["merchant__name", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -476,11 +476,13 @@ def test_wallet_preview_then_save(browser, api):
 
 
 def test_api_keys_created_once_and_revoked(browser, api):
-    created = post(browser, "/dashboard/settings/api-keys/", {"name": "backend"})
+    created = post(browser, "/dashboard/settings/api-keys/",
+                   {"name": "backend", "mode": "live", "scope": "invoices"})
     assert created.status_code == 201
     key = re.search(rb'<code id="api-key">([^<]+)</code>', created.content)[1].decode()
     stored = MerchantAPIKey.objects.get(name="backend")
     assert stored.is_valid(key) and key not in stored.hashed_key
+    assert key.startswith("cg_live_") and (stored.mode, stored.scope) == ("live", "invoices")
     assert key.encode() not in browser.get("/dashboard/settings/api-keys/").content
     assert post(browser, f"/dashboard/settings/api-keys/{stored.prefix}/revoke/"
                 ).status_code == 302

@@ -13,7 +13,16 @@ from django.core.validators import MaxValueValidator
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
 from invoices.models import Refund, Status
-from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
+from merchants.models import (
+    LIVE,
+    SCOPE_ADMIN,
+    SCOPE_INVOICES,
+    TEST,
+    UNRESOLVED_ACTIONS,
+    UNRESOLVED_CONTEXTS,
+    Merchant,
+    MerchantUser,
+)
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no keys, "
@@ -198,6 +207,12 @@ class WalletForm(Styled, forms.Form):
 class ApiKeyForm(Styled, forms.Form):
     name = forms.CharField(max_length=50, label="Label",
                            help_text="Say where the key is used, e.g. \"shop backend\".")
+    mode = forms.ChoiceField(label="Mode", widget=forms.RadioSelect, initial=TEST, choices=[
+        (LIVE, "Live: real payments"), (TEST, "Test: sandbox play money only")])
+    scope = forms.ChoiceField(label="Scope", widget=forms.RadioSelect, initial=SCOPE_INVOICES,
+                              choices=[(SCOPE_INVOICES, "Invoices: create and manage invoices"),
+                                       (SCOPE_ADMIN, "Admin: also settings, wallets and the "
+                                                     "callback secret")])
 
 
 class InviteForm(Styled, forms.Form):

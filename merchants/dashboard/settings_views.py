@@ -38,6 +38,7 @@ from merchants.models import (
     UNRESOLVED_CONTEXTS,
     MerchantAPIKey,
     MerchantUser,
+    SettingsChange,
     TeamInvite,
     Wallet,
 )
@@ -138,6 +139,11 @@ def _families(merchant) -> list[str]:
     return sorted(family for family in families if family in hd.FAMILIES)
 
 
+def _changes(merchant, *what: str, shown: int = 20):
+    """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
+    return list(merchant.settings_changes.filter(what__in=what)[:shown])
+
+
 def _family_networks(family: str) -> str:
     return ", ".join(n.name for n in registry.all_networks().values() if n.family == family)
 
@@ -154,7 +160,8 @@ def wallets(request):
                      "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
                      if wallet else []})
     return render(request, "dashboard/settings/wallets.html",
-                  {"rows": rows, "section": "settings", "tab": "wallets"})
+                  {"rows": rows, "section": "settings", "tab": "wallets",
+                   "changes": _changes(merchant, SettingsChange.WALLET)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -192,6 +199,8 @@ def _callbacks_page(request, form, test=None, status=200):
     return render(request, "dashboard/settings/callbacks.html", {
         "form": form, "test": test, "merchant": merchant, "section": "settings",
         "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
+        "changes": _changes(merchant, SettingsChange.CALLBACK_URL,
+                            SettingsChange.CALLBACK_SECRET),
     }, status=status)
 
 
@@ -250,9 +259,12 @@ def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"])
+        data = form.cleaned_data
+        key = merchant_services.create_api_key(request.merchant, data["name"], data["mode"],
+                                               data["scope"])
         return _keys_page(request, ApiKeyForm(), created_key={
-            "key": key, "name": form.cleaned_data["name"]}, status=201)
+            "key": key, "name": data["name"], "mode": data["mode"], "scope": data["scope"]},
+            status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
 
 
@@ -263,11 +275,12 @@ def revoke_key(request, prefix):
                             revoked=False)
     if request.method == "POST":
         MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
-        messages.success(request, f"API key {key.name} ({key.prefix}) revoked.")
+        messages.success(request, f"API key {key.name} ({key.display_prefix}) revoked.")
         return redirect("dashboard:settings_api_keys")
     return render(request, "dashboard/confirm.html", {
         "title": f"Revoke the API key {key.name}",
-        "explanation": f"Requests with the key {key.prefix}… are refused from now on. This "
+        "explanation": f"Requests with the key {key.display_prefix}… are refused from now on. "
+                       "This "
                        "cannot be undone; make a new key if you need one.",
         "button": "Revoke the key", "danger": True, "section": "settings",
         "back": reverse("dashboard:settings_api_keys")})

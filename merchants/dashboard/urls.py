@@ -3,9 +3,8 @@
 from django.urls import path
 
 from merchants.dashboard import account_views as account
-from merchants.dashboard import mode
+from merchants.dashboard import mode, views
 from merchants.dashboard import settings_views as store
-from merchants.dashboard import views
 
 app_name = "dashboard"
 
