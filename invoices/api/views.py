@@ -19,7 +19,7 @@ from chains.backends import sandbox
 from invoices import money, rates, services
 from invoices import sandbox as sandbox_payments
 from invoices.api import serializers as s
-from invoices.api.pagination import keyset_page
+from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
     invoice_payload,
@@ -62,7 +62,10 @@ def _datetime_param(request, name):
         raise ValidationError({name: ["an ISO 8601 date or time"]}) from None
     if parsed.tzinfo is None:
         raise ValidationError({name: ["give a timezone, e.g. 2026-01-31T00:00:00Z"]})
-    return parsed
+    try:
+        return in_range(parsed)
+    except ValueError:
+        raise ValidationError({name: ["a date between the years 1 and 9999"]}) from None
 
 
 class InvoicesView(APIView):
