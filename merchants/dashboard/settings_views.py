@@ -35,6 +35,8 @@ from merchants.dashboard.forms import (
     save_settings,
 )
 from merchants.models import (
+    LIVE,
+    TEST,
     UNRESOLVED_CONTEXTS,
     MerchantAPIKey,
     MerchantUser,
@@ -257,7 +259,7 @@ def _keys_page(request, form, created_key=None, status=200):
 @owner_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST or None, initial={"mode": LIVE if request.livemode else TEST})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         key = merchant_services.create_api_key(request.merchant, data["name"], data["mode"],
