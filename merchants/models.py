@@ -93,15 +93,13 @@ class MerchantAPIKeyManager(BaseAPIKeyManager):
     """Keys read `cg_<mode>_<prefix>.<secret>`: the mode shows in the key itself, and the
     hash covers the marker, so a live key cannot be passed off as a test key."""
 
-    def create_key(self, **kwargs):
-        kwargs.pop("id", None)
-        obj = self.model(**kwargs)
+    def assign_key(self, obj) -> str:
+        """Also used by the admin's "add key" (django-rest-framework-api-key calls it)."""
         prefix, secret = get_random_string(8), get_random_string(32)
         key = MODE_MARKERS[obj.mode] + concatenate(prefix, secret)
         obj.prefix, obj.hashed_key = prefix, KeyGenerator().hash(key)
         obj.id = concatenate(prefix, obj.hashed_key)
-        obj.save()
-        return obj, key
+        return key
 
 
 class MerchantAPIKey(AbstractAPIKey):

@@ -231,3 +231,16 @@ def test_demo_merchant_is_in_test_mode(db):
     call_command("demo", stdout=out)
     key = next(line.split()[-1] for line in out.getvalue().splitlines() if "API key" in line)
     assert key.startswith("cg_test_")
+
+
+def test_a_test_key_added_in_the_admin_works_as_a_test_key(admin_client, make_merchant):
+    shop = make_merchant("Admin-made")
+    response = admin_client.post("/admin/merchants/merchantapikey/add/", {
+        "name": "ops", "merchant": shop.merchant.pk, "mode": "test", "scope": "invoices"},
+        follow=True)
+    words = " ".join(str(m) for m in response.context["messages"]).split()
+    key = next(word.rstrip(".") for word in words if word.startswith("cg_"))
+    assert key.startswith("cg_test_")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.post("/api/v1/invoices", BODY, format="json").json()["livemode"] is False
