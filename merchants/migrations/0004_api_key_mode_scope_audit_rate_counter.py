@@ -45,4 +45,16 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['merchant', '-created_at'], name='settings_change_newest')],
             },
         ),
+        migrations.CreateModel(
+            name='RateLimitCounter',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('bucket', models.CharField(max_length=200)),
+                ('window_start', models.BigIntegerField()),
+                ('count', models.PositiveIntegerField(default=0)),
+            ],
+            options={
+                'constraints': [models.UniqueConstraint(fields=('bucket', 'window_start'), name='one_counter_per_window')],
+            },
+        ),
     ]
