@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from invoices.api import throttling
 from invoices.api.errors import error_body, json_not_found
@@ -47,13 +48,25 @@ def reject_nul(get_response):
     return middleware
 
 
+def _wants_transaction(request) -> bool:
+    """API writes, except views that say `atomic_request = False` (those that wait on a
+    remote server, which must not hold a transaction open)."""
+    if not _is_api(request) or request.method in SAFE_METHODS:
+        return False
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return False
+    return getattr(getattr(view, "cls", None), "atomic_request", True)
+
+
 def atomic_api_writes(get_response):
     """Every API request that may change something runs in one transaction, rolled back
     when it ends in a server error: so the 500 body's "nothing was changed" is true (a
     payment credited before a later step failed is undone with it)."""
 
     def middleware(request):
-        if not _is_api(request) or request.method in SAFE_METHODS:
+        if not _wants_transaction(request):
             return get_response(request)
         with transaction.atomic():
             response = get_response(request)
