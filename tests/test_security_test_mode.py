@@ -244,3 +244,11 @@ def test_a_test_key_added_in_the_admin_works_as_a_test_key(admin_client, make_me
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.post("/api/v1/invoices", BODY, format="json").json()["livemode"] is False
+
+
+def test_an_idempotency_key_never_replays_across_modes(live):
+    test = client_for(live.merchant, "test")
+    first = live.post("/api/v1/invoices", BODY, format="json", HTTP_IDEMPOTENCY_KEY="order-9")
+    again = test.post("/api/v1/invoices", BODY, format="json", HTTP_IDEMPOTENCY_KEY="order-9")
+    assert first.status_code == 201 and again.status_code == 409
+    assert again.json()["error"]["code"] == "idempotency_key_reused"

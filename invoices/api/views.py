@@ -77,7 +77,10 @@ class InvoicesView(APIView):
             if len(key) > 255:
                 raise ValidationError({"Idempotency-Key": ["at most 255 characters"]})
             body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
-            idempotency = (key, hashlib.sha256(body.encode()).hexdigest())
+            # The mode is part of the request: a test key never replays a live invoice (live
+            # requests hash as before, so keys stored before test mode still replay).
+            signed = f"{request.auth.mode}:{body}" if not request.auth.livemode else body
+            idempotency = (key, hashlib.sha256(signed.encode()).hexdigest())
         invoice_request = dataclasses.replace(request_data.to_request(),
                                               livemode=request.auth.livemode)
         payload, created = services.create_invoice(
