@@ -78,7 +78,10 @@ class Invoice(models.Model):
                                     name="unique_foreign_id_per_merchant"),
         ]
         indexes = [
-            models.Index(fields=["merchant", "-created_at", "-id"], name="invoice_newest"),
+            # The mode is last: Django compares a boolean as `NOT livemode`, which SQLite
+            # cannot seek on, but it filters on the index entries while walking them in order.
+            models.Index(fields=["merchant", "-created_at", "-id", "livemode"],
+                         name="invoice_newest"),
             models.Index(fields=["status", "expires_at"], name="invoice_status_expiry"),
             # The dashboard's list filters and search, newest first at any depth.
             models.Index(fields=["merchant", "status", "-created_at", "-id"],

@@ -20,4 +20,14 @@ class Migration(migrations.Migration):
             field=models.BooleanField(default=True),
         ),
         migrations.RunPython(sandbox_invoices_are_test, migrations.RunPython.noop),
+        # Listings are per mode: the newest-first index carries it.
+        migrations.RemoveIndex(
+            model_name='invoice',
+            name='invoice_newest',
+        ),
+        migrations.AddIndex(
+            model_name='invoice',
+            index=models.Index(fields=['merchant', '-created_at', '-id', 'livemode'],
+                               name='invoice_newest'),
+        ),
     ]
