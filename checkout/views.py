@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from checkout.i18n import localized
 from checkout.qr import qr_svg
 from checkout.security import embed_sources, image_origin, protect
 from invoices import lifecycle, money, refunds, services
+from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations, scanned_heights
@@ -183,7 +185,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
     amounts are estimates, locked when the payer chooses."""
     quotes = {(q.asset, q.network): q for q in invoice.quotes.all()}
     methods = []
-    for asset in services.offered_methods(invoice.merchant):
+    for asset in services.offered_methods(invoice.merchant, invoice.livemode):
         quote = quotes.get((asset.code, asset.network))
         if quote is None:
             if invoice.kind != Kind.OPEN:
@@ -356,6 +358,11 @@ def pay(request, invoice_id):
 @require_GET
 def status(request, invoice_id):
     """What the page's poller needs, small enough to ask for every few seconds."""
+    window = throttling.hit(f"checkout-status:{throttling.client_ip(request)}",
+                            settings.CHECKOUT_STATUS_RATE)
+    if not window.allowed:
+        return JsonResponse({"error": "rate_limited"}, status=429,
+                            headers={"Retry-After": str(window.reset)})
     invoice = _load(invoice_id)
     if invoice is None:
         return JsonResponse({"error": "not_found"}, status=404)
@@ -395,6 +402,13 @@ def sandbox_action(request, invoice_id):
     invoice = _load(invoice_id)
     if invoice is None:
         return _not_found(request)
+    window = throttling.hit(f"sandbox-panel:{throttling.client_ip(request)}",
+                            settings.SANDBOX_PANEL_RATE)
+    if not window.allowed:
+        response = _page(request, invoice, error=_("Too many test payments; wait a minute."),
+                         status=429)
+        response.headers["Retry-After"] = str(window.reset)
+        return response
     try:
         sandbox.simulate(invoice, request.POST.get("action", ""))
     except services.ServiceError as exc:

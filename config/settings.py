@@ -59,6 +59,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.reject_nul",
+    "config.middleware.rate_limit_headers",
+    "config.middleware.atomic_api_writes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,10 +149,9 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["merchants.auth.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "600/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["invoices.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],
     "EXCEPTION_HANDLER": "invoices.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -164,6 +166,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- The gateway -------------------------------------------------------------------------
+# Rate limits, counted in Redis or the database so they hold across web processes.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per API key
+API_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_RATE", "20/min")  # per client IP
+PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", "3/hour")
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/hour")
+CHECKOUT_STATUS_RATE = os.environ.get("CHECKOUT_STATUS_RATE", "120/min")  # per client IP
+SANDBOX_PANEL_RATE = os.environ.get("SANDBOX_PANEL_RATE", "30/min")  # per client IP
 SANDBOX = env_bool("SANDBOX", DEBUG)
 CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")
 # Rate providers, first that answers wins: static, kraken, coinbase, coingecko, binance.

@@ -12,4 +12,4 @@ from config.settings import Q_CLUSTER  # noqa: E402
 Q_CLUSTER["sync"] = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api_key": "100000/min"}  # noqa: F405
+API_THROTTLE_RATE = "100000/min"

@@ -117,7 +117,8 @@ def open_invoice(link_id, amount: str | None, visit: str,
             raise LinkUnavailable("link_unavailable", reason)
         payload, created = create_invoice(link.merchant, InvoiceRequest(
             price_amount=units, price_currency=link.price_currency, description=link.name,
-            methods=list(link.methods), metadata={"payment_link": link.slug}),
+            methods=list(link.methods), metadata={"payment_link": link.slug},
+            livemode=link.livemode),
             actor=f"link:{link.slug}", idempotency=(key, request_hash))
         LinkInvoice.objects.get_or_create(link=link, invoice_id=payload["id"])
         return payload, created

@@ -39,7 +39,8 @@ def event_payload(event: Event) -> dict:
 
 
 def _events(request):
-    return Event.objects.filter(merchant=request.user).prefetch_related("delivery_attempts")
+    return (Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
+            .prefetch_related("delivery_attempts"))
 
 
 def _bool_param(request, name):
@@ -81,16 +82,22 @@ class EventsView(APIView):
 
 
 class RedeliverView(APIView):
+    atomic_request = False  # its claim on the event must be seen by workers while it waits
+
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, event_id):
         """Send the event again now, with the same id; answers with the event and its log."""
         event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
-                                  merchant=request.user, pk=event_id)
+                                  merchant=request.user, pk=event_id,
+                                  invoice__livemode=request.auth.livemode)
         callbacks.redeliver(event)
         return Response(event_payload(get_object_or_404(_events(request), pk=event_id)))
 
 
 class TestCallbackView(APIView):
+    required_scope = "admin"
+    atomic_request = False  # it waits on the receiver and writes nothing
+
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""

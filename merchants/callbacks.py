@@ -91,7 +91,8 @@ def delivery_state(event: Event) -> str:
 def event_body(event: Event) -> bytes:
     return json.dumps({"id": str(event.id), "event": event.type,
                        "created_at": iso_time(event.created_at), "sequence": event.sequence,
-                       "data": event.data}, separators=(",", ":")).encode()
+                       "livemode": event.invoice.livemode, "data": event.data},
+                      separators=(",", ":")).encode()
 
 
 def callback_url(event: Event) -> str:

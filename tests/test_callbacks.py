@@ -62,7 +62,8 @@ def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
     assert not verify_signature(request.headers["X-Signature"], request.body + b" ", secret)
     event = Event.objects.get(invoice=cancelled)
     body = request.json()
-    assert set(body) == {"id", "event", "created_at", "sequence", "data"}
+    assert set(body) == {"id", "event", "created_at", "sequence", "livemode", "data"}
+    assert body["livemode"] is False  # the fixture merchant works in test mode
     assert (body["id"], body["event"], body["sequence"]) == (str(event.id), "status_changed", 1)
     assert body["data"]["status"] == "cancelled"
 

@@ -1,6 +1,7 @@
 """The merchant API: parse, call a service, render. Every lookup is scoped to the key's
 merchant, so another merchant's object is a 404."""
 
+import dataclasses
 import hashlib
 import json
 from datetime import datetime
@@ -18,7 +19,7 @@ from chains.backends import sandbox
 from invoices import money, rates, services
 from invoices import sandbox as sandbox_payments
 from invoices.api import serializers as s
-from invoices.api.pagination import keyset_page
+from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
     invoice_payload,
@@ -36,7 +37,7 @@ def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user, **lookup)
+        merchant=request.user, livemode=request.auth.livemode, **lookup)
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
@@ -61,7 +62,10 @@ def _datetime_param(request, name):
         raise ValidationError({name: ["an ISO 8601 date or time"]}) from None
     if parsed.tzinfo is None:
         raise ValidationError({name: ["give a timezone, e.g. 2026-01-31T00:00:00Z"]})
-    return parsed
+    try:
+        return in_range(parsed)
+    except ValueError:
+        raise ValidationError({name: ["a date between the years 1 and 9999"]}) from None
 
 
 class InvoicesView(APIView):
@@ -73,15 +77,20 @@ class InvoicesView(APIView):
             if len(key) > 255:
                 raise ValidationError({"Idempotency-Key": ["at most 255 characters"]})
             body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
-            idempotency = (key, hashlib.sha256(body.encode()).hexdigest())
+            # The mode is part of the request: a test key never replays a live invoice (live
+            # requests hash as before, so keys stored before test mode still replay).
+            signed = f"{request.auth.mode}:{body}" if not request.auth.livemode else body
+            idempotency = (key, hashlib.sha256(signed.encode()).hexdigest())
+        invoice_request = dataclasses.replace(request_data.to_request(),
+                                              livemode=request.auth.livemode)
         payload, created = services.create_invoice(
-            request.user, request_data.to_request(), actor_of(request), idempotency)
+            request.user, invoice_request, actor_of(request), idempotency)
         return Response(payload, status=status.HTTP_201_CREATED,
                         headers={} if created else {"Idempotent-Replayed": "true"})
 
     def get(self, request):
         params = request.query_params
-        invoices = (Invoice.objects.filter(merchant=request.user)
+        invoices = (Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
                     .select_related("quote").prefetch_related("transactions", "refunds"))
         if value := params.get("status"):
             if value not in set(Status):
@@ -155,7 +164,7 @@ class CurrenciesView(APIView):
     def get(self, request):
         overrides = request.user.confirmations
         data = []
-        for asset in services.offered_methods(request.user):
+        for asset in services.offered_methods(request.user, request.auth.livemode):
             network = registry.get_network(asset.network)
             data.append({
                 "currency": asset.code, "network": asset.network, "network_name": network.name,
@@ -182,38 +191,47 @@ class RatesView(APIView):
 
 
 class MerchantView(APIView):
+    required_scope = "admin"
+
     @extend_schema(responses={200: s.MerchantSerializer})
     def get(self, request):
         return Response(s.MerchantSerializer(request.user).data)
 
     @extend_schema(request=s.MerchantSerializer, responses={200: s.MerchantSerializer})
     def patch(self, request):
-        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True)
+        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
+                                          context={"actor": actor_of(request)})
         serializer.is_valid(raise_exception=True)
-        before = request.user.callback_url
         serializer.save()
-        merchant_services.callback_url_changed(request.user, before, "api")
         return Response(serializer.data)
 
 
 class RotateSecretView(APIView):
+    required_scope = "admin"
+
     @extend_schema(request=None, responses={200: dict})
     def post(self, request):
         return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user)})
+                         merchant_services.rotate_callback_secret(request.user,
+                                                                  actor_of(request))})
 
 
 class WalletsView(APIView):
+    required_scope = "admin"
+
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
         return Response({"data": [s.wallet_payload(wallet) for wallet in wallets]})
 
 
 class WalletView(APIView):
+    required_scope = "admin"
+
     @extend_schema(request=s.WalletSerializer, responses={200: dict})
     def put(self, request, family):
         data = _validated(s.WalletSerializer, request)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"])
+        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
+                                              actor_of(request))
         return Response(s.wallet_payload(wallet))
 
 

@@ -52,6 +52,9 @@ def member_required(view=None, *, owner: bool = False):
                 return render(request, "dashboard/forbidden.html",
                               {"reason": _("This login belongs to no store.")}, status=403)
             request.member, request.merchant = member, member.merchant
+            from merchants.dashboard.mode import livemode
+
+            request.livemode = livemode(request)
             language = member.language or request.LANGUAGE_CODE
             with translation.override(language):
                 request.LANGUAGE_CODE = language

@@ -31,6 +31,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from checkout.qr import qr_svg
+from invoices.api import throttling
 from merchants.dashboard.access import member_required, page, queue_mail
 from merchants.dashboard.forms import NewPasswordForm, Styled, TokenForm
 from merchants.dashboard.settings_views import invite_hash
@@ -60,11 +61,22 @@ class StyledSetPasswordForm(Styled, SetPasswordForm):
 
 
 class QueuedPasswordResetForm(Styled, PasswordResetForm):
-    """Django's reset form, its mail sent through the task queue."""
+    """Django's reset form, its mail sent through the task queue, and limited per address
+    and per client IP (`PASSWORD_RESET_RATE_PER_*`) so it cannot be used to flood an inbox.
+    Beyond a limit nothing is sent, and the page says the same as always (it never tells
+    whether an address has an account)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = gettext_lazy("E-mail")
+
+    def save(self, *args, request=None, **kwargs):
+        by_ip = throttling.hit(f"reset-ip:{throttling.client_ip(request)}",
+                               settings.PASSWORD_RESET_RATE_PER_IP)
+        by_address = throttling.hit(f"reset-email:{self.cleaned_data['email'].lower()}",
+                                    settings.PASSWORD_RESET_RATE_PER_EMAIL)
+        if by_ip.allowed and by_address.allowed:
+            super().save(*args, request=request, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):

@@ -37,9 +37,13 @@ from merchants.dashboard.forms import (
     save_settings,
 )
 from merchants.models import (
+    LIVE,
+    SCOPE_INVOICES,
+    TEST,
     UNRESOLVED_CONTEXTS,
     MerchantAPIKey,
     MerchantUser,
+    SettingsChange,
     TeamInvite,
     Wallet,
 )
@@ -65,7 +69,7 @@ def profile(request):
         "allowed_return_hosts": merchant.allowed_return_hosts,
         "embed_hosts": merchant.embed_hosts})
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, merchant, form.cleaned_data):
+            form, merchant, form.cleaned_data, actor(request)):
         return _saved(request, _("Store profile"), "dashboard:settings")
     return render(request, "dashboard/settings/profile.html",
                   {"form": form, "section": "settings", "tab": "profile"},
@@ -125,7 +129,7 @@ def payments(request):
                                              "late_window_minutes",
                                              "processing_timeout_minutes")},
         }
-        if save_settings(form, merchant, payload):
+        if save_settings(form, merchant, payload, actor(request)):
             return _saved(request, _("Payment settings"), "dashboard:settings_payments")
     return render(request, "dashboard/settings/payments.html",
                   {"form": form, "section": "settings", "tab": "payments"},
@@ -139,6 +143,11 @@ def _families(merchant) -> list[str]:
     families = {network.family for network in registry.enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
+
+
+def _changes(merchant, *what: str, shown: int = 20):
+    """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
+    return list(merchant.settings_changes.filter(what__in=what)[:shown])
 
 
 def _family_networks(family: str) -> str:
@@ -157,7 +166,8 @@ def wallets(request):
                      "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
                      if wallet else []})
     return render(request, "dashboard/settings/wallets.html",
-                  {"rows": rows, "section": "settings", "tab": "wallets"})
+                  {"rows": rows, "section": "settings", "tab": "wallets",
+                   "changes": _changes(merchant, SettingsChange.WALLET)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,6 +206,8 @@ def _callbacks_page(request, form, test=None, status=200):
     return render(request, "dashboard/settings/callbacks.html", {
         "form": form, "test": test, "merchant": merchant, "section": "settings",
         "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
+        "changes": _changes(merchant, SettingsChange.CALLBACK_URL,
+                            SettingsChange.CALLBACK_SECRET),
     }, status=status)
 
 
@@ -204,10 +216,8 @@ def _callbacks_page(request, form, test=None, status=200):
 def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
-    before = request.merchant.callback_url
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, request.merchant, form.cleaned_data):
-        merchant_services.callback_url_changed(request.merchant, before, actor(request))
+            form, request.merchant, form.cleaned_data, actor(request)):
         return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -254,12 +264,15 @@ def _keys_page(request, form, created_key=None, status=200):
 @owner_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST or None, initial={"mode": LIVE if request.livemode else TEST})
     if request.method == "POST" and form.is_valid():
-        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"],
+        data = form.cleaned_data
+        mode = data["mode"] or (LIVE if request.livemode else TEST)
+        scope = data["scope"] or SCOPE_INVOICES
+        key = merchant_services.create_api_key(request.merchant, data["name"], mode, scope,
                                                actor(request))
         return _keys_page(request, ApiKeyForm(), created_key={
-            "key": key, "name": form.cleaned_data["name"]}, status=201)
+            "key": key, "name": data["name"], "mode": mode, "scope": scope}, status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
 
 
@@ -271,13 +284,13 @@ def revoke_key(request, prefix):
     if request.method == "POST":
         MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
         messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
-            "name": key.name, "prefix": key.prefix})
+            "name": key.name, "prefix": key.display_prefix})
         return redirect("dashboard:settings_api_keys")
     return render(request, "dashboard/confirm.html", {
         "title": _("Revoke the API key %(name)s") % {"name": key.name},
         "explanation": _("Requests with the key %(prefix)s… are refused from now on. This "
                          "cannot be undone; make a new key if you need one.") % {
-            "prefix": key.prefix},
+            "prefix": key.display_prefix},
         "button": _("Revoke the key"), "danger": True, "section": "settings",
         "back": reverse("dashboard:settings_api_keys")})
 
