@@ -186,8 +186,12 @@ SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
-# A callback receiver must connect and answer within this many seconds.
+# A callback attempt, connection to last byte, is cut after this many seconds.
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
+# Deliveries one merchant may have in flight at once (default: half the workers), so a slow
+# receiver never holds every worker.
+CALLBACKS_PER_MERCHANT = int(os.environ.get("CALLBACKS_PER_MERCHANT",
+                                            max(1, Q_CLUSTER["workers"] // 2)))
 
 LOGGING = {
     "version": 1,

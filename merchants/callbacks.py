@@ -2,11 +2,19 @@
 
 An invoice's events form a queue delivered in `sequence` order: only the earliest event
 still waiting (the head) is sent, and the ones behind it wait while it retries. The worker
-sending a head holds a lease on it (`Event.claimed_until`), so two workers never send the
-same queue at once; if the worker dies mid-send the lease runs out and the minute-ly sweep
-(`deliver_due`) picks the queue up again, as it does events whose enqueue was lost between
-the commit and the queue. Delivery is at least once: receivers dedupe on the event `id`,
-which a redelivery keeps.
+sending a head holds a lease on it (`Event.claimed_until`, longer than an attempt can last:
+each is cut at its deadline), so two workers never send the same event at once; if the
+worker dies mid-send the lease runs out and the minute-ly sweep (`deliver_due`) picks the
+queue up again, as it does events whose enqueue was lost between the commit and the queue.
+Delivery is at least once: receivers dedupe on the event `id`, which a redelivery keeps.
+
+Fairness: a worker delivers a merchant's callbacks only while it holds one of the
+merchant's few slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT`). A task that finds them all
+taken returns at once, and a slot holder, after its own queue, delivers the merchant's other
+due queues. So a slow or dead receiver keeps at most that many workers waiting on it, and
+the rest serve the other merchants. Slots are per merchant rather than per URL: a URL is
+whatever the merchant types, and many host names for one slow server would otherwise get
+many slots.
 """
 
 from __future__ import annotations
@@ -15,7 +23,10 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import random
+import secrets
+import socket
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -27,11 +38,11 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
-from invoices.models import Event
+from invoices.models import Event, Invoice
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
 from merchants import egress
-from merchants.models import DeliveryAttempt, Merchant
+from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +128,7 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     except egress.EgressRefused as exc:
         attempt.error = f"refused: {exc}"
     except requests.Timeout:
-        attempt.error = f"timed out: no answer within {timeout:g} s"
+        attempt.error = f"timed out: no complete answer within {timeout:g} s"
     except (requests.RequestException, OSError) as exc:
         attempt.error = f"connection failed: {exc}"
     else:
@@ -129,16 +140,47 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     return attempt
 
 
+def lease() -> timedelta:
+    """How long a worker may hold an event or a slot: an attempt ends at its deadline
+    (CALLBACKS_TIMEOUT_SECONDS from connecting), so twice that plus time for DNS and the
+    database is longer than any attempt."""
+    return timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30)
+
+
 def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
-    """Take the event's sending lease (longer than one attempt can last). A scheduled send
-    also checks the event is still due as it was read, so a retry another worker has just
-    made is not repeated."""
+    """Take the event's sending lease. A scheduled send also checks the event is still due
+    as it was read, so a retry another worker has just made is not repeated."""
     events = Event.objects.filter(pk=event.pk).filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
     if scheduled:
         events = events.filter(next_attempt_at=event.next_attempt_at)
-    lease = timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30)
-    return events.update(claimed_until=now + lease) == 1
+    return events.update(claimed_until=now + lease()) == 1
+
+
+def take_slot(merchant_id) -> str | None:
+    """One of the merchant's delivery slots, under a token of this worker's own, or None
+    when all are held. Slots run on the real clock: they are about workers, not about
+    the retry schedule."""
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    now = timezone.now()
+    for index in range(settings.CALLBACKS_PER_MERCHANT):
+        CallbackSlot.objects.get_or_create(merchant_id=merchant_id, index=index)
+        if CallbackSlot.objects.filter(
+                Q(lease_until__isnull=True) | Q(lease_until__lte=now),
+                merchant_id=merchant_id, index=index,
+        ).update(holder=token, lease_until=now + lease()):
+            return token
+    return None
+
+
+def _renew_slot(token: str) -> bool:
+    """Extend the slot's lease before an attempt; False if it ran out and was taken."""
+    return bool(CallbackSlot.objects.filter(holder=token).update(
+        lease_until=timezone.now() + lease()))
+
+
+def _release_slot(token: str) -> None:
+    CallbackSlot.objects.filter(holder=token).update(holder="", lease_until=None)
 
 
 def _mark_delivered(event: Event, now: datetime) -> None:
@@ -164,17 +206,17 @@ def _schedule_retry(event: Event, now: datetime) -> None:
                    event.pk, tries["count"], event.merchant_id)
 
 
-def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
+def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) -> tuple[int, int]:
     """Send an invoice's due events in sequence order, stopping at the first one not
-    delivered: it waits for its retry, and the events behind it wait with it. Returns how
-    many were delivered. `now` is the clock (tests drive it); by default the real time."""
-    started, delivered = time.monotonic(), 0
+    delivered: it waits for its retry, and the events behind it wait with it. Returns
+    (attempts made, events delivered)."""
+    tried = delivered = 0
     queue = (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
              .select_related("invoice", "merchant").order_by("sequence"))
     for event in queue:
         at = now or timezone.now()
         if (event.next_attempt_at > at or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
-                or not _claim(event, at, scheduled=True)):
+                or not _renew_slot(slot) or not _claim(event, at, scheduled=True)):
             break
         url = callback_url(event)
         if not url:  # nothing to send to; the events behind it need not wait
@@ -183,6 +225,7 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
         attempt = send(url, event_body(event), _secrets(event.merchant, at), at)
         attempt.event = event
         attempt.save()
+        tried += 1
         if not attempt.succeeded:
             logger.info("callback event %s attempt failed (status %s)", event.pk,
                         attempt.status_code)
@@ -190,31 +233,70 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
             break
         _mark_delivered(event, at)
         delivered += 1
+    return tried, delivered
+
+
+def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
+    """Deliver an invoice's due events, then the merchant's other due queues, while holding
+    one of the merchant's slots and within the time budget. Without a free slot it returns
+    at once: the holder takes this queue after its own. Returns how many events were
+    delivered. `now` is the clock of the retry schedule (tests drive it)."""
+    merchant_id = (Invoice.objects.filter(pk=invoice_id)
+                   .values_list("merchant_id", flat=True).first())
+    started, delivered = time.monotonic(), 0
+    while merchant_id is not None:
+        slot = take_slot(merchant_id)
+        if slot is None:
+            break
+        tried = 0
+        try:
+            first = [invoice_id] if invoice_id is not None else []
+            for queued in first + queues_due(now or timezone.now(), merchant_id):
+                if time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS:
+                    break
+                made, sent = _deliver_queue(queued, now, slot, started)
+                tried, delivered = tried + made, delivered + sent
+        finally:
+            _release_slot(slot)
+        # A task refused while this one held the slot left its queue due: look again.
+        if (not tried or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
+                or not queues_due(now or timezone.now(), merchant_id)):
+            break
+        invoice_id = None
     return delivered
 
 
-def queues_due(now: datetime) -> list:
-    """Invoices whose head event is due and not being sent right now."""
+def queues_due(now: datetime, merchant_id=None) -> list:
+    """Invoices (of one merchant, or all) whose head event is due and not being sent."""
     waiting_ahead = Event.objects.filter(invoice=OuterRef("invoice"),
                                          sequence__lt=OuterRef("sequence"),
                                          next_attempt_at__isnull=False)
-    return list(Event.objects.filter(next_attempt_at__lte=now)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    due = Event.objects.filter(next_attempt_at__lte=now)
+    if merchant_id is not None:
+        due = due.filter(merchant_id=merchant_id)
+    return list(due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
                 .exclude(Exists(waiting_ahead)).order_by("next_attempt_at")
                 .values_list("invoice_id", flat=True)[:SWEEP_BATCH])
 
 
 def deliver_due(now: datetime | None = None) -> int:
-    """Queue a delivery for each invoice whose next event is due: the clock of retries, and
-    the safety net for enqueues lost between a commit and the queue. Returns how many.
-    While the workers are behind it adds nothing (a queued task may already be waiting for
-    a due invoice): what is due now is still due at the next sweep."""
+    """Queue deliveries for the invoices whose next event is due: the clock of retries, and
+    the safety net for enqueues lost between a commit and the queue. Returns how many. A
+    merchant gets no more tasks than it has slots: each slot holder delivers the merchant's
+    other due queues too. While the workers are behind it adds nothing (a queued task may
+    already be waiting for a due invoice): what is due now is still due at the next sweep."""
     if get_broker().queue_size() >= SWEEP_BATCH:
         return 0
-    invoice_ids = queues_due(now or timezone.now())
-    for invoice_id in invoice_ids:
+    due = queues_due(now or timezone.now())
+    merchants = dict(Invoice.objects.filter(pk__in=due).values_list("pk", "merchant_id"))
+    per_merchant: dict = {}
+    for invoice_id in due:  # oldest first
+        per_merchant.setdefault(merchants[invoice_id], []).append(invoice_id)
+    queued = [invoice_id for invoice_ids in per_merchant.values()
+              for invoice_id in invoice_ids[:settings.CALLBACKS_PER_MERCHANT]]
+    for invoice_id in queued:
         async_task(DELIVER_TASK, invoice_id)
-    return len(invoice_ids)
+    return len(queued)
 
 
 # --- the merchant's controls ----------------------------------------------------------------
