@@ -38,6 +38,20 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
 
+# --- Transport: all on when the public URL is https, each can be turned off -------------------
+HTTPS = PUBLIC_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # no script reads them: forms carry CSRF
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Behind a TLS-terminating proxy (TRUSTED_PROXY_COUNT ≥ 1) the request is https when the
+# proxy says so; the proxy must set X-Forwarded-Proto itself, overwriting the client's.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
     "config.apps.OTPAdminConfig",  # django.contrib.admin, behind a second factor
     "django.contrib.auth",
@@ -240,7 +254,6 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES"
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The client's address: X-Forwarded-For is read only behind TRUSTED_PROXY_COUNT proxies
 # (config/proxy.py); the API's throttles count the same way.
-TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_RESET_ON_SUCCESS = True
