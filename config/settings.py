@@ -62,11 +62,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_api_key",
     "drf_spectacular",
-    "django_q",
     "chains",
     "merchants",
-    "invoices",
+    "invoices",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "checkout",
+    "django_q",
 ]
 
 MIDDLEWARE = [
