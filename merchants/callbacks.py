@@ -10,9 +10,12 @@ Delivery is at least once: receivers dedupe on the event `id`, which a redeliver
 
 Fairness: a worker delivers a merchant's callbacks only while it holds one of the
 merchant's few slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT`). A task that finds them all
-taken returns at once, and a slot holder, after its own queue, delivers the merchant's other
-due queues. So a slow or dead receiver keeps at most that many workers waiting on it, and
-the rest serve the other merchants. Slots are per merchant rather than per URL: a URL is
+taken returns at once. A slot holder takes a turn — its invoice's queue, then the
+merchant's other due queues, within TURN_SECONDS and TURN_QUEUES — and, if more is due
+(the queues of tasks refused meanwhile among it), queues the merchant's next turn behind
+everyone else's tasks. So a slow or dead receiver keeps at most that many workers waiting
+on it, a busy merchant takes turns with the others, and the rest of the workers serve
+everyone else. Slots are per merchant rather than per URL: a URL is
 whatever the merchant types, and many host names for one slow server would otherwise get
 many slots.
 """
@@ -52,7 +55,11 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
 RETRY_WINDOW = timedelta(days=3)
 RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
 ROTATION_OVERLAP = timedelta(hours=24)
-QUEUE_TIME_BUDGET_SECONDS = 60  # half the worker's task timeout; the sweep resumes the rest
+# A merchant's turn on a worker: this many seconds or invoice queues, whichever comes first.
+# Then its next turn is queued behind the tasks of the others, so a busy or slow merchant
+# shares the workers in turns instead of keeping one.
+TURN_SECONDS = 15
+TURN_QUEUES = 20
 SWEEP_BATCH = 1000
 DELIVER_TASK = "invoices.tasks.deliver_callbacks"
 
@@ -206,16 +213,16 @@ def _schedule_retry(event: Event, now: datetime) -> None:
                    event.pk, tries["count"], event.merchant_id)
 
 
-def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) -> tuple[int, int]:
+def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) -> int:
     """Send an invoice's due events in sequence order, stopping at the first one not
-    delivered: it waits for its retry, and the events behind it wait with it. Returns
-    (attempts made, events delivered)."""
-    tried = delivered = 0
+    delivered: it waits for its retry, and the events behind it wait with it. Returns how
+    many were delivered."""
+    delivered = 0
     queue = (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
              .select_related("invoice", "merchant").order_by("sequence"))
     for event in queue:
         at = now or timezone.now()
-        if (event.next_attempt_at > at or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
+        if (event.next_attempt_at > at or time.monotonic() - started > TURN_SECONDS
                 or not _renew_slot(slot) or not _claim(event, at, scheduled=True)):
             break
         url = callback_url(event)
@@ -225,7 +232,6 @@ def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) 
         attempt = send(url, event_body(event), _secrets(event.merchant, at), at)
         attempt.event = event
         attempt.save()
-        tried += 1
         if not attempt.succeeded:
             logger.info("callback event %s attempt failed (status %s)", event.pk,
                         attempt.status_code)
@@ -233,36 +239,31 @@ def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) 
             break
         _mark_delivered(event, at)
         delivered += 1
-    return tried, delivered
+    return delivered
 
 
 def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
-    """Deliver an invoice's due events, then the merchant's other due queues, while holding
-    one of the merchant's slots and within the time budget. Without a free slot it returns
-    at once: the holder takes this queue after its own. Returns how many events were
-    delivered. `now` is the clock of the retry schedule (tests drive it)."""
+    """One turn of the invoice's merchant, if one of its slots is free: the invoice's due
+    events, then the merchant's other due queues; then its next turn is queued if more is
+    due. Without a free slot it returns at once: the holder's turn, or the next one, takes
+    this queue. Returns how many events were delivered. `now` is the clock of the retry
+    schedule (tests drive it)."""
     merchant_id = (Invoice.objects.filter(pk=invoice_id)
                    .values_list("merchant_id", flat=True).first())
+    slot = take_slot(merchant_id) if merchant_id is not None else None
+    if slot is None:
+        return 0
     started, delivered = time.monotonic(), 0
-    while merchant_id is not None:
-        slot = take_slot(merchant_id)
-        if slot is None:
-            break
-        tried = 0
-        try:
-            first = [invoice_id] if invoice_id is not None else []
-            for queued in first + queues_due(now or timezone.now(), merchant_id):
-                if time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS:
-                    break
-                made, sent = _deliver_queue(queued, now, slot, started)
-                tried, delivered = tried + made, delivered + sent
-        finally:
-            _release_slot(slot)
-        # A task refused while this one held the slot left its queue due: look again.
-        if (not tried or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
-                or not queues_due(now or timezone.now(), merchant_id)):
-            break
-        invoice_id = None
+    try:
+        others = queues_due(now or timezone.now(), merchant_id)[:TURN_QUEUES]
+        for queued in [invoice_id] + [i for i in others if i != invoice_id]:
+            if time.monotonic() - started > TURN_SECONDS:
+                break
+            delivered += _deliver_queue(queued, now, slot, started)
+    finally:
+        _release_slot(slot)
+    if following := queues_due(now or timezone.now(), merchant_id)[:1]:
+        async_task(DELIVER_TASK, following[0])
     return delivered
 
 

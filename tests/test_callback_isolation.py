@@ -3,7 +3,6 @@ a byte at a time: each attempt is cut at its wall-clock deadline and logged as a
 attempt outlives its lease, and while one merchant's receiver drips, real worker threads
 deliver the other merchant's callbacks at once."""
 
-import queue
 import threading
 import time
 from datetime import timedelta
@@ -17,7 +16,7 @@ from invoices import services
 from invoices.models import Event, Invoice
 from merchants import callbacks
 from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
-from tests.receiver import Drip, Receiver
+from tests.receiver import Drip, Hang, Receiver
 
 DEADLINE = 3  # seconds; the default of 10 is tested once, below
 
@@ -119,21 +118,20 @@ def test_a_body_dripping_after_a_quick_200_is_still_a_timeout(make_merchant, rec
     assert attempt.duration_ms < (DEADLINE + 1) * 1000
 
 
-def run_workers(count, task_ids):
-    """`count` real worker threads taking delivery tasks from one FIFO queue, as django-q2's
-    workers take them from the broker; returns the threads (and the errors they meet)."""
-    tasks = queue.Queue()
-    for task_id in task_ids:
-        tasks.put(task_id)
+def run_workers(count, broker):
+    """`count` real worker threads taking delivery tasks from the broker in the order
+    queued (the tasks they queue too), as django-q2's workers do; returns the threads (and
+    the errors they meet). A thread ends when it finds the broker empty."""
+    lock = threading.Lock()
     errors = []
 
     def work():
         try:
             while True:
-                try:
-                    invoice_id = tasks.get_nowait()
-                except queue.Empty:
-                    return
+                with lock:
+                    if not broker:
+                        return
+                    invoice_id = broker.pop(0)
                 callbacks.deliver_invoice_events(invoice_id)
         except Exception as exc:  # reported to the test
             errors.append(exc)
@@ -226,3 +224,20 @@ def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
     assert len(slow.received) == 5  # the slot holder delivered all five
     assert len(quick.received) == 1
     assert Event.objects.get(invoice=quick_invoices[0]).delivered_at
+
+
+def test_a_busy_merchant_takes_turns_with_the_others(
+        transactional_db, make_merchant, receivers, broker, monkeypatch):
+    monkeypatch.setattr(callbacks, "TURN_SECONDS", 1)
+    busy, other = receivers(), receivers()
+    busy.always(Hang(0.3))  # slow, not failing: 10 events need 3 s
+    busy_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Busy", busy.url), 10)
+    invoices_with_an_event(hooked_merchant(make_merchant, "Other", other.url), 1)
+    broker[:] = [busy_invoices[0], broker[-1]]  # one busy task ahead of the other merchant's
+    started = time.monotonic()
+    threads, errors = run_workers(1, broker)
+    threads[0].join(timeout=30)
+    assert errors == []
+    assert other.arrived[0] - started < 2  # after the busy merchant's first turn, not all
+    assert len(busy.received) == 10  # its next turns were queued behind, and came
+    assert busy.arrived[-1] > other.arrived[0]
