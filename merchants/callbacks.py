@@ -15,9 +15,8 @@ merchant's other due queues, within TURN_SECONDS and TURN_QUEUES — and, if mor
 (the queues of tasks refused meanwhile among it), queues the merchant's next turn behind
 everyone else's tasks. So a slow or dead receiver keeps at most that many workers waiting
 on it, a busy merchant takes turns with the others, and the rest of the workers serve
-everyone else. Slots are per merchant rather than per URL: a URL is
-whatever the merchant types, and many host names for one slow server would otherwise get
-many slots.
+everyone else. Slots are per merchant rather than per URL: a URL is whatever the merchant
+types, and many host names for one slow server would otherwise get many slots.
 """
 
 from __future__ import annotations
@@ -28,11 +27,11 @@ import json
 import logging
 import os
 import random
-import secrets
 import socket
 import time
 import uuid
 from datetime import datetime, timedelta
+from secrets import token_hex
 
 import requests
 from django.conf import settings
@@ -168,7 +167,7 @@ def take_slot(merchant_id) -> str | None:
     """One of the merchant's delivery slots, under a token of this worker's own, or None
     when all are held. Slots run on the real clock: they are about workers, not about
     the retry schedule."""
-    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{token_hex(4)}"
     now = timezone.now()
     for index in range(settings.CALLBACKS_PER_MERCHANT):
         CallbackSlot.objects.get_or_create(merchant_id=merchant_id, index=index)
