@@ -172,12 +172,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--baseline", action="store_true",
+                        help="merchant A's receiver answers at once too (to compare)")
     options = parser.parse_args()
 
     call_command("migrate", verbosity=0)
     rates.refresh_rates()
     dripping, quick_b, quick_c = Receiver(), Receiver(), Receiver()
-    dripping.always(Drip(1.0))
+    if not options.baseline:
+        dripping.always(Drip(1.0))
     keys, merchants = [], {}
     stamp = int(time.time())
     for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b),
@@ -225,7 +228,7 @@ def main() -> None:
 
     database = django.db.connection.vendor + (" + Redis" if ENV["REDIS_URL"] else "")
     print(f"Load: {options.clients} clients, {options.seconds:g} s, {database}, gunicorn 2×4, "
-          "qcluster (2 workers), scan")
+          "qcluster (2 workers), scan" + (", no dripping receiver" if options.baseline else ""))
     total = sum(tally.statuses.values())
     print(f"  requests: {total} ({total / options.seconds:.0f}/s); by status: "
           f"{dict(sorted(tally.statuses.items()))}")
@@ -252,7 +255,7 @@ def main() -> None:
 
     for name, (merchant, receiver) in merchants.items():
         events = Event.objects.filter(merchant=merchant)
-        if receiver is dripping:
+        if receiver is dripping and not options.baseline:
             tried = events.filter(delivery_attempts__isnull=False).distinct().count()
             print(f"  callbacks {name}: {events.count()} events, {tried} tried, "
                   f"{len(receiver.received)} requests received, each cut at 10 s (none can "
