@@ -149,8 +149,8 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
 def lease() -> timedelta:
     """How long a worker may hold an event or a slot: an attempt ends at its deadline
     (CALLBACKS_TIMEOUT_SECONDS from connecting), so twice that plus time for DNS and the
-    database is longer than any attempt."""
-    return timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30)
+    database is longer than any attempt, and TURN_SECONDS more is longer than any turn."""
+    return timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30 + TURN_SECONDS)
 
 
 def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
@@ -165,27 +165,26 @@ def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
 
 def take_slot(merchant_id) -> str | None:
     """One of the merchant's delivery slots, under a token of this worker's own, or None
-    when all are held. Slots run on the real clock: they are about workers, not about
-    the retry schedule."""
+    when all are held (found by one read: a refused task writes nothing). Slots run on the
+    real clock: they are about workers, not about the retry schedule. A turn never outlasts
+    the lease (TURN_SECONDS, then at most one attempt cut at its deadline), so it is not
+    renewed."""
     token = f"{socket.gethostname()[:40]}:{os.getpid()}:{token_hex(4)}"
-    now = timezone.now()
+    now, count = timezone.now(), settings.CALLBACKS_PER_MERCHANT
+    held = dict(CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count)
+                .values_list("index", "lease_until"))
+    if len(held) < count:  # the merchant's first delivery, or more slots configured since
+        CallbackSlot.objects.bulk_create(
+            [CallbackSlot(merchant_id=merchant_id, index=index)
+             for index in range(count) if index not in held], ignore_conflicts=True)
     free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
-    for first_look in (True, False):
-        for index in range(settings.CALLBACKS_PER_MERCHANT):
-            if CallbackSlot.objects.filter(free, merchant_id=merchant_id, index=index).update(
-                    holder=token, lease_until=now + lease()):
-                return token
-        if first_look:  # the merchant's first delivery (or more slots configured since)
-            CallbackSlot.objects.bulk_create(
-                [CallbackSlot(merchant_id=merchant_id, index=index)
-                 for index in range(settings.CALLBACKS_PER_MERCHANT)], ignore_conflicts=True)
+    for index in range(count):
+        if held.get(index) and held[index] > now:
+            continue
+        if CallbackSlot.objects.filter(free, merchant_id=merchant_id, index=index).update(
+                holder=token, lease_until=now + lease()):
+            return token
     return None
-
-
-def _renew_slot(token: str) -> bool:
-    """Extend the slot's lease before an attempt; False if it ran out and was taken."""
-    return bool(CallbackSlot.objects.filter(holder=token).update(
-        lease_until=timezone.now() + lease()))
 
 
 def _release_slot(token: str) -> None:
@@ -215,7 +214,7 @@ def _schedule_retry(event: Event, now: datetime) -> None:
                    event.pk, tries["count"], event.merchant_id)
 
 
-def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) -> int:
+def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
     """Send an invoice's due events in sequence order, stopping at the first one not
     delivered: it waits for its retry, and the events behind it wait with it. Returns how
     many were delivered."""
@@ -225,7 +224,7 @@ def _deliver_queue(invoice_id, now: datetime | None, slot: str, started: float) 
     for event in queue:
         at = now or timezone.now()
         if (event.next_attempt_at > at or time.monotonic() - started > TURN_SECONDS
-                or not _renew_slot(slot) or not _claim(event, at, scheduled=True)):
+                or not _claim(event, at, scheduled=True)):
             break
         url = callback_url(event)
         if not url:  # nothing to send to; the events behind it need not wait
@@ -263,7 +262,7 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
         for queued in [invoice_id] + [i for i in others if i != invoice_id]:
             if time.monotonic() - started > TURN_SECONDS:
                 break
-            delivered += _deliver_queue(queued, now, slot, started)
+            delivered += _deliver_queue(queued, now, started)
     finally:
         _release_slot(slot)
     if following := queues_due(now or timezone.now(), merchant_id)[:1]:

@@ -1,7 +1,8 @@
 """Callback delivery isolated per merchant, against real HTTP receivers that drip their answer
 a byte at a time: each attempt is cut at its wall-clock deadline and logged as a timeout, no
 attempt outlives its lease, and while one merchant's receiver drips, real worker threads
-deliver the other merchant's callbacks at once."""
+deliver the other merchant's callbacks at once. The tests with threads need PostgreSQL (CI):
+SQLite's shared in-memory test database refuses concurrent writers instead of waiting."""
 
 import threading
 import time
@@ -145,7 +146,7 @@ def run_workers(count, broker):
 
 
 def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
-        transactional_db, make_merchant, receivers, broker):
+        postgres, make_merchant, receivers, broker):
     slow, quick = receivers(), receivers()
     slow.always(Drip(0.5))
     slow_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 4)
@@ -177,7 +178,7 @@ def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
 
 
 def test_a_merchant_gets_as_many_workers_as_it_has_slots(
-        settings, transactional_db, make_merchant, receivers, broker):
+        settings, postgres, make_merchant, receivers, broker):
     settings.CALLBACKS_PER_MERCHANT = 2
     slow = receivers()
     slow.always(Drip(0.5))
@@ -192,7 +193,7 @@ def test_a_merchant_gets_as_many_workers_as_it_has_slots(
 
 
 def test_an_event_being_sent_is_not_sent_again_by_another_worker(
-        settings, transactional_db, make_merchant, receivers):
+        settings, postgres, make_merchant, receivers):
     settings.CALLBACKS_PER_MERCHANT = 2  # the slots let both in: the event's lease must hold
     slow = receivers()
     slow.always(Drip(0.5))
@@ -227,7 +228,7 @@ def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
 
 
 def test_a_busy_merchant_takes_turns_with_the_others(
-        transactional_db, make_merchant, receivers, broker, monkeypatch):
+        postgres, make_merchant, receivers, broker, monkeypatch):
     monkeypatch.setattr(callbacks, "TURN_SECONDS", 1)
     busy, other = receivers(), receivers()
     busy.always(Hang(0.3))  # slow, not failing: 10 events need 3 s
