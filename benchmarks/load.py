@@ -172,10 +172,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2, help="qcluster workers (Q_WORKERS)")
     parser.add_argument("--baseline", action="store_true",
                         help="merchant A's receiver answers at once too (to compare)")
     options = parser.parse_args()
 
+    ENV["Q_WORKERS"] = str(options.workers)
     call_command("migrate", verbosity=0)
     rates.refresh_rates()
     dripping, quick_b, quick_c = Receiver(), Receiver(), Receiver()
@@ -228,7 +230,9 @@ def main() -> None:
 
     database = django.db.connection.vendor + (" + Redis" if ENV["REDIS_URL"] else "")
     print(f"Load: {options.clients} clients, {options.seconds:g} s, {database}, gunicorn 2×4, "
-          "qcluster (2 workers), scan" + (", no dripping receiver" if options.baseline else ""))
+          f"qcluster ({options.workers} workers, "
+          f"{ENV.get('CALLBACKS_PER_MERCHANT') or max(1, options.workers // 2)} per merchant), "
+          "scan" + (", no dripping receiver" if options.baseline else ""))
     total = sum(tally.statuses.values())
     print(f"  requests: {total} ({total / options.seconds:.0f}/s); by status: "
           f"{dict(sorted(tally.statuses.items()))}")
