@@ -46,6 +46,8 @@ def receivers():
 def broker(monkeypatch):
     """The delivery tasks the changes queue, held here for the test's workers to take (in
     the order queued), as a broker holds them for django-q2's workers."""
+    import config.urls  # noqa: F401  (every view module binds the real async_task first)
+
     held = []
     for module in (django_q.tasks, callbacks):
         monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args[0]))
