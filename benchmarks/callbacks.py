@@ -32,7 +32,7 @@ os.environ.update({
     "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SANDBOX": "1",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef"),
     "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3", "CALLBACKS_ALLOW_PRIVATE": "1",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "WARNING", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 })
 
 import django  # noqa: E402

@@ -242,6 +242,9 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["next_attempt_at"], name="event_to_deliver",
                          condition=Q(next_attempt_at__isnull=False)),
+            # One merchant's due queues (merchants.callbacks: a slot holder's turn).
+            models.Index(fields=["merchant", "next_attempt_at"], name="event_to_deliver_merchant",
+                         condition=Q(next_attempt_at__isnull=False)),
             models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
             models.Index(fields=["created_at"], name="event_refund_email_due",
                          condition=Q(type="refund_updated", email_sent_at__isnull=True)),

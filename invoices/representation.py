@@ -119,7 +119,8 @@ def refund_payload(refund: Refund) -> dict:
         "id": str(refund.id), "invoice_id": str(refund.invoice_id), "status": refund.status,
         "amount": money.format_units(refund.amount, asset.decimals),
         "currency": refund.asset, "network": refund.network,
-        "claim_url": f"{settings.PUBLIC_URL}/refund/{refund.claim_token}",
+        # The code after "#": browsers never send it, so no access log records it.
+        "claim_url": f"{settings.PUBLIC_URL}/refund/#{refund.claim_token}",
         "address": refund.address or None, "payout_txid": refund.payout_txid or None,
         "created_at": iso_time(refund.created_at), "claimed_at": iso_time(refund.claimed_at),
         "paid_at": iso_time(refund.paid_at),

@@ -180,6 +180,21 @@ class DeliveryAttempt(models.Model):
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+class CallbackSlot(models.Model):
+    """One of the few callback deliveries a merchant may have in flight at once
+    (merchants.callbacks): held by a worker under a lease, so a slow or dead receiver keeps
+    at most that many workers, and the others serve everyone else."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveSmallIntegerField()
+    holder = models.CharField(max_length=80, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "index"],
+                                               name="one_callback_slot_per_index")]
+
+
 class TeamInvite(models.Model):
     """An owner's invitation to join the merchant's team. Only the SHA-256 of the link's
     token is stored, so a database leak cannot be turned into a login."""

@@ -523,9 +523,11 @@ def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
 
 # --- team and account ---------------------------------------------------------------------------
 
-def test_invite_accept_and_roles(browser, api, owner, client):
-    response = post(browser, "/dashboard/settings/team/", {"email": "New@Shop.example",
-                                                           "role": "staff"})
+def test_invite_accept_and_roles(browser, api, owner, client,
+                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued at commit
+        response = post(browser, "/dashboard/settings/team/", {"email": "New@Shop.example",
+                                                               "role": "staff"})
     assert response.status_code == 201
     link = re.search(r"http\S+/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     assert link.encode() in response.content
@@ -552,8 +554,11 @@ def test_invite_accept_and_roles(browser, api, owner, client):
     assert not get_user_model().objects.filter(username="new@shop.example").exists()
 
 
-def test_expired_or_cancelled_invitation(browser, api, client):
-    post(browser, "/dashboard/settings/team/", {"email": "late@shop.example", "role": "owner"})
+def test_expired_or_cancelled_invitation(browser, api, client,
+                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(browser, "/dashboard/settings/team/", {"email": "late@shop.example",
+                                                    "role": "owner"})
     path = re.search(r"/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     TeamInvite.objects.update(expires_at=timezone.now())
     assert client.get(path).status_code == 404

@@ -4,11 +4,9 @@ secret and the team are for owners."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
@@ -18,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_q.tasks import async_task
 
 from chains import hd, registry
 from invoices.services import ServiceError
-from merchants import callbacks
+from merchants import callbacks, emails
 from merchants import services as merchant_services
 from merchants.api import attempt_payload
 from merchants.dashboard import present
-from merchants.dashboard.access import actor, member_required, owner_required, queue_mail
+from merchants.dashboard.access import actor, member_required, owner_required
 from merchants.dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -308,10 +307,6 @@ def _team_page(request, form, invite_link=None, status=200):
     }, status=status)
 
 
-def invite_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @require_http_methods(["GET", "POST"])
 @owner_required
 def team(request):
@@ -319,19 +314,18 @@ def team(request):
     and joins with the chosen role."""
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token, now = secrets.token_urlsafe(32), timezone.now()
+        now = timezone.now()
         email = form.cleaned_data["email"].lower()
-        TeamInvite.objects.create(merchant=request.merchant, email=email,
-                                  role=form.cleaned_data["role"], token_hash=invite_hash(token),
-                                  invited_by=request.user, created_at=now,
-                                  expires_at=now + INVITE_LIFETIME)
-        link = f"{settings.PUBLIC_URL}{reverse('dashboard:accept_invite', args=[token])}"
-        queue_mail(f"You are invited to {request.merchant.name}",
-                   f"Hello,\n\n{request.user.email} invites you to the payments dashboard of "
-                   f"{request.merchant.name}. Open this link within 7 days to choose your "
-                   f"password:\n{link}\n", email)
-        return _team_page(request, InviteForm(), invite_link={"email": email, "url": link},
-                          status=201)
+        with transaction.atomic():  # the token needs the row's id: a random hash until then
+            invite = TeamInvite.objects.create(
+                merchant=request.merchant, email=email, role=form.cleaned_data["role"],
+                token_hash=secrets.token_hex(32), invited_by=request.user, created_at=now,
+                expires_at=now + INVITE_LIFETIME)
+            invite.token_hash = emails.invite_hash(emails.invite_token(invite))
+            invite.save(update_fields=["token_hash"])
+            transaction.on_commit(lambda: async_task("merchants.emails.send_invite", invite.pk))
+        return _team_page(request, InviteForm(), status=201, invite_link={
+            "email": email, "url": emails.invite_link(invite)})
     return _team_page(request, form, status=422 if form.errors else 200)
 
 
