@@ -346,24 +346,33 @@ def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch
 
 # --- get_rate --------------------------------------------------------------------------------
 
-def test_identity_needs_no_stored_rate(db):
+@pytest.fixture
+def from_storage(rate_settings):
+    """get_rate reading stored rows: an HTTP provider comes first and is unreachable (no
+    response registered), so a missing pair's one synchronous refresh finds nothing."""
+    rate_settings.RATE_PROVIDERS = ["kraken"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        yield
+
+
+def test_identity_needs_no_stored_rate(db, from_storage):
     assert get_rate("usdt", "USDT", now=NOW) == RateQuote(Decimal(1), "identity", NOW)
 
 
-def test_direct_rate(db):
+def test_direct_rate(db, from_storage):
     store("BTC", "USD", "60000.5", age=30, source="kraken")
     assert get_rate("btc", "usd", now=NOW) == RateQuote(
         Decimal("60000.5"), "kraken", NOW - timedelta(seconds=30))
 
 
-def test_inverse_rate_is_exact_to_30_significant_digits(db):
+def test_inverse_rate_is_exact_to_30_significant_digits(db, from_storage):
     store("BTC", "USD", "60000", age=30)
     quote = get_rate("USD", "BTC", now=NOW)
     assert str(quote.value) == "0.0000166666666666666666666666666667"
     assert (quote.source, quote.fetched_at) == ("static", NOW - timedelta(seconds=30))
 
 
-def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db):
+def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db, from_storage):
     store("USDT", "USD", "1.0001", age=100, source="kraken")
     store("BTC", "USD", "60000", age=400, source="coingecko")
     store("ETH", "USD", "3000", age=50, source="coingecko")
@@ -378,7 +387,7 @@ def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db):
     assert (str(same_source.value), same_source.source) == ("20", "coingecko")
 
 
-def test_stale_rate_is_refused_with_its_age(db):
+def test_stale_rate_is_refused_with_its_age(db, from_storage):
     store("BTC", "USD", "60000", age=15 * 60)
     with pytest.raises(StaleRate) as error:
         get_rate("BTC", "USD", now=NOW)
@@ -388,21 +397,21 @@ def test_stale_rate_is_refused_with_its_age(db):
         get_rate("USD", "BTC", now=NOW)
 
 
-def test_a_rate_exactly_at_the_limit_is_still_fresh(db, rate_settings):
+def test_a_rate_exactly_at_the_limit_is_still_fresh(db, rate_settings, from_storage):
     store("BTC", "USD", "60000", age=600)
     assert get_rate("BTC", "USD", now=NOW).value == Decimal(60000)
     with pytest.raises(StaleRate):
         get_rate("BTC", "USD", now=NOW + timedelta(seconds=1))
 
 
-def test_a_stale_leg_refuses_the_cross_rate_and_is_named(db):
+def test_a_stale_leg_refuses_the_cross_rate_and_is_named(db, from_storage):
     store("USDT", "USD", "1", age=10)
     store("BTC", "USD", "60000", age=3 * 3600)
     with pytest.raises(StaleRate, match="the BTC/USD rate is 3 hours old"):
         get_rate("USDT", "BTC", now=NOW)
 
 
-def test_the_newest_of_a_pair_and_its_reverse_is_used(db):
+def test_the_newest_of_a_pair_and_its_reverse_is_used(db, from_storage):
     store("BTC", "USD", "50000", age=3600)
     store("USD", "BTC", "0.00002", age=10, source="manual")
     quote = get_rate("BTC", "USD", now=NOW)
@@ -410,15 +419,17 @@ def test_the_newest_of_a_pair_and_its_reverse_is_used(db):
 
 
 @pytest.mark.parametrize("base,quote", [("BTC", "GBP"), ("DOGE", "USD"), ("USDT", "BTC")])
-def test_unknown_pair(db, base, quote):
+def test_unknown_pair(db, from_storage, base, quote):
     store("BTC", "USD", "60000")
     store("BTC", "EUR", "55000")
     with pytest.raises(UnknownRate, match=f"no {base}/{quote} rate"):
         get_rate(base, quote, now=NOW)
 
 
-def test_get_rate_reads_what_refresh_stored(db):
+def test_get_rate_reads_what_refresh_stored(db, rate_settings, from_storage):
+    rate_settings.RATE_PROVIDERS = ["static"]
     refresh_rates(now=NOW)
+    rate_settings.RATE_PROVIDERS = ["kraken"]
     assert get_rate("USDT", "EUR", now=NOW + timedelta(minutes=5)).value == Decimal("0.92")
     assert get_rate("ETH", "BTC", now=NOW).value == Decimal("0.05")
     with pytest.raises(StaleRate):
