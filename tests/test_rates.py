@@ -446,3 +446,76 @@ def test_plain_is_exact_and_never_an_exponent(value):
     assert Decimal(text) == value
     assert "." not in text or not text.endswith("0")
     assert json.loads(json.dumps(text)) == text
+
+
+# --- quotes from the first request -----------------------------------------------------------
+
+def test_static_first_answers_from_its_table_with_nothing_stored(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert get_rate("BTC", "USD", now=NOW) == RateQuote(Decimal(60000), "static", NOW)
+        assert str(get_rate("USDT", "BTC", now=NOW).value) == "0.0000166666666666666666666666666667"
+    assert not Rate.objects.exists()
+
+
+def test_static_as_a_fallback_does_not_hide_a_stale_stored_rate(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase", "static"]
+    store("BTC", "USD", "60000", age=3600, source="coinbase")
+    with pytest.raises(StaleRate, match="the BTC/USD rate is 60 minutes old"):
+        get_rate("BTC", "USD", now=NOW)
+    assert not http.calls  # stale is refused at once: the schedule keeps rates fresh
+
+
+def test_a_missing_rate_is_fetched_once_synchronously(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    serve(http, COINBASE_URL, "coinbase_exchange_rates_usd.json")
+    quote = get_rate("BTC", "USD")
+    assert (quote.value, quote.source) == (Decimal("60240.9638554216867469879518072"),
+                                           "coinbase")
+    assert get_rate("ETH", "EUR").source == "coinbase"  # stored by that one refresh
+    assert len(http.calls) == 1 and Rate.objects.count() == 16
+
+
+def test_a_rate_no_provider_gives_is_refused_after_one_attempt(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    http.add(responses.GET, COINBASE_URL, status=503)
+    with pytest.raises(UnknownRate, match="no BTC/USD rate is available"):
+        get_rate("BTC", "USD")
+    assert len(http.calls) == 1
+
+
+def test_lookups_waiting_together_share_one_refresh(monkeypatch):
+    import threading
+    import time
+
+    calls = []
+    monkeypatch.setattr(rates, "refresh_rates", lambda: calls.append(time.sleep(0.05)))
+    seen = rates._refreshes_done
+    threads = [threading.Thread(target=rates._refresh_once, args=(seen,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    rates._refresh_once(rates._refreshes_done)  # a later miss refreshes again
+    assert len(calls) == 2
+
+
+def test_a_timed_invoice_leaves_out_and_logs_methods_without_a_rate(api, settings, caplog):
+    settings.STATIC_RATES = {pair: value for pair, value in settings.STATIC_RATES.items()
+                             if not pair.startswith("ETH/")}
+    with caplog.at_level(logging.WARNING, logger="invoices.services"):
+        response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
+                            format="json")
+    assert response.status_code == 201, response.json()
+    from invoices.models import Quote
+
+    offered = set(Quote.objects.filter(invoice_id=response.json()["id"])
+                  .values_list("asset", flat=True))
+    assert "ETH" not in offered and "USDT" in offered
+    assert "leaves out ETH on sandbox: no ETH/USD rate is available" in caplog.text
+
+    settings.STATIC_RATES = {}
+    response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
+                        format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "rate_unavailable"
