@@ -1,11 +1,11 @@
-"""Pure functions the pages are drawn from: labels, tones, the scanner's health and the
-chart's geometry. No database, no request: tests drive them directly."""
+"""Pure functions the pages are drawn from: labels, tones and the chart's geometry (the
+scanner's health is chains.lag's). No database, no request: tests drive them directly."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from checkout.states import display_amount
@@ -54,25 +54,6 @@ def actor_label(actor: str, key_names: dict[str, str]) -> str:
         name = key_names.get(who)
         return f"API key {name} ({who})" if name else f"API key {who}"
     return {"system": "System", "rule": "Automatic rule", "payer": "Payer"}.get(actor, actor)
-
-
-def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
-                last_scan_at: datetime | None, last_error: str, now: datetime,
-                scan_interval: timedelta) -> str | None:
-    """Why a network's payments may show up late, or None while its scanner keeps up: never
-    scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
-    behind the node."""
-    if last_scan_at is None:
-        return "not scanned yet"
-    if last_error:
-        return f"the last scan failed: {last_error[:160]}"
-    if now - last_scan_at > 5 * scan_interval:
-        minutes = int((now - last_scan_at).total_seconds() // 60)
-        return f"last scanned {minutes} minutes ago"
-    behind = (node_tip or 0) - (height or 0)
-    if behind > max(2, 600 // max(block_seconds, 1)):
-        return f"{behind} blocks behind the node"
-    return None
 
 
 def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:
