@@ -189,12 +189,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
 # A callback receiver must connect and answer within this many seconds.
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# --- Operations: logs, readiness, metrics (config/logs.py, ops/) ---------------------------
+from config.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics is off without it
+INSTALLED_APPS += ["ops"]
+MIDDLEWARE.insert(0, "config.logs.RequestIdMiddleware")
 
 # --- The merchant dashboard ----------------------------------------------------------------
 # Two-factor (TOTP, optional for owners) and throttled logins (django-axes: after

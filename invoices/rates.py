@@ -331,7 +331,7 @@ _refresh_lock = threading.Lock()
 _refreshes_done = 0  # refreshes run by lookups in this process
 
 
-def _static_first() -> bool:
+def static_first() -> bool:
     """Whether the static table wins every pair it has: it is the first known provider."""
     known = [name.strip().lower() for name in settings.RATE_PROVIDERS
              if name.strip().lower() in PROVIDERS]
@@ -351,7 +351,7 @@ def _legs(pairs: list[Pair]) -> set[Pair]:
 
 def _rows(legs: set[Pair], now: datetime) -> dict[Pair, Rate]:
     """The rows that can answer, in one query (or none: the static table, fetched `now`)."""
-    if _static_first():
+    if static_first():
         table = settings.STATIC_RATES
         return {(b, q): Rate(base=b, quote=q, value=table[f"{b}/{q}"],
                              source=StaticProvider.name, fetched_at=now)
@@ -430,7 +430,7 @@ def get_rates(pairs: list[Pair], now: datetime | None = None) -> dict[Pair, Rate
     seen = _refreshes_done
     result = answers(_rows(_legs(pairs), now))
     if any(isinstance(answer, UnknownRate) for answer in result.values()) \
-            and not _static_first():
+            and not static_first():
         _refresh_once(seen)
         result = answers(_rows(_legs(pairs), timezone.now()))
     return result

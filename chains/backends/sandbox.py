@@ -49,7 +49,8 @@ def _transfer(row: SandboxTransfer, block: SandboxBlock | None) -> Transfer:
     return Transfer(
         network=NETWORK, txid=row.txid, index=row.index, to_address=row.to_address,
         asset=row.asset, amount=row.amount, from_addresses=(row.sender,),
-        block_height=block.height if block else None, block_hash=block.hash if block else None)
+        block_height=block.height if block else None, block_hash=block.hash if block else None,
+        time=row.created_at)  # when it entered the sandbox's mempool
 
 
 class SandboxBackend(ChainBackend):
