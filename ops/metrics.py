@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
-from django.db.models import Count
+from django.db.models import Count, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from prometheus_client.core import (
@@ -130,7 +130,7 @@ class GatewayCollector(Collector):
                                     labels=["endpoint"])
         waiting = Counter()
         for url, count in (Event.objects.filter(next_attempt_at__isnull=False)
-                           .annotate(url=Coalesce(NullIf("invoice__callback_url", ""),
+                           .annotate(url=Coalesce(NullIf("invoice__callback_url", Value("")),
                                                   "merchant__callback_url"))
                            .values_list("url").annotate(n=Count("id")).order_by()):
             waiting[endpoint(url or "")] += count
