@@ -1,6 +1,7 @@
 """`make demo` from a fresh clone tells the truth: the brand-new merchant's overview shows
 no alert, also after the scanner's lag limit has passed several times over."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,8 +50,13 @@ def demo(tmp_path):
     try:
         yield f"http://127.0.0.1:{port}", (tmp_path / "demo.log").read_text()
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the worker stops its children
+        try:
+            process.wait(timeout=30)
+        finally:
+            time.sleep(1)
+            with contextlib.suppress(ProcessLookupError):  # whatever did not stop
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_make_demo_shows_no_alert_on_the_new_merchants_overview(demo, browser, settings):
