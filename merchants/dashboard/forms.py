@@ -12,7 +12,8 @@ from django.core.validators import MaxValueValidator
 
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
-from invoices.models import Refund, Status
+from invoices.lifecycle import Context, Status
+from invoices.models import Refund
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
@@ -20,8 +21,9 @@ ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no 
                                      "wallets or team"),
                 (MerchantUser.OWNER, "Owner: everything")]
 RULE_LABELS = {"review": "Leave for review", "complete": "Complete", "refund": "Refund"}
-CONTEXT_LABELS = {"underpaid": "Underpaid", "overpaid": "Overpaid", "paid_late": "Paid late",
-                  "multiple_senders": "Multiple senders", "reverted": "Reverted"}
+CONTEXT_LABELS = {Context.UNDERPAID: "Underpaid", Context.OVERPAID: "Overpaid",
+                  Context.PAID_LATE: "Paid late", Context.MULTIPLE_SENDERS: "Multiple senders",
+                  Context.REVERTED: "Reverted"}
 
 
 class Styled:
@@ -71,7 +73,8 @@ class InvoiceFilterForm(Styled, forms.Form):
                         widget=forms.TextInput(attrs={
                             "type": "search", "placeholder": "Id, order id, address, txid, "
                                                             "e-mail"}))
-    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + Status.choices)
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status")] + [(s, s) for s in Status])
     context = forms.ChoiceField(required=False, label="Context", choices=[("", "Any context")]
                                 + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
     network = forms.ChoiceField(required=False)
@@ -116,6 +119,7 @@ class RefundAmountForm(Styled, forms.Form):
 
 
 class PayoutForm(Styled, forms.Form):
+    refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
     payout_txid = forms.CharField(max_length=200, label="Payout transaction id",
                                   widget=forms.TextInput(attrs={
                                       "autocomplete": "off", "spellcheck": "false",

@@ -9,17 +9,19 @@ from datetime import date
 from decimal import Decimal
 
 from checkout.states import display_amount
-from invoices.lifecycle import ACTIONS
+from invoices.lifecycle import Status, is_allowed
 
 TONES = {
-    "new": "info", "pending": "info", "completed": "success", "unresolved": "warning",
-    "compliance_review": "warning", "expired": "muted", "cancelled": "muted",
-    "failed": "error", "declined": "error", "refunded": "muted",
+    Status.NEW: "info", Status.PENDING: "info", Status.COMPLETED: "success",
+    Status.UNRESOLVED: "warning", Status.COMPLIANCE_REVIEW: "warning", Status.EXPIRED: "muted",
+    Status.CANCELLED: "muted", Status.FAILED: "error", Status.DECLINED: "error",
+    Status.REFUNDED: "muted",
 }
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
 
-AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount")
+AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount",
+               "excess_amount")
 
 
 def short_amount(text: str | None) -> str | None:
@@ -38,10 +40,10 @@ def readable(payload: dict) -> dict:
                              for tx in payload["transactions"]]}
 
 
-def available_actions(status: str, archived: bool) -> list[str]:
-    """What the merchant may do to an invoice now: the lifecycle's own table, plus the
+def available_actions(status: str, context: str | None, archived: bool) -> list[str]:
+    """What the merchant may do to an invoice now: the lifecycle's own rule, plus the
     archive flag, which any invoice can take or lose."""
-    actions = [action for action in INVOICE_ACTIONS if status in ACTIONS[action]]
+    actions = [action for action in INVOICE_ACTIONS if is_allowed(action, status, context)]
     return [*actions, "unarchive" if archived else "archive"]
 
 

@@ -19,7 +19,7 @@ from checkout.states import display_amount
 from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
-from invoices.representation import invoice_payload, paid_units, refund_payload
+from invoices.representation import invoice_payload, refund_payload
 from merchants import callbacks
 from merchants.dashboard import present, queries
 from merchants.dashboard.access import actor, member_required
@@ -105,8 +105,8 @@ def _row(invoice: Invoice, list_url: str) -> dict:
                  f"{invoice.price_currency}",
         "pay": f"{display_amount(quote.due_amount, asset.decimals)} {asset.code} · "
                f"{network.name}" if asset else "",
-        "paid": f"{display_amount(paid_units(transactions), asset.decimals)} {asset.code}"
-                if asset and transactions else "",
+        "paid": f"{display_amount(invoice.ledger(transactions, ()).paid, asset.decimals)} "
+                f"{asset.code}" if asset and transactions else "",
         "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
     }
 
@@ -167,10 +167,13 @@ def _timeline(invoice: Invoice) -> list[dict]:
     return timeline
 
 
-def _refund(invoice: Invoice) -> dict | None:
-    refund = invoice.refunds.first()
-    if refund is None:
-        return None
+def _refunds(invoice: Invoice) -> list[dict]:
+    """Every refund of the invoice (one per asset it refunds), oldest first."""
+    return [_refund(refund) for refund in
+            sorted(invoice.refunds.all(), key=lambda r: (r.created_at, r.asset))]
+
+
+def _refund(refund: Refund) -> dict:
     network = registry.get_network(refund.network)
     asset = network.asset(refund.asset) if network else None
     payload = refund_payload(refund)
@@ -198,10 +201,13 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
         "tolerance": present.percent(invoice.slippage_percent),
         "insurance": present.percent(invoice.insurance_percent),
         "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
-        "timeline": _timeline(invoice), "refund": _refund(invoice),
+        "timeline": _timeline(invoice), "refunds": _refunds(invoice),
         "actions": [(action, ACTIONS[action][2])
-                    for action in present.available_actions(invoice.status, invoice.archived)],
-        "payout_form": payout_form or PayoutForm(),
+                    for action in present.available_actions(invoice.status, invoice.status_context,
+                                                             invoice.archived)],
+        # The form with its errors goes to the refund it was posted for.
+        "payout_form": payout_form or PayoutForm(), "blank_payout_form": PayoutForm(),
+        "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
         "callback_url": invoice.callback_url or request.merchant.callback_url,
     }, status=status)
 
@@ -249,17 +255,24 @@ def invoice_action(request, invoice_id, action):
     }, status=409 if error else 200)
 
 
+def _amounts(amounts: dict) -> str:
+    """{(asset, network): units} as "0.5 ETH + 100.00 USDT" (each in its own decimals)."""
+    parts = []
+    for (code, network_code), units in sorted(amounts.items()):
+        network = registry.get_network(network_code)
+        asset = network.asset(code) if network else None
+        parts.append(f"{display_amount(units, asset.decimals if asset else 0)} {code}")
+    return " + ".join(parts)
+
+
 def _refundable(invoice: Invoice) -> dict | None:
-    """What a refund would send back: everything received, and the excess over the amount
-    due when there is one."""
-    quote = invoice.quote
-    if quote is None:
+    """What a refund would send back: everything received (extra payments in their own
+    asset), and the surplus beyond the amount due when there is one."""
+    if invoice.quote is None:
         return None
-    received = paid_units(tx for tx in invoice.transactions.all() if tx.quote_id == quote.pk)
-    decimals = registry.get_network(quote.network).asset(quote.asset).decimals
-    excess = received - quote.due_amount
-    return {"received": display_amount(received, decimals), "asset": quote.asset,
-            "excess": display_amount(excess, decimals) if excess > 0 else None}
+    ledger = invoice.ledger()
+    return {"received": _amounts(ledger.refund_all(invoice.refunded())),
+            "excess": _amounts(ledger.refund_surplus()) or None}
 
 
 @require_POST
@@ -270,7 +283,8 @@ def record_payout(request, invoice_id):
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request))
+            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request),
+                                  refund_id=form.cleaned_data["refund"])
         except services.ServiceError as exc:
             form.add_error("payout_txid", exc.message)
         else:
