@@ -3,14 +3,11 @@
 import logging
 
 from django.conf import settings
-from django.utils import timezone
 
 from chains import registry, scanner
 from chains.backends import get_backend, sandbox
 from invoices import rates, refunds, services
-from invoices.models import Transaction
 from merchants import callbacks, emails
-from ops import latency
 
 logger = logging.getLogger(__name__)
 
@@ -21,21 +18,9 @@ def _watched(network: str, addresses: set[str]) -> set[str]:
             | refunds.payout_addresses(network, addresses))
 
 
-def _recorded(report: scanner.ScanReport) -> set[tuple[str, int]]:
-    """Which of the report's transfers are recorded payments already."""
-    if not report.transfers:
-        return set()
-    return set(Transaction.objects.filter(
-        network=report.network, txid__in={t.txid for t in report.transfers})
-        .values_list("txid", "output_index"))
-
-
 def _apply(report: scanner.ScanReport) -> None:
-    before = _recorded(report)
     services.apply_transfers(report)
     refunds.match_payouts(report.network, report.transfers)
-    if report.transfers:  # detection latency of the payments this scan recorded first
-        latency.observe_new(report.transfers, _recorded(report) - before, timezone.now())
 
 
 def scan_network(code: str):

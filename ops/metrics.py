@@ -5,9 +5,10 @@ restart loses nothing."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.db.models import Count, Value
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from prometheus_client.core import (
@@ -19,10 +20,12 @@ from prometheus_client.registry import Collector
 
 from chains import registry
 from chains.models import ChainCursor
-from invoices.models import Event, Invoice, Status
+from invoices.models import Event, Invoice, Status, Transaction
 from merchants.models import DeliveryAttempt
 from ops import checks
-from ops.models import LATENCY_BUCKETS, DetectionLatency
+
+# Upper bounds in seconds of the detection-latency buckets (then +Inf).
+LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 
 
 def endpoint(url: str) -> str:
@@ -70,21 +73,23 @@ class GatewayCollector(Collector):
         yield completed
 
     def _latency(self):
+        """From each payment's chain time (mempool first-seen or block time: `paid_at`) to
+        the gateway recording it (`detected_at`), bucketed by the database."""
         family = HistogramMetricFamily(
             "gateway_detection_latency_seconds",
             "From the chain's time of a payment (mempool or block) to the gateway recording it",
             labels=["network"])
-        rows: dict[str, dict[int, tuple[int, float]]] = {}
-        for row in DetectionLatency.objects.all():
-            rows.setdefault(row.network, {})[row.bucket] = (row.count, row.seconds)
-        bounds = [str(bound) for bound in LATENCY_BUCKETS] + ["+Inf"]
-        for network, buckets in sorted(rows.items()):
-            cumulative, total, series = 0, 0.0, []
-            for index, bound in enumerate(bounds):
-                count, seconds = buckets.get(index, (0, 0.0))
-                cumulative, total = cumulative + count, total + seconds
-                series.append((bound, cumulative))
-            family.add_metric([network], series, total)
+        latency = ExpressionWrapper(F("detected_at") - F("paid_at"),
+                                    output_field=DurationField())
+        buckets = {f"le_{i}": Count("id", filter=Q(latency__lte=timedelta(seconds=bound)))
+                   for i, bound in enumerate(LATENCY_BUCKETS)}
+        rows = (Transaction.objects.annotate(latency=latency).values("network")
+                .annotate(total=Count("id"), seconds=Sum("latency"), **buckets).order_by())
+        for row in sorted(rows, key=lambda row: row["network"]):
+            series = [(str(bound), row[f"le_{i}"]) for i, bound in enumerate(LATENCY_BUCKETS)]
+            series.append(("+Inf", row["total"]))
+            family.add_metric([row["network"]], series,
+                              (row["seconds"] or timedelta()).total_seconds())
         return family
 
     def _scanners(self, now):

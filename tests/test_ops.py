@@ -12,9 +12,8 @@ from django.utils import timezone
 from chains.models import ChainCursor
 from config.logs import JsonFormatter, RequestIdFilter
 from invoices import tasks
-from invoices.models import Event, Rate
+from invoices.models import Event, Invoice, Rate, Transaction
 from merchants.models import DeliveryAttempt, Merchant
-from ops import latency
 from ops.metrics import endpoint
 
 TOKEN = "metrics-token-for-tests"
@@ -134,10 +133,16 @@ def test_metrics_count_from_the_database(web, settings, transactional_db, api, c
     assert f'gateway_callback_backlog{{endpoint="http://127.0.0.1:{receiver.port}"}} 1.0' in text
 
 
-def test_latency_buckets_are_cumulative_and_summed(web, settings):
+def test_latency_buckets_are_cumulative_and_summed(web, settings, api, create_invoice):
     settings.METRICS_TOKEN = TOKEN
-    for seconds in (0.5, 3, 3, 7200):
-        latency.observe("sandbox", seconds)
+    invoice = create_invoice(pay_currency="USDT", network="sandbox")
+    now = timezone.now()
+    for i, seconds in enumerate((0.5, 3, 3, 7200)):
+        Transaction.objects.create(
+            invoice_id=invoice["id"], quote_id=Invoice.objects.get(pk=invoice["id"]).quote_id,
+            network="sandbox", txid=f"tx{i}", output_index=0, asset="USDT", amount=1,
+            to_address="x", required_confirmations=1, paid_at=now - timedelta(seconds=seconds),
+            detected_at=now)
     text = scrape(web)
     assert 'gateway_detection_latency_seconds_bucket{le="1",network="sandbox"} 1.0' in text
     assert 'gateway_detection_latency_seconds_bucket{le="5",network="sandbox"} 3.0' in text
