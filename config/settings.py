@@ -181,11 +181,15 @@ STATIC_RATES = {
     "USDC/USD": "1", "USDC/EUR": "0.92",
 }
 CALLBACKS_ALLOW_PRIVATE = env_bool("CALLBACKS_ALLOW_PRIVATE", False)
-SANDBOX_BLOCK_SECONDS = int(os.environ.get("SANDBOX_BLOCK_SECONDS", "60"))
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `manage.py scan`
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # A callback receiver must connect and answer within this many seconds.
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
 
