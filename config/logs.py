@@ -12,6 +12,8 @@ import re
 import uuid
 from datetime import UTC, datetime
 
+from django.core.signals import request_finished
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _ACCEPTED = re.compile(r"[A-Za-z0-9._:-]{1,100}")  # what a proxy's id may look like
 
@@ -25,18 +27,23 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def _forget(**kwargs) -> None:
+    _request_id.set("")
+
+
 class RequestIdMiddleware:
+    """Sets the id for the whole request, until Django's request_finished: the handler logs
+    an error response (django.request) after the middleware has returned."""
+
     def __init__(self, get_response):
         self.get_response = get_response
+        request_finished.connect(_forget, dispatch_uid="config.logs.forget_request_id")
 
     def __call__(self, request):
         given = request.headers.get("X-Request-Id", "")
         request_id = given if _ACCEPTED.fullmatch(given) else new_request_id()
-        token = _request_id.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _request_id.reset(token)
+        _request_id.set(request_id)
+        response = self.get_response(request)
         response["X-Request-Id"] = request_id
         return response
 

@@ -2,6 +2,7 @@
 quotes on the first request, stale rates refused with the pair and age and accepted again
 once rates return, /readyz following its scanner."""
 
+import json
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +39,19 @@ def test_a_fresh_gateway_quotes_a_usd_invoice_on_its_first_request(gateway):
     status, timed = gateway.request("POST", "/api/v1/invoices",
                                     {"price_amount": "10", "price_currency": "EUR"}, key)
     assert status == 201, timed
+
+
+def test_json_logs_are_one_object_per_line_with_the_request_id(gateway):
+    gateway.env["LOG_FORMAT"] = "json"
+    gateway.start_web()
+    gateway.wait_until_up()
+    assert gateway.request("GET", "/api/v1/no-such-thing")[0] == 404
+    gateway.stop("web")
+    lines = [json.loads(line) for line in (gateway.folder / "web.log").read_text().splitlines()
+             if line.startswith("{")]
+    (logged,) = [line for line in lines if line["message"] == "Not Found: /api/v1/no-such-thing"]
+    assert logged["level"] == "WARNING" and logged["logger"] == "django.request"
+    assert len(logged["request_id"]) == 32
 
 
 def test_readyz_follows_the_scanner(gateway):
