@@ -11,6 +11,7 @@ import abc
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -329,6 +330,8 @@ def _span(seconds: float) -> str:
 # the same time, and bounded by the providers' timeouts.
 _refresh_lock = threading.Lock()
 _refreshes_done = 0  # refreshes run by lookups in this process
+_last_refresh = float("-inf")  # time.monotonic() of the latest one
+LOOKUP_REFRESH_SECONDS = 60  # at most one a minute (the schedule's pace) while rates are missing
 
 
 def static_first() -> bool:
@@ -401,13 +404,23 @@ def _answer(rows: dict[Pair, Rate], base: str, quote: str, now: datetime) -> Rat
 
 
 def _refresh_once(seen: int) -> None:
-    """Refresh now unless another thread did since this one looked (`seen`): requests that
-    arrive together share one round of provider requests."""
-    global _refreshes_done
+    """Refresh now unless another thread did since this one looked (`seen`), or one did less
+    than LOOKUP_REFRESH_SECONDS ago: requests that arrive together share one round of
+    provider requests, and providers that are down do not slow every request."""
+    global _refreshes_done, _last_refresh
     with _refresh_lock:
-        if _refreshes_done == seen:
+        if _refreshes_done == seen and \
+                time.monotonic() - _last_refresh >= LOOKUP_REFRESH_SECONDS:
+            _last_refresh = time.monotonic()
             refresh_rates()
             _refreshes_done += 1
+
+
+def _fetchable(pair: Pair, wanted: set[Pair]) -> bool:
+    """Whether a refresh could answer the pair: it fetches `wanted` (needed_pairs)."""
+    base, quote = pair
+    have = wanted | {(q, b) for b, q in wanted}
+    return bool({pair, (quote, base)} & have) or {(base, CROSS), (quote, CROSS)} <= have
 
 
 def get_rates(pairs: list[Pair], now: datetime | None = None) -> dict[Pair, RateQuote | RateError]:
@@ -429,8 +442,9 @@ def get_rates(pairs: list[Pair], now: datetime | None = None) -> dict[Pair, Rate
 
     seen = _refreshes_done
     result = answers(_rows(_legs(pairs), now))
-    if any(isinstance(answer, UnknownRate) for answer in result.values()) \
-            and not static_first():
+    missing = [pair for pair, answer in result.items() if isinstance(answer, UnknownRate)]
+    if missing and not static_first() and any(
+            _fetchable(pair, set(needed_pairs())) for pair in missing):
         _refresh_once(seen)
         result = answers(_rows(_legs(pairs), timezone.now()))
     return result

@@ -47,6 +47,12 @@ def recorded(name: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def fresh_process(monkeypatch):
+    """Each test starts as a process that has not refreshed on a lookup yet."""
+    monkeypatch.setattr(rates, "_last_refresh", float("-inf"))
+
+
+@pytest.fixture(autouse=True)
 def rate_settings(settings):
     settings.RATE_FIATS = ["USD", "EUR"]
     settings.RATE_MAX_AGE_SECONDS = 600
@@ -475,12 +481,28 @@ def test_a_missing_rate_is_fetched_once_synchronously(db, rate_settings, http):
     assert len(http.calls) == 1 and Rate.objects.count() == 16
 
 
-def test_a_rate_no_provider_gives_is_refused_after_one_attempt(db, rate_settings, http):
+def test_providers_that_are_down_are_asked_once_a_minute_not_per_request(
+        db, rate_settings, http, monkeypatch):
     rate_settings.RATE_PROVIDERS = ["coinbase"]
     http.add(responses.GET, COINBASE_URL, status=503)
     with pytest.raises(UnknownRate, match="no BTC/USD rate is available"):
         get_rate("BTC", "USD")
+    with pytest.raises(UnknownRate):
+        get_rate("ETH", "USD")  # refused at once: the providers were just asked
     assert len(http.calls) == 1
+    later = rates._last_refresh + rates.LOOKUP_REFRESH_SECONDS
+    monkeypatch.setattr(rates.time, "monotonic", lambda: later)
+    with pytest.raises(UnknownRate):
+        get_rate("BTC", "USD")
+    assert len(http.calls) == 2
+
+
+def test_a_pair_no_refresh_would_fetch_asks_no_provider(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    for base, quote in (("BTC", "GBP"), ("DOGE", "USD")):  # GBP is not in RATE_FIATS
+        with pytest.raises(UnknownRate, match=f"no {base}/{quote} rate"):
+            get_rate(base, quote)
+    assert not http.calls
 
 
 def test_lookups_waiting_together_share_one_refresh(monkeypatch):
@@ -496,7 +518,11 @@ def test_lookups_waiting_together_share_one_refresh(monkeypatch):
     for thread in threads:
         thread.join()
     assert len(calls) == 1
-    rates._refresh_once(rates._refreshes_done)  # a later miss refreshes again
+    rates._refresh_once(rates._refreshes_done)  # a later miss, within the minute: no
+    assert len(calls) == 1
+    later = rates._last_refresh + rates.LOOKUP_REFRESH_SECONDS
+    monkeypatch.setattr(rates.time, "monotonic", lambda: later)
+    rates._refresh_once(rates._refreshes_done)  # a minute on: again
     assert len(calls) == 2
 
 

@@ -78,8 +78,10 @@ def test_readyz_follows_the_scanner(gateway):
     assert status == 200, body
 
 
-def test_stale_rates_refuse_quotes_naming_pair_and_age_until_rates_return(api, settings):
+def test_stale_rates_refuse_quotes_naming_pair_and_age_until_rates_return(api, settings,
+                                                                          monkeypatch):
     """The worker (refreshing rates) stopped for longer than the limit, then back."""
+    monkeypatch.setattr(rates, "_last_refresh", float("-inf"))  # no lookup refreshed yet
     settings.RATE_PROVIDERS = ["coinbase"]
     Rate.objects.all().delete()
     with responses.RequestsMock() as http:
