@@ -30,8 +30,9 @@ def _listening(port: int) -> bool:
 def demo(tmp_path):
     """`make demo` in a clone of this commit (the clone shares this virtualenv, so setup
     finds everything installed); yields (base URL, the banner it printed)."""
-    if shutil.which("git") is None or shutil.which("make") is None:
-        unavailable("the demo test needs git and make")
+    if shutil.which("git") is None or shutil.which("make") is None \
+            or not (ROOT / ".git").exists():
+        unavailable("the demo test needs git, make and a git checkout to clone")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     (clone / ".venv").symlink_to(ROOT / ".venv")
