@@ -214,7 +214,7 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
         "address": quote.address, "uri": uri, "icon": _icon(asset.code),
         "fee": states.display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
         else None,
-        "qr": qr_svg(uri, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
+        "qr": qr_svg(uri or quote.address, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
             "amount": amount, "asset": asset.code, "address": quote.address}),
     }
 

@@ -132,13 +132,14 @@ def _fixed_method(merchant: Merchant, asset_code: str, network_code: str | None)
     return matches[0] if len(matches) == 1 else find_method(merchant, asset_code, network_code)
 
 
-def network_fee(network_code: str) -> int:
-    """The node's fee estimate in native units, cached briefly: quotes are made in bursts."""
-    key = f"fee:{network_code}"
+def network_fee(asset: Asset) -> int:
+    """The node's estimate of what sending `asset` costs, in native units (a token transfer
+    costs more than a coin transfer), cached briefly: quotes are made in bursts."""
+    key = f"fee:{asset.network}:{asset.code}"
     fee = cache.get(key)
     if fee is None:
         try:
-            fee = get_backend(registry.get_network(network_code)).fee_estimate()
+            fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
         except NoBackend as exc:
             raise ServiceError("network_unavailable", str(exc), "network") from exc
         cache.set(key, fee, FEE_CACHE_SECONDS)
@@ -168,7 +169,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
         fee = 0
         if invoice.include_fee:
             network = registry.get_network(asset.network)
-            fee = network_fee(asset.network)
+            fee = network_fee(asset)
             if not asset.is_native:
                 fee = pricing.convert_up(fee, network.native_decimals,
                                          rate(network.native).value, asset.decimals)

@@ -6,7 +6,7 @@ from invoices import rates
 from merchants.services import create_merchant
 from tests.support import unavailable
 
-pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver"]
+pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver", "tests.tron_node"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ _BACKENDS = {
     "sandbox": "chains.backends.sandbox.SandboxBackend",
     "utxo": "chains.backends.bitcoin_rpc.BitcoinRPCBackend",
     "evm": "chains.backends.evm_rpc.EVMRPCBackend",
+    "tron": "chains.backends.tron.TronBackend",
 }
 _local = threading.local()
 _lock = threading.Lock()

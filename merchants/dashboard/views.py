@@ -183,7 +183,8 @@ def _refund(refund: Refund) -> dict:
         if network and refund.payout_txid else ""}
     if refund.status == Refund.AWAITING_PAYOUT and asset:
         amount = display_amount(refund.amount, asset.decimals)
-        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount),
+        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount)
+                            or refund.address,
                             f"QR code: send {amount} {asset.code} to {refund.address}")
     return data
 
