@@ -201,6 +201,7 @@ LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics is off without it
 INSTALLED_APPS += ["ops"]
 MIDDLEWARE.insert(0, "config.logs.RequestIdMiddleware")
+MIDDLEWARE.insert(1, "ops.middleware.ProbeMiddleware")  # before ALLOWED_HOSTS is checked
 
 # --- The merchant dashboard ----------------------------------------------------------------
 # Two-factor (TOTP, optional for owners) and throttled logins (django-axes: after

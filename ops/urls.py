@@ -2,8 +2,5 @@ from django.urls import path
 
 from ops import views
 
-urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("metrics", views.metrics, name="metrics"),
-]
+# /healthz and /readyz are answered by ops.middleware.ProbeMiddleware, before host checks.
+urlpatterns = [path("metrics", views.metrics, name="metrics")]

@@ -43,6 +43,12 @@ def test_healthz_answers_without_asking_anything(web):
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
 
 
+def test_probes_answer_whatever_host_the_orchestrator_uses(web, scanned):
+    for path in ("/healthz", "/readyz"):
+        assert web.get(path, HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert web.get("/metrics", HTTP_HOST="10.1.2.3:8000").status_code == 400
+
+
 def test_readyz_is_ok_when_every_check_passes(web, scanned):
     response = web.get("/readyz")
     assert response.status_code == 200, response.json()
