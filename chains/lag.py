@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from chains.models import ChainCursor
 from chains.registry import Network
@@ -17,11 +18,11 @@ def scan_interval() -> timedelta:
     return timedelta(seconds=settings.SCAN_INTERVAL_SECONDS)
 
 
-def _ago(seconds: float) -> str:
+def _last_scanned(seconds: float) -> str:
     seconds = int(seconds)
     if seconds < 120:
-        return f"{seconds} seconds ago"
-    return f"{seconds // 60} minutes ago"
+        return _("last scanned %(seconds)s seconds ago") % {"seconds": seconds}
+    return _("last scanned %(minutes)s minutes ago") % {"minutes": seconds // 60}
 
 
 def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
@@ -31,14 +32,14 @@ def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
     scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
     behind the node."""
     if last_scan_at is None:
-        return "not scanned yet"
+        return _("not scanned yet")
     if last_error:
-        return f"the last scan failed: {last_error[:160]}"
+        return _("the last scan failed: %(error)s") % {"error": last_error[:160]}
     if now - last_scan_at > OVERDUE_INTERVALS * interval:
-        return f"last scanned {_ago((now - last_scan_at).total_seconds())}"
+        return _last_scanned((now - last_scan_at).total_seconds())
     behind = (node_tip or 0) - (height or 0)
     if behind > max(2, 600 // max(block_seconds, 1)):
-        return f"{behind} blocks behind the node"
+        return _("%(count)s blocks behind the node") % {"count": behind}
     return None
 
 

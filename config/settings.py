@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "merchants",
     "invoices",
     "checkout",
+    "links",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
+    path("l/", include("links.urls")),  # payment links
     path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]

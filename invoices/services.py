@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chains import hd, registry, screening
 from chains.backends import NoBackend, get_backend
@@ -27,8 +29,13 @@ logger = logging.getLogger(__name__)
 FEE_CACHE_SECONDS = 60
 
 
+PAY_CURRENCY_REQUIRED = gettext_lazy("a fixed invoice needs pay_currency")
+
+
 class ServiceError(Exception):
-    """A refusal an integrator can act on; the API renders it in its one error shape."""
+    """A refusal an integrator can act on; the API renders it in its one error shape.
+    Messages are written in the active language: English for the API, the reader's in
+    the dashboard, which creates invoices through these same services."""
 
     status = 422
     type = "invalid_request"
@@ -101,10 +108,10 @@ def offered_methods(merchant: Merchant) -> list[Asset]:
 
 
 def _not_offered(asset_code: str, network_code: str | None) -> ServiceError:
-    where = f" on {network_code}" if network_code else ""
-    return ServiceError("currency_not_offered",
-                        f"{asset_code}{where} is not a payment method this merchant offers",
-                        "pay_currency")
+    return ServiceError("currency_not_offered", (
+        _("%(asset)s on %(network)s is not a payment method this merchant offers")
+        if network_code else _("%(asset)s is not a payment method this merchant offers"))
+        % {"asset": asset_code, "network": network_code}, "pay_currency")
 
 
 def _match(methods: list[Asset], asset_code: str, network_code: str | None) -> list[Asset]:
@@ -120,8 +127,9 @@ def find_method(merchant: Merchant, asset_code: str, network_code: str | None) -
     if len(matches) > 1:
         networks = ", ".join(a.network for a in matches)
         raise ServiceError("network_required",
-                           f"{asset_code} is offered on several networks ({networks}): "
-                           "give `network`", "network")
+                           _("%(asset)s is offered on several networks (%(networks)s): give "
+                             "`network`") % {"asset": asset_code, "networks": networks},
+                           "network")
     return matches[0]
 
 
@@ -238,18 +246,20 @@ class InvoiceRequest:
     slippage_percent: Decimal | None = None
     include_fee: bool = False
     metadata: dict = field(default_factory=dict)
+    # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
+    methods: list[str] = field(default_factory=list)
 
 
 def check_return_url(merchant: Merchant, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServiceError("invalid_return_url", "return_url must be an http(s) URL",
+        raise ServiceError("invalid_return_url", _("return_url must be an http(s) URL"),
                            "return_url")
     allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
     if parts.hostname.lower() not in allowed:
         raise ServiceError("return_url_not_allowed",
-                           f"{parts.hostname} is not one of the merchant's allowed return hosts",
-                           "return_url")
+                           _("%(host)s is not one of the merchant's allowed return hosts")
+                           % {"host": parts.hostname}, "return_url")
 
 
 def _replay(merchant: Merchant, key: str, request_hash: str) -> dict | None:
@@ -276,7 +286,7 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
     fixed_method = None
     if request.kind == Kind.FIXED:
         if not request.pay_currency:
-            raise ServiceError("pay_currency_required", "a fixed invoice needs pay_currency",
+            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED),
                                "pay_currency")
         fixed_method = _fixed_method(merchant, request.pay_currency, request.network)
     now = timezone.now()
@@ -293,8 +303,8 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
         if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
             return replayed, False
         raise Conflict("foreign_id_taken",
-                       f"an invoice with foreign_id {request.foreign_id!r} exists",
-                       "foreign_id") from None
+                       _("an invoice with foreign_id %(id)s exists") % {
+                           "id": repr(request.foreign_id)}, "foreign_id") from None
     return payload, True
 
 
@@ -322,8 +332,10 @@ def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | 
     if fixed_method:
         return invoice, [quote_for(invoice, fixed_method, now)]
     methods = offered_methods(merchant)
+    if request.kind == Kind.TIMED and request.methods:  # a payment link's choice
+        methods = [asset for asset in methods if asset.method in request.methods]
     if not methods:
-        raise ServiceError("no_payment_methods", "the merchant has no payment method set up")
+        raise ServiceError("no_payment_methods", _("the merchant has no payment method set up"))
     if request.kind != Kind.TIMED:
         return invoice, []
     quotes, refused = [], []

@@ -4,6 +4,7 @@ yields, what it costs in requests, the tip it follows, fees, and what it refuses
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from chains import registry, tron_addresses
 from chains.backends.base import Mempool
@@ -177,3 +178,26 @@ def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(tron_no
     tron_node.mine(30)
     tron_node.solidified = 5
     assert TronBackend(network).tip().height == 23
+
+
+def test_a_token_contract_with_a_typo_is_refused_when_the_config_is_read(settings, tmp_path):
+    configure_chains(settings, tmp_path, """
+[networks.tron]
+rpc_url = "https://api.trongrid.io"
+[[networks.tron.tokens]]
+symbol = "USDC"
+contract = "TEkxiTehnzSmSe2XqrBj4w32RUN966rdz9"
+decimals = 6
+""")
+    with pytest.raises(ImproperlyConfigured, match=r"\[networks.tron\].*checksum"):
+        registry.get_network("tron")
+
+
+def test_a_transfer_event_whose_topics_are_not_addresses_is_skipped(backend, tron_node):
+    shop = Account.new().address
+    tron_node.send_token(Account.new(), USDT, shop, 5)
+    tron_node.pending[-1].logs[0]["topics"][2] = "ff" * 32  # 32 bytes, not a padded address
+    tron_node.send_trx(Account.new(), shop, 7)
+    tron_node.mine()
+    [block] = backend.blocks(1, 1, Watch(shop))
+    assert [t.amount for t in block.transfers] == [7]  # the scan goes on

@@ -251,13 +251,18 @@ class TronBackend(ChainBackend):
         asset = self.tokens.get("0x" + _strip(log["address"])[-40:].lower())
         if asset is None:  # another contract, whatever symbol it claims
             return None
+        try:
+            to_address, sender = (tron_addresses.from_topic(topics[2]),
+                                  tron_addresses.from_topic(topics[1]))
+        except tron_addresses.NotATronAddress:  # not an address-shaped Transfer event
+            return None
         return {
             "txid": _strip(log["transactionHash"]),
             "index": int(log["logIndex"], 16) + 1,  # 0 is a TRX transfer's
-            "to_address": tron_addresses.from_topic(topics[2]),
+            "to_address": to_address,
             "asset": asset.code,
             "amount": int(data, 16),
-            "from_addresses": (tron_addresses.from_topic(topics[1]),),
+            "from_addresses": (sender,),
         }
 
 
