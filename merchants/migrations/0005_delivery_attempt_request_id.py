@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0003_teaminvite'),
+        ('merchants', '0004_notifications_and_language'),
     ]
 
     operations = [
