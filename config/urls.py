@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
     path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
     path("l/", include("links.urls")),  # payment links
+    path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]
 
