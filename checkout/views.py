@@ -30,7 +30,7 @@ from invoices import lifecycle, money, refunds, services
 from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
-from invoices.representation import confirmations, refund_payload, scanned_heights
+from invoices.representation import confirmations, scanned_heights
 from merchants.dashboard import labels
 
 TITLES = {
@@ -258,7 +258,8 @@ def _refund_offers(invoice: Invoice) -> list[dict]:
         offers.append({"amount": states.display_amount(refund.amount,
                                                        asset.decimals if asset else 0),
                        "asset": refund.asset,
-                       "url": refund_payload(refund)["claim_url"]})
+                       # the code behind the fragment: never sent, never logged
+                       "url": f"{reverse('checkout:refund')}#{refund.claim_token}"})
     return offers
 
 

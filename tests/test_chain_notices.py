@@ -36,32 +36,34 @@ def scan():
 
 
 @pytest.fixture
-def hosted(anvil, api, settings, tmp_path):
+def hosted(anvil, make_merchant, settings, tmp_path):
     """ethereum-local through an endpoint without txpool_content and without tracing, as
     many hosted providers are; a merchant offering it."""
     with refusing_proxy(anvil.rpc_url, {"txpool_content", *evm_rpc.TRACERS}) as url:
         chains_at(settings, tmp_path, anvil, url)
-        yield Shop(anvil, api)
+        yield Shop(anvil, make_merchant(mode="live"))
 
 
-def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, admin_client):
+def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, operator_client):
     invoice = hosted.invoice("ETH")
     hosted.node.set_automine(False)
     try:
         hosted.pay(invoice)
         report = scan()
+        tip = hosted.node.w3.eth.block_number  # the payment waits unmined
     finally:
-        hosted.node.set_automine(True)
-    assert report.reached_tip and report.tip_height == hosted.node.w3.eth.block_number - 1
+        hosted.node.set_automine(True)  # which mines the payment
+    assert report.reached_tip and report.tip_height == tip
     assert (report.mempool_api, report.mempool_txids, report.transfers) == (False, None, [])
     notices = [evm_rpc.NO_TRACING, evm_rpc.NO_TXPOOL]
     assert ChainCursor.objects.get(network=NETWORK).notices == notices
 
     texts = [item["text"] for item in queries.needs_action(hosted.client.merchant,
-                                                           ChainCursor.objects.get().last_scan_at)]
+                                                           ChainCursor.objects.get().last_scan_at,
+                                                           livemode=True)]
     name = get_network(NETWORK).name
     assert [f"{name}: {notice}" for notice in notices] == [t for t in texts if "node" in t]
-    page = admin_client.get("/admin/chains/chaincursor/")
+    page = operator_client.get("/admin/chains/chaincursor/")
     assert evm_rpc.NO_TRACING.encode() in page.content
 
     report = scan()  # mined: seen in its block, with the block's time
@@ -69,7 +71,7 @@ def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, admin_client)
     assert transfer.block_height == report.tip_height and transfer.time is not None
 
 
-def test_a_full_node_records_no_notice(anvil, api, settings, tmp_path):
+def test_a_full_node_records_no_notice(anvil, make_merchant, settings, tmp_path):
     chains_at(settings, tmp_path, anvil, anvil.rpc_url)
     ChainCursor.objects.create(network=NETWORK, notices=["an old notice"])
     report = scan()

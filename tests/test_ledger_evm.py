@@ -16,7 +16,7 @@ PAYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 
 
 @pytest.fixture
-def hosted(anvil, anvil_without_txpool, api, settings, tmp_path):
+def hosted(anvil, anvil_without_txpool, make_merchant, settings, tmp_path):
     """A shop whose node is reached through an endpoint without txpool_content."""
     configure_chains(settings, tmp_path, f"""
 [networks.{NETWORK}]
@@ -24,7 +24,7 @@ rpc_url = "{anvil_without_txpool}"
 confirmations = 2
 reorg_depth = 4
 """)
-    shop = Shop(anvil, api)
+    shop = Shop(anvil, make_merchant(mode="live"))
     shop.scan()
     return shop
 
