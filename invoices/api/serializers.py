@@ -4,10 +4,12 @@
 import json
 from decimal import Decimal, InvalidOperation
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
 from invoices import money
+from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services import InvoiceRequest
@@ -32,6 +34,7 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(schema.DECIMAL_STRING)
 class DecimalStringField(serializers.Field):
     default_error_messages = {
         "float": "send this as a decimal string, e.g. \"10.50\": JSON floats are inexact",
@@ -159,15 +162,15 @@ class InvoiceCreateSerializer(StrictSerializer):
         return InvoiceRequest(**data)
 
 
-class ActionSerializer(StrictSerializer):
-    def __init__(self, *args, actions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"] = serializers.ChoiceField(choices=actions)
+class ResolveSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=schema.RESOLVE_ACTIONS)
+    refund_amount = serializers.ChoiceField(
+        choices=schema.REFUND_AMOUNTS, required=False, default="received",
+        help_text="`excess`: refund only what was paid beyond the amount due")
 
 
-class ResolveSerializer(ActionSerializer):
-    refund_amount = serializers.ChoiceField(choices=["received", "excess"], required=False,
-                                            default="received")
+class ReviewSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=schema.REVIEW_ACTIONS)
 
 
 class SandboxPaySerializer(StrictSerializer):
@@ -184,13 +187,32 @@ class WalletSerializer(StrictSerializer):
     xpub = serializers.CharField(max_length=300)
 
 
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _json(shape: dict, help_text: str) -> serializers.JSONField:
+    """A JSON setting, documented with its shape (validated by the validate_* methods)."""
+    return extend_schema_field(shape)(serializers.JSONField(required=False,
+                                                            help_text=help_text))
+
+
 class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
     """The settings a merchant changes over the API (secrets are rotated, never set)."""
 
     slippage_percent = percent_field(required=False)
     insurance_percent = percent_field(required=False)
     callback_url = CallbackUrlField(max_length=2000, required=False, allow_blank=True)
-    callback_failing_since = serializers.DateTimeField(read_only=True)
+    callback_failing_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    allowed_return_hosts = _json(_STRINGS, "hosts a return_url may point to")
+    embed_hosts = _json(_STRINGS, "hosts that may embed the payment page in a frame")
+    enabled_methods = _json(_STRINGS, "`ASSET:network` keys; empty: every method with a wallet")
+    confirmations = _json({"type": "object", "additionalProperties": {"type": "integer"}},
+                          "network code → confirmations (never below its safe minimum)")
+    unresolved_rules = _json(
+        {"type": "object", "additionalProperties": {"type": "string",
+                                                    "enum": list(UNRESOLVED_ACTIONS)}},
+        f"context ({', '.join(UNRESOLVED_CONTEXTS)}) → what to do with it")
+    deny_list = _json(_STRINGS, "sender addresses whose payments go to compliance_review")
 
     class Meta:
         model = Merchant
