@@ -167,7 +167,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": "/api/v1",
-    "SERVERS": [{"url": PUBLIC_URL}],
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "InvoiceStatus": f"{_SCHEMA}.INVOICE_STATUSES",
@@ -197,6 +196,9 @@ SPECTACULAR_SETTINGS = {
     # The docs page's Swagger UI comes from drf-spectacular-sidecar's static files.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: it would send the schema's URL to a third-party service.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True,
+                            "displayOperationId": True},
 }
 
 # --- The gateway -------------------------------------------------------------------------

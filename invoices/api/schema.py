@@ -335,8 +335,8 @@ def postprocess(result, generator, request, public):
                     names.append("Idempotent-Replayed")
                 response["headers"] = {name: {"$ref": f"#/components/headers/{name}"}
                                        for name in names}
-    for webhook in result.get("webhooks", {}).values():
-        webhook["post"]["parameters"] = [SIGNATURE_HEADER]
+    for name, webhook in result.get("webhooks", {}).items():
+        webhook["post"].update(operationId=name, parameters=[SIGNATURE_HEADER])
     return result
 
 
