@@ -59,6 +59,9 @@ class Network:
     # Amount tiers for UTXO coins: ((up to this many base units, confirmations), ...).
     confirmation_tiers: tuple[tuple[int, int], ...] = ()
     block_seconds: int = 600
+    # Blocks an unconfirmed transaction that lost its block gets to reappear, on a node that
+    # cannot show its mempool, before it counts as reverted.
+    reorg_depth: int = 6
     test: bool = False
     options: dict = field(default_factory=dict, compare=False, hash=False)
 
@@ -77,6 +80,12 @@ class Network:
             if asset.code == code.upper():
                 return asset
         return None
+
+    @property
+    def account_based(self) -> bool:
+        """Payers are accounts (EVM, TRON; the sandbox simulates one sender per payer), not
+        UTXO wallets that pay from fresh addresses."""
+        return self.kind != "utxo"
 
     def tx_url(self, txid: str) -> str:
         return self.explorer_tx.format(txid=txid) if self.explorer_tx else ""
@@ -103,17 +112,17 @@ _BUILTIN = (
         "bitcoin", "Bitcoin", "bitcoin", "utxo", "BTC", 8, confirmations=2, min_confirmations=1,
         uri_scheme="bitcoin", explorer_tx="https://mempool.space/tx/{txid}",
         explorer_address="https://mempool.space/address/{address}",
-        confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)),
+        confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)), reorg_depth=6,
     ),
     Network(
         "litecoin", "Litecoin", "litecoin", "utxo", "LTC", 8, confirmations=6,
-        min_confirmations=2, uri_scheme="litecoin", block_seconds=150,
+        min_confirmations=2, uri_scheme="litecoin", block_seconds=150, reorg_depth=12,
         explorer_tx="https://litecoinspace.org/tx/{txid}",
         explorer_address="https://litecoinspace.org/address/{address}",
     ),
     Network(
         "ethereum", "Ethereum (ERC-20)", "evm", "evm", "ETH", 18, confirmations=12,
-        min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12,
+        min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12, reorg_depth=64,
         explorer_tx="https://etherscan.io/tx/{txid}",
         explorer_address="https://etherscan.io/address/{address}",
         tokens=(
@@ -123,14 +132,14 @@ _BUILTIN = (
     ),
     Network(
         "bsc", "BNB Smart Chain (BEP-20)", "evm", "evm", "BNB", 18, confirmations=15,
-        min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3,
+        min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3, reorg_depth=15,
         explorer_tx="https://bscscan.com/tx/{txid}",
         explorer_address="https://bscscan.com/address/{address}",
         tokens=(Asset("USDT", "bsc", 18, "0x55d398326f99059fF775485246999027B3197955"),),
     ),
     Network(
         "polygon", "Polygon", "evm", "evm", "POL", 18, confirmations=64, min_confirmations=16,
-        chain_id=137, uri_scheme="ethereum", block_seconds=2,
+        chain_id=137, uri_scheme="ethereum", block_seconds=2, reorg_depth=128,
         explorer_tx="https://polygonscan.com/tx/{txid}",
         explorer_address="https://polygonscan.com/address/{address}",
         tokens=(
@@ -140,7 +149,7 @@ _BUILTIN = (
     ),
     Network(
         "tron", "Tron (TRC-20)", "tron", "tron", "TRX", 6, confirmations=19, min_confirmations=19,
-        uri_scheme="tron", block_seconds=3,
+        uri_scheme="tron", block_seconds=3, reorg_depth=19,
         explorer_tx="https://tronscan.org/#/transaction/{txid}",
         explorer_address="https://tronscan.org/#/address/{address}",
         tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
@@ -155,7 +164,7 @@ _BUILTIN = (
     ),
     Network(
         "sandbox", "Sandbox (test network)", "sandbox", "sandbox", "BTC", 8, confirmations=2,
-        min_confirmations=1, uri_scheme="sandbox", block_seconds=60, test=True,
+        min_confirmations=1, uri_scheme="sandbox", block_seconds=60, reorg_depth=2, test=True,
         tokens=(
             Asset("ETH", "sandbox", 18, "sandbox:ETH"),
             Asset("USDT", "sandbox", 6, "sandbox:USDT"),
@@ -186,8 +195,10 @@ def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]
             min_confirmations=min(network.min_confirmations, confirmations),
             tokens=tuple(tokens),
             block_seconds=int(entry.get("block_seconds", network.block_seconds)),
+            reorg_depth=int(entry.get("reorg_depth", network.reorg_depth)),
             options={k: v for k, v in entry.items()
-                     if k not in {"rpc_url", "confirmations", "tokens", "block_seconds"}},
+                     if k not in {"rpc_url", "confirmations", "tokens", "block_seconds",
+                                  "reorg_depth"}},
         )
     return networks
 

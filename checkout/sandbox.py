@@ -8,7 +8,6 @@ from django.conf import settings
 from chains.backends import sandbox
 from invoices import sandbox as sandbox_payments
 from invoices.models import Invoice
-from invoices.representation import paid_units
 from invoices.services import ServiceError
 
 ACTIONS = ("exact", "under", "over", "confirm")
@@ -29,6 +28,6 @@ def simulate(invoice: Invoice, action: str) -> None:
         sandbox_payments.mine_pending(invoice)
         return
     quote = sandbox_payments.sandbox_quote(invoice)
-    due = max(quote.due_amount - paid_units(invoice.transactions.all()), 0) or quote.due_amount
+    due = invoice.ledger().remaining or quote.due_amount
     amount = {"exact": due, "under": max(due // 2, 1), "over": due + max(due // 10, 1)}[action]
     sandbox_payments.pay(invoice, amount)

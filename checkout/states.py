@@ -77,12 +77,6 @@ def return_url(url: str, status: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def can_change_currency(status: str, kind: str, has_transactions: bool, timer_over: bool) -> bool:
-    """Mirrors what `services.select_currency` accepts, to offer the switch only when it
-    will work: until a payment is seen, never for a fixed invoice."""
-    return (status == lc.NEW and kind != "fixed" and not has_transactions and not timer_over)
-
-
 def display_amount(units: int, decimals: int) -> str:
     """Exact, without trailing zeros beyond two places: "100.00", "0.00166667"; the string
     the copy button copies, so it must stay a plain decimal whatever the language."""

@@ -23,10 +23,10 @@ from checkout.forms import MethodForm, RefundClaimForm
 from checkout.i18n import localized
 from checkout.qr import qr_svg
 from checkout.security import embed_sources, image_origin, protect
-from invoices import money, refunds, services
+from invoices import lifecycle, money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
-from invoices.representation import confirmations, paid_units, scanned_heights
+from invoices.representation import confirmations, scanned_heights
 
 TITLES = {
     states.CHOOSE: gettext_lazy("Choose a currency"),
@@ -126,8 +126,8 @@ class Facts:
 def _facts(invoice: Invoice, now: datetime) -> Facts:
     quote = invoice.quote
     txs = list(invoice.transactions.all())
-    received = paid_units(txs)
-    remaining = max(quote.due_amount - received, 0) if quote else 0
+    ledger = invoice.ledger(txs)
+    received, remaining = ledger.paid, ledger.remaining
     timer_over = bool(invoice.expires_at and now >= invoice.expires_at)
     screen = states.screen(invoice.status, invoice.status_context, archived=invoice.archived,
                            chosen=bool(quote and quote.address), received=received,
@@ -220,7 +220,9 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
 
 
 def _transactions(invoice: Invoice) -> list[dict]:
+    """Every payment seen, an extra one (another method or asset) marked as not counted."""
     heights = scanned_heights()
+    ledger = invoice.ledger()
     rows = []
     for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):
         network = registry.get_network(tx.network)
@@ -231,8 +233,26 @@ def _transactions(invoice: Invoice) -> list[dict]:
             "asset": tx.asset, "status": tx.status,
             "confirmations": min(confirmations(tx, heights), tx.required_confirmations),
             "required": tx.required_confirmations,
+            "counted": ledger.is_counted(tx.as_payment(invoice.quote)),
+            "network": network.name if network else tx.network,
         })
     return rows
+
+
+def _refund_offers(invoice: Invoice) -> list[dict]:
+    """Refunds the payer still has to claim, shown on a completed invoice whose excess the
+    merchant refunds (the order stays paid)."""
+    offers = []
+    for refund in invoice.refunds.all():
+        if refund.status != Refund.AWAITING_CLAIM:
+            continue
+        network = registry.get_network(refund.network)
+        asset = network.asset(refund.asset) if network else None
+        offers.append({"amount": states.display_amount(refund.amount,
+                                                       asset.decimals if asset else 0),
+                       "asset": refund.asset,
+                       "url": reverse("checkout:refund", args=[refund.claim_token])})
+    return offers
 
 
 def _received(invoice: Invoice, facts: Facts) -> dict | None:
@@ -249,8 +269,9 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
     now = timezone.now()
     facts = _facts(invoice, now)
     screen = facts.screen
-    can_change = states.can_change_currency(invoice.status, invoice.kind,
-                                            bool(invoice.transactions.all()), facts.timer_over)
+    can_change = lifecycle.can_switch_currency(
+        invoice.status, invoice.kind, bool(invoice.transactions.all()), invoice.archived,
+        invoice.expires_at, now) is None
     if screen == states.PAY and can_change and (change or error):
         screen = states.CHOOSE
     merchant = invoice.merchant
@@ -271,6 +292,7 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),
         "transactions": _transactions(invoice) if invoice.transactions.all() else [],
+        "refund_offers": _refund_offers(invoice) if screen == states.COMPLETED else [],
         "can_change": can_change and screen == states.PAY,
         "changing": screen == states.CHOOSE and invoice.quote_id is not None,
         "return_allowed": return_allowed,

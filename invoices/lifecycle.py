@@ -1,24 +1,62 @@
-"""The invoice state machine, as pure functions.
+"""The invoice state machine, as pure functions: every status decision lives here.
 
-`evaluate` derives an invoice's status from its facts, the payments observed and the time;
-the services write what it decides. `check_action` says which merchant actions a status
-allows. Nothing here touches the database, so tests can drive every case directly.
+- `evaluate`: the status an invoice should have now, from its facts and its `Ledger`;
+- `target`: where a merchant's action (cancel, complete, refund all, refund the excess,
+  approve, decline) takes an invoice, and what it refunds;
+- `automatic_action`: the merchant's rule for an invoice that became unresolved;
+- `reconcile`: a transaction's own state (pending, confirmed, reverted, back again) against
+  what the chain shows;
+- `is_watched`: how long an invoice's addresses are looked at;
+- `can_switch_currency`: whether the payer may still pick another payment method.
+
+Statuses and contexts are defined once, here. Nothing here touches the database, so tests
+drive every case directly; `services` loads, calls these and writes what they say.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from enum import StrEnum
 
-from invoices.pricing import Fit, classify
+from invoices.accounting import Ledger, Method
+from invoices.pricing import Fit
+
+
+class Status(StrEnum):
+    NEW = "new"
+    PENDING = "pending"
+    COMPLIANCE_REVIEW = "compliance_review"
+    COMPLETED = "completed"
+    UNRESOLVED = "unresolved"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    DECLINED = "declined"
+    REFUNDED = "refunded"
+
+
+class Context(StrEnum):
+    UNDERPAID = "underpaid"
+    OVERPAID = "overpaid"
+    PAID_LATE = "paid_late"
+    MULTIPLE_SENDERS = "multiple_senders"
+    REVERTED = "reverted"
+
+
+class TxStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REVERTED = "reverted"
+
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
-    "new", "pending", "compliance_review", "completed", "unresolved")
+    Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED, Status.UNRESOLVED)
 EXPIRED, CANCELLED, FAILED, DECLINED, REFUNDED = (
-    "expired", "cancelled", "failed", "declined", "refunded")
-UNDERPAID, OVERPAID, PAID_LATE, MULTIPLE_SENDERS, REVERTED = (
-    "underpaid", "overpaid", "paid_late", "multiple_senders", "reverted")
+    Status.EXPIRED, Status.CANCELLED, Status.FAILED, Status.DECLINED, Status.REFUNDED)
+UNDERPAID, OVERPAID, PAID_LATE, MULTIPLE_SENDERS, REVERTED = tuple(Context)
+UNRESOLVED_CONTEXTS = tuple(c.value for c in Context)
 
 # Statuses only a merchant's action leaves; payments arriving later are recorded, not judged.
 MERCHANT_OWNED = frozenset({CANCELLED, FAILED, DECLINED, REFUNDED})
@@ -28,6 +66,7 @@ ACTIONS = {
     "cancel": frozenset({NEW, PENDING}),
     "complete": frozenset({UNRESOLVED, DECLINED}),
     "refund": frozenset({UNRESOLVED, DECLINED}),
+    "refund_excess": frozenset({UNRESOLVED}),
     "approve": frozenset({COMPLIANCE_REVIEW}),
     "decline": frozenset({COMPLIANCE_REVIEW}),
     "select_currency": frozenset({NEW}),
@@ -35,39 +74,42 @@ ACTIONS = {
 
 
 class TransitionNotAllowed(Exception):
-    def __init__(self, action: str, status: str):
+    def __init__(self, action: str, status: str, reason: str = ""):
         allowed = ", ".join(sorted(ACTIONS.get(action, ()))) or "no status"
-        super().__init__(f"cannot {action.replace('_', ' ')} an invoice that is {status}; "
-                         f"allowed from: {allowed}")
+        super().__init__(reason or f"cannot {action.replace('_', ' ')} an invoice that is "
+                                   f"{status}; allowed from: {allowed}")
         self.action, self.status = action, status
 
 
-def check_action(action: str, status: str) -> None:
-    if status not in ACTIONS[action]:
+class NothingToRefund(TransitionNotAllowed):
+    pass
+
+
+# On an overpaid completed invoice the merchant still chooses: keep everything, refund
+# everything, or refund the excess (PRODUCT.md, Refunding the excess).
+OVERPAID_COMPLETED_ACTIONS = frozenset({"complete", "refund", "refund_excess"})
+
+
+def is_allowed(action: str, status: str, context: str | None = None) -> bool:
+    if status == COMPLETED and context == OVERPAID and action in OVERPAID_COMPLETED_ACTIONS:
+        return True
+    return status in ACTIONS[action]
+
+
+def check_action(action: str, status: str, context: str | None = None) -> None:
+    if not is_allowed(action, status, context):
         raise TransitionNotAllowed(action, status)
-
-
-@dataclass(frozen=True)
-class Payment:
-    amount: int
-    senders: tuple[str, ...]
-    detected_at: datetime
-    confirmed: bool = False
-    reverted_at: datetime | None = None
-    flagged: bool = False
 
 
 @dataclass(frozen=True)
 class Facts:
     status: str
     context: str | None
-    due: int | None  # None until a payment method is chosen
-    slippage_percent: Decimal
     expires_at: datetime | None  # None: no timer yet (open invoice, nothing picked)
     late_window: timedelta
     processing_timeout: timedelta
     status_changed_at: datetime
-    review_decision: str = ""  # "", "approved"
+    review_decision: str = ""  # "", "approved", "declined"
 
 
 @dataclass(frozen=True)
@@ -75,67 +117,229 @@ class Decision:
     status: str
     context: str | None
 
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL
 
-
-def evaluate(facts: Facts, payments: list[Payment], now: datetime) -> Decision:
+def evaluate(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     """The status an invoice should have now."""
     current = Decision(facts.status, facts.context)
     if facts.status in MERCHANT_OWNED:
         return current
-    live = [p for p in payments if p.reverted_at is None]
-
-    if facts.status == COMPLETED:
-        # Completion stands unless money it counted left the chain afterwards.
-        if any(p.reverted_at and p.reverted_at >= facts.status_changed_at for p in payments):
-            return Decision(UNRESOLVED, REVERTED)
-        return current
-    if facts.status == UNRESOLVED and facts.context == REVERTED:
-        return current
-
-    if any(p.flagged for p in live) and facts.review_decision != "approved":
+    approved = facts.review_decision == "approved"
+    if not approved and any(p.flagged for p in (*ledger.counted, *ledger.extra)):
         return Decision(COMPLIANCE_REVIEW, None)
-    if facts.status == COMPLIANCE_REVIEW and facts.review_decision != "approved":
+    if facts.status == COMPLIANCE_REVIEW and not approved:
         return current
+    verdict = _by_payments(facts, ledger, now)
+    if facts.status == COMPLETED:
+        return _after_completion(facts, ledger, verdict)
+    if current == Decision(UNRESOLVED, REVERTED) and verdict.status in (NEW, EXPIRED):
+        return current  # what left the chain has not come back
+    return verdict
 
+
+def _after_completion(facts: Facts, ledger: Ledger, verdict: Decision) -> Decision:
+    """Completion stands (the merchant's order is paid) unless money it counted left the
+    chain and what is left no longer pays; a payment arriving afterwards that leaves
+    something to refund marks it `overpaid`."""
+    if verdict.status != COMPLETED and ledger.reverted and not _pays(ledger):
+        return Decision(UNRESOLVED, REVERTED)
+    arrived_later = any(p.seen_at > facts.status_changed_at and p.confirmed
+                        for p in (*ledger.counted, *ledger.extra))
+    if arrived_later and ledger.has_refundable_surplus:
+        return Decision(COMPLETED, OVERPAID)
+    return Decision(COMPLETED, facts.context)
+
+
+def _pays(ledger: Ledger) -> bool:
+    return ledger.fit in (Fit.EXACT, Fit.OVER)
+
+
+def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
+    """What the live payments say, whatever the invoice showed before."""
     expired = facts.expires_at is not None and now >= facts.expires_at
-    if not live:
+    if not ledger.counted:
         return Decision(EXPIRED if expired else NEW, None)
-
-    if has_several_senders(live):
+    if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)
 
-    unconfirmed = [p for p in live if not p.confirmed]
-    if unconfirmed:
-        if any(now - p.detected_at >= facts.processing_timeout for p in unconfirmed):
-            return Decision(FAILED, None)
-        if facts.status in (EXPIRED, UNRESOLVED):
-            return current  # judged once the late payment confirms
-        confirmed_total = sum(p.amount for p in live if p.confirmed)
-        underpaid = confirmed_total and classify(confirmed_total, facts.due, facts.slippage_percent)
-        return Decision(PENDING, UNDERPAID if underpaid == Fit.UNDER else None)
+    def late(payment) -> bool:
+        return facts.expires_at is not None and payment.paid_at > facts.expires_at
 
-    if facts.expires_at is not None and any(p.detected_at > facts.expires_at for p in live):
+    unconfirmed = [p for p in ledger.counted if not p.confirmed]
+    if unconfirmed:
+        if any(now - p.paid_at >= facts.processing_timeout for p in unconfirmed):
+            return Decision(FAILED, None)
+        if facts.status in (EXPIRED, UNRESOLVED) and any(late(p) for p in unconfirmed):
+            return Decision(facts.status, facts.context)  # judged once it confirms
+        underpaid = ledger.confirmed_paid and ledger.confirmed_fit == Fit.UNDER
+        return Decision(PENDING, UNDERPAID if underpaid else None)
+
+    if any(late(p) for p in ledger.counted):
         return Decision(UNRESOLVED, PAID_LATE)
-    fit = classify(sum(p.amount for p in live), facts.due, facts.slippage_percent)
-    if fit == Fit.EXACT:
-        return Decision(COMPLETED, None)
-    if fit == Fit.OVER:
+    if ledger.fit == Fit.EXACT:
+        return Decision(COMPLETED, OVERPAID if ledger.refundable_extra else None)
+    if ledger.fit == Fit.OVER:
         return Decision(UNRESOLVED, OVERPAID)
     return Decision(UNRESOLVED if expired else PENDING, UNDERPAID)
 
 
-def has_several_senders(payments: list[Payment]) -> bool:
-    """Two payments whose known senders share no address come from two parties. (One
-    transaction spending from several addresses of one wallet is still one party.)"""
-    known = [set(p.senders) for p in payments if p.senders]
-    return any(a.isdisjoint(b) for i, a in enumerate(known) for b in known[i + 1:])
+# --- the merchant's actions -----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    status: str
+    context: str | None
+    refunds: Mapping[Method, int]  # what to offer back, per (asset, network)
 
 
-def watch_until(facts: Facts) -> datetime | None:
-    """Until when payments to the invoice's address are looked for."""
-    if facts.expires_at is None:
+def target(action: str, facts: Facts, ledger: Ledger,
+           refunded: Mapping[Method, int]) -> Target:
+    """Where a merchant action takes the invoice. `refunded`: refunds already offered."""
+    check_action(action, facts.status, facts.context)
+    if action == "complete":
+        return Target(COMPLETED, None, {})
+    if action == "refund_excess":
+        surplus = ledger.refund_surplus()
+        if not surplus:
+            raise NothingToRefund(action, facts.status,
+                                  "nothing was paid beyond the amount due (confirmed)")
+        return Target(COMPLETED, None, surplus)
+    refunds = ledger.refund_all(refunded)
+    if action == "cancel":
+        return Target(CANCELLED, None, refunds)
+    if action == "decline":
+        return Target(DECLINED, None, refunds)
+    if action == "refund":
+        return Target(REFUNDED, None, refunds)
+    raise ValueError(f"{action} has no target: it is decided by evaluate")
+
+
+UNRESOLVED_RULES = ("review", "complete", "refund")
+
+
+def automatic_action(decision: Decision, rules: Mapping[str, str]) -> str | None:
+    """The merchant's automatic rule for an invoice that just became unresolved: None to
+    leave it for review, else the action to take ("complete" or "refund")."""
+    if decision.status != UNRESOLVED:
         return None
-    return facts.expires_at + facts.late_window
+    rule = rules.get(decision.context or "", "review")
+    return rule if rule in ("complete", "refund") else None
+
+
+# --- a transaction against the chain --------------------------------------------------------
+
+@dataclass(frozen=True)
+class TxFacts:
+    status: str
+    block_height: int | None
+    block_hash: str | None
+    required_confirmations: int
+    unmined_at: int | None = None  # the scanned height when it lost its block
+
+
+@dataclass(frozen=True)
+class ChainView:
+    """What one scan says of one transaction."""
+
+    tip: int  # the height scanned up to
+    seen_block: tuple[int, str] | None = None  # (height, hash) of the block carrying it
+    seen_in_mempool: bool = False
+    # Blocks above this were orphaned by a reorganisation (None: no reorganisation).
+    rollback_above: int | None = None
+    # Whether absence from the mempool is evidence: the scan reached the tip and the node has
+    # a mempool API.
+    mempool_known: bool = False
+    reorg_depth: int = 6  # blocks an unmined transaction gets to reappear without a mempool
+
+
+@dataclass(frozen=True)
+class TxChange:
+    status: str
+    block_height: int | None
+    block_hash: str | None
+    unmined_at: int | None
+    event: str | None  # "transaction_confirmed" | "transaction_reverted" | "transaction_updated"
+
+
+def confirmations(block_height: int | None, tip: int | None) -> int:
+    if block_height is None or tip is None:
+        return 0
+    return max(tip - block_height + 1, 0)
+
+
+def reconcile(tx: TxFacts, view: ChainView) -> TxChange:
+    """A known transaction's next state. Reverted only on the node's evidence: its block left
+    the best chain and it is in neither the new chain nor the mempool (or, on a node without
+    a mempool API, it has not reappeared within the network's reorganisation depth). A
+    reverted transaction that reappears is live again; losing confirmations is an update."""
+    height, block_hash, unmined_at = tx.block_height, tx.block_hash, tx.unmined_at
+    lost_block = (view.rollback_above is not None and height is not None
+                  and height > view.rollback_above
+                  and (view.seen_block is None or view.seen_block[1] != block_hash))
+    if lost_block:
+        height = block_hash = None
+        unmined_at = view.tip
+    if view.seen_block is not None:
+        height, block_hash = view.seen_block
+        unmined_at = None
+    seen = view.seen_block is not None or view.seen_in_mempool
+
+    status = tx.status
+    if status == TxStatus.REVERTED:
+        if not seen:
+            return TxChange(status, tx.block_height, tx.block_hash, tx.unmined_at, None)
+        status = TxStatus.PENDING
+        came_back = True
+    else:
+        came_back = False
+        if height is None and not seen and _gone(unmined_at, view):
+            return TxChange(TxStatus.REVERTED, None, None, unmined_at, "transaction_reverted")
+
+    deep = confirmations(height, view.tip) >= tx.required_confirmations
+    event = "transaction_updated" if came_back else None
+    if deep and status == TxStatus.PENDING:
+        status, event = TxStatus.CONFIRMED, "transaction_confirmed"
+    elif not deep and status == TxStatus.CONFIRMED:
+        status, event = TxStatus.PENDING, "transaction_updated"  # confirmations lost
+    elif lost_block and event is None:
+        event = "transaction_updated"
+    return TxChange(status, height, block_hash, unmined_at, event)
+
+
+def _gone(unmined_at: int | None, view: ChainView) -> bool:
+    if view.mempool_known:
+        return True
+    return unmined_at is not None and view.tip - unmined_at >= view.reorg_depth
+
+
+# --- watching and switching ---------------------------------------------------------------
+
+def is_watched(status: str, archived: bool, expires_at: datetime | None,
+               status_changed_at: datetime, late_window: timedelta, now: datetime) -> bool:
+    """Whether payments to the invoice's addresses are still looked for: while it is open;
+    after expiry, through the late window; after it ended, for the late window too, so a
+    payer who pays twice or after a cancellation is seen (and can be refunded). An archived
+    invoice that was still new takes no payment."""
+    if archived and status == NEW:
+        return False
+    if status == EXPIRED:
+        return expires_at is None or now <= expires_at + late_window
+    if status in FINAL and status != UNRESOLVED:
+        return now <= status_changed_at + late_window
+    return True
+
+
+def can_switch_currency(status: str, kind: str, has_transactions: bool, archived: bool,
+                        expires_at: datetime | None, now: datetime) -> str | None:
+    """None when the payer may pick (another) payment method now, else why not (an error
+    code the API and the checkout both explain)."""
+    if status != NEW:
+        return "invoice_not_new"
+    if archived:
+        return "invoice_archived"
+    if expires_at is not None and now >= expires_at:
+        return "invoice_expired"
+    if has_transactions:
+        return "payment_seen"
+    if kind == "fixed":
+        return "currency_fixed"
+    return None

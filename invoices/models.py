@@ -11,21 +11,15 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
+from chains import registry
 from chains.fields import UnitsField
+from invoices import accounting
+from invoices.lifecycle import Context, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
-class Status(models.TextChoices):
-    NEW = "new"
-    PENDING = "pending"
-    COMPLIANCE_REVIEW = "compliance_review"
-    COMPLETED = "completed"
-    UNRESOLVED = "unresolved"
-    EXPIRED = "expired"
-    CANCELLED = "cancelled"
-    FAILED = "failed"
-    DECLINED = "declined"
-    REFUNDED = "refunded"
+def _choices(enum) -> list[tuple[str, str]]:
+    return [(member.value, member.value) for member in enum]
 
 
 class Kind(models.TextChoices):
@@ -38,8 +32,10 @@ class Invoice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TIMED)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
-    status_context = models.CharField(max_length=20, null=True, blank=True)
+    status = models.CharField(max_length=20, choices=_choices(Status),
+                              default=Status.NEW.value)
+    status_context = models.CharField(max_length=20, null=True, blank=True,
+                                      choices=_choices(Context))
     archived = models.BooleanField(default=False)
 
     price_amount = UnitsField()  # base units of price_currency (cents for USD)
@@ -95,6 +91,27 @@ class Invoice(models.Model):
     def __str__(self):
         return str(self.id)
 
+    def ledger(self, transactions=None, refunds=None) -> accounting.Ledger:
+        """What the invoice's transactions add up to (pass them, or prefetch `transactions`
+        and `refunds`, when they are loaded anyway)."""
+        quote = self.quote
+        network = registry.get_network(quote.network) if quote else None
+        return accounting.account(
+            (quote.asset, quote.network) if quote else None,
+            quote.due_amount if quote else None, self.slippage_percent,
+            [tx.as_payment(quote) for tx in
+             (self.transactions.all() if transactions is None else transactions)],
+            account_network=network.account_based if network else True,
+            refunded=self.refunded(refunds))
+
+    def refunded(self, refunds=None) -> dict[accounting.Method, int]:
+        """What refunds offer back, per (asset, network)."""
+        refunded: dict[accounting.Method, int] = {}
+        for refund in self.refunds.all() if refunds is None else refunds:
+            key = (refund.asset, refund.network)
+            refunded[key] = refunded.get(key, 0) + refund.amount
+        return refunded
+
 
 class Quote(models.Model):
     """The rate locked for one payment method of an invoice, what is due in it, and (once
@@ -124,7 +141,7 @@ class Quote(models.Model):
 
 
 class Transaction(models.Model):
-    PENDING, CONFIRMED, REVERTED = "pending", "confirmed", "reverted"
+    PENDING, CONFIRMED, REVERTED = TxStatus.PENDING, TxStatus.CONFIRMED, TxStatus.REVERTED
 
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="transactions")
     quote = models.ForeignKey(Quote, on_delete=models.PROTECT, related_name="transactions")
@@ -138,10 +155,15 @@ class Transaction(models.Model):
     block_height = models.PositiveBigIntegerField(null=True, blank=True)
     block_hash = models.CharField(max_length=128, null=True, blank=True)
     required_confirmations = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, default=PENDING, choices=[
-        (PENDING, "pending"), (CONFIRMED, "confirmed"), (REVERTED, "reverted")])
+    status = models.CharField(max_length=10, default=PENDING, choices=_choices(TxStatus))
     flagged = models.BooleanField(default=False)  # a sender is on a sanctions or deny list
-    detected_at = models.DateTimeField()
+    # When the payer paid: the node's mempool first-seen time or the block's timestamp, never
+    # when a scanner got round to it (lateness is judged by this).
+    paid_at = models.DateTimeField()
+    detected_at = models.DateTimeField()  # when the gateway recorded it
+    # The scanned height when a reorganisation took its block away (cleared when it is mined
+    # again): without a mempool API it gets the network's reorg depth to reappear.
+    unmined_at_height = models.PositiveBigIntegerField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     reverted_at = models.DateTimeField(null=True, blank=True)
 
@@ -150,6 +172,16 @@ class Transaction(models.Model):
                                                name="one_transfer_once")]
         indexes = [models.Index(fields=["network", "status"], name="tx_network_status"),
                    models.Index(fields=["txid"], name="tx_txid")]  # dashboard search
+
+    def as_payment(self, chosen: Quote | None = None) -> accounting.Payment:
+        """`chosen`: the invoice's chosen quote, which spares loading the transaction's own
+        quote when it is that one (nearly always)."""
+        quote = chosen if chosen is not None and chosen.pk == self.quote_id else self.quote
+        return accounting.Payment(
+            asset=self.asset, network=self.network, method_asset=quote.asset,
+            amount=self.amount, paid_at=self.paid_at, seen_at=self.detected_at,
+            senders=tuple(self.from_addresses), live=self.status != self.REVERTED,
+            confirmed=self.status == self.CONFIRMED, flagged=self.flagged)
 
 
 def new_claim_token() -> str:
@@ -177,8 +209,8 @@ class Event(models.Model):
     """The outbox: one row per thing a merchant hears about, written in the same database
     transaction as the change it reports. `data` is the invoice as the API showed it then."""
 
-    TYPES = ("transaction_created", "transaction_confirmed", "transaction_reverted",
-             "status_changed", "refund_updated")
+    TYPES = ("transaction_created", "transaction_confirmed", "transaction_updated",
+             "transaction_reverted", "status_changed", "refund_updated")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")

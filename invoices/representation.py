@@ -7,7 +7,8 @@ from django.conf import settings
 from chains import registry
 from chains.models import ChainCursor
 from chains.uri import payment_uri
-from invoices import money
+from invoices import lifecycle, money
+from invoices.accounting import Ledger
 from invoices.models import Invoice, Refund, Transaction
 
 
@@ -22,10 +23,9 @@ def scanned_heights() -> dict[str, int]:
 
 
 def confirmations(tx: Transaction, heights: dict[str, int]) -> int:
-    tip = heights.get(tx.network)
-    if tx.block_height is None or tip is None or tx.status == Transaction.REVERTED:
+    if tx.status == Transaction.REVERTED:
         return 0
-    return max(tip - tx.block_height + 1, 0)
+    return lifecycle.confirmations(tx.block_height, heights.get(tx.network))
 
 
 def _asset(network_code: str, asset_code: str) -> registry.Asset:
@@ -38,25 +38,24 @@ def payment_url(invoice: Invoice) -> str:
     return f"{settings.PUBLIC_URL}/pay/{invoice.id}"
 
 
-def transaction_payload(tx: Transaction, decimals: int, heights: dict[str, int]) -> dict:
+def transaction_payload(tx: Transaction, ledger: Ledger, heights: dict[str, int],
+                        chosen=None) -> dict:
     network = registry.get_network(tx.network)
+    payment = tx.as_payment(chosen)
     return {
         "txid": tx.txid, "index": tx.output_index,
-        "amount": money.format_units(tx.amount, decimals),
+        "asset": tx.asset, "network": tx.network,
+        "amount": money.format_units(tx.amount, _asset(tx.network, tx.asset).decimals),
+        "counted": ledger.is_counted(payment),
         "from_addresses": tx.from_addresses,
         "confirmations": confirmations(tx, heights),
         "required_confirmations": tx.required_confirmations,
         "status": tx.status, "flagged": tx.flagged,
         "block_height": tx.block_height,
         "explorer_url": network.tx_url(tx.txid) if network else "",
-        "detected_at": iso_time(tx.detected_at), "confirmed_at": iso_time(tx.confirmed_at),
-        "reverted_at": iso_time(tx.reverted_at),
+        "paid_at": iso_time(tx.paid_at), "detected_at": iso_time(tx.detected_at),
+        "confirmed_at": iso_time(tx.confirmed_at), "reverted_at": iso_time(tx.reverted_at),
     }
-
-
-def paid_units(transactions) -> int:
-    """Received so far: every transaction still on its way or in the chain."""
-    return sum(tx.amount for tx in transactions if tx.status != Transaction.REVERTED)
 
 
 def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
@@ -70,8 +69,15 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
     asset = _asset(quote.network, quote.asset) if quote else None
     transactions = [] if new else sorted(invoice.transactions.all(),
                                          key=lambda tx: (tx.detected_at, tx.pk))
-    refunds = [] if new else invoice.refunds.all()
-    paid = paid_units(transactions)
+    refunds = [] if new else list(invoice.refunds.all())
+    ledger = None if new else invoice.ledger(transactions, refunds)
+    paid, remaining = (ledger.paid, ledger.remaining) if ledger else (0, None)
+    if remaining is None and quote:
+        remaining = quote.due_amount
+
+    def units(amount):
+        return money.format_units(amount, asset.decimals) if asset else None
+
     data = {
         "id": str(invoice.id), "foreign_id": invoice.foreign_id, "kind": invoice.kind,
         "status": invoice.status, "status_context": invoice.status_context,
@@ -81,11 +87,11 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         "pay_currency": quote.asset if quote else None,
         "network": quote.network if quote else None,
         "address": quote.address if quote else None,
-        "pay_amount": money.format_units(quote.due_amount, asset.decimals) if quote else None,
-        "fee_amount": money.format_units(quote.fee_amount, asset.decimals) if quote else None,
-        "paid_amount": money.format_units(paid, asset.decimals) if asset else "0",
-        "remaining_amount": (money.format_units(max(quote.due_amount - paid, 0), asset.decimals)
-                             if quote else None),
+        "pay_amount": units(quote.due_amount) if quote else None,
+        "fee_amount": units(quote.fee_amount) if quote else None,
+        "paid_amount": units(paid) if asset else "0",
+        "remaining_amount": units(remaining) if quote else None,
+        "excess_amount": units(ledger.excess if ledger else 0) if quote else None,
         "rate": quote.rate if quote else None,
         "payment_uri": None, "payment_url": payment_url(invoice),
         "description": invoice.description, "customer_email": invoice.customer_email,
@@ -94,7 +100,7 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         "slippage_percent": str(invoice.slippage_percent),
         "include_fee": invoice.include_fee,
         "created_at": iso_time(invoice.created_at), "expires_at": iso_time(invoice.expires_at),
-        "transactions": [transaction_payload(tx, asset.decimals, heights) for tx in transactions],
+        "transactions": [transaction_payload(tx, ledger, heights, quote) for tx in transactions],
         "refunds": [refund_payload(refund) for refund in refunds],
         "metadata": invoice.metadata,
     }
@@ -102,7 +108,7 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         network = registry.get_network(quote.network)
         if network:
             data["payment_uri"] = payment_uri(network, asset, quote.address,
-                                              max(quote.due_amount - paid, 0) or quote.due_amount)
+                                              remaining or quote.due_amount)
     return data
 
 

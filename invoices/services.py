@@ -18,9 +18,9 @@ from chains import hd, registry, screening
 from chains.backends import NoBackend, get_backend
 from chains.registry import Asset
 from chains.scanner import ScanReport
-from invoices import lifecycle, money, pricing, rates
+from invoices import accounting, lifecycle, money, pricing, rates
 from invoices.models import Event, Invoice, Kind, Quote, Refund, Status, Transaction
-from invoices.representation import invoice_payload, paid_units
+from invoices.representation import invoice_payload, scanned_heights
 from merchants.models import Merchant, Wallet
 
 logger = logging.getLogger(__name__)
@@ -257,6 +257,15 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
 
 # --- the payer's choice -------------------------------------------------------------------
 
+SWITCH_REFUSALS = {
+    "invoice_not_new": "this invoice no longer accepts a currency choice",
+    "invoice_archived": "this invoice no longer accepts payment",
+    "invoice_expired": "this invoice has expired",
+    "payment_seen": "a payment was already seen for this invoice",
+    "currency_fixed": "the currency of a fixed invoice cannot change",
+}
+
+
 def select_currency(invoice_id, asset_code: str, network_code: str | None,
                     actor: str = "payer", now: datetime | None = None) -> Invoice:
     """Lock the rate (an open invoice starts its payment window) and derive the address.
@@ -264,15 +273,13 @@ def select_currency(invoice_id, asset_code: str, network_code: str | None,
     now = now or timezone.now()
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        lifecycle.check_action("select_currency", invoice.status)
-        if invoice.archived:
-            raise Conflict("invoice_archived", "this invoice no longer accepts payment")
-        if invoice.expires_at and now >= invoice.expires_at:
-            raise Conflict("invoice_expired", "this invoice has expired")
-        if invoice.transactions.exists():
-            raise Conflict("payment_seen", "a payment was already seen for this invoice")
-        if invoice.kind == Kind.FIXED:
-            raise Conflict("currency_fixed", "the currency of a fixed invoice cannot change")
+        refusal = lifecycle.can_switch_currency(
+            invoice.status, invoice.kind, invoice.transactions.exists(), invoice.archived,
+            invoice.expires_at, now)
+        if refusal == "invoice_not_new":
+            lifecycle.check_action("select_currency", invoice.status)
+        if refusal:
+            raise Conflict(refusal, SWITCH_REFUSALS[refusal])
         asset = find_method(invoice.merchant, asset_code, network_code)
         quote = invoice.quotes.filter(asset=asset.code, network=asset.network).first()
         if quote is None:
@@ -290,46 +297,64 @@ def select_currency(invoice_id, asset_code: str, network_code: str | None,
         return invoice
 
 
-# --- what the chain says ------------------------------------------------------------------
+# --- deciding and recording -----------------------------------------------------------------
 
 def _facts(invoice: Invoice) -> lifecycle.Facts:
     return lifecycle.Facts(
-        status=invoice.status, context=invoice.status_context,
-        due=invoice.quote.due_amount if invoice.quote else None,
-        slippage_percent=invoice.slippage_percent, expires_at=invoice.expires_at,
+        status=invoice.status, context=invoice.status_context, expires_at=invoice.expires_at,
         late_window=timedelta(minutes=invoice.late_window_minutes),
         processing_timeout=timedelta(minutes=invoice.processing_timeout_minutes),
         status_changed_at=invoice.status_changed_at, review_decision=invoice.review_decision)
 
 
-def _payments(invoice: Invoice) -> list[lifecycle.Payment]:
-    return [lifecycle.Payment(amount=tx.amount, senders=tuple(tx.from_addresses),
-                              detected_at=tx.detected_at,
-                              confirmed=tx.status == Transaction.CONFIRMED,
-                              reverted_at=tx.reverted_at, flagged=tx.flagged)
-            for tx in invoice.transactions.filter(quote=invoice.quote_id)]
+def _emit(invoice: Invoice, event_types: list[str], actor: str, now: datetime,
+          heights: dict[str, int] | None) -> None:
+    """Record events rendered once, after the change they report (`heights`: the tip the
+    change was decided at, which the scan cursor does not show yet)."""
+    if not event_types:
+        return
+    data = invoice_payload(invoice, heights={**scanned_heights(), **(heights or {})})
+    for event_type in event_types:
+        record_event(invoice, event_type, actor, now, data)
 
 
-def _set_status(invoice: Invoice, status: str, context: str | None, actor: str,
-                now: datetime) -> None:
+def _set_status(invoice: Invoice, status: str, context: str | None, now: datetime) -> None:
     invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
     invoice.save(update_fields=["status", "status_context", "status_changed_at",
                                 "review_decision", "archived"])
-    record_event(invoice, "status_changed", actor, now)
 
 
-def reevaluate(invoice: Invoice, now: datetime, actor: str = "system") -> None:
-    """Apply what the lifecycle decides now (the invoice row must be locked), then the
-    merchant's automatic rule when the invoice becomes unresolved."""
-    decision = lifecycle.evaluate(_facts(invoice), _payments(invoice), now)
-    if (decision.status, decision.context) == (invoice.status, invoice.status_context):
-        return
-    _set_status(invoice, decision.status, decision.context, actor, now)
-    if decision.status == Status.UNRESOLVED:
-        rule = invoice.merchant.unresolved_rules.get(decision.context, "review")
-        if rule in ("complete", "refund"):
-            _resolve(invoice, rule, "rule", now)
+def reevaluate(invoice: Invoice, now: datetime, actor: str = "system",
+               events: list[str] | None = None, heights: dict[str, int] | None = None) -> None:
+    """Apply what the lifecycle decides now (the invoice row must be locked), recording the
+    transaction `events` that led here and the status change with the invoice as it is
+    after them; then the merchant's automatic rule when the invoice became unresolved."""
+    events = list(events or [])
+    decision = lifecycle.evaluate(_facts(invoice), invoice.ledger(), now)
+    changed = (decision.status, decision.context) != (invoice.status, invoice.status_context)
+    if changed:
+        _set_status(invoice, decision.status, decision.context, now)
+        events.append("status_changed")
+    _emit(invoice, events, actor, now, heights)
+    if changed and (action := lifecycle.automatic_action(decision,
+                                                         invoice.merchant.unresolved_rules)):
+        _act(invoice, action, "rule", now, heights)
 
+
+def _act(invoice: Invoice, action: str, actor: str, now: datetime,
+         heights: dict[str, int] | None = None) -> list[Refund]:
+    """Carry out a merchant action that `lifecycle.target` decides: the new status and the
+    refunds it offers, one per asset, with their events."""
+    target = lifecycle.target(action, _facts(invoice), invoice.ledger(), invoice.refunded())
+    _set_status(invoice, target.status, target.context, now)
+    refunds = [Refund.objects.create(invoice=invoice, asset=asset, network=network,
+                                     amount=amount, created_at=now)
+               for (asset, network), amount in sorted(target.refunds.items())]
+    _emit(invoice, ["status_changed"] + ["refund_updated"] * len(refunds), actor, now, heights)
+    return refunds
+
+
+# --- what the chain says ------------------------------------------------------------------
 
 WATCH_LOOKUP_BATCH = 5000  # addresses per query: SQLite binds at most 32766 parameters
 
@@ -345,11 +370,11 @@ def watched_addresses(network: str, addresses: set[str]) -> set[str]:
         rows = (Quote.objects
                 .filter(network=network, address__in=addresses[start:start + WATCH_LOOKUP_BATCH])
                 .values_list("address", "invoice__status", "invoice__archived",
-                             "invoice__expires_at", "invoice__late_window_minutes"))
-        watched |= {address for address, status, archived, expires_at, late in rows
-                    if not (archived and status == Status.NEW)
-                    and not (status == Status.EXPIRED and expires_at
-                             and now > expires_at + timedelta(minutes=late))}
+                             "invoice__expires_at", "invoice__status_changed_at",
+                             "invoice__late_window_minutes"))
+        watched |= {address for address, status, archived, expires_at, changed_at, late in rows
+                    if lifecycle.is_watched(status, archived, expires_at, changed_at,
+                                            timedelta(minutes=late), now)}
     return watched
 
 
@@ -374,8 +399,7 @@ def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
         network=network.code, address__in={t.to_address for t in report.transfers})}
     by_invoice: dict = {}
     for transfer in report.transfers:
-        quote = quotes.get(transfer.to_address)
-        if quote and quote.asset == transfer.asset:
+        if quote := quotes.get(transfer.to_address):
             by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
     open_txs = Transaction.objects.filter(network=network.code).exclude(
         status=Transaction.REVERTED)
@@ -386,76 +410,93 @@ def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
     if report.rollback_above is not None:
         affected |= set(open_txs.filter(block_height__gt=report.rollback_above)
                         .values_list("invoice_id", flat=True))
-    if report.mempool_txids is not None:
-        # Compared here rather than in SQL: a mempool holds far more txids than a query binds.
-        seen = report.mempool_txids | {t.txid for t in report.transfers}
-        affected |= {invoice_id for invoice_id, txid in open_txs.filter(
-            block_height__isnull=True).values_list("invoice_id", "txid") if txid not in seen}
+    # Unmined transactions may have left the mempool or outlived their reorg grace.
+    affected |= set(open_txs.filter(block_height__isnull=True)
+                    .values_list("invoice_id", flat=True))
     for invoice_id in sorted(affected, key=str):
         with transaction.atomic():
             invoice = _locked(invoice_id)
             _apply_to_invoice(invoice, network, by_invoice.get(invoice_id, []), report, now)
 
 
+def _view(tx_key, observed: dict, report: ScanReport, network: registry.Network
+          ) -> lifecycle.ChainView:
+    transfer = observed.get(tx_key)
+    in_block = transfer is not None and transfer.block_hash is not None
+    mempool = report.mempool_txids
+    return lifecycle.ChainView(
+        tip=report.tip_height,
+        seen_block=(transfer.block_height, transfer.block_hash) if in_block else None,
+        seen_in_mempool=(transfer is not None and not in_block)
+        or (mempool is not None and tx_key[0] in mempool),
+        rollback_above=report.rollback_above, mempool_known=mempool is not None,
+        reorg_depth=network.reorg_depth)
+
+
 def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: list,
                       report: ScanReport, now: datetime) -> None:
-    """Bring one invoice's transactions in line with the chain, then re-evaluate it. In this
-    order: forget blocks a reorganisation orphaned, record what the scan saw, then revert
-    what left both chain and mempool and confirm what is deep enough."""
+    """Bring one invoice's transactions in line with the chain (new ones recorded, known ones
+    reconciled by `lifecycle.reconcile`), then re-evaluate it; every event is rendered after
+    all of it, confirmations counted at the scanned tip."""
     known = {(tx.txid, tx.output_index): tx
              for tx in invoice.transactions.filter(network=network.code)}
-    mined = {(t.txid, t.index): t.block_hash for _, t in observed if t.block_hash}
+    seen = {(t.txid, t.index): t for _, t in observed}
+    events: list[str] = []
     for key, tx in known.items():
-        if (report.rollback_above is not None and tx.block_height is not None
-                and tx.block_height > report.rollback_above and mined.get(key) != tx.block_hash):
-            # Unconfirmed again until a block of the new branch carries it deep enough.
-            if tx.status == Transaction.CONFIRMED:
-                tx.status, tx.confirmed_at = Transaction.PENDING, None
-            tx.block_height = tx.block_hash = None
-            tx.save(update_fields=["block_height", "block_hash", "status", "confirmed_at"])
+        change = lifecycle.reconcile(
+            lifecycle.TxFacts(tx.status, tx.block_height, tx.block_hash,
+                              tx.required_confirmations, tx.unmined_at_height),
+            _view(key, seen, report, network))
+        fields = {
+            "status": change.status, "block_height": change.block_height,
+            "block_hash": change.block_hash, "unmined_at_height": change.unmined_at,
+            "confirmed_at": ((tx.confirmed_at or now)
+                             if change.status == Transaction.CONFIRMED else None),
+            "reverted_at": ((tx.reverted_at or now)
+                            if change.status == Transaction.REVERTED else None),
+        }
+        updates = {name: value for name, value in fields.items() if getattr(tx, name) != value}
+        if updates:
+            for name, value in updates.items():
+                setattr(tx, name, value)
+            tx.save(update_fields=list(updates))
+        if change.event:
+            events.append(change.event)
     for quote, transfer in observed:
-        tx = known.get((transfer.txid, transfer.index))
-        if tx is None:
-            if invoice.quote_id != quote.pk and not invoice.transactions.exists():
-                invoice.quote = quote  # the payer paid an address they had switched away from
-                invoice.save(update_fields=["quote"])
-            tx = Transaction.objects.create(
-                invoice=invoice, quote=quote, network=network.code, txid=transfer.txid,
-                output_index=transfer.index, asset=transfer.asset, amount=transfer.amount,
-                to_address=transfer.to_address, from_addresses=list(transfer.from_addresses),
-                block_height=transfer.block_height, block_hash=transfer.block_hash,
-                required_confirmations=_required_confirmations(invoice, network, quote,
-                                                               transfer.amount),
-                flagged=screening.is_flagged(transfer.from_addresses, invoice.merchant.deny_list),
-                detected_at=now)
-            known[(tx.txid, tx.output_index)] = tx
-            record_event(invoice, "transaction_created", "system", now)
+        if (transfer.txid, transfer.index) in known:
             continue
-        changed = []
-        if transfer.block_height is not None and tx.block_hash != transfer.block_hash:
-            tx.block_height, tx.block_hash = transfer.block_height, transfer.block_hash
-            changed += ["block_height", "block_hash"]
-        if tx.status == Transaction.REVERTED:  # back in the mempool or a block
-            tx.status, tx.reverted_at = Transaction.PENDING, None
-            changed += ["status", "reverted_at"]
-        if changed:
-            tx.save(update_fields=changed)
-    seen = {(t.txid, t.index) for _, t in observed}
-    for tx in known.values():
-        if tx.status == Transaction.REVERTED:
-            continue
-        if (tx.block_height is None and report.mempool_txids is not None
-                and (tx.txid, tx.output_index) not in seen
-                and tx.txid not in report.mempool_txids):
-            tx.status, tx.reverted_at = Transaction.REVERTED, now
-            tx.save(update_fields=["status", "reverted_at"])
-            record_event(invoice, "transaction_reverted", "system", now)
-        elif (tx.status == Transaction.PENDING and tx.block_height is not None
-              and report.tip_height - tx.block_height + 1 >= tx.required_confirmations):
-            tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
-            tx.save(update_fields=["status", "confirmed_at"])
-            record_event(invoice, "transaction_confirmed", "system", now)
-    reevaluate(invoice, now)
+        tx = _record_transaction(invoice, network, quote, transfer, report, now)
+        events.append("transaction_created")
+        if tx.status == Transaction.CONFIRMED:  # first seen already deep (after an outage)
+            events.append("transaction_confirmed")
+    reevaluate(invoice, now, events=events, heights={network.code: report.tip_height})
+
+
+def _record_transaction(invoice: Invoice, network: registry.Network, quote: Quote, transfer,
+                        report: ScanReport, now: datetime) -> Transaction:
+    """A transfer seen for the first time: the payer's first payment to an address they had
+    switched away from makes that method the chosen one (`accounting.switched_method`)."""
+    has_payments = invoice.transactions.exists()
+    current = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
+    if accounting.switched_method(current, has_payments, (quote.asset, quote.network),
+                                  transfer.asset) != current:
+        invoice.quote = quote
+        invoice.save(update_fields=["quote"])
+    in_block = transfer.block_hash is not None
+    tx = Transaction.objects.create(
+        invoice=invoice, quote=quote, network=network.code, txid=transfer.txid,
+        output_index=transfer.index, asset=transfer.asset, amount=transfer.amount,
+        to_address=transfer.to_address, from_addresses=list(transfer.from_addresses),
+        block_height=transfer.block_height, block_hash=transfer.block_hash,
+        required_confirmations=_required_confirmations(invoice, network, quote,
+                                                       transfer.amount),
+        flagged=screening.is_flagged(transfer.from_addresses, invoice.merchant.deny_list),
+        paid_at=min(transfer.time or now, now), detected_at=now)
+    if in_block and lifecycle.confirmations(tx.block_height, report.tip_height) \
+            >= tx.required_confirmations:
+        tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
+        tx.save(update_fields=["status", "confirmed_at"])
+    return tx
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -464,11 +505,11 @@ def sweep(now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = set(Invoice.objects.filter(status__in=[Status.NEW, Status.PENDING],
                                      expires_at__lte=now).values_list("id", flat=True))
-    for invoice_id, detected_at, timeout in Transaction.objects.filter(
+    for invoice_id, paid_at, timeout in Transaction.objects.filter(
             status=Transaction.PENDING,
             invoice__status__in=[Status.PENDING, Status.EXPIRED, Status.UNRESOLVED]
-    ).values_list("invoice_id", "detected_at", "invoice__processing_timeout_minutes"):
-        if now - detected_at >= timedelta(minutes=timeout):
+    ).values_list("invoice_id", "paid_at", "invoice__processing_timeout_minutes"):
+        if now - paid_at >= timedelta(minutes=timeout):
             due.add(invoice_id)
     changed = 0
     for invoice_id in sorted(due, key=str):
@@ -482,48 +523,35 @@ def sweep(now: datetime | None = None) -> int:
 
 # --- the merchant's actions ---------------------------------------------------------------
 
-def _received(invoice: Invoice) -> int:
-    return paid_units(invoice.transactions.filter(quote=invoice.quote_id))
-
-
-def _create_refund(invoice: Invoice, amount: int, actor: str, now: datetime) -> Refund:
-    """Offer money back (the payer claims it with the refund's link); one refund an invoice."""
-    refund = invoice.refunds.first()
-    if refund is not None:
-        return refund
-    refund = Refund.objects.create(invoice=invoice, asset=invoice.quote.asset,
-                                   network=invoice.quote.network, amount=amount, created_at=now)
-    record_event(invoice, "refund_updated", actor, now)
-    return refund
-
-
-def _resolve(invoice: Invoice, action: str, actor: str, now: datetime,
-             refund_amount: str = "received") -> Refund | None:
-    lifecycle.check_action(action, invoice.status)
-    if action == "complete":
-        _set_status(invoice, Status.COMPLETED, None, actor, now)
-        return None
-    received = _received(invoice)
-    amount = received
-    if refund_amount == "excess":
-        amount = received - invoice.quote.due_amount
-        if amount <= 0:
-            raise Conflict("nothing_to_refund", "the invoice was not overpaid")
-    _set_status(invoice, Status.REFUNDED, None, actor, now)
-    return _create_refund(invoice, amount, actor, now)
+def _action_or_conflict(invoice: Invoice, action: str, actor: str, now: datetime
+                        ) -> list[Refund]:
+    try:
+        return _act(invoice, action, actor, now)
+    except lifecycle.NothingToRefund as exc:
+        raise Conflict("nothing_to_refund", str(exc)) from None
 
 
 def resolve(invoice_id, action: str, actor: str, refund_amount: str = "received"):
-    """Complete or refund an unresolved or declined invoice."""
+    """Complete or refund an unresolved or declined invoice (or an overpaid completed one);
+    `refund_amount="excess"` refunds only what was paid beyond the amount due and keeps (or
+    makes) the invoice completed. Returns the invoice and the refund in its chosen asset
+    (or the first one), if any."""
     now = timezone.now()
+    if action == "refund" and refund_amount == "excess":
+        action = "refund_excess"
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        refund = _resolve(invoice, action, actor, now, refund_amount)
-        return invoice, refund
+        refunds = _action_or_conflict(invoice, action, actor, now)
+        if action == "refund" and not refunds:  # offered already (a declined invoice's)
+            refunds = list(invoice.refunds.all())
+        chosen = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
+        refunds.sort(key=lambda r: (r.asset, r.network) != chosen)
+        return invoice, (refunds[0] if refunds else None)
 
 
 def review(invoice_id, action: str, actor: str) -> Invoice:
-    """Approve (normal evaluation resumes) or decline a compliance review."""
+    """Approve (normal evaluation resumes) or decline a compliance review (the payer is
+    offered everything back)."""
     now = timezone.now()
     with transaction.atomic():
         invoice = _locked(invoice_id)
@@ -534,9 +562,7 @@ def review(invoice_id, action: str, actor: str) -> Invoice:
             reevaluate(invoice, now, actor)
         else:
             invoice.review_decision = "declined"
-            _set_status(invoice, Status.DECLINED, None, actor, now)
-            if received := _received(invoice):
-                _create_refund(invoice, received, actor, now)
+            _act(invoice, "decline", actor, now)
         return invoice
 
 
@@ -545,10 +571,7 @@ def cancel(invoice_id, actor: str) -> Invoice:
     now = timezone.now()
     with transaction.atomic():
         invoice = _locked(invoice_id)
-        lifecycle.check_action("cancel", invoice.status)
-        _set_status(invoice, Status.CANCELLED, None, actor, now)
-        if invoice.quote_id and (received := _received(invoice)):
-            _create_refund(invoice, received, actor, now)
+        _act(invoice, "cancel", actor, now)
         return invoice
 
 
@@ -561,6 +584,5 @@ def set_archived(invoice_id, archived: bool, actor: str) -> Invoice:
         if invoice.archived != archived:
             invoice.archived = archived
             invoice.save(update_fields=["archived"])
-            record_event(invoice, "status_changed", actor, now)
+            _emit(invoice, ["status_changed"], actor, now, None)
         return invoice
-

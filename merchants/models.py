@@ -9,8 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from rest_framework_api_key.models import AbstractAPIKey
 
-UNRESOLVED_CONTEXTS = ("underpaid", "overpaid", "paid_late", "multiple_senders", "reverted")
-UNRESOLVED_ACTIONS = ("review", "complete", "refund")
+from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
+
+UNRESOLVED_ACTIONS = UNRESOLVED_RULES
 
 
 def new_callback_secret() -> str:

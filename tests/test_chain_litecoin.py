@@ -228,8 +228,9 @@ def test_payment_unconfirmed_past_the_processing_timeout_fails(shop):
     shop.pay(invoice)
     shop.scan()
     assert shop.get(invoice)["status"] == "pending"
-    Transaction.objects.filter(invoice_id=invoice["id"]).update(
-        detected_at=timezone.now() - timedelta(hours=24, minutes=1))
+    long_ago = timezone.now() - timedelta(hours=24, minutes=1)
+    Transaction.objects.filter(invoice_id=invoice["id"]).update(paid_at=long_ago,
+                                                                detected_at=long_ago)
     services.sweep()
     assert shop.get(invoice)["status"] == "failed"
 

@@ -101,15 +101,6 @@ def test_clock_and_confirmations():
     assert states.confirmations([(9, 3)]) == (3, 3)
 
 
-def test_currency_can_change_only_before_a_payment_and_never_when_fixed():
-    assert states.can_change_currency("new", "timed", False, False)
-    assert states.can_change_currency("new", "open", False, False)
-    assert not states.can_change_currency("new", "fixed", False, False)
-    assert not states.can_change_currency("new", "timed", True, False)
-    assert not states.can_change_currency("new", "timed", False, True)
-    assert not states.can_change_currency("pending", "timed", False, False)
-
-
 def test_embed_sources_cannot_write_policy():
     assert embed_sources(["shop.example", "http://localhost:8080", "*.example.com",
                           "evil.example; script-src *", "", "https://a.example/path",

@@ -33,12 +33,16 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 # --- pure decisions --------------------------------------------------------------------------
 
 def test_available_actions_follow_the_lifecycle():
-    assert present.available_actions("unresolved", False) == ["complete", "refund", "archive"]
-    assert present.available_actions("declined", False) == ["complete", "refund", "archive"]
-    assert present.available_actions("compliance_review", True) == [
+    assert present.available_actions("unresolved", "overpaid", False) == [
+        "complete", "refund", "archive"]
+    assert present.available_actions("declined", None, False) == [
+        "complete", "refund", "archive"]
+    assert present.available_actions("compliance_review", None, True) == [
         "approve", "decline", "unarchive"]
-    assert present.available_actions("new", False) == ["cancel", "archive"]
-    assert present.available_actions("completed", False) == ["archive"]
+    assert present.available_actions("new", None, False) == ["cancel", "archive"]
+    assert present.available_actions("completed", None, False) == ["archive"]
+    assert present.available_actions("completed", "overpaid", False) == [
+        "complete", "refund", "archive"]
 
 
 def test_actor_labels():
@@ -307,11 +311,12 @@ def test_refund_of_the_excess_only(browser, api, create_invoice):
                                                                "confirm": True}, format="json")
     assert Invoice.objects.get(pk=invoice["id"]).status_context == "overpaid"
     page = browser.get(f"/dashboard/invoices/{invoice['id']}/refund/")
-    assert b"Only the overpaid excess: 50.00 USDT" in page.content
+    assert b"Only what was paid beyond the amount due: 50.00 USDT" in page.content
     assert post(browser, f"/dashboard/invoices/{invoice['id']}/refund/",
                 {"refund_amount": "nonsense"}).status_code == 200  # the form asks again
     post(browser, f"/dashboard/invoices/{invoice['id']}/refund/", {"refund_amount": "excess"})
     assert Refund.objects.get(invoice_id=invoice["id"]).amount == 50_000_000
+    assert Invoice.objects.get(pk=invoice["id"]).status == "completed"  # the price is kept
 
 
 def test_payout_form_errors_are_shown(browser, refund):

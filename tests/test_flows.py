@@ -41,7 +41,8 @@ def shift_clock(invoice, minutes):
     row = Invoice.objects.get(pk=invoice["id"])
     Invoice.objects.filter(pk=row.pk).update(created_at=row.created_at - delta,
                                              expires_at=row.expires_at - delta)
-    Transaction.objects.filter(invoice=row).update(detected_at=timezone.now() - delta)
+    Transaction.objects.filter(invoice=row).update(paid_at=timezone.now() - delta,
+                                                   detected_at=timezone.now() - delta)
 
 
 def test_exact_payment_goes_pending_then_completed(api, sandbox_invoice):
@@ -104,7 +105,9 @@ def test_underpayment_is_unresolved_at_expiry(api, sandbox_invoice):
         "unresolved", "underpaid")
 
 
-def test_overpayment_is_unresolved_overpaid_and_refund_can_be_the_excess(api, sandbox_invoice):
+def test_overpayment_is_unresolved_overpaid_and_refunding_the_excess_completes_it(
+        api, sandbox_invoice):
+    """The merchant keeps the price: the invoice is completed, the excess refund attached."""
     invoice = sandbox_invoice(customer_email="payer@example.com")
     over = pay(api, invoice, amount="130")
     assert (over["status"], over["status_context"]) == ("unresolved", "overpaid")
@@ -115,7 +118,8 @@ def test_overpayment_is_unresolved_overpaid_and_refund_can_be_the_excess(api, sa
     assert (refund["amount"], refund["currency"], refund["status"]) == (
         "30.000000", "USDT", "awaiting_claim")
     assert refund["claim_url"].startswith("http") and "/refund/" in refund["claim_url"]
-    assert get(api, invoice)["status"] == "refunded"
+    assert (get(api, invoice)["status"], get(api, invoice)["status_context"]) == (
+        "completed", None)
     event = Event.objects.get(invoice_id=invoice["id"], type="refund_updated")
     assert event.data["refunds"][0]["claim_url"] == refund["claim_url"]
 

@@ -1,4 +1,5 @@
-"""The state machine, driven directly: every transition, every forbidden action."""
+"""The state machine, driven directly: every transition, every forbidden action, every
+transaction state, watching and switching."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -8,27 +9,41 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from invoices import accounting
 from invoices import lifecycle as lc
-from invoices.lifecycle import Decision, Facts, Payment
+from invoices.accounting import Payment
+from invoices.lifecycle import ChainView, Decision, Facts, TxFacts
 
 T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
 DUE = 1_000_000
+BTC = ("BTC", "bitcoin")
+ETH = ("ETH", "ethereum")
 
 
 def facts(**changes) -> Facts:
-    base = Facts(status=lc.NEW, context=None, due=DUE, slippage_percent=Decimal("0.5"),
-                 expires_at=T0 + 15 * MIN, late_window=timedelta(hours=24),
-                 processing_timeout=timedelta(hours=24), status_changed_at=T0)
+    base = Facts(status=lc.NEW, context=None, expires_at=T0 + 15 * MIN,
+                 late_window=timedelta(hours=24), processing_timeout=timedelta(hours=24),
+                 status_changed_at=T0)
     return replace(base, **changes)
 
 
-def pay(amount=DUE, at=T0 + MIN, confirmed=True, senders=("alice",), **kw) -> Payment:
-    return Payment(amount=amount, senders=senders, detected_at=at, confirmed=confirmed, **kw)
+def pay(amount=DUE, at=T0 + MIN, confirmed=True, senders=("alice",), method=ETH, asset=None,
+        seen=None, **kw) -> Payment:
+    return Payment(asset=asset or method[0], network=method[1], method_asset=method[0],
+                   amount=amount, paid_at=at, seen_at=seen or at, senders=senders,
+                   confirmed=confirmed, **kw)
 
 
-def ev(f, payments, now=T0 + 2 * MIN):
-    return lc.evaluate(f, payments, now)
+def ledger(payments, method=ETH, due=DUE, refunded=None, account_network=None):
+    if account_network is None:
+        account_network = method is None or method[1] != "bitcoin"
+    return accounting.account(method, due, Decimal("0.5"), payments,
+                              account_network=account_network, refunded=refunded)
+
+
+def ev(f, payments, now=T0 + 2 * MIN, **kw):
+    return lc.evaluate(f, ledger(payments, **kw), now)
 
 
 class TestWithoutPayments:
@@ -39,14 +54,15 @@ class TestWithoutPayments:
         assert ev(facts(), [], now=T0 + 15 * MIN) == Decision(lc.EXPIRED, None)
 
     def test_open_invoice_without_choice_never_expires(self):
-        assert ev(facts(expires_at=None, due=None), [], now=T0 + 1000 * MIN).status == lc.NEW
+        assert lc.evaluate(facts(expires_at=None), ledger([], method=None, due=None),
+                           T0 + 1000 * MIN).status == lc.NEW
 
     def test_pending_whose_payment_reverted_goes_back_to_new(self):
-        reverted = pay(confirmed=False, reverted_at=T0 + 2 * MIN)
+        reverted = pay(confirmed=False, live=False)
         assert ev(facts(status=lc.PENDING), [reverted]) == Decision(lc.NEW, None)
 
     def test_pending_whose_payment_reverted_after_expiry_expires(self):
-        reverted = pay(confirmed=False, reverted_at=T0 + 2 * MIN)
+        reverted = pay(confirmed=False, live=False)
         assert ev(facts(status=lc.PENDING), [reverted], now=T0 + 20 * MIN).status == lc.EXPIRED
 
 
@@ -78,13 +94,19 @@ class TestPayments:
     def test_overpayment_is_unresolved_overpaid(self):
         assert ev(facts(), [pay(DUE * 2)]) == Decision(lc.UNRESOLVED, lc.OVERPAID)
 
-    def test_two_senders_are_unresolved(self):
+    def test_two_accounts_are_multiple_senders(self):
         payments = [pay(DUE // 2, senders=("alice",)), pay(DUE // 2, senders=("bob",))]
         assert ev(facts(), payments) == Decision(lc.UNRESOLVED, lc.MULTIPLE_SENDERS)
 
     def test_one_transaction_spending_from_several_addresses_is_one_sender(self):
         payments = [pay(DUE // 2, senders=("a1", "a2")), pay(DUE // 2, senders=("a2",))]
         assert ev(facts(), payments).status == lc.COMPLETED
+
+    def test_a_utxo_wallet_paying_the_remainder_from_a_new_address_completes(self):
+        """Case 1: wallets spend from fresh addresses; a sender address identifies nobody."""
+        payments = [pay(DUE // 5 * 2, senders=("ltc1-first",), method=BTC),
+                    pay(DUE - DUE // 5 * 2, senders=("ltc1-change",), method=BTC)]
+        assert ev(facts(), payments, method=BTC).status == lc.COMPLETED
 
     def test_payment_after_expiry_is_paid_late_once_confirmed(self):
         late = pay(at=T0 + 20 * MIN)
@@ -96,6 +118,15 @@ class TestPayments:
     def test_payment_seen_before_expiry_confirming_after_it_completes(self):
         assert ev(facts(status=lc.PENDING), [pay(at=T0 + 14 * MIN)],
                   now=T0 + 40 * MIN).status == lc.COMPLETED
+
+    def test_on_time_payment_recorded_after_an_outage_completes_an_expired_invoice(self):
+        """Case 2: judged by when it was paid (its block's time), not when it was seen."""
+        on_time = pay(at=T0 + 10 * MIN, seen=T0 + 200 * MIN)
+        assert ev(facts(status=lc.EXPIRED), [on_time], now=T0 + 200 * MIN).status \
+            == lc.COMPLETED
+        unconfirmed = replace(on_time, confirmed=False)
+        assert ev(facts(status=lc.EXPIRED), [unconfirmed], now=T0 + 200 * MIN).status \
+            == lc.PENDING
 
     def test_unconfirmed_past_processing_timeout_fails(self):
         stuck = pay(confirmed=False)
@@ -111,24 +142,55 @@ class TestPayments:
         approved = replace(f, review_decision="approved")
         assert ev(approved, [pay(flagged=True)]).status == lc.COMPLETED
 
+    def test_a_payment_in_another_method_never_adds_to_what_was_paid(self):
+        """Case 4: BTC counted, ETH to the switched-away address is an extra payment."""
+        payments = [pay(DUE // 2, method=BTC), pay(DUE, method=ETH, senders=("bob",))]
+        book = ledger(payments, method=BTC)
+        assert (book.paid, [p.asset for p in book.extra]) == (DUE // 2, ["ETH"])
+        assert lc.evaluate(facts(), book, T0 + 2 * MIN) == Decision(lc.PENDING, lc.UNDERPAID)
+
+    def test_an_exact_payment_with_an_extra_one_completes_with_something_to_refund(self):
+        payments = [pay(), pay(1_000, asset="USDT", senders=("alice",))]
+        assert ev(facts(), payments) == Decision(lc.COMPLETED, lc.OVERPAID)
+
 
 class TestAfterCompletion:
+    completed = facts(status=lc.COMPLETED, status_changed_at=T0 + 5 * MIN)
+
     def test_revert_after_completion_is_unresolved_reverted(self):
-        f = facts(status=lc.COMPLETED, status_changed_at=T0 + 5 * MIN)
-        gone = pay(reverted_at=T0 + 6 * MIN)
-        assert ev(f, [gone], now=T0 + 7 * MIN) == Decision(lc.UNRESOLVED, lc.REVERTED)
+        gone = pay(live=False)
+        assert ev(self.completed, [gone], now=T0 + 7 * MIN) == Decision(lc.UNRESOLVED,
+                                                                         lc.REVERTED)
 
-    def test_revert_older_than_a_merchant_completion_does_not_reopen(self):
-        f = facts(status=lc.COMPLETED, status_changed_at=T0 + 10 * MIN)
-        assert ev(f, [pay(reverted_at=T0 + 6 * MIN)], now=T0 + 11 * MIN).status == lc.COMPLETED
+    def test_a_replacement_that_still_pays_keeps_completed(self):
+        payments = [pay(live=False), pay()]
+        assert ev(self.completed, payments, now=T0 + 7 * MIN).status == lc.COMPLETED
 
-    def test_extra_payment_after_completion_keeps_completed(self):
-        f = facts(status=lc.COMPLETED)
-        assert ev(f, [pay(), pay(senders=("alice",))]).status == lc.COMPLETED
+    def test_losing_confirmations_without_a_revert_keeps_completed(self):
+        assert ev(self.completed, [pay(confirmed=False)]) == Decision(lc.COMPLETED, None)
 
-    def test_unresolved_reverted_waits_for_the_merchant(self):
+    def test_paying_again_after_completion_is_completed_overpaid(self):
+        """Case 5: the order stays paid; the excess is there to refund."""
+        again = pay(senders=("alice",), at=T0 + 10 * MIN)
+        assert ev(self.completed, [pay(), again], now=T0 + 11 * MIN) == Decision(
+            lc.COMPLETED, lc.OVERPAID)
+        assert ledger([pay(), again]).excess == DUE
+
+    def test_an_unconfirmed_second_payment_changes_nothing_yet(self):
+        again = pay(senders=("alice",), at=T0 + 10 * MIN, confirmed=False)
+        assert ev(self.completed, [pay(), again]) == Decision(lc.COMPLETED, None)
+
+    def test_refunded_excess_leaves_it_completed(self):
+        payments = [pay(), pay(at=T0 + 10 * MIN)]
+        f = facts(status=lc.COMPLETED, status_changed_at=T0 + 12 * MIN)
+        assert ev(f, payments, refunded={ETH: DUE}) == Decision(lc.COMPLETED, None)
+
+    def test_a_reverted_invoice_comes_back_with_its_transaction(self):
+        """Case 3: reverts are reversible."""
         f = facts(status=lc.UNRESOLVED, context=lc.REVERTED)
-        assert ev(f, [pay(reverted_at=T0)]) == Decision(lc.UNRESOLVED, lc.REVERTED)
+        assert ev(f, [pay(live=False)]) == Decision(lc.UNRESOLVED, lc.REVERTED)
+        assert ev(f, [pay(confirmed=False)]) == Decision(lc.PENDING, None)
+        assert ev(f, [pay()]) == Decision(lc.COMPLETED, None)
 
 
 @pytest.mark.parametrize("status", sorted(lc.MERCHANT_OWNED))
@@ -136,8 +198,7 @@ def test_merchant_owned_statuses_are_not_changed_by_payments(status):
     assert ev(facts(status=status), [pay(DUE * 3)]) == Decision(status, None)
 
 
-ALL_STATUSES = [lc.NEW, lc.PENDING, lc.COMPLIANCE_REVIEW, lc.COMPLETED, lc.UNRESOLVED,
-                lc.EXPIRED, lc.CANCELLED, lc.FAILED, lc.DECLINED, lc.REFUNDED]
+ALL_STATUSES = list(lc.Status)
 
 
 @pytest.mark.parametrize("action", sorted(lc.ACTIONS))
@@ -155,15 +216,140 @@ def test_cancel_is_allowed_from_new_and_pending_only():
     assert lc.ACTIONS["complete"] == lc.ACTIONS["refund"] == {lc.UNRESOLVED, lc.DECLINED}
 
 
+def test_an_overpaid_completed_invoice_can_be_kept_refunded_or_its_excess_refunded():
+    for action in ("complete", "refund", "refund_excess"):
+        assert lc.is_allowed(action, lc.COMPLETED, lc.OVERPAID)
+        assert not lc.is_allowed(action, lc.COMPLETED, None)
+
+
+class TestTargets:
+    over = [pay(DUE + DUE // 2)]
+
+    def test_refunding_the_excess_completes_and_refunds_only_the_excess(self):
+        """Case 6: the merchant kept the price."""
+        target = lc.target("refund_excess", facts(status=lc.UNRESOLVED, context=lc.OVERPAID),
+                           ledger(self.over), {})
+        assert target == lc.Target(lc.COMPLETED, None, {ETH: DUE // 2})
+
+    def test_refunding_everything_refunds_each_asset_in_its_own(self):
+        payments = [*self.over, pay(7, asset="USDT")]
+        target = lc.target("refund", facts(status=lc.UNRESOLVED, context=lc.OVERPAID),
+                           ledger(payments), {})
+        assert target.refunds == {ETH: DUE + DUE // 2, ("USDT", "ethereum"): 7}
+        assert target.status == lc.REFUNDED
+
+    def test_refunding_the_excess_includes_extra_payments(self):
+        payments = [pay(), pay(7, asset="USDT")]
+        target = lc.target("refund_excess", facts(status=lc.COMPLETED, context=lc.OVERPAID),
+                           ledger(payments), {})
+        assert target.refunds == {("USDT", "ethereum"): 7}
+
+    def test_nothing_to_refund_is_refused(self):
+        with pytest.raises(lc.NothingToRefund):
+            lc.target("refund_excess", facts(status=lc.UNRESOLVED, context=lc.UNDERPAID),
+                      ledger([pay(DUE // 2)]), {})
+
+    def test_cancel_offers_back_what_arrived(self):
+        target = lc.target("cancel", facts(status=lc.PENDING), ledger([pay(confirmed=False)]),
+                           {})
+        assert target == lc.Target(lc.CANCELLED, None, {ETH: DUE})
+
+    def test_a_full_refund_leaves_out_what_was_already_offered(self):
+        target = lc.target("refund", facts(status=lc.DECLINED), ledger([pay()]), {ETH: DUE})
+        assert target.refunds == {}
+
+    @pytest.mark.parametrize("rule,action", [("review", None), ("complete", "complete"),
+                                             ("refund", "refund")])
+    def test_automatic_rules(self, rule, action):
+        decision = Decision(lc.UNRESOLVED, lc.OVERPAID)
+        assert lc.automatic_action(decision, {"overpaid": rule}) == action
+        assert lc.automatic_action(Decision(lc.COMPLETED, lc.OVERPAID),
+                                   {"overpaid": rule}) is None
+
+
+class TestTransactions:
+    def tx(self, **kw):
+        base = TxFacts(status="pending", block_height=None, block_hash=None,
+                       required_confirmations=2)
+        return replace(base, **kw)
+
+    def test_mined_deep_enough_confirms(self):
+        change = lc.reconcile(self.tx(), ChainView(tip=11, seen_block=(10, "b10")))
+        assert (change.status, change.block_height, change.event) == (
+            "confirmed", 10, "transaction_confirmed")
+
+    def test_gone_from_block_and_mempool_is_reverted_when_the_node_shows_its_mempool(self):
+        tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
+        change = lc.reconcile(tx, ChainView(tip=12, rollback_above=9, mempool_known=True))
+        assert (change.status, change.event) == ("reverted", "transaction_reverted")
+
+    def test_without_a_mempool_api_an_unmined_transaction_gets_the_reorg_depth(self):
+        tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
+        change = lc.reconcile(tx, ChainView(tip=10, rollback_above=9, reorg_depth=3))
+        assert (change.status, change.unmined_at, change.event) == (
+            "pending", 10, "transaction_updated")
+        waiting = self.tx(unmined_at=10)
+        assert lc.reconcile(waiting, ChainView(tip=12, reorg_depth=3)).status == "pending"
+        assert lc.reconcile(waiting, ChainView(tip=13, reorg_depth=3)).status == "reverted"
+
+    def test_re_mined_within_the_grace_confirms_again(self):
+        waiting = self.tx(unmined_at=10)
+        change = lc.reconcile(waiting, ChainView(tip=12, seen_block=(11, "b11x"), reorg_depth=3))
+        assert (change.status, change.block_height, change.unmined_at) == ("confirmed", 11, None)
+
+    def test_a_reverted_transaction_that_reappears_is_live_again(self):
+        gone = self.tx(status="reverted")
+        back = lc.reconcile(gone, ChainView(tip=20, seen_in_mempool=True))
+        assert (back.status, back.event) == ("pending", "transaction_updated")
+        assert lc.reconcile(gone, ChainView(tip=20)).event is None
+
+    def test_losing_its_block_to_a_reorg_is_an_update(self):
+        tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
+        change = lc.reconcile(tx, ChainView(tip=10, rollback_above=9, seen_in_mempool=True,
+                                            mempool_known=True))
+        assert (change.status, change.block_height, change.event) == (
+            "pending", None, "transaction_updated")
+
+    def test_a_mempool_transaction_is_judged_only_when_the_mempool_is_known(self):
+        assert lc.reconcile(self.tx(), ChainView(tip=5)).status == "pending"
+        assert lc.reconcile(self.tx(), ChainView(tip=5, mempool_known=True)).status \
+            == "reverted"
+
+
+class TestWatchingAndSwitching:
+    def test_watching(self):
+        late = timedelta(hours=24)
+        assert lc.is_watched("new", False, None, T0, late, T0)
+        assert not lc.is_watched("new", True, None, T0, late, T0)
+        assert lc.is_watched("expired", False, T0, T0, late, T0 + late)
+        assert not lc.is_watched("expired", False, T0, T0, late, T0 + late + MIN)
+        assert lc.is_watched("completed", False, T0, T0, late, T0 + late)
+        assert not lc.is_watched("completed", False, T0, T0, late, T0 + late + MIN)
+        assert lc.is_watched("unresolved", False, T0, T0, late, T0 + 10 * late)
+
+    def test_switching_currency(self):
+        ok = {"status": "new", "kind": "timed", "has_transactions": False,
+              "archived": False, "expires_at": T0 + MIN, "now": T0}
+        assert lc.can_switch_currency(**ok) is None
+        assert lc.can_switch_currency(**{**ok, "kind": "open"}) is None
+        for change, reason in [({"kind": "fixed"}, "currency_fixed"),
+                               ({"has_transactions": True}, "payment_seen"),
+                               ({"now": T0 + MIN}, "invoice_expired"),
+                               ({"archived": True}, "invoice_archived"),
+                               ({"status": "pending"}, "invoice_not_new")]:
+            assert lc.can_switch_currency(**{**ok, **change}) == reason
+
+
 payment_lists = st.lists(st.builds(
-    Payment, amount=st.integers(1, 3 * DUE), senders=st.sampled_from([("alice",), ("bob",)]),
-    detected_at=st.integers(0, 60).map(lambda m: T0 + m * MIN), confirmed=st.booleans(),
-    reverted_at=st.none() | st.just(T0 + 30 * MIN), flagged=st.booleans()), max_size=4)
+    pay, amount=st.integers(1, 3 * DUE), senders=st.sampled_from([("alice",), ("bob",)]),
+    at=st.integers(0, 60).map(lambda m: T0 + m * MIN), confirmed=st.booleans(),
+    live=st.booleans(), flagged=st.booleans(),
+    method=st.sampled_from([ETH, BTC])), max_size=4)
 
-
-CONTEXTS = [lc.UNDERPAID, lc.OVERPAID, lc.PAID_LATE, lc.MULTIPLE_SENDERS, lc.REVERTED]
+CONTEXTS = list(lc.Context)
 STATES = ([(status, None) for status in ALL_STATUSES if status != lc.UNRESOLVED]
-          + [(lc.PENDING, lc.UNDERPAID)] + [(lc.UNRESOLVED, c) for c in CONTEXTS])
+          + [(lc.PENDING, lc.UNDERPAID), (lc.COMPLETED, lc.OVERPAID)]
+          + [(lc.UNRESOLVED, c) for c in CONTEXTS])
 
 
 @given(state=st.sampled_from(STATES), payments=payment_lists, minutes=st.integers(0, 3000))
@@ -176,6 +362,8 @@ def test_evaluate_always_lands_on_a_known_status_with_a_matching_context(state, 
         assert decision.context in CONTEXTS
     elif decision.status == lc.PENDING:
         assert decision.context in (None, lc.UNDERPAID)
+    elif decision.status == lc.COMPLETED:
+        assert decision.context in (None, lc.OVERPAID)
     else:
         assert decision.context is None
 

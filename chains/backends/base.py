@@ -110,5 +110,5 @@ class ChainBackend(abc.ABC):
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op for backends holding no connection
         """Release connections (process end, between tests)."""

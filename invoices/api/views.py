@@ -99,7 +99,7 @@ class InvoicesView(APIView):
         invoices = (Invoice.objects.filter(merchant=request.user)
                     .select_related("quote").prefetch_related("transactions", "refunds"))
         if value := params.get("status"):
-            if value not in Status.values:
+            if value not in set(Status):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):

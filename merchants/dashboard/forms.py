@@ -71,7 +71,8 @@ class InvoiceFilterForm(Styled, forms.Form):
                         widget=forms.TextInput(attrs={
                             "type": "search", "placeholder": "Id, order id, address, txid, "
                                                             "e-mail"}))
-    status = forms.ChoiceField(required=False, choices=[("", "Any status")] + Status.choices)
+    status = forms.ChoiceField(required=False,
+                               choices=[("", "Any status")] + [(s, s) for s in Status])
     context = forms.ChoiceField(required=False, label="Context", choices=[("", "Any context")]
                                 + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
     network = forms.ChoiceField(required=False)

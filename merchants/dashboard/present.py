@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from checkout.states import display_amount
-from invoices.lifecycle import ACTIONS
+from invoices.lifecycle import is_allowed
 
 TONES = {
     "new": "info", "pending": "info", "completed": "success", "unresolved": "warning",
@@ -38,10 +38,10 @@ def readable(payload: dict) -> dict:
                              for tx in payload["transactions"]]}
 
 
-def available_actions(status: str, archived: bool) -> list[str]:
-    """What the merchant may do to an invoice now: the lifecycle's own table, plus the
+def available_actions(status: str, context: str | None, archived: bool) -> list[str]:
+    """What the merchant may do to an invoice now: the lifecycle's own rule, plus the
     archive flag, which any invoice can take or lose."""
-    actions = [action for action in INVOICE_ACTIONS if status in ACTIONS[action]]
+    actions = [action for action in INVOICE_ACTIONS if is_allowed(action, status, context)]
     return [*actions, "unarchive" if archived else "archive"]
 
 

@@ -132,7 +132,9 @@ def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
     """One keyset page, newest first, and the cursor of the next (the API's pagination).
     Only the columns a list row shows are read: at 50 rows a page, converting the rest
     would cost more than the query."""
-    amounts = Transaction.objects.only("invoice_id", "amount", "status")
+    amounts = Transaction.objects.only(  # what the ledger reads
+        "invoice_id", "quote_id", "asset", "network", "amount", "status", "from_addresses",
+        "paid_at", "detected_at", "flagged")
     try:
         rows, _, next_cursor = keyset_page(
             invoices.select_related("quote").only(*LIST_FIELDS)
@@ -219,7 +221,7 @@ def status_table(merchant: Merchant, now: datetime) -> list[dict]:
                      ["status", "price_currency"],
                      {name: Q(created_at__gte=start) for name, start in starts.items()})
     rows = []
-    for status in Status.values:
+    for status in Status:
         counts = {period: 0 for period in starts}
         volumes = {period: defaultdict(int) for period in starts}
         for (row_status, currency), cells in totals.items():

@@ -19,7 +19,7 @@ from checkout.states import display_amount
 from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
-from invoices.representation import invoice_payload, paid_units, refund_payload
+from invoices.representation import invoice_payload, refund_payload
 from merchants import callbacks
 from merchants.dashboard import present, queries
 from merchants.dashboard.access import actor, member_required
@@ -105,8 +105,8 @@ def _row(invoice: Invoice, list_url: str) -> dict:
                  f"{invoice.price_currency}",
         "pay": f"{display_amount(quote.due_amount, asset.decimals)} {asset.code} · "
                f"{network.name}" if asset else "",
-        "paid": f"{display_amount(paid_units(transactions), asset.decimals)} {asset.code}"
-                if asset and transactions else "",
+        "paid": f"{display_amount(invoice.ledger(transactions, ()).paid, asset.decimals)} "
+                f"{asset.code}" if asset and transactions else "",
         "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
     }
 
@@ -200,7 +200,8 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
         "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
         "timeline": _timeline(invoice), "refund": _refund(invoice),
         "actions": [(action, ACTIONS[action][2])
-                    for action in present.available_actions(invoice.status, invoice.archived)],
+                    for action in present.available_actions(invoice.status, invoice.status_context,
+                                                             invoice.archived)],
         "payout_form": payout_form or PayoutForm(),
         "callback_url": invoice.callback_url or request.merchant.callback_url,
     }, status=status)
@@ -249,17 +250,24 @@ def invoice_action(request, invoice_id, action):
     }, status=409 if error else 200)
 
 
+def _amounts(amounts: dict) -> str:
+    """{(asset, network): units} as "0.5 ETH + 100.00 USDT" (each in its own decimals)."""
+    parts = []
+    for (code, network_code), units in sorted(amounts.items()):
+        network = registry.get_network(network_code)
+        asset = network.asset(code) if network else None
+        parts.append(f"{display_amount(units, asset.decimals if asset else 0)} {code}")
+    return " + ".join(parts)
+
+
 def _refundable(invoice: Invoice) -> dict | None:
-    """What a refund would send back: everything received, and the excess over the amount
-    due when there is one."""
-    quote = invoice.quote
-    if quote is None:
+    """What a refund would send back: everything received (extra payments in their own
+    asset), and the surplus beyond the amount due when there is one."""
+    if invoice.quote is None:
         return None
-    received = paid_units(tx for tx in invoice.transactions.all() if tx.quote_id == quote.pk)
-    decimals = registry.get_network(quote.network).asset(quote.asset).decimals
-    excess = received - quote.due_amount
-    return {"received": display_amount(received, decimals), "asset": quote.asset,
-            "excess": display_amount(excess, decimals) if excess > 0 else None}
+    ledger = invoice.ledger()
+    return {"received": _amounts(ledger.refund_all(invoice.refunded())),
+            "excess": _amounts(ledger.refund_surplus()) or None}
 
 
 @require_POST
