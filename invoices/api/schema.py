@@ -18,16 +18,16 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from chains.hd import FAMILIES
-from invoices.models import Event, Kind, Refund, Status, Transaction
-from merchants.models import UNRESOLVED_CONTEXTS
+from invoices.lifecycle import Context, Status, TxStatus
+from invoices.models import Event, Kind, Refund
 
 # Enum sets, named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].
-INVOICE_STATUSES = Status.values
+INVOICE_STATUSES = [status.value for status in Status]
 INVOICE_KINDS = Kind.values
-STATUS_CONTEXTS = list(UNRESOLVED_CONTEXTS)
-TRANSACTION_STATUSES = [Transaction.PENDING, Transaction.CONFIRMED, Transaction.REVERTED]
+STATUS_CONTEXTS = [context.value for context in Context]
+TRANSACTION_STATUSES = [status.value for status in TxStatus]
 REFUND_STATUSES = [Refund.AWAITING_CLAIM, Refund.AWAITING_PAYOUT, Refund.PAID]
-EVENT_TYPES = [*Event.TYPES, "transaction_updated"]
+EVENT_TYPES = list(Event.TYPES)
 DELIVERY_STATUSES = ["delivered", "pending", "retrying", "failed", "no_endpoint"]
 RESOLVE_ACTIONS = ["complete", "refund"]
 REVIEW_ACTIONS = ["approve", "decline"]
@@ -130,7 +130,8 @@ class InvoiceSerializer(serializers.Serializer):
     fee_amount = nullable(DecimalString)
     paid_amount = decimal()
     remaining_amount = nullable(DecimalString)
-    excess_amount = decimal(help_text="paid beyond the amount due, in the chosen asset")
+    excess_amount = nullable(DecimalString,
+                             help_text="paid beyond the amount due, in the chosen asset")
     rate = nullable(DecimalString)
     payment_uri = nullable(serializers.CharField)
     payment_url = serializers.URLField()

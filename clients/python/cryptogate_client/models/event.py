@@ -26,10 +26,10 @@ class Event:
         id (UUID):
         event (EventType): * `transaction_created` - transaction_created
             * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
             * `transaction_reverted` - transaction_reverted
             * `status_changed` - status_changed
             * `refund_updated` - refund_updated
-            * `transaction_updated` - transaction_updated
         livemode (bool):
         invoice_id (UUID):
         sequence (int): per invoice, from 1

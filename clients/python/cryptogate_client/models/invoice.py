@@ -52,7 +52,7 @@ class Invoice:
         fee_amount (None | str): an exact decimal string (never a JSON number) Example: 10.50.
         paid_amount (str): an exact decimal string (never a JSON number) Example: 10.50.
         remaining_amount (None | str): an exact decimal string (never a JSON number) Example: 10.50.
-        excess_amount (str): paid beyond the amount due, in the chosen asset Example: 10.50.
+        excess_amount (None | str): paid beyond the amount due, in the chosen asset Example: 10.50.
         rate (None | str): an exact decimal string (never a JSON number) Example: 10.50.
         payment_uri (None | str):
         payment_url (str):
@@ -86,7 +86,7 @@ class Invoice:
     fee_amount: None | str
     paid_amount: str
     remaining_amount: None | str
-    excess_amount: str
+    excess_amount: None | str
     rate: None | str
     payment_uri: None | str
     payment_url: str
@@ -148,6 +148,7 @@ class Invoice:
         remaining_amount: None | str
         remaining_amount = self.remaining_amount
 
+        excess_amount: None | str
         excess_amount = self.excess_amount
 
         rate: None | str
@@ -322,7 +323,12 @@ class Invoice:
 
         remaining_amount = _parse_remaining_amount(d.pop("remaining_amount"))
 
-        excess_amount = d.pop("excess_amount")
+        def _parse_excess_amount(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        excess_amount = _parse_excess_amount(d.pop("excess_amount"))
 
         def _parse_rate(data: object) -> None | str:
             if data is None:

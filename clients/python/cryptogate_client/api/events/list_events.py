@@ -113,10 +113,10 @@ def sync_detailed(
         limit (int | Unset):
         type_ (EventType | Unset): * `transaction_created` - transaction_created
             * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
             * `transaction_reverted` - transaction_reverted
             * `status_changed` - status_changed
             * `refund_updated` - refund_updated
-            * `transaction_updated` - transaction_updated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -165,10 +165,10 @@ def sync(
         limit (int | Unset):
         type_ (EventType | Unset): * `transaction_created` - transaction_created
             * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
             * `transaction_reverted` - transaction_reverted
             * `status_changed` - status_changed
             * `refund_updated` - refund_updated
-            * `transaction_updated` - transaction_updated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,10 +212,10 @@ async def asyncio_detailed(
         limit (int | Unset):
         type_ (EventType | Unset): * `transaction_created` - transaction_created
             * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
             * `transaction_reverted` - transaction_reverted
             * `status_changed` - status_changed
             * `refund_updated` - refund_updated
-            * `transaction_updated` - transaction_updated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -262,10 +262,10 @@ async def asyncio(
         limit (int | Unset):
         type_ (EventType | Unset): * `transaction_created` - transaction_created
             * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
             * `transaction_reverted` - transaction_reverted
             * `status_changed` - status_changed
             * `refund_updated` - refund_updated
-            * `transaction_updated` - transaction_updated
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

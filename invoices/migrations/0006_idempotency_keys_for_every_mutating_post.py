@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0004_dashboard_chart_index'),
+        ('invoices', '0005_payment_ledger'),
     ]
 
     operations = [
