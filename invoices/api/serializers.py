@@ -2,7 +2,8 @@
 (integers are accepted too); a JSON float is refused, since it may already be inexact."""
 
 import json
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,9 +15,10 @@ from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services import InvoiceRequest
 from merchants import egress
-from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
+from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
 
 MAX_METADATA_BYTES = 8 * 1024
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -36,14 +38,19 @@ class StrictSerializer(serializers.Serializer):
 
 @extend_schema_field(schema.DECIMAL_STRING)
 class DecimalStringField(serializers.Field):
+    """An amount (kept as text until its currency's decimals are known) or, with bounds, a
+    plain decimal within them and with at most `places` decimals: no exponent, so a value
+    like "1e-999999999" cannot make the database render a billion zeros."""
+
     default_error_messages = {
         "float": "send this as a decimal string, e.g. \"10.50\": JSON floats are inexact",
-        "invalid": "must be a decimal string",
+        "invalid": "must be a decimal string, such as \"10.50\"",
         "range": "must be within {low} and {high}",
+        "places": "at most {places} decimal places are allowed",
     }
 
-    def __init__(self, low=None, high=None, **kwargs):
-        self.low, self.high = low, high
+    def __init__(self, low=None, high=None, places=None, **kwargs):
+        self.low, self.high, self.places = low, high, places
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -51,16 +58,16 @@ class DecimalStringField(serializers.Field):
             self.fail("float")
         if isinstance(data, bool) or not isinstance(data, (str, int)):
             self.fail("invalid")
-        if isinstance(data, int):
-            data = str(data)
+        text = str(data).strip()
         if self.low is None:
-            return data.strip()  # an amount: parsed once its currency's decimals are known
-        try:
-            value = Decimal(data.strip())
-        except InvalidOperation:
+            return text  # an amount: parsed once its currency's decimals are known
+        if not PLAIN_DECIMAL.fullmatch(text):
             self.fail("invalid")
-        if not value.is_finite() or not self.low <= value <= self.high:
+        value = Decimal(text)
+        if not self.low <= value <= self.high:
             self.fail("range", low=self.low, high=self.high)
+        if -value.as_tuple().exponent > self.places:
+            self.fail("places", places=self.places)
         return value
 
     def to_representation(self, value):
@@ -68,7 +75,8 @@ class DecimalStringField(serializers.Field):
 
 
 def percent_field(**kwargs):
-    return DecimalStringField(low=Decimal(0), high=Decimal(100), **kwargs)
+    return DecimalStringField(low=Decimal(0), high=Decimal(100),
+                              places=PERCENT["decimal_places"], **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):

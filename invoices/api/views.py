@@ -1,7 +1,7 @@
 """The merchant API: parse, call a service, render. Every lookup is scoped to the key's
 merchant, so another merchant's object is a 404."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -62,7 +62,10 @@ def _datetime_param(request, name):
         raise ValidationError({name: ["an ISO 8601 date or time"]}) from None
     if parsed.tzinfo is None:
         raise ValidationError({name: ["give a timezone, e.g. 2026-01-31T00:00:00Z"]})
-    return parsed
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is past the year 9999 in UTC
+        raise ValidationError({name: ["out of range"]}) from None
 
 
 INVOICE_PATH = [OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
