@@ -88,6 +88,7 @@ def test_every_mutating_post_documents_the_idempotency_key_and_its_replay_header
             assert "Idempotency-Key" in names, path
             success = next(r for s, r in operation["responses"].items() if s.startswith("2"))
             assert "Idempotent-Replayed" in success["headers"], path
+            assert {"400", "409"} <= set(operation["responses"]), path  # bad or reused key
         else:
             assert "Idempotency-Key" not in names, path
 

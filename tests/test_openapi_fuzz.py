@@ -55,7 +55,8 @@ def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_serve
         [str(executable), "--config-file", str(config), "run", f"{live_server.url}/api/schema/",
          "--header", f"Authorization: Bearer {key}",
          "--checks", "not_a_server_error,ignored_auth", "--max-examples", "25",
-         "--seed", str(SEED), "--workers", "1", "--no-color", "--warnings", "off",
+         "--seed", str(SEED), "--generation-database", "none", "--workers", "1",
+         "--no-color", "--warnings", "off",
          "--report", "junit", "--report-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=900)
     summary = run.stdout[-6000:]

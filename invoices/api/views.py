@@ -326,7 +326,7 @@ class SandboxPayView(SandboxMixin, APIView):
                                "it to the required confirmations. Only when the sandbox is on.",
                    parameters=INVOICE_PATH, request=s.SandboxPaySerializer,
                    responses={200: doc.InvoiceSerializer,
-                              **doc.errors(400, 403, 404, 409, 415, 422)})
+                              **doc.errors(400, 404, 409, 415, 422)})
     @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
@@ -347,7 +347,7 @@ class SandboxMineView(SandboxMixin, APIView):
     @extend_schema(operation_id="mineSandboxBlocks", tags=["Sandbox"],
                    summary="Mine sandbox blocks (and scan them)", request=s.MineSerializer,
                    responses={200: doc.SandboxHeightSerializer,
-                              **doc.errors(400, 403, 404, 409, 415)})
+                              **doc.errors(400, 404, 409, 415)})
     @idempotent
     def post(self, request):
         blocks = _validated(s.MineSerializer, request).validated_data["blocks"]
