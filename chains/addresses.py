@@ -160,6 +160,15 @@ def _evm(network: Network, address: str) -> str:
     return address
 
 
+def to_checksum_address(address: str) -> str:
+    """An EVM address (0x and 40 hex digits, in any case) in its EIP-55 form, as the chain
+    backends report addresses."""
+    digits = address.lower().removeprefix("0x")
+    if len(digits) != 40 or any(c not in "0123456789abcdef" for c in digits):
+        raise ValueError(f"not an EVM address: {address!r}")
+    return "0x" + eip55(digits)
+
+
 def eip55(digits: str) -> str:
     """EIP-55: a hex digit is upper case where the Keccak-256 of the lowercase address has a
     nibble of 8 or more."""

@@ -18,6 +18,9 @@ class ChainCursor(models.Model):
     lease_until = models.DateTimeField(null=True)
     last_scan_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
+    # What the node cannot show (no tracing: internal transfers unseen; no mempool API…), as
+    # its backend said at the last successful scan: shown in the admin and the dashboard.
+    notices = models.JSONField(default=list, blank=True)
 
 
 class ScannedBlock(models.Model):

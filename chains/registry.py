@@ -15,6 +15,8 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from chains import tron_addresses
+
 PAYER_DECIMALS = 8
 
 
@@ -63,6 +65,9 @@ class Network:
     # cannot show its mempool, before it counts as reverted.
     reorg_depth: int = 6
     test: bool = False
+    # TRON: the genesis block id, the chain's identity (TRON nodes have no chain id); the
+    # startup checks refuse a node that answers with another one.
+    genesis: str = ""
     options: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -153,6 +158,7 @@ _BUILTIN = (
         explorer_tx="https://tronscan.org/#/transaction/{txid}",
         explorer_address="https://tronscan.org/#/address/{address}",
         tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
+        genesis="00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
     ),
     Network(
         "litecoin-regtest", "Litecoin (regtest)", "litecoin-regtest", "utxo", "LTC", 8,
@@ -161,6 +167,12 @@ _BUILTIN = (
     Network(
         "ethereum-local", "Ethereum (local node)", "evm", "evm", "ETH", 18, confirmations=2,
         min_confirmations=1, chain_id=31337, uri_scheme="ethereum", block_seconds=1, test=True,
+    ),
+    # A private TRON network (the test suite's recorded node): its genesis and its token
+    # contracts come from CHAINS_CONFIG (`genesis = "…"`, `[[networks.tron-local.tokens]]`).
+    Network(
+        "tron-local", "Tron (local node)", "tron", "tron", "TRX", 6, confirmations=19,
+        min_confirmations=19, uri_scheme="tron", block_seconds=3, test=True,
     ),
     Network(
         "sandbox", "Sandbox (test network)", "sandbox", "sandbox", "BTC", 8, confirmations=2,
@@ -185,7 +197,13 @@ def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]
         network = networks[code]
         tokens = list(network.tokens)
         for token in entry.get("tokens", []):
-            asset = Asset(token["symbol"].upper(), code, int(token["decimals"]), token["contract"])
+            contract = token["contract"]
+            if network.kind == "tron":  # stored as T…, whichever spelling the file uses
+                try:
+                    contract = tron_addresses.to_base58(contract)
+                except tron_addresses.NotATronAddress as exc:
+                    raise ImproperlyConfigured(f"CHAINS_CONFIG [networks.{code}]: {exc}") from exc
+            asset = Asset(token["symbol"].upper(), code, int(token["decimals"]), contract)
             tokens = [t for t in tokens if t.code != asset.code] + [asset]
         confirmations = int(entry.get("confirmations", network.confirmations))
         networks[code] = replace(
@@ -195,10 +213,11 @@ def _apply_config(networks: dict[str, Network], path: str) -> dict[str, Network]
             min_confirmations=min(network.min_confirmations, confirmations),
             tokens=tuple(tokens),
             block_seconds=int(entry.get("block_seconds", network.block_seconds)),
+            genesis=str(entry.get("genesis", network.genesis)).lower().removeprefix("0x"),
             reorg_depth=int(entry.get("reorg_depth", network.reorg_depth)),
             options={k: v for k, v in entry.items()
                      if k not in {"rpc_url", "confirmations", "tokens", "block_seconds",
-                                  "reorg_depth"}},
+                                  "reorg_depth", "genesis"}},
         )
     return networks
 
@@ -216,7 +235,13 @@ def all_networks() -> dict[str, Network]:
 
 
 def enabled_networks() -> list[Network]:
-    return [network for network in all_networks().values() if network.enabled]
+    """Networks switched on and not refused by the startup checks (`chains.checks`): a
+    refused network is neither offered to payers nor scanned."""
+    from chains import checks  # checks imports the backends, which import this module
+
+    networks = [network for network in all_networks().values() if network.enabled]
+    refused = checks.refused_networks(networks)
+    return [network for network in networks if network.code not in refused]
 
 
 def get_network(code: str) -> Network | None:

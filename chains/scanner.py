@@ -4,8 +4,10 @@ One scan: take the network's lease (one scanner per network across all workers),
 the mempool, check that the block under the cursor is still in the best chain, walk the
 blocks from the cursor towards the tip in bounded batches, detect reorganisations by parent
 hash, and hand one `ScanReport` to the sink. The cursor moves only after the sink succeeded,
-so a crash means the same blocks are read again — the sink is idempotent. Matching costs one
-lookup per batch of addresses, whatever the number of watched addresses.
+so a crash means the same blocks are read again — the sink is idempotent. The backend matches
+against the watched addresses itself (one lookup per batch of blocks and one per mempool
+pass, whatever the number of watched addresses) before it fetches anything for the matches.
+What the node cannot show (its capability notices) is recorded on the cursor at each scan.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -41,11 +43,18 @@ START_DEPTH = 20  # a new cursor starts this far below the tip (the sandbox: at 
 class ScanReport:
     network: str
     tip_height: int  # scanned up to here
-    transfers: list[Transfer] = field(default_factory=list)  # to watched addresses only
+    # To watched addresses only: the blocks' in block order, then (when the scan reached the
+    # tip) the mempool's. Each carries its `time` (block timestamp or first-seen, or None).
+    transfers: list[Transfer] = field(default_factory=list)
     rollback_above: int | None = None  # a reorganisation: blocks above this were orphaned
-    # All txids in the mempool snapshot, given only when the scan reached the node's tip:
-    # then an unconfirmed transaction that is in neither the mempool nor a block is gone.
+    # All txids in the mempool snapshot, given only when the scan reached the node's tip and
+    # the node has a mempool API: then an unconfirmed transaction that is in neither the
+    # mempool nor a block is gone. None otherwise: absence then proves nothing.
     mempool_txids: set[str] | None = None
+    # False when the node has no mempool API (most hosted EVM endpoints): mempool_txids is
+    # then None even at the tip, and unconfirmed transactions are never seen there.
+    mempool_api: bool = True
+    reached_tip: bool = False  # tip_height is the node's tip: the mempool was looked at
 
 
 WatchedLookup = Callable[[str, set[str]], set[str]]
@@ -81,14 +90,6 @@ def _release(cursor: ChainCursor, **changes) -> None:
                          **changes)
 
 
-def _watched(lookup: WatchedLookup, network: str, transfers: Iterable[Transfer]) -> list[Transfer]:
-    transfers = list(transfers)
-    if not transfers:
-        return []
-    watched = lookup(network, {t.to_address for t in transfers})
-    return [t for t in transfers if t.to_address in watched]
-
-
 def _fork_height(backend: ChainBackend, network: str, below: int) -> int:
     """The highest height under `below` where our stored hash is still in the best chain."""
     stored = dict(ScannedBlock.objects.filter(network=network, height__lt=below)
@@ -116,9 +117,12 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
     cursor = _take_lease(network.code)
     if cursor is None:
         return None
+    def lookup(addresses: set[str]) -> set[str]:
+        return watched(network.code, addresses)
+
     try:
-        mempool = backend.mempool()  # before the tip: a transaction mined meanwhile is then
-        tip = backend.tip()  # in a block at or below this tip, never lost between the two
+        mempool = backend.mempool(lookup)  # before the tip: a transaction mined meanwhile is
+        tip = backend.tip()  # then in a block at or below this tip, never lost between the two
         height = cursor.height
         if height is None:
             height = -1 if network.kind == "sandbox" else max(tip.height - START_DEPTH, -1)
@@ -133,21 +137,26 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         while height < stop:
             if not _renew(cursor):
                 return None
-            for block in backend.blocks(height + 1, min(stop, height + BLOCKS_PER_REQUEST)):
+            for block in backend.blocks(height + 1, min(stop, height + BLOCKS_PER_REQUEST),
+                                        lookup):
                 if previous_hash and block.parent_hash != previous_hash:
                     height, previous_hash = _rewind(backend, report, block.height)
                     new_hashes = {h: v for h, v in new_hashes.items() if h <= height}
                     break
-                report.transfers += _watched(watched, network.code, block.transfers)
+                report.transfers += block.transfers
                 new_hashes[block.height] = block.hash
                 height, previous_hash = block.height, block.hash
         report.tip_height = height
+        report.mempool_api = mempool.txids is not None
         if height >= tip.height:
-            report.transfers += _watched(watched, network.code, mempool)
-            report.mempool_txids = {t.txid for t in mempool}
+            report.reached_tip = True
+            report.transfers += mempool.transfers
+            if mempool.txids is not None:
+                report.mempool_txids = set(mempool.txids)
         if not _renew(cursor):
             return None
         sink(report)
+        notices = list(backend.capabilities().notices)
         with transaction.atomic():
             if not _ours(cursor).select_for_update().exists():
                 logger.warning("%s: the lease ran out while applying; the cursor stays",
@@ -163,7 +172,7 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
             ScannedBlock.objects.filter(network=network.code,
                                         height__lte=height - KEEP_BLOCK_HASHES).delete()
             _release(cursor, height=height, hash=previous_hash or "", node_tip=tip.height,
-                     last_error="")
+                     last_error="", notices=notices)
         return report
     except Exception as exc:
         _release(cursor, last_error=f"{type(exc).__name__}: {exc}"[:2000])

@@ -1,4 +1,8 @@
-"""Wallet URIs a QR code carries: BIP21 for UTXO coins, EIP-681 for EVM coins and tokens."""
+"""Wallet URIs a QR code carries: BIP21 for UTXO coins, EIP-681 for EVM coins and tokens.
+
+TRON has none: no URI scheme is common to TRON wallets (TronLink, Trust Wallet, exchange
+apps each read something else, most only a bare address), so a TRON QR code carries the
+plain `T…` address and the checkout shows the amount beside it."""
 
 from urllib.parse import quote
 
@@ -13,6 +17,9 @@ def _decimal(units: int, decimals: int) -> str:
 
 
 def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str:
+    """The URI, or "" where wallets share none (TRON): then the QR holds the address."""
+    if network.kind == "tron":
+        return ""
     if network.kind == "evm":
         if asset.is_native:
             return f"ethereum:{address}@{network.chain_id}?value={units}"

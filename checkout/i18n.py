@@ -15,6 +15,8 @@ def localized(view):
         with translation.override(language):
             request.LANGUAGE_CODE = language
             response = view(request, *args, **kwargs)
+            if not getattr(response, "is_rendered", True):  # a TemplateResponse: render now
+                response.render()
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Accept-Language", "Cookie"])
         return response

@@ -27,6 +27,7 @@ from invoices import lifecycle, money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations, scanned_heights
+from merchants.dashboard import labels
 
 TITLES = {
     states.CHOOSE: gettext_lazy("Choose a currency"),
@@ -193,9 +194,10 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
                 continue
         network = registry.get_network(asset.network)
         methods.append({
-            "value": asset.method, "code": asset.code, "network": network.name,
+            "value": asset.method, "code": asset.code,
+            "network": labels.network_name(network.code, network.name),
             "test": network.test, "icon": _icon(asset.code),
-            "amount": states.display_amount(quote.due_amount, asset.decimals),
+            "amount": labels.amount(states.display_amount(quote.due_amount, asset.decimals)),
             "current": quote.pk is not None and quote.pk == invoice.quote_id,
         })
     return methods
@@ -210,11 +212,12 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
     amount = states.display_amount(units, asset.decimals)
     uri = payment_uri(network, asset, quote.address, units)
     return {
-        "amount": amount, "asset": asset.code, "network": network.name, "test": network.test,
+        "amount": amount, "asset": asset.code,
+        "network": labels.network_name(network.code, network.name), "test": network.test,
         "address": quote.address, "uri": uri, "icon": _icon(asset.code),
         "fee": states.display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
         else None,
-        "qr": qr_svg(uri, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
+        "qr": qr_svg(uri or quote.address, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
             "amount": amount, "asset": asset.code, "address": quote.address}),
     }
 
@@ -285,9 +288,9 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "tone": TONES.get(screen, "warning"), "title": TITLES[screen],
         "countdown": states.clock(facts.seconds_left) if facts.seconds_left is not None
         else None,
-        "network_name": network.name if network else "",
+        "network_name": labels.network_name(network.code, network.name) if network else "",
         "message": _message(screen, facts.confirmations),
-        "price": states.display_amount(invoice.price_amount, price_decimals),
+        "price": labels.amount(states.display_amount(invoice.price_amount, price_decimals)),
         "methods": _methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),

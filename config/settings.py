@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "merchants",
     "invoices",
     "checkout",
+    "links",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
+    path("l/", include("links.urls")),  # payment links
     path("", include("checkout.urls")),
 ]
 

@@ -157,6 +157,8 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     """What the live payments say, whatever the invoice showed before."""
     expired = facts.expires_at is not None and now >= facts.expires_at
     if not ledger.counted:
+        if expired and ledger.refundable_extra:  # paid, but not what was asked: the
+            return Decision(UNRESOLVED, UNDERPAID)  # merchant keeps it or refunds it
         return Decision(EXPIRED if expired else NEW, None)
     if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)

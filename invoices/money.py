@@ -6,6 +6,8 @@ decimal string only at the edges (API, pages, callbacks), through these helpers.
 
 from decimal import Decimal, InvalidOperation, localcontext
 
+from django.utils.translation import gettext as _
+
 from chains import registry
 
 # ISO 4217 minor units of the fiat currencies a price may be given in.
@@ -39,23 +41,25 @@ def price_decimals(currency: str) -> int | None:
 def to_units(amount: str, decimals: int) -> int:
     """Parse a positive decimal string into base units, refusing what it cannot hold."""
     if not isinstance(amount, str):
-        raise AmountError("invalid_amount", "amounts are decimal strings, such as \"10.50\"")
+        raise AmountError("invalid_amount", _("amounts are decimal strings, such as \"10.50\""))
     text = amount.strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or "e" in text.lower():
-        raise AmountError("invalid_amount", f"{amount!r} is not a decimal number")
+        raise AmountError("invalid_amount", _("%(amount)s is not a decimal number") % {
+            "amount": repr(amount)})
     if value <= 0:
-        raise AmountError("invalid_amount", "the amount must be greater than 0")
+        raise AmountError("invalid_amount", _("the amount must be greater than 0"))
     with localcontext(prec=len(text) + decimals + 2):  # exact: never rounds to 28 digits
         units = value.scaleb(decimals)
     if units != units.to_integral_value():
-        raise AmountError("too_precise", f"at most {decimals} decimal places are allowed")
+        raise AmountError("too_precise", _("at most %(decimals)s decimal places are allowed")
+                          % {"decimals": decimals})
     units = int(units)
     if units >= MAX_UNITS:
-        raise AmountError("amount_too_large", "the amount is too large")
+        raise AmountError("amount_too_large", _("the amount is too large"))
     return units
 
 

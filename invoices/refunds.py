@@ -64,14 +64,17 @@ def validate_txid(network: registry.Network, text: str) -> str:
     return "0x" + digits if network.kind == "evm" else digits
 
 
-def record_payout(invoice_id, txid: str, actor: str, now: datetime | None = None) -> Refund:
+def record_payout(invoice_id, txid: str, actor: str, now: datetime | None = None,
+                  refund_id=None) -> Refund:
     """The merchant says which transaction pays the refund out; the watcher completes the
     refund when it sees that transaction reach the claimed address. It can be corrected
-    until then (a mistyped id, or a payout the merchant had to send again)."""
+    until then (a mistyped id, or a payout the merchant had to send again). An invoice may
+    hold several refunds (one per asset): `refund_id` names one, else the first."""
     now = now or timezone.now()
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        refund = invoice.refunds.select_for_update().first()
+        chosen = invoice.refunds.select_for_update().order_by("created_at", "asset")
+        refund = (chosen.filter(pk=refund_id) if refund_id else chosen).first()
         if refund is None:
             raise NotFound("refund_not_found", _("This invoice has no refund."))
         if refund.status != Refund.AWAITING_PAYOUT:

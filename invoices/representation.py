@@ -108,7 +108,7 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         network = registry.get_network(quote.network)
         if network:
             data["payment_uri"] = payment_uri(network, asset, quote.address,
-                                              remaining or quote.due_amount)
+                                              remaining or quote.due_amount) or None  # TRON: none
     return data
 
 

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from chains import hd, registry, screening
 from chains.backends import NoBackend, get_backend
@@ -27,8 +29,13 @@ logger = logging.getLogger(__name__)
 FEE_CACHE_SECONDS = 60
 
 
+PAY_CURRENCY_REQUIRED = gettext_lazy("a fixed invoice needs pay_currency")
+
+
 class ServiceError(Exception):
-    """A refusal an integrator can act on; the API renders it in its one error shape."""
+    """A refusal an integrator can act on; the API renders it in its one error shape.
+    Messages are written in the active language: English for the API, the reader's in
+    the dashboard, which creates invoices through these same services."""
 
     status = 422
     type = "invalid_request"
@@ -90,25 +97,27 @@ def find_method(merchant: Merchant, asset_code: str, network_code: str | None) -
     matches = [a for a in offered_methods(merchant) if a.code == asset_code
                and (network_code is None or a.network == network_code)]
     if not matches:
-        where = f" on {network_code}" if network_code else ""
-        raise ServiceError("currency_not_offered",
-                           f"{asset_code}{where} is not a payment method this merchant offers",
-                           "pay_currency")
+        raise ServiceError("currency_not_offered", (
+            _("%(asset)s on %(network)s is not a payment method this merchant offers")
+            if network_code else _("%(asset)s is not a payment method this merchant offers"))
+            % {"asset": asset_code, "network": network_code}, "pay_currency")
     if len(matches) > 1:
         networks = ", ".join(a.network for a in matches)
         raise ServiceError("network_required",
-                           f"{asset_code} is offered on several networks ({networks}): "
-                           "give `network`", "network")
+                           _("%(asset)s is offered on several networks (%(networks)s): give "
+                             "`network`") % {"asset": asset_code, "networks": networks},
+                           "network")
     return matches[0]
 
 
-def network_fee(network_code: str) -> int:
-    """The node's fee estimate in native units, cached briefly: quotes are made in bursts."""
-    key = f"fee:{network_code}"
+def network_fee(asset: Asset) -> int:
+    """The node's estimate of what sending `asset` costs, in native units (a token transfer
+    costs more than a coin transfer), cached briefly: quotes are made in bursts."""
+    key = f"fee:{asset.network}:{asset.code}"
     fee = cache.get(key)
     if fee is None:
         try:
-            fee = get_backend(registry.get_network(network_code)).fee_estimate()
+            fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
         except NoBackend as exc:
             raise ServiceError("network_unavailable", str(exc), "network") from exc
         cache.set(key, fee, FEE_CACHE_SECONDS)
@@ -122,7 +131,7 @@ def quote_for(invoice: Invoice, asset: Asset, now: datetime) -> Quote:
         fee = 0
         if invoice.include_fee:
             network = registry.get_network(asset.network)
-            fee = network_fee(asset.network)
+            fee = network_fee(asset)
             if not asset.is_native:
                 native_rate = rates.get_rate(asset.code, network.native, now=now).value
                 fee = pricing.convert_up(fee, network.native_decimals, native_rate,
@@ -179,18 +188,20 @@ class InvoiceRequest:
     slippage_percent: Decimal | None = None
     include_fee: bool = False
     metadata: dict = field(default_factory=dict)
+    # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
+    methods: list[str] = field(default_factory=list)
 
 
 def check_return_url(merchant: Merchant, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServiceError("invalid_return_url", "return_url must be an http(s) URL",
+        raise ServiceError("invalid_return_url", _("return_url must be an http(s) URL"),
                            "return_url")
     allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
     if parts.hostname.lower() not in allowed:
         raise ServiceError("return_url_not_allowed",
-                           f"{parts.hostname} is not one of the merchant's allowed return hosts",
-                           "return_url")
+                           _("%(host)s is not one of the merchant's allowed return hosts")
+                           % {"host": parts.hostname}, "return_url")
 
 
 def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> dict:
@@ -201,7 +212,7 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> d
     fixed_method = None
     if request.kind == Kind.FIXED:
         if not request.pay_currency:
-            raise ServiceError("pay_currency_required", "a fixed invoice needs pay_currency",
+            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED),
                                "pay_currency")
         fixed_method = find_method(merchant, request.pay_currency, request.network)
     now = timezone.now()
@@ -210,8 +221,8 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> d
             payload = _create(merchant, request, fixed_method, now)
     except IntegrityError:  # the foreign_id is taken
         raise Conflict("foreign_id_taken",
-                       f"an invoice with foreign_id {request.foreign_id!r} exists",
-                       "foreign_id") from None
+                       _("an invoice with foreign_id %(id)s exists") % {
+                           "id": repr(request.foreign_id)}, "foreign_id") from None
     return payload
 
 
@@ -242,16 +253,18 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
     elif request.kind == Kind.TIMED:
         quotes, refused = [], []
         for asset in offered_methods(merchant):
+            if request.methods and asset.method not in request.methods:
+                continue
             try:
                 quotes.append(quote_for(invoice, asset, now))
             except ServiceError as exc:
                 refused.append(exc)
         if not quotes:
             raise refused[0] if refused else ServiceError(
-                "no_payment_methods", "the merchant has no payment method set up")
+                "no_payment_methods", _("the merchant has no payment method set up"))
         Quote.objects.bulk_create(quotes)
     elif not offered_methods(merchant):
-        raise ServiceError("no_payment_methods", "the merchant has no payment method set up")
+        raise ServiceError("no_payment_methods", _("the merchant has no payment method set up"))
     return invoice_payload(invoice, heights={}, new=True)
 
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from chains import registry, scanner
 from chains.backends import get_backend, sandbox
 from invoices import rates, refunds, services
-from merchants import callbacks, emails
+from merchants import callbacks, emails, notifications
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +65,8 @@ def deliver_due_callbacks() -> int:
 def send_payer_emails(invoice_id=None) -> int:
     """Send the refund-claim e-mails due (of one invoice, or all of them)."""
     return emails.send_refund_claim_emails(invoice_id)
+
+
+def send_notifications() -> int:
+    """Send the team's notification e-mails that are due (new ones and retries)."""
+    return notifications.send_due()

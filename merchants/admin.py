@@ -1,7 +1,14 @@
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from merchants.models import Merchant, MerchantAPIKey, MerchantUser, TeamInvite, Wallet
+from merchants.models import (
+    Merchant,
+    MerchantAPIKey,
+    MerchantUser,
+    Notification,
+    TeamInvite,
+    Wallet,
+)
 
 
 class WalletInline(admin.TabularInline):
@@ -25,10 +32,21 @@ class MerchantAPIKeyAdmin(APIKeyModelAdmin):
 
 @admin.register(MerchantUser)
 class MerchantUserAdmin(admin.ModelAdmin):
-    list_display = ["user", "merchant", "role"]
+    list_display = ["user", "merchant", "role", "language"]
 
 
 @admin.register(TeamInvite)
 class TeamInviteAdmin(admin.ModelAdmin):
     list_display = ["email", "merchant", "role", "created_at", "expires_at", "accepted_at"]
     exclude = ["token_hash"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The team's e-mail outbox: what waits, what failed and why (a mail server outage)."""
+
+    list_display = ["kind", "to_email", "merchant", "created_at", "attempts", "sent_at",
+                    "next_attempt_at"]
+    list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
+    search_fields = ["to_email", "key"]
+    readonly_fields = [field.name for field in Notification._meta.fields]

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 import requests
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django_q.brokers import get_broker
@@ -30,7 +31,7 @@ from django_q.tasks import async_task
 from invoices.models import Event
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
-from merchants import egress
+from merchants import egress, notifications
 from merchants.models import DeliveryAttempt, Merchant
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,10 @@ def _mark_delivered(event: Event, now: datetime) -> None:
     Event.objects.filter(pk=event.pk).update(delivered_at=event.delivered_at or now,
                                              next_attempt_at=None, claimed_until=None)
     if event.merchant.callback_failing_since:
-        Merchant.objects.filter(pk=event.merchant_id).update(callback_failing_since=None)
+        with transaction.atomic():
+            if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=False
+                                       ).update(callback_failing_since=None):
+                notifications.callbacks_recovered(event.merchant, callback_url(event), now)
 
 
 def _schedule_retry(event: Event, now: datetime) -> None:
@@ -156,10 +160,12 @@ def _schedule_retry(event: Event, now: datetime) -> None:
     if retry_at is not None:
         Event.objects.filter(pk=event.pk).update(next_attempt_at=retry_at, claimed_until=None)
         return
-    Event.objects.filter(pk=event.pk).update(next_attempt_at=None, failed_at=now,
-                                             claimed_until=None)
-    Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=True).update(
-        callback_failing_since=now)
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(next_attempt_at=None, failed_at=now,
+                                                 claimed_until=None)
+        if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=True
+                                   ).update(callback_failing_since=now):
+            notifications.callbacks_failing(event.merchant, callback_url(event), now)
     logger.warning("callback event %s given up after %d attempts; merchant %s flagged",
                    event.pk, tries["count"], event.merchant_id)
 

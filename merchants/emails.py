@@ -11,20 +11,19 @@ minute-ly sweep sends again: at least once, as with callbacks.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from chains import registry
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
+from merchants.outbox import SENDING_LEASE, take_lease, unleased
 
 logger = logging.getLogger(__name__)
-
-SENDING_LEASE = timedelta(minutes=5)
 
 
 def refund_claims_due(now: datetime):
@@ -34,7 +33,7 @@ def refund_claims_due(now: datetime):
                                    sequence__lt=OuterRef("sequence"))
     return (Event.objects.filter(type="refund_updated", email_sent_at__isnull=True,
                                  invoice__refunds__status=Refund.AWAITING_CLAIM)
-            .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now))
+            .filter(unleased("email_claimed_until", now))
             .exclude(invoice__customer_email="").exclude(Exists(earlier))
             .select_related("invoice", "merchant"))
 
@@ -61,10 +60,8 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
         events = events.filter(invoice_id=invoice_id)
     sent = 0
     for event in events:
-        claimed = (Event.objects.filter(pk=event.pk, email_sent_at__isnull=True)
-                   .filter(Q(email_claimed_until__isnull=True) | Q(email_claimed_until__lte=now))
-                   .update(email_claimed_until=now + SENDING_LEASE))
-        if not claimed:
+        if not take_lease(Event.objects.filter(pk=event.pk, email_sent_at__isnull=True),
+                          "email_claimed_until", now, SENDING_LEASE):
             continue
         invoice = event.invoice
         order = f"order {invoice.foreign_id}" if invoice.foreign_id else f"invoice {invoice.id}"

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
@@ -76,8 +77,13 @@ class MerchantUser(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                                 related_name="merchant_user")
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="users")
-    role = models.CharField(max_length=10, choices=[(OWNER, "Owner"), (STAFF, "Staff")],
+    role = models.CharField(max_length=10, choices=[(OWNER, _("Owner")), (STAFF, _("Staff"))],
                             default=OWNER)
+    # The dashboard's language; blank: the browser's.
+    language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
+    # The notification kinds this person is e-mailed (merchants.notifications); null: the
+    # role's defaults, so a person who never chose follows them.
+    notifications = models.JSONField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.user} @ {self.merchant}"
@@ -141,8 +147,8 @@ class TeamInvite(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
-    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, "Owner"),
-                                                    (MerchantUser.STAFF, "Staff")])
+    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, _("Owner")),
+                                                    (MerchantUser.STAFF, _("Staff"))])
     token_hash = models.CharField(max_length=64, unique=True)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
@@ -152,3 +158,30 @@ class TeamInvite(models.Model):
 
     def __str__(self):
         return f"{self.email} → {self.merchant}"
+
+
+class Notification(models.Model):
+    """One e-mail to one person, in the outbox: written in the transaction of the change it
+    tells of, sent by the worker with retries (merchants.notifications). `context` is what
+    the e-mail says, never a secret; `key` names what happened, so each person hears of it
+    once."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE,
+                                 related_name="notifications")
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    to_email = models.EmailField()
+    language = models.CharField(max_length=8, blank=True)
+    context = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # cleared once sent
+    claimed_until = models.DateTimeField(null=True, blank=True)  # the sending worker's lease
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "to_email"],
+                                               name="one_notification_per_recipient")]
+        indexes = [models.Index(fields=["next_attempt_at"], name="notification_due",
+                                condition=models.Q(next_attempt_at__isnull=False))]

@@ -1,11 +1,20 @@
 import pytest
 from rest_framework.test import APIClient
 
+from chains.backends import close_all
 from invoices import rates
 from merchants.services import create_merchant
 from tests.support import unavailable
 
-pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver"]
+pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver", "tests.tron_node"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_backends():
+    """Backends are cached per thread: each test starts with new ones (nothing learnt of a
+    mempool by an earlier test) and leaves no keep-alive connection to a node open."""
+    yield
+    close_all()
 
 
 @pytest.fixture

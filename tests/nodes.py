@@ -4,21 +4,27 @@ A pytest plugin: load it with `pytest_plugins = ["tests.nodes"]` (root conftest 
 module) and request the session-scoped fixtures `litecoind` and `anvil`. Each node starts
 once per session on a free port with its data in a temporary folder, and stops at the end;
 tests share them, so they pay fresh addresses and put back what they switch (automine).
+`anvil_without_txpool` is an RPC URL in front of the same anvil that has no mempool API,
+as most hosted EVM endpoints.
 `scripts/install-nodes.sh` installs both binaries. When one is missing the tests that need
 it are skipped, except under CI=true where they fail: CI must never pass by skipping.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import socket
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import requests
 
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
 from chains.registry import Asset, Network, get_network
@@ -28,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
 ANVIL_GLOB = "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"
 TOKEN_ARTIFACT = REPO / "contracts" / "TestToken.json"
+FORWARDER_ARTIFACT = REPO / "contracts" / "Forwarder.json"
 TOKEN_SUPPLY = 10**9 * 10**6  # a billion USDT at 6 decimals, all held by account 0
 
 
@@ -70,7 +77,9 @@ class Litecoind:
                 [str(LITECOIND), "-regtest", f"-datadir={datadir}", "-rpcuser=u",
                  "-rpcpassword=p", f"-rpcport={port}", "-rpcbind=127.0.0.1",
                  "-rpcallowip=127.0.0.1", "-listen=0", "-fallbackfee=0.0001", "-txindex=1",
-                 "-keypool=10", "-printtoconsole=0"],
+                 "-keypool=10", "-printtoconsole=0",
+                 # Idle keep-alive connections would hold `stop` for the default 30 s.
+                 "-rpcservertimeout=1"],
                 stdout=out, stderr=subprocess.STDOUT,
             )
         self.client = JSONRPCClient(self.rpc_url)
@@ -105,7 +114,9 @@ class Litecoind:
 
 
 class Anvil:
-    """An automining anvil with the test ERC-20 (USDT, 6 decimals) deployed by account 0."""
+    """An automining anvil with the test ERC-20 (USDT, 6 decimals) and the Forwarder (moves
+    coin with contract code: internal transfers) deployed by account 0. Block history is
+    kept for 512 blocks, which reorganisations (anvil_reorg, evm_revert) need."""
 
     def __init__(self, binary: Path, datadir: Path):
         from web3 import Web3  # a test dependency only
@@ -115,7 +126,8 @@ class Anvil:
         self.log = datadir / "stdout.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(binary), "--host", "127.0.0.1", "--port", str(port), "--prune-history"],
+                [str(binary), "--host", "127.0.0.1", "--port", str(port),
+                 "--prune-history", "512"],
                 stdout=out, stderr=subprocess.STDOUT, cwd=datadir,
             )
         self.client = JSONRPCClient(self.rpc_url)
@@ -124,13 +136,17 @@ class Anvil:
     def setup(self) -> None:
         _wait_ready(self.process, self.log, lambda: self.rpc("eth_chainId"))
         self.accounts = self.w3.eth.accounts
-        artifact = json.loads(TOKEN_ARTIFACT.read_text())
+        self.token = self.deploy(TOKEN_ARTIFACT, "Tether USD", "USDT", 6, TOKEN_SUPPLY)
+        self.token_address = self.token.address
+        self.forwarder = self.deploy(FORWARDER_ARTIFACT)
+
+    def deploy(self, artifact_path: Path, *args):
+        """A committed contract artifact deployed by account 0, as a web3 contract."""
+        artifact = json.loads(artifact_path.read_text())
         factory = self.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-        tx = factory.constructor("Tether USD", "USDT", 6, TOKEN_SUPPLY).transact(
-            {"from": self.accounts[0]})
-        receipt = self.w3.eth.wait_for_transaction_receipt(tx)
-        self.token_address = receipt["contractAddress"]
-        self.token = self.w3.eth.contract(address=self.token_address, abi=artifact["abi"])
+        tx = factory.constructor(*args).transact({"from": self.accounts[0]})
+        address = self.w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
+        return self.w3.eth.contract(address=address, abi=artifact["abi"])
 
     @property
     def network(self) -> Network:
@@ -192,3 +208,61 @@ def anvil(tmp_path_factory):
         yield node
     finally:
         node.stop()
+
+
+class _Refusing(BaseHTTPRequestHandler):
+    """Forwards JSON-RPC to `upstream`, but answers the `refused` methods as a node without
+    them does: a "method not found" error, in single calls and in batches alike."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real endpoint
+    upstream = ""
+    refused: frozenset[str] = frozenset()
+    _sessions = threading.local()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        calls = body if isinstance(body, list) else [body]
+        passed = [call for call in calls if call.get("method") not in self.refused]
+        session = self._sessions.__dict__.setdefault("session", requests.Session())
+        replies = {}
+        if passed:
+            answer = session.post(self.upstream, json=passed, timeout=30).json()
+            replies = {reply.get("id"): reply for reply in answer}
+        out = [replies.get(call.get("id")) or {
+            "jsonrpc": "2.0", "id": call.get("id"),
+            "error": {"code": -32601, "message": f"the method {call.get('method')} does not "
+                                                 "exist/is not available"}} for call in calls]
+        text = json.dumps(out if isinstance(body, list) else out[0]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def refusing_proxy(upstream: str, methods: set[str]):
+    """The URL of a local HTTP JSON-RPC proxy to `upstream` without these `methods`, as
+    hosted endpoints lack txpool_content or tracing."""
+    handler = type("Refusing", (_Refusing,), {"upstream": upstream,
+                                              "refused": frozenset(methods)})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def anvil_without_txpool(anvil):
+    """The RPC URL of a proxy to `anvil` that has no `txpool_content` (no mempool API), like
+    most hosted EVM endpoints: use it as the network's rpc_url, e.g.
+    dataclasses.replace(anvil.network, rpc_url=anvil_without_txpool)."""
+    with refusing_proxy(anvil.rpc_url, {"txpool_content"}) as url:
+        yield url

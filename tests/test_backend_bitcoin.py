@@ -5,6 +5,7 @@ import dataclasses
 import json
 import statistics
 import time
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -16,7 +17,41 @@ from chains.registry import get_network
 
 @pytest.fixture
 def backend(litecoind):
-    return BitcoinRPCBackend(litecoind.network)
+    backend = BitcoinRPCBackend(litecoind.network)
+    yield backend
+    backend.close()
+
+
+def everything(addresses):
+    """A watched lookup that watches every address."""
+    return set(addresses)
+
+
+def watching(*watched):
+    """A watched lookup over these addresses that records what it was asked."""
+    def lookup(addresses):
+        lookup.asked.append(set(addresses))
+        return set(addresses) & set(watched)
+    lookup.asked = []
+    return lookup
+
+
+def block_at(backend, height, watched=everything):
+    (block,) = backend.blocks(height, height, watched)
+    return block
+
+
+def counting(backend, monkeypatch):
+    """The JSON-RPC methods the backend calls from now on, one entry per call."""
+    methods, batch = [], backend.rpc.batch
+
+    def counted(calls, **kwargs):
+        calls = list(calls)
+        methods.extend(method for method, _ in calls)
+        return batch(calls, **kwargs)
+
+    monkeypatch.setattr(backend.rpc, "batch", counted)
+    return methods
 
 
 def senders_of(node, txid):
@@ -32,9 +67,15 @@ def test_payment_seen_in_mempool_then_in_block(litecoind, backend):
     address = litecoind.new_address()
     txid = litecoind.rpc("sendtoaddress", address, "1.23456789")
 
-    pending = [t for t in backend.mempool() if t.to_address == address]
+    seen = datetime.now(UTC)
+    mempool = backend.mempool(everything)
+    assert txid in mempool.txids
+    pending = [t for t in mempool.transfers if t.to_address == address]
     assert len(pending) == 1
     transfer = pending[0]
+    entry_time = litecoind.rpc("getmempoolentry", txid)["time"]
+    assert transfer.time == datetime.fromtimestamp(entry_time, UTC)  # the node's first-seen
+    assert abs((transfer.time - seen).total_seconds()) < 5
     assert (transfer.txid, transfer.asset, transfer.amount) == (txid, "LTC", 123_456_789)
     assert transfer.network == "litecoin-regtest"
     assert transfer.from_addresses == senders_of(litecoind, txid)
@@ -45,18 +86,23 @@ def test_payment_seen_in_mempool_then_in_block(litecoind, backend):
 
     block_hash = litecoind.mine(1)[0]
     height = litecoind.rpc("getblockheader", block_hash)["height"]
-    block = backend.block(height)
+    block = block_at(backend, height)
     assert (block.height, block.hash) == (height, block_hash)
     assert block.parent_hash == litecoind.rpc("getblockhash", height - 1)
+    block_time = datetime.fromtimestamp(litecoind.rpc("getblock", block_hash)["time"], UTC)
+    assert block.time == block_time
     mined = [t for t in block.transfers if t.to_address == address]
-    assert mined == [dataclasses.replace(transfer, block_height=height, block_hash=block_hash)]
-    assert all(t.txid != txid for t in backend.mempool())
+    assert mined == [dataclasses.replace(transfer, block_height=height, block_hash=block_hash,
+                                         time=block_time)]
+    after = backend.mempool(everything)
+    assert txid not in after.txids
+    assert all(t.txid != txid for t in after.transfers)
 
 
 def test_coinbase_has_no_sender_and_no_nulldata_transfer(litecoind, backend):
     block_hash = litecoind.mine(1)[0]
     height = litecoind.rpc("getblockheader", block_hash)["height"]
-    (coinbase,) = backend.block(height).transfers  # the OP_RETURN commitment is left out
+    (coinbase,) = block_at(backend, height).transfers  # the OP_RETURN commitment is left out
     assert coinbase.to_address == litecoind.mining_address
     assert coinbase.from_addresses == ()
     assert coinbase.amount == to_satoshi(litecoind.rpc("getblock", block_hash, 2)["tx"][0]
@@ -68,20 +114,21 @@ def test_tip_and_block_hash_agree(litecoind, backend):
     assert tip.height == litecoind.rpc("getblockcount")
     assert backend.block_hash(tip.height) == tip.hash
     assert backend.block_hash(tip.height + 1) is None
-    block = backend.block(tip.height)
+    block = block_at(backend, tip.height)
     assert (block.height, block.hash) == (tip.height, tip.hash)
     assert block.parent_hash == backend.block_hash(tip.height - 1)
     with pytest.raises(LookupError):
-        backend.block(tip.height + 1)
+        block_at(backend, tip.height + 1)
     with pytest.raises(LookupError):
-        backend.blocks(tip.height, tip.height + 1)
+        backend.blocks(tip.height, tip.height + 1, everything)
 
 
 def test_blocks_equal_single_block_calls(litecoind, backend):
     litecoind.rpc("sendtoaddress", litecoind.new_address(), "0.5")
     litecoind.mine(2)
     stop = backend.tip().height
-    assert backend.blocks(stop - 3, stop) == [backend.block(h) for h in range(stop - 3, stop + 1)]
+    assert backend.blocks(stop - 3, stop, everything) == [
+        block_at(backend, h) for h in range(stop - 3, stop + 1)]
 
 
 def test_reorg_changes_block_hash(litecoind, backend):
@@ -93,8 +140,8 @@ def test_reorg_changes_block_hash(litecoind, backend):
     litecoind.mine(2, litecoind.new_address())  # a longer branch, with other coinbases
     new = backend.block_hash(height)
     assert new not in (None, old)
-    assert backend.block(height).hash == new
-    assert backend.block(height + 1).parent_hash == new
+    assert block_at(backend, height).hash == new
+    assert block_at(backend, height + 1).parent_hash == new
 
 
 def test_fee_estimate(backend):
@@ -105,7 +152,7 @@ def test_fee_estimate(backend):
 
 def test_block_of_200_transfers(litecoind, backend):
     """100 payments, each spending its own coinbase, in one block: every output and sender
-    found. Prints how long block() takes."""
+    found. Prints how long reading the block takes."""
     litecoind.mine(100)  # mature coinbases, one per payment, so 100 distinct prevouts
     coins = [c for c in litecoind.rpc("listunspent", 100) if c["amount"] >= 1][:100]
     assert len(coins) == 100
@@ -122,13 +169,13 @@ def test_block_of_200_transfers(litecoind, backend):
     timings = []
     for _ in range(5):
         started = time.perf_counter()
-        block = backend.block(height)
+        block = block_at(backend, height)
         timings.append(time.perf_counter() - started)
 
     assert len(block.transfers) == 201  # 100 x (payment + change) + coinbase
     paid = {t.txid: t for t in block.transfers if t.amount == 10_000_000}
     assert {txid: (t.to_address, t.from_addresses[0]) for txid, t in paid.items()} == payees
-    print(f"\nlitecoind block() with {len(block.transfers)} transfers: "
+    print(f"\nlitecoind blocks() with {len(block.transfers)} transfers: "
           f"median {statistics.median(timings) * 1000:.1f} ms, best {min(timings) * 1000:.1f} ms")
 
 
@@ -136,7 +183,7 @@ def test_block_of_200_transfers(litecoind, backend):
 # 0.29 is the kind of amount a float turns into 28999999 satoshi.
 CORE_25_BLOCK = """{
   "hash": "00000000000000000001c9e0d8b5a3f7b0e3e1e6f2c1d4b8a9f0e7d6c5b4a392",
-  "confirmations": 3, "height": 840000, "version": 536870912, "nTx": 2,
+  "confirmations": 3, "height": 840000, "version": 536870912, "nTx": 2, "time": 1713571767,
   "previousblockhash": "0000000000000000000172014ba58d66455762add0512355ad651207918494ab",
   "tx": [
     {"txid": "c0ffee0000000000000000000000000000000000000000000000000000000001",
@@ -167,7 +214,7 @@ CORE_25_BLOCK = """{
 # Litecoin Core 0.21 (a real regtest answer, trimmed): an `addresses` list, no `prevout`.
 CORE_021_BLOCK = """{
   "hash": "bc3307f6e8fd53c8e9808e06e4d34e9b2b23b5c966b4af65b890fcfd1c766671",
-  "height": 102, "nTx": 2,
+  "height": 102, "nTx": 2, "time": 1764590000,
   "previousblockhash": "9df6f838ae8d98f554461066346cf0dde09985fd231f83bac08841cc1aaf0727",
   "tx": [
     {"txid": "d5222e136bd6bd5ef80f1bd4ab2bb88ed20e26ebbe8769dc10f5fbd287640435",
@@ -231,7 +278,7 @@ def test_core_25_block_uses_address_and_prevout():
         "getblockhash": lambda params: json.dumps(json.loads(CORE_25_BLOCK)["hash"]),
         "getblock": lambda params: CORE_25_BLOCK,
     })
-    block = recorded_backend("bitcoin").block(840000)
+    block = block_at(recorded_backend("bitcoin"), 840000)
     assert [(t.index, t.to_address, t.amount, t.from_addresses) for t in block.transfers] == [
         (0, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", 312_501_410, ()),
         (0, "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297", 29_000_000,
@@ -241,6 +288,7 @@ def test_core_25_block_uses_address_and_prevout():
     ]
     assert {t.asset for t in block.transfers} == {"BTC"}
     assert block.transfers[1].block_height == 840000
+    assert block.time == block.transfers[1].time == datetime(2024, 4, 20, 0, 9, 27, tzinfo=UTC)
     assert [method for method, _ in calls] == ["getblockhash", "getblock"]  # no prevout lookups
 
 
@@ -251,7 +299,7 @@ def test_core_021_block_uses_addresses_list_and_funding_transactions():
         "getblock": lambda params: CORE_021_BLOCK,
         "getrawtransaction": lambda params: CORE_021_FUNDING_TX,
     })
-    block = recorded_backend("litecoin-regtest").block(102)
+    block = block_at(recorded_backend("litecoin-regtest"), 102)
     miner = "rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"
     assert [(t.index, t.to_address, t.amount, t.from_addresses) for t in block.transfers] == [
         (0, miner, 5_000_001_410, ()),
@@ -270,8 +318,70 @@ def test_without_txindex_senders_stay_unknown():
         "getblock": lambda params: CORE_021_BLOCK,
         "getrawtransaction": lambda params: (-5, "No such mempool transaction. Use -txindex"),
     })
-    block = recorded_backend("litecoin-regtest").block(102)
+    block = block_at(recorded_backend("litecoin-regtest"), 102)
     assert [t.from_addresses for t in block.transfers] == [(), (), ()]
+
+
+def recorded_021(funding=CORE_021_FUNDING_TX):
+    return fake_node({
+        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
+        "getblock": lambda params: CORE_021_BLOCK,
+        "getrawtransaction": lambda params: funding,
+    })
+
+
+@responses.activate
+def test_outputs_are_matched_in_one_lookup_before_any_sender_is_fetched():
+    calls = recorded_021()
+    backend = recorded_backend("litecoin-regtest")
+    payee = "rltc1qvnfy3uhkm8clnn3rvw4qvhc23hctgs2aeylunp"
+    nobody = watching()
+    assert block_at(backend, 102, nobody).transfers == ()
+    assert nobody.asked == [{payee, "rltc1qlarz6v0ahujdyu6em2ctfj2psy7qrjgueqcv8j",
+                             "rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"}]
+    assert [method for method, _ in calls] == ["getblockhash", "getblock"]  # no sender lookup
+
+    calls.clear()
+    (transfer,) = block_at(backend, 102, watching(payee)).transfers
+    assert (transfer.index, transfer.to_address, transfer.amount) == (1, payee, 123_456_789)
+    assert transfer.from_addresses == ("rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672",)
+    assert [method for method, _ in calls] == ["getblockhash", "getblock", "getrawtransaction"]
+
+
+def test_a_batch_of_blocks_is_matched_in_one_lookup(litecoind, backend):
+    payees = [litecoind.new_address() for _ in range(3)]
+    for payee in payees:
+        litecoind.rpc("sendtoaddress", payee, "0.01")
+        litecoind.mine(1)
+    stop = backend.tip().height
+    lookup = watching(*payees)
+    blocks = backend.blocks(stop - 2, stop, lookup)
+    assert len(lookup.asked) == 1
+    assert [[t.to_address for t in block.transfers] for block in blocks] == [[p] for p in payees]
+    assert all(t.time == block.time for block in blocks for t in block.transfers)
+
+
+def test_mempool_fetches_only_newcomers_and_senders_only_of_matches(litecoind, backend,
+                                                                     monkeypatch):
+    litecoind.mine(1)  # an empty mempool; the payment spends a confirmed coin
+    payee, other = litecoind.new_address(), litecoind.new_address()
+    paid = litecoind.rpc("sendtoaddress", payee, "0.02")
+    unwatched = litecoind.rpc("sendtoaddress", other, "0.03")
+    lookup = watching(payee)
+    methods = counting(backend, monkeypatch)
+    mempool = backend.mempool(lookup)
+    assert mempool.txids == {paid, unwatched}
+    assert [t.txid for t in mempool.transfers] == [paid]
+    assert len(lookup.asked) == 1 and {payee, other} <= lookup.asked[0]
+    # Both newcomers decoded, then only the match's funding transaction and first-seen time.
+    assert methods == ["getrawmempool", "getrawtransaction", "getrawtransaction",
+                       "getrawtransaction", "getmempoolentry"]
+
+    methods.clear()
+    again = backend.mempool(lookup)
+    assert again == mempool
+    assert methods == ["getrawmempool"]  # nothing new: one call
+    litecoind.mine(1)
 
 
 def test_to_satoshi_is_exact():

@@ -106,7 +106,7 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     expect(page.locator(".invoice-row")).to_have_count(1)
 
     page.locator(".invoice-row a.id").click()
-    expect(page.locator("h1")).to_contain_text("unresolved")
+    expect(page.locator("h1")).to_contain_text("Unresolved")
     expect(page.locator(".tx-rows")).to_contain_text("10.00 USDT")
     shot(page, "04-invoice-unresolved")
 
@@ -172,13 +172,13 @@ def test_other_invoice_pages(api, store, create_invoice, page):
     api.merchant.save(update_fields=["deny_list"])
     sandbox_pay(api, held["id"], sender="sbx1qflaggedsender")
     page.goto(f"/dashboard/invoices/{held['id']}/")
-    expect(page.locator("h1")).to_contain_text("compliance_review")
+    expect(page.locator("h1")).to_contain_text("Compliance review")
     expect(page.locator(".tx-rows")).to_contain_text("flagged")
     shot(page, "15-invoice-compliance-review")
     page.get_by_role("link", name="Approve").click()
     shot(page, "16-confirm-approve")
     page.get_by_role("button", name="Approve").click()
-    expect(page.locator("h1")).to_contain_text("completed")
+    expect(page.locator("h1")).to_contain_text("Completed")
 
     fresh = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1043")
     page.goto(f"/dashboard/invoices/{fresh['id']}/")
@@ -186,7 +186,7 @@ def test_other_invoice_pages(api, store, create_invoice, page):
     page.get_by_role("link", name="Cancel the invoice").click()
     shot(page, "11-confirm-cancel")
     page.get_by_role("button", name="Cancel the invoice").click()
-    expect(page.locator("h1")).to_contain_text("cancelled")
+    expect(page.locator("h1")).to_contain_text("Cancelled")
     page.get_by_role("link", name="Archive").click()
     page.get_by_role("button", name="Archive").click()
     expect(page.locator("h1")).to_contain_text("archived")

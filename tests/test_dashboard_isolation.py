@@ -9,6 +9,7 @@ from django.urls import URLPattern, reverse
 from django.utils import timezone
 
 from invoices.models import Event, Invoice, Refund
+from links.models import PaymentLink
 from merchants.dashboard import urls
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 
@@ -41,8 +42,10 @@ def victim(make_merchant):
     invite = TeamInvite.objects.create(merchant=client.merchant, email="new@victim.example",
                                        role="staff", token_hash="0" * 64, created_at=now,
                                        expires_at=now + timezone.timedelta(days=1))
+    link = PaymentLink.objects.create(merchant=client.merchant, name="Theirs",
+                                      price_currency="USD", price_amount=100)
     return {
-        "invoice_id": invoice["id"],
+        "invoice_id": invoice["id"], "link_id": link.pk,
         "event_id": Event.objects.filter(invoice_id=invoice["id"]).first().pk,
         "prefix": MerchantAPIKey.objects.get(merchant=client.merchant).prefix,
         "invite_id": invite.pk, "member_id": member.pk, "action": "complete",

@@ -149,6 +149,11 @@ class TestPayments:
         assert (book.paid, [p.asset for p in book.extra]) == (DUE // 2, ["ETH"])
         assert lc.evaluate(facts(), book, T0 + 2 * MIN) == Decision(lc.PENDING, lc.UNDERPAID)
 
+    def test_only_an_extra_payment_at_expiry_is_for_the_merchant_to_resolve(self):
+        extra = [pay(1_000, asset="USDT")]
+        assert ev(facts(), extra) == Decision(lc.NEW, None)
+        assert ev(facts(), extra, now=T0 + 15 * MIN) == Decision(lc.UNRESOLVED, lc.UNDERPAID)
+
     def test_an_exact_payment_with_an_extra_one_completes_with_something_to_refund(self):
         payments = [pay(), pay(1_000, asset="USDT", senders=("alice",))]
         assert ev(facts(), payments) == Decision(lc.COMPLETED, lc.OVERPAID)

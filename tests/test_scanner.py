@@ -20,6 +20,7 @@ from invoices import services, tasks
 from invoices.models import Event, Invoice, Quote, Transaction
 from merchants.models import Merchant
 from tests.conftest import run_at_once
+from tests.test_backend_bitcoin import counting
 from tests.test_chain_litecoin import NETWORK, events, shop  # noqa: F401 (a fixture)
 
 BTC = 10**8
@@ -146,20 +147,31 @@ def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(lite
     thread.join()
     assert other[0] is not backend  # a requests session is not shared across threads
 
-    txid = litecoind.rpc("sendtoaddress", litecoind.new_address(), "0.01")
-    assert txid in {t.txid for t in backend.mempool()}
-    methods, batch = [], backend.rpc.batch
-
-    def counted(calls, **kwargs):
-        calls = list(calls)
-        methods.extend(method for method, _ in calls)
-        return batch(calls, **kwargs)
-
-    monkeypatch.setattr(backend.rpc, "batch", counted)
-    assert txid in {t.txid for t in get_backend(network).mempool()}
-    assert "getrawmempool" in methods
-    assert "getrawtransaction" not in methods
+    payee = litecoind.new_address()
+    txid = litecoind.rpc("sendtoaddress", payee, "0.01")
+    assert txid in {t.txid for t in backend.mempool(lambda addresses: {payee}).transfers}
+    methods = counting(backend, monkeypatch)
+    assert txid in {t.txid for t in get_backend(network).mempool(lambda a: {payee}).transfers}
+    assert methods == ["getrawmempool"]  # decoded, senders and first-seen time all kept
     litecoind.mine()
+
+
+def test_close_all_closes_every_thread_s_backends_and_starts_afresh(litecoind):
+    import threading
+
+    from chains.backends import close_all
+
+    network = litecoind.network
+    mine, other = get_backend(network), []
+    thread = threading.Thread(target=lambda: other.append(get_backend(network)))
+    thread.start()
+    thread.join()
+    mine.tip()
+    assert mine.rpc.session.adapters["http://"].poolmanager.pools  # a kept-alive connection
+    close_all()
+    for backend in (mine, other[0]):
+        assert not backend.rpc.session.adapters["http://"].poolmanager.pools
+    assert get_backend(network) is not mine
 
 
 # --- the lease ------------------------------------------------------------------------------

@@ -9,8 +9,12 @@ _BACKENDS = {
     "sandbox": "chains.backends.sandbox.SandboxBackend",
     "utxo": "chains.backends.bitcoin_rpc.BitcoinRPCBackend",
     "evm": "chains.backends.evm_rpc.EVMRPCBackend",
+    "tron": "chains.backends.tron.TronBackend",
 }
 _local = threading.local()
+_lock = threading.Lock()
+_open: list = []  # every cached backend of every thread, for close_all()
+_generation = 0  # bumped by close_all(): each thread's cache of an older one is dropped
 
 
 class NoBackend(Exception):
@@ -25,9 +29,25 @@ def get_backend(network: Network):
     path = _BACKENDS.get(network.kind)
     if path is None or not network.enabled:
         raise NoBackend(f"network {network.code!r} has no backend configured")
-    backends = _local.__dict__.setdefault("backends", {})
+    if getattr(_local, "generation", None) != _generation:
+        _local.backends, _local.generation = {}, _generation
     key = (network, repr(network.options))  # options are left out of Network equality
-    if key not in backends:
+    if key not in _local.backends:
         module, _, name = path.rpartition(".")
-        backends[key] = getattr(import_module(module), name)(network)
-    return backends[key]
+        backend = getattr(import_module(module), name)(network)
+        with _lock:
+            _open.append(backend)
+        _local.backends[key] = backend
+    return _local.backends[key]
+
+
+def close_all() -> None:
+    """Close every cached backend of every thread (process end, between tests); the next
+    get_backend() in any thread makes a new one."""
+    global _generation
+    with _lock:
+        backends = list(_open)
+        _open.clear()
+        _generation += 1
+    for backend in backends:
+        backend.close()

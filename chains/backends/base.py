@@ -13,9 +13,15 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from chains.registry import Asset, Network
+
+
+def unix_time(seconds: int | None) -> datetime | None:
+    """A node's Unix timestamp (block time, mempool first-seen) as an aware UTC datetime."""
+    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
+
 
 # Which of these addresses are watched (one batched lookup, whatever the number of invoices).
 WatchedLookup = Callable[[set[str]], set[str]]
@@ -110,5 +116,5 @@ class ChainBackend(abc.ABC):
     def capabilities(self) -> Capabilities:
         return Capabilities()
 
-    def close(self) -> None:  # noqa: B027 - a no-op for backends holding no connection
+    def close(self) -> None:  # noqa: B027 (optional: a backend without connections has none)
         """Release connections (process end, between tests)."""

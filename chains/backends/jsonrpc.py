@@ -40,6 +40,9 @@ class JSONRPCClient:
         self.max_batch = max_batch  # providers cap batch sizes; bigger batches are split
         self.session = requests.Session()  # keep-alive: one TCP connection for all calls
 
+    def close(self) -> None:
+        self.session.close()
+
     def call(self, method: str, *params: Any) -> Any:
         (result,) = self.batch([(method, params)])
         return result
@@ -62,7 +65,13 @@ class JSONRPCClient:
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
             for i, (method, params) in enumerate(calls)
         ]
-        response = self.session.post(self.url, json=body, timeout=self.timeout)
+        try:
+            response = self.session.post(self.url, json=body, timeout=self.timeout)
+        except requests.ConnectionError:
+            # Nodes close idle keep-alive connections (Bitcoin Core after -rpcservertimeout):
+            # a request sent in that instant meets a closed connection and gets no answer.
+            # It is sent once more, on a new connection; the backends only read.
+            response = self.session.post(self.url, json=body, timeout=self.timeout)
         try:
             replies = json.loads(response.content, parse_float=Decimal)
         except ValueError:

@@ -7,7 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
-from chains.backends.base import Block, BlockRef, ChainBackend, Transfer
+from chains.backends.base import Block, BlockRef, ChainBackend, Mempool, Transfer, WatchedLookup
 from chains.models import SandboxBlock, SandboxTransfer
 
 NETWORK = "sandbox"
@@ -46,10 +46,19 @@ def mine(blocks: int = 1) -> int:
 
 
 def _transfer(row: SandboxTransfer, block: SandboxBlock | None) -> Transfer:
+    """Its time: the block's `mined_at` once mined, else when it was broadcast."""
     return Transfer(
         network=NETWORK, txid=row.txid, index=row.index, to_address=row.to_address,
         asset=row.asset, amount=row.amount, from_addresses=(row.sender,),
-        block_height=block.height if block else None, block_hash=block.hash if block else None)
+        block_height=block.height if block else None, block_hash=block.hash if block else None,
+        time=block.mined_at if block else row.created_at)
+
+
+def _matching(rows: list[SandboxTransfer], watched: WatchedLookup) -> list[SandboxTransfer]:
+    """The rows paying watched addresses: one lookup for all of them, as on a real chain."""
+    addresses = {row.to_address for row in rows}
+    hits = watched(addresses) if addresses else set()
+    return [row for row in rows if row.to_address in hits]
 
 
 class SandboxBackend(ChainBackend):
@@ -60,20 +69,19 @@ class SandboxBackend(ChainBackend):
     def block_hash(self, height: int) -> str | None:
         return SandboxBlock.objects.filter(height=height).values_list("hash", flat=True).first()
 
-    def block(self, height: int) -> Block:
-        return self.blocks(height, height)[0]
-
-    def blocks(self, start: int, stop: int) -> list[Block]:
+    def blocks(self, start: int, stop: int, watched: WatchedLookup) -> list[Block]:
         rows = SandboxBlock.objects.filter(height__gte=start, height__lte=stop).order_by("height")
+        paid = SandboxTransfer.objects.filter(block__height__gte=start, block__height__lte=stop)
         transfers: dict[int, list[Transfer]] = {}
-        for row in SandboxTransfer.objects.filter(block__height__gte=start,
-                                                  block__height__lte=stop).select_related("block"):
+        for row in _matching(list(paid.select_related("block").order_by("pk")), watched):
             transfers.setdefault(row.block.height, []).append(_transfer(row, row.block))
-        return [Block(b.height, b.hash, b.parent_hash, tuple(transfers.get(b.height, ())))
-                for b in rows]
+        return [Block(b.height, b.hash, b.parent_hash, tuple(transfers.get(b.height, ())),
+                      time=b.mined_at) for b in rows]
 
-    def mempool(self) -> list[Transfer]:
-        return [_transfer(row, None) for row in SandboxTransfer.objects.filter(block__isnull=True)]
+    def mempool(self, watched: WatchedLookup) -> Mempool:
+        rows = list(SandboxTransfer.objects.filter(block__isnull=True).order_by("pk"))
+        return Mempool(tuple(_transfer(row, None) for row in _matching(rows, watched)),
+                       frozenset(row.txid for row in rows))
 
     def fee_estimate(self) -> int:
         return FEE_UNITS

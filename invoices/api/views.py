@@ -273,7 +273,9 @@ class MerchantView(APIView):
     def patch(self, request):
         serializer = s.MerchantSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        before = request.user.callback_url
         serializer.save()
+        merchant_services.callback_url_changed(request.user, before, "api")
         return Response(serializer.data)
 
 

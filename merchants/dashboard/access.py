@@ -11,10 +11,13 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import user_has_device
 from django_q.tasks import async_task
 
+from checkout.i18n import localized
 from checkout.security import protect
 from merchants.models import MerchantUser
 
@@ -25,9 +28,10 @@ def actor(request) -> str:
 
 
 def page(view):
-    """Every dashboard response: never cached (the pages hold a store's data) and under the
-    payer pages' strict Content-Security-Policy, which also forbids framing."""
-    return never_cache(protect(view))
+    """Every dashboard response: never cached (the pages hold a store's data), under the
+    payer pages' strict Content-Security-Policy, which also forbids framing, and in the
+    browser's language (a member's own choice overrides it, see member_required)."""
+    return never_cache(protect(localized(view)))
 
 
 def member_required(view=None, *, owner: bool = False):
@@ -46,13 +50,18 @@ def member_required(view=None, *, owner: bool = False):
             member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
             if member is None:
                 return render(request, "dashboard/forbidden.html",
-                              {"reason": "This login belongs to no store."}, status=403)
+                              {"reason": _("This login belongs to no store.")}, status=403)
             request.member, request.merchant = member, member.merchant
-            if owner and member.role != MerchantUser.OWNER:
-                return render(request, "dashboard/forbidden.html",
-                              {"reason": "Only the store's owners can open this page."},
-                              status=403)
-            return view(request, *args, **kwargs)
+            language = member.language or request.LANGUAGE_CODE
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                if owner and member.role != MerchantUser.OWNER:
+                    return render(request, "dashboard/forbidden.html",
+                                  {"reason": _("Only the store's owners can open this page.")},
+                                  status=403)
+                response = view(request, *args, **kwargs)
+            response.headers["Content-Language"] = language
+            return response
 
         return page(wrapped)
 

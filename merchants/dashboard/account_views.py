@@ -24,6 +24,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,11 +41,12 @@ class EmailAuthenticationForm(Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
     error_messages = {**AuthenticationForm.error_messages,
-                      "invalid_login": "This e-mail and password do not match a login."}
+                      "invalid_login": gettext_lazy("This e-mail and password do not match a "
+                                                    "login.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "E-mail"
+        self.fields["username"].label = gettext_lazy("E-mail")
         self.fields["username"].widget.attrs.update({"autocomplete": "email",
                                                      "inputmode": "email"})
 
@@ -61,7 +64,7 @@ class QueuedPasswordResetForm(Styled, PasswordResetForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].label = "E-mail"
+        self.fields["email"].label = gettext_lazy("E-mail")
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):
@@ -106,10 +109,10 @@ def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
     the form's error."""
     if device.verify_token(form.cleaned_data["otp_token"].strip()):
         return True
-    _, details = device.verify_is_allowed()
-    form.add_error("otp_token", "Too many wrong codes: wait a minute, then try again."
+    _allowed, details = device.verify_is_allowed()
+    form.add_error("otp_token", _("Too many wrong codes: wait a minute, then try again.")
                    if (details or {}).get("failure_count", 0) >= 3 else
-                   "That code is not right; codes change every 30 seconds.")
+                   _("That code is not right; codes change every 30 seconds."))
     return False
 
 
@@ -136,7 +139,7 @@ def account(request):
     form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         update_session_auth_hash(request, form.save())
-        messages.success(request, "Password changed.")
+        messages.success(request, _("Password changed."))
         return redirect("dashboard:account")
     return render(request, "dashboard/account.html", {
         "form": form, "section": "account",
@@ -157,20 +160,20 @@ def two_factor(request):
     if request.method == "POST" and form.is_valid() and _check_token(device, form):
         if confirmed:
             TOTPDevice.objects.filter(user=user).delete()
-            messages.success(request, "Two-factor sign-in is off.")
+            messages.success(request, _("Two-factor sign-in is off."))
         else:
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             otp_login(request, device)
-            messages.success(request, "Two-factor sign-in is on: logins now ask for a code "
-                                      "from your app.")
+            messages.success(request, _("Two-factor sign-in is on: logins now ask for a code "
+                                        "from your app."))
         return redirect("dashboard:account")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "dashboard/two_factor.html", {
         "form": form, "confirmed": bool(confirmed), "section": "account",
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "qr": None if confirmed else qr_svg(device.config_url, "QR code for your "
-                                                                "authenticator app"),
+        "qr": None if confirmed else qr_svg(device.config_url, _("QR code for your "
+                                                                  "authenticator app")),
     }, status=422 if form.errors else 200)
 
 
@@ -183,16 +186,16 @@ def accept_invite(request, token):
                       expires_at__gt=timezone.now()).first() if len(token) <= 100 else None)
     if invite is None:
         return render(request, "dashboard/forbidden.html", {
-            "reason": "This invitation link is not valid: it was used, cancelled or is "
-                      "older than 7 days. Ask the store's owner for a new one.",
-            "title": "Invitation not found"}, status=404)
+            "reason": _("This invitation link is not valid: it was used, cancelled or is "
+                        "older than 7 days. Ask the store's owner for a new one."),
+            "title": _("Invitation not found")}, status=404)
     users = get_user_model()
     user = users(username=invite.email, email=invite.email)
     form = NewPasswordForm(request.POST or None, user=user)
     taken = users.objects.filter(username__iexact=invite.email).exists()
     if taken:
-        form.add_error(None, "This e-mail already has a login here. Ask the owner to invite "
-                             "another address.")
+        form.add_error(None, _("This e-mail already has a login here. Ask the owner to "
+                               "invite another address."))
     elif request.method == "POST" and form.is_valid():
         with transaction.atomic():
             locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
@@ -205,7 +208,7 @@ def accept_invite(request, token):
                 locked.save(update_fields=["accepted_at"])
         if user.pk:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, f"Welcome to {invite.merchant.name}.")
+            messages.success(request, _("Welcome to %(store)s.") % {"store": invite.merchant.name})
             return redirect("dashboard:overview")
     return render(request, "registration/accept_invite.html", {
         "invite": invite, "form": form}, status=409 if taken else 422 if form.errors else 200)

@@ -9,19 +9,21 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
-from invoices.models import Refund, Status
+from invoices.lifecycle import Status
+from merchants.dashboard import labels
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
-ROLE_CHOICES = [(MerchantUser.STAFF, "Staff: invoices, refunds and settings, no keys, "
-                                     "wallets or team"),
-                (MerchantUser.OWNER, "Owner: everything")]
-RULE_LABELS = {"review": "Leave for review", "complete": "Complete", "refund": "Refund"}
-CONTEXT_LABELS = {"underpaid": "Underpaid", "overpaid": "Overpaid", "paid_late": "Paid late",
-                  "multiple_senders": "Multiple senders", "reverted": "Reverted"}
+ROLE_CHOICES = [(MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, "
+                                       "wallets or team")),
+                (MerchantUser.OWNER, _("Owner: everything"))]
+RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"),
+               "refund": _("Refund")}
+CONTEXT_LABELS = labels.CONTEXTS
 
 
 class Styled:
@@ -67,37 +69,39 @@ def save_settings(form: forms.Form, merchant: Merchant, data: dict) -> bool:
 # --- invoices -----------------------------------------------------------------------------------
 
 class InvoiceFilterForm(Styled, forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search",
+    q = forms.CharField(required=False, max_length=200, label=_("Search"),
                         widget=forms.TextInput(attrs={
-                            "type": "search", "placeholder": "Id, order id, address, txid, "
-                                                            "e-mail"}))
-    status = forms.ChoiceField(required=False,
-                               choices=[("", "Any status")] + [(s, s) for s in Status])
-    context = forms.ChoiceField(required=False, label="Context", choices=[("", "Any context")]
+                            "type": "search", "placeholder": _("Id, order id, address, txid, "
+                                                              "e-mail")}))
+    status = forms.ChoiceField(required=False, label=_("Status"), choices=[
+        ("", _("Any status"))] + [(code.value, labels.STATUSES[code]) for code in Status])
+    context = forms.ChoiceField(required=False, label=_("Context"), choices=[("", _("Any context"))]
                                 + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
     network = forms.ChoiceField(required=False)
-    created_from = forms.DateField(required=False, label="From",
+    created_from = forms.DateField(required=False, label=_("From"),
                                    validators=[MaxValueValidator(LAST_DAY)],
                                    widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(required=False, label="To",
+    created_to = forms.DateField(required=False, label=_("To"),
                                  validators=[MaxValueValidator(LAST_DAY)],
                                  widget=forms.DateInput(attrs={"type": "date"}))
-    archived = forms.ChoiceField(required=False, label="Archived", choices=[
-        ("exclude", "Hide archived"), ("only", "Archived only"), ("all", "Archived or not")])
-    refund = forms.ChoiceField(required=False, label="Refund", choices=[
-        ("", "Any"), (Refund.AWAITING_CLAIM, "Awaiting the payer's claim"),
-        (Refund.AWAITING_PAYOUT, "Awaiting payout"), (Refund.PAID, "Paid")])
+    archived = forms.ChoiceField(required=False, label=_("Archived"), choices=[
+        ("exclude", _("Hide archived")), ("only", _("Archived only")),
+        ("all", _("Archived or not"))])
+    refund = forms.ChoiceField(required=False, label=_("Refund"), choices=[
+        ("", _("Any")), *labels.REFUND_STATES.items()])
 
     def __init__(self, data):
         super().__init__(data)
-        self.fields["network"].choices = [("", "Any network")] + [
-            (code, network.name) for code, network in registry.all_networks().items()]
+        self.fields["network"].label = _("Network")
+        self.fields["network"].choices = [("", _("Any network"))] + [
+            (code, labels.network_name(code, network.name))
+            for code, network in registry.all_networks().items()]
 
     def clean(self):
         data = super().clean()
         start, end = data.get("created_from"), data.get("created_to")
         if start and end and start > end:
-            self.add_error("created_to", "The end date is before the start date.")
+            self.add_error("created_to", _("The end date is before the start date."))
         return data
 
     def filters(self) -> dict:
@@ -113,11 +117,12 @@ class InvoiceFilterForm(Styled, forms.Form):
 
 class RefundAmountForm(Styled, forms.Form):
     refund_amount = forms.ChoiceField(widget=forms.RadioSelect, initial="received", choices=[
-        ("received", "Everything received"), ("excess", "Only the overpaid excess")])
+        ("received", _("Everything received")), ("excess", _("Only the overpaid excess"))])
 
 
 class PayoutForm(Styled, forms.Form):
-    payout_txid = forms.CharField(max_length=200, label="Payout transaction id",
+    refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    payout_txid = forms.CharField(max_length=200, label=_("Payout transaction id"),
                                   widget=forms.TextInput(attrs={
                                       "autocomplete": "off", "spellcheck": "false",
                                       "class": "input mono"}))
@@ -126,37 +131,37 @@ class PayoutForm(Styled, forms.Form):
 # --- settings -----------------------------------------------------------------------------------
 
 class ProfileForm(Styled, forms.Form):
-    name = forms.CharField(max_length=200, label="Store name")
-    logo_url = forms.URLField(required=False, label="Logo URL (https)",
-                              help_text="Shown on the payment page.")
+    name = forms.CharField(max_length=200, label=_("Store name"))
+    logo_url = forms.URLField(required=False, label=_("Logo URL (https)"),
+                              help_text=_("Shown on the payment page."))
     allowed_return_hosts = LinesField(
-        label="Allowed return hosts",
-        help_text="One host a line: invoices may send payers back only to these.")
-    embed_hosts = LinesField(label="Embedding hosts",
-                             help_text="One host a line: sites allowed to show the payment "
-                                       "page in a frame.")
+        label=_("Allowed return hosts"),
+        help_text=_("One host a line: invoices may send payers back only to these."))
+    embed_hosts = LinesField(label=_("Embedding hosts"),
+                             help_text=_("One host a line: sites allowed to show the payment "
+                                       "page in a frame."))
 
 
 class PaymentsForm(Styled, forms.Form):
     """Payment methods, confirmations, timers and rules; the fields of the networks and
     contexts are made from the registry."""
 
-    enabled_methods = forms.MultipleChoiceField(required=False, label="Payment methods",
+    enabled_methods = forms.MultipleChoiceField(required=False, label=_("Payment methods"),
                                                 widget=forms.CheckboxSelectMultiple)
-    invoice_ttl_minutes = forms.IntegerField(label="Invoice lifetime (minutes)", min_value=1)
+    invoice_ttl_minutes = forms.IntegerField(label=_("Invoice lifetime (minutes)"), min_value=1)
     payment_window_minutes = forms.IntegerField(
-        label="Payment window of open invoices (minutes)", min_value=1)
+        label=_("Payment window of open invoices (minutes)"), min_value=1)
     slippage_percent = forms.DecimalField(
-        label="Tolerance (%)", min_value=0, max_value=100, decimal_places=4,
-        help_text="A payment this close to the amount due completes the invoice.")
+        label=_("Tolerance (%)"), min_value=0, max_value=100, decimal_places=4,
+        help_text=_("A payment this close to the amount due completes the invoice."))
     insurance_percent = forms.DecimalField(
-        label="Rate insurance (%)", min_value=0, max_value=100, decimal_places=4,
-        help_text="Added to the amount due, against rate moves while the payer pays.")
-    late_window_minutes = forms.IntegerField(label="Late payments accepted for (minutes)",
+        label=_("Rate insurance (%)"), min_value=0, max_value=100, decimal_places=4,
+        help_text=_("Added to the amount due, against rate moves while the payer pays."))
+    late_window_minutes = forms.IntegerField(label=_("Late payments accepted for (minutes)"),
                                              min_value=0)
     processing_timeout_minutes = forms.IntegerField(
-        label="Processing timeout (minutes)", min_value=1)
-    deny_list = LinesField(label="Sender addresses", help_text="One a line.")
+        label=_("Processing timeout (minutes)"), min_value=1)
+    deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
 
     def __init__(self, *args, methods: list[tuple[str, str]], networks: list, **kwargs):
         super().__init__(*args, **kwargs)
@@ -167,10 +172,10 @@ class PaymentsForm(Styled, forms.Form):
                 required=False, min_value=network.min_confirmations, max_value=1000,
                 label=network.name, widget=forms.NumberInput(attrs={
                     "class": "input", "placeholder": network.confirmations}),
-                error_messages={"min_value": f"At least {network.min_confirmations}: fewer "
-                                             "is not safe on this network."},
-                help_text=f"Default {network.confirmations}, at least "
-                          f"{network.min_confirmations}.")
+                error_messages={"min_value": _("At least %(min)s: fewer is not safe on this "
+                                               "network.") % {"min": network.min_confirmations}},
+                help_text=_("Default %(default)s, at least %(min)s.") % {
+                    "default": network.confirmations, "min": network.min_confirmations})
         for context in UNRESOLVED_CONTEXTS:
             self.fields[f"rule_{context}"] = forms.ChoiceField(
                 label=CONTEXT_LABELS[context], widget=forms.Select(attrs={"class": "input"}),
@@ -184,31 +189,31 @@ class PaymentsForm(Styled, forms.Form):
 
 
 class CallbackForm(Styled, forms.Form):
-    callback_url = forms.URLField(required=False, max_length=2000, label="Callback URL",
-                                  help_text="Events are POSTed here, signed with the secret.")
+    callback_url = forms.URLField(required=False, max_length=2000, label=_("Callback URL"),
+                                  help_text=_("Events are POSTed here, signed with the secret."))
 
 
 class WalletForm(Styled, forms.Form):
-    xpub = forms.CharField(max_length=300, label="Account extended public key",
+    xpub = forms.CharField(max_length=300, label=_("Account extended public key"),
                            widget=forms.Textarea(attrs={
                                "rows": 3, "class": "input mono", "spellcheck": "false",
                                "autocomplete": "off"}))
 
 
 class ApiKeyForm(Styled, forms.Form):
-    name = forms.CharField(max_length=50, label="Label",
-                           help_text="Say where the key is used, e.g. \"shop backend\".")
+    name = forms.CharField(max_length=50, label=_("Label"),
+                           help_text=_("Say where the key is used, e.g. \"shop backend\"."))
 
 
 class InviteForm(Styled, forms.Form):
-    email = forms.EmailField(label="E-mail", max_length=150)  # it becomes the username
+    email = forms.EmailField(label=_("E-mail"), max_length=150)  # it becomes the username
     role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect,
                              initial=MerchantUser.STAFF)
 
 
 class RoleForm(Styled, forms.Form):
-    role = forms.ChoiceField(choices=[(MerchantUser.OWNER, "Owner"),
-                                      (MerchantUser.STAFF, "Staff")])
+    role = forms.ChoiceField(choices=[(MerchantUser.OWNER, _("Owner")),
+                                      (MerchantUser.STAFF, _("Staff"))])
 
 
 # --- account ------------------------------------------------------------------------------------
@@ -216,9 +221,9 @@ class RoleForm(Styled, forms.Form):
 class NewPasswordForm(Styled, forms.Form):
     """The password of a new team member, checked by the site's validators."""
 
-    password1 = forms.CharField(label="Password", strip=False,
+    password1 = forms.CharField(label=_("Password"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label="Password again", strip=False,
+    password2 = forms.CharField(label=_("Password again"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def __init__(self, *args, user, **kwargs):
@@ -229,7 +234,7 @@ class NewPasswordForm(Styled, forms.Form):
         data = super().clean()
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif first:
             try:
                 password_validation.validate_password(first, self.user)
@@ -239,8 +244,8 @@ class NewPasswordForm(Styled, forms.Form):
 
 
 class TokenForm(Styled, forms.Form):
-    otp_token = forms.RegexField(regex=r"^\s*\d{6,8}\s*$", label="Code from your app",
-                                 error_messages={"invalid": "Enter the 6-digit code."},
+    otp_token = forms.RegexField(regex=r"^\s*\d{6,8}\s*$", label=_("Code from your app"),
+                                 error_messages={"invalid": _("Enter the 6-digit code.")},
                                  widget=forms.TextInput(attrs={
                                      "inputmode": "numeric", "autocomplete": "one-time-code",
                                      "class": "input mono", "maxlength": 8}))

@@ -6,20 +6,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import dateformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from checkout.states import display_amount
-from invoices.lifecycle import is_allowed
+from invoices.lifecycle import Status, is_allowed
 
 TONES = {
-    "new": "info", "pending": "info", "completed": "success", "unresolved": "warning",
-    "compliance_review": "warning", "expired": "muted", "cancelled": "muted",
-    "failed": "error", "declined": "error", "refunded": "muted",
+    Status.NEW: "info", Status.PENDING: "info", Status.COMPLETED: "success",
+    Status.UNRESOLVED: "warning", Status.COMPLIANCE_REVIEW: "warning", Status.EXPIRED: "muted",
+    Status.CANCELLED: "muted", Status.FAILED: "error", Status.DECLINED: "error",
+    Status.REFUNDED: "muted",
 }
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
 
-AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount")
+AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount",
+               "excess_amount")
 
 
 def short_amount(text: str | None) -> str | None:
@@ -47,13 +53,17 @@ def available_actions(status: str, context: str | None, archived: bool) -> list[
 
 def actor_label(actor: str, key_names: dict[str, str]) -> str:
     """Who caused an event, in words: a user's e-mail, an API key's label, the system."""
-    kind, _, who = actor.partition(":")
+    kind, _sep, who = actor.partition(":")
     if kind == "user":
         return who
     if kind == "api_key":
         name = key_names.get(who)
-        return f"API key {name} ({who})" if name else f"API key {who}"
-    return {"system": "System", "rule": "Automatic rule", "payer": "Payer"}.get(actor, actor)
+        return (_("API key %(name)s (%(prefix)s)") % {"name": name, "prefix": who} if name
+                else _("API key %(prefix)s") % {"prefix": who})
+    if kind == "link":
+        return _("Payment link %(slug)s") % {"slug": who}
+    return {"system": _("System"), "rule": _("Automatic rule"),
+            "payer": _("Payer")}.get(actor, actor)
 
 
 def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
@@ -63,15 +73,15 @@ def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
     scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
     behind the node."""
     if last_scan_at is None:
-        return "not scanned yet"
+        return _("not scanned yet")
     if last_error:
-        return f"the last scan failed: {last_error[:160]}"
+        return _("the last scan failed: %(error)s") % {"error": last_error[:160]}
     if now - last_scan_at > 5 * scan_interval:
         minutes = int((now - last_scan_at).total_seconds() // 60)
-        return f"last scanned {minutes} minutes ago"
+        return _("last scanned %(minutes)s minutes ago") % {"minutes": minutes}
     behind = (node_tip or 0) - (height or 0)
     if behind > max(2, 600 // max(block_seconds, 1)):
-        return f"{behind} blocks behind the node"
+        return _("%(count)s blocks behind the node") % {"count": behind}
     return None
 
 
@@ -92,10 +102,6 @@ def stored_methods(checked: list[str], available: list[str]) -> list[str]:
     return [] if set(available) <= set(checked) else [m for m in available if m in checked]
 
 
-def plural(count: int, singular: str, plural_form: str) -> str:
-    return f"{count} {singular if count == 1 else plural_form}"
-
-
 def percent(value: Decimal) -> str:
     """A stored percentage as people write it: 0.5000 -> "0.5", 10.0000 -> "10"."""
     text = format(value, "f")
@@ -108,15 +114,68 @@ def refund_step(refunds: list[dict]) -> str:
         return ""
     refund = refunds[0]
     if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
-        return "payout sent, waiting for the chain"
-    return {"awaiting_claim": "offered, awaiting the payer", "awaiting_payout":
-            "claimed, to pay out", "paid": "paid, seen on chain"}.get(refund["status"],
-                                                                     refund["status"])
+        return _("payout sent, waiting for the chain")
+    return {"awaiting_claim": _("offered, awaiting the payer"), "awaiting_payout":
+            _("claimed, to pay out"), "paid": _("paid, seen on chain")}.get(refund["status"],
+                                                                           refund["status"])
 
 
-DELIVERY_LABELS = {"delivered": "delivered", "pending": "waiting to be sent",
-                   "retrying": "retrying", "failed": "failed: out of retries",
-                   "no_endpoint": "not sent: no callback URL"}
+DELIVERY_LABELS = {"delivered": gettext_lazy("delivered"),
+                   "pending": gettext_lazy("waiting to be sent"),
+                   "retrying": gettext_lazy("retrying"),
+                   "failed": gettext_lazy("failed: out of retries"),
+                   "no_endpoint": gettext_lazy("not sent: no callback URL")}
+
+
+# The export's columns: (header naming the unit, payload key or derived value).
+CSV_COLUMNS = (
+    ("id", "id"), ("foreign_id", "foreign_id"),
+    ("created_at [UTC]", "created_at"), ("status", "status"),
+    ("status_context", "status_context"), ("archived", "archived"),
+    ("price_amount [price_currency]", "price_amount"), ("price_currency", "price_currency"),
+    ("pay_currency", "pay_currency"), ("network", "network"), ("address", "address"),
+    ("rate [price_currency per pay_currency]", "rate"),
+    ("pay_amount [pay_currency]", "pay_amount"),
+    ("network_fee_included [pay_currency]", "fee_amount"),
+    ("paid_amount [pay_currency]", "paid_amount"),
+    ("paid_value [price_currency, at the locked rate]", "paid_value"),
+    ("remaining_amount [pay_currency]", "remaining_amount"),
+    ("excess_amount [pay_currency]", "excess_amount"),
+    ("refunded_amount [pay_currency]", "refunded_amount"),
+    ("refunds [amount asset network status; …]", "refunds"),
+    ("extra_payments [amount asset network txid; …]", "extra_payments"),
+    ("customer_email", "customer_email"), ("description", "description"),
+    ("expires_at [UTC]", "expires_at"), ("txids", "txids"),
+)
+
+
+def paid_value(paid: str | None, rate: str | None, price_amount: str) -> str:
+    """What was paid, in the price currency at the rate locked for the invoice, to the
+    price's own decimals (half up, as a ledger rounds a conversion)."""
+    if not paid or not rate:
+        return ""
+    places = len(price_amount.partition(".")[2])
+    value = (Decimal(paid) * Decimal(rate)).quantize(Decimal(1).scaleb(-places),
+                                                     rounding=ROUND_HALF_UP)
+    return f"{value:f}"
+
+
+def csv_values(data: dict, refunded: str | None) -> list[str]:
+    """One export row from the API's representation of an invoice (whose paid, remaining
+    and excess amounts and `counted` flags come from the accounting ledger) and what its
+    refunds give back in the pay currency."""
+    derived = {
+        "paid_value": paid_value(data["paid_amount"] if data["pay_currency"] else None,
+                                 data["rate"], data["price_amount"]),
+        "refunded_amount": refunded,
+        "refunds": "; ".join(f"{r['amount']} {r['currency']} {r['network']} {r['status']}"
+                             for r in data["refunds"]),
+        "extra_payments": "; ".join(
+            f"{tx['amount']} {tx['asset']} {tx['network']} {tx['txid']}"
+            for tx in data["transactions"] if not tx["counted"] and tx["status"] != "reverted"),
+        "txids": " ".join(tx["txid"] for tx in data["transactions"]),
+    }
+    return [csv_cell(derived[key] if key in derived else data[key]) for _header, key in CSV_COLUMNS]
 
 
 def csv_cell(value) -> str:
@@ -170,7 +229,7 @@ def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
     left, right, top, bottom = 88, 36, 16, 40
     plot_width, plot_height = width - left - right, height - top - bottom
     scale = 10 ** decimals
-    top_value = nice_ceiling(math.ceil(max((v for _, v in points), default=0) / scale)) * scale
+    top_value = nice_ceiling(math.ceil(max((v for _day, v in points), default=0) / scale)) * scale
     slot = plot_width / max(len(points), 1)
     bars = []
     for i, (day, value) in enumerate(points):
@@ -181,6 +240,6 @@ def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
                         label=display_amount(value, decimals)))
     ticks = [(round(top + plot_height * (1 - f), 2), _whole(int(top_value * f), decimals))
              for f in (0, 0.5, 1)]
-    days = [(round(left + i * slot + slot / 2, 2), day.strftime("%d %b"))
+    days = [(round(left + i * slot + slot / 2, 2), dateformat.format(day, "d M"))
             for i, (day, _) in enumerate(points) if (len(points) - 1 - i) % 7 == 0]
     return Chart(width, height, bars, ticks, days, left, top + plot_height)

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework.exceptions import ValidationError as CursorError
 
 from chains import registry
@@ -28,7 +29,7 @@ from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.representation import invoice_payload, scanned_heights
 from invoices.services import offered_methods
-from merchants.dashboard import present
+from merchants.dashboard import labels, present
 from merchants.models import Merchant
 
 PAGE_SIZE = 50
@@ -147,11 +148,6 @@ def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
 
 # --- the export ---------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("id", "foreign_id", "created_at", "status", "status_context", "archived",
-               "price_amount", "price_currency", "pay_currency", "network", "address",
-               "pay_amount", "paid_amount", "customer_email", "description", "expires_at")
-
-
 class _Echo:
     """A file whose write returns the line: csv.writer then yields rows for streaming."""
 
@@ -160,17 +156,23 @@ class _Echo:
 
 
 def csv_lines(invoices: QuerySet):
-    """The export, a line at a time: the API's representation of each invoice, read in
-    chunks on a server-side cursor so memory stays flat however many rows there are."""
+    """The export, a line at a time: the API's representation of each invoice (its amounts
+    from the accounting ledger) with the columns accountants ask for, read in chunks on a
+    server-side cursor so memory stays flat however many rows there are. The header names
+    each amount column's unit."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_COLUMNS + ("txids",))
+    yield writer.writerow([header for header, _key in present.CSV_COLUMNS])
     heights = scanned_heights()
     rows = (invoices.select_related("quote").prefetch_related("transactions", "refunds")
             .order_by("-created_at", "-pk").iterator(chunk_size=EXPORT_CHUNK))
     for invoice in rows:
         data = invoice_payload(invoice, heights)
-        yield writer.writerow([present.csv_cell(data[column]) for column in CSV_COLUMNS]
-                              + [" ".join(tx["txid"] for tx in data["transactions"])])
+        quote, refunded = invoice.quote, None
+        if quote:  # the pay amount is written with the pay asset's decimals
+            units = invoice.refunded(list(invoice.refunds.all())).get(
+                (quote.asset, quote.network), 0)
+            refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
+        yield writer.writerow(present.csv_values(data, refunded))
 
 
 # --- the overview -------------------------------------------------------------------------------
@@ -200,7 +202,8 @@ def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict
     return totals
 
 
-PERIODS = {"today": "Today", "7d": "7 days", "30d": "30 days"}
+PERIODS = {"today": gettext_lazy("Today"), "7d": gettext_lazy("7 days"),
+           "30d": gettext_lazy("30 days")}
 
 
 def _day_starts(now: datetime) -> dict[str, datetime]:
@@ -209,7 +212,7 @@ def _day_starts(now: datetime) -> dict[str, datetime]:
 
 
 def _amounts(cells: dict[str, list[int]], period: str) -> str:
-    return " · ".join(f"{display_amount(units, money.price_decimals(c) or 0)} {c}"
+    return " · ".join(f"{labels.amount(display_amount(units, money.price_decimals(c) or 0))} {c}"
                       for c, units in sorted(cells[period].items()) if units)
 
 
@@ -266,26 +269,30 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
     """What the merchant should look at first, each with where to go for it."""
     open_invoices = invoices_of(merchant).filter(archived=False)
     items = []
-    for status, one, many in (
-            (Status.UNRESOLVED, "unresolved invoice to complete or refund",
-             "unresolved invoices to complete or refund"),
-            (Status.COMPLIANCE_REVIEW, "payment held for compliance review",
-             "payments held for compliance review")):
+    for status, words in (
+            (Status.UNRESOLVED, lambda n: ngettext(
+                "%(count)s unresolved invoice to complete or refund",
+                "%(count)s unresolved invoices to complete or refund", n)),
+            (Status.COMPLIANCE_REVIEW, lambda n: ngettext(
+                "%(count)s payment held for compliance review",
+                "%(count)s payments held for compliance review", n))):
         if count := open_invoices.filter(status=status)[:COUNT_LIMIT].count():
-            items.append({"tone": "warning", "text": present.plural(count, one, many)
-                          .replace(f"{COUNT_LIMIT} ", f"{COUNT_LIMIT}+ ", 1),
+            shown = f"{COUNT_LIMIT}+" if count >= COUNT_LIMIT else str(count)
+            items.append({"tone": "warning", "text": words(count) % {"count": shown},
                           "query": f"status={status}"})
     payouts = Refund.objects.filter(invoice__merchant=merchant, status=Refund.AWAITING_PAYOUT,
                                     payout_txid="").count()
     if payouts:
         items.append({"tone": "warning",
-                      "text": present.plural(payouts, "claimed refund to pay out",
-                                             "claimed refunds to pay out"),
+                      "text": ngettext("%(count)s claimed refund to pay out",
+                                       "%(count)s claimed refunds to pay out", payouts)
+                      % {"count": payouts},
                       "query": "refund=awaiting_payout&archived=all"})
     if merchant.callback_failing_since:
         items.append({"tone": "error", "kind": "callbacks",
-                      "text": "Callbacks to your endpoint are failing since "
-                              f"{merchant.callback_failing_since:%Y-%m-%d %H:%M} UTC"})
+                      "text": gettext("Callbacks to your endpoint are failing since %(since)s "
+                                      "UTC") % {
+                          "since": labels.datetime_text(merchant.callback_failing_since)}})
     networks = {asset.network for asset in offered_methods(merchant)}
     cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
         network__in=networks)}
@@ -297,6 +304,10 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
                                   getattr(cursor, "last_scan_at", None),
                                   getattr(cursor, "last_error", ""), now, interval)
         if lag:
-            items.append({"tone": "error", "text": f"{network.name}: {lag}; payments on it "
-                                                   "may show late"})
+            items.append({"tone": "error", "text": gettext(
+                "%(network)s: %(lag)s; payments on it may show late") % {
+                "network": labels.network_name(code, network.name), "lag": lag}})
+        for notice in getattr(cursor, "notices", None) or ():  # what its node cannot show
+            items.append({"tone": "warning", "text": f"{labels.network_name(code, network.name)}: "
+                                                     f"{notice}"})
     return items

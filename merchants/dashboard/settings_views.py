@@ -15,6 +15,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
@@ -23,7 +25,7 @@ from merchants import callbacks
 from merchants import services as merchant_services
 from merchants.api import attempt_payload
 from merchants.dashboard import present
-from merchants.dashboard.access import member_required, owner_required, queue_mail
+from merchants.dashboard.access import actor, member_required, owner_required, queue_mail
 from merchants.dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -43,11 +45,12 @@ from merchants.models import (
 )
 
 INVITE_LIFETIME = timedelta(days=7)
+ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
 
 
 def _saved(request, what: str, to: str):
-    messages.success(request, f"{what} saved.")
+    messages.success(request, _("%(what)s saved.") % {"what": what})
     return redirect(to)
 
 
@@ -63,7 +66,7 @@ def profile(request):
         "embed_hosts": merchant.embed_hosts})
     if request.method == "POST" and form.is_valid() and save_settings(
             form, merchant, form.cleaned_data):
-        return _saved(request, "Store profile", "dashboard:settings")
+        return _saved(request, _("Store profile"), "dashboard:settings")
     return render(request, "dashboard/settings/profile.html",
                   {"form": form, "section": "settings", "tab": "profile"},
                   status=422 if form.errors else 200)
@@ -123,7 +126,7 @@ def payments(request):
                                              "processing_timeout_minutes")},
         }
         if save_settings(form, merchant, payload):
-            return _saved(request, "Payment settings", "dashboard:settings_payments")
+            return _saved(request, _("Payment settings"), "dashboard:settings_payments")
     return render(request, "dashboard/settings/payments.html",
                   {"form": form, "section": "settings", "tab": "payments"},
                   status=422 if form.errors else 200)
@@ -175,8 +178,9 @@ def wallet(request, family):
             form.add_error("xpub", str(exc))
         else:
             if request.POST.get("step") == "save":
-                merchant_services.set_wallet(merchant, family, xpub)
-                return _saved(request, f"The {family} wallet", "dashboard:settings_wallets")
+                merchant_services.set_wallet(merchant, family, xpub, actor(request))
+                return _saved(request, _("The %(family)s wallet") % {"family": family},
+                              "dashboard:settings_wallets")
             preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
                                                                       DERIVED_SHOWN)}
     return render(request, "dashboard/settings/wallet.html", {
@@ -200,9 +204,11 @@ def _callbacks_page(request, form, test=None, status=200):
 def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
+    before = request.merchant.callback_url
     if request.method == "POST" and form.is_valid() and save_settings(
             form, request.merchant, form.cleaned_data):
-        return _saved(request, "Callback URL", "dashboard:settings_callbacks")
+        merchant_services.callback_url_changed(request.merchant, before, actor(request))
+        return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
 
@@ -223,15 +229,15 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(request.merchant)
-        messages.success(request, "New secret made. Callbacks are signed with both the new "
-                                  "and the old secret for the next 24 hours.")
+        merchant_services.rotate_callback_secret(request.merchant, actor(request))
+        messages.success(request, _("New secret made. Callbacks are signed with both the new "
+                                    "and the old secret for the next 24 hours."))
         return redirect("dashboard:settings_callbacks")
     return render(request, "dashboard/confirm.html", {
-        "title": "Rotate the callback secret",
-        "explanation": "A new secret signs every callback from now on. For 24 hours the old "
-                       "one signs as well, so your receiver can switch without rejecting "
-                       "callbacks.", "button": "Rotate the secret", "section": "settings",
+        "title": _("Rotate the callback secret"),
+        "explanation": _("A new secret signs every callback from now on. For 24 hours the old "
+                         "one signs as well, so your receiver can switch without rejecting "
+                         "callbacks."), "button": _("Rotate the secret"), "section": "settings",
         "back": reverse("dashboard:settings_callbacks")})
 
 
@@ -250,7 +256,8 @@ def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"])
+        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"],
+                                               actor(request))
         return _keys_page(request, ApiKeyForm(), created_key={
             "key": key, "name": form.cleaned_data["name"]}, status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
@@ -263,13 +270,15 @@ def revoke_key(request, prefix):
                             revoked=False)
     if request.method == "POST":
         MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
-        messages.success(request, f"API key {key.name} ({key.prefix}) revoked.")
+        messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
+            "name": key.name, "prefix": key.prefix})
         return redirect("dashboard:settings_api_keys")
     return render(request, "dashboard/confirm.html", {
-        "title": f"Revoke the API key {key.name}",
-        "explanation": f"Requests with the key {key.prefix}… are refused from now on. This "
-                       "cannot be undone; make a new key if you need one.",
-        "button": "Revoke the key", "danger": True, "section": "settings",
+        "title": _("Revoke the API key %(name)s") % {"name": key.name},
+        "explanation": _("Requests with the key %(prefix)s… are refused from now on. This "
+                         "cannot be undone; make a new key if you need one.") % {
+            "prefix": key.prefix},
+        "button": _("Revoke the key"), "danger": True, "section": "settings",
         "back": reverse("dashboard:settings_api_keys")})
 
 
@@ -319,7 +328,8 @@ def cancel_invite(request, invite_id):
     invite = get_object_or_404(TeamInvite, merchant=request.merchant, pk=invite_id,
                                accepted_at__isnull=True)
     invite.delete()
-    messages.success(request, f"The invitation of {invite.email} is cancelled.")
+    messages.success(request, _("The invitation of %(email)s is cancelled.") % {
+        "email": invite.email})
     return redirect("dashboard:settings_team")
 
 
@@ -334,16 +344,16 @@ def change_role(request, member_id):
     member = get_object_or_404(MerchantUser, merchant=request.merchant, pk=member_id)
     form = RoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose owner or staff.")
+        messages.error(request, _("Choose owner or staff."))
         return redirect("dashboard:settings_team")
     with transaction.atomic():
         if not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
                                                form.cleaned_data["role"]):
-            messages.error(request, "The store needs at least one owner.")
+            messages.error(request, _("The store needs at least one owner."))
         else:
             MerchantUser.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
-            messages.success(request, f"{member.user.email} is now "
-                                      f"{form.cleaned_data['role']}.")
+            messages.success(request, _("%(email)s is now %(role)s.") % {
+                "email": member.user.email, "role": ROLE_NAMES[form.cleaned_data["role"]]})
     return redirect("dashboard:settings_team")
 
 
@@ -355,17 +365,18 @@ def remove_member(request, member_id):
     if request.method == "POST":
         with transaction.atomic():
             if member.user_id == request.user.pk:
-                messages.error(request, "You cannot remove yourself; ask another owner.")
+                messages.error(request, _("You cannot remove yourself; ask another owner."))
             elif not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
                                                      None):
-                messages.error(request, "The store needs at least one owner.")
+                messages.error(request, _("The store needs at least one owner."))
             else:
                 member.user.delete()
-                messages.success(request, f"{member.user.email} was removed.")
+                messages.success(request, _("%(email)s was removed.") % {
+                    "email": member.user.email})
         return redirect("dashboard:settings_team")
     return render(request, "dashboard/confirm.html", {
-        "title": f"Remove {member.user.email}",
-        "explanation": "Their login is deleted and they can no longer open the dashboard. "
-                       "What they did stays in the invoices' timelines.",
-        "button": "Remove", "danger": True, "section": "settings",
+        "title": _("Remove %(email)s") % {"email": member.user.email},
+        "explanation": _("Their login is deleted and they can no longer open the dashboard. "
+                         "What they did stays in the invoices' timelines."),
+        "button": _("Remove"), "danger": True, "section": "settings",
         "back": reverse("dashboard:settings_team")})

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from merchants.dashboard import account_views as account
+from merchants.dashboard import selling_views as selling
 from merchants.dashboard import settings_views as store
 from merchants.dashboard import views
 
@@ -12,6 +13,14 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("invoices/", views.invoice_list, name="invoices"),
     path("invoices/export.csv", views.invoice_export, name="invoices_export"),
+    path("invoices/new/", selling.new_invoice, name="new_invoice"),
+    path("invoices/<uuid:invoice_id>/share/", selling.invoice_share, name="invoice_share"),
+    path("links/", selling.link_list, name="links"),
+    path("links/new/", selling.link_new, name="link_new"),
+    path("links/<uuid:link_id>/", selling.link_detail, name="link"),
+    path("links/<uuid:link_id>/edit/", selling.link_edit, name="link_edit"),
+    path("links/<uuid:link_id>/toggle/", selling.link_toggle, name="link_toggle"),
+    path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
     path("invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/", views.redeliver,

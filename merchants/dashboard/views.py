@@ -10,6 +10,8 @@ from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chains import registry
@@ -21,39 +23,40 @@ from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
 from merchants import callbacks
-from merchants.dashboard import present, queries
+from merchants.dashboard import labels, present, queries
 from merchants.dashboard.access import actor, member_required
 from merchants.dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
 from merchants.models import MerchantAPIKey
 
 ACTIONS = {
     # action: (title, what happens, button)
-    "complete": ("Complete the invoice",
-                 "The invoice becomes completed: the order counts as paid with what was "
-                 "received. Nothing is sent back.", "Complete"),
-    "refund": ("Refund the payer",
-               "The invoice becomes refunded. The payer gets a link to give the address to "
-               "refund to; you then send the refund from your wallet and record its "
-               "transaction here.", "Refund"),
-    "approve": ("Approve the held payment",
-                "The payment is accepted and the invoice is judged as usual (completed, "
-                "or unresolved if the amount is off).", "Approve"),
-    "decline": ("Decline the held payment",
-                "The invoice becomes declined and what was received is offered back to the "
-                "payer.", "Decline"),
-    "cancel": ("Cancel the invoice",
-               "The payment page stops accepting payment. Money already received is "
-               "offered back to the payer.", "Cancel the invoice"),
-    "archive": ("Archive the invoice",
-                "It is hidden from the list unless you ask for archived invoices. An invoice "
-                "still waiting for payment stops accepting it.", "Archive"),
-    "unarchive": ("Unarchive the invoice", "It shows in the list again.", "Unarchive"),
+    "complete": (_("Complete the invoice"),
+                 _("The invoice becomes completed: the order counts as paid with what was "
+                   "received. Nothing is sent back."), _("Complete")),
+    "refund": (_("Refund the payer"),
+               _("The invoice becomes refunded. The payer gets a link to give the address to "
+                 "refund to; you then send the refund from your wallet and record its "
+                 "transaction here."), _("Refund")),
+    "approve": (_("Approve the held payment"),
+                _("The payment is accepted and the invoice is judged as usual (completed, "
+                  "or unresolved if the amount is off)."), _("Approve")),
+    "decline": (_("Decline the held payment"),
+                _("The invoice becomes declined and what was received is offered back to the "
+                  "payer."), _("Decline")),
+    "cancel": (_("Cancel the invoice"),
+               _("The payment page stops accepting payment. Money already received is "
+                 "offered back to the payer."), _("Cancel the invoice")),
+    "archive": (_("Archive the invoice"),
+                _("It is hidden from the list unless you ask for archived invoices. An invoice "
+                  "still waiting for payment stops accepting it."), _("Archive")),
+    "unarchive": (_("Unarchive the invoice"), _("It shows in the list again."),
+                  _("Unarchive")),
 }
 
 
 def _network_name(code: str | None) -> str:
     network = registry.get_network(code) if code else None
-    return network.name if network else (code or "")
+    return labels.network_name(code, network.name if network else (code or ""))
 
 
 def _invoice(request, invoice_id) -> Invoice:
@@ -96,18 +99,20 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     asset = network.asset(quote.asset) if network else None
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
+    paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
     return {
         "url": f"{list_url}{invoice.pk}/", "short_id": str(invoice.pk)[:8],
         "foreign_id": invoice.foreign_id,
         "status": invoice.status, "tone": present.TONES[invoice.status],
         "context": invoice.status_context, "archived": invoice.archived,
-        "price": f"{display_amount(invoice.price_amount, price_decimals)} "
+        "price": f"{labels.amount(display_amount(invoice.price_amount, price_decimals))} "
                  f"{invoice.price_currency}",
-        "pay": f"{display_amount(quote.due_amount, asset.decimals)} {asset.code} · "
-               f"{network.name}" if asset else "",
-        "paid": f"{display_amount(invoice.ledger(transactions, ()).paid, asset.decimals)} "
-                f"{asset.code}" if asset and transactions else "",
-        "email": invoice.customer_email, "created_at": f"{invoice.created_at:%Y-%m-%d %H:%M}",
+        "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
+               f"{asset.code} · {labels.network_name(network.code, network.name)}"
+               if asset else "",
+        "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
+                if asset and transactions else "",
+        "email": invoice.customer_email, "created_at": labels.datetime_text(invoice.created_at),
     }
 
 
@@ -119,7 +124,8 @@ def invoice_list(request):
     try:
         rows, next_cursor = queries.page(invoices, request.GET.get("cursor", ""))
     except queries.BadCursor:
-        form.add_error(None, "That page link is no longer valid; here is the first page.")
+        form.add_error(None, gettext("That page link is no longer valid; here is the first "
+                                     "page."))
         rows, next_cursor = queries.page(invoices, "")
     return render(request, "dashboard/invoices.html", {
         "form": form, "section": "invoices",
@@ -167,10 +173,13 @@ def _timeline(invoice: Invoice) -> list[dict]:
     return timeline
 
 
-def _refund(invoice: Invoice) -> dict | None:
-    refund = invoice.refunds.first()
-    if refund is None:
-        return None
+def _refunds(invoice: Invoice) -> list[dict]:
+    """Every refund of the invoice (one per asset it refunds), oldest first."""
+    return [_refund(refund) for refund in
+            sorted(invoice.refunds.all(), key=lambda r: (r.created_at, r.asset))]
+
+
+def _refund(refund: Refund) -> dict:
     network = registry.get_network(refund.network)
     asset = network.asset(refund.asset) if network else None
     payload = refund_payload(refund)
@@ -180,8 +189,11 @@ def _refund(invoice: Invoice) -> dict | None:
         if network and refund.payout_txid else ""}
     if refund.status == Refund.AWAITING_PAYOUT and asset:
         amount = display_amount(refund.amount, asset.decimals)
-        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount),
-                            f"QR code: send {amount} {asset.code} to {refund.address}")
+        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount)
+                            or refund.address,
+                            gettext("QR code: send %(amount)s %(asset)s to %(address)s") % {
+                                "amount": amount, "asset": asset.code,
+                                "address": refund.address})
     return data
 
 
@@ -198,11 +210,13 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
         "tolerance": present.percent(invoice.slippage_percent),
         "insurance": present.percent(invoice.insurance_percent),
         "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
-        "timeline": _timeline(invoice), "refund": _refund(invoice),
+        "timeline": _timeline(invoice), "refunds": _refunds(invoice),
         "actions": [(action, ACTIONS[action][2])
                     for action in present.available_actions(invoice.status, invoice.status_context,
                                                              invoice.archived)],
-        "payout_form": payout_form or PayoutForm(),
+        # The form with its errors goes to the refund it was posted for.
+        "payout_form": payout_form or PayoutForm(), "blank_payout_form": PayoutForm(),
+        "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
         "callback_url": invoice.callback_url or request.merchant.callback_url,
     }, status=status)
 
@@ -240,7 +254,8 @@ def invoice_action(request, invoice_id, action):
         except TransitionNotAllowed as exc:
             error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         else:
-            messages.success(request, f"{ACTIONS[action][0]}: done.")
+            messages.success(request, gettext("%(action)s: done.") % {
+                "action": ACTIONS[action][0]})
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
     title, explanation, button = ACTIONS[action]
     return render(request, "dashboard/confirm_action.html", {
@@ -278,12 +293,13 @@ def record_payout(request, invoice_id):
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request))
+            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request),
+                                  refund_id=form.cleaned_data["refund"])
         except services.ServiceError as exc:
             form.add_error("payout_txid", exc.message)
         else:
-            messages.success(request, "Payout recorded. The refund completes when the "
-                                      "transaction is seen on chain.")
+            messages.success(request, gettext("Payout recorded. The refund completes when the "
+                                              "transaction is seen on chain."))
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
     return _detail(request, invoice, payout_form=form, status=422)
 
@@ -301,5 +317,6 @@ def redeliver(request, invoice_id, event_id):
     else:
         result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
         (messages.success if attempt.succeeded else messages.error)(
-            request, f"Event #{event.sequence} redelivered: {result} in {attempt.duration_ms} ms.")
+            request, gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.") % {
+                "n": event.sequence, "result": result, "ms": attempt.duration_ms})
     return redirect(reverse("dashboard:invoice", args=[event.invoice_id]) + "#deliveries")

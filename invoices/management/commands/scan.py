@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from chains import registry
+from chains import checks, registry
 from invoices import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
@@ -30,10 +30,14 @@ class Command(BaseCommand):
                                  "(default: SCAN_INTERVAL_SECONDS)")
 
     def handle(self, *args, networks=None, interval, **options):
+        configured = [network for network in registry.all_networks().values() if network.enabled]
+        for code, reason in sorted(checks.verify(configured).items()):
+            self.stderr.write(f"network {code} refused: {reason}; it is not scanned nor "
+                              "offered to payers")
         enabled = {network.code for network in registry.enabled_networks()}
         codes = networks or sorted(enabled)
         if unknown := [code for code in codes if code not in enabled]:
-            raise CommandError(f"not enabled networks: {', '.join(unknown)}")
+            raise CommandError(f"not enabled (or refused) networks: {', '.join(unknown)}")
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda *_: stop.set())
                     for sig in (signal.SIGTERM, signal.SIGINT)}

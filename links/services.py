@@ -1,0 +1,137 @@
+"""Payment links' use cases: what a link may sell now, and the invoice a payer's visit
+makes — through `invoices.services.create_invoice`, the API's own code path."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from invoices import money
+from invoices.models import IdempotencyKey, Invoice, Status
+from invoices.services import InvoiceRequest, ServiceError, create_invoice
+from links.models import LinkInvoice, PaymentLink
+
+# Invoices that hold one of a limited quantity: sold, or still being paid.
+HOLDING = (Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED,
+           Status.UNRESOLVED)
+IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
+               b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
+MAX_IMAGE_BYTES = 1024 * 1024
+
+
+class VisitOver(ServiceError):
+    """The visit's invoice was paid, expired or closed: the next confirmation is a new
+    purchase, under a new visit token."""
+
+
+class LinkUnavailable(ServiceError):
+    """The link cannot sell now: deactivated, ended or sold out. Nothing is created."""
+
+    status = 410
+
+
+def image_type(data: bytes) -> str | None:
+    """The picture's type from its first bytes (not its name or the browser's word), or
+    None when it is not a PNG, JPEG, GIF or WebP."""
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
+
+
+def awaiting_payment(invoice: Invoice, now: datetime) -> bool:
+    return (invoice.status == Status.NEW and not invoice.archived
+            and not (invoice.expires_at and now >= invoice.expires_at))
+
+
+def held(link: PaymentLink) -> int:
+    return link.made.filter(invoice__status__in=HOLDING).count()
+
+
+def unavailable_reason(link: PaymentLink, now: datetime, held_count: int | None = None
+                       ) -> str | None:
+    """Why the link cannot take a payment now, in the payer's words; None when it can."""
+    if not link.active:
+        return _("This payment link has been deactivated by the merchant.")
+    if link.ends_at and now >= link.ends_at:
+        return _("This payment link has ended.")
+    if link.quantity_limit is not None:
+        count = held(link) if held_count is None else held_count
+        if count >= link.quantity_limit:
+            return _("Sold out: this payment link has no items left.")
+    return None
+
+
+def price_units(link: PaymentLink, amount: str | None) -> int:
+    """The price of this visit: the link's fixed price, or the payer's amount checked
+    against the minimum and maximum. ServiceError (param "amount") when it is refused."""
+    if link.price_amount is not None:
+        return link.price_amount
+    decimals = money.price_decimals(link.price_currency) or 0
+    try:
+        units = money.to_units(normalise_amount(amount or ""), decimals)
+    except money.AmountError as exc:
+        raise ServiceError(exc.code, _("Enter an amount, such as %(example)s.") % {
+            "example": money.format_units(link.amount_min or 10 ** decimals, decimals)}
+            if exc.code == "invalid_amount" else str(exc), "amount") from None
+    if link.amount_min is not None and units < link.amount_min:
+        raise ServiceError("amount_too_small", _("The amount must be at least %(min)s %(cur)s.")
+                           % {"min": money.format_units(link.amount_min, decimals),
+                              "cur": link.price_currency}, "amount")
+    if link.amount_max is not None and units > link.amount_max:
+        raise ServiceError("amount_too_large", _("The amount must be at most %(max)s %(cur)s.")
+                           % {"max": money.format_units(link.amount_max, decimals),
+                              "cur": link.price_currency}, "amount")
+    return units
+
+
+def normalise_amount(text: str) -> str:
+    """"12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
+    the parser, so "1.234,50" is not silently read as 1.234."""
+    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." not in text and text.count(",") == 1:
+        return text.replace(",", ".")
+    return text
+
+
+def open_invoice(link_id, amount: str | None, visit: str,
+                 now: datetime | None = None) -> tuple[dict, bool]:
+    """The invoice of one payer's visit: made once per (visit, price), so a reload or a
+    double click returns the same invoice. `visit` is the payer session's token for this
+    link. Raises LinkUnavailable or ServiceError, having created nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        link = PaymentLink.objects.select_for_update().select_related("merchant").get(
+            pk=link_id)
+        units = price_units(link, amount)
+        key = f"link:{link.pk}:{visit}:{units}"
+        request_hash = hashlib.sha256(key.encode()).hexdigest()
+        replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
+        if replay:  # the link row is locked: no concurrent visit can make a second one
+            if not awaiting_payment(Invoice.objects.get(pk=replay.response["id"]), now):
+                raise VisitOver("visit_over", "this visit's invoice is no longer open")
+            return replay.response, False
+        if reason := unavailable_reason(link, now):
+            raise LinkUnavailable("link_unavailable", reason)
+        payload = create_invoice(link.merchant, InvoiceRequest(
+            price_amount=units, price_currency=link.price_currency, description=link.name,
+            methods=list(link.methods), metadata={"payment_link": link.slug}),
+            actor=f"link:{link.slug}")
+        IdempotencyKey.objects.create(merchant=link.merchant, key=key, request_hash=request_hash,
+                                      response_status=201, response=payload)
+        LinkInvoice.objects.create(link=link, invoice_id=payload["id"])
+        return payload, True
+
+
+def link_invoices(link: PaymentLink):
+    return Invoice.objects.filter(merchant_id=link.merchant_id, link_made__link=link)
+
+
+def completed_volume(link: PaymentLink) -> int:
+    """Price units of the link's completed invoices (summed here: see UnitsField)."""
+    return sum(link_invoices(link).filter(status=Status.COMPLETED)
+               .values_list("price_amount", flat=True))
+
