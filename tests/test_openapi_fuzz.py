@@ -58,7 +58,7 @@ def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_serve
          "--seed", str(SEED), "--generation-database", "none", "--workers", "1",
          "--no-color", "--warnings", "off",
          "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=900)
+        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its caches stay there
     summary = run.stdout[-6000:]
     assert run.returncode == 0, summary
     assert "22/22" in summary and "failed" not in summary.lower(), summary
