@@ -8,7 +8,7 @@ output=${1:-clients/python}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 SECRET_KEY=${SECRET_KEY:-client-generation} .venv/bin/python manage.py spectacular \
-  --validate --fail-on-warn --format openapi-json --file "$work/openapi.json" 2>/dev/null
+  --validate --fail-on-warn --format openapi-json --file "$work/openapi.json"
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/openapi-python-client generate --path "$work/openapi.json" \
   --config clients/openapi-python-client.yaml --meta setup --output-path "$work/client" \
   --fail-on-warning >/dev/null

@@ -24,8 +24,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def generated(tmp_path_factory):
     """A fresh generation, as `make client` does it, into a temporary folder."""
     output = tmp_path_factory.mktemp("client") / "python"
-    subprocess.run(["bash", str(ROOT / "scripts" / "generate-client.sh"), str(output)],
-                   check=True, cwd=ROOT, capture_output=True)
+    run = subprocess.run(["bash", str(ROOT / "scripts" / "generate-client.sh"), str(output)],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
     return output
 
 
