@@ -52,10 +52,6 @@ class DecimalString(serializers.CharField):
     """An exact amount rendered as a decimal string."""
 
 
-def decimal(**kwargs):
-    return DecimalString(**kwargs)
-
-
 def nullable(field_class, **kwargs):
     return field_class(allow_null=True, **kwargs)
 
@@ -76,7 +72,7 @@ class TransactionSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="the output (UTXO) or log index in the tx")
     asset = serializers.CharField()
     network = serializers.CharField()
-    amount = decimal()
+    amount = DecimalString()
     from_addresses = serializers.ListField(child=serializers.CharField())
     confirmations = serializers.IntegerField()
     required_confirmations = serializers.IntegerField()
@@ -99,7 +95,7 @@ class RefundSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     invoice_id = serializers.UUIDField()
     status = serializers.ChoiceField(choices=REFUND_STATUSES)
-    amount = decimal()
+    amount = DecimalString()
     currency = serializers.CharField()
     network = serializers.CharField()
     claim_url = serializers.URLField(help_text="the payer's page to give a refund address")
@@ -121,14 +117,14 @@ class InvoiceSerializer(serializers.Serializer):
     status_context = nullable(serializers.ChoiceField, choices=STATUS_CONTEXTS)
     archived = serializers.BooleanField()
     livemode = serializers.BooleanField(help_text="false for an invoice made with a test key")
-    price_amount = decimal()
+    price_amount = DecimalString()
     price_currency = serializers.CharField()
     pay_currency = nullable(serializers.CharField, help_text="null until chosen")
     network = nullable(serializers.CharField, help_text="null until chosen")
     address = nullable(serializers.CharField, help_text="null until chosen")
     pay_amount = nullable(DecimalString, help_text="due in the chosen asset")
     fee_amount = nullable(DecimalString)
-    paid_amount = decimal()
+    paid_amount = DecimalString()
     remaining_amount = nullable(DecimalString)
     excess_amount = nullable(DecimalString,
                              help_text="paid beyond the amount due, in the chosen asset")
@@ -139,8 +135,8 @@ class InvoiceSerializer(serializers.Serializer):
     customer_email = serializers.CharField(allow_blank=True)
     callback_url = nullable(serializers.URLField)
     return_url = nullable(serializers.URLField)
-    insurance_percent = decimal()
-    slippage_percent = decimal()
+    insurance_percent = DecimalString()
+    slippage_percent = DecimalString()
     include_fee = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     expires_at = nullable(serializers.DateTimeField)
@@ -200,7 +196,7 @@ class CurrencySerializer(serializers.Serializer):
 class RateSerializer(serializers.Serializer):
     base = serializers.CharField()
     quote = serializers.CharField()
-    rate = decimal(help_text="units of `quote` for one `base`")
+    rate = DecimalString(help_text="units of `quote` for one `base`")
     source = serializers.CharField()
     fetched_at = serializers.DateTimeField()
 
