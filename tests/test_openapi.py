@@ -148,3 +148,13 @@ def test_callbacks_are_webhooks_with_their_signature(schema):
     assert [p["name"] for p in webhook["parameters"]] == ["X-Signature"]
     event = schema["components"]["schemas"]["CallbackEvent"]["properties"]
     assert event["data"] == {"$ref": "#/components/schemas/Invoice"}
+
+
+def test_links_say_which_operations_take_a_created_invoice_id(schema):
+    created = schema["paths"]["/api/v1/invoices"]["post"]["responses"]["201"]["links"]
+    assert created["getInvoice"] == {"operationId": "getInvoice",
+                                     "parameters": {"invoice_id": "$response.body#/id"}}
+    assert created["cancelInvoiceByForeignId"]["parameters"] == {
+        "foreign_id": "$response.body#/foreign_id"}
+    targets = {link["operationId"] for link in created.values()}
+    assert targets <= OPERATION_IDS

@@ -315,10 +315,23 @@ HEADERS = {
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
 
+_BY_ID = {"invoice_id": "$response.body#/id"}
+_BY_FOREIGN_ID = {"foreign_id": "$response.body#/foreign_id"}
+# OpenAPI links: what a response's ids let a client (or a stateful fuzzer) call next.
+LINKS = {
+    ("createInvoice", "201"): {
+        **{name: _BY_ID for name in (
+            "getInvoice", "cancelInvoice", "archiveInvoice", "unarchiveInvoice",
+            "resolveInvoice", "reviewInvoice", "paySandboxInvoice")},
+        "getInvoiceByForeignId": _BY_FOREIGN_ID, "cancelInvoiceByForeignId": _BY_FOREIGN_ID},
+    ("listEvents", "200"): {"redeliverEvent": {"event_id": "$response.body#/data/0/id"}},
+}
+
+
 def postprocess(result, generator, request, public):
     """Reference the rate-limit headers from every response, `Retry-After` from every 429
     and `Idempotent-Replayed` from the successes of operations taking an Idempotency-Key;
-    give the webhooks their signature header (OpenApiWebhook takes no parameters)."""
+    add the links; give the webhooks their signature header (OpenApiWebhook takes no parameters)."""
     result.setdefault("components", {})["headers"] = HEADERS
     for path in result.get("paths", {}).values():
         for operation in path.values():
@@ -332,6 +345,9 @@ def postprocess(result, generator, request, public):
                     names.append("Idempotent-Replayed")
                 response["headers"] = {name: {"$ref": f"#/components/headers/{name}"}
                                        for name in names}
+                if links := LINKS.get((operation.get("operationId"), status)):
+                    response["links"] = {target: {"operationId": target, "parameters": params}
+                                         for target, params in links.items()}
     for name, webhook in result.get("webhooks", {}).items():
         webhook["post"].update(operationId=name, parameters=[SIGNATURE_HEADER])
     return result
