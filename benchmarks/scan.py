@@ -1,9 +1,11 @@
 """Chain scanning: what a block costs as watched addresses grow, against per-address
-lookups, and how soon a payment shows as pending.
+lookups, how many node calls a block and a mempool pass cost, and how soon a payment shows
+as pending.
 
 1. One block of 2,000 transactions (4,000 outputs) read through the real Bitcoin Core
    backend and matched against 100, 10,000 and 100,000 watched addresses in the database;
-   ms per block (fetch + parse + match), median of 7. Target: 100,000 / 100 <= 1.5.
+   ms per block (fetch + parse + match), median of 7; "match" is the time spent in the
+   backend's one watched-addresses lookup. Target: 100,000 / 100 <= 1.5.
    The block is synthesized in Bitcoin Core's getblock JSON shape (verbosity 3: the
    verbosity-2 shape plus each input's `prevout`, as Core >= 25 answers; random hex for
    hashes and raw transactions) and served over HTTP by a local JSON-RPC stub, so the real
@@ -12,7 +14,21 @@ lookups, and how soon a payment shows as pending.
 2. The same detection done per address, as address-indexed APIs (Esplora-style
    GET /address/<a>/txs) force: 10,000 requests to the same local stub, against our one
    block read at 10,000 watched addresses. Local HTTP only: a lower bound for a remote API.
-3. Detection latency on anvil with 1 s blocks (`--block-time 1`): from sending an ETH
+3. Node calls per block and per mempool pass, with 0, 1 and 10 of a block's (or mempool's)
+   2,000 transactions paying watched addresses: JSON-RPC calls by method (and HTTP
+   requests) counted by a local stub, through the real backends. Target: calls do not grow
+   with the transactions that pay nobody watched.
+   - Bitcoin Core, both shapes: with `prevout` (Core >= 25: getblock verbosity 3,
+     getrawtransaction verbosity 2) and without (Litecoin Core 0.21: the funding
+     transactions of matches are fetched). Mempool: getrawmempool; each new transaction is
+     decoded once (getrawtransaction, batched), then only matches cost a call (funding
+     transactions, getmempoolentry for the first-seen time); a second pass over the same
+     mempool costs one call.
+   - EVM: a block of 1,000 native payments, 500 token transfers (eth_getLogs) and 500
+     contract calls that each move coin (an internal transfer, in the call tracer's
+     debug_traceBlockByNumber shape); the matching ones cycle through the three kinds.
+     Receipts are read only for matching native payments. Mempool: txpool_content.
+4. Detection latency on anvil with 1 s blocks (`--block-time 1`): from sending an ETH
    payment to its invoice being `pending` in the database, with `manage.py scan --interval 1`
    running (in this process). p50/p95 over 20 payments sent at random moments.
    Target: p95 <= interval + 1 s.
@@ -34,6 +50,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections import Counter
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,8 +99,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from chains import scanner  # noqa: E402
+from chains.addresses import to_checksum_address  # noqa: E402
 from chains.backends.bitcoin_rpc import BitcoinRPCBackend  # noqa: E402
+from chains.backends.evm_rpc import TRANSFER_TOPIC, EVMRPCBackend  # noqa: E402
 from chains.backends.jsonrpc import JSONRPCClient  # noqa: E402
 from chains.registry import get_network  # noqa: E402
 from invoices import rates, services  # noqa: E402
@@ -122,7 +140,7 @@ def synthesize_block(payees: list[str]) -> dict:
                 "sequence": 4294967293}]
         payee = payees[i] if i < len(payees) else random_address()
         payments.append(tx(vin, [(payee, round(0.001 + i * 1e-6, 8)), (payer, 0.4898)]))
-    return {"hash": os.urandom(32).hex(), "confirmations": 1, "height": 840_000,
+    return {"hash": os.urandom(32).hex(), "confirmations": 1, "height": 840_000, "time": 1713571767,
             "version": 536870912, "previousblockhash": os.urandom(32).hex(),
             "nTx": TXS + 1, "tx": [coinbase, *payments]}
 
@@ -191,11 +209,19 @@ def watch(merchant, addresses: list[str]) -> None:
 
 def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
     """(ms to fetch and parse the block, ms to match it, transfers matched)."""
+    spent = []
+
+    def lookup(addresses):
+        started = time.perf_counter()
+        found = services.watched_addresses("bitcoin", addresses)
+        spent.append(time.perf_counter() - started)
+        return found
+
     started = time.perf_counter()
-    block = backend.block(840_000)
-    parsed = time.perf_counter()
-    matched = scanner._watched(services.watched_addresses, "bitcoin", block.transfers)
-    return (parsed - started) * 1000, (time.perf_counter() - parsed) * 1000, len(matched)
+    (block,) = backend.blocks(840_000, 840_000, lookup)
+    total = (time.perf_counter() - started) * 1000
+    match = sum(spent) * 1000
+    return total - match, match, len(block.transfers)
 
 
 def per_address(url: str, addresses: list[str]) -> tuple[float, int]:
@@ -239,7 +265,193 @@ def scan_cost() -> None:
           f"{elapsed / medians[10_000]:.0f}x faster")
 
 
-# --- 3: detection latency on anvil -----------------------------------------------------------
+# --- 3: node calls per block and per mempool pass ------------------------------------------
+
+COUNTED = (0, 1, 10)
+
+
+class CountingStub(BaseHTTPRequestHandler):
+    """A JSON-RPC node answering from `answers` (method -> params -> result as JSON text),
+    counting calls by method and HTTP requests."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    answers: dict = {}
+    calls: Counter = Counter()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.calls["HTTP requests"] += 1
+        parts = []
+        for call in body if isinstance(body, list) else [body]:
+            self.calls[call["method"]] += 1
+            result = self.answers[call["method"]](call["params"])
+            parts.append(f'{{"jsonrpc": "2.0", "id": {call["id"]}, "result": {result}}}')
+        text = ("[" + ",".join(parts) + "]").encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+    def log_message(self, *args):
+        pass
+
+
+def counting_stub() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CountingStub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/"
+
+
+def counted(call, *args):
+    """(what `call(*args)` returns, the node calls it made)."""
+    CountingStub.calls = Counter()
+    result = call(*args)
+    return result, CountingStub.calls
+
+
+def show(label: str, calls: Counter) -> str:
+    methods = ", ".join(f"{method} {n}" for method, n in sorted(calls.items())
+                        if method != "HTTP requests")
+    total = sum(n for method, n in calls.items() if method != "HTTP requests")
+    return (f"  {label}: {total} calls in {calls['HTTP requests']} HTTP requests "
+            f"({methods})")
+
+
+def watching(addresses):
+    watched = set(addresses)
+    return lambda candidates: candidates & watched
+
+
+def bitcoin_answers(block: dict, prevout: bool) -> dict:
+    """The stub's answers for `block` and a mempool of the same transactions; without
+    `prevout` (Core 0.21) each payment's funding transaction is served instead."""
+    funding = {}
+    if not prevout:
+        for tx in block["tx"][1:]:
+            vin = tx["vin"][0]
+            spent = vin.pop("prevout")
+            funding[vin["txid"]] = json.dumps({"txid": vin["txid"], "vin": [], "vout": [
+                {"n": 0, "value": 1.0, "scriptPubKey": script(random_address())},
+                {"n": 1, "value": spent["value"], "scriptPubKey": spent["scriptPubKey"]}]})
+    mempool = {tx["txid"]: json.dumps(tx) for tx in block["tx"][1:]}
+    text, block_hash, txids = json.dumps(block), json.dumps(block["hash"]), json.dumps(
+        list(mempool))
+    return {
+        "getblockhash": lambda params: block_hash,
+        "getblock": lambda params: text,
+        "getrawmempool": lambda params: txids,
+        "getrawtransaction": lambda params: mempool.get(params[0]) or funding[params[0]],
+        "getmempoolentry": lambda params: '{"time": 1764590000}',
+    }
+
+
+def bitcoin_calls(url: str) -> None:
+    for prevout in (True, False):
+        shape = "with prevout (Core >= 25)" if prevout else "without prevout (Core 0.21)"
+        for matched in COUNTED:
+            payees = [random_address() for _ in range(matched)]
+            CountingStub.answers = bitcoin_answers(synthesize_block(payees), prevout)
+            backend = BitcoinRPCBackend(dataclasses.replace(get_network("bitcoin"), rpc_url=url))
+            lookup = watching(payees)
+            blocks, calls = counted(backend.blocks, 840_000, 840_000, lookup)
+            assert len(blocks[0].transfers) == matched
+            print(show(f"Bitcoin Core {shape}, block, {matched:>2} matching", calls))
+            mempool, first = counted(backend.mempool, lookup)
+            assert len(mempool.transfers) == matched
+            print(show(f"Bitcoin Core {shape}, mempool first pass, {matched:>2} matching", first))
+            _, again = counted(backend.mempool, lookup)
+            print(show(f"Bitcoin Core {shape}, mempool next pass, {matched:>2} matching", again))
+            backend.close()
+
+
+def evm_address() -> str:
+    return to_checksum_address(os.urandom(20).hex())
+
+
+def synthesize_evm(payees: list[str], token: str) -> tuple[dict, list, list, dict]:
+    """(block, its call-tracer trace, its token logs, txpool_content) of TXS transactions:
+    half native payments, a quarter token transfers, a quarter contract calls that move
+    coin; the first len(payees) pay `payees`, cycling through the three kinds."""
+    block_hash = "0x" + os.urandom(32).hex()
+    txs, trace, logs = [], [], []
+    for i in range(TXS):
+        if i < len(payees):
+            kind = ("native", "token", "internal")[i % 3]
+        else:
+            kind = ("native", "native", "token", "internal")[i % 4]
+        payee = payees[i] if i < len(payees) else evm_address()
+        sender, contract = evm_address(), evm_address()
+        tx = {"hash": "0x" + os.urandom(32).hex(), "from": sender, "nonce": hex(i),
+              "to": payee if kind == "native" else (token if kind == "token" else contract),
+              "value": hex(10**16) if kind != "token" else "0x0", "gas": "0x5208",
+              "input": "0x", "blockHash": block_hash, "blockNumber": hex(840_000),
+              "transactionIndex": hex(i)}
+        txs.append(tx)
+        frame = {"type": "CALL", "from": sender, "to": tx["to"], "value": tx["value"],
+                 "gas": "0x0", "gasUsed": "0x5208", "input": "0x"}
+        if kind == "internal":
+            frame["calls"] = [{"type": "CALL", "from": contract, "to": payee,
+                               "value": hex(10**16), "gas": "0x0", "gasUsed": "0x0",
+                               "input": "0x"}]
+        trace.append({"txHash": tx["hash"], "result": frame})
+        if kind == "token":
+            logs.append({"address": token, "blockHash": block_hash, "blockNumber": hex(840_000),
+                         "transactionHash": tx["hash"], "logIndex": hex(len(logs)),
+                         "removed": False, "data": "0x" + f"{10**6:064x}",
+                         "topics": [TRANSFER_TOPIC, "0x" + sender[2:].lower().rjust(64, "0"),
+                                    "0x" + payee[2:].lower().rjust(64, "0")]})
+    block = {"number": hex(840_000), "hash": block_hash, "parentHash": "0x" + "11" * 32,
+             "timestamp": hex(1764590000), "transactions": txs}
+    pool = {"pending": {}, "queued": {}}
+    for tx in txs:
+        if tx["value"] != "0x0":
+            pool["pending"].setdefault(tx["from"], {})[str(int(tx["nonce"], 16))] = {
+                **tx, "blockHash": None, "blockNumber": None}
+    return block, trace, logs, pool
+
+
+def evm_answers(block: dict, trace: list, logs: list, pool: dict) -> dict:
+    texts = {"block": json.dumps(block), "trace": json.dumps(trace), "logs": json.dumps(logs),
+             "pool": json.dumps(pool)}
+    return {
+        "eth_getBlockByNumber": lambda params: texts["block"],
+        "debug_traceBlockByNumber": lambda params: texts["trace"],
+        "eth_getLogs": lambda params: texts["logs"],
+        "eth_getTransactionReceipt": lambda params: json.dumps(
+            {"transactionHash": params[0], "status": "0x1", "blockHash": block["hash"]}),
+        "txpool_content": lambda params: texts["pool"],
+    }
+
+
+def evm_calls(url: str) -> None:
+    network = get_network("ethereum")
+    token = network.tokens[0].contract
+    for matched in COUNTED:
+        payees = [evm_address() for _ in range(matched)]
+        CountingStub.answers = evm_answers(*synthesize_evm(payees, token))
+        backend = EVMRPCBackend(dataclasses.replace(network, rpc_url=url))
+        backend.capabilities()  # the one-time probe of the tracing API
+        lookup = watching(payees)
+        blocks, calls = counted(backend.blocks, 840_000, 840_000, lookup)
+        assert len(blocks[0].transfers) == matched
+        print(show(f"EVM block, {matched:>2} matching", calls))
+        mempool, calls = counted(backend.mempool, lookup)
+        print(show(f"EVM mempool pass, {matched:>2} matching "
+                   f"({len(mempool.transfers)} pending native)", calls))
+        backend.close()
+
+
+def call_counts() -> None:
+    url = counting_stub()
+    print(f"Node calls per block and per mempool pass ({TXS:,} transactions; "
+          f"{', '.join(map(str, COUNTED))} matching):")
+    bitcoin_calls(url)
+    evm_calls(url)
+
+
+# --- 4: detection latency on anvil -----------------------------------------------------------
 
 def latency() -> None:
     if anvil is None:
@@ -290,6 +502,7 @@ def latency() -> None:
 def main():
     try:
         scan_cost()
+        call_counts()
         latency()
     finally:
         if anvil:

@@ -323,6 +323,28 @@ def test_reverted_forwards_move_nothing(anvil, tracing):
     assert anvil.w3.eth.get_balance(payee) == 0
 
 
+def test_a_block_whose_trace_came_from_another_branch_is_traced_by_hash(anvil, backend,
+                                                                        monkeypatch):
+    payee = fresh_address()
+    height, _ = mined_at(anvil, forward(anvil, "forward", payee, wei=3))
+    backend._tracing()
+    methods, batch = [], backend.rpc.batch
+
+    def reorged_trace(calls, **kwargs):
+        calls = list(calls)
+        methods.extend(method for method, _ in calls)
+        results = batch(calls, **kwargs)
+        return [[{**entry, "txHash": "0x" + "ee" * 32} for entry in result]
+                if method == "debug_traceBlockByNumber" else result
+                for (method, _), result in zip(calls, results, strict=True)]
+
+    monkeypatch.setattr(backend.rpc, "batch", reorged_trace)
+    (transfer,) = block_at(backend, height, watching(payee)).transfers
+    assert (transfer.amount, transfer.index) == (3, INTERNAL_INDEX + 1)
+    assert "debug_traceBlockByHash" in methods
+    assert backend.capabilities().notices == ()
+
+
 def test_a_node_without_tracing_says_internal_transfers_are_not_seen(anvil):
     with refusing_proxy(anvil.rpc_url, set(evm_rpc.TRACERS)) as url:
         backend = EVMRPCBackend(dataclasses.replace(anvil.network, rpc_url=url))
@@ -366,9 +388,16 @@ def test_call_tracer_frames_under_a_failed_frame_move_nothing():
             {"type": "STATICCALL", "from": b, "to": c},
             {"type": "DELEGATECALL", "from": b, "to": c, "value": "0x5"},
             {"type": "CALL", "from": b, "to": c, "value": "0x2"}]}}]
-    assert list(evm_rpc._call_tracer(trace, ["0xaa"])) == [("0xaa", 5, b, c, 2)]
+    failures = []
+    assert list(evm_rpc._call_tracer(trace, ["0xaa"], failures)) == [("0xaa", 5, b, c, 2)]
+    assert failures == []
     with pytest.raises(evm_rpc._Reorged):
-        list(evm_rpc._call_tracer(trace, ["0xbb"]))
+        list(evm_rpc._call_tracer(trace, ["0xbb"], failures))
+    # anvil with a bare --prune-history, geth without the state: per transaction errors.
+    pruned = [{"txHash": "0xbb", "error": "Resource not found"}, *trace]
+    assert list(evm_rpc._call_tracer(pruned, ["0xbb", "0xaa"], failures)) == [
+        ("0xaa", 5, b, c, 2)]
+    assert failures == ["Resource not found"]
 
 
 def test_parity_traces_under_a_failed_frame_move_nothing():

@@ -163,10 +163,11 @@ class BitcoinRPCBackend(ChainBackend):
                                if txid in self._mempool}
         hits = _lookup(watched, self._mempool.values())
         matched = [tx for tx in self._mempool.values() if _pays(tx, hits)]
-        unknown = [tx for tx in matched if tx.txid not in self._mempool_senders]
-        self._mempool_senders.update(self._senders(unknown, self._mempool))
+        unknown = [tx for tx in matched if tx.txid not in self._mempool_times]
+        senders = self._senders(unknown, self._mempool)
         entries = self.rpc.batch((("getmempoolentry", (tx.txid,)) for tx in unknown),
                                  errors=True)
+        self._mempool_senders.update(senders)  # both learnt, or neither (a failed call)
         self._mempool_times.update({  # mined meanwhile: the time stays unknown
             tx.txid: None if isinstance(entry, RPCError) else unix_time(entry.get("time"))
             for tx, entry in zip(unknown, entries, strict=True)})

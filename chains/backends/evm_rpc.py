@@ -251,11 +251,13 @@ class EVMRPCBackend(ChainBackend):
         if isinstance(trace, RPCError):  # e.g. state no longer kept for an old block
             self._untraced = f"block {int(data['number'], 16)}: {trace.message}"
             return
-        txids = [tx["hash"].lower() for tx in data["transactions"]]
-        frames = _call_tracer(trace, txids) if self._tracer == TRACERS[0] \
+        txids, failures = [tx["hash"].lower() for tx in data["transactions"]], []
+        frames = _call_tracer(trace, txids, failures) if self._tracer == TRACERS[0] \
             else _parity_traces(trace, txids, data["hash"])
         for txid, position, sender, to, value in frames:
             yield txid, position, to_checksum_address(sender), to_checksum_address(to), value
+        if failures:
+            self._untraced = f"block {int(data['number'], 16)}: {failures[-1]}"
 
     def _native(self, tx: dict, height: int | None, block_hash: str | None,
                 time) -> Transfer:
@@ -311,14 +313,19 @@ def _raise_errors(replies: list) -> list:
     return replies
 
 
-def _call_tracer(trace: list[dict], txids: list[str]) -> Iterator[tuple[str, int, str, str, int]]:
+def _call_tracer(trace: list[dict], txids: list[str],
+                 failures: list[str]) -> Iterator[tuple[str, int, str, str, int]]:
     """debug_traceBlockByNumber with the call tracer: one {txHash, result: frame} per
-    transaction, in block order; frames nest in `calls`."""
+    transaction, in block order; frames nest in `calls`. A transaction the node could not
+    trace is {txHash, error} (e.g. its state was pruned): its error goes to `failures`."""
     if len(trace) != len(txids):
         raise _Reorged
     for txid, entry in zip(txids, trace, strict=True):
         if entry.get("txHash", txid).lower() != txid:
             raise _Reorged
+        if "result" not in entry:
+            failures.append(str(entry.get("error", "no trace")))
+            continue
         position = 0
         stack = [(entry["result"], False)]  # depth first, without recursion (1024 deep)
         while stack:

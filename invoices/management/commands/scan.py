@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from chains import checks, registry
+from chains.backends import close_all
 from invoices import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
@@ -55,4 +56,5 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            close_all()  # idle keep-alive connections would hold a node's shutdown
         self.stdout.write("stopped")
