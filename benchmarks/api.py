@@ -61,7 +61,7 @@ def timed(call, count):
 
 
 def client_for(name):
-    merchant, key = create_merchant(name)
+    merchant, key = create_merchant(name, mode="test")  # sandbox invoices
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return merchant, client
@@ -73,7 +73,8 @@ def bulk_invoices(merchant, count):
     for i in range(count):
         created = now - timedelta(seconds=count - i)
         batch.append(Invoice(
-            id=uuid.uuid4(), merchant=merchant, price_amount=100 + i, price_currency="USD",
+            id=uuid.uuid4(), merchant=merchant, livemode=False,  # the bench key is a test key
+            price_amount=100 + i, price_currency="USD",
             insurance_percent=0, slippage_percent=0, payment_window_minutes=15,
             late_window_minutes=1440, processing_timeout_minutes=1440, created_at=created,
             status_changed_at=created, expires_at=created + timedelta(minutes=15)))

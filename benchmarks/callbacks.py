@@ -32,7 +32,7 @@ os.environ.update({
     "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SANDBOX": "1",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef"),
     "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3", "CALLBACKS_ALLOW_PRIVATE": "1",
-    "LOG_LEVEL": "WARNING",
+    "LOG_LEVEL": "WARNING", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
 })
 
 import django  # noqa: E402
@@ -55,7 +55,8 @@ CHANGES, ROUNDS = 200, 3
 
 
 def new_invoice(merchant) -> str:
-    request = services.InvoiceRequest(price_amount=10_000, price_currency="USD")
+    request = services.InvoiceRequest(price_amount=10_000, price_currency="USD",
+                                      livemode=False)  # a sandbox (test) invoice
     return services.create_invoice(merchant, request, "bench")["id"]
 
 

@@ -91,7 +91,7 @@ def main() -> None:
     merchant.save()
     payload = services.create_invoice(merchant, services.InvoiceRequest(
         price_amount=2500, price_currency="USD", description="Order #1042 · 2 × Coffee beans",
-        return_url="https://shop.example/thanks"), actor="benchmark")
+        return_url="https://shop.example/thanks", livemode=False), actor="benchmark")
     invoice_id = payload["id"]
     page, status = f"/pay/{invoice_id}", f"/pay/{invoice_id}/status"
     client = Client(HTTP_HOST="localhost")  # no test instrumentation: real render times

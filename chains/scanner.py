@@ -35,7 +35,11 @@ MAX_BLOCKS_PER_SCAN = 100
 # well under LEASE: 10 full Bitcoin blocks are read in seconds.
 BLOCKS_PER_REQUEST = 10
 KEEP_BLOCK_HASHES = 200
-LEASE = timedelta(minutes=2)
+# A scanner that dies keeps its network until the lease runs out: 20 s, so another scanner
+# (`manage.py scan` passes every few seconds) takes over within 30 s. A live scan renews it
+# before every request; one slower than this loses the network to another scanner, which
+# is safe (the sink is idempotent and the cursor moves only under the lease).
+LEASE = timedelta(seconds=20)
 START_DEPTH = 20  # a new cursor starts this far below the tip (the sandbox: at genesis)
 
 

@@ -4,6 +4,7 @@ by the same scan every real network gets, so the page shows what a real payment 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 
 from chains.backends import sandbox
 from invoices import sandbox as sandbox_payments
@@ -14,14 +15,18 @@ ACTIONS = ("exact", "under", "over", "confirm")
 
 
 def available(invoice: Invoice) -> bool:
+    """Test invoices only: a live invoice never shows the panel, whatever its quote says."""
     quote = invoice.quote
-    return bool(settings.SANDBOX and quote and quote.network == sandbox.NETWORK and quote.address)
+    return bool(settings.SANDBOX and not invoice.livemode and quote
+                and quote.network == sandbox.NETWORK and quote.address)
 
 
+@transaction.atomic
 def simulate(invoice: Invoice, action: str) -> None:
     """Pay what is still due (exactly, half of it, or 10 % more), or mine enough blocks to
     confirm what is on its way. Payments come from one sender per invoice, as from one
-    wallet: two senders would make the invoice `multiple_senders`."""
+    wallet: two senders would make the invoice `multiple_senders`. One transaction, as the
+    API's: a step that fails undoes the payment it followed."""
     if action not in ACTIONS:
         raise ServiceError("invalid_action", f"action must be one of {', '.join(ACTIONS)}")
     if action == "confirm":

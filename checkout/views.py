@@ -3,10 +3,13 @@ sandbox test panel and the refund claim. Thin: load, ask `states`, call a servic
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import quote
 
+from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,9 +27,10 @@ from checkout.i18n import localized
 from checkout.qr import qr_svg
 from checkout.security import embed_sources, image_origin, protect
 from invoices import lifecycle, money, refunds, services
+from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
-from invoices.representation import confirmations, scanned_heights
+from invoices.representation import confirmations, refund_payload, scanned_heights
 from merchants.dashboard import labels
 
 TITLES = {
@@ -183,7 +187,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
     amounts are estimates, locked when the payer chooses."""
     quotes = {(q.asset, q.network): q for q in invoice.quotes.all()}
     methods = []
-    for asset in services.offered_methods(invoice.merchant):
+    for asset in services.offered_methods(invoice.merchant, invoice.livemode):
         quote = quotes.get((asset.code, asset.network))
         if quote is None:
             if invoice.kind != Kind.OPEN:
@@ -254,7 +258,7 @@ def _refund_offers(invoice: Invoice) -> list[dict]:
         offers.append({"amount": states.display_amount(refund.amount,
                                                        asset.decimals if asset else 0),
                        "asset": refund.asset,
-                       "url": reverse("checkout:refund", args=[refund.claim_token])})
+                       "url": refund_payload(refund)["claim_url"]})
     return offers
 
 
@@ -356,6 +360,11 @@ def pay(request, invoice_id):
 @require_GET
 def status(request, invoice_id):
     """What the page's poller needs, small enough to ask for every few seconds."""
+    window = throttling.hit(f"checkout-status:{throttling.client_ip(request)}",
+                            settings.CHECKOUT_STATUS_RATE)
+    if not window.allowed:
+        return JsonResponse({"error": "rate_limited"}, status=429,
+                            headers={"Retry-After": str(window.reset)})
     invoice = _load(invoice_id)
     if invoice is None:
         return JsonResponse({"error": "not_found"}, status=404)
@@ -395,6 +404,13 @@ def sandbox_action(request, invoice_id):
     invoice = _load(invoice_id)
     if invoice is None:
         return _not_found(request)
+    window = throttling.hit(f"sandbox-panel:{throttling.client_ip(request)}",
+                            settings.SANDBOX_PANEL_RATE)
+    if not window.allowed:
+        response = _page(request, invoice, error=_("Too many test payments; wait a minute."),
+                         status=429)
+        response.headers["Retry-After"] = str(window.reset)
+        return response
     try:
         sandbox.simulate(invoice, request.POST.get("action", ""))
     except services.ServiceError as exc:
@@ -402,32 +418,53 @@ def sandbox_action(request, invoice_id):
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
 
+# A refund code as `new_claim_token` makes it (URL-safe base64); nothing else is looked up.
+REFUND_CODE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
 @never_cache
 @protect
 @localized
 @require_http_methods(["GET", "POST"])
-def refund(request, token):
-    """The payer says where a refund goes; once given, the address is shown, locked."""
-    found = (Refund.objects.select_related("invoice__merchant")
-             .filter(claim_token=token).first() if len(token) <= 64 else None)
+def refund(request):
+    """The refund claim. Whoever holds the code can claim the refund, so the code never
+    travels in a URL, where access logs, proxies and analytics would keep it: the link is
+    `/refund/#<code>`, a browser sends nothing after `#` to any server, and this page's
+    script posts the code. Without a script the page asks for the code, which the e-mail
+    gives on a line of its own. The page is always answered to a POST, never redirected to
+    a URL holding the code; once an address is given it is shown, locked."""
+    token = request.POST.get("token", "").strip() if request.method == "POST" else ""
+    if not token:
+        return render(request, "checkout/refund_code.html", {})
+    found = (Refund.objects.select_related("invoice__merchant").filter(claim_token=token)
+             .first() if REFUND_CODE.fullmatch(token) else None)
     if found is None:
-        return _not_found(request, _("This refund link is not valid."))
-    form = RefundClaimForm(request.POST or None)
+        return render(request, "checkout/refund_code.html", {
+            "error": _("This refund code is not valid. Check the link or the code in your "
+                       "e-mail.")}, status=404)
+    claiming = request.POST.get("step") == "claim"
+    form = RefundClaimForm(request.POST if claiming else None)
     code = 200
-    if request.method == "POST" and found.status == Refund.AWAITING_CLAIM:
+    if claiming and found.status == Refund.AWAITING_CLAIM:
         if form.is_valid():
             try:
-                refunds.claim(token, form.cleaned_data["address"])
-                return redirect("checkout:refund", token=token)
+                found = refunds.claim(token, form.cleaned_data["address"])
             except services.ServiceError as exc:
                 form.add_error("address" if exc.param == "address" else None, exc.message)
-        code = 422
+        code = 422 if form.errors else 200
     network = registry.get_network(found.network)
     asset = network.asset(found.asset) if network else None
     return _render(request, "checkout/refund.html", {
         "refund": found, "invoice": found.invoice, "merchant": found.invoice.merchant,
-        "form": form, "network": network.name if network else found.network,
+        "form": form, "token": token, "network": network.name if network else found.network,
         "amount": states.display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
         "icon": _icon(found.asset),
     }, code)
+
+
+@require_GET
+def refund_link(request, token):
+    """A link of the old form, `/refund/<code>`, e-mailed before codes moved behind `#`:
+    sent on to the page with the code where no server sees it again."""
+    return HttpResponseRedirect(f"{reverse('checkout:refund')}#{quote(token, safe='')}")

@@ -38,8 +38,22 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL]
 
+# --- Transport: all on when the public URL is https, each can be turned off -------------------
+HTTPS = PUBLIC_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", HTTPS)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True  # no script reads them: forms carry CSRF
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", HTTPS)
+# Behind a TLS-terminating proxy (TRUSTED_PROXY_COUNT ≥ 1) the request is https when the
+# proxy says so; the proxy must set X-Forwarded-Proto itself, overwriting the client's.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+if TRUSTED_PROXY_COUNT > 0:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.OTPAdminConfig",  # django.contrib.admin, behind a second factor
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -49,17 +63,20 @@ INSTALLED_APPS = [
     "rest_framework_api_key",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_q",
     "chains",
     "merchants",
-    "invoices",
+    "invoices",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "checkout",
     "links",
+    "django_q",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.reject_nul",
+    "config.middleware.rate_limit_headers",
+    "config.middleware.atomic_api_writes",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,10 +164,9 @@ WHITENOISE_USE_FINDERS = True
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["merchants.auth.ApiKeyRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_THROTTLE_RATE", "600/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["invoices.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],
     "EXCEPTION_HANDLER": "invoices.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
@@ -203,6 +219,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- The gateway -------------------------------------------------------------------------
+# Rate limits, counted in Redis or the database so they hold across web processes.
+API_THROTTLE_RATE = os.environ.get("API_THROTTLE_RATE", "600/min")  # per API key
+API_AUTH_FAILURE_RATE = os.environ.get("API_AUTH_FAILURE_RATE", "20/min")  # per client IP
+PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", "3/hour")
+PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/hour")
+CHECKOUT_STATUS_RATE = os.environ.get("CHECKOUT_STATUS_RATE", "120/min")  # per client IP
+SANDBOX_PANEL_RATE = os.environ.get("SANDBOX_PANEL_RATE", "30/min")  # per client IP
 SANDBOX = env_bool("SANDBOX", DEBUG)
 CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")
 # Rate providers, first that answers wins: static, kraken, coinbase, coingecko, binance.
@@ -224,10 +247,12 @@ CALLBACKS_ALLOW_PRIVATE = env_bool("CALLBACKS_ALLOW_PRIVATE", False)
 SANDBOX_BLOCK_SECONDS = int(os.environ.get("SANDBOX_BLOCK_SECONDS", "60"))
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `manage.py scan`
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
-# A callback receiver must connect and answer within this many seconds.
+# A callback attempt, connection to last byte, is cut after this many seconds.
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
+# Deliveries one merchant may have in flight at once (default: half the workers), so a slow
+# receiver never holds every worker.
+CALLBACKS_PER_MERCHANT = int(os.environ.get("CALLBACKS_PER_MERCHANT",
+                                            max(1, Q_CLUSTER["workers"] // 2)))
 
 LOGGING = {
     "version": 1,
@@ -236,10 +261,31 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# --- E-mail ----------------------------------------------------------------------------------
+# The console backend prints every mail, with its reset, invitation and refund-claim links,
+# to the worker's log: it is the default only with DEBUG on. In production EMAIL_BACKEND
+# must be set (the console backend too, if that is really wanted); SMTP reads EMAIL_HOST,
+# EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "")
+if not EMAIL_BACKEND:
+    raise ImproperlyConfigured(
+        "EMAIL_BACKEND must be set when DEBUG is off, e.g. "
+        "django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST (see the README)")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
+
 # --- The merchant dashboard ----------------------------------------------------------------
-# Two-factor (TOTP, optional for owners) and throttled logins (django-axes: after
-# AXES_FAILURE_LIMIT failures from one address, or against one account, logins are refused
-# for the cool-off; one success resets the count).
+# Two-factor (TOTP, optional for owners, required for the admin) and throttled logins
+# (django-axes: after AXES_FAILURE_LIMIT failures for one account from one address, that
+# pair is refused for the cool-off; one success resets the count). By the pair, not by
+# either: locking an address would lock everyone behind one NAT or proxy, and locking an
+# account would let anyone lock out its owner by naming it.
 from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
@@ -254,7 +300,11 @@ LOGOUT_REDIRECT_URL = "dashboard:login"
 PASSWORD_RESET_TIMEOUT = 2 * 60 * 60
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address: X-Forwarded-For is read only behind TRUSTED_PROXY_COUNT proxies
+# (config/proxy.py); the API's throttles count the same way.
+AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "CryptoGate")

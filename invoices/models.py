@@ -37,6 +37,8 @@ class Invoice(models.Model):
     status_context = models.CharField(max_length=20, null=True, blank=True,
                                       choices=_choices(Context))
     archived = models.BooleanField(default=False)
+    # False for a test-mode invoice: it is paid on the sandbox only, never on a real chain.
+    livemode = models.BooleanField(default=True)
 
     price_amount = UnitsField()  # base units of price_currency (cents for USD)
     price_currency = models.CharField(max_length=16)
@@ -72,7 +74,10 @@ class Invoice(models.Model):
                                     name="unique_foreign_id_per_merchant"),
         ]
         indexes = [
-            models.Index(fields=["merchant", "-created_at", "-id"], name="invoice_newest"),
+            # The mode is last: Django compares a boolean as `NOT livemode`, which SQLite
+            # cannot seek on, but it filters on the index entries while walking them in order.
+            models.Index(fields=["merchant", "-created_at", "-id", "livemode"],
+                         name="invoice_newest"),
             models.Index(fields=["status", "expires_at"], name="invoice_status_expiry"),
             # The dashboard's list filters and search, newest first at any depth.
             models.Index(fields=["merchant", "status", "-created_at", "-id"],
@@ -236,6 +241,9 @@ class Event(models.Model):
                                                name="event_sequence_per_invoice")]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="event_to_deliver",
+                         condition=Q(next_attempt_at__isnull=False)),
+            # One merchant's due queues (merchants.callbacks: a slot holder's turn).
+            models.Index(fields=["merchant", "next_attempt_at"], name="event_to_deliver_merchant",
                          condition=Q(next_attempt_at__isnull=False)),
             models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
             models.Index(fields=["created_at"], name="event_refund_email_due",

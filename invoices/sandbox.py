@@ -20,6 +20,8 @@ def sandbox_quote(invoice: Invoice):
     quote = invoice.quote
     if not settings.SANDBOX:
         raise Conflict("sandbox_off", "the sandbox network is off")
+    if invoice.livemode:  # play money never settles a real invoice
+        raise Conflict("live_invoice", "a live invoice cannot be paid on the sandbox")
     if quote is None or quote.network != sandbox.NETWORK or not quote.address:
         raise Conflict("not_a_sandbox_invoice", "the invoice has no sandbox payment address yet")
     return quote

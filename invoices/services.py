@@ -83,18 +83,21 @@ def _locked(invoice_id) -> Invoice:
 
 # --- payment methods and quotes -----------------------------------------------------------
 
-def offered_methods(merchant: Merchant) -> list[Asset]:
-    """Enabled networks' assets that the merchant has a wallet for and has not switched off."""
+def offered_methods(merchant: Merchant, livemode: bool = True) -> list[Asset]:
+    """Enabled networks' assets that the merchant has a wallet for and has not switched off:
+    the sandbox only for test invoices, never for live ones (play money settles nothing)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     chosen = set(merchant.enabled_methods)
     return [asset for asset in registry.enabled_methods()
             if registry.get_network(asset.network).family in families
+            and (registry.get_network(asset.network).kind == "sandbox") != livemode
             and (not chosen or asset.method in chosen)]
 
 
-def find_method(merchant: Merchant, asset_code: str, network_code: str | None) -> Asset:
+def find_method(merchant: Merchant, asset_code: str, network_code: str | None,
+                livemode: bool = True) -> Asset:
     asset_code = asset_code.upper()
-    matches = [a for a in offered_methods(merchant) if a.code == asset_code
+    matches = [a for a in offered_methods(merchant, livemode) if a.code == asset_code
                and (network_code is None or a.network == network_code)]
     if not matches:
         raise ServiceError("currency_not_offered", (
@@ -190,6 +193,7 @@ class InvoiceRequest:
     metadata: dict = field(default_factory=dict)
     # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
     methods: list[str] = field(default_factory=list)
+    livemode: bool = True  # from the API key's mode
 
 
 def check_return_url(merchant: Merchant, url: str) -> None:
@@ -214,7 +218,8 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> d
         if not request.pay_currency:
             raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED),
                                "pay_currency")
-        fixed_method = find_method(merchant, request.pay_currency, request.network)
+        fixed_method = find_method(merchant, request.pay_currency, request.network,
+                                   request.livemode)
     now = timezone.now()
     try:
         with transaction.atomic():
@@ -229,7 +234,8 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> d
 def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None,
             now: datetime) -> dict:
     invoice = Invoice.objects.create(
-        merchant=merchant, kind=request.kind, price_amount=request.price_amount,
+        merchant=merchant, livemode=request.livemode, kind=request.kind,
+        price_amount=request.price_amount,
         price_currency=request.price_currency, foreign_id=request.foreign_id or None,
         description=request.description, customer_email=request.customer_email,
         callback_url=request.callback_url, return_url=request.return_url,
@@ -252,7 +258,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
         invoice.save(update_fields=["quote", "selected_at"])
     elif request.kind == Kind.TIMED:
         quotes, refused = [], []
-        for asset in offered_methods(merchant):
+        for asset in offered_methods(merchant, request.livemode):
             if request.methods and asset.method not in request.methods:
                 continue
             try:
@@ -263,7 +269,7 @@ def _create(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | N
             raise refused[0] if refused else ServiceError(
                 "no_payment_methods", _("the merchant has no payment method set up"))
         Quote.objects.bulk_create(quotes)
-    elif not offered_methods(merchant):
+    elif not offered_methods(merchant, request.livemode):
         raise ServiceError("no_payment_methods", _("the merchant has no payment method set up"))
     return invoice_payload(invoice, heights={}, new=True)
 
@@ -293,7 +299,7 @@ def select_currency(invoice_id, asset_code: str, network_code: str | None,
             lifecycle.check_action("select_currency", invoice.status)
         if refusal:
             raise Conflict(refusal, SWITCH_REFUSALS[refusal])
-        asset = find_method(invoice.merchant, asset_code, network_code)
+        asset = find_method(invoice.merchant, asset_code, network_code, invoice.livemode)
         quote = invoice.quotes.filter(asset=asset.code, network=asset.network).first()
         if quote is None:
             if invoice.kind == Kind.TIMED:

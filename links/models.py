@@ -38,6 +38,8 @@ class PaymentLink(models.Model):
     quantity_limit = models.PositiveIntegerField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    # Made in the dashboard's test mode: its invoices are test invoices (the sandbox only).
+    livemode = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -118,7 +118,8 @@ def open_invoice(link_id, amount: str | None, visit: str,
             raise LinkUnavailable("link_unavailable", reason)
         payload = create_invoice(link.merchant, InvoiceRequest(
             price_amount=units, price_currency=link.price_currency, description=link.name,
-            methods=list(link.methods), metadata={"payment_link": link.slug}),
+            methods=list(link.methods), metadata={"payment_link": link.slug},
+            livemode=link.livemode),
             actor=f"link:{link.slug}")
         IdempotencyKey.objects.create(merchant=link.merchant, key=key, request_hash=request_hash,
                                       response_status=201, response=payload)

@@ -6,6 +6,7 @@ from merchants.models import (
     MerchantAPIKey,
     MerchantUser,
     Notification,
+    SettingsChange,
     TeamInvite,
     Wallet,
 )
@@ -27,7 +28,8 @@ class MerchantAdmin(admin.ModelAdmin):
 
 @admin.register(MerchantAPIKey)
 class MerchantAPIKeyAdmin(APIKeyModelAdmin):
-    list_display = [*APIKeyModelAdmin.list_display, "merchant", "last_used_at"]
+    list_display = [*APIKeyModelAdmin.list_display, "merchant", "mode", "scope", "last_used_at"]
+    list_filter = [*APIKeyModelAdmin.list_filter, "mode", "scope"]
 
 
 @admin.register(MerchantUser)
@@ -50,3 +52,17 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to_email", "key"]
     readonly_fields = [field.name for field in Notification._meta.fields]
+@admin.register(SettingsChange)
+class SettingsChangeAdmin(admin.ModelAdmin):
+    """The audit trail of wallet and callback changes: read-only, like any record."""
+
+    list_display = ["created_at", "merchant", "what", "detail", "actor", "old_value",
+                    "new_value"]
+    list_filter = ["what"]
+    search_fields = ["merchant__name", "actor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

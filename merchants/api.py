@@ -29,7 +29,8 @@ def attempt_payload(attempt: DeliveryAttempt) -> dict:
 
 def event_payload(event: Event) -> dict:
     return {
-        "id": str(event.id), "event": event.type, "invoice_id": str(event.invoice_id),
+        "id": str(event.id), "event": event.type, "livemode": event.invoice.livemode,
+        "invoice_id": str(event.invoice_id),
         "sequence": event.sequence, "created_at": iso_time(event.created_at),
         "actor": event.actor,
         "delivery_status": callbacks.delivery_state(event),
@@ -42,7 +43,8 @@ def event_payload(event: Event) -> dict:
 
 
 def _events(request):
-    return Event.objects.filter(merchant=request.user).prefetch_related("delivery_attempts")
+    return (Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
+            .select_related("invoice").prefetch_related("delivery_attempts"))
 
 
 def _bool_param(request, name):
@@ -90,6 +92,8 @@ class EventsView(APIView):
 
 
 class RedeliverView(APIView):
+    atomic_request = False  # its claim on the event must be seen by workers while it waits
+
     @extend_schema(operation_id="redeliverEvent", tags=["Events"], summary="Send an event again",
                    parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID,
                                                 OpenApiParameter.PATH)],
@@ -99,12 +103,16 @@ class RedeliverView(APIView):
     def post(self, request, event_id):
         """Send the event again now, with the same id; answers with the event and its log."""
         event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
-                                  merchant=request.user, pk=event_id)
+                                  merchant=request.user, pk=event_id,
+                                  invoice__livemode=request.auth.livemode)
         callbacks.redeliver(event)
         return Response(event_payload(get_object_or_404(_events(request), pk=event_id)))
 
 
 class TestCallbackView(APIView):
+    required_scope = "admin"
+    atomic_request = False  # it waits on the receiver and writes nothing
+
     @extend_schema(operation_id="sendTestCallback", tags=["Merchant"],
                    summary="Send a signed test event to the merchant's callback URL",
                    request=None,

@@ -1,28 +1,63 @@
-"""API authentication: `Authorization: Bearer <key>` resolves to the key's merchant."""
+"""API authentication: `Authorization: Bearer <key>` resolves to the key's merchant; the
+key's scope decides what it may do."""
 
+from django.conf import settings
 from django.utils import timezone
-from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework import authentication, exceptions, permissions
 
-from merchants.models import MerchantAPIKey
+from invoices.api import throttling
+from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
+
+
+class InsufficientScope(exceptions.PermissionDenied):
+    default_detail = "this API key's scope does not allow this; use an admin key"
+    default_code = "insufficient_scope"
+
+
+def _failure_bucket(request) -> str:
+    return f"auth-fail:{throttling.client_ip(request)}"
+
+
+def _refuse(request, message: str):
+    """Count a failed authentication against the client's address, then refuse it (429
+    once the address has failed too often, so keys cannot be guessed at speed)."""
+    window = throttling.hit(_failure_bucket(request), settings.API_AUTH_FAILURE_RATE)
+    throttling.remember(request, window)
+    if not window.allowed:
+        raise exceptions.Throttled(wait=window.reset)
+    raise exceptions.AuthenticationFailed(message)
+
+
+def parse_key(token: str) -> tuple[str, str | None]:
+    """(prefix, mode shown in the key or None for a key made before modes)."""
+    head = token.partition(".")[0]
+    for mode, marker in MODE_MARKERS.items():
+        if head.startswith(marker):
+            return head[len(marker):], mode
+    return head, None
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        window = throttling.peek(_failure_bucket(request), settings.API_AUTH_FAILURE_RATE)
+        throttling.remember(request, window)  # until the key's own limit replaces it
+        if window.count >= window.limit:  # this address failed too often: not even a lookup
+            raise exceptions.Throttled(wait=window.reset)
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header:
             return None
         if len(header) != 2 or header[0] != self.keyword:
-            raise exceptions.AuthenticationFailed(
-                "use the header `Authorization: Bearer <api key>`")
-        prefix = header[1].partition(".")[0]
+            _refuse(request, "use the header `Authorization: Bearer <api key>`")
+        prefix, mode = parse_key(header[1])
         key = (MerchantAPIKey.objects.select_related("merchant")
                .filter(prefix=prefix, revoked=False).first())
-        if key is None or key.has_expired or not key.is_valid(header[1]):
-            raise exceptions.AuthenticationFailed("the API key is invalid or revoked")
+        if (key is None or key.has_expired or (mode or "live") != key.mode
+                or not key.is_valid(header[1])):
+            _refuse(request, "the API key is invalid or revoked")
         now = timezone.now()
         if (key.last_used_at is None
                 or (now - key.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS):
@@ -34,19 +69,16 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasMerchant(permissions.BasePermission):
+    """An authenticated key, within its scope: views that touch settings, wallets or the
+    callback secret say `required_scope = "admin"`."""
+
     def has_permission(self, request, view):
-        return request.auth is not None
-
-
-class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Requests per API key, so one integration cannot starve the others."""
-
-    scope = "api_key"
-
-    def get_cache_key(self, request, view):
         if request.auth is None:
-            return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-        return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+            return False
+        if getattr(view, "required_scope", None) == SCOPE_ADMIN and \
+                request.auth.scope != SCOPE_ADMIN:
+            raise InsufficientScope()
+        return True
 
 
 def actor_of(request) -> str:

@@ -2,11 +2,21 @@
 
 An invoice's events form a queue delivered in `sequence` order: only the earliest event
 still waiting (the head) is sent, and the ones behind it wait while it retries. The worker
-sending a head holds a lease on it (`Event.claimed_until`), so two workers never send the
-same queue at once; if the worker dies mid-send the lease runs out and the minute-ly sweep
-(`deliver_due`) picks the queue up again, as it does events whose enqueue was lost between
-the commit and the queue. Delivery is at least once: receivers dedupe on the event `id`,
-which a redelivery keeps.
+sending a head holds a lease on it (`Event.claimed_until`, longer than an attempt can last:
+each is cut at its deadline), so two workers never send the same event at once; if the
+worker dies mid-send the lease runs out and the minute-ly sweep (`deliver_due`) picks the
+queue up again, as it does events whose enqueue was lost between the commit and the queue.
+Delivery is at least once: receivers dedupe on the event `id`, which a redelivery keeps.
+
+Fairness: a worker delivers a merchant's callbacks only while it holds one of the
+merchant's few slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT`). A task that finds them all
+taken returns at once. A slot holder takes a turn — its invoice's queue, then the
+merchant's other due queues, within TURN_SECONDS and TURN_QUEUES — and, if more is due
+(the queues of tasks refused meanwhile among it), queues the merchant's next turn behind
+everyone else's tasks. So a slow or dead receiver keeps at most that many workers waiting
+on it, a busy merchant takes turns with the others, and the rest of the workers serve
+everyone else. Slots are per merchant rather than per URL: a URL is whatever the merchant
+types, and many host names for one slow server would otherwise get many slots.
 """
 
 from __future__ import annotations
@@ -15,10 +25,13 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import random
+import socket
 import time
 import uuid
 from datetime import datetime, timedelta
+from secrets import token_hex
 
 import requests
 from django.conf import settings
@@ -28,11 +41,11 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
-from invoices.models import Event
+from invoices.models import Event, Invoice
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
 from merchants import egress, notifications
-from merchants.models import DeliveryAttempt, Merchant
+from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +55,11 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30
 RETRY_WINDOW = timedelta(days=3)
 RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
 ROTATION_OVERLAP = timedelta(hours=24)
-QUEUE_TIME_BUDGET_SECONDS = 60  # half the worker's task timeout; the sweep resumes the rest
+# A merchant's turn on a worker: this many seconds or invoice queues, whichever comes first.
+# Then its next turn is queued behind the tasks of the others, so a busy or slow merchant
+# shares the workers in turns instead of keeping one.
+TURN_SECONDS = 15
+TURN_QUEUES = 20
 SWEEP_BATCH = 1000
 DELIVER_TASK = "invoices.tasks.deliver_callbacks"
 
@@ -91,7 +108,8 @@ def delivery_state(event: Event) -> str:
 def event_body(event: Event) -> bytes:
     return json.dumps({"id": str(event.id), "event": event.type,
                        "created_at": iso_time(event.created_at), "sequence": event.sequence,
-                       "data": event.data}, separators=(",", ":")).encode()
+                       "livemode": event.invoice.livemode, "data": event.data},
+                      separators=(",", ":")).encode()
 
 
 def callback_url(event: Event) -> str:
@@ -118,7 +136,7 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     except egress.EgressRefused as exc:
         attempt.error = f"refused: {exc}"
     except requests.Timeout:
-        attempt.error = f"timed out: no answer within {timeout:g} s"
+        attempt.error = f"timed out: no complete answer within {timeout:g} s"
     except (requests.RequestException, OSError) as exc:
         attempt.error = f"connection failed: {exc}"
     else:
@@ -130,16 +148,49 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     return attempt
 
 
+def lease() -> timedelta:
+    """How long a worker may hold an event or a slot: an attempt ends at its deadline
+    (CALLBACKS_TIMEOUT_SECONDS from connecting), so twice that plus time for DNS and the
+    database is longer than any attempt, and TURN_SECONDS more is longer than any turn."""
+    return timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30 + TURN_SECONDS)
+
+
 def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
-    """Take the event's sending lease (longer than one attempt can last). A scheduled send
-    also checks the event is still due as it was read, so a retry another worker has just
-    made is not repeated."""
+    """Take the event's sending lease. A scheduled send also checks the event is still due
+    as it was read, so a retry another worker has just made is not repeated."""
     events = Event.objects.filter(pk=event.pk).filter(
         Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
     if scheduled:
         events = events.filter(next_attempt_at=event.next_attempt_at)
-    lease = timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30)
-    return events.update(claimed_until=now + lease) == 1
+    return events.update(claimed_until=now + lease()) == 1
+
+
+def take_slot(merchant_id) -> str | None:
+    """One of the merchant's delivery slots, under a token of this worker's own, or None
+    when all are held (found by one read: a refused task writes nothing). Slots run on the
+    real clock: they are about workers, not about the retry schedule. A turn never outlasts
+    the lease (TURN_SECONDS, then at most one attempt cut at its deadline), so it is not
+    renewed."""
+    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{token_hex(4)}"
+    now, count = timezone.now(), settings.CALLBACKS_PER_MERCHANT
+    held = dict(CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count)
+                .values_list("index", "lease_until"))
+    if len(held) < count:  # the merchant's first delivery, or more slots configured since
+        CallbackSlot.objects.bulk_create(
+            [CallbackSlot(merchant_id=merchant_id, index=index)
+             for index in range(count) if index not in held], ignore_conflicts=True)
+    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
+    for index in range(count):
+        if held.get(index) and held[index] > now:
+            continue
+        if CallbackSlot.objects.filter(free, merchant_id=merchant_id, index=index).update(
+                holder=token, lease_until=now + lease()):
+            return token
+    return None
+
+
+def _release_slot(token: str) -> None:
+    CallbackSlot.objects.filter(holder=token).update(holder="", lease_until=None)
 
 
 def _mark_delivered(event: Event, now: datetime) -> None:
@@ -170,16 +221,16 @@ def _schedule_retry(event: Event, now: datetime) -> None:
                    event.pk, tries["count"], event.merchant_id)
 
 
-def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
+def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
     """Send an invoice's due events in sequence order, stopping at the first one not
     delivered: it waits for its retry, and the events behind it wait with it. Returns how
-    many were delivered. `now` is the clock (tests drive it); by default the real time."""
-    started, delivered = time.monotonic(), 0
+    many were delivered."""
+    delivered = 0
     queue = (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
              .select_related("invoice", "merchant").order_by("sequence"))
     for event in queue:
         at = now or timezone.now()
-        if (event.next_attempt_at > at or time.monotonic() - started > QUEUE_TIME_BUDGET_SECONDS
+        if (event.next_attempt_at > at or time.monotonic() - started > TURN_SECONDS
                 or not _claim(event, at, scheduled=True)):
             break
         url = callback_url(event)
@@ -199,28 +250,64 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
     return delivered
 
 
-def queues_due(now: datetime) -> list:
-    """Invoices whose head event is due and not being sent right now."""
+def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
+    """One turn of the invoice's merchant, if one of its slots is free: the invoice's due
+    events, then the merchant's other due queues; then its next turn is queued if more is
+    due. Without a free slot it returns at once: the holder's turn, or the next one, takes
+    this queue. Returns how many events were delivered. `now` is the clock of the retry
+    schedule (tests drive it)."""
+    # Most tasks find their events already sent by an earlier turn: one query says so.
+    merchant_id = (Event.objects.filter(invoice_id=invoice_id,
+                                        next_attempt_at__lte=now or timezone.now())
+                   .values_list("merchant_id", flat=True).first())
+    slot = take_slot(merchant_id) if merchant_id is not None else None
+    if slot is None:
+        return 0
+    started, delivered = time.monotonic(), 0
+    try:
+        others = queues_due(now or timezone.now(), merchant_id)[:TURN_QUEUES]
+        for queued in [invoice_id] + [i for i in others if i != invoice_id]:
+            if time.monotonic() - started > TURN_SECONDS:
+                break
+            delivered += _deliver_queue(queued, now, started)
+    finally:
+        _release_slot(slot)
+    if following := queues_due(now or timezone.now(), merchant_id)[:1]:
+        async_task(DELIVER_TASK, following[0])
+    return delivered
+
+
+def queues_due(now: datetime, merchant_id=None) -> list:
+    """Invoices (of one merchant, or all) whose head event is due and not being sent."""
     waiting_ahead = Event.objects.filter(invoice=OuterRef("invoice"),
                                          sequence__lt=OuterRef("sequence"),
                                          next_attempt_at__isnull=False)
-    return list(Event.objects.filter(next_attempt_at__lte=now)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    due = Event.objects.filter(next_attempt_at__lte=now)
+    if merchant_id is not None:
+        due = due.filter(merchant_id=merchant_id)
+    return list(due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
                 .exclude(Exists(waiting_ahead)).order_by("next_attempt_at")
                 .values_list("invoice_id", flat=True)[:SWEEP_BATCH])
 
 
 def deliver_due(now: datetime | None = None) -> int:
-    """Queue a delivery for each invoice whose next event is due: the clock of retries, and
-    the safety net for enqueues lost between a commit and the queue. Returns how many.
-    While the workers are behind it adds nothing (a queued task may already be waiting for
-    a due invoice): what is due now is still due at the next sweep."""
+    """Queue deliveries for the invoices whose next event is due: the clock of retries, and
+    the safety net for enqueues lost between a commit and the queue. Returns how many. A
+    merchant gets no more tasks than it has slots: each slot holder delivers the merchant's
+    other due queues too. While the workers are behind it adds nothing (a queued task may
+    already be waiting for a due invoice): what is due now is still due at the next sweep."""
     if get_broker().queue_size() >= SWEEP_BATCH:
         return 0
-    invoice_ids = queues_due(now or timezone.now())
-    for invoice_id in invoice_ids:
+    due = queues_due(now or timezone.now())
+    merchants = dict(Invoice.objects.filter(pk__in=due).values_list("pk", "merchant_id"))
+    per_merchant: dict = {}
+    for invoice_id in due:  # oldest first
+        per_merchant.setdefault(merchants[invoice_id], []).append(invoice_id)
+    queued = [invoice_id for invoice_ids in per_merchant.values()
+              for invoice_id in invoice_ids[:settings.CALLBACKS_PER_MERCHANT]]
+    for invoice_id in queued:
         async_task(DELIVER_TASK, invoice_id)
-    return len(invoice_ids)
+    return len(queued)
 
 
 # --- the merchant's controls ----------------------------------------------------------------

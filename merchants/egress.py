@@ -13,6 +13,11 @@ instead of the URL's host, and sets urllib3's `server_hostname` to the host name
 sends the host name as SNI and verifies the certificate against it. The `Host` header
 carries the host name too. The session ignores proxy environment variables, which would
 otherwise make their own lookup.
+
+The timeout is a wall-clock deadline for the whole attempt, connection to last byte: socket
+timeouts bound each read, so a receiver dripping a byte a second would never trip them. A
+`Deadline` timer shuts the attempt's sockets down when the time is up, which ends any read
+in progress, and the attempt is then a timeout whatever was read.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -135,13 +141,75 @@ def resolve(target: Target, allow_private: bool) -> str:
     return str(addresses[0])
 
 
+class Deadline:
+    """Shuts down the sockets it watches `seconds` after it starts, unless stopped first.
+    It keeps their file descriptors (TLS wraps the raw socket into another object around
+    the same descriptor), and `stop()` comes before the session closes them, so it never
+    touches a descriptor the system has handed to someone else."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self._fds: list[int] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._cut)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._timer.cancel()
+        with self._lock:
+            self._fds.clear()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._fds.append(sock.fileno())
+            if self.expired:
+                _shutdown(sock.fileno())
+
+    def _cut(self) -> None:
+        with self._lock:
+            self.expired = True
+            for fd in self._fds:
+                _shutdown(fd)
+
+
+def _shutdown(fd: int) -> None:
+    """shutdown(2) on a descriptor some other object owns: a blocked recv returns at once."""
+    probe = socket.socket(fileno=fd)
+    try:
+        probe.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already closed by the peer
+    finally:
+        probe.detach()
+
+
 class PinnedAddressAdapter(HTTPAdapter):
     """Connects to an address checked beforehand instead of resolving the URL's host;
-    TLS still uses the host name for SNI and certificate verification."""
+    TLS still uses the host name for SNI and certificate verification. Every socket it
+    opens is watched by the attempt's deadline."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, deadline: Deadline):
         self.address = address
+        self.deadline = deadline
         super().__init__(max_retries=0)
+
+    def get_connection_with_tls_context(self, *args, **kwargs):
+        pool = super().get_connection_with_tls_context(*args, **kwargs)
+        deadline, opened = self.deadline, pool.ConnectionCls
+
+        class Watched(opened):
+            def _new_conn(self):
+                sock = super()._new_conn()
+                deadline.watch(sock)
+                return sock
+
+        pool.ConnectionCls = Watched
+        return pool
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
@@ -152,20 +220,35 @@ class PinnedAddressAdapter(HTTPAdapter):
         return host_params, pool_kwargs
 
 
+class DeadlineExceeded(requests.Timeout):
+    """The attempt was still going when its deadline came: a timeout, whatever was read."""
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
-    """POST to a callback URL through the guard. Raises EgressRefused; OSError when the
-    host does not resolve; a requests exception when the receiver cannot be reached or
-    does not answer in time."""
+    """POST to a callback URL through the guard, all of it (connection to the first KB of
+    the answer) within `timeout` seconds. Raises EgressRefused; OSError when the host does
+    not resolve; a requests exception (a Timeout past the deadline) when the receiver
+    cannot be reached or does not answer in time."""
     target = parse_target(url)
     address = resolve(target, settings.CALLBACKS_ALLOW_PRIVATE)
-    with requests.Session() as session:
+    # The deadline stops before the session closes the sockets it watches.
+    with requests.Session() as session, Deadline(timeout) as deadline:
         session.trust_env = False
-        session.mount(f"{target.scheme}://", PinnedAddressAdapter(address))
-        with session.post(url, data=body, headers={**headers, "Host": target.host_header},
-                          timeout=timeout, allow_redirects=False, stream=True) as response:
-            try:
-                body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
-            except urllib3.exceptions.HTTPError:
-                body_start = b""  # the status is the answer; the body is only for the log
-            return Reply(response.status_code, response.headers.get("Location", ""),
-                         body_start)
+        session.mount(f"{target.scheme}://", PinnedAddressAdapter(address, deadline))
+        try:
+            with session.post(url, data=body, headers={**headers, "Host": target.host_header},
+                              timeout=timeout, allow_redirects=False,
+                              stream=True) as response:
+                try:
+                    body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
+                except urllib3.exceptions.HTTPError:
+                    body_start = b""  # the status is the answer; the body is for the log
+                reply = Reply(response.status_code, response.headers.get("Location", ""),
+                              body_start)
+        except (requests.RequestException, OSError):
+            if deadline.expired:
+                raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s") from None
+            raise
+        if deadline.expired:  # cut in the body: what was read may be a truncated answer
+            raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s")
+        return reply

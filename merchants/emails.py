@@ -1,4 +1,11 @@
-"""E-mails to payers, sent from the event outbox so that none is lost.
+"""E-mails: to payers, sent from the event outbox so that none is lost, and the dashboard's
+(password reset, team invitations, notices), sent by the worker.
+
+No task argument carries a secret: django-q2 keeps a task's arguments in its tables (shown
+in the admin), so the tasks get ids and the worker writes the link itself — the reset token
+from the user's row, the invitation token from the invitation's (an HMAC with the
+SECRET_KEY, like Django's reset tokens). Every subject goes through `subject_line`, so a
+store name with a line break cannot make a mail fail.
 
 A refund offered to a payer (an invoice cancelled or declined after receiving funds, or a
 refund the merchant chose) records a `refund_updated` event in the same transaction. The
@@ -10,20 +17,91 @@ minute-ly sweep sends again: at least once, as with callbacks.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import re
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from chains import registry
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
+from merchants.models import TeamInvite
 from merchants.outbox import SENDING_LEASE, take_lease, unleased
 
 logger = logging.getLogger(__name__)
+
+SUBJECT_LENGTH = 150
+_NOT_IN_A_HEADER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def subject_line(text: str) -> str:
+    """A subject that is one header line: line breaks, tabs and other control characters
+    become single spaces (Django refuses a subject with a newline), and it is shortened."""
+    line = _NOT_IN_A_HEADER.sub(" ", text).strip()
+    return line if len(line) <= SUBJECT_LENGTH else line[:SUBJECT_LENGTH - 1].rstrip() + "…"
+
+
+def send(subject: str, body: str, to: str) -> None:
+    """Every e-mail of the gateway goes out here (and `send` is the task that
+    `queue_mail` queues for notices, which hold no secret)."""
+    send_mail(subject_line(subject), body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def send_password_reset(user_id) -> bool:
+    """The password-reset e-mail of an active user with an e-mail address; the reset link
+    (valid PASSWORD_RESET_TIMEOUT from now) is made here, not by whoever queued this."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    context = {"email": user.email, "user": user, "public_url": settings.PUBLIC_URL,
+               "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+               "token": default_token_generator.make_token(user)}
+    send(render_to_string("registration/password_reset_subject.txt", context),
+         render_to_string("registration/password_reset_email.txt", context), user.email)
+    return True
+
+
+def invite_token(invite) -> str:
+    """The token of an invitation link: an HMAC of the invitation's id and creation time
+    with the SECRET_KEY, so the sender can recompute it and the table keeps only its hash."""
+    return salted_hmac("merchants.invite", f"{invite.pk}:{invite.created_at.isoformat()}",
+                       algorithm="sha256").hexdigest()
+
+
+def invite_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite_link(invite) -> str:
+    path = reverse("dashboard:accept_invite", args=[invite_token(invite)])
+    return f"{settings.PUBLIC_URL}{path}"
+
+
+def send_invite(invite_id) -> bool:
+    """The invitation e-mail, while the invitation is open."""
+    invite = (TeamInvite.objects.select_related("merchant", "invited_by")
+              .filter(pk=invite_id, accepted_at__isnull=True, expires_at__gt=timezone.now())
+              .first())
+    if invite is None:
+        return False
+    inviter = invite.invited_by.email if invite.invited_by else "The store's owner"
+    send(f"You are invited to {invite.merchant.name}",
+         f"Hello,\n\n{inviter} invites you to the payments dashboard of "
+         f"{invite.merchant.name}. Open this link within 7 days to choose your password:\n"
+         f"{invite_link(invite)}\n", invite.email)
+    return True
 
 
 def refund_claims_due(now: datetime):
@@ -38,16 +116,24 @@ def refund_claims_due(now: datetime):
             .select_related("invoice", "merchant"))
 
 
-def refund_claim_message(merchant_name: str, order: str, refund: dict) -> tuple[str, str]:
-    """Subject and body of the e-mail that gives the payer their claim link."""
-    network = registry.get_network(refund["network"])
+def refund_claim_message(merchant_name: str, order: str,
+                         refunds: list[dict]) -> tuple[str, str]:
+    """Subject and body of the e-mail that gives the payer their claim links (one per asset
+    refunded), each with its code on its own line for a browser that runs no script (the
+    page then asks for it)."""
+    parts = []
+    for refund in refunds:
+        network = registry.get_network(refund["network"])
+        parts.append(f"{refund['amount']} {refund['currency']} on "
+                     f"{network.name if network else refund['network']}:\n"
+                     f"{refund['claim_url']}\n"
+                     "If the page asks for your refund code, it is: "
+                     f"{refund['claim_url'].rsplit('#', 1)[-1]}\n")
     subject = f"Your refund from {merchant_name}"
-    body = (f"Hello,\n\n{merchant_name} is refunding the payment you made for {order}: "
-            f"{refund['amount']} {refund['currency']} on "
-            f"{network.name if network else refund['network']}.\n\n"
-            "To receive it, open this link and give the address to send it to:\n"
-            f"{refund['claim_url']}\n\n"
-            "The link is yours alone: do not share it.\n")
+    body = (f"Hello,\n\n{merchant_name} is refunding the payment you made for {order}. "
+            "To receive it, open the link and give the address to send it to.\n\n"
+            + "\n".join(parts)
+            + "\nThe links and the codes are yours alone: do not share them.\n")
     return subject, body
 
 
@@ -65,10 +151,12 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
             continue
         invoice = event.invoice
         order = f"order {invoice.foreign_id}" if invoice.foreign_id else f"invoice {invoice.id}"
+        waiting = invoice.refunds.filter(status=Refund.AWAITING_CLAIM).order_by("created_at",
+                                                                                "asset")
         subject, body = refund_claim_message(event.merchant.name, order,
-                                             refund_payload(invoice.refunds.filter(status=Refund.AWAITING_CLAIM).first()))
+                                             [refund_payload(refund) for refund in waiting])
         try:
-            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invoice.customer_email])
+            send(subject, body, invoice.customer_email)
         except Exception:
             logger.exception("refund-claim e-mail for invoice %s failed; retried by the sweep",
                              invoice.id)

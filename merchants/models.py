@@ -7,8 +7,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
-from rest_framework_api_key.models import AbstractAPIKey
+from rest_framework_api_key.crypto import KeyGenerator, concatenate
+from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
 from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
 
@@ -89,14 +91,51 @@ class MerchantUser(models.Model):
         return f"{self.user} @ {self.merchant}"
 
 
+LIVE, TEST = "live", "test"
+SCOPE_INVOICES, SCOPE_ADMIN = "invoices", "admin"
+MODE_MARKERS = {LIVE: "cg_live_", TEST: "cg_test_"}
+
+
+class MerchantAPIKeyManager(BaseAPIKeyManager):
+    """Keys read `cg_<mode>_<prefix>.<secret>`: the mode shows in the key itself, and the
+    hash covers the marker, so a live key cannot be passed off as a test key."""
+
+    def assign_key(self, obj) -> str:
+        """Also used by the admin's "add key" (django-rest-framework-api-key calls it)."""
+        prefix, secret = get_random_string(8), get_random_string(32)
+        key = MODE_MARKERS[obj.mode] + concatenate(prefix, secret)
+        obj.prefix, obj.hashed_key = prefix, KeyGenerator().hash(key)
+        obj.id = concatenate(prefix, obj.hashed_key)
+        return key
+
+
 class MerchantAPIKey(AbstractAPIKey):
-    """A merchant's API key: only its SHA-512 hash and its visible prefix are stored."""
+    """A merchant's API key: only its SHA-512 hash and its visible prefix are stored.
+
+    `mode` decides whether its invoices are real (live) or play money (test); `scope`
+    decides what it may do: `invoices` (the invoice API) or `admin` (also settings,
+    wallets and callback secrets, which move money)."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
     last_used_at = models.DateTimeField(null=True, blank=True)
+    mode = models.CharField(max_length=4, choices=[(LIVE, "Live"), (TEST, "Test")],
+                            default=LIVE)
+    scope = models.CharField(max_length=10, choices=[(SCOPE_INVOICES, "Invoices"),
+                                                     (SCOPE_ADMIN, "Admin")],
+                             default=SCOPE_INVOICES)
+
+    objects = MerchantAPIKeyManager()
 
     class Meta(AbstractAPIKey.Meta):
         verbose_name = "API key"
+
+    @property
+    def livemode(self) -> bool:
+        return self.mode == LIVE
+
+    @property
+    def display_prefix(self) -> str:
+        return MODE_MARKERS[self.mode] + self.prefix
 
 
 class Wallet(models.Model):
@@ -139,6 +178,21 @@ class DeliveryAttempt(models.Model):
     @property
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class CallbackSlot(models.Model):
+    """One of the few callback deliveries a merchant may have in flight at once
+    (merchants.callbacks): held by a worker under a lease, so a slow or dead receiver keeps
+    at most that many workers, and the others serve everyone else."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    index = models.PositiveSmallIntegerField()
+    holder = models.CharField(max_length=80, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "index"],
+                                               name="one_callback_slot_per_index")]
 
 
 class TeamInvite(models.Model):
@@ -185,3 +239,38 @@ class Notification(models.Model):
                                                name="one_notification_per_recipient")]
         indexes = [models.Index(fields=["next_attempt_at"], name="notification_due",
                                 condition=models.Q(next_attempt_at__isnull=False))]
+class SettingsChange(models.Model):
+    """Who changed where the money or the callbacks go, and from what to what. Summaries
+    are safe to show: a secret is recorded as rotated, never in clear."""
+
+    WALLET, CALLBACK_URL, CALLBACK_SECRET = "wallet", "callback_url", "callback_secret"
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE,
+                                 related_name="settings_changes")
+    actor = models.CharField(max_length=200)
+    what = models.CharField(max_length=20, choices=[(WALLET, "Wallet"),
+                                                    (CALLBACK_URL, "Callback URL"),
+                                                    (CALLBACK_SECRET, "Callback secret")])
+    detail = models.CharField(max_length=50, blank=True)  # e.g. the wallet family
+    old_value = models.CharField(max_length=300, blank=True)
+    new_value = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="settings_change_newest")]
+
+    def __str__(self):
+        return f"{self.merchant}: {self.what} by {self.actor}"
+
+
+class RateLimitCounter(models.Model):
+    """One fixed window of one rate limit, counted in the database when there is no Redis
+    (the local-memory cache is per process, so it cannot hold a limit across workers)."""
+
+    bucket = models.CharField(max_length=200)
+    window_start = models.BigIntegerField()  # unix seconds
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"],
+                                               name="one_counter_per_window")]

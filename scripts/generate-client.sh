@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 output=${1:-clients/python}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-SECRET_KEY=${SECRET_KEY:-client-generation} .venv/bin/python manage.py spectacular \
+# The schema depends on the code only; these just let the settings load.
+SECRET_KEY=${SECRET_KEY:-client-generation} \
+EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.dummy.EmailBackend} \
+  .venv/bin/python manage.py spectacular \
   --validate --fail-on-warn --format openapi-json --file "$work/openapi.json"
 PATH="$PWD/.venv/bin:$PATH" .venv/bin/openapi-python-client generate --path "$work/openapi.json" \
   --config clients/openapi-python-client.yaml --meta setup --output-path "$work/client" \

@@ -19,11 +19,12 @@ def _fresh_backends():
 
 @pytest.fixture
 def make_merchant(db):
-    """A merchant with a sandbox wallet and an API client authenticated with its key."""
+    """A merchant with a sandbox wallet and an API client authenticated with its admin key
+    (test mode, for the sandbox; `mode="live"` for the real chains)."""
 
-    def make(name="Shop", **settings):
+    def make(name="Shop", mode="test", **settings):
         rates.refresh_rates()
-        merchant, key = create_merchant(name)
+        merchant, key = create_merchant(name, mode=mode)
         merchant.allowed_return_hosts = ["shop.example"]
         for field, value in settings.items():
             setattr(merchant, field, value)

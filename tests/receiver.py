@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 that records the callbacks it receives and answers as the
-test tells it: a status code, a redirect, or hanging past the sender's timeout."""
+test tells it: a status code, a redirect, hanging past the sender's timeout, or dripping a
+200 answer a byte at a time (each byte arrives well within any socket timeout)."""
 
 from __future__ import annotations
 
@@ -50,12 +51,22 @@ class Hang:
     seconds: float
 
 
+@dataclass(frozen=True)
+class Drip:
+    """A complete 200 answer, sent one byte every `interval` seconds (with `body_only`, the
+    status line and headers at once, then the body a byte at a time)."""
+    interval: float = 1.0
+    body_only: bool = False
+
+
 class Receiver:
     """Answers 200 unless told otherwise: `answer(500, 500, Redirect("/x"), Hang(2))`
-    queues replies for the next requests, in order; `always(500)` changes the default."""
+    queues replies for the next requests, in order; `always(500)` (or `always(Drip())`)
+    changes the default. `arrived` holds each request's arrival time (monotonic)."""
 
     def __init__(self):
         self.received: list[Received] = []
+        self.arrived: list[float] = []
         self._replies: deque = deque()
         self._default = 200
         self._released = threading.Event()
@@ -66,8 +77,12 @@ class Receiver:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.arrived.append(time.monotonic())
                 receiver.received.append(Received(self.path, dict(self.headers), body))
                 reply = receiver._replies.popleft() if receiver._replies else receiver._default
+                if isinstance(reply, Drip):
+                    self._drip(reply)
+                    return
                 if isinstance(reply, Hang):
                     receiver._released.wait(reply.seconds)
                     reply = 200
@@ -80,6 +95,22 @@ class Receiver:
                     self.wfile.write(b"ok" if reply == 200 else b"not this time")
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender gave up waiting
+
+            def _drip(self, drip):
+                head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                        b"Content-Length: 2\r\nConnection: close\r\n\r\n")
+                chunks = [head[at:at + 1] for at in range(len(head))] + [b"o", b"k"]
+                if drip.body_only:
+                    chunks = [head, b"o", b"k"]
+                self.close_connection = True
+                for chunk in chunks:
+                    if chunk is not head and receiver._released.wait(drip.interval):
+                        return
+                    try:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        return  # the sender cut the attempt
 
             def log_message(self, *args):
                 pass

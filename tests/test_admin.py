@@ -2,10 +2,17 @@
 
 import pytest
 from django.contrib import admin
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 @pytest.fixture
-def operator(admin_client, api, create_invoice):
+def operator(admin_client, admin_user, api, create_invoice):
+    """The admin's client, past the second factor the admin asks for."""
+    device = TOTPDevice.objects.create(user=admin_user, name="admin", confirmed=True)
+    session = admin_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
     return admin_client

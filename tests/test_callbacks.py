@@ -62,7 +62,8 @@ def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
     assert not verify_signature(request.headers["X-Signature"], request.body + b" ", secret)
     event = Event.objects.get(invoice=cancelled)
     body = request.json()
-    assert set(body) == {"id", "event", "created_at", "sequence", "data"}
+    assert set(body) == {"id", "event", "created_at", "sequence", "livemode", "data"}
+    assert body["livemode"] is False  # the fixture merchant works in test mode
     assert (body["id"], body["event"], body["sequence"]) == (str(event.id), "status_changed", 1)
     assert body["data"]["status"] == "cancelled"
 
@@ -299,7 +300,7 @@ def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cance
     assert callbacks._claim(event, now, scheduled=True)  # …and the worker is killed here
     assert callbacks.queues_due(now) == []
     assert callbacks.deliver_invoice_events(cancelled.pk, now=now) == 0
-    after_lease = now + timedelta(minutes=1)
+    after_lease = now + callbacks.lease() + timedelta(seconds=1)
     assert callbacks.queues_due(after_lease) == [cancelled.pk]
     assert callbacks.deliver_invoice_events(cancelled.pk, now=after_lease) == 1
     assert len(receiver.received) == 1

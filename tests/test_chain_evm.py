@@ -76,7 +76,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(anvil, api, settings, tmp_path):
+def shop(anvil, make_merchant, settings, tmp_path):
     configure_chains(settings, tmp_path, f"""
 [networks.{NETWORK}]
 rpc_url = "{anvil.rpc_url}"
@@ -87,7 +87,7 @@ symbol = "USDT"
 contract = "{anvil.token_address}"
 decimals = 6
 """)
-    shop = Shop(anvil, api)
+    shop = Shop(anvil, make_merchant(mode="live"))
     shop.scan()  # the cursor starts at the tip
     return shop
 

@@ -117,13 +117,13 @@ class Shop:
 
 
 @pytest.fixture
-def shop(litecoind, api, settings, tmp_path):
+def shop(litecoind, make_merchant, settings, tmp_path):
     configure_chains(settings, tmp_path, f"""
 [networks.{NETWORK}]
 rpc_url = "{litecoind.rpc_url}"
 confirmations = 2
 """)
-    shop = Shop(litecoind, api)
+    shop = Shop(litecoind, make_merchant(mode="live"))
     shop.scan()  # the cursor starts at the tip: what follows is what the test does
     return shop
 

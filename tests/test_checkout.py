@@ -237,7 +237,6 @@ def test_an_open_invoice_shows_estimates_and_starts_its_window_on_choice(client,
 
 @pytest.mark.parametrize("path", [
     "/pay/not-a-uuid", f"/pay/{uuid.uuid4()}", "/pay/%00", f"/pay/{'9' * 3000}",
-    "/refund/unknown", f"/refund/{'x' * 500}",
 ])
 def test_unknown_links_are_a_404_page(db, client, path):
     response = client.get(path)
@@ -395,26 +394,34 @@ def sandbox_address():
 
 
 def test_refund_claim_page(client, refund, sandbox_address):
-    url = f"/refund/{refund.claim_token}"
-    response = client.get(url)
+    """The code is posted, never in a URL; each answer is the page itself."""
+    opened = client.get("/refund/")
+    assert opened.status_code == 200
+    assert opened["Content-Security-Policy"] == STRICT_CSP
+    assert 'name="token"' in opened.content.decode()  # asks for the code (no script)
+
+    response = client.post("/refund/", {"token": refund.claim_token})
     assert response.status_code == 200
     assert response["Content-Security-Policy"] == STRICT_CSP
     assert "130.00" in response.content.decode()
+    claim = {"token": refund.claim_token, "step": "claim"}
 
-    response = client.post(url, {"address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                                 "confirm": "on"})
+    response = client.post("/refund/", {**claim, "confirm": "on",
+                                        "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"})
     assert response.status_code == 422
     assert "This is a Ethereum address" in response.content.decode() or \
         "is for Ethereum" in response.content.decode()
     refund.refresh_from_db()
     assert (refund.status, refund.address) == (Refund.AWAITING_CLAIM, "")
 
-    response = client.post(url, {"address": sandbox_address})
+    response = client.post("/refund/", {**claim, "address": sandbox_address})
     assert response.status_code == 422
     assert "Tick the box" in response.content.decode()
 
-    response = client.post(url, {"address": f"  {sandbox_address.upper()} ", "confirm": "on"})
-    assert response.status_code == 302
+    response = client.post("/refund/", {**claim, "address": f"  {sandbox_address.upper()} ",
+                                        "confirm": "on"})
+    assert response.status_code == 200
+    assert "Refund address received" in response.content.decode()
     refund.refresh_from_db()
     assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sandbox_address)
     event = Event.objects.filter(invoice=refund.invoice, type="refund_updated").last()
@@ -422,11 +429,36 @@ def test_refund_claim_page(client, refund, sandbox_address):
 
     # Locked: a second claim (whoever holds the link) changes nothing.
     other = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 1)
-    response = client.post(url, {"address": other, "confirm": "on"})
+    response = client.post("/refund/", {**claim, "address": other, "confirm": "on"})
     assert response.status_code == 200
     assert sandbox_address in response.content.decode()
     refund.refresh_from_db()
     assert refund.address == sandbox_address
+
+
+def test_refund_links_carry_the_code_where_no_server_sees_it(api, refund):
+    claim_url = api.get(f"/api/v1/invoices/{refund.invoice_id}").json()["refunds"][0][
+        "claim_url"]
+    assert claim_url.endswith(f"/refund/#{refund.claim_token}")
+
+
+def test_old_refund_links_are_sent_behind_the_fragment(client, refund):
+    response = client.get(f"/refund/{refund.claim_token}")
+    assert response.status_code == 302
+    assert response["Location"] == f"/refund/#{refund.claim_token}"
+    assert client.get("/refund/%00").status_code == 404  # a NUL in a path is never a page
+
+
+@pytest.mark.parametrize("token", ["unknown-but-well-formed-code", "x" * 500,
+                                   "../../etc", "é" * 20])
+def test_unknown_refund_codes_are_a_404_page(db, client, token):
+    response = client.post("/refund/", {"token": token})
+    assert response.status_code == 404
+    assert "This refund code is not valid" in response.content.decode()
+
+
+def test_a_refund_code_with_a_nul_byte_is_refused_before_any_lookup(db, client):
+    assert client.post("/refund/", {"token": "a\x00b"}).status_code == 400
 
 
 def test_refund_claim_service(refund, sandbox_address):

@@ -211,7 +211,7 @@ def test_refund_claim(api, new_invoice, page):
     sandbox_pay(api, invoice["id"], amount="30")
     refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
                       format="json").json()
-    page.goto(urlsplit(refund["claim_url"]).path)
+    page.goto("/refund/#" + urlsplit(refund["claim_url"]).fragment)
     expect(page.locator("#title")).to_have_text("Claim your refund")
     expect(page.locator(".price")).to_have_text("30.00 USDT")
     screenshot(page, "20-refund-form")
@@ -250,6 +250,46 @@ def test_refund_claim(api, new_invoice, page):
     assert Event.objects.filter(invoice_id=invoice["id"], type="refund_updated",
                                 actor="payer").exists()
     assert_no_problems(page)
+
+
+def test_refund_link_keeps_its_code_out_of_every_url(api, new_invoice, page):
+    """The browser asks for /refund/ only (the code is after #); the script posts the code
+    and takes it out of the address bar."""
+    invoice = new_invoice(pay_currency="USDT", network="sandbox")
+    sandbox_pay(api, invoice["id"], amount="30")
+    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
+                      format="json").json()
+    code = urlsplit(refund["claim_url"]).fragment
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(f"/refund/#{code}")
+    expect(page.locator(".price")).to_have_text("30.00 USDT")
+    assert code not in page.url
+    assert [url for url in requested if code in url] == []
+    assert_no_problems(page)
+
+
+def test_without_javascript_the_refund_page_asks_for_the_code(api, new_invoice, open_page):
+    invoice = new_invoice(pay_currency="USDT", network="sandbox")
+    sandbox_pay(api, invoice["id"], amount="30")
+    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
+                      format="json").json()
+    plain = open_page(java_script_enabled=False)
+    plain.goto("/refund/#" + urlsplit(refund["claim_url"]).fragment)
+    expect(plain.get_by_label("Refund code")).to_be_visible()
+    screenshot(plain, "23-refund-code")
+    plain.get_by_label("Refund code").fill("not-the-right-code-at-all")
+    plain.get_by_role("button", name="Open my refund").click()
+    expect(plain.get_by_role("alert")).to_contain_text("This refund code is not valid")
+    screenshot(plain, "24-refund-code-wrong")
+    plain.get_by_label("Refund code").fill(urlsplit(refund["claim_url"]).fragment)
+    plain.get_by_role("button", name="Open my refund").click()
+    expect(plain.locator(".price")).to_have_text("30.00 USDT")
+    plain.get_by_label("Your refund address").fill(
+        hd.derive_address("sandbox", hd.new_sandbox_xpub(), 9))
+    plain.get_by_label(re.compile("I checked the address")).check()
+    plain.get_by_role("button", name="Send my refund to this address").click()
+    expect(plain.locator("#title")).to_have_text("Refund address received")
 
 
 # --- every other state, as the payer sees it when opening the link ------------------------

@@ -367,8 +367,8 @@ def test_list_filters_search_and_pages(browser, api, create_invoice):
 def test_keyset_pages_cover_every_invoice_once(browser, api, owner):
     now = timezone.now()
     Invoice.objects.bulk_create([Invoice(
-        merchant=api.merchant, price_amount=100, price_currency="USD", insurance_percent=0,
-        slippage_percent=0, payment_window_minutes=15, late_window_minutes=0,
+        merchant=api.merchant, livemode=False, price_amount=100, price_currency="USD",
+        insurance_percent=0, slippage_percent=0, payment_window_minutes=15, late_window_minutes=0,
         processing_timeout_minutes=60, created_at=now - timedelta(seconds=i // 2),
         status_changed_at=now) for i in range(queries.PAGE_SIZE + 7)])
     seen, params = [], {}
@@ -402,19 +402,19 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     Invoice.objects.filter(pk=create_invoice()["id"]).update(status="unresolved",
                                                              status_context="overpaid")
     now = timezone.now()
-    rows = {row["status"]: row for row in queries.status_table(api.merchant, now)}
+    rows = {row["status"]: row for row in queries.status_table(api.merchant, now, False)}
     assert rows["completed"]["periods"][0] == {"label": "Today", "count": 1,
                                                "volume": "20.00 USD"}
     assert rows["new"]["periods"][2]["volume"] == "5.00 EUR"
-    chart = queries.completed_chart(api.merchant, now)
+    chart = queries.completed_chart(api.merchant, now, livemode=False)
     assert (chart["currency"], chart["total"]) == ("USD", "20.00")
     assert len(chart["chart"].bars) == queries.CHART_DAYS
-    assert queries.completed_chart(api.merchant, now, "EUR")["currency"] == "USD"
+    assert queries.completed_chart(api.merchant, now, "EUR", False)["currency"] == "USD"
 
     ChainCursor.objects.filter(network="sandbox").update(last_scan_at=now - timedelta(hours=1))
     api.merchant.callback_failing_since = now
     api.merchant.save(update_fields=["callback_failing_since"])
-    texts = [item["text"] for item in queries.needs_action(api.merchant, now)]
+    texts = [item["text"] for item in queries.needs_action(api.merchant, now, False)]
     assert texts[0] == "1 unresolved invoice to complete or refund"
     assert texts[1].startswith("Callbacks to your endpoint are failing since")
     assert texts[2] == ("Sandbox (test network): last scanned 60 minutes ago; payments on it "
@@ -481,11 +481,13 @@ def test_wallet_preview_then_save(browser, api):
 
 
 def test_api_keys_created_once_and_revoked(browser, api):
-    created = post(browser, "/dashboard/settings/api-keys/", {"name": "backend"})
+    created = post(browser, "/dashboard/settings/api-keys/",
+                   {"name": "backend", "mode": "live", "scope": "invoices"})
     assert created.status_code == 201
     key = re.search(rb'<code id="api-key">([^<]+)</code>', created.content)[1].decode()
     stored = MerchantAPIKey.objects.get(name="backend")
     assert stored.is_valid(key) and key not in stored.hashed_key
+    assert key.startswith("cg_live_") and (stored.mode, stored.scope) == ("live", "invoices")
     assert key.encode() not in browser.get("/dashboard/settings/api-keys/").content
     assert post(browser, f"/dashboard/settings/api-keys/{stored.prefix}/revoke/"
                 ).status_code == 302
@@ -521,9 +523,11 @@ def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
 
 # --- team and account ---------------------------------------------------------------------------
 
-def test_invite_accept_and_roles(browser, api, owner, client):
-    response = post(browser, "/dashboard/settings/team/", {"email": "New@Shop.example",
-                                                           "role": "staff"})
+def test_invite_accept_and_roles(browser, api, owner, client,
+                                 django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is queued at commit
+        response = post(browser, "/dashboard/settings/team/", {"email": "New@Shop.example",
+                                                               "role": "staff"})
     assert response.status_code == 201
     link = re.search(r"http\S+/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     assert link.encode() in response.content
@@ -550,8 +554,11 @@ def test_invite_accept_and_roles(browser, api, owner, client):
     assert not get_user_model().objects.filter(username="new@shop.example").exists()
 
 
-def test_expired_or_cancelled_invitation(browser, api, client):
-    post(browser, "/dashboard/settings/team/", {"email": "late@shop.example", "role": "owner"})
+def test_expired_or_cancelled_invitation(browser, api, client,
+                                         django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        post(browser, "/dashboard/settings/team/", {"email": "late@shop.example",
+                                                    "role": "owner"})
     path = re.search(r"/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     TeamInvite.objects.update(expires_at=timezone.now())
     assert client.get(path).status_code == 404

@@ -179,7 +179,7 @@ def test_tls_to_the_pinned_address_sends_and_verifies_the_host_name(certificate)
     server = HTTPServer(("127.0.0.1", 0), Hello)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     with serving(server) as port, requests.Session() as session:
-        session.mount("https://", egress.PinnedAddressAdapter("127.0.0.1"))
+        session.mount("https://", egress.PinnedAddressAdapter("127.0.0.1", egress.Deadline(10)))
         response = session.get(f"https://callbacks.test:{port}/", verify=str(cert), timeout=5)
         assert (response.status_code, response.text) == (200, "hello")
         assert server_names == ["callbacks.test"]

@@ -21,7 +21,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 @pytest.fixture
 def link(api):
-    return PaymentLink.objects.create(merchant=api.merchant, name="Donation",
+    return PaymentLink.objects.create(merchant=api.merchant, livemode=False,
+                                      name="Donation",
                                       price_currency="USD", amount_min=500, amount_max=50000)
 
 
@@ -86,7 +87,8 @@ def test_a_closed_link_shows_why_and_creates_nothing(link, change, text):
 
 
 def test_a_sold_out_link_takes_no_more_payers(api):
-    link = PaymentLink.objects.create(merchant=api.merchant, name="Ticket", price_currency="EUR",
+    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
+                                      name="Ticket", price_currency="EUR",
                                       price_amount=2500, quantity_limit=1)
     assert Client().post(f"/l/{link.slug}").status_code == 302
     refused = Client().post(f"/l/{link.slug}")
@@ -101,7 +103,8 @@ def test_an_unknown_link_is_a_404(db):
 
 
 def test_the_accepted_methods_are_the_only_ones_offered(api):
-    link = PaymentLink.objects.create(merchant=api.merchant, name="One coin",
+    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
+                                      name="One coin",
                                       price_currency="USD", price_amount=1000,
                                       methods=["USDT:sandbox"])
     Client().post(f"/l/{link.slug}")
@@ -146,7 +149,8 @@ def test_link_forms_refuse_what_cannot_sell(api):
 
 
 def test_another_merchants_link_is_not_found(api, make_merchant):
-    link = PaymentLink.objects.create(merchant=api.merchant, name="Mine", price_currency="USD",
+    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
+                                      name="Mine", price_currency="USD",
                                       price_amount=100)
     stranger = member_client(make_merchant("Other").merchant, "other@shop.example")
     for url in (f"/dashboard/links/{link.pk}/", f"/dashboard/links/{link.pk}/edit/"):
@@ -167,7 +171,8 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     from links import services as link_services
     from tests.conftest import run_at_once
 
-    link = PaymentLink.objects.create(merchant=api.merchant, name="Last ticket",
+    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
+                                      name="Last ticket",
                                       price_currency="EUR", price_amount=2500)
     same_visit = run_at_once(6, lambda i: link_services.open_invoice(link.pk, None, "visit-1"))
     assert {result[0]["id"] for result in same_visit} == {str(Invoice.objects.get().pk)}

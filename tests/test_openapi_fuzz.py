@@ -13,7 +13,7 @@ import pytest
 
 from invoices import rates
 from invoices.models import Event
-from merchants.models import Merchant
+from merchants.models import TEST, Merchant
 from merchants.services import create_merchant
 from tests.support import unavailable
 
@@ -24,7 +24,7 @@ SEED = 20261201
 def shop(db, settings, receiver):
     settings.CALLBACKS_ALLOW_PRIVATE = True
     rates.refresh_rates()
-    merchant, key = create_merchant("Fuzz Shop")
+    merchant, key = create_merchant("Fuzz Shop", mode=TEST)  # the sandbox is test mode
     Merchant.objects.filter(pk=merchant.pk).update(callback_url=receiver.url)
     merchant.refresh_from_db()
     return merchant, key
@@ -41,9 +41,9 @@ def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_serve
     merchant, key = shop
     invoice = services.create_invoice(merchant, InvoiceRequest(
         price_amount=2500, price_currency="USD", kind="fixed", pay_currency="USDT",
-        network="sandbox", foreign_id="fuzz-1"), "test")
+        network="sandbox", foreign_id="fuzz-1", livemode=False), "test")
     cancelled = services.create_invoice(merchant, InvoiceRequest(
-        price_amount=100, price_currency="USD"), "test")
+        price_amount=100, price_currency="USD", livemode=False), "test")
     services.cancel(cancelled["id"], "test")
     event = Event.objects.get(invoice_id=cancelled["id"])
     config = tmp_path / "schemathesis.toml"

@@ -21,20 +21,36 @@ def _genesis() -> SandboxBlock:
     return block
 
 
+def _lock_chain() -> None:
+    """The sandbox's one lock, the genesis row, taken first by every write (in the caller's
+    transaction): a request that pays, scans and mines in one transaction and one that
+    mines and scans then take their locks in the same order and cannot deadlock."""
+    _genesis()
+    SandboxBlock.objects.select_for_update().get(height=0)
+
+
 def broadcast(to_address: str, asset: str, amount: int, sender: str) -> str:
     """Put a payment in the sandbox mempool and return its txid."""
     if amount <= 0:
         raise ValueError("a sandbox payment must be positive")
     txid = secrets.token_hex(32)
-    SandboxTransfer.objects.create(txid=txid, to_address=to_address, asset=asset, amount=amount,
-                                   sender=sender, created_at=timezone.now())
+    with transaction.atomic():
+        _lock_chain()
+        SandboxTransfer.objects.create(txid=txid, to_address=to_address, asset=asset,
+                                       amount=amount, sender=sender, created_at=timezone.now())
     return txid
 
 
 def mine(blocks: int = 1) -> int:
-    """Mine `blocks` blocks; the first takes every mempool payment. Returns the new tip."""
+    """Mine `blocks` blocks; the first takes every mempool payment. Returns the new tip.
+
+    Miners queue on the genesis row and read the tip only once they hold it: locking the
+    tip row itself let a second miner, woken when the first committed, build on the old
+    tip (PostgreSQL re-checks the locked row, not which row is now the highest) and fail
+    on the duplicate height."""
     with transaction.atomic():
-        tip = SandboxBlock.objects.select_for_update().order_by("-height").first() or _genesis()
+        _lock_chain()
+        tip = SandboxBlock.objects.order_by("-height").first()
         for _ in range(blocks):
             height = tip.height + 1
             tip = SandboxBlock.objects.create(

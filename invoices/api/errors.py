@@ -7,12 +7,14 @@ from rest_framework.response import Response
 from chains.hd import InvalidXpub
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.services import ServiceError
+from merchants.auth import InsufficientScope
 
 _BY_CLASS = [
     (exceptions.ParseError, "invalid_request", "malformed_json"),
     (exceptions.UnsupportedMediaType, "invalid_request", "unsupported_media_type"),
     (exceptions.NotAuthenticated, "authentication_error", "missing_api_key"),
     (exceptions.AuthenticationFailed, "authentication_error", "invalid_api_key"),
+    (InsufficientScope, "permission_error", "insufficient_scope"),
     (exceptions.PermissionDenied, "permission_error", "forbidden"),
     (exceptions.NotFound, "invalid_request", "not_found"),
     (exceptions.MethodNotAllowed, "invalid_request", "method_not_allowed"),

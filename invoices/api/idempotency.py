@@ -29,10 +29,12 @@ CLAIM_TRIES = 3
 
 
 def fingerprint(request) -> str:
-    """The request as the key promises it: method, path and the parsed JSON body (so key
-    order and whitespace do not make another request)."""
+    """The request as the key promises it: the key's mode (a test key never replays a live
+    answer), method, path and the parsed JSON body (so key order and whitespace do not make
+    another request)."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+    signed = f"{request.auth.mode} {request.method} {request.path}\n{body}"
+    return hashlib.sha256(signed.encode()).hexdigest()
 
 
 def stores(status: int) -> bool:

@@ -2,7 +2,7 @@
 read however deep the listing goes, and rows inserted meanwhile never shift a page."""
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -16,11 +16,28 @@ def _encode(row) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
+MAX_BIGINT = 2**63 - 1
+
+
+def in_range(moment: datetime) -> datetime:
+    """The moment in UTC, or ValueError when it has no UTC form a database can store (an
+    aware time at the edge of year 1 or 9999 overflows on conversion)."""
+    if moment.tzinfo is None:
+        raise ValueError("no timezone")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
+
+
 def _decode(cursor: str, pk_field):
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, pk = raw.split("|")
-        return datetime.fromisoformat(created), pk_field.to_python(pk)
+        pk = pk_field.to_python(pk)
+        if isinstance(pk, int) and not 0 < pk <= MAX_BIGINT:
+            raise ValueError("id out of range")
+        return in_range(datetime.fromisoformat(created)), pk
     except (ValueError, DjangoValidationError):
         raise ValidationError({"cursor": ["this cursor is not one the API gave"]}) from None
 

@@ -1,23 +1,23 @@
 """Parsing API input into service requests. Amounts and percentages are decimal strings
 (integers are accepted too); a JSON float is refused, since it may already be inexact."""
 
-import json
 import re
 from decimal import Decimal
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
-from invoices import money
+from invoices import money, validation
 from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services import InvoiceRequest
 from merchants import egress
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
+from merchants.services import record_callback_url_change
 
-MAX_METADATA_BYTES = 8 * 1024
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
@@ -142,10 +142,7 @@ class InvoiceCreateSerializer(StrictSerializer):
         return value.upper() if value else value
 
     def validate_metadata(self, value):
-        if len(json.dumps(value)) > MAX_METADATA_BYTES:
-            raise serializers.ValidationError("metadata is limited to 8 KB",
-                                              code="metadata_too_large")
-        return value
+        return validation.check_metadata(value)
 
     def validate(self, attrs):
         try:
@@ -231,12 +228,17 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
                   "slippage_percent", "insurance_percent", "unresolved_rules", "deny_list"]
         read_only_fields = ["id"]
 
+    def update(self, instance, validated_data):
+        """Saved with the record of a callback URL change (context `actor`: who made it)."""
+        url = validated_data.get("callback_url", instance.callback_url)
+        with transaction.atomic():
+            if url != instance.callback_url:
+                record_callback_url_change(instance, url, self.context["actor"])
+            return super().update(instance, validated_data)
+
     @staticmethod
     def _strings(value, what):
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip()
-                                                   for v in value):
-            raise serializers.ValidationError(f"{what} must be a list of strings")
-        return [v.strip() for v in value]
+        return validation.check_string_list(value, what)
 
     def validate_allowed_return_hosts(self, value):
         return [host.lower() for host in self._strings(value, "allowed_return_hosts")]

@@ -1,7 +1,8 @@
 """The merchant API: parse, call a service, render. Every lookup is scoped to the key's
 merchant, so another merchant's object is a 404."""
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
@@ -19,7 +20,7 @@ from invoices import sandbox as sandbox_payments
 from invoices.api import schema as doc
 from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
-from invoices.api.pagination import keyset_page
+from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
     invoice_payload,
@@ -37,7 +38,7 @@ def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user, **lookup)
+        merchant=request.user, livemode=request.auth.livemode, **lookup)
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
@@ -63,9 +64,9 @@ def _datetime_param(request, name):
     if parsed.tzinfo is None:
         raise ValidationError({name: ["give a timezone, e.g. 2026-01-31T00:00:00Z"]})
     try:
-        return parsed.astimezone(UTC)
-    except OverflowError:  # e.g. 9999-12-31T23:59:59-14:00 is past the year 9999 in UTC
-        raise ValidationError({name: ["out of range"]}) from None
+        return in_range(parsed)
+    except ValueError:
+        raise ValidationError({name: ["a date between the years 1 and 9999"]}) from None
 
 
 INVOICE_PATH = [OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
@@ -81,8 +82,9 @@ class InvoicesView(APIView):
     @idempotent
     def post(self, request):
         request_data = _validated(s.InvoiceCreateSerializer, request)
-        payload = services.create_invoice(request.user, request_data.to_request(),
-                                          actor_of(request))
+        invoice_request = dataclasses.replace(request_data.to_request(),
+                                              livemode=request.auth.livemode)
+        payload = services.create_invoice(request.user, invoice_request, actor_of(request))
         return Response(payload, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -99,7 +101,7 @@ class InvoicesView(APIView):
         responses={200: doc.InvoicePage, **doc.errors(400)})
     def get(self, request):
         params = request.query_params
-        invoices = (Invoice.objects.filter(merchant=request.user)
+        invoices = (Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
                     .select_related("quote").prefetch_related("transactions", "refunds"))
         if value := params.get("status"):
             if value not in set(Status):
@@ -226,7 +228,7 @@ class CurrenciesView(APIView):
     def get(self, request):
         overrides = request.user.confirmations
         data = []
-        for asset in services.offered_methods(request.user):
+        for asset in services.offered_methods(request.user, request.auth.livemode):
             network = registry.get_network(asset.network)
             data.append({
                 "currency": asset.code, "network": asset.network, "network_name": network.name,
@@ -260,6 +262,8 @@ class RatesView(APIView):
 
 
 class MerchantView(APIView):
+    required_scope = "admin"
+
     @extend_schema(operation_id="getMerchant", tags=["Merchant"],
                    summary="The merchant's settings",
                    responses={200: s.MerchantSerializer, **doc.errors(403)})
@@ -271,15 +275,16 @@ class MerchantView(APIView):
                    request=s.MerchantSerializer,
                    responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)})
     def patch(self, request):
-        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True)
+        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
+                                          context={"actor": actor_of(request)})
         serializer.is_valid(raise_exception=True)
-        before = request.user.callback_url
         serializer.save()
-        merchant_services.callback_url_changed(request.user, before, "api")
         return Response(serializer.data)
 
 
 class RotateSecretView(APIView):
+    required_scope = "admin"
+
     @extend_schema(operation_id="rotateCallbackSecret", tags=["Merchant"],
                    summary="A new callback secret, shown once (the old one signs for 24 h)",
                    request=None,
@@ -287,10 +292,13 @@ class RotateSecretView(APIView):
     @idempotent
     def post(self, request):
         return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user)})
+                         merchant_services.rotate_callback_secret(request.user,
+                                                                  actor_of(request))})
 
 
 class WalletsView(APIView):
+    required_scope = "admin"
+
     @extend_schema(operation_id="listWallets", tags=["Wallets"],
                    summary="The merchant's wallets (account xpubs)",
                    responses={200: doc.WalletPage, **doc.errors(403)})
@@ -301,6 +309,8 @@ class WalletsView(APIView):
 
 
 class WalletView(APIView):
+    required_scope = "admin"
+
     @extend_schema(operation_id="setWallet", tags=["Wallets"],
                    summary="Set or replace a family's account xpub",
                    parameters=[OpenApiParameter("family", doc.component("WalletFamily"),
@@ -309,7 +319,8 @@ class WalletView(APIView):
                    responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)})
     def put(self, request, family):
         data = _validated(s.WalletSerializer, request)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"])
+        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
+                                              actor_of(request))
         return Response(s.wallet_payload(wallet))
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -52,6 +51,9 @@ def member_required(view=None, *, owner: bool = False):
                 return render(request, "dashboard/forbidden.html",
                               {"reason": _("This login belongs to no store.")}, status=403)
             request.member, request.merchant = member, member.merchant
+            from merchants.dashboard.mode import livemode
+
+            request.livemode = livemode(request)
             language = member.language or request.LANGUAGE_CODE
             with translation.override(language):
                 request.LANGUAGE_CODE = language
@@ -77,6 +79,8 @@ def is_owner(request) -> bool:
 
 
 def queue_mail(subject: str, body: str, to: str) -> None:
-    """Send through the task queue: the page does not wait on the mail server, and a
-    failed send is retried by the worker instead of failing the request."""
-    async_task("django.core.mail.send_mail", subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    """Send a notice through the task queue: the page does not wait on the mail server, and
+    a failed send is retried by the worker instead of failing the request. The arguments
+    are kept in the task table: a mail with a link that logs in (reset, invitation) has a
+    task of its own that gets only an id (merchants.emails)."""
+    async_task("merchants.emails.send", subject, body, to)

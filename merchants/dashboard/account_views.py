@@ -20,7 +20,6 @@ from django.contrib.auth.forms import (
 )
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -29,11 +28,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_q.tasks import async_task
 
 from checkout.qr import qr_svg
-from merchants.dashboard.access import member_required, page, queue_mail
+from invoices.api import throttling
+from merchants.dashboard.access import member_required, page
 from merchants.dashboard.forms import NewPasswordForm, Styled, TokenForm
-from merchants.dashboard.settings_views import invite_hash
+from merchants.emails import invite_hash
 from merchants.models import MerchantUser, TeamInvite
 
 
@@ -60,16 +61,27 @@ class StyledSetPasswordForm(Styled, SetPasswordForm):
 
 
 class QueuedPasswordResetForm(Styled, PasswordResetForm):
-    """Django's reset form, its mail sent through the task queue."""
+    """Django's reset form, its mail written and sent by the worker (the task gets the
+    user's id, never the link: task arguments are kept in the task table), and limited per
+    address and per client IP (`PASSWORD_RESET_RATE_PER_*`) so it cannot be used to flood an
+    inbox. Beyond a limit nothing is sent, and the page says the same as always (it never
+    tells whether an address has an account)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].label = gettext_lazy("E-mail")
 
+    def save(self, *args, request=None, **kwargs):
+        by_ip = throttling.hit(f"reset-ip:{throttling.client_ip(request)}",
+                               settings.PASSWORD_RESET_RATE_PER_IP)
+        by_address = throttling.hit(f"reset-email:{self.cleaned_data['email'].lower()}",
+                                    settings.PASSWORD_RESET_RATE_PER_EMAIL)
+        if by_ip.allowed and by_address.allowed:
+            super().save(*args, request=request, **kwargs)
+
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
-        queue_mail(subject, render_to_string(email_template_name, context), to_email)
+        async_task("merchants.emails.send_password_reset", context["user"].pk)
 
 
 def _auth_view(view_class, **options):

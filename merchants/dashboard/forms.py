@@ -15,7 +15,16 @@ from chains import registry
 from invoices.api.serializers import MerchantSerializer
 from invoices.lifecycle import Status
 from merchants.dashboard import labels
-from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant, MerchantUser
+from merchants.models import (
+    LIVE,
+    SCOPE_ADMIN,
+    SCOPE_INVOICES,
+    TEST,
+    UNRESOLVED_ACTIONS,
+    UNRESOLVED_CONTEXTS,
+    Merchant,
+    MerchantUser,
+)
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [(MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, "
@@ -53,10 +62,11 @@ class LinesField(forms.CharField):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
 
 
-def save_settings(form: forms.Form, merchant: Merchant, data: dict) -> bool:
+def save_settings(form: forms.Form, merchant: Merchant, data: dict, actor: str) -> bool:
     """Validate `data` with the API's serializer and store it; False (and errors on the
     form) when refused."""
-    serializer = MerchantSerializer(merchant, data=data, partial=True)
+    serializer = MerchantSerializer(merchant, data=data, partial=True,
+                                    context={"actor": actor})
     if serializer.is_valid():
         serializer.save()
         return True
@@ -203,6 +213,15 @@ class WalletForm(Styled, forms.Form):
 class ApiKeyForm(Styled, forms.Form):
     name = forms.CharField(max_length=50, label=_("Label"),
                            help_text=_("Say where the key is used, e.g. \"shop backend\"."))
+    # Left out: the dashboard's current mode, and the narrower scope.
+    mode = forms.ChoiceField(label=_("Mode"), widget=forms.RadioSelect, required=False,
+                             initial=TEST, choices=[
+        (LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))])
+    scope = forms.ChoiceField(label=_("Scope"), widget=forms.RadioSelect, required=False,
+                              initial=SCOPE_INVOICES,
+                              choices=[(SCOPE_INVOICES, _("Invoices: create and manage invoices")),
+                                       (SCOPE_ADMIN, _("Admin: also settings, wallets and the "
+                                                       "callback secret"))])
 
 
 class InviteForm(Styled, forms.Form):

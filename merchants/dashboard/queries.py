@@ -38,8 +38,9 @@ CHART_DAYS = 30
 COUNT_LIMIT = 1000  # "1000+" is as useful as an exact count, and costs a bounded read
 
 
-def invoices_of(merchant: Merchant) -> QuerySet:
-    return Invoice.objects.filter(merchant=merchant)
+def invoices_of(merchant: Merchant, livemode: bool) -> QuerySet:
+    """The merchant's invoices of one mode: live and test data are never mixed."""
+    return Invoice.objects.filter(merchant=merchant, livemode=livemode)
 
 
 # --- the list ---------------------------------------------------------------------------------
@@ -54,6 +55,7 @@ class Filters:
     archived: str = "exclude"  # exclude | only | all
     refund: str = ""  # a refund status
     q: str = ""
+    livemode: bool = True
 
 
 def _day_start(day: date) -> datetime:
@@ -98,7 +100,7 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
 
 
 def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
-    invoices = invoices_of(merchant)
+    invoices = invoices_of(merchant, filters.livemode)
     if filters.status:
         invoices = invoices.filter(status=filters.status)
     if filters.context:
@@ -216,11 +218,11 @@ def _amounts(cells: dict[str, list[int]], period: str) -> str:
                       for c, units in sorted(cells[period].items()) if units)
 
 
-def status_table(merchant: Merchant, now: datetime) -> list[dict]:
+def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
     """Per status: how many invoices were created today, in 7 and in 30 days, and their
     price volume (one total per price currency: dollars and euros do not add up)."""
     starts = _day_starts(now)
-    totals = _totals(invoices_of(merchant).filter(created_at__gte=starts["30d"]),
+    totals = _totals(invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
                      ["status", "price_currency"],
                      {name: Q(created_at__gte=start) for name, start in starts.items()})
     rows = []
@@ -240,12 +242,13 @@ def status_table(merchant: Merchant, now: datetime) -> list[dict]:
     return rows
 
 
-def completed_chart(merchant: Merchant, now: datetime, currency: str = "") -> dict | None:
+def completed_chart(merchant: Merchant, now: datetime, currency: str = "",
+                    livemode: bool = True) -> dict | None:
     """Completed volume per day over 30 days, in `currency` or else the price currency with
     the most completed invoices; None when nothing was completed."""
     first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
     totals = _totals(
-        invoices_of(merchant).filter(status=Status.COMPLETED,
+        invoices_of(merchant, livemode).filter(status=Status.COMPLETED,
                                      status_changed_at__gte=_day_start(first_day))
         .annotate(day=TruncDate("status_changed_at")),
         ["price_currency", "day"], {"all": Q()})
@@ -265,9 +268,9 @@ def completed_chart(merchant: Merchant, now: datetime, currency: str = "") -> di
             "total": display_amount(sum(per_day.values()), decimals)}
 
 
-def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
+def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
     """What the merchant should look at first, each with where to go for it."""
-    open_invoices = invoices_of(merchant).filter(archived=False)
+    open_invoices = invoices_of(merchant, livemode).filter(archived=False)
     items = []
     for status, words in (
             (Status.UNRESOLVED, lambda n: ngettext(
@@ -280,8 +283,8 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
             shown = f"{COUNT_LIMIT}+" if count >= COUNT_LIMIT else str(count)
             items.append({"tone": "warning", "text": words(count) % {"count": shown},
                           "query": f"status={status}"})
-    payouts = Refund.objects.filter(invoice__merchant=merchant, status=Refund.AWAITING_PAYOUT,
-                                    payout_txid="").count()
+    payouts = Refund.objects.filter(invoice__merchant=merchant, invoice__livemode=livemode,
+                                    status=Refund.AWAITING_PAYOUT, payout_txid="").count()
     if payouts:
         items.append({"tone": "warning",
                       "text": ngettext("%(count)s claimed refund to pay out",
@@ -293,7 +296,7 @@ def needs_action(merchant: Merchant, now: datetime) -> list[dict]:
                       "text": gettext("Callbacks to your endpoint are failing since %(since)s "
                                       "UTC") % {
                           "since": labels.datetime_text(merchant.callback_failing_since)}})
-    networks = {asset.network for asset in offered_methods(merchant)}
+    networks = {asset.network for asset in offered_methods(merchant, livemode)}
     cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
         network__in=networks)}
     interval = timedelta(seconds=settings.SCAN_INTERVAL_SECONDS)

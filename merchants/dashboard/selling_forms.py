@@ -19,19 +19,19 @@ from merchants.dashboard import labels
 from merchants.dashboard.forms import Styled
 
 
-def price_currencies(merchant) -> list[tuple[str, str]]:
+def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
     """The fiat currencies rates are kept for, then the crypto assets the merchant takes."""
-    crypto = sorted({asset.code for asset in offered_methods(merchant)})
+    crypto = sorted({asset.code for asset in offered_methods(merchant, livemode)})
     return [(code, code) for code in settings.RATE_FIATS] + [
         (code, code) for code in crypto if code not in settings.RATE_FIATS]
 
 
-def method_choices(merchant) -> list[tuple[str, str]]:
+def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
     from chains import registry
 
     return [(asset.method, f"{asset.code} · "
              f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}")
-            for asset in offered_methods(merchant)]
+            for asset in offered_methods(merchant, livemode)]
 
 
 def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
@@ -63,10 +63,11 @@ class InvoiceCreateForm(Styled, forms.Form):
                                 help_text=_("Where the payer goes back to; its host must be "
                                             "one of your allowed return hosts."))
 
-    def __init__(self, *args, merchant, **kwargs):
+    def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["price_currency"].choices = price_currencies(merchant)
-        self.fields["pay_method"].choices = [("", "—")] + method_choices(merchant)
+        self.livemode = livemode  # the dashboard's mode: test invoices offer the sandbox only
+        self.fields["price_currency"].choices = price_currencies(merchant, livemode)
+        self.fields["pay_method"].choices = [("", "—")] + method_choices(merchant, livemode)
         self.fields["price_amount"].widget.attrs["placeholder"] = labels.amount("25.00")
 
     def clean(self):
@@ -85,7 +86,7 @@ class InvoiceCreateForm(Styled, forms.Form):
                 foreign_id=data.get("foreign_id") or None,
                 description=data.get("description", ""),
                 customer_email=data.get("customer_email", ""),
-                return_url=data.get("return_url", ""))
+                return_url=data.get("return_url", ""), livemode=self.livemode)
         return data
 
 
@@ -125,10 +126,10 @@ class PaymentLinkForm(Styled, forms.Form):
                                   widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                              format="%Y-%m-%dT%H:%M"))
 
-    def __init__(self, *args, merchant, **kwargs):
+    def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["price_currency"].choices = price_currencies(merchant)
-        self.fields["methods"].choices = method_choices(merchant)
+        self.fields["price_currency"].choices = price_currencies(merchant, livemode)
+        self.fields["methods"].choices = method_choices(merchant, livemode)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

@@ -37,7 +37,8 @@ FORM_FIELDS = {"pay_currency": "pay_method", "network": "pay_method"}  # service
 @require_http_methods(["GET", "POST"])
 @member_required
 def new_invoice(request):
-    form = InvoiceCreateForm(request.POST or None, merchant=request.merchant)
+    form = InvoiceCreateForm(request.POST or None, merchant=request.merchant,
+                             livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         try:
             payload = services.create_invoice(request.merchant, form.request, actor(request))
@@ -114,7 +115,8 @@ def _public_url(link: PaymentLink) -> str:
 @member_required
 def link_list(request):
     now = timezone.now()
-    links = PaymentLink.objects.filter(merchant=request.merchant).order_by("-created_at")
+    links = PaymentLink.objects.filter(merchant=request.merchant,
+                                       livemode=request.livemode).order_by("-created_at")
     rows = []
     for link in links:
         label, tone = _state(link, now)
@@ -132,9 +134,9 @@ def _link_form_page(request, form, link=None, status=200):
 @member_required
 def link_new(request):
     form = PaymentLinkForm(request.POST or None, request.FILES or None,
-                           merchant=request.merchant)
+                           merchant=request.merchant, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
-        link = PaymentLink(merchant=request.merchant)
+        link = PaymentLink(merchant=request.merchant, livemode=request.livemode)
         form.apply(link)
         link.save()
         messages.success(request, _("Payment link created. Share its address or QR code."))
@@ -164,7 +166,8 @@ def _initial(link: PaymentLink) -> dict:
 def link_edit(request, link_id):
     link = _link(request, link_id)
     form = PaymentLinkForm(request.POST or None, request.FILES or None,
-                           merchant=request.merchant, initial=_initial(link))
+                           merchant=request.merchant, livemode=link.livemode,
+                           initial=_initial(link))
     if request.method == "POST" and form.is_valid():
         form.apply(link)
         link.save()

@@ -4,11 +4,9 @@ secret and the team are for owners."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
@@ -18,14 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
+from django_q.tasks import async_task
 
 from chains import hd, registry
 from invoices.services import ServiceError
-from merchants import callbacks
+from merchants import callbacks, emails
 from merchants import services as merchant_services
 from merchants.api import attempt_payload
 from merchants.dashboard import present
-from merchants.dashboard.access import actor, member_required, owner_required, queue_mail
+from merchants.dashboard.access import actor, member_required, owner_required
 from merchants.dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -37,9 +36,13 @@ from merchants.dashboard.forms import (
     save_settings,
 )
 from merchants.models import (
+    LIVE,
+    SCOPE_INVOICES,
+    TEST,
     UNRESOLVED_CONTEXTS,
     MerchantAPIKey,
     MerchantUser,
+    SettingsChange,
     TeamInvite,
     Wallet,
 )
@@ -65,7 +68,7 @@ def profile(request):
         "allowed_return_hosts": merchant.allowed_return_hosts,
         "embed_hosts": merchant.embed_hosts})
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, merchant, form.cleaned_data):
+            form, merchant, form.cleaned_data, actor(request)):
         return _saved(request, _("Store profile"), "dashboard:settings")
     return render(request, "dashboard/settings/profile.html",
                   {"form": form, "section": "settings", "tab": "profile"},
@@ -125,7 +128,7 @@ def payments(request):
                                              "late_window_minutes",
                                              "processing_timeout_minutes")},
         }
-        if save_settings(form, merchant, payload):
+        if save_settings(form, merchant, payload, actor(request)):
             return _saved(request, _("Payment settings"), "dashboard:settings_payments")
     return render(request, "dashboard/settings/payments.html",
                   {"form": form, "section": "settings", "tab": "payments"},
@@ -139,6 +142,11 @@ def _families(merchant) -> list[str]:
     families = {network.family for network in registry.enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
+
+
+def _changes(merchant, *what: str, shown: int = 20):
+    """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
+    return list(merchant.settings_changes.filter(what__in=what)[:shown])
 
 
 def _family_networks(family: str) -> str:
@@ -157,7 +165,8 @@ def wallets(request):
                      "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
                      if wallet else []})
     return render(request, "dashboard/settings/wallets.html",
-                  {"rows": rows, "section": "settings", "tab": "wallets"})
+                  {"rows": rows, "section": "settings", "tab": "wallets",
+                   "changes": _changes(merchant, SettingsChange.WALLET)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -196,6 +205,8 @@ def _callbacks_page(request, form, test=None, status=200):
     return render(request, "dashboard/settings/callbacks.html", {
         "form": form, "test": test, "merchant": merchant, "section": "settings",
         "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
+        "changes": _changes(merchant, SettingsChange.CALLBACK_URL,
+                            SettingsChange.CALLBACK_SECRET),
     }, status=status)
 
 
@@ -204,10 +215,8 @@ def _callbacks_page(request, form, test=None, status=200):
 def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
-    before = request.merchant.callback_url
     if request.method == "POST" and form.is_valid() and save_settings(
-            form, request.merchant, form.cleaned_data):
-        merchant_services.callback_url_changed(request.merchant, before, actor(request))
+            form, request.merchant, form.cleaned_data, actor(request)):
         return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -254,12 +263,15 @@ def _keys_page(request, form, created_key=None, status=200):
 @owner_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
-    form = ApiKeyForm(request.POST or None)
+    form = ApiKeyForm(request.POST or None, initial={"mode": LIVE if request.livemode else TEST})
     if request.method == "POST" and form.is_valid():
-        key = merchant_services.create_api_key(request.merchant, form.cleaned_data["name"],
+        data = form.cleaned_data
+        mode = data["mode"] or (LIVE if request.livemode else TEST)
+        scope = data["scope"] or SCOPE_INVOICES
+        key = merchant_services.create_api_key(request.merchant, data["name"], mode, scope,
                                                actor(request))
         return _keys_page(request, ApiKeyForm(), created_key={
-            "key": key, "name": form.cleaned_data["name"]}, status=201)
+            "key": key, "name": data["name"], "mode": mode, "scope": scope}, status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
 
 
@@ -271,13 +283,13 @@ def revoke_key(request, prefix):
     if request.method == "POST":
         MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
         messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
-            "name": key.name, "prefix": key.prefix})
+            "name": key.name, "prefix": key.display_prefix})
         return redirect("dashboard:settings_api_keys")
     return render(request, "dashboard/confirm.html", {
         "title": _("Revoke the API key %(name)s") % {"name": key.name},
         "explanation": _("Requests with the key %(prefix)s… are refused from now on. This "
                          "cannot be undone; make a new key if you need one.") % {
-            "prefix": key.prefix},
+            "prefix": key.display_prefix},
         "button": _("Revoke the key"), "danger": True, "section": "settings",
         "back": reverse("dashboard:settings_api_keys")})
 
@@ -295,10 +307,6 @@ def _team_page(request, form, invite_link=None, status=200):
     }, status=status)
 
 
-def invite_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @require_http_methods(["GET", "POST"])
 @owner_required
 def team(request):
@@ -306,19 +314,18 @@ def team(request):
     and joins with the chosen role."""
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token, now = secrets.token_urlsafe(32), timezone.now()
+        now = timezone.now()
         email = form.cleaned_data["email"].lower()
-        TeamInvite.objects.create(merchant=request.merchant, email=email,
-                                  role=form.cleaned_data["role"], token_hash=invite_hash(token),
-                                  invited_by=request.user, created_at=now,
-                                  expires_at=now + INVITE_LIFETIME)
-        link = f"{settings.PUBLIC_URL}{reverse('dashboard:accept_invite', args=[token])}"
-        queue_mail(f"You are invited to {request.merchant.name}",
-                   f"Hello,\n\n{request.user.email} invites you to the payments dashboard of "
-                   f"{request.merchant.name}. Open this link within 7 days to choose your "
-                   f"password:\n{link}\n", email)
-        return _team_page(request, InviteForm(), invite_link={"email": email, "url": link},
-                          status=201)
+        with transaction.atomic():  # the token needs the row's id: a random hash until then
+            invite = TeamInvite.objects.create(
+                merchant=request.merchant, email=email, role=form.cleaned_data["role"],
+                token_hash=secrets.token_hex(32), invited_by=request.user, created_at=now,
+                expires_at=now + INVITE_LIFETIME)
+            invite.token_hash = emails.invite_hash(emails.invite_token(invite))
+            invite.save(update_fields=["token_hash"])
+            transaction.on_commit(lambda: async_task("merchants.emails.send_invite", invite.pk))
+        return _team_page(request, InviteForm(), status=201, invite_link={
+            "email": email, "url": emails.invite_link(invite)})
     return _team_page(request, form, status=422 if form.errors else 200)
 
 

@@ -3,9 +3,9 @@
 from django.urls import path
 
 from merchants.dashboard import account_views as account
+from merchants.dashboard import mode, views
 from merchants.dashboard import selling_views as selling
 from merchants.dashboard import settings_views as store
-from merchants.dashboard import views
 
 app_name = "dashboard"
 
@@ -27,6 +27,7 @@ urlpatterns = [
          name="redeliver"),
     path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action,
          name="invoice_action"),
+    path("mode/", mode.switch, name="switch_mode"),
     path("settings/", store.profile, name="settings"),
     path("settings/payments/", store.payments, name="settings_payments"),
     path("settings/wallets/", store.wallets, name="settings_wallets"),

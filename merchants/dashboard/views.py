@@ -74,9 +74,10 @@ def overview(request):
     now = timezone.now()
     merchant = request.merchant
     return render(request, "dashboard/overview.html", {
-        "needs_action": queries.needs_action(merchant, now),
-        "table": queries.status_table(merchant, now),
-        "chart": queries.completed_chart(merchant, now, request.GET.get("currency", "")),
+        "needs_action": queries.needs_action(merchant, now, request.livemode),
+        "table": queries.status_table(merchant, now, request.livemode),
+        "chart": queries.completed_chart(merchant, now, request.GET.get("currency", ""),
+                                         request.livemode),
         "section": "overview",
     })
 
@@ -120,7 +121,8 @@ def _row(invoice: Invoice, list_url: str) -> dict:
 @member_required
 def invoice_list(request):
     form = InvoiceFilterForm(request.GET)
-    invoices = queries.filtered(request.merchant, queries.Filters(**form.filters()))
+    invoices = queries.filtered(request.merchant, queries.Filters(
+        **form.filters(), livemode=request.livemode))
     try:
         rows, next_cursor = queries.page(invoices, request.GET.get("cursor", ""))
     except queries.BadCursor:
@@ -145,7 +147,8 @@ def invoice_list(request):
 def invoice_export(request):
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
     form = InvoiceFilterForm(request.GET)
-    invoices = queries.filtered(request.merchant, queries.Filters(**form.filters()))
+    invoices = queries.filtered(request.merchant, queries.Filters(
+        **form.filters(), livemode=request.livemode))
     response = StreamingHttpResponse(queries.csv_lines(invoices),
                                      content_type="text/csv; charset=utf-8")
     name = f"invoices-{timezone.now():%Y%m%d-%H%M}.csv"

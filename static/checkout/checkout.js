@@ -1,5 +1,6 @@
 /* The checkout's live parts: copy buttons, the countdown, status polling with in-place
-   updates, the return redirect, the sandbox panel and the language switcher. The server
+   updates, the return redirect, the sandbox panel, the language switcher and opening a
+   refund link. The server
    renders every state; without this script the page still shows what to pay and where. */
 (function () {
   "use strict";
@@ -188,7 +189,22 @@
     if (!document.hidden) { poll(); }
   });
 
+  /* The refund link carries its code after "#", which no server ever receives: post it,
+     and drop it from the address bar and the history first. */
+  function openRefund() {
+    var form = document.querySelector("form[data-refund-code]");
+    var code = window.location.hash.slice(1);
+    if (!form || !code || form.querySelector("[aria-invalid]")) { return; }
+    try { code = decodeURIComponent(code); } catch (e) { return; }
+    window.history.replaceState(null, "", window.location.pathname);
+    form.elements.token.value = code;
+    form.hidden = true;
+    document.querySelector(".opening").hidden = false;
+    form.submit();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    openRefund();
     root = document.getElementById("checkout");
     showCopyButtons(document);
     if (!root) { return; }

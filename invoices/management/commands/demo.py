@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from invoices import rates
-from merchants.models import Merchant
+from merchants.models import SCOPE_ADMIN, TEST, Merchant
 from merchants.services import create_api_key, create_merchant
 
 DEMO_NAME = "Demo Store"
@@ -23,17 +23,18 @@ class Command(BaseCommand):
         rates.refresh_rates()
         merchant = Merchant.objects.filter(name=DEMO_NAME).first()
         if merchant is None:
-            merchant, key = create_merchant(DEMO_NAME, email=email, password=password)
+            merchant, key = create_merchant(DEMO_NAME, email=email, password=password,
+                                            mode=TEST)
             merchant.allowed_return_hosts = ["localhost", "127.0.0.1", "example.com"]
             merchant.save(update_fields=["allowed_return_hosts"])
         else:
-            key = create_api_key(merchant, name="demo")
+            key = create_api_key(merchant, name="demo", mode=TEST, scope=SCOPE_ADMIN)
         if key_file:
             with open(key_file, "w") as fh:
                 fh.write(key + "\n")
         base = settings.PUBLIC_URL
         self.stdout.write(f"""
-Demo merchant ready: {merchant.name} ({merchant.id})
+Demo merchant ready: {merchant.name} ({merchant.id}), in test mode (sandbox play money)
   API key:     {key}
   API:         {base}/api/v1/
   API docs:    {base}/api/docs/

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0005_payment_ledger'),
+        ('invoices', '0007_event_due_per_merchant'),
     ]
 
     operations = [

@@ -1,0 +1,246 @@
+"""Callback delivery isolated per merchant, against real HTTP receivers that drip their answer
+a byte at a time: each attempt is cut at its wall-clock deadline and logged as a timeout, no
+attempt outlives its lease, and while one merchant's receiver drips, real worker threads
+deliver the other merchant's callbacks at once. The tests with threads need PostgreSQL (CI):
+SQLite's shared in-memory test database refuses concurrent writers instead of waiting."""
+
+import threading
+import time
+from datetime import timedelta
+
+import django_q.tasks
+import pytest
+from django.db import connections, transaction
+from django.utils import timezone
+
+from invoices import services
+from invoices.models import Event, Invoice
+from merchants import callbacks
+from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
+from tests.receiver import Drip, Hang, Receiver
+
+DEADLINE = 3  # seconds; the default of 10 is tested once, below
+
+
+@pytest.fixture(autouse=True)
+def allow_private(settings):
+    settings.CALLBACKS_ALLOW_PRIVATE = True
+    settings.CALLBACKS_TIMEOUT_SECONDS = DEADLINE
+    settings.CALLBACKS_PER_MERCHANT = 1
+
+
+@pytest.fixture
+def receivers():
+    opened = []
+
+    def open_one():
+        opened.append(Receiver())
+        return opened[-1]
+
+    yield open_one
+    for receiver in opened:
+        receiver.close()
+
+
+@pytest.fixture(autouse=True)
+def broker(monkeypatch):
+    """The delivery tasks the changes queue, held here for the test's workers to take (in
+    the order queued), as a broker holds them for django-q2's workers."""
+    import config.urls  # noqa: F401  (every view module binds the real async_task first)
+
+    held = []
+    for module in (django_q.tasks, callbacks):
+        monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args[0]))
+    return held
+
+
+def hooked_merchant(make_merchant, name, url):
+    client = make_merchant(name)
+    Merchant.objects.filter(pk=client.merchant.pk).update(callback_url=url)
+    return client
+
+
+def invoices_with_an_event(client, count):
+    """`count` invoices of the merchant, each with one event waiting in its outbox and its
+    delivery task in the broker."""
+    created = []
+    for _ in range(count):
+        response = client.post("/api/v1/invoices", {"price_amount": "10.00",
+                                                    "price_currency": "USD"}, format="json")
+        assert response.status_code == 201
+        with transaction.atomic():
+            invoice = Invoice.objects.select_for_update().get(pk=response.json()["id"])
+            services.record_event(invoice, "status_changed", "test", timezone.now())
+        created.append(invoice.pk)
+    return created
+
+
+def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
+        make_merchant, receivers):
+    receiver = receivers()
+    receiver.always(Drip(0.5))  # every byte well within any socket timeout
+    client = hooked_merchant(make_merchant, "Slow", receiver.url)
+    [invoice] = invoices_with_an_event(client, 1)
+    started = time.monotonic()
+    assert callbacks.deliver_invoice_events(invoice) == 0
+    took = time.monotonic() - started
+    assert DEADLINE <= took < DEADLINE + 1
+    [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
+    assert not attempt.succeeded and attempt.status_code is None
+    assert attempt.error.startswith("timed out")
+    assert DEADLINE * 1000 <= attempt.duration_ms < (DEADLINE + 1) * 1000
+    event = Event.objects.get(invoice=invoice)
+    assert event.delivered_at is None and event.claimed_until is None
+    assert event.next_attempt_at > timezone.now()  # a retry, as for any failure
+    assert timedelta(milliseconds=attempt.duration_ms) < callbacks.lease()
+
+
+def test_the_default_deadline_is_ten_seconds_for_the_whole_attempt(
+        settings, make_merchant, receivers):
+    settings.CALLBACKS_TIMEOUT_SECONDS = 10
+    receiver = receivers()
+    receiver.always(Drip(1.0))  # the response needs 90 s at a byte a second
+    client = hooked_merchant(make_merchant, "Slow", receiver.url)
+    [invoice] = invoices_with_an_event(client, 1)
+    callbacks.deliver_invoice_events(invoice)
+    [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
+    assert attempt.error == "timed out: no complete answer within 10 s"
+    assert 10_000 <= attempt.duration_ms < 11_000
+    assert callbacks.lease() > timedelta(seconds=10)
+
+
+def test_a_body_dripping_after_a_quick_200_is_still_a_timeout(make_merchant, receivers):
+    """Connection to last byte: a status line in time does not make a success."""
+    receiver = receivers()
+    receiver.always(Drip(2.0, body_only=True))  # "ok" needs 4 s
+    client = hooked_merchant(make_merchant, "Slow", receiver.url)
+    [invoice] = invoices_with_an_event(client, 1)
+    callbacks.deliver_invoice_events(invoice)
+    [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
+    assert attempt.error.startswith("timed out") and not attempt.succeeded
+    assert attempt.duration_ms < (DEADLINE + 1) * 1000
+
+
+def run_workers(count, broker):
+    """`count` real worker threads taking delivery tasks from the broker in the order
+    queued (the tasks they queue too), as django-q2's workers do; returns the threads (and
+    the errors they meet). A thread ends when it finds the broker empty."""
+    lock = threading.Lock()
+    errors = []
+
+    def work():
+        try:
+            while True:
+                with lock:
+                    if not broker:
+                        return
+                    invoice_id = broker.pop(0)
+                callbacks.deliver_invoice_events(invoice_id)
+        except Exception as exc:  # reported to the test
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, errors
+
+
+def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
+        postgres, make_merchant, receivers, broker):
+    slow, quick = receivers(), receivers()
+    slow.always(Drip(0.5))
+    slow_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 4)
+    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url),
+                                            3)
+    # The slow merchant's tasks are first in the queue, as after a burst of its invoices.
+    assert broker == slow_invoices + quick_invoices
+    started = time.monotonic()
+    threads, errors = run_workers(2, broker)
+    deadline = time.monotonic() + 4 * DEADLINE + 10
+    while len(quick.received) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    quick_done = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=4 * DEADLINE + 10)
+    assert errors == []
+    assert len(quick.received) == 3
+    assert quick_done < 1.5, f"the quick merchant waited {quick_done:.1f} s"
+    assert all(Event.objects.get(invoice=i).delivered_at for i in quick_invoices)
+    # One worker at a time on the slow receiver: its attempts came one after another,
+    # each cut at the deadline, and every queue was tried (the slot holder took the ones
+    # refused meanwhile).
+    assert len(slow.received) == 4
+    gaps = [b - a for a, b in zip(slow.arrived, slow.arrived[1:], strict=False)]
+    assert all(gap >= DEADLINE - 0.1 for gap in gaps), gaps
+    attempts = DeliveryAttempt.objects.filter(event__invoice__in=slow_invoices)
+    assert attempts.count() == 4 and all(a.error.startswith("timed out") for a in attempts)
+    assert not CallbackSlot.objects.exclude(lease_until=None).exists()  # all released
+
+
+def test_a_merchant_gets_as_many_workers_as_it_has_slots(
+        settings, postgres, make_merchant, receivers, broker):
+    settings.CALLBACKS_PER_MERCHANT = 2
+    slow = receivers()
+    slow.always(Drip(0.5))
+    invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 2)
+    started = time.monotonic()
+    threads, errors = run_workers(3, broker)
+    for thread in threads:
+        thread.join(timeout=3 * DEADLINE)
+    assert errors == [] and len(slow.received) == 2
+    assert abs(slow.arrived[1] - slow.arrived[0]) < 1  # side by side
+    assert time.monotonic() - started < 2 * DEADLINE
+
+
+def test_an_event_being_sent_is_not_sent_again_by_another_worker(
+        settings, postgres, make_merchant, receivers):
+    settings.CALLBACKS_PER_MERCHANT = 2  # the slots let both in: the event's lease must hold
+    slow = receivers()
+    slow.always(Drip(0.5))
+    [invoice] = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 1)
+    first = threading.Thread(target=lambda: (callbacks.deliver_invoice_events(invoice),
+                                             connections.close_all()))
+    first.start()
+    while not slow.received:
+        time.sleep(0.05)
+    assert callbacks.deliver_invoice_events(invoice) == 0  # mid-attempt
+    first.join()
+    assert len(slow.received) == 1
+    assert DeliveryAttempt.objects.filter(event__invoice=invoice).count() == 1
+
+
+def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
+        settings, make_merchant, receivers, broker):
+    settings.CALLBACKS_PER_MERCHANT = 2
+    slow, quick = receivers(), receivers()
+    invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 5)
+    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url),
+                                            1)
+    broker.clear()
+    assert callbacks.deliver_due(timezone.now() + timedelta(seconds=1)) == 3
+    merchants = [Invoice.objects.get(pk=i).merchant.name for i in broker]
+    assert sorted(merchants) == ["Quick", "Slow", "Slow"]
+    for invoice_id in broker:
+        callbacks.deliver_invoice_events(invoice_id)
+    assert len(slow.received) == 5  # the slot holder delivered all five
+    assert len(quick.received) == 1
+    assert Event.objects.get(invoice=quick_invoices[0]).delivered_at
+
+
+def test_a_busy_merchant_takes_turns_with_the_others(
+        postgres, make_merchant, receivers, broker, monkeypatch):
+    monkeypatch.setattr(callbacks, "TURN_SECONDS", 1)
+    busy, other = receivers(), receivers()
+    busy.always(Hang(0.3))  # slow, not failing: 10 events need 3 s
+    busy_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Busy", busy.url), 10)
+    invoices_with_an_event(hooked_merchant(make_merchant, "Other", other.url), 1)
+    broker[:] = [busy_invoices[0], broker[-1]]  # one busy task ahead of the other merchant's
+    started = time.monotonic()
+    threads, errors = run_workers(1, broker)
+    threads[0].join(timeout=30)
+    assert errors == []
+    assert other.arrived[0] - started < 2  # after the busy merchant's first turn, not all
+    assert len(busy.received) == 10  # its next turns were queued behind, and came
+    assert busy.arrived[-1] > other.arrived[0]

@@ -1,0 +1,138 @@
+"""The background processes: `qcluster` and `scan` stop cleanly when SIGTERM reaches their
+whole process group (systemd's default), a crashed scanner's network is taken over within
+30 seconds, and e-mail subjects are one header line whatever a store is called."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from chains import scanner
+from chains.models import ChainCursor
+from invoices import tasks
+from merchants import emails
+from merchants.models import Merchant
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def gateway_env(tmp_path_factory):
+    """A migrated scratch gateway (SQLite, the sandbox) for processes of their own."""
+    folder = tmp_path_factory.mktemp("workers")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1",
+           "SANDBOX": "1", "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+           "REDIS_URL": "", "Q_WORKERS": "2"}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env,
+                   check=True, timeout=180)
+    return env, folder
+
+
+def start_group(env, folder, *command):
+    """`manage.py <command>` as the leader of its own process group, its output in a file."""
+    log = folder / f"{command[0]}.log"
+    process = subprocess.Popen([sys.executable, "manage.py", *command], cwd=REPO, env=env,
+                               stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    return process, log
+
+
+def wait_for_line(process, log, text, timeout=60):
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text(errors="replace"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"no {text!r} in the output:\n{log.read_text(errors='replace')}")
+        time.sleep(0.2)
+
+
+def terminate_group(process, within):
+    """SIGTERM to every process of the group, as systemd sends it; the seconds it took."""
+    started = time.monotonic()
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=within)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        pytest.fail(f"still running {within} s after SIGTERM to its process group")
+    return time.monotonic() - started
+
+
+def group_is_gone(pgid) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_qcluster_stops_on_sigterm_to_its_process_group(gateway_env):
+    env, folder = gateway_env
+    process, log = start_group(env, folder, "qcluster")
+    wait_for_line(process, log, "running.")
+    time.sleep(1)  # the sentinel waiting in its guard loop, where it used to hang
+    assert terminate_group(process, within=15) < 15
+    assert process.returncode == 0
+    assert "has stopped" in log.read_text(errors="replace")
+    assert group_is_gone(process.pid)  # no worker left behind
+
+
+def test_scan_stops_on_sigterm_to_its_process_group(gateway_env):
+    env, folder = gateway_env
+    process, log = start_group(env, folder, "scan", "--network", "sandbox", "--interval", "1")
+    wait_for_line(process, log, "scanning sandbox")
+    time.sleep(1.5)
+    assert terminate_group(process, within=10) < 10
+    assert process.returncode == 0
+    assert "stopped" in log.read_text(errors="replace")
+    assert group_is_gone(process.pid)
+
+
+def test_a_crashed_scanners_network_is_taken_over_within_30_seconds(db, settings):
+    dead = scanner._take_lease("sandbox")  # …and its process was killed right then
+    assert dead is not None
+    assert tasks.scan_network("sandbox") is None  # still leased
+    # What the dead scanner left lasts no longer than the lease; a scanner passing every
+    # SCAN_INTERVAL_SECONDS finds the network free within 30 s.
+    left = ChainCursor.objects.get(network="sandbox").lease_until - timezone.now()
+    assert left + timedelta(seconds=settings.SCAN_INTERVAL_SECONDS) <= timedelta(seconds=30)
+    ChainCursor.objects.filter(network="sandbox").update(
+        lease_until=timezone.now() - timedelta(microseconds=1))  # that moment, 20 s later
+    assert tasks.scan_network("sandbox") is not None
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("Your refund from Shop\nBcc: victim@example.com",
+     "Your refund from Shop Bcc: victim@example.com"),
+    ("Your refund from Café \r\n\t Ünïcode\u2028Store\x00", "Your refund from Café Ünïcode Store"),
+    ("Your refund from " + "x" * 400, "Your refund from " + "x" * 132 + "…"),
+])
+def test_subjects_are_one_header_line(text, line):
+    assert emails.subject_line(text) == line
+    assert len(line) <= emails.SUBJECT_LENGTH
+
+
+def test_a_store_name_with_a_line_break_does_not_stop_its_refund_emails(api, create_invoice):
+    Merchant.objects.filter(pk=api.merchant.pk).update(name="Shop\nBcc: victim@example.com")
+    invoice = create_invoice(pay_currency="USDT", network="sandbox",
+                             customer_email="payer@example.com")
+    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "130",
+                                                               "confirm": True}, format="json")
+    api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json")
+    assert tasks.send_payer_emails() == 1
+    [message] = mail.outbox
+    assert message.subject == "Your refund from Shop Bcc: victim@example.com"
+    assert message.to == ["payer@example.com"] and not message.bcc
+    assert "\n" not in message.message()["Subject"]
+    assert tasks.send_payer_emails() == 0  # sent, not failing again every minute
