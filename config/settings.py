@@ -244,7 +244,6 @@ STATIC_RATES = {
     "USDC/USD": "1", "USDC/EUR": "0.92",
 }
 CALLBACKS_ALLOW_PRIVATE = env_bool("CALLBACKS_ALLOW_PRIVATE", False)
-SANDBOX_BLOCK_SECONDS = int(os.environ.get("SANDBOX_BLOCK_SECONDS", "60"))
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `manage.py scan`
 
 # A callback attempt, connection to last byte, is cut after this many seconds.
@@ -254,12 +253,15 @@ CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "1
 CALLBACKS_PER_MERCHANT = int(os.environ.get("CALLBACKS_PER_MERCHANT",
                                             max(1, Q_CLUSTER["workers"] // 2)))
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-}
+# --- Operations: logs, readiness, metrics (config/logs.py, ops/) ---------------------------
+from config.logs import logging_config  # noqa: E402
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json
+LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics is off without it
+INSTALLED_APPS += ["ops"]
+MIDDLEWARE.insert(0, "config.logs.RequestIdMiddleware")
+MIDDLEWARE.insert(1, "ops.middleware.ProbeMiddleware")  # before ALLOWED_HOSTS is checked
 
 # --- E-mail ----------------------------------------------------------------------------------
 # The console backend prints every mail, with its reset, invitation and refund-claim links,

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
     path("l/", include("links.urls")),  # payment links
+    path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import abc
 import json
 import logging
+import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -321,10 +323,52 @@ def _span(seconds: float) -> str:
     return f"{seconds} seconds"
 
 
-def _newest(base: str, quote: str) -> Rate | None:
-    """The newest stored row of base/quote or of its reverse."""
-    return (Rate.objects.filter(Q(base=base, quote=quote) | Q(base=quote, quote=base))
-            .order_by("-fetched_at").first())
+# Quotes from the first request: a gateway that has just started (or whose worker is not
+# running) has no stored rates yet. The static table, when it comes first in RATE_PROVIDERS,
+# is read directly (refreshing would store exactly it); otherwise a lookup that finds no
+# stored row runs one refresh itself, shared by the threads of this process that need it at
+# the same time, and bounded by the providers' timeouts.
+_refresh_lock = threading.Lock()
+_refreshes_done = 0  # refreshes run by lookups in this process
+_last_refresh = float("-inf")  # time.monotonic() of the latest one
+LOOKUP_REFRESH_SECONDS = 60  # at most one a minute (the schedule's pace) while rates are missing
+
+
+def static_first() -> bool:
+    """Whether the static table wins every pair it has: it is the first known provider."""
+    known = [name.strip().lower() for name in settings.RATE_PROVIDERS
+             if name.strip().lower() in PROVIDERS]
+    return bool(known) and known[0] == StaticProvider.name
+
+
+def _legs(pairs: list[Pair]) -> set[Pair]:
+    """The stored pairs that can answer `pairs`: each pair, its reverse, and both legs of
+    its cross through USD (each either way round)."""
+    legs = set()
+    for base, quote in pairs:
+        legs |= {(base, quote), (quote, base)}
+        if CROSS not in (base, quote):
+            legs |= {(base, CROSS), (CROSS, base), (quote, CROSS), (CROSS, quote)}
+    return legs
+
+
+def _rows(legs: set[Pair], now: datetime) -> dict[Pair, Rate]:
+    """The rows that can answer, in one query (or none: the static table, fetched `now`)."""
+    if static_first():
+        table = settings.STATIC_RATES
+        return {(b, q): Rate(base=b, quote=q, value=table[f"{b}/{q}"],
+                             source=StaticProvider.name, fetched_at=now)
+                for b, q in legs if f"{b}/{q}" in table}
+    condition = Q()
+    for base, quote in legs:
+        condition |= Q(base=base, quote=quote)
+    return {(row.base, row.quote): row for row in Rate.objects.filter(condition)}
+
+
+def _newest(rows: dict[Pair, Rate], base: str, quote: str) -> Rate | None:
+    """The newer of the stored base/quote row and its reverse."""
+    found = [row for row in (rows.get((base, quote)), rows.get((quote, base))) if row]
+    return max(found, key=lambda row: row.fetched_at) if found else None
 
 
 def _fresh(row: Rate, base: str, now: datetime) -> RateQuote:
@@ -341,17 +385,15 @@ def _fresh(row: Rate, base: str, now: datetime) -> RateQuote:
     return RateQuote(value, row.source, row.fetched_at)
 
 
-def get_rate(base: str, quote: str, now: datetime | None = None) -> RateQuote:
-    """Units of `quote` for one `base`: identity, the stored pair, its inverse, or crossed
-    through USD (USDT/BTC = USDT/USD ÷ BTC/USD, as old as its older leg)."""
-    base, quote = base.upper(), quote.upper()
-    now = now or timezone.now()
+def _answer(rows: dict[Pair, Rate], base: str, quote: str, now: datetime) -> RateQuote:
+    """Identity, the stored pair, its inverse, or crossed through USD (USDT/BTC = USDT/USD ÷
+    BTC/USD, as old as its older leg)."""
     if base == quote:
         return RateQuote(Decimal(1), "identity", now)
-    if (row := _newest(base, quote)) is not None:
+    if (row := _newest(rows, base, quote)) is not None:
         return _fresh(row, base, now)
     if CROSS not in (base, quote):
-        base_row, quote_row = _newest(base, CROSS), _newest(quote, CROSS)
+        base_row, quote_row = _newest(rows, base, CROSS), _newest(rows, quote, CROSS)
         if base_row is not None and quote_row is not None:
             base_leg, quote_leg = _fresh(base_row, base, now), _fresh(quote_row, quote, now)
             sources = dict.fromkeys((base_leg.source, quote_leg.source))  # ordered, unique
@@ -359,3 +401,58 @@ def get_rate(base: str, quote: str, now: datetime | None = None) -> RateQuote:
                              min(base_leg.fetched_at, quote_leg.fetched_at))
     raise UnknownRate(f"no {base}/{quote} rate is available: no configured rate provider "
                       "has this pair")
+
+
+def _refresh_once(seen: int) -> None:
+    """Refresh now unless another thread did since this one looked (`seen`), or one did less
+    than LOOKUP_REFRESH_SECONDS ago: requests that arrive together share one round of
+    provider requests, and providers that are down do not slow every request."""
+    global _refreshes_done, _last_refresh
+    with _refresh_lock:
+        if _refreshes_done == seen and \
+                time.monotonic() - _last_refresh >= LOOKUP_REFRESH_SECONDS:
+            _last_refresh = time.monotonic()
+            refresh_rates()
+            _refreshes_done += 1
+
+
+def _fetchable(pair: Pair, wanted: set[Pair]) -> bool:
+    """Whether a refresh could answer the pair: it fetches `wanted` (needed_pairs)."""
+    base, quote = pair
+    have = wanted | {(q, b) for b, q in wanted}
+    return bool({pair, (quote, base)} & have) or {(base, CROSS), (quote, CROSS)} <= have
+
+
+def get_rates(pairs: list[Pair], now: datetime | None = None) -> dict[Pair, RateQuote | RateError]:
+    """Each pair's rate (units of quote for one base) or the RateError saying why there is
+    none, read in one query. A pair no stored row can answer triggers one synchronous
+    refresh before it is refused; a stale one is refused at once (the refresh schedule, not
+    the request, keeps rates fresh)."""
+    now = now or timezone.now()
+    pairs = [(base.upper(), quote.upper()) for base, quote in pairs]
+
+    def answers(rows):
+        result = {}
+        for base, quote in pairs:
+            try:
+                result[(base, quote)] = _answer(rows, base, quote, now)
+            except RateError as exc:
+                result[(base, quote)] = exc
+        return result
+
+    seen = _refreshes_done
+    result = answers(_rows(_legs(pairs), now))
+    missing = [pair for pair, answer in result.items() if isinstance(answer, UnknownRate)]
+    if missing and not static_first() and any(
+            _fetchable(pair, set(needed_pairs())) for pair in missing):
+        _refresh_once(seen)
+        result = answers(_rows(_legs(pairs), timezone.now()))
+    return result
+
+
+def get_rate(base: str, quote: str, now: datetime | None = None) -> RateQuote:
+    """Units of `quote` for one `base`; RateError (the message names the pair) if none."""
+    answer = next(iter(get_rates([(base, quote)], now).values()))
+    if isinstance(answer, RateError):
+        raise answer
+    return answer

@@ -24,7 +24,8 @@ def attempt_payload(attempt: DeliveryAttempt) -> dict:
     return {"attempted_at": iso_time(attempt.attempted_at), "url": attempt.url,
             "manual": attempt.manual, "succeeded": attempt.succeeded,
             "status_code": attempt.status_code, "duration_ms": attempt.duration_ms,
-            "response_body": attempt.response_body, "error": attempt.error or None}
+            "response_body": attempt.response_body, "error": attempt.error or None,
+            "request_id": attempt.request_id or None}
 
 
 def event_payload(event: Event) -> dict:

@@ -32,6 +32,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 from secrets import token_hex
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
@@ -41,6 +42,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
+from config.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
@@ -127,9 +129,11 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     """POST one signed body through the egress guard; the (unsaved) attempt says what
     happened. Never raises for the receiver's faults: they are the attempt's error."""
     timeout = settings.CALLBACKS_TIMEOUT_SECONDS
+    request_id = current_request_id() or new_request_id()
     headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-Signature": signature_header(secrets, int(now.timestamp()), body)}
-    attempt = DeliveryAttempt(url=url, attempted_at=now)
+               "X-Signature": signature_header(secrets, int(now.timestamp()), body),
+               "X-Request-Id": request_id}
+    attempt = DeliveryAttempt(url=url, attempted_at=now, request_id=request_id)
     started = time.monotonic()
     try:
         reply = egress.post(url, body, headers, timeout)
@@ -145,6 +149,8 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
         if 300 <= reply.status_code < 400:
             attempt.error = f"redirect to {reply.location or '(no Location)'} not followed"
     attempt.duration_ms = round((time.monotonic() - started) * 1000)
+    logger.info("callback to %s: %s in %d ms (request id %s)", urlsplit(url).hostname,
+                attempt.status_code or attempt.error, attempt.duration_ms, request_id)
     return attempt
 
 

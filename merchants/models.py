@@ -170,6 +170,9 @@ class DeliveryAttempt(models.Model):
     duration_ms = models.PositiveIntegerField()
     response_body = models.TextField(blank=True)  # the first KB
     error = models.TextField(blank=True)
+    # Sent as X-Request-Id and in the gateway's log lines: the API request that made the
+    # attempt (a redelivery), or one of its own for a worker's delivery.
+    request_id = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["attempted_at", "id"]

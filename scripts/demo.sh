@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# One command to a running gateway: install, migrate, seed the demo merchant, then run the
-# web server and the background worker on the embedded defaults (SQLite, django-q2's ORM
-# broker, the sandbox network). Ctrl-C stops both.
+# One command to a running gateway: install, migrate, seed (or reuse) the demo merchant, then
+# run the web server, the background worker and the scanner on the embedded defaults
+# (SQLite, django-q2's ORM broker, the sandbox network). PORT picks the port (8000).
+# Ctrl-C stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,6 +14,10 @@ mkdir -p var
 .venv/bin/python manage.py demo --key-file var/demo-api-key
 .venv/bin/python manage.py qcluster >var/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
-echo "Worker log: var/worker.log   Web server: $PUBLIC_URL (Ctrl-C to stop)"
+# The scanner watches the sandbox every SCAN_INTERVAL_SECONDS, as the dashboard's lag alert
+# expects (the worker's once-a-minute scan is only a safety net).
+.venv/bin/python manage.py scan >var/scan.log 2>&1 &
+scanner=$!
+trap 'kill $worker $scanner 2>/dev/null || true' EXIT INT TERM
+echo "Logs: var/worker.log var/scan.log   Web server: $PUBLIC_URL (Ctrl-C to stop)"
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" --noreload

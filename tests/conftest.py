@@ -88,3 +88,16 @@ def run_at_once(count, work):
     for thread in threads:
         thread.join()
     return results
+
+
+@pytest.fixture
+def operator_client(admin_client, admin_user):
+    """The admin's client, past the second factor the admin asks for (django-otp)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=admin_user, name="admin", confirmed=True)
+    session = admin_client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return admin_client

@@ -2,20 +2,14 @@
 
 import pytest
 from django.contrib import admin
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 @pytest.fixture
-def operator(admin_client, admin_user, api, create_invoice):
-    """The admin's client, past the second factor the admin asks for."""
-    device = TOTPDevice.objects.create(user=admin_user, name="admin", confirmed=True)
-    session = admin_client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+def operator(operator_client, api, create_invoice):
+    """The admin's client, past the second factor, with an invoice paid on the sandbox."""
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
-    return admin_client
+    return operator_client
 
 
 def test_every_admin_changelist_and_change_page_loads(operator):

@@ -180,12 +180,23 @@ def test_create_merchant_command_prints_json_and_the_key_works(db):
     assert client.get("/api/v1/merchant").json()["name"] == "Acme"
 
 
-def test_demo_command_seeds_a_sandbox_merchant(db):
-    out = StringIO()
-    call_command("demo", stdout=out)
-    call_command("demo", stdout=StringIO())  # running it again reuses the merchant
+def test_demo_command_seeds_a_sandbox_merchant(db, tmp_path):
+    key_file = tmp_path / "demo-api-key"
+    out, again = StringIO(), StringIO()
+    call_command("demo", key_file=str(key_file), stdout=out)
+    call_command("demo", key_file=str(key_file), stdout=again)  # reuses merchant and key
     assert Merchant.objects.filter(name="Demo Store").count() == 1
-    key = next(line.split()[-1] for line in out.getvalue().splitlines() if "API key" in line)
+    key = key_file.read_text().strip()
+    assert f"API key:     {key}" in out.getvalue() and f"API key:     {key}" in again.getvalue()
+    assert "/admin/" not in out.getvalue()  # no admin user, so no admin URL
+    assert "log in as demo@example.com / demo-password-123" in out.getvalue()
+    checkout = [line for line in out.getvalue().splitlines() if "Checkout:" in line]
+    assert checkout and checkout[0] in again.getvalue()  # the same waiting invoice
+    key_file.unlink()  # the key is lost: a new one, and the old one stops working
+    call_command("demo", key_file=str(key_file), stdout=StringIO())
+    assert key_file.read_text().strip() != key
+    assert APIClient(HTTP_AUTHORIZATION=f"Bearer {key}").get(URL).status_code == 401
+    key = key_file.read_text().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     response = client.post(URL, {"price_amount": "25.00", "price_currency": "USD",

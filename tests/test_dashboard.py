@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd, registry
 from chains.backends.base import Transfer
+from chains.lag import scanner_lag
 from chains.models import ChainCursor
 from invoices import refunds, services
 from invoices.models import Event, Invoice, Refund, Transaction
@@ -59,13 +60,15 @@ def test_actor_labels():
     (100, 110, 30, "", None),  # ten blocks of a minute: inside ten minutes
     (100, 111, 30, "", "11 blocks behind the node"),
     (100, 100, 6 * 60, "", "last scanned 6 minutes ago"),
+    (100, 100, 45, "", None),  # inside five scan intervals
+    (100, 100, 61, "", "last scanned 61 seconds ago"),
     (100, 100, 30, "ConnectionError: refused", "the last scan failed: ConnectionError: refused"),
     (None, None, None, "", "not scanned yet"),
 ])
 def test_scanner_lag(height, tip, scanned_ago, error, expected):
     scanned = NOW - timedelta(seconds=scanned_ago) if scanned_ago is not None else None
-    assert present.scanner_lag(60, height, tip, scanned, error, NOW,
-                               timedelta(minutes=1)) == expected
+    assert scanner_lag(60, height, tip, scanned, error, NOW,
+                       timedelta(seconds=12)) == expected
 
 
 def test_a_team_keeps_an_owner():

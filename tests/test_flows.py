@@ -301,9 +301,10 @@ def test_crypto_priced_invoice_same_asset_uses_rate_one(api, create_invoice):
     assert (invoice["rate"], invoice["pay_amount"]) == ("1", "0.500000000000000000")
 
 
-def test_stale_rates_are_refused(api, create_invoice):
+def test_stale_rates_are_refused(api, create_invoice, settings):
     from invoices.models import Rate
 
+    settings.RATE_PROVIDERS = ["coinbase", "static"]  # stored rates, not the static table
     Rate.objects.update(fetched_at=timezone.now() - timedelta(hours=1))
     response = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD",
                                              "pay_currency": "USDT", "network": "sandbox"},

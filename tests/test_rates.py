@@ -47,6 +47,12 @@ def recorded(name: str) -> str:
 
 
 @pytest.fixture(autouse=True)
+def fresh_process(monkeypatch):
+    """Each test starts as a process that has not refreshed on a lookup yet."""
+    monkeypatch.setattr(rates, "_last_refresh", float("-inf"))
+
+
+@pytest.fixture(autouse=True)
 def rate_settings(settings):
     settings.RATE_FIATS = ["USD", "EUR"]
     settings.RATE_MAX_AGE_SECONDS = 600
@@ -346,24 +352,33 @@ def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch
 
 # --- get_rate --------------------------------------------------------------------------------
 
-def test_identity_needs_no_stored_rate(db):
+@pytest.fixture
+def from_storage(rate_settings):
+    """get_rate reading stored rows: an HTTP provider comes first and is unreachable (no
+    response registered), so a missing pair's one synchronous refresh finds nothing."""
+    rate_settings.RATE_PROVIDERS = ["kraken"]
+    with responses.RequestsMock(assert_all_requests_are_fired=False):
+        yield
+
+
+def test_identity_needs_no_stored_rate(db, from_storage):
     assert get_rate("usdt", "USDT", now=NOW) == RateQuote(Decimal(1), "identity", NOW)
 
 
-def test_direct_rate(db):
+def test_direct_rate(db, from_storage):
     store("BTC", "USD", "60000.5", age=30, source="kraken")
     assert get_rate("btc", "usd", now=NOW) == RateQuote(
         Decimal("60000.5"), "kraken", NOW - timedelta(seconds=30))
 
 
-def test_inverse_rate_is_exact_to_30_significant_digits(db):
+def test_inverse_rate_is_exact_to_30_significant_digits(db, from_storage):
     store("BTC", "USD", "60000", age=30)
     quote = get_rate("USD", "BTC", now=NOW)
     assert str(quote.value) == "0.0000166666666666666666666666666667"
     assert (quote.source, quote.fetched_at) == ("static", NOW - timedelta(seconds=30))
 
 
-def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db):
+def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db, from_storage):
     store("USDT", "USD", "1.0001", age=100, source="kraken")
     store("BTC", "USD", "60000", age=400, source="coingecko")
     store("ETH", "USD", "3000", age=50, source="coingecko")
@@ -378,7 +393,7 @@ def test_cross_rate_through_usd_is_as_old_as_its_older_leg(db):
     assert (str(same_source.value), same_source.source) == ("20", "coingecko")
 
 
-def test_stale_rate_is_refused_with_its_age(db):
+def test_stale_rate_is_refused_with_its_age(db, from_storage):
     store("BTC", "USD", "60000", age=15 * 60)
     with pytest.raises(StaleRate) as error:
         get_rate("BTC", "USD", now=NOW)
@@ -388,21 +403,21 @@ def test_stale_rate_is_refused_with_its_age(db):
         get_rate("USD", "BTC", now=NOW)
 
 
-def test_a_rate_exactly_at_the_limit_is_still_fresh(db, rate_settings):
+def test_a_rate_exactly_at_the_limit_is_still_fresh(db, rate_settings, from_storage):
     store("BTC", "USD", "60000", age=600)
     assert get_rate("BTC", "USD", now=NOW).value == Decimal(60000)
     with pytest.raises(StaleRate):
         get_rate("BTC", "USD", now=NOW + timedelta(seconds=1))
 
 
-def test_a_stale_leg_refuses_the_cross_rate_and_is_named(db):
+def test_a_stale_leg_refuses_the_cross_rate_and_is_named(db, from_storage):
     store("USDT", "USD", "1", age=10)
     store("BTC", "USD", "60000", age=3 * 3600)
     with pytest.raises(StaleRate, match="the BTC/USD rate is 3 hours old"):
         get_rate("USDT", "BTC", now=NOW)
 
 
-def test_the_newest_of_a_pair_and_its_reverse_is_used(db):
+def test_the_newest_of_a_pair_and_its_reverse_is_used(db, from_storage):
     store("BTC", "USD", "50000", age=3600)
     store("USD", "BTC", "0.00002", age=10, source="manual")
     quote = get_rate("BTC", "USD", now=NOW)
@@ -410,15 +425,17 @@ def test_the_newest_of_a_pair_and_its_reverse_is_used(db):
 
 
 @pytest.mark.parametrize("base,quote", [("BTC", "GBP"), ("DOGE", "USD"), ("USDT", "BTC")])
-def test_unknown_pair(db, base, quote):
+def test_unknown_pair(db, from_storage, base, quote):
     store("BTC", "USD", "60000")
     store("BTC", "EUR", "55000")
     with pytest.raises(UnknownRate, match=f"no {base}/{quote} rate"):
         get_rate(base, quote, now=NOW)
 
 
-def test_get_rate_reads_what_refresh_stored(db):
+def test_get_rate_reads_what_refresh_stored(db, rate_settings, from_storage):
+    rate_settings.RATE_PROVIDERS = ["static"]
     refresh_rates(now=NOW)
+    rate_settings.RATE_PROVIDERS = ["kraken"]
     assert get_rate("USDT", "EUR", now=NOW + timedelta(minutes=5)).value == Decimal("0.92")
     assert get_rate("ETH", "BTC", now=NOW).value == Decimal("0.05")
     with pytest.raises(StaleRate):
@@ -435,3 +452,96 @@ def test_plain_is_exact_and_never_an_exponent(value):
     assert Decimal(text) == value
     assert "." not in text or not text.endswith("0")
     assert json.loads(json.dumps(text)) == text
+
+
+# --- quotes from the first request -----------------------------------------------------------
+
+def test_static_first_answers_from_its_table_with_nothing_stored(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert get_rate("BTC", "USD", now=NOW) == RateQuote(Decimal(60000), "static", NOW)
+        assert str(get_rate("USDT", "BTC", now=NOW).value) == "0.0000166666666666666666666666666667"
+    assert not Rate.objects.exists()
+
+
+def test_static_as_a_fallback_does_not_hide_a_stale_stored_rate(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase", "static"]
+    store("BTC", "USD", "60000", age=3600, source="coinbase")
+    with pytest.raises(StaleRate, match="the BTC/USD rate is 60 minutes old"):
+        get_rate("BTC", "USD", now=NOW)
+    assert not http.calls  # stale is refused at once: the schedule keeps rates fresh
+
+
+def test_a_missing_rate_is_fetched_once_synchronously(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    serve(http, COINBASE_URL, "coinbase_exchange_rates_usd.json")
+    quote = get_rate("BTC", "USD")
+    assert (quote.value, quote.source) == (Decimal("60240.9638554216867469879518072"),
+                                           "coinbase")
+    assert get_rate("ETH", "EUR").source == "coinbase"  # stored by that one refresh
+    assert len(http.calls) == 1 and Rate.objects.count() == 16
+
+
+def test_providers_that_are_down_are_asked_once_a_minute_not_per_request(
+        db, rate_settings, http, monkeypatch):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    http.add(responses.GET, COINBASE_URL, status=503)
+    with pytest.raises(UnknownRate, match="no BTC/USD rate is available"):
+        get_rate("BTC", "USD")
+    with pytest.raises(UnknownRate):
+        get_rate("ETH", "USD")  # refused at once: the providers were just asked
+    assert len(http.calls) == 1
+    later = rates._last_refresh + rates.LOOKUP_REFRESH_SECONDS
+    monkeypatch.setattr(rates.time, "monotonic", lambda: later)
+    with pytest.raises(UnknownRate):
+        get_rate("BTC", "USD")
+    assert len(http.calls) == 2
+
+
+def test_a_pair_no_refresh_would_fetch_asks_no_provider(db, rate_settings, http):
+    rate_settings.RATE_PROVIDERS = ["coinbase"]
+    for base, quote in (("BTC", "GBP"), ("DOGE", "USD")):  # GBP is not in RATE_FIATS
+        with pytest.raises(UnknownRate, match=f"no {base}/{quote} rate"):
+            get_rate(base, quote)
+    assert not http.calls
+
+
+def test_lookups_waiting_together_share_one_refresh(monkeypatch):
+    import threading
+    import time
+
+    calls = []
+    monkeypatch.setattr(rates, "refresh_rates", lambda: calls.append(time.sleep(0.05)))
+    seen = rates._refreshes_done
+    threads = [threading.Thread(target=rates._refresh_once, args=(seen,)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(calls) == 1
+    rates._refresh_once(rates._refreshes_done)  # a later miss, within the minute: no
+    assert len(calls) == 1
+    later = rates._last_refresh + rates.LOOKUP_REFRESH_SECONDS
+    monkeypatch.setattr(rates.time, "monotonic", lambda: later)
+    rates._refresh_once(rates._refreshes_done)  # a minute on: again
+    assert len(calls) == 2
+
+
+def test_a_timed_invoice_leaves_out_and_logs_methods_without_a_rate(api, settings, caplog):
+    settings.STATIC_RATES = {pair: value for pair, value in settings.STATIC_RATES.items()
+                             if not pair.startswith("ETH/")}
+    with caplog.at_level(logging.WARNING, logger="invoices.services"):
+        response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
+                            format="json")
+    assert response.status_code == 201, response.json()
+    from invoices.models import Quote
+
+    offered = set(Quote.objects.filter(invoice_id=response.json()["id"])
+                  .values_list("asset", flat=True))
+    assert "ETH" not in offered and "USDT" in offered
+    assert "leaves out ETH on sandbox: no ETH/USD rate is available" in caplog.text
+
+    settings.STATIC_RATES = {}
+    response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
+                        format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "rate_unavailable"

@@ -229,13 +229,14 @@ def test_demo_merchant_is_in_test_mode(db):
 
     out = StringIO()
     call_command("demo", stdout=out)
-    key = next(line.split()[-1] for line in out.getvalue().splitlines() if "API key" in line)
+    key = next(line.split()[2] for line in out.getvalue().splitlines()
+               if line.strip().startswith("API key:"))
     assert key.startswith("cg_test_")
 
 
-def test_a_test_key_added_in_the_admin_works_as_a_test_key(admin_client, make_merchant):
+def test_a_test_key_added_in_the_admin_works_as_a_test_key(operator_client, make_merchant):
     shop = make_merchant("Admin-made")
-    response = admin_client.post("/admin/merchants/merchantapikey/add/", {
+    response = operator_client.post("/admin/merchants/merchantapikey/add/", {
         "name": "ops", "merchant": shop.merchant.pk, "mode": "test", "scope": "invoices"},
         follow=True)
     words = " ".join(str(m) for m in response.context["messages"]).split()

@@ -1,11 +1,11 @@
-"""Pure functions the pages are drawn from: labels, tones, the scanner's health and the
-chart's geometry. No database, no request: tests drive them directly."""
+"""Pure functions the pages are drawn from: labels, tones and the chart's geometry (the
+scanner's health is chains.lag's). No database, no request: tests drive them directly."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import dateformat
@@ -64,25 +64,6 @@ def actor_label(actor: str, key_names: dict[str, str]) -> str:
         return _("Payment link %(slug)s") % {"slug": who}
     return {"system": _("System"), "rule": _("Automatic rule"),
             "payer": _("Payer")}.get(actor, actor)
-
-
-def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
-                last_scan_at: datetime | None, last_error: str, now: datetime,
-                scan_interval: timedelta) -> str | None:
-    """Why a network's payments may show up late, or None while its scanner keeps up: never
-    scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
-    behind the node."""
-    if last_scan_at is None:
-        return _("not scanned yet")
-    if last_error:
-        return _("the last scan failed: %(error)s") % {"error": last_error[:160]}
-    if now - last_scan_at > 5 * scan_interval:
-        minutes = int((now - last_scan_at).total_seconds() // 60)
-        return _("last scanned %(minutes)s minutes ago") % {"minutes": minutes}
-    behind = (node_tip or 0) - (height or 0)
-    if behind > max(2, 600 // max(block_seconds, 1)):
-        return _("%(count)s blocks behind the node") % {"count": behind}
-    return None
 
 
 def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -22,6 +21,7 @@ from rest_framework.exceptions import ValidationError as CursorError
 
 from chains import registry
 from chains.addresses import eip55
+from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from checkout.states import display_amount
 from invoices import money
@@ -299,14 +299,9 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     networks = {asset.network for asset in offered_methods(merchant, livemode)}
     cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
         network__in=networks)}
-    interval = timedelta(seconds=settings.SCAN_INTERVAL_SECONDS)
     for code in sorted(networks):
         network, cursor = registry.get_network(code), cursors.get(code)
-        lag = present.scanner_lag(network.block_seconds, getattr(cursor, "height", None),
-                                  getattr(cursor, "node_tip", None),
-                                  getattr(cursor, "last_scan_at", None),
-                                  getattr(cursor, "last_error", ""), now, interval)
-        if lag:
+        if lag := cursor_lag(network, cursor, now):
             items.append({"tone": "error", "text": gettext(
                 "%(network)s: %(lag)s; payments on it may show late") % {
                 "network": labels.network_name(code, network.name), "lag": lag}})

@@ -9,12 +9,12 @@ import signal
 import threading
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from chains import checks, registry
 from chains.backends import close_all
+from chains.lag import scan_interval
 from invoices import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--network", action="append", dest="networks", metavar="CODE",
                             help="a network to scan (repeatable; default: every enabled one)")
-        parser.add_argument("--interval", type=float, default=settings.SCAN_INTERVAL_SECONDS,
+        parser.add_argument("--interval", type=float, default=scan_interval().total_seconds(),
                             help="seconds from the start of one pass to the next "
                                  "(default: SCAN_INTERVAL_SECONDS)")
 

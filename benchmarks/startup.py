@@ -1,0 +1,52 @@
+"""Ready from the first minute: seconds from starting the web server (gunicorn, one worker,
+on a freshly migrated SQLite database with one merchant) to its first successful quote of a
+USD invoice, asked for as soon as the port accepts connections and then without pause.
+
+Run: python benchmarks/startup.py
+"""
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.live import LiveGateway  # noqa: E402
+
+RUNS = 3
+INVOICE = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
+           "network": "sandbox"}
+
+
+def once() -> tuple[float, float, int]:
+    with tempfile.TemporaryDirectory(prefix="gateway-startup-") as folder:
+        gateway = LiveGateway(Path(folder))
+        gateway.manage("migrate", "--noinput")
+        key = gateway.create_merchant()
+        started = time.perf_counter()
+        gateway.start_web()
+        try:
+            gateway.wait_until_up()
+            up = time.perf_counter() - started
+            attempts = 0
+            while True:
+                attempts += 1
+                status, _ = gateway.request("POST", "/api/v1/invoices", INVOICE, key)
+                if status == 201:
+                    return up, time.perf_counter() - started, attempts
+                time.sleep(0.01)
+        finally:
+            gateway.close()
+
+
+def main():
+    print(f"Start to first quote (gunicorn, fresh SQLite database, {RUNS} runs)")
+    for run in range(1, RUNS + 1):
+        up, quoted, attempts = once()
+        print(f"  run {run}: port open after {up:5.2f} s, first quote after {quoted:5.2f} s "
+              f"({attempts} request{'s' if attempts > 1 else ''})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Invoice creation reads what it needs in few statements and writes in one INSERT per row,
+without changing what it answers."""
+
+from invoices.api.serializers import InvoiceCreateSerializer
+from invoices.models import Invoice, Quote
+from merchants.models import Wallet
+
+FIXED = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
+         "network": "sandbox"}
+
+
+def test_creation_runs_few_statements(api, django_assert_max_num_queries):
+    api.post("/api/v1/invoices", FIXED, format="json")  # the key's last_used_at is written
+    # Without Redis the rate limits count in the database (the address's failed logins, the
+    # key's window) and every API write runs in one transaction: (begin), failures, key,
+    # key's counter, (savepoint), wallet index, quote, invoice, (release), (commit).
+    with django_assert_max_num_queries(10):
+        assert api.post("/api/v1/invoices", FIXED, format="json").status_code == 201
+    # (begin), failures, key, key's counter, wallets, (savepoint), invoice, quotes, (release)
+    with django_assert_max_num_queries(10):
+        response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "EUR"},
+                            format="json")
+    assert response.status_code == 201
+    assert Quote.objects.filter(invoice_id=response.json()["id"]).count() == 3
+
+
+def test_a_fixed_invoice_points_at_its_quote_and_address(api):
+    invoice = api.post("/api/v1/invoices", FIXED, format="json").json()
+    stored = Invoice.objects.select_related("quote").get(pk=invoice["id"])
+    assert stored.quote.invoice_id == stored.pk and stored.selected_at == stored.created_at
+    assert stored.quote.address == invoice["address"] and stored.quote.derivation_index == 0
+
+
+def test_a_fixed_method_without_its_wallet_is_not_offered_and_nothing_is_written(api):
+    Wallet.objects.filter(merchant=api.merchant).delete()
+    response = api.post("/api/v1/invoices", FIXED, format="json")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "currency_not_offered"
+    assert not Invoice.objects.exists() and not Quote.objects.exists()
+
+
+def test_serializers_do_not_share_their_bound_fields():
+    first = InvoiceCreateSerializer(data=FIXED)
+    second = InvoiceCreateSerializer(data={**FIXED, "price_amount": 1.5})
+    assert first.is_valid() and not second.is_valid()
+    assert first.fields["price_amount"] is not second.fields["price_amount"]
+    assert first.fields["price_amount"].parent is first
+    assert second.errors["price_amount"][0].code == "float"
+    assert first.validated_data["price_amount"] == 2500

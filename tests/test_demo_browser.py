@@ -1,0 +1,85 @@
+"""`make demo` from a fresh clone tells the truth: the brand-new merchant's overview shows
+no alert, also after the scanner's lag limit has passed several times over."""
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+from chains.lag import OVERDUE_INTERVALS
+from tests.browser import DESKTOP, screenshot
+from tests.live import ROOT, free_port
+from tests.support import unavailable
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """`make demo` in a clone of this commit (the clone shares this virtualenv, so setup
+    finds everything installed); yields (base URL, the banner it printed)."""
+    if shutil.which("git") is None or shutil.which("make") is None \
+            or not (ROOT / ".git").exists():
+        unavailable("the demo test needs git, make and a git checkout to clone")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    (clone / ".venv").symlink_to(ROOT / ".venv")
+    port = free_port()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("DJANGO_", "DATABASE_", "PYTEST", "REDIS_", "SECRET_KEY",
+                                  "DEBUG", "SANDBOX", "PUBLIC_URL"))}
+    log = open(tmp_path / "demo.log", "wb")  # the process keeps it open
+    process = subprocess.Popen(["make", "demo"], cwd=clone, env={**env, "PORT": str(port)},
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not _listening(port):
+        assert process.poll() is None and time.monotonic() < deadline, \
+            (tmp_path / "demo.log").read_text()
+        time.sleep(0.2)
+    try:
+        yield f"http://127.0.0.1:{port}", (tmp_path / "demo.log").read_text()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the worker stops its children
+        try:
+            process.wait(timeout=30)
+        finally:
+            time.sleep(1)
+            with contextlib.suppress(ProcessLookupError):  # whatever did not stop
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_make_demo_shows_no_alert_on_the_new_merchants_overview(demo, browser, settings):
+    base, banner = demo
+    assert "/admin/" not in banner
+    login = re.search(r"log in as (\S+) / (\S+)", banner)
+    assert login, banner
+    assert re.search(rf"Checkout: +{base}/pay/[0-9a-f-]{{36}}", banner), banner
+    context = browser.new_context(viewport=DESKTOP, base_url=base, locale="en-US")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto("/dashboard/login/")
+        page.fill("input[name=username]", login.group(1))
+        page.fill("input[name=password]", login.group(2))
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/dashboard/")
+        # Past the lag limit twice over: a scanner that only ran once a minute would show.
+        time.sleep(2 * OVERDUE_INTERVALS * settings.SCAN_INTERVAL_SECONDS + 1)
+        page.reload()
+        assert page.get_by_text("Nothing needs you right now.").is_visible()
+        assert "may show late" not in page.content()
+        screenshot(page, "demo-overview")
+    finally:
+        context.close()
