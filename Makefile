@@ -1,4 +1,4 @@
-.PHONY: demo test setup lint bench
+.PHONY: demo test setup lint bench client
 
 demo:  ## install, migrate, seed the demo merchant, run the web server and the worker
 	bash scripts/demo.sh
@@ -14,3 +14,6 @@ lint:
 
 bench:  ## every benchmark; each prints its numbers
 	for script in benchmarks/[a-z]*.py; do .venv/bin/python $$script || exit 1; done
+
+client:  ## regenerate the Python client in clients/python from the OpenAPI document
+	bash scripts/generate-client.sh

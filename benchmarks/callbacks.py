@@ -57,7 +57,7 @@ CHANGES, ROUNDS = 200, 3
 def new_invoice(merchant) -> str:
     request = services.InvoiceRequest(price_amount=10_000, price_currency="USD",
                                       livemode=False)  # a sandbox (test) invoice
-    return services.create_invoice(merchant, request, "bench")[0]["id"]
+    return services.create_invoice(merchant, request, "bench")["id"]
 
 
 def record(invoice_id, count=1) -> None:

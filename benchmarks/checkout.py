@@ -89,7 +89,7 @@ def main() -> None:
     merchant, _ = create_merchant("Benchmark Coffee Roasters")
     merchant.allowed_return_hosts = ["shop.example"]
     merchant.save()
-    payload, _ = services.create_invoice(merchant, services.InvoiceRequest(
+    payload = services.create_invoice(merchant, services.InvoiceRequest(
         price_amount=2500, price_currency="USD", description="Order #1042 · 2 × Coffee beans",
         return_url="https://shop.example/thanks", livemode=False), actor="benchmark")
     invoice_id = payload["id"]

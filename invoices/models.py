@@ -253,14 +253,15 @@ class Event(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first response to a create with this key, replayed to any retry of it."""
+    """A mutating request's key and the first response to it, replayed to any retry of it
+    (invoices.api.idempotency). No response yet: the first request is still running."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE)
     key = models.CharField(max_length=255)
-    request_hash = models.CharField(max_length=64)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE)
-    response = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    request_hash = models.CharField(max_length=64)  # method, path and body
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # pruned after 24 h
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "key"],

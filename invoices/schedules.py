@@ -11,6 +11,7 @@ SCHEDULES = {
     "deliver due callbacks": ("invoices.tasks.deliver_due_callbacks", 1),
     "send payer e-mails": ("invoices.tasks.send_payer_emails", 1),
     "send notification e-mails": ("invoices.tasks.send_notifications", 1),
+    "forget idempotency keys older than 24 h": ("invoices.api.idempotency.prune", 60),
 }
 
 

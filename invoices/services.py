@@ -21,7 +21,7 @@ from chains.backends import NoBackend, get_backend
 from chains.registry import Asset
 from chains.scanner import ScanReport
 from invoices import accounting, lifecycle, money, pricing, rates
-from invoices.models import Event, IdempotencyKey, Invoice, Kind, Quote, Refund, Status, Transaction
+from invoices.models import Event, Invoice, Kind, Quote, Refund, Status, Transaction
 from invoices.representation import invoice_payload, scanned_heights
 from merchants.models import Merchant, Wallet
 
@@ -269,25 +269,12 @@ def check_return_url(merchant: Merchant, url: str) -> None:
                            % {"host": parts.hostname}, "return_url")
 
 
-def _replay(merchant: Merchant, key: str, request_hash: str) -> dict | None:
-    stored = IdempotencyKey.objects.filter(merchant=merchant, key=key).first()
-    if stored is None:
-        return None
-    if stored.request_hash != request_hash:
-        raise Conflict("idempotency_key_reused",
-                       "this Idempotency-Key was used with a different request body")
-    return stored.response
-
-
-def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
-                   idempotency: tuple[str, str] | None = None) -> tuple[dict, bool]:
-    """Create an invoice; returns (its payload, created). With an idempotency (key, request
-    hash), a retry gets the first response back instead of a second invoice.
+def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str) -> dict:
+    """Create an invoice; returns its payload. (Retries are made safe by the API's
+    Idempotency-Key, invoices.api.idempotency.)
 
     Everything that only reads (methods, rates, which may be fetched once) happens before
     the transaction, so the write lock is held for the inserts alone."""
-    if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
-        return replayed, False
     if request.return_url:
         check_return_url(merchant, request.return_url)
     fixed_method = None
@@ -302,18 +289,11 @@ def create_invoice(merchant: Merchant, request: InvoiceRequest, actor: str,
     try:
         with transaction.atomic():
             payload = _create(merchant, invoice, quotes, fixed_method)
-            if idempotency:
-                IdempotencyKey.objects.create(merchant=merchant, key=idempotency[0],
-                                              request_hash=idempotency[1],
-                                              invoice_id=payload["id"], response=payload)
-    except IntegrityError:
-        # The foreign_id is taken, or a concurrent retry won the race for the same key.
-        if idempotency and (replayed := _replay(merchant, *idempotency)) is not None:
-            return replayed, False
+    except IntegrityError:  # the foreign_id is taken
         raise Conflict("foreign_id_taken",
                        _("an invoice with foreign_id %(id)s exists") % {
                            "id": repr(request.foreign_id)}, "foreign_id") from None
-    return payload, True
+    return payload
 
 
 def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None,

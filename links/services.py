@@ -109,19 +109,22 @@ def open_invoice(link_id, amount: str | None, visit: str,
         units = price_units(link, amount)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
-        replay = (IdempotencyKey.objects.filter(merchant=link.merchant, key=key)
-                  .select_related("invoice").first())
-        if replay and not awaiting_payment(replay.invoice, now):
-            raise VisitOver("visit_over", "this visit's invoice is no longer open")
-        if not replay and (reason := unavailable_reason(link, now)):
+        replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
+        if replay:  # the link row is locked: no concurrent visit can make a second one
+            if not awaiting_payment(Invoice.objects.get(pk=replay.response["id"]), now):
+                raise VisitOver("visit_over", "this visit's invoice is no longer open")
+            return replay.response, False
+        if reason := unavailable_reason(link, now):
             raise LinkUnavailable("link_unavailable", reason)
-        payload, created = create_invoice(link.merchant, InvoiceRequest(
+        payload = create_invoice(link.merchant, InvoiceRequest(
             price_amount=units, price_currency=link.price_currency, description=link.name,
             methods=list(link.methods), metadata={"payment_link": link.slug},
             livemode=link.livemode),
-            actor=f"link:{link.slug}", idempotency=(key, request_hash))
-        LinkInvoice.objects.get_or_create(link=link, invoice_id=payload["id"])
-        return payload, created
+            actor=f"link:{link.slug}")
+        IdempotencyKey.objects.create(merchant=link.merchant, key=key, request_hash=request_hash,
+                                      response_status=201, response=payload)
+        LinkInvoice.objects.create(link=link, invoice_id=payload["id"])
+        return payload, True
 
 
 def link_invoices(link: PaymentLink):

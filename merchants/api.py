@@ -5,11 +5,14 @@ import uuid
 
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from invoices.api import schema as doc
+from invoices.api.idempotency import idempotent
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
 from invoices.representation import iso_time
@@ -27,7 +30,8 @@ def attempt_payload(attempt: DeliveryAttempt) -> dict:
 
 def event_payload(event: Event) -> dict:
     return {
-        "id": str(event.id), "event": event.type, "invoice_id": str(event.invoice_id),
+        "id": str(event.id), "event": event.type, "livemode": event.invoice.livemode,
+        "invoice_id": str(event.invoice_id),
         "sequence": event.sequence, "created_at": iso_time(event.created_at),
         "actor": event.actor,
         "delivery_status": callbacks.delivery_state(event),
@@ -41,7 +45,7 @@ def event_payload(event: Event) -> dict:
 
 def _events(request):
     return (Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
-            .prefetch_related("delivery_attempts"))
+            .select_related("invoice").prefetch_related("delivery_attempts"))
 
 
 def _bool_param(request, name):
@@ -52,11 +56,17 @@ def _bool_param(request, name):
 
 
 class EventsView(APIView):
-    @extend_schema(responses={200: dict}, parameters=[
-        OpenApiParameter("invoice", str, description="an invoice id"),
-        OpenApiParameter("type", str, enum=Event.TYPES),
-        OpenApiParameter("delivered", bool), OpenApiParameter("failing", bool),
-        OpenApiParameter("cursor", str), OpenApiParameter("limit", int)])
+    @extend_schema(
+        operation_id="listEvents", tags=["Events"],
+        summary="Callback events with their delivery attempts, newest first",
+        parameters=[
+            OpenApiParameter("invoice", OpenApiTypes.UUID, description="an invoice id"),
+            OpenApiParameter("type", doc.component("EventType")),
+            OpenApiParameter("delivered", bool),
+            OpenApiParameter("failing", bool,
+                             description="not delivered, and at least one attempt failed"),
+            doc.CURSOR, doc.LIMIT],
+        responses={200: doc.EventPage, **doc.errors(400)})
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
         `failing` (not delivered, and at least one attempt failed)."""
@@ -85,7 +95,12 @@ class EventsView(APIView):
 class RedeliverView(APIView):
     atomic_request = False  # its claim on the event must be seen by workers while it waits
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(operation_id="redeliverEvent", tags=["Events"], summary="Send an event again",
+                   parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID,
+                                                OpenApiParameter.PATH)],
+                   request=None,
+                   responses={200: doc.EventSerializer, **doc.errors(400, 404, 409, 415, 422)})
+    @idempotent
     def post(self, request, event_id):
         """Send the event again now, with the same id; answers with the event and its log."""
         event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
@@ -99,7 +114,12 @@ class TestCallbackView(APIView):
     required_scope = "admin"
     atomic_request = False  # it waits on the receiver and writes nothing
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(operation_id="sendTestCallback", tags=["Merchant"],
+                   summary="Send a signed test event to the merchant's callback URL",
+                   request=None,
+                   responses={200: doc.DeliveryAttemptSerializer,
+                              **doc.errors(400, 403, 409, 415, 422)})
+    @idempotent
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""
         return Response(attempt_payload(callbacks.send_test_event(request.user)))

@@ -2,19 +2,24 @@
 (integers are accepted too); a JSON float is refused, since it may already be inexact."""
 
 import copy
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
 from invoices import money, validation
+from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services import InvoiceRequest
 from merchants import egress
-from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
+from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
 from merchants.services import record_callback_url_change
+
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class StrictSerializer(serializers.Serializer):
@@ -32,15 +37,21 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(schema.DECIMAL_STRING)
 class DecimalStringField(serializers.Field):
+    """An amount (kept as text until its currency's decimals are known) or, with bounds, a
+    plain decimal within them and with at most `places` decimals: no exponent, so a value
+    like "1e-999999999" cannot make the database render a billion zeros."""
+
     default_error_messages = {
         "float": "send this as a decimal string, e.g. \"10.50\": JSON floats are inexact",
-        "invalid": "must be a decimal string",
+        "invalid": "must be a decimal string, such as \"10.50\"",
         "range": "must be within {low} and {high}",
+        "places": "at most {places} decimal places are allowed",
     }
 
-    def __init__(self, low=None, high=None, **kwargs):
-        self.low, self.high = low, high
+    def __init__(self, low=None, high=None, places=None, **kwargs):
+        self.low, self.high, self.places = low, high, places
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -48,16 +59,16 @@ class DecimalStringField(serializers.Field):
             self.fail("float")
         if isinstance(data, bool) or not isinstance(data, (str, int)):
             self.fail("invalid")
-        if isinstance(data, int):
-            data = str(data)
+        text = str(data).strip()
         if self.low is None:
-            return data.strip()  # an amount: parsed once its currency's decimals are known
-        try:
-            value = Decimal(data.strip())
-        except InvalidOperation:
+            return text  # an amount: parsed once its currency's decimals are known
+        if not PLAIN_DECIMAL.fullmatch(text):
             self.fail("invalid")
-        if not value.is_finite() or not self.low <= value <= self.high:
+        value = Decimal(text)
+        if not self.low <= value <= self.high:
             self.fail("range", low=self.low, high=self.high)
+        if -value.as_tuple().exponent > self.places:
+            self.fail("places", places=self.places)
         return value
 
     def to_representation(self, value):
@@ -65,7 +76,8 @@ class DecimalStringField(serializers.Field):
 
 
 def percent_field(**kwargs):
-    return DecimalStringField(low=Decimal(0), high=Decimal(100), **kwargs)
+    return DecimalStringField(low=Decimal(0), high=Decimal(100),
+                              places=PERCENT["decimal_places"], **kwargs)
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -163,15 +175,15 @@ class InvoiceCreateSerializer(StrictSerializer):
         return InvoiceRequest(**data)
 
 
-class ActionSerializer(StrictSerializer):
-    def __init__(self, *args, actions=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"] = serializers.ChoiceField(choices=actions)
+class ResolveSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=schema.RESOLVE_ACTIONS)
+    refund_amount = serializers.ChoiceField(
+        choices=schema.REFUND_AMOUNTS, required=False, default="received",
+        help_text="`excess`: refund only what was paid beyond the amount due")
 
 
-class ResolveSerializer(ActionSerializer):
-    refund_amount = serializers.ChoiceField(choices=["received", "excess"], required=False,
-                                            default="received")
+class ReviewSerializer(StrictSerializer):
+    action = serializers.ChoiceField(choices=schema.REVIEW_ACTIONS)
 
 
 class SandboxPaySerializer(StrictSerializer):
@@ -188,13 +200,32 @@ class WalletSerializer(StrictSerializer):
     xpub = serializers.CharField(max_length=300)
 
 
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _json(shape: dict, help_text: str) -> serializers.JSONField:
+    """A JSON setting, documented with its shape (validated by the validate_* methods)."""
+    return extend_schema_field(shape)(serializers.JSONField(required=False,
+                                                            help_text=help_text))
+
+
 class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
     """The settings a merchant changes over the API (secrets are rotated, never set)."""
 
     slippage_percent = percent_field(required=False)
     insurance_percent = percent_field(required=False)
     callback_url = CallbackUrlField(max_length=2000, required=False, allow_blank=True)
-    callback_failing_since = serializers.DateTimeField(read_only=True)
+    callback_failing_since = serializers.DateTimeField(read_only=True, allow_null=True)
+    allowed_return_hosts = _json(_STRINGS, "hosts a return_url may point to")
+    embed_hosts = _json(_STRINGS, "hosts that may embed the payment page in a frame")
+    enabled_methods = _json(_STRINGS, "`ASSET:network` keys; empty: every method with a wallet")
+    confirmations = _json({"type": "object", "additionalProperties": {"type": "integer"}},
+                          "network code → confirmations (never below its safe minimum)")
+    unresolved_rules = _json(
+        {"type": "object", "additionalProperties": {"type": "string",
+                                                    "enum": list(UNRESOLVED_ACTIONS)}},
+        f"context ({', '.join(UNRESOLVED_CONTEXTS)}) → what to do with it")
+    deny_list = _json(_STRINGS, "sender addresses whose payments go to compliance_review")
 
     class Meta:
         model = Merchant

@@ -5,9 +5,10 @@ from invoices.api import views
 urlpatterns = [
     path("invoices", views.InvoicesView.as_view()),
     path("invoices/<uuid:invoice_id>", views.InvoiceView.as_view()),
-    path("invoices/by-foreign-id/<str:foreign_id>", views.InvoiceView.as_view()),
+    path("invoices/by-foreign-id/<str:foreign_id>", views.InvoiceByForeignIdView.as_view()),
     path("invoices/<uuid:invoice_id>/cancel", views.CancelView.as_view()),
-    path("invoices/by-foreign-id/<str:foreign_id>/cancel", views.CancelView.as_view()),
+    path("invoices/by-foreign-id/<str:foreign_id>/cancel",
+         views.CancelByForeignIdView.as_view()),
     path("invoices/<uuid:invoice_id>/archive", views.ArchiveView.as_view()),
     path("invoices/<uuid:invoice_id>/unarchive", views.UnarchiveView.as_view()),
     path("invoices/<uuid:invoice_id>/resolve", views.ResolveView.as_view()),

@@ -2,13 +2,12 @@
 merchant, so another merchant's object is a 404."""
 
 import dataclasses
-import hashlib
-import json
 from datetime import datetime
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -18,7 +17,9 @@ from chains import registry
 from chains.backends import sandbox
 from invoices import money, rates, services
 from invoices import sandbox as sandbox_payments
+from invoices.api import schema as doc
 from invoices.api import serializers as s
+from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
@@ -68,26 +69,36 @@ def _datetime_param(request, name):
         raise ValidationError({name: ["a date between the years 1 and 9999"]}) from None
 
 
+INVOICE_PATH = [OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
+FOREIGN_ID_PATH = [OpenApiParameter("foreign_id", str, OpenApiParameter.PATH,
+                                    description="your own id, given at creation")]
+
+
 class InvoicesView(APIView):
-    @extend_schema(request=s.InvoiceCreateSerializer, responses={201: dict})
+    @extend_schema(
+        operation_id="createInvoice", tags=["Invoices"], summary="Create an invoice",
+        request=s.InvoiceCreateSerializer,
+        responses={201: doc.InvoiceSerializer, **doc.errors(400, 409, 415, 422)})
+    @idempotent
     def post(self, request):
         request_data = _validated(s.InvoiceCreateSerializer, request)
-        idempotency = None
-        if key := request.headers.get("Idempotency-Key"):
-            if len(key) > 255:
-                raise ValidationError({"Idempotency-Key": ["at most 255 characters"]})
-            body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
-            # The mode is part of the request: a test key never replays a live invoice (live
-            # requests hash as before, so keys stored before test mode still replay).
-            signed = f"{request.auth.mode}:{body}" if not request.auth.livemode else body
-            idempotency = (key, hashlib.sha256(signed.encode()).hexdigest())
         invoice_request = dataclasses.replace(request_data.to_request(),
                                               livemode=request.auth.livemode)
-        payload, created = services.create_invoice(
-            request.user, invoice_request, actor_of(request), idempotency)
-        return Response(payload, status=status.HTTP_201_CREATED,
-                        headers={} if created else {"Idempotent-Replayed": "true"})
+        payload = services.create_invoice(request.user, invoice_request, actor_of(request))
+        return Response(payload, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        operation_id="listInvoices", tags=["Invoices"], summary="List invoices, newest first",
+        parameters=[
+            OpenApiParameter("status", doc.component("InvoiceStatus")),
+            OpenApiParameter("foreign_id", str),
+            OpenApiParameter("archived", bool),
+            OpenApiParameter("created_after", OpenApiTypes.DATETIME,
+                             description="created at or after (with a timezone)"),
+            OpenApiParameter("created_before", OpenApiTypes.DATETIME,
+                             description="created before (with a timezone)"),
+            doc.CURSOR, doc.LIMIT],
+        responses={200: doc.InvoicePage, **doc.errors(400)})
     def get(self, request):
         params = request.query_params
         invoices = (Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
@@ -113,54 +124,107 @@ class InvoicesView(APIView):
 
 
 class InvoiceView(APIView):
-    def get(self, request, invoice_id=None, foreign_id=None):
-        return Response(invoice_payload(_invoice(request, invoice_id, foreign_id)))
+    @extend_schema(operation_id="getInvoice", tags=["Invoices"], summary="Read an invoice",
+                   parameters=INVOICE_PATH,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(404)})
+    def get(self, request, invoice_id):
+        return Response(invoice_payload(_invoice(request, invoice_id)))
+
+
+class InvoiceByForeignIdView(APIView):
+    @extend_schema(operation_id="getInvoiceByForeignId", tags=["Invoices"],
+                   summary="Read an invoice by your foreign_id", parameters=FOREIGN_ID_PATH,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(404)})
+    def get(self, request, foreign_id):
+        return Response(invoice_payload(_invoice(request, foreign_id=foreign_id)))
 
 
 class CancelView(APIView):
-    @extend_schema(request=None, responses={200: dict})
-    def post(self, request, invoice_id=None, foreign_id=None):
-        invoice = _invoice(request, invoice_id, foreign_id)
+    @extend_schema(operation_id="cancelInvoice", tags=["Invoices"],
+                   summary="Cancel an invoice (from new or pending only)",
+                   parameters=INVOICE_PATH, request=None,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @idempotent
+    def post(self, request, invoice_id):
+        return self.cancel(request, _invoice(request, invoice_id))
+
+    @staticmethod
+    def cancel(request, invoice):
         services.cancel(invoice.pk, actor_of(request))
         return _render(invoice.pk)
 
 
+class CancelByForeignIdView(APIView):
+    @extend_schema(operation_id="cancelInvoiceByForeignId", tags=["Invoices"],
+                   summary="Cancel an invoice by your foreign_id", parameters=FOREIGN_ID_PATH,
+                   request=None,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @idempotent
+    def post(self, request, foreign_id):
+        return CancelView.cancel(request, _invoice(request, foreign_id=foreign_id))
+
+
+def _set_archived(request, invoice_id, archived: bool) -> Response:
+    invoice = _invoice(request, invoice_id)
+    services.set_archived(invoice.pk, archived, actor_of(request))
+    return _render(invoice.pk)
+
+
 class ArchiveView(APIView):
-    archived = True
-
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(operation_id="archiveInvoice", tags=["Invoices"],
+                   summary="Archive an invoice (hidden from default dashboard lists)",
+                   parameters=INVOICE_PATH, request=None,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @idempotent
     def post(self, request, invoice_id):
-        invoice = _invoice(request, invoice_id)
-        services.set_archived(invoice.pk, self.archived, actor_of(request))
-        return _render(invoice.pk)
+        return _set_archived(request, invoice_id, True)
 
 
-class UnarchiveView(ArchiveView):
-    archived = False
+class UnarchiveView(APIView):
+    @extend_schema(operation_id="unarchiveInvoice", tags=["Invoices"],
+                   summary="Unarchive an invoice", parameters=INVOICE_PATH, request=None,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @idempotent
+    def post(self, request, invoice_id):
+        return _set_archived(request, invoice_id, False)
 
 
 class ResolveView(APIView):
-    @extend_schema(request=s.ResolveSerializer, responses={200: dict})
+    @extend_schema(
+        operation_id="resolveInvoice", tags=["Invoices"],
+        summary="Resolve an unresolved or declined invoice: complete it or refund the payer",
+        parameters=INVOICE_PATH, request=s.ResolveSerializer,
+        responses={200: OpenApiResponse(doc.ResolveResult,
+                                        description="the invoice, or the refund offered"),
+                   **doc.errors(400, 404, 409, 415, 422)})
+    @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
-        data = _validated(s.ResolveSerializer, request, actions=["complete", "refund"])
-        _, refund = services.resolve(invoice.pk, data.validated_data["action"], actor_of(request),
-                                     data.validated_data["refund_amount"])
+        data = _validated(s.ResolveSerializer, request).validated_data
+        _, refund = services.resolve(invoice.pk, data["action"], actor_of(request),
+                                     data["refund_amount"])
         if refund is not None:
             return Response(refund_payload(refund))
         return _render(invoice.pk)
 
 
 class ReviewView(APIView):
-    @extend_schema(request=s.ActionSerializer, responses={200: dict})
+    @extend_schema(operation_id="reviewInvoice", tags=["Invoices"],
+                   summary="Approve or decline an invoice in compliance_review",
+                   parameters=INVOICE_PATH, request=s.ReviewSerializer,
+                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)})
+    @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
-        data = _validated(s.ActionSerializer, request, actions=["approve", "decline"])
+        data = _validated(s.ReviewSerializer, request)
         services.review(invoice.pk, data.validated_data["action"], actor_of(request))
         return _render(invoice.pk)
 
 
 class CurrenciesView(APIView):
+    @extend_schema(operation_id="listCurrencies", tags=["Payment methods"],
+                   summary="The payment methods this merchant offers",
+                   responses={200: doc.CurrencyPage, **doc.errors()})
     def get(self, request):
         overrides = request.user.confirmations
         data = []
@@ -172,10 +236,17 @@ class CurrenciesView(APIView):
                 else None,
                 "confirmations": network.required_confirmations(0, overrides.get(network.code)),
             })
-        return Response({"data": data})
+        return Response({"data": data, "has_more": False, "next_cursor": None})
 
 
 class RatesView(APIView):
+    @extend_schema(operation_id="getRate", tags=["Payment methods"],
+                   summary="The current rate of a pair and when it was fetched",
+                   parameters=[OpenApiParameter("base", str, required=True,
+                                                description="e.g. BTC"),
+                               OpenApiParameter("quote", str, required=True,
+                                                description="e.g. USD")],
+                   responses={200: doc.RateSerializer, **doc.errors(400, 422)})
     def get(self, request):
         base = request.query_params.get("base", "").upper()
         quote = request.query_params.get("quote", "").upper()
@@ -193,11 +264,16 @@ class RatesView(APIView):
 class MerchantView(APIView):
     required_scope = "admin"
 
-    @extend_schema(responses={200: s.MerchantSerializer})
+    @extend_schema(operation_id="getMerchant", tags=["Merchant"],
+                   summary="The merchant's settings",
+                   responses={200: s.MerchantSerializer, **doc.errors(403)})
     def get(self, request):
         return Response(s.MerchantSerializer(request.user).data)
 
-    @extend_schema(request=s.MerchantSerializer, responses={200: s.MerchantSerializer})
+    @extend_schema(operation_id="updateMerchant", tags=["Merchant"],
+                   summary="Change some of the merchant's settings",
+                   request=s.MerchantSerializer,
+                   responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)})
     def patch(self, request):
         serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
                                           context={"actor": actor_of(request)})
@@ -209,7 +285,11 @@ class MerchantView(APIView):
 class RotateSecretView(APIView):
     required_scope = "admin"
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(operation_id="rotateCallbackSecret", tags=["Merchant"],
+                   summary="A new callback secret, shown once (the old one signs for 24 h)",
+                   request=None,
+                   responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)})
+    @idempotent
     def post(self, request):
         return Response({"callback_secret":
                          merchant_services.rotate_callback_secret(request.user,
@@ -219,15 +299,24 @@ class RotateSecretView(APIView):
 class WalletsView(APIView):
     required_scope = "admin"
 
+    @extend_schema(operation_id="listWallets", tags=["Wallets"],
+                   summary="The merchant's wallets (account xpubs)",
+                   responses={200: doc.WalletPage, **doc.errors(403)})
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
-        return Response({"data": [s.wallet_payload(wallet) for wallet in wallets]})
+        return Response({"data": [s.wallet_payload(wallet) for wallet in wallets],
+                         "has_more": False, "next_cursor": None})
 
 
 class WalletView(APIView):
     required_scope = "admin"
 
-    @extend_schema(request=s.WalletSerializer, responses={200: dict})
+    @extend_schema(operation_id="setWallet", tags=["Wallets"],
+                   summary="Set or replace a family's account xpub",
+                   parameters=[OpenApiParameter("family", doc.component("WalletFamily"),
+                                                OpenApiParameter.PATH)],
+                   request=s.WalletSerializer,
+                   responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)})
     def put(self, request, family):
         data = _validated(s.WalletSerializer, request)
         wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
@@ -243,7 +332,15 @@ class SandboxMixin:
 
 
 class SandboxPayView(SandboxMixin, APIView):
-    @extend_schema(request=s.SandboxPaySerializer, responses={200: dict})
+    @extend_schema(operation_id="paySandboxInvoice", tags=["Sandbox"],
+                   summary="Pay an invoice on the sandbox network",
+                   description="Sends a sandbox transaction to the invoice's address (a payment "
+                               "method is chosen first if needed); `confirm: true` also mines "
+                               "it to the required confirmations. Only when the sandbox is on.",
+                   parameters=INVOICE_PATH, request=s.SandboxPaySerializer,
+                   responses={200: doc.InvoiceSerializer,
+                              **doc.errors(400, 404, 409, 415, 422)})
+    @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.SandboxPaySerializer, request).validated_data
@@ -260,7 +357,11 @@ class SandboxPayView(SandboxMixin, APIView):
 
 
 class SandboxMineView(SandboxMixin, APIView):
-    @extend_schema(request=s.MineSerializer, responses={200: dict})
+    @extend_schema(operation_id="mineSandboxBlocks", tags=["Sandbox"],
+                   summary="Mine sandbox blocks (and scan them)", request=s.MineSerializer,
+                   responses={200: doc.SandboxHeightSerializer,
+                              **doc.errors(400, 404, 409, 415)})
+    @idempotent
     def post(self, request):
         blocks = _validated(s.MineSerializer, request).validated_data["blocks"]
         height = sandbox.mine(blocks)

@@ -41,8 +41,7 @@ def new_invoice(request):
                              livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         try:
-            payload, _created = services.create_invoice(request.merchant, form.request,
-                                                        actor(request))
+            payload = services.create_invoice(request.merchant, form.request, actor(request))
         except services.ServiceError as exc:
             field = FORM_FIELDS.get(exc.param, exc.param)
             form.add_error(field if field in form.fields else None, exc.message)

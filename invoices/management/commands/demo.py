@@ -45,7 +45,7 @@ def _checkout_invoice(merchant: Merchant) -> Invoice:
         return invoice
     number = Invoice.objects.filter(merchant=merchant,
                                     foreign_id__startswith=CHECKOUT_FOREIGN_ID).count()
-    payload, _ = services.create_invoice(merchant, services.InvoiceRequest(
+    payload = services.create_invoice(merchant, services.InvoiceRequest(
         price_amount=2500, price_currency="USD", kind=Kind.OPEN,
         foreign_id=f"{CHECKOUT_FOREIGN_ID}-{number + 1}", description="Demo checkout",
         livemode=False), "system")

@@ -1,0 +1,249 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.invoice import Invoice
+from ...models.refund import Refund
+from ...models.resolve_request import ResolveRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    invoice_id: UUID,
+    *,
+    body: ResolveRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api/v1/invoices/{invoice_id}/resolve".format(
+            invoice_id=quote(str(invoice_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | Invoice | Refund | None:
+    if response.status_code == 200:
+
+        def _parse_response_200(data: object) -> Invoice | Refund:
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_resolve_result_type_0 = Invoice.from_dict(data)
+
+                return componentsschemas_resolve_result_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, dict):
+                raise TypeError()
+            componentsschemas_resolve_result_type_1 = Refund.from_dict(data)
+
+            return componentsschemas_resolve_result_type_1
+
+        response_200 = _parse_response_200(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 415:
+        response_415 = Error.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | Invoice | Refund]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    invoice_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ResolveRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Error | Invoice | Refund]:
+    """Resolve an unresolved or declined invoice: complete it or refund the payer
+
+    Args:
+        invoice_id (UUID):
+        idempotency_key (str | Unset):
+        body (ResolveRequest): Refuses fields it does not know, so a typo is an error instead of a
+            silent default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Invoice | Refund]
+    """
+
+    kwargs = _get_kwargs(
+        invoice_id=invoice_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    invoice_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ResolveRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Error | Invoice | Refund | None:
+    """Resolve an unresolved or declined invoice: complete it or refund the payer
+
+    Args:
+        invoice_id (UUID):
+        idempotency_key (str | Unset):
+        body (ResolveRequest): Refuses fields it does not know, so a typo is an error instead of a
+            silent default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Invoice | Refund
+    """
+
+    return sync_detailed(
+        invoice_id=invoice_id,
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    invoice_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ResolveRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[Error | Invoice | Refund]:
+    """Resolve an unresolved or declined invoice: complete it or refund the payer
+
+    Args:
+        invoice_id (UUID):
+        idempotency_key (str | Unset):
+        body (ResolveRequest): Refuses fields it does not know, so a typo is an error instead of a
+            silent default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | Invoice | Refund]
+    """
+
+    kwargs = _get_kwargs(
+        invoice_id=invoice_id,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    invoice_id: UUID,
+    *,
+    client: AuthenticatedClient,
+    body: ResolveRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Error | Invoice | Refund | None:
+    """Resolve an unresolved or declined invoice: complete it or refund the payer
+
+    Args:
+        invoice_id (UUID):
+        idempotency_key (str | Unset):
+        body (ResolveRequest): Refuses fields it does not know, so a typo is an error instead of a
+            silent default.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | Invoice | Refund
+    """
+
+    return (
+        await asyncio_detailed(
+            invoice_id=invoice_id,
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

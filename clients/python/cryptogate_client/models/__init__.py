@@ -1,0 +1,89 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .callback_event import CallbackEvent
+from .callback_secret import CallbackSecret
+from .currency import Currency
+from .currency_page import CurrencyPage
+from .delivery_attempt import DeliveryAttempt
+from .delivery_status import DeliveryStatus
+from .error import Error
+from .error_detail import ErrorDetail
+from .error_type import ErrorType
+from .event import Event
+from .event_page import EventPage
+from .event_type import EventType
+from .invoice import Invoice
+from .invoice_create_request import InvoiceCreateRequest
+from .invoice_create_request_metadata import InvoiceCreateRequestMetadata
+from .invoice_kind import InvoiceKind
+from .invoice_metadata import InvoiceMetadata
+from .invoice_page import InvoicePage
+from .invoice_status import InvoiceStatus
+from .merchant import Merchant
+from .mine_request import MineRequest
+from .patched_merchant_request import PatchedMerchantRequest
+from .rate import Rate
+from .refund import Refund
+from .refund_amount import RefundAmount
+from .refund_status import RefundStatus
+from .resolve_action import ResolveAction
+from .resolve_request import ResolveRequest
+from .review_action import ReviewAction
+from .review_request import ReviewRequest
+from .sandbox_height import SandboxHeight
+from .sandbox_pay_request import SandboxPayRequest
+from .status_context import StatusContext
+from .test_callback_event import TestCallbackEvent
+from .test_callback_event_data import TestCallbackEventData
+from .test_callback_event_event import TestCallbackEventEvent
+from .transaction import Transaction
+from .transaction_status import TransactionStatus
+from .wallet import Wallet
+from .wallet_family import WalletFamily
+from .wallet_page import WalletPage
+from .wallet_request import WalletRequest
+
+__all__ = (
+    "CallbackEvent",
+    "CallbackSecret",
+    "Currency",
+    "CurrencyPage",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Error",
+    "ErrorDetail",
+    "ErrorType",
+    "Event",
+    "EventPage",
+    "EventType",
+    "Invoice",
+    "InvoiceCreateRequest",
+    "InvoiceCreateRequestMetadata",
+    "InvoiceKind",
+    "InvoiceMetadata",
+    "InvoicePage",
+    "InvoiceStatus",
+    "Merchant",
+    "MineRequest",
+    "PatchedMerchantRequest",
+    "Rate",
+    "Refund",
+    "RefundAmount",
+    "RefundStatus",
+    "ResolveAction",
+    "ResolveRequest",
+    "ReviewAction",
+    "ReviewRequest",
+    "SandboxHeight",
+    "SandboxPayRequest",
+    "StatusContext",
+    "TestCallbackEvent",
+    "TestCallbackEventData",
+    "TestCallbackEventEvent",
+    "Transaction",
+    "TransactionStatus",
+    "Wallet",
+    "WalletFamily",
+    "WalletPage",
+    "WalletRequest",
+)

@@ -1,0 +1,244 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="Merchant")
+
+
+@_attrs_define
+class Merchant:
+    """The settings a merchant changes over the API (secrets are rotated, never set).
+
+    Attributes:
+        id (UUID):
+        name (str):
+        callback_failing_since (datetime.datetime | None):
+        logo_url (str | Unset):
+        callback_url (str | Unset):
+        allowed_return_hosts (Any | Unset): hosts a return_url may point to
+        embed_hosts (Any | Unset): hosts that may embed the payment page in a frame
+        enabled_methods (Any | Unset): `ASSET:network` keys; empty: every method with a wallet
+        confirmations (Any | Unset): network code → confirmations (never below its safe minimum)
+        invoice_ttl_minutes (int | Unset):
+        payment_window_minutes (int | Unset):
+        late_window_minutes (int | Unset):
+        processing_timeout_minutes (int | Unset):
+        slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        unresolved_rules (Any | Unset): context (underpaid, overpaid, paid_late, multiple_senders, reverted) → what to
+            do with it
+        deny_list (Any | Unset): sender addresses whose payments go to compliance_review
+    """
+
+    id: UUID
+    name: str
+    callback_failing_since: datetime.datetime | None
+    logo_url: str | Unset = UNSET
+    callback_url: str | Unset = UNSET
+    allowed_return_hosts: Any | Unset = UNSET
+    embed_hosts: Any | Unset = UNSET
+    enabled_methods: Any | Unset = UNSET
+    confirmations: Any | Unset = UNSET
+    invoice_ttl_minutes: int | Unset = UNSET
+    payment_window_minutes: int | Unset = UNSET
+    late_window_minutes: int | Unset = UNSET
+    processing_timeout_minutes: int | Unset = UNSET
+    slippage_percent: str | Unset = UNSET
+    insurance_percent: str | Unset = UNSET
+    unresolved_rules: Any | Unset = UNSET
+    deny_list: Any | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = str(self.id)
+
+        name = self.name
+
+        callback_failing_since: None | str
+        if isinstance(self.callback_failing_since, datetime.datetime):
+            callback_failing_since = self.callback_failing_since.isoformat()
+        else:
+            callback_failing_since = self.callback_failing_since
+
+        logo_url: str | Unset
+        if isinstance(self.logo_url, Unset):
+            logo_url = UNSET
+        else:
+            logo_url = self.logo_url
+
+        callback_url: str | Unset
+        if isinstance(self.callback_url, Unset):
+            callback_url = UNSET
+        else:
+            callback_url = self.callback_url
+
+        allowed_return_hosts = self.allowed_return_hosts
+
+        embed_hosts = self.embed_hosts
+
+        enabled_methods = self.enabled_methods
+
+        confirmations = self.confirmations
+
+        invoice_ttl_minutes = self.invoice_ttl_minutes
+
+        payment_window_minutes = self.payment_window_minutes
+
+        late_window_minutes = self.late_window_minutes
+
+        processing_timeout_minutes = self.processing_timeout_minutes
+
+        slippage_percent = self.slippage_percent
+
+        insurance_percent = self.insurance_percent
+
+        unresolved_rules = self.unresolved_rules
+
+        deny_list = self.deny_list
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "name": name,
+                "callback_failing_since": callback_failing_since,
+            }
+        )
+        if logo_url is not UNSET:
+            field_dict["logo_url"] = logo_url
+        if callback_url is not UNSET:
+            field_dict["callback_url"] = callback_url
+        if allowed_return_hosts is not UNSET:
+            field_dict["allowed_return_hosts"] = allowed_return_hosts
+        if embed_hosts is not UNSET:
+            field_dict["embed_hosts"] = embed_hosts
+        if enabled_methods is not UNSET:
+            field_dict["enabled_methods"] = enabled_methods
+        if confirmations is not UNSET:
+            field_dict["confirmations"] = confirmations
+        if invoice_ttl_minutes is not UNSET:
+            field_dict["invoice_ttl_minutes"] = invoice_ttl_minutes
+        if payment_window_minutes is not UNSET:
+            field_dict["payment_window_minutes"] = payment_window_minutes
+        if late_window_minutes is not UNSET:
+            field_dict["late_window_minutes"] = late_window_minutes
+        if processing_timeout_minutes is not UNSET:
+            field_dict["processing_timeout_minutes"] = processing_timeout_minutes
+        if slippage_percent is not UNSET:
+            field_dict["slippage_percent"] = slippage_percent
+        if insurance_percent is not UNSET:
+            field_dict["insurance_percent"] = insurance_percent
+        if unresolved_rules is not UNSET:
+            field_dict["unresolved_rules"] = unresolved_rules
+        if deny_list is not UNSET:
+            field_dict["deny_list"] = deny_list
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = UUID(d.pop("id"))
+
+        name = d.pop("name")
+
+        def _parse_callback_failing_since(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                callback_failing_since_type_0 = datetime.datetime.fromisoformat(data)
+
+                return callback_failing_since_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        callback_failing_since = _parse_callback_failing_since(d.pop("callback_failing_since"))
+
+        def _parse_logo_url(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        logo_url = _parse_logo_url(d.pop("logo_url", UNSET))
+
+        def _parse_callback_url(data: object) -> str | Unset:
+            if isinstance(data, Unset):
+                return data
+            return cast(str | Unset, data)
+
+        callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
+
+        allowed_return_hosts = d.pop("allowed_return_hosts", UNSET)
+
+        embed_hosts = d.pop("embed_hosts", UNSET)
+
+        enabled_methods = d.pop("enabled_methods", UNSET)
+
+        confirmations = d.pop("confirmations", UNSET)
+
+        invoice_ttl_minutes = d.pop("invoice_ttl_minutes", UNSET)
+
+        payment_window_minutes = d.pop("payment_window_minutes", UNSET)
+
+        late_window_minutes = d.pop("late_window_minutes", UNSET)
+
+        processing_timeout_minutes = d.pop("processing_timeout_minutes", UNSET)
+
+        slippage_percent = d.pop("slippage_percent", UNSET)
+
+        insurance_percent = d.pop("insurance_percent", UNSET)
+
+        unresolved_rules = d.pop("unresolved_rules", UNSET)
+
+        deny_list = d.pop("deny_list", UNSET)
+
+        merchant = cls(
+            id=id,
+            name=name,
+            callback_failing_since=callback_failing_since,
+            logo_url=logo_url,
+            callback_url=callback_url,
+            allowed_return_hosts=allowed_return_hosts,
+            embed_hosts=embed_hosts,
+            enabled_methods=enabled_methods,
+            confirmations=confirmations,
+            invoice_ttl_minutes=invoice_ttl_minutes,
+            payment_window_minutes=payment_window_minutes,
+            late_window_minutes=late_window_minutes,
+            processing_timeout_minutes=processing_timeout_minutes,
+            slippage_percent=slippage_percent,
+            insurance_percent=insurance_percent,
+            unresolved_rules=unresolved_rules,
+            deny_list=deny_list,
+        )
+
+        merchant.additional_properties = d
+        return merchant
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

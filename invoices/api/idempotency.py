@@ -1,0 +1,112 @@
+"""`Idempotency-Key` for every mutating POST, as one decorator on the view method.
+
+The key's row is inserted (unique per merchant and key) and committed *before* the action
+runs, so of concurrent retries exactly one runs it; the others see the row and get a 409
+while it is running, or the stored first response once it has finished. A 400 (the request
+was refused before anything started) or a 5xx (nothing was changed) releases the key, so a
+corrected or later retry may run; every other answer is stored and replayed for 24 h.
+"""
+
+import hashlib
+import json
+from datetime import timedelta
+from functools import wraps
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from invoices.api.schema import IDEMPOTENCY_KEY
+from invoices.models import IdempotencyKey
+from invoices.services import Conflict
+
+HEADER = "Idempotency-Key"
+TTL = timedelta(hours=24)
+MAX_LENGTH = 255
+CLAIM_TRIES = 3
+
+
+def fingerprint(request) -> str:
+    """The request as the key promises it: the key's mode (a test key never replays a live
+    answer), method, path and the parsed JSON body (so key order and whitespace do not make
+    another request)."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"))
+    signed = f"{request.auth.mode} {request.method} {request.path}\n{body}"
+    return hashlib.sha256(signed.encode()).hexdigest()
+
+
+def stores(status: int) -> bool:
+    return status < 500 and status != 400
+
+
+def _key(request) -> str | None:
+    key = request.headers.get(HEADER)
+    if key is not None and not 1 <= len(key.strip()) <= MAX_LENGTH:
+        raise ValidationError({HEADER: [f"1 to {MAX_LENGTH} characters"]})
+    return key
+
+
+def _claim(merchant, key: str, request_hash: str) -> IdempotencyKey | Response:
+    """The new row to fill in, or the stored response to replay."""
+    for _ in range(CLAIM_TRIES):
+        try:
+            with transaction.atomic():
+                return IdempotencyKey.objects.create(merchant=merchant, key=key,
+                                                     request_hash=request_hash)
+        except IntegrityError:
+            pass
+        stored = IdempotencyKey.objects.filter(merchant=merchant, key=key).first()
+        if stored is None:
+            continue  # released (a 400 or 5xx) between our insert and this read
+        if stored.created_at < timezone.now() - TTL:
+            stored.delete()  # expired, not pruned yet: the key is free again
+            continue
+        if stored.request_hash != request_hash:
+            raise Conflict("idempotency_key_reused",
+                           "this Idempotency-Key was used with a different request", HEADER)
+        if stored.response_status is None:
+            break
+        return Response(stored.response, status=stored.response_status,
+                        headers={"Idempotent-Replayed": "true"})
+    raise Conflict("idempotency_key_in_use",
+                   "a request with this Idempotency-Key is still being processed; "
+                   "retry in a moment", HEADER)
+
+
+def idempotent(handler):
+    """Make a view's POST honour `Idempotency-Key` (and document the header)."""
+
+    @wraps(handler)
+    def wrapped(view, request, *args, **kwargs):
+        key = _key(request)
+        if key is None:
+            return handler(view, request, *args, **kwargs)
+        claimed = _claim(request.user, key, fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            try:
+                response = handler(view, request, *args, **kwargs)
+            except Exception as exc:
+                response = view.handle_exception(exc)  # re-raises what it cannot render
+        except BaseException:
+            claimed.delete()
+            raise
+        if stores(response.status_code):
+            claimed.response_status, claimed.response = response.status_code, response.data
+            claimed.save(update_fields=["response_status", "response"])
+        else:
+            claimed.delete()
+        return response
+
+    wrapped.idempotent = True
+    return extend_schema(parameters=[IDEMPOTENCY_KEY])(wrapped)
+
+
+def prune(now=None) -> int:
+    """Forget keys older than 24 h (scheduled hourly); returns how many."""
+    cutoff = (now or timezone.now()) - TTL
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
