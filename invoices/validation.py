@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
@@ -16,6 +17,21 @@ MAX_BODY_DEPTH = 20
 METADATA_MAX_KEYS = 50
 METADATA_MAX_BYTES = 16 * 1024
 METADATA_MAX_DEPTH = 5
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def text_depth(text: str) -> int:
+    """How deep a JSON text nests, read from its brackets outside strings, before any
+    parsing: the C decoder recurses on the machine stack, so a very deep text can crash the
+    process before Python's recursion limit is reached."""
+    deepest = level = 0
+    for bracket in _BRACKET.findall(_JSON_STRING.sub("", text)):
+        level += 1 if bracket in "[{" else -1
+        deepest = max(deepest, level)
+    return deepest
 
 
 def text_problem(value: str) -> str | None:
@@ -76,15 +92,16 @@ class StrictJSONParser(parsers.JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         encoding = parsers.get_encoding(parser_context or {})
         try:
-            data = json.load(codecs.getreader(encoding)(stream),
-                             parse_constant=None if not api_settings.STRICT_JSON
-                             else _strict_constant)
-        except RecursionError:
-            raise ParseError(f"JSON nested deeper than {MAX_BODY_DEPTH} levels") from None
+            text = codecs.getreader(encoding)(stream).read()
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
-        if depth(data) > MAX_BODY_DEPTH:
+        if text_depth(text) > MAX_BODY_DEPTH:
             raise ParseError(f"JSON nested deeper than {MAX_BODY_DEPTH} levels")
+        try:
+            data = json.loads(text, parse_constant=None if not api_settings.STRICT_JSON
+                              else _strict_constant)
+        except ValueError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from None
         if problem := json_problem(data):
             path, reason = problem
             param = _safe_param(path)
