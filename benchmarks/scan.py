@@ -28,6 +28,8 @@ as pending.
      contract calls that each move coin (an internal transfer, in the call tracer's
      debug_traceBlockByNumber shape); the matching ones cycle through the three kinds.
      Receipts are read only for matching native payments. Mempool: txpool_content.
+   - TRON has its own script, benchmarks/scan_tron.py (requests per 2,000-transaction block
+     and the watched-addresses ratio through the recorded TRON node).
 4. Detection latency on anvil with 1 s blocks (`--block-time 1`): from sending an ETH
    payment to its invoice being `pending` in the database, with `manage.py scan --interval 1`
    running (in this process). p50/p95 over 20 payments sent at random moments.
