@@ -69,10 +69,10 @@ class Shop:
 
 
 @pytest.fixture
-def shop(tron_node, api, settings, tmp_path):
+def shop(tron_node, make_merchant, settings, tmp_path):
     configure_chains(settings, tmp_path, tron_config(tron_node))
     tron_node.mine(3)
-    shop = Shop(tron_node, api)
+    shop = Shop(tron_node, make_merchant(mode="live"))
     shop.scan()  # the cursor starts at the tip
     return shop
 
