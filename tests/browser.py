@@ -72,8 +72,7 @@ def open_page(browser, live_server):
         new_page.problems = []
         new_page.on("console", lambda message: _console(new_page, message))
         new_page.on("response", lambda response: _response(new_page, response))
-        new_page.on("requestfailed", lambda request: new_page.problems.append(
-            f"failed: {request.url} {request.failure}"))
+        new_page.on("requestfailed", lambda request: _failed(new_page, request))
         return new_page
 
     yield open_
@@ -87,6 +86,14 @@ def _console(page, message) -> None:
     asset or fetch (always a problem)."""
     if message.type == "error" and not message.text.startswith("Failed to load resource"):
         page.problems.append(f"console: {message.text}")
+
+
+def _failed(page, request) -> None:
+    """A request that could not complete. One the browser cancelled because the page moved
+    on (net::ERR_ABORTED: a favicon or script still loading when a link is followed) is not a
+    fault of the page; a missing asset still shows as its 404 in `_response`."""
+    if "ERR_ABORTED" not in (request.failure or ""):
+        page.problems.append(f"failed: {request.url} {request.failure}")
 
 
 def _response(page, response) -> None:
