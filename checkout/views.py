@@ -131,7 +131,7 @@ class Facts:
 def _facts(invoice: Invoice, now: datetime) -> Facts:
     quote = invoice.quote
     txs = list(invoice.transactions.all())
-    ledger = invoice.ledger(txs)
+    ledger = invoice.ledger(txs, ())  # paid and remaining: refunds change neither
     received, remaining = ledger.paid, ledger.remaining
     timer_over = bool(invoice.expires_at and now >= invoice.expires_at)
     screen = states.screen(invoice.status, invoice.status_context, archived=invoice.archived,
@@ -229,7 +229,7 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
 def _transactions(invoice: Invoice) -> list[dict]:
     """Every payment seen, an extra one (another method or asset) marked as not counted."""
     heights = scanned_heights()
-    ledger = invoice.ledger()
+    ledger = invoice.ledger(refunds=())  # what counts: refunds change nothing
     rows = []
     for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):
         network = registry.get_network(tx.network)

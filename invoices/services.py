@@ -515,9 +515,17 @@ def apply_transfers(report: ScanReport, now: datetime | None = None) -> None:
     if report.rollback_above is not None:
         affected |= set(open_txs.filter(block_height__gt=report.rollback_above)
                         .values_list("invoice_id", flat=True))
-    # Unmined transactions may have left the mempool or outlived their reorg grace.
-    affected |= set(open_txs.filter(block_height__isnull=True)
-                    .values_list("invoice_id", flat=True))
+    # Unmined transactions that left the mempool, or outlived their reorg grace: only these
+    # can change without being observed, so a busy mempool costs no invoice a lock per scan.
+    # Compared here rather than in SQL: a mempool holds far more txids than a query binds.
+    seen = (report.mempool_txids | {t.txid for t in report.transfers}
+            if report.mempool_txids is not None else None)
+    for invoice_id, txid, unmined_at in open_txs.filter(block_height__isnull=True).values_list(
+            "invoice_id", "txid", "unmined_at_height"):
+        if (seen is not None and txid not in seen) or (
+                unmined_at is not None
+                and report.tip_height - unmined_at >= network.reorg_depth):
+            affected.add(invoice_id)
     for invoice_id in sorted(affected, key=str):
         with transaction.atomic():
             invoice = _locked(invoice_id)
