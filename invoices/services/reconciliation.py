@@ -16,7 +16,6 @@ from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.services.events import _emit, _locked, record_event
 
-
 # --- deciding and recording ---------------------------------------------------------------
 
 def _facts(invoice: Invoice) -> lifecycle.Facts:
