@@ -42,11 +42,12 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
-from config.logs import current_request_id, new_request_id
+from core import egress
+from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
-from merchants import egress, notifications
+from merchants import notifications
 from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
 
 logger = logging.getLogger(__name__)

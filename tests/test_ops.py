@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from chains.models import ChainCursor
-from config.logs import JsonFormatter, RequestIdFilter
+from core.logs import JsonFormatter, RequestIdFilter
 from invoices import tasks
 from invoices.models import Event, Invoice, Rate, Transaction
 from merchants.models import DeliveryAttempt, Merchant

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.throttling import BaseThrottle
 
-from config.proxy import client_ip as forwarded_client_ip
+from core.proxy import client_ip as forwarded_client_ip
 
 PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400,
            "day": 86400}
@@ -99,7 +99,7 @@ def peek(bucket: str, rate: str) -> Window:
 
 def client_ip(request) -> str:
     """The address the request came from, by the one rule logins use too
-    (`config.proxy.client_ip`: a forwarded header only behind TRUSTED_PROXY_COUNT proxies, so
+    (`core.proxy.client_ip`: a forwarded header only behind TRUSTED_PROXY_COUNT proxies, so
     a client cannot pick its own bucket)."""
     return forwarded_client_ip(getattr(request, "_request", request)) or "unknown"
 

@@ -37,7 +37,7 @@ class RequestIdMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        request_finished.connect(_forget, dispatch_uid="config.logs.forget_request_id")
+        request_finished.connect(_forget, dispatch_uid="core.logs.forget_request_id")
 
     def __call__(self, request):
         given = request.headers.get("X-Request-Id", "")
@@ -70,12 +70,12 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(log_format: str, level: str) -> dict:
     """The LOGGING setting: plain text (the default) or JSON lines."""
-    formatter = ({"()": "config.logs.JsonFormatter"} if log_format == "json"
+    formatter = ({"()": "core.logs.JsonFormatter"} if log_format == "json"
                  else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"})
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+        "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
         "formatters": {"default": formatter},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default",
                                  "filters": ["request_id"]}},
