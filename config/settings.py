@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoices",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "checkout",
     "links",
+    "pages",  # its template tags ({% load labels %})
     "django_q",
 ]
 

@@ -24,10 +24,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from merchants.dashboard import labels
-from merchants.dashboard.present import short_amount
 from merchants.models import Merchant, MerchantUser, Notification
 from merchants.outbox import take_lease, unleased
+from pages import labels
+from pages.amounts import short_amount
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from chains import scanner
 from chains.backends import evm_rpc, get_backend
 from chains.models import ChainCursor
 from chains.registry import get_network
+from dashboard import queries
 from invoices import services
-from merchants.dashboard import queries
 from tests.nodes import refusing_proxy
 from tests.test_chain_evm import NETWORK, Shop
 from tests.test_chain_litecoin import configure_chains

@@ -8,11 +8,11 @@ import csv
 import io
 
 from chains.backends import sandbox
+from dashboard import present
 from invoices import services
 from invoices.models import Invoice, Quote
 from invoices.sandbox import mine_pending
 from invoices.tasks import scan_network
-from merchants.dashboard import present
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
 
 

@@ -30,12 +30,12 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_q.tasks import async_task
 
-from checkout.qr import qr_svg
+from dashboard.access import member_required, page
+from dashboard.forms import NewPasswordForm, Styled, TokenForm
 from invoices.api import throttling
-from merchants.dashboard.access import member_required, page
-from merchants.dashboard.forms import NewPasswordForm, Styled, TokenForm
 from merchants.emails import invite_hash
 from merchants.models import MerchantUser, TeamInvite
+from pages.qr import qr_svg
 
 
 class EmailAuthenticationForm(Styled, AuthenticationForm):

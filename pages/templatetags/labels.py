@@ -3,7 +3,7 @@
 
 from django import template
 
-from merchants.dashboard import labels
+from pages import labels
 
 register = template.Library()
 

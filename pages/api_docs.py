@@ -5,7 +5,7 @@ pages: its init script is a separate same-origin file and its styles a static sh
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from checkout.security import policy
+from pages.security import policy
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):

@@ -16,17 +16,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chains import registry
 from chains.uri import payment_uri
-from checkout.qr import qr_svg
-from checkout.states import display_amount
+from dashboard import present, queries
+from dashboard.access import actor, member_required
+from dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
 from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
 from merchants import callbacks
-from merchants.dashboard import labels, present, queries
-from merchants.dashboard.access import actor, member_required
-from merchants.dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
 from merchants.models import MerchantAPIKey
+from pages import labels
+from pages.amounts import display_amount, short_amount
+from pages.qr import qr_svg
 
 ACTIONS = {
     # action: (title, what happens, button)
@@ -186,7 +187,7 @@ def _refund(refund: Refund) -> dict:
     network = registry.get_network(refund.network)
     asset = network.asset(refund.asset) if network else None
     payload = refund_payload(refund)
-    payload["amount"] = present.short_amount(payload["amount"])
+    payload["amount"] = short_amount(payload["amount"])
     data = {"refund": refund, "data": payload, "network": _network_name(
         refund.network), "payout_url": network.tx_url(refund.payout_txid)
         if network and refund.payout_txid else ""}

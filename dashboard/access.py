@@ -16,9 +16,9 @@ from django.views.decorators.cache import never_cache
 from django_otp import user_has_device
 from django_q.tasks import async_task
 
-from checkout.i18n import localized
-from checkout.security import protect
 from merchants.models import MerchantUser
+from pages.i18n import localized
+from pages.security import protect
 
 
 def actor(request) -> str:
@@ -51,7 +51,7 @@ def member_required(view=None, *, owner: bool = False):
                 return render(request, "dashboard/forbidden.html",
                               {"reason": _("This login belongs to no store.")}, status=403)
             request.member, request.merchant = member, member.merchant
-            from merchants.dashboard.mode import livemode
+            from dashboard.mode import livemode
 
             request.livemode = livemode(request)
             language = member.language or request.LANGUAGE_CODE

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from chains import registry
 from invoices.api.serializers import MerchantSerializer
 from invoices.lifecycle import Status
-from merchants.dashboard import labels
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
@@ -25,6 +24,7 @@ from merchants.models import (
     Merchant,
     MerchantUser,
 )
+from pages import labels
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [(MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, "

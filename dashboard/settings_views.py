@@ -19,13 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_q.tasks import async_task
 
 from chains import hd, registry
-from invoices.services import ServiceError
-from merchants import callbacks, emails
-from merchants import services as merchant_services
-from merchants.api import attempt_payload
-from merchants.dashboard import present
-from merchants.dashboard.access import actor, member_required, owner_required
-from merchants.dashboard.forms import (
+from dashboard import present
+from dashboard.access import actor, member_required, owner_required
+from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
     InviteForm,
@@ -35,6 +31,10 @@ from merchants.dashboard.forms import (
     WalletForm,
     save_settings,
 )
+from invoices.services import ServiceError
+from merchants import callbacks, emails
+from merchants import services as merchant_services
+from merchants.api import attempt_payload
 from merchants.models import (
     LIVE,
     SCOPE_INVOICES,

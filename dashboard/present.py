@@ -12,8 +12,8 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from checkout.states import display_amount
 from invoices.lifecycle import Status, is_allowed
+from pages.amounts import display_amount, short_amount
 
 TONES = {
     Status.NEW: "info", Status.PENDING: "info", Status.COMPLETED: "success",
@@ -26,15 +26,6 @@ INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
 AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount",
                "excess_amount")
-
-
-def short_amount(text: str | None) -> str | None:
-    """An exact decimal string without trailing zeros beyond two places, as the checkout
-    shows amounts: "10.000000" -> "10.00", "0.00041670" -> "0.0004167"."""
-    if not text or "." not in text:
-        return text
-    whole, fraction = text.split(".")
-    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
 
 
 def readable(payload: dict) -> dict:

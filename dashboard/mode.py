@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from merchants.dashboard.access import member_required
+from dashboard.access import member_required
 from merchants.models import LIVE, TEST
 
 SESSION_KEY = "dashboard_mode"

@@ -10,13 +10,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.forms import Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.services import PAY_CURRENCY_REQUIRED, InvoiceRequest, offered_methods
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
-from merchants.dashboard import labels
-from merchants.dashboard.forms import Styled
+from pages import labels
 
 
 def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:

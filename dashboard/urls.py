@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from merchants.dashboard import account_views as account
-from merchants.dashboard import mode, views
-from merchants.dashboard import selling_views as selling
-from merchants.dashboard import settings_views as store
+from dashboard import account_views as account
+from dashboard import mode, views
+from dashboard import selling_views as selling
+from dashboard import settings_views as store
 
 app_name = "dashboard"
 

@@ -23,14 +23,15 @@ from chains import registry
 from chains.addresses import eip55
 from chains.lag import cursor_lag
 from chains.models import ChainCursor
-from checkout.states import display_amount
+from dashboard import present
 from invoices import money
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.representation import invoice_payload, scanned_heights
 from invoices.services import offered_methods
-from merchants.dashboard import labels, present
 from merchants.models import Merchant
+from pages import labels
+from pages.amounts import display_amount
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000

@@ -14,20 +14,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from checkout.qr import qr_svg
-from invoices import money, services
-from invoices.models import Invoice, Status
-from links import services as link_services
-from links.models import PaymentLink
-from merchants import notifications
-from merchants.dashboard import labels, present
-from merchants.dashboard.access import actor, member_required
-from merchants.dashboard.selling_forms import (
+from dashboard import present
+from dashboard.access import actor, member_required
+from dashboard.selling_forms import (
     InvoiceCreateForm,
     PaymentLinkForm,
     PreferencesForm,
     SendLinkForm,
 )
+from invoices import money, services
+from invoices.models import Invoice, Status
+from links import services as link_services
+from links.models import PaymentLink
+from merchants import notifications
+from pages import labels
+from pages.qr import qr_svg
 
 FORM_FIELDS = {"pay_currency": "pay_method", "network": "pay_method"}  # service param → field
 
