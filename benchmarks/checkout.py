@@ -81,8 +81,8 @@ def main() -> None:
     from chains.backends import sandbox
     from invoices import rates, services
     from invoices.models import Invoice
-    from invoices.tasks import scan_network
     from merchants.services import create_merchant
+    from worker.tasks import scan_network
 
     call_command("migrate", verbosity=0)
     rates.refresh_rates()

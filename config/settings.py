@@ -65,10 +65,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chains",
     "merchants",
-    "invoices",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
+    "invoices",
     "checkout",
     "links",
+    "webhooks",
     "pages",  # its template tags ({% load labels %})
+    "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "django_q",
 ]
 

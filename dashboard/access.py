@@ -19,6 +19,7 @@ from django_q.tasks import async_task
 from merchants.models import MerchantUser
 from pages.i18n import localized
 from pages.security import protect
+from webhooks import emails
 
 
 def actor(request) -> str:
@@ -82,5 +83,5 @@ def queue_mail(subject: str, body: str, to: str) -> None:
     """Send a notice through the task queue: the page does not wait on the mail server, and
     a failed send is retried by the worker instead of failing the request. The arguments
     are kept in the task table: a mail with a link that logs in (reset, invitation) has a
-    task of its own that gets only an id (merchants.emails)."""
-    async_task("merchants.emails.send", subject, body, to)
+    task of its own that gets only an id (webhooks.emails)."""
+    async_task(emails.send, subject, body, to)

@@ -33,9 +33,10 @@ from django_q.tasks import async_task
 from dashboard.access import member_required, page
 from dashboard.forms import NewPasswordForm, Styled, TokenForm
 from invoices.api import throttling
-from merchants.emails import invite_hash
 from merchants.models import MerchantUser, TeamInvite
 from pages.qr import qr_svg
+from webhooks import emails
+from webhooks.emails import invite_hash
 
 
 class EmailAuthenticationForm(Styled, AuthenticationForm):
@@ -81,7 +82,7 @@ class QueuedPasswordResetForm(Styled, PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email,
                   to_email, html_email_template_name=None):
-        async_task("merchants.emails.send_password_reset", context["user"].pk)
+        async_task(emails.send_password_reset, context["user"].pk)
 
 
 def _auth_view(view_class, **options):

@@ -29,6 +29,7 @@ from links.models import PaymentLink
 from merchants import notifications
 from pages import labels
 from pages.qr import qr_svg
+from webhooks.notifications import request_payment
 
 FORM_FIELDS = {"pay_currency": "pay_method", "network": "pay_method"}  # service param → field
 
@@ -59,7 +60,7 @@ def invoice_share(request, invoice_id):
     invoice = get_object_or_404(Invoice, merchant=request.merchant, pk=invoice_id)
     form = SendLinkForm(request.POST or None, initial={"email": invoice.customer_email})
     if request.method == "POST" and form.is_valid():
-        notifications.request_payment(invoice, form.cleaned_data["email"],
+        request_payment(invoice, form.cleaned_data["email"],
                                       translation.get_language())
         messages.success(request, _("The payment link is on its way to %(email)s.") % {
             "email": form.cleaned_data["email"]})

@@ -32,9 +32,7 @@ from dashboard.forms import (
     save_settings,
 )
 from invoices.services import ServiceError
-from merchants import callbacks, emails
 from merchants import services as merchant_services
-from merchants.api import attempt_payload
 from merchants.models import (
     LIVE,
     SCOPE_INVOICES,
@@ -46,6 +44,8 @@ from merchants.models import (
     TeamInvite,
     Wallet,
 )
+from webhooks import callbacks, emails
+from webhooks.api import attempt_payload
 
 INVITE_LIFETIME = timedelta(days=7)
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
@@ -323,7 +323,7 @@ def team(request):
                 expires_at=now + INVITE_LIFETIME)
             invite.token_hash = emails.invite_hash(emails.invite_token(invite))
             invite.save(update_fields=["token_hash"])
-            transaction.on_commit(lambda: async_task("merchants.emails.send_invite", invite.pk))
+            transaction.on_commit(lambda: async_task(emails.send_invite, invite.pk))
         return _team_page(request, InviteForm(), status=201, invite_link={
             "email": email, "url": emails.invite_link(invite)})
     return _team_page(request, form, status=422 if form.errors else 200)

@@ -23,11 +23,11 @@ from invoices import money, refunds, services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
-from merchants import callbacks
 from merchants.models import MerchantAPIKey
 from pages import labels
 from pages.amounts import display_amount, short_amount
 from pages.qr import qr_svg
+from webhooks import callbacks
 
 ACTIONS = {
     # action: (title, what happens, button)

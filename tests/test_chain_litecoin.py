@@ -19,8 +19,8 @@ from chains.backends import get_backend
 from chains.registry import get_network
 from invoices import services
 from invoices.models import Event, Invoice, Quote, Transaction
-from invoices.tasks import scan_network
 from merchants.services import set_wallet
+from worker.tasks import scan_network
 
 MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
             "abandon about")  # the BIP39 test vector: never holds real coins

@@ -12,8 +12,8 @@ from dashboard import present
 from invoices import services
 from invoices.models import Invoice, Quote
 from invoices.sandbox import mine_pending
-from invoices.tasks import scan_network
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
+from worker.tasks import scan_network
 
 
 def export(client) -> list[dict]:

@@ -28,7 +28,7 @@ from invoices.representation import (
     refund_payload,
     scanned_heights,
 )
-from invoices.tasks import scan_network
+from invoices.scanning import scan_network
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet

@@ -1,32 +1,18 @@
-"""django-q2 entry points: thin wrappers over the scanner and the services."""
+"""django-q2 entry points: thin wrappers over the scanner and the services, named by the
+schedule (worker.schedules). `scan_network` is one too (the `scan` command's, and any
+queued scan); the outbox queues its own functions (webhooks.receivers)."""
 
 import logging
 
 from django.conf import settings
 
-from chains import registry, scanner
-from chains.backends import get_backend, sandbox
-from invoices import rates, refunds, services
-from merchants import callbacks, emails, notifications
+from chains import registry
+from chains.backends import sandbox
+from invoices import rates, services
+from invoices.scanning import scan_network
+from webhooks import callbacks, emails, notifications
 
 logger = logging.getLogger(__name__)
-
-
-def _watched(network: str, addresses: set[str]) -> set[str]:
-    """Invoice addresses still listening, and refund addresses awaiting their payout."""
-    return (services.watched_addresses(network, addresses)
-            | refunds.payout_addresses(network, addresses))
-
-
-def _apply(report: scanner.ScanReport) -> None:
-    services.apply_transfers(report)
-    refunds.match_payouts(report.network, report.transfers)
-
-
-def scan_network(code: str):
-    """Scan one network once and apply what it saw: payments and refund payouts."""
-    network = registry.get_network(code)
-    return scanner.scan(network, get_backend(network), _watched, _apply)
 
 
 def scan_all() -> None:
@@ -51,11 +37,6 @@ def sandbox_mine() -> None:
     if settings.SANDBOX:
         sandbox.mine(1)
         scan_network(sandbox.NETWORK)
-
-
-def deliver_callbacks(invoice_id) -> int:
-    """Deliver an invoice's due callback events, in order."""
-    return callbacks.deliver_invoice_events(invoice_id)
 
 
 def deliver_due_callbacks() -> int:

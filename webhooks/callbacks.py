@@ -48,7 +48,8 @@ from invoices.models import Event, Invoice
 from invoices.representation import iso_time
 from invoices.services import Conflict, ServiceError
 from merchants import notifications
-from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
+from merchants.models import Merchant
+from webhooks.models import CallbackSlot, DeliveryAttempt
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ ROTATION_OVERLAP = timedelta(hours=24)
 TURN_SECONDS = 15
 TURN_QUEUES = 20
 SWEEP_BATCH = 1000
-DELIVER_TASK = "invoices.tasks.deliver_callbacks"
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
     finally:
         _release_slot(slot)
     if following := queues_due(now or timezone.now(), merchant_id)[:1]:
-        async_task(DELIVER_TASK, following[0])
+        async_task(deliver_invoice_events, following[0])
     return delivered
 
 
@@ -313,7 +313,7 @@ def deliver_due(now: datetime | None = None) -> int:
     queued = [invoice_id for invoice_ids in per_merchant.values()
               for invoice_id in invoice_ids[:settings.CALLBACKS_PER_MERCHANT]]
     for invoice_id in queued:
-        async_task(DELIVER_TASK, invoice_id)
+        async_task(deliver_invoice_events, invoice_id)
     return len(queued)
 
 
@@ -337,7 +337,7 @@ def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
     if attempt.succeeded:
         _mark_delivered(event, now)
         if event.next_attempt_at is not None:  # events behind it may go now
-            async_task(DELIVER_TASK, event.invoice_id)
+            async_task(deliver_invoice_events, event.invoice_id)
     else:
         Event.objects.filter(pk=event.pk).update(claimed_until=None)
     return attempt

@@ -16,8 +16,8 @@ from invoices.api.idempotency import idempotent
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
 from invoices.representation import iso_time
-from merchants import callbacks
-from merchants.models import DeliveryAttempt
+from webhooks import callbacks
+from webhooks.models import DeliveryAttempt
 
 
 def attempt_payload(attempt: DeliveryAttempt) -> dict:

@@ -15,7 +15,7 @@ from django.db import close_old_connections
 from chains import checks, registry
 from chains.backends import close_all
 from chains.lag import scan_interval
-from invoices import tasks  # scan_network: the entry point the workers use too
+from worker import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
 

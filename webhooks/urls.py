@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from merchants import api
+from webhooks import api
 
 urlpatterns = [
     path("events", api.EventsView.as_view()),
