@@ -24,10 +24,10 @@ from chains.uri import payment_uri
 from checkout import sandbox, states
 from checkout.forms import MethodForm, RefundClaimForm
 from invoices import lifecycle, money, refunds, services
-from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations, scanned_heights
+from merchants import throttling
 from pages import labels
 from pages.amounts import display_amount
 from pages.i18n import localized

@@ -15,7 +15,7 @@ from django.conf import settings
 
 def client_ip(request) -> str | None:
     """Used by django-axes (AXES_CLIENT_IP_CALLABLE) for login throttling and by the rate
-    limits (invoices.api.throttling)."""
+    limits (merchants.throttling)."""
     remote = request.META.get("REMOTE_ADDR")
     count = settings.TRUSTED_PROXY_COUNT
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")

@@ -32,7 +32,7 @@ from django_q.tasks import async_task
 
 from dashboard.access import member_required, page
 from dashboard.forms import NewPasswordForm, Styled, TokenForm
-from invoices.api import throttling
+from merchants import throttling
 from merchants.models import MerchantUser, TeamInvite
 from pages.qr import qr_svg
 from webhooks import emails

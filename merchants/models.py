@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
+from merchants.rules import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
 
 UNRESOLVED_ACTIONS = UNRESOLVED_RULES
 
