@@ -11,6 +11,7 @@ setup:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 bench:  ## every benchmark; each prints its numbers
 	for script in benchmarks/[a-z]*.py; do .venv/bin/python $$script || exit 1; done

@@ -46,10 +46,10 @@ from django.utils import timezone  # noqa: E402
 from invoices import rates  # noqa: E402
 from invoices.models import Event, Invoice  # noqa: E402
 from invoices.services import creation, events, merchant_actions  # noqa: E402
-from merchants import callbacks  # noqa: E402
-from merchants.models import DeliveryAttempt  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
+from webhooks import callbacks  # noqa: E402
+from webhooks.models import DeliveryAttempt  # noqa: E402
 
 INVOICES, EVENTS_PER_INVOICE = 100, 10
 CHANGES, ROUNDS = 200, 3

@@ -82,8 +82,8 @@ def main() -> None:
     from invoices import rates
     from invoices.models import Invoice
     from invoices.services import creation, payer
-    from invoices.tasks import scan_network
     from merchants.services import create_merchant
+    from worker.tasks import scan_network
 
     call_command("migrate", verbosity=0)
     rates.refresh_rates()

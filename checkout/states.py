@@ -1,5 +1,6 @@
-"""Pure decisions of the payer's page: which screen an invoice state shows, what the
-return URL is told, how an amount reads. No database, no request: tests drive every case."""
+"""Pure decisions of the payer's page: which screen an invoice state shows and what the
+return URL is told (amounts read as pages.amounts says). No database, no request: tests drive
+every case."""
 
 from __future__ import annotations
 
@@ -75,15 +76,6 @@ def return_url(url: str, status: str | None) -> str:
     if status:
         query.append(("paymentStatus", status))
     return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def display_amount(units: int, decimals: int) -> str:
-    """Exact, without trailing zeros beyond two places: "100.00", "0.00166667"; the string
-    the copy button copies, so it must stay a plain decimal whatever the language."""
-    whole, fraction = divmod(units, 10**decimals)
-    digits = str(fraction).rjust(decimals, "0").rstrip("0") if decimals else ""
-    digits = digits.ljust(min(2, decimals), "0")
-    return f"{whole}.{digits}" if digits else str(whole)
 
 
 def confirmations(waiting: list[tuple[int, int]]) -> tuple[int, int] | None:

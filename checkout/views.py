@@ -23,18 +23,19 @@ from chains import registry
 from chains.uri import payment_uri
 from checkout import sandbox, states
 from checkout.forms import MethodForm, RefundClaimForm
-from checkout.i18n import localized
-from checkout.qr import qr_svg
-from checkout.security import embed_sources, image_origin, protect
 from invoices import lifecycle, money, selectors
-from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations
 from invoices.selectors import scanned_heights
 from invoices.services import creation, payer, quoting
 from invoices.services.errors import ServiceError
-from merchants.dashboard import labels
+from merchants import throttling
+from pages import labels
+from pages.amounts import display_amount
+from pages.i18n import localized
+from pages.qr import qr_svg
+from pages.security import embed_sources, image_origin, protect
 
 TITLES = {
     states.CHOOSE: gettext_lazy("Choose a currency"),
@@ -205,7 +206,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
             "value": asset.method, "code": asset.code,
             "network": labels.network_name(network.code, network.name),
             "test": network.test, "icon": _icon(asset.code),
-            "amount": labels.amount(states.display_amount(quote.due_amount, asset.decimals)),
+            "amount": labels.amount(display_amount(quote.due_amount, asset.decimals)),
             "current": quote.pk is not None and quote.pk == invoice.quote_id,
         })
     return methods
@@ -217,13 +218,13 @@ def _payment(invoice: Invoice, facts: Facts) -> dict:
     network = registry.get_network(quote.network)
     asset = network.asset(quote.asset)
     units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
-    amount = states.display_amount(units, asset.decimals)
+    amount = display_amount(units, asset.decimals)
     uri = payment_uri(network, asset, quote.address, units)
     return {
         "amount": amount, "asset": asset.code,
         "network": labels.network_name(network.code, network.name), "test": network.test,
         "address": quote.address, "uri": uri, "icon": _icon(asset.code),
-        "fee": states.display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
+        "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
         else None,
         "qr": qr_svg(uri or quote.address, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
             "amount": amount, "asset": asset.code, "address": quote.address}),
@@ -240,7 +241,7 @@ def _transactions(invoice: Invoice) -> list[dict]:
         asset = network.asset(tx.asset) if network else None
         rows.append({
             "txid": tx.txid, "url": network.tx_url(tx.txid) if network else "",
-            "amount": states.display_amount(tx.amount, asset.decimals if asset else 0),
+            "amount": display_amount(tx.amount, asset.decimals if asset else 0),
             "asset": tx.asset, "status": tx.status,
             "confirmations": min(confirmations(tx, heights), tx.required_confirmations),
             "required": tx.required_confirmations,
@@ -259,7 +260,7 @@ def _refund_offers(invoice: Invoice) -> list[dict]:
             continue
         network = registry.get_network(refund.network)
         asset = network.asset(refund.asset) if network else None
-        offers.append({"amount": states.display_amount(refund.amount,
+        offers.append({"amount": display_amount(refund.amount,
                                                        asset.decimals if asset else 0),
                        "asset": refund.asset,
                        # the code behind the fragment: never sent, never logged
@@ -272,9 +273,9 @@ def _received(invoice: Invoice, facts: Facts) -> dict | None:
     if quote is None:
         return None
     decimals = registry.get_network(quote.network).asset(quote.asset).decimals
-    return {"received": states.display_amount(facts.received, decimals),
-            "remaining": states.display_amount(facts.remaining, decimals),
-            "due": states.display_amount(quote.due_amount, decimals), "asset": quote.asset}
+    return {"received": display_amount(facts.received, decimals),
+            "remaining": display_amount(facts.remaining, decimals),
+            "due": display_amount(quote.due_amount, decimals), "asset": quote.asset}
 
 
 def _page(request, invoice: Invoice, *, change=False, error="", status=200):
@@ -299,7 +300,7 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         else None,
         "network_name": labels.network_name(network.code, network.name) if network else "",
         "message": _message(screen, facts.confirmations),
-        "price": labels.amount(states.display_amount(invoice.price_amount, price_decimals)),
+        "price": labels.amount(display_amount(invoice.price_amount, price_decimals)),
         "methods": _methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),
@@ -463,7 +464,7 @@ def refund(request):
     return _render(request, "checkout/refund.html", {
         "refund": found, "invoice": found.invoice, "merchant": found.invoice.merchant,
         "form": form, "token": token, "network": network.name if network else found.network,
-        "amount": states.display_amount(found.amount, asset.decimals if asset else 0),
+        "amount": display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
         "icon": _icon(found.asset),
     }, code)

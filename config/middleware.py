@@ -5,8 +5,8 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from invoices.api import throttling
 from invoices.api.errors import error_body, json_not_found
+from merchants import throttling
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")

@@ -65,9 +65,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "chains",
     "merchants",
-    "invoices",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
+    "invoices",
     "checkout",
     "links",
+    "webhooks",
+    "pages",  # its template tags ({% load labels %})
+    "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "django_q",
 ]
 
@@ -165,7 +168,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_THROTTLE_CLASSES": ["invoices.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["merchants.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],
     "EXCEPTION_HANDLER": "invoices.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -253,14 +256,14 @@ CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "1
 CALLBACKS_PER_MERCHANT = int(os.environ.get("CALLBACKS_PER_MERCHANT",
                                             max(1, Q_CLUSTER["workers"] // 2)))
 
-# --- Operations: logs, readiness, metrics (config/logs.py, ops/) ---------------------------
-from config.logs import logging_config  # noqa: E402
+# --- Operations: logs, readiness, metrics (core/logs.py, ops/) ---------------------------
+from core.logs import logging_config  # noqa: E402
 
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()  # text | json
 LOGGING = logging_config(LOG_FORMAT, os.environ.get("LOG_LEVEL", "INFO"))
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")  # /metrics is off without it
 INSTALLED_APPS += ["ops"]
-MIDDLEWARE.insert(0, "config.logs.RequestIdMiddleware")
+MIDDLEWARE.insert(0, "core.logs.RequestIdMiddleware")
 MIDDLEWARE.insert(1, "ops.middleware.ProbeMiddleware")  # before ALLOWED_HOSTS is checked
 
 # --- E-mail ----------------------------------------------------------------------------------
@@ -304,8 +307,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # The client's address: X-Forwarded-For is read only behind TRUSTED_PROXY_COUNT proxies
-# (config/proxy.py); the API's throttles count the same way.
-AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+# (core/proxy.py); the API's throttles count the same way.
+AXES_CLIENT_IP_CALLABLE = "core.proxy.client_ip"
 REST_FRAMEWORK["NUM_PROXIES"] = TRUSTED_PROXY_COUNT
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -3,15 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from invoices.api import errors
-from invoices.api.docs import ApiDocsView
+from pages.api_docs import ApiDocsView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoices.api.urls")),
-    path("api/v1/", include("merchants.api_urls")),
+    path("api/v1/", include("webhooks.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
-    path("dashboard/", include("merchants.dashboard.urls")),  # with its login and password reset
+    path("dashboard/", include("dashboard.urls")),  # with its login and password reset
     path("l/", include("links.urls")),  # payment links
     path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),

@@ -9,7 +9,8 @@
 - `is_watched`: how long an invoice's addresses are looked at;
 - `can_switch_currency`: whether the payer may still pick another payment method.
 
-Statuses and contexts are defined once, here. Nothing here touches the database, so tests
+Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
+merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
 drive every case directly; `services` loads, calls these and writes what they say.
 """
 
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 from invoices.accounting import Ledger, Method
 from invoices.pricing import Fit
+from merchants.rules import Context
 
 
 class Status(StrEnum):
@@ -37,14 +39,6 @@ class Status(StrEnum):
     REFUNDED = "refunded"
 
 
-class Context(StrEnum):
-    UNDERPAID = "underpaid"
-    OVERPAID = "overpaid"
-    PAID_LATE = "paid_late"
-    MULTIPLE_SENDERS = "multiple_senders"
-    REVERTED = "reverted"
-
-
 class TxStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
@@ -56,7 +50,6 @@ NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
 EXPIRED, CANCELLED, FAILED, DECLINED, REFUNDED = (
     Status.EXPIRED, Status.CANCELLED, Status.FAILED, Status.DECLINED, Status.REFUNDED)
 UNDERPAID, OVERPAID, PAID_LATE, MULTIPLE_SENDERS, REVERTED = tuple(Context)
-UNRESOLVED_CONTEXTS = tuple(c.value for c in Context)
 
 # Statuses only a merchant's action leaves; payments arriving later are recorded, not judged.
 MERCHANT_OWNED = frozenset({CANCELLED, FAILED, DECLINED, REFUNDED})
@@ -213,9 +206,6 @@ def target(action: str, facts: Facts, ledger: Ledger,
     if action == "refund":
         return Target(REFUNDED, None, refunds)
     raise ValueError(f"{action} has no target: it is decided by evaluate")
-
-
-UNRESOLVED_RULES = ("review", "complete", "refund")
 
 
 def automatic_action(decision: Decision, rules: Mapping[str, str]) -> str | None:

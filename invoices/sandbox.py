@@ -11,8 +11,8 @@ from django.conf import settings
 from chains import registry
 from chains.backends import sandbox
 from invoices.models import Invoice, Transaction
+from invoices.scanning import scan_network
 from invoices.services.errors import Conflict
-from invoices.tasks import scan_network
 
 
 def sandbox_quote(invoice: Invoice):

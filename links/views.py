@@ -11,13 +11,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from checkout.i18n import localized
-from checkout.security import embed_sources, protect
 from invoices import money
 from invoices.services.errors import ServiceError
 from links import services
 from links.models import PaymentLink
-from merchants.dashboard import labels
+from pages import labels
+from pages.i18n import localized
+from pages.security import embed_sources, protect
 
 
 def _visit(request, link: PaymentLink, renew: bool = False) -> str:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from invoices.api import throttling
+from merchants import throttling
 from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
-from invoices.lifecycle import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
+from merchants.rules import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
 
 UNRESOLVED_ACTIONS = UNRESOLVED_RULES
 
@@ -156,46 +156,6 @@ class Wallet(models.Model):
 
     def __str__(self):
         return f"{self.merchant} {self.family}"
-
-
-class DeliveryAttempt(models.Model):
-    """One try at delivering an event to a callback URL, and what came back."""
-
-    event = models.ForeignKey("invoices.Event", on_delete=models.CASCADE,
-                              related_name="delivery_attempts")
-    url = models.URLField(max_length=2000)
-    attempted_at = models.DateTimeField()
-    manual = models.BooleanField(default=False)  # a redelivery the merchant asked for
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField()
-    response_body = models.TextField(blank=True)  # the first KB
-    error = models.TextField(blank=True)
-    # Sent as X-Request-Id and in the gateway's log lines: the API request that made the
-    # attempt (a redelivery), or one of its own for a worker's delivery.
-    request_id = models.CharField(max_length=100, blank=True)
-
-    class Meta:
-        ordering = ["attempted_at", "id"]
-        indexes = [models.Index(fields=["event", "attempted_at"], name="attempt_per_event")]
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
-class CallbackSlot(models.Model):
-    """One of the few callback deliveries a merchant may have in flight at once
-    (merchants.callbacks): held by a worker under a lease, so a slow or dead receiver keeps
-    at most that many workers, and the others serve everyone else."""
-
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
-    index = models.PositiveSmallIntegerField()
-    holder = models.CharField(max_length=80, blank=True)
-    lease_until = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "index"],
-                                               name="one_callback_slot_per_index")]
 
 
 class TeamInvite(models.Model):

@@ -15,7 +15,7 @@ from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from invoices import rates
 from invoices.models import Rate
-from merchants import callbacks
+from webhooks import callbacks
 
 CALLBACK_OVERDUE = timedelta(minutes=5)  # the sweep queues due callbacks every minute
 

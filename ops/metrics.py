@@ -21,8 +21,8 @@ from prometheus_client.registry import Collector
 from chains import registry
 from chains.models import ChainCursor
 from invoices.models import Event, Invoice, Status, Transaction
-from merchants.models import DeliveryAttempt
 from ops import checks
+from webhooks.models import DeliveryAttempt
 
 # Upper bounds in seconds of the detection-latency buckets (then +Inf).
 LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)

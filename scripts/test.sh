@@ -9,4 +9,5 @@ for installer in scripts/install-nodes.sh scripts/install-browser.sh; do
   [ -f "$installer" ] && bash "$installer"
 done
 .venv/bin/ruff check .
+.venv/bin/lint-imports
 exec .venv/bin/pytest "$@"

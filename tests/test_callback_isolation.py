@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from invoices.models import Event, Invoice
 from invoices.services.events import record_event
-from merchants import callbacks
-from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
+from merchants.models import Merchant
 from tests.receiver import Drip, Hang, Receiver
+from webhooks import callbacks
+from webhooks.models import CallbackSlot, DeliveryAttempt
 
 DEADLINE = 3  # seconds; the default of 10 is tested once, below
 

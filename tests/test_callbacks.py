@@ -11,13 +11,14 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from invoices import tasks
 from invoices.models import Event, Invoice
 from invoices.services import merchant_actions
 from invoices.services.events import record_event
-from merchants import callbacks
-from merchants.models import DeliveryAttempt, Merchant
+from merchants.models import Merchant
 from tests.receiver import Hang, Redirect, verify_signature
+from webhooks import callbacks
+from webhooks.models import DeliveryAttempt
+from worker import tasks
 
 
 @pytest.fixture(autouse=True)
@@ -274,7 +275,7 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_the_sweep(
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kw: lost.append(args))
     assert hooked.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
     monkeypatch.undo()  # the process that committed died before its enqueue reached a worker
-    assert lost == [("invoices.tasks.deliver_callbacks", Invoice.objects.get().pk)]
+    assert lost == [(callbacks.deliver_invoice_events, Invoice.objects.get().pk)]
     assert receiver.received == []
     assert tasks.deliver_due_callbacks() == 1
     assert [b["event"] for b in receiver.bodies()] == ["status_changed"]

@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from invoices import tasks
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
-from merchants import emails
+from webhooks import emails
+from worker import tasks
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from chains.registry import get_network
 from invoices import selectors
 from invoices.models import Invoice, Quote, Transaction
 from invoices.services import reconciliation
-from invoices.tasks import scan_network
 from merchants.services import set_wallet
 from tests.test_chain_litecoin import MNEMONIC, configure_chains, events
+from worker.tasks import scan_network
 
 NETWORK = "ethereum-local"
 DECIMALS = {"ETH": 18, "USDT": 6}

@@ -20,8 +20,8 @@ from chains.registry import get_network
 from invoices import selectors
 from invoices.models import Event, Invoice, Quote, Transaction
 from invoices.services import reconciliation
-from invoices.tasks import scan_network
 from merchants.services import set_wallet
+from worker.tasks import scan_network
 
 MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
             "abandon about")  # the BIP39 test vector: never holds real coins

@@ -9,9 +9,9 @@ from chains import scanner
 from chains.backends import evm_rpc, get_backend
 from chains.models import ChainCursor
 from chains.registry import get_network
+from dashboard import queries
 from invoices import selectors
 from invoices.services import reconciliation
-from merchants.dashboard import queries
 from tests.nodes import refusing_proxy
 from tests.test_chain_evm import NETWORK, Shop
 from tests.test_chain_litecoin import configure_chains

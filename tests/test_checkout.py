@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from chains import hd
 from checkout import states
-from checkout.security import embed_sources, image_origin
 from invoices import lifecycle as lc
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import errors, payer
+from pages import amounts
+from pages.security import embed_sources, image_origin
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -90,7 +91,7 @@ def test_return_url_sets_payment_status_once_and_keeps_the_rest():
     (5, 1, "0.5"),
 ])
 def test_display_amount(units, decimals, shown):
-    assert states.display_amount(units, decimals) == shown
+    assert amounts.display_amount(units, decimals) == shown
 
 
 def test_clock_and_confirmations():

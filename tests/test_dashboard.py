@@ -22,11 +22,12 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
+from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import errors, merchant_actions, payer, reconciliation
-from merchants.dashboard import present, queries
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
+from pages import amounts
 
 PASSWORD = "a long enough passphrase"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -104,10 +105,10 @@ def test_csv_cells_never_become_formulas():
 
 
 def test_amounts_and_percentages_for_reading():
-    assert present.short_amount("10.000000") == "10.00"
-    assert present.short_amount("0.00041670") == "0.0004167"
-    assert present.short_amount("25") == "25"
-    assert present.short_amount(None) is None
+    assert amounts.short_amount("10.000000") == "10.00"
+    assert amounts.short_amount("0.00041670") == "0.0004167"
+    assert amounts.short_amount("25") == "25"
+    assert amounts.short_amount(None) is None
     assert [present.percent(Decimal(v)) for v in ("0.5000", "10.0000", "0", "100")] == [
         "0.5", "10", "0", "100"]
 

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 
 from invoices.models import Invoice
-from merchants.notifications import send_due
 from tests.test_links import member_client
+from webhooks.notifications import send_due
 
 
 @pytest.fixture

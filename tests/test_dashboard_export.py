@@ -8,12 +8,12 @@ import csv
 import io
 
 from chains.backends import sandbox
+from dashboard import present
 from invoices.models import Invoice, Quote
 from invoices.sandbox import mine_pending
 from invoices.services import merchant_actions
-from invoices.tasks import scan_network
-from merchants.dashboard import present
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
+from worker.tasks import scan_network
 
 
 def export(client) -> list[dict]:

@@ -9,8 +9,8 @@ from django.test import Client
 from django.utils import translation
 
 from invoices.models import Kind, Status
-from merchants.dashboard import labels
 from merchants.models import UNRESOLVED_CONTEXTS, MerchantUser
+from pages import labels
 from tests.test_links import member_client
 
 

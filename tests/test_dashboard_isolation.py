@@ -8,9 +8,9 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, reverse
 from django.utils import timezone
 
+from dashboard import urls
 from invoices.models import Event, Invoice, Refund
 from links.models import PaymentLink
-from merchants.dashboard import urls
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 
 # URL arguments that are not a merchant's objects: links from e-mails, checked by token.

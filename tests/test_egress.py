@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 
-from merchants import egress
+from core import egress
 from tests.support import unavailable
 
 

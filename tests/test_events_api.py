@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from invoices.models import Event
-from merchants import callbacks
 from merchants.models import Merchant
 from tests.receiver import verify_signature
+from webhooks import callbacks
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ from chains.models import SandboxTransfer
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import payer, reconciliation
-from invoices.tasks import scan_network
+from worker.tasks import scan_network
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from django.utils import timezone
 from chains.models import SandboxBlock
 from invoices.api import idempotency
 from invoices.models import Event, IdempotencyKey, Invoice, Refund, Transaction
-from merchants.models import DeliveryAttempt, Merchant
+from merchants.models import Merchant
 from tests.conftest import run_at_once
+from webhooks.models import DeliveryAttempt
 
 
 @pytest.fixture(autouse=True)
@@ -267,7 +268,7 @@ def test_an_expired_key_not_yet_pruned_is_free_again(api):
 def test_pruning_is_scheduled(db):
     from django_q.models import Schedule
 
-    from invoices.schedules import ensure_schedules
+    from worker.schedules import ensure_schedules
 
     ensure_schedules()
     schedule = Schedule.objects.get(func="invoices.api.idempotency.prune")

@@ -10,9 +10,9 @@ import pytest
 from chains.backends import sandbox
 from invoices.models import Invoice, Quote
 from invoices.sandbox import mine_pending
-from invoices.tasks import scan_network
 from tests.browser import screenshot
 from tests.test_dashboard_browser import log_in, make_user
+from worker.tasks import scan_network
 
 pytest_plugins = ["tests.browser"]
 

@@ -11,8 +11,8 @@ from chains.backends import sandbox
 from invoices.models import Event, Invoice, Quote, Refund
 from invoices.sandbox import mine_pending
 from invoices.services import payer
-from invoices.tasks import scan_network
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
+from worker.tasks import scan_network
 
 
 def test_paying_both_addresses_after_a_switch_never_adds_eth_to_btc(

@@ -221,8 +221,8 @@ def test_notification_e_mails_read_well(api, page, create_invoice):
     """The HTML part of a team notification and of a payment request, drawn by Chromium."""
     from django.core import mail
 
-    from merchants import notifications
     from tests.test_notifications import pay
+    from webhooks import notifications
 
     api.merchant.name = "Bean There Coffee"
     api.merchant.save(update_fields=["name"])

@@ -9,7 +9,7 @@ from django.test import Client, RequestFactory
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from config.proxy import client_ip
+from core.proxy import client_ip
 from merchants.models import MerchantUser
 
 PASSWORD = "a long enough passphrase"

@@ -24,7 +24,7 @@ from tests.test_chain_litecoin import NETWORK, shop  # noqa: F401 (a fixture)
 
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
-SCAN = "invoices.tasks.scan_network"
+SCAN = "worker.tasks.scan_network"
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from invoices.models import Invoice, Refund
 from invoices.services import merchant_actions, payer
-from merchants import callbacks, notifications
 from merchants import services as merchant_services
 from merchants.models import Merchant, MerchantUser, Notification
+from merchants.notifications import chosen
 from tests.test_links import member_client
+from webhooks import callbacks, notifications
 
 
 @pytest.fixture
@@ -84,7 +85,7 @@ def test_the_preferences_page_stores_each_persons_choice(team):
                           {"language": "de", "notifications": ["refund_claimed"]})
     assert response.status_code == 302
     member = MerchantUser.objects.get(user__email="new@shop.example")
-    assert (member.language, notifications.chosen(member)) == ("de", {"refund_claimed"})
+    assert (member.language, chosen(member)) == ("de", {"refund_claimed"})
 
 
 def test_a_refund_claim_tells_the_team_where_and_how_much_to_pay(team, create_invoice):

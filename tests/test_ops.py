@@ -10,11 +10,12 @@ from django.test import Client
 from django.utils import timezone
 
 from chains.models import ChainCursor
-from config.logs import JsonFormatter, RequestIdFilter
-from invoices import tasks
+from core.logs import JsonFormatter, RequestIdFilter
 from invoices.models import Event, Invoice, Rate, Transaction
-from merchants.models import DeliveryAttempt, Merchant
+from merchants.models import Merchant
 from ops.metrics import endpoint
+from webhooks.models import DeliveryAttempt
+from worker import tasks
 
 TOKEN = "metrics-token-for-tests"
 
@@ -173,19 +174,19 @@ def test_json_log_lines_carry_the_request_id(api, create_invoice, receiver, sett
     handler.emit = lambda record: lines.append(handler.format(record))
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
-    logging.getLogger("merchants.callbacks").addHandler(handler)
+    logging.getLogger("webhooks.callbacks").addHandler(handler)
     try:
         response = api.post(f"/api/v1/invoices/{invoice['id']}/cancel",
                             HTTP_X_REQUEST_ID="req-from-the-proxy-1")
     finally:
-        logging.getLogger("merchants.callbacks").removeHandler(handler)
+        logging.getLogger("webhooks.callbacks").removeHandler(handler)
     assert response["X-Request-Id"] == "req-from-the-proxy-1"
     attempt = DeliveryAttempt.objects.get()
     assert attempt.request_id == "req-from-the-proxy-1"
     assert receiver.received[0].headers["X-Request-Id"] == "req-from-the-proxy-1"
     entry = json.loads(lines[-1])
     assert entry["request_id"] == "req-from-the-proxy-1"
-    assert entry["logger"] == "merchants.callbacks" and "200" in entry["message"]
+    assert entry["logger"] == "webhooks.callbacks" and "200" in entry["message"]
     events = api.get("/api/v1/events").json()["data"]
     assert events[0]["attempts"][0]["request_id"] == "req-from-the-proxy-1"
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from merchants.callbacks import signature_header
 from tests.live import ROOT, LiveGateway
+from webhooks.callbacks import signature_header
 
 README = (ROOT / "README.md").read_text()
 MARKED = re.compile(r"^<!-- readme-test: (\w+) -->\n```(\w+)\n(.*?)\n```$", re.M | re.S)

@@ -16,13 +16,14 @@ from chains.backends.base import Transfer
 from chains.models import ChainCursor
 from chains.registry import get_network
 from chains.scanner import ScanReport
-from invoices import selectors, tasks
+from invoices import selectors
 from invoices.models import Event, Invoice, Quote, Transaction
 from invoices.services import reconciliation
 from merchants.models import Merchant
 from tests.conftest import run_at_once
 from tests.test_backend_bitcoin import counting
 from tests.test_chain_litecoin import NETWORK, events, shop  # noqa: F401 (a fixture)
+from worker import tasks
 
 BTC = 10**8
 

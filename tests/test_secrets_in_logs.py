@@ -168,8 +168,8 @@ def test_a_full_flow_leaves_no_secret_in_logs_or_tables(
     tasks = [f"{t.func} {t.args!r} {t.kwargs!r} {t.result!r}" for t in Task.objects.all()]
     queued = [repr(q.payload) for q in OrmQ.objects.all()]
     assert {t.split(" ", 1)[0] for t in tasks} >= {
-        "merchants.emails.send_password_reset", "merchants.emails.send_invite",
-        "invoices.tasks.send_payer_emails", "invoices.tasks.deliver_callbacks"}
+        "webhooks.emails.send_password_reset", "webhooks.emails.send_invite",
+        "webhooks.emails.send_refund_claim_emails", "webhooks.callbacks.deliver_invoice_events"}
     assert any("POST /api/v1/invoices" in line for line in captured.access)
     assert any(line.startswith('"POST /refund/ ') for line in captured.access)
 

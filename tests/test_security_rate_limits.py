@@ -20,7 +20,7 @@ import requests
 from django.core import mail
 from django.test import Client
 
-from invoices.api import throttling
+from merchants import throttling
 from tests.conftest import run_at_once
 from tests.support import unavailable
 

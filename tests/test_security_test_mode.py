@@ -17,9 +17,9 @@ from rest_framework_api_key.crypto import KeyGenerator, concatenate
 from chains.models import SandboxTransfer
 from invoices.models import Event, Invoice
 from invoices.services import errors, payer
-from merchants import callbacks
 from merchants.models import MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, set_wallet
+from webhooks import callbacks
 
 BIP84_ZPUB = ("zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
               "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs")

@@ -13,11 +13,11 @@ from django.core.management.base import SystemCheckError
 
 from chains import backends, checks, registry
 from chains.models import ChainCursor
-from invoices import tasks
 from merchants.services import set_wallet
 from tests.test_chain_litecoin import configure_chains
 from tests.test_hd import account_xpub
 from tests.test_tron_backend import tron_config
+from worker import tasks
 
 pytestmark = pytest.mark.django_db
 MAINNET_GENESIS = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"

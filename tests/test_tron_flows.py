@@ -14,12 +14,12 @@ from chains.backends import get_backend
 from chains.backends.tron import PENDING_NOT_READ, TronBackend
 from chains.models import ChainCursor
 from invoices.models import Quote, Transaction
-from invoices.tasks import scan_network
 from merchants.models import Merchant
 from merchants.services import set_wallet
 from tests.test_chain_litecoin import MNEMONIC, configure_chains, events
 from tests.test_tron_backend import FAKE_USDT, ROUTER, USDT, tron_config
 from tests.tron_node import Account
+from worker.tasks import scan_network
 
 NETWORK = "tron-local"
 DEPTH = 19  # TRON's solidification depth, the network's confirmations

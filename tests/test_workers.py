@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from chains import scanner
 from chains.models import ChainCursor
-from invoices import tasks
-from merchants import emails
 from merchants.models import Merchant
+from webhooks import emails
+from worker import tasks
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -136,3 +136,18 @@ def test_a_store_name_with_a_line_break_does_not_stop_its_refund_emails(api, cre
     assert message.to == ["payer@example.com"] and not message.bcc
     assert "\n" not in message.message()["Subject"]
     assert tasks.send_payer_emails() == 0  # sent, not failing again every minute
+
+
+def test_a_database_made_before_the_worker_package_gets_the_new_task_paths(db):
+    """Schedule rows are matched by name: one still naming the old module is repointed on
+    the next migrate, and every path the schedule names imports."""
+    from django.utils.module_loading import import_string
+    from django_q.models import Schedule
+
+    from worker.schedules import ensure_schedules
+
+    Schedule.objects.filter(name="scan all networks").update(func="invoices.tasks.scan_all")
+    ensure_schedules()
+    assert Schedule.objects.get(name="scan all networks").func == "worker.tasks.scan_all"
+    assert all(callable(import_string(func))
+               for func in Schedule.objects.values_list("func", flat=True))

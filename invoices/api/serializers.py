@@ -10,12 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
+from core import egress
 from invoices import money, validation
 from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services.creation import InvoiceRequest
-from merchants import egress
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
 from merchants.services import record_callback_url_change
 

@@ -15,10 +15,6 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/review", views.ReviewView.as_view()),
     path("currencies", views.CurrenciesView.as_view()),
     path("rates", views.RatesView.as_view()),
-    path("merchant", views.MerchantView.as_view()),
-    path("merchant/rotate-secret", views.RotateSecretView.as_view()),
-    path("wallets", views.WalletsView.as_view()),
-    path("wallets/<str:family>", views.WalletView.as_view()),
     path("sandbox/invoices/<uuid:invoice_id>/pay", views.SandboxPayView.as_view()),
     path("sandbox/mine", views.SandboxMineView.as_view()),
 ]

@@ -22,14 +22,16 @@ from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
-from invoices.representation import invoice_payload, iso_time, refund_payload
+from invoices.representation import (
+    invoice_payload,
+    iso_time,
+    refund_payload,
+)
+from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
 from invoices.services import creation, merchant_actions
 from invoices.services.errors import NotFound, ServiceError
-from invoices.tasks import scan_network
-from merchants import services as merchant_services
 from merchants.auth import actor_of
-from merchants.models import Wallet
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
@@ -262,69 +264,6 @@ class RatesView(APIView):
         return Response({"base": base, "quote": quote, "rate": format(rate.value, "f"),
                          "source": rate.source,
                          "fetched_at": iso_time(rate.fetched_at)})
-
-
-class MerchantView(APIView):
-    required_scope = "admin"
-
-    @extend_schema(operation_id="getMerchant", tags=["Merchant"],
-                   summary="The merchant's settings",
-                   responses={200: s.MerchantSerializer, **doc.errors(403)})
-    def get(self, request):
-        return Response(s.MerchantSerializer(request.user).data)
-
-    @extend_schema(operation_id="updateMerchant", tags=["Merchant"],
-                   summary="Change some of the merchant's settings",
-                   request=s.MerchantSerializer,
-                   responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)})
-    def patch(self, request):
-        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
-                                          context={"actor": actor_of(request)})
-        serializer.is_valid(raise_exception=True)
-        serializer.save()
-        return Response(serializer.data)
-
-
-class RotateSecretView(APIView):
-    required_scope = "admin"
-
-    @extend_schema(operation_id="rotateCallbackSecret", tags=["Merchant"],
-                   summary="A new callback secret, shown once (the old one signs for 24 h)",
-                   request=None,
-                   responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)})
-    @idempotent
-    def post(self, request):
-        return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user,
-                                                                  actor_of(request))})
-
-
-class WalletsView(APIView):
-    required_scope = "admin"
-
-    @extend_schema(operation_id="listWallets", tags=["Wallets"],
-                   summary="The merchant's wallets (account xpubs)",
-                   responses={200: doc.WalletPage, **doc.errors(403)})
-    def get(self, request):
-        wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
-        return Response({"data": [s.wallet_payload(wallet) for wallet in wallets],
-                         "has_more": False, "next_cursor": None})
-
-
-class WalletView(APIView):
-    required_scope = "admin"
-
-    @extend_schema(operation_id="setWallet", tags=["Wallets"],
-                   summary="Set or replace a family's account xpub",
-                   parameters=[OpenApiParameter("family", doc.component("WalletFamily"),
-                                                OpenApiParameter.PATH)],
-                   request=s.WalletSerializer,
-                   responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)})
-    def put(self, request, family):
-        data = _validated(s.WalletSerializer, request)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
-                                              actor_of(request))
-        return Response(s.wallet_payload(wallet))
 
 
 class SandboxMixin:

@@ -16,21 +16,18 @@ from invoices.selectors import scanned_heights
 def record_event(*, invoice: Invoice, event_type: str, actor: str, now: datetime,
                  data: dict | None = None) -> Event:
     """Write an outbox row in the caller's transaction (the invoice row must be locked) and,
-    once that commits, queue its delivery; if the enqueue is lost, the minute-ly sweep
-    finds the row (robust: a failing queue cannot fail a change that has committed)."""
-    from django_q.tasks import async_task
+    once that commits, announce it (`event_recorded`: webhooks queues its delivery); if the
+    enqueue is lost, the minute-ly sweep finds the row (each receiver is robust: a failing
+    queue cannot fail a change that has committed)."""
+    from invoices.signals import event_recorded
 
     last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
     event = Event.objects.create(
         merchant_id=invoice.merchant_id, invoice=invoice, type=event_type, sequence=last + 1,
         actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice),
         next_attempt_at=now)
-    invoice_id = invoice.pk
-    transaction.on_commit(lambda: async_task("invoices.tasks.deliver_callbacks", invoice_id),
-                          robust=True)
-    if event_type == "refund_updated":  # the payer may need their refund-claim e-mail
-        transaction.on_commit(lambda: async_task("invoices.tasks.send_payer_emails",
-                                                 invoice_id), robust=True)
+    announced = {"event_id": event.pk, "invoice_id": invoice.pk, "type": event_type}
+    transaction.on_commit(lambda: event_recorded.send_robust(sender=Event, **announced))
     return event
 
 

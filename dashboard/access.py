@@ -1,0 +1,87 @@
+"""Who may open what. Every dashboard view runs as one member of one merchant: the decorator
+finds the member, and views read only through `request.merchant`, so another merchant's
+object is simply not found (404)."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django_otp import user_has_device
+from django_q.tasks import async_task
+
+from merchants.models import MerchantUser
+from pages.i18n import localized
+from pages.security import protect
+from webhooks import emails
+
+
+def actor(request) -> str:
+    """How the timeline names what a dashboard user did."""
+    return f"user:{request.user.email or request.user.get_username()}"
+
+
+def page(view):
+    """Every dashboard response: never cached (the pages hold a store's data), under the
+    payer pages' strict Content-Security-Policy, which also forbids framing, and in the
+    browser's language (a member's own choice overrides it, see member_required)."""
+    return never_cache(protect(localized(view)))
+
+
+def member_required(view=None, *, owner: bool = False):
+    """Logged in, past the second factor when the user set one up, and a member of a
+    merchant (with `owner`: in the owner role). Sets request.member and request.merchant."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not user.is_verified() and user_has_device(user):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('dashboard:verify')}?{query}")
+            member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
+            if member is None:
+                return render(request, "dashboard/forbidden.html",
+                              {"reason": _("This login belongs to no store.")}, status=403)
+            request.member, request.merchant = member, member.merchant
+            from dashboard.mode import livemode
+
+            request.livemode = livemode(request)
+            language = member.language or request.LANGUAGE_CODE
+            with translation.override(language):
+                request.LANGUAGE_CODE = language
+                if owner and member.role != MerchantUser.OWNER:
+                    return render(request, "dashboard/forbidden.html",
+                                  {"reason": _("Only the store's owners can open this page.")},
+                                  status=403)
+                response = view(request, *args, **kwargs)
+            response.headers["Content-Language"] = language
+            return response
+
+        return page(wrapped)
+
+    return decorator(view) if view else decorator
+
+
+def owner_required(view):
+    return member_required(view, owner=True)
+
+
+def is_owner(request) -> bool:
+    return request.member.role == MerchantUser.OWNER
+
+
+def queue_mail(subject: str, body: str, to: str) -> None:
+    """Send a notice through the task queue: the page does not wait on the mail server, and
+    a failed send is retried by the worker instead of failing the request. The arguments
+    are kept in the task table: a mail with a link that logs in (reset, invitation) has a
+    task of its own that gets only an id (webhooks.emails)."""
+    async_task(emails.send, subject, body, to)

@@ -1,0 +1,227 @@
+"""Signing in and out, the second factor, password reset and change, joining a team.
+
+Failed logins are throttled by django-axes (settings: AXES_*); the second factor is a TOTP
+app, optional, set up from the account page. Mail goes through the task queue."""
+
+from __future__ import annotations
+
+import base64
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_q.tasks import async_task
+
+from dashboard.access import member_required, page
+from dashboard.forms import NewPasswordForm, Styled, TokenForm
+from merchants import throttling
+from merchants.models import MerchantUser, TeamInvite
+from pages.qr import qr_svg
+from webhooks import emails
+from webhooks.emails import invite_hash
+
+
+class EmailAuthenticationForm(Styled, AuthenticationForm):
+    """Logins are e-mail addresses (see merchants.services.create_merchant)."""
+
+    error_messages = {**AuthenticationForm.error_messages,
+                      "invalid_login": gettext_lazy("This e-mail and password do not match a "
+                                                    "login.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = gettext_lazy("E-mail")
+        self.fields["username"].widget.attrs.update({"autocomplete": "email",
+                                                     "inputmode": "email"})
+
+
+class StyledPasswordChangeForm(Styled, PasswordChangeForm):
+    pass
+
+
+class StyledSetPasswordForm(Styled, SetPasswordForm):
+    pass
+
+
+class QueuedPasswordResetForm(Styled, PasswordResetForm):
+    """Django's reset form, its mail written and sent by the worker (the task gets the
+    user's id, never the link: task arguments are kept in the task table), and limited per
+    address and per client IP (`PASSWORD_RESET_RATE_PER_*`) so it cannot be used to flood an
+    inbox. Beyond a limit nothing is sent, and the page says the same as always (it never
+    tells whether an address has an account)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = gettext_lazy("E-mail")
+
+    def save(self, *args, request=None, **kwargs):
+        by_ip = throttling.hit(f"reset-ip:{throttling.client_ip(request)}",
+                               settings.PASSWORD_RESET_RATE_PER_IP)
+        by_address = throttling.hit(f"reset-email:{self.cleaned_data['email'].lower()}",
+                                    settings.PASSWORD_RESET_RATE_PER_EMAIL)
+        if by_ip.allowed and by_address.allowed:
+            super().save(*args, request=request, **kwargs)
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email,
+                  to_email, html_email_template_name=None):
+        async_task(emails.send_password_reset, context["user"].pk)
+
+
+def _auth_view(view_class, **options):
+    return page(view_class.as_view(**options))
+
+
+# Links in mails use PUBLIC_URL, never the request's Host header, which a client chooses.
+EMAIL_CONTEXT = {"public_url": settings.PUBLIC_URL}
+login_view = _auth_view(auth_views.LoginView, template_name="registration/login.html",
+                        authentication_form=EmailAuthenticationForm,
+                        redirect_authenticated_user=True)
+logout_view = _auth_view(auth_views.LogoutView)
+password_reset = _auth_view(
+    auth_views.PasswordResetView, form_class=QueuedPasswordResetForm,
+    template_name="registration/password_reset_form.html",
+    email_template_name="registration/password_reset_email.txt",
+    subject_template_name="registration/password_reset_subject.txt",
+    extra_email_context=EMAIL_CONTEXT, success_url=reverse_lazy("dashboard:password_reset_done"))
+password_reset_done = _auth_view(auth_views.PasswordResetDoneView,
+                                 template_name="registration/password_reset_done.html")
+password_reset_confirm = _auth_view(
+    auth_views.PasswordResetConfirmView, template_name="registration/password_reset_confirm.html",
+    form_class=StyledSetPasswordForm, success_url=reverse_lazy("dashboard:password_reset_complete"))
+password_reset_complete = _auth_view(auth_views.PasswordResetCompleteView,
+                                     template_name="registration/password_reset_complete.html")
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("dashboard:overview")
+
+
+def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
+    """Verify the code (django-otp throttles wrong guesses per device); a refusal becomes
+    the form's error."""
+    if device.verify_token(form.cleaned_data["otp_token"].strip()):
+        return True
+    _allowed, details = device.verify_is_allowed()
+    form.add_error("otp_token", _("Too many wrong codes: wait a minute, then try again.")
+                   if (details or {}).get("failure_count", 0) >= 3 else
+                   _("That code is not right; codes change every 30 seconds."))
+    return False
+
+
+@page
+@login_required
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """The second step of a login, for users with an authenticator app."""
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    if device is None or request.user.is_verified():
+        return redirect(_next(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _check_token(device, form):
+        otp_login(request, device)
+        return redirect(_next(request))
+    return render(request, "registration/verify.html", {"form": form, "next": _next(request)},
+                  status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def account(request):
+    """Password change and the second factor's state."""
+    form = StyledPasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        update_session_auth_hash(request, form.save())
+        messages.success(request, _("Password changed."))
+        return redirect("dashboard:account")
+    return render(request, "dashboard/account.html", {
+        "form": form, "section": "account",
+        "two_factor": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+    }, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def two_factor(request):
+    """Set up an authenticator app (scan, then prove it with a code) or switch it off (with
+    a code, so a session left open cannot)."""
+    user = request.user
+    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first() \
+        or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid() and _check_token(device, form):
+        if confirmed:
+            TOTPDevice.objects.filter(user=user).delete()
+            messages.success(request, _("Two-factor sign-in is off."))
+        else:
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            messages.success(request, _("Two-factor sign-in is on: logins now ask for a code "
+                                        "from your app."))
+        return redirect("dashboard:account")
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return render(request, "dashboard/two_factor.html", {
+        "form": form, "confirmed": bool(confirmed), "section": "account",
+        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
+        "qr": None if confirmed else qr_svg(device.config_url, _("QR code for your "
+                                                                  "authenticator app")),
+    }, status=422 if form.errors else 200)
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def accept_invite(request, token):
+    """Whoever holds an invitation link chooses a password and joins with its role."""
+    invite = (TeamInvite.objects.select_related("merchant")
+              .filter(token_hash=invite_hash(token), accepted_at__isnull=True,
+                      expires_at__gt=timezone.now()).first() if len(token) <= 100 else None)
+    if invite is None:
+        return render(request, "dashboard/forbidden.html", {
+            "reason": _("This invitation link is not valid: it was used, cancelled or is "
+                        "older than 7 days. Ask the store's owner for a new one."),
+            "title": _("Invitation not found")}, status=404)
+    users = get_user_model()
+    user = users(username=invite.email, email=invite.email)
+    form = NewPasswordForm(request.POST or None, user=user)
+    taken = users.objects.filter(username__iexact=invite.email).exists()
+    if taken:
+        form.add_error(None, _("This e-mail already has a login here. Ask the owner to "
+                               "invite another address."))
+    elif request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
+            if locked.accepted_at is None:
+                user.set_password(form.cleaned_data["password1"])
+                user.save()
+                MerchantUser.objects.create(user=user, merchant=invite.merchant,
+                                            role=invite.role)
+                locked.accepted_at = timezone.now()
+                locked.save(update_fields=["accepted_at"])
+        if user.pk:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(store)s.") % {"store": invite.merchant.name})
+            return redirect("dashboard:overview")
+    return render(request, "registration/accept_invite.html", {
+        "invite": invite, "form": form}, status=409 if taken else 422 if form.errors else 200)

@@ -1,0 +1,270 @@
+"""Forms: they turn what a browser posts into what the services and the API's serializer
+take. Settings are validated by the API's own `MerchantSerializer`, so a setting means the
+same whichever way it is changed; its complaints come back as form errors."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext_lazy as _
+
+from chains import registry
+from invoices.api.serializers import MerchantSerializer
+from invoices.lifecycle import Status
+from merchants.models import (
+    LIVE,
+    SCOPE_ADMIN,
+    SCOPE_INVOICES,
+    TEST,
+    UNRESOLVED_ACTIONS,
+    UNRESOLVED_CONTEXTS,
+    Merchant,
+    MerchantUser,
+)
+from pages import labels
+
+LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
+ROLE_CHOICES = [(MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, "
+                                       "wallets or team")),
+                (MerchantUser.OWNER, _("Owner: everything"))]
+RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"),
+               "refund": _("Refund")}
+CONTEXT_LABELS = labels.CONTEXTS
+
+
+class Styled:
+    """Gives text inputs, selects and textareas the shared `input` look."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect,
+                                       forms.CheckboxSelectMultiple)):
+                widget.attrs.setdefault("class", "input")
+
+
+class LinesField(forms.CharField):
+    """A textarea of one item a line, as a list (blank lines dropped)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+
+def save_settings(form: forms.Form, merchant: Merchant, data: dict, actor: str) -> bool:
+    """Validate `data` with the API's serializer and store it; False (and errors on the
+    form) when refused."""
+    serializer = MerchantSerializer(merchant, data=data, partial=True,
+                                    context={"actor": actor})
+    if serializer.is_valid():
+        serializer.save()
+        return True
+    for field, errors in serializer.errors.items():
+        messages = errors if isinstance(errors, list) else [str(errors)]
+        form.add_error(field if field in form.fields else None, [str(m) for m in messages])
+    return False
+
+
+# --- invoices -----------------------------------------------------------------------------------
+
+class InvoiceFilterForm(Styled, forms.Form):
+    q = forms.CharField(required=False, max_length=200, label=_("Search"),
+                        widget=forms.TextInput(attrs={
+                            "type": "search", "placeholder": _("Id, order id, address, txid, "
+                                                              "e-mail")}))
+    status = forms.ChoiceField(required=False, label=_("Status"), choices=[
+        ("", _("Any status"))] + [(code.value, labels.STATUSES[code]) for code in Status])
+    context = forms.ChoiceField(required=False, label=_("Context"), choices=[("", _("Any context"))]
+                                + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
+    network = forms.ChoiceField(required=False)
+    created_from = forms.DateField(required=False, label=_("From"),
+                                   validators=[MaxValueValidator(LAST_DAY)],
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    created_to = forms.DateField(required=False, label=_("To"),
+                                 validators=[MaxValueValidator(LAST_DAY)],
+                                 widget=forms.DateInput(attrs={"type": "date"}))
+    archived = forms.ChoiceField(required=False, label=_("Archived"), choices=[
+        ("exclude", _("Hide archived")), ("only", _("Archived only")),
+        ("all", _("Archived or not"))])
+    refund = forms.ChoiceField(required=False, label=_("Refund"), choices=[
+        ("", _("Any")), *labels.REFUND_STATES.items()])
+
+    def __init__(self, data):
+        super().__init__(data)
+        self.fields["network"].label = _("Network")
+        self.fields["network"].choices = [("", _("Any network"))] + [
+            (code, labels.network_name(code, network.name))
+            for code, network in registry.all_networks().items()]
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and start > end:
+            self.add_error("created_to", _("The end date is before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The valid filters; an invalid one is left out (and shown as an error). A search
+        looks at archived invoices too unless told otherwise: a pasted id must be found."""
+        self.is_valid()
+        found = {name: value for name, value in self.cleaned_data.items()
+                 if value not in (None, "") and name not in self.errors}
+        if found.get("q") and "archived" not in found:
+            found["archived"] = "all"
+        return found
+
+
+class RefundAmountForm(Styled, forms.Form):
+    refund_amount = forms.ChoiceField(widget=forms.RadioSelect, initial="received", choices=[
+        ("received", _("Everything received")), ("excess", _("Only the overpaid excess"))])
+
+
+class PayoutForm(Styled, forms.Form):
+    refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    payout_txid = forms.CharField(max_length=200, label=_("Payout transaction id"),
+                                  widget=forms.TextInput(attrs={
+                                      "autocomplete": "off", "spellcheck": "false",
+                                      "class": "input mono"}))
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+class ProfileForm(Styled, forms.Form):
+    name = forms.CharField(max_length=200, label=_("Store name"))
+    logo_url = forms.URLField(required=False, label=_("Logo URL (https)"),
+                              help_text=_("Shown on the payment page."))
+    allowed_return_hosts = LinesField(
+        label=_("Allowed return hosts"),
+        help_text=_("One host a line: invoices may send payers back only to these."))
+    embed_hosts = LinesField(label=_("Embedding hosts"),
+                             help_text=_("One host a line: sites allowed to show the payment "
+                                       "page in a frame."))
+
+
+class PaymentsForm(Styled, forms.Form):
+    """Payment methods, confirmations, timers and rules; the fields of the networks and
+    contexts are made from the registry."""
+
+    enabled_methods = forms.MultipleChoiceField(required=False, label=_("Payment methods"),
+                                                widget=forms.CheckboxSelectMultiple)
+    invoice_ttl_minutes = forms.IntegerField(label=_("Invoice lifetime (minutes)"), min_value=1)
+    payment_window_minutes = forms.IntegerField(
+        label=_("Payment window of open invoices (minutes)"), min_value=1)
+    slippage_percent = forms.DecimalField(
+        label=_("Tolerance (%)"), min_value=0, max_value=100, decimal_places=4,
+        help_text=_("A payment this close to the amount due completes the invoice."))
+    insurance_percent = forms.DecimalField(
+        label=_("Rate insurance (%)"), min_value=0, max_value=100, decimal_places=4,
+        help_text=_("Added to the amount due, against rate moves while the payer pays."))
+    late_window_minutes = forms.IntegerField(label=_("Late payments accepted for (minutes)"),
+                                             min_value=0)
+    processing_timeout_minutes = forms.IntegerField(
+        label=_("Processing timeout (minutes)"), min_value=1)
+    deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
+
+    def __init__(self, *args, methods: list[tuple[str, str]], networks: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enabled_methods"].choices = methods
+        self.networks = networks
+        for network in networks:
+            self.fields[f"confirmations_{network.code}"] = forms.IntegerField(
+                required=False, min_value=network.min_confirmations, max_value=1000,
+                label=network.name, widget=forms.NumberInput(attrs={
+                    "class": "input", "placeholder": network.confirmations}),
+                error_messages={"min_value": _("At least %(min)s: fewer is not safe on this "
+                                               "network.") % {"min": network.min_confirmations}},
+                help_text=_("Default %(default)s, at least %(min)s.") % {
+                    "default": network.confirmations, "min": network.min_confirmations})
+        for context in UNRESOLVED_CONTEXTS:
+            self.fields[f"rule_{context}"] = forms.ChoiceField(
+                label=CONTEXT_LABELS[context], widget=forms.Select(attrs={"class": "input"}),
+                choices=[(a, RULE_LABELS[a]) for a in UNRESOLVED_ACTIONS])
+
+    def confirmation_fields(self):
+        return [self[f"confirmations_{network.code}"] for network in self.networks]
+
+    def rule_fields(self):
+        return [self[f"rule_{context}"] for context in UNRESOLVED_CONTEXTS]
+
+
+class CallbackForm(Styled, forms.Form):
+    callback_url = forms.URLField(required=False, max_length=2000, label=_("Callback URL"),
+                                  help_text=_("Events are POSTed here, signed with the secret."))
+
+
+class WalletForm(Styled, forms.Form):
+    xpub = forms.CharField(max_length=300, label=_("Account extended public key"),
+                           widget=forms.Textarea(attrs={
+                               "rows": 3, "class": "input mono", "spellcheck": "false",
+                               "autocomplete": "off"}))
+
+
+class ApiKeyForm(Styled, forms.Form):
+    name = forms.CharField(max_length=50, label=_("Label"),
+                           help_text=_("Say where the key is used, e.g. \"shop backend\"."))
+    # Left out: the dashboard's current mode, and the narrower scope.
+    mode = forms.ChoiceField(label=_("Mode"), widget=forms.RadioSelect, required=False,
+                             initial=TEST, choices=[
+        (LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))])
+    scope = forms.ChoiceField(label=_("Scope"), widget=forms.RadioSelect, required=False,
+                              initial=SCOPE_INVOICES,
+                              choices=[(SCOPE_INVOICES, _("Invoices: create and manage invoices")),
+                                       (SCOPE_ADMIN, _("Admin: also settings, wallets and the "
+                                                       "callback secret"))])
+
+
+class InviteForm(Styled, forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=150)  # it becomes the username
+    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect,
+                             initial=MerchantUser.STAFF)
+
+
+class RoleForm(Styled, forms.Form):
+    role = forms.ChoiceField(choices=[(MerchantUser.OWNER, _("Owner")),
+                                      (MerchantUser.STAFF, _("Staff"))])
+
+
+# --- account ------------------------------------------------------------------------------------
+
+class NewPasswordForm(Styled, forms.Form):
+    """The password of a new team member, checked by the site's validators."""
+
+    password1 = forms.CharField(label=_("Password"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False,
+                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                password_validation.validate_password(first, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+
+class TokenForm(Styled, forms.Form):
+    otp_token = forms.RegexField(regex=r"^\s*\d{6,8}\s*$", label=_("Code from your app"),
+                                 error_messages={"invalid": _("Enter the 6-digit code.")},
+                                 widget=forms.TextInput(attrs={
+                                     "inputmode": "numeric", "autocomplete": "one-time-code",
+                                     "class": "input mono", "maxlength": 8}))

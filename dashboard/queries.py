@@ -1,0 +1,312 @@
+"""The dashboard's reads: the invoice list (filters, search, keyset pages), the CSV export and
+the overview's aggregates. Every query starts from `invoices_of(merchant)`, so nothing of
+another merchant can be listed, counted or exported."""
+
+from __future__ import annotations
+
+import csv
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError as ModelValidationError
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
+from rest_framework.exceptions import ValidationError as CursorError
+
+from chains import registry
+from chains.addresses import eip55
+from chains.lag import cursor_lag
+from chains.models import ChainCursor
+from dashboard import present
+from invoices import money
+from invoices.api.pagination import keyset_page
+from invoices.models import Invoice, Quote, Refund, Status, Transaction
+from invoices.representation import invoice_payload
+from invoices.selectors import offered_methods, scanned_heights
+from merchants.models import Merchant
+from pages import labels
+from pages.amounts import display_amount
+
+PAGE_SIZE = 50
+EXPORT_CHUNK = 1000
+CHART_DAYS = 30
+COUNT_LIMIT = 1000  # "1000+" is as useful as an exact count, and costs a bounded read
+
+
+def invoices_of(merchant: Merchant, livemode: bool) -> QuerySet:
+    """The merchant's invoices of one mode: live and test data are never mixed."""
+    return Invoice.objects.filter(merchant=merchant, livemode=livemode)
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    context: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    network: str = ""
+    archived: str = "exclude"  # exclude | only | all
+    refund: str = ""  # a refund status
+    q: str = ""
+    livemode: bool = True
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
+_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
+
+
+def search_terms(text: str) -> tuple[set[str], set[str]]:
+    """(addresses, txids) a pasted string may be stored as: as given and in lower case
+    (bech32 is case-insensitive, hex txids are stored lower case, EVM ones with 0x), and an
+    EVM address in its checksummed form."""
+    addresses, txids = {text, text.lower()}, {text}
+    if _EVM_ADDRESS.fullmatch(text):
+        addresses.add("0x" + eip55(text[2:]))
+    if _HEX.fullmatch(text):
+        digits = text.lower().removeprefix("0x")
+        txids |= {digits, "0x" + digits}
+    return addresses, txids
+
+
+def search(queryset: QuerySet, text: str) -> QuerySet:
+    """Invoices whose id, foreign id, customer e-mail, an address or a transaction id is
+    `text`. Addresses and txids live in other tables: their invoice ids are looked up first
+    (each an index read), so the final query stays one indexed OR on the invoices."""
+    text = text.strip()
+    match = Q(foreign_id=text)
+    try:
+        match |= Q(pk=uuid.UUID(text))
+    except ValueError:
+        pass
+    if "@" in text:
+        match |= Q(customer_email__iexact=text)
+    addresses, txids = search_terms(text)
+    ids = set(Quote.objects.filter(address__in=addresses).values_list("invoice_id", flat=True))
+    ids |= set(Transaction.objects.filter(txid__in=txids).values_list("invoice_id", flat=True))
+    if ids:
+        match |= Q(pk__in=ids)
+    return queryset.filter(match)
+
+
+def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
+    invoices = invoices_of(merchant, filters.livemode)
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.context:
+        invoices = invoices.filter(status_context=filters.context)
+    if filters.created_from:
+        invoices = invoices.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        invoices = invoices.filter(created_at__lt=_day_start(filters.created_to
+                                                             + timedelta(days=1)))
+    if filters.network:
+        invoices = invoices.filter(quote__network=filters.network)
+    if filters.refund:
+        invoices = invoices.filter(pk__in=Refund.objects.filter(status=filters.refund)
+                                   .values("invoice_id"))
+    if filters.archived != "all":
+        invoices = invoices.filter(archived=filters.archived == "only")
+    if filters.q:
+        invoices = search(invoices, filters.q)
+    return invoices
+
+
+class BadCursor(ValueError):
+    """A page cursor the dashboard did not hand out (edited or truncated)."""
+
+
+LIST_FIELDS = ("created_at", "foreign_id", "status", "status_context", "archived",
+               "price_amount", "price_currency", "customer_email", "quote__asset",
+               "quote__network", "quote__due_amount")
+
+
+def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
+    """One keyset page, newest first, and the cursor of the next (the API's pagination).
+    Only the columns a list row shows are read: at 50 rows a page, converting the rest
+    would cost more than the query."""
+    amounts = Transaction.objects.only(  # what the ledger reads
+        "invoice_id", "quote_id", "asset", "network", "amount", "status", "from_addresses",
+        "paid_at", "detected_at", "flagged")
+    try:
+        rows, _, next_cursor = keyset_page(
+            invoices.select_related("quote").only(*LIST_FIELDS)
+            .prefetch_related(Prefetch("transactions", queryset=amounts)),
+            {"cursor": cursor, "limit": PAGE_SIZE})
+    except (CursorError, ModelValidationError, TypeError) as exc:
+        raise BadCursor(str(exc)) from None
+    return rows, next_cursor
+
+
+# --- the export ---------------------------------------------------------------------------------
+
+class _Echo:
+    """A file whose write returns the line: csv.writer then yields rows for streaming."""
+
+    def write(self, value):
+        return value
+
+
+def csv_lines(invoices: QuerySet):
+    """The export, a line at a time: the API's representation of each invoice (its amounts
+    from the accounting ledger) with the columns accountants ask for, read in chunks on a
+    server-side cursor so memory stays flat however many rows there are. The header names
+    each amount column's unit."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow([header for header, _key in present.CSV_COLUMNS])
+    heights = scanned_heights()
+    rows = (invoices.select_related("quote").prefetch_related("transactions", "refunds")
+            .order_by("-created_at", "-pk").iterator(chunk_size=EXPORT_CHUNK))
+    for invoice in rows:
+        data = invoice_payload(invoice, heights)
+        quote, refunded = invoice.quote, None
+        if quote:  # the pay amount is written with the pay asset's decimals
+            units = invoice.refunded(list(invoice.refunds.all())).get(
+                (quote.asset, quote.network), 0)
+            refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
+        yield writer.writerow(present.csv_values(data, refunded))
+
+
+# --- the overview -------------------------------------------------------------------------------
+
+def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict:
+    """{group values: {bucket: [count, price units]}}. PostgreSQL sums the NUMERIC amounts
+    exactly in SQL; SQLite stores them as text (see UnitsField), so there they are read and
+    summed in Python, one query per bucket."""
+    totals: dict = defaultdict(lambda: {name: [0, 0] for name in buckets})
+    queryset = queryset.order_by()
+    if connection.vendor == "postgresql":
+        aggregates = {}
+        for name, condition in buckets.items():
+            aggregates[f"n_{name}"] = Count("pk", filter=condition)
+            aggregates[f"v_{name}"] = Sum("price_amount", filter=condition)
+        for row in queryset.values(*group).annotate(**aggregates):
+            key = tuple(row[field] for field in group)
+            for name in buckets:
+                totals[key][name] = [row[f"n_{name}"], int(row[f"v_{name}"] or 0)]
+        return totals
+    for name, condition in buckets.items():
+        for *key, amount in queryset.filter(condition).values_list(*group, "price_amount") \
+                .iterator(chunk_size=EXPORT_CHUNK):
+            cell = totals[tuple(key)][name]
+            cell[0] += 1
+            cell[1] += amount
+    return totals
+
+
+PERIODS = {"today": gettext_lazy("Today"), "7d": gettext_lazy("7 days"),
+           "30d": gettext_lazy("30 days")}
+
+
+def _day_starts(now: datetime) -> dict[str, datetime]:
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {"today": midnight, "7d": now - timedelta(days=7), "30d": now - timedelta(days=30)}
+
+
+def _amounts(cells: dict[str, list[int]], period: str) -> str:
+    return " · ".join(f"{labels.amount(display_amount(units, money.price_decimals(c) or 0))} {c}"
+                      for c, units in sorted(cells[period].items()) if units)
+
+
+def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
+    """Per status: how many invoices were created today, in 7 and in 30 days, and their
+    price volume (one total per price currency: dollars and euros do not add up)."""
+    starts = _day_starts(now)
+    totals = _totals(invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
+                     ["status", "price_currency"],
+                     {name: Q(created_at__gte=start) for name, start in starts.items()})
+    rows = []
+    for status in Status:
+        counts = {period: 0 for period in starts}
+        volumes = {period: defaultdict(int) for period in starts}
+        for (row_status, currency), cells in totals.items():
+            if row_status != status:
+                continue
+            for period, (count, units) in cells.items():
+                counts[period] += count
+                volumes[period][currency] += units
+        if counts["30d"]:
+            rows.append({"status": status, "tone": present.TONES[status],
+                         "periods": [{"label": PERIODS[p], "count": counts[p],
+                                      "volume": _amounts(volumes, p)} for p in starts]})
+    return rows
+
+
+def completed_chart(merchant: Merchant, now: datetime, currency: str = "",
+                    livemode: bool = True) -> dict | None:
+    """Completed volume per day over 30 days, in `currency` or else the price currency with
+    the most completed invoices; None when nothing was completed."""
+    first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
+    totals = _totals(
+        invoices_of(merchant, livemode).filter(status=Status.COMPLETED,
+                                     status_changed_at__gte=_day_start(first_day))
+        .annotate(day=TruncDate("status_changed_at")),
+        ["price_currency", "day"], {"all": Q()})
+    counts: dict[str, int] = defaultdict(int)
+    for (row_currency, _), cells in totals.items():
+        counts[row_currency] += cells["all"][0]
+    if not counts:
+        return None
+    currencies = sorted(counts, key=lambda c: (-counts[c], c))
+    chosen = currency if currency in counts else currencies[0]
+    per_day = {day: cells["all"][1] for (row_currency, day), cells in totals.items()
+               if row_currency == chosen}
+    days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
+    decimals = money.price_decimals(chosen) or 0
+    chart = present.bar_chart([(day, per_day.get(day, 0)) for day in days], decimals)
+    return {"chart": chart, "currency": chosen, "currencies": currencies,
+            "total": display_amount(sum(per_day.values()), decimals)}
+
+
+def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
+    """What the merchant should look at first, each with where to go for it."""
+    open_invoices = invoices_of(merchant, livemode).filter(archived=False)
+    items = []
+    for status, words in (
+            (Status.UNRESOLVED, lambda n: ngettext(
+                "%(count)s unresolved invoice to complete or refund",
+                "%(count)s unresolved invoices to complete or refund", n)),
+            (Status.COMPLIANCE_REVIEW, lambda n: ngettext(
+                "%(count)s payment held for compliance review",
+                "%(count)s payments held for compliance review", n))):
+        if count := open_invoices.filter(status=status)[:COUNT_LIMIT].count():
+            shown = f"{COUNT_LIMIT}+" if count >= COUNT_LIMIT else str(count)
+            items.append({"tone": "warning", "text": words(count) % {"count": shown},
+                          "query": f"status={status}"})
+    payouts = Refund.objects.filter(invoice__merchant=merchant, invoice__livemode=livemode,
+                                    status=Refund.AWAITING_PAYOUT, payout_txid="").count()
+    if payouts:
+        items.append({"tone": "warning",
+                      "text": ngettext("%(count)s claimed refund to pay out",
+                                       "%(count)s claimed refunds to pay out", payouts)
+                      % {"count": payouts},
+                      "query": "refund=awaiting_payout&archived=all"})
+    if merchant.callback_failing_since:
+        items.append({"tone": "error", "kind": "callbacks",
+                      "text": gettext("Callbacks to your endpoint are failing since %(since)s "
+                                      "UTC") % {
+                          "since": labels.datetime_text(merchant.callback_failing_since)}})
+    networks = {asset.network for asset in offered_methods(merchant=merchant, livemode=livemode)}
+    cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
+        network__in=networks)}
+    for code in sorted(networks):
+        network, cursor = registry.get_network(code), cursors.get(code)
+        if lag := cursor_lag(network, cursor, now):
+            items.append({"tone": "error", "text": gettext(
+                "%(network)s: %(lag)s; payments on it may show late") % {
+                "network": labels.network_name(code, network.name), "lag": lag}})
+        for notice in getattr(cursor, "notices", None) or ():  # what its node cannot show
+            items.append({"tone": "warning", "text": f"{labels.network_name(code, network.name)}: "
+                                                     f"{notice}"})
+    return items

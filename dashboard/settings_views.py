@@ -1,0 +1,389 @@
+"""The store's settings: profile, payments, wallets, callbacks, API keys and the team.
+Staff may change the profile, payments and the callback URL; keys, wallets, the callback
+secret and the team are for owners."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from django_q.tasks import async_task
+
+from chains import hd, registry
+from dashboard import present
+from dashboard.access import actor, member_required, owner_required
+from dashboard.forms import (
+    ApiKeyForm,
+    CallbackForm,
+    InviteForm,
+    PaymentsForm,
+    ProfileForm,
+    RoleForm,
+    WalletForm,
+    save_settings,
+)
+from invoices.services.errors import ServiceError
+from merchants import services as merchant_services
+from merchants.models import (
+    LIVE,
+    SCOPE_INVOICES,
+    TEST,
+    UNRESOLVED_CONTEXTS,
+    MerchantAPIKey,
+    MerchantUser,
+    SettingsChange,
+    TeamInvite,
+    Wallet,
+)
+from webhooks import callbacks, emails
+from webhooks.api import attempt_payload
+
+INVITE_LIFETIME = timedelta(days=7)
+ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
+DERIVED_SHOWN = 5
+
+
+def _saved(request, what: str, to: str):
+    messages.success(request, _("%(what)s saved.") % {"what": what})
+    return redirect(to)
+
+
+# --- profile and payments -----------------------------------------------------------------------
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def profile(request):
+    merchant = request.merchant
+    form = ProfileForm(request.POST or None, initial={
+        "name": merchant.name, "logo_url": merchant.logo_url,
+        "allowed_return_hosts": merchant.allowed_return_hosts,
+        "embed_hosts": merchant.embed_hosts})
+    if request.method == "POST" and form.is_valid() and save_settings(
+            form, merchant, form.cleaned_data, actor(request)):
+        return _saved(request, _("Store profile"), "dashboard:settings")
+    return render(request, "dashboard/settings/profile.html",
+                  {"form": form, "section": "settings", "tab": "profile"},
+                  status=422 if form.errors else 200)
+
+
+def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
+    """(every method of the enabled networks as choices, those the wallets can take)."""
+    families = set(merchant.wallets.values_list("family", flat=True))
+    choices, usable = [], []
+    for asset in registry.enabled_methods():
+        network = registry.get_network(asset.network)
+        has_wallet = network.family in families
+        choices.append((asset.method, f"{asset.code} on {network.name}"
+                        + ("" if has_wallet else f" (add a {network.family} wallet first)")))
+        if has_wallet:
+            usable.append(asset.method)
+    return choices, usable
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def payments(request):
+    """Payment methods, confirmations, timers, tolerance, the automatic rules, the deny
+    list."""
+    merchant = request.merchant
+    choices, usable = _methods(merchant)
+    networks = registry.enabled_networks()
+    initial = {
+        "enabled_methods": merchant.enabled_methods or usable,
+        "deny_list": merchant.deny_list,
+        **{name: getattr(merchant, name) for name in (
+            "invoice_ttl_minutes", "payment_window_minutes", "late_window_minutes",
+            "processing_timeout_minutes")},
+        "slippage_percent": present.percent(merchant.slippage_percent),
+        "insurance_percent": present.percent(merchant.insurance_percent),
+        **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
+        **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
+    }
+    form = PaymentsForm(request.POST or None, initial=initial, methods=choices,
+                        networks=networks)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        enabled = {n.code for n in networks}
+        payload = {
+            "enabled_methods": present.stored_methods(
+                data["enabled_methods"], [value for value, _ in choices]),
+            "confirmations": {
+                **{code: n for code, n in merchant.confirmations.items() if code not in enabled},
+                **{n.code: data[f"confirmations_{n.code}"] for n in networks
+                   if data[f"confirmations_{n.code}"] is not None}},
+            "unresolved_rules": {c: data[f"rule_{c}"] for c in UNRESOLVED_CONTEXTS},
+            "slippage_percent": str(data["slippage_percent"]),
+            "insurance_percent": str(data["insurance_percent"]),
+            "deny_list": data["deny_list"],
+            **{name: data[name] for name in ("invoice_ttl_minutes", "payment_window_minutes",
+                                             "late_window_minutes",
+                                             "processing_timeout_minutes")},
+        }
+        if save_settings(form, merchant, payload, actor(request)):
+            return _saved(request, _("Payment settings"), "dashboard:settings_payments")
+    return render(request, "dashboard/settings/payments.html",
+                  {"form": form, "section": "settings", "tab": "payments"},
+                  status=422 if form.errors else 200)
+
+
+# --- wallets ------------------------------------------------------------------------------------
+
+def _families(merchant) -> list[str]:
+    """The wallet families of the enabled networks, and any the merchant already has."""
+    families = {network.family for network in registry.enabled_networks()}
+    families |= set(merchant.wallets.values_list("family", flat=True))
+    return sorted(family for family in families if family in hd.FAMILIES)
+
+
+def _changes(merchant, *what: str, shown: int = 20):
+    """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
+    return list(merchant.settings_changes.filter(what__in=what)[:shown])
+
+
+def _family_networks(family: str) -> str:
+    return ", ".join(n.name for n in registry.all_networks().values() if n.family == family)
+
+
+@require_http_methods(["GET"])
+@owner_required
+def wallets(request):
+    merchant = request.merchant
+    existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
+    rows = []
+    for family in _families(merchant):
+        wallet = existing.get(family)
+        rows.append({"family": family, "networks": _family_networks(family), "wallet": wallet,
+                     "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
+                     if wallet else []})
+    return render(request, "dashboard/settings/wallets.html",
+                  {"rows": rows, "section": "settings", "tab": "wallets",
+                   "changes": _changes(merchant, SettingsChange.WALLET)})
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def wallet(request, family):
+    """Paste an xpub, see it validated with its first addresses, then confirm: replacing
+    a wallet keeps its index counter, so no address is ever handed out twice."""
+    merchant = request.merchant
+    if family not in _families(merchant):
+        raise Http404
+    current = Wallet.objects.filter(merchant=merchant, family=family).first()
+    form = WalletForm(request.POST or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            xpub = hd.validate_xpub(family, form.cleaned_data["xpub"])
+        except hd.InvalidXpub as exc:
+            form.add_error("xpub", str(exc))
+        else:
+            if request.POST.get("step") == "save":
+                merchant_services.set_wallet(merchant, family, xpub, actor(request))
+                return _saved(request, _("The %(family)s wallet") % {"family": family},
+                              "dashboard:settings_wallets")
+            preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
+                                                                      DERIVED_SHOWN)}
+    return render(request, "dashboard/settings/wallet.html", {
+        "form": form, "family": family, "networks": _family_networks(family),
+        "current": current, "preview": preview, "section": "settings", "tab": "wallets",
+    }, status=422 if form.errors else 200)
+
+
+# --- callbacks ----------------------------------------------------------------------------------
+
+def _callbacks_page(request, form, test=None, status=200):
+    merchant = request.merchant
+    return render(request, "dashboard/settings/callbacks.html", {
+        "form": form, "test": test, "merchant": merchant, "section": "settings",
+        "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
+        "changes": _changes(merchant, SettingsChange.CALLBACK_URL,
+                            SettingsChange.CALLBACK_SECRET),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def callbacks_settings(request):
+    form = CallbackForm(request.POST or None,
+                        initial={"callback_url": request.merchant.callback_url})
+    if request.method == "POST" and form.is_valid() and save_settings(
+            form, request.merchant, form.cleaned_data, actor(request)):
+        return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
+    return _callbacks_page(request, form, status=422 if form.errors else 200)
+
+
+@require_POST
+@member_required
+def callback_test(request):
+    """Send a signed `test` event now and show what the endpoint answered."""
+    form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
+    try:
+        test = attempt_payload(callbacks.send_test_event(request.merchant))
+    except ServiceError as exc:
+        test = {"succeeded": False, "error": exc.message}
+    return _callbacks_page(request, form, test=test)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def rotate_secret(request):
+    """A new signing secret; the old one keeps signing alongside it for a day."""
+    if request.method == "POST":
+        merchant_services.rotate_callback_secret(request.merchant, actor(request))
+        messages.success(request, _("New secret made. Callbacks are signed with both the new "
+                                    "and the old secret for the next 24 hours."))
+        return redirect("dashboard:settings_callbacks")
+    return render(request, "dashboard/confirm.html", {
+        "title": _("Rotate the callback secret"),
+        "explanation": _("A new secret signs every callback from now on. For 24 hours the old "
+                         "one signs as well, so your receiver can switch without rejecting "
+                         "callbacks."), "button": _("Rotate the secret"), "section": "settings",
+        "back": reverse("dashboard:settings_callbacks")})
+
+
+# --- API keys -----------------------------------------------------------------------------------
+
+def _keys_page(request, form, created_key=None, status=200):
+    keys = MerchantAPIKey.objects.filter(merchant=request.merchant).order_by("-created")
+    return render(request, "dashboard/settings/api_keys.html", {
+        "form": form, "keys": keys, "created_key": created_key, "section": "settings",
+        "tab": "api_keys"}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def api_keys(request):
+    """Keys are shown once, in the response that creates them; only their hash is kept."""
+    form = ApiKeyForm(request.POST or None, initial={"mode": LIVE if request.livemode else TEST})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        mode = data["mode"] or (LIVE if request.livemode else TEST)
+        scope = data["scope"] or SCOPE_INVOICES
+        key = merchant_services.create_api_key(request.merchant, data["name"], mode, scope,
+                                               actor(request))
+        return _keys_page(request, ApiKeyForm(), created_key={
+            "key": key, "name": data["name"], "mode": mode, "scope": scope}, status=201)
+    return _keys_page(request, form, status=422 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def revoke_key(request, prefix):
+    key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix,
+                            revoked=False)
+    if request.method == "POST":
+        MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
+        messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
+            "name": key.name, "prefix": key.display_prefix})
+        return redirect("dashboard:settings_api_keys")
+    return render(request, "dashboard/confirm.html", {
+        "title": _("Revoke the API key %(name)s") % {"name": key.name},
+        "explanation": _("Requests with the key %(prefix)s… are refused from now on. This "
+                         "cannot be undone; make a new key if you need one.") % {
+            "prefix": key.display_prefix},
+        "button": _("Revoke the key"), "danger": True, "section": "settings",
+        "back": reverse("dashboard:settings_api_keys")})
+
+
+# --- team ---------------------------------------------------------------------------------------
+
+def _team_page(request, form, invite_link=None, status=200):
+    merchant = request.merchant
+    return render(request, "dashboard/settings/team.html", {
+        "form": form, "invite_link": invite_link, "section": "settings", "tab": "team",
+        "members": merchant.users.select_related("user").order_by("user__email"),
+        "invites": merchant.invites.filter(accepted_at__isnull=True,
+                                           expires_at__gt=timezone.now()).order_by("email"),
+        "role_form": RoleForm(),
+    }, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def team(request):
+    """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
+    and joins with the chosen role."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        now = timezone.now()
+        email = form.cleaned_data["email"].lower()
+        with transaction.atomic():  # the token needs the row's id: a random hash until then
+            invite = TeamInvite.objects.create(
+                merchant=request.merchant, email=email, role=form.cleaned_data["role"],
+                token_hash=secrets.token_hex(32), invited_by=request.user, created_at=now,
+                expires_at=now + INVITE_LIFETIME)
+            invite.token_hash = emails.invite_hash(emails.invite_token(invite))
+            invite.save(update_fields=["token_hash"])
+            transaction.on_commit(lambda: async_task(emails.send_invite, invite.pk))
+        return _team_page(request, InviteForm(), status=201, invite_link={
+            "email": email, "url": emails.invite_link(invite)})
+    return _team_page(request, form, status=422 if form.errors else 200)
+
+
+@require_POST
+@owner_required
+def cancel_invite(request, invite_id):
+    invite = get_object_or_404(TeamInvite, merchant=request.merchant, pk=invite_id,
+                               accepted_at__isnull=True)
+    invite.delete()
+    messages.success(request, _("The invitation of %(email)s is cancelled.") % {
+        "email": invite.email})
+    return redirect("dashboard:settings_team")
+
+
+def _roles(merchant) -> dict[int, str]:
+    return dict(MerchantUser.objects.select_for_update().filter(merchant=merchant)
+                .values_list("pk", "role"))
+
+
+@require_POST
+@owner_required
+def change_role(request, member_id):
+    member = get_object_or_404(MerchantUser, merchant=request.merchant, pk=member_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose owner or staff."))
+        return redirect("dashboard:settings_team")
+    with transaction.atomic():
+        if not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
+                                               form.cleaned_data["role"]):
+            messages.error(request, _("The store needs at least one owner."))
+        else:
+            MerchantUser.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
+            messages.success(request, _("%(email)s is now %(role)s.") % {
+                "email": member.user.email, "role": ROLE_NAMES[form.cleaned_data["role"]]})
+    return redirect("dashboard:settings_team")
+
+
+@require_http_methods(["GET", "POST"])
+@owner_required
+def remove_member(request, member_id):
+    member = get_object_or_404(MerchantUser.objects.select_related("user"),
+                               merchant=request.merchant, pk=member_id)
+    if request.method == "POST":
+        with transaction.atomic():
+            if member.user_id == request.user.pk:
+                messages.error(request, _("You cannot remove yourself; ask another owner."))
+            elif not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
+                                                     None):
+                messages.error(request, _("The store needs at least one owner."))
+            else:
+                member.user.delete()
+                messages.success(request, _("%(email)s was removed.") % {
+                    "email": member.user.email})
+        return redirect("dashboard:settings_team")
+    return render(request, "dashboard/confirm.html", {
+        "title": _("Remove %(email)s") % {"email": member.user.email},
+        "explanation": _("Their login is deleted and they can no longer open the dashboard. "
+                         "What they did stays in the invoices' timelines."),
+        "button": _("Remove"), "danger": True, "section": "settings",
+        "back": reverse("dashboard:settings_team")})

@@ -1,0 +1,7 @@
+"""What tenancy tells the layers above it, without knowing them."""
+
+from django.dispatch import Signal
+
+# Sent once a transaction that wrote Notification rows has committed (sender=Notification):
+# the webhooks app queues their sending at once, the minute-ly schedule sends them anyway.
+notifications_written = Signal()
