@@ -292,8 +292,8 @@ class RotateSecretView(APIView):
     @idempotent
     def post(self, request):
         return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user,
-                                                                  actor_of(request))})
+                         merchant_services.rotate_callback_secret(
+                             merchant=request.user, actor=actor_of(request))})
 
 
 class WalletsView(APIView):
@@ -319,8 +319,9 @@ class WalletView(APIView):
                    responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)})
     def put(self, request, family):
         data = _validated(s.WalletSerializer, request)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
-                                              actor_of(request))
+        wallet = merchant_services.set_wallet(merchant=request.user, family=family,
+                                              xpub=data.validated_data["xpub"],
+                                              actor=actor_of(request))
         return Response(s.wallet_payload(wallet))
 
 

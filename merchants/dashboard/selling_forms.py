@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices import money
 from invoices.models import Kind
-from invoices.services import PAY_CURRENCY_REQUIRED, InvoiceRequest, offered_methods
+from invoices.services import InvoiceRequest, offered_methods
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
 from merchants.dashboard import labels
@@ -75,9 +75,7 @@ class InvoiceCreateForm(Styled, forms.Form):
         currency = data.get("price_currency")
         units = parse_amount(self, "price_amount", currency) if currency else None
         kind, method = data.get("kind"), data.get("pay_method")
-        if kind == Kind.FIXED and not method:
-            self.add_error("pay_method", PAY_CURRENCY_REQUIRED)
-        if not self.errors:
+        if not self.errors:  # a fixed invoice without its method is refused by the service
             asset, _sep, network = (method or "").partition(":") if kind == Kind.FIXED \
                 else ("", "", "")
             self.request = InvoiceRequest(

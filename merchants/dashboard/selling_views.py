@@ -20,6 +20,7 @@ from invoices.models import Invoice, Status
 from links import services as link_services
 from links.models import PaymentLink
 from merchants import notifications
+from merchants import services as merchant_services
 from merchants.dashboard import labels, present
 from merchants.dashboard.access import actor, member_required
 from merchants.dashboard.selling_forms import (
@@ -222,9 +223,8 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, initial={
         "language": member.language, "notifications": sorted(notifications.chosen(member))})
     if request.method == "POST" and form.is_valid():
-        member.language = form.cleaned_data["language"]
-        member.notifications = form.cleaned_data["notifications"]
-        member.save(update_fields=["language", "notifications"])
+        merchant_services.set_preferences(member=member, language=form.cleaned_data["language"],
+                                          notifications=form.cleaned_data["notifications"])
         with translation.override(member.language or request.LANGUAGE_CODE):
             messages.success(request, _("Your choices are saved."))
         return redirect("dashboard:preferences")
