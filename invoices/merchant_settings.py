@@ -38,13 +38,15 @@ def hosts(value, what: str) -> list[str]:
 
 def enabled_methods(value) -> list:
     """`ASSET:network` keys of the registry's methods."""
-    known = {asset.method for network in registry.all_networks().values()
-             for asset in network.assets}
+    known = {
+        asset.method for network in registry.all_networks().values() for asset in network.assets
+    }
     for method in string_list(value, "enabled_methods"):
         if method not in known:
             raise ValidationError(
                 f"unknown payment method {method!r} (use ASSET:network, e.g. USDT:tron)",
-                code="unknown_method")
+                code="unknown_method",
+            )
     return value
 
 
@@ -61,7 +63,8 @@ def confirmations(value) -> dict:
         if count < network.min_confirmations:
             raise ValidationError(
                 f"{code} needs at least {network.min_confirmations} confirmations",
-                code="below_safe_minimum")
+                code="below_safe_minimum",
+            )
     return value
 
 
@@ -73,7 +76,8 @@ def unresolved_rules(value, current: dict | None) -> dict:
         if context not in UNRESOLVED_CONTEXTS or action not in UNRESOLVED_ACTIONS:
             raise ValidationError(
                 f"{context!r}: {action!r} is not a rule; contexts are "
-                f"{', '.join(UNRESOLVED_CONTEXTS)} and actions {', '.join(UNRESOLVED_ACTIONS)}")
+                f"{', '.join(UNRESOLVED_CONTEXTS)} and actions {', '.join(UNRESOLVED_ACTIONS)}"
+            )
     return {**current, **value} if current is not None else value
 
 

@@ -5,6 +5,7 @@ by the rules the API's serializer calls too (the model's validators and
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
@@ -130,9 +131,9 @@ class PayoutForm(Styled, forms.Form):
 MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}
 
 
-def _given(check):
-    """A rule for a value that may be left blank."""
-    return lambda value: check(value) if value else value
+def _callback_url(url: str) -> str:
+    """Blank: no callbacks; any other URL is checked as the API checks it."""
+    return merchant_settings.callback_url(merchant_settings.http_url(url)) if url else url
 
 
 class SettingsForm(Styled, forms.Form):
@@ -161,8 +162,9 @@ class SettingsForm(Styled, forms.Form):
 
 
 class ProfileForm(SettingsForm):
-    rules = {"allowed_return_hosts": lambda v: merchant_settings.hosts(v, "allowed_return_hosts"),
-             "embed_hosts": lambda v: merchant_settings.hosts(v, "embed_hosts")}
+    rules = {"allowed_return_hosts": partial(merchant_settings.hosts,
+                                             what="allowed_return_hosts"),
+             "embed_hosts": partial(merchant_settings.hosts, what="embed_hosts")}
 
     name = forms.CharField(max_length=200, label=_("Store name"))
     logo_url = forms.URLField(required=False, label=_("Logo URL (https)"),
@@ -179,7 +181,7 @@ class PaymentsForm(SettingsForm):
     """Payment methods, confirmations, timers and rules; the fields of the networks and
     contexts are made from the registry."""
 
-    rules = {"deny_list": lambda v: merchant_settings.string_list(v, "deny_list")}
+    rules = {"deny_list": partial(merchant_settings.string_list, what="deny_list")}
 
     enabled_methods = forms.MultipleChoiceField(required=False, label=_("Payment methods"),
                                                 widget=forms.CheckboxSelectMultiple)
@@ -260,8 +262,7 @@ class PaymentsForm(SettingsForm):
 
 
 class CallbackForm(SettingsForm):
-    rules = {"callback_url": _given(lambda url: merchant_settings.callback_url(
-        merchant_settings.http_url(url)))}
+    rules = {"callback_url": _callback_url}
 
     callback_url = forms.URLField(required=False, max_length=2000, label=_("Callback URL"),
                                   help_text=_("Events are POSTed here, signed with the secret."))

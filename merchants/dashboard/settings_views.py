@@ -247,7 +247,10 @@ def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix,
                             revoked=False)
     if request.method == "POST":
-        merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
+        try:
+            merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
+        except merchant_services.NotFound:  # revoked meanwhile
+            raise Http404 from None
         messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
             "name": key.name, "prefix": key.display_prefix})
         return redirect("dashboard:settings_api_keys")
