@@ -115,7 +115,8 @@ def set_wallet(*, merchant: Merchant, family: str, xpub: str,
 def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchant:
     """Store settings already checked by the caller's serializer or form (both through
     `invoices.merchant_settings` and the model's validators); a new callback URL is
-    recorded with its actor and the team is told, in the same transaction."""
+    recorded with its actor and the team is told, in the same transaction. Only the
+    changed columns are written: the worker sets others (callback_failing_since) meanwhile."""
     with transaction.atomic():
         url = changes.get("callback_url", merchant.callback_url)
         if url != merchant.callback_url:
@@ -124,7 +125,7 @@ def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchan
                                  new=notify.safe_url(url))
         for name, value in changes.items():
             setattr(merchant, name, value)
-        merchant.save()
+        merchant.save(update_fields=list(changes))
     return merchant
 
 
