@@ -66,7 +66,7 @@ def timed(call, count):
 
 
 def client_for(name):
-    merchant, key = create_merchant(name, mode="test")  # sandbox invoices
+    merchant, key = create_merchant(name=name, mode="test")  # sandbox invoices
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return merchant, client

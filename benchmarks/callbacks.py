@@ -141,7 +141,7 @@ def main() -> None:
                                                            args=(child_end,), daemon=True)
     receiver.start()
     try:
-        merchant, _ = create_merchant("Bench")
+        merchant, _ = create_merchant(name="Bench")
         merchant.callback_url = parent_end.recv()
         merchant.save(update_fields=["callback_url"])
         rate, cpu_rate = deliveries_per_second(merchant)

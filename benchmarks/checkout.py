@@ -87,7 +87,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     rates.refresh_rates()
-    merchant, _ = create_merchant("Benchmark Coffee Roasters")
+    merchant, _ = create_merchant(name="Benchmark Coffee Roasters")
     merchant.allowed_return_hosts = ["shop.example"]
     merchant.save()
     payload = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(

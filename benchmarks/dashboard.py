@@ -159,8 +159,8 @@ def measure(client, name: str, params: dict) -> float:
 
 
 def main() -> None:
-    merchant, _ = create_merchant("Bench store")
-    other, _ = create_merchant("Other store")
+    merchant, _ = create_merchant(name="Bench store")
+    other, _ = create_merchant(name="Other store")
     user = get_user_model().objects.create_user("owner@bench.example", "owner@bench.example")
     MerchantUser.objects.create(user=user, merchant=merchant)
     started = time.perf_counter()

@@ -187,7 +187,7 @@ def main() -> None:
     stamp = int(time.time())
     for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b),
                            ("C", quick_c)):
-        merchant, key = create_merchant(f"Load {name} {stamp}")
+        merchant, key = create_merchant(name=f"Load {name} {stamp}")
         merchant.callback_url = receiver.url
         merchant.save(update_fields=["callback_url"])
         keys.append((name, key))

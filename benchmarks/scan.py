@@ -237,7 +237,7 @@ def per_address(url: str, addresses: list[str]) -> tuple[float, int]:
 
 
 def scan_cost() -> None:
-    merchant, _ = create_merchant("bench scan")
+    merchant, _ = create_merchant(name="bench scan")
     watched = [random_address() for _ in range(100_000)]
     block = synthesize_block(watched[:MATCHED])
     url = serve(block)
@@ -469,10 +469,10 @@ def latency() -> None:
             time.sleep(0.05)
     logging.getLogger("django-q").setLevel(logging.WARNING)  # tasks run inline: quiet
     rates.refresh_rates()  # quotes need a rate of the last minutes
-    merchant, _ = create_merchant("bench latency")
+    merchant, _ = create_merchant(name="bench latency")
     seed = Bip39SeedGenerator(MNEMONIC).Generate()
     account = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0)
-    set_wallet(merchant, "evm", account.PublicKey().ToExtended())
+    set_wallet(merchant=merchant, family="evm", xpub=account.PublicKey().ToExtended())
     invoices = [creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
         price_amount=3000, price_currency="USD", kind="fixed", pay_currency="ETH",
         network="ethereum-local"), actor="bench") for _ in range(PAYMENTS)]

@@ -160,7 +160,7 @@ def scan_cost(backend: TronBackend, merchant, watched: list[str]) -> None:
 def main():
     try:
         backend = TronBackend(get_network(NETWORK))
-        merchant, _ = create_merchant("bench tron")
+        merchant, _ = create_merchant(name="bench tron")
         watched = [random_address() for _ in range(100_000)]
         watch(merchant, watched[:100])
         requests_per_block(backend, watched[:10])

@@ -9,7 +9,7 @@ import base64
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, login, update_session_auth_hash
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import (
@@ -18,25 +18,21 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_q.tasks import async_task
 
 from dashboard.access import member_required, page
 from dashboard.forms import NewPasswordForm, Styled, TokenForm
+from merchants import services as merchant_services
 from merchants import throttling
-from merchants.models import MerchantUser, TeamInvite
 from pages.qr import qr_svg
 from webhooks import emails
-from webhooks.emails import invite_hash
 
 
 class EmailAuthenticationForm(Styled, AuthenticationForm):
@@ -117,30 +113,23 @@ def _next(request) -> str:
     return reverse("dashboard:overview")
 
 
-def _check_token(device: TOTPDevice, form: TokenForm) -> bool:
-    """Verify the code (django-otp throttles wrong guesses per device); a refusal becomes
-    the form's error."""
-    if device.verify_token(form.cleaned_data["otp_token"].strip()):
-        return True
-    _allowed, details = device.verify_is_allowed()
-    form.add_error("otp_token", _("Too many wrong codes: wait a minute, then try again.")
-                   if (details or {}).get("failure_count", 0) >= 3 else
-                   _("That code is not right; codes change every 30 seconds."))
-    return False
-
-
 @page
 @login_required
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """The second step of a login, for users with an authenticator app."""
-    device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
+    device = merchant_services.confirmed_device(user=request.user)
     if device is None or request.user.is_verified():
         return redirect(_next(request))
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_token(device, form):
-        otp_login(request, device)
-        return redirect(_next(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            merchant_services.check_code(device=device, token=form.cleaned_data["otp_token"])
+        except merchant_services.Refused as exc:
+            form.add_error("otp_token", exc.message)
+        else:
+            otp_login(request, device)
+            return redirect(_next(request))
     return render(request, "registration/verify.html", {"form": form, "next": _next(request)},
                   status=422 if form.errors else 200)
 
@@ -156,7 +145,7 @@ def account(request):
         return redirect("dashboard:account")
     return render(request, "dashboard/account.html", {
         "form": form, "section": "account",
-        "two_factor": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+        "two_factor": merchant_services.confirmed_device(user=request.user) is not None,
     }, status=422 if form.errors else 200)
 
 
@@ -165,25 +154,29 @@ def account(request):
 def two_factor(request):
     """Set up an authenticator app (scan, then prove it with a code) or switch it off (with
     a code, so a session left open cannot)."""
-    user = request.user
-    confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    device = confirmed or TOTPDevice.objects.filter(user=user, confirmed=False).first() \
-        or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device = merchant_services.two_factor_device(user=request.user)
+    confirmed = device.confirmed
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid() and _check_token(device, form):
-        if confirmed:
-            TOTPDevice.objects.filter(user=user).delete()
-            messages.success(request, _("Two-factor sign-in is off."))
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["otp_token"]
+        try:
+            if confirmed:
+                merchant_services.disable_two_factor(user=request.user, token=token)
+            else:
+                merchant_services.enable_two_factor(device=device, token=token)
+        except merchant_services.Refused as exc:
+            form.add_error("otp_token", exc.message)
         else:
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            messages.success(request, _("Two-factor sign-in is on: logins now ask for a code "
-                                        "from your app."))
-        return redirect("dashboard:account")
+            if confirmed:
+                messages.success(request, _("Two-factor sign-in is off."))
+            else:
+                otp_login(request, device)
+                messages.success(request, _("Two-factor sign-in is on: logins now ask for a "
+                                            "code from your app."))
+            return redirect("dashboard:account")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return render(request, "dashboard/two_factor.html", {
-        "form": form, "confirmed": bool(confirmed), "section": "account",
+        "form": form, "confirmed": confirmed, "section": "account",
         "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
         "qr": None if confirmed else qr_svg(device.config_url, _("QR code for your "
                                                                   "authenticator app")),
@@ -194,32 +187,27 @@ def two_factor(request):
 @require_http_methods(["GET", "POST"])
 def accept_invite(request, token):
     """Whoever holds an invitation link chooses a password and joins with its role."""
-    invite = (TeamInvite.objects.select_related("merchant")
-              .filter(token_hash=invite_hash(token), accepted_at__isnull=True,
-                      expires_at__gt=timezone.now()).first() if len(token) <= 100 else None)
+    invite = merchant_services.open_invite(token=token)
     if invite is None:
         return render(request, "dashboard/forbidden.html", {
             "reason": _("This invitation link is not valid: it was used, cancelled or is "
                         "older than 7 days. Ask the store's owner for a new one."),
             "title": _("Invitation not found")}, status=404)
-    users = get_user_model()
-    user = users(username=invite.email, email=invite.email)
-    form = NewPasswordForm(request.POST or None, user=user)
-    taken = users.objects.filter(username__iexact=invite.email).exists()
-    if taken:
-        form.add_error(None, _("This e-mail already has a login here. Ask the owner to "
-                               "invite another address."))
-    elif request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
-            if locked.accepted_at is None:
-                user.set_password(form.cleaned_data["password1"])
-                user.save()
-                MerchantUser.objects.create(user=user, merchant=invite.merchant,
-                                            role=invite.role)
-                locked.accepted_at = timezone.now()
-                locked.save(update_fields=["accepted_at"])
-        if user.pk:
+    form = NewPasswordForm(request.POST or None, email=invite.email)
+    try:
+        merchant_services.check_can_join(invite=invite)
+    except merchant_services.Refused as exc:
+        taken = True
+        form.add_error(None, exc.message)
+    else:
+        taken = False
+    if not taken and request.method == "POST" and form.is_valid():
+        try:
+            user = merchant_services.accept_invite(invite=invite,
+                                                   password=form.cleaned_data["password1"])
+        except merchant_services.Refused as exc:
+            form.add_error(None, exc.message)
+        else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(store)s.") % {"store": invite.merchant.name})
             return redirect("dashboard:overview")

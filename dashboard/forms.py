@@ -1,18 +1,21 @@
-"""Forms: they turn what a browser posts into what the services and the API's serializer
-take. Settings are validated by the API's own `MerchantSerializer`, so a setting means the
-same whichever way it is changed; its complaints come back as form errors."""
+"""Forms: they turn what a browser posts into what the services take. Settings are checked
+by the rules the API's serializer calls too (the model's validators and
+`invoices.merchant_settings`), so a setting means the same whichever way it is changed."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from chains import registry
-from invoices.api.serializers import MerchantSerializer
+from chains import hd, registry
+from dashboard import present
+from invoices import merchant_settings
 from invoices.lifecycle import Status
 from merchants.models import (
     LIVE,
@@ -60,20 +63,6 @@ class LinesField(forms.CharField):
 
     def to_python(self, value):
         return [line.strip() for line in (value or "").splitlines() if line.strip()]
-
-
-def save_settings(form: forms.Form, merchant: Merchant, data: dict, actor: str) -> bool:
-    """Validate `data` with the API's serializer and store it; False (and errors on the
-    form) when refused."""
-    serializer = MerchantSerializer(merchant, data=data, partial=True,
-                                    context={"actor": actor})
-    if serializer.is_valid():
-        serializer.save()
-        return True
-    for field, errors in serializer.errors.items():
-        messages = errors if isinstance(errors, list) else [str(errors)]
-        form.add_error(field if field in form.fields else None, [str(m) for m in messages])
-    return False
 
 
 # --- invoices -----------------------------------------------------------------------------------
@@ -140,7 +129,44 @@ class PayoutForm(Styled, forms.Form):
 
 # --- settings -----------------------------------------------------------------------------------
 
-class ProfileForm(Styled, forms.Form):
+MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}
+
+
+def _callback_url(url: str) -> str:
+    """Blank: no callbacks; any other URL is checked as the API checks it."""
+    return merchant_settings.callback_url(merchant_settings.http_url(url)) if url else url
+
+
+class SettingsForm(Styled, forms.Form):
+    """Merchant settings: a field named as a Merchant field is checked by the model's
+    validators (bounds of the timers and percentages, lengths, URLs), and one listed in
+    `rules` by its rule, as the API's serializer checks them. `changes` is what the
+    settings service stores."""
+
+    rules: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        for name, value in list(data.items()):
+            try:
+                if name in MERCHANT_FIELDS:
+                    MERCHANT_FIELDS[name].run_validators(value)
+                if name in self.rules:
+                    data[name] = self.rules[name](value)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        return data
+
+    @property
+    def changes(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ProfileForm(SettingsForm):
+    rules = {"allowed_return_hosts": partial(merchant_settings.hosts,
+                                             what="allowed_return_hosts"),
+             "embed_hosts": partial(merchant_settings.hosts, what="embed_hosts")}
+
     name = forms.CharField(max_length=200, label=_("Store name"))
     logo_url = forms.URLField(required=False, label=_("Logo URL (https)"),
                               help_text=_("Shown on the payment page."))
@@ -152,9 +178,11 @@ class ProfileForm(Styled, forms.Form):
                                        "page in a frame."))
 
 
-class PaymentsForm(Styled, forms.Form):
+class PaymentsForm(SettingsForm):
     """Payment methods, confirmations, timers and rules; the fields of the networks and
     contexts are made from the registry."""
+
+    rules = {"deny_list": partial(merchant_settings.string_list, what="deny_list")}
 
     enabled_methods = forms.MultipleChoiceField(required=False, label=_("Payment methods"),
                                                 widget=forms.CheckboxSelectMultiple)
@@ -173,10 +201,11 @@ class PaymentsForm(Styled, forms.Form):
         label=_("Processing timeout (minutes)"), min_value=1)
     deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
 
-    def __init__(self, *args, methods: list[tuple[str, str]], networks: list, **kwargs):
+    def __init__(self, *args, merchant: Merchant, methods: list[tuple[str, str]],
+                 networks: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["enabled_methods"].choices = methods
-        self.networks = networks
+        self.merchant, self.networks = merchant, networks
         for network in networks:
             self.fields[f"confirmations_{network.code}"] = forms.IntegerField(
                 required=False, min_value=network.min_confirmations, max_value=1000,
@@ -197,23 +226,75 @@ class PaymentsForm(Styled, forms.Form):
     def rule_fields(self):
         return [self[f"rule_{context}"] for context in UNRESOLVED_CONTEXTS]
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            try:
+                self.stored = self._stored(data)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return data
 
-class CallbackForm(Styled, forms.Form):
+    @property
+    def changes(self) -> dict:
+        return self.stored
+
+    def _stored(self, data: dict) -> dict:
+        """The settings as stored, checked by the API's rules: every method ticked is
+        stored as "all" (empty), the confirmations of networks not shown are kept, a blank
+        confirmation is the network's default."""
+        merchant = self.merchant
+        shown = {network.code for network in self.networks}
+        changes = {name: data[name] for name in (
+            "invoice_ttl_minutes", "payment_window_minutes", "late_window_minutes",
+            "processing_timeout_minutes", "slippage_percent", "insurance_percent",
+            "deny_list")}
+        changes["enabled_methods"] = merchant_settings.enabled_methods(present.stored_methods(
+            data["enabled_methods"], [value for value, _label in
+                                      self.fields["enabled_methods"].choices]))
+        changes["confirmations"] = merchant_settings.confirmations({
+            **{code: n for code, n in merchant.confirmations.items() if code not in shown},
+            **{network.code: data[f"confirmations_{network.code}"] for network in self.networks
+               if data[f"confirmations_{network.code}"] is not None}})
+        changes["unresolved_rules"] = merchant_settings.unresolved_rules(
+            {context: data[f"rule_{context}"] for context in UNRESOLVED_CONTEXTS},
+            merchant.unresolved_rules)
+        return changes
+
+
+class CallbackForm(SettingsForm):
+    rules = {"callback_url": _callback_url}
+
     callback_url = forms.URLField(required=False, max_length=2000, label=_("Callback URL"),
                                   help_text=_("Events are POSTed here, signed with the secret."))
 
 
 class WalletForm(Styled, forms.Form):
+    """An account xpub of one family, checked (and normalised) as the wallet service
+    checks it."""
+
     xpub = forms.CharField(max_length=300, label=_("Account extended public key"),
                            widget=forms.Textarea(attrs={
                                "rows": 3, "class": "input mono", "spellcheck": "false",
                                "autocomplete": "off"}))
 
+    def __init__(self, *args, family: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.family = family
+
+    def clean_xpub(self):
+        try:
+            return hd.validate_xpub(self.family, self.cleaned_data["xpub"])
+        except hd.InvalidXpub as exc:
+            raise ValidationError(str(exc)) from None
+
 
 class ApiKeyForm(Styled, forms.Form):
+    """A new key's label, mode and scope; left out, the dashboard's current mode and the
+    narrower scope."""
+
     name = forms.CharField(max_length=50, label=_("Label"),
                            help_text=_("Say where the key is used, e.g. \"shop backend\"."))
-    # Left out: the dashboard's current mode, and the narrower scope.
     mode = forms.ChoiceField(label=_("Mode"), widget=forms.RadioSelect, required=False,
                              initial=TEST, choices=[
         (LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))])
@@ -222,6 +303,16 @@ class ApiKeyForm(Styled, forms.Form):
                               choices=[(SCOPE_INVOICES, _("Invoices: create and manage invoices")),
                                        (SCOPE_ADMIN, _("Admin: also settings, wallets and the "
                                                        "callback secret"))])
+
+    def __init__(self, *args, livemode: bool, **kwargs):
+        super().__init__(*args, initial={"mode": LIVE if livemode else TEST}, **kwargs)
+        self.livemode = livemode
+
+    def clean(self):
+        data = super().clean()
+        data["mode"] = data.get("mode") or (LIVE if self.livemode else TEST)
+        data["scope"] = data.get("scope") or SCOPE_INVOICES
+        return data
 
 
 class InviteForm(Styled, forms.Form):
@@ -245,9 +336,9 @@ class NewPasswordForm(Styled, forms.Form):
     password2 = forms.CharField(label=_("Password again"), strip=False,
                                 widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
+        self.user = get_user_model()(username=email, email=email)  # for the validators
 
     def clean(self):
         data = super().clean()

@@ -57,17 +57,6 @@ def actor_label(actor: str, key_names: dict[str, str]) -> str:
             "payer": _("Payer")}.get(actor, actor)
 
 
-def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:
-    """Whether giving `member_id` the role `new_role` (None: removing them) still leaves the
-    team an owner, who alone can manage keys, wallets and the team."""
-    after = {**roles}
-    if new_role is None:
-        after.pop(member_id, None)
-    else:
-        after[member_id] = new_role
-    return "owner" in after.values()
-
-
 def stored_methods(checked: list[str], available: list[str]) -> list[str]:
     """The merchant's enabled methods as stored: every available one ticked is stored as
     the empty list, which also lets payment methods added later be offered at once."""

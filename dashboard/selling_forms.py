@@ -14,7 +14,7 @@ from dashboard.forms import Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
-from invoices.services.creation import PAY_CURRENCY_REQUIRED, InvoiceRequest
+from invoices.services.creation import InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
 from pages import labels
@@ -76,9 +76,7 @@ class InvoiceCreateForm(Styled, forms.Form):
         currency = data.get("price_currency")
         units = parse_amount(self, "price_amount", currency) if currency else None
         kind, method = data.get("kind"), data.get("pay_method")
-        if kind == Kind.FIXED and not method:
-            self.add_error("pay_method", PAY_CURRENCY_REQUIRED)
-        if not self.errors:
+        if not self.errors:  # a fixed invoice without its method is refused by the service
             asset, _sep, network = (method or "").partition(":") if kind == Kind.FIXED \
                 else ("", "", "")
             self.request = InvoiceRequest(

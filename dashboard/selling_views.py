@@ -29,6 +29,7 @@ from invoices.services.errors import ServiceError
 from links import selectors as link_selectors
 from links.models import PaymentLink
 from merchants import notifications
+from merchants import services as merchant_services
 from pages import labels
 from pages.qr import qr_svg
 from webhooks.notifications import request_payment
@@ -227,9 +228,8 @@ def preferences(request):
     form = PreferencesForm(request.POST or None, initial={
         "language": member.language, "notifications": sorted(notifications.chosen(member))})
     if request.method == "POST" and form.is_valid():
-        member.language = form.cleaned_data["language"]
-        member.notifications = form.cleaned_data["notifications"]
-        member.save(update_fields=["language", "notifications"])
+        merchant_services.set_preferences(member=member, language=form.cleaned_data["language"],
+                                          notifications=form.cleaned_data["notifications"])
         with translation.override(member.language or request.LANGUAGE_CODE):
             messages.success(request, _("Your choices are saved."))
         return redirect("dashboard:preferences")

@@ -4,11 +4,7 @@ secret and the team are for owners."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
-
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
-from django_q.tasks import async_task
 
 from chains import hd, registry
 from dashboard import present
@@ -29,25 +24,14 @@ from dashboard.forms import (
     ProfileForm,
     RoleForm,
     WalletForm,
-    save_settings,
 )
 from invoices.services.errors import ServiceError
+from merchants import invites
 from merchants import services as merchant_services
-from merchants.models import (
-    LIVE,
-    SCOPE_INVOICES,
-    TEST,
-    UNRESOLVED_CONTEXTS,
-    MerchantAPIKey,
-    MerchantUser,
-    SettingsChange,
-    TeamInvite,
-    Wallet,
-)
-from webhooks import callbacks, emails
+from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
+from webhooks import callbacks
 from webhooks.api import attempt_payload
 
-INVITE_LIFETIME = timedelta(days=7)
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
 
@@ -67,8 +51,9 @@ def profile(request):
         "name": merchant.name, "logo_url": merchant.logo_url,
         "allowed_return_hosts": merchant.allowed_return_hosts,
         "embed_hosts": merchant.embed_hosts})
-    if request.method == "POST" and form.is_valid() and save_settings(
-            form, merchant, form.cleaned_data, actor(request)):
+    if request.method == "POST" and form.is_valid():
+        merchant_services.update_settings(merchant=merchant, changes=form.changes,
+                                          actor=actor(request))
         return _saved(request, _("Store profile"), "dashboard:settings")
     return render(request, "dashboard/settings/profile.html",
                   {"form": form, "section": "settings", "tab": "profile"},
@@ -108,28 +93,12 @@ def payments(request):
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }
-    form = PaymentsForm(request.POST or None, initial=initial, methods=choices,
-                        networks=networks)
+    form = PaymentsForm(request.POST or None, initial=initial, merchant=merchant,
+                        methods=choices, networks=networks)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        enabled = {n.code for n in networks}
-        payload = {
-            "enabled_methods": present.stored_methods(
-                data["enabled_methods"], [value for value, _ in choices]),
-            "confirmations": {
-                **{code: n for code, n in merchant.confirmations.items() if code not in enabled},
-                **{n.code: data[f"confirmations_{n.code}"] for n in networks
-                   if data[f"confirmations_{n.code}"] is not None}},
-            "unresolved_rules": {c: data[f"rule_{c}"] for c in UNRESOLVED_CONTEXTS},
-            "slippage_percent": str(data["slippage_percent"]),
-            "insurance_percent": str(data["insurance_percent"]),
-            "deny_list": data["deny_list"],
-            **{name: data[name] for name in ("invoice_ttl_minutes", "payment_window_minutes",
-                                             "late_window_minutes",
-                                             "processing_timeout_minutes")},
-        }
-        if save_settings(form, merchant, payload, actor(request)):
-            return _saved(request, _("Payment settings"), "dashboard:settings_payments")
+        merchant_services.update_settings(merchant=merchant, changes=form.changes,
+                                          actor=actor(request))
+        return _saved(request, _("Payment settings"), "dashboard:settings_payments")
     return render(request, "dashboard/settings/payments.html",
                   {"form": form, "section": "settings", "tab": "payments"},
                   status=422 if form.errors else 200)
@@ -178,20 +147,17 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None)
+    form = WalletForm(request.POST or None, family=family)
     preview = None
     if request.method == "POST" and form.is_valid():
-        try:
-            xpub = hd.validate_xpub(family, form.cleaned_data["xpub"])
-        except hd.InvalidXpub as exc:
-            form.add_error("xpub", str(exc))
-        else:
-            if request.POST.get("step") == "save":
-                merchant_services.set_wallet(merchant, family, xpub, actor(request))
-                return _saved(request, _("The %(family)s wallet") % {"family": family},
-                              "dashboard:settings_wallets")
-            preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
-                                                                      DERIVED_SHOWN)}
+        xpub = form.cleaned_data["xpub"]
+        if request.POST.get("step") == "save":
+            merchant_services.set_wallet(merchant=merchant, family=family, xpub=xpub,
+                                         actor=actor(request))
+            return _saved(request, _("The %(family)s wallet") % {"family": family},
+                          "dashboard:settings_wallets")
+        preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
+                                                                  DERIVED_SHOWN)}
     return render(request, "dashboard/settings/wallet.html", {
         "form": form, "family": family, "networks": _family_networks(family),
         "current": current, "preview": preview, "section": "settings", "tab": "wallets",
@@ -215,8 +181,9 @@ def _callbacks_page(request, form, test=None, status=200):
 def callbacks_settings(request):
     form = CallbackForm(request.POST or None,
                         initial={"callback_url": request.merchant.callback_url})
-    if request.method == "POST" and form.is_valid() and save_settings(
-            form, request.merchant, form.cleaned_data, actor(request)):
+    if request.method == "POST" and form.is_valid():
+        merchant_services.update_settings(merchant=request.merchant, changes=form.changes,
+                                          actor=actor(request))
         return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -238,7 +205,8 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(request.merchant, actor(request))
+        merchant_services.rotate_callback_secret(merchant=request.merchant,
+                                                 actor=actor(request))
         messages.success(request, _("New secret made. Callbacks are signed with both the new "
                                     "and the old secret for the next 24 hours."))
         return redirect("dashboard:settings_callbacks")
@@ -263,15 +231,14 @@ def _keys_page(request, form, created_key=None, status=200):
 @owner_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
-    form = ApiKeyForm(request.POST or None, initial={"mode": LIVE if request.livemode else TEST})
+    form = ApiKeyForm(request.POST or None, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        mode = data["mode"] or (LIVE if request.livemode else TEST)
-        scope = data["scope"] or SCOPE_INVOICES
-        key = merchant_services.create_api_key(request.merchant, data["name"], mode, scope,
-                                               actor(request))
-        return _keys_page(request, ApiKeyForm(), created_key={
-            "key": key, "name": data["name"], "mode": mode, "scope": scope}, status=201)
+        key = merchant_services.create_api_key(merchant=request.merchant, name=data["name"],
+                                               mode=data["mode"], scope=data["scope"],
+                                               actor=actor(request))
+        return _keys_page(request, ApiKeyForm(livemode=request.livemode), created_key={
+            "key": key, **data}, status=201)
     return _keys_page(request, form, status=422 if form.errors else 200)
 
 
@@ -281,7 +248,10 @@ def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix,
                             revoked=False)
     if request.method == "POST":
-        MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
+        try:
+            merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
+        except merchant_services.NotFound:  # revoked meanwhile
+            raise Http404 from None
         messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
             "name": key.name, "prefix": key.display_prefix})
         return redirect("dashboard:settings_api_keys")
@@ -314,53 +284,45 @@ def team(request):
     and joins with the chosen role."""
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        now = timezone.now()
-        email = form.cleaned_data["email"].lower()
-        with transaction.atomic():  # the token needs the row's id: a random hash until then
-            invite = TeamInvite.objects.create(
-                merchant=request.merchant, email=email, role=form.cleaned_data["role"],
-                token_hash=secrets.token_hex(32), invited_by=request.user, created_at=now,
-                expires_at=now + INVITE_LIFETIME)
-            invite.token_hash = emails.invite_hash(emails.invite_token(invite))
-            invite.save(update_fields=["token_hash"])
-            transaction.on_commit(lambda: async_task(emails.send_invite, invite.pk))
-        return _team_page(request, InviteForm(), status=201, invite_link={
-            "email": email, "url": emails.invite_link(invite)})
+        try:
+            invite = merchant_services.invite_member(
+                merchant=request.merchant, email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"], invited_by=request.user)
+        except merchant_services.Refused as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            return _team_page(request, InviteForm(), status=201, invite_link={
+                "email": invite.email, "url": invites.invite_link(invite)})
     return _team_page(request, form, status=422 if form.errors else 200)
 
 
 @require_POST
 @owner_required
 def cancel_invite(request, invite_id):
-    invite = get_object_or_404(TeamInvite, merchant=request.merchant, pk=invite_id,
-                               accepted_at__isnull=True)
-    invite.delete()
+    try:
+        invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
+    except merchant_services.NotFound:
+        raise Http404 from None
     messages.success(request, _("The invitation of %(email)s is cancelled.") % {
         "email": invite.email})
     return redirect("dashboard:settings_team")
 
 
-def _roles(merchant) -> dict[int, str]:
-    return dict(MerchantUser.objects.select_for_update().filter(merchant=merchant)
-                .values_list("pk", "role"))
-
-
 @require_POST
 @owner_required
 def change_role(request, member_id):
-    member = get_object_or_404(MerchantUser, merchant=request.merchant, pk=member_id)
     form = RoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose owner or staff."))
-        return redirect("dashboard:settings_team")
-    with transaction.atomic():
-        if not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
-                                               form.cleaned_data["role"]):
-            messages.error(request, _("The store needs at least one owner."))
-        else:
-            MerchantUser.objects.filter(pk=member.pk).update(role=form.cleaned_data["role"])
-            messages.success(request, _("%(email)s is now %(role)s.") % {
-                "email": member.user.email, "role": ROLE_NAMES[form.cleaned_data["role"]]})
+    try:
+        member = merchant_services.change_role(
+            merchant=request.merchant, member_id=member_id,
+            role=form.cleaned_data["role"] if form.is_valid() else "")
+    except merchant_services.NotFound:
+        raise Http404 from None
+    except merchant_services.Refused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(email)s is now %(role)s.") % {
+            "email": member.user.email, "role": ROLE_NAMES[member.role]})
     return redirect("dashboard:settings_team")
 
 
@@ -370,16 +332,15 @@ def remove_member(request, member_id):
     member = get_object_or_404(MerchantUser.objects.select_related("user"),
                                merchant=request.merchant, pk=member_id)
     if request.method == "POST":
-        with transaction.atomic():
-            if member.user_id == request.user.pk:
-                messages.error(request, _("You cannot remove yourself; ask another owner."))
-            elif not present.keep_at_least_one_owner(_roles(request.merchant), member.pk,
-                                                     None):
-                messages.error(request, _("The store needs at least one owner."))
-            else:
-                member.user.delete()
-                messages.success(request, _("%(email)s was removed.") % {
-                    "email": member.user.email})
+        try:
+            merchant_services.remove_member(merchant=request.merchant, member_id=member.pk,
+                                            removed_by=request.user)
+        except merchant_services.NotFound:
+            raise Http404 from None
+        except merchant_services.Refused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")
     return render(request, "dashboard/confirm.html", {
         "title": _("Remove %(email)s") % {"email": member.user.email},

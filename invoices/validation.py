@@ -133,19 +133,3 @@ def check_metadata(value) -> dict:
         raise serializers.ValidationError(problem[1], code="invalid_text")
     return value
 
-
-def check_string_list(value, what: str, max_items: int = 200, max_length: int = 255) -> list:
-    """A settings list (deny_list, allowed_return_hosts, enabled_methods…): strings only,
-    storable, bounded."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise serializers.ValidationError(f"{what} must be a list of strings")
-    if len(value) > max_items:
-        raise serializers.ValidationError(f"{what} has at most {max_items} entries")
-    for item in value:
-        if len(item) > max_length:
-            raise serializers.ValidationError(f"{what}: each entry at most {max_length} "
-                                              "characters")
-        if reason := text_problem(item):
-            raise serializers.ValidationError(f"{what}: an entry {reason}",
-                                              code="invalid_text")
-    return [v.strip() for v in value]

@@ -1,12 +1,23 @@
-"""Merchant use cases: onboarding, wallets, callback secrets."""
+"""Merchant use cases: onboarding, settings, wallets, callback secrets, API keys, the team
+(invitations, roles, removal) and each person's second factor and choices.
+
+Every function takes keyword arguments, validates what is not the caller's form to check
+(a rule that needs the database: the last owner, the invitation still open, the code of
+the app) and writes. A refusal is a `Refused` with a message for the person who asked,
+which the dashboard shows as the form's error."""
+
+import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd
-from merchants import notifications, notify
+from merchants import invites, notifications, notify
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
@@ -15,12 +26,32 @@ from merchants.models import (
     MerchantAPIKey,
     MerchantUser,
     SettingsChange,
+    TeamInvite,
     Wallet,
     new_callback_secret,
 )
+from merchants.signals import invite_created
+
+INVITE_LIFETIME = timedelta(days=7)
+ROLES = (MerchantUser.OWNER, MerchantUser.STAFF)
 
 
-def create_api_key(merchant: Merchant, name: str = "default", mode: str = LIVE,
+class Refused(Exception):
+    """A change the rules do not allow, said for the person who asked (in their
+    language); `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+class NotFound(Refused):
+    """No such key, invitation or member in this merchant."""
+
+
+# --- API keys -------------------------------------------------------------------------------
+
+def create_api_key(*, merchant: Merchant, name: str = "default", mode: str = LIVE,
                    scope: str = SCOPE_INVOICES, actor: str = "system") -> str:
     """Returns the key in clear: this is the only time it exists outside the hash. The
     team hears of it (its label and prefix, never the key)."""
@@ -31,8 +62,20 @@ def create_api_key(merchant: Merchant, name: str = "default", mode: str = LIVE,
     return key
 
 
+def revoke_api_key(*, merchant: Merchant, prefix: str) -> MerchantAPIKey:
+    """Requests with the key are refused from now on; a revoked key stays revoked."""
+    key = MerchantAPIKey.objects.filter(merchant=merchant, prefix=prefix, revoked=False).first()
+    if key is None:
+        raise NotFound(_("No such API key, or it is already revoked."))
+    MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
+    key.revoked = True
+    return key
+
+
+# --- onboarding, settings, wallets, callbacks ------------------------------------------------
+
 @transaction.atomic
-def create_merchant(name: str, email: str = "", password: str = "", mode: str = LIVE,
+def create_merchant(*, name: str, email: str = "", password: str = "", mode: str = LIVE,
                     scope: str = SCOPE_ADMIN) -> tuple[Merchant, str]:
     """A merchant with one API key (the operator's: `admin` unless told otherwise), a
     sandbox wallet when the sandbox is on, and an owner login when e-mail and password are
@@ -41,7 +84,7 @@ def create_merchant(name: str, email: str = "", password: str = "", mode: str = 
     if settings.SANDBOX:
         Wallet.objects.create(merchant=merchant, family="sandbox", xpub=hd.new_sandbox_xpub())
     # Before the owner exists: no e-mail for the first key.
-    key = create_api_key(merchant, mode=mode, scope=scope)
+    key = create_api_key(merchant=merchant, mode=mode, scope=scope)
     if email:
         user = get_user_model().objects.create_user(username=email, email=email,
                                                     password=password or None)
@@ -49,7 +92,8 @@ def create_merchant(name: str, email: str = "", password: str = "", mode: str = 
     return merchant, key
 
 
-def set_wallet(merchant: Merchant, family: str, xpub: str, actor: str = "operator") -> Wallet:
+def set_wallet(*, merchant: Merchant, family: str, xpub: str,
+               actor: str = "operator") -> Wallet:
     """Validate and store the account key; the index counter survives a replacement. A
     change is recorded with its actor and the team is told (it moves the money)."""
     xpub = hd.validate_xpub(family, xpub)
@@ -68,16 +112,24 @@ def set_wallet(merchant: Merchant, family: str, xpub: str, actor: str = "operato
         return wallet
 
 
-def record_callback_url_change(merchant: Merchant, url: str, actor: str) -> None:
-    """Record a change of the default callback URL, in the caller's transaction (which
-    saves it)."""
-    if url != merchant.callback_url:
-        notify.record_change(merchant, actor, SettingsChange.CALLBACK_URL,
-                             old=notify.safe_url(merchant.callback_url),
-                             new=notify.safe_url(url))
+def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchant:
+    """Store settings already checked by the caller's serializer or form (both through
+    `invoices.merchant_settings` and the model's validators); a new callback URL is
+    recorded with its actor and the team is told, in the same transaction. Only the
+    changed columns are written: the worker sets others (callback_failing_since) meanwhile."""
+    with transaction.atomic():
+        url = changes.get("callback_url", merchant.callback_url)
+        if url != merchant.callback_url:
+            notify.record_change(merchant, actor, SettingsChange.CALLBACK_URL,
+                                 old=notify.safe_url(merchant.callback_url),
+                                 new=notify.safe_url(url))
+        for name, value in changes.items():
+            setattr(merchant, name, value)
+        merchant.save(update_fields=list(changes))
+    return merchant
 
 
-def rotate_callback_secret(merchant: Merchant, actor: str = "operator") -> str:
+def rotate_callback_secret(*, merchant: Merchant, actor: str = "operator") -> str:
     """A new secret; the old one still signs alongside it for a while (see callbacks)."""
     with transaction.atomic():
         notify.record_change(merchant, actor, SettingsChange.CALLBACK_SECRET, new="rotated")
@@ -88,3 +140,169 @@ def rotate_callback_secret(merchant: Merchant, actor: str = "operator") -> str:
         merchant.save(update_fields=["previous_callback_secret", "callback_secret",
                                      "callback_secret_rotated_at"])
     return merchant.callback_secret
+
+
+# --- the team -------------------------------------------------------------------------------
+
+def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:
+    """Whether giving `member_id` the role `new_role` (None: removing them) still leaves the
+    team an owner, who alone can manage keys, wallets and the team."""
+    after = {**roles}
+    if new_role is None:
+        after.pop(member_id, None)
+    else:
+        after[member_id] = new_role
+    return MerchantUser.OWNER in after.values()
+
+
+def _locked_roles(merchant: Merchant) -> dict[int, str]:
+    """Every member's role, the rows locked: two owners demoting each other at once cannot
+    both pass the last-owner check."""
+    return dict(MerchantUser.objects.select_for_update().filter(merchant=merchant)
+                .values_list("pk", "role"))
+
+
+def invite_member(*, merchant: Merchant, email: str, role: str, invited_by) -> TeamInvite:
+    """An invitation for `email` with `role`, open for INVITE_LIFETIME; its e-mail is
+    queued at commit. Only the token's hash is stored (see `invites.invite_token`)."""
+    if role not in ROLES:
+        raise Refused(_("Choose owner or staff."), "role")
+    now = timezone.now()
+    with transaction.atomic():  # the token needs the row's id: a random hash until then
+        invite = TeamInvite.objects.create(
+            merchant=merchant, email=email.lower(), role=role,
+            token_hash=secrets.token_hex(32), invited_by=invited_by, created_at=now,
+            expires_at=now + INVITE_LIFETIME)
+        invite.token_hash = invites.invite_hash(invites.invite_token(invite))
+        invite.save(update_fields=["token_hash"])
+        transaction.on_commit(lambda: invite_created.send_robust(sender=TeamInvite,
+                                                                 invite_id=invite.pk))
+    return invite
+
+
+def cancel_invite(*, merchant: Merchant, invite_id: int) -> TeamInvite:
+    """Its link stops working at once."""
+    invite = TeamInvite.objects.filter(merchant=merchant, pk=invite_id,
+                                       accepted_at__isnull=True).first()
+    if invite is None:
+        raise NotFound(_("No such invitation."))
+    invite.delete()
+    return invite
+
+
+def open_invite(*, token: str) -> TeamInvite | None:
+    """The invitation a link's token opens: not used, not cancelled, not expired."""
+    if len(token) > 100:
+        return None
+    return (TeamInvite.objects.select_related("merchant")
+            .filter(token_hash=invites.invite_hash(token), accepted_at__isnull=True,
+                    expires_at__gt=timezone.now()).first())
+
+
+def check_can_join(*, invite: TeamInvite) -> None:
+    """Refused when the invited address has a login already (logins are e-mail addresses,
+    compared without case; a login belongs to one store)."""
+    if get_user_model().objects.filter(username__iexact=invite.email).exists():
+        raise Refused(_("This e-mail already has a login here. Ask the owner to invite "
+                        "another address."))
+
+
+def accept_invite(*, invite: TeamInvite, password: str):
+    """A login for the invited address with `password` (checked by the caller's form
+    against the site's validators), in the merchant with the invitation's role; the
+    invitation is used up. Returns the new user."""
+    check_can_join(invite=invite)
+    with transaction.atomic():
+        locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
+        if locked.accepted_at is not None:
+            raise Refused(_("This invitation was used already."))
+        user = get_user_model()(username=invite.email, email=invite.email)
+        user.set_password(password)
+        user.save()
+        MerchantUser.objects.create(user=user, merchant=invite.merchant, role=invite.role)
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return user
+
+
+def change_role(*, merchant: Merchant, member_id: int, role: str) -> MerchantUser:
+    """Any role change that leaves the team an owner."""
+    with transaction.atomic():
+        member = MerchantUser.objects.select_related("user").filter(
+            merchant=merchant, pk=member_id).first()
+        if member is None:
+            raise NotFound(_("No such member."))
+        if role not in ROLES:
+            raise Refused(_("Choose owner or staff."), "role")
+        if not keep_at_least_one_owner(_locked_roles(merchant), member.pk, role):
+            raise Refused(_("The store needs at least one owner."))
+        MerchantUser.objects.filter(pk=member.pk).update(role=role)
+        member.role = role
+    return member
+
+
+def remove_member(*, merchant: Merchant, member_id: int, removed_by) -> MerchantUser:
+    """Delete the member's login (what they did stays in the timelines under their name).
+    Nobody removes themselves, and the last owner stays."""
+    with transaction.atomic():
+        member = MerchantUser.objects.select_related("user").filter(
+            merchant=merchant, pk=member_id).first()
+        if member is None:
+            raise NotFound(_("No such member."))
+        if member.user_id == removed_by.pk:
+            raise Refused(_("You cannot remove yourself; ask another owner."))
+        if not keep_at_least_one_owner(_locked_roles(merchant), member.pk, None):
+            raise Refused(_("The store needs at least one owner."))
+        member.user.delete()
+    return member
+
+
+def set_preferences(*, member: MerchantUser, language: str,
+                    notifications: list[str]) -> MerchantUser:
+    """A person's own choices: the dashboard's language and the e-mails they get."""
+    member.language, member.notifications = language, notifications
+    member.save(update_fields=["language", "notifications"])
+    return member
+
+
+# --- the second factor ----------------------------------------------------------------------
+
+def confirmed_device(*, user) -> TOTPDevice | None:
+    """The authenticator app a login asks a code of, when the user set one up."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).first()
+
+
+def two_factor_device(*, user) -> TOTPDevice:
+    """The app in use, else the one being set up (made on the first visit: its secret
+    must stay the same while the user scans it and types a code)."""
+    return (confirmed_device(user=user)
+            or TOTPDevice.objects.filter(user=user, confirmed=False).first()
+            or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False))
+
+
+def check_code(*, device: TOTPDevice, token: str) -> None:
+    """Refused unless `token` is the app's current code; django-otp throttles wrong
+    guesses per device, and past three the refusal says to wait."""
+    if device.verify_token(token.strip()):
+        return
+    _allowed, details = device.verify_is_allowed()
+    raise Refused(_("Too many wrong codes: wait a minute, then try again.")
+                  if (details or {}).get("failure_count", 0) >= 3 else
+                  _("That code is not right; codes change every 30 seconds."), "otp_token")
+
+
+def enable_two_factor(*, device: TOTPDevice, token: str) -> TOTPDevice:
+    """The app being set up becomes the one logins ask, once it proved it with a code."""
+    check_code(device=device, token=token)
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device
+
+
+def disable_two_factor(*, user, token: str) -> None:
+    """Off only with a code of the app, so a session left open cannot switch it off."""
+    device = confirmed_device(user=user)
+    if device is None:
+        raise Refused(_("Two-factor sign-in is not on."))
+    check_code(device=device, token=token)
+    TOTPDevice.objects.filter(user=user).delete()

@@ -24,7 +24,7 @@ def make_merchant(db):
 
     def make(name="Shop", mode="test", **settings):
         rates.refresh_rates()
-        merchant, key = create_merchant(name, mode=mode)
+        merchant, key = create_merchant(name=name, mode=mode)
         merchant.allowed_return_hosts = ["shop.example"]
         for field, value in settings.items():
             setattr(merchant, field, value)

@@ -37,7 +37,7 @@ class Shop:
         self.account = secrets.randbelow(2**31)
         seed = Bip39SeedGenerator(MNEMONIC).Generate()
         key = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(self.account)
-        set_wallet(client.merchant, "evm", key.PublicKey().ToExtended())
+        set_wallet(merchant=client.merchant, family="evm", xpub=key.PublicKey().ToExtended())
 
     def invoice(self, asset="ETH", usd="30.00", **body) -> dict:
         """A fixed invoice: 30 USD is 0.01 ETH at the static 3000 USD/ETH, or 30 USDT."""

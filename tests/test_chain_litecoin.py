@@ -49,7 +49,8 @@ class Shop:
         seed = Bip39SeedGenerator(MNEMONIC).Generate()
         account = Bip84.FromSeed(seed, Bip84Coins.LITECOIN_TESTNET).Purpose().Coin().Account(
             secrets.randbelow(2**31))
-        self.wallet = set_wallet(client.merchant, NETWORK, account.PublicKey().ToExtended())
+        self.wallet = set_wallet(merchant=client.merchant, family=NETWORK,
+                                 xpub=account.PublicKey().ToExtended())
 
     def rpc(self, method, *params):
         return self.node.rpc(method, *params)

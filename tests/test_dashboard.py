@@ -26,6 +26,7 @@ from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import errors, merchant_actions, payer, reconciliation
+from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
 
@@ -75,10 +76,10 @@ def test_scanner_lag(height, tip, scanned_ago, error, expected):
 
 def test_a_team_keeps_an_owner():
     roles = {1: "owner", 2: "staff"}
-    assert not present.keep_at_least_one_owner(roles, 1, "staff")
-    assert not present.keep_at_least_one_owner(roles, 1, None)
-    assert present.keep_at_least_one_owner(roles, 2, "owner")
-    assert present.keep_at_least_one_owner({**roles, 3: "owner"}, 1, None)
+    assert not merchant_services.keep_at_least_one_owner(roles, 1, "staff")
+    assert not merchant_services.keep_at_least_one_owner(roles, 1, None)
+    assert merchant_services.keep_at_least_one_owner(roles, 2, "owner")
+    assert merchant_services.keep_at_least_one_owner({**roles, 3: "owner"}, 1, None)
 
 
 def test_stored_methods_keep_all_as_empty():

@@ -113,7 +113,8 @@ def _sandbox_address(api) -> str:
 
 def test_settings_and_keys_are_told_to_owners_without_the_secret(team):
     owner = member_client(team.merchant, "second-owner@shop.example")
-    secret = merchant_services.rotate_callback_secret(team.merchant, "user:owner@shop.example")
+    secret = merchant_services.rotate_callback_secret(merchant=team.merchant,
+                                                       actor="user:owner@shop.example")
     response = owner.post("/dashboard/settings/api-keys/", {"name": "shop backend"})
     assert response.status_code == 201
     key = response.context["created_key"]["key"]
@@ -133,7 +134,8 @@ def test_settings_and_keys_are_told_to_owners_without_the_secret(team):
 def test_a_changed_wallet_or_callback_url_is_told(team):
     from chains import hd
 
-    merchant_services.set_wallet(team.merchant, "sandbox", hd.new_sandbox_xpub(), "api")
+    merchant_services.set_wallet(merchant=team.merchant, family="sandbox",
+                                 xpub=hd.new_sandbox_xpub(), actor="api")
     response = team.patch("/api/v1/merchant",
                           {"callback_url": "https://hooks.example/cb?token=s3cr3t"},
                           format="json")

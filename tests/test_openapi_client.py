@@ -40,7 +40,7 @@ def gateway(generated, live_server):
         package = importlib.import_module("cryptogate_client")
         assert Path(package.__file__).is_relative_to(generated)
         rates.refresh_rates()
-        _, key = create_merchant("Client Shop", mode=TEST)  # the sandbox is test mode
+        _, key = create_merchant(name="Client Shop", mode=TEST)  # the sandbox is test mode
         with package.AuthenticatedClient(base_url=live_server.url, token=key,
                                          raise_on_unexpected_status=True) as client:
             yield package, client

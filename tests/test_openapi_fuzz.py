@@ -24,7 +24,7 @@ SEED = 20261201
 def shop(db, settings, receiver):
     settings.CALLBACKS_ALLOW_PRIVATE = True
     rates.refresh_rates()
-    merchant, key = create_merchant("Fuzz Shop", mode=TEST)  # the sandbox is test mode
+    merchant, key = create_merchant(name="Fuzz Shop", mode=TEST)  # the sandbox is test mode
     Merchant.objects.filter(pk=merchant.pk).update(callback_url=receiver.url)
     merchant.refresh_from_db()
     return merchant, key

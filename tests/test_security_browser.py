@@ -21,7 +21,7 @@ except ImportError:  # the browser fixture skips (or fails under CI) with the re
 @pytest.fixture
 def shop(make_merchant, real_network):  # noqa: F811
     client = make_merchant("Bean There Coffee", mode="live")
-    set_wallet(client.merchant, "bitcoin", BIP84_ZPUB)
+    set_wallet(merchant=client.merchant, family="bitcoin", xpub=BIP84_ZPUB)
     make_user(client.merchant, "owner@shop.example")
     return client
 
@@ -50,7 +50,8 @@ def test_dashboard_switch_shows_test_then_live_data(shop, open_page):
     test = client_for(shop.merchant, "test")
     test.post("/api/v1/invoices", {**BODY, "foreign_id": "play-7"}, format="json")
     shop.post("/api/v1/invoices", {**BODY, "foreign_id": "order-1041"}, format="json")
-    create_api_key(shop.merchant, "backend")  # a live key: the store starts on live data
+    # A live key: the store starts on live data.
+    create_api_key(merchant=shop.merchant, name="backend")
     page = open_page()
     log_in(page, "owner@shop.example")
     page.goto("/dashboard/invoices/")

@@ -30,7 +30,8 @@ def shop(make_merchant):
 def integration(shop):
     """An ordinary integration key: the one a shop's backend holds."""
     client = APIClient()
-    key = create_api_key(shop.merchant, "backend", "test", "invoices")
+    key = create_api_key(merchant=shop.merchant, name="backend", mode="test",
+                         scope="invoices")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     client.prefix = key.removeprefix("cg_test_").partition(".")[0]
     return client

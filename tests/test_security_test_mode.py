@@ -37,7 +37,8 @@ def real_network(settings, tmp_path):
 
 def client_for(merchant, mode, scope="admin"):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {create_api_key(merchant, 'k', mode, scope)}")
+    key = create_api_key(merchant=merchant, name="k", mode=mode, scope=scope)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
 
 
@@ -46,7 +47,7 @@ def live(make_merchant, real_network):
     """A merchant with a sandbox wallet (the sandbox is on) and a bitcoin wallet, seen
     through a live key."""
     client = make_merchant("Real shop", mode="live")
-    set_wallet(client.merchant, "bitcoin", BIP84_ZPUB)
+    set_wallet(merchant=client.merchant, family="bitcoin", xpub=BIP84_ZPUB)
     return client
 
 
@@ -56,7 +57,7 @@ def networks(client, invoice_id) -> set[str]:
 
 def test_keys_show_their_mode(live):
     assert live.key.startswith("cg_live_")
-    test_key = create_api_key(live.merchant, "t", "test")
+    test_key = create_api_key(merchant=live.merchant, name="t", mode="test")
     assert test_key.startswith("cg_test_")
 
 
@@ -146,7 +147,7 @@ def test_callback_bodies_carry_livemode(live):
 
 
 def test_a_test_key_cannot_pass_for_a_live_one(live):
-    test_key = create_api_key(live.merchant, "t", "test")
+    test_key = create_api_key(merchant=live.merchant, name="t", mode="test")
     forged = APIClient()
     forged.credentials(HTTP_AUTHORIZATION="Bearer cg_live_" + test_key.removeprefix("cg_test_"))
     assert forged.get("/api/v1/invoices").status_code == 401

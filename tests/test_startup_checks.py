@@ -26,7 +26,7 @@ MAINNET_GENESIS = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b665
 @pytest.fixture
 def tron_shop(make_merchant):
     api = make_merchant(mode="live")
-    set_wallet(api.merchant, "tron", account_xpub(Bip44, Bip44Coins.TRON))
+    set_wallet(merchant=api.merchant, family="tron", xpub=account_xpub(Bip44, Bip44Coins.TRON))
     return api
 
 

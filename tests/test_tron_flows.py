@@ -33,7 +33,8 @@ class Shop:
         self.account = secrets.randbelow(2**31)
         seed = Bip39SeedGenerator(MNEMONIC).Generate()
         self.key = Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(self.account)
-        set_wallet(client.merchant, "tron", self.key.PublicKey().ToExtended())
+        set_wallet(merchant=client.merchant, family="tron",
+                   xpub=self.key.PublicKey().ToExtended())
         self.payer = Account.new()
 
     def invoice(self, asset="USDT", usd="30.00", **body) -> dict:

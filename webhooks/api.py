@@ -162,8 +162,8 @@ class RotateSecretView(APIView):
     @idempotent
     def post(self, request):
         return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(request.user,
-                                                                  actor_of(request))})
+                         merchant_services.rotate_callback_secret(
+                             merchant=request.user, actor=actor_of(request))})
 
 
 class WalletsView(APIView):
@@ -190,6 +190,7 @@ class WalletView(APIView):
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        wallet = merchant_services.set_wallet(request.user, family, data.validated_data["xpub"],
-                                              actor_of(request))
+        wallet = merchant_services.set_wallet(merchant=request.user, family=family,
+                                              xpub=data.validated_data["xpub"],
+                                              actor=actor_of(request))
         return Response(s.wallet_payload(wallet))

@@ -17,7 +17,6 @@ minute-ly sweep sends again: at least once, as with callbacks.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from datetime import datetime
@@ -28,15 +27,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from chains import registry
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
+from merchants import invites
 from merchants.models import TeamInvite
 from merchants.outbox import SENDING_LEASE, take_lease, unleased
 
@@ -73,22 +71,6 @@ def send_password_reset(user_id) -> bool:
     return True
 
 
-def invite_token(invite) -> str:
-    """The token of an invitation link: an HMAC of the invitation's id and creation time
-    with the SECRET_KEY, so the sender can recompute it and the table keeps only its hash."""
-    return salted_hmac("merchants.invite", f"{invite.pk}:{invite.created_at.isoformat()}",
-                       algorithm="sha256").hexdigest()
-
-
-def invite_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def invite_link(invite) -> str:
-    path = reverse("dashboard:accept_invite", args=[invite_token(invite)])
-    return f"{settings.PUBLIC_URL}{path}"
-
-
 def send_invite(invite_id) -> bool:
     """The invitation e-mail, while the invitation is open."""
     invite = (TeamInvite.objects.select_related("merchant", "invited_by")
@@ -100,7 +82,7 @@ def send_invite(invite_id) -> bool:
     send(f"You are invited to {invite.merchant.name}",
          f"Hello,\n\n{inviter} invites you to the payments dashboard of "
          f"{invite.merchant.name}. Open this link within 7 days to choose your password:\n"
-         f"{invite_link(invite)}\n", invite.email)
+         f"{invites.invite_link(invite)}\n", invite.email)
     return True
 
 

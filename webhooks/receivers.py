@@ -7,8 +7,8 @@ from django_q import tasks as queue  # looked up at each call: tests hold the ta
 
 from invoices.models import Event
 from invoices.signals import event_recorded
-from merchants.models import Notification
-from merchants.signals import notifications_written
+from merchants.models import Notification, TeamInvite
+from merchants.signals import invite_created, notifications_written
 from webhooks import callbacks, emails, notifications
 
 
@@ -27,6 +27,10 @@ def queue_notifications(sender, **kwargs) -> None:
     queue.async_task(notifications.send_due)
 
 
+def queue_invite(sender, invite_id, **kwargs) -> None:
+    queue.async_task(emails.send_invite, invite_id)
+
+
 def write_event_notifications(sender, instance, created, raw=False, **kwargs) -> None:
     """An outbox event may tell the team something: the notification is written in the
     event's own transaction."""
@@ -39,5 +43,6 @@ def connect() -> None:
     event_recorded.connect(queue_payer_email, sender=Event, dispatch_uid="webhooks.payer_email")
     notifications_written.connect(queue_notifications, sender=Notification,
                                   dispatch_uid="webhooks.notifications")
+    invite_created.connect(queue_invite, sender=TeamInvite, dispatch_uid="webhooks.invite")
     post_save.connect(write_event_notifications, sender=Event,
                       dispatch_uid="webhooks.event_notifications")

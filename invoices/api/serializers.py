@@ -5,19 +5,17 @@ import copy
 import re
 from decimal import Decimal
 
-from django.db import transaction
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
-from core import egress
-from invoices import money, validation
+from invoices import merchant_settings, money, validation
 from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
 from invoices.services.creation import InvoiceRequest
+from merchants import services as merchant_services
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
-from merchants.services import record_callback_url_change
 
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -89,10 +87,7 @@ class StrictBooleanField(serializers.BooleanField):
 
 class HttpUrlField(serializers.URLField):
     def to_internal_value(self, data):
-        url = super().to_internal_value(data)
-        if not url.lower().startswith(("http://", "https://")):
-            raise serializers.ValidationError("must be an http(s) URL", code="invalid_url")
-        return url
+        return merchant_settings.http_url(super().to_internal_value(data))
 
 
 class CallbackUrlField(HttpUrlField):
@@ -100,12 +95,7 @@ class CallbackUrlField(HttpUrlField):
     trick, no host); where it resolves is checked again at every delivery."""
 
     def to_internal_value(self, data):
-        url = super().to_internal_value(data)
-        try:
-            egress.parse_target(url)
-        except egress.EgressRefused as exc:
-            raise serializers.ValidationError(str(exc), code="invalid_callback_url") from None
-        return url
+        return merchant_settings.callback_url(super().to_internal_value(data))
 
 
 class InvoiceCreateSerializer(StrictSerializer):
@@ -237,61 +227,28 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
         read_only_fields = ["id"]
 
     def update(self, instance, validated_data):
-        """Saved with the record of a callback URL change (context `actor`: who made it)."""
-        url = validated_data.get("callback_url", instance.callback_url)
-        with transaction.atomic():
-            if url != instance.callback_url:
-                record_callback_url_change(instance, url, self.context["actor"])
-            return super().update(instance, validated_data)
-
-    @staticmethod
-    def _strings(value, what):
-        return validation.check_string_list(value, what)
+        """Saved by the service the dashboard uses too (context `actor`: who changed it)."""
+        return merchant_services.update_settings(merchant=instance, changes=validated_data,
+                                                 actor=self.context["actor"])
 
     def validate_allowed_return_hosts(self, value):
-        return [host.lower() for host in self._strings(value, "allowed_return_hosts")]
+        return merchant_settings.hosts(value, "allowed_return_hosts")
 
     def validate_embed_hosts(self, value):
-        return [host.lower() for host in self._strings(value, "embed_hosts")]
+        return merchant_settings.hosts(value, "embed_hosts")
 
     def validate_deny_list(self, value):
-        return self._strings(value, "deny_list")
+        return merchant_settings.string_list(value, "deny_list")
 
     def validate_enabled_methods(self, value):
-        known = {asset.method for network in registry.all_networks().values()
-                 for asset in network.assets}
-        for method in self._strings(value, "enabled_methods"):
-            if method not in known:
-                raise serializers.ValidationError(
-                    f"unknown payment method {method!r} (use ASSET:network, e.g. USDT:tron)",
-                    code="unknown_method")
-        return value
+        return merchant_settings.enabled_methods(value)
 
     def validate_confirmations(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("confirmations maps a network to a number")
-        for code, count in value.items():
-            network = registry.get_network(code)
-            if network is None:
-                raise serializers.ValidationError(f"unknown network {code!r}",
-                                                  code="unknown_network")
-            if isinstance(count, bool) or not isinstance(count, int) or count > 1000:
-                raise serializers.ValidationError(f"{code}: a whole number of confirmations")
-            if count < network.min_confirmations:
-                raise serializers.ValidationError(
-                    f"{code} needs at least {network.min_confirmations} confirmations",
-                    code="below_safe_minimum")
-        return value
+        return merchant_settings.confirmations(value)
 
     def validate_unresolved_rules(self, value):
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("unresolved_rules maps a context to an action")
-        for context, action in value.items():
-            if context not in UNRESOLVED_CONTEXTS or action not in UNRESOLVED_ACTIONS:
-                raise serializers.ValidationError(
-                    f"{context!r}: {action!r} is not a rule; contexts are "
-                    f"{', '.join(UNRESOLVED_CONTEXTS)} and actions {', '.join(UNRESOLVED_ACTIONS)}")
-        return {**self.instance.unresolved_rules, **value} if self.instance else value
+        return merchant_settings.unresolved_rules(
+            value, self.instance.unresolved_rules if self.instance else None)
 
 
 def wallet_payload(wallet) -> dict:

@@ -33,7 +33,7 @@ def _reusable_key(merchant: Merchant, key_file: Path) -> str | None:
 def _issue_key(merchant: Merchant) -> str:
     """A new demo key; the earlier demo keys, whose clear text is lost, stop working."""
     MerchantAPIKey.objects.filter(merchant=merchant, name=DEMO_KEY_NAME).update(revoked=True)
-    return create_api_key(merchant, name=DEMO_KEY_NAME, mode=TEST, scope=SCOPE_ADMIN)
+    return create_api_key(merchant=merchant, name=DEMO_KEY_NAME, mode=TEST, scope=SCOPE_ADMIN)
 
 
 def _checkout_invoice(merchant: Merchant) -> Invoice:
@@ -77,7 +77,7 @@ class Command(BaseCommand):
         key_file = Path(key_file)
         merchant = Merchant.objects.filter(name=DEMO_NAME).order_by("created_at").first()
         if merchant is None:
-            merchant, _ = create_merchant(DEMO_NAME, email=email, password=password,
+            merchant, _ = create_merchant(name=DEMO_NAME, email=email, password=password,
                                           mode=TEST)
             merchant.allowed_return_hosts = ["localhost", "127.0.0.1", "example.com"]
             merchant.save(update_fields=["allowed_return_hosts"])

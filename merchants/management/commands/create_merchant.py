@@ -21,6 +21,6 @@ class Command(BaseCommand):
     def handle(self, name, email, password, mode, scope, **options):
         if bool(email) != bool(password):
             raise CommandError("give both --email and --password for a dashboard login")
-        merchant, key = create_merchant(name, email=email, password=password, mode=mode,
+        merchant, key = create_merchant(name=name, email=email, password=password, mode=mode,
                                         scope=scope)
         self.stdout.write(json.dumps({"merchant_id": str(merchant.id), "api_key": key}))

@@ -1,0 +1,99 @@
+"""What a merchant's settings may hold: one set of checks, called by the API's serializer
+and by the dashboard's forms, so a setting means the same whichever way it is changed.
+The plain fields (name, timers, percentages) are checked by the model's own validators;
+these are the rules of the JSON settings and of the callback URL.
+
+Each check returns the value to store or raises Django's `ValidationError` with a code:
+a form shows it on its field, and DRF turns it into the API's error shape unchanged."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from chains import registry
+from core import egress
+from invoices.validation import text_problem
+from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS
+
+
+def string_list(value, what: str, max_items: int = 200, max_length: int = 255) -> list[str]:
+    """A settings list (deny_list, allowed_return_hosts, enabled_methods…): strings only,
+    storable, bounded; each stripped."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValidationError(f"{what} must be a list of strings")
+    if len(value) > max_items:
+        raise ValidationError(f"{what} has at most {max_items} entries")
+    for item in value:
+        if len(item) > max_length:
+            raise ValidationError(f"{what}: each entry at most {max_length} characters")
+        if reason := text_problem(item):
+            raise ValidationError(f"{what}: an entry {reason}", code="invalid_text")
+    return [v.strip() for v in value]
+
+
+def hosts(value, what: str) -> list[str]:
+    """Host names (allowed_return_hosts, embed_hosts), compared without case."""
+    return [host.lower() for host in string_list(value, what)]
+
+
+def enabled_methods(value) -> list:
+    """`ASSET:network` keys of the registry's methods."""
+    known = {
+        asset.method for network in registry.all_networks().values() for asset in network.assets
+    }
+    for method in string_list(value, "enabled_methods"):
+        if method not in known:
+            raise ValidationError(
+                f"unknown payment method {method!r} (use ASSET:network, e.g. USDT:tron)",
+                code="unknown_method",
+            )
+    return value
+
+
+def confirmations(value) -> dict:
+    """{network code: confirmations}, never below the network's safe minimum."""
+    if not isinstance(value, dict):
+        raise ValidationError("confirmations maps a network to a number")
+    for code, count in value.items():
+        network = registry.get_network(code)
+        if network is None:
+            raise ValidationError(f"unknown network {code!r}", code="unknown_network")
+        if isinstance(count, bool) or not isinstance(count, int) or count > 1000:
+            raise ValidationError(f"{code}: a whole number of confirmations")
+        if count < network.min_confirmations:
+            raise ValidationError(
+                f"{code} needs at least {network.min_confirmations} confirmations",
+                code="below_safe_minimum",
+            )
+    return value
+
+
+def unresolved_rules(value, current: dict | None) -> dict:
+    """{context: action}; the contexts not named keep their `current` rule."""
+    if not isinstance(value, dict):
+        raise ValidationError("unresolved_rules maps a context to an action")
+    for context, action in value.items():
+        if context not in UNRESOLVED_CONTEXTS or action not in UNRESOLVED_ACTIONS:
+            raise ValidationError(
+                f"{context!r}: {action!r} is not a rule; contexts are "
+                f"{', '.join(UNRESOLVED_CONTEXTS)} and actions {', '.join(UNRESOLVED_ACTIONS)}"
+            )
+    return {**current, **value} if current is not None else value
+
+
+def http_url(url: str) -> str:
+    """A URL the gateway sends someone to or posts to: http(s), whatever else a URL
+    validator lets through (ftp)."""
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValidationError("must be an http(s) URL", code="invalid_url")
+    return url
+
+
+def callback_url(url: str) -> str:
+    """Refused at once when the egress guard could never deliver to it (a numeric host
+    trick, no host); where it resolves is checked again at every delivery."""
+    try:
+        egress.parse_target(url)
+    except egress.EgressRefused as exc:
+        raise ValidationError(str(exc), code="invalid_callback_url") from None
+    return url
