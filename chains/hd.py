@@ -185,7 +185,3 @@ def new_sandbox_xpub() -> str:
     )
     return master.DerivePath(_SPECS["sandbox"].path).PublicKey().ToExtended()
 
-
-def to_tpub(xpub: str) -> str:
-    """A testnet account key re-encoded as tpub: litecoind's descriptors reject ttub/vpub."""
-    return _with_version("tpub", _decode("litecoin-regtest", _clean(xpub)))
