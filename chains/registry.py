@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -67,7 +68,7 @@ class Network:
     # TRON: the genesis block id, the chain's identity (TRON nodes have no chain id); the
     # startup checks refuse a node that answers with another one.
     genesis: str = ""
-    options: dict = field(default_factory=dict, compare=False, hash=False)
+    options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def enabled(self) -> bool:

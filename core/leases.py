@@ -14,11 +14,11 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TypeVar
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
-Rows = QuerySet[Any]
+_M = TypeVar("_M", bound=Model)
 
 
 def owner_token() -> str:
@@ -39,7 +39,7 @@ class Lease:
         """Rows no one holds at `now`: never leased, released, or the lease ran out."""
         return Q(**{f"{self.until}__isnull": True}) | Q(**{f"{self.until}__lte": now})
 
-    def take(self, rows: Rows, *, now: datetime, duration: timedelta,
+    def take(self, rows: QuerySet[_M], *, now: datetime, duration: timedelta,
              owner: str = "") -> bool:
         """Lease the one row `rows` selects until `now + duration`, if no one holds it."""
         changes: dict[str, object] = {self.until: now + duration}
@@ -47,20 +47,20 @@ class Lease:
             if not owner:
                 raise ValueError(f"a lease on {self.owner} is taken under an owner token")
             changes[self.owner] = owner
-        return bool(rows.filter(self.free(now)).update(**changes) == 1)
+        return rows.filter(self.free(now)).update(**changes) == 1
 
-    def held(self, rows: Rows, owner: str) -> Rows:
+    def held(self, rows: QuerySet[_M], owner: str) -> QuerySet[_M]:
         """The rows of `rows` that `owner` holds (whether or not the lease ran out: it is
         still theirs until another takes it)."""
         if self.owner is None:
             raise TypeError("this lease has no owner column")
         return rows.filter(**{self.owner: owner})
 
-    def renew(self, rows: Rows, *, owner: str, now: datetime, duration: timedelta) -> bool:
+    def renew(self, rows: QuerySet[_M], *, owner: str, now: datetime, duration: timedelta) -> bool:
         """Extend `owner`'s lease to `now + duration`; False when another holder took it."""
-        return bool(self.held(rows, owner).update(**{self.until: now + duration}) > 0)
+        return self.held(rows, owner).update(**{self.until: now + duration}) > 0
 
-    def release(self, rows: Rows, *, owner: str | None = None, **changes: object) -> int:
+    def release(self, rows: QuerySet[_M], *, owner: str | None = None, **changes: object) -> int:
         """Free the rows (only `owner`'s, when given), writing `changes` in the same UPDATE.
         Returns how many were released."""
         if owner is not None:
@@ -68,4 +68,4 @@ class Lease:
         cleared: dict[str, object] = {self.until: None}
         if self.owner is not None:
             cleared[self.owner] = ""
-        return int(rows.update(**cleared, **changes))
+        return rows.update(**cleared, **changes)

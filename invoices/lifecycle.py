@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from invoices.accounting import Ledger, Method
+from invoices.accounting import Ledger, Method, Payment
 from invoices.pricing import Fit
 
 
@@ -170,7 +170,7 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)
 
-    def late(payment) -> bool:
+    def late(payment: Payment) -> bool:
         return facts.expires_at is not None and payment.paid_at > facts.expires_at
 
     unconfirmed = [p for p in ledger.counted if not p.confirmed]
