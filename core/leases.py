@@ -39,8 +39,9 @@ class Lease:
         """Rows no one holds at `now`: never leased, released, or the lease ran out."""
         return Q(**{f"{self.until}__isnull": True}) | Q(**{f"{self.until}__lte": now})
 
-    def take(self, rows: QuerySet[_M], *, now: datetime, duration: timedelta,
-             owner: str = "") -> bool:
+    def take(
+        self, rows: QuerySet[_M], *, now: datetime, duration: timedelta, owner: str = ""
+    ) -> bool:
         """Lease the one row `rows` selects until `now + duration`, if no one holds it."""
         changes: dict[str, object] = {self.until: now + duration}
         if self.owner is not None:
