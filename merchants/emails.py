@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,11 +39,11 @@ from core.leases import Lease
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
 from merchants.models import TeamInvite
+from merchants.notifications import SENDING_LEASE
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_LENGTH = 150
-SENDING_LEASE = timedelta(minutes=5)  # far longer than one e-mail takes to hand over
 EMAIL_SENDING = Lease(until="email_claimed_until")  # a refund-claim e-mail's, on its event
 _NOT_IN_A_HEADER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 

@@ -27,11 +27,11 @@ from django.utils.translation import gettext_lazy
 from core.leases import Lease
 from merchants.dashboard import labels
 from merchants.dashboard.present import short_amount
-from merchants.emails import SENDING_LEASE
 from merchants.models import Merchant, MerchantUser, Notification
 
 logger = logging.getLogger(__name__)
 
+SENDING_LEASE = timedelta(minutes=5)  # far longer than one e-mail takes to hand over
 SENDING = Lease(until="claimed_until")  # a notification's: the worker sending it
 
 # What a person can choose to hear about (the profile page's checkboxes).
