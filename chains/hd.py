@@ -103,7 +103,7 @@ def _decode(family: str, key: str) -> bytes:
     if not key:
         raise InvalidXpub(f"no key given; {paste}")
     try:
-        raw = Base58Decoder.CheckDecode(key)
+        raw: bytes = Base58Decoder.CheckDecode(key)
     except Base58ChecksumError:
         raise InvalidXpub("checksum mismatch — the key was not copied completely") from None
     except ValueError:
@@ -133,7 +133,8 @@ def _decode(family: str, key: str) -> bytes:
 
 
 def _with_version(prefix: str, raw: bytes) -> str:
-    return Base58Encoder.CheckEncode(_VERSIONS[prefix][0] + raw[4:])
+    encoded: str = Base58Encoder.CheckEncode(_VERSIONS[prefix][0] + raw[4:])
+    return encoded
 
 
 @lru_cache(maxsize=4096)
@@ -183,9 +184,6 @@ def new_sandbox_xpub() -> str:
     master = Bip32Slip10Secp256k1.FromSeed(
         secrets.token_bytes(32), Bip32Const.TEST_NET_KEY_NET_VERSIONS
     )
-    return master.DerivePath(_SPECS["sandbox"].path).PublicKey().ToExtended()
+    xpub: str = master.DerivePath(_SPECS["sandbox"].path).PublicKey().ToExtended()
+    return xpub
 
-
-def to_tpub(xpub: str) -> str:
-    """A testnet account key re-encoded as tpub: litecoind's descriptors reject ttub/vpub."""
-    return _with_version("tpub", _decode("litecoin-regtest", _clean(xpub)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -56,7 +57,6 @@ class Network:
     chain_id: int | None = None
     uri_scheme: str = ""  # BIP21 scheme for UTXO coins, "ethereum" for EVM
     explorer_tx: str = ""  # URL template with {txid}
-    explorer_address: str = ""  # URL template with {address}
     rpc_url: str = ""
     # Amount tiers for UTXO coins: ((up to this many base units, confirmations), ...).
     confirmation_tiers: tuple[tuple[int, int], ...] = ()
@@ -68,7 +68,7 @@ class Network:
     # TRON: the genesis block id, the chain's identity (TRON nodes have no chain id); the
     # startup checks refuse a node that answers with another one.
     genesis: str = ""
-    options: dict = field(default_factory=dict, compare=False, hash=False)
+    options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def enabled(self) -> bool:
@@ -95,9 +95,6 @@ class Network:
     def tx_url(self, txid: str) -> str:
         return self.explorer_tx.format(txid=txid) if self.explorer_tx else ""
 
-    def address_url(self, address: str) -> str:
-        return self.explorer_address.format(address=address) if self.explorer_address else ""
-
     def required_confirmations(self, amount_units: int, override: int | None = None) -> int:
         """Confirmations needed for a payment of this size: tiers, then the merchant's
         override, never below the network's safe minimum."""
@@ -116,20 +113,17 @@ _BUILTIN = (
     Network(
         "bitcoin", "Bitcoin", "bitcoin", "utxo", "BTC", 8, confirmations=2, min_confirmations=1,
         uri_scheme="bitcoin", explorer_tx="https://mempool.space/tx/{txid}",
-        explorer_address="https://mempool.space/address/{address}",
         confirmation_tiers=((1 * _BTC, 1), (10 * _BTC, 3), (2**256, 6)), reorg_depth=6,
     ),
     Network(
         "litecoin", "Litecoin", "litecoin", "utxo", "LTC", 8, confirmations=6,
         min_confirmations=2, uri_scheme="litecoin", block_seconds=150, reorg_depth=12,
         explorer_tx="https://litecoinspace.org/tx/{txid}",
-        explorer_address="https://litecoinspace.org/address/{address}",
     ),
     Network(
         "ethereum", "Ethereum (ERC-20)", "evm", "evm", "ETH", 18, confirmations=12,
         min_confirmations=3, chain_id=1, uri_scheme="ethereum", block_seconds=12, reorg_depth=64,
         explorer_tx="https://etherscan.io/tx/{txid}",
-        explorer_address="https://etherscan.io/address/{address}",
         tokens=(
             Asset("USDT", "ethereum", 6, "0xdAC17F958D2ee523a2206206994597C13D831ec7"),
             Asset("USDC", "ethereum", 6, "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"),
@@ -139,14 +133,12 @@ _BUILTIN = (
         "bsc", "BNB Smart Chain (BEP-20)", "evm", "evm", "BNB", 18, confirmations=15,
         min_confirmations=5, chain_id=56, uri_scheme="ethereum", block_seconds=3, reorg_depth=15,
         explorer_tx="https://bscscan.com/tx/{txid}",
-        explorer_address="https://bscscan.com/address/{address}",
         tokens=(Asset("USDT", "bsc", 18, "0x55d398326f99059fF775485246999027B3197955"),),
     ),
     Network(
         "polygon", "Polygon", "evm", "evm", "POL", 18, confirmations=64, min_confirmations=16,
         chain_id=137, uri_scheme="ethereum", block_seconds=2, reorg_depth=128,
         explorer_tx="https://polygonscan.com/tx/{txid}",
-        explorer_address="https://polygonscan.com/address/{address}",
         tokens=(
             Asset("USDT", "polygon", 6, "0xc2132D05D31c914a87C6611C10748AEb04B58e8F"),
             Asset("USDC", "polygon", 6, "0x3c499c542cEF5E3811e1192ce70d8cC03d5c3359"),
@@ -156,7 +148,6 @@ _BUILTIN = (
         "tron", "Tron (TRC-20)", "tron", "tron", "TRX", 6, confirmations=19, min_confirmations=19,
         uri_scheme="tron", block_seconds=3, reorg_depth=19,
         explorer_tx="https://tronscan.org/#/transaction/{txid}",
-        explorer_address="https://tronscan.org/#/address/{address}",
         tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
         genesis="00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
     ),

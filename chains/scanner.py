@@ -13,20 +13,18 @@ What the node cannot show (its capability notices) is recorded on the cursor at 
 from __future__ import annotations
 
 import logging
-import os
-import secrets
-import socket
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from chains.backends.base import ChainBackend, Transfer
 from chains.models import ChainCursor, ScannedBlock
 from chains.registry import Network
+from core.leases import Lease, owner_token
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +39,7 @@ KEEP_BLOCK_HASHES = 200
 # is safe (the sink is idempotent and the cursor moves only under the lease).
 LEASE = timedelta(seconds=20)
 START_DEPTH = 20  # a new cursor starts this far below the tip (the sandbox: at genesis)
+CURSOR_LEASE = Lease(until="lease_until", owner="lease_owner")
 
 
 @dataclass
@@ -76,30 +75,29 @@ class Sink(Protocol):
 def _take_lease(network: str) -> ChainCursor | None:
     """The cursor, leased to this scan under a token of its own: two scans never share a
     lease, not even two threads of one process."""
-    now = timezone.now()
-    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
     ChainCursor.objects.get_or_create(network=network)
-    taken = ChainCursor.objects.filter(
-        Q(lease_until__isnull=True) | Q(lease_until__lt=now), network=network,
-    ).update(lease_owner=token, lease_until=now + LEASE)
+    taken = CURSOR_LEASE.take(ChainCursor.objects.filter(network=network), now=timezone.now(),
+                              duration=LEASE, owner=owner_token())
     return ChainCursor.objects.get(network=network) if taken else None
 
 
-def _ours(cursor: ChainCursor):
-    return ChainCursor.objects.filter(network=cursor.network, lease_owner=cursor.lease_owner)
+def _ours(cursor: ChainCursor) -> QuerySet[ChainCursor]:
+    return CURSOR_LEASE.held(ChainCursor.objects.filter(network=cursor.network),
+                             cursor.lease_owner)
 
 
 def _renew(cursor: ChainCursor) -> bool:
     """False when the lease ran out and another scan took it: this one's view is stale."""
-    if _ours(cursor).update(lease_until=timezone.now() + LEASE):
+    if CURSOR_LEASE.renew(ChainCursor.objects.filter(network=cursor.network),
+                          owner=cursor.lease_owner, now=timezone.now(), duration=LEASE):
         return True
     logger.warning("%s: the lease ran out during the scan; it stops", cursor.network)
     return False
 
 
 def _release(cursor: ChainCursor, **changes) -> None:
-    _ours(cursor).update(lease_owner="", lease_until=None, last_scan_at=timezone.now(),
-                         **changes)
+    CURSOR_LEASE.release(ChainCursor.objects.filter(network=cursor.network),
+                         owner=cursor.lease_owner, last_scan_at=timezone.now(), **changes)
 
 
 def _fork_height(backend: ChainBackend, network: str, below: int) -> int:

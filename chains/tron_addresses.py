@@ -47,11 +47,6 @@ def to_base58(address: str) -> str:
     return Base58Encoder.CheckEncode(raw_bytes(address))
 
 
-def to_hex21(address: str) -> str:
-    """`41…` (lowercase), as the HTTP API takes and returns addresses."""
-    return raw_bytes(address).hex()
-
-
 def to_hex20(address: str) -> str:
     """`0x…` with the 20 bytes only, as log topics and the JSON-RPC carry them."""
     return "0x" + raw_bytes(address)[1:].hex()

@@ -119,8 +119,9 @@ SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID, states.E
 
 
 @dataclass(frozen=True)
-class Facts:
-    """What both the page and the status endpoint show of an invoice, at one moment."""
+class PageState:
+    """What both the page and the status endpoint show of an invoice, at one moment: what
+    its `Facts` (the invoice's own state) and its payments come to on the payer's side."""
 
     screen: str
     final: bool
@@ -128,27 +129,25 @@ class Facts:
     remaining: int
     confirmations: tuple[int, int] | None
     seconds_left: int | None
-    timer_over: bool
     state: str  # changes whenever the page would look different: the poller compares it
 
 
-def _facts(invoice: Invoice, now: datetime) -> Facts:
-    quote = invoice.quote
+def _page_state(invoice: Invoice, now: datetime) -> PageState:
+    facts, quote = invoice.facts(), invoice.quote
     txs = list(invoice.transactions.all())
     ledger = invoice.ledger(txs, ())  # paid and remaining: refunds change neither
     received, remaining = ledger.paid, ledger.remaining
-    timer_over = bool(invoice.expires_at and now >= invoice.expires_at)
-    screen = states.screen(invoice.status, invoice.status_context, archived=invoice.archived,
+    screen = states.screen(facts.status, facts.context, archived=facts.archived,
                            chosen=bool(quote and quote.address), received=received,
-                           remaining=remaining, timer_over=timer_over)
+                           remaining=remaining, timer_over=facts.timer_over(now))
     heights = scanned_heights() if txs else {}
     confs = states.confirmations([(confirmations(tx, heights), tx.required_confirmations)
                                   for tx in txs if tx.status == tx.PENDING])
-    seconds = (max(int((invoice.expires_at - now).total_seconds()), 0)
-               if invoice.expires_at and screen in TIMED_SCREENS else None)
-    final = states.is_final(invoice.status, invoice.archived)
+    seconds = (max(int((facts.expires_at - now).total_seconds()), 0)
+               if facts.expires_at and screen in TIMED_SCREENS else None)
+    final = states.is_final(facts.status, facts.archived)
     state = f"{screen}|{invoice.quote_id}|{received}|{len(txs)}|{confs}|{final}"
-    return Facts(screen, final, received, remaining, confs, seconds, timer_over, state)
+    return PageState(screen, final, received, remaining, confs, seconds, state)
 
 
 def _message(screen: str, waiting: tuple[int, int] | None) -> str:
@@ -212,7 +211,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
     return methods
 
 
-def _payment(invoice: Invoice, facts: Facts) -> dict:
+def _payment(invoice: Invoice, facts: PageState) -> dict:
     """Where and how much to send: the whole amount, or what is left of it."""
     quote = invoice.quote
     network = registry.get_network(quote.network)
@@ -268,7 +267,7 @@ def _refund_offers(invoice: Invoice) -> list[dict]:
     return offers
 
 
-def _received(invoice: Invoice, facts: Facts) -> dict | None:
+def _received(invoice: Invoice, facts: PageState) -> dict | None:
     quote = invoice.quote
     if quote is None:
         return None
@@ -280,7 +279,7 @@ def _received(invoice: Invoice, facts: Facts) -> dict | None:
 
 def _page(request, invoice: Invoice, *, change=False, error="", status=200):
     now = timezone.now()
-    facts = _facts(invoice, now)
+    facts = _page_state(invoice, now)
     screen = facts.screen
     can_change = lifecycle.can_switch_currency(
         invoice.status, invoice.kind, bool(invoice.transactions.all()), invoice.archived,
@@ -375,7 +374,7 @@ def status(request, invoice_id):
     invoice = _load(invoice_id)
     if invoice is None:
         return JsonResponse({"error": "not_found"}, status=404)
-    facts = _facts(invoice, timezone.now())
+    facts = _page_state(invoice, timezone.now())
     return JsonResponse({
         "status": invoice.status, "status_context": invoice.status_context,
         "screen": facts.screen, "final": facts.final, "state": facts.state,

@@ -75,10 +75,6 @@ def owner_required(view):
     return member_required(view, owner=True)
 
 
-def is_owner(request) -> bool:
-    return request.member.role == MerchantUser.OWNER
-
-
 def queue_mail(subject: str, body: str, to: str) -> None:
     """Send a notice through the task queue: the page does not wait on the mail server, and
     a failed send is retried by the worker instead of failing the request. The arguments

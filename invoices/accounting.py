@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from invoices.pricing import Fit, classify
+from invoices.pricing import Fit, classify, remaining
 
 Method = tuple[str, str]  # (asset code, network code)
 
@@ -142,7 +142,7 @@ def account(method: Method | None, due: int | None, slippage_percent: Decimal,
         method=method, due=due, counted=counted, extra=extra,
         reverted=tuple(p for p in payments if not p.live),
         paid=paid, confirmed_paid=confirmed_paid,
-        remaining=max((due or 0) - paid, 0) if due is not None else 0,
+        remaining=remaining(paid, due) if due is not None else 0,
         excess=max(paid - due, 0) if due else 0,
         fit=fit, confirmed_fit=confirmed_fit,
         refundable_excess=max(confirmed_paid - refunded_counted - due, 0) if due else 0,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from invoices.accounting import Ledger, Method
+from invoices.accounting import Ledger, Method, Payment
 from invoices.pricing import Fit
 from merchants.rules import Context
 
@@ -96,6 +96,8 @@ def check_action(action: str, status: str, context: str | None = None) -> None:
 
 @dataclass(frozen=True)
 class Facts:
+    """An invoice's own state, as the decisions here and the payer's page read it."""
+
     status: str
     context: str | None
     expires_at: datetime | None  # None: no timer yet (open invoice, nothing picked)
@@ -103,6 +105,11 @@ class Facts:
     processing_timeout: timedelta
     status_changed_at: datetime
     review_decision: str = ""  # "", "approved", "declined"
+    archived: bool = False
+
+    def timer_over(self, now: datetime) -> bool:
+        """The payment window has closed (never while there is no timer)."""
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ def _pays(ledger: Ledger) -> bool:
 
 def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     """What the live payments say, whatever the invoice showed before."""
-    expired = facts.expires_at is not None and now >= facts.expires_at
+    expired = facts.timer_over(now)
     if not ledger.counted:
         if expired and ledger.refundable_extra:  # paid, but not what was asked: the
             return Decision(UNRESOLVED, UNDERPAID)  # merchant keeps it or refunds it
@@ -156,7 +163,7 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)
 
-    def late(payment) -> bool:
+    def late(payment: Payment) -> bool:
         return facts.expires_at is not None and payment.paid_at > facts.expires_at
 
     unconfirmed = [p for p in ledger.counted if not p.confirmed]

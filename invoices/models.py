@@ -6,6 +6,7 @@ decimals come from the registry (pay assets) or `invoices.money` (price currenci
 
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -14,7 +15,7 @@ from django.db.models.functions import Upper
 from chains import registry
 from chains.fields import UnitsField
 from invoices import accounting
-from invoices.lifecycle import Context, Status, TxStatus
+from invoices.lifecycle import Context, Facts, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -95,6 +96,15 @@ class Invoice(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+    def facts(self) -> Facts:
+        """What the state machine (invoices.lifecycle) and the payer's page decide from."""
+        return Facts(
+            status=self.status, context=self.status_context, expires_at=self.expires_at,
+            late_window=timedelta(minutes=self.late_window_minutes),
+            processing_timeout=timedelta(minutes=self.processing_timeout_minutes),
+            status_changed_at=self.status_changed_at, review_decision=self.review_decision,
+            archived=self.archived)
 
     def ledger(self, transactions=None, refunds=None) -> accounting.Ledger:
         """What the invoice's transactions add up to (pass them, or prefetch `transactions`

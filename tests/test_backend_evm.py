@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chains.addresses import to_checksum_address
 from chains.backends import evm_rpc
 from chains.backends.base import Mempool
 from chains.backends.evm_rpc import (
@@ -16,7 +17,6 @@ from chains.backends.evm_rpc import (
     NO_TRACING,
     NO_TXPOOL,
     EVMRPCBackend,
-    to_checksum_address,
 )
 from tests.nodes import refusing_proxy
 from tests.test_backend_bitcoin import counting, everything, watching

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from chains import screening
-from chains.backends.evm_rpc import to_checksum_address
+from chains.addresses import to_checksum_address
 from chains.screening import Listing, is_flagged, parse_sdn
 
 RONIN_EXPLOITER = "0x098B716B8Aaf21512996dC57EB0615e2383E2f96"  # Lazarus Group, 2022

@@ -10,7 +10,7 @@ from chains import registry, tron_addresses
 from chains.backends.base import Mempool
 from chains.backends.tron import NO_PENDING_LIST, PENDING_NOT_READ, TronBackend
 from tests.test_chain_litecoin import configure_chains
-from tests.tron_node import Account
+from tests.tron_node import Account, to_hex21
 
 USDT = tron_addresses.to_base58("41" + "a1" * 20)  # the local network's USDT contract
 FAKE_USDT = tron_addresses.to_base58("41" + "f0" * 20)  # another contract calling itself USDT
@@ -25,7 +25,7 @@ genesis = "{node.genesis_id}"
 {extra}
 [[networks.tron-local.tokens]]
 symbol = "USDT"
-contract = "{tron_addresses.to_hex21(USDT)}"
+contract = "{to_hex21(USDT)}"
 decimals = 6
 """
 

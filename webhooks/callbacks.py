@@ -25,24 +25,22 @@ import hashlib
 import hmac
 import json
 import logging
-import os
 import random
-import socket
 import time
 import uuid
 from datetime import datetime, timedelta
-from secrets import token_hex
 from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from core import egress
+from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
 from invoices.representation import iso_time
@@ -65,6 +63,8 @@ ROTATION_OVERLAP = timedelta(hours=24)
 TURN_SECONDS = 15
 TURN_QUEUES = 20
 SWEEP_BATCH = 1000
+SENDING = Lease(until="claimed_until")  # an event's: the worker sending it
+SLOT = Lease(until="lease_until", owner="holder")  # a merchant's delivery slot
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -165,11 +165,10 @@ def lease() -> timedelta:
 def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
     """Take the event's sending lease. A scheduled send also checks the event is still due
     as it was read, so a retry another worker has just made is not repeated."""
-    events = Event.objects.filter(pk=event.pk).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    events = Event.objects.filter(pk=event.pk)
     if scheduled:
         events = events.filter(next_attempt_at=event.next_attempt_at)
-    return events.update(claimed_until=now + lease()) == 1
+    return SENDING.take(events, now=now, duration=lease())
 
 
 def take_slot(merchant_id) -> str | None:
@@ -178,7 +177,7 @@ def take_slot(merchant_id) -> str | None:
     real clock: they are about workers, not about the retry schedule. A turn never outlasts
     the lease (TURN_SECONDS, then at most one attempt cut at its deadline), so it is not
     renewed."""
-    token = f"{socket.gethostname()[:40]}:{os.getpid()}:{token_hex(4)}"
+    token = owner_token()
     now, count = timezone.now(), settings.CALLBACKS_PER_MERCHANT
     held = dict(CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count)
                 .values_list("index", "lease_until"))
@@ -186,23 +185,22 @@ def take_slot(merchant_id) -> str | None:
         CallbackSlot.objects.bulk_create(
             [CallbackSlot(merchant_id=merchant_id, index=index)
              for index in range(count) if index not in held], ignore_conflicts=True)
-    free = Q(lease_until__isnull=True) | Q(lease_until__lte=now)
     for index in range(count):
         if held.get(index) and held[index] > now:
             continue
-        if CallbackSlot.objects.filter(free, merchant_id=merchant_id, index=index).update(
-                holder=token, lease_until=now + lease()):
+        if SLOT.take(CallbackSlot.objects.filter(merchant_id=merchant_id, index=index),
+                     now=now, duration=lease(), owner=token):
             return token
     return None
 
 
 def _release_slot(token: str) -> None:
-    CallbackSlot.objects.filter(holder=token).update(holder="", lease_until=None)
+    SLOT.release(CallbackSlot.objects.all(), owner=token)
 
 
 def _mark_delivered(event: Event, now: datetime) -> None:
-    Event.objects.filter(pk=event.pk).update(delivered_at=event.delivered_at or now,
-                                             next_attempt_at=None, claimed_until=None)
+    SENDING.release(Event.objects.filter(pk=event.pk),
+                    delivered_at=event.delivered_at or now, next_attempt_at=None)
     if event.merchant.callback_failing_since:
         with transaction.atomic():
             if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=False
@@ -216,11 +214,11 @@ def _schedule_retry(event: Event, now: datetime) -> None:
         count=Count("id"), first=Min("attempted_at"))
     retry_at = next_attempt_at(tries["count"], tries["first"], now, random.uniform(-1, 1))
     if retry_at is not None:
-        Event.objects.filter(pk=event.pk).update(next_attempt_at=retry_at, claimed_until=None)
+        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=retry_at)
         return
     with transaction.atomic():
-        Event.objects.filter(pk=event.pk).update(next_attempt_at=None, failed_at=now,
-                                                 claimed_until=None)
+        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None,
+                        failed_at=now)
         if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=True
                                    ).update(callback_failing_since=now):
             notifications.callbacks_failing(event.merchant, callback_url(event), now)
@@ -242,7 +240,7 @@ def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
             break
         url = callback_url(event)
         if not url:  # nothing to send to; the events behind it need not wait
-            Event.objects.filter(pk=event.pk).update(next_attempt_at=None, claimed_until=None)
+            SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None)
             continue
         attempt = send(url, event_body(event), _secrets(event.merchant, at), at)
         attempt.event = event
@@ -292,7 +290,7 @@ def queues_due(now: datetime, merchant_id=None) -> list:
     due = Event.objects.filter(next_attempt_at__lte=now)
     if merchant_id is not None:
         due = due.filter(merchant_id=merchant_id)
-    return list(due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    return list(due.filter(SENDING.free(now))
                 .exclude(Exists(waiting_ahead)).order_by("next_attempt_at")
                 .values_list("invoice_id", flat=True)[:SWEEP_BATCH])
 
@@ -339,7 +337,7 @@ def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
         if event.next_attempt_at is not None:  # events behind it may go now
             async_task(deliver_invoice_events, event.invoice_id)
     else:
-        Event.objects.filter(pk=event.pk).update(claimed_until=None)
+        SENDING.release(Event.objects.filter(pk=event.pk))
     return attempt
 
 

@@ -32,15 +32,17 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from chains import registry
+from core.leases import Lease
 from invoices.models import Event, Refund
 from invoices.representation import refund_payload
 from merchants import invites
 from merchants.models import TeamInvite
-from merchants.outbox import SENDING_LEASE, take_lease, unleased
+from webhooks.notifications import SENDING_LEASE
 
 logger = logging.getLogger(__name__)
 
 SUBJECT_LENGTH = 150
+EMAIL_SENDING = Lease(until="email_claimed_until")  # a refund-claim e-mail's, on its event
 _NOT_IN_A_HEADER = re.compile(r"[\s\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
@@ -93,7 +95,7 @@ def refund_claims_due(now: datetime):
                                    sequence__lt=OuterRef("sequence"))
     return (Event.objects.filter(type="refund_updated", email_sent_at__isnull=True,
                                  invoice__refunds__status=Refund.AWAITING_CLAIM)
-            .filter(unleased("email_claimed_until", now))
+            .filter(EMAIL_SENDING.free(now))
             .exclude(invoice__customer_email="").exclude(Exists(earlier))
             .select_related("invoice", "merchant"))
 
@@ -128,8 +130,8 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
         events = events.filter(invoice_id=invoice_id)
     sent = 0
     for event in events:
-        if not take_lease(Event.objects.filter(pk=event.pk, email_sent_at__isnull=True),
-                          "email_claimed_until", now, SENDING_LEASE):
+        unsent = Event.objects.filter(pk=event.pk, email_sent_at__isnull=True)
+        if not EMAIL_SENDING.take(unsent, now=now, duration=SENDING_LEASE):
             continue
         invoice = event.invoice
         order = f"order {invoice.foreign_id}" if invoice.foreign_id else f"invoice {invoice.id}"
@@ -142,8 +144,8 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
         except Exception:
             logger.exception("refund-claim e-mail for invoice %s failed; retried by the sweep",
                              invoice.id)
-            Event.objects.filter(pk=event.pk).update(email_claimed_until=None)
+            EMAIL_SENDING.release(Event.objects.filter(pk=event.pk))
             continue
-        Event.objects.filter(pk=event.pk).update(email_sent_at=now, email_claimed_until=None)
+        EMAIL_SENDING.release(Event.objects.filter(pk=event.pk), email_sent_at=now)
         sent += 1
     return sent

@@ -21,13 +21,16 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.leases import Lease
 from merchants.models import Notification
 from merchants.notifications import PAYMENT_REQUEST, notify, queue_sending
-from merchants.outbox import take_lease, unleased
 from pages import labels
 from pages.amounts import short_amount
 
 logger = logging.getLogger(__name__)
+
+SENDING_LEASE = timedelta(minutes=5)  # far longer than one e-mail takes to hand over
+SENDING = Lease(until="claimed_until")  # a notification's: the worker sending it
 
 NEEDS_ACTION = ("unresolved", "compliance_review", "declined")
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
@@ -234,13 +237,13 @@ def send_due(now: datetime | None = None) -> int:
     later. Returns how many were sent."""
     sent = 0
     due = (Notification.objects.filter(next_attempt_at__lte=now or timezone.now())
-           .filter(unleased("claimed_until", now or timezone.now()))
+           .filter(SENDING.free(now or timezone.now()))
            .select_related("merchant").order_by("next_attempt_at")[:500])
     for notification in due:
         at = now or timezone.now()
-        if not take_lease(Notification.objects.filter(pk=notification.pk,
-                                                      next_attempt_at__isnull=False),
-                          "claimed_until", at):
+        if not SENDING.take(Notification.objects.filter(pk=notification.pk,
+                                                        next_attempt_at__isnull=False),
+                            now=at, duration=SENDING_LEASE):
             continue
         attempts = notification.attempts + 1
         try:
@@ -248,12 +251,12 @@ def send_due(now: datetime | None = None) -> int:
         except Exception as exc:
             logger.warning("notification %s to %s failed: %s", notification.pk,
                            notification.to_email, exc)
-            Notification.objects.filter(pk=notification.pk).update(
-                attempts=attempts, last_error=str(exc)[:500], claimed_until=None,
+            SENDING.release(
+                Notification.objects.filter(pk=notification.pk), attempts=attempts,
+                last_error=str(exc)[:500],
                 next_attempt_at=retry_at(attempts, notification.created_at, at))
             continue
-        Notification.objects.filter(pk=notification.pk).update(
-            attempts=attempts, sent_at=at, next_attempt_at=None, claimed_until=None,
-            last_error="")
+        SENDING.release(Notification.objects.filter(pk=notification.pk), attempts=attempts,
+                        sent_at=at, next_attempt_at=None, last_error="")
         sent += 1
     return sent

@@ -1,5 +1,9 @@
 """Chain backends: one per kind of node, all behind `base.ChainBackend`."""
 
+import atexit
+import multiprocessing
+import multiprocessing.util
+import os
 import threading
 from importlib import import_module
 
@@ -15,6 +19,7 @@ _local = threading.local()
 _lock = threading.Lock()
 _open: list = []  # every cached backend of every thread, for close_all()
 _generation = 0  # bumped by close_all(): each thread's cache of an older one is dropped
+_closes_at_exit: int | None = None  # the process whose end closes them (a fork inherits it)
 
 
 class NoBackend(Exception):
@@ -37,6 +42,7 @@ def get_backend(network: Network):
         backend = getattr(import_module(module), name)(network)
         with _lock:
             _open.append(backend)
+            _close_at_exit()
         _local.backends[key] = backend
     return _local.backends[key]
 
@@ -51,3 +57,18 @@ def close_all() -> None:
         _generation += 1
     for backend in backends:
         backend.close()
+
+
+def _close_at_exit() -> None:
+    """Close this process's backends when it ends (idle keep-alive connections would hold
+    a node's shutdown): by atexit in a main process (gunicorn's workers, `manage.py`
+    commands), by multiprocessing's finalizers in its children (django-q2's workers), which
+    leave through os._exit and so skip atexit."""
+    global _closes_at_exit
+    if _closes_at_exit == os.getpid():
+        return
+    _closes_at_exit = os.getpid()
+    if multiprocessing.parent_process() is None:
+        atexit.register(close_all)
+    else:
+        multiprocessing.util.Finalize(None, close_all, exitpriority=10)

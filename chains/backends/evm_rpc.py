@@ -44,7 +44,7 @@ from chains.backends.base import (
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
 from chains.registry import Asset, Network
 
-__all__ = ["EVMRPCBackend", "to_checksum_address"]
+__all__ = ["EVMRPCBackend"]
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 NATIVE_TRANSFER_GAS = 21_000

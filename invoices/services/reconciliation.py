@@ -18,14 +18,6 @@ from invoices.services.events import _emit, _locked, record_event
 
 # --- deciding and recording ---------------------------------------------------------------
 
-def _facts(invoice: Invoice) -> lifecycle.Facts:
-    return lifecycle.Facts(
-        status=invoice.status, context=invoice.status_context, expires_at=invoice.expires_at,
-        late_window=timedelta(minutes=invoice.late_window_minutes),
-        processing_timeout=timedelta(minutes=invoice.processing_timeout_minutes),
-        status_changed_at=invoice.status_changed_at, review_decision=invoice.review_decision)
-
-
 def _set_status(invoice: Invoice, status: str, context: str | None, now: datetime) -> None:
     invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
     invoice.save(update_fields=["status", "status_context", "status_changed_at",
@@ -38,7 +30,7 @@ def reevaluate(*, invoice: Invoice, now: datetime, actor: str = "system",
     transaction `events` that led here and the status change with the invoice as it is
     after them; then the merchant's automatic rule when the invoice became unresolved."""
     events = list(events or [])
-    decision = lifecycle.evaluate(_facts(invoice), invoice.ledger(), now)
+    decision = lifecycle.evaluate(invoice.facts(), invoice.ledger(), now)
     changed = (decision.status, decision.context) != (invoice.status, invoice.status_context)
     if changed:
         _set_status(invoice, decision.status, decision.context, now)
@@ -53,7 +45,7 @@ def _act(invoice: Invoice, action: str, actor: str, now: datetime,
          heights: dict[str, int] | None = None) -> list[Refund]:
     """Carry out a merchant action that `lifecycle.target` decides: the new status and the
     refunds it offers, one per asset, with their events."""
-    target = lifecycle.target(action, _facts(invoice), invoice.ledger(), invoice.refunded())
+    target = lifecycle.target(action, invoice.facts(), invoice.ledger(), invoice.refunded())
     _set_status(invoice, target.status, target.context, now)
     refunds = [Refund.objects.create(invoice=invoice, asset=asset, network=network,
                                      amount=amount, created_at=now)
