@@ -43,8 +43,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from invoices import rates, services  # noqa: E402
+from invoices import rates  # noqa: E402
 from invoices.models import Event, Invoice  # noqa: E402
+from invoices.services import creation, events, merchant_actions  # noqa: E402
 from merchants import callbacks  # noqa: E402
 from merchants.models import DeliveryAttempt  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
@@ -55,16 +56,16 @@ CHANGES, ROUNDS = 200, 3
 
 
 def new_invoice(merchant) -> str:
-    request = services.InvoiceRequest(price_amount=10_000, price_currency="USD",
+    request = creation.InvoiceRequest(price_amount=10_000, price_currency="USD",
                                       livemode=False)  # a sandbox (test) invoice
-    return services.create_invoice(merchant, request, "bench")["id"]
+    return creation.create_invoice(merchant=merchant, request=request, actor="bench")["id"]
 
 
 def record(invoice_id, count=1) -> None:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         for _ in range(count):
-            services.record_event(invoice, "status_changed", "bench", timezone.now())
+            events.record_event(invoice=invoice, event_type="status_changed", actor="bench", now=timezone.now())
 
 
 def serve_receiver(url_pipe) -> None:
@@ -113,19 +114,19 @@ def creation_costs(merchant) -> tuple[float, float]:
 
 
 def cancel_costs(merchant) -> tuple[float, float]:
-    real_record_event = services.record_event
+    real_record_event = events.record_event
 
     def cancel_many():
         ids = iter([new_invoice(merchant) for _ in range(CHANGES)])
-        return seconds_per(lambda: services.cancel(next(ids), "bench"), CHANGES)
+        return seconds_per(lambda: merchant_actions.cancel(invoice_id=next(ids), actor="bench"), CHANGES)
 
     without, with_ = [], []
     for _ in range(ROUNDS):
-        services.record_event = lambda *args, **kwargs: None
+        events.record_event = lambda *args, **kwargs: None
         try:
             without.append(cancel_many())
         finally:
-            services.record_event = real_record_event
+            events.record_event = real_record_event
         with_.append(cancel_many())
     return statistics.median(without), statistics.median(with_)
 

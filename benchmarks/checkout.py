@@ -79,8 +79,9 @@ def main() -> None:
     from django.test import Client
 
     from chains.backends import sandbox
-    from invoices import rates, services
+    from invoices import rates
     from invoices.models import Invoice
+    from invoices.services import creation, payer
     from invoices.tasks import scan_network
     from merchants.services import create_merchant
 
@@ -89,7 +90,7 @@ def main() -> None:
     merchant, _ = create_merchant("Benchmark Coffee Roasters")
     merchant.allowed_return_hosts = ["shop.example"]
     merchant.save()
-    payload = services.create_invoice(merchant, services.InvoiceRequest(
+    payload = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
         price_amount=2500, price_currency="USD", description="Order #1042 · 2 × Coffee beans",
         return_url="https://shop.example/thanks", livemode=False), actor="benchmark")
     invoice_id = payload["id"]
@@ -98,7 +99,7 @@ def main() -> None:
 
     rows = [("page: choose a currency", *timed(client, page, count))]
     loads = [("choose screen", *weigh(client, page))]
-    services.select_currency(invoice_id, "USDT", "sandbox")
+    payer.select_currency(invoice_id=invoice_id, asset_code="USDT", network_code="sandbox")
     rows.append(("page: pay (address, QR)", *timed(client, page, count)))
     rows.append(("status endpoint: new", *timed(client, status, count)))
     loads.append(("pay screen", *weigh(client, page)))

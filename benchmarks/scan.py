@@ -106,8 +106,9 @@ from chains.backends.bitcoin_rpc import BitcoinRPCBackend  # noqa: E402
 from chains.backends.evm_rpc import TRANSFER_TOPIC, EVMRPCBackend  # noqa: E402
 from chains.backends.jsonrpc import JSONRPCClient  # noqa: E402
 from chains.registry import get_network  # noqa: E402
-from invoices import rates, services  # noqa: E402
+from invoices import rates, selectors  # noqa: E402
 from invoices.models import Invoice, Quote  # noqa: E402
+from invoices.services import creation  # noqa: E402
 from merchants.services import create_merchant, set_wallet  # noqa: E402
 
 # --- 1 and 2: one block, many watched addresses ----------------------------------------------
@@ -215,7 +216,7 @@ def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
 
     def lookup(addresses):
         started = time.perf_counter()
-        found = services.watched_addresses("bitcoin", addresses)
+        found = selectors.watched_addresses(network="bitcoin", addresses=addresses)
         spent.append(time.perf_counter() - started)
         return found
 
@@ -472,7 +473,7 @@ def latency() -> None:
     seed = Bip39SeedGenerator(MNEMONIC).Generate()
     account = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0)
     set_wallet(merchant, "evm", account.PublicKey().ToExtended())
-    invoices = [services.create_invoice(merchant, services.InvoiceRequest(
+    invoices = [creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
         price_amount=3000, price_currency="USD", kind="fixed", pay_currency="ETH",
         network="ethereum-local"), actor="bench") for _ in range(PAYMENTS)]
     samples = []

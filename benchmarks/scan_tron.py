@@ -58,7 +58,7 @@ from django.utils import timezone  # noqa: E402
 from chains import tron_addresses  # noqa: E402
 from chains.backends.tron import TronBackend  # noqa: E402
 from chains.registry import get_network  # noqa: E402
-from invoices import services  # noqa: E402
+from invoices import selectors  # noqa: E402
 from invoices.models import Invoice, Quote  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 from tests.tron_node import Account  # noqa: E402
@@ -104,7 +104,7 @@ def watch(merchant, addresses: list[str]) -> None:
 
 
 def lookup(addresses: set[str]) -> set[str]:
-    return services.watched_addresses(NETWORK, addresses)
+    return selectors.watched_addresses(network=NETWORK, addresses=addresses)
 
 
 def timed(addresses: set[str]) -> set[str]:

@@ -16,9 +16,9 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from django.db import transaction
 from django.db.models import Q
@@ -61,8 +61,16 @@ class ScanReport:
     reached_tip: bool = False  # tip_height is the node's tip: the mempool was looked at
 
 
-WatchedLookup = Callable[[str, set[str]], set[str]]
-Sink = Callable[[ScanReport], None]
+class WatchedLookup(Protocol):
+    """Which of these addresses of the network are watched."""
+
+    def __call__(self, *, network: str, addresses: set[str]) -> set[str]: ...
+
+
+class Sink(Protocol):
+    """Applies what a scan saw; idempotent."""
+
+    def __call__(self, *, report: ScanReport) -> None: ...
 
 
 def _take_lease(network: str) -> ChainCursor | None:
@@ -122,7 +130,7 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
     if cursor is None:
         return None
     def lookup(addresses: set[str]) -> set[str]:
-        return watched(network.code, addresses)
+        return watched(network=network.code, addresses=addresses)
 
     try:
         mempool = backend.mempool(lookup)  # before the tip: a transaction mined meanwhile is
@@ -159,7 +167,7 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
                 report.mempool_txids = set(mempool.txids)
         if not _renew(cursor):
             return None
-        sink(report)
+        sink(report=report)
         notices = list(backend.capabilities().notices)
         with transaction.atomic():
             if not _ours(cursor).select_for_update().exists():

@@ -18,7 +18,7 @@ class MethodForm(forms.Form):
 
 
 class RefundClaimForm(forms.Form):
-    """The address is checked by `invoices.refunds.claim`, the one place that decides."""
+    """The address is checked by `invoices.services.payer.claim`, the one place that decides."""
 
     address = forms.CharField(label=_("Your refund address"), max_length=200,
                               error_messages={"required": _("Enter the address of your wallet.")})

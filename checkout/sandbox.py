@@ -9,7 +9,7 @@ from django.db import transaction
 from chains.backends import sandbox
 from invoices import sandbox as sandbox_payments
 from invoices.models import Invoice
-from invoices.services import ServiceError
+from invoices.services.errors import ServiceError
 
 ACTIONS = ("exact", "under", "over", "confirm")
 

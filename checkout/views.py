@@ -26,11 +26,14 @@ from checkout.forms import MethodForm, RefundClaimForm
 from checkout.i18n import localized
 from checkout.qr import qr_svg
 from checkout.security import embed_sources, image_origin, protect
-from invoices import lifecycle, money, refunds, services
+from invoices import lifecycle, money, selectors
 from invoices.api import throttling
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
-from invoices.representation import confirmations, scanned_heights
+from invoices.representation import confirmations
+from invoices.selectors import scanned_heights
+from invoices.services import creation, payer, quoting
+from invoices.services.errors import ServiceError
 from merchants.dashboard import labels
 
 TITLES = {
@@ -171,8 +174,8 @@ def _return_allowed(invoice: Invoice) -> bool:
     if not invoice.return_url:
         return False
     try:
-        services.check_return_url(invoice.merchant, invoice.return_url)
-    except services.ServiceError:
+        creation.check_return_url(merchant=invoice.merchant, url=invoice.return_url)
+    except ServiceError:
         return False
     return True
 
@@ -187,14 +190,15 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
     amounts are estimates, locked when the payer chooses."""
     quotes = {(q.asset, q.network): q for q in invoice.quotes.all()}
     methods = []
-    for asset in services.offered_methods(invoice.merchant, invoice.livemode):
+    for asset in selectors.offered_methods(merchant=invoice.merchant,
+                                           livemode=invoice.livemode):
         quote = quotes.get((asset.code, asset.network))
         if quote is None:
             if invoice.kind != Kind.OPEN:
                 continue
             try:
-                quote = services.quote_for(invoice, asset, now)
-            except services.ServiceError:
+                quote = quoting.quote_for(invoice=invoice, asset=asset, now=now)
+            except ServiceError:
                 continue
         network = registry.get_network(asset.network)
         methods.append({
@@ -343,8 +347,9 @@ def pay(request, invoice_id):
         return _page(request, invoice, error=form.errors["method"][0], status=422)
     code, network = form.cleaned_data["method"].split(":", 1)
     try:
-        services.select_currency(invoice.pk, code, network, actor="payer")
-    except services.ServiceError as exc:
+        payer.select_currency(invoice_id=invoice.pk, asset_code=code, network_code=network,
+                              actor="payer")
+    except ServiceError as exc:
         message = SELECT_ERRORS.get(exc.code, _("This currency cannot be chosen right now. "
                                                 "Please choose another."))
         return _page(request, _load(invoice_id), error=message, status=409)
@@ -414,7 +419,7 @@ def sandbox_action(request, invoice_id):
         return response
     try:
         sandbox.simulate(invoice, request.POST.get("action", ""))
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         return _page(request, invoice, error=exc.message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -449,8 +454,8 @@ def refund(request):
     if claiming and found.status == Refund.AWAITING_CLAIM:
         if form.is_valid():
             try:
-                found = refunds.claim(token, form.cleaned_data["address"])
-            except services.ServiceError as exc:
+                found = payer.claim(token=token, address=form.cleaned_data["address"])
+            except ServiceError as exc:
                 form.add_error("address" if exc.param == "address" else None, exc.message)
         code = 422 if form.errors else 200
     network = registry.get_network(found.network)

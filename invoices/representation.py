@@ -5,21 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 
 from chains import registry
-from chains.models import ChainCursor
 from chains.uri import payment_uri
 from invoices import lifecycle, money
 from invoices.accounting import Ledger
 from invoices.models import Invoice, Refund, Transaction
+from invoices.selectors import scanned_heights
 
 
 def iso_time(value):
     return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def scanned_heights() -> dict[str, int]:
-    """Each network's scanned height: confirmations are counted against it."""
-    return {network: height for network, height in
-            ChainCursor.objects.filter(height__isnull=False).values_list("network", "height")}
 
 
 def confirmations(tx: Transaction, heights: dict[str, int]) -> int:

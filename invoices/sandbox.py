@@ -11,7 +11,7 @@ from django.conf import settings
 from chains import registry
 from chains.backends import sandbox
 from invoices.models import Invoice, Transaction
-from invoices.services import Conflict
+from invoices.services.errors import Conflict
 from invoices.tasks import scan_network
 
 

@@ -6,21 +6,22 @@ from django.conf import settings
 
 from chains import registry, scanner
 from chains.backends import get_backend, sandbox
-from invoices import rates, refunds, services
+from invoices import rates, selectors
+from invoices.services import reconciliation
 from merchants import callbacks, emails, notifications
 
 logger = logging.getLogger(__name__)
 
 
-def _watched(network: str, addresses: set[str]) -> set[str]:
+def _watched(*, network: str, addresses: set[str]) -> set[str]:
     """Invoice addresses still listening, and refund addresses awaiting their payout."""
-    return (services.watched_addresses(network, addresses)
-            | refunds.payout_addresses(network, addresses))
+    return (selectors.watched_addresses(network=network, addresses=addresses)
+            | selectors.payout_addresses(network=network, addresses=addresses))
 
 
-def _apply(report: scanner.ScanReport) -> None:
-    services.apply_transfers(report)
-    refunds.match_payouts(report.network, report.transfers)
+def _apply(*, report: scanner.ScanReport) -> None:
+    reconciliation.apply_transfers(report=report)
+    reconciliation.match_payouts(network=report.network, transfers=report.transfers)
 
 
 def scan_network(code: str):
@@ -39,7 +40,7 @@ def scan_all() -> None:
 
 
 def sweep() -> int:
-    return services.sweep()
+    return reconciliation.sweep()
 
 
 def refresh_rates() -> dict:

@@ -1,5 +1,6 @@
 """Payment links' use cases: what a link may sell now, and the invoice a payer's visit
-makes — through `invoices.services.create_invoice`, the API's own code path."""
+makes — through `invoices.services.creation.create_invoice`, the API's own code path.
+Its reads are in `links.selectors`."""
 
 from __future__ import annotations
 
@@ -12,12 +13,11 @@ from django.utils.translation import gettext as _
 
 from invoices import money
 from invoices.models import IdempotencyKey, Invoice, Status
-from invoices.services import InvoiceRequest, ServiceError, create_invoice
+from invoices.services.creation import InvoiceRequest, create_invoice
+from invoices.services.errors import ServiceError
 from links.models import LinkInvoice, PaymentLink
+from links.selectors import held
 
-# Invoices that hold one of a limited quantity: sold, or still being paid.
-HOLDING = (Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED,
-           Status.UNRESOLVED)
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
                b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
 MAX_IMAGE_BYTES = 1024 * 1024
@@ -42,16 +42,12 @@ def image_type(data: bytes) -> str | None:
     return next((kind for magic, kind in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
-def awaiting_payment(invoice: Invoice, now: datetime) -> bool:
+def awaiting_payment(*, invoice: Invoice, now: datetime) -> bool:
     return (invoice.status == Status.NEW and not invoice.archived
             and not (invoice.expires_at and now >= invoice.expires_at))
 
 
-def held(link: PaymentLink) -> int:
-    return link.made.filter(invoice__status__in=HOLDING).count()
-
-
-def unavailable_reason(link: PaymentLink, now: datetime, held_count: int | None = None
+def unavailable_reason(*, link: PaymentLink, now: datetime, held_count: int | None = None
                        ) -> str | None:
     """Why the link cannot take a payment now, in the payer's words; None when it can."""
     if not link.active:
@@ -59,13 +55,13 @@ def unavailable_reason(link: PaymentLink, now: datetime, held_count: int | None 
     if link.ends_at and now >= link.ends_at:
         return _("This payment link has ended.")
     if link.quantity_limit is not None:
-        count = held(link) if held_count is None else held_count
+        count = held(link=link) if held_count is None else held_count
         if count >= link.quantity_limit:
             return _("Sold out: this payment link has no items left.")
     return None
 
 
-def price_units(link: PaymentLink, amount: str | None) -> int:
+def price_units(*, link: PaymentLink, amount: str | None) -> int:
     """The price of this visit: the link's fixed price, or the payer's amount checked
     against the minimum and maximum. ServiceError (param "amount") when it is refused."""
     if link.price_amount is not None:
@@ -97,7 +93,7 @@ def normalise_amount(text: str) -> str:
     return text
 
 
-def open_invoice(link_id, amount: str | None, visit: str,
+def open_invoice(*, link_id, amount: str | None, visit: str,
                  now: datetime | None = None) -> tuple[dict, bool]:
     """The invoice of one payer's visit: made once per (visit, price), so a reload or a
     double click returns the same invoice. `visit` is the payer session's token for this
@@ -106,17 +102,17 @@ def open_invoice(link_id, amount: str | None, visit: str,
     with transaction.atomic():
         link = PaymentLink.objects.select_for_update().select_related("merchant").get(
             pk=link_id)
-        units = price_units(link, amount)
+        units = price_units(link=link, amount=amount)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
         replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
         if replay:  # the link row is locked: no concurrent visit can make a second one
-            if not awaiting_payment(Invoice.objects.get(pk=replay.response["id"]), now):
+            if not awaiting_payment(invoice=Invoice.objects.get(pk=replay.response["id"]), now=now):
                 raise VisitOver("visit_over", "this visit's invoice is no longer open")
             return replay.response, False
-        if reason := unavailable_reason(link, now):
+        if reason := unavailable_reason(link=link, now=now):
             raise LinkUnavailable("link_unavailable", reason)
-        payload = create_invoice(link.merchant, InvoiceRequest(
+        payload = create_invoice(merchant=link.merchant, request=InvoiceRequest(
             price_amount=units, price_currency=link.price_currency, description=link.name,
             methods=list(link.methods), metadata={"payment_link": link.slug},
             livemode=link.livemode),
@@ -125,14 +121,4 @@ def open_invoice(link_id, amount: str | None, visit: str,
                                       response_status=201, response=payload)
         LinkInvoice.objects.create(link=link, invoice_id=payload["id"])
         return payload, True
-
-
-def link_invoices(link: PaymentLink):
-    return Invoice.objects.filter(merchant_id=link.merchant_id, link_made__link=link)
-
-
-def completed_volume(link: PaymentLink) -> int:
-    """Price units of the link's completed invoices (summed here: see UnitsField)."""
-    return sum(link_invoices(link).filter(status=Status.COMPLETED)
-               .values_list("price_amount", flat=True))
 

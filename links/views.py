@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from checkout.i18n import localized
 from checkout.security import embed_sources, protect
 from invoices import money
-from invoices.services import ServiceError
+from invoices.services.errors import ServiceError
 from links import services
 from links.models import PaymentLink
 from merchants.dashboard import labels
@@ -37,7 +37,7 @@ def _page(request, link: PaymentLink, *, error="", amount="", status=200):
     def shown(units):
         return labels.amount(money.format_units(units, decimals)) if units is not None else ""
 
-    reason = services.unavailable_reason(link, timezone.now())
+    reason = services.unavailable_reason(link=link, now=timezone.now())
     response = render(request, "links/link.html", {
         "link": link, "merchant": link.merchant, "reason": reason, "error": error,
         "amount": amount, "price": shown(link.price_amount), "minimum": shown(link.amount_min),
@@ -60,10 +60,11 @@ def link_page(request, slug):
     amount = request.POST.get("amount", "")
     try:
         try:
-            payload, _created = services.open_invoice(link.pk, amount, _visit(request, link))
+            payload, _created = services.open_invoice(link_id=link.pk, amount=amount,
+                                                      visit=_visit(request, link))
         except services.VisitOver:
-            payload, _created = services.open_invoice(link.pk, amount,
-                                                      _visit(request, link, renew=True))
+            payload, _created = services.open_invoice(link_id=link.pk, amount=amount,
+                                                      visit=_visit(request, link, renew=True))
     except services.LinkUnavailable:
         return _page(request, link, status=410)
     except ServiceError as exc:

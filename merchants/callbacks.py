@@ -45,7 +45,7 @@ from django_q.tasks import async_task
 from config.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
 from invoices.representation import iso_time
-from invoices.services import Conflict, ServiceError
+from invoices.services.errors import Conflict, ServiceError
 from merchants import egress, notifications
 from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
 

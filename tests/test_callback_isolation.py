@@ -13,8 +13,8 @@ import pytest
 from django.db import connections, transaction
 from django.utils import timezone
 
-from invoices import services
 from invoices.models import Event, Invoice
+from invoices.services.events import record_event
 from merchants import callbacks
 from merchants.models import CallbackSlot, DeliveryAttempt, Merchant
 from tests.receiver import Drip, Hang, Receiver
@@ -70,7 +70,7 @@ def invoices_with_an_event(client, count):
         assert response.status_code == 201
         with transaction.atomic():
             invoice = Invoice.objects.select_for_update().get(pk=response.json()["id"])
-            services.record_event(invoice, "status_changed", "test", timezone.now())
+            record_event(invoice=invoice, event_type="status_changed", actor="test", now=timezone.now())
         created.append(invoice.pk)
     return created
 

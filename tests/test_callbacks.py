@@ -11,8 +11,10 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from invoices import services, tasks
+from invoices import tasks
 from invoices.models import Event, Invoice
+from invoices.services import merchant_actions
+from invoices.services.events import record_event
 from merchants import callbacks
 from merchants.models import DeliveryAttempt, Merchant
 from tests.receiver import Hang, Redirect, verify_signature
@@ -42,7 +44,7 @@ def cancelled(hooked, create_invoice):
 def record(invoice, count, now):
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        return [services.record_event(locked, "status_changed", "test", now)
+        return [record_event(invoice=locked, event_type="status_changed", actor="test", now=now)
                 for _ in range(count)]
 
 
@@ -309,7 +311,7 @@ def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cance
 def test_a_rolled_back_change_sends_nothing(transactional_db, hooked, create_invoice, receiver):
     invoice = create_invoice()
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.cancel(invoice["id"], "test")
+        merchant_actions.cancel(invoice_id=invoice["id"], actor="test")
         raise RuntimeError("the change fails after the event was written")
     assert not Event.objects.exists()
     assert tasks.deliver_due_callbacks() == 0

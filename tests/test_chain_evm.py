@@ -18,8 +18,9 @@ from eth_account import Account
 from chains import scanner
 from chains.backends import get_backend
 from chains.registry import get_network
-from invoices import services
+from invoices import selectors
 from invoices.models import Invoice, Quote, Transaction
+from invoices.services import reconciliation
 from invoices.tasks import scan_network
 from merchants.services import set_wallet
 from tests.test_chain_litecoin import MNEMONIC, configure_chains, events
@@ -172,7 +173,7 @@ def test_payment_after_expiry_within_the_late_window_is_paid_late(shop):
     invoice = shop.invoice("USDT")
     Invoice.objects.filter(pk=invoice["id"]).update(
         expires_at=timezone.now() - timedelta(minutes=5))
-    services.sweep()
+    reconciliation.sweep()
     shop.pay(invoice)
     shop.node.mine()
     shop.scan()
@@ -198,7 +199,7 @@ def test_payment_unconfirmed_past_the_processing_timeout_fails(shop, paused):
     long_ago = timezone.now() - timedelta(hours=24, minutes=1)
     Transaction.objects.filter(invoice_id=invoice["id"]).update(paid_at=long_ago,
                                                                 detected_at=long_ago)
-    services.sweep()
+    reconciliation.sweep()
     assert shop.get(invoice)["status"] == "failed"
 
 
@@ -243,8 +244,8 @@ def test_scanner_stopped_for_50_blocks_catches_up_in_bounded_batches(shop):
         shop.node.mine(16)  # with the payment's own block: 51 blocks
     network = get_network(NETWORK)
 
-    reports = [scanner.scan(network, get_backend(network), services.watched_addresses,
-                            services.apply_transfers, max_blocks=20) for _ in range(3)]
+    reports = [scanner.scan(network, get_backend(network), selectors.watched_addresses,
+                            reconciliation.apply_transfers, max_blocks=20) for _ in range(3)]
     assert [r.mempool_txids is None for r in reports] == [True, True, False]
     assert reports[-1].tip_height == shop.node.w3.eth.block_number
     for invoice in invoices:

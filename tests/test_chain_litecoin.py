@@ -17,8 +17,9 @@ from django.utils import timezone
 from chains import scanner, screening
 from chains.backends import get_backend
 from chains.registry import get_network
-from invoices import services
+from invoices import selectors
 from invoices.models import Event, Invoice, Quote, Transaction
+from invoices.services import reconciliation
 from invoices.tasks import scan_network
 from merchants.services import set_wallet
 
@@ -201,7 +202,7 @@ def test_payment_after_expiry_within_the_late_window_is_paid_late(shop):
     invoice = shop.invoice()
     Invoice.objects.filter(pk=invoice["id"]).update(
         expires_at=timezone.now() - timedelta(minutes=5))
-    services.sweep()
+    reconciliation.sweep()
     assert shop.get(invoice)["status"] == "expired"
     shop.pay(invoice)
     shop.scan()
@@ -232,7 +233,7 @@ def test_payment_unconfirmed_past_the_processing_timeout_fails(shop):
     long_ago = timezone.now() - timedelta(hours=24, minutes=1)
     Transaction.objects.filter(invoice_id=invoice["id"]).update(paid_at=long_ago,
                                                                 detected_at=long_ago)
-    services.sweep()
+    reconciliation.sweep()
     assert shop.get(invoice)["status"] == "failed"
 
 
@@ -312,8 +313,8 @@ def test_scanner_stopped_for_50_blocks_catches_up_in_bounded_batches(shop):
         shop.mine(15)
     network = get_network(NETWORK)
 
-    reports = [scanner.scan(network, get_backend(network), services.watched_addresses,
-                            services.apply_transfers, max_blocks=20) for _ in range(3)]
+    reports = [scanner.scan(network, get_backend(network), selectors.watched_addresses,
+                            reconciliation.apply_transfers, max_blocks=20) for _ in range(3)]
     assert [r.mempool_txids is None for r in reports] == [True, True, False]
     assert reports[2].tip_height == shop.rpc("getblockcount")
     assert reports[1].tip_height - reports[0].tip_height == 20

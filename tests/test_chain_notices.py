@@ -9,7 +9,8 @@ from chains import scanner
 from chains.backends import evm_rpc, get_backend
 from chains.models import ChainCursor
 from chains.registry import get_network
-from invoices import services
+from invoices import selectors
+from invoices.services import reconciliation
 from merchants.dashboard import queries
 from tests.nodes import refusing_proxy
 from tests.test_chain_evm import NETWORK, Shop
@@ -31,8 +32,8 @@ decimals = 6
 
 def scan():
     network = get_network(NETWORK)
-    return scanner.scan(network, get_backend(network), services.watched_addresses,
-                        services.apply_transfers)
+    return scanner.scan(network, get_backend(network), selectors.watched_addresses,
+                        reconciliation.apply_transfers)
 
 
 @pytest.fixture

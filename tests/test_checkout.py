@@ -16,8 +16,8 @@ from chains import hd
 from checkout import states
 from checkout.security import embed_sources, image_origin
 from invoices import lifecycle as lc
-from invoices import refunds, services
 from invoices.models import Event, Invoice, Refund, Transaction
+from invoices.services import errors, payer
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -462,16 +462,16 @@ def test_a_refund_code_with_a_nul_byte_is_refused_before_any_lookup(db, client):
 
 
 def test_refund_claim_service(refund, sandbox_address):
-    with pytest.raises(services.NotFound):
-        refunds.claim("no-such-token", sandbox_address)
-    with pytest.raises(services.ServiceError) as refused:
-        refunds.claim(refund.claim_token, "bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+    with pytest.raises(errors.NotFound):
+        payer.claim(token="no-such-token", address=sandbox_address)
+    with pytest.raises(errors.ServiceError) as refused:
+        payer.claim(token=refund.claim_token, address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
     assert refused.value.code == "invalid_address" and refused.value.param == "address"
     now = timezone.now() - timedelta(minutes=1)
-    claimed = refunds.claim(refund.claim_token, sandbox_address, now=now)
+    claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
     assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
-    with pytest.raises(services.Conflict):
-        refunds.claim(refund.claim_token, sandbox_address)
+    with pytest.raises(errors.Conflict):
+        payer.claim(token=refund.claim_token, address=sandbox_address)
 
 
 def test_assets_are_served_by_the_app_itself(client, invoice):

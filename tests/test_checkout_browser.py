@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from chains import hd
 from checkout import states
-from invoices import services
 from invoices.models import Event, Invoice, Refund
+from invoices.services import merchant_actions, reconciliation
 from tests.browser import PHONE, decode_qr, screenshot
 
 try:
@@ -70,7 +70,7 @@ def expire(invoice_id, now=None):
     """Time passes: the timer runs out and the sweeper runs, as its schedule would."""
     now = now or timezone.now()
     Invoice.objects.filter(pk=invoice_id).update(expires_at=now)
-    services.sweep(now)
+    reconciliation.sweep(now=now)
 
 
 def assert_no_problems(page):
@@ -332,7 +332,7 @@ def _review(api, new_invoice):
 
 def _declined(api, new_invoice):
     invoice_id = _review(api, new_invoice)
-    services.review(invoice_id, "decline", "user:test")
+    merchant_actions.review(invoice_id=invoice_id, action="decline", actor="user:test")
     return invoice_id
 
 
@@ -344,7 +344,7 @@ def _cancelled(api, new_invoice):
 
 def _failed(api, new_invoice):
     invoice_id = _paid(api, new_invoice, confirm=False)
-    services.sweep(timezone.now() + timedelta(hours=25))
+    reconciliation.sweep(now=timezone.now() + timedelta(hours=25))
     return invoice_id
 
 

@@ -6,8 +6,8 @@ from rest_framework.test import APIClient
 
 from chains.backends.base import Transfer
 from chains.scanner import ScanReport
-from invoices import services
 from invoices.models import Event, IdempotencyKey, Invoice, Quote, Transaction
+from invoices.services import payer, reconciliation
 from tests.conftest import run_at_once
 
 THREADS = 6
@@ -25,7 +25,7 @@ def test_the_same_transfer_applied_at_once_is_credited_once(postgres, api, creat
                         to_address=invoice["address"], asset="USDT", amount=100_000_000,
                         from_addresses=("sbx1qpayer",), block_height=5, block_hash="h5")
     report = ScanReport("sandbox", tip_height=10, transfers=[transfer])
-    results = run_at_once(THREADS, lambda i: services.apply_transfers(report))
+    results = run_at_once(THREADS, lambda i: reconciliation.apply_transfers(report=report))
     assert [r for r in results if isinstance(r, Exception)] == []
     assert Transaction.objects.count() == 1
     assert Event.objects.filter(type="transaction_created").count() == 1
@@ -36,8 +36,8 @@ def test_the_same_transfer_applied_at_once_is_credited_once(postgres, api, creat
 def test_invoices_choosing_a_currency_at_once_get_different_indexes(postgres, api,
                                                                      create_invoice):
     invoices = [create_invoice(kind="open")["id"] for _ in range(THREADS)]
-    results = run_at_once(THREADS, lambda i: services.select_currency(invoices[i], "USDT",
-                                                                      "sandbox"))
+    results = run_at_once(THREADS, lambda i: payer.select_currency(invoice_id=invoices[i], asset_code="USDT",
+                                                                      network_code="sandbox"))
     assert [r for r in results if isinstance(r, Exception)] == []
     quotes = Quote.objects.filter(address__isnull=False)
     assert sorted(q.derivation_index for q in quotes) == list(range(THREADS))

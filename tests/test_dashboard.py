@@ -22,8 +22,9 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
-from invoices import refunds, services
+from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
+from invoices.services import errors, merchant_actions, payer, reconciliation
 from merchants.dashboard import present, queries
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 
@@ -143,13 +144,13 @@ def test_search_terms():
     ("tron", "12" * 32, "12" * 32),
 ])
 def test_txid_formats(network, text, stored):
-    assert refunds.validate_txid(registry.get_network(network), text) == stored
+    assert merchant_actions.validate_txid(network=registry.get_network(network), text=text) == stored
 
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
 def test_txid_refused(text):
-    with pytest.raises(services.ServiceError) as refused:
-        refunds.validate_txid(registry.get_network("ethereum"), text)
+    with pytest.raises(errors.ServiceError) as refused:
+        merchant_actions.validate_txid(network=registry.get_network("ethereum"), text=text)
     assert refused.value.code == "invalid_txid"
     assert "0x followed by 64 hexadecimal" in refused.value.message
 
@@ -162,11 +163,11 @@ def refund(api, create_invoice):
              format="json")
     Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved",
                                                     status_context="underpaid")
-    _, offered = services.resolve(invoice["id"], "refund", "user:owner@shop.example")
-    with pytest.raises(services.Conflict, match="not given a refund address"):
-        refunds.record_payout(invoice["id"], "ab" * 32, "user:owner@shop.example")
+    _, offered = merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner@shop.example")
+    with pytest.raises(errors.Conflict, match="not given a refund address"):
+        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32, actor="user:owner@shop.example")
     address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
-    return refunds.claim(offered.claim_token, address)
+    return payer.claim(token=offered.claim_token, address=address)
 
 
 def _seen(refund, txid, block_height=5, **changes):
@@ -177,39 +178,39 @@ def _seen(refund, txid, block_height=5, **changes):
 
 
 def test_payout_recorded_then_matched_on_chain(refund):
-    assert refunds.payout_addresses("sandbox", {refund.address, "sbx1other"}) == {
+    assert selectors.payout_addresses(network="sandbox", addresses={refund.address, "sbx1other"}) == {
         refund.address}
-    recorded = refunds.record_payout(refund.invoice_id, "AB" * 32, "user:owner@shop.example")
+    recorded = merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="AB" * 32, actor="user:owner@shop.example")
     assert recorded.payout_txid == "ab" * 32
     txid = "ab" * 32
-    assert refunds.match_payouts("sandbox", [_seen(refund, txid, block_height=None)]) == 0
-    assert refunds.match_payouts("sandbox", [_seen(refund, txid, to_address="sbx1x")]) == 0
-    assert refunds.match_payouts("sandbox", [_seen(refund, txid, asset="BTC")]) == 0
-    assert refunds.match_payouts("sandbox", [_seen(refund, "cd" * 32)]) == 0
-    assert refunds.match_payouts("ethereum", [_seen(refund, txid)]) == 0
-    assert refunds.match_payouts("sandbox", [_seen(refund, txid.upper())]) == 1
-    assert refunds.match_payouts("sandbox", [_seen(refund, txid)]) == 0  # idempotent
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, block_height=None)]) == 0
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, to_address="sbx1x")]) == 0
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, asset="BTC")]) == 0
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 0
+    assert reconciliation.match_payouts(network="ethereum", transfers=[_seen(refund, txid)]) == 0
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid.upper())]) == 1
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid)]) == 0  # idempotent
     refund.refresh_from_db()
     assert (refund.status, refund.paid_at is not None) == (Refund.PAID, True)
-    assert refunds.payout_addresses("sandbox", {refund.address}) == set()
+    assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == set()
     actors = list(Event.objects.filter(invoice_id=refund.invoice_id, type="refund_updated")
                   .order_by("sequence").values_list("actor", flat=True))
     assert actors == ["user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
-    with pytest.raises(services.Conflict, match="already paid"):
-        refunds.record_payout(refund.invoice_id, "ef" * 32, "user:owner@shop.example")
+    with pytest.raises(errors.Conflict, match="already paid"):
+        merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ef" * 32, actor="user:owner@shop.example")
 
 
 def test_payout_can_be_corrected_until_seen(refund):
-    refunds.record_payout(refund.invoice_id, "ab" * 32, "user:a@b.example")
-    refunds.record_payout(refund.invoice_id, "cd" * 32, "user:a@b.example")
-    assert refunds.match_payouts("sandbox", [_seen(refund, "ab" * 32)]) == 0
-    assert refunds.match_payouts("sandbox", [_seen(refund, "cd" * 32)]) == 1
+    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ab" * 32, actor="user:a@b.example")
+    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="cd" * 32, actor="user:a@b.example")
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "ab" * 32)]) == 0
+    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 1
 
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
     invoice = create_invoice()
-    with pytest.raises(services.NotFound):
-        refunds.record_payout(invoice["id"], "ab" * 32, "user:a@b.example")
+    with pytest.raises(errors.NotFound):
+        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32, actor="user:a@b.example")
 
 
 # --- pages through the client -----------------------------------------------------------------
@@ -428,7 +429,7 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
 
 def test_redeliver_without_callback_url_says_so(browser, create_invoice):
     invoice = create_invoice()
-    services.cancel(invoice["id"], "system")
+    merchant_actions.cancel(invoice_id=invoice["id"], actor="system")
     event = Event.objects.get(invoice_id=invoice["id"])
     response = post(browser, f"/dashboard/invoices/{invoice['id']}/events/{event.pk}/redeliver/",
                     follow=True)

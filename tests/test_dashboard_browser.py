@@ -22,8 +22,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.uri import payment_uri
-from invoices import refunds, services
 from invoices.models import Event, Invoice, Refund
+from invoices.services import reconciliation
 from merchants.models import MerchantUser
 from tests.browser import decode_qr, screenshot
 
@@ -65,7 +65,7 @@ def expire(invoice_id) -> None:
     """The invoice's timer runs out and the sweeper runs, as its schedule would."""
     now = timezone.now()
     Invoice.objects.filter(pk=invoice_id).update(expires_at=now)
-    services.sweep(now + timedelta(seconds=1))
+    reconciliation.sweep(now=now + timedelta(seconds=1))
 
 
 @pytest.fixture
@@ -153,7 +153,7 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     # The watcher sees the payout reach the payer's address in a block.
     seen = Transfer("sandbox", txid, 0, address, "USDT", refund.amount, block_height=7,
                     block_hash="ab" * 32)
-    assert refunds.match_payouts("sandbox", [seen]) == 1
+    assert reconciliation.match_payouts(network="sandbox", transfers=[seen]) == 1
     page.reload()
     expect(page.locator("#refund h2")).to_contain_text("paid")
     expect(page.locator(".timeline li").last).to_contain_text("paid, seen on chain")

@@ -8,9 +8,9 @@ import csv
 import io
 
 from chains.backends import sandbox
-from invoices import services
 from invoices.models import Invoice, Quote
 from invoices.sandbox import mine_pending
+from invoices.services import merchant_actions
 from invoices.tasks import scan_network
 from merchants.dashboard import present
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
@@ -44,7 +44,7 @@ def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(
     sandbox.broadcast(usdt.address, "ETH", 10**17, "sbx1qpayer")  # coin to the token address
     scan_network("sandbox")
     mine_pending(Invoice.objects.get(pk=invoice["id"]))
-    services.resolve(invoice["id"], "refund", "user:owner", "excess")
+    merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner", refund_amount="excess")
 
     [row] = export(browser)
     eth_txid = next(tx.txid for tx in Invoice.objects.get(pk=invoice["id"]).transactions.all()

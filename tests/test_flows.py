@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from chains.backends import sandbox
 from chains.models import SandboxTransfer
-from invoices import services
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund, Transaction
+from invoices.services import payer, reconciliation
 from invoices.tasks import scan_network
 
 
@@ -100,7 +100,7 @@ def test_underpayment_is_unresolved_at_expiry(api, sandbox_invoice):
     invoice = sandbox_invoice()
     pay(api, invoice, amount="40")
     shift_clock(invoice, 16)
-    assert services.sweep() == 1
+    assert reconciliation.sweep() == 1
     assert (get(api, invoice)["status"], get(api, invoice)["status_context"]) == (
         "unresolved", "underpaid")
 
@@ -148,7 +148,7 @@ def test_automatic_rule_refunds_underpaid_invoices_at_expiry(make_merchant, sand
     invoice = sandbox_invoice(client)
     pay(client, invoice, amount="10")
     shift_clock(invoice, 16)
-    services.sweep()
+    reconciliation.sweep()
     assert get(client, invoice)["status"] == "refunded"
     assert Refund.objects.get(invoice_id=invoice["id"]).amount == 10_000_000
 
@@ -156,21 +156,21 @@ def test_automatic_rule_refunds_underpaid_invoices_at_expiry(make_merchant, sand
 def test_nothing_paid_expires(api, sandbox_invoice):
     invoice = sandbox_invoice()
     shift_clock(invoice, 16)
-    services.sweep()
+    reconciliation.sweep()
     assert get(api, invoice)["status"] == "expired"
 
 
 def test_late_payment_within_the_late_window_is_paid_late(api, sandbox_invoice):
     invoice = sandbox_invoice()
     shift_clock(invoice, 16)
-    services.sweep()
+    reconciliation.sweep()
     assert pay(api, invoice)["status_context"] == "paid_late"
 
 
 def test_payment_after_the_late_window_is_not_watched(api, sandbox_invoice):
     invoice = sandbox_invoice()
     shift_clock(invoice, 16 + 24 * 60)
-    services.sweep()
+    reconciliation.sweep()
     after = pay(api, invoice)
     assert after["status"] == "expired" and after["transactions"] == []
 
@@ -186,7 +186,7 @@ def test_unconfirmed_past_the_processing_timeout_fails(api, sandbox_invoice):
     invoice = sandbox_invoice()
     pay(api, invoice, confirm=False)
     shift_clock(invoice, 24 * 60 + 1)
-    services.sweep()
+    reconciliation.sweep()
     assert get(api, invoice)["status"] == "failed"
 
 
@@ -247,7 +247,7 @@ def test_archived_new_invoice_stops_accepting_payment(api, sandbox_invoice):
 def test_open_invoice_starts_its_window_when_the_payer_picks(api, create_invoice):
     invoice = create_invoice(kind="open")
     assert invoice["expires_at"] is None and invoice["address"] is None
-    services.select_currency(invoice["id"], "USDT", "sandbox")
+    payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
     picked = get(api, invoice)
     assert picked["address"].startswith("sbx1q") and picked["expires_at"]
     assert pay(api, picked)["status"] == "completed"
@@ -261,8 +261,8 @@ def test_timed_invoice_locks_a_rate_for_every_method_and_derives_lazily(api, cre
     assert {(q.asset, q.due_amount) for q in quotes} == {
         ("BTC", 50_000), ("ETH", 10_000_000_000_000_000), ("USDT", 30_000_000)}
     assert all(q.address is None for q in quotes)
-    services.select_currency(invoice["id"], "BTC", "sandbox")
-    services.select_currency(invoice["id"], "ETH", "sandbox")
+    payer.select_currency(invoice_id=invoice["id"], asset_code="BTC", network_code="sandbox")
+    payer.select_currency(invoice_id=invoice["id"], asset_code="ETH", network_code="sandbox")
     chosen = get(api, invoice)
     assert (chosen["pay_currency"], chosen["pay_amount"]) == ("ETH", "0.010000000000000000")
     addresses = [q.address for q in Quote.objects.filter(invoice_id=invoice["id"])
@@ -272,10 +272,10 @@ def test_timed_invoice_locks_a_rate_for_every_method_and_derives_lazily(api, cre
 
 def test_currency_cannot_change_once_a_payment_is_seen(api, create_invoice):
     invoice = create_invoice()
-    services.select_currency(invoice["id"], "USDT", "sandbox")
+    payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
     pay(api, invoice, confirm=False)
     with pytest.raises(TransitionNotAllowed):
-        services.select_currency(invoice["id"], "ETH", "sandbox")
+        payer.select_currency(invoice_id=invoice["id"], asset_code="ETH", network_code="sandbox")
 
 
 def test_insurance_and_fee_are_in_the_amount_due(api, create_invoice):

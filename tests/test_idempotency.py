@@ -207,12 +207,12 @@ def test_an_invalid_request_releases_the_key_for_the_corrected_one(api):
 
 
 def test_a_server_error_releases_the_key(api, monkeypatch):
-    from invoices import services
+    from invoices.services import creation
 
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "create_invoice", broken)
+    monkeypatch.setattr(creation, "create_invoice", broken)
     api.raise_request_exception = False
     body = {"price_amount": "1", "price_currency": "USD"}
     assert api.post("/api/v1/invoices", body, format="json",

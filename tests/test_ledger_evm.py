@@ -4,8 +4,8 @@ mempool API, money in the wrong asset, and coin forwarded by a contract."""
 import pytest
 from eth_account import Account
 
-from invoices import services
 from invoices.models import Event, Invoice, Refund, Transaction
+from invoices.services import reconciliation
 from tests.test_chain_evm import NETWORK, Shop
 from tests.test_chain_evm import shop as evm_shop  # noqa: F401 (fixture)
 from tests.test_chain_litecoin import configure_chains, events
@@ -119,7 +119,7 @@ def test_usdt_sent_to_an_eth_address_is_recorded_as_an_extra_payment(evm_shop): 
 
     Invoice.objects.filter(pk=invoice["id"]).update(expires_at=Invoice.objects.get(
         pk=invoice["id"]).created_at)
-    services.sweep()
+    reconciliation.sweep()
     held = evm_shop.get(invoice)
     assert (held["status"], held["status_context"]) == ("unresolved", "underpaid")
     refund = evm_shop.client.post(f"/api/v1/invoices/{invoice['id']}/resolve",

@@ -10,8 +10,9 @@ from django.test import Client
 from chains import scanner
 from chains.backends import get_backend
 from chains.registry import get_network
-from invoices import services
+from invoices import selectors
 from invoices.models import Event, Invoice
+from invoices.services import reconciliation
 from tests.test_chain_litecoin import FEE, NETWORK, events, shop  # noqa: F401 (fixture)
 
 
@@ -58,11 +59,11 @@ def test_an_on_time_payment_stays_on_time_through_a_scanner_outage(shop):  # noq
     mined_at = datetime.fromtimestamp(shop.rpc("getblock", block_hash)["time"], UTC)
     Invoice.objects.filter(pk=invoice["id"]).update(expires_at=mined_at + timedelta(seconds=5))
     back = mined_at + timedelta(hours=1)
-    services.sweep(now=back)
+    reconciliation.sweep(now=back)
     assert shop.get(invoice)["status"] == "expired"
     network = get_network(NETWORK)
-    scanner.scan(network, get_backend(network), services.watched_addresses,
-                 lambda report: services.apply_transfers(report, now=back))
+    scanner.scan(network, get_backend(network), selectors.watched_addresses,
+                 lambda report: reconciliation.apply_transfers(report=report, now=back))
     done = shop.get(invoice)
     assert (done["status"], done["status_context"]) == ("completed", None)
     [tx] = done["transactions"]

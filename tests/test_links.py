@@ -167,18 +167,18 @@ def _upload(data=PNG):
 def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres, api):
     """Six confirmations of one visit at once make one invoice; six payers racing for the
     last ticket get one invoice and five clear refusals."""
-    from invoices.services import ServiceError
+    from invoices.services.errors import ServiceError
     from links import services as link_services
     from tests.conftest import run_at_once
 
     link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
                                       name="Last ticket",
                                       price_currency="EUR", price_amount=2500)
-    same_visit = run_at_once(6, lambda i: link_services.open_invoice(link.pk, None, "visit-1"))
+    same_visit = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit="visit-1"))
     assert {result[0]["id"] for result in same_visit} == {str(Invoice.objects.get().pk)}
 
     PaymentLink.objects.filter(pk=link.pk).update(quantity_limit=2)
-    results = run_at_once(6, lambda i: link_services.open_invoice(link.pk, None, f"payer-{i}"))
+    results = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}"))
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()

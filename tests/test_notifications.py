@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from invoices import refunds, services
 from invoices.models import Invoice, Refund
+from invoices.services import merchant_actions, payer
 from merchants import callbacks, notifications
 from merchants import services as merchant_services
 from merchants.models import Merchant, MerchantUser, Notification
@@ -92,11 +92,11 @@ def test_a_refund_claim_tells_the_team_where_and_how_much_to_pay(team, create_in
         notifications=["refund_claimed"])
     invoice = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="r-1")
     pay(team, invoice["id"], confirm=False)
-    services.cancel(invoice["id"], "user:owner@shop.example")
+    merchant_actions.cancel(invoice_id=invoice["id"], actor="user:owner@shop.example")
     refund = Refund.objects.get(invoice_id=invoice["id"])
     address = _sandbox_address(team)
     mail.outbox.clear()
-    refunds.claim(refund.claim_token, address)
+    payer.claim(token=refund.claim_token, address=address)
     messages = sent("Refund claimed")
     assert recipients(messages) == ["owner@shop.example", "staff@shop.example"]
     assert address in messages[0].body and "100.00 USDT" in messages[0].body

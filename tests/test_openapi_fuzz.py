@@ -32,19 +32,18 @@ def shop(db, settings, receiver):
 
 @pytest.mark.django_db(transaction=True)
 def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_server, tmp_path):
-    from invoices import services
-    from invoices.services import InvoiceRequest
+    from invoices.services import creation, merchant_actions
 
     executable = Path(sys.executable).with_name("schemathesis")
     if not executable.exists() and not shutil.which("schemathesis"):
         unavailable("schemathesis is not installed: bash scripts/setup.sh")
     merchant, key = shop
-    invoice = services.create_invoice(merchant, InvoiceRequest(
+    invoice = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
         price_amount=2500, price_currency="USD", kind="fixed", pay_currency="USDT",
-        network="sandbox", foreign_id="fuzz-1", livemode=False), "test")
-    cancelled = services.create_invoice(merchant, InvoiceRequest(
-        price_amount=100, price_currency="USD", livemode=False), "test")
-    services.cancel(cancelled["id"], "test")
+        network="sandbox", foreign_id="fuzz-1", livemode=False), actor="test")
+    cancelled = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
+        price_amount=100, price_currency="USD", livemode=False), actor="test")
+    merchant_actions.cancel(invoice_id=cancelled["id"], actor="test")
     event = Event.objects.get(invoice_id=cancelled["id"])
     config = tmp_path / "schemathesis.toml"
     config.write_text("[parameters]\n" + "".join(

@@ -529,7 +529,7 @@ def test_lookups_waiting_together_share_one_refresh(monkeypatch):
 def test_a_timed_invoice_leaves_out_and_logs_methods_without_a_rate(api, settings, caplog):
     settings.STATIC_RATES = {pair: value for pair, value in settings.STATIC_RATES.items()
                              if not pair.startswith("ETH/")}
-    with caplog.at_level(logging.WARNING, logger="invoices.services"):
+    with caplog.at_level(logging.WARNING, logger="invoices.services.creation"):
         response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
                             format="json")
     assert response.status_code == 201, response.json()

@@ -16,8 +16,9 @@ from chains.backends.base import Transfer
 from chains.models import ChainCursor
 from chains.registry import get_network
 from chains.scanner import ScanReport
-from invoices import services, tasks
+from invoices import selectors, tasks
 from invoices.models import Event, Invoice, Quote, Transaction
+from invoices.services import reconciliation
 from merchants.models import Merchant
 from tests.conftest import run_at_once
 from tests.test_backend_bitcoin import counting
@@ -57,10 +58,10 @@ def test_tiers_weigh_the_whole_amount_due_so_slices_cannot_lower_the_bar():
     bitcoin = get_network("bitcoin")
     invoice = Invoice(merchant=Merchant(confirmations={}))
     quote = Quote(due_amount=5 * BTC)
-    assert services._required_confirmations(invoice, bitcoin, quote, BTC // 2) == 3
-    assert services._required_confirmations(invoice, bitcoin, quote, 20 * BTC) == 6
+    assert reconciliation._required_confirmations(invoice, bitcoin, quote, BTC // 2) == 3
+    assert reconciliation._required_confirmations(invoice, bitcoin, quote, 20 * BTC) == 6
     invoice.merchant.confirmations = {"bitcoin": 1}
-    assert services._required_confirmations(invoice, bitcoin, quote, BTC // 2) == 1
+    assert reconciliation._required_confirmations(invoice, bitcoin, quote, BTC // 2) == 1
 
 
 # --- what the chain says, applied ----------------------------------------------------------
@@ -95,30 +96,31 @@ def test_a_report_with_a_rollback_applied_twice_changes_nothing_the_second_time(
     paid = Transfer(network="sandbox", txid="ab" * 32, index=0, to_address=invoice["address"],
                     asset="USDT", amount=100_000_000, from_addresses=("sbx1qpayer",),
                     block_height=5, block_hash="old")
-    services.apply_transfers(ScanReport("sandbox", tip_height=6, transfers=[paid]))
+    reconciliation.apply_transfers(report=ScanReport("sandbox", tip_height=6, transfers=[paid]))
     assert Invoice.objects.get(pk=invoice["id"]).status == "completed"
 
     moved = ScanReport("sandbox", tip_height=6, rollback_above=4,
                        transfers=[Transfer(**{**paid.__dict__, "block_hash": "new"})])
-    services.apply_transfers(moved)
+    reconciliation.apply_transfers(report=moved)
     count = Event.objects.count()
-    services.apply_transfers(moved)
+    reconciliation.apply_transfers(report=moved)
     assert Event.objects.count() == count
     assert Transaction.objects.get().block_hash == "new"
 
     gone = ScanReport("sandbox", tip_height=6, rollback_above=4, mempool_txids=set())
-    services.apply_transfers(gone)
-    services.apply_transfers(gone)
+    reconciliation.apply_transfers(report=gone)
+    reconciliation.apply_transfers(report=gone)
     reverted = Invoice.objects.get(pk=invoice["id"])
     assert (reverted.status, reverted.status_context) == ("unresolved", "reverted")
     assert Event.objects.filter(type="transaction_reverted").count() == 1
 
 
 def test_watched_addresses_are_looked_up_in_batches(api, create_invoice, monkeypatch):
-    monkeypatch.setattr(services, "WATCH_LOOKUP_BATCH", 2)
+    monkeypatch.setattr(selectors, "WATCH_LOOKUP_BATCH", 2)
     addresses = {create_invoice(pay_currency="USDT", network="sandbox")["address"]
                  for _ in range(5)}
-    assert services.watched_addresses("sandbox", addresses | {"sbx1qnobody"}) == addresses
+    assert selectors.watched_addresses(network="sandbox",
+                                       addresses=addresses | {"sbx1qnobody"}) == addresses
 
 
 def test_only_invoices_still_listening_are_watched(api, create_invoice):
@@ -129,7 +131,7 @@ def test_only_invoices_still_listening_are_watched(api, create_invoice):
         Invoice.objects.filter(pk=invoice["id"]).update(
             status="expired", expires_at=timezone.now() - timedelta(minutes=minutes))
     all_three = {archived["address"], expired["address"], late["address"]}
-    assert services.watched_addresses("sandbox", all_three) == {late["address"]}
+    assert selectors.watched_addresses(network="sandbox", addresses=all_three) == {late["address"]}
 
 
 def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(litecoind,
@@ -191,7 +193,7 @@ def steal_lease(*_args):
         lease_owner="another-worker", lease_until=timezone.now() + timedelta(minutes=1))
 
 
-def scan_with(watched=services.watched_addresses, sink=services.apply_transfers):
+def scan_with(watched=selectors.watched_addresses, sink=reconciliation.apply_transfers):
     network = get_network(NETWORK)
     return scanner.scan(network, get_backend(network), watched, sink)
 
@@ -202,7 +204,7 @@ def test_a_scan_whose_lease_was_taken_over_applies_nothing(shop):  # noqa: F811
 
     def watched_then_lose_the_lease(network, addresses):
         steal_lease()
-        return services.watched_addresses(network, addresses)
+        return selectors.watched_addresses(network=network, addresses=addresses)
 
     assert scan_with(watched=watched_then_lose_the_lease) is None
     assert not Transaction.objects.exists()
@@ -216,7 +218,7 @@ def test_a_scan_that_loses_its_lease_while_applying_leaves_the_cursor(shop):  # 
     height = ChainCursor.objects.get(network=NETWORK).height
 
     def apply_then_lose_the_lease(report):
-        services.apply_transfers(report)
+        reconciliation.apply_transfers(report=report)
         steal_lease()
 
     assert scan_with(sink=apply_then_lose_the_lease) is None
@@ -230,15 +232,15 @@ def test_a_scan_that_loses_its_lease_while_applying_leaves_the_cursor(shop):  # 
 
 def test_one_scanner_per_network_at_a_time(postgres, shop, monkeypatch):  # noqa: F811
     shop.pay(shop.invoice())
-    apply = services.apply_transfers
+    apply = reconciliation.apply_transfers
 
     def slow_apply(report):  # the holder is still at work when the others arrive
         import time
 
         time.sleep(1)
-        apply(report)
+        apply(report=report)
 
-    monkeypatch.setattr(services, "apply_transfers", slow_apply)
+    monkeypatch.setattr(reconciliation, "apply_transfers", slow_apply)
     results = run_at_once(6, lambda i: tasks.scan_network(NETWORK))
     assert [r for r in results if isinstance(r, Exception)] == []
     assert len([r for r in results if r is not None]) == 1
@@ -254,9 +256,9 @@ def test_a_transfer_is_credited_once_when_scanners_race(postgres, shop, monkeypa
     # same blocks and apply them together, the worst a stalled worker could cause.
     monkeypatch.setattr(scanner, "LEASE", timedelta(seconds=-1))
     monkeypatch.setattr(scanner, "_renew", lambda cursor: True)
-    applied, apply = [], services.apply_transfers
-    monkeypatch.setattr(services, "apply_transfers",
-                        lambda report: (applied.append(report), apply(report)))
+    applied, apply = [], reconciliation.apply_transfers
+    monkeypatch.setattr(reconciliation, "apply_transfers",
+                        lambda report: (applied.append(report), apply(report=report)))
 
     results = run_at_once(6, lambda i: tasks.scan_network(NETWORK))
     assert [r for r in results if isinstance(r, Exception)] == []

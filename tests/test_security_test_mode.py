@@ -15,8 +15,8 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 
 from chains.models import SandboxTransfer
-from invoices import services
 from invoices.models import Event, Invoice
+from invoices.services import errors, payer
 from merchants import callbacks
 from merchants.models import MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, set_wallet
@@ -99,8 +99,8 @@ def test_a_payer_cannot_pick_the_sandbox_on_a_live_invoice(live, client):
     response = client.post(f"/pay/{invoice['id']}", {"method": "USDT:sandbox"})
     assert response.status_code in (409, 422)
     assert Invoice.objects.get(pk=invoice["id"]).quote_id is None
-    with pytest.raises(services.ServiceError):
-        services.select_currency(invoice["id"], "USDT", "sandbox")
+    with pytest.raises(errors.ServiceError):
+        payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from chains.hd import InvalidXpub
 from invoices.lifecycle import TransitionNotAllowed
-from invoices.services import ServiceError
+from invoices.services.errors import ServiceError
 from merchants.auth import InsufficientScope
 
 _BY_CLASS = [

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 
 from invoices.api.schema import IDEMPOTENCY_KEY
 from invoices.models import IdempotencyKey
-from invoices.services import Conflict
+from invoices.services.errors import Conflict
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)

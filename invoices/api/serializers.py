@@ -14,7 +14,7 @@ from invoices import money, validation
 from invoices.api import schema
 from invoices.models import Kind
 from invoices.representation import iso_time
-from invoices.services import InvoiceRequest
+from invoices.services.creation import InvoiceRequest
 from merchants import egress
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
 from merchants.services import record_callback_url_change

@@ -15,19 +15,17 @@ from rest_framework.views import APIView
 
 from chains import registry
 from chains.backends import sandbox
-from invoices import money, rates, services
+from invoices import money, rates, selectors
 from invoices import sandbox as sandbox_payments
 from invoices.api import schema as doc
 from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
-from invoices.representation import (
-    invoice_payload,
-    iso_time,
-    refund_payload,
-    scanned_heights,
-)
+from invoices.representation import invoice_payload, iso_time, refund_payload
+from invoices.selectors import scanned_heights
+from invoices.services import creation, merchant_actions
+from invoices.services.errors import NotFound, ServiceError
 from invoices.tasks import scan_network
 from merchants import services as merchant_services
 from merchants.auth import actor_of
@@ -84,7 +82,8 @@ class InvoicesView(APIView):
         request_data = _validated(s.InvoiceCreateSerializer, request)
         invoice_request = dataclasses.replace(request_data.to_request(),
                                               livemode=request.auth.livemode)
-        payload = services.create_invoice(request.user, invoice_request, actor_of(request))
+        payload = creation.create_invoice(merchant=request.user, request=invoice_request,
+                                          actor=actor_of(request))
         return Response(payload, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -150,7 +149,7 @@ class CancelView(APIView):
 
     @staticmethod
     def cancel(request, invoice):
-        services.cancel(invoice.pk, actor_of(request))
+        merchant_actions.cancel(invoice_id=invoice.pk, actor=actor_of(request))
         return _render(invoice.pk)
 
 
@@ -166,7 +165,8 @@ class CancelByForeignIdView(APIView):
 
 def _set_archived(request, invoice_id, archived: bool) -> Response:
     invoice = _invoice(request, invoice_id)
-    services.set_archived(invoice.pk, archived, actor_of(request))
+    merchant_actions.set_archived(invoice_id=invoice.pk, archived=archived,
+                                  actor=actor_of(request))
     return _render(invoice.pk)
 
 
@@ -201,8 +201,9 @@ class ResolveView(APIView):
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.ResolveSerializer, request).validated_data
-        _, refund = services.resolve(invoice.pk, data["action"], actor_of(request),
-                                     data["refund_amount"])
+        _, refund = merchant_actions.resolve(invoice_id=invoice.pk, action=data["action"],
+                                             actor=actor_of(request),
+                                             refund_amount=data["refund_amount"])
         if refund is not None:
             return Response(refund_payload(refund))
         return _render(invoice.pk)
@@ -217,7 +218,8 @@ class ReviewView(APIView):
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.ReviewSerializer, request)
-        services.review(invoice.pk, data.validated_data["action"], actor_of(request))
+        merchant_actions.review(invoice_id=invoice.pk, action=data.validated_data["action"],
+                                actor=actor_of(request))
         return _render(invoice.pk)
 
 
@@ -228,7 +230,8 @@ class CurrenciesView(APIView):
     def get(self, request):
         overrides = request.user.confirmations
         data = []
-        for asset in services.offered_methods(request.user, request.auth.livemode):
+        for asset in selectors.offered_methods(merchant=request.user,
+                                               livemode=request.auth.livemode):
             network = registry.get_network(asset.network)
             data.append({
                 "currency": asset.code, "network": asset.network, "network_name": network.name,
@@ -255,7 +258,7 @@ class RatesView(APIView):
         try:
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
-            raise services.ServiceError("rate_unavailable", str(exc), "base") from exc
+            raise ServiceError("rate_unavailable", str(exc), "base") from exc
         return Response({"base": base, "quote": quote, "rate": format(rate.value, "f"),
                          "source": rate.source,
                          "fetched_at": iso_time(rate.fetched_at)})
@@ -328,7 +331,7 @@ class SandboxMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
-            raise services.NotFound("sandbox_off", "the sandbox network is off")
+            raise NotFound("sandbox_off", "the sandbox network is off")
 
 
 class SandboxPayView(SandboxMixin, APIView):
@@ -351,7 +354,7 @@ class SandboxPayView(SandboxMixin, APIView):
             try:
                 amount = money.to_units(data["amount"], decimals)
             except money.AmountError as exc:
-                raise services.ServiceError(exc.code, str(exc), "amount") from None
+                raise ServiceError(exc.code, str(exc), "amount") from None
         sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 

@@ -27,8 +27,8 @@ from checkout.states import display_amount
 from invoices import money
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
-from invoices.representation import invoice_payload, scanned_heights
-from invoices.services import offered_methods
+from invoices.representation import invoice_payload
+from invoices.selectors import offered_methods, scanned_heights
 from merchants.dashboard import labels, present
 from merchants.models import Merchant
 
@@ -296,7 +296,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                       "text": gettext("Callbacks to your endpoint are failing since %(since)s "
                                       "UTC") % {
                           "since": labels.datetime_text(merchant.callback_failing_since)}})
-    networks = {asset.network for asset in offered_methods(merchant, livemode)}
+    networks = {asset.network for asset in offered_methods(merchant=merchant, livemode=livemode)}
     cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
         network__in=networks)}
     for code in sorted(networks):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices import money
 from invoices.models import Kind
-from invoices.services import PAY_CURRENCY_REQUIRED, InvoiceRequest, offered_methods
+from invoices.selectors import offered_methods
+from invoices.services.creation import PAY_CURRENCY_REQUIRED, InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
 from merchants.dashboard import labels
@@ -21,7 +22,7 @@ from merchants.dashboard.forms import Styled
 
 def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
     """The fiat currencies rates are kept for, then the crypto assets the merchant takes."""
-    crypto = sorted({asset.code for asset in offered_methods(merchant, livemode)})
+    crypto = sorted({asset.code for asset in offered_methods(merchant=merchant, livemode=livemode)})
     return [(code, code) for code in settings.RATE_FIATS] + [
         (code, code) for code in crypto if code not in settings.RATE_FIATS]
 
@@ -31,7 +32,7 @@ def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
 
     return [(asset.method, f"{asset.code} · "
              f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}")
-            for asset in offered_methods(merchant, livemode)]
+            for asset in offered_methods(merchant=merchant, livemode=livemode)]
 
 
 def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:

@@ -1,6 +1,6 @@
 """Pages for merchants without a developer: an invoice made by hand (and its link to share),
 payment links, and each person's e-mail and language choices. Thin: a form, a service, a
-page; invoices are created by `invoices.services.create_invoice`, as over the API."""
+page; invoices are created by `invoices.services.creation.create_invoice`, as over the API."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checkout.qr import qr_svg
-from invoices import money, services
+from invoices import money
 from invoices.models import Invoice, Status
-from links import services as link_services
+from invoices.services.creation import create_invoice
+from invoices.services.errors import ServiceError
+from links import selectors as link_selectors
 from links.models import PaymentLink
 from merchants import notifications
 from merchants.dashboard import labels, present
@@ -41,8 +43,9 @@ def new_invoice(request):
                              livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         try:
-            payload = services.create_invoice(request.merchant, form.request, actor(request))
-        except services.ServiceError as exc:
+            payload = create_invoice(merchant=request.merchant, request=form.request,
+                                     actor=actor(request))
+        except ServiceError as exc:
             field = FORM_FIELDS.get(exc.param, exc.param)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
@@ -86,7 +89,7 @@ def _state(link: PaymentLink, now) -> tuple[str, str]:
         return _("Deactivated"), "muted"
     if link.ends_at and now >= link.ends_at:
         return _("Ended"), "muted"
-    if link.quantity_limit is not None and link_services.held(link) >= link.quantity_limit:
+    if link.quantity_limit is not None and link_selectors.held(link=link) >= link.quantity_limit:
         return _("Sold out"), "warning"
     return _("Active"), "success"
 
@@ -182,7 +185,7 @@ def link_detail(request, link_id):
     link = _link(request, link_id)
     now = timezone.now()
     label, tone = _state(link, now)
-    invoices = link_services.link_invoices(link).order_by("-created_at")
+    invoices = link_selectors.link_invoices(link=link).order_by("-created_at")
     decimals = money.price_decimals(link.price_currency) or 0
     url = _public_url(link)
     rows = [{"invoice": invoice, "status": labels.status(invoice.status),
@@ -196,9 +199,9 @@ def link_detail(request, link_id):
         "link": link, "state": label, "tone": tone, "price": _price_label(link), "url": url,
         "qr": qr_svg(url, _("QR code of the payment link %(url)s") % {"url": url}),
         "rows": rows, "count": invoices.count(), "completed": completed,
-        "volume": labels.money_text(money.format_units(link_services.completed_volume(link),
+        "volume": labels.money_text(money.format_units(link_selectors.completed_volume(link=link),
                                                        decimals), link.price_currency),
-        "held": link_services.held(link), "section": "links"})
+        "held": link_selectors.held(link=link), "section": "links"})
 
 
 @require_POST

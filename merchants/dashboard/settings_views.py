@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_q.tasks import async_task
 
 from chains import hd, registry
-from invoices.services import ServiceError
+from invoices.services.errors import ServiceError
 from merchants import callbacks, emails
 from merchants import services as merchant_services
 from merchants.api import attempt_payload

@@ -18,10 +18,12 @@ from chains import registry
 from chains.uri import payment_uri
 from checkout.qr import qr_svg
 from checkout.states import display_amount
-from invoices import money, refunds, services
+from invoices import money
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
+from invoices.services import merchant_actions
+from invoices.services.errors import ServiceError
 from merchants import callbacks
 from merchants.dashboard import labels, present, queries
 from merchants.dashboard.access import actor, member_required
@@ -245,14 +247,16 @@ def invoice_action(request, invoice_id, action):
         try:
             if action in ("complete", "refund"):
                 amount = form.cleaned_data["refund_amount"] if form else "received"
-                services.resolve(invoice.pk, action, who, amount)
+                merchant_actions.resolve(invoice_id=invoice.pk, action=action, actor=who,
+                                         refund_amount=amount)
             elif action in ("approve", "decline"):
-                services.review(invoice.pk, action, who)
+                merchant_actions.review(invoice_id=invoice.pk, action=action, actor=who)
             elif action == "cancel":
-                services.cancel(invoice.pk, who)
+                merchant_actions.cancel(invoice_id=invoice.pk, actor=who)
             else:
-                services.set_archived(invoice.pk, action == "archive", who)
-        except services.ServiceError as exc:
+                merchant_actions.set_archived(invoice_id=invoice.pk, archived=action == "archive",
+                                              actor=who)
+        except ServiceError as exc:
             error = exc.message
         except TransitionNotAllowed as exc:
             error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
@@ -296,9 +300,11 @@ def record_payout(request, invoice_id):
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            refunds.record_payout(invoice.pk, form.cleaned_data["payout_txid"], actor(request),
-                                  refund_id=form.cleaned_data["refund"])
-        except services.ServiceError as exc:
+            merchant_actions.record_payout(invoice_id=invoice.pk,
+                                           txid=form.cleaned_data["payout_txid"],
+                                           actor=actor(request),
+                                           refund_id=form.cleaned_data["refund"])
+        except ServiceError as exc:
             form.add_error("payout_txid", exc.message)
         else:
             messages.success(request, gettext("Payout recorded. The refund completes when the "
@@ -315,7 +321,7 @@ def redeliver(request, invoice_id, event_id):
                               merchant=request.merchant, invoice_id=invoice_id, pk=event_id)
     try:
         attempt = callbacks.redeliver(event)
-    except services.ServiceError as exc:
+    except ServiceError as exc:
         messages.error(request, exc.message)
     else:
         result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error

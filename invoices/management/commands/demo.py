@@ -6,8 +6,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from invoices import services
 from invoices.models import Invoice, Kind, Status
+from invoices.representation import invoice_payload
+from invoices.services.creation import InvoiceRequest, create_invoice
 from merchants.models import MODE_MARKERS, SCOPE_ADMIN, TEST, Merchant, MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, create_merchant
 
@@ -45,10 +46,10 @@ def _checkout_invoice(merchant: Merchant) -> Invoice:
         return invoice
     number = Invoice.objects.filter(merchant=merchant,
                                     foreign_id__startswith=CHECKOUT_FOREIGN_ID).count()
-    payload = services.create_invoice(merchant, services.InvoiceRequest(
+    payload = create_invoice(merchant=merchant, request=InvoiceRequest(
         price_amount=2500, price_currency="USD", kind=Kind.OPEN,
         foreign_id=f"{CHECKOUT_FOREIGN_ID}-{number + 1}", description="Demo checkout",
-        livemode=False), "system")
+        livemode=False), actor="system")
     return Invoice.objects.get(pk=payload["id"])
 
 
@@ -85,7 +86,7 @@ class Command(BaseCommand):
         key_file.parent.mkdir(parents=True, exist_ok=True)
         key_file.write_text(key + "\n")
         base = settings.PUBLIC_URL
-        checkout = services.invoice_payload(_checkout_invoice(merchant))["payment_url"]
+        checkout = invoice_payload(_checkout_invoice(merchant))["payment_url"]
         self.stdout.write(f"""
 Demo merchant ready: {merchant.name} ({merchant.id}), in test mode (sandbox play money)
   API key:     {key}   (also in {key_file})

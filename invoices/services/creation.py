@@ -1,0 +1,152 @@
+"""Creating invoices: the API's, the dashboard's and the payment links' one code path."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from chains.registry import Asset
+from invoices.models import Invoice, Kind, Quote
+from invoices.representation import invoice_payload
+from invoices.selectors import _fixed_method, _not_offered, offered_methods
+from invoices.services.errors import Conflict, ServiceError
+from invoices.services.quoting import _derive, quote_for, quotes_for
+from merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
+
+PAY_CURRENCY_REQUIRED = gettext_lazy("a fixed invoice needs pay_currency")
+
+
+@dataclass
+class InvoiceRequest:
+    price_amount: int
+    price_currency: str
+    kind: str = Kind.TIMED
+    pay_currency: str | None = None
+    network: str | None = None
+    foreign_id: str | None = None
+    description: str = ""
+    customer_email: str = ""
+    callback_url: str = ""
+    return_url: str = ""
+    insurance_percent: Decimal | None = None
+    slippage_percent: Decimal | None = None
+    include_fee: bool = False
+    metadata: dict = field(default_factory=dict)
+    # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
+    methods: list[str] = field(default_factory=list)
+    livemode: bool = True  # from the API key's mode
+
+
+def check_return_url(*, merchant: Merchant, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ServiceError("invalid_return_url", _("return_url must be an http(s) URL"),
+                           "return_url")
+    allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
+    if parts.hostname.lower() not in allowed:
+        raise ServiceError("return_url_not_allowed",
+                           _("%(host)s is not one of the merchant's allowed return hosts")
+                           % {"host": parts.hostname}, "return_url")
+
+
+def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -> dict:
+    """Create an invoice; returns its payload. (Retries are made safe by the API's
+    Idempotency-Key, invoices.api.idempotency.)
+
+    Everything that only reads (methods, rates, which may be fetched once) happens before
+    the transaction, so the write lock is held for the inserts alone."""
+    if request.return_url:
+        check_return_url(merchant=merchant, url=request.return_url)
+    fixed_method = None
+    if request.kind == Kind.FIXED:
+        if not request.pay_currency:
+            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED),
+                               "pay_currency")
+        fixed_method = _fixed_method(merchant, request.pay_currency, request.network,
+                                     request.livemode)
+    now = timezone.now()
+    invoice, quotes = _prepare(merchant, request, fixed_method, now)
+    try:
+        with transaction.atomic():
+            payload = _create(merchant, invoice, quotes, fixed_method)
+    except IntegrityError:  # the foreign_id is taken
+        raise Conflict("foreign_id_taken",
+                       _("an invoice with foreign_id %(id)s exists") % {
+                           "id": repr(request.foreign_id)}, "foreign_id") from None
+    return payload
+
+
+def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None,
+             now: datetime) -> tuple[Invoice, list[Quote]]:
+    """The unsaved invoice and the quotes it offers (a fixed invoice: its one quote). A timed
+    invoice leaves out, and logs, the methods without a rate; it fails only if none has."""
+    invoice = Invoice(
+        merchant=merchant, livemode=request.livemode, kind=request.kind,
+        price_amount=request.price_amount,
+        price_currency=request.price_currency, foreign_id=request.foreign_id or None,
+        description=request.description, customer_email=request.customer_email,
+        callback_url=request.callback_url, return_url=request.return_url,
+        metadata=request.metadata, include_fee=request.include_fee,
+        insurance_percent=(merchant.insurance_percent if request.insurance_percent is None
+                           else request.insurance_percent),
+        slippage_percent=(merchant.slippage_percent if request.slippage_percent is None
+                          else request.slippage_percent),
+        payment_window_minutes=merchant.payment_window_minutes,
+        late_window_minutes=merchant.late_window_minutes,
+        processing_timeout_minutes=merchant.processing_timeout_minutes,
+        created_at=now, status_changed_at=now,
+        expires_at=(None if request.kind == Kind.OPEN
+                    else now + timedelta(minutes=merchant.invoice_ttl_minutes)),
+    )
+    if fixed_method:
+        return invoice, [quote_for(invoice=invoice, asset=fixed_method, now=now)]
+    methods = offered_methods(merchant=merchant, livemode=request.livemode)
+    if request.kind == Kind.TIMED and request.methods:  # a payment link's choice
+        methods = [asset for asset in methods if asset.method in request.methods]
+    if not methods:
+        raise ServiceError("no_payment_methods", _("the merchant has no payment method set up"))
+    if request.kind != Kind.TIMED:
+        return invoice, []
+    quotes, refused = [], []
+    for asset, quote in zip(methods, quotes_for(invoice=invoice, assets=methods, now=now),
+                           strict=True):
+        if isinstance(quote, ServiceError):
+            refused.append(quote)
+            logger.warning("timed invoice for merchant %s leaves out %s on %s: %s",
+                           merchant.pk, asset.code, asset.network, quote.message)
+        else:
+            quotes.append(quote)
+    if not quotes:
+        raise refused[0]
+    return invoice, quotes
+
+
+def _create(merchant: Merchant, invoice: Invoice, quotes: list[Quote],
+            fixed_method: Asset | None) -> dict:
+    """Write the prepared invoice and its quotes: a fixed invoice's quote goes first with its
+    address, so the invoice row is inserted already pointing at it (foreign keys are checked
+    at commit), one INSERT each."""
+    if fixed_method:
+        quote = quotes[0]
+        try:
+            _derive(quote, merchant)
+        except ServiceError:  # no wallet of the family: the method is not offered after all
+            raise _not_offered(fixed_method.code, fixed_method.network) from None
+        quote.save(force_insert=True)
+        invoice.quote, invoice.selected_at = quote, invoice.created_at
+        invoice.save(force_insert=True)
+    else:
+        invoice.save(force_insert=True)
+        Quote.objects.bulk_create(quotes)
+    return invoice_payload(invoice, heights={}, new=True)
+

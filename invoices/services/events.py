@@ -1,0 +1,53 @@
+"""The outbox: every change a merchant hears about is recorded here, in the transaction
+that makes it, with the invoice row locked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Max
+
+from invoices.models import Event, Invoice
+from invoices.representation import invoice_payload
+from invoices.selectors import scanned_heights
+
+
+def record_event(*, invoice: Invoice, event_type: str, actor: str, now: datetime,
+                 data: dict | None = None) -> Event:
+    """Write an outbox row in the caller's transaction (the invoice row must be locked) and,
+    once that commits, queue its delivery; if the enqueue is lost, the minute-ly sweep
+    finds the row (robust: a failing queue cannot fail a change that has committed)."""
+    from django_q.tasks import async_task
+
+    last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
+    event = Event.objects.create(
+        merchant_id=invoice.merchant_id, invoice=invoice, type=event_type, sequence=last + 1,
+        actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice),
+        next_attempt_at=now)
+    invoice_id = invoice.pk
+    transaction.on_commit(lambda: async_task("invoices.tasks.deliver_callbacks", invoice_id),
+                          robust=True)
+    if event_type == "refund_updated":  # the payer may need their refund-claim e-mail
+        transaction.on_commit(lambda: async_task("invoices.tasks.send_payer_emails",
+                                                 invoice_id), robust=True)
+    return event
+
+
+def _locked(invoice_id) -> Invoice:
+    """The invoice, its row locked (every writer locks it first: the outbox sequence depends
+    on it), with its chosen quote and its merchant."""
+    return (Invoice.objects.select_for_update(of=("self",)).select_related("quote", "merchant")
+            .get(pk=invoice_id))
+
+
+def _emit(invoice: Invoice, event_types: list[str], actor: str, now: datetime,
+          heights: dict[str, int] | None) -> None:
+    """Record events rendered once, after the change they report (`heights`: the tip the
+    change was decided at, which the scan cursor does not show yet)."""
+    if not event_types:
+        return
+    data = invoice_payload(invoice, heights={**scanned_heights(), **(heights or {})})
+    for event_type in event_types:
+        record_event(invoice=invoice, event_type=event_type, actor=actor, now=now, data=data)
+

@@ -1,0 +1,89 @@
+"""The payer's actions: choosing the currency to pay in, and naming a refund's address."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from chains import addresses, registry
+from invoices import lifecycle
+from invoices.models import Invoice, Kind, Refund
+from invoices.selectors import find_method
+from invoices.services.errors import Conflict, NotFound, ServiceError
+from invoices.services.events import _locked, record_event
+from invoices.services.quoting import _assign_address, quote_for
+
+SWITCH_REFUSALS = {
+    "invoice_not_new": "this invoice no longer accepts a currency choice",
+    "invoice_archived": "this invoice no longer accepts payment",
+    "invoice_expired": "this invoice has expired",
+    "payment_seen": "a payment was already seen for this invoice",
+    "currency_fixed": "the currency of a fixed invoice cannot change",
+}
+
+
+def select_currency(*, invoice_id, asset_code: str, network_code: str | None,
+                    actor: str = "payer", now: datetime | None = None) -> Invoice:
+    """Lock the rate (an open invoice starts its payment window) and derive the address.
+    The payer may switch until a payment is seen."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        invoice = _locked(invoice_id)
+        refusal = lifecycle.can_switch_currency(
+            invoice.status, invoice.kind, invoice.transactions.exists(), invoice.archived,
+            invoice.expires_at, now)
+        if refusal == "invoice_not_new":
+            lifecycle.check_action("select_currency", invoice.status)
+        if refusal:
+            raise Conflict(refusal, SWITCH_REFUSALS[refusal])
+        asset = find_method(merchant=invoice.merchant, asset_code=asset_code,
+                            network_code=network_code, livemode=invoice.livemode)
+        quote = invoice.quotes.filter(asset=asset.code, network=asset.network).first()
+        if quote is None:
+            if invoice.kind == Kind.TIMED:
+                raise ServiceError("currency_not_offered",
+                                   f"{asset.code} on {asset.network} has no rate for this "
+                                   "invoice", "pay_currency")
+            quote = quote_for(invoice=invoice, asset=asset, now=now)
+        if not quote.address:
+            _assign_address(quote, invoice.merchant)
+        invoice.quote, invoice.selected_at = quote, now
+        if invoice.kind == Kind.OPEN and invoice.expires_at is None:
+            invoice.expires_at = now + timedelta(minutes=invoice.payment_window_minutes)
+        invoice.save(update_fields=["quote", "selected_at", "expires_at"])
+        return invoice
+
+
+
+
+def claim(*, token: str, address: str, now: datetime | None = None) -> Refund:
+    """Store the payer's refund address, checked for the refund's network, and hand the
+    refund to the merchant for payout. The address is locked once given: a second claim is
+    refused, so whoever holds the link later cannot redirect the money."""
+    now = now or timezone.now()
+    invoice_id = (Refund.objects.filter(claim_token=token)
+                  .values_list("invoice_id", flat=True).first())
+    if invoice_id is None:
+        raise NotFound("refund_not_found", "no refund has this claim link")
+    with transaction.atomic():
+        # The invoice first, as every service locks it: the outbox sequence depends on it.
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        refund = Refund.objects.select_for_update().get(claim_token=token)
+        if refund.status != Refund.AWAITING_CLAIM:
+            raise Conflict("refund_claimed", _("A refund address was already given."),
+                           "address")
+        network = registry.get_network(refund.network)
+        if network is None:
+            raise ServiceError("network_unavailable",
+                               _("This network is not available; contact the merchant."))
+        try:
+            refund.address = addresses.validate_address(network, address)
+        except addresses.InvalidAddress as exc:
+            raise ServiceError("invalid_address", str(exc), "address") from None
+        refund.status, refund.claimed_at = Refund.AWAITING_PAYOUT, now
+        refund.save(update_fields=["address", "status", "claimed_at"])
+        record_event(invoice=invoice, event_type="refund_updated", actor="payer", now=now)
+        return refund

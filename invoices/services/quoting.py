@@ -1,0 +1,109 @@
+"""What an invoice costs in each asset (rate, fee, insurance) and the address a quote is
+paid to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import connection
+
+from chains import hd, registry
+from chains.backends import NoBackend, get_backend
+from chains.registry import Asset
+from invoices import money, pricing, rates
+from invoices.models import Invoice, Quote
+from invoices.services.errors import ServiceError
+from merchants.models import Merchant, Wallet
+
+FEE_CACHE_SECONDS = 60
+
+
+def network_fee(*, asset: Asset) -> int:
+    """The node's estimate of what sending `asset` costs, in native units (a token transfer
+    costs more than a coin transfer), cached briefly: quotes are made in bursts."""
+    key = f"fee:{asset.network}:{asset.code}"
+    fee = cache.get(key)
+    if fee is None:
+        try:
+            fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
+        except NoBackend as exc:
+            raise ServiceError("network_unavailable", str(exc), "network") from exc
+        cache.set(key, fee, FEE_CACHE_SECONDS)
+    return fee
+
+
+def quotes_for(*, invoice: Invoice, assets: list[Asset], now: datetime
+               ) -> list[Quote | ServiceError]:
+    """Each asset's quote for the invoice, or the ServiceError saying why it has none; every
+    rate they need is read at once."""
+    pairs = [(asset.code, invoice.price_currency) for asset in assets]
+    if invoice.include_fee:
+        pairs += [(asset.code, registry.get_network(asset.network).native) for asset in assets
+                  if not asset.is_native]
+    table = rates.get_rates(pairs, now=now)
+    return [_quote(invoice, asset, table, now) for asset in assets]
+
+
+def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote | ServiceError:
+    def rate(quote_currency):
+        answer = table[(asset.code.upper(), quote_currency.upper())]
+        if isinstance(answer, rates.RateError):
+            raise ServiceError("rate_unavailable", str(answer), "pay_currency")
+        return answer
+
+    try:
+        price_rate = rate(invoice.price_currency)
+        fee = 0
+        if invoice.include_fee:
+            network = registry.get_network(asset.network)
+            fee = network_fee(asset=asset)
+            if not asset.is_native:
+                fee = pricing.convert_up(fee, network.native_decimals,
+                                         rate(network.native).value, asset.decimals)
+    except ServiceError as exc:
+        return exc
+    due = pricing.due_amount(invoice.price_amount, money.price_decimals(invoice.price_currency),
+                             price_rate.value, asset.decimals, invoice.insurance_percent, fee)
+    due = pricing.round_up_to_step(due, 10 ** (asset.decimals - asset.payer_decimals))
+    return Quote(invoice=invoice, asset=asset.code, network=asset.network,
+                 rate=format(price_rate.value, "f"), rate_source=price_rate.source,
+                 rate_fetched_at=price_rate.fetched_at, fee_amount=fee, due_amount=due,
+                 created_at=now)
+
+
+def quote_for(*, invoice: Invoice, asset: Asset, now: datetime) -> Quote:
+    quote = quotes_for(invoice=invoice, assets=[asset], now=now)[0]
+    if isinstance(quote, ServiceError):
+        raise quote
+    return quote
+
+
+def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
+    """Take the wallet's next derivation index in one atomic UPDATE … RETURNING, so two
+    concurrent requests can never receive the same index (PostgreSQL and SQLite >= 3.35)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Wallet._meta.db_table} SET next_index = next_index + 1 "
+            "WHERE merchant_id = %s AND family = %s RETURNING next_index - 1, xpub",
+            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection),
+             family])
+        return cursor.fetchone()
+
+
+def _derive(quote: Quote, merchant: Merchant) -> None:
+    """Give the (unsaved) quote the next unused address of the merchant's wallet."""
+    family = registry.get_network(quote.network).family
+    taken = _next_index(merchant, family)
+    if taken is None:
+        raise ServiceError("no_wallet", f"no {family} wallet is configured", "pay_currency")
+    index, xpub = taken
+    quote.address = hd.derive_address(family, xpub, index)
+    quote.derivation_index = index
+
+
+def _assign_address(quote: Quote, merchant: Merchant) -> None:
+    """Give the quote the next unused address of the merchant's wallet. Saves the quote."""
+    _derive(quote, merchant)
+    quote.save()
+

@@ -1,0 +1,24 @@
+"""Payment links' reads: how many a link has sold, its invoices, its takings."""
+
+from __future__ import annotations
+
+from invoices.models import Invoice, Status
+from links.models import PaymentLink
+
+# Invoices that hold one of a limited quantity: sold, or still being paid.
+HOLDING = (Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED,
+           Status.UNRESOLVED)
+
+
+def held(*, link: PaymentLink) -> int:
+    return link.made.filter(invoice__status__in=HOLDING).count()
+
+
+def link_invoices(*, link: PaymentLink):
+    return Invoice.objects.filter(merchant_id=link.merchant_id, link_made__link=link)
+
+
+def completed_volume(*, link: PaymentLink) -> int:
+    """Price units of the link's completed invoices (summed here: see UnitsField)."""
+    return sum(link_invoices(link=link).filter(status=Status.COMPLETED)
+               .values_list("price_amount", flat=True))
