@@ -1,9 +1,15 @@
 """Invoice creation reads what it needs in few statements and writes in one INSERT per row,
 without changing what it answers."""
 
+import json
+
+from rest_framework.test import APIClient
+
 from invoices.api.serializers import InvoiceCreateSerializer
-from invoices.models import Invoice, Quote
+from invoices.models import IdempotencyKey, Invoice, Quote
 from merchants.models import Wallet
+from merchants.services import create_api_key
+from tests.conftest import run_at_once
 
 FIXED = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
          "network": "sandbox"}
@@ -37,6 +43,50 @@ def test_a_fixed_method_without_its_wallet_is_not_offered_and_nothing_is_written
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "currency_not_offered"
     assert not Invoice.objects.exists() and not Quote.objects.exists()
+
+
+def test_a_taken_foreign_id_is_a_409_that_writes_nothing_and_is_replayed(api):
+    api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-1"}, format="json")
+    for _ in range(2):
+        response = api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-1"},
+                            format="json", HTTP_IDEMPOTENCY_KEY="k")
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "foreign_id_taken"
+    assert response["Idempotent-Replayed"] == "true"
+    assert Invoice.objects.count() == Quote.objects.count() == 1
+    assert Wallet.objects.get(merchant=api.merchant, family="sandbox").next_index == 1
+
+
+def test_a_missing_wallet_is_a_422_kept_for_the_key_and_nothing_is_written(api):
+    Wallet.objects.filter(merchant=api.merchant).delete()
+    for _ in range(2):
+        response = api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-2"},
+                            format="json", HTTP_IDEMPOTENCY_KEY="k")
+        assert response.status_code == 422
+        assert response.json()["error"]["code"] == "currency_not_offered"
+    assert response["Idempotent-Replayed"] == "true"
+    assert not Invoice.objects.exists() and not Quote.objects.exists()
+
+
+def test_concurrent_creates_of_one_foreign_id_make_one_invoice_and_409s(postgres, api):
+    # A key each: one key's rate-limit row would make them wait for each other.
+    keys = [create_api_key(merchant=api.merchant, name=f"k{i}", mode="test")
+            for i in range(6)]
+
+    def create(i):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {keys[i]}")
+        response = client.post("/api/v1/invoices", {**FIXED, "foreign_id": "race"},
+                               format="json", HTTP_IDEMPOTENCY_KEY=f"key-{i}")
+        return response.status_code, json.loads(response.content)
+
+    results = run_at_once(6, create)
+    assert [r for r in results if isinstance(r, Exception)] == []
+    assert sorted(code for code, _ in results) == [201] + [409] * 5
+    assert {body["error"]["code"] for code, body in results if code == 409} == {
+        "foreign_id_taken"}
+    assert Invoice.objects.count() == Quote.objects.count() == 1
+    assert IdempotencyKey.objects.filter(response_status=409).count() == 5
 
 
 def test_serializers_do_not_share_their_bound_fields():
