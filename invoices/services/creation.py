@@ -176,11 +176,33 @@ def _create(merchant: Merchant, invoice: Invoice, quotes: list[Quote],
             _derive(quote, merchant)
         except ServiceError:  # no wallet of the family (nothing written): not offered after all
             return _not_offered(fixed_method.code, fixed_method.network)
-        quote.save(force_insert=True)
+        _insert_quotes([quote])
         invoice.quote, invoice.selected_at = quote, invoice.created_at
         invoice.save(force_insert=True)
     else:
         invoice.save(force_insert=True)
-        Quote.objects.bulk_create(quotes)
+        _insert_quotes(quotes)
     return invoice_payload(invoice, heights={}, new=True)
+
+
+_QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
+
+
+def _insert_quotes(quotes: list[Quote]) -> None:
+    """One INSERT of the new quotes, which then have their ids. Written out rather than
+    through the ORM: its compiling of the statement (every field's value prepared, every
+    column quoted, per call) cost more than the INSERT itself on the creation path; the
+    values still go through each field's own preparation for the database."""
+    if not quotes:  # an open invoice: quoted once the payer chooses
+        return
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
+    row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
+    params = [field.get_db_prep_save(field.pre_save(quote, True), connection)
+              for quote in quotes for field in _QUOTE_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
+                       f"{', '.join([row] * len(quotes))} RETURNING id", params)
+        ids = [quote_id for (quote_id,) in cursor.fetchall()]
+    for quote, quote_id in zip(quotes, ids, strict=True):
+        quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias
 
