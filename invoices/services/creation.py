@@ -95,7 +95,7 @@ def _writes_serialized() -> bool:
     the API request's transaction: it is looked up first. Elsewhere (PostgreSQL) a
     concurrent create can take it in between, and the savepoint catches that INSERT's
     error. On SQLite a savepoint costs more than its two statements: every INSERT inside
-    one ran about three times as long (benchmarks/api.py)."""
+    one ran two to three times as long (benchmarks/api.py)."""
     return (connection.vendor == "sqlite"
             and connection.settings_dict["OPTIONS"].get("transaction_mode") == "IMMEDIATE")
 
@@ -205,4 +205,3 @@ def _insert_quotes(quotes: list[Quote]) -> None:
         ids = [quote_id for (quote_id,) in cursor.fetchall()]
     for quote, quote_id in zip(quotes, ids, strict=True):
         quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias
-
