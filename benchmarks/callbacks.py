@@ -65,7 +65,8 @@ def record(invoice_id, count=1) -> None:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         for _ in range(count):
-            events.record_event(invoice=invoice, event_type="status_changed", actor="bench", now=timezone.now())
+            events.record_event(invoice=invoice, event_type="status_changed", actor="bench",
+                                now=timezone.now())
 
 
 def serve_receiver(url_pipe) -> None:
@@ -118,7 +119,8 @@ def cancel_costs(merchant) -> tuple[float, float]:
 
     def cancel_many():
         ids = iter([new_invoice(merchant) for _ in range(CHANGES)])
-        return seconds_per(lambda: merchant_actions.cancel(invoice_id=next(ids), actor="bench"), CHANGES)
+        return seconds_per(lambda: merchant_actions.cancel(invoice_id=next(ids), actor="bench"),
+                           CHANGES)
 
     without, with_ = [], []
     for _ in range(ROUNDS):

@@ -70,7 +70,8 @@ def invoices_with_an_event(client, count):
         assert response.status_code == 201
         with transaction.atomic():
             invoice = Invoice.objects.select_for_update().get(pk=response.json()["id"])
-            record_event(invoice=invoice, event_type="status_changed", actor="test", now=timezone.now())
+            record_event(invoice=invoice, event_type="status_changed", actor="test",
+                         now=timezone.now())
         created.append(invoice.pk)
     return created
 

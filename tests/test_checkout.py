@@ -465,7 +465,8 @@ def test_refund_claim_service(refund, sandbox_address):
     with pytest.raises(errors.NotFound):
         payer.claim(token="no-such-token", address=sandbox_address)
     with pytest.raises(errors.ServiceError) as refused:
-        payer.claim(token=refund.claim_token, address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+        payer.claim(token=refund.claim_token,
+                    address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
     assert refused.value.code == "invalid_address" and refused.value.param == "address"
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)

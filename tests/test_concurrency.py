@@ -36,8 +36,8 @@ def test_the_same_transfer_applied_at_once_is_credited_once(postgres, api, creat
 def test_invoices_choosing_a_currency_at_once_get_different_indexes(postgres, api,
                                                                      create_invoice):
     invoices = [create_invoice(kind="open")["id"] for _ in range(THREADS)]
-    results = run_at_once(THREADS, lambda i: payer.select_currency(invoice_id=invoices[i], asset_code="USDT",
-                                                                      network_code="sandbox"))
+    results = run_at_once(THREADS, lambda i: payer.select_currency(
+        invoice_id=invoices[i], asset_code="USDT", network_code="sandbox"))
     assert [r for r in results if isinstance(r, Exception)] == []
     quotes = Quote.objects.filter(address__isnull=False)
     assert sorted(q.derivation_index for q in quotes) == list(range(THREADS))

@@ -144,7 +144,8 @@ def test_search_terms():
     ("tron", "12" * 32, "12" * 32),
 ])
 def test_txid_formats(network, text, stored):
-    assert merchant_actions.validate_txid(network=registry.get_network(network), text=text) == stored
+    assert merchant_actions.validate_txid(network=registry.get_network(network),
+                                          text=text) == stored
 
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
@@ -163,9 +164,11 @@ def refund(api, create_invoice):
              format="json")
     Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved",
                                                     status_context="underpaid")
-    _, offered = merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner@shop.example")
+    _, offered = merchant_actions.resolve(invoice_id=invoice["id"], action="refund",
+                                          actor="user:owner@shop.example")
     with pytest.raises(errors.Conflict, match="not given a refund address"):
-        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32, actor="user:owner@shop.example")
+        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32,
+                                       actor="user:owner@shop.example")
     address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
     return payer.claim(token=offered.claim_token, address=address)
 
@@ -178,18 +181,25 @@ def _seen(refund, txid, block_height=5, **changes):
 
 
 def test_payout_recorded_then_matched_on_chain(refund):
-    assert selectors.payout_addresses(network="sandbox", addresses={refund.address, "sbx1other"}) == {
-        refund.address}
-    recorded = merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="AB" * 32, actor="user:owner@shop.example")
+    assert selectors.payout_addresses(network="sandbox",
+                                      addresses={refund.address, "sbx1other"}) == {refund.address}
+    recorded = merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="AB" * 32,
+                                              actor="user:owner@shop.example")
     assert recorded.payout_txid == "ab" * 32
     txid = "ab" * 32
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, block_height=None)]) == 0
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, to_address="sbx1x")]) == 0
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid, asset="BTC")]) == 0
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 0
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, txid, block_height=None)]) == 0
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, txid, to_address="sbx1x")]) == 0
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, txid, asset="BTC")]) == 0
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, "cd" * 32)]) == 0
     assert reconciliation.match_payouts(network="ethereum", transfers=[_seen(refund, txid)]) == 0
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid.upper())]) == 1
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid)]) == 0  # idempotent
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, txid.upper())]) == 1
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, txid)]) == 0  # idempotent
     refund.refresh_from_db()
     assert (refund.status, refund.paid_at is not None) == (Refund.PAID, True)
     assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == set()
@@ -197,20 +207,26 @@ def test_payout_recorded_then_matched_on_chain(refund):
                   .order_by("sequence").values_list("actor", flat=True))
     assert actors == ["user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
     with pytest.raises(errors.Conflict, match="already paid"):
-        merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ef" * 32, actor="user:owner@shop.example")
+        merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ef" * 32,
+                                       actor="user:owner@shop.example")
 
 
 def test_payout_can_be_corrected_until_seen(refund):
-    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ab" * 32, actor="user:a@b.example")
-    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="cd" * 32, actor="user:a@b.example")
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "ab" * 32)]) == 0
-    assert reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 1
+    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ab" * 32,
+                                   actor="user:a@b.example")
+    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="cd" * 32,
+                                   actor="user:a@b.example")
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, "ab" * 32)]) == 0
+    assert reconciliation.match_payouts(network="sandbox",
+                                        transfers=[_seen(refund, "cd" * 32)]) == 1
 
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
     invoice = create_invoice()
     with pytest.raises(errors.NotFound):
-        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32, actor="user:a@b.example")
+        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32,
+                                       actor="user:a@b.example")
 
 
 # --- pages through the client -----------------------------------------------------------------

@@ -44,7 +44,8 @@ def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(
     sandbox.broadcast(usdt.address, "ETH", 10**17, "sbx1qpayer")  # coin to the token address
     scan_network("sandbox")
     mine_pending(Invoice.objects.get(pk=invoice["id"]))
-    merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner", refund_amount="excess")
+    merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner",
+                             refund_amount="excess")
 
     [row] = export(browser)
     eth_txid = next(tx.txid for tx in Invoice.objects.get(pk=invoice["id"]).transactions.all()

@@ -20,8 +20,10 @@ def test_paying_both_addresses_after_a_switch_never_adds_eth_to_btc(
     """Case 4: BTC picked, ETH picked, both paid. BTC (paid first, to the address switched
     away from) is the chosen method; the ETH is an extra payment in its own asset."""
     invoice = create_invoice()
-    btc = payer.select_currency(invoice_id=invoice["id"], asset_code="BTC", network_code="sandbox").quote
-    eth = payer.select_currency(invoice_id=invoice["id"], asset_code="ETH", network_code="sandbox").quote
+    btc = payer.select_currency(invoice_id=invoice["id"], asset_code="BTC",
+                                network_code="sandbox").quote
+    eth = payer.select_currency(invoice_id=invoice["id"], asset_code="ETH",
+                                network_code="sandbox").quote
     sandbox.broadcast(btc.address, "BTC", btc.due_amount, "sbx1qpayer")
     scan_network("sandbox")
     sandbox.broadcast(eth.address, "ETH", eth.due_amount, "sbx1qpayer")
@@ -69,7 +71,8 @@ def test_refunding_an_excess_and_an_extra_payment_makes_one_refund_per_asset(
         ("ETH", "0.100000000000000000"), ("USDT", "50.000000")]
 
     eth = Refund.objects.get(invoice_id=invoice["id"], asset="ETH")
-    payer.claim(token=eth.claim_token, address=hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0))
+    payer.claim(token=eth.claim_token,
+                address=hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0))
     page = browser.get(f"/dashboard/invoices/{invoice['id']}/").content.decode()
     assert page.count('aria-labelledby="refund-title-') == 2
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)

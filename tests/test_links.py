@@ -174,11 +174,13 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
                                       name="Last ticket",
                                       price_currency="EUR", price_amount=2500)
-    same_visit = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit="visit-1"))
+    same_visit = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None,
+                                                                     visit="visit-1"))
     assert {result[0]["id"] for result in same_visit} == {str(Invoice.objects.get().pk)}
 
     PaymentLink.objects.filter(pk=link.pk).update(quantity_limit=2)
-    results = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}"))
+    results = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None,
+                                                                  visit=f"payer-{i}"))
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()

@@ -16,6 +16,7 @@ from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.services.events import _emit, _locked, record_event
 
+# --- deciding and recording ---------------------------------------------------------------
 
 def _facts(invoice: Invoice) -> lifecycle.Facts:
     return lifecycle.Facts(
@@ -60,6 +61,8 @@ def _act(invoice: Invoice, action: str, actor: str, now: datetime,
     _emit(invoice, ["status_changed"] + ["refund_updated"] * len(refunds), actor, now, heights)
     return refunds
 
+
+# --- what the chain says ------------------------------------------------------------------
 
 def _required_confirmations(invoice: Invoice, network: registry.Network, quote: Quote,
                             amount: int) -> int:
@@ -213,6 +216,8 @@ def sweep(*, now: datetime | None = None) -> int:
     return changed
 
 
+
+# --- refund payouts --------------------------------------------------------------------------
 
 def match_payouts(*, network: str, transfers, now: datetime | None = None) -> int:
     """Mark paid each refund whose recorded payout transaction reached its address in a
