@@ -1,10 +1,14 @@
 """`Idempotency-Key` for every mutating POST, as one decorator on the view method.
 
-The key's row is inserted (unique per merchant and key) and committed *before* the action
-runs, so of concurrent retries exactly one runs it; the others see the row and get a 409
-while it is running, or the stored first response once it has finished. A 400 (the request
-was refused before anything started) or a 5xx (nothing was changed) releases the key, so a
+The key's row is inserted (unique per merchant and key) *before* the action runs, so of
+concurrent retries exactly one runs it; the others wait on the unique index until its
+transaction ends, then get a 409 while it is running (a view outside the request's
+transaction), or the stored first response once it has finished. A 400 (the request was
+refused before anything started) or a 5xx (nothing was changed) releases the key, so a
 corrected or later retry may run; every other answer is stored and replayed for 24 h.
+
+On the way of every keyed request, claiming and storing are one plain statement each
+(INSERT … ON CONFLICT DO NOTHING RETURNING, UPDATE): no savepoint, no ORM compiling.
 """
 
 import hashlib
@@ -12,7 +16,7 @@ import json
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
@@ -48,15 +52,37 @@ def _key(request) -> str | None:
     return key
 
 
-def _claim(merchant, key: str, request_hash: str) -> IdempotencyKey | Response:
-    """The new row to fill in, or the stored response to replay."""
+_TABLE = IdempotencyKey._meta.db_table
+_CLAIM = (f'INSERT INTO {_TABLE} (merchant_id, "key", request_hash, created_at) '
+          'VALUES (%s, %s, %s, %s) ON CONFLICT (merchant_id, "key") DO NOTHING RETURNING id')
+_STORE = f"UPDATE {_TABLE} SET response_status = %s, response = %s WHERE id = %s"
+
+
+def _prepared(field: str, value):
+    return IdempotencyKey._meta.get_field(field).get_db_prep_value(value, connection)
+
+
+def _insert(merchant, key: str, request_hash: str) -> int | None:
+    """The new row's id, or None when the merchant's key has a row already."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, [_prepared("merchant", merchant.pk), key, request_hash,
+                                _prepared("created_at", timezone.now())])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _store(claimed: int, response: Response) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_STORE, [response.status_code, _prepared("response", response.data),
+                                claimed])
+
+
+def _claim(merchant, key: str, request_hash: str) -> int | Response:
+    """The id of the new row to fill in, or the stored response to replay."""
     for _ in range(CLAIM_TRIES):
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(merchant=merchant, key=key,
-                                                     request_hash=request_hash)
-        except IntegrityError:
-            pass
+        claimed = _insert(merchant, key, request_hash)
+        if claimed is not None:
+            return claimed
         stored = IdempotencyKey.objects.filter(merchant=merchant, key=key).first()
         if stored is None:
             continue  # released (a 400 or 5xx) between our insert and this read
@@ -73,6 +99,10 @@ def _claim(merchant, key: str, request_hash: str) -> IdempotencyKey | Response:
     raise Conflict("idempotency_key_in_use",
                    "a request with this Idempotency-Key is still being processed; "
                    "retry in a moment", HEADER)
+
+
+def _release(claimed: int) -> None:
+    IdempotencyKey.objects.filter(pk=claimed).delete()
 
 
 def idempotent(handler):
@@ -92,13 +122,12 @@ def idempotent(handler):
             except Exception as exc:
                 response = view.handle_exception(exc)  # re-raises what it cannot render
         except BaseException:
-            claimed.delete()
+            _release(claimed)
             raise
         if stores(response.status_code):
-            claimed.response_status, claimed.response = response.status_code, response.data
-            claimed.save(update_fields=["response_status", "response"])
+            _store(claimed, response)
         else:
-            claimed.delete()
+            _release(claimed)
         return response
 
     wrapped.idempotent = True

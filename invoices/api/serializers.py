@@ -1,7 +1,6 @@
 """Parsing API input into service requests. Amounts and percentages are decimal strings
 (integers are accepted too); a JSON float is refused, since it may already be inexact."""
 
-import copy
 import re
 from decimal import Decimal
 
@@ -98,6 +97,12 @@ class CallbackUrlField(HttpUrlField):
         return merchant_settings.callback_url(super().to_internal_value(data))
 
 
+def _shallow_copy(field: serializers.Field) -> serializers.Field:
+    clone = object.__new__(type(field))
+    clone.__dict__.update(field.__dict__)
+    return clone
+
+
 class InvoiceCreateSerializer(StrictSerializer):
     price_amount = DecimalStringField()
     price_currency = serializers.CharField(max_length=16)
@@ -118,8 +123,9 @@ class InvoiceCreateSerializer(StrictSerializer):
         """DRF deep-copies the declared fields for every serializer, re-running each field's
         __init__: on invoice creation, the hottest request, that was a third of validating.
         A field keeps nothing per request until it is bound, and binding sets the copy's own
-        attributes, so a shallow copy of each is enough."""
-        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
+        attributes, so a shallow copy of each is enough (made directly: `copy.copy` spent
+        three quarters of its time finding out how to copy)."""
+        return {name: _shallow_copy(field) for name, field in self._declared_fields.items()}
 
     def validate_price_currency(self, value):
         value = value.upper()
