@@ -28,8 +28,13 @@ PHONE = {"width": 390, "height": 844}
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Browser tests run last (in each xdist worker too: items are handed out in this order),
-    so every other test has run before the browser starts and switches off Django's guard."""
-    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    so every other test has run before the browser starts and switches off Django's guard.
+    The demo's, the longest, starts them: it would otherwise end the run alone."""
+    def order(item):
+        fixtures = getattr(item, "fixturenames", ())
+        return "browser" in fixtures, "demo" not in fixtures
+
+    items.sort(key=order)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from tests.support import free_port, redis_test_url, unavailable
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = redis_test_url()
 URL = "/api/v1/currencies"
+pytestmark = pytest.mark.xdist_group("rate_limits")  # one worker migrates `migrated` once
 
 
 def redis_or_skip() -> str:

@@ -21,6 +21,7 @@ from merchants import emails
 from merchants.models import Merchant
 
 REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("workers")  # one worker migrates `gateway_env` once
 
 
 @pytest.fixture(scope="module")
