@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # One command to set up and pass the whole suite: the Python environment, the real chain
-# nodes and the browser the tests drive, then ruff and pytest. DATABASE_URL picks the
-# database (SQLite by default; CI points it at PostgreSQL).
+# nodes and the browser the tests drive, then the static checks (scripts/check.sh) and pytest. DATABASE_URL picks the
+# database (SQLite by default; CI points it at PostgreSQL). pytest runs on every core
+# (pytest-xdist; `-n 0` among the arguments runs it in one process); the wall time is the
+# last line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$SECONDS
+trap 'echo "suite wall time: $((SECONDS - started)) s"' EXIT
 bash scripts/setup.sh
 for installer in scripts/install-nodes.sh scripts/install-browser.sh; do
   [ -f "$installer" ] && bash "$installer"
 done
-.venv/bin/ruff check .
-.venv/bin/lint-imports
-exec .venv/bin/pytest "$@"
+bash scripts/check.sh  # lint, formatting, types, migrations, the import contract
+.venv/bin/pytest -n auto --dist loadgroup "$@"

@@ -25,14 +25,25 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run last (in each xdist worker too: items are handed out in this order),
+    so every other test has run before the browser starts and switches off Django's guard.
+    The demo's, the longest, starts them: it would otherwise end the run alone."""
+    def order(item):
+        fixtures = getattr(item, "fixturenames", ())
+        return "browser" in fixtures, "demo" not in fixtures
+
+    items.sort(key=order)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One Chromium per test module. Module-scoped on purpose: while Playwright's sync API is
-    running, the thread has an asyncio loop, and Django refuses ORM calls from such a thread
-    unless DJANGO_ALLOW_ASYNC_UNSAFE is set — it is set only for as long as the browser runs,
-    so the rest of the suite keeps Django's guard."""
+    """One Chromium per session (per xdist worker); each test opens its own contexts. While
+    Playwright's sync API is running, the thread has an asyncio loop, and Django refuses ORM
+    calls from such a thread unless DJANGO_ALLOW_ASYNC_UNSAFE is set — it is set from the
+    first browser test on, and the browser tests run last, so the rest of the suite keeps
+    Django's guard."""
     if not Path(CHROMIUM).exists():
         unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh")
     try:

@@ -1,4 +1,5 @@
 import pytest
+from django.test.testcases import QuietWSGIRequestHandler
 from rest_framework.test import APIClient
 
 from chains.backends import close_all
@@ -7,6 +8,11 @@ from merchants.services import create_merchant
 from tests.support import unavailable
 
 pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver", "tests.tron_node"]
+
+# The live server writes a response's headers and its body apart; with Nagle's algorithm the
+# body waits for the client's delayed ACK of the headers, 40 ms a request (a real server,
+# like gunicorn, sends at once).
+QuietWSGIRequestHandler.disable_nagle_algorithm = True
 
 
 @pytest.fixture(autouse=True)

@@ -14,14 +14,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class LiveGateway:

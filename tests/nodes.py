@@ -16,7 +16,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -28,7 +27,7 @@ import requests
 
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
 from chains.registry import Asset, Network, get_network
-from tests.support import unavailable
+from tests.support import free_port, serve_in_thread, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
@@ -40,12 +39,6 @@ TOKEN_SUPPLY = 10**9 * 10**6  # a billion USDT at 6 decimals, all held by accoun
 
 def _missing(what: str) -> None:
     unavailable(f"{what} is not installed: run scripts/install-nodes.sh")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_ready(process: subprocess.Popen, log: Path, probe, timeout: float = 30) -> None:
@@ -68,7 +61,7 @@ class Litecoind:
     """A regtest node with a wallet holding mature coins (101 blocks mined to it)."""
 
     def __init__(self, datadir: Path):
-        port = _free_port()
+        port = free_port()
         self.rpc_url = f"http://u:p@127.0.0.1:{port}/"
         self.log = datadir / "stdout.log"
         # A small keypool: the wallet is created in 0.2 s instead of 3.
@@ -107,6 +100,7 @@ class Litecoind:
     def stop(self) -> None:
         try:
             self.rpc("stop")
+            self.client.close()  # no idle keep-alive connection of ours holds the stop
             self.process.wait(timeout=20)
         except (RPCError, OSError, subprocess.TimeoutExpired):
             self.process.kill()
@@ -121,7 +115,7 @@ class Anvil:
     def __init__(self, binary: Path, datadir: Path):
         from web3 import Web3  # a test dependency only
 
-        port = _free_port()
+        port = free_port()
         self.rpc_url = f"http://127.0.0.1:{port}"
         self.log = datadir / "stdout.log"
         with self.log.open("wb") as out:
@@ -251,7 +245,7 @@ def refusing_proxy(upstream: str, methods: set[str]):
                                               "refused": frozenset(methods)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.server_port}/"
     finally:

@@ -15,6 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.support import serve_in_thread
+
 
 def verify_signature(header: str, body: bytes, secret: str, now: float | None = None,
                      tolerance: int = 300) -> bool:
@@ -120,8 +122,7 @@ class Receiver:
         self.server.block_on_close = False
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/hook"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        serve_in_thread(self.server)
 
     def answer(self, *replies) -> None:
         self._replies.extend(replies)

@@ -237,7 +237,7 @@ def test_an_open_invoice_shows_estimates_and_starts_its_window_on_choice(client,
 
 
 @pytest.mark.parametrize("path", [
-    "/pay/not-a-uuid", f"/pay/{uuid.uuid4()}", "/pay/%00", f"/pay/{'9' * 3000}",
+    "/pay/not-a-uuid", f"/pay/{uuid.UUID(int=1)}", "/pay/%00", f"/pay/{'9' * 3000}",
 ])
 def test_unknown_links_are_a_404_page(db, client, path):
     response = client.get(path)

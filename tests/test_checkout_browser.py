@@ -5,7 +5,6 @@ read back with zbar, the page without JavaScript, the refund claim, languages, f
 from __future__ import annotations
 
 import re
-import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -18,6 +17,7 @@ from checkout import states
 from invoices.models import Event, Invoice, Refund
 from invoices.services import merchant_actions, reconciliation
 from tests.browser import PHONE, decode_qr, screenshot
+from tests.support import serve_in_thread
 
 try:
     from playwright.sync_api import expect
@@ -453,8 +453,7 @@ def merchant_site():
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
     server.url = f"http://127.0.0.1:{server.server_port}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     yield server
     server.shutdown()
     server.server_close()

@@ -6,14 +6,14 @@ import shutil
 import socket
 import ssl
 import subprocess
-import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
 
 from core import egress
-from tests.support import unavailable
+from merchants import egress
+from tests.support import serve_in_thread, unavailable
 
 
 @pytest.mark.parametrize("address, reason", [
@@ -139,7 +139,7 @@ class serving:
         self.server = server
 
     def __enter__(self):
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        serve_in_thread(self.server)
         return self.server.server_address[1]
 
     def __exit__(self, *exc):

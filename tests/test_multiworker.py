@@ -19,11 +19,11 @@ from django.db import connection
 from django_q.models import Task
 
 from invoices.models import Event, Invoice, Transaction
-from tests.support import unavailable
+from tests.support import redis_test_url, unavailable
 from tests.test_chain_litecoin import NETWORK, shop  # noqa: F401 (a fixture)
 
 REPO = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 SCAN = "worker.tasks.scan_network"
 
 

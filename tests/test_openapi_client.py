@@ -18,7 +18,8 @@ from merchants.services import create_merchant
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "clients" / "python"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker generates the client once for all (pytest-xdist).
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("openapi_client")]
 
 
 @pytest.fixture(scope="module")

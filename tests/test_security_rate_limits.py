@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -22,11 +21,12 @@ from django.test import Client
 
 from merchants import throttling
 from tests.conftest import run_at_once
-from tests.support import unavailable
+from tests.support import free_port, redis_test_url, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_test_url()
 URL = "/api/v1/currencies"
+pytestmark = pytest.mark.xdist_group("rate_limits")  # one worker migrates `migrated` once
 
 
 def redis_or_skip() -> str:
@@ -149,12 +149,6 @@ def test_the_sandbox_panel_is_limited_per_client(create_invoice, settings):
 
 # --- two real web processes ---------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_up(port: int, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -199,7 +193,7 @@ def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migr
                           cwd=REPO, env=env, check=True, timeout=60, capture_output=True,
                           text=True)
     key = json.loads(made.stdout.strip().splitlines()[-1])["api_key"]
-    ports, processes, log = [_free_port(), _free_port()], [], tmp_path / "gunicorn.log"
+    ports, processes, log = [free_port(), free_port()], [], tmp_path / "gunicorn.log"
     with log.open("ab") as out:
         for port in ports:
             processes.append(subprocess.Popen(

@@ -21,6 +21,7 @@ from webhooks import emails
 from worker import tasks
 
 REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.xdist_group("workers")  # one worker migrates `gateway_env` once
 
 
 @pytest.fixture(scope="module")
