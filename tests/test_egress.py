@@ -12,7 +12,6 @@ import pytest
 import requests
 
 from core import egress
-from merchants import egress
 from tests.support import serve_in_thread, unavailable
 
 
