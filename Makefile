@@ -9,9 +9,8 @@ test:  ## install everything the suite needs and run it (DATABASE_URL picks the 
 setup:
 	bash scripts/setup.sh
 
-lint:
-	.venv/bin/ruff check .
-	.venv/bin/lint-imports
+lint:  ## the static checks alone: ruff (lint and format), mypy, migrations, the import contract
+	bash scripts/check.sh
 
 bench:  ## every benchmark; each prints its numbers
 	for script in benchmarks/[a-z]*.py; do .venv/bin/python $$script || exit 1; done

@@ -21,12 +21,7 @@ check "mypy" "$BIN/mypy"
 check "migrations" env DJANGO_SETTINGS_MODULE=config.settings_test \
   DATABASE_URL="${CHECK_DATABASE_URL:-sqlite://:memory:}" \
   "$BIN/python" manage.py makemigrations --check --dry-run
-# Guarded until the import contract lands: then it always runs.
-if grep -q '^\[tool\.importlinter\]' pyproject.toml || [ -f .importlinter ]; then
-  check "import contract" "$BIN/lint-imports"
-else
-  echo "== import contract: no contract configured yet, skipped"
-fi
+check "import contract" "$BIN/lint-imports"
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf 'FAILED: %s\n' "${failed[@]}" >&2
