@@ -160,7 +160,11 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         report.mempool_api = mempool.txids is not None
         if height >= tip.height:
             report.reached_tip = True
-            report.transfers += mempool.transfers
+            # Read before the tip, the mempool may still list a payment mined since: its
+            # block has reported it, with the block's height and hash.
+            in_blocks = {(t.txid, t.index) for t in report.transfers}
+            report.transfers += [t for t in mempool.transfers
+                                 if (t.txid, t.index) not in in_blocks]
             if mempool.txids is not None:
                 report.mempool_txids = set(mempool.txids)
         if not _renew(cursor):

@@ -229,6 +229,27 @@ def test_a_scan_that_loses_its_lease_while_applying_leaves_the_cursor(shop):  # 
     assert Transaction.objects.count() == 1 and events(invoice).count("transaction_created") == 1
 
 
+def test_a_payment_mined_between_the_mempool_and_the_blocks_is_credited_once(shop):  # noqa: F811
+    """The mempool is read before the tip, so a payment mined in between is in both: the
+    scan reports it once, from its block."""
+    invoice = shop.invoice()
+    txid = shop.pay(invoice)
+    calls = []
+
+    def watched_then_mine(network, addresses):
+        if not calls:  # the mempool's lookup: the node has listed the payment already
+            shop.mine()
+        calls.append(addresses)
+        return selectors.watched_addresses(network=network, addresses=addresses)
+
+    report = scan_with(watched=watched_then_mine)
+    assert [t.txid for t in report.transfers] == [txid]
+    assert report.transfers[0].block_height is not None
+    tx = Transaction.objects.get(txid=txid)
+    assert tx.block_height == report.transfers[0].block_height
+    assert events(invoice).count("transaction_created") == 1
+
+
 # --- racing scanners (PostgreSQL: real row locks) ------------------------------------------
 
 def test_one_scanner_per_network_at_a_time(postgres, shop, monkeypatch):  # noqa: F811
