@@ -44,6 +44,8 @@ def report(name: str, samples_ms: list[float]) -> float:
     """Print and return requests per second for a list of per-request times."""
     total = sum(samples_ms) / 1000
     rate = len(samples_ms) / total
-    print(f"{name:<44} {rate:8.0f} req/s   p50 {percentile(samples_ms, 50):6.2f} ms   "
-          f"p99 {percentile(samples_ms, 99):6.2f} ms")
+    print(
+        f"{name:<44} {rate:8.0f} req/s   p50 {percentile(samples_ms, 50):6.2f} ms   "
+        f"p99 {percentile(samples_ms, 99):6.2f} ms"
+    )
     return rate

@@ -46,10 +46,18 @@ class BaselineInsert(APIView):
     def post(self, request):
         now = timezone.now()
         invoice = Invoice.objects.create(
-            merchant=request.user, price_amount=10000, price_currency="USD",
-            insurance_percent=0, slippage_percent=0, payment_window_minutes=15,
-            late_window_minutes=1440, processing_timeout_minutes=1440, created_at=now,
-            status_changed_at=now, expires_at=now + timedelta(minutes=15))
+            merchant=request.user,
+            price_amount=10000,
+            price_currency="USD",
+            insurance_percent=0,
+            slippage_percent=0,
+            payment_window_minutes=15,
+            late_window_minutes=1440,
+            processing_timeout_minutes=1440,
+            created_at=now,
+            status_changed_at=now,
+            expires_at=now + timedelta(minutes=15),
+        )
         return Response({"id": str(invoice.id)}, status=201)
 
 
@@ -82,12 +90,23 @@ def bulk_invoices(merchant, count, newest):
     batch = []
     for i in range(count):
         created = newest - timedelta(seconds=count - 1 - i)
-        batch.append(Invoice(
-            id=uuid.uuid4(), merchant=merchant, livemode=False,  # the bench key is a test key
-            price_amount=100 + i, price_currency="USD",
-            insurance_percent=0, slippage_percent=0, payment_window_minutes=15,
-            late_window_minutes=1440, processing_timeout_minutes=1440, created_at=created,
-            status_changed_at=created, expires_at=created + timedelta(minutes=15)))
+        batch.append(
+            Invoice(
+                id=uuid.uuid4(),
+                merchant=merchant,
+                livemode=False,  # the bench key is a test key
+                price_amount=100 + i,
+                price_currency="USD",
+                insurance_percent=0,
+                slippage_percent=0,
+                payment_window_minutes=15,
+                late_window_minutes=1440,
+                processing_timeout_minutes=1440,
+                created_at=created,
+                status_changed_at=created,
+                expires_at=created + timedelta(minutes=15),
+            )
+        )
         if len(batch) == 5000:
             Invoice.objects.bulk_create(batch)
             batch = []
@@ -112,10 +131,16 @@ def explain(lister) -> str:
     parameters), as the database prints it; on PostgreSQL with the rows each step read."""
     with CaptureQueriesContext(connection) as queries:
         assert lister.get(PAGE).status_code == 200
-    page = next(q["sql"] for q in queries.captured_queries
-                if 'FROM "invoices_invoice"' in q["sql"] and "ORDER BY" in q["sql"])
-    prefix = ("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
-              if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN ")
+    page = next(
+        q["sql"]
+        for q in queries.captured_queries
+        if 'FROM "invoices_invoice"' in q["sql"] and "ORDER BY" in q["sql"]
+    )
+    prefix = (
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) "
+        if connection.vendor == "postgresql"
+        else "EXPLAIN QUERY PLAN "
+    )
     with connection.cursor() as cursor:
         cursor.execute(prefix + page)
         return "\n".join(" ".join(str(cell) for cell in row) for row in cursor.fetchall())
@@ -131,26 +156,32 @@ def main(parts):
 
 def creation():
     _, client = client_for("bench")
-    fixed = {"price_amount": "100.00", "price_currency": "USD", "pay_currency": "USDT",
-             "network": "sandbox"}
+    fixed = {
+        "price_amount": "100.00",
+        "price_currency": "USD",
+        "pay_currency": "USDT",
+        "network": "sandbox",
+    }
     calls = {
-        "baseline: auth + one INSERT":
-            lambda i: client.post(BASELINE_PATH, fixed, format="json"),
-        "create fixed (quote + derived address)":
-            lambda i: client.post("/api/v1/invoices", {**fixed, "foreign_id": f"f{i}"},
-                                  format="json", HTTP_IDEMPOTENCY_KEY=f"k{i}"),
-        "create fixed, no Idempotency-Key":
-            lambda i: client.post("/api/v1/invoices", {**fixed, "foreign_id": f"n{i}"},
-                                  format="json"),
-        "create timed (every method quoted)":
-            lambda i: client.post("/api/v1/invoices", {"price_amount": "100.00",
-                                                       "price_currency": "USD"},
-                                  format="json"),
+        "baseline: auth + one INSERT": lambda i: client.post(BASELINE_PATH, fixed, format="json"),
+        "create fixed (quote + derived address)": lambda i: client.post(
+            "/api/v1/invoices",
+            {**fixed, "foreign_id": f"f{i}"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"k{i}",
+        ),
+        "create fixed, no Idempotency-Key": lambda i: client.post(
+            "/api/v1/invoices", {**fixed, "foreign_id": f"n{i}"}, format="json"
+        ),
+        "create timed (every method quoted)": lambda i: client.post(
+            "/api/v1/invoices", {"price_amount": "100.00", "price_currency": "USD"}, format="json"
+        ),
     }
     for call in calls.values():  # warm up
         timed(lambda i, call=call: call(CREATES + 100 + i), 30)
-    counts = {name: statements(lambda call=call: call(CREATES + 1000))
-              for name, call in calls.items()}
+    counts = {
+        name: statements(lambda call=call: call(CREATES + 1000)) for name, call in calls.items()
+    }
     samples = {name: [] for name in calls}
     cpu = {name: [] for name in calls}  # this process's CPU: steady on a shared machine
     for i in range(CREATES):
@@ -159,21 +190,28 @@ def creation():
             samples[name] += timed(lambda _, call=call, i=i: call(i), 1)
             cpu[name].append(time.thread_time() - started)
 
-    print("Invoice creation (in-process WSGI, one client, "
-          f"{CREATES} requests each, interleaved, database: {connection.vendor})")
+    print(
+        "Invoice creation (in-process WSGI, one client, "
+        f"{CREATES} requests each, interleaved, database: {connection.vendor})"
+    )
     medians = {}
     for name, times in samples.items():
         report(name, times)
         medians[name] = statistics.median(times)
         print(f"{'':<44} {len(counts[name])} SQL statements: {', '.join(counts[name])}")
-    for label, per_request in (("wall", medians),
-                               ("CPU", {n: statistics.median(t) for n, t in cpu.items()})):
+    for label, per_request in (
+        ("wall", medians),
+        ("CPU", {n: statistics.median(t) for n, t in cpu.items()}),
+    ):
         base, fixed_ms, bare_ms, timed_ms = per_request.values()
-        print(f"ratio ({label} time) fixed/baseline {base / fixed_ms:.2f} (without "
-              f"Idempotency-Key {base / bare_ms:.2f})   timed/baseline {base / timed_ms:.2f}")
-    print("(throughput at the median; target >= 0.6. On SQLite the database runs in this "
-          "process, so CPU time is the measure a busy machine does not disturb)\n")
-
+        print(
+            f"ratio ({label} time) fixed/baseline {base / fixed_ms:.2f} (without "
+            f"Idempotency-Key {base / bare_ms:.2f})   timed/baseline {base / timed_ms:.2f}"
+        )
+    print(
+        "(throughput at the median; target >= 0.6. On SQLite the database runs in this "
+        "process, so CPU time is the measure a busy machine does not disturb)\n"
+    )
 
 
 def listing():
@@ -203,17 +241,23 @@ def listing():
         results[count] = (percentile(samples, 50), percentile(cpu, 50))
         report(f"list 50 of {count:,}", samples)
     (wall_small, cpu_small), (wall_large, cpu_large) = results[1_000], results[100_000]
-    print(f"ratio p50 100,000 / 1,000: {wall_large / wall_small:.2f} wall time, "
-          f"{cpu_large / cpu_small:.2f} CPU time (target <= 1.5)")
-    print("  plan of the merchant with 1,000 among 101,000: "
-          + explain(listers[1_000]).replace("\n", "\n        "))
+    print(
+        f"ratio p50 100,000 / 1,000: {wall_large / wall_small:.2f} wall time, "
+        f"{cpu_large / cpu_small:.2f} CPU time (target <= 1.5)"
+    )
+    print(
+        "  plan of the merchant with 1,000 among 101,000: "
+        + explain(listers[1_000]).replace("\n", "\n        ")
+    )
     # The same two merchants again, one request each in turn: a busy machine slows both.
     turns = {1_000: [], 100_000: []}
     for _ in range(LIST_REQUESTS):
         for count, lister in listers.items():
             turns[count] += timed(lambda i, c=lister: c.get(PAGE), 1)
-    print("ratio p50 interleaved, the merchant with 100,000 / the one with 1,000: "
-          f"{percentile(turns[100_000], 50) / percentile(turns[1_000], 50):.2f}")
+    print(
+        "ratio p50 interleaved, the merchant with 100,000 / the one with 1,000: "
+        f"{percentile(turns[100_000], 50) / percentile(turns[1_000], 50):.2f}"
+    )
 
 
 if __name__ == "__main__":

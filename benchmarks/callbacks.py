@@ -28,12 +28,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORKDIR = tempfile.mkdtemp(prefix="callbacks-bench-")
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SANDBOX": "1",
-    "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef"),
-    "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3", "CALLBACKS_ALLOW_PRIVATE": "1",
-    "LOG_LEVEL": "WARNING", "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SANDBOX": "1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key-0123456789abcdef"),
+        "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
+        "CALLBACKS_ALLOW_PRIVATE": "1",
+        "LOG_LEVEL": "WARNING",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    }
+)
 
 import django  # noqa: E402
 
@@ -56,8 +62,9 @@ CHANGES, ROUNDS = 200, 3
 
 
 def new_invoice(merchant) -> str:
-    request = creation.InvoiceRequest(price_amount=10_000, price_currency="USD",
-                                      livemode=False)  # a sandbox (test) invoice
+    request = creation.InvoiceRequest(
+        price_amount=10_000, price_currency="USD", livemode=False
+    )  # a sandbox (test) invoice
     return creation.create_invoice(merchant=merchant, request=request, actor="bench")["id"]
 
 
@@ -65,8 +72,9 @@ def record(invoice_id, count=1) -> None:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         for _ in range(count):
-            events.record_event(invoice=invoice, event_type="status_changed", actor="bench",
-                                now=timezone.now())
+            events.record_event(
+                invoice=invoice, event_type="status_changed", actor="bench", now=timezone.now()
+            )
 
 
 def serve_receiver(url_pipe) -> None:
@@ -119,8 +127,9 @@ def cancel_costs(merchant) -> tuple[float, float]:
 
     def cancel_many():
         ids = iter([new_invoice(merchant) for _ in range(CHANGES)])
-        return seconds_per(lambda: merchant_actions.cancel(invoice_id=next(ids), actor="bench"),
-                           CHANGES)
+        return seconds_per(
+            lambda: merchant_actions.cancel(invoice_id=next(ids), actor="bench"), CHANGES
+        )
 
     without, with_ = [], []
     for _ in range(ROUNDS):
@@ -137,23 +146,30 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     rates.refresh_rates()
     parent_end, child_end = multiprocessing.Pipe()
-    receiver = multiprocessing.get_context("fork").Process(target=serve_receiver,
-                                                           args=(child_end,), daemon=True)
+    receiver = multiprocessing.get_context("fork").Process(
+        target=serve_receiver, args=(child_end,), daemon=True
+    )
     receiver.start()
     try:
         merchant, _ = create_merchant(name="Bench")
         merchant.callback_url = parent_end.recv()
         merchant.save(update_fields=["callback_url"])
         rate, cpu_rate = deliveries_per_second(merchant)
-        print(f"deliveries/s, one worker, local receiver "
-              f"({INVOICES * EVENTS_PER_INVOICE} events over {INVOICES} invoices): {rate:.0f} "
-              f"(per second of the worker's CPU time: {cpu_rate:.0f})")
+        print(
+            f"deliveries/s, one worker, local receiver "
+            f"({INVOICES * EVENTS_PER_INVOICE} events over {INVOICES} invoices): {rate:.0f} "
+            f"(per second of the worker's CPU time: {cpu_rate:.0f})"
+        )
         without, with_ = creation_costs(merchant)
-        print(f"invoice creation: {without * 1000:.2f} ms without an outbox row, "
-              f"{with_ * 1000:.2f} ms with one event recorded; ratio {with_ / without:.2f}")
+        print(
+            f"invoice creation: {without * 1000:.2f} ms without an outbox row, "
+            f"{with_ * 1000:.2f} ms with one event recorded; ratio {with_ / without:.2f}"
+        )
         without, with_ = cancel_costs(merchant)
-        print(f"cancel (one status_changed event): {without * 1000:.2f} ms without the outbox "
-              f"write, {with_ * 1000:.2f} ms with it; ratio {with_ / without:.2f}")
+        print(
+            f"cancel (one status_changed event): {without * 1000:.2f} ms without the outbox "
+            f"write, {with_ * 1000:.2f} ms with it; ratio {with_ / without:.2f}"
+        )
     finally:
         receiver.terminate()
         shutil.rmtree(WORKDIR, ignore_errors=True)

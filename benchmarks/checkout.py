@@ -31,7 +31,7 @@ def first_load(client, path: str) -> tuple[int, dict[str, int]]:
     html = client.get(path).content
     parts = {path: len(html)}
     for url in dict.fromkeys(re.findall(rb'(?:src|href)="(/static/[^"]+)"', html)):
-        name = url.decode()[len(settings.STATIC_URL):]
+        name = url.decode()[len(settings.STATIC_URL) :]
         parts[name] = Path(finders.find(name)).stat().st_size
     return sum(parts.values()), parts
 
@@ -90,9 +90,17 @@ def main() -> None:
     merchant, _ = create_merchant(name="Benchmark Coffee Roasters")
     merchant.allowed_return_hosts = ["shop.example"]
     merchant.save()
-    payload = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
-        price_amount=2500, price_currency="USD", description="Order #1042 · 2 × Coffee beans",
-        return_url="https://shop.example/thanks", livemode=False), actor="benchmark")
+    payload = creation.create_invoice(
+        merchant=merchant,
+        request=creation.InvoiceRequest(
+            price_amount=2500,
+            price_currency="USD",
+            description="Order #1042 · 2 × Coffee beans",
+            return_url="https://shop.example/thanks",
+            livemode=False,
+        ),
+        actor="benchmark",
+    )
     invoice_id = payload["id"]
     page, status = f"/pay/{invoice_id}", f"/pay/{invoice_id}/status"
     client = Client(HTTP_HOST="localhost")  # no test instrumentation: real render times
@@ -114,8 +122,10 @@ def main() -> None:
     for name, p50, p95 in rows:
         print(f"  {name:<28} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms")
     for screen, total, compressed, parts in loads:
-        print(f"First load of the {screen}: {total:,} bytes uncompressed "
-              f"({compressed:,} gzipped), budget 100,000")
+        print(
+            f"First load of the {screen}: {total:,} bytes uncompressed "
+            f"({compressed:,} gzipped), budget 100,000"
+        )
         for name, size in parts.items():
             print(f"  {size:>7,}  {name}")
 

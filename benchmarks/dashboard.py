@@ -40,15 +40,18 @@ if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "--export":
 
     client = Client()
     client.force_login(MerchantUser.objects.get(user__username="owner@bench.example").user)
-    response = client.get("/dashboard/invoices/export.csv", {"archived": "all",
-                                                             "created_from": sys.argv[2]})
+    response = client.get(
+        "/dashboard/invoices/export.csv", {"archived": "all", "created_from": sys.argv[2]}
+    )
     lines = sum(chunk.count(b"\n") for chunk in response.streaming_content)
     print(lines - 1, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     sys.exit(0)
 
 if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-    sys.exit("benchmarks/dashboard.py loads its rows with PostgreSQL's generate_series: "
-             "set DATABASE_URL=postgres://…")
+    sys.exit(
+        "benchmarks/dashboard.py loads its rows with PostgreSQL's generate_series: "
+        "set DATABASE_URL=postgres://…"
+    )
 boot()
 
 from django.conf import settings  # noqa: E402
@@ -62,9 +65,18 @@ from merchants.models import MerchantUser  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 
 # status, share of invoices (per mille); unresolved ones get a context.
-STATUSES = [("completed", 600), ("expired", 250), ("new", 50), ("cancelled", 30),
-            ("unresolved", 20), ("pending", 20), ("refunded", 15), ("failed", 10),
-            ("declined", 4), ("compliance_review", 1)]
+STATUSES = [
+    ("completed", 600),
+    ("expired", 250),
+    ("new", 50),
+    ("cancelled", 30),
+    ("unresolved", 20),
+    ("pending", 20),
+    ("refunded", 15),
+    ("failed", 10),
+    ("declined", 4),
+    ("compliance_review", 1),
+]
 NETWORKS = [("sandbox", "USDT"), ("ethereum", "USDT"), ("tron", "USDT"), ("bitcoin", "BTC")]
 
 
@@ -82,22 +94,26 @@ def load(merchant, other) -> None:
     for those that picked a currency, a transaction for those that were paid. One
     transaction: Django's foreign keys are deferred, so quotes (with known ids) go in first
     and each invoice is written once, with its quote."""
-    invoice, quote, tx = (Invoice._meta.db_table, Quote._meta.db_table,
-                          Transaction._meta.db_table)
+    invoice, quote, tx = (Invoice._meta.db_table, Quote._meta.db_table, Transaction._meta.db_table)
     networks = "ARRAY[" + ",".join(f"'{n}'" for n, _ in NETWORKS) + "]"
     assets = "ARRAY[" + ",".join(f"'{a}'" for _, a in NETWORKS) + "]"
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         for merchant_id, count, prefix, first_quote in (
-                (merchant.pk, INVOICES, "a", 0), (other.pk, 1000, "b", INVOICES)):
+            (merchant.pk, INVOICES, "a", 0),
+            (other.pk, 1000, "b", INVOICES),
+        ):
             cursor.execute("DROP TABLE IF EXISTS bench_rows")
-            cursor.execute(f"""
+            cursor.execute(
+                f"""
                 CREATE TEMP TABLE bench_rows AS
                 SELECT n, md5('{prefix}' || n)::uuid AS id, {_status_case()} AS status,
                     %s::timestamptz - n * interval '1 second' * (365.0 * 86400 / %s) AS created,
                     CASE WHEN {_status_case()} <> 'new' THEN {first_quote} + n END AS quote_id
                 FROM generate_series(1, %s) AS n
-            """, [now, count, count])
+            """,
+                [now, count, count],
+            )
             cursor.execute(f"""
                 INSERT INTO {quote} (id, invoice_id, asset, network, rate, rate_source,
                     rate_fetched_at, fee_amount, due_amount, address, derivation_index,
@@ -107,7 +123,8 @@ def load(merchant, other) -> None:
                     'addr-{prefix}' || n, NULL, created
                 FROM bench_rows WHERE quote_id IS NOT NULL
             """)
-            cursor.execute(f"""
+            cursor.execute(
+                f"""
                 INSERT INTO {invoice} (id, merchant_id, kind, status, status_context, archived,
                     price_amount, price_currency, quote_id, foreign_id, description,
                     customer_email, callback_url, return_url, metadata, insurance_percent,
@@ -125,7 +142,9 @@ def load(merchant, other) -> None:
                     CASE WHEN quote_id IS NOT NULL THEN created END,
                     created + interval '10 min', ''
                 FROM bench_rows
-            """, [merchant_id])
+            """,
+                [merchant_id],
+            )
             cursor.execute(f"""
                 INSERT INTO {tx} (invoice_id, quote_id, network, txid, output_index, asset,
                     amount, to_address, from_addresses, block_height, block_hash,
@@ -138,8 +157,9 @@ def load(merchant, other) -> None:
                 WHERE r.status IN ('completed', 'unresolved', 'refunded', 'pending',
                                    'declined', 'compliance_review')
             """)
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{quote}', 'id'), "
-                       f"(SELECT max(id) FROM {quote}))")
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{quote}', 'id'), (SELECT max(id) FROM {quote}))"
+        )
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {invoice}; ANALYZE {quote}; ANALYZE {tx};")
 
@@ -153,8 +173,7 @@ def measure(client, name: str, params: dict) -> float:
         assert response.status_code == 200, response.status_code
     p50 = percentile(samples, 50)
     rows = response.content.count(b'class="invoice-row"')
-    print(f"  {name:<36} p50 {p50:7.1f} ms   p99 {percentile(samples, 99):7.1f} ms   "
-          f"rows {rows}")
+    print(f"  {name:<36} p50 {p50:7.1f} ms   p99 {percentile(samples, 99):7.1f} ms   rows {rows}")
     return p50
 
 
@@ -166,13 +185,17 @@ def main() -> None:
     started = time.perf_counter()
     load(merchant, other)
     total = Invoice.objects.count()
-    print(f"{connection.vendor}: loaded {total:,} invoices in "
-          f"{time.perf_counter() - started:.0f} s")
+    print(
+        f"{connection.vendor}: loaded {total:,} invoices in {time.perf_counter() - started:.0f} s"
+    )
 
     client = Client()
     client.force_login(user)
-    sample = Invoice.objects.filter(merchant=merchant, status="completed").select_related(
-        "quote").order_by("created_at")[INVOICES // 3]
+    sample = (
+        Invoice.objects.filter(merchant=merchant, status="completed")
+        .select_related("quote")
+        .order_by("created_at")[INVOICES // 3]
+    )
     txid = Transaction.objects.filter(invoice=sample).values_list("txid", flat=True)[0]
     # A deep page: the cursor after 20 pages.
     params = {}
@@ -191,10 +214,15 @@ def main() -> None:
         "context=overpaid": {"context": "overpaid"},
         "archived only": {"archived": "only"},
         "network=bitcoin": {"network": "bitcoin"},
-        "one month, 200 days ago": {"created_from": month_start.isoformat(),
-                                    "created_to": (month_start + timedelta(days=30)).isoformat()},
-        "status + network + month": {"status": "expired", "network": "tron",
-                                     "created_from": month_start.isoformat()},
+        "one month, 200 days ago": {
+            "created_from": month_start.isoformat(),
+            "created_to": (month_start + timedelta(days=30)).isoformat(),
+        },
+        "status + network + month": {
+            "status": "expired",
+            "network": "tron",
+            "created_from": month_start.isoformat(),
+        },
         "search: invoice id": {"q": str(sample.pk)},
         "search: order id": {"q": sample.foreign_id},
         "search: customer e-mail (any case)": {"q": sample.customer_email.upper()},
@@ -210,8 +238,10 @@ def main() -> None:
         start = time.perf_counter()
         assert client.get("/dashboard/").status_code == 200
         samples.append((time.perf_counter() - start) * 1000)
-    print(f"\nOverview page (counts, volumes, chart, needs-action): p50 "
-          f"{percentile(samples, 50):.0f} ms")
+    print(
+        f"\nOverview page (counts, volumes, chart, needs-action): p50 "
+        f"{percentile(samples, 50):.0f} ms"
+    )
 
     print("\nCSV export (a fresh process each, streaming to the end):")
     newest = Invoice.objects.filter(merchant=merchant).order_by("-created_at")
@@ -220,13 +250,19 @@ def main() -> None:
             continue
         since = newest[rows - 1].created_at.date().isoformat()
         start = time.perf_counter()
-        child = subprocess.run([sys.executable, __file__, "--export", since],
-                               capture_output=True, text=True, check=True,
-                               env={**os.environ, "DATABASE_URL": _database_url()})
+        child = subprocess.run(
+            [sys.executable, __file__, "--export", since],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "DATABASE_URL": _database_url()},
+        )
         seconds = time.perf_counter() - start
         exported, peak_kb = child.stdout.split()[-2:]
-        print(f"  {int(exported):>7,} rows in {seconds:5.1f} s "
-              f"({int(exported) / seconds:,.0f} rows/s), peak RSS {int(peak_kb) / 1024:.0f} MB")
+        print(
+            f"  {int(exported):>7,} rows in {seconds:5.1f} s "
+            f"({int(exported) / seconds:,.0f} rows/s), peak RSS {int(peak_kb) / 1024:.0f} MB"
+        )
 
 
 def _database_url() -> str:

@@ -46,12 +46,19 @@ def free_port() -> int:
 PORT = free_port()
 BASE = f"http://127.0.0.1:{PORT}"
 ENV = {
-    **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0", "SANDBOX": "1",
+    **os.environ,
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DEBUG": "0",
+    "SANDBOX": "1",
     "SECRET_KEY": os.environ.get("SECRET_KEY", "load-test-only-secret-key-0123456789-abcdef"),
     "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{WORKDIR}/load.sqlite3"),
-    "REDIS_URL": os.environ.get("REDIS_URL", ""), "ALLOWED_HOSTS": "127.0.0.1",
-    "PUBLIC_URL": BASE, "CALLBACKS_ALLOW_PRIVATE": "1", "LOG_LEVEL": "WARNING",
-    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", "Q_WORKERS": "2",
+    "REDIS_URL": os.environ.get("REDIS_URL", ""),
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "PUBLIC_URL": BASE,
+    "CALLBACKS_ALLOW_PRIVATE": "1",
+    "LOG_LEVEL": "WARNING",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+    "Q_WORKERS": "2",
     # The load measures correctness under load, not the per-key limit.
     "API_THROTTLE_RATE": "1000000/min",
 }
@@ -105,15 +112,25 @@ def client(index, keys, deadline, tally):
         return response
 
     while time.monotonic() < deadline:
-        created = call("create", "POST", "/api/v1/invoices", json={
-            "price_amount": "10.00", "price_currency": "USD", "pay_currency": "USDT",
-            "network": "sandbox", "description": f"load {name}"})
+        created = call(
+            "create",
+            "POST",
+            "/api/v1/invoices",
+            json={
+                "price_amount": "10.00",
+                "price_currency": "USD",
+                "pay_currency": "USDT",
+                "network": "sandbox",
+                "description": f"load {name}",
+            },
+        )
         if created is None or created.status_code != 201:
             continue
         invoice_id = created.json()["id"]
         call("read", "GET", f"/api/v1/invoices/{invoice_id}")
-        paid = call("pay", "POST", f"/api/v1/sandbox/invoices/{invoice_id}/pay",
-                    json={"confirm": True})
+        paid = call(
+            "pay", "POST", f"/api/v1/sandbox/invoices/{invoice_id}/pay", json={"confirm": True}
+        )
         if paid is not None and paid.status_code == 200:
             with tally.lock:
                 tally.paid[invoice_id] += 1
@@ -123,8 +140,9 @@ def client(index, keys, deadline, tally):
 
 def start(name, *command):
     log = (WORKDIR / f"{name}.log").open("wb")
-    return subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        command, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def stop(process) -> float:
@@ -144,8 +162,12 @@ def wait_until_up(key, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{BASE}/api/v1/merchant", timeout=2,
-                            headers={"Authorization": f"Bearer {key}"}).status_code == 200:
+            if (
+                requests.get(
+                    f"{BASE}/api/v1/merchant", timeout=2, headers={"Authorization": f"Bearer {key}"}
+                ).status_code
+                == 200
+            ):
                 return
         except requests.RequestException:
             pass
@@ -155,8 +177,10 @@ def wait_until_up(key, timeout=60):
 
 def delays(receiver) -> list[float]:
     """Seconds from each event's creation to its arrival at the receiver."""
-    return [WALL + arrived - datetime.fromisoformat(body["created_at"]).timestamp()
-            for arrived, body in zip(receiver.arrived, receiver.bodies(), strict=False)]
+    return [
+        WALL + arrived - datetime.fromisoformat(body["created_at"]).timestamp()
+        for arrived, body in zip(receiver.arrived, receiver.bodies(), strict=False)
+    ]
 
 
 def summary(values) -> str:
@@ -164,8 +188,10 @@ def summary(values) -> str:
         return "none"
     ordered = sorted(values)
     p95 = ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
-    return (f"{len(values)} delivered, median {statistics.median(ordered):.2f} s, "
-            f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s")
+    return (
+        f"{len(values)} delivered, median {statistics.median(ordered):.2f} s, "
+        f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s"
+    )
 
 
 def main() -> None:
@@ -173,8 +199,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2, help="qcluster workers (Q_WORKERS)")
-    parser.add_argument("--baseline", action="store_true",
-                        help="merchant A's receiver answers at once too (to compare)")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="merchant A's receiver answers at once too (to compare)",
+    )
     options = parser.parse_args()
 
     ENV["Q_WORKERS"] = str(options.workers)
@@ -185,8 +214,7 @@ def main() -> None:
         dripping.always(Drip(1.0))
     keys, merchants = [], {}
     stamp = int(time.time())
-    for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b),
-                           ("C", quick_c)):
+    for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b), ("C", quick_c)):
         merchant, key = create_merchant(name=f"Load {name} {stamp}")
         merchant.callback_url = receiver.url
         merchant.save(update_fields=["callback_url"])
@@ -195,9 +223,19 @@ def main() -> None:
 
     python = sys.executable
     processes = {
-        "web": start("web", str(Path(python).with_name("gunicorn")), "config.wsgi",
-                     "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--threads", "4",
-                     "--timeout", "60"),
+        "web": start(
+            "web",
+            str(Path(python).with_name("gunicorn")),
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--timeout",
+            "60",
+        ),
         "qcluster": start("qcluster", python, "manage.py", "qcluster"),
         "scan": start("scan", python, "manage.py", "scan", "--network", "sandbox"),
     }
@@ -206,8 +244,10 @@ def main() -> None:
         wait_until_up(keys[0][1])
         tally = Tally()
         deadline = time.monotonic() + options.seconds
-        threads = [threading.Thread(target=client, args=(i, keys, deadline, tally))
-                   for i in range(options.clients)]
+        threads = [
+            threading.Thread(target=client, args=(i, keys, deadline, tally))
+            for i in range(options.clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -215,9 +255,12 @@ def main() -> None:
         # Let the quick merchants' callbacks drain (the dripping one's never succeed).
         quick = [merchants["B"][0], merchants["C"][0]]
         drain_until = time.monotonic() + 90
-        while (Event.objects.filter(merchant__in=quick, delivered_at__isnull=True,
-                                    next_attempt_at__isnull=False).exists()
-               and time.monotonic() < drain_until):
+        while (
+            Event.objects.filter(
+                merchant__in=quick, delivered_at__isnull=True, next_attempt_at__isnull=False
+            ).exists()
+            and time.monotonic() < drain_until
+        ):
             time.sleep(1)
         for name in ("web", "scan", "qcluster"):
             stopped[name] = stop(processes[name])
@@ -229,19 +272,24 @@ def main() -> None:
             receiver.close()
 
     database = django.db.connection.vendor + (" + Redis" if ENV["REDIS_URL"] else "")
-    print(f"Load: {options.clients} clients, {options.seconds:g} s, {database}, gunicorn 2×4, "
-          f"qcluster ({options.workers} workers, "
-          f"{ENV.get('CALLBACKS_PER_MERCHANT') or max(1, options.workers // 2)} per merchant), "
-          "scan" + (", no dripping receiver" if options.baseline else ""))
+    print(
+        f"Load: {options.clients} clients, {options.seconds:g} s, {database}, gunicorn 2×4, "
+        f"qcluster ({options.workers} workers, "
+        f"{ENV.get('CALLBACKS_PER_MERCHANT') or max(1, options.workers // 2)} per merchant), "
+        "scan" + (", no dripping receiver" if options.baseline else "")
+    )
     total = sum(tally.statuses.values())
-    print(f"  requests: {total} ({total / options.seconds:.0f}/s); by status: "
-          f"{dict(sorted(tally.statuses.items()))}")
-    print(f"  errors: {sum(tally.errors.values())} {dict(tally.errors) or ''}; "
-          f"500s: {sum(n for s, n in tally.statuses.items() if s >= 500)}")
+    print(
+        f"  requests: {total} ({total / options.seconds:.0f}/s); by status: "
+        f"{dict(sorted(tally.statuses.items()))}"
+    )
+    print(
+        f"  errors: {sum(tally.errors.values())} {dict(tally.errors) or ''}; "
+        f"500s: {sum(n for s, n in tally.statuses.items() if s >= 500)}"
+    )
 
     ours = Invoice.objects.filter(merchant__in=[m for m, _ in merchants.values()])
-    credited = {str(k): n for k, n in ours.annotate(n=Count("transactions"))
-                .values_list("pk", "n")}
+    credited = {str(k): n for k, n in ours.annotate(n=Count("transactions")).values_list("pk", "n")}
     status = {str(k): v for k, v in ours.values_list("pk", "status")}
     paid = dict(tally.paid)
     lost = [i for i in paid if not credited.get(i)]
@@ -249,27 +297,35 @@ def main() -> None:
     unacknowledged = [i for i, n in credited.items() if n and i not in paid]
     said_completed = [i for i in paid if tally.answered[i] == "completed"]
     left = Counter(status[i] for i in paid if status[i] != "completed")
-    print(f"  sandbox payments acknowledged: {sum(paid.values())} ({len(said_completed)} "
-          f"answered completed); completed invoices: "
-          f"{sum(1 for i in paid if status[i] == 'completed')}; lost (no credit): {len(lost)}; "
-          f"double credits: {len(double)}; credited though the answer was an error: "
-          f"{len(unacknowledged)}; answered completed but not completed: "
-          f"{sum(1 for i in said_completed if status[i] != 'completed')}; "
-          f"paid but not completed at the end: {dict(left) or 0}")
+    print(
+        f"  sandbox payments acknowledged: {sum(paid.values())} ({len(said_completed)} "
+        f"answered completed); completed invoices: "
+        f"{sum(1 for i in paid if status[i] == 'completed')}; lost (no credit): {len(lost)}; "
+        f"double credits: {len(double)}; credited though the answer was an error: "
+        f"{len(unacknowledged)}; answered completed but not completed: "
+        f"{sum(1 for i in said_completed if status[i] != 'completed')}; "
+        f"paid but not completed at the end: {dict(left) or 0}"
+    )
 
     for name, (merchant, receiver) in merchants.items():
         events = Event.objects.filter(merchant=merchant)
         if receiver is dripping and not options.baseline:
             tried = events.filter(delivery_attempts__isnull=False).distinct().count()
-            print(f"  callbacks {name}: {events.count()} events, {tried} tried, "
-                  f"{len(receiver.received)} requests received, each cut at 10 s (none can "
-                  "succeed)")
+            print(
+                f"  callbacks {name}: {events.count()} events, {tried} tried, "
+                f"{len(receiver.received)} requests received, each cut at 10 s (none can "
+                "succeed)"
+            )
         else:
             waiting = events.filter(delivered_at__isnull=True).count()
-            print(f"  callbacks {name}: {summary(delays(receiver))}; "
-                  f"{waiting} of {events.count()} not delivered")
-    print("  stop on SIGTERM to the process group: " + ", ".join(
-        f"{name} {seconds:.1f} s" for name, seconds in stopped.items()))
+            print(
+                f"  callbacks {name}: {summary(delays(receiver))}; "
+                f"{waiting} of {events.count()} not delivered"
+            )
+    print(
+        "  stop on SIGTERM to the process group: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stopped.items())
+    )
     print(f"  logs: {WORKDIR}")
 
 

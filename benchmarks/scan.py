@@ -59,11 +59,13 @@ from pathlib import Path
 
 from _setup import ROOT, boot, percentile
 
-ANVIL = os.environ.get("ANVIL") or next(iter(sorted(ROOT.glob(
-    "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"))), None)
+ANVIL = os.environ.get("ANVIL") or next(
+    iter(sorted(ROOT.glob("var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"))), None
+)
 TXS, MATCHED, RUNS, PAYMENTS, INTERVAL = 2_000, 50, 7, 20, 1.0
-MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
-            "abandon about")
+MNEMONIC = (
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+)
 
 
 def free_port() -> int:
@@ -78,9 +80,12 @@ def start_anvil():
     if not ANVIL:
         return None
     port, folder = free_port(), Path(tempfile.mkdtemp(prefix="bench-anvil-"))
-    process = subprocess.Popen([ANVIL, "--host", "127.0.0.1", "--port", str(port),
-                                "--block-time", "1", "--prune-history"], cwd=folder,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [ANVIL, "--host", "127.0.0.1", "--port", str(port), "--block-time", "1", "--prune-history"],
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     config = folder / "chains.toml"
     config.write_text(f'[networks.ethereum-local]\nrpc_url = "http://127.0.0.1:{port}"\n')
     os.environ["CHAINS_CONFIG"] = str(config)
@@ -113,39 +118,72 @@ from merchants.services import create_merchant, set_wallet  # noqa: E402
 
 # --- 1 and 2: one block, many watched addresses ----------------------------------------------
 
+
 def random_address() -> str:
     return SegwitBech32Encoder.Encode("bc", 0, os.urandom(20))
 
 
 def script(address: str) -> dict:
     program = os.urandom(20).hex()
-    return {"asm": f"0 {program}", "desc": f"addr({address})#{os.urandom(4).hex()}",
-            "hex": f"0014{program}", "address": address, "type": "witness_v0_keyhash"}
+    return {
+        "asm": f"0 {program}",
+        "desc": f"addr({address})#{os.urandom(4).hex()}",
+        "hex": f"0014{program}",
+        "address": address,
+        "type": "witness_v0_keyhash",
+    }
 
 
 def synthesize_block(payees: list[str]) -> dict:
     """A block of TXS one-input, two-output payments (payee + change), plus the coinbase."""
-    def tx(vin, vout):
-        return {"txid": os.urandom(32).hex(), "hash": os.urandom(32).hex(), "version": 2,
-                "size": 222, "vsize": 141, "weight": 561, "locktime": 0, "vin": vin,
-                "vout": [{"value": value, "n": n, "scriptPubKey": script(address)}
-                         for n, (address, value) in enumerate(vout)],
-                "fee": 0.0000141, "hex": os.urandom(222).hex()}
 
-    coinbase = tx([{"coinbase": "0340d10c", "sequence": 4294967295}],
-                  [(random_address(), 3.1250282)])
+    def tx(vin, vout):
+        return {
+            "txid": os.urandom(32).hex(),
+            "hash": os.urandom(32).hex(),
+            "version": 2,
+            "size": 222,
+            "vsize": 141,
+            "weight": 561,
+            "locktime": 0,
+            "vin": vin,
+            "vout": [
+                {"value": value, "n": n, "scriptPubKey": script(address)}
+                for n, (address, value) in enumerate(vout)
+            ],
+            "fee": 0.0000141,
+            "hex": os.urandom(222).hex(),
+        }
+
+    coinbase = tx(
+        [{"coinbase": "0340d10c", "sequence": 4294967295}], [(random_address(), 3.1250282)]
+    )
     payments = []
     for i in range(TXS):
         payer = random_address()
         spent = {"generated": False, "height": 839_990, "value": 0.5, "scriptPubKey": script(payer)}
-        vin = [{"txid": os.urandom(32).hex(), "vout": 1, "scriptSig": {"asm": "", "hex": ""},
-                "txinwitness": [os.urandom(71).hex(), os.urandom(33).hex()], "prevout": spent,
-                "sequence": 4294967293}]
+        vin = [
+            {
+                "txid": os.urandom(32).hex(),
+                "vout": 1,
+                "scriptSig": {"asm": "", "hex": ""},
+                "txinwitness": [os.urandom(71).hex(), os.urandom(33).hex()],
+                "prevout": spent,
+                "sequence": 4294967293,
+            }
+        ]
         payee = payees[i] if i < len(payees) else random_address()
         payments.append(tx(vin, [(payee, round(0.001 + i * 1e-6, 8)), (payer, 0.4898)]))
-    return {"hash": os.urandom(32).hex(), "confirmations": 1, "height": 840_000, "time": 1713571767,
-            "version": 536870912, "previousblockhash": os.urandom(32).hex(),
-            "nTx": TXS + 1, "tx": [coinbase, *payments]}
+    return {
+        "hash": os.urandom(32).hex(),
+        "confirmations": 1,
+        "height": 840_000,
+        "time": 1713571767,
+        "version": 536870912,
+        "previousblockhash": os.urandom(32).hex(),
+        "nTx": TXS + 1,
+        "tx": [coinbase, *payments],
+    }
 
 
 class Stub(BaseHTTPRequestHandler):
@@ -160,8 +198,14 @@ class Stub(BaseHTTPRequestHandler):
     def do_POST(self):
         calls = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         results = {"getblockhash": json.dumps(self.block_hash), "getblock": self.block_text}
-        self.reply("[" + ",".join(f'{{"id": {c["id"]}, "error": null, "result": '
-                                  f'{results[c["method"]]}}}' for c in calls) + "]")
+        self.reply(
+            "["
+            + ",".join(
+                f'{{"id": {c["id"]}, "error": null, "result": {results[c["method"]]}}}'
+                for c in calls
+            )
+            + "]"
+        )
 
     def do_GET(self):
         address = self.path.split("/")[2]
@@ -185,7 +229,8 @@ def serve(block: dict) -> str:
     for tx in block["tx"]:
         for out in tx["vout"]:
             Stub.by_address.setdefault(out["scriptPubKey"]["address"], []).append(
-                {"txid": tx["txid"], "vout": out["n"], "value": out["value"]})
+                {"txid": tx["txid"], "vout": out["n"], "value": out["value"]}
+            )
     server = ThreadingHTTPServer(("127.0.0.1", 0), Stub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}/"
@@ -195,19 +240,43 @@ def watch(merchant, addresses: list[str]) -> None:
     """Open invoices whose quotes hold these addresses on `bitcoin`, in bulk."""
     now = timezone.now()
     for start in range(0, len(addresses), 5000):
-        chunk = addresses[start:start + 5000]
-        invoices = [Invoice(
-            id=uuid.uuid4(), merchant=merchant, kind="fixed", price_amount=10_000,
-            price_currency="USD", insurance_percent=0, slippage_percent=0,
-            payment_window_minutes=15, late_window_minutes=1440,
-            processing_timeout_minutes=1440, created_at=now, status_changed_at=now,
-            expires_at=now + timedelta(days=1)) for _ in chunk]
+        chunk = addresses[start : start + 5000]
+        invoices = [
+            Invoice(
+                id=uuid.uuid4(),
+                merchant=merchant,
+                kind="fixed",
+                price_amount=10_000,
+                price_currency="USD",
+                insurance_percent=0,
+                slippage_percent=0,
+                payment_window_minutes=15,
+                late_window_minutes=1440,
+                processing_timeout_minutes=1440,
+                created_at=now,
+                status_changed_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+            for _ in chunk
+        ]
         Invoice.objects.bulk_create(invoices)
-        Quote.objects.bulk_create([
-            Quote(invoice=invoice, asset="BTC", network="bitcoin", rate="60000",
-                  rate_source="static", rate_fetched_at=now, due_amount=166_667,
-                  address=address, derivation_index=0, created_at=now)
-            for invoice, address in zip(invoices, chunk, strict=True)])
+        Quote.objects.bulk_create(
+            [
+                Quote(
+                    invoice=invoice,
+                    asset="BTC",
+                    network="bitcoin",
+                    rate="60000",
+                    rate_source="static",
+                    rate_fetched_at=now,
+                    due_amount=166_667,
+                    address=address,
+                    derivation_index=0,
+                    created_at=now,
+                )
+                for invoice, address in zip(invoices, chunk, strict=True)
+            ]
+        )
 
 
 def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
@@ -242,8 +311,10 @@ def scan_cost() -> None:
     block = synthesize_block(watched[:MATCHED])
     url = serve(block)
     size = len(Stub.block_text) / 1e6
-    print(f"Scan cost: one block of {TXS:,} transactions ({size:.1f} MB of getblock JSON), "
-          f"{MATCHED} outputs to watched addresses, database: {connection.vendor}")
+    print(
+        f"Scan cost: one block of {TXS:,} transactions ({size:.1f} MB of getblock JSON), "
+        f"{MATCHED} outputs to watched addresses, database: {connection.vendor}"
+    )
     backend = BitcoinRPCBackend(dataclasses.replace(get_network("bitcoin"), rpc_url=url))
     medians, have = {}, 0
     for count in (100, 10_000, 100_000):
@@ -257,15 +328,19 @@ def scan_cost() -> None:
         parse = statistics.median(p for p, _, _ in runs)
         match = statistics.median(m for _, m, _ in runs)
         medians[count] = statistics.median(p + m for p, m, _ in runs)
-        print(f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
-              f"(fetch + parse {parse:6.1f} ms, match {match:5.1f} ms)")
+        print(
+            f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
+            f"(fetch + parse {parse:6.1f} ms, match {match:5.1f} ms)"
+        )
     print(f"  ratio 100,000 / 100: {medians[100_000] / medians[100]:.2f} (target <= 1.5)")
 
     elapsed, found = per_address(url, watched[:10_000])
     assert found == MATCHED
-    print(f"Per-address detection, 10,000 addresses (one local HTTP request each): "
-          f"{elapsed:,.0f} ms, against {medians[10_000]:.1f} ms for the block read: "
-          f"{elapsed / medians[10_000]:.0f}x faster")
+    print(
+        f"Per-address detection, 10,000 addresses (one local HTTP request each): "
+        f"{elapsed:,.0f} ms, against {medians[10_000]:.1f} ms for the block read: "
+        f"{elapsed / medians[10_000]:.0f}x faster"
+    )
 
 
 # --- 3: node calls per block and per mempool pass ------------------------------------------
@@ -315,11 +390,11 @@ def counted(call, *args):
 
 
 def show(label: str, calls: Counter) -> str:
-    methods = ", ".join(f"{method} {n}" for method, n in sorted(calls.items())
-                        if method != "HTTP requests")
+    methods = ", ".join(
+        f"{method} {n}" for method, n in sorted(calls.items()) if method != "HTTP requests"
+    )
     total = sum(n for method, n in calls.items() if method != "HTTP requests")
-    return (f"  {label}: {total} calls in {calls['HTTP requests']} HTTP requests "
-            f"({methods})")
+    return f"  {label}: {total} calls in {calls['HTTP requests']} HTTP requests ({methods})"
 
 
 def watching(addresses):
@@ -335,12 +410,22 @@ def bitcoin_answers(block: dict, prevout: bool) -> dict:
         for tx in block["tx"][1:]:
             vin = tx["vin"][0]
             spent = vin.pop("prevout")
-            funding[vin["txid"]] = json.dumps({"txid": vin["txid"], "vin": [], "vout": [
-                {"n": 0, "value": 1.0, "scriptPubKey": script(random_address())},
-                {"n": 1, "value": spent["value"], "scriptPubKey": spent["scriptPubKey"]}]})
+            funding[vin["txid"]] = json.dumps(
+                {
+                    "txid": vin["txid"],
+                    "vin": [],
+                    "vout": [
+                        {"n": 0, "value": 1.0, "scriptPubKey": script(random_address())},
+                        {"n": 1, "value": spent["value"], "scriptPubKey": spent["scriptPubKey"]},
+                    ],
+                }
+            )
     mempool = {tx["txid"]: json.dumps(tx) for tx in block["tx"][1:]}
-    text, block_hash, txids = json.dumps(block), json.dumps(block["hash"]), json.dumps(
-        list(mempool))
+    text, block_hash, txids = (
+        json.dumps(block),
+        json.dumps(block["hash"]),
+        json.dumps(list(mempool)),
+    )
     return {
         "getblockhash": lambda params: block_hash,
         "getblock": lambda params: text,
@@ -386,44 +471,90 @@ def synthesize_evm(payees: list[str], token: str) -> tuple[dict, list, list, dic
             kind = ("native", "native", "token", "internal")[i % 4]
         payee = payees[i] if i < len(payees) else evm_address()
         sender, contract = evm_address(), evm_address()
-        tx = {"hash": "0x" + os.urandom(32).hex(), "from": sender, "nonce": hex(i),
-              "to": payee if kind == "native" else (token if kind == "token" else contract),
-              "value": hex(10**16) if kind != "token" else "0x0", "gas": "0x5208",
-              "input": "0x", "blockHash": block_hash, "blockNumber": hex(840_000),
-              "transactionIndex": hex(i)}
+        tx = {
+            "hash": "0x" + os.urandom(32).hex(),
+            "from": sender,
+            "nonce": hex(i),
+            "to": payee if kind == "native" else (token if kind == "token" else contract),
+            "value": hex(10**16) if kind != "token" else "0x0",
+            "gas": "0x5208",
+            "input": "0x",
+            "blockHash": block_hash,
+            "blockNumber": hex(840_000),
+            "transactionIndex": hex(i),
+        }
         txs.append(tx)
-        frame = {"type": "CALL", "from": sender, "to": tx["to"], "value": tx["value"],
-                 "gas": "0x0", "gasUsed": "0x5208", "input": "0x"}
+        frame = {
+            "type": "CALL",
+            "from": sender,
+            "to": tx["to"],
+            "value": tx["value"],
+            "gas": "0x0",
+            "gasUsed": "0x5208",
+            "input": "0x",
+        }
         if kind == "internal":
-            frame["calls"] = [{"type": "CALL", "from": contract, "to": payee,
-                               "value": hex(10**16), "gas": "0x0", "gasUsed": "0x0",
-                               "input": "0x"}]
+            frame["calls"] = [
+                {
+                    "type": "CALL",
+                    "from": contract,
+                    "to": payee,
+                    "value": hex(10**16),
+                    "gas": "0x0",
+                    "gasUsed": "0x0",
+                    "input": "0x",
+                }
+            ]
         trace.append({"txHash": tx["hash"], "result": frame})
         if kind == "token":
-            logs.append({"address": token, "blockHash": block_hash, "blockNumber": hex(840_000),
-                         "transactionHash": tx["hash"], "logIndex": hex(len(logs)),
-                         "removed": False, "data": "0x" + f"{10**6:064x}",
-                         "topics": [TRANSFER_TOPIC, "0x" + sender[2:].lower().rjust(64, "0"),
-                                    "0x" + payee[2:].lower().rjust(64, "0")]})
-    block = {"number": hex(840_000), "hash": block_hash, "parentHash": "0x" + "11" * 32,
-             "timestamp": hex(1764590000), "transactions": txs}
+            logs.append(
+                {
+                    "address": token,
+                    "blockHash": block_hash,
+                    "blockNumber": hex(840_000),
+                    "transactionHash": tx["hash"],
+                    "logIndex": hex(len(logs)),
+                    "removed": False,
+                    "data": "0x" + f"{10**6:064x}",
+                    "topics": [
+                        TRANSFER_TOPIC,
+                        "0x" + sender[2:].lower().rjust(64, "0"),
+                        "0x" + payee[2:].lower().rjust(64, "0"),
+                    ],
+                }
+            )
+    block = {
+        "number": hex(840_000),
+        "hash": block_hash,
+        "parentHash": "0x" + "11" * 32,
+        "timestamp": hex(1764590000),
+        "transactions": txs,
+    }
     pool = {"pending": {}, "queued": {}}
     for tx in txs:
         if tx["value"] != "0x0":
             pool["pending"].setdefault(tx["from"], {})[str(int(tx["nonce"], 16))] = {
-                **tx, "blockHash": None, "blockNumber": None}
+                **tx,
+                "blockHash": None,
+                "blockNumber": None,
+            }
     return block, trace, logs, pool
 
 
 def evm_answers(block: dict, trace: list, logs: list, pool: dict) -> dict:
-    texts = {"block": json.dumps(block), "trace": json.dumps(trace), "logs": json.dumps(logs),
-             "pool": json.dumps(pool)}
+    texts = {
+        "block": json.dumps(block),
+        "trace": json.dumps(trace),
+        "logs": json.dumps(logs),
+        "pool": json.dumps(pool),
+    }
     return {
         "eth_getBlockByNumber": lambda params: texts["block"],
         "debug_traceBlockByNumber": lambda params: texts["trace"],
         "eth_getLogs": lambda params: texts["logs"],
         "eth_getTransactionReceipt": lambda params: json.dumps(
-            {"transactionHash": params[0], "status": "0x1", "blockHash": block["hash"]}),
+            {"transactionHash": params[0], "status": "0x1", "blockHash": block["hash"]}
+        ),
         "txpool_content": lambda params: texts["pool"],
     }
 
@@ -441,20 +572,28 @@ def evm_calls(url: str) -> None:
         assert len(blocks[0].transfers) == matched
         print(show(f"EVM block, {matched:>2} matching", calls))
         mempool, calls = counted(backend.mempool, lookup)
-        print(show(f"EVM mempool pass, {matched:>2} matching "
-                   f"({len(mempool.transfers)} pending native)", calls))
+        print(
+            show(
+                f"EVM mempool pass, {matched:>2} matching "
+                f"({len(mempool.transfers)} pending native)",
+                calls,
+            )
+        )
         backend.close()
 
 
 def call_counts() -> None:
     url = counting_stub()
-    print(f"Node calls per block and per mempool pass ({TXS:,} transactions; "
-          f"{', '.join(map(str, COUNTED))} matching):")
+    print(
+        f"Node calls per block and per mempool pass ({TXS:,} transactions; "
+        f"{', '.join(map(str, COUNTED))} matching):"
+    )
     bitcoin_calls(url)
     evm_calls(url)
 
 
 # --- 4: detection latency on anvil -----------------------------------------------------------
+
 
 def latency() -> None:
     if anvil is None:
@@ -473,9 +612,20 @@ def latency() -> None:
     seed = Bip39SeedGenerator(MNEMONIC).Generate()
     account = Bip44.FromSeed(seed, Bip44Coins.ETHEREUM).Purpose().Coin().Account(0)
     set_wallet(merchant=merchant, family="evm", xpub=account.PublicKey().ToExtended())
-    invoices = [creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
-        price_amount=3000, price_currency="USD", kind="fixed", pay_currency="ETH",
-        network="ethereum-local"), actor="bench") for _ in range(PAYMENTS)]
+    invoices = [
+        creation.create_invoice(
+            merchant=merchant,
+            request=creation.InvoiceRequest(
+                price_amount=3000,
+                price_currency="USD",
+                kind="fixed",
+                pay_currency="ETH",
+                network="ethereum-local",
+            ),
+            actor="bench",
+        )
+        for _ in range(PAYMENTS)
+    ]
     samples = []
 
     def pay_all():
@@ -485,8 +635,10 @@ def latency() -> None:
         for invoice in invoices:
             time.sleep(random.uniform(0, 1.5))
             started = time.perf_counter()
-            node.call("eth_sendTransaction", {"from": sender, "to": invoice["address"],
-                                              "value": hex(10**16)})
+            node.call(
+                "eth_sendTransaction",
+                {"from": sender, "to": invoice["address"], "value": hex(10**16)},
+            )
             while Invoice.objects.get(pk=invoice["id"]).status != "pending":
                 time.sleep(0.01)
             samples.append(time.perf_counter() - started)
@@ -494,12 +646,20 @@ def latency() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=pay_all).start()
-    call_command("scan", "--network", "ethereum-local", "--interval", str(INTERVAL),
-                 stdout=open(os.devnull, "w"))
-    print(f"Detection latency on anvil (--block-time 1), scan --interval {INTERVAL:g}, "
-          f"{PAYMENTS} ETH payments: p50 {percentile(samples, 50):.2f} s, "
-          f"p95 {percentile(samples, 95):.2f} s, max {max(samples):.2f} s "
-          f"(target p95 <= {INTERVAL + 1:g} s)")
+    call_command(
+        "scan",
+        "--network",
+        "ethereum-local",
+        "--interval",
+        str(INTERVAL),
+        stdout=open(os.devnull, "w"),
+    )
+    print(
+        f"Detection latency on anvil (--block-time 1), scan --interval {INTERVAL:g}, "
+        f"{PAYMENTS} ETH payments: p50 {percentile(samples, 50):.2f} s, "
+        f"p95 {percentile(samples, 95):.2f} s, max {max(samples):.2f} s "
+        f"(target p95 <= {INTERVAL + 1:g} s)"
+    )
 
 
 def main():

@@ -41,10 +41,12 @@ def start_node():
     server = node.serve()
     usdt = tron_addresses.to_base58("41" + "a1" * 20)
     config = Path(tempfile.mkdtemp(prefix="bench-tron-")) / "chains.toml"
-    config.write_text(f'[networks.tron-local]\nrpc_url = "{server.url}"\n'
-                      f'genesis = "{node.genesis_id}"\n'
-                      f'[[networks.tron-local.tokens]]\nsymbol = "USDT"\n'
-                      f'contract = "{usdt}"\ndecimals = 6\n')
+    config.write_text(
+        f'[networks.tron-local]\nrpc_url = "{server.url}"\n'
+        f'genesis = "{node.genesis_id}"\n'
+        f'[[networks.tron-local.tokens]]\nsymbol = "USDT"\n'
+        f'contract = "{usdt}"\ndecimals = 6\n'
+    )
     os.environ["CHAINS_CONFIG"] = str(config)
     return node, server, usdt
 
@@ -88,19 +90,43 @@ def watch(merchant, addresses: list[str]) -> None:
     """Open invoices whose quotes hold these addresses on tron-local, in bulk."""
     now = timezone.now()
     for start in range(0, len(addresses), 5000):
-        chunk = addresses[start:start + 5000]
-        invoices = [Invoice(
-            id=uuid.uuid4(), merchant=merchant, kind="fixed", price_amount=10_000,
-            price_currency="USD", insurance_percent=0, slippage_percent=0,
-            payment_window_minutes=15, late_window_minutes=1440,
-            processing_timeout_minutes=1440, created_at=now, status_changed_at=now,
-            expires_at=now + timedelta(days=1)) for _ in chunk]
+        chunk = addresses[start : start + 5000]
+        invoices = [
+            Invoice(
+                id=uuid.uuid4(),
+                merchant=merchant,
+                kind="fixed",
+                price_amount=10_000,
+                price_currency="USD",
+                insurance_percent=0,
+                slippage_percent=0,
+                payment_window_minutes=15,
+                late_window_minutes=1440,
+                processing_timeout_minutes=1440,
+                created_at=now,
+                status_changed_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+            for _ in chunk
+        ]
         Invoice.objects.bulk_create(invoices)
-        Quote.objects.bulk_create([
-            Quote(invoice=invoice, asset="USDT", network=NETWORK, rate="1",
-                  rate_source="static", rate_fetched_at=now, due_amount=100_000_000,
-                  address=address, derivation_index=0, created_at=now)
-            for invoice, address in zip(invoices, chunk, strict=True)])
+        Quote.objects.bulk_create(
+            [
+                Quote(
+                    invoice=invoice,
+                    asset="USDT",
+                    network=NETWORK,
+                    rate="1",
+                    rate_source="static",
+                    rate_fetched_at=now,
+                    due_amount=100_000_000,
+                    address=address,
+                    derivation_index=0,
+                    created_at=now,
+                )
+                for invoice, address in zip(invoices, chunk, strict=True)
+            ]
+        )
 
 
 def lookup(addresses: set[str]) -> set[str]:
@@ -128,15 +154,19 @@ def requests_per_block(backend: TronBackend, watched: list[str]) -> None:
         backend.tip()
         backend.block_hash(height - 1)
         around = sum(node.requests.values())
-        print(f"  {matches:>2} matching: {read} requests for the block, {around} more per "
-              f"scan pass (pending pool, head, solidified head, cursor hash)")
+        print(
+            f"  {matches:>2} matching: {read} requests for the block, {around} more per "
+            f"scan pass (pending pool, head, solidified head, cursor hash)"
+        )
 
 
 def scan_cost(backend: TronBackend, merchant, watched: list[str]) -> None:
     height = mine_block(watched[:10])
     size = len(str(node.blocks[height])) / 1e6
-    print(f"Scan cost: one block of {TXS:,} transactions (~{size:.1f} MB of block JSON), "
-          f"10 transfers to watched addresses, database: {connection.vendor}")
+    print(
+        f"Scan cost: one block of {TXS:,} transactions (~{size:.1f} MB of block JSON), "
+        f"10 transfers to watched addresses, database: {connection.vendor}"
+    )
     medians, have = {}, 100  # the first 100 are watched already
     for count in (100, 100_000):
         watch(merchant, watched[have:count])
@@ -152,8 +182,10 @@ def scan_cost(backend: TronBackend, merchant, watched: list[str]) -> None:
             matching.append(timed.ms)
             assert len(block.transfers) == 10
         medians[count] = statistics.median(runs)
-        print(f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
-              f"(of which the watched lookup {statistics.median(matching):5.1f} ms)")
+        print(
+            f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
+            f"(of which the watched lookup {statistics.median(matching):5.1f} ms)"
+        )
     print(f"  ratio 100,000 / 100: {medians[100_000] / medians[100]:.2f} (target <= 1.5)")
 
 

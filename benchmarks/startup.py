@@ -15,8 +15,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.live import LiveGateway  # noqa: E402
 
 RUNS = 3
-INVOICE = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
-           "network": "sandbox"}
+INVOICE = {
+    "price_amount": "25.00",
+    "price_currency": "USD",
+    "pay_currency": "USDT",
+    "network": "sandbox",
+}
 
 
 def once() -> tuple[float, float, int]:
@@ -44,8 +48,10 @@ def main():
     print(f"Start to first quote (gunicorn, fresh SQLite database, {RUNS} runs)")
     for run in range(1, RUNS + 1):
         up, quoted, attempts = once()
-        print(f"  run {run}: port open after {up:5.2f} s, first quote after {quoted:5.2f} s "
-              f"({attempts} request{'s' if attempts > 1 else ''})")
+        print(
+            f"  run {run}: port open after {up:5.2f} s, first quote after {quoted:5.2f} s "
+            f"({attempts} request{'s' if attempts > 1 else ''})"
+        )
 
 
 if __name__ == "__main__":

@@ -55,10 +55,25 @@ _UTXO = {
 
 _TEST = gettext_lazy("a test network (testnet or regtest)")
 # Whose address it is, when it is not the expected network's.
-_HRP_OWNERS = {"bc": "Bitcoin", "ltc": "Litecoin", "tb": _TEST, "bcrt": _TEST, "tltc": _TEST,
-               "rltc": _TEST, "sbx": gettext_lazy("the sandbox network")}
-_VERSION_OWNERS = {0x00: "Bitcoin", 0x05: "Bitcoin", 0x30: "Litecoin", 0x32: "Litecoin",
-                   0x6F: _TEST, 0xC4: _TEST, 0x3A: _TEST, 0x41: "TRON"}
+_HRP_OWNERS = {
+    "bc": "Bitcoin",
+    "ltc": "Litecoin",
+    "tb": _TEST,
+    "bcrt": _TEST,
+    "tltc": _TEST,
+    "rltc": _TEST,
+    "sbx": gettext_lazy("the sandbox network"),
+}
+_VERSION_OWNERS = {
+    0x00: "Bitcoin",
+    0x05: "Bitcoin",
+    0x30: "Litecoin",
+    0x32: "Litecoin",
+    0x6F: _TEST,
+    0xC4: _TEST,
+    0x3A: _TEST,
+    0x41: "TRON",
+}
 _TRON_VERSION = 0x41
 _EVM = re.compile(r"0x[0-9a-fA-F]{40}")
 
@@ -74,23 +89,26 @@ def validate_address(network: Network, text: str) -> str:
         return _tron(network, address)
     if network.family in _UTXO:
         return _utxo(network, _UTXO[network.family], address)
-    raise InvalidAddress(_("Refunds on %(network)s cannot be claimed here.")
-                         % {"network": network.name})
+    raise InvalidAddress(
+        _("Refunds on %(network)s cannot be claimed here.") % {"network": network.name}
+    )
 
 
 def _wrong_network(owner, network: Network) -> InvalidAddress:
-    return InvalidAddress(_("This address is for %(owner)s, but the refund is sent on "
-                            "%(network)s.") % {"owner": owner, "network": network.name})
+    return InvalidAddress(
+        _("This address is for %(owner)s, but the refund is sent on %(network)s.")
+        % {"owner": owner, "network": network.name}
+    )
 
 
 def _typo() -> InvalidAddress:
-    return InvalidAddress(_("This address has a typo: its checksum does not match. Copy it "
-                            "again from your wallet."))
+    return InvalidAddress(
+        _("This address has a typo: its checksum does not match. Copy it again from your wallet.")
+    )
 
 
 def _invalid(network: Network) -> InvalidAddress:
-    return InvalidAddress(_("This is not a valid %(network)s address.")
-                          % {"network": network.name})
+    return InvalidAddress(_("This is not a valid %(network)s address.") % {"network": network.name})
 
 
 def _utxo(network: Network, spec: _Utxo, address: str) -> str:
@@ -115,8 +133,11 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
     version = _base58_version(network, address)
     if version in spec.versions:
         return address
-    raise _wrong_network(_VERSION_OWNERS[version], network) if version in _VERSION_OWNERS \
+    raise (
+        _wrong_network(_VERSION_OWNERS[version], network)
+        if version in _VERSION_OWNERS
         else _invalid(network)
+    )
 
 
 def _base58_version(network: Network, address: str) -> int:
@@ -137,8 +158,11 @@ def _tron(network: Network, address: str) -> str:
         raise _wrong_network("Ethereum", network)
     version = _base58_version(network, address)
     if version != _TRON_VERSION:
-        raise _wrong_network(_VERSION_OWNERS[version], network) if version in _VERSION_OWNERS \
+        raise (
+            _wrong_network(_VERSION_OWNERS[version], network)
+            if version in _VERSION_OWNERS
             else _invalid(network)
+        )
     _refuse_contract(network, address)
     return address
 
@@ -147,8 +171,10 @@ def _evm(network: Network, address: str) -> str:
     if not _EVM.fullmatch(address):
         if owner := _HRP_OWNERS.get(address.lower().rpartition("1")[0]):
             raise _wrong_network(owner, network)
-        raise InvalidAddress(_("An address on %(network)s is 0x followed by 40 hexadecimal "
-                               "characters.") % {"network": network.name})
+        raise InvalidAddress(
+            _("An address on %(network)s is 0x followed by 40 hexadecimal characters.")
+            % {"network": network.name}
+        )
     digits = address[2:]
     checksummed = eip55(digits)
     if digits not in (digits.lower(), digits.upper()) and digits != checksummed:
@@ -179,6 +205,7 @@ def eip55(digits: str) -> str:
 
 def _refuse_contract(network: Network, address: str) -> None:
     """A token contract's address is a common paste mistake: tokens sent to it are lost."""
-    if any(asset.contract and asset.contract.lower() == address.lower()
-           for asset in network.tokens):
+    if any(
+        asset.contract and asset.contract.lower() == address.lower() for asset in network.tokens
+    ):
         raise InvalidAddress(_("This is the token's contract address, not a wallet address."))

@@ -8,10 +8,26 @@ class ChainCursorAdmin(admin.ModelAdmin):
     """Network health for operators: how far each network is scanned, its last error, and
     what its node cannot show (the capability notices of the last scan)."""
 
-    list_display = ["network", "height", "node_tip", "lag", "last_scan_at", "last_error",
-                    "node_notices"]
-    readonly_fields = ["network", "height", "hash", "node_tip", "lease_owner", "lease_until",
-                       "last_scan_at", "last_error", "node_notices"]
+    list_display = [
+        "network",
+        "height",
+        "node_tip",
+        "lag",
+        "last_scan_at",
+        "last_error",
+        "node_notices",
+    ]
+    readonly_fields = [
+        "network",
+        "height",
+        "hash",
+        "node_tip",
+        "lease_owner",
+        "lease_until",
+        "last_scan_at",
+        "last_error",
+        "node_notices",
+    ]
     exclude = ["notices"]
 
     @admin.display(description="blocks behind")

@@ -82,8 +82,10 @@ def node_problem(network: Network, backend) -> str | None:
         if network.kind == "evm":
             chain_id = int(backend.rpc.call("eth_chainId"), 16)
             if chain_id != network.chain_id:
-                return (f"the node answers for chain id {chain_id}, not {network.chain_id} "
-                        f"({network.name})")
+                return (
+                    f"the node answers for chain id {chain_id}, not {network.chain_id} "
+                    f"({network.name})"
+                )
         elif network.kind == "utxo":
             chain = backend.rpc.call("getblockchaininfo")["chain"]
             expected = UTXO_CHAINS.get(network.code, "main")
@@ -93,19 +95,22 @@ def node_problem(network: Network, backend) -> str | None:
             genesis = backend.genesis_id()
             if network.genesis and genesis != network.genesis:
                 owner = PUBLIC_TRON_GENESIS.get(genesis, "another chain")
-                return (f"the node's genesis block is {genesis or 'missing'} ({owner}), not "
-                        f"{network.name}'s {network.genesis}")
+                return (
+                    f"the node's genesis block is {genesis or 'missing'} ({owner}), not "
+                    f"{network.name}'s {network.genesis}"
+                )
             if not network.genesis and genesis in PUBLIC_TRON_GENESIS:
-                return (f"the node answers for {PUBLIC_TRON_GENESIS[genesis]}, not a local "
-                        f"network (give `genesis` in CHAINS_CONFIG)")
+                return (
+                    f"the node answers for {PUBLIC_TRON_GENESIS[genesis]}, not a local "
+                    f"network (give `genesis` in CHAINS_CONFIG)"
+                )
     except Exception as exc:  # any transport or shape error: the node is down, not wrong
         logger.warning("%s: the node could not be checked: %s", network.code, exc)
     return None
 
 
 def problem(network: Network) -> str | None:
-    return configuration_problem(network) or node_problem(network,
-                                                          backends.get_backend(network))
+    return configuration_problem(network) or node_problem(network, backends.get_backend(network))
 
 
 def verify(networks: list[Network]) -> dict[str, str]:
@@ -138,33 +143,48 @@ def refused_networks(networks: list[Network]) -> set[str]:
     if others:
         from chains.models import ChainCursor
 
-        refused |= set(ChainCursor.objects.filter(network__in=others,
-                                                  last_error__startswith=REFUSED)
-                       .values_list("network", flat=True))
+        refused |= set(
+            ChainCursor.objects.filter(
+                network__in=others, last_error__startswith=REFUSED
+            ).values_list("network", flat=True)
+        )
     return refused
 
 
 def _configured() -> list[Network]:
     from chains import registry
 
-    return [network for network in registry.all_networks().values()
-            if network.enabled and network.kind != "sandbox"]
+    return [
+        network
+        for network in registry.all_networks().values()
+        if network.enabled and network.kind != "sandbox"
+    ]
 
 
 def configuration_check(app_configs=None, **kwargs) -> list[django_checks.CheckMessage]:
     """Django system check: each misconfigured network, said at every start. A warning,
     not an error: the gateway runs on with its other networks."""
-    return [django_checks.Warning(f"network {network.code!r} is refused: {reason}; it is not "
-                                  "offered to payers nor scanned",
-                                  hint="Fix its entry in CHAINS_CONFIG.", id="chains.W001")
-            for network in _configured() if (reason := configuration_problem(network))]
+    return [
+        django_checks.Warning(
+            f"network {network.code!r} is refused: {reason}; it is not "
+            "offered to payers nor scanned",
+            hint="Fix its entry in CHAINS_CONFIG.",
+            id="chains.W001",
+        )
+        for network in _configured()
+        if (reason := configuration_problem(network))
+    ]
 
 
 def node_check(app_configs=None, **kwargs) -> list[django_checks.CheckMessage]:
     """`manage.py check --deploy`: ask each configured node which chain it is on."""
-    return [django_checks.Error(f"network {network.code!r}: {reason}",
-                                hint="Point its rpc_url at a node of that network.",
-                                id="chains.E001")
-            for network in _configured()
-            if not configuration_problem(network)
-            and (reason := node_problem(network, backends.get_backend(network)))]
+    return [
+        django_checks.Error(
+            f"network {network.code!r}: {reason}",
+            hint="Point its rpc_url at a node of that network.",
+            id="chains.E001",
+        )
+        for network in _configured()
+        if not configuration_problem(network)
+        and (reason := node_problem(network, backends.get_backend(network)))
+    ]

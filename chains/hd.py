@@ -186,4 +186,3 @@ def new_sandbox_xpub() -> str:
     )
     xpub: str = master.DerivePath(_SPECS["sandbox"].path).PublicKey().ToExtended()
     return xpub
-

@@ -25,9 +25,15 @@ def _last_scanned(seconds: float) -> str:
     return _("last scanned %(minutes)s minutes ago") % {"minutes": seconds // 60}
 
 
-def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
-                last_scan_at: datetime | None, last_error: str, now: datetime,
-                interval: timedelta) -> str | None:
+def scanner_lag(
+    block_seconds: int,
+    height: int | None,
+    node_tip: int | None,
+    last_scan_at: datetime | None,
+    last_error: str,
+    now: datetime,
+    interval: timedelta,
+) -> str | None:
     """Why a network's payments may show up late, or None while its scanner keeps up: never
     scanned, failing, not run for five scan intervals, or more than ten minutes of blocks
     behind the node."""
@@ -45,6 +51,12 @@ def scanner_lag(block_seconds: int, height: int | None, node_tip: int | None,
 
 def cursor_lag(network: Network, cursor: ChainCursor | None, now: datetime) -> str | None:
     """scanner_lag of a network from its cursor (None: never scanned)."""
-    return scanner_lag(network.block_seconds, getattr(cursor, "height", None),
-                       getattr(cursor, "node_tip", None), getattr(cursor, "last_scan_at", None),
-                       getattr(cursor, "last_error", ""), now, scan_interval())
+    return scanner_lag(
+        network.block_seconds,
+        getattr(cursor, "height", None),
+        getattr(cursor, "node_tip", None),
+        getattr(cursor, "last_scan_at", None),
+        getattr(cursor, "last_error", ""),
+        now,
+        scan_interval(),
+    )

@@ -31,8 +31,11 @@ class ScannedBlock(models.Model):
     hash = models.CharField(max_length=128)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["network", "height"],
-                                               name="one_scanned_block_per_height")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "height"], name="one_scanned_block_per_height"
+            )
+        ]
 
 
 class SandboxBlock(models.Model):
@@ -51,10 +54,10 @@ class SandboxTransfer(models.Model):
     asset = models.CharField(max_length=16)
     amount = UnitsField()
     sender = models.CharField(max_length=128)
-    block = models.ForeignKey(SandboxBlock, null=True, on_delete=models.CASCADE,
-                              related_name="transfers")
+    block = models.ForeignKey(
+        SandboxBlock, null=True, on_delete=models.CASCADE, related_name="transfers"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["txid", "index"],
-                                               name="one_sandbox_output")]
+        constraints = [models.UniqueConstraint(fields=["txid", "index"], name="one_sandbox_output")]

@@ -76,34 +76,46 @@ def _take_lease(network: str) -> ChainCursor | None:
     """The cursor, leased to this scan under a token of its own: two scans never share a
     lease, not even two threads of one process."""
     ChainCursor.objects.get_or_create(network=network)
-    taken = CURSOR_LEASE.take(ChainCursor.objects.filter(network=network), now=timezone.now(),
-                              duration=LEASE, owner=owner_token())
+    taken = CURSOR_LEASE.take(
+        ChainCursor.objects.filter(network=network),
+        now=timezone.now(),
+        duration=LEASE,
+        owner=owner_token(),
+    )
     return ChainCursor.objects.get(network=network) if taken else None
 
 
 def _ours(cursor: ChainCursor) -> QuerySet[ChainCursor]:
-    return CURSOR_LEASE.held(ChainCursor.objects.filter(network=cursor.network),
-                             cursor.lease_owner)
+    return CURSOR_LEASE.held(ChainCursor.objects.filter(network=cursor.network), cursor.lease_owner)
 
 
 def _renew(cursor: ChainCursor) -> bool:
     """False when the lease ran out and another scan took it: this one's view is stale."""
-    if CURSOR_LEASE.renew(ChainCursor.objects.filter(network=cursor.network),
-                          owner=cursor.lease_owner, now=timezone.now(), duration=LEASE):
+    if CURSOR_LEASE.renew(
+        ChainCursor.objects.filter(network=cursor.network),
+        owner=cursor.lease_owner,
+        now=timezone.now(),
+        duration=LEASE,
+    ):
         return True
     logger.warning("%s: the lease ran out during the scan; it stops", cursor.network)
     return False
 
 
 def _release(cursor: ChainCursor, **changes) -> None:
-    CURSOR_LEASE.release(ChainCursor.objects.filter(network=cursor.network),
-                         owner=cursor.lease_owner, last_scan_at=timezone.now(), **changes)
+    CURSOR_LEASE.release(
+        ChainCursor.objects.filter(network=cursor.network),
+        owner=cursor.lease_owner,
+        last_scan_at=timezone.now(),
+        **changes,
+    )
 
 
 def _fork_height(backend: ChainBackend, network: str, below: int) -> int:
     """The highest height under `below` where our stored hash is still in the best chain."""
-    stored = dict(ScannedBlock.objects.filter(network=network, height__lt=below)
-                  .values_list("height", "hash"))
+    stored = dict(
+        ScannedBlock.objects.filter(network=network, height__lt=below).values_list("height", "hash")
+    )
     for height in sorted(stored, reverse=True):
         if backend.block_hash(height) == stored[height]:
             return height
@@ -115,18 +127,25 @@ def _rewind(backend: ChainBackend, report: ScanReport, below: int) -> tuple[int,
     from orphaned blocks. Returns the height and hash to continue from."""
     fork = _fork_height(backend, report.network, below)
     logger.warning("%s: reorganisation, rolling back above %s", report.network, fork)
-    report.rollback_above = fork if report.rollback_above is None else min(
-        fork, report.rollback_above)
+    report.rollback_above = (
+        fork if report.rollback_above is None else min(fork, report.rollback_above)
+    )
     report.transfers = [t for t in report.transfers if t.block_height <= fork]
     return fork, backend.block_hash(fork) if fork >= 0 else None
 
 
-def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: Sink,
-         max_blocks: int = MAX_BLOCKS_PER_SCAN) -> ScanReport | None:
+def scan(
+    network: Network,
+    backend: ChainBackend,
+    watched: WatchedLookup,
+    sink: Sink,
+    max_blocks: int = MAX_BLOCKS_PER_SCAN,
+) -> ScanReport | None:
     """Scan once; None when another scan holds (or took over) the network's lease."""
     cursor = _take_lease(network.code)
     if cursor is None:
         return None
+
     def lookup(addresses: set[str]) -> set[str]:
         return watched(network=network.code, addresses=addresses)
 
@@ -147,8 +166,7 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         while height < stop:
             if not _renew(cursor):
                 return None
-            for block in backend.blocks(height + 1, min(stop, height + BLOCKS_PER_REQUEST),
-                                        lookup):
+            for block in backend.blocks(height + 1, min(stop, height + BLOCKS_PER_REQUEST), lookup):
                 if previous_hash and block.parent_hash != previous_hash:
                     height, previous_hash = _rewind(backend, report, block.height)
                     new_hashes = {h: v for h, v in new_hashes.items() if h <= height}
@@ -163,8 +181,7 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
             # Read before the tip, the mempool may still list a payment mined since: its
             # block has reported it, with the block's height and hash.
             in_blocks = {(t.txid, t.index) for t in report.transfers}
-            report.transfers += [t for t in mempool.transfers
-                                 if (t.txid, t.index) not in in_blocks]
+            report.transfers += [t for t in mempool.transfers if (t.txid, t.index) not in in_blocks]
             if mempool.txids is not None:
                 report.mempool_txids = set(mempool.txids)
         if not _renew(cursor):
@@ -173,20 +190,32 @@ def scan(network: Network, backend: ChainBackend, watched: WatchedLookup, sink: 
         notices = list(backend.capabilities().notices)
         with transaction.atomic():
             if not _ours(cursor).select_for_update().exists():
-                logger.warning("%s: the lease ran out while applying; the cursor stays",
-                               network.code)
+                logger.warning(
+                    "%s: the lease ran out while applying; the cursor stays", network.code
+                )
                 return None
             if report.rollback_above is not None:
-                ScannedBlock.objects.filter(network=network.code,
-                                            height__gt=report.rollback_above).delete()
+                ScannedBlock.objects.filter(
+                    network=network.code, height__gt=report.rollback_above
+                ).delete()
             ScannedBlock.objects.filter(network=network.code, height__in=new_hashes).delete()
             ScannedBlock.objects.bulk_create(
-                [ScannedBlock(network=network.code, height=h, hash=v)
-                 for h, v in new_hashes.items()])
-            ScannedBlock.objects.filter(network=network.code,
-                                        height__lte=height - KEEP_BLOCK_HASHES).delete()
-            _release(cursor, height=height, hash=previous_hash or "", node_tip=tip.height,
-                     last_error="", notices=notices)
+                [
+                    ScannedBlock(network=network.code, height=h, hash=v)
+                    for h, v in new_hashes.items()
+                ]
+            )
+            ScannedBlock.objects.filter(
+                network=network.code, height__lte=height - KEEP_BLOCK_HASHES
+            ).delete()
+            _release(
+                cursor,
+                height=height,
+                hash=previous_hash or "",
+                node_tip=tip.height,
+                last_error="",
+                notices=notices,
+            )
         return report
     except Exception as exc:
         _release(cursor, last_error=f"{type(exc).__name__}: {exc}"[:2000])

@@ -99,8 +99,11 @@ def _local(tag: str) -> str:
 
 
 def _texts(element, tag: str) -> list[str]:
-    return [child.text.strip() for child in element.iter()
-            if _local(child.tag) == tag and child.text and child.text.strip()]
+    return [
+        child.text.strip()
+        for child in element.iter()
+        if _local(child.tag) == tag and child.text and child.text.strip()
+    ]
 
 
 def _from_profile(profile, address_types: dict[str, str]) -> list[Listing]:
@@ -111,12 +114,13 @@ def _from_profile(profile, address_types: dict[str, str]) -> list[Listing]:
             names = [n for n in alias if _local(n.tag) == "DocumentedName"]
             name = " ".join(_texts(names[0], "NamePartValue")) if names else ""
             break
-    return [Listing(address_types[feature.get("FeatureTypeID")], address, name)
-            for feature in profile.iter()
-            if _local(feature.tag) == "Feature"
-            and feature.get("FeatureTypeID") in address_types
-            for detail in _texts(feature, "VersionDetail")
-            for address in ADDRESS.findall(detail)]
+    return [
+        Listing(address_types[feature.get("FeatureTypeID")], address, name)
+        for feature in profile.iter()
+        if _local(feature.tag) == "Feature" and feature.get("FeatureTypeID") in address_types
+        for detail in _texts(feature, "VersionDetail")
+        for address in ADDRESS.findall(detail)
+    ]
 
 
 def _from_entry(entry) -> list[Listing]:
@@ -129,18 +133,22 @@ def _from_entry(entry) -> list[Listing]:
             continue
         fields = {_local(child.tag): (child.text or "").strip() for child in row}
         if match := ADDRESS_TYPE.fullmatch(fields.get("idType", "")):
-            listings += [Listing(match.group(1), address, name)
-                         for address in ADDRESS.findall(fields.get("idNumber", ""))]
+            listings += [
+                Listing(match.group(1), address, name)
+                for address in ADDRESS.findall(fields.get("idNumber", ""))
+            ]
     return listings
 
 
 def _from_csv(text) -> list[Listing]:
     """sdn.csv (name in the 2nd of 12 columns, addresses in the remarks) or its overflow
     file sdn_comments.csv (no name)."""
-    return [Listing(currency, address, row[1] if len(row) >= 12 else "")
-            for row in csv.reader(text)
-            for currency, address in IN_REMARKS.findall(" ".join(row))
-            if ADDRESS.fullmatch(address)]
+    return [
+        Listing(currency, address, row[1] if len(row) >= 12 else "")
+        for row in csv.reader(text)
+        for currency, address in IN_REMARKS.findall(" ".join(row))
+        if ADDRESS.fullmatch(address)
+    ]
 
 
 def snapshot_text(listings: list[Listing], source: str, published: str) -> str:

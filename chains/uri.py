@@ -23,8 +23,10 @@ def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str
     if network.kind == "evm":
         if asset.is_native:
             return f"ethereum:{address}@{network.chain_id}?value={units}"
-        return (f"ethereum:{asset.contract}@{network.chain_id}/transfer"
-                f"?address={address}&uint256={units}")
+        return (
+            f"ethereum:{asset.contract}@{network.chain_id}/transfer"
+            f"?address={address}&uint256={units}"
+        )
     amount = _decimal(units, asset.decimals)
     if asset.is_native:
         return f"{network.uri_scheme}:{address}?amount={amount}"

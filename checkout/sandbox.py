@@ -17,8 +17,13 @@ ACTIONS = ("exact", "under", "over", "confirm")
 def available(invoice: Invoice) -> bool:
     """Test invoices only: a live invoice never shows the panel, whatever its quote says."""
     quote = invoice.quote
-    return bool(settings.SANDBOX and not invoice.livemode and quote
-                and quote.network == sandbox.NETWORK and quote.address)
+    return bool(
+        settings.SANDBOX
+        and not invoice.livemode
+        and quote
+        and quote.network == sandbox.NETWORK
+        and quote.address
+    )
 
 
 @transaction.atomic

@@ -16,20 +16,48 @@ UNDERPAID = "underpaid"  # pay the remainder, while the timer runs
 REVIEW = "review"  # compliance review holds the funds
 COMPLETED = "completed"  # the receipt
 OVERPAID, PAID_LATE, SHORT, SENDERS, REVERTED, UNRESOLVED = (
-    "overpaid", "paid_late", "short", "senders", "reverted", "unresolved")  # by context
+    "overpaid",
+    "paid_late",
+    "short",
+    "senders",
+    "reverted",
+    "unresolved",
+)  # by context
 EXPIRED, EXPIRED_FUNDS = "expired", "expired_funds"  # nothing received / received late
 CANCELLED, FAILED, DECLINED, REFUNDED, CLOSED = (
-    "cancelled", "failed", "declined", "refunded", "closed")  # closed: archived while new
+    "cancelled",
+    "failed",
+    "declined",
+    "refunded",
+    "closed",
+)  # closed: archived while new
 
-_UNRESOLVED = {lc.OVERPAID: OVERPAID, lc.PAID_LATE: PAID_LATE, lc.UNDERPAID: SHORT,
-               lc.MULTIPLE_SENDERS: SENDERS, lc.REVERTED: REVERTED}
-_MERCHANT_OWNED = {lc.CANCELLED: CANCELLED, lc.FAILED: FAILED, lc.DECLINED: DECLINED,
-                   lc.REFUNDED: REFUNDED}
+_UNRESOLVED = {
+    lc.OVERPAID: OVERPAID,
+    lc.PAID_LATE: PAID_LATE,
+    lc.UNDERPAID: SHORT,
+    lc.MULTIPLE_SENDERS: SENDERS,
+    lc.REVERTED: REVERTED,
+}
+_MERCHANT_OWNED = {
+    lc.CANCELLED: CANCELLED,
+    lc.FAILED: FAILED,
+    lc.DECLINED: DECLINED,
+    lc.REFUNDED: REFUNDED,
+}
 _FAILED_STATUSES = frozenset({lc.EXPIRED, lc.CANCELLED, lc.FAILED, lc.DECLINED, lc.REFUNDED})
 
 
-def screen(status: str, context: str | None, *, archived: bool, chosen: bool, received: int,
-           remaining: int, timer_over: bool) -> str:
+def screen(
+    status: str,
+    context: str | None,
+    *,
+    archived: bool,
+    chosen: bool,
+    received: int,
+    remaining: int,
+    timer_over: bool,
+) -> str:
     """The screen for an invoice's state. `timer_over`: the countdown reached zero but the
     sweeper has not expired the invoice yet — the payer must not pay into it any more."""
     if status == lc.NEW:
@@ -71,8 +99,9 @@ def payment_status(status: str, archived: bool) -> str | None:
 def return_url(url: str, status: str | None) -> str:
     """The merchant's return URL with `paymentStatus` set (replacing one already there)."""
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k != "paymentStatus"]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "paymentStatus"
+    ]
     if status:
         query.append(("paymentStatus", status))
     return urlunsplit(parts._replace(query=urlencode(query)))

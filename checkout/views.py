@@ -62,60 +62,89 @@ MESSAGES = {
     states.CHOOSE: gettext_lazy("Pick the coin and network you will pay with."),
     states.PAY: gettext_lazy("Waiting for your payment."),
     states.SEEN: gettext_lazy("Payment seen — processing."),
-    states.UNDERPAID: gettext_lazy("Part of the payment arrived. Send the rest to complete "
-                                   "the order."),
-    states.REVIEW: gettext_lazy("Your payment arrived and is being checked. This can take a "
-                                "while; you may close this page."),
+    states.UNDERPAID: gettext_lazy(
+        "Part of the payment arrived. Send the rest to complete the order."
+    ),
+    states.REVIEW: gettext_lazy(
+        "Your payment arrived and is being checked. This can take a while; you may close this page."
+    ),
     states.COMPLETED: gettext_lazy("Thank you! The merchant has received your payment."),
-    states.OVERPAID: gettext_lazy("The merchant received more than the invoice amount and "
-                                  "will review the difference."),
-    states.PAID_LATE: gettext_lazy("Your payment arrived after the invoice expired. The "
-                                   "merchant will review it and complete your order or "
-                                   "refund you."),
-    states.SHORT: gettext_lazy("The invoice expired before the full amount arrived. The "
-                               "merchant will review it and complete your order or refund "
-                               "you."),
-    states.SENDERS: gettext_lazy("Payments came from more than one sender. The merchant will "
-                                 "review them."),
-    states.REVERTED: gettext_lazy("A payment was reversed on the network. The merchant will "
-                                  "review the invoice."),
+    states.OVERPAID: gettext_lazy(
+        "The merchant received more than the invoice amount and will review the difference."
+    ),
+    states.PAID_LATE: gettext_lazy(
+        "Your payment arrived after the invoice expired. The "
+        "merchant will review it and complete your order or "
+        "refund you."
+    ),
+    states.SHORT: gettext_lazy(
+        "The invoice expired before the full amount arrived. The "
+        "merchant will review it and complete your order or refund "
+        "you."
+    ),
+    states.SENDERS: gettext_lazy(
+        "Payments came from more than one sender. The merchant will review them."
+    ),
+    states.REVERTED: gettext_lazy(
+        "A payment was reversed on the network. The merchant will review the invoice."
+    ),
     states.UNRESOLVED: gettext_lazy("The merchant will review this payment."),
-    states.EXPIRED: gettext_lazy("No payment arrived in time. Do not send anything to this "
-                                 "address."),
-    states.EXPIRED_FUNDS: gettext_lazy("A payment arrived after the invoice expired. Once it "
-                                       "is confirmed, the merchant will review it."),
-    states.CANCELLED: gettext_lazy("The merchant cancelled this invoice. If you already paid, "
-                                   "you will receive a link to claim a refund."),
-    states.FAILED: gettext_lazy("The payment could not be processed in time. If funds "
-                                "arrived, the merchant will contact you."),
-    states.DECLINED: gettext_lazy("After review, the merchant could not accept this payment. "
-                                  "If funds arrived, you will receive a link to claim a "
-                                  "refund."),
-    states.REFUNDED: gettext_lazy("The merchant is refunding this payment. Use the link you "
-                                  "received to say where to send it."),
-    states.CLOSED: gettext_lazy("This invoice no longer accepts payments. Do not send "
-                                "anything to this address."),
+    states.EXPIRED: gettext_lazy(
+        "No payment arrived in time. Do not send anything to this address."
+    ),
+    states.EXPIRED_FUNDS: gettext_lazy(
+        "A payment arrived after the invoice expired. Once it "
+        "is confirmed, the merchant will review it."
+    ),
+    states.CANCELLED: gettext_lazy(
+        "The merchant cancelled this invoice. If you already paid, "
+        "you will receive a link to claim a refund."
+    ),
+    states.FAILED: gettext_lazy(
+        "The payment could not be processed in time. If funds "
+        "arrived, the merchant will contact you."
+    ),
+    states.DECLINED: gettext_lazy(
+        "After review, the merchant could not accept this payment. "
+        "If funds arrived, you will receive a link to claim a "
+        "refund."
+    ),
+    states.REFUNDED: gettext_lazy(
+        "The merchant is refunding this payment. Use the link you received to say where to send it."
+    ),
+    states.CLOSED: gettext_lazy(
+        "This invoice no longer accepts payments. Do not send anything to this address."
+    ),
 }
 SELECT_ERRORS = {
     "invoice_expired": gettext_lazy("This invoice has expired."),
     "invoice_archived": gettext_lazy("This invoice no longer accepts payments."),
-    "payment_seen": gettext_lazy("A payment was already seen, so the currency can no longer "
-                                 "change."),
+    "payment_seen": gettext_lazy(
+        "A payment was already seen, so the currency can no longer change."
+    ),
     "currency_fixed": gettext_lazy("The currency of this invoice cannot change."),
 }
 TONES = {
-    states.CHOOSE: "info", states.PAY: "info", states.SEEN: "info", states.COMPLETED: "success",
-    states.EXPIRED: "error", states.CANCELLED: "error", states.FAILED: "error",
-    states.DECLINED: "error", states.CLOSED: "error",
+    states.CHOOSE: "info",
+    states.PAY: "info",
+    states.SEEN: "info",
+    states.COMPLETED: "success",
+    states.EXPIRED: "error",
+    states.CANCELLED: "error",
+    states.FAILED: "error",
+    states.DECLINED: "error",
+    states.CLOSED: "error",
 }  # every other screen: "warning", the merchant has something to look at
-OWN_TEMPLATES = frozenset({states.CHOOSE, states.PAY, states.SEEN, states.UNDERPAID,
-                           states.COMPLETED})  # the rest share screens/outcome.html
+OWN_TEMPLATES = frozenset(
+    {states.CHOOSE, states.PAY, states.SEEN, states.UNDERPAID, states.COMPLETED}
+)  # the rest share screens/outcome.html
 COIN_ICONS = frozenset({"btc", "eth", "usdt", "usdc", "ltc", "bnb", "pol", "trx"})
 # Screens with a running timer, and those that show what was received.
 TIMED_SCREENS = frozenset({states.CHOOSE, states.PAY, states.UNDERPAID})
 PAYING_SCREENS = frozenset({states.PAY, states.UNDERPAID})
-SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED,
-                             states.EXPIRED_FUNDS})  # expired: to simulate a late payment
+SANDBOX_SCREENS = frozenset(
+    {states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED, states.EXPIRED_FUNDS}
+)  # expired: to simulate a late payment
 
 
 @dataclass(frozen=True)
@@ -137,14 +166,28 @@ def _page_state(invoice: Invoice, now: datetime) -> PageState:
     txs = list(invoice.transactions.all())
     ledger = invoice.ledger(txs, ())  # paid and remaining: refunds change neither
     received, remaining = ledger.paid, ledger.remaining
-    screen = states.screen(facts.status, facts.context, archived=facts.archived,
-                           chosen=bool(quote and quote.address), received=received,
-                           remaining=remaining, timer_over=facts.timer_over(now))
+    screen = states.screen(
+        facts.status,
+        facts.context,
+        archived=facts.archived,
+        chosen=bool(quote and quote.address),
+        received=received,
+        remaining=remaining,
+        timer_over=facts.timer_over(now),
+    )
     heights = scanned_heights() if txs else {}
-    confs = states.confirmations([(confirmations(tx, heights), tx.required_confirmations)
-                                  for tx in txs if tx.status == tx.PENDING])
-    seconds = (max(int((facts.expires_at - now).total_seconds()), 0)
-               if facts.expires_at and screen in TIMED_SCREENS else None)
+    confs = states.confirmations(
+        [
+            (confirmations(tx, heights), tx.required_confirmations)
+            for tx in txs
+            if tx.status == tx.PENDING
+        ]
+    )
+    seconds = (
+        max(int((facts.expires_at - now).total_seconds()), 0)
+        if facts.expires_at and screen in TIMED_SCREENS
+        else None
+    )
     final = states.is_final(facts.status, facts.archived)
     state = f"{screen}|{invoice.quote_id}|{received}|{len(txs)}|{confs}|{final}"
     return PageState(screen, final, received, remaining, confs, seconds, state)
@@ -153,7 +196,9 @@ def _page_state(invoice: Invoice, now: datetime) -> PageState:
 def _message(screen: str, waiting: tuple[int, int] | None) -> str:
     if screen == states.SEEN and waiting:
         return _("Payment seen — waiting for confirmations (%(seen)s/%(required)s).") % {
-            "seen": waiting[0], "required": waiting[1]}
+            "seen": waiting[0],
+            "required": waiting[1],
+        }
     return str(MESSAGES[screen])
 
 
@@ -162,8 +207,12 @@ def _load(invoice_id: str) -> Invoice | None:
         pk = uuid.UUID(invoice_id)
     except ValueError:
         return None
-    return (Invoice.objects.select_related("merchant", "quote")
-            .prefetch_related("transactions").filter(pk=pk).first())
+    return (
+        Invoice.objects.select_related("merchant", "quote")
+        .prefetch_related("transactions")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def _not_found(request, message=""):
@@ -190,8 +239,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
     amounts are estimates, locked when the payer chooses."""
     quotes = {(q.asset, q.network): q for q in invoice.quotes.all()}
     methods = []
-    for asset in selectors.offered_methods(merchant=invoice.merchant,
-                                           livemode=invoice.livemode):
+    for asset in selectors.offered_methods(merchant=invoice.merchant, livemode=invoice.livemode):
         quote = quotes.get((asset.code, asset.network))
         if quote is None:
             if invoice.kind != Kind.OPEN:
@@ -201,13 +249,17 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
             except ServiceError:
                 continue
         network = registry.get_network(asset.network)
-        methods.append({
-            "value": asset.method, "code": asset.code,
-            "network": labels.network_name(network.code, network.name),
-            "test": network.test, "icon": _icon(asset.code),
-            "amount": labels.amount(display_amount(quote.due_amount, asset.decimals)),
-            "current": quote.pk is not None and quote.pk == invoice.quote_id,
-        })
+        methods.append(
+            {
+                "value": asset.method,
+                "code": asset.code,
+                "network": labels.network_name(network.code, network.name),
+                "test": network.test,
+                "icon": _icon(asset.code),
+                "amount": labels.amount(display_amount(quote.due_amount, asset.decimals)),
+                "current": quote.pk is not None and quote.pk == invoice.quote_id,
+            }
+        )
     return methods
 
 
@@ -220,13 +272,19 @@ def _payment(invoice: Invoice, facts: PageState) -> dict:
     amount = display_amount(units, asset.decimals)
     uri = payment_uri(network, asset, quote.address, units)
     return {
-        "amount": amount, "asset": asset.code,
-        "network": labels.network_name(network.code, network.name), "test": network.test,
-        "address": quote.address, "uri": uri, "icon": _icon(asset.code),
-        "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount
-        else None,
-        "qr": qr_svg(uri or quote.address, _("QR code: pay %(amount)s %(asset)s to %(address)s") % {
-            "amount": amount, "asset": asset.code, "address": quote.address}),
+        "amount": amount,
+        "asset": asset.code,
+        "network": labels.network_name(network.code, network.name),
+        "test": network.test,
+        "address": quote.address,
+        "uri": uri,
+        "icon": _icon(asset.code),
+        "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount else None,
+        "qr": qr_svg(
+            uri or quote.address,
+            _("QR code: pay %(amount)s %(asset)s to %(address)s")
+            % {"amount": amount, "asset": asset.code, "address": quote.address},
+        ),
     }
 
 
@@ -238,15 +296,19 @@ def _transactions(invoice: Invoice) -> list[dict]:
     for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):
         network = registry.get_network(tx.network)
         asset = network.asset(tx.asset) if network else None
-        rows.append({
-            "txid": tx.txid, "url": network.tx_url(tx.txid) if network else "",
-            "amount": display_amount(tx.amount, asset.decimals if asset else 0),
-            "asset": tx.asset, "status": tx.status,
-            "confirmations": min(confirmations(tx, heights), tx.required_confirmations),
-            "required": tx.required_confirmations,
-            "counted": ledger.is_counted(tx.as_payment(invoice.quote)),
-            "network": network.name if network else tx.network,
-        })
+        rows.append(
+            {
+                "txid": tx.txid,
+                "url": network.tx_url(tx.txid) if network else "",
+                "amount": display_amount(tx.amount, asset.decimals if asset else 0),
+                "asset": tx.asset,
+                "status": tx.status,
+                "confirmations": min(confirmations(tx, heights), tx.required_confirmations),
+                "required": tx.required_confirmations,
+                "counted": ledger.is_counted(tx.as_payment(invoice.quote)),
+                "network": network.name if network else tx.network,
+            }
+        )
     return rows
 
 
@@ -259,11 +321,14 @@ def _refund_offers(invoice: Invoice) -> list[dict]:
             continue
         network = registry.get_network(refund.network)
         asset = network.asset(refund.asset) if network else None
-        offers.append({"amount": display_amount(refund.amount,
-                                                       asset.decimals if asset else 0),
-                       "asset": refund.asset,
-                       # the code behind the fragment: never sent, never logged
-                       "url": f"{reverse('checkout:refund')}#{refund.claim_token}"})
+        offers.append(
+            {
+                "amount": display_amount(refund.amount, asset.decimals if asset else 0),
+                "asset": refund.asset,
+                # the code behind the fragment: never sent, never logged
+                "url": f"{reverse('checkout:refund')}#{refund.claim_token}",
+            }
+        )
     return offers
 
 
@@ -272,18 +337,29 @@ def _received(invoice: Invoice, facts: PageState) -> dict | None:
     if quote is None:
         return None
     decimals = registry.get_network(quote.network).asset(quote.asset).decimals
-    return {"received": display_amount(facts.received, decimals),
-            "remaining": display_amount(facts.remaining, decimals),
-            "due": display_amount(quote.due_amount, decimals), "asset": quote.asset}
+    return {
+        "received": display_amount(facts.received, decimals),
+        "remaining": display_amount(facts.remaining, decimals),
+        "due": display_amount(quote.due_amount, decimals),
+        "asset": quote.asset,
+    }
 
 
 def _page(request, invoice: Invoice, *, change=False, error="", status=200):
     now = timezone.now()
     facts = _page_state(invoice, now)
     screen = facts.screen
-    can_change = lifecycle.can_switch_currency(
-        invoice.status, invoice.kind, bool(invoice.transactions.all()), invoice.archived,
-        invoice.expires_at, now) is None
+    can_change = (
+        lifecycle.can_switch_currency(
+            invoice.status,
+            invoice.kind,
+            bool(invoice.transactions.all()),
+            invoice.archived,
+            invoice.expires_at,
+            now,
+        )
+        is None
+    )
     if screen == states.PAY and can_change and (change or error):
         screen = states.CHOOSE
     merchant = invoice.merchant
@@ -291,12 +367,15 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
     return_allowed = _return_allowed(invoice)
     network = registry.get_network(invoice.quote.network) if invoice.quote else None
     context = {
-        "invoice": invoice, "merchant": merchant, "screen": screen, "facts": facts,
-        "screen_template": "checkout/screens/%s.html" % (
-            screen if screen in OWN_TEMPLATES else "outcome"),
-        "tone": TONES.get(screen, "warning"), "title": TITLES[screen],
-        "countdown": states.clock(facts.seconds_left) if facts.seconds_left is not None
-        else None,
+        "invoice": invoice,
+        "merchant": merchant,
+        "screen": screen,
+        "facts": facts,
+        "screen_template": "checkout/screens/%s.html"
+        % (screen if screen in OWN_TEMPLATES else "outcome"),
+        "tone": TONES.get(screen, "warning"),
+        "title": TITLES[screen],
+        "countdown": states.clock(facts.seconds_left) if facts.seconds_left is not None else None,
         "network_name": labels.network_name(network.code, network.name) if network else "",
         "message": _message(screen, facts.confirmations),
         "price": labels.amount(display_amount(invoice.price_amount, price_decimals)),
@@ -308,8 +387,11 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         "can_change": can_change and screen == states.PAY,
         "changing": screen == states.CHOOSE and invoice.quote_id is not None,
         "return_allowed": return_allowed,
-        "back_href": (reverse("checkout:return", args=[invoice.pk])
-                      if return_allowed and not facts.final else ""),
+        "back_href": (
+            reverse("checkout:return", args=[invoice.pk])
+            if return_allowed and not facts.final
+            else ""
+        ),
         "sandbox": sandbox.available(invoice) and facts.screen in SANDBOX_SCREENS,
         "error": error,
     }
@@ -347,16 +429,21 @@ def pay(request, invoice_id):
         return _page(request, invoice, error=form.errors["method"][0], status=422)
     code, network = form.cleaned_data["method"].split(":", 1)
     try:
-        payer.select_currency(invoice_id=invoice.pk, asset_code=code, network_code=network,
-                              actor="payer")
+        payer.select_currency(
+            invoice_id=invoice.pk, asset_code=code, network_code=network, actor="payer"
+        )
     except ServiceError as exc:
-        message = SELECT_ERRORS.get(exc.code, _("This currency cannot be chosen right now. "
-                                                "Please choose another."))
+        message = SELECT_ERRORS.get(
+            exc.code, _("This currency cannot be chosen right now. Please choose another.")
+        )
         return _page(request, _load(invoice_id), error=message, status=409)
     except TransitionNotAllowed:
         invoice = _load(invoice_id)
-        message = (SELECT_ERRORS["payment_seen"] if invoice.transactions.all()
-                   else _("This invoice no longer accepts a currency choice."))
+        message = (
+            SELECT_ERRORS["payment_seen"]
+            if invoice.transactions.all()
+            else _("This invoice no longer accepts a currency choice.")
+        )
         return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -366,24 +453,34 @@ def pay(request, invoice_id):
 @require_GET
 def status(request, invoice_id):
     """What the page's poller needs, small enough to ask for every few seconds."""
-    window = throttling.hit(f"checkout-status:{throttling.client_ip(request)}",
-                            settings.CHECKOUT_STATUS_RATE)
+    window = throttling.hit(
+        f"checkout-status:{throttling.client_ip(request)}", settings.CHECKOUT_STATUS_RATE
+    )
     if not window.allowed:
-        return JsonResponse({"error": "rate_limited"}, status=429,
-                            headers={"Retry-After": str(window.reset)})
+        return JsonResponse(
+            {"error": "rate_limited"}, status=429, headers={"Retry-After": str(window.reset)}
+        )
     invoice = _load(invoice_id)
     if invoice is None:
         return JsonResponse({"error": "not_found"}, status=404)
     facts = _page_state(invoice, timezone.now())
-    return JsonResponse({
-        "status": invoice.status, "status_context": invoice.status_context,
-        "screen": facts.screen, "final": facts.final, "state": facts.state,
-        "message": _message(facts.screen, facts.confirmations),
-        "confirmations": list(facts.confirmations) if facts.confirmations else None,
-        "seconds_left": facts.seconds_left,
-        "return_url": (reverse("checkout:return", args=[invoice.pk])
-                       if facts.final and _return_allowed(invoice) else None),
-    })
+    return JsonResponse(
+        {
+            "status": invoice.status,
+            "status_context": invoice.status_context,
+            "screen": facts.screen,
+            "final": facts.final,
+            "state": facts.state,
+            "message": _message(facts.screen, facts.confirmations),
+            "confirmations": list(facts.confirmations) if facts.confirmations else None,
+            "seconds_left": facts.seconds_left,
+            "return_url": (
+                reverse("checkout:return", args=[invoice.pk])
+                if facts.final and _return_allowed(invoice)
+                else None
+            ),
+        }
+    )
 
 
 @never_cache
@@ -410,11 +507,13 @@ def sandbox_action(request, invoice_id):
     invoice = _load(invoice_id)
     if invoice is None:
         return _not_found(request)
-    window = throttling.hit(f"sandbox-panel:{throttling.client_ip(request)}",
-                            settings.SANDBOX_PANEL_RATE)
+    window = throttling.hit(
+        f"sandbox-panel:{throttling.client_ip(request)}", settings.SANDBOX_PANEL_RATE
+    )
     if not window.allowed:
-        response = _page(request, invoice, error=_("Too many test payments; wait a minute."),
-                         status=429)
+        response = _page(
+            request, invoice, error=_("Too many test payments; wait a minute."), status=429
+        )
         response.headers["Retry-After"] = str(window.reset)
         return response
     try:
@@ -442,12 +541,22 @@ def refund(request):
     token = request.POST.get("token", "").strip() if request.method == "POST" else ""
     if not token:
         return render(request, "checkout/refund_code.html", {})
-    found = (Refund.objects.select_related("invoice__merchant").filter(claim_token=token)
-             .first() if REFUND_CODE.fullmatch(token) else None)
+    found = (
+        Refund.objects.select_related("invoice__merchant").filter(claim_token=token).first()
+        if REFUND_CODE.fullmatch(token)
+        else None
+    )
     if found is None:
-        return render(request, "checkout/refund_code.html", {
-            "error": _("This refund code is not valid. Check the link or the code in your "
-                       "e-mail.")}, status=404)
+        return render(
+            request,
+            "checkout/refund_code.html",
+            {
+                "error": _(
+                    "This refund code is not valid. Check the link or the code in your e-mail."
+                )
+            },
+            status=404,
+        )
     claiming = request.POST.get("step") == "claim"
     form = RefundClaimForm(request.POST if claiming else None)
     code = 200
@@ -460,13 +569,24 @@ def refund(request):
         code = 422 if form.errors else 200
     network = registry.get_network(found.network)
     asset = network.asset(found.asset) if network else None
-    return _render(request, "checkout/refund.html", {
-        "refund": found, "invoice": found.invoice, "merchant": found.invoice.merchant,
-        "form": form, "token": token, "network": network.name if network else found.network,
-        "amount": display_amount(found.amount, asset.decimals if asset else 0),
-        "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
-        "icon": _icon(found.asset),
-    }, code)
+    return _render(
+        request,
+        "checkout/refund.html",
+        {
+            "refund": found,
+            "invoice": found.invoice,
+            "merchant": found.invoice.merchant,
+            "form": form,
+            "token": token,
+            "network": network.name if network else found.network,
+            "amount": display_amount(found.amount, asset.decimals if asset else 0),
+            "payout_url": network.tx_url(found.payout_txid)
+            if network and found.payout_txid
+            else "",
+            "icon": _icon(found.asset),
+        },
+        code,
+    )
 
 
 @require_GET

@@ -22,8 +22,7 @@ def _has_nul(request) -> bool:
     if any("\x00" in str(v) for k, v in request.META.items() if k.startswith("HTTP_")):
         return True
     if request.method not in SAFE_METHODS and request.content_type in FORM_TYPES:
-        return any("\x00" in k or any("\x00" in v for v in vs)
-                   for k, vs in request.POST.lists())
+        return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.POST.lists())
     return False
 
 
@@ -40,8 +39,9 @@ def reject_nul(get_response):
         if _has_nul(request):
             message = "NUL characters are not allowed in requests"
             if _is_api(request):
-                return JsonResponse(error_body("invalid_request", "invalid_text", message),
-                                    status=400)
+                return JsonResponse(
+                    error_body("invalid_request", "invalid_text", message), status=400
+                )
             return HttpResponseBadRequest(message)
         return get_response(request)
 

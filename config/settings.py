@@ -124,8 +124,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -179,8 +180,8 @@ _SCHEMA = "invoices.api.schema"
 SPECTACULAR_SETTINGS = {
     "TITLE": "Payment gateway merchant API",
     "DESCRIPTION": "Create invoices, follow payments and resolve what went wrong. "
-                   "Amounts are decimal strings; every error has one shape (`Error`); every "
-                   "POST that changes something accepts `Idempotency-Key`.",
+    "Amounts are decimal strings; every error has one shape (`Error`); every "
+    "POST that changes something accepts `Idempotency-Key`.",
     "VERSION": "1.0.0",
     "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -211,14 +212,15 @@ SPECTACULAR_SETTINGS = {
         {"name": "Sandbox", "description": "Test payments (only when the sandbox is on)."},
     ],
     "WEBHOOKS": [f"{_SCHEMA}.invoice_event", f"{_SCHEMA}.test_event"],
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             f"{_SCHEMA}.postprocess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        f"{_SCHEMA}.postprocess",
+    ],
     # The docs page's Swagger UI comes from drf-spectacular-sidecar's static files.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No validator badge: it would send the schema's URL to a third-party service.
-    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True,
-                            "displayOperationId": True},
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "displayOperationId": True},
 }
 
 # --- The gateway -------------------------------------------------------------------------
@@ -237,14 +239,22 @@ RATE_MAX_AGE_SECONDS = int(os.environ.get("RATE_MAX_AGE_SECONDS", "600"))
 RATE_FIATS = env_list("RATE_FIATS", "USD,EUR")
 # The `static` provider's table: price currency per one unit of the asset.
 STATIC_RATES = {
-    "BTC/USD": "60000", "BTC/EUR": "55000",
-    "LTC/USD": "80", "LTC/EUR": "73.6",
-    "ETH/USD": "3000", "ETH/EUR": "2760",
-    "BNB/USD": "600", "BNB/EUR": "552",
-    "POL/USD": "0.5", "POL/EUR": "0.46",
-    "TRX/USD": "0.2", "TRX/EUR": "0.184",
-    "USDT/USD": "1", "USDT/EUR": "0.92",
-    "USDC/USD": "1", "USDC/EUR": "0.92",
+    "BTC/USD": "60000",
+    "BTC/EUR": "55000",
+    "LTC/USD": "80",
+    "LTC/EUR": "73.6",
+    "ETH/USD": "3000",
+    "ETH/EUR": "2760",
+    "BNB/USD": "600",
+    "BNB/EUR": "552",
+    "POL/USD": "0.5",
+    "POL/EUR": "0.46",
+    "TRX/USD": "0.2",
+    "TRX/EUR": "0.184",
+    "USDT/USD": "1",
+    "USDT/EUR": "0.92",
+    "USDC/USD": "1",
+    "USDC/EUR": "0.92",
 }
 CALLBACKS_ALLOW_PRIVATE = env_bool("CALLBACKS_ALLOW_PRIVATE", False)
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `manage.py scan`
@@ -253,8 +263,9 @@ SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
 # Deliveries one merchant may have in flight at once (default: half the workers), so a slow
 # receiver never holds every worker.
-CALLBACKS_PER_MERCHANT = int(os.environ.get("CALLBACKS_PER_MERCHANT",
-                                            max(1, Q_CLUSTER["workers"] // 2)))
+CALLBACKS_PER_MERCHANT = int(
+    os.environ.get("CALLBACKS_PER_MERCHANT", max(1, Q_CLUSTER["workers"] // 2))
+)
 
 # --- Operations: logs, readiness, metrics (core/logs.py, ops/) ---------------------------
 from core.logs import logging_config  # noqa: E402
@@ -272,11 +283,13 @@ MIDDLEWARE.insert(1, "ops.middleware.ProbeMiddleware")  # before ALLOWED_HOSTS i
 # must be set (the console backend too, if that is really wanted); SMTP reads EMAIL_HOST,
 # EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "")
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else ""
+)
 if not EMAIL_BACKEND:
     raise ImproperlyConfigured(
         "EMAIL_BACKEND must be set when DEBUG is off, e.g. "
-        "django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST (see the README)")
+        "django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST (see the README)"
+    )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -294,11 +307,15 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "payments@localhost")
 from datetime import timedelta  # noqa: E402
 
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes"]
-MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
-                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
-                           "django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "dashboard:login"
 LOGIN_REDIRECT_URL = "dashboard:overview"
 LOGOUT_REDIRECT_URL = "dashboard:login"

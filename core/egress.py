@@ -90,7 +90,8 @@ def refusal_reason(address: Address) -> str | None:
             return reason
     if address.version == 6:
         embedded = address.sixtofour or (
-            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in NAT64 else None)
+            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in NAT64 else None
+        )
         if embedded and (reason := refusal_reason(embedded)):
             return f"{reason} (embedded in {address})"
     return None
@@ -116,8 +117,10 @@ def parse_target(url: str) -> Target:
         try:
             ipaddress.IPv4Address(host)
         except ValueError:
-            raise EgressRefused(f"{host} is not an IPv4 address in dotted-quad form "
-                                "(decimal, octal, hex and short forms are refused)") from None
+            raise EgressRefused(
+                f"{host} is not an IPv4 address in dotted-quad form "
+                "(decimal, octal, hex and short forms are refused)"
+            ) from None
     try:
         host = host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -136,8 +139,10 @@ def resolve(target: Target, allow_private: bool) -> str:
     if not allow_private:
         for address in addresses:
             if reason := refusal_reason(address):
-                raise EgressRefused(f"{target.host} resolves to {address}, {reason}; "
-                                    "callbacks only go to public addresses")
+                raise EgressRefused(
+                    f"{target.host} resolves to {address}, {reason}; "
+                    "callbacks only go to public addresses"
+                )
     return str(addresses[0])
 
 
@@ -213,7 +218,8 @@ class PinnedAddressAdapter(HTTPAdapter):
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(
-            request, verify, cert)
+            request, verify, cert
+        )
         if host_params["scheme"] == "https":
             pool_kwargs["server_hostname"] = host_params["host"]
         host_params["host"] = self.address
@@ -236,15 +242,21 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Repl
         session.trust_env = False
         session.mount(f"{target.scheme}://", PinnedAddressAdapter(address, deadline))
         try:
-            with session.post(url, data=body, headers={**headers, "Host": target.host_header},
-                              timeout=timeout, allow_redirects=False,
-                              stream=True) as response:
+            with session.post(
+                url,
+                data=body,
+                headers={**headers, "Host": target.host_header},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
                 try:
                     body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
                 except urllib3.exceptions.HTTPError:
                     body_start = b""  # the status is the answer; the body is for the log
-                reply = Reply(response.status_code, response.headers.get("Location", ""),
-                              body_start)
+                reply = Reply(
+                    response.status_code, response.headers.get("Location", ""), body_start
+                )
         except (requests.RequestException, OSError):
             if deadline.expired:
                 raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s") from None

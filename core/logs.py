@@ -58,9 +58,12 @@ class JsonFormatter(logging.Formatter):
     """{"time", "level", "logger", "message", "request_id"?, "exception"?} on one line."""
 
     def format(self, record):
-        entry = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(),
-                 "level": record.levelname, "logger": record.name,
-                 "message": record.getMessage()}
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
         if getattr(record, "request_id", ""):
             entry["request_id"] = record.request_id
         if record.exc_info:
@@ -70,14 +73,22 @@ class JsonFormatter(logging.Formatter):
 
 def logging_config(log_format: str, level: str) -> dict:
     """The LOGGING setting: plain text (the default) or JSON lines."""
-    formatter = ({"()": "core.logs.JsonFormatter"} if log_format == "json"
-                 else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"})
+    formatter = (
+        {"()": "core.logs.JsonFormatter"}
+        if log_format == "json"
+        else {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    )
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
         "formatters": {"default": formatter},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "default",
-                                 "filters": ["request_id"]}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "default",
+                "filters": ["request_id"],
+            }
+        },
         "root": {"handlers": ["console"], "level": level},
     }

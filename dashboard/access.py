@@ -49,8 +49,12 @@ def member_required(view=None, *, owner: bool = False):
                 return redirect(f"{reverse('dashboard:verify')}?{query}")
             member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
             if member is None:
-                return render(request, "dashboard/forbidden.html",
-                              {"reason": _("This login belongs to no store.")}, status=403)
+                return render(
+                    request,
+                    "dashboard/forbidden.html",
+                    {"reason": _("This login belongs to no store.")},
+                    status=403,
+                )
             request.member, request.merchant = member, member.merchant
             from dashboard.mode import livemode
 
@@ -59,9 +63,12 @@ def member_required(view=None, *, owner: bool = False):
             with translation.override(language):
                 request.LANGUAGE_CODE = language
                 if owner and member.role != MerchantUser.OWNER:
-                    return render(request, "dashboard/forbidden.html",
-                                  {"reason": _("Only the store's owners can open this page.")},
-                                  status=403)
+                    return render(
+                        request,
+                        "dashboard/forbidden.html",
+                        {"reason": _("Only the store's owners can open this page.")},
+                        status=403,
+                    )
                 response = view(request, *args, **kwargs)
             response.headers["Content-Language"] = language
             return response

@@ -38,15 +38,15 @@ from webhooks import emails
 class EmailAuthenticationForm(Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
-    error_messages = {**AuthenticationForm.error_messages,
-                      "invalid_login": gettext_lazy("This e-mail and password do not match a "
-                                                    "login.")}
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy("This e-mail and password do not match a login."),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = gettext_lazy("E-mail")
-        self.fields["username"].widget.attrs.update({"autocomplete": "email",
-                                                     "inputmode": "email"})
+        self.fields["username"].widget.attrs.update({"autocomplete": "email", "inputmode": "email"})
 
 
 class StyledPasswordChangeForm(Styled, PasswordChangeForm):
@@ -69,15 +69,25 @@ class QueuedPasswordResetForm(Styled, PasswordResetForm):
         self.fields["email"].label = gettext_lazy("E-mail")
 
     def save(self, *args, request=None, **kwargs):
-        by_ip = throttling.hit(f"reset-ip:{throttling.client_ip(request)}",
-                               settings.PASSWORD_RESET_RATE_PER_IP)
-        by_address = throttling.hit(f"reset-email:{self.cleaned_data['email'].lower()}",
-                                    settings.PASSWORD_RESET_RATE_PER_EMAIL)
+        by_ip = throttling.hit(
+            f"reset-ip:{throttling.client_ip(request)}", settings.PASSWORD_RESET_RATE_PER_IP
+        )
+        by_address = throttling.hit(
+            f"reset-email:{self.cleaned_data['email'].lower()}",
+            settings.PASSWORD_RESET_RATE_PER_EMAIL,
+        )
         if by_ip.allowed and by_address.allowed:
             super().save(*args, request=request, **kwargs)
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email,
-                  to_email, html_email_template_name=None):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         async_task(emails.send_password_reset, context["user"].pk)
 
 
@@ -87,23 +97,34 @@ def _auth_view(view_class, **options):
 
 # Links in mails use PUBLIC_URL, never the request's Host header, which a client chooses.
 EMAIL_CONTEXT = {"public_url": settings.PUBLIC_URL}
-login_view = _auth_view(auth_views.LoginView, template_name="registration/login.html",
-                        authentication_form=EmailAuthenticationForm,
-                        redirect_authenticated_user=True)
+login_view = _auth_view(
+    auth_views.LoginView,
+    template_name="registration/login.html",
+    authentication_form=EmailAuthenticationForm,
+    redirect_authenticated_user=True,
+)
 logout_view = _auth_view(auth_views.LogoutView)
 password_reset = _auth_view(
-    auth_views.PasswordResetView, form_class=QueuedPasswordResetForm,
+    auth_views.PasswordResetView,
+    form_class=QueuedPasswordResetForm,
     template_name="registration/password_reset_form.html",
     email_template_name="registration/password_reset_email.txt",
     subject_template_name="registration/password_reset_subject.txt",
-    extra_email_context=EMAIL_CONTEXT, success_url=reverse_lazy("dashboard:password_reset_done"))
-password_reset_done = _auth_view(auth_views.PasswordResetDoneView,
-                                 template_name="registration/password_reset_done.html")
+    extra_email_context=EMAIL_CONTEXT,
+    success_url=reverse_lazy("dashboard:password_reset_done"),
+)
+password_reset_done = _auth_view(
+    auth_views.PasswordResetDoneView, template_name="registration/password_reset_done.html"
+)
 password_reset_confirm = _auth_view(
-    auth_views.PasswordResetConfirmView, template_name="registration/password_reset_confirm.html",
-    form_class=StyledSetPasswordForm, success_url=reverse_lazy("dashboard:password_reset_complete"))
-password_reset_complete = _auth_view(auth_views.PasswordResetCompleteView,
-                                     template_name="registration/password_reset_complete.html")
+    auth_views.PasswordResetConfirmView,
+    template_name="registration/password_reset_confirm.html",
+    form_class=StyledSetPasswordForm,
+    success_url=reverse_lazy("dashboard:password_reset_complete"),
+)
+password_reset_complete = _auth_view(
+    auth_views.PasswordResetCompleteView, template_name="registration/password_reset_complete.html"
+)
 
 
 def _next(request) -> str:
@@ -130,8 +151,12 @@ def verify(request):
         else:
             otp_login(request, device)
             return redirect(_next(request))
-    return render(request, "registration/verify.html", {"form": form, "next": _next(request)},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "registration/verify.html",
+        {"form": form, "next": _next(request)},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,10 +168,16 @@ def account(request):
         update_session_auth_hash(request, form.save())
         messages.success(request, _("Password changed."))
         return redirect("dashboard:account")
-    return render(request, "dashboard/account.html", {
-        "form": form, "section": "account",
-        "two_factor": merchant_services.confirmed_device(user=request.user) is not None,
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/account.html",
+        {
+            "form": form,
+            "section": "account",
+            "two_factor": merchant_services.confirmed_device(user=request.user) is not None,
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -171,16 +202,25 @@ def two_factor(request):
                 messages.success(request, _("Two-factor sign-in is off."))
             else:
                 otp_login(request, device)
-                messages.success(request, _("Two-factor sign-in is on: logins now ask for a "
-                                            "code from your app."))
+                messages.success(
+                    request, _("Two-factor sign-in is on: logins now ask for a code from your app.")
+                )
             return redirect("dashboard:account")
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
-    return render(request, "dashboard/two_factor.html", {
-        "form": form, "confirmed": confirmed, "section": "account",
-        "secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "qr": None if confirmed else qr_svg(device.config_url, _("QR code for your "
-                                                                  "authenticator app")),
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/two_factor.html",
+        {
+            "form": form,
+            "confirmed": confirmed,
+            "section": "account",
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr": None
+            if confirmed
+            else qr_svg(device.config_url, _("QR code for your authenticator app")),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 @page
@@ -189,10 +229,18 @@ def accept_invite(request, token):
     """Whoever holds an invitation link chooses a password and joins with its role."""
     invite = merchant_services.open_invite(token=token)
     if invite is None:
-        return render(request, "dashboard/forbidden.html", {
-            "reason": _("This invitation link is not valid: it was used, cancelled or is "
-                        "older than 7 days. Ask the store's owner for a new one."),
-            "title": _("Invitation not found")}, status=404)
+        return render(
+            request,
+            "dashboard/forbidden.html",
+            {
+                "reason": _(
+                    "This invitation link is not valid: it was used, cancelled or is "
+                    "older than 7 days. Ask the store's owner for a new one."
+                ),
+                "title": _("Invitation not found"),
+            },
+            status=404,
+        )
     form = NewPasswordForm(request.POST or None, email=invite.email)
     try:
         merchant_services.check_can_join(invite=invite)
@@ -203,13 +251,18 @@ def accept_invite(request, token):
         taken = False
     if not taken and request.method == "POST" and form.is_valid():
         try:
-            user = merchant_services.accept_invite(invite=invite,
-                                                   password=form.cleaned_data["password1"])
+            user = merchant_services.accept_invite(
+                invite=invite, password=form.cleaned_data["password1"]
+            )
         except merchant_services.Refused as exc:
             form.add_error(None, exc.message)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(store)s.") % {"store": invite.merchant.name})
             return redirect("dashboard:overview")
-    return render(request, "registration/accept_invite.html", {
-        "invite": invite, "form": form}, status=409 if taken else 422 if form.errors else 200)
+    return render(
+        request,
+        "registration/accept_invite.html",
+        {"invite": invite, "form": form},
+        status=409 if taken else 422 if form.errors else 200,
+    )

@@ -30,11 +30,11 @@ from merchants.models import (
 from pages import labels
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
-ROLE_CHOICES = [(MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, "
-                                       "wallets or team")),
-                (MerchantUser.OWNER, _("Owner: everything"))]
-RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"),
-               "refund": _("Refund")}
+ROLE_CHOICES = [
+    (MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, wallets or team")),
+    (MerchantUser.OWNER, _("Owner: everything")),
+]
+RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"), "refund": _("Refund")}
 CONTEXT_LABELS = labels.CONTEXTS
 
 
@@ -45,8 +45,9 @@ class Styled:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
-            if not isinstance(widget, (forms.CheckboxInput, forms.RadioSelect,
-                                       forms.CheckboxSelectMultiple)):
+            if not isinstance(
+                widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
+            ):
                 widget.attrs.setdefault("class", "input")
 
 
@@ -67,34 +68,59 @@ class LinesField(forms.CharField):
 
 # --- invoices -----------------------------------------------------------------------------------
 
+
 class InvoiceFilterForm(Styled, forms.Form):
-    q = forms.CharField(required=False, max_length=200, label=_("Search"),
-                        widget=forms.TextInput(attrs={
-                            "type": "search", "placeholder": _("Id, order id, address, txid, "
-                                                              "e-mail")}))
-    status = forms.ChoiceField(required=False, label=_("Status"), choices=[
-        ("", _("Any status"))] + [(code.value, labels.STATUSES[code]) for code in Status])
-    context = forms.ChoiceField(required=False, label=_("Context"), choices=[("", _("Any context"))]
-                                + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS])
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Search"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Id, order id, address, txid, e-mail")}
+        ),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label=_("Status"),
+        choices=[("", _("Any status"))] + [(code.value, labels.STATUSES[code]) for code in Status],
+    )
+    context = forms.ChoiceField(
+        required=False,
+        label=_("Context"),
+        choices=[("", _("Any context"))] + [(c, CONTEXT_LABELS[c]) for c in UNRESOLVED_CONTEXTS],
+    )
     network = forms.ChoiceField(required=False)
-    created_from = forms.DateField(required=False, label=_("From"),
-                                   validators=[MaxValueValidator(LAST_DAY)],
-                                   widget=forms.DateInput(attrs={"type": "date"}))
-    created_to = forms.DateField(required=False, label=_("To"),
-                                 validators=[MaxValueValidator(LAST_DAY)],
-                                 widget=forms.DateInput(attrs={"type": "date"}))
-    archived = forms.ChoiceField(required=False, label=_("Archived"), choices=[
-        ("exclude", _("Hide archived")), ("only", _("Archived only")),
-        ("all", _("Archived or not"))])
-    refund = forms.ChoiceField(required=False, label=_("Refund"), choices=[
-        ("", _("Any")), *labels.REFUND_STATES.items()])
+    created_from = forms.DateField(
+        required=False,
+        label=_("From"),
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    created_to = forms.DateField(
+        required=False,
+        label=_("To"),
+        validators=[MaxValueValidator(LAST_DAY)],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    archived = forms.ChoiceField(
+        required=False,
+        label=_("Archived"),
+        choices=[
+            ("exclude", _("Hide archived")),
+            ("only", _("Archived only")),
+            ("all", _("Archived or not")),
+        ],
+    )
+    refund = forms.ChoiceField(
+        required=False, label=_("Refund"), choices=[("", _("Any")), *labels.REFUND_STATES.items()]
+    )
 
     def __init__(self, data):
         super().__init__(data)
         self.fields["network"].label = _("Network")
         self.fields["network"].choices = [("", _("Any network"))] + [
             (code, labels.network_name(code, network.name))
-            for code, network in registry.all_networks().items()]
+            for code, network in registry.all_networks().items()
+        ]
 
     def clean(self):
         data = super().clean()
@@ -107,24 +133,33 @@ class InvoiceFilterForm(Styled, forms.Form):
         """The valid filters; an invalid one is left out (and shown as an error). A search
         looks at archived invoices too unless told otherwise: a pasted id must be found."""
         self.is_valid()
-        found = {name: value for name, value in self.cleaned_data.items()
-                 if value not in (None, "") and name not in self.errors}
+        found = {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "") and name not in self.errors
+        }
         if found.get("q") and "archived" not in found:
             found["archived"] = "all"
         return found
 
 
 class RefundAmountForm(Styled, forms.Form):
-    refund_amount = forms.ChoiceField(widget=forms.RadioSelect, initial="received", choices=[
-        ("received", _("Everything received")), ("excess", _("Only the overpaid excess"))])
+    refund_amount = forms.ChoiceField(
+        widget=forms.RadioSelect,
+        initial="received",
+        choices=[("received", _("Everything received")), ("excess", _("Only the overpaid excess"))],
+    )
 
 
 class PayoutForm(Styled, forms.Form):
     refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    payout_txid = forms.CharField(max_length=200, label=_("Payout transaction id"),
-                                  widget=forms.TextInput(attrs={
-                                      "autocomplete": "off", "spellcheck": "false",
-                                      "class": "input mono"}))
+    payout_txid = forms.CharField(
+        max_length=200,
+        label=_("Payout transaction id"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "class": "input mono"}
+        ),
+    )
 
 
 # --- settings -----------------------------------------------------------------------------------
@@ -163,19 +198,23 @@ class SettingsForm(Styled, forms.Form):
 
 
 class ProfileForm(SettingsForm):
-    rules = {"allowed_return_hosts": partial(merchant_settings.hosts,
-                                             what="allowed_return_hosts"),
-             "embed_hosts": partial(merchant_settings.hosts, what="embed_hosts")}
+    rules = {
+        "allowed_return_hosts": partial(merchant_settings.hosts, what="allowed_return_hosts"),
+        "embed_hosts": partial(merchant_settings.hosts, what="embed_hosts"),
+    }
 
     name = forms.CharField(max_length=200, label=_("Store name"))
-    logo_url = forms.URLField(required=False, label=_("Logo URL (https)"),
-                              help_text=_("Shown on the payment page."))
+    logo_url = forms.URLField(
+        required=False, label=_("Logo URL (https)"), help_text=_("Shown on the payment page.")
+    )
     allowed_return_hosts = LinesField(
         label=_("Allowed return hosts"),
-        help_text=_("One host a line: invoices may send payers back only to these."))
-    embed_hosts = LinesField(label=_("Embedding hosts"),
-                             help_text=_("One host a line: sites allowed to show the payment "
-                                       "page in a frame."))
+        help_text=_("One host a line: invoices may send payers back only to these."),
+    )
+    embed_hosts = LinesField(
+        label=_("Embedding hosts"),
+        help_text=_("One host a line: sites allowed to show the payment page in a frame."),
+    )
 
 
 class PaymentsForm(SettingsForm):
@@ -184,41 +223,63 @@ class PaymentsForm(SettingsForm):
 
     rules = {"deny_list": partial(merchant_settings.string_list, what="deny_list")}
 
-    enabled_methods = forms.MultipleChoiceField(required=False, label=_("Payment methods"),
-                                                widget=forms.CheckboxSelectMultiple)
+    enabled_methods = forms.MultipleChoiceField(
+        required=False, label=_("Payment methods"), widget=forms.CheckboxSelectMultiple
+    )
     invoice_ttl_minutes = forms.IntegerField(label=_("Invoice lifetime (minutes)"), min_value=1)
     payment_window_minutes = forms.IntegerField(
-        label=_("Payment window of open invoices (minutes)"), min_value=1)
+        label=_("Payment window of open invoices (minutes)"), min_value=1
+    )
     slippage_percent = forms.DecimalField(
-        label=_("Tolerance (%)"), min_value=0, max_value=100, decimal_places=4,
-        help_text=_("A payment this close to the amount due completes the invoice."))
+        label=_("Tolerance (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=4,
+        help_text=_("A payment this close to the amount due completes the invoice."),
+    )
     insurance_percent = forms.DecimalField(
-        label=_("Rate insurance (%)"), min_value=0, max_value=100, decimal_places=4,
-        help_text=_("Added to the amount due, against rate moves while the payer pays."))
-    late_window_minutes = forms.IntegerField(label=_("Late payments accepted for (minutes)"),
-                                             min_value=0)
+        label=_("Rate insurance (%)"),
+        min_value=0,
+        max_value=100,
+        decimal_places=4,
+        help_text=_("Added to the amount due, against rate moves while the payer pays."),
+    )
+    late_window_minutes = forms.IntegerField(
+        label=_("Late payments accepted for (minutes)"), min_value=0
+    )
     processing_timeout_minutes = forms.IntegerField(
-        label=_("Processing timeout (minutes)"), min_value=1)
+        label=_("Processing timeout (minutes)"), min_value=1
+    )
     deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
 
-    def __init__(self, *args, merchant: Merchant, methods: list[tuple[str, str]],
-                 networks: list, **kwargs):
+    def __init__(
+        self, *args, merchant: Merchant, methods: list[tuple[str, str]], networks: list, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.fields["enabled_methods"].choices = methods
         self.merchant, self.networks = merchant, networks
         for network in networks:
             self.fields[f"confirmations_{network.code}"] = forms.IntegerField(
-                required=False, min_value=network.min_confirmations, max_value=1000,
-                label=network.name, widget=forms.NumberInput(attrs={
-                    "class": "input", "placeholder": network.confirmations}),
-                error_messages={"min_value": _("At least %(min)s: fewer is not safe on this "
-                                               "network.") % {"min": network.min_confirmations}},
-                help_text=_("Default %(default)s, at least %(min)s.") % {
-                    "default": network.confirmations, "min": network.min_confirmations})
+                required=False,
+                min_value=network.min_confirmations,
+                max_value=1000,
+                label=network.name,
+                widget=forms.NumberInput(
+                    attrs={"class": "input", "placeholder": network.confirmations}
+                ),
+                error_messages={
+                    "min_value": _("At least %(min)s: fewer is not safe on this network.")
+                    % {"min": network.min_confirmations}
+                },
+                help_text=_("Default %(default)s, at least %(min)s.")
+                % {"default": network.confirmations, "min": network.min_confirmations},
+            )
         for context in UNRESOLVED_CONTEXTS:
             self.fields[f"rule_{context}"] = forms.ChoiceField(
-                label=CONTEXT_LABELS[context], widget=forms.Select(attrs={"class": "input"}),
-                choices=[(a, RULE_LABELS[a]) for a in UNRESOLVED_ACTIONS])
+                label=CONTEXT_LABELS[context],
+                widget=forms.Select(attrs={"class": "input"}),
+                choices=[(a, RULE_LABELS[a]) for a in UNRESOLVED_ACTIONS],
+            )
 
     def confirmation_fields(self):
         return [self[f"confirmations_{network.code}"] for network in self.networks]
@@ -245,38 +306,63 @@ class PaymentsForm(SettingsForm):
         confirmation is the network's default."""
         merchant = self.merchant
         shown = {network.code for network in self.networks}
-        changes = {name: data[name] for name in (
-            "invoice_ttl_minutes", "payment_window_minutes", "late_window_minutes",
-            "processing_timeout_minutes", "slippage_percent", "insurance_percent",
-            "deny_list")}
-        changes["enabled_methods"] = merchant_settings.enabled_methods(present.stored_methods(
-            data["enabled_methods"], [value for value, _label in
-                                      self.fields["enabled_methods"].choices]))
-        changes["confirmations"] = merchant_settings.confirmations({
-            **{code: n for code, n in merchant.confirmations.items() if code not in shown},
-            **{network.code: data[f"confirmations_{network.code}"] for network in self.networks
-               if data[f"confirmations_{network.code}"] is not None}})
+        changes = {
+            name: data[name]
+            for name in (
+                "invoice_ttl_minutes",
+                "payment_window_minutes",
+                "late_window_minutes",
+                "processing_timeout_minutes",
+                "slippage_percent",
+                "insurance_percent",
+                "deny_list",
+            )
+        }
+        changes["enabled_methods"] = merchant_settings.enabled_methods(
+            present.stored_methods(
+                data["enabled_methods"],
+                [value for value, _label in self.fields["enabled_methods"].choices],
+            )
+        )
+        changes["confirmations"] = merchant_settings.confirmations(
+            {
+                **{code: n for code, n in merchant.confirmations.items() if code not in shown},
+                **{
+                    network.code: data[f"confirmations_{network.code}"]
+                    for network in self.networks
+                    if data[f"confirmations_{network.code}"] is not None
+                },
+            }
+        )
         changes["unresolved_rules"] = merchant_settings.unresolved_rules(
             {context: data[f"rule_{context}"] for context in UNRESOLVED_CONTEXTS},
-            merchant.unresolved_rules)
+            merchant.unresolved_rules,
+        )
         return changes
 
 
 class CallbackForm(SettingsForm):
     rules = {"callback_url": _callback_url}
 
-    callback_url = forms.URLField(required=False, max_length=2000, label=_("Callback URL"),
-                                  help_text=_("Events are POSTed here, signed with the secret."))
+    callback_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        label=_("Callback URL"),
+        help_text=_("Events are POSTed here, signed with the secret."),
+    )
 
 
 class WalletForm(Styled, forms.Form):
     """An account xpub of one family, checked (and normalised) as the wallet service
     checks it."""
 
-    xpub = forms.CharField(max_length=300, label=_("Account extended public key"),
-                           widget=forms.Textarea(attrs={
-                               "rows": 3, "class": "input mono", "spellcheck": "false",
-                               "autocomplete": "off"}))
+    xpub = forms.CharField(
+        max_length=300,
+        label=_("Account extended public key"),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "class": "input mono", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
 
     def __init__(self, *args, family: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -293,16 +379,28 @@ class ApiKeyForm(Styled, forms.Form):
     """A new key's label, mode and scope; left out, the dashboard's current mode and the
     narrower scope."""
 
-    name = forms.CharField(max_length=50, label=_("Label"),
-                           help_text=_("Say where the key is used, e.g. \"shop backend\"."))
-    mode = forms.ChoiceField(label=_("Mode"), widget=forms.RadioSelect, required=False,
-                             initial=TEST, choices=[
-        (LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))])
-    scope = forms.ChoiceField(label=_("Scope"), widget=forms.RadioSelect, required=False,
-                              initial=SCOPE_INVOICES,
-                              choices=[(SCOPE_INVOICES, _("Invoices: create and manage invoices")),
-                                       (SCOPE_ADMIN, _("Admin: also settings, wallets and the "
-                                                       "callback secret"))])
+    name = forms.CharField(
+        max_length=50,
+        label=_("Label"),
+        help_text=_('Say where the key is used, e.g. "shop backend".'),
+    )
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        widget=forms.RadioSelect,
+        required=False,
+        initial=TEST,
+        choices=[(LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))],
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        widget=forms.RadioSelect,
+        required=False,
+        initial=SCOPE_INVOICES,
+        choices=[
+            (SCOPE_INVOICES, _("Invoices: create and manage invoices")),
+            (SCOPE_ADMIN, _("Admin: also settings, wallets and the callback secret")),
+        ],
+    )
 
     def __init__(self, *args, livemode: bool, **kwargs):
         super().__init__(*args, initial={"mode": LIVE if livemode else TEST}, **kwargs)
@@ -317,24 +415,33 @@ class ApiKeyForm(Styled, forms.Form):
 
 class InviteForm(Styled, forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=150)  # it becomes the username
-    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect,
-                             initial=MerchantUser.STAFF)
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES, widget=forms.RadioSelect, initial=MerchantUser.STAFF
+    )
 
 
 class RoleForm(Styled, forms.Form):
-    role = forms.ChoiceField(choices=[(MerchantUser.OWNER, _("Owner")),
-                                      (MerchantUser.STAFF, _("Staff"))])
+    role = forms.ChoiceField(
+        choices=[(MerchantUser.OWNER, _("Owner")), (MerchantUser.STAFF, _("Staff"))]
+    )
 
 
 # --- account ------------------------------------------------------------------------------------
 
+
 class NewPasswordForm(Styled, forms.Form):
     """The password of a new team member, checked by the site's validators."""
 
-    password1 = forms.CharField(label=_("Password"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False,
-                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -354,8 +461,16 @@ class NewPasswordForm(Styled, forms.Form):
 
 
 class TokenForm(Styled, forms.Form):
-    otp_token = forms.RegexField(regex=r"^\s*\d{6,8}\s*$", label=_("Code from your app"),
-                                 error_messages={"invalid": _("Enter the 6-digit code.")},
-                                 widget=forms.TextInput(attrs={
-                                     "inputmode": "numeric", "autocomplete": "one-time-code",
-                                     "class": "input mono", "maxlength": 8}))
+    otp_token = forms.RegexField(
+        regex=r"^\s*\d{6,8}\s*$",
+        label=_("Code from your app"),
+        error_messages={"invalid": _("Enter the 6-digit code.")},
+        widget=forms.TextInput(
+            attrs={
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "class": "input mono",
+                "maxlength": 8,
+            }
+        ),
+    )

@@ -26,7 +26,8 @@ def switch(request):
     """Show the other mode's data; back to the page the switch was on."""
     request.session[SESSION_KEY] = TEST if request.POST.get("mode") == TEST else LIVE
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "dashboard:overview"
     return redirect(target)

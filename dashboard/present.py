@@ -16,23 +16,39 @@ from invoices.lifecycle import Status, is_allowed
 from pages.amounts import display_amount, short_amount
 
 TONES = {
-    Status.NEW: "info", Status.PENDING: "info", Status.COMPLETED: "success",
-    Status.UNRESOLVED: "warning", Status.COMPLIANCE_REVIEW: "warning", Status.EXPIRED: "muted",
-    Status.CANCELLED: "muted", Status.FAILED: "error", Status.DECLINED: "error",
+    Status.NEW: "info",
+    Status.PENDING: "info",
+    Status.COMPLETED: "success",
+    Status.UNRESOLVED: "warning",
+    Status.COMPLIANCE_REVIEW: "warning",
+    Status.EXPIRED: "muted",
+    Status.CANCELLED: "muted",
+    Status.FAILED: "error",
+    Status.DECLINED: "error",
     Status.REFUNDED: "muted",
 }
 INVOICE_ACTIONS = ("complete", "refund", "approve", "decline", "cancel")
 
 
-AMOUNT_KEYS = ("price_amount", "pay_amount", "fee_amount", "paid_amount", "remaining_amount",
-               "excess_amount")
+AMOUNT_KEYS = (
+    "price_amount",
+    "pay_amount",
+    "fee_amount",
+    "paid_amount",
+    "remaining_amount",
+    "excess_amount",
+)
 
 
 def readable(payload: dict) -> dict:
     """The API's invoice representation with its amounts shortened for reading."""
-    return {**payload, **{key: short_amount(payload[key]) for key in AMOUNT_KEYS},
-            "transactions": [{**tx, "amount": short_amount(tx["amount"])}
-                             for tx in payload["transactions"]]}
+    return {
+        **payload,
+        **{key: short_amount(payload[key]) for key in AMOUNT_KEYS},
+        "transactions": [
+            {**tx, "amount": short_amount(tx["amount"])} for tx in payload["transactions"]
+        ],
+    }
 
 
 def available_actions(status: str, context: str | None, archived: bool) -> list[str]:
@@ -49,12 +65,16 @@ def actor_label(actor: str, key_names: dict[str, str]) -> str:
         return who
     if kind == "api_key":
         name = key_names.get(who)
-        return (_("API key %(name)s (%(prefix)s)") % {"name": name, "prefix": who} if name
-                else _("API key %(prefix)s") % {"prefix": who})
+        return (
+            _("API key %(name)s (%(prefix)s)") % {"name": name, "prefix": who}
+            if name
+            else _("API key %(prefix)s") % {"prefix": who}
+        )
     if kind == "link":
         return _("Payment link %(slug)s") % {"slug": who}
-    return {"system": _("System"), "rule": _("Automatic rule"),
-            "payer": _("Payer")}.get(actor, actor)
+    return {"system": _("System"), "rule": _("Automatic rule"), "payer": _("Payer")}.get(
+        actor, actor
+    )
 
 
 def stored_methods(checked: list[str], available: list[str]) -> list[str]:
@@ -76,25 +96,35 @@ def refund_step(refunds: list[dict]) -> str:
     refund = refunds[0]
     if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
         return _("payout sent, waiting for the chain")
-    return {"awaiting_claim": _("offered, awaiting the payer"), "awaiting_payout":
-            _("claimed, to pay out"), "paid": _("paid, seen on chain")}.get(refund["status"],
-                                                                           refund["status"])
+    return {
+        "awaiting_claim": _("offered, awaiting the payer"),
+        "awaiting_payout": _("claimed, to pay out"),
+        "paid": _("paid, seen on chain"),
+    }.get(refund["status"], refund["status"])
 
 
-DELIVERY_LABELS = {"delivered": gettext_lazy("delivered"),
-                   "pending": gettext_lazy("waiting to be sent"),
-                   "retrying": gettext_lazy("retrying"),
-                   "failed": gettext_lazy("failed: out of retries"),
-                   "no_endpoint": gettext_lazy("not sent: no callback URL")}
+DELIVERY_LABELS = {
+    "delivered": gettext_lazy("delivered"),
+    "pending": gettext_lazy("waiting to be sent"),
+    "retrying": gettext_lazy("retrying"),
+    "failed": gettext_lazy("failed: out of retries"),
+    "no_endpoint": gettext_lazy("not sent: no callback URL"),
+}
 
 
 # The export's columns: (header naming the unit, payload key or derived value).
 CSV_COLUMNS = (
-    ("id", "id"), ("foreign_id", "foreign_id"),
-    ("created_at [UTC]", "created_at"), ("status", "status"),
-    ("status_context", "status_context"), ("archived", "archived"),
-    ("price_amount [price_currency]", "price_amount"), ("price_currency", "price_currency"),
-    ("pay_currency", "pay_currency"), ("network", "network"), ("address", "address"),
+    ("id", "id"),
+    ("foreign_id", "foreign_id"),
+    ("created_at [UTC]", "created_at"),
+    ("status", "status"),
+    ("status_context", "status_context"),
+    ("archived", "archived"),
+    ("price_amount [price_currency]", "price_amount"),
+    ("price_currency", "price_currency"),
+    ("pay_currency", "pay_currency"),
+    ("network", "network"),
+    ("address", "address"),
     ("rate [price_currency per pay_currency]", "rate"),
     ("pay_amount [pay_currency]", "pay_amount"),
     ("network_fee_included [pay_currency]", "fee_amount"),
@@ -105,8 +135,10 @@ CSV_COLUMNS = (
     ("refunded_amount [pay_currency]", "refunded_amount"),
     ("refunds [amount asset network status; …]", "refunds"),
     ("extra_payments [amount asset network txid; …]", "extra_payments"),
-    ("customer_email", "customer_email"), ("description", "description"),
-    ("expires_at [UTC]", "expires_at"), ("txids", "txids"),
+    ("customer_email", "customer_email"),
+    ("description", "description"),
+    ("expires_at [UTC]", "expires_at"),
+    ("txids", "txids"),
 )
 
 
@@ -116,8 +148,9 @@ def paid_value(paid: str | None, rate: str | None, price_amount: str) -> str:
     if not paid or not rate:
         return ""
     places = len(price_amount.partition(".")[2])
-    value = (Decimal(paid) * Decimal(rate)).quantize(Decimal(1).scaleb(-places),
-                                                     rounding=ROUND_HALF_UP)
+    value = (Decimal(paid) * Decimal(rate)).quantize(
+        Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP
+    )
     return f"{value:f}"
 
 
@@ -126,14 +159,20 @@ def csv_values(data: dict, refunded: str | None) -> list[str]:
     and excess amounts and `counted` flags come from the accounting ledger) and what its
     refunds give back in the pay currency."""
     derived = {
-        "paid_value": paid_value(data["paid_amount"] if data["pay_currency"] else None,
-                                 data["rate"], data["price_amount"]),
+        "paid_value": paid_value(
+            data["paid_amount"] if data["pay_currency"] else None,
+            data["rate"],
+            data["price_amount"],
+        ),
         "refunded_amount": refunded,
-        "refunds": "; ".join(f"{r['amount']} {r['currency']} {r['network']} {r['status']}"
-                             for r in data["refunds"]),
+        "refunds": "; ".join(
+            f"{r['amount']} {r['currency']} {r['network']} {r['status']}" for r in data["refunds"]
+        ),
         "extra_payments": "; ".join(
             f"{tx['amount']} {tx['asset']} {tx['network']} {tx['txid']}"
-            for tx in data["transactions"] if not tx["counted"] and tx["status"] != "reverted"),
+            for tx in data["transactions"]
+            if not tx["counted"] and tx["status"] != "reverted"
+        ),
         "txids": " ".join(tx["txid"] for tx in data["transactions"]),
     }
     return [csv_cell(derived[key] if key in derived else data[key]) for _header, key in CSV_COLUMNS]
@@ -183,24 +222,36 @@ def _whole(units: int, decimals: int) -> str:
     return text.removesuffix(".00")
 
 
-def bar_chart(points: list[tuple[date, int]], decimals: int, width: int = 960,
-              height: int = 260) -> Chart:
+def bar_chart(
+    points: list[tuple[date, int]], decimals: int, width: int = 960, height: int = 260
+) -> Chart:
     """Bars of one amount per day (base units of a currency with `decimals`), with a
     rounded axis and a label every seventh day (the newest day always has one)."""
     left, right, top, bottom = 88, 36, 16, 40
     plot_width, plot_height = width - left - right, height - top - bottom
-    scale = 10 ** decimals
+    scale = 10**decimals
     top_value = nice_ceiling(math.ceil(max((v for _day, v in points), default=0) / scale)) * scale
     slot = plot_width / max(len(points), 1)
     bars = []
     for i, (day, value) in enumerate(points):
         bar_height = plot_height * value / top_value
-        bars.append(Bar(x=round(left + i * slot + slot * 0.15, 2),
-                        y=round(top + plot_height - bar_height, 2),
-                        width=round(slot * 0.7, 2), height=round(bar_height, 2), day=day,
-                        label=display_amount(value, decimals)))
-    ticks = [(round(top + plot_height * (1 - f), 2), _whole(int(top_value * f), decimals))
-             for f in (0, 0.5, 1)]
-    days = [(round(left + i * slot + slot / 2, 2), dateformat.format(day, "d M"))
-            for i, (day, _) in enumerate(points) if (len(points) - 1 - i) % 7 == 0]
+        bars.append(
+            Bar(
+                x=round(left + i * slot + slot * 0.15, 2),
+                y=round(top + plot_height - bar_height, 2),
+                width=round(slot * 0.7, 2),
+                height=round(bar_height, 2),
+                day=day,
+                label=display_amount(value, decimals),
+            )
+        )
+    ticks = [
+        (round(top + plot_height * (1 - f), 2), _whole(int(top_value * f), decimals))
+        for f in (0, 0.5, 1)
+    ]
+    days = [
+        (round(left + i * slot + slot / 2, 2), dateformat.format(day, "d M"))
+        for i, (day, _) in enumerate(points)
+        if (len(points) - 1 - i) % 7 == 0
+    ]
     return Chart(width, height, bars, ticks, days, left, top + plot_height)

@@ -46,6 +46,7 @@ def invoices_of(merchant: Merchant, livemode: bool) -> QuerySet:
 
 # --- the list ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Filters:
     status: str = ""
@@ -109,13 +110,15 @@ def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
     if filters.created_from:
         invoices = invoices.filter(created_at__gte=_day_start(filters.created_from))
     if filters.created_to:
-        invoices = invoices.filter(created_at__lt=_day_start(filters.created_to
-                                                             + timedelta(days=1)))
+        invoices = invoices.filter(
+            created_at__lt=_day_start(filters.created_to + timedelta(days=1))
+        )
     if filters.network:
         invoices = invoices.filter(quote__network=filters.network)
     if filters.refund:
-        invoices = invoices.filter(pk__in=Refund.objects.filter(status=filters.refund)
-                                   .values("invoice_id"))
+        invoices = invoices.filter(
+            pk__in=Refund.objects.filter(status=filters.refund).values("invoice_id")
+        )
     if filters.archived != "all":
         invoices = invoices.filter(archived=filters.archived == "only")
     if filters.q:
@@ -127,9 +130,19 @@ class BadCursor(ValueError):
     """A page cursor the dashboard did not hand out (edited or truncated)."""
 
 
-LIST_FIELDS = ("created_at", "foreign_id", "status", "status_context", "archived",
-               "price_amount", "price_currency", "customer_email", "quote__asset",
-               "quote__network", "quote__due_amount")
+LIST_FIELDS = (
+    "created_at",
+    "foreign_id",
+    "status",
+    "status_context",
+    "archived",
+    "price_amount",
+    "price_currency",
+    "customer_email",
+    "quote__asset",
+    "quote__network",
+    "quote__due_amount",
+)
 
 
 def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
@@ -137,19 +150,31 @@ def page(invoices: QuerySet, cursor: str) -> tuple[list[Invoice], str | None]:
     Only the columns a list row shows are read: at 50 rows a page, converting the rest
     would cost more than the query."""
     amounts = Transaction.objects.only(  # what the ledger reads
-        "invoice_id", "quote_id", "asset", "network", "amount", "status", "from_addresses",
-        "paid_at", "detected_at", "flagged")
+        "invoice_id",
+        "quote_id",
+        "asset",
+        "network",
+        "amount",
+        "status",
+        "from_addresses",
+        "paid_at",
+        "detected_at",
+        "flagged",
+    )
     try:
         rows, _, next_cursor = keyset_page(
-            invoices.select_related("quote").only(*LIST_FIELDS)
+            invoices.select_related("quote")
+            .only(*LIST_FIELDS)
             .prefetch_related(Prefetch("transactions", queryset=amounts)),
-            {"cursor": cursor, "limit": PAGE_SIZE})
+            {"cursor": cursor, "limit": PAGE_SIZE},
+        )
     except (CursorError, ModelValidationError, TypeError) as exc:
         raise BadCursor(str(exc)) from None
     return rows, next_cursor
 
 
 # --- the export ---------------------------------------------------------------------------------
+
 
 class _Echo:
     """A file whose write returns the line: csv.writer then yields rows for streaming."""
@@ -166,19 +191,25 @@ def csv_lines(invoices: QuerySet):
     writer = csv.writer(_Echo())
     yield writer.writerow([header for header, _key in present.CSV_COLUMNS])
     heights = scanned_heights()
-    rows = (invoices.select_related("quote").prefetch_related("transactions", "refunds")
-            .order_by("-created_at", "-pk").iterator(chunk_size=EXPORT_CHUNK))
+    rows = (
+        invoices.select_related("quote")
+        .prefetch_related("transactions", "refunds")
+        .order_by("-created_at", "-pk")
+        .iterator(chunk_size=EXPORT_CHUNK)
+    )
     for invoice in rows:
         data = invoice_payload(invoice, heights)
         quote, refunded = invoice.quote, None
         if quote:  # the pay amount is written with the pay asset's decimals
             units = invoice.refunded(list(invoice.refunds.all())).get(
-                (quote.asset, quote.network), 0)
+                (quote.asset, quote.network), 0
+            )
             refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
         yield writer.writerow(present.csv_values(data, refunded))
 
 
 # --- the overview -------------------------------------------------------------------------------
+
 
 def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict:
     """{group values: {bucket: [count, price units]}}. PostgreSQL sums the NUMERIC amounts
@@ -197,16 +228,22 @@ def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict
                 totals[key][name] = [row[f"n_{name}"], int(row[f"v_{name}"] or 0)]
         return totals
     for name, condition in buckets.items():
-        for *key, amount in queryset.filter(condition).values_list(*group, "price_amount") \
-                .iterator(chunk_size=EXPORT_CHUNK):
+        for *key, amount in (
+            queryset.filter(condition)
+            .values_list(*group, "price_amount")
+            .iterator(chunk_size=EXPORT_CHUNK)
+        ):
             cell = totals[tuple(key)][name]
             cell[0] += 1
             cell[1] += amount
     return totals
 
 
-PERIODS = {"today": gettext_lazy("Today"), "7d": gettext_lazy("7 days"),
-           "30d": gettext_lazy("30 days")}
+PERIODS = {
+    "today": gettext_lazy("Today"),
+    "7d": gettext_lazy("7 days"),
+    "30d": gettext_lazy("30 days"),
+}
 
 
 def _day_starts(now: datetime) -> dict[str, datetime]:
@@ -215,17 +252,22 @@ def _day_starts(now: datetime) -> dict[str, datetime]:
 
 
 def _amounts(cells: dict[str, list[int]], period: str) -> str:
-    return " · ".join(f"{labels.amount(display_amount(units, money.price_decimals(c) or 0))} {c}"
-                      for c, units in sorted(cells[period].items()) if units)
+    return " · ".join(
+        f"{labels.amount(display_amount(units, money.price_decimals(c) or 0))} {c}"
+        for c, units in sorted(cells[period].items())
+        if units
+    )
 
 
 def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
     """Per status: how many invoices were created today, in 7 and in 30 days, and their
     price volume (one total per price currency: dollars and euros do not add up)."""
     starts = _day_starts(now)
-    totals = _totals(invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
-                     ["status", "price_currency"],
-                     {name: Q(created_at__gte=start) for name, start in starts.items()})
+    totals = _totals(
+        invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
+        ["status", "price_currency"],
+        {name: Q(created_at__gte=start) for name, start in starts.items()},
+    )
     rows = []
     for status in Status:
         counts = {period: 0 for period in starts}
@@ -237,22 +279,32 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                 counts[period] += count
                 volumes[period][currency] += units
         if counts["30d"]:
-            rows.append({"status": status, "tone": present.TONES[status],
-                         "periods": [{"label": PERIODS[p], "count": counts[p],
-                                      "volume": _amounts(volumes, p)} for p in starts]})
+            rows.append(
+                {
+                    "status": status,
+                    "tone": present.TONES[status],
+                    "periods": [
+                        {"label": PERIODS[p], "count": counts[p], "volume": _amounts(volumes, p)}
+                        for p in starts
+                    ],
+                }
+            )
     return rows
 
 
-def completed_chart(merchant: Merchant, now: datetime, currency: str = "",
-                    livemode: bool = True) -> dict | None:
+def completed_chart(
+    merchant: Merchant, now: datetime, currency: str = "", livemode: bool = True
+) -> dict | None:
     """Completed volume per day over 30 days, in `currency` or else the price currency with
     the most completed invoices; None when nothing was completed."""
     first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
     totals = _totals(
-        invoices_of(merchant, livemode).filter(status=Status.COMPLETED,
-                                     status_changed_at__gte=_day_start(first_day))
+        invoices_of(merchant, livemode)
+        .filter(status=Status.COMPLETED, status_changed_at__gte=_day_start(first_day))
         .annotate(day=TruncDate("status_changed_at")),
-        ["price_currency", "day"], {"all": Q()})
+        ["price_currency", "day"],
+        {"all": Q()},
+    )
     counts: dict[str, int] = defaultdict(int)
     for (row_currency, _), cells in totals.items():
         counts[row_currency] += cells["all"][0]
@@ -260,13 +312,20 @@ def completed_chart(merchant: Merchant, now: datetime, currency: str = "",
         return None
     currencies = sorted(counts, key=lambda c: (-counts[c], c))
     chosen = currency if currency in counts else currencies[0]
-    per_day = {day: cells["all"][1] for (row_currency, day), cells in totals.items()
-               if row_currency == chosen}
+    per_day = {
+        day: cells["all"][1]
+        for (row_currency, day), cells in totals.items()
+        if row_currency == chosen
+    }
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
     decimals = money.price_decimals(chosen) or 0
     chart = present.bar_chart([(day, per_day.get(day, 0)) for day in days], decimals)
-    return {"chart": chart, "currency": chosen, "currencies": currencies,
-            "total": display_amount(sum(per_day.values()), decimals)}
+    return {
+        "chart": chart,
+        "currency": chosen,
+        "currencies": currencies,
+        "total": display_amount(sum(per_day.values()), decimals),
+    }
 
 
 def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
@@ -274,39 +333,76 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     open_invoices = invoices_of(merchant, livemode).filter(archived=False)
     items = []
     for status, words in (
-            (Status.UNRESOLVED, lambda n: ngettext(
+        (
+            Status.UNRESOLVED,
+            lambda n: ngettext(
                 "%(count)s unresolved invoice to complete or refund",
-                "%(count)s unresolved invoices to complete or refund", n)),
-            (Status.COMPLIANCE_REVIEW, lambda n: ngettext(
+                "%(count)s unresolved invoices to complete or refund",
+                n,
+            ),
+        ),
+        (
+            Status.COMPLIANCE_REVIEW,
+            lambda n: ngettext(
                 "%(count)s payment held for compliance review",
-                "%(count)s payments held for compliance review", n))):
+                "%(count)s payments held for compliance review",
+                n,
+            ),
+        ),
+    ):
         if count := open_invoices.filter(status=status)[:COUNT_LIMIT].count():
             shown = f"{COUNT_LIMIT}+" if count >= COUNT_LIMIT else str(count)
-            items.append({"tone": "warning", "text": words(count) % {"count": shown},
-                          "query": f"status={status}"})
-    payouts = Refund.objects.filter(invoice__merchant=merchant, invoice__livemode=livemode,
-                                    status=Refund.AWAITING_PAYOUT, payout_txid="").count()
+            items.append(
+                {
+                    "tone": "warning",
+                    "text": words(count) % {"count": shown},
+                    "query": f"status={status}",
+                }
+            )
+    payouts = Refund.objects.filter(
+        invoice__merchant=merchant,
+        invoice__livemode=livemode,
+        status=Refund.AWAITING_PAYOUT,
+        payout_txid="",
+    ).count()
     if payouts:
-        items.append({"tone": "warning",
-                      "text": ngettext("%(count)s claimed refund to pay out",
-                                       "%(count)s claimed refunds to pay out", payouts)
-                      % {"count": payouts},
-                      "query": "refund=awaiting_payout&archived=all"})
+        items.append(
+            {
+                "tone": "warning",
+                "text": ngettext(
+                    "%(count)s claimed refund to pay out",
+                    "%(count)s claimed refunds to pay out",
+                    payouts,
+                )
+                % {"count": payouts},
+                "query": "refund=awaiting_payout&archived=all",
+            }
+        )
     if merchant.callback_failing_since:
-        items.append({"tone": "error", "kind": "callbacks",
-                      "text": gettext("Callbacks to your endpoint are failing since %(since)s "
-                                      "UTC") % {
-                          "since": labels.datetime_text(merchant.callback_failing_since)}})
+        items.append(
+            {
+                "tone": "error",
+                "kind": "callbacks",
+                "text": gettext("Callbacks to your endpoint are failing since %(since)s UTC")
+                % {"since": labels.datetime_text(merchant.callback_failing_since)},
+            }
+        )
     networks = {asset.network for asset in offered_methods(merchant=merchant, livemode=livemode)}
-    cursors = {cursor.network: cursor for cursor in ChainCursor.objects.filter(
-        network__in=networks)}
+    cursors = {
+        cursor.network: cursor for cursor in ChainCursor.objects.filter(network__in=networks)
+    }
     for code in sorted(networks):
         network, cursor = registry.get_network(code), cursors.get(code)
         if lag := cursor_lag(network, cursor, now):
-            items.append({"tone": "error", "text": gettext(
-                "%(network)s: %(lag)s; payments on it may show late") % {
-                "network": labels.network_name(code, network.name), "lag": lag}})
+            items.append(
+                {
+                    "tone": "error",
+                    "text": gettext("%(network)s: %(lag)s; payments on it may show late")
+                    % {"network": labels.network_name(code, network.name), "lag": lag},
+                }
+            )
         for notice in getattr(cursor, "notices", None) or ():  # what its node cannot show
-            items.append({"tone": "warning", "text": f"{labels.network_name(code, network.name)}: "
-                                                     f"{notice}"})
+            items.append(
+                {"tone": "warning", "text": f"{labels.network_name(code, network.name)}: {notice}"}
+            )
     return items

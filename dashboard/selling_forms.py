@@ -24,15 +24,21 @@ def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
     """The fiat currencies rates are kept for, then the crypto assets the merchant takes."""
     crypto = sorted({asset.code for asset in offered_methods(merchant=merchant, livemode=livemode)})
     return [(code, code) for code in settings.RATE_FIATS] + [
-        (code, code) for code in crypto if code not in settings.RATE_FIATS]
+        (code, code) for code in crypto if code not in settings.RATE_FIATS
+    ]
 
 
 def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
     from chains import registry
 
-    return [(asset.method, f"{asset.code} · "
-             f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}")
-            for asset in offered_methods(merchant=merchant, livemode=livemode)]
+    return [
+        (
+            asset.method,
+            f"{asset.code} · "
+            f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}",
+        )
+        for asset in offered_methods(merchant=merchant, livemode=livemode)
+    ]
 
 
 def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
@@ -49,20 +55,36 @@ def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
 
 
 class InvoiceCreateForm(Styled, forms.Form):
-    price_amount = forms.CharField(label=_("Price"), max_length=40, widget=forms.TextInput(
-        attrs={"inputmode": "decimal", "autocomplete": "off"}))
+    price_amount = forms.CharField(
+        label=_("Price"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
     price_currency = forms.ChoiceField(label=_("Currency"))
-    kind = forms.ChoiceField(label=_("Kind"), widget=forms.RadioSelect, initial=Kind.TIMED,
-                             choices=[(kind, labels.KINDS[kind]) for kind in Kind.values])
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        widget=forms.RadioSelect,
+        initial=Kind.TIMED,
+        choices=[(kind, labels.KINDS[kind]) for kind in Kind.values],
+    )
     pay_method = forms.ChoiceField(required=False, label=_("Paid in (fixed invoices)"))
-    description = forms.CharField(required=False, max_length=5000, label=_("Description"),
-                                  widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        required=False,
+        max_length=5000,
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     customer_email = forms.EmailField(required=False, label=_("Customer e-mail"))
     foreign_id = forms.CharField(required=False, max_length=255, label=_("Order id (optional)"))
-    return_url = forms.URLField(required=False, max_length=2000, assume_scheme="https",
-                                label=_("Return URL (optional)"),
-                                help_text=_("Where the payer goes back to; its host must be "
-                                            "one of your allowed return hosts."))
+    return_url = forms.URLField(
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+        label=_("Return URL (optional)"),
+        help_text=_(
+            "Where the payer goes back to; its host must be one of your allowed return hosts."
+        ),
+    )
 
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,15 +99,21 @@ class InvoiceCreateForm(Styled, forms.Form):
         units = parse_amount(self, "price_amount", currency) if currency else None
         kind, method = data.get("kind"), data.get("pay_method")
         if not self.errors:  # a fixed invoice without its method is refused by the service
-            asset, _sep, network = (method or "").partition(":") if kind == Kind.FIXED \
-                else ("", "", "")
+            asset, _sep, network = (
+                (method or "").partition(":") if kind == Kind.FIXED else ("", "", "")
+            )
             self.request = InvoiceRequest(
-                price_amount=units, price_currency=currency, kind=kind,
-                pay_currency=asset or None, network=network or None,
+                price_amount=units,
+                price_currency=currency,
+                kind=kind,
+                pay_currency=asset or None,
+                network=network or None,
                 foreign_id=data.get("foreign_id") or None,
                 description=data.get("description", ""),
                 customer_email=data.get("customer_email", ""),
-                return_url=data.get("return_url", ""), livemode=self.livemode)
+                return_url=data.get("return_url", ""),
+                livemode=self.livemode,
+            )
         return data
 
 
@@ -96,34 +124,65 @@ class SendLinkForm(Styled, forms.Form):
 class PaymentLinkForm(Styled, forms.Form):
     FIXED, CHOOSE = "fixed", "choose"
 
-    name = forms.CharField(max_length=200, label=_("Name"),
-                           help_text=_("What the payer buys, e.g. \"Workshop ticket\"."))
-    description = forms.CharField(required=False, max_length=5000, label=_("Description"),
-                                  widget=forms.Textarea(attrs={"rows": 3}))
-    image = forms.FileField(required=False, label=_("Image (optional)"),
-                            help_text=_("PNG, JPEG, GIF or WebP, at most 1 MB."))
+    name = forms.CharField(
+        max_length=200, label=_("Name"), help_text=_('What the payer buys, e.g. "Workshop ticket".')
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=5000,
+        label=_("Description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    image = forms.FileField(
+        required=False,
+        label=_("Image (optional)"),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 1 MB."),
+    )
     remove_image = forms.BooleanField(required=False, label=_("Remove the image"))
     price_currency = forms.ChoiceField(label=_("Currency"))
-    pricing = forms.ChoiceField(label=_("Price"), widget=forms.RadioSelect, initial=FIXED,
-                                choices=[(FIXED, _("A fixed price")),
-                                         (CHOOSE, _("The payer chooses the amount"))])
-    price_amount = forms.CharField(required=False, max_length=40, label=_("Fixed price"),
-                                   widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    amount_min = forms.CharField(required=False, max_length=40, label=_("Minimum amount"),
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                                 help_text=_("When the payer chooses; both optional."))
-    amount_max = forms.CharField(required=False, max_length=40, label=_("Maximum amount"),
-                                 widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    methods = forms.MultipleChoiceField(required=False, label=_("Accepted payment methods"),
-                                        widget=forms.CheckboxSelectMultiple,
-                                        help_text=_("None ticked: every method you offer."))
-    quantity_limit = forms.IntegerField(required=False, min_value=1, max_value=10**9,
-                                        label=_("Quantity limit (optional)"),
-                                        help_text=_("Invoices being paid count until they "
-                                                    "expire."))
-    ends_at = forms.DateTimeField(required=False, label=_("Ends at, UTC (optional)"),
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                             format="%Y-%m-%dT%H:%M"))
+    pricing = forms.ChoiceField(
+        label=_("Price"),
+        widget=forms.RadioSelect,
+        initial=FIXED,
+        choices=[(FIXED, _("A fixed price")), (CHOOSE, _("The payer chooses the amount"))],
+    )
+    price_amount = forms.CharField(
+        required=False,
+        max_length=40,
+        label=_("Fixed price"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    amount_min = forms.CharField(
+        required=False,
+        max_length=40,
+        label=_("Minimum amount"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text=_("When the payer chooses; both optional."),
+    )
+    amount_max = forms.CharField(
+        required=False,
+        max_length=40,
+        label=_("Maximum amount"),
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    methods = forms.MultipleChoiceField(
+        required=False,
+        label=_("Accepted payment methods"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every method you offer."),
+    )
+    quantity_limit = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=10**9,
+        label=_("Quantity limit (optional)"),
+        help_text=_("Invoices being paid count until they expire."),
+    )
+    ends_at = forms.DateTimeField(
+        required=False,
+        label=_("Ends at, UTC (optional)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -146,8 +205,10 @@ class PaymentLinkForm(Styled, forms.Form):
         currency = data.get("price_currency")
         if not currency:
             return data
-        units = {name: parse_amount(self, name, currency)
-                 for name in ("price_amount", "amount_min", "amount_max")}
+        units = {
+            name: parse_amount(self, name, currency)
+            for name in ("price_amount", "amount_min", "amount_max")
+        }
         if data.get("pricing") == self.FIXED:
             if units["price_amount"] is None and "price_amount" not in self.errors:
                 self.add_error("price_amount", _("Give the price."))
@@ -158,8 +219,7 @@ class PaymentLinkForm(Styled, forms.Form):
             if low is not None and high is not None and low > high:
                 self.add_error("amount_max", _("The maximum is below the minimum."))
         ends_at = data.get("ends_at")
-        data["ends_at"] = ends_at.replace(tzinfo=UTC) if ends_at and not ends_at.tzinfo \
-            else ends_at
+        data["ends_at"] = ends_at.replace(tzinfo=UTC) if ends_at and not ends_at.tzinfo else ends_at
         data["units"] = units
         return data
 
@@ -180,9 +240,14 @@ class PaymentLinkForm(Styled, forms.Form):
 class PreferencesForm(Styled, forms.Form):
     """A person's own choices: the dashboard's language and the e-mails they get."""
 
-    language = forms.ChoiceField(label=_("Dashboard language"), required=False,
-                                 choices=[("", _("The browser's language"))]
-                                 + list(settings.LANGUAGES))
+    language = forms.ChoiceField(
+        label=_("Dashboard language"),
+        required=False,
+        choices=[("", _("The browser's language"))] + list(settings.LANGUAGES),
+    )
     notifications = forms.MultipleChoiceField(
-        required=False, label=_("E-mail me when"), widget=forms.CheckboxSelectMultiple,
-        choices=list(notifications.PREFERENCES.items()))
+        required=False,
+        label=_("E-mail me when"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=list(notifications.PREFERENCES.items()),
+    )

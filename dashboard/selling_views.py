@@ -39,22 +39,29 @@ FORM_FIELDS = {"pay_currency": "pay_method", "network": "pay_method"}  # service
 
 # --- an invoice by hand -------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_required
 def new_invoice(request):
-    form = InvoiceCreateForm(request.POST or None, merchant=request.merchant,
-                             livemode=request.livemode)
+    form = InvoiceCreateForm(
+        request.POST or None, merchant=request.merchant, livemode=request.livemode
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            payload = create_invoice(merchant=request.merchant, request=form.request,
-                                     actor=actor(request))
+            payload = create_invoice(
+                merchant=request.merchant, request=form.request, actor=actor(request)
+            )
         except ServiceError as exc:
             field = FORM_FIELDS.get(exc.param, exc.param)
             form.add_error(field if field in form.fields else None, exc.message)
         else:
             return redirect("dashboard:invoice_share", invoice_id=payload["id"])
-    return render(request, "dashboard/new_invoice.html", {
-        "form": form, "section": "invoices"}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/new_invoice.html",
+        {"form": form, "section": "invoices"},
+        status=422 if form.errors else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -64,23 +71,36 @@ def invoice_share(request, invoice_id):
     invoice = get_object_or_404(Invoice, merchant=request.merchant, pk=invoice_id)
     form = SendLinkForm(request.POST or None, initial={"email": invoice.customer_email})
     if request.method == "POST" and form.is_valid():
-        request_payment(invoice, form.cleaned_data["email"],
-                                      translation.get_language())
-        messages.success(request, _("The payment link is on its way to %(email)s.") % {
-            "email": form.cleaned_data["email"]})
+        request_payment(invoice, form.cleaned_data["email"], translation.get_language())
+        messages.success(
+            request,
+            _("The payment link is on its way to %(email)s.")
+            % {"email": form.cleaned_data["email"]},
+        )
         return redirect("dashboard:invoice_share", invoice_id=invoice.pk)
     url = f"{settings.PUBLIC_URL}/pay/{invoice.pk}"
     decimals = money.price_decimals(invoice.price_currency) or 0
-    return render(request, "dashboard/invoice_share.html", {
-        "invoice": invoice, "url": url, "form": form, "section": "invoices",
-        "price": labels.money_text(money.format_units(invoice.price_amount, decimals),
-                                   invoice.price_currency),
-        "tone": present.TONES[invoice.status], "open": invoice.status == Status.NEW,
-        "qr": qr_svg(url, _("QR code of the payment link %(url)s") % {"url": url}),
-    }, status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/invoice_share.html",
+        {
+            "invoice": invoice,
+            "url": url,
+            "form": form,
+            "section": "invoices",
+            "price": labels.money_text(
+                money.format_units(invoice.price_amount, decimals), invoice.price_currency
+            ),
+            "tone": present.TONES[invoice.status],
+            "open": invoice.status == Status.NEW,
+            "qr": qr_svg(url, _("QR code of the payment link %(url)s") % {"url": url}),
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 # --- payment links ------------------------------------------------------------------------------
+
 
 def _link(request, link_id) -> PaymentLink:
     return get_object_or_404(PaymentLink, merchant=request.merchant, pk=link_id)
@@ -109,7 +129,10 @@ def _price_label(link: PaymentLink) -> str:
     high = text(link.amount_max) if link.amount_max is not None else ""
     if low and high:
         return _("%(low)s to %(high)s %(currency)s, payer's choice") % {
-            "low": low, "high": high, "currency": link.price_currency}
+            "low": low,
+            "high": high,
+            "currency": link.price_currency,
+        }
     return _("Payer's choice, %(currency)s") % {"currency": link.price_currency}
 
 
@@ -121,26 +144,42 @@ def _public_url(link: PaymentLink) -> str:
 @member_required
 def link_list(request):
     now = timezone.now()
-    links = PaymentLink.objects.filter(merchant=request.merchant,
-                                       livemode=request.livemode).order_by("-created_at")
+    links = PaymentLink.objects.filter(
+        merchant=request.merchant, livemode=request.livemode
+    ).order_by("-created_at")
     rows = []
     for link in links:
         label, tone = _state(link, now)
-        rows.append({"link": link, "state": label, "tone": tone, "price": _price_label(link),
-                     "url": _public_url(link)})
+        rows.append(
+            {
+                "link": link,
+                "state": label,
+                "tone": tone,
+                "price": _price_label(link),
+                "url": _public_url(link),
+            }
+        )
     return render(request, "dashboard/links.html", {"rows": rows, "section": "links"})
 
 
 def _link_form_page(request, form, link=None, status=200):
-    return render(request, "dashboard/link_form.html", {
-        "form": form, "link": link, "section": "links"}, status=status)
+    return render(
+        request,
+        "dashboard/link_form.html",
+        {"form": form, "link": link, "section": "links"},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
 def link_new(request):
-    form = PaymentLinkForm(request.POST or None, request.FILES or None,
-                           merchant=request.merchant, livemode=request.livemode)
+    form = PaymentLinkForm(
+        request.POST or None,
+        request.FILES or None,
+        merchant=request.merchant,
+        livemode=request.livemode,
+    )
     if request.method == "POST" and form.is_valid():
         link = PaymentLink(merchant=request.merchant, livemode=request.livemode)
         form.apply(link)
@@ -156,24 +195,33 @@ def _initial(link: PaymentLink) -> dict:
     def text(units):
         return money.format_units(units, decimals) if units is not None else ""
 
-    return {"name": link.name, "description": link.description,
-            "price_currency": link.price_currency,
-            "pricing": PaymentLinkForm.FIXED if link.price_amount is not None
-            else PaymentLinkForm.CHOOSE,
-            "price_amount": text(link.price_amount), "amount_min": text(link.amount_min),
-            "amount_max": text(link.amount_max), "methods": link.methods,
-            "quantity_limit": link.quantity_limit,
-            "ends_at": link.ends_at.astimezone(UTC).replace(tzinfo=None)
-            if link.ends_at else None}
+    return {
+        "name": link.name,
+        "description": link.description,
+        "price_currency": link.price_currency,
+        "pricing": PaymentLinkForm.FIXED
+        if link.price_amount is not None
+        else PaymentLinkForm.CHOOSE,
+        "price_amount": text(link.price_amount),
+        "amount_min": text(link.amount_min),
+        "amount_max": text(link.amount_max),
+        "methods": link.methods,
+        "quantity_limit": link.quantity_limit,
+        "ends_at": link.ends_at.astimezone(UTC).replace(tzinfo=None) if link.ends_at else None,
+    }
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
 def link_edit(request, link_id):
     link = _link(request, link_id)
-    form = PaymentLinkForm(request.POST or None, request.FILES or None,
-                           merchant=request.merchant, livemode=link.livemode,
-                           initial=_initial(link))
+    form = PaymentLinkForm(
+        request.POST or None,
+        request.FILES or None,
+        merchant=request.merchant,
+        livemode=link.livemode,
+        initial=_initial(link),
+    )
     if request.method == "POST" and form.is_valid():
         form.apply(link)
         link.save()
@@ -191,20 +239,40 @@ def link_detail(request, link_id):
     invoices = link_selectors.link_invoices(link=link).order_by("-created_at")
     decimals = money.price_decimals(link.price_currency) or 0
     url = _public_url(link)
-    rows = [{"invoice": invoice, "status": labels.status(invoice.status),
-             "context": labels.context(invoice.status_context),
-             "tone": present.TONES[invoice.status],
-             "price": labels.money_text(money.format_units(invoice.price_amount, decimals),
-                                        invoice.price_currency)}
-            for invoice in invoices[:100]]
+    rows = [
+        {
+            "invoice": invoice,
+            "status": labels.status(invoice.status),
+            "context": labels.context(invoice.status_context),
+            "tone": present.TONES[invoice.status],
+            "price": labels.money_text(
+                money.format_units(invoice.price_amount, decimals), invoice.price_currency
+            ),
+        }
+        for invoice in invoices[:100]
+    ]
     completed = invoices.filter(status=Status.COMPLETED).count()
-    return render(request, "dashboard/link.html", {
-        "link": link, "state": label, "tone": tone, "price": _price_label(link), "url": url,
-        "qr": qr_svg(url, _("QR code of the payment link %(url)s") % {"url": url}),
-        "rows": rows, "count": invoices.count(), "completed": completed,
-        "volume": labels.money_text(money.format_units(link_selectors.completed_volume(link=link),
-                                                       decimals), link.price_currency),
-        "held": link_selectors.held(link=link), "section": "links"})
+    return render(
+        request,
+        "dashboard/link.html",
+        {
+            "link": link,
+            "state": label,
+            "tone": tone,
+            "price": _price_label(link),
+            "url": url,
+            "qr": qr_svg(url, _("QR code of the payment link %(url)s") % {"url": url}),
+            "rows": rows,
+            "count": invoices.count(),
+            "completed": completed,
+            "volume": labels.money_text(
+                money.format_units(link_selectors.completed_volume(link=link), decimals),
+                link.price_currency,
+            ),
+            "held": link_selectors.held(link=link),
+            "section": "links",
+        },
+    )
 
 
 @require_POST
@@ -214,24 +282,41 @@ def link_toggle(request, link_id):
     link = _link(request, link_id)
     link.active = not link.active
     link.save(update_fields=["active"])
-    messages.success(request, _("Payment link activated.") if link.active
-                     else _("Payment link deactivated: its page no longer takes payments."))
+    messages.success(
+        request,
+        _("Payment link activated.")
+        if link.active
+        else _("Payment link deactivated: its page no longer takes payments."),
+    )
     return redirect("dashboard:link", link_id=link.pk)
 
 
 # --- a person's choices -------------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_required
 def preferences(request):
     member = request.member
-    form = PreferencesForm(request.POST or None, initial={
-        "language": member.language, "notifications": sorted(notifications.chosen(member))})
+    form = PreferencesForm(
+        request.POST or None,
+        initial={
+            "language": member.language,
+            "notifications": sorted(notifications.chosen(member)),
+        },
+    )
     if request.method == "POST" and form.is_valid():
-        merchant_services.set_preferences(member=member, language=form.cleaned_data["language"],
-                                          notifications=form.cleaned_data["notifications"])
+        merchant_services.set_preferences(
+            member=member,
+            language=form.cleaned_data["language"],
+            notifications=form.cleaned_data["notifications"],
+        )
         with translation.override(member.language or request.LANGUAGE_CODE):
             messages.success(request, _("Your choices are saved."))
         return redirect("dashboard:preferences")
-    return render(request, "dashboard/preferences.html", {
-        "form": form, "section": "account"}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/preferences.html",
+        {"form": form, "section": "account"},
+        status=422 if form.errors else 200,
+    )

@@ -43,21 +43,31 @@ def _saved(request, what: str, to: str):
 
 # --- profile and payments -----------------------------------------------------------------------
 
+
 @require_http_methods(["GET", "POST"])
 @member_required
 def profile(request):
     merchant = request.merchant
-    form = ProfileForm(request.POST or None, initial={
-        "name": merchant.name, "logo_url": merchant.logo_url,
-        "allowed_return_hosts": merchant.allowed_return_hosts,
-        "embed_hosts": merchant.embed_hosts})
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "name": merchant.name,
+            "logo_url": merchant.logo_url,
+            "allowed_return_hosts": merchant.allowed_return_hosts,
+            "embed_hosts": merchant.embed_hosts,
+        },
+    )
     if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(merchant=merchant, changes=form.changes,
-                                          actor=actor(request))
+        merchant_services.update_settings(
+            merchant=merchant, changes=form.changes, actor=actor(request)
+        )
         return _saved(request, _("Store profile"), "dashboard:settings")
-    return render(request, "dashboard/settings/profile.html",
-                  {"form": form, "section": "settings", "tab": "profile"},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/settings/profile.html",
+        {"form": form, "section": "settings", "tab": "profile"},
+        status=422 if form.errors else 200,
+    )
 
 
 def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
@@ -67,8 +77,13 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
     for asset in registry.enabled_methods():
         network = registry.get_network(asset.network)
         has_wallet = network.family in families
-        choices.append((asset.method, f"{asset.code} on {network.name}"
-                        + ("" if has_wallet else f" (add a {network.family} wallet first)")))
+        choices.append(
+            (
+                asset.method,
+                f"{asset.code} on {network.name}"
+                + ("" if has_wallet else f" (add a {network.family} wallet first)"),
+            )
+        )
         if has_wallet:
             usable.append(asset.method)
     return choices, usable
@@ -85,26 +100,38 @@ def payments(request):
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
-        **{name: getattr(merchant, name) for name in (
-            "invoice_ttl_minutes", "payment_window_minutes", "late_window_minutes",
-            "processing_timeout_minutes")},
+        **{
+            name: getattr(merchant, name)
+            for name in (
+                "invoice_ttl_minutes",
+                "payment_window_minutes",
+                "late_window_minutes",
+                "processing_timeout_minutes",
+            )
+        },
         "slippage_percent": present.percent(merchant.slippage_percent),
         "insurance_percent": present.percent(merchant.insurance_percent),
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }
-    form = PaymentsForm(request.POST or None, initial=initial, merchant=merchant,
-                        methods=choices, networks=networks)
+    form = PaymentsForm(
+        request.POST or None, initial=initial, merchant=merchant, methods=choices, networks=networks
+    )
     if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(merchant=merchant, changes=form.changes,
-                                          actor=actor(request))
+        merchant_services.update_settings(
+            merchant=merchant, changes=form.changes, actor=actor(request)
+        )
         return _saved(request, _("Payment settings"), "dashboard:settings_payments")
-    return render(request, "dashboard/settings/payments.html",
-                  {"form": form, "section": "settings", "tab": "payments"},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "dashboard/settings/payments.html",
+        {"form": form, "section": "settings", "tab": "payments"},
+        status=422 if form.errors else 200,
+    )
 
 
 # --- wallets ------------------------------------------------------------------------------------
+
 
 def _families(merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
@@ -130,12 +157,26 @@ def wallets(request):
     rows = []
     for family in _families(merchant):
         wallet = existing.get(family)
-        rows.append({"family": family, "networks": _family_networks(family), "wallet": wallet,
-                     "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
-                     if wallet else []})
-    return render(request, "dashboard/settings/wallets.html",
-                  {"rows": rows, "section": "settings", "tab": "wallets",
-                   "changes": _changes(merchant, SettingsChange.WALLET)})
+        rows.append(
+            {
+                "family": family,
+                "networks": _family_networks(family),
+                "wallet": wallet,
+                "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
+                if wallet
+                else [],
+            }
+        )
+    return render(
+        request,
+        "dashboard/settings/wallets.html",
+        {
+            "rows": rows,
+            "section": "settings",
+            "tab": "wallets",
+            "changes": _changes(merchant, SettingsChange.WALLET),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,38 +193,64 @@ def wallet(request, family):
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]
         if request.POST.get("step") == "save":
-            merchant_services.set_wallet(merchant=merchant, family=family, xpub=xpub,
-                                         actor=actor(request))
-            return _saved(request, _("The %(family)s wallet") % {"family": family},
-                          "dashboard:settings_wallets")
-        preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0,
-                                                                  DERIVED_SHOWN)}
-    return render(request, "dashboard/settings/wallet.html", {
-        "form": form, "family": family, "networks": _family_networks(family),
-        "current": current, "preview": preview, "section": "settings", "tab": "wallets",
-    }, status=422 if form.errors else 200)
+            merchant_services.set_wallet(
+                merchant=merchant, family=family, xpub=xpub, actor=actor(request)
+            )
+            return _saved(
+                request,
+                _("The %(family)s wallet") % {"family": family},
+                "dashboard:settings_wallets",
+            )
+        preview = {"xpub": xpub, "addresses": hd.derive_addresses(family, xpub, 0, DERIVED_SHOWN)}
+    return render(
+        request,
+        "dashboard/settings/wallet.html",
+        {
+            "form": form,
+            "family": family,
+            "networks": _family_networks(family),
+            "current": current,
+            "preview": preview,
+            "section": "settings",
+            "tab": "wallets",
+        },
+        status=422 if form.errors else 200,
+    )
 
 
 # --- callbacks ----------------------------------------------------------------------------------
 
+
 def _callbacks_page(request, form, test=None, status=200):
     merchant = request.merchant
-    return render(request, "dashboard/settings/callbacks.html", {
-        "form": form, "test": test, "merchant": merchant, "section": "settings",
-        "tab": "callbacks", "owner": request.member.role == MerchantUser.OWNER,
-        "changes": _changes(merchant, SettingsChange.CALLBACK_URL,
-                            SettingsChange.CALLBACK_SECRET),
-    }, status=status)
+    return render(
+        request,
+        "dashboard/settings/callbacks.html",
+        {
+            "form": form,
+            "test": test,
+            "merchant": merchant,
+            "section": "settings",
+            "tab": "callbacks",
+            "owner": request.member.role == MerchantUser.OWNER,
+            "changes": _changes(
+                merchant, SettingsChange.CALLBACK_URL, SettingsChange.CALLBACK_SECRET
+            ),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
 def callbacks_settings(request):
-    form = CallbackForm(request.POST or None,
-                        initial={"callback_url": request.merchant.callback_url})
+    form = CallbackForm(
+        request.POST or None, initial={"callback_url": request.merchant.callback_url}
+    )
     if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(merchant=request.merchant, changes=form.changes,
-                                          actor=actor(request))
+        merchant_services.update_settings(
+            merchant=request.merchant, changes=form.changes, actor=actor(request)
+        )
         return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
@@ -205,26 +272,49 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(merchant=request.merchant,
-                                                 actor=actor(request))
-        messages.success(request, _("New secret made. Callbacks are signed with both the new "
-                                    "and the old secret for the next 24 hours."))
+        merchant_services.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
+        messages.success(
+            request,
+            _(
+                "New secret made. Callbacks are signed with both the new "
+                "and the old secret for the next 24 hours."
+            ),
+        )
         return redirect("dashboard:settings_callbacks")
-    return render(request, "dashboard/confirm.html", {
-        "title": _("Rotate the callback secret"),
-        "explanation": _("A new secret signs every callback from now on. For 24 hours the old "
-                         "one signs as well, so your receiver can switch without rejecting "
-                         "callbacks."), "button": _("Rotate the secret"), "section": "settings",
-        "back": reverse("dashboard:settings_callbacks")})
+    return render(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": _("Rotate the callback secret"),
+            "explanation": _(
+                "A new secret signs every callback from now on. For 24 hours the old "
+                "one signs as well, so your receiver can switch without rejecting "
+                "callbacks."
+            ),
+            "button": _("Rotate the secret"),
+            "section": "settings",
+            "back": reverse("dashboard:settings_callbacks"),
+        },
+    )
 
 
 # --- API keys -----------------------------------------------------------------------------------
 
+
 def _keys_page(request, form, created_key=None, status=200):
     keys = MerchantAPIKey.objects.filter(merchant=request.merchant).order_by("-created")
-    return render(request, "dashboard/settings/api_keys.html", {
-        "form": form, "keys": keys, "created_key": created_key, "section": "settings",
-        "tab": "api_keys"}, status=status)
+    return render(
+        request,
+        "dashboard/settings/api_keys.html",
+        {
+            "form": form,
+            "keys": keys,
+            "created_key": created_key,
+            "section": "settings",
+            "tab": "api_keys",
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,47 +324,76 @@ def api_keys(request):
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        key = merchant_services.create_api_key(merchant=request.merchant, name=data["name"],
-                                               mode=data["mode"], scope=data["scope"],
-                                               actor=actor(request))
-        return _keys_page(request, ApiKeyForm(livemode=request.livemode), created_key={
-            "key": key, **data}, status=201)
+        key = merchant_services.create_api_key(
+            merchant=request.merchant,
+            name=data["name"],
+            mode=data["mode"],
+            scope=data["scope"],
+            actor=actor(request),
+        )
+        return _keys_page(
+            request,
+            ApiKeyForm(livemode=request.livemode),
+            created_key={"key": key, **data},
+            status=201,
+        )
     return _keys_page(request, form, status=422 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])
 @owner_required
 def revoke_key(request, prefix):
-    key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix,
-                            revoked=False)
+    key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
         try:
             merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
         except merchant_services.NotFound:  # revoked meanwhile
             raise Http404 from None
-        messages.success(request, _("API key %(name)s (%(prefix)s) revoked.") % {
-            "name": key.name, "prefix": key.display_prefix})
+        messages.success(
+            request,
+            _("API key %(name)s (%(prefix)s) revoked.")
+            % {"name": key.name, "prefix": key.display_prefix},
+        )
         return redirect("dashboard:settings_api_keys")
-    return render(request, "dashboard/confirm.html", {
-        "title": _("Revoke the API key %(name)s") % {"name": key.name},
-        "explanation": _("Requests with the key %(prefix)s… are refused from now on. This "
-                         "cannot be undone; make a new key if you need one.") % {
-            "prefix": key.display_prefix},
-        "button": _("Revoke the key"), "danger": True, "section": "settings",
-        "back": reverse("dashboard:settings_api_keys")})
+    return render(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": _("Revoke the API key %(name)s") % {"name": key.name},
+            "explanation": _(
+                "Requests with the key %(prefix)s… are refused from now on. This "
+                "cannot be undone; make a new key if you need one."
+            )
+            % {"prefix": key.display_prefix},
+            "button": _("Revoke the key"),
+            "danger": True,
+            "section": "settings",
+            "back": reverse("dashboard:settings_api_keys"),
+        },
+    )
 
 
 # --- team ---------------------------------------------------------------------------------------
 
+
 def _team_page(request, form, invite_link=None, status=200):
     merchant = request.merchant
-    return render(request, "dashboard/settings/team.html", {
-        "form": form, "invite_link": invite_link, "section": "settings", "tab": "team",
-        "members": merchant.users.select_related("user").order_by("user__email"),
-        "invites": merchant.invites.filter(accepted_at__isnull=True,
-                                           expires_at__gt=timezone.now()).order_by("email"),
-        "role_form": RoleForm(),
-    }, status=status)
+    return render(
+        request,
+        "dashboard/settings/team.html",
+        {
+            "form": form,
+            "invite_link": invite_link,
+            "section": "settings",
+            "tab": "team",
+            "members": merchant.users.select_related("user").order_by("user__email"),
+            "invites": merchant.invites.filter(
+                accepted_at__isnull=True, expires_at__gt=timezone.now()
+            ).order_by("email"),
+            "role_form": RoleForm(),
+        },
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -286,13 +405,20 @@ def team(request):
     if request.method == "POST" and form.is_valid():
         try:
             invite = merchant_services.invite_member(
-                merchant=request.merchant, email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"], invited_by=request.user)
+                merchant=request.merchant,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
         except merchant_services.Refused as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            return _team_page(request, InviteForm(), status=201, invite_link={
-                "email": invite.email, "url": invites.invite_link(invite)})
+            return _team_page(
+                request,
+                InviteForm(),
+                status=201,
+                invite_link={"email": invite.email, "url": invites.invite_link(invite)},
+            )
     return _team_page(request, form, status=422 if form.errors else 200)
 
 
@@ -303,8 +429,9 @@ def cancel_invite(request, invite_id):
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
     except merchant_services.NotFound:
         raise Http404 from None
-    messages.success(request, _("The invitation of %(email)s is cancelled.") % {
-        "email": invite.email})
+    messages.success(
+        request, _("The invitation of %(email)s is cancelled.") % {"email": invite.email}
+    )
     return redirect("dashboard:settings_team")
 
 
@@ -314,27 +441,34 @@ def change_role(request, member_id):
     form = RoleForm(request.POST)
     try:
         member = merchant_services.change_role(
-            merchant=request.merchant, member_id=member_id,
-            role=form.cleaned_data["role"] if form.is_valid() else "")
+            merchant=request.merchant,
+            member_id=member_id,
+            role=form.cleaned_data["role"] if form.is_valid() else "",
+        )
     except merchant_services.NotFound:
         raise Http404 from None
     except merchant_services.Refused as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(email)s is now %(role)s.") % {
-            "email": member.user.email, "role": ROLE_NAMES[member.role]})
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": member.user.email, "role": ROLE_NAMES[member.role]},
+        )
     return redirect("dashboard:settings_team")
 
 
 @require_http_methods(["GET", "POST"])
 @owner_required
 def remove_member(request, member_id):
-    member = get_object_or_404(MerchantUser.objects.select_related("user"),
-                               merchant=request.merchant, pk=member_id)
+    member = get_object_or_404(
+        MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id
+    )
     if request.method == "POST":
         try:
-            merchant_services.remove_member(merchant=request.merchant, member_id=member.pk,
-                                            removed_by=request.user)
+            merchant_services.remove_member(
+                merchant=request.merchant, member_id=member.pk, removed_by=request.user
+            )
         except merchant_services.NotFound:
             raise Http404 from None
         except merchant_services.Refused as exc:
@@ -342,9 +476,18 @@ def remove_member(request, member_id):
         else:
             messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")
-    return render(request, "dashboard/confirm.html", {
-        "title": _("Remove %(email)s") % {"email": member.user.email},
-        "explanation": _("Their login is deleted and they can no longer open the dashboard. "
-                         "What they did stays in the invoices' timelines."),
-        "button": _("Remove"), "danger": True, "section": "settings",
-        "back": reverse("dashboard:settings_team")})
+    return render(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": _("Remove %(email)s") % {"email": member.user.email},
+            "explanation": _(
+                "Their login is deleted and they can no longer open the dashboard. "
+                "What they did stays in the invoices' timelines."
+            ),
+            "button": _("Remove"),
+            "danger": True,
+            "section": "settings",
+            "back": reverse("dashboard:settings_team"),
+        },
+    )

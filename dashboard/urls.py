@@ -23,10 +23,12 @@ urlpatterns = [
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
-    path("invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/", views.redeliver,
-         name="redeliver"),
-    path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action,
-         name="invoice_action"),
+    path(
+        "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",
+        views.redeliver,
+        name="redeliver",
+    ),
+    path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action, name="invoice_action"),
     path("mode/", mode.switch, name="switch_mode"),
     path("settings/", store.profile, name="settings"),
     path("settings/payments/", store.payments, name="settings_payments"),
@@ -38,11 +40,13 @@ urlpatterns = [
     path("settings/api-keys/", store.api_keys, name="settings_api_keys"),
     path("settings/api-keys/<str:prefix>/revoke/", store.revoke_key, name="revoke_key"),
     path("settings/team/", store.team, name="settings_team"),
-    path("settings/team/invites/<int:invite_id>/cancel/", store.cancel_invite,
-         name="cancel_invite"),
+    path(
+        "settings/team/invites/<int:invite_id>/cancel/", store.cancel_invite, name="cancel_invite"
+    ),
     path("settings/team/members/<int:member_id>/role/", store.change_role, name="change_role"),
-    path("settings/team/members/<int:member_id>/remove/", store.remove_member,
-         name="remove_member"),
+    path(
+        "settings/team/members/<int:member_id>/remove/", store.remove_member, name="remove_member"
+    ),
     path("account/", account.account, name="account"),
     path("account/two-factor/", account.two_factor, name="two_factor"),
     path("login/", account.login_view, name="login"),
@@ -50,9 +54,11 @@ urlpatterns = [
     path("logout/", account.logout_view, name="logout"),
     path("password-reset/", account.password_reset, name="password_reset"),
     path("password-reset/sent/", account.password_reset_done, name="password_reset_done"),
-    path("password-reset/<uidb64>/<token>/", account.password_reset_confirm,
-         name="password_reset_confirm"),
-    path("password-reset/done/", account.password_reset_complete,
-         name="password_reset_complete"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        account.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", account.password_reset_complete, name="password_reset_complete"),
     path("invite/<str:token>/", account.accept_invite, name="accept_invite"),
 ]

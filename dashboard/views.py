@@ -33,27 +33,53 @@ from webhooks import callbacks
 
 ACTIONS = {
     # action: (title, what happens, button)
-    "complete": (_("Complete the invoice"),
-                 _("The invoice becomes completed: the order counts as paid with what was "
-                   "received. Nothing is sent back."), _("Complete")),
-    "refund": (_("Refund the payer"),
-               _("The invoice becomes refunded. The payer gets a link to give the address to "
-                 "refund to; you then send the refund from your wallet and record its "
-                 "transaction here."), _("Refund")),
-    "approve": (_("Approve the held payment"),
-                _("The payment is accepted and the invoice is judged as usual (completed, "
-                  "or unresolved if the amount is off)."), _("Approve")),
-    "decline": (_("Decline the held payment"),
-                _("The invoice becomes declined and what was received is offered back to the "
-                  "payer."), _("Decline")),
-    "cancel": (_("Cancel the invoice"),
-               _("The payment page stops accepting payment. Money already received is "
-                 "offered back to the payer."), _("Cancel the invoice")),
-    "archive": (_("Archive the invoice"),
-                _("It is hidden from the list unless you ask for archived invoices. An invoice "
-                  "still waiting for payment stops accepting it."), _("Archive")),
-    "unarchive": (_("Unarchive the invoice"), _("It shows in the list again."),
-                  _("Unarchive")),
+    "complete": (
+        _("Complete the invoice"),
+        _(
+            "The invoice becomes completed: the order counts as paid with what was "
+            "received. Nothing is sent back."
+        ),
+        _("Complete"),
+    ),
+    "refund": (
+        _("Refund the payer"),
+        _(
+            "The invoice becomes refunded. The payer gets a link to give the address to "
+            "refund to; you then send the refund from your wallet and record its "
+            "transaction here."
+        ),
+        _("Refund"),
+    ),
+    "approve": (
+        _("Approve the held payment"),
+        _(
+            "The payment is accepted and the invoice is judged as usual (completed, "
+            "or unresolved if the amount is off)."
+        ),
+        _("Approve"),
+    ),
+    "decline": (
+        _("Decline the held payment"),
+        _("The invoice becomes declined and what was received is offered back to the payer."),
+        _("Decline"),
+    ),
+    "cancel": (
+        _("Cancel the invoice"),
+        _(
+            "The payment page stops accepting payment. Money already received is "
+            "offered back to the payer."
+        ),
+        _("Cancel the invoice"),
+    ),
+    "archive": (
+        _("Archive the invoice"),
+        _(
+            "It is hidden from the list unless you ask for archived invoices. An invoice "
+            "still waiting for payment stops accepting it."
+        ),
+        _("Archive"),
+    ),
+    "unarchive": (_("Unarchive the invoice"), _("It shows in the list again."), _("Unarchive")),
 }
 
 
@@ -65,10 +91,13 @@ def _network_name(code: str | None) -> str:
 def _invoice(request, invoice_id) -> Invoice:
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.merchant, pk=invoice_id)
+        merchant=request.merchant,
+        pk=invoice_id,
+    )
 
 
 # --- overview -----------------------------------------------------------------------------------
+
 
 @require_GET
 @member_required
@@ -76,16 +105,22 @@ def overview(request):
     """What needs the merchant now, then how the store is doing."""
     now = timezone.now()
     merchant = request.merchant
-    return render(request, "dashboard/overview.html", {
-        "needs_action": queries.needs_action(merchant, now, request.livemode),
-        "table": queries.status_table(merchant, now, request.livemode),
-        "chart": queries.completed_chart(merchant, now, request.GET.get("currency", ""),
-                                         request.livemode),
-        "section": "overview",
-    })
+    return render(
+        request,
+        "dashboard/overview.html",
+        {
+            "needs_action": queries.needs_action(merchant, now, request.livemode),
+            "table": queries.status_table(merchant, now, request.livemode),
+            "chart": queries.completed_chart(
+                merchant, now, request.GET.get("currency", ""), request.livemode
+            ),
+            "section": "overview",
+        },
+    )
 
 
 # --- list and export ----------------------------------------------------------------------------
+
 
 def _query(request, **changes) -> str:
     params = request.GET.copy()
@@ -105,18 +140,24 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
     return {
-        "url": f"{list_url}{invoice.pk}/", "short_id": str(invoice.pk)[:8],
+        "url": f"{list_url}{invoice.pk}/",
+        "short_id": str(invoice.pk)[:8],
         "foreign_id": invoice.foreign_id,
-        "status": invoice.status, "tone": present.TONES[invoice.status],
-        "context": invoice.status_context, "archived": invoice.archived,
+        "status": invoice.status,
+        "tone": present.TONES[invoice.status],
+        "context": invoice.status_context,
+        "archived": invoice.archived,
         "price": f"{labels.amount(display_amount(invoice.price_amount, price_decimals))} "
-                 f"{invoice.price_currency}",
+        f"{invoice.price_currency}",
         "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
-               f"{asset.code} · {labels.network_name(network.code, network.name)}"
-               if asset else "",
+        f"{asset.code} · {labels.network_name(network.code, network.name)}"
+        if asset
+        else "",
         "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
-                if asset and transactions else "",
-        "email": invoice.customer_email, "created_at": labels.datetime_text(invoice.created_at),
+        if asset and transactions
+        else "",
+        "email": invoice.customer_email,
+        "created_at": labels.datetime_text(invoice.created_at),
     }
 
 
@@ -124,25 +165,39 @@ def _row(invoice: Invoice, list_url: str) -> dict:
 @member_required
 def invoice_list(request):
     form = InvoiceFilterForm(request.GET)
-    invoices = queries.filtered(request.merchant, queries.Filters(
-        **form.filters(), livemode=request.livemode))
+    invoices = queries.filtered(
+        request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
+    )
     try:
         rows, next_cursor = queries.page(invoices, request.GET.get("cursor", ""))
     except queries.BadCursor:
-        form.add_error(None, gettext("That page link is no longer valid; here is the first "
-                                     "page."))
+        form.add_error(None, gettext("That page link is no longer valid; here is the first page."))
         rows, next_cursor = queries.page(invoices, "")
-    return render(request, "dashboard/invoices.html", {
-        "form": form, "section": "invoices",
-        "rows": [_row(invoice, reverse("dashboard:invoices")) for invoice in rows],
-        "next_query": _query(request, cursor=next_cursor) if next_cursor else "",
-        "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
-        "export_query": _query(request, cursor=""),
-        "filtered": bool(form.filters().keys() - {"archived"}),
-        "more_filters": bool(form.errors) or any(
-            request.GET.get(name) for name in ("context", "network", "created_from",
-                                               "created_to", "archived", "refund")),
-    })
+    return render(
+        request,
+        "dashboard/invoices.html",
+        {
+            "form": form,
+            "section": "invoices",
+            "rows": [_row(invoice, reverse("dashboard:invoices")) for invoice in rows],
+            "next_query": _query(request, cursor=next_cursor) if next_cursor else "",
+            "first_query": _query(request, cursor="") if request.GET.get("cursor") else None,
+            "export_query": _query(request, cursor=""),
+            "filtered": bool(form.filters().keys() - {"archived"}),
+            "more_filters": bool(form.errors)
+            or any(
+                request.GET.get(name)
+                for name in (
+                    "context",
+                    "network",
+                    "created_from",
+                    "created_to",
+                    "archived",
+                    "refund",
+                )
+            ),
+        },
+    )
 
 
 @require_GET
@@ -150,10 +205,12 @@ def invoice_list(request):
 def invoice_export(request):
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
     form = InvoiceFilterForm(request.GET)
-    invoices = queries.filtered(request.merchant, queries.Filters(
-        **form.filters(), livemode=request.livemode))
-    response = StreamingHttpResponse(queries.csv_lines(invoices),
-                                     content_type="text/csv; charset=utf-8")
+    invoices = queries.filtered(
+        request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
+    )
+    response = StreamingHttpResponse(
+        queries.csv_lines(invoices), content_type="text/csv; charset=utf-8"
+    )
     name = f"invoices-{timezone.now():%Y%m%d-%H%M}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -161,28 +218,39 @@ def invoice_export(request):
 
 # --- detail -------------------------------------------------------------------------------------
 
+
 def _timeline(invoice: Invoice) -> list[dict]:
     events = list(invoice.events.order_by("sequence").prefetch_related("delivery_attempts"))
     prefixes = {e.actor.partition(":")[2] for e in events if e.actor.startswith("api_key:")}
-    names = dict(MerchantAPIKey.objects.filter(merchant_id=invoice.merchant_id,
-                                               prefix__in=prefixes)
-                 .values_list("prefix", "name"))
+    names = dict(
+        MerchantAPIKey.objects.filter(
+            merchant_id=invoice.merchant_id, prefix__in=prefixes
+        ).values_list("prefix", "name")
+    )
     timeline = []
     for event in events:
         state = callbacks.delivery_state(event)
-        timeline.append({
-            "event": event, "actor": present.actor_label(event.actor, names),
-            "status": event.data.get("status"), "context": event.data.get("status_context"),
-            "refund": present.refund_step(event.data.get("refunds") or []),
-            "delivery": state, "delivery_label": present.DELIVERY_LABELS[state],
-            "attempts": list(event.delivery_attempts.all())})
+        timeline.append(
+            {
+                "event": event,
+                "actor": present.actor_label(event.actor, names),
+                "status": event.data.get("status"),
+                "context": event.data.get("status_context"),
+                "refund": present.refund_step(event.data.get("refunds") or []),
+                "delivery": state,
+                "delivery_label": present.DELIVERY_LABELS[state],
+                "attempts": list(event.delivery_attempts.all()),
+            }
+        )
     return timeline
 
 
 def _refunds(invoice: Invoice) -> list[dict]:
     """Every refund of the invoice (one per asset it refunds), oldest first."""
-    return [_refund(refund) for refund in
-            sorted(invoice.refunds.all(), key=lambda r: (r.created_at, r.asset))]
+    return [
+        _refund(refund)
+        for refund in sorted(invoice.refunds.all(), key=lambda r: (r.created_at, r.asset))
+    ]
 
 
 def _refund(refund: Refund) -> dict:
@@ -190,16 +258,19 @@ def _refund(refund: Refund) -> dict:
     asset = network.asset(refund.asset) if network else None
     payload = refund_payload(refund)
     payload["amount"] = short_amount(payload["amount"])
-    data = {"refund": refund, "data": payload, "network": _network_name(
-        refund.network), "payout_url": network.tx_url(refund.payout_txid)
-        if network and refund.payout_txid else ""}
+    data = {
+        "refund": refund,
+        "data": payload,
+        "network": _network_name(refund.network),
+        "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
+    }
     if refund.status == Refund.AWAITING_PAYOUT and asset:
         amount = display_amount(refund.amount, asset.decimals)
-        data["qr"] = qr_svg(payment_uri(network, asset, refund.address, refund.amount)
-                            or refund.address,
-                            gettext("QR code: send %(amount)s %(asset)s to %(address)s") % {
-                                "amount": amount, "asset": asset.code,
-                                "address": refund.address})
+        data["qr"] = qr_svg(
+            payment_uri(network, asset, refund.address, refund.amount) or refund.address,
+            gettext("QR code: send %(amount)s %(asset)s to %(address)s")
+            % {"amount": amount, "asset": asset.code, "address": refund.address},
+        )
     return data
 
 
@@ -208,23 +279,36 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
     # The models beside their payloads, in the payload's order.
     transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
     quote = invoice.quote
-    return render(request, "dashboard/invoice.html", {
-        "invoice": invoice, "data": data, "quote": quote, "section": "invoices",
-        "tone": present.TONES[invoice.status],
-        "network": _network_name(quote.network if quote else None),
-        "transactions": list(zip(transactions, data["transactions"], strict=True)),
-        "tolerance": present.percent(invoice.slippage_percent),
-        "insurance": present.percent(invoice.insurance_percent),
-        "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
-        "timeline": _timeline(invoice), "refunds": _refunds(invoice),
-        "actions": [(action, ACTIONS[action][2])
-                    for action in present.available_actions(invoice.status, invoice.status_context,
-                                                             invoice.archived)],
-        # The form with its errors goes to the refund it was posted for.
-        "payout_form": payout_form or PayoutForm(), "blank_payout_form": PayoutForm(),
-        "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
-        "callback_url": invoice.callback_url or request.merchant.callback_url,
-    }, status=status)
+    return render(
+        request,
+        "dashboard/invoice.html",
+        {
+            "invoice": invoice,
+            "data": data,
+            "quote": quote,
+            "section": "invoices",
+            "tone": present.TONES[invoice.status],
+            "network": _network_name(quote.network if quote else None),
+            "transactions": list(zip(transactions, data["transactions"], strict=True)),
+            "tolerance": present.percent(invoice.slippage_percent),
+            "insurance": present.percent(invoice.insurance_percent),
+            "metadata_json": json.dumps(invoice.metadata, indent=2, ensure_ascii=False),
+            "timeline": _timeline(invoice),
+            "refunds": _refunds(invoice),
+            "actions": [
+                (action, ACTIONS[action][2])
+                for action in present.available_actions(
+                    invoice.status, invoice.status_context, invoice.archived
+                )
+            ],
+            # The form with its errors goes to the refund it was posted for.
+            "payout_form": payout_form or PayoutForm(),
+            "blank_payout_form": PayoutForm(),
+            "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
+            "callback_url": invoice.callback_url or request.merchant.callback_url,
+        },
+        status=status,
+    )
 
 
 @require_GET
@@ -248,29 +332,42 @@ def invoice_action(request, invoice_id, action):
         try:
             if action in ("complete", "refund"):
                 amount = form.cleaned_data["refund_amount"] if form else "received"
-                merchant_actions.resolve(invoice_id=invoice.pk, action=action, actor=who,
-                                         refund_amount=amount)
+                merchant_actions.resolve(
+                    invoice_id=invoice.pk, action=action, actor=who, refund_amount=amount
+                )
             elif action in ("approve", "decline"):
                 merchant_actions.review(invoice_id=invoice.pk, action=action, actor=who)
             elif action == "cancel":
                 merchant_actions.cancel(invoice_id=invoice.pk, actor=who)
             else:
-                merchant_actions.set_archived(invoice_id=invoice.pk, archived=action == "archive",
-                                              actor=who)
+                merchant_actions.set_archived(
+                    invoice_id=invoice.pk, archived=action == "archive", actor=who
+                )
         except ServiceError as exc:
             error = exc.message
         except TransitionNotAllowed as exc:
             error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
         else:
-            messages.success(request, gettext("%(action)s: done.") % {
-                "action": ACTIONS[action][0]})
+            messages.success(request, gettext("%(action)s: done.") % {"action": ACTIONS[action][0]})
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
     title, explanation, button = ACTIONS[action]
-    return render(request, "dashboard/confirm_action.html", {
-        "invoice": invoice, "action": action, "title": title, "explanation": explanation,
-        "button": button, "form": form, "error": error, "section": "invoices",
-        "amounts": _refundable(invoice), "danger": action in ("refund", "decline", "cancel"),
-    }, status=409 if error else 200)
+    return render(
+        request,
+        "dashboard/confirm_action.html",
+        {
+            "invoice": invoice,
+            "action": action,
+            "title": title,
+            "explanation": explanation,
+            "button": button,
+            "form": form,
+            "error": error,
+            "section": "invoices",
+            "amounts": _refundable(invoice),
+            "danger": action in ("refund", "decline", "cancel"),
+        },
+        status=409 if error else 200,
+    )
 
 
 def _amounts(amounts: dict) -> str:
@@ -289,8 +386,10 @@ def _refundable(invoice: Invoice) -> dict | None:
     if invoice.quote is None:
         return None
     ledger = invoice.ledger()
-    return {"received": _amounts(ledger.refund_all(invoice.refunded())),
-            "excess": _amounts(ledger.refund_surplus()) or None}
+    return {
+        "received": _amounts(ledger.refund_all(invoice.refunded())),
+        "excess": _amounts(ledger.refund_surplus()) or None,
+    }
 
 
 @require_POST
@@ -301,15 +400,21 @@ def record_payout(request, invoice_id):
     form = PayoutForm(request.POST)
     if form.is_valid():
         try:
-            merchant_actions.record_payout(invoice_id=invoice.pk,
-                                           txid=form.cleaned_data["payout_txid"],
-                                           actor=actor(request),
-                                           refund_id=form.cleaned_data["refund"])
+            merchant_actions.record_payout(
+                invoice_id=invoice.pk,
+                txid=form.cleaned_data["payout_txid"],
+                actor=actor(request),
+                refund_id=form.cleaned_data["refund"],
+            )
         except ServiceError as exc:
             form.add_error("payout_txid", exc.message)
         else:
-            messages.success(request, gettext("Payout recorded. The refund completes when the "
-                                              "transaction is seen on chain."))
+            messages.success(
+                request,
+                gettext(
+                    "Payout recorded. The refund completes when the transaction is seen on chain."
+                ),
+            )
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
     return _detail(request, invoice, payout_form=form, status=422)
 
@@ -318,8 +423,12 @@ def record_payout(request, invoice_id):
 @member_required
 def redeliver(request, invoice_id, event_id):
     """Send one event to the callback URL again now, with the same id."""
-    event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
-                              merchant=request.merchant, invoice_id=invoice_id, pk=event_id)
+    event = get_object_or_404(
+        Event.objects.select_related("invoice", "merchant"),
+        merchant=request.merchant,
+        invoice_id=invoice_id,
+        pk=event_id,
+    )
     try:
         attempt = callbacks.redeliver(event)
     except ServiceError as exc:
@@ -327,6 +436,8 @@ def redeliver(request, invoice_id, event_id):
     else:
         result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
         (messages.success if attempt.succeeded else messages.error)(
-            request, gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.") % {
-                "n": event.sequence, "result": result, "ms": attempt.duration_ms})
+            request,
+            gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.")
+            % {"n": event.sequence, "result": result, "ms": attempt.duration_ms},
+        )
     return redirect(reverse("dashboard:invoice", args=[event.invoice_id]) + "#deliveries")

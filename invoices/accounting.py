@@ -75,8 +75,11 @@ class Ledger:
         owed: dict[Method, int] = {}
         for payment in (*self.counted, *self.extra):
             owed[payment.asset_key] = owed.get(payment.asset_key, 0) + payment.amount
-        return {key: amount - refunded.get(key, 0) for key, amount in owed.items()
-                if amount - refunded.get(key, 0) > 0}
+        return {
+            key: amount - refunded.get(key, 0)
+            for key, amount in owed.items()
+            if amount - refunded.get(key, 0) > 0
+        }
 
     def refund_surplus(self) -> dict[Method, int]:
         """What a refund of the excess sends back: the excess in the chosen asset and every
@@ -110,9 +113,15 @@ def count_payers(payments: Iterable[Payment], *, account_network: bool) -> int:
     return len(groups)
 
 
-def account(method: Method | None, due: int | None, slippage_percent: Decimal,
-            payments: Iterable[Payment], *, account_network: bool = True,
-            refunded: Mapping[Method, int] | None = None) -> Ledger:
+def account(
+    method: Method | None,
+    due: int | None,
+    slippage_percent: Decimal,
+    payments: Iterable[Payment],
+    *,
+    account_network: bool = True,
+    refunded: Mapping[Method, int] | None = None,
+) -> Ledger:
     """The ledger of one invoice. `refunded`: what refunds of the excess already send back,
     per (asset, network); they lower what is left to judge, never what was paid."""
     refunded = refunded or {}
@@ -135,24 +144,32 @@ def account(method: Method | None, due: int | None, slippage_percent: Decimal,
     if due and counted:
         fit = classify(paid - refunded_counted, due, slippage_percent)
         confirmed_fit = classify(confirmed_paid - refunded_counted, due, slippage_percent)
-    refundable_extra = {key: amount - refunded.get(key, 0)
-                        for key, amount in confirmed_extra.items()
-                        if amount - refunded.get(key, 0) > 0}
+    refundable_extra = {
+        key: amount - refunded.get(key, 0)
+        for key, amount in confirmed_extra.items()
+        if amount - refunded.get(key, 0) > 0
+    }
     return Ledger(
-        method=method, due=due, counted=counted, extra=extra,
+        method=method,
+        due=due,
+        counted=counted,
+        extra=extra,
         reverted=tuple(p for p in payments if not p.live),
-        paid=paid, confirmed_paid=confirmed_paid,
+        paid=paid,
+        confirmed_paid=confirmed_paid,
         remaining=remaining(paid, due) if due is not None else 0,
         excess=max(paid - due, 0) if due else 0,
-        fit=fit, confirmed_fit=confirmed_fit,
+        fit=fit,
+        confirmed_fit=confirmed_fit,
         refundable_excess=max(confirmed_paid - refunded_counted - due, 0) if due else 0,
         refundable_extra=refundable_extra,
         payers=count_payers(counted, account_network=account_network),
     )
 
 
-def switched_method(current: Method | None, has_payments: bool, payment_method: Method,
-                    payment_asset: str) -> Method | None:
+def switched_method(
+    current: Method | None, has_payments: bool, payment_method: Method, payment_asset: str
+) -> Method | None:
     """The chosen method after this payment arrives: a payment to the address of a method the
     payer switched away from, when nothing was paid yet, makes that method the chosen one.
     Once something was paid, anything elsewhere is an extra payment."""

@@ -14,8 +14,16 @@ class TransactionInline(admin.TabularInline):
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
-    list_display = ["id", "merchant", "status", "status_context", "price_amount",
-                    "price_currency", "created_at", "archived"]
+    list_display = [
+        "id",
+        "merchant",
+        "status",
+        "status_context",
+        "price_amount",
+        "price_currency",
+        "created_at",
+        "archived",
+    ]
     list_filter = ["status", "kind", "archived"]
     search_fields = ["id", "foreign_id", "quotes__address", "transactions__txid"]
     readonly_fields = [f.name for f in Invoice._meta.fields]

@@ -46,9 +46,19 @@ class TxStatus(StrEnum):
 
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
-    Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED, Status.UNRESOLVED)
+    Status.NEW,
+    Status.PENDING,
+    Status.COMPLIANCE_REVIEW,
+    Status.COMPLETED,
+    Status.UNRESOLVED,
+)
 EXPIRED, CANCELLED, FAILED, DECLINED, REFUNDED = (
-    Status.EXPIRED, Status.CANCELLED, Status.FAILED, Status.DECLINED, Status.REFUNDED)
+    Status.EXPIRED,
+    Status.CANCELLED,
+    Status.FAILED,
+    Status.DECLINED,
+    Status.REFUNDED,
+)
 UNDERPAID, OVERPAID, PAID_LATE, MULTIPLE_SENDERS, REVERTED = tuple(Context)
 
 # Statuses only a merchant's action leaves; payments arriving later are recorded, not judged.
@@ -69,8 +79,11 @@ ACTIONS = {
 class TransitionNotAllowed(Exception):
     def __init__(self, action: str, status: str, reason: str = ""):
         allowed = ", ".join(sorted(ACTIONS.get(action, ()))) or "no status"
-        super().__init__(reason or f"cannot {action.replace('_', ' ')} an invoice that is "
-                                   f"{status}; allowed from: {allowed}")
+        super().__init__(
+            reason
+            or f"cannot {action.replace('_', ' ')} an invoice that is "
+            f"{status}; allowed from: {allowed}"
+        )
         self.action, self.status = action, status
 
 
@@ -142,8 +155,10 @@ def _after_completion(facts: Facts, ledger: Ledger, verdict: Decision) -> Decisi
     something to refund marks it `overpaid`."""
     if verdict.status != COMPLETED and ledger.reverted and not _pays(ledger):
         return Decision(UNRESOLVED, REVERTED)
-    arrived_later = any(p.seen_at > facts.status_changed_at and p.confirmed
-                        for p in (*ledger.counted, *ledger.extra))
+    arrived_later = any(
+        p.seen_at > facts.status_changed_at and p.confirmed
+        for p in (*ledger.counted, *ledger.extra)
+    )
     if arrived_later and ledger.has_refundable_surplus:
         return Decision(COMPLETED, OVERPAID)
     return Decision(COMPLETED, facts.context)
@@ -186,6 +201,7 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
 
 # --- the merchant's actions -----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Target:
     status: str
@@ -193,8 +209,7 @@ class Target:
     refunds: Mapping[Method, int]  # what to offer back, per (asset, network)
 
 
-def target(action: str, facts: Facts, ledger: Ledger,
-           refunded: Mapping[Method, int]) -> Target:
+def target(action: str, facts: Facts, ledger: Ledger, refunded: Mapping[Method, int]) -> Target:
     """Where a merchant action takes the invoice. `refunded`: refunds already offered."""
     check_action(action, facts.status, facts.context)
     if action == "complete":
@@ -202,8 +217,9 @@ def target(action: str, facts: Facts, ledger: Ledger,
     if action == "refund_excess":
         surplus = ledger.refund_surplus()
         if not surplus:
-            raise NothingToRefund(action, facts.status,
-                                  "nothing was paid beyond the amount due (confirmed)")
+            raise NothingToRefund(
+                action, facts.status, "nothing was paid beyond the amount due (confirmed)"
+            )
         return Target(COMPLETED, None, surplus)
     refunds = ledger.refund_all(refunded)
     if action == "cancel":
@@ -225,6 +241,7 @@ def automatic_action(decision: Decision, rules: Mapping[str, str]) -> str | None
 
 
 # --- a transaction against the chain --------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class TxFacts:
@@ -271,9 +288,12 @@ def reconcile(tx: TxFacts, view: ChainView) -> TxChange:
     a mempool API, it has not reappeared within the network's reorganisation depth). A
     reverted transaction that reappears is live again; losing confirmations is an update."""
     height, block_hash, unmined_at = tx.block_height, tx.block_hash, tx.unmined_at
-    lost_block = (view.rollback_above is not None and height is not None
-                  and height > view.rollback_above
-                  and (view.seen_block is None or view.seen_block[1] != block_hash))
+    lost_block = (
+        view.rollback_above is not None
+        and height is not None
+        and height > view.rollback_above
+        and (view.seen_block is None or view.seen_block[1] != block_hash)
+    )
     if lost_block:
         height = block_hash = None
         unmined_at = view.tip
@@ -312,8 +332,15 @@ def _gone(unmined_at: int | None, view: ChainView) -> bool:
 
 # --- watching and switching ---------------------------------------------------------------
 
-def is_watched(status: str, archived: bool, expires_at: datetime | None,
-               status_changed_at: datetime, late_window: timedelta, now: datetime) -> bool:
+
+def is_watched(
+    status: str,
+    archived: bool,
+    expires_at: datetime | None,
+    status_changed_at: datetime,
+    late_window: timedelta,
+    now: datetime,
+) -> bool:
     """Whether payments to the invoice's addresses are still looked for: while it is open;
     after expiry, through the late window; after it ended, for the late window too, so a
     payer who pays twice or after a cancellation is seen (and can be refunded). An archived
@@ -327,8 +354,14 @@ def is_watched(status: str, archived: bool, expires_at: datetime | None,
     return True
 
 
-def can_switch_currency(status: str, kind: str, has_transactions: bool, archived: bool,
-                        expires_at: datetime | None, now: datetime) -> str | None:
+def can_switch_currency(
+    status: str,
+    kind: str,
+    has_transactions: bool,
+    archived: bool,
+    expires_at: datetime | None,
+    now: datetime,
+) -> str | None:
     """None when the payer may pick (another) payment method now, else why not (an error
     code the API and the checkout both explain)."""
     if status != NEW:

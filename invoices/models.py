@@ -33,10 +33,10 @@ class Invoice(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="invoices")
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TIMED)
-    status = models.CharField(max_length=20, choices=_choices(Status),
-                              default=Status.NEW.value)
-    status_context = models.CharField(max_length=20, null=True, blank=True,
-                                      choices=_choices(Context))
+    status = models.CharField(max_length=20, choices=_choices(Status), default=Status.NEW.value)
+    status_context = models.CharField(
+        max_length=20, null=True, blank=True, choices=_choices(Context)
+    )
     archived = models.BooleanField(default=False)
     # False for a test-mode invoice: it is paid on the sandbox only, never on a real chain.
     livemode = models.BooleanField(default=True)
@@ -44,8 +44,9 @@ class Invoice(models.Model):
     price_amount = UnitsField()  # base units of price_currency (cents for USD)
     price_currency = models.CharField(max_length=16)
     # The payment method chosen (null until chosen); its quote holds rate, due and address.
-    quote = models.ForeignKey("Quote", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+    quote = models.ForeignKey(
+        "Quote", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     foreign_id = models.CharField(max_length=255, null=True, blank=True)
     description = models.TextField(blank=True)
@@ -70,28 +71,37 @@ class Invoice(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "foreign_id"],
-                                    condition=Q(foreign_id__isnull=False),
-                                    name="unique_foreign_id_per_merchant"),
+            models.UniqueConstraint(
+                fields=["merchant", "foreign_id"],
+                condition=Q(foreign_id__isnull=False),
+                name="unique_foreign_id_per_merchant",
+            ),
         ]
         indexes = [
             # The mode is last: Django compares a boolean as `NOT livemode`, which SQLite
             # cannot seek on, but it filters on the index entries while walking them in order.
-            models.Index(fields=["merchant", "-created_at", "-id", "livemode"],
-                         name="invoice_newest"),
+            models.Index(
+                fields=["merchant", "-created_at", "-id", "livemode"], name="invoice_newest"
+            ),
             models.Index(fields=["status", "expires_at"], name="invoice_status_expiry"),
             # The dashboard's list filters and search, newest first at any depth.
-            models.Index(fields=["merchant", "status", "-created_at", "-id"],
-                         name="invoice_status_newest"),
-            models.Index(fields=["merchant", "archived", "-created_at", "-id"],
-                         name="invoice_archived_newest"),
-            models.Index(fields=["merchant", "status_context", "-created_at", "-id"],
-                         name="invoice_context_newest",
-                         condition=Q(status_context__isnull=False)),
+            models.Index(
+                fields=["merchant", "status", "-created_at", "-id"], name="invoice_status_newest"
+            ),
+            models.Index(
+                fields=["merchant", "archived", "-created_at", "-id"],
+                name="invoice_archived_newest",
+            ),
+            models.Index(
+                fields=["merchant", "status_context", "-created_at", "-id"],
+                name="invoice_context_newest",
+                condition=Q(status_context__isnull=False),
+            ),
             models.Index(Upper("customer_email"), name="invoice_customer_email"),
             # The dashboard's chart: completed volume by the day it completed.
-            models.Index(fields=["merchant", "status", "status_changed_at"],
-                         name="invoice_status_changed"),
+            models.Index(
+                fields=["merchant", "status", "status_changed_at"], name="invoice_status_changed"
+            ),
         ]
 
     def __str__(self):
@@ -100,11 +110,15 @@ class Invoice(models.Model):
     def facts(self) -> Facts:
         """What the state machine (invoices.lifecycle) and the payer's page decide from."""
         return Facts(
-            status=self.status, context=self.status_context, expires_at=self.expires_at,
+            status=self.status,
+            context=self.status_context,
+            expires_at=self.expires_at,
             late_window=timedelta(minutes=self.late_window_minutes),
             processing_timeout=timedelta(minutes=self.processing_timeout_minutes),
-            status_changed_at=self.status_changed_at, review_decision=self.review_decision,
-            archived=self.archived)
+            status_changed_at=self.status_changed_at,
+            review_decision=self.review_decision,
+            archived=self.archived,
+        )
 
     def ledger(self, transactions=None, refunds=None) -> accounting.Ledger:
         """What the invoice's transactions add up to (pass them, or prefetch `transactions`
@@ -113,11 +127,15 @@ class Invoice(models.Model):
         network = registry.get_network(quote.network) if quote else None
         return accounting.account(
             (quote.asset, quote.network) if quote else None,
-            quote.due_amount if quote else None, self.slippage_percent,
-            [tx.as_payment(quote) for tx in
-             (self.transactions.all() if transactions is None else transactions)],
+            quote.due_amount if quote else None,
+            self.slippage_percent,
+            [
+                tx.as_payment(quote)
+                for tx in (self.transactions.all() if transactions is None else transactions)
+            ],
             account_network=network.account_based if network else True,
-            refunded=self.refunded(refunds))
+            refunded=self.refunded(refunds),
+        )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
         """What refunds offer back, per (asset, network)."""
@@ -146,11 +164,14 @@ class Quote(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "asset", "network"],
-                                    name="one_quote_per_method"),
-            models.UniqueConstraint(fields=["network", "address"],
-                                    condition=Q(address__isnull=False),
-                                    name="one_invoice_per_address"),
+            models.UniqueConstraint(
+                fields=["invoice", "asset", "network"], name="one_quote_per_method"
+            ),
+            models.UniqueConstraint(
+                fields=["network", "address"],
+                condition=Q(address__isnull=False),
+                name="one_invoice_per_address",
+            ),
         ]
         indexes = [models.Index(fields=["address"], name="quote_address")]  # dashboard search
 
@@ -183,20 +204,32 @@ class Transaction(models.Model):
     reverted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["network", "txid", "output_index"],
-                                               name="one_transfer_once")]
-        indexes = [models.Index(fields=["network", "status"], name="tx_network_status"),
-                   models.Index(fields=["txid"], name="tx_txid")]  # dashboard search
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "txid", "output_index"], name="one_transfer_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["network", "status"], name="tx_network_status"),
+            models.Index(fields=["txid"], name="tx_txid"),
+        ]  # dashboard search
 
     def as_payment(self, chosen: Quote | None = None) -> accounting.Payment:
         """`chosen`: the invoice's chosen quote, which spares loading the transaction's own
         quote when it is that one (nearly always)."""
         quote = chosen if chosen is not None and chosen.pk == self.quote_id else self.quote
         return accounting.Payment(
-            asset=self.asset, network=self.network, method_asset=quote.asset,
-            amount=self.amount, paid_at=self.paid_at, seen_at=self.detected_at,
-            senders=tuple(self.from_addresses), live=self.status != self.REVERTED,
-            confirmed=self.status == self.CONFIRMED, flagged=self.flagged)
+            asset=self.asset,
+            network=self.network,
+            method_asset=quote.asset,
+            amount=self.amount,
+            paid_at=self.paid_at,
+            seen_at=self.detected_at,
+            senders=tuple(self.from_addresses),
+            live=self.status != self.REVERTED,
+            confirmed=self.status == self.CONFIRMED,
+            flagged=self.flagged,
+        )
 
 
 def new_claim_token() -> str:
@@ -224,8 +257,14 @@ class Event(models.Model):
     """The outbox: one row per thing a merchant hears about, written in the same database
     transaction as the change it reports. `data` is the invoice as the API showed it then."""
 
-    TYPES = ("transaction_created", "transaction_confirmed", "transaction_updated",
-             "transaction_reverted", "status_changed", "refund_updated")
+    TYPES = (
+        "transaction_created",
+        "transaction_confirmed",
+        "transaction_updated",
+        "transaction_reverted",
+        "status_changed",
+        "refund_updated",
+    )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")
@@ -247,17 +286,29 @@ class Event(models.Model):
     email_claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["invoice", "sequence"],
-                                               name="event_sequence_per_invoice")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["invoice", "sequence"], name="event_sequence_per_invoice"
+            )
+        ]
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="event_to_deliver",
-                         condition=Q(next_attempt_at__isnull=False)),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="event_to_deliver",
+                condition=Q(next_attempt_at__isnull=False),
+            ),
             # One merchant's due queues (webhooks.callbacks: a slot holder's turn).
-            models.Index(fields=["merchant", "next_attempt_at"], name="event_to_deliver_merchant",
-                         condition=Q(next_attempt_at__isnull=False)),
+            models.Index(
+                fields=["merchant", "next_attempt_at"],
+                name="event_to_deliver_merchant",
+                condition=Q(next_attempt_at__isnull=False),
+            ),
             models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
-            models.Index(fields=["created_at"], name="event_refund_email_due",
-                         condition=Q(type="refund_updated", email_sent_at__isnull=True)),
+            models.Index(
+                fields=["created_at"],
+                name="event_refund_email_due",
+                condition=Q(type="refund_updated", email_sent_at__isnull=True),
+            ),
         ]
         ordering = ["created_at", "sequence"]
 
@@ -274,8 +325,9 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # pruned after 24 h
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "key"],
-                                               name="one_idempotency_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "key"], name="one_idempotency_key")
+        ]
 
 
 class Rate(models.Model):

@@ -12,10 +12,41 @@ from chains import registry
 
 # ISO 4217 minor units of the fiat currencies a price may be given in.
 FIAT_DECIMALS = {
-    "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2, "NOK": 2,
-    "DKK": 2, "PLN": 2, "CZK": 2, "HUF": 2, "RON": 2, "TRY": 2, "BRL": 2, "MXN": 2, "ARS": 2,
-    "INR": 2, "CNY": 2, "HKD": 2, "SGD": 2, "ZAR": 2, "AED": 2, "ILS": 2, "THB": 2, "PHP": 2,
-    "UAH": 2, "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "KWD": 3, "BHD": 3,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "CHF": 2,
+    "CAD": 2,
+    "AUD": 2,
+    "NZD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "CZK": 2,
+    "HUF": 2,
+    "RON": 2,
+    "TRY": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "ARS": 2,
+    "INR": 2,
+    "CNY": 2,
+    "HKD": 2,
+    "SGD": 2,
+    "ZAR": 2,
+    "AED": 2,
+    "ILS": 2,
+    "THB": 2,
+    "PHP": 2,
+    "UAH": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
 }
 MAX_UNITS = 10**60  # far above any real price; keeps amounts inside NUMERIC(78, 0)
 
@@ -41,22 +72,25 @@ def price_decimals(currency: str) -> int | None:
 def to_units(amount: str, decimals: int) -> int:
     """Parse a positive decimal string into base units, refusing what it cannot hold."""
     if not isinstance(amount, str):
-        raise AmountError("invalid_amount", _("amounts are decimal strings, such as \"10.50\""))
+        raise AmountError("invalid_amount", _('amounts are decimal strings, such as "10.50"'))
     text = amount.strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or "e" in text.lower():
-        raise AmountError("invalid_amount", _("%(amount)s is not a decimal number") % {
-            "amount": repr(amount)})
+        raise AmountError(
+            "invalid_amount", _("%(amount)s is not a decimal number") % {"amount": repr(amount)}
+        )
     if value <= 0:
         raise AmountError("invalid_amount", _("the amount must be greater than 0"))
     with localcontext(prec=len(text) + decimals + 2):  # exact: never rounds to 28 digits
         units = value.scaleb(decimals)
     if units != units.to_integral_value():
-        raise AmountError("too_precise", _("at most %(decimals)s decimal places are allowed")
-                          % {"decimals": decimals})
+        raise AmountError(
+            "too_precise",
+            _("at most %(decimals)s decimal places are allowed") % {"decimals": decimals},
+        )
     units = int(units)
     if units >= MAX_UNITS:
         raise AmountError("amount_too_large", _("the amount is too large"))

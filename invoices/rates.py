@@ -61,6 +61,7 @@ class ProviderError(Exception):
 
 # --- Decimal helpers -----------------------------------------------------------------------
 
+
 def _decimal(raw) -> Decimal:
     """A provider's number as a positive finite Decimal. Floats are refused: they would mean
     the JSON was parsed without `parse_float=Decimal`, and the digits are already lost."""
@@ -94,6 +95,7 @@ def plain(value: Decimal) -> str:
 
 # --- Providers -----------------------------------------------------------------------------
 
+
 class RateProvider(abc.ABC):
     name: str
 
@@ -124,17 +126,19 @@ class HttpProvider(RateProvider):
         return {}
 
     @abc.abstractmethod
-    def parse(self, payload, pairs: list[Pair]) -> dict[Pair, Decimal]:
-        ...
+    def parse(self, payload, pairs: list[Pair]) -> dict[Pair, Decimal]: ...
 
     def fetch(self, pairs):
         params = self.params(pairs)
         if params is None:
             return {}
         try:
-            response = requests.get(self.url, params=params, timeout=TIMEOUT,
-                                    headers={"User-Agent": USER_AGENT,
-                                             "Accept": "application/json"})
+            response = requests.get(
+                self.url,
+                params=params,
+                timeout=TIMEOUT,
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            )
             response.raise_for_status()
             payload = json.loads(response.text, parse_float=Decimal)
         except (requests.RequestException, ValueError) as exc:
@@ -201,8 +205,11 @@ class CoinbaseProvider(HttpProvider):
             raise ProviderError(f"rates are for {data['currency']!r}, not {self.ANCHOR}")
         per_anchor = {code.upper(): raw for code, raw in data["rates"].items()}
         per_anchor[self.ANCHOR] = "1"
-        return {(b, q): _divide(_decimal(per_anchor[q]), _decimal(per_anchor[b]))
-                for b, q in pairs if b in per_anchor and q in per_anchor}
+        return {
+            (b, q): _divide(_decimal(per_anchor[q]), _decimal(per_anchor[b]))
+            for b, q in pairs
+            if b in per_anchor and q in per_anchor
+        }
 
 
 class CoinGeckoProvider(HttpProvider):
@@ -211,8 +218,16 @@ class CoinGeckoProvider(HttpProvider):
 
     name = "coingecko"
     url = "https://api.coingecko.com/api/v3/simple/price"
-    IDS = {"BTC": "bitcoin", "LTC": "litecoin", "ETH": "ethereum", "BNB": "binancecoin",
-           "POL": "polygon-ecosystem-token", "TRX": "tron", "USDT": "tether", "USDC": "usd-coin"}
+    IDS = {
+        "BTC": "bitcoin",
+        "LTC": "litecoin",
+        "ETH": "ethereum",
+        "BNB": "binancecoin",
+        "POL": "polygon-ecosystem-token",
+        "TRX": "tron",
+        "USDT": "tether",
+        "USDC": "usd-coin",
+    }
 
     def params(self, pairs):
         ids = sorted({self.IDS[b] for b, _ in pairs if b in self.IDS})
@@ -256,12 +271,18 @@ class BinanceProvider(HttpProvider):
 
 PROVIDERS: dict[str, type[RateProvider]] = {
     provider.name: provider
-    for provider in (StaticProvider, KrakenProvider, CoinbaseProvider, CoinGeckoProvider,
-                     BinanceProvider)
+    for provider in (
+        StaticProvider,
+        KrakenProvider,
+        CoinbaseProvider,
+        CoinGeckoProvider,
+        BinanceProvider,
+    )
 }
 
 
 # --- Refresh and lookup --------------------------------------------------------------------
+
 
 def needed_pairs() -> list[Pair]:
     """Every crypto asset the registry knows, priced in every configured fiat."""
@@ -295,18 +316,24 @@ def refresh_rates(now: datetime | None = None) -> dict[str, int]:
         for pair in (pair for pair in remaining if pair in rates):
             text = plain(rates[pair])
             if len(text) > VALUE_LENGTH:  # absurd, and would not fit the column
-                logger.warning("rate provider %s: %s/%s rate %s… is out of range",
-                               provider.name, *pair, text[:20])
+                logger.warning(
+                    "rate provider %s: %s/%s rate %s… is out of range",
+                    provider.name,
+                    *pair,
+                    text[:20],
+                )
             else:
                 found[pair] = (text, provider.name)
         remaining = [pair for pair in remaining if pair not in found]
     if remaining:
-        logger.warning("no rate provider has %s",
-                       ", ".join(f"{b}/{q}" for b, q in remaining))
+        logger.warning("no rate provider has %s", ", ".join(f"{b}/{q}" for b, q in remaining))
     Rate.objects.bulk_create(
-        [Rate(base=b, quote=q, value=value, source=source, fetched_at=now)
-         for (b, q), (value, source) in found.items()],
-        update_conflicts=True, unique_fields=["base", "quote"],
+        [
+            Rate(base=b, quote=q, value=value, source=source, fetched_at=now)
+            for (b, q), (value, source) in found.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["base", "quote"],
         update_fields=["value", "source", "fetched_at"],
     )
     return dict(Counter(source for _, source in found.values()))
@@ -315,8 +342,12 @@ def refresh_rates(now: datetime | None = None) -> dict[str, int]:
 def _span(seconds: float) -> str:
     """A duration as people say it: "45 seconds", "15 minutes", "3 hours"."""
     seconds = int(seconds)
-    for threshold, size, unit in ((172800, 86400, "day"), (7200, 3600, "hour"),
-                                  (120, 60, "minute"), (0, 1, "second")):
+    for threshold, size, unit in (
+        (172800, 86400, "day"),
+        (7200, 3600, "hour"),
+        (120, 60, "minute"),
+        (0, 1, "second"),
+    ):
         if seconds >= threshold:
             count = seconds // size
             return f"{count} {unit}{'' if count == 1 else 's'}"
@@ -336,8 +367,11 @@ LOOKUP_REFRESH_SECONDS = 60  # at most one a minute (the schedule's pace) while 
 
 def static_first() -> bool:
     """Whether the static table wins every pair it has: it is the first known provider."""
-    known = [name.strip().lower() for name in settings.RATE_PROVIDERS
-             if name.strip().lower() in PROVIDERS]
+    known = [
+        name.strip().lower()
+        for name in settings.RATE_PROVIDERS
+        if name.strip().lower() in PROVIDERS
+    ]
     return bool(known) and known[0] == StaticProvider.name
 
 
@@ -356,9 +390,13 @@ def _rows(legs: set[Pair], now: datetime) -> dict[Pair, Rate]:
     """The rows that can answer, in one query (or none: the static table, fetched `now`)."""
     if static_first():
         table = settings.STATIC_RATES
-        return {(b, q): Rate(base=b, quote=q, value=table[f"{b}/{q}"],
-                             source=StaticProvider.name, fetched_at=now)
-                for b, q in legs if f"{b}/{q}" in table}
+        return {
+            (b, q): Rate(
+                base=b, quote=q, value=table[f"{b}/{q}"], source=StaticProvider.name, fetched_at=now
+            )
+            for b, q in legs
+            if f"{b}/{q}" in table
+        }
     condition = Q()
     for base, quote in legs:
         condition |= Q(base=base, quote=quote)
@@ -377,8 +415,10 @@ def _fresh(row: Rate, base: str, now: datetime) -> RateQuote:
     age = (now - row.fetched_at).total_seconds()
     max_age = settings.RATE_MAX_AGE_SECONDS
     if age > max_age:
-        raise StaleRate(f"the {row.base}/{row.quote} rate is {_span(age)} old; quotes need "
-                        f"a rate fetched within {_span(max_age)}")
+        raise StaleRate(
+            f"the {row.base}/{row.quote} rate is {_span(age)} old; quotes need "
+            f"a rate fetched within {_span(max_age)}"
+        )
     value = Decimal(row.value)
     if row.base != base:
         value = _divide(Decimal(1), value)
@@ -397,10 +437,14 @@ def _answer(rows: dict[Pair, Rate], base: str, quote: str, now: datetime) -> Rat
         if base_row is not None and quote_row is not None:
             base_leg, quote_leg = _fresh(base_row, base, now), _fresh(quote_row, quote, now)
             sources = dict.fromkeys((base_leg.source, quote_leg.source))  # ordered, unique
-            return RateQuote(_divide(base_leg.value, quote_leg.value), "+".join(sources),
-                             min(base_leg.fetched_at, quote_leg.fetched_at))
-    raise UnknownRate(f"no {base}/{quote} rate is available: no configured rate provider "
-                      "has this pair")
+            return RateQuote(
+                _divide(base_leg.value, quote_leg.value),
+                "+".join(sources),
+                min(base_leg.fetched_at, quote_leg.fetched_at),
+            )
+    raise UnknownRate(
+        f"no {base}/{quote} rate is available: no configured rate provider has this pair"
+    )
 
 
 def _refresh_once(seen: int) -> None:
@@ -409,8 +453,7 @@ def _refresh_once(seen: int) -> None:
     provider requests, and providers that are down do not slow every request."""
     global _refreshes_done, _last_refresh
     with _refresh_lock:
-        if _refreshes_done == seen and \
-                time.monotonic() - _last_refresh >= LOOKUP_REFRESH_SECONDS:
+        if _refreshes_done == seen and time.monotonic() - _last_refresh >= LOOKUP_REFRESH_SECONDS:
             _last_refresh = time.monotonic()
             refresh_rates()
             _refreshes_done += 1
@@ -443,8 +486,11 @@ def get_rates(pairs: list[Pair], now: datetime | None = None) -> dict[Pair, Rate
     seen = _refreshes_done
     result = answers(_rows(_legs(pairs), now))
     missing = [pair for pair, answer in result.items() if isinstance(answer, UnknownRate)]
-    if missing and not static_first() and any(
-            _fetchable(pair, set(needed_pairs())) for pair in missing):
+    if (
+        missing
+        and not static_first()
+        and any(_fetchable(pair, set(needed_pairs())) for pair in missing)
+    ):
         _refresh_once(seen)
         result = answers(_rows(_legs(pairs), timezone.now()))
     return result

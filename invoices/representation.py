@@ -32,28 +32,35 @@ def payment_url(invoice: Invoice) -> str:
     return f"{settings.PUBLIC_URL}/pay/{invoice.id}"
 
 
-def transaction_payload(tx: Transaction, ledger: Ledger, heights: dict[str, int],
-                        chosen=None) -> dict:
+def transaction_payload(
+    tx: Transaction, ledger: Ledger, heights: dict[str, int], chosen=None
+) -> dict:
     network = registry.get_network(tx.network)
     payment = tx.as_payment(chosen)
     return {
-        "txid": tx.txid, "index": tx.output_index,
-        "asset": tx.asset, "network": tx.network,
+        "txid": tx.txid,
+        "index": tx.output_index,
+        "asset": tx.asset,
+        "network": tx.network,
         "amount": money.format_units(tx.amount, _asset(tx.network, tx.asset).decimals),
         "counted": ledger.is_counted(payment),
         "from_addresses": tx.from_addresses,
         "confirmations": confirmations(tx, heights),
         "required_confirmations": tx.required_confirmations,
-        "status": tx.status, "flagged": tx.flagged,
+        "status": tx.status,
+        "flagged": tx.flagged,
         "block_height": tx.block_height,
         "explorer_url": network.tx_url(tx.txid) if network else "",
-        "paid_at": iso_time(tx.paid_at), "detected_at": iso_time(tx.detected_at),
-        "confirmed_at": iso_time(tx.confirmed_at), "reverted_at": iso_time(tx.reverted_at),
+        "paid_at": iso_time(tx.paid_at),
+        "detected_at": iso_time(tx.detected_at),
+        "confirmed_at": iso_time(tx.confirmed_at),
+        "reverted_at": iso_time(tx.reverted_at),
     }
 
 
-def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
-                    new: bool = False) -> dict:
+def invoice_payload(
+    invoice: Invoice, heights: dict[str, int] | None = None, new: bool = False
+) -> dict:
     """`heights` lets a list share one cursor query; quote, transactions and refunds should
     be prefetched by the caller when rendering many. A `new` invoice has neither
     transactions nor refunds, which saves their queries on the create path."""
@@ -61,8 +68,9 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     quote = invoice.quote
     asset = _asset(quote.network, quote.asset) if quote else None
-    transactions = [] if new else sorted(invoice.transactions.all(),
-                                         key=lambda tx: (tx.detected_at, tx.pk))
+    transactions = (
+        [] if new else sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
+    )
     refunds = [] if new else list(invoice.refunds.all())
     ledger = None if new else invoice.ledger(transactions, refunds)
     paid, remaining = (ledger.paid, ledger.remaining) if ledger else (0, None)
@@ -73,8 +81,11 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         return money.format_units(amount, asset.decimals) if asset else None
 
     data = {
-        "id": str(invoice.id), "foreign_id": invoice.foreign_id, "kind": invoice.kind,
-        "status": invoice.status, "status_context": invoice.status_context,
+        "id": str(invoice.id),
+        "foreign_id": invoice.foreign_id,
+        "kind": invoice.kind,
+        "status": invoice.status,
+        "status_context": invoice.status_context,
         "archived": invoice.archived,
         "livemode": invoice.livemode,
         "price_amount": money.format_units(invoice.price_amount, price_decimals),
@@ -88,13 +99,17 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
         "remaining_amount": units(remaining) if quote else None,
         "excess_amount": units(ledger.excess if ledger else 0) if quote else None,
         "rate": quote.rate if quote else None,
-        "payment_uri": None, "payment_url": payment_url(invoice),
-        "description": invoice.description, "customer_email": invoice.customer_email,
-        "callback_url": invoice.callback_url or None, "return_url": invoice.return_url or None,
+        "payment_uri": None,
+        "payment_url": payment_url(invoice),
+        "description": invoice.description,
+        "customer_email": invoice.customer_email,
+        "callback_url": invoice.callback_url or None,
+        "return_url": invoice.return_url or None,
         "insurance_percent": str(invoice.insurance_percent),
         "slippage_percent": str(invoice.slippage_percent),
         "include_fee": invoice.include_fee,
-        "created_at": iso_time(invoice.created_at), "expires_at": iso_time(invoice.expires_at),
+        "created_at": iso_time(invoice.created_at),
+        "expires_at": iso_time(invoice.expires_at),
         "transactions": [transaction_payload(tx, ledger, heights, quote) for tx in transactions],
         "refunds": [refund_payload(refund) for refund in refunds],
         "metadata": invoice.metadata,
@@ -102,20 +117,26 @@ def invoice_payload(invoice: Invoice, heights: dict[str, int] | None = None,
     if quote and quote.address:
         network = registry.get_network(quote.network)
         if network:
-            data["payment_uri"] = payment_uri(network, asset, quote.address,
-                                              remaining or quote.due_amount) or None  # TRON: none
+            data["payment_uri"] = (
+                payment_uri(network, asset, quote.address, remaining or quote.due_amount) or None
+            )  # TRON: none
     return data
 
 
 def refund_payload(refund: Refund) -> dict:
     asset = _asset(refund.network, refund.asset)
     return {
-        "id": str(refund.id), "invoice_id": str(refund.invoice_id), "status": refund.status,
+        "id": str(refund.id),
+        "invoice_id": str(refund.invoice_id),
+        "status": refund.status,
         "amount": money.format_units(refund.amount, asset.decimals),
-        "currency": refund.asset, "network": refund.network,
+        "currency": refund.asset,
+        "network": refund.network,
         # The code after "#": browsers never send it, so no access log records it.
         "claim_url": f"{settings.PUBLIC_URL}/refund/#{refund.claim_token}",
-        "address": refund.address or None, "payout_txid": refund.payout_txid or None,
-        "created_at": iso_time(refund.created_at), "claimed_at": iso_time(refund.claimed_at),
+        "address": refund.address or None,
+        "payout_txid": refund.payout_txid or None,
+        "created_at": iso_time(refund.created_at),
+        "claimed_at": iso_time(refund.claimed_at),
         "paid_at": iso_time(refund.paid_at),
     }

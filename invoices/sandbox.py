@@ -27,13 +27,18 @@ def sandbox_quote(invoice: Invoice):
     return quote
 
 
-def pay(invoice: Invoice, amount: int | None = None, sender: str | None = None,
-        confirm: bool = False) -> None:
+def pay(
+    invoice: Invoice, amount: int | None = None, sender: str | None = None, confirm: bool = False
+) -> None:
     """Send `amount` (default: the amount due) from one stable payer per invoice, as one
     wallet would; `confirm` also mines it to its required confirmations."""
     quote = sandbox_quote(invoice)
-    sandbox.broadcast(quote.address, quote.asset, amount or quote.due_amount,
-                      sender or sandbox.payer_address(invoice.pk))
+    sandbox.broadcast(
+        quote.address,
+        quote.asset,
+        amount or quote.due_amount,
+        sender or sandbox.payer_address(invoice.pk),
+    )
     scan_network(sandbox.NETWORK)
     if confirm:
         mine_pending(invoice)
@@ -44,6 +49,7 @@ def mine_pending(invoice: Invoice) -> None:
     sandbox_quote(invoice)
     pending = Transaction.objects.filter(invoice=invoice, status=Transaction.PENDING)
     network = registry.get_network(sandbox.NETWORK)
-    sandbox.mine(max((tx.required_confirmations for tx in pending),
-                     default=network.min_confirmations))
+    sandbox.mine(
+        max((tx.required_confirmations for tx in pending), default=network.min_confirmations)
+    )
     scan_network(sandbox.NETWORK)

@@ -9,8 +9,9 @@ from invoices.services import reconciliation
 
 def _watched(*, network: str, addresses: set[str]) -> set[str]:
     """Invoice addresses still listening, and refund addresses awaiting their payout."""
-    return (selectors.watched_addresses(network=network, addresses=addresses)
-            | selectors.payout_addresses(network=network, addresses=addresses))
+    return selectors.watched_addresses(
+        network=network, addresses=addresses
+    ) | selectors.payout_addresses(network=network, addresses=addresses)
 
 
 def _apply(*, report: scanner.ScanReport) -> None:

@@ -19,15 +19,19 @@ from merchants.models import Merchant, Wallet
 
 # --- payment methods ------------------------------------------------------------------------
 
+
 def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> list[Asset]:
     """Enabled networks' assets the merchant has not switched off, the sandbox only for test
     invoices and never for live ones (play money settles nothing); with `families`, only
     those of networks it has a wallet for."""
     chosen = set(merchant.enabled_methods)
-    return [asset for asset in registry.enabled_methods()
-            if (families is None or registry.get_network(asset.network).family in families)
-            and (registry.get_network(asset.network).kind == "sandbox") != livemode
-            and (not chosen or asset.method in chosen)]
+    return [
+        asset
+        for asset in registry.enabled_methods()
+        if (families is None or registry.get_network(asset.network).family in families)
+        and (registry.get_network(asset.network).kind == "sandbox") != livemode
+        and (not chosen or asset.method in chosen)
+    ]
 
 
 def _wallet_families(merchant: Merchant) -> set[str]:
@@ -36,7 +40,8 @@ def _wallet_families(merchant: Merchant) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT family FROM {Wallet._meta.db_table} WHERE merchant_id = %s",
-            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection)])
+            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection)],
+        )
         return {family for (family,) in cursor.fetchall()}
 
 
@@ -47,40 +52,59 @@ def offered_methods(*, merchant: Merchant, livemode: bool = True) -> list[Asset]
 
 
 def _not_offered(asset_code: str, network_code: str | None) -> ServiceError:
-    return ServiceError("currency_not_offered", (
-        _("%(asset)s on %(network)s is not a payment method this merchant offers")
-        if network_code else _("%(asset)s is not a payment method this merchant offers"))
-        % {"asset": asset_code, "network": network_code}, "pay_currency")
+    return ServiceError(
+        "currency_not_offered",
+        (
+            _("%(asset)s on %(network)s is not a payment method this merchant offers")
+            if network_code
+            else _("%(asset)s is not a payment method this merchant offers")
+        )
+        % {"asset": asset_code, "network": network_code},
+        "pay_currency",
+    )
 
 
 def _match(methods: list[Asset], asset_code: str, network_code: str | None) -> list[Asset]:
-    return [a for a in methods if a.code == asset_code
-            and (network_code is None or a.network == network_code)]
+    return [
+        a
+        for a in methods
+        if a.code == asset_code and (network_code is None or a.network == network_code)
+    ]
 
 
-def find_method(*, merchant: Merchant, asset_code: str, network_code: str | None,
-                livemode: bool = True) -> Asset:
+def find_method(
+    *, merchant: Merchant, asset_code: str, network_code: str | None, livemode: bool = True
+) -> Asset:
     asset_code = asset_code.upper()
-    matches = _match(offered_methods(merchant=merchant, livemode=livemode), asset_code,
-                     network_code)
+    matches = _match(
+        offered_methods(merchant=merchant, livemode=livemode), asset_code, network_code
+    )
     if not matches:
         raise _not_offered(asset_code, network_code)
     if len(matches) > 1:
         networks = ", ".join(a.network for a in matches)
-        raise ServiceError("network_required",
-                           _("%(asset)s is offered on several networks (%(networks)s): give "
-                             "`network`") % {"asset": asset_code, "networks": networks},
-                           "network")
+        raise ServiceError(
+            "network_required",
+            _("%(asset)s is offered on several networks (%(networks)s): give `network`")
+            % {"asset": asset_code, "networks": networks},
+            "network",
+        )
     return matches[0]
 
 
-def _fixed_method(merchant: Merchant, asset_code: str, network_code: str | None,
-                  livemode: bool) -> Asset:
+def _fixed_method(
+    merchant: Merchant, asset_code: str, network_code: str | None, livemode: bool
+) -> Asset:
     """find_method without reading the wallets when the method is unambiguous anyway: the
     address allocation (`_next_index`) then finds out whether the wallet exists."""
     matches = _match(_methods(merchant, None, livemode), asset_code.upper(), network_code)
-    return matches[0] if len(matches) == 1 else find_method(
-        merchant=merchant, asset_code=asset_code, network_code=network_code, livemode=livemode)
+    return (
+        matches[0]
+        if len(matches) == 1
+        else find_method(
+            merchant=merchant, asset_code=asset_code, network_code=network_code, livemode=livemode
+        )
+    )
 
 
 # --- what the scanner watches --------------------------------------------------------------
@@ -96,25 +120,41 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
     addresses = sorted(addresses)
     watched = set()
     for start in range(0, len(addresses), WATCH_LOOKUP_BATCH):
-        rows = (Quote.objects
-                .filter(network=network, address__in=addresses[start:start + WATCH_LOOKUP_BATCH])
-                .values_list("address", "invoice__status", "invoice__archived",
-                             "invoice__expires_at", "invoice__status_changed_at",
-                             "invoice__late_window_minutes"))
-        watched |= {address for address, status, archived, expires_at, changed_at, late in rows
-                    if lifecycle.is_watched(status, archived, expires_at, changed_at,
-                                            timedelta(minutes=late), now)}
+        rows = Quote.objects.filter(
+            network=network, address__in=addresses[start : start + WATCH_LOOKUP_BATCH]
+        ).values_list(
+            "address",
+            "invoice__status",
+            "invoice__archived",
+            "invoice__expires_at",
+            "invoice__status_changed_at",
+            "invoice__late_window_minutes",
+        )
+        watched |= {
+            address
+            for address, status, archived, expires_at, changed_at, late in rows
+            if lifecycle.is_watched(
+                status, archived, expires_at, changed_at, timedelta(minutes=late), now
+            )
+        }
     return watched
 
 
 def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     """Which of these addresses a refund payout is awaited at: the scanner watches them
     alongside the invoices' addresses."""
-    return set(Refund.objects.filter(network=network, status=Refund.AWAITING_PAYOUT,
-                                     address__in=addresses).values_list("address", flat=True))
+    return set(
+        Refund.objects.filter(
+            network=network, status=Refund.AWAITING_PAYOUT, address__in=addresses
+        ).values_list("address", flat=True)
+    )
 
 
 def scanned_heights() -> dict[str, int]:
     """Each network's scanned height: confirmations are counted against it."""
-    return {network: height for network, height in
-            ChainCursor.objects.filter(height__isnull=False).values_list("network", "height")}
+    return {
+        network: height
+        for network, height in ChainCursor.objects.filter(height__isnull=False).values_list(
+            "network", "height"
+        )
+    }

@@ -53,8 +53,7 @@ def depth(value) -> int:
         if isinstance(item, dict | list):
             deepest = max(deepest, level)
             children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children
-                         if isinstance(child, dict | list))
+            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
     return deepest
 
 
@@ -73,8 +72,7 @@ def json_problem(value) -> tuple[str, str] | None:
                     return (path or None), f"a key {reason}"
                 stack.append((child, child_path))
         elif isinstance(item, list):
-            stack.extend((child, f"{path}.{i}" if path else str(i))
-                         for i, child in enumerate(item))
+            stack.extend((child, f"{path}.{i}" if path else str(i)) for i, child in enumerate(item))
     return None
 
 
@@ -98,16 +96,21 @@ class StrictJSONParser(parsers.JSONParser):
         if text_depth(text) > MAX_BODY_DEPTH:
             raise ParseError(f"JSON nested deeper than {MAX_BODY_DEPTH} levels")
         try:
-            data = json.loads(text, parse_constant=None if not api_settings.STRICT_JSON
-                              else _strict_constant)
+            data = json.loads(
+                text, parse_constant=None if not api_settings.STRICT_JSON else _strict_constant
+            )
         except ValueError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
         if problem := json_problem(data):
             path, reason = problem
             param = _safe_param(path)
             raise serializers.ValidationError(
-                {param or "non_field_errors": [serializers.ErrorDetail(reason,
-                                                                       code="invalid_text")]})
+                {
+                    param or "non_field_errors": [
+                        serializers.ErrorDetail(reason, code="invalid_text")
+                    ]
+                }
+            )
         return data
 
 
@@ -120,16 +123,18 @@ def check_metadata(value) -> dict:
     if not isinstance(value, dict):
         raise serializers.ValidationError("metadata must be a JSON object", code="invalid")
     if len(value) > METADATA_MAX_KEYS:
-        raise serializers.ValidationError(f"metadata has at most {METADATA_MAX_KEYS} keys",
-                                          code="metadata_too_many_keys")
+        raise serializers.ValidationError(
+            f"metadata has at most {METADATA_MAX_KEYS} keys", code="metadata_too_many_keys"
+        )
     if depth(value) > METADATA_MAX_DEPTH:
         raise serializers.ValidationError(
-            f"metadata is nested at most {METADATA_MAX_DEPTH} deep", code="metadata_too_deep")
+            f"metadata is nested at most {METADATA_MAX_DEPTH} deep", code="metadata_too_deep"
+        )
     size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
     if size > METADATA_MAX_BYTES:
-        raise serializers.ValidationError("metadata is limited to 16 KB as JSON",
-                                          code="metadata_too_large")
+        raise serializers.ValidationError(
+            "metadata is limited to 16 KB as JSON", code="metadata_too_large"
+        )
     if problem := json_problem(value):
         raise serializers.ValidationError(problem[1], code="invalid_text")
     return value
-

@@ -6,8 +6,13 @@ from invoices.models import Invoice, Status
 from links.models import PaymentLink
 
 # Invoices that hold one of a limited quantity: sold, or still being paid.
-HOLDING = (Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW, Status.COMPLETED,
-           Status.UNRESOLVED)
+HOLDING = (
+    Status.NEW,
+    Status.PENDING,
+    Status.COMPLIANCE_REVIEW,
+    Status.COMPLETED,
+    Status.UNRESOLVED,
+)
 
 
 def held(*, link: PaymentLink) -> int:
@@ -20,5 +25,8 @@ def link_invoices(*, link: PaymentLink):
 
 def completed_volume(*, link: PaymentLink) -> int:
     """Price units of the link's completed invoices (summed here: see UnitsField)."""
-    return sum(link_invoices(link=link).filter(status=Status.COMPLETED)
-               .values_list("price_amount", flat=True))
+    return sum(
+        link_invoices(link=link)
+        .filter(status=Status.COMPLETED)
+        .values_list("price_amount", flat=True)
+    )

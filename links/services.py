@@ -18,8 +18,12 @@ from invoices.services.errors import ServiceError
 from links.models import LinkInvoice, PaymentLink
 from links.selectors import held
 
-IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg",
-               b"GIF87a": "image/gif", b"GIF89a": "image/gif"}
+IMAGE_TYPES = {
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF87a": "image/gif",
+    b"GIF89a": "image/gif",
+}
 MAX_IMAGE_BYTES = 1024 * 1024
 
 
@@ -43,12 +47,16 @@ def image_type(data: bytes) -> str | None:
 
 
 def awaiting_payment(*, invoice: Invoice, now: datetime) -> bool:
-    return (invoice.status == Status.NEW and not invoice.archived
-            and not (invoice.expires_at and now >= invoice.expires_at))
+    return (
+        invoice.status == Status.NEW
+        and not invoice.archived
+        and not (invoice.expires_at and now >= invoice.expires_at)
+    )
 
 
-def unavailable_reason(*, link: PaymentLink, now: datetime, held_count: int | None = None
-                       ) -> str | None:
+def unavailable_reason(
+    *, link: PaymentLink, now: datetime, held_count: int | None = None
+) -> str | None:
     """Why the link cannot take a payment now, in the payer's words; None when it can."""
     if not link.active:
         return _("This payment link has been deactivated by the merchant.")
@@ -70,22 +78,33 @@ def price_units(*, link: PaymentLink, amount: str | None) -> int:
     try:
         units = money.to_units(normalise_amount(amount or ""), decimals)
     except money.AmountError as exc:
-        raise ServiceError(exc.code, _("Enter an amount, such as %(example)s.") % {
-            "example": money.format_units(link.amount_min or 10 ** decimals, decimals)}
-            if exc.code == "invalid_amount" else str(exc), "amount") from None
+        raise ServiceError(
+            exc.code,
+            _("Enter an amount, such as %(example)s.")
+            % {"example": money.format_units(link.amount_min or 10**decimals, decimals)}
+            if exc.code == "invalid_amount"
+            else str(exc),
+            "amount",
+        ) from None
     if link.amount_min is not None and units < link.amount_min:
-        raise ServiceError("amount_too_small", _("The amount must be at least %(min)s %(cur)s.")
-                           % {"min": money.format_units(link.amount_min, decimals),
-                              "cur": link.price_currency}, "amount")
+        raise ServiceError(
+            "amount_too_small",
+            _("The amount must be at least %(min)s %(cur)s.")
+            % {"min": money.format_units(link.amount_min, decimals), "cur": link.price_currency},
+            "amount",
+        )
     if link.amount_max is not None and units > link.amount_max:
-        raise ServiceError("amount_too_large", _("The amount must be at most %(max)s %(cur)s.")
-                           % {"max": money.format_units(link.amount_max, decimals),
-                              "cur": link.price_currency}, "amount")
+        raise ServiceError(
+            "amount_too_large",
+            _("The amount must be at most %(max)s %(cur)s.")
+            % {"max": money.format_units(link.amount_max, decimals), "cur": link.price_currency},
+            "amount",
+        )
     return units
 
 
 def normalise_amount(text: str) -> str:
-    """"12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
+    """ "12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
     the parser, so "1.234,50" is not silently read as 1.234."""
     text = text.strip().replace("\u00a0", "").replace(" ", "")
     if "," in text and "." not in text and text.count(",") == 1:
@@ -93,15 +112,15 @@ def normalise_amount(text: str) -> str:
     return text
 
 
-def open_invoice(*, link_id, amount: str | None, visit: str,
-                 now: datetime | None = None) -> tuple[dict, bool]:
+def open_invoice(
+    *, link_id, amount: str | None, visit: str, now: datetime | None = None
+) -> tuple[dict, bool]:
     """The invoice of one payer's visit: made once per (visit, price), so a reload or a
     double click returns the same invoice. `visit` is the payer session's token for this
     link. Raises LinkUnavailable or ServiceError, having created nothing."""
     now = now or timezone.now()
     with transaction.atomic():
-        link = PaymentLink.objects.select_for_update().select_related("merchant").get(
-            pk=link_id)
+        link = PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_id)
         units = price_units(link=link, amount=amount)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
@@ -112,13 +131,24 @@ def open_invoice(*, link_id, amount: str | None, visit: str,
             return replay.response, False
         if reason := unavailable_reason(link=link, now=now):
             raise LinkUnavailable("link_unavailable", reason)
-        payload = create_invoice(merchant=link.merchant, request=InvoiceRequest(
-            price_amount=units, price_currency=link.price_currency, description=link.name,
-            methods=list(link.methods), metadata={"payment_link": link.slug},
-            livemode=link.livemode),
-            actor=f"link:{link.slug}")
-        IdempotencyKey.objects.create(merchant=link.merchant, key=key, request_hash=request_hash,
-                                      response_status=201, response=payload)
+        payload = create_invoice(
+            merchant=link.merchant,
+            request=InvoiceRequest(
+                price_amount=units,
+                price_currency=link.price_currency,
+                description=link.name,
+                methods=list(link.methods),
+                metadata={"payment_link": link.slug},
+                livemode=link.livemode,
+            ),
+            actor=f"link:{link.slug}",
+        )
+        IdempotencyKey.objects.create(
+            merchant=link.merchant,
+            key=key,
+            request_hash=request_hash,
+            response_status=201,
+            response=payload,
+        )
         LinkInvoice.objects.create(link=link, invoice_id=payload["id"])
         return payload, True
-

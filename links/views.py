@@ -38,11 +38,22 @@ def _page(request, link: PaymentLink, *, error="", amount="", status=200):
         return labels.amount(money.format_units(units, decimals)) if units is not None else ""
 
     reason = services.unavailable_reason(link=link, now=timezone.now())
-    response = render(request, "links/link.html", {
-        "link": link, "merchant": link.merchant, "reason": reason, "error": error,
-        "amount": amount, "price": shown(link.price_amount), "minimum": shown(link.amount_min),
-        "maximum": shown(link.amount_max), "step": f"{10 ** -decimals:f}" if decimals else "1",
-    }, status=410 if reason and status == 200 else status)
+    response = render(
+        request,
+        "links/link.html",
+        {
+            "link": link,
+            "merchant": link.merchant,
+            "reason": reason,
+            "error": error,
+            "amount": amount,
+            "price": shown(link.price_amount),
+            "minimum": shown(link.amount_min),
+            "maximum": shown(link.amount_max),
+            "step": f"{10**-decimals:f}" if decimals else "1",
+        },
+        status=410 if reason and status == 200 else status,
+    )
     response.frame_ancestors = embed_sources(link.merchant.embed_hosts)
     return response
 
@@ -60,11 +71,13 @@ def link_page(request, slug):
     amount = request.POST.get("amount", "")
     try:
         try:
-            payload, _created = services.open_invoice(link_id=link.pk, amount=amount,
-                                                      visit=_visit(request, link))
+            payload, _created = services.open_invoice(
+                link_id=link.pk, amount=amount, visit=_visit(request, link)
+            )
         except services.VisitOver:
-            payload, _created = services.open_invoice(link_id=link.pk, amount=amount,
-                                                      visit=_visit(request, link, renew=True))
+            payload, _created = services.open_invoice(
+                link_id=link.pk, amount=amount, visit=_visit(request, link, renew=True)
+            )
     except services.LinkUnavailable:
         return _page(request, link, status=410)
     except ServiceError as exc:

@@ -47,17 +47,25 @@ class TeamInviteAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     """The team's e-mail outbox: what waits, what failed and why (a mail server outage)."""
 
-    list_display = ["kind", "to_email", "merchant", "created_at", "attempts", "sent_at",
-                    "next_attempt_at"]
+    list_display = [
+        "kind",
+        "to_email",
+        "merchant",
+        "created_at",
+        "attempts",
+        "sent_at",
+        "next_attempt_at",
+    ]
     list_filter = ["kind", ("sent_at", admin.EmptyFieldListFilter)]
     search_fields = ["to_email", "key"]
     readonly_fields = [field.name for field in Notification._meta.fields]
+
+
 @admin.register(SettingsChange)
 class SettingsChangeAdmin(admin.ModelAdmin):
     """The audit trail of wallet and callback changes: read-only, like any record."""
 
-    list_display = ["created_at", "merchant", "what", "detail", "actor", "old_value",
-                    "new_value"]
+    list_display = ["created_at", "merchant", "what", "detail", "actor", "old_value", "new_value"]
     list_filter = ["what"]
     search_fields = ["merchant__name", "actor"]
 

@@ -35,7 +35,7 @@ def parse_key(token: str) -> tuple[str, str | None]:
     head = token.partition(".")[0]
     for mode, marker in MODE_MARKERS.items():
         if head.startswith(marker):
-            return head[len(marker):], mode
+            return head[len(marker) :], mode
     return head, None
 
 
@@ -53,14 +53,23 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if len(header) != 2 or header[0] != self.keyword:
             _refuse(request, "use the header `Authorization: Bearer <api key>`")
         prefix, mode = parse_key(header[1])
-        key = (MerchantAPIKey.objects.select_related("merchant")
-               .filter(prefix=prefix, revoked=False).first())
-        if (key is None or key.has_expired or (mode or "live") != key.mode
-                or not key.is_valid(header[1])):
+        key = (
+            MerchantAPIKey.objects.select_related("merchant")
+            .filter(prefix=prefix, revoked=False)
+            .first()
+        )
+        if (
+            key is None
+            or key.has_expired
+            or (mode or "live") != key.mode
+            or not key.is_valid(header[1])
+        ):
             _refuse(request, "the API key is invalid or revoked")
         now = timezone.now()
-        if (key.last_used_at is None
-                or (now - key.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS):
+        if (
+            key.last_used_at is None
+            or (now - key.last_used_at).total_seconds() > LAST_USED_GRANULARITY_SECONDS
+        ):
             MerchantAPIKey.objects.filter(pk=key.pk).update(last_used_at=now)
         return key.merchant, key
 
@@ -75,8 +84,10 @@ class HasMerchant(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.auth is None:
             return False
-        if getattr(view, "required_scope", None) == SCOPE_ADMIN and \
-                request.auth.scope != SCOPE_ADMIN:
+        if (
+            getattr(view, "required_scope", None) == SCOPE_ADMIN
+            and request.auth.scope != SCOPE_ADMIN
+        ):
             raise InsufficientScope()
         return True
 

@@ -11,8 +11,9 @@ from django.utils.crypto import salted_hmac
 def invite_token(invite) -> str:
     """The token of an invitation link: an HMAC of the invitation's id and creation time
     with the SECRET_KEY, so the sender can recompute it and the table keeps only its hash."""
-    return salted_hmac("merchants.invite", f"{invite.pk}:{invite.created_at.isoformat()}",
-                       algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "merchants.invite", f"{invite.pk}:{invite.created_at.isoformat()}", algorithm="sha256"
+    ).hexdigest()
 
 
 def invite_hash(token: str) -> str:

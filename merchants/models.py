@@ -56,13 +56,17 @@ class Merchant(models.Model):
     confirmations = models.JSONField(default=dict, blank=True)
 
     invoice_ttl_minutes = models.PositiveIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)]
+    )
     payment_window_minutes = models.PositiveIntegerField(
-        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+        default=15, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)]
+    )
     late_window_minutes = models.PositiveIntegerField(
-        default=24 * 60, validators=[MaxValueValidator(60 * 24 * 30)])
+        default=24 * 60, validators=[MaxValueValidator(60 * 24 * 30)]
+    )
     processing_timeout_minutes = models.PositiveIntegerField(
-        default=24 * 60, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)])
+        default=24 * 60, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)]
+    )
     slippage_percent = models.DecimalField(default=Decimal("0.5"), **PERCENT)
     insurance_percent = models.DecimalField(default=Decimal("0"), **PERCENT)
     unresolved_rules = models.JSONField(default=default_unresolved_rules, blank=True)
@@ -76,11 +80,13 @@ class MerchantUser(models.Model):
     """A dashboard login and the merchant it belongs to."""
 
     OWNER, STAFF = "owner", "staff"
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="merchant_user")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_user"
+    )
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="users")
-    role = models.CharField(max_length=10, choices=[(OWNER, _("Owner")), (STAFF, _("Staff"))],
-                            default=OWNER)
+    role = models.CharField(
+        max_length=10, choices=[(OWNER, _("Owner")), (STAFF, _("Staff"))], default=OWNER
+    )
     # The dashboard's language; blank: the browser's.
     language = models.CharField(max_length=8, blank=True, choices=settings.LANGUAGES)
     # The notification kinds this person is e-mailed (merchants.notifications); null: the
@@ -118,11 +124,12 @@ class MerchantAPIKey(AbstractAPIKey):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="api_keys")
     last_used_at = models.DateTimeField(null=True, blank=True)
-    mode = models.CharField(max_length=4, choices=[(LIVE, "Live"), (TEST, "Test")],
-                            default=LIVE)
-    scope = models.CharField(max_length=10, choices=[(SCOPE_INVOICES, "Invoices"),
-                                                     (SCOPE_ADMIN, "Admin")],
-                             default=SCOPE_INVOICES)
+    mode = models.CharField(max_length=4, choices=[(LIVE, "Live"), (TEST, "Test")], default=LIVE)
+    scope = models.CharField(
+        max_length=10,
+        choices=[(SCOPE_INVOICES, "Invoices"), (SCOPE_ADMIN, "Admin")],
+        default=SCOPE_INVOICES,
+    )
 
     objects = MerchantAPIKeyManager()
 
@@ -151,8 +158,9 @@ class Wallet(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "family"],
-                                               name="one_wallet_per_family")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "family"], name="one_wallet_per_family")
+        ]
 
     def __str__(self):
         return f"{self.merchant} {self.family}"
@@ -164,11 +172,13 @@ class TeamInvite(models.Model):
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="invites")
     email = models.EmailField()
-    role = models.CharField(max_length=10, choices=[(MerchantUser.OWNER, _("Owner")),
-                                                    (MerchantUser.STAFF, _("Staff"))])
+    role = models.CharField(
+        max_length=10, choices=[(MerchantUser.OWNER, _("Owner")), (MerchantUser.STAFF, _("Staff"))]
+    )
     token_hash = models.CharField(max_length=64, unique=True)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -183,8 +193,7 @@ class Notification(models.Model):
     the e-mail says, never a secret; `key` names what happened, so each person hears of it
     once."""
 
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE,
-                                 related_name="notifications")
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
     key = models.CharField(max_length=200)
     to_email = models.EmailField()
@@ -198,21 +207,37 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "to_email"],
-                                               name="one_notification_per_recipient")]
-        indexes = [models.Index(fields=["next_attempt_at"], name="notification_due",
-                                condition=models.Q(next_attempt_at__isnull=False))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "to_email"], name="one_notification_per_recipient"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="notification_due",
+                condition=models.Q(next_attempt_at__isnull=False),
+            )
+        ]
+
+
 class SettingsChange(models.Model):
     """Who changed where the money or the callbacks go, and from what to what. Summaries
     are safe to show: a secret is recorded as rotated, never in clear."""
 
     WALLET, CALLBACK_URL, CALLBACK_SECRET = "wallet", "callback_url", "callback_secret"
-    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE,
-                                 related_name="settings_changes")
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="settings_changes"
+    )
     actor = models.CharField(max_length=200)
-    what = models.CharField(max_length=20, choices=[(WALLET, "Wallet"),
-                                                    (CALLBACK_URL, "Callback URL"),
-                                                    (CALLBACK_SECRET, "Callback secret")])
+    what = models.CharField(
+        max_length=20,
+        choices=[
+            (WALLET, "Wallet"),
+            (CALLBACK_URL, "Callback URL"),
+            (CALLBACK_SECRET, "Callback secret"),
+        ],
+    )
     detail = models.CharField(max_length=50, blank=True)  # e.g. the wallet family
     old_value = models.CharField(max_length=300, blank=True)
     new_value = models.CharField(max_length=300, blank=True)
@@ -235,5 +260,8 @@ class RateLimitCounter(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["bucket", "window_start"],
-                                               name="one_counter_per_window")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bucket", "window_start"], name="one_counter_per_window"
+            )
+        ]

@@ -23,24 +23,33 @@ from merchants.signals import notifications_written
 # What a person can choose to hear about (the profile page's checkboxes).
 PREFERENCES = {
     "payment_completed": gettext_lazy("A payment completed"),
-    "needs_action": gettext_lazy("An invoice needs action (unresolved, compliance review, "
-                                 "declined)"),
+    "needs_action": gettext_lazy(
+        "An invoice needs action (unresolved, compliance review, declined)"
+    ),
     "refund_claimed": gettext_lazy("A payer claimed a refund"),
     "callbacks": gettext_lazy("The callback endpoint is failing, or recovered"),
     "settings_changed": gettext_lazy("Wallet or callback settings changed"),
     "api_key_created": gettext_lazy("A new API key was created"),
 }
-DEFAULTS = {MerchantUser.OWNER: tuple(PREFERENCES),
-            MerchantUser.STAFF: ("payment_completed", "needs_action")}
+DEFAULTS = {
+    MerchantUser.OWNER: tuple(PREFERENCES),
+    MerchantUser.STAFF: ("payment_completed", "needs_action"),
+}
 # The e-mail kinds, each under the preference that lets it through.
-KINDS = {"payment_completed": "payment_completed", "needs_action": "needs_action",
-         "refund_claimed": "refund_claimed", "callbacks_failing": "callbacks",
-         "callbacks_recovered": "callbacks", "settings_changed": "settings_changed",
-         "api_key_created": "api_key_created"}
+KINDS = {
+    "payment_completed": "payment_completed",
+    "needs_action": "needs_action",
+    "refund_claimed": "refund_claimed",
+    "callbacks_failing": "callbacks",
+    "callbacks_recovered": "callbacks",
+    "settings_changed": "settings_changed",
+    "api_key_created": "api_key_created",
+}
 PAYMENT_REQUEST = "payment_request"  # to a customer, from the dashboard
 
 
 # --- decisions ------------------------------------------------------------------------------
+
 
 def chosen(member: MerchantUser) -> set[str]:
     """The preferences a person gets: their own choice, else their role's defaults."""
@@ -57,23 +66,38 @@ def endpoint(url: str) -> str:
 
 # --- writing rows -----------------------------------------------------------------------------
 
+
 def queue_sending() -> None:
     transaction.on_commit(lambda: notifications_written.send(sender=Notification), robust=True)
 
 
-def notify(merchant: Merchant | str, kind: str, key: str, context: dict,
-           now: datetime | None = None) -> int:
+def notify(
+    merchant: Merchant | str, kind: str, key: str, context: dict, now: datetime | None = None
+) -> int:
     """Write the notification for everyone of the merchant who chose its kind, in the
     caller's transaction; `key` names what happened, so writing it twice e-mails no one
     twice. Returns how many rows were written."""
     now = now or timezone.now()
     merchant_id = getattr(merchant, "pk", merchant)
-    members = (MerchantUser.objects.filter(merchant_id=merchant_id, user__is_active=True)
-               .exclude(user__email="").select_related("user"))
-    rows = [Notification(merchant_id=merchant_id, kind=kind, key=key, to_email=m.user.email,
-                         language=m.language, context=context, created_at=now,
-                         next_attempt_at=now)
-            for m in members if KINDS[kind] in chosen(m)]
+    members = (
+        MerchantUser.objects.filter(merchant_id=merchant_id, user__is_active=True)
+        .exclude(user__email="")
+        .select_related("user")
+    )
+    rows = [
+        Notification(
+            merchant_id=merchant_id,
+            kind=kind,
+            key=key,
+            to_email=m.user.email,
+            language=m.language,
+            context=context,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for m in members
+        if KINDS[kind] in chosen(m)
+    ]
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         queue_sending()
@@ -81,27 +105,48 @@ def notify(merchant: Merchant | str, kind: str, key: str, context: dict,
 
 
 def callbacks_failing(merchant: Merchant, url: str, now: datetime) -> None:
-    notify(merchant, "callbacks_failing", f"callbacks_failing:{merchant.pk}:{now.isoformat()}",
-           {"endpoint": endpoint(url), "at": now.isoformat()}, now)
+    notify(
+        merchant,
+        "callbacks_failing",
+        f"callbacks_failing:{merchant.pk}:{now.isoformat()}",
+        {"endpoint": endpoint(url), "at": now.isoformat()},
+        now,
+    )
 
 
 def callbacks_recovered(merchant: Merchant, url: str, now: datetime) -> None:
-    notify(merchant, "callbacks_recovered",
-           f"callbacks_recovered:{merchant.pk}:{now.isoformat()}",
-           {"endpoint": endpoint(url), "at": now.isoformat()}, now)
+    notify(
+        merchant,
+        "callbacks_recovered",
+        f"callbacks_recovered:{merchant.pk}:{now.isoformat()}",
+        {"endpoint": endpoint(url), "at": now.isoformat()},
+        now,
+    )
 
 
-def settings_changed(merchant: Merchant, what: str, actor: str, detail: str = "",
-                     now: datetime | None = None) -> None:
+def settings_changed(
+    merchant: Merchant, what: str, actor: str, detail: str = "", now: datetime | None = None
+) -> None:
     """`what`: wallet, callback_url or callback_secret; `detail` a public fact (a wallet's
     family, an endpoint without its query), never the secret itself."""
     now = now or timezone.now()
-    notify(merchant, "settings_changed", f"settings:{merchant.pk}:{what}:{now.isoformat()}",
-           {"what": what, "detail": detail, "actor": actor, "at": now.isoformat()}, now)
+    notify(
+        merchant,
+        "settings_changed",
+        f"settings:{merchant.pk}:{what}:{now.isoformat()}",
+        {"what": what, "detail": detail, "actor": actor, "at": now.isoformat()},
+        now,
+    )
 
 
-def api_key_created(merchant: Merchant, name: str, prefix: str, actor: str,
-                    now: datetime | None = None) -> None:
+def api_key_created(
+    merchant: Merchant, name: str, prefix: str, actor: str, now: datetime | None = None
+) -> None:
     now = now or timezone.now()
-    notify(merchant, "api_key_created", f"api_key:{merchant.pk}:{prefix}",
-           {"name": name, "prefix": prefix, "actor": actor, "at": now.isoformat()}, now)
+    notify(
+        merchant,
+        "api_key_created",
+        f"api_key:{merchant.pk}:{prefix}",
+        {"name": name, "prefix": prefix, "actor": actor, "at": now.isoformat()},
+        now,
+    )

@@ -21,13 +21,20 @@ def safe_url(url: str) -> str:
     return notifications.endpoint(url)[:300]
 
 
-def record_change(merchant: Merchant, actor: str, what: str, *, detail: str = "",
-                  old: str = "", new: str = "") -> SettingsChange:
+def record_change(
+    merchant: Merchant, actor: str, what: str, *, detail: str = "", old: str = "", new: str = ""
+) -> SettingsChange:
     change = SettingsChange.objects.create(
-        merchant=merchant, actor=actor[:200], what=what, detail=detail[:50],
-        old_value=old[:300], new_value=new[:300], created_at=timezone.now())
+        merchant=merchant,
+        actor=actor[:200],
+        what=what,
+        detail=detail[:50],
+        old_value=old[:300],
+        new_value=new[:300],
+        created_at=timezone.now(),
+    )
     summary = " → ".join(part for part in (old, new) if part)
-    notifications.settings_changed(merchant, what, actor,
-                                   f"{detail}: {summary}" if detail else summary,
-                                   now=change.created_at)
+    notifications.settings_changed(
+        merchant, what, actor, f"{detail}: {summary}" if detail else summary, now=change.created_at
+    )
     return change

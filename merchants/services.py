@@ -51,13 +51,21 @@ class NotFound(Refused):
 
 # --- API keys -------------------------------------------------------------------------------
 
-def create_api_key(*, merchant: Merchant, name: str = "default", mode: str = LIVE,
-                   scope: str = SCOPE_INVOICES, actor: str = "system") -> str:
+
+def create_api_key(
+    *,
+    merchant: Merchant,
+    name: str = "default",
+    mode: str = LIVE,
+    scope: str = SCOPE_INVOICES,
+    actor: str = "system",
+) -> str:
     """Returns the key in clear: this is the only time it exists outside the hash. The
     team hears of it (its label and prefix, never the key)."""
     with transaction.atomic():
-        api_key, key = MerchantAPIKey.objects.create_key(name=name, merchant=merchant,
-                                                         mode=mode, scope=scope)
+        api_key, key = MerchantAPIKey.objects.create_key(
+            name=name, merchant=merchant, mode=mode, scope=scope
+        )
         notifications.api_key_created(merchant, name, api_key.display_prefix, actor)
     return key
 
@@ -74,9 +82,11 @@ def revoke_api_key(*, merchant: Merchant, prefix: str) -> MerchantAPIKey:
 
 # --- onboarding, settings, wallets, callbacks ------------------------------------------------
 
+
 @transaction.atomic
-def create_merchant(*, name: str, email: str = "", password: str = "", mode: str = LIVE,
-                    scope: str = SCOPE_ADMIN) -> tuple[Merchant, str]:
+def create_merchant(
+    *, name: str, email: str = "", password: str = "", mode: str = LIVE, scope: str = SCOPE_ADMIN
+) -> tuple[Merchant, str]:
     """A merchant with one API key (the operator's: `admin` unless told otherwise), a
     sandbox wallet when the sandbox is on, and an owner login when e-mail and password are
     given."""
@@ -86,20 +96,19 @@ def create_merchant(*, name: str, email: str = "", password: str = "", mode: str
     # Before the owner exists: no e-mail for the first key.
     key = create_api_key(merchant=merchant, mode=mode, scope=scope)
     if email:
-        user = get_user_model().objects.create_user(username=email, email=email,
-                                                    password=password or None)
+        user = get_user_model().objects.create_user(
+            username=email, email=email, password=password or None
+        )
         MerchantUser.objects.create(user=user, merchant=merchant, role=MerchantUser.OWNER)
     return merchant, key
 
 
-def set_wallet(*, merchant: Merchant, family: str, xpub: str,
-               actor: str = "operator") -> Wallet:
+def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "operator") -> Wallet:
     """Validate and store the account key; the index counter survives a replacement. A
     change is recorded with its actor and the team is told (it moves the money)."""
     xpub = hd.validate_xpub(family, xpub)
     with transaction.atomic():
-        wallet = Wallet.objects.select_for_update().filter(merchant=merchant,
-                                                           family=family).first()
+        wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
         old = wallet.xpub if wallet else ""
         if wallet is None:
             wallet = Wallet.objects.create(merchant=merchant, family=family, xpub=xpub)
@@ -107,8 +116,14 @@ def set_wallet(*, merchant: Merchant, family: str, xpub: str,
             wallet.xpub = xpub
             wallet.save(update_fields=["xpub", "updated_at"])
         if old != xpub:
-            notify.record_change(merchant, actor, SettingsChange.WALLET, detail=family,
-                                 old=notify.short_xpub(old), new=notify.short_xpub(xpub))
+            notify.record_change(
+                merchant,
+                actor,
+                SettingsChange.WALLET,
+                detail=family,
+                old=notify.short_xpub(old),
+                new=notify.short_xpub(xpub),
+            )
         return wallet
 
 
@@ -120,9 +135,13 @@ def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchan
     with transaction.atomic():
         url = changes.get("callback_url", merchant.callback_url)
         if url != merchant.callback_url:
-            notify.record_change(merchant, actor, SettingsChange.CALLBACK_URL,
-                                 old=notify.safe_url(merchant.callback_url),
-                                 new=notify.safe_url(url))
+            notify.record_change(
+                merchant,
+                actor,
+                SettingsChange.CALLBACK_URL,
+                old=notify.safe_url(merchant.callback_url),
+                new=notify.safe_url(url),
+            )
         for name, value in changes.items():
             setattr(merchant, name, value)
         merchant.save(update_fields=list(changes))
@@ -137,12 +156,18 @@ def rotate_callback_secret(*, merchant: Merchant, actor: str = "operator") -> st
         merchant.previous_callback_secret = merchant.callback_secret
         merchant.callback_secret = new_callback_secret()
         merchant.callback_secret_rotated_at = timezone.now()
-        merchant.save(update_fields=["previous_callback_secret", "callback_secret",
-                                     "callback_secret_rotated_at"])
+        merchant.save(
+            update_fields=[
+                "previous_callback_secret",
+                "callback_secret",
+                "callback_secret_rotated_at",
+            ]
+        )
     return merchant.callback_secret
 
 
 # --- the team -------------------------------------------------------------------------------
+
 
 def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str | None) -> bool:
     """Whether giving `member_id` the role `new_role` (None: removing them) still leaves the
@@ -158,8 +183,9 @@ def keep_at_least_one_owner(roles: dict[int, str], member_id: int, new_role: str
 def _locked_roles(merchant: Merchant) -> dict[int, str]:
     """Every member's role, the rows locked: two owners demoting each other at once cannot
     both pass the last-owner check."""
-    return dict(MerchantUser.objects.select_for_update().filter(merchant=merchant)
-                .values_list("pk", "role"))
+    return dict(
+        MerchantUser.objects.select_for_update().filter(merchant=merchant).values_list("pk", "role")
+    )
 
 
 def invite_member(*, merchant: Merchant, email: str, role: str, invited_by) -> TeamInvite:
@@ -170,20 +196,27 @@ def invite_member(*, merchant: Merchant, email: str, role: str, invited_by) -> T
     now = timezone.now()
     with transaction.atomic():  # the token needs the row's id: a random hash until then
         invite = TeamInvite.objects.create(
-            merchant=merchant, email=email.lower(), role=role,
-            token_hash=secrets.token_hex(32), invited_by=invited_by, created_at=now,
-            expires_at=now + INVITE_LIFETIME)
+            merchant=merchant,
+            email=email.lower(),
+            role=role,
+            token_hash=secrets.token_hex(32),
+            invited_by=invited_by,
+            created_at=now,
+            expires_at=now + INVITE_LIFETIME,
+        )
         invite.token_hash = invites.invite_hash(invites.invite_token(invite))
         invite.save(update_fields=["token_hash"])
-        transaction.on_commit(lambda: invite_created.send_robust(sender=TeamInvite,
-                                                                 invite_id=invite.pk))
+        transaction.on_commit(
+            lambda: invite_created.send_robust(sender=TeamInvite, invite_id=invite.pk)
+        )
     return invite
 
 
 def cancel_invite(*, merchant: Merchant, invite_id: int) -> TeamInvite:
     """Its link stops working at once."""
-    invite = TeamInvite.objects.filter(merchant=merchant, pk=invite_id,
-                                       accepted_at__isnull=True).first()
+    invite = TeamInvite.objects.filter(
+        merchant=merchant, pk=invite_id, accepted_at__isnull=True
+    ).first()
     if invite is None:
         raise NotFound(_("No such invitation."))
     invite.delete()
@@ -194,17 +227,24 @@ def open_invite(*, token: str) -> TeamInvite | None:
     """The invitation a link's token opens: not used, not cancelled, not expired."""
     if len(token) > 100:
         return None
-    return (TeamInvite.objects.select_related("merchant")
-            .filter(token_hash=invites.invite_hash(token), accepted_at__isnull=True,
-                    expires_at__gt=timezone.now()).first())
+    return (
+        TeamInvite.objects.select_related("merchant")
+        .filter(
+            token_hash=invites.invite_hash(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
 
 
 def check_can_join(*, invite: TeamInvite) -> None:
     """Refused when the invited address has a login already (logins are e-mail addresses,
     compared without case; a login belongs to one store)."""
     if get_user_model().objects.filter(username__iexact=invite.email).exists():
-        raise Refused(_("This e-mail already has a login here. Ask the owner to invite "
-                        "another address."))
+        raise Refused(
+            _("This e-mail already has a login here. Ask the owner to invite another address.")
+        )
 
 
 def accept_invite(*, invite: TeamInvite, password: str):
@@ -228,8 +268,11 @@ def accept_invite(*, invite: TeamInvite, password: str):
 def change_role(*, merchant: Merchant, member_id: int, role: str) -> MerchantUser:
     """Any role change that leaves the team an owner."""
     with transaction.atomic():
-        member = MerchantUser.objects.select_related("user").filter(
-            merchant=merchant, pk=member_id).first()
+        member = (
+            MerchantUser.objects.select_related("user")
+            .filter(merchant=merchant, pk=member_id)
+            .first()
+        )
         if member is None:
             raise NotFound(_("No such member."))
         if role not in ROLES:
@@ -245,8 +288,11 @@ def remove_member(*, merchant: Merchant, member_id: int, removed_by) -> Merchant
     """Delete the member's login (what they did stays in the timelines under their name).
     Nobody removes themselves, and the last owner stays."""
     with transaction.atomic():
-        member = MerchantUser.objects.select_related("user").filter(
-            merchant=merchant, pk=member_id).first()
+        member = (
+            MerchantUser.objects.select_related("user")
+            .filter(merchant=merchant, pk=member_id)
+            .first()
+        )
         if member is None:
             raise NotFound(_("No such member."))
         if member.user_id == removed_by.pk:
@@ -257,8 +303,9 @@ def remove_member(*, merchant: Merchant, member_id: int, removed_by) -> Merchant
     return member
 
 
-def set_preferences(*, member: MerchantUser, language: str,
-                    notifications: list[str]) -> MerchantUser:
+def set_preferences(
+    *, member: MerchantUser, language: str, notifications: list[str]
+) -> MerchantUser:
     """A person's own choices: the dashboard's language and the e-mails they get."""
     member.language, member.notifications = language, notifications
     member.save(update_fields=["language", "notifications"])
@@ -266,6 +313,7 @@ def set_preferences(*, member: MerchantUser, language: str,
 
 
 # --- the second factor ----------------------------------------------------------------------
+
 
 def confirmed_device(*, user) -> TOTPDevice | None:
     """The authenticator app a login asks a code of, when the user set one up."""
@@ -275,9 +323,11 @@ def confirmed_device(*, user) -> TOTPDevice | None:
 def two_factor_device(*, user) -> TOTPDevice:
     """The app in use, else the one being set up (made on the first visit: its secret
     must stay the same while the user scans it and types a code)."""
-    return (confirmed_device(user=user)
-            or TOTPDevice.objects.filter(user=user, confirmed=False).first()
-            or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False))
+    return (
+        confirmed_device(user=user)
+        or TOTPDevice.objects.filter(user=user, confirmed=False).first()
+        or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    )
 
 
 def check_code(*, device: TOTPDevice, token: str) -> None:
@@ -286,9 +336,12 @@ def check_code(*, device: TOTPDevice, token: str) -> None:
     if device.verify_token(token.strip()):
         return
     _allowed, details = device.verify_is_allowed()
-    raise Refused(_("Too many wrong codes: wait a minute, then try again.")
-                  if (details or {}).get("failure_count", 0) >= 3 else
-                  _("That code is not right; codes change every 30 seconds."), "otp_token")
+    raise Refused(
+        _("Too many wrong codes: wait a minute, then try again.")
+        if (details or {}).get("failure_count", 0) >= 3
+        else _("That code is not right; codes change every 30 seconds."),
+        "otp_token",
+    )
 
 
 def enable_two_factor(*, device: TOTPDevice, token: str) -> TOTPDevice:

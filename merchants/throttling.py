@@ -15,8 +15,7 @@ from rest_framework.throttling import BaseThrottle
 
 from core.proxy import client_ip as forwarded_client_ip
 
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400,
-           "day": 86400}
+PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class Window:
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """"600/min" → (600, 60)."""
+    """ "600/min" → (600, 60)."""
     number, _, period = rate.partition("/")
     return int(number), PERIODS[period.strip().lower()]
 
@@ -52,7 +51,8 @@ def _count_in_redis(key: str, period: int) -> int:
 _UPSERT = (
     "INSERT INTO merchants_ratelimitcounter (bucket, window_start, count) VALUES (%s, %s, 1) "
     "ON CONFLICT (bucket, window_start) DO UPDATE "
-    "SET count = merchants_ratelimitcounter.count + 1 RETURNING count")
+    "SET count = merchants_ratelimitcounter.count + 1 RETURNING count"
+)
 
 
 def _count_in_database(bucket: str, start: int) -> int:
@@ -60,8 +60,10 @@ def _count_in_database(bucket: str, start: int) -> int:
         cursor.execute(_UPSERT, [bucket, start])
         count = cursor.fetchone()[0]
         if count == 1:  # a new window: the bucket's older ones are done with
-            cursor.execute("DELETE FROM merchants_ratelimitcounter "
-                           "WHERE bucket = %s AND window_start < %s", [bucket, start])
+            cursor.execute(
+                "DELETE FROM merchants_ratelimitcounter WHERE bucket = %s AND window_start < %s",
+                [bucket, start],
+            )
     return count
 
 
@@ -90,8 +92,11 @@ def peek(bucket: str, rate: str) -> Window:
         count = cache.get(f"rl:{bucket}:{start}") or 0
     else:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT count FROM merchants_ratelimitcounter "
-                           "WHERE bucket = %s AND window_start = %s", [bucket, start])
+            cursor.execute(
+                "SELECT count FROM merchants_ratelimitcounter "
+                "WHERE bucket = %s AND window_start = %s",
+                [bucket, start],
+            )
             row = cursor.fetchone()
         count = row[0] if row else 0
     return Window(limit, count, reset)
@@ -111,8 +116,11 @@ def remember(request, window: Window) -> None:
 
 
 def headers(window: Window) -> dict[str, str]:
-    return {"RateLimit-Limit": str(window.limit), "RateLimit-Remaining": str(window.remaining),
-            "RateLimit-Reset": str(window.reset)}
+    return {
+        "RateLimit-Limit": str(window.limit),
+        "RateLimit-Remaining": str(window.remaining),
+        "RateLimit-Reset": str(window.reset),
+    }
 
 
 class ApiKeyRateThrottle(BaseThrottle):

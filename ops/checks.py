@@ -56,8 +56,9 @@ def scanners(now: datetime) -> list[Check]:
         lag = cursor_lag(network, cursor, now)
         if lag and cursor is not None and cursor.last_error:
             lag = "the last scan failed (see the chain cursor in the admin)"
-        checks.append(Check(f"scanner:{network.code}", lag is None,
-                            lag or f"scanned up to {cursor.height}"))
+        checks.append(
+            Check(f"scanner:{network.code}", lag is None, lag or f"scanned up to {cursor.height}")
+        )
     return checks
 
 
@@ -68,8 +69,10 @@ def rate_ages(now: datetime) -> dict[str, float | None]:
     if rates.static_first():
         return {f"{b}/{q}": 0.0 for b, q in pairs if f"{b}/{q}" in settings.STATIC_RATES}
     stored = {(row.base, row.quote): row.fetched_at for row in Rate.objects.all()}
-    return {f"{b}/{q}": (now - stored[(b, q)]).total_seconds() if (b, q) in stored else None
-            for b, q in pairs}
+    return {
+        f"{b}/{q}": (now - stored[(b, q)]).total_seconds() if (b, q) in stored else None
+        for b, q in pairs
+    }
 
 
 def rates_check(now: datetime) -> Check:
@@ -96,17 +99,22 @@ def callback_backlog(now: datetime) -> Check:
     overdue = len(callbacks.queues_due(now - CALLBACK_OVERDUE))
     minutes = int(CALLBACK_OVERDUE.total_seconds() // 60)
     if overdue:
-        return Check("callbacks", False,
-                     f"{overdue} callback queues overdue by more than {minutes} minutes")
+        return Check(
+            "callbacks", False, f"{overdue} callback queues overdue by more than {minutes} minutes"
+        )
     return Check("callbacks", True, "none overdue")
 
 
 def readiness(now: datetime) -> list[Check]:
     """Every check; one that raises is failing with the exception's type (not its text)."""
     checks = []
-    for name, run in (("database", database), ("broker", broker),
-                      ("scanners", lambda: scanners(now)), ("rates", lambda: rates_check(now)),
-                      ("callbacks", lambda: callback_backlog(now))):
+    for name, run in (
+        ("database", database),
+        ("broker", broker),
+        ("scanners", lambda: scanners(now)),
+        ("rates", lambda: rates_check(now)),
+        ("callbacks", lambda: callback_backlog(now)),
+    ):
         try:
             result = run()
         except Exception as exc:  # an unreachable database or broker is an answer here

@@ -47,8 +47,11 @@ class GatewayCollector(Collector):
         yield self._latency()
         yield from self._scanners(now)
         yield from self._callbacks()
-        ages = GaugeMetricFamily("gateway_rate_age_seconds",
-                                 "Seconds since the rate of a pair was fetched", labels=["pair"])
+        ages = GaugeMetricFamily(
+            "gateway_rate_age_seconds",
+            "Seconds since the rate of a pair was fetched",
+            labels=["pair"],
+        )
         for pair, age in sorted(checks.rate_ages(now).items()):
             if age is not None:
                 ages.add_metric([pair], age)
@@ -56,18 +59,27 @@ class GatewayCollector(Collector):
 
     def _invoices(self):
         created = CounterMetricFamily(
-            "gateway_invoices_created", "Invoices created, by the network of their payment "
-            "method (empty while the payer has not chosen)", labels=["network"])
-        for network, count in (Invoice.objects.values_list("quote__network")
-                               .annotate(n=Count("id")).order_by()):
+            "gateway_invoices_created",
+            "Invoices created, by the network of their payment "
+            "method (empty while the payer has not chosen)",
+            labels=["network"],
+        )
+        for network, count in (
+            Invoice.objects.values_list("quote__network").annotate(n=Count("id")).order_by()
+        ):
             created.add_metric([network or ""], count)
         yield created
         completed = CounterMetricFamily(
-            "gateway_invoices_completed", "Invoices that reached completed, by network",
-            labels=["network"])
-        reached = (Event.objects.filter(type="status_changed", data__status=Status.COMPLETED)
-                   .values_list("invoice__quote__network")
-                   .annotate(n=Count("invoice", distinct=True)).order_by())
+            "gateway_invoices_completed",
+            "Invoices that reached completed, by network",
+            labels=["network"],
+        )
+        reached = (
+            Event.objects.filter(type="status_changed", data__status=Status.COMPLETED)
+            .values_list("invoice__quote__network")
+            .annotate(n=Count("invoice", distinct=True))
+            .order_by()
+        )
         for network, count in reached:
             completed.add_metric([network or ""], count)
         yield completed
@@ -78,33 +90,47 @@ class GatewayCollector(Collector):
         family = HistogramMetricFamily(
             "gateway_detection_latency_seconds",
             "From the chain's time of a payment (mempool or block) to the gateway recording it",
-            labels=["network"])
-        latency = ExpressionWrapper(F("detected_at") - F("paid_at"),
-                                    output_field=DurationField())
-        buckets = {f"le_{i}": Count("id", filter=Q(latency__lte=timedelta(seconds=bound)))
-                   for i, bound in enumerate(LATENCY_BUCKETS)}
-        rows = (Transaction.objects.annotate(latency=latency).values("network")
-                .annotate(total=Count("id"), seconds=Sum("latency"), **buckets).order_by())
+            labels=["network"],
+        )
+        latency = ExpressionWrapper(F("detected_at") - F("paid_at"), output_field=DurationField())
+        buckets = {
+            f"le_{i}": Count("id", filter=Q(latency__lte=timedelta(seconds=bound)))
+            for i, bound in enumerate(LATENCY_BUCKETS)
+        }
+        rows = (
+            Transaction.objects.annotate(latency=latency)
+            .values("network")
+            .annotate(total=Count("id"), seconds=Sum("latency"), **buckets)
+            .order_by()
+        )
         for row in sorted(rows, key=lambda row: row["network"]):
             series = [(str(bound), row[f"le_{i}"]) for i, bound in enumerate(LATENCY_BUCKETS)]
             series.append(("+Inf", row["total"]))
-            family.add_metric([row["network"]], series,
-                              (row["seconds"] or timedelta()).total_seconds())
+            family.add_metric(
+                [row["network"]], series, (row["seconds"] or timedelta()).total_seconds()
+            )
         return family
 
     def _scanners(self, now):
         networks = registry.enabled_networks()
         cursors = ChainCursor.objects.in_bulk([network.code for network in networks])
-        height = GaugeMetricFamily("gateway_scanner_height", "Height scanned up to",
-                                   labels=["network"])
-        tip = GaugeMetricFamily("gateway_node_tip", "The node's tip at the last scan",
-                                labels=["network"])
-        lag = GaugeMetricFamily("gateway_scanner_lag_blocks", "Blocks the scanner is behind",
-                                labels=["network"])
-        age = GaugeMetricFamily("gateway_scanner_last_scan_age_seconds",
-                                "Seconds since the last scan", labels=["network"])
-        failing = GaugeMetricFamily("gateway_scanner_failing",
-                                    "1 if the last scan failed", labels=["network"])
+        height = GaugeMetricFamily(
+            "gateway_scanner_height", "Height scanned up to", labels=["network"]
+        )
+        tip = GaugeMetricFamily(
+            "gateway_node_tip", "The node's tip at the last scan", labels=["network"]
+        )
+        lag = GaugeMetricFamily(
+            "gateway_scanner_lag_blocks", "Blocks the scanner is behind", labels=["network"]
+        )
+        age = GaugeMetricFamily(
+            "gateway_scanner_last_scan_age_seconds",
+            "Seconds since the last scan",
+            labels=["network"],
+        )
+        failing = GaugeMetricFamily(
+            "gateway_scanner_failing", "1 if the last scan failed", labels=["network"]
+        )
         for network in networks:
             cursor = cursors.get(network.code)
             if cursor is None or cursor.height is None:
@@ -121,23 +147,34 @@ class GatewayCollector(Collector):
 
     def _callbacks(self):
         deliveries = CounterMetricFamily(
-            "gateway_callback_deliveries", "Callback delivery attempts by outcome (delivered: "
-            "2xx; rejected: another status; error: no answer)", labels=["outcome"])
+            "gateway_callback_deliveries",
+            "Callback delivery attempts by outcome (delivered: "
+            "2xx; rejected: another status; error: no answer)",
+            labels=["outcome"],
+        )
         outcomes = Counter()
-        for status_code, count in (DeliveryAttempt.objects.values_list("status_code")
-                                   .annotate(n=Count("id")).order_by()):
+        for status_code, count in (
+            DeliveryAttempt.objects.values_list("status_code").annotate(n=Count("id")).order_by()
+        ):
             outcomes[outcome(status_code)] += count
         for name in ("delivered", "rejected", "error"):
             deliveries.add_metric([name], outcomes[name])
         yield deliveries
-        backlog = GaugeMetricFamily("gateway_callback_backlog",
-                                    "Events waiting to be delivered, by endpoint",
-                                    labels=["endpoint"])
+        backlog = GaugeMetricFamily(
+            "gateway_callback_backlog",
+            "Events waiting to be delivered, by endpoint",
+            labels=["endpoint"],
+        )
         waiting = Counter()
-        for url, count in (Event.objects.filter(next_attempt_at__isnull=False)
-                           .annotate(url=Coalesce(NullIf("invoice__callback_url", Value("")),
-                                                  "merchant__callback_url"))
-                           .values_list("url").annotate(n=Count("id")).order_by()):
+        for url, count in (
+            Event.objects.filter(next_attempt_at__isnull=False)
+            .annotate(
+                url=Coalesce(NullIf("invoice__callback_url", Value("")), "merchant__callback_url")
+            )
+            .values_list("url")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
             waiting[endpoint(url or "")] += count
         for name, count in sorted(waiting.items()):
             backlog.add_metric([name], count)

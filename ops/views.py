@@ -29,9 +29,13 @@ def readyz(request):
     results = checks.readiness(timezone.now())
     failing = [check.name for check in results if not check.ok]
     return JsonResponse(
-        {"status": "failing" if failing else "ok", "failing": failing,
-         "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in results}},
-        status=503 if failing else 200)
+        {
+            "status": "failing" if failing else "ok",
+            "failing": failing,
+            "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in results},
+        },
+        status=503 if failing else 200,
+    )
 
 
 def _authorized(request) -> bool:
@@ -48,8 +52,12 @@ def metrics(request):
     if not settings.METRICS_TOKEN:
         raise Http404
     if not _authorized(request):
-        return HttpResponse("metrics need Authorization: Bearer <METRICS_TOKEN>\n", status=401,
-                            content_type="text/plain", headers={"WWW-Authenticate": "Bearer"})
+        return HttpResponse(
+            "metrics need Authorization: Bearer <METRICS_TOKEN>\n",
+            status=401,
+            content_type="text/plain",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(GatewayCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

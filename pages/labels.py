@@ -34,15 +34,22 @@ CONTEXTS = {
     Context.MULTIPLE_SENDERS: _("Multiple senders"),
     Context.REVERTED: _("Reverted"),
 }
-KINDS = {"open": _("Open: the payer picks the currency, the timer starts then"),
-         "timed": _("Timed: the payer picks the currency, the timer starts now"),
-         "fixed": _("Fixed: you pick the currency")}
-SHORT_KINDS = {"open": _("Open invoice"), "timed": _("Timed invoice"),
-               "fixed": _("Fixed invoice")}
-TRANSACTION_STATES = {TxStatus.PENDING: _("Pending"), TxStatus.CONFIRMED: _("Confirmed"),
-                      TxStatus.REVERTED: _("Reverted")}
-REFUND_STATES = {"awaiting_claim": _("Awaiting the payer's claim"),
-                 "awaiting_payout": _("Awaiting payout"), "paid": _("Paid")}
+KINDS = {
+    "open": _("Open: the payer picks the currency, the timer starts then"),
+    "timed": _("Timed: the payer picks the currency, the timer starts now"),
+    "fixed": _("Fixed: you pick the currency"),
+}
+SHORT_KINDS = {"open": _("Open invoice"), "timed": _("Timed invoice"), "fixed": _("Fixed invoice")}
+TRANSACTION_STATES = {
+    TxStatus.PENDING: _("Pending"),
+    TxStatus.CONFIRMED: _("Confirmed"),
+    TxStatus.REVERTED: _("Reverted"),
+}
+REFUND_STATES = {
+    "awaiting_claim": _("Awaiting the payer's claim"),
+    "awaiting_payout": _("Awaiting payout"),
+    "paid": _("Paid"),
+}
 EVENT_TYPES = {
     "transaction_created": _("Payment seen"),
     "transaction_confirmed": _("Payment confirmed"),
@@ -68,10 +75,12 @@ def network_name(code: str | None, name: str) -> str:
 
 
 def confirmations(count: int, required: int) -> str:
-    """"2 of 6 confirmations", in the reader's language."""
-    return ngettext("%(count)s of %(required)s confirmation",
-                    "%(count)s of %(required)s confirmations", required) % {
-        "count": count, "required": required}
+    """ "2 of 6 confirmations", in the reader's language."""
+    return ngettext(
+        "%(count)s of %(required)s confirmation",
+        "%(count)s of %(required)s confirmations",
+        required,
+    ) % {"count": count, "required": required}
 
 
 def amount(text: str | None) -> str:
@@ -86,12 +95,13 @@ def amount(text: str | None) -> str:
     except InvalidOperation:
         return str(text)
     places = len(str(text).partition(".")[2])
-    return numberformat.format(value, formats.get_format("DECIMAL_SEPARATOR"), places,
-                               use_l10n=True)
+    return numberformat.format(
+        value, formats.get_format("DECIMAL_SEPARATOR"), places, use_l10n=True
+    )
 
 
 def money_text(text: str | None, currency: str | None) -> str:
-    """"25,00 EUR": an amount and its currency, the currency after, as the checkout does."""
+    """ "25,00 EUR": an amount and its currency, the currency after, as the checkout does."""
     return f"{amount(text)} {currency}" if text not in (None, "") else ""
 
 
@@ -102,6 +112,9 @@ def datetime_text(value, seconds: bool = False) -> str:
     if value is None:
         return ""
     time = "H:i:s" if seconds else "H:i"
-    day = "Y-m-d" if (get_language() or "en").startswith("en") else formats.get_format(
-        "SHORT_DATE_FORMAT")
+    day = (
+        "Y-m-d"
+        if (get_language() or "en").startswith("en")
+        else formats.get_format("SHORT_DATE_FORMAT")
+    )
     return dateformat.format(timezone.localtime(value), f"{day} {time}")

@@ -36,4 +36,5 @@ def qr_svg(data: str, label: str = "") -> SafeString:
         f'<svg class="qr" viewBox="0 0 {size} {size}" role="img" aria-label="{escape(label)}" '
         f'shape-rendering="crispEdges" xmlns="http://www.w3.org/2000/svg">'
         f'<rect width="{size}" height="{size}" fill="#fff"/>'
-        f'<path fill="#000" d="{"".join(runs)}"/></svg>')
+        f'<path fill="#000" d="{"".join(runs)}"/></svg>'
+    )

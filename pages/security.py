@@ -33,11 +33,18 @@ def image_origin(url: str) -> str | None:
 
 def policy(frame_ancestors: list[str], images: list[str]) -> str:
     ancestors = " ".join(["'self'", *frame_ancestors]) if frame_ancestors else "'none'"
-    return "; ".join([
-        "default-src 'none'", "script-src 'self'", "style-src 'self'",
-        "img-src " + " ".join(["'self'", *images]), "connect-src 'self'",
-        "form-action 'self'", "base-uri 'none'", f"frame-ancestors {ancestors}",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src " + " ".join(["'self'", *images]),
+            "connect-src 'self'",
+            "form-action 'self'",
+            "base-uri 'none'",
+            f"frame-ancestors {ancestors}",
+        ]
+    )
 
 
 def protect(view):
@@ -48,8 +55,9 @@ def protect(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         ancestors = getattr(response, "frame_ancestors", [])
-        response["Content-Security-Policy"] = policy(ancestors,
-                                                     getattr(response, "image_sources", []))
+        response["Content-Security-Policy"] = policy(
+            ancestors, getattr(response, "image_sources", [])
+        )
         if ancestors:
             response.xframe_options_exempt = True
         return response

@@ -18,8 +18,15 @@ import pytest
 from tests.support import unavailable
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -30,6 +37,7 @@ def pytest_collection_modifyitems(items):
     """Browser tests run last (in each xdist worker too: items are handed out in this order),
     so every other test has run before the browser starts and switches off Django's guard.
     The demo's, the longest, starts them: it would otherwise end the run alone."""
+
     def order(item):
         fixtures = getattr(item, "fixturenames", ())
         return "browser" in fixtures, "demo" not in fixtures
@@ -75,8 +83,9 @@ def open_page(browser, live_server):
 
     def open_(viewport=None, **options):
         options.setdefault("locale", "en-US")
-        context = browser.new_context(viewport=viewport or DESKTOP, base_url=live_server.url,
-                                      **options)
+        context = browser.new_context(
+            viewport=viewport or DESKTOP, base_url=live_server.url, **options
+        )
         contexts.append(context)
         new_page = context.new_page()
         new_page.set_default_timeout(15_000)

@@ -27,12 +27,21 @@ class LiveGateway:
     def __init__(self, folder: Path, **env: str | None):
         self.folder, self.port = folder, free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        base = {key: value for key, value in os.environ.items()
-                if not key.startswith(("DJANGO_", "DATABASE_", "PYTEST", "REDIS_"))}
-        base.update({"DATABASE_URL": f"sqlite:///{folder / 'gateway.sqlite3'}",
-                     "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnop",
-                     "DEBUG": "0", "SANDBOX": "1", "PUBLIC_URL": self.url,
-                     "ALLOWED_HOSTS": "127.0.0.1,localhost"})
+        base = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "DATABASE_", "PYTEST", "REDIS_"))
+        }
+        base.update(
+            {
+                "DATABASE_URL": f"sqlite:///{folder / 'gateway.sqlite3'}",
+                "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnop",
+                "DEBUG": "0",
+                "SANDBOX": "1",
+                "PUBLIC_URL": self.url,
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            }
+        )
         for key, value in env.items():
             if value is None:
                 base.pop(key, None)
@@ -42,8 +51,14 @@ class LiveGateway:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def manage(self, *args: str) -> str:
-        done = subprocess.run([str(BIN / "python"), "manage.py", *args], cwd=ROOT,
-                              env=self.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(BIN / "python"), "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -54,12 +69,22 @@ class LiveGateway:
 
     def _spawn(self, name: str, command: list[str]) -> None:
         log = open(self.folder / f"{name}.log", "ab")  # the process keeps it open
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env,
-                                                stdout=log, stderr=subprocess.STDOUT)
+        self.processes[name] = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
 
     def start_web(self) -> None:
-        self._spawn("web", [str(BIN / "gunicorn"), "config.wsgi", "--workers", "1",
-                            "--bind", f"127.0.0.1:{self.port}"])
+        self._spawn(
+            "web",
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+        )
 
     def start_scanner(self) -> None:
         self._spawn("scan", [str(BIN / "python"), "manage.py", "scan"])
@@ -73,14 +98,14 @@ class LiveGateway:
         for name in list(self.processes):
             self.stop(name)
 
-    def request(self, method: str, path: str, body: dict | None = None,
-                key: str | None = None) -> tuple[int, dict]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, key: str | None = None
+    ) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"}
         if key:
             headers["Authorization"] = f"Bearer {key}"
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, headers=headers,
-                                         method=method)
+        request = urllib.request.Request(self.url + path, data=data, headers=headers, method=method)
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"{}")

@@ -67,13 +67,25 @@ class Litecoind:
         # A small keypool: the wallet is created in 0.2 s instead of 3.
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(LITECOIND), "-regtest", f"-datadir={datadir}", "-rpcuser=u",
-                 "-rpcpassword=p", f"-rpcport={port}", "-rpcbind=127.0.0.1",
-                 "-rpcallowip=127.0.0.1", "-listen=0", "-fallbackfee=0.0001", "-txindex=1",
-                 "-keypool=10", "-printtoconsole=0",
-                 # Idle keep-alive connections would hold `stop` for the default 30 s.
-                 "-rpcservertimeout=1"],
-                stdout=out, stderr=subprocess.STDOUT,
+                [
+                    str(LITECOIND),
+                    "-regtest",
+                    f"-datadir={datadir}",
+                    "-rpcuser=u",
+                    "-rpcpassword=p",
+                    f"-rpcport={port}",
+                    "-rpcbind=127.0.0.1",
+                    "-rpcallowip=127.0.0.1",
+                    "-listen=0",
+                    "-fallbackfee=0.0001",
+                    "-txindex=1",
+                    "-keypool=10",
+                    "-printtoconsole=0",
+                    # Idle keep-alive connections would hold `stop` for the default 30 s.
+                    "-rpcservertimeout=1",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         self.client = JSONRPCClient(self.rpc_url)
 
@@ -120,9 +132,10 @@ class Anvil:
         self.log = datadir / "stdout.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(binary), "--host", "127.0.0.1", "--port", str(port),
-                 "--prune-history", "512"],
-                stdout=out, stderr=subprocess.STDOUT, cwd=datadir,
+                [str(binary), "--host", "127.0.0.1", "--port", str(port), "--prune-history", "512"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=datadir,
             )
         self.client = JSONRPCClient(self.rpc_url)
         self.w3 = Web3(Web3.HTTPProvider(self.rpc_url))
@@ -145,8 +158,9 @@ class Anvil:
     @property
     def network(self) -> Network:
         usdt = Asset("USDT", "ethereum-local", 6, self.token_address)
-        return dataclasses.replace(get_network("ethereum-local"), rpc_url=self.rpc_url,
-                                   tokens=(usdt,))
+        return dataclasses.replace(
+            get_network("ethereum-local"), rpc_url=self.rpc_url, tokens=(usdt,)
+        )
 
     def rpc(self, method: str, *params):
         return self.client.call(method, *params)
@@ -156,12 +170,14 @@ class Anvil:
         keyword arguments go into the transaction (gas=… skips estimation, so a failing
         transaction is mined rather than refused)."""
         tx_hash = self.w3.eth.send_transaction(
-            {"from": sender or self.accounts[0], "to": to, "value": wei, **tx})
+            {"from": sender or self.accounts[0], "to": to, "value": wei, **tx}
+        )
         return tx_hash.to_0x_hex()
 
     def send_token(self, to: str, units: int, *, sender: str | None = None, **tx) -> str:
         tx_hash = self.token.functions.transfer(to, units).transact(
-            {"from": sender or self.accounts[0], **tx})
+            {"from": sender or self.accounts[0], **tx}
+        )
         return tx_hash.to_0x_hex()
 
     def mine(self, n: int = 1) -> None:
@@ -222,10 +238,18 @@ class _Refusing(BaseHTTPRequestHandler):
         if passed:
             answer = session.post(self.upstream, json=passed, timeout=30).json()
             replies = {reply.get("id"): reply for reply in answer}
-        out = [replies.get(call.get("id")) or {
-            "jsonrpc": "2.0", "id": call.get("id"),
-            "error": {"code": -32601, "message": f"the method {call.get('method')} does not "
-                                                 "exist/is not available"}} for call in calls]
+        out = [
+            replies.get(call.get("id"))
+            or {
+                "jsonrpc": "2.0",
+                "id": call.get("id"),
+                "error": {
+                    "code": -32601,
+                    "message": f"the method {call.get('method')} does not exist/is not available",
+                },
+            }
+            for call in calls
+        ]
         text = json.dumps(out if isinstance(body, list) else out[0]).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -241,8 +265,7 @@ class _Refusing(BaseHTTPRequestHandler):
 def refusing_proxy(upstream: str, methods: set[str]):
     """The URL of a local HTTP JSON-RPC proxy to `upstream` without these `methods`, as
     hosted endpoints lack txpool_content or tracing."""
-    handler = type("Refusing", (_Refusing,), {"upstream": upstream,
-                                              "refused": frozenset(methods)})
+    handler = type("Refusing", (_Refusing,), {"upstream": upstream, "refused": frozenset(methods)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     serve_in_thread(server)

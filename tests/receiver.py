@@ -18,8 +18,9 @@ import pytest
 from tests.support import serve_in_thread
 
 
-def verify_signature(header: str, body: bytes, secret: str, now: float | None = None,
-                     tolerance: int = 300) -> bool:
+def verify_signature(
+    header: str, body: bytes, secret: str, now: float | None = None, tolerance: int = 300
+) -> bool:
     """What a merchant's receiver does, in plain Python (deliberately not the gateway's code):
     recompute HMAC-SHA256(secret, "<t>.<body>"), accept any v1 that matches, and reject a
     timestamp more than five minutes away."""
@@ -27,8 +28,9 @@ def verify_signature(header: str, body: bytes, secret: str, now: float | None = 
     timestamp = int(dict(fields)["t"])
     if abs((time.time() if now is None else now) - timestamp) > tolerance:
         return False
-    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body,
-                        hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     return any(key == "v1" and hmac.compare_digest(expected, value) for key, value in fields)
 
 
@@ -57,6 +59,7 @@ class Hang:
 class Drip:
     """A complete 200 answer, sent one byte every `interval` seconds (with `body_only`, the
     status line and headers at once, then the body a byte at a time)."""
+
     interval: float = 1.0
     body_only: bool = False
 
@@ -99,9 +102,11 @@ class Receiver:
                     pass  # the sender gave up waiting
 
             def _drip(self, drip):
-                head = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-                        b"Content-Length: 2\r\nConnection: close\r\n\r\n")
-                chunks = [head[at:at + 1] for at in range(len(head))] + [b"o", b"k"]
+                head = (
+                    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                    b"Content-Length: 2\r\nConnection: close\r\n\r\n"
+                )
+                chunks = [head[at : at + 1] for at in range(len(head))] + [b"o", b"k"]
                 if drip.body_only:
                     chunks = [head, b"o", b"k"]
                 self.close_connection = True

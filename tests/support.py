@@ -57,8 +57,7 @@ def free_port() -> int:
 
 def serve_in_thread(server: BaseServer) -> threading.Thread:
     """Serve in a daemon thread that notices `server.shutdown()` within SERVE_POLL_SECONDS."""
-    thread = threading.Thread(target=server.serve_forever, args=(SERVE_POLL_SECONDS,),
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(SERVE_POLL_SECONDS,), daemon=True)
     thread.start()
     return thread
 
@@ -69,6 +68,8 @@ def redis_test_url() -> str:
     url = urlsplit(os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"))
     database = int(url.path.strip("/") or 0) - worker_index()
     if database < 0:
-        raise RuntimeError(f"REDIS_TEST_URL's database leaves none for xdist worker "
-                           f"{worker_index()}: use a higher one")
+        raise RuntimeError(
+            f"REDIS_TEST_URL's database leaves none for xdist worker "
+            f"{worker_index()}: use a higher one"
+        )
     return urlunsplit(url._replace(path=f"/{database}"))

@@ -18,21 +18,34 @@ USDT = ("USDT", "ethereum")
 
 
 def pay(amount, method=LTC, asset=None, live=True, confirmed=True, senders=("a",), minute=0):
-    return Payment(asset=asset or method[0], network=method[1], method_asset=method[0],
-                   amount=amount, paid_at=T0 + timedelta(minutes=minute),
-                   seen_at=T0 + timedelta(minutes=minute), senders=senders, live=live,
-                   confirmed=confirmed)
+    return Payment(
+        asset=asset or method[0],
+        network=method[1],
+        method_asset=method[0],
+        amount=amount,
+        paid_at=T0 + timedelta(minutes=minute),
+        seen_at=T0 + timedelta(minutes=minute),
+        senders=senders,
+        live=live,
+        confirmed=confirmed,
+    )
 
 
 def book(payments, method=LTC, due=DUE, **kw):
-    return accounting.account(method, due, Decimal("0.5"), payments,
-                              account_network=method[1] != "litecoin", **kw)
+    return accounting.account(
+        method, due, Decimal("0.5"), payments, account_network=method[1] != "litecoin", **kw
+    )
 
 
 def test_underpaid_then_the_remainder_from_a_new_address_is_paid_in_full_by_one_payer():
     ledger = book([pay(20_000_000, senders=("ltc1-a",)), pay(30_000_000, senders=("ltc1-b",))])
     assert (ledger.paid, ledger.remaining, ledger.excess, ledger.fit, ledger.payers) == (
-        DUE, 0, 0, Fit.EXACT, 1)
+        DUE,
+        0,
+        0,
+        Fit.EXACT,
+        1,
+    )
 
 
 def test_a_reverted_payment_counts_for_nothing():
@@ -43,14 +56,22 @@ def test_a_reverted_payment_counts_for_nothing():
 def test_paid_twice_leaves_an_excess():
     ledger = book([pay(DUE), pay(DUE, minute=5)])
     assert (ledger.paid, ledger.excess, ledger.refundable_excess, ledger.fit) == (
-        2 * DUE, DUE, DUE, Fit.OVER)
+        2 * DUE,
+        DUE,
+        DUE,
+        Fit.OVER,
+    )
     assert ledger.refund_surplus() == {LTC: DUE}
 
 
 def test_a_refund_of_the_excess_is_deducted_from_what_is_judged_not_from_what_was_paid():
     ledger = book([pay(DUE), pay(DUE, minute=5)], refunded={LTC: DUE})
     assert (ledger.paid, ledger.excess, ledger.refundable_excess, ledger.fit) == (
-        2 * DUE, DUE, 0, Fit.EXACT)
+        2 * DUE,
+        DUE,
+        0,
+        Fit.EXACT,
+    )
 
 
 def test_wrong_asset_to_an_address_is_extra_in_its_own_asset():
@@ -71,12 +92,25 @@ def test_nothing_chosen_counts_nothing():
 
 
 def test_account_payers_are_told_apart_by_their_accounts():
-    assert accounting.count_payers([pay(1, senders=("x",)), pay(1, senders=("y",))],
-                                   account_network=True) == 2
-    assert accounting.count_payers([pay(1, senders=("x", "y")), pay(1, senders=("y",)),
-                                    pay(1, senders=("x",))], account_network=True) == 1
-    assert accounting.count_payers([pay(1, senders=("x",)), pay(1, senders=("y",))],
-                                   account_network=False) == 1
+    assert (
+        accounting.count_payers(
+            [pay(1, senders=("x",)), pay(1, senders=("y",))], account_network=True
+        )
+        == 2
+    )
+    assert (
+        accounting.count_payers(
+            [pay(1, senders=("x", "y")), pay(1, senders=("y",)), pay(1, senders=("x",))],
+            account_network=True,
+        )
+        == 1
+    )
+    assert (
+        accounting.count_payers(
+            [pay(1, senders=("x",)), pay(1, senders=("y",))], account_network=False
+        )
+        == 1
+    )
 
 
 def test_the_first_payment_to_a_switched_away_method_makes_it_the_chosen_one():
@@ -86,19 +120,28 @@ def test_the_first_payment_to_a_switched_away_method_makes_it_the_chosen_one():
 
 
 methods = st.sampled_from([LTC, ETH, USDT])
-payments = st.lists(st.builds(
-    pay, amount=st.integers(1, 3 * DUE), method=methods,
-    asset=st.none() | st.sampled_from(["LTC", "ETH", "USDT"]), live=st.booleans(),
-    confirmed=st.booleans(), senders=st.sampled_from([("a",), ("b",)]),
-    minute=st.integers(0, 100)), max_size=6)
+payments = st.lists(
+    st.builds(
+        pay,
+        amount=st.integers(1, 3 * DUE),
+        method=methods,
+        asset=st.none() | st.sampled_from(["LTC", "ETH", "USDT"]),
+        live=st.booleans(),
+        confirmed=st.booleans(),
+        senders=st.sampled_from([("a",), ("b",)]),
+        minute=st.integers(0, 100),
+    ),
+    max_size=6,
+)
 
 
 @given(payments=payments, method=methods)
 def test_paid_amount_never_mixes_assets(payments, method):
     ledger = book(payments, method=method)
     assert all(p.asset == method[0] and p.network == method[1] for p in ledger.counted)
-    assert ledger.paid == sum(p.amount for p in payments
-                              if p.live and p.asset_key == method and p.method == method)
+    assert ledger.paid == sum(
+        p.amount for p in payments if p.live and p.asset_key == method and p.method == method
+    )
 
 
 @given(payments=payments, method=methods)

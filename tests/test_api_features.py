@@ -15,19 +15,47 @@ from merchants.models import Merchant, MerchantAPIKey
 
 URL = "/api/v1/invoices"
 BODY = {"price_amount": "12.34", "price_currency": "EUR"}
-BIP84_ZPUB = ("zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
-              "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs")
+BIP84_ZPUB = (
+    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
+    "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs"
+)
 
 
 def test_create_response_has_the_contract_fields(api):
-    response = api.post(URL, {**BODY, "foreign_id": "order-1", "metadata": {"cart": [1, 2]},
-                              "return_url": "https://shop.example/thanks"}, format="json")
+    response = api.post(
+        URL,
+        {
+            **BODY,
+            "foreign_id": "order-1",
+            "metadata": {"cart": [1, 2]},
+            "return_url": "https://shop.example/thanks",
+        },
+        format="json",
+    )
     assert response.status_code == 201
     body = response.json()
-    for field in ("id", "foreign_id", "kind", "status", "status_context", "archived",
-                  "price_amount", "price_currency", "pay_currency", "network", "address",
-                  "pay_amount", "paid_amount", "rate", "payment_uri", "payment_url",
-                  "created_at", "expires_at", "transactions", "metadata"):
+    for field in (
+        "id",
+        "foreign_id",
+        "kind",
+        "status",
+        "status_context",
+        "archived",
+        "price_amount",
+        "price_currency",
+        "pay_currency",
+        "network",
+        "address",
+        "pay_amount",
+        "paid_amount",
+        "rate",
+        "payment_uri",
+        "payment_url",
+        "created_at",
+        "expires_at",
+        "transactions",
+        "metadata",
+    ):
         assert field in body
     assert (body["kind"], body["status"], body["price_amount"]) == ("timed", "new", "12.34")
     assert body["payment_url"].endswith(f"/pay/{body['id']}")
@@ -36,12 +64,14 @@ def test_create_response_has_the_contract_fields(api):
 
 
 def test_fixed_invoice_has_its_address_and_uri_in_the_create_response(api):
-    body = api.post(URL, {**BODY, "pay_currency": "USDT", "network": "sandbox"},
-                    format="json").json()
+    body = api.post(
+        URL, {**BODY, "pay_currency": "USDT", "network": "sandbox"}, format="json"
+    ).json()
     assert body["kind"] == "fixed"
     assert body["address"].startswith("sbx1q")
-    assert body["payment_uri"] == (f"sandbox:{body['address']}?amount={body['pay_amount']}"
-                                   "&token=sandbox%3AUSDT")
+    assert body["payment_uri"] == (
+        f"sandbox:{body['address']}?amount={body['pay_amount']}&token=sandbox%3AUSDT"
+    )
 
 
 def test_idempotency_key_replays_the_first_response(api):
@@ -56,8 +86,9 @@ def test_idempotency_key_replays_the_first_response(api):
 
 def test_idempotency_key_with_another_body_is_409(api):
     api.post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="key-1")
-    response = api.post(URL, {**BODY, "price_amount": "99"}, format="json",
-                        HTTP_IDEMPOTENCY_KEY="key-1")
+    response = api.post(
+        URL, {**BODY, "price_amount": "99"}, format="json", HTTP_IDEMPOTENCY_KEY="key-1"
+    )
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "idempotency_key_reused"
 
@@ -92,9 +123,14 @@ def test_list_filters(api):
     future = (timezone.now() + timedelta(hours=1)).isoformat()
     assert api.get(URL, {"created_after": future}).json()["data"] == []
     assert len(api.get(URL, {"created_before": future}).json()["data"]) == 2
-    for bad in ({"status": "weird"}, {"archived": "maybe"}, {"created_after": "yesterday"},
-                {"cursor": "!!!"}, {"limit": "many"},
-                {"cursor": base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|x").decode()}):
+    for bad in (
+        {"status": "weird"},
+        {"archived": "maybe"},
+        {"created_after": "yesterday"},
+        {"cursor": "!!!"},
+        {"limit": "many"},
+        {"cursor": base64.urlsafe_b64encode(b"2026-01-01T00:00:00+00:00|x").decode()},
+    ):
         assert api.get(URL, bad).status_code == 400
 
 
@@ -108,7 +144,10 @@ def test_get_and_cancel_by_foreign_id(api):
 def test_currencies_lists_the_offered_methods(api):
     data = api.get("/api/v1/currencies").json()["data"]
     assert {(c["currency"], c["network"], c["decimals"]) for c in data} == {
-        ("BTC", "sandbox", 8), ("ETH", "sandbox", 18), ("USDT", "sandbox", 6)}
+        ("BTC", "sandbox", 8),
+        ("ETH", "sandbox", 18),
+        ("USDT", "sandbox", 6),
+    }
     assert all(c["confirmations"] == 2 for c in data)
 
 
@@ -122,20 +161,31 @@ def test_rates_endpoint(api):
 def test_merchant_settings_round_trip_and_validation(api):
     body = api.get("/api/v1/merchant").json()
     assert body["slippage_percent"] == "0.5000" and "callback_secret" not in body
-    changed = api.patch("/api/v1/merchant", {
-        "invoice_ttl_minutes": 30, "slippage_percent": "1.5",
-        "allowed_return_hosts": ["Shop.Example"], "unresolved_rules": {"overpaid": "complete"},
-        "confirmations": {"sandbox": 3}}, format="json")
+    changed = api.patch(
+        "/api/v1/merchant",
+        {
+            "invoice_ttl_minutes": 30,
+            "slippage_percent": "1.5",
+            "allowed_return_hosts": ["Shop.Example"],
+            "unresolved_rules": {"overpaid": "complete"},
+            "confirmations": {"sandbox": 3},
+        },
+        format="json",
+    )
     assert changed.status_code == 200, changed.json()
     merchant = Merchant.objects.get()
     assert merchant.invoice_ttl_minutes == 30
     assert merchant.allowed_return_hosts == ["shop.example"]
     assert merchant.unresolved_rules["overpaid"] == "complete"
     assert merchant.unresolved_rules["underpaid"] == "review"
-    for bad in ({"invoice_ttl_minutes": 0}, {"slippage_percent": "150"},
-                {"unresolved_rules": {"overpaid": "ignore"}},
-                {"confirmations": {"ethereum": 1}}, {"enabled_methods": ["DOGE:moon"]},
-                {"callback_secret": "mine"}):
+    for bad in (
+        {"invoice_ttl_minutes": 0},
+        {"slippage_percent": "150"},
+        {"unresolved_rules": {"overpaid": "ignore"}},
+        {"confirmations": {"ethereum": 1}},
+        {"enabled_methods": ["DOGE:moon"]},
+        {"callback_secret": "mine"},
+    ):
         response = api.patch("/api/v1/merchant", bad, format="json")
         assert response.status_code == 400, bad
         assert "error" in response.json()
@@ -153,7 +203,9 @@ def test_wallets_show_the_first_derived_addresses(api):
     response = api.put("/api/v1/wallets/bitcoin", {"xpub": BIP84_ZPUB}, format="json")
     assert response.status_code == 200, response.json()
     assert response.json()["first_addresses"][:2] == [
-        "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu", "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g"]
+        "bc1qcr8te4kr609gcawutmrza0j4xv80jy8z306fyu",
+        "bc1qnjg0jd8228aq7egyzacy8cys3knf9xvrerkf9g",
+    ]
     families = [w["family"] for w in api.get("/api/v1/wallets").json()["data"]]
     assert families == ["bitcoin", "sandbox"]
 
@@ -169,8 +221,15 @@ def test_replacing_a_wallet_keeps_the_index_and_existing_addresses(api, create_i
 
 def test_create_merchant_command_prints_json_and_the_key_works(db):
     out = StringIO()
-    call_command("create_merchant", "Acme", "--email", "owner@acme.example", "--password",
-                 "long-enough-pass", stdout=out)
+    call_command(
+        "create_merchant",
+        "Acme",
+        "--email",
+        "owner@acme.example",
+        "--password",
+        "long-enough-pass",
+        stdout=out,
+    )
     result = json.loads(out.getvalue())
     merchant = Merchant.objects.get(pk=result["merchant_id"])
     assert merchant.users.get().user.email == "owner@acme.example"
@@ -199,8 +258,16 @@ def test_demo_command_seeds_a_sandbox_merchant(db, tmp_path):
     key = key_file.read_text().strip()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    response = client.post(URL, {"price_amount": "25.00", "price_currency": "USD",
-                                 "pay_currency": "USDT", "network": "sandbox"}, format="json")
+    response = client.post(
+        URL,
+        {
+            "price_amount": "25.00",
+            "price_currency": "USD",
+            "pay_currency": "USDT",
+            "network": "sandbox",
+        },
+        format="json",
+    )
     assert response.status_code == 201
 
 

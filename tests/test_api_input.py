@@ -22,52 +22,68 @@ def assert_error(response, status, code, param=None):
     return error
 
 
-@pytest.mark.parametrize("body,code,param", [
-    ({"price_amount": "0"}, "invalid_amount", "price_amount"),
-    ({"price_amount": "-5.00"}, "invalid_amount", "price_amount"),
-    ({"price_amount": "1" + "0" * 70}, "amount_too_large", "price_amount"),
-    ({"price_amount": "1.001"}, "too_precise", "price_amount"),
-    ({"price_amount": 10.5}, "float", "price_amount"),
-    ({"price_amount": "ten"}, "invalid_amount", "price_amount"),
-    ({"price_currency": "XYZ"}, "unknown_currency", "price_currency"),
-    ({"pay_currency": "DOGE"}, "unknown_currency", "pay_currency"),
-    ({"pay_currency": "USDT", "network": "mars"}, "unknown_network", "network"),
-    ({"kind": "weekly"}, "invalid_choice", "kind"),
-    ({"kind": "fixed"}, "pay_currency_required", "pay_currency"),
-    ({"kind": "timed", "pay_currency": "USDT"}, "invalid_kind", "kind"),
-    ({"return_url": "ftp://shop.example/back"}, "invalid_url", "return_url"),
-    ({"return_url": "javascript:alert(1)"}, "invalid_url", "return_url"),
-    ({"callback_url": "http://2130706433/hook"}, "invalid_callback_url", "callback_url"),
-    ({"insurance_percent": "101"}, "range", "insurance_percent"),
-    ({"slippage_percent": "-1"}, "range", "slippage_percent"),
-    ({"include_fee": "yes"}, "invalid", "include_fee"),
-    ({"foreign_id": "x" * 256}, "max_length", "foreign_id"),
-    ({"colour": "red"}, "unknown_field", "colour"),
-])
+@pytest.mark.parametrize(
+    "body,code,param",
+    [
+        ({"price_amount": "0"}, "invalid_amount", "price_amount"),
+        ({"price_amount": "-5.00"}, "invalid_amount", "price_amount"),
+        ({"price_amount": "1" + "0" * 70}, "amount_too_large", "price_amount"),
+        ({"price_amount": "1.001"}, "too_precise", "price_amount"),
+        ({"price_amount": 10.5}, "float", "price_amount"),
+        ({"price_amount": "ten"}, "invalid_amount", "price_amount"),
+        ({"price_currency": "XYZ"}, "unknown_currency", "price_currency"),
+        ({"pay_currency": "DOGE"}, "unknown_currency", "pay_currency"),
+        ({"pay_currency": "USDT", "network": "mars"}, "unknown_network", "network"),
+        ({"kind": "weekly"}, "invalid_choice", "kind"),
+        ({"kind": "fixed"}, "pay_currency_required", "pay_currency"),
+        ({"kind": "timed", "pay_currency": "USDT"}, "invalid_kind", "kind"),
+        ({"return_url": "ftp://shop.example/back"}, "invalid_url", "return_url"),
+        ({"return_url": "javascript:alert(1)"}, "invalid_url", "return_url"),
+        ({"callback_url": "http://2130706433/hook"}, "invalid_callback_url", "callback_url"),
+        ({"insurance_percent": "101"}, "range", "insurance_percent"),
+        ({"slippage_percent": "-1"}, "range", "slippage_percent"),
+        ({"include_fee": "yes"}, "invalid", "include_fee"),
+        ({"foreign_id": "x" * 256}, "max_length", "foreign_id"),
+        ({"colour": "red"}, "unknown_field", "colour"),
+    ],
+)
 def test_invalid_fields_are_refused(api, body, code, param):
-    response = api.post(URL, {"price_amount": "10.00", "price_currency": "USD", **body},
-                        format="json")
+    response = api.post(
+        URL, {"price_amount": "10.00", "price_currency": "USD", **body}, format="json"
+    )
     error = assert_error(response, 400, code, param)
     assert error["type"] == "invalid_request"
     assert not Invoice.objects.exists()
 
 
-@pytest.mark.parametrize("body,code", [
-    ({"pay_currency": "BTC", "network": "bitcoin"}, "currency_not_offered"),  # network off
-    ({"pay_currency": "LTC"}, "currency_not_offered"),  # no litecoin wallet / network
-    ({"return_url": "https://evil.example/back"}, "return_url_not_allowed"),
-])
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        ({"pay_currency": "BTC", "network": "bitcoin"}, "currency_not_offered"),  # network off
+        ({"pay_currency": "LTC"}, "currency_not_offered"),  # no litecoin wallet / network
+        ({"return_url": "https://evil.example/back"}, "return_url_not_allowed"),
+    ],
+)
 def test_business_refusals_are_422(api, body, code):
-    response = api.post(URL, {"price_amount": "10.00", "price_currency": "USD", **body},
-                        format="json")
+    response = api.post(
+        URL, {"price_amount": "10.00", "price_currency": "USD", **body}, format="json"
+    )
     assert_error(response, 422, code)
     assert not Invoice.objects.exists()
 
 
 def test_a_merchant_without_the_method_in_its_enabled_list_is_refused(make_merchant):
     client = make_merchant(enabled_methods=["ETH:sandbox"])
-    response = client.post(URL, {"price_amount": "10", "price_currency": "USD",
-                                 "pay_currency": "USDT", "network": "sandbox"}, format="json")
+    response = client.post(
+        URL,
+        {
+            "price_amount": "10",
+            "price_currency": "USD",
+            "pay_currency": "USDT",
+            "network": "sandbox",
+        },
+        format="json",
+    )
     assert_error(response, 422, "currency_not_offered", "pay_currency")
 
 
@@ -85,12 +101,15 @@ def test_body_must_be_an_object(api):
     assert_error(api.post(URL, [1, 2], format="json"), 400, "invalid_request")
 
 
-@pytest.mark.parametrize("header,code", [
-    (None, "missing_api_key"),
-    ("Bearer", "invalid_api_key"),
-    ("Token abc.def", "invalid_api_key"),
-    ("Bearer abc.def", "invalid_api_key"),
-])
+@pytest.mark.parametrize(
+    "header,code",
+    [
+        (None, "missing_api_key"),
+        ("Bearer", "invalid_api_key"),
+        ("Token abc.def", "invalid_api_key"),
+        ("Bearer abc.def", "invalid_api_key"),
+    ],
+)
 def test_missing_or_malformed_key_is_401(db, header, code):
     client = APIClient()
     if header:
@@ -139,18 +158,25 @@ def test_another_merchants_invoice_is_404_everywhere(make_merchant, create_invoi
     assert_error(stranger.get(base), 404, "not_found")
     assert_error(stranger.get("/api/v1/invoices/by-foreign-id/order-7"), 404, "not_found")
     for action in ("cancel", "archive", "resolve", "review"):
-        assert_error(stranger.post(f"{base}/{action}", {"action": "complete"}, format="json"),
-                     404, "not_found")
-    assert_error(stranger.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {},
-                               format="json"), 404, "not_found")
+        assert_error(
+            stranger.post(f"{base}/{action}", {"action": "complete"}, format="json"),
+            404,
+            "not_found",
+        )
+    assert_error(
+        stranger.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {}, format="json"),
+        404,
+        "not_found",
+    )
     assert stranger.get("/api/v1/invoices").json()["data"] == []
     assert owner.get(base).status_code == 200
 
 
 def test_reused_foreign_id_is_409(api, create_invoice):
     create_invoice(foreign_id="order-1")
-    response = api.post(URL, {"price_amount": "1", "price_currency": "USD",
-                              "foreign_id": "order-1"}, format="json")
+    response = api.post(
+        URL, {"price_amount": "1", "price_currency": "USD", "foreign_id": "order-1"}, format="json"
+    )
     assert_error(response, 409, "foreign_id_taken", "foreign_id")
     assert Invoice.objects.count() == 1
 
@@ -164,36 +190,49 @@ def test_foreign_ids_are_unique_per_merchant_only(make_merchant, create_invoice)
 def test_cancelling_a_completed_invoice_is_409(api, create_invoice):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
-    error = assert_error(api.post(f"/api/v1/invoices/{invoice['id']}/cancel"), 409,
-                         "invalid_state")
+    error = assert_error(api.post(f"/api/v1/invoices/{invoice['id']}/cancel"), 409, "invalid_state")
     assert "completed" in error["message"]
 
 
 def test_resolving_an_invoice_that_is_not_unresolved_is_409(api, create_invoice):
     invoice = create_invoice()
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "complete"},
-                        format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "complete"}, format="json"
+    )
     assert_error(response, 409, "invalid_state")
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"},
-                        format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"}, format="json"
+    )
     assert_error(response, 409, "invalid_state")
 
 
 def test_unknown_resolve_action_is_400(api, create_invoice):
     invoice = create_invoice()
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "shrug"},
-                        format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "shrug"}, format="json"
+    )
     assert_error(response, 400, "invalid_choice", "action")
 
 
-@pytest.mark.parametrize("family,xpub,fragment", [
-    ("bitcoin", "not-a-key", ""),
-    ("bitcoin", new_sandbox_xpub(), "testnet"),
-    ("evm", "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868R"
-            "vUUkgDKf31mGDtKsAYz2oz2AGutZYs", ""),
-    ("dogecoin", "xpub", "unknown wallet family"),
-])
+@pytest.mark.parametrize(
+    "family,xpub,fragment",
+    [
+        ("bitcoin", "not-a-key", ""),
+        ("bitcoin", new_sandbox_xpub(), "testnet"),
+        (
+            "evm",
+            "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868R"
+            "vUUkgDKf31mGDtKsAYz2oz2AGutZYs",
+            "",
+        ),
+        ("dogecoin", "xpub", "unknown wallet family"),
+    ],
+)
 def test_invalid_or_wrong_family_xpub_is_refused(api, family, xpub, fragment):
-    error = assert_error(api.put(f"/api/v1/wallets/{family}", {"xpub": xpub}, format="json"),
-                         400, "invalid_xpub", "xpub")
+    error = assert_error(
+        api.put(f"/api/v1/wallets/{family}", {"xpub": xpub}, format="json"),
+        400,
+        "invalid_xpub",
+        "xpub",
+    )
     assert fragment.lower() in error["message"].lower()

@@ -29,9 +29,11 @@ def everything(addresses):
 
 def watching(*watched):
     """A watched lookup over these addresses that records what it was asked."""
+
     def lookup(addresses):
         lookup.asked.append(set(addresses))
         return set(addresses) & set(watched)
+
     lookup.asked = []
     return lookup
 
@@ -92,8 +94,9 @@ def test_payment_seen_in_mempool_then_in_block(litecoind, backend):
     block_time = datetime.fromtimestamp(litecoind.rpc("getblock", block_hash)["time"], UTC)
     assert block.time == block_time
     mined = [t for t in block.transfers if t.to_address == address]
-    assert mined == [dataclasses.replace(transfer, block_height=height, block_hash=block_hash,
-                                         time=block_time)]
+    assert mined == [
+        dataclasses.replace(transfer, block_height=height, block_hash=block_hash, time=block_time)
+    ]
     after = backend.mempool(everything)
     assert txid not in after.txids
     assert all(t.txid != txid for t in after.transfers)
@@ -105,8 +108,9 @@ def test_coinbase_has_no_sender_and_no_nulldata_transfer(litecoind, backend):
     (coinbase,) = block_at(backend, height).transfers  # the OP_RETURN commitment is left out
     assert coinbase.to_address == litecoind.mining_address
     assert coinbase.from_addresses == ()
-    assert coinbase.amount == to_satoshi(litecoind.rpc("getblock", block_hash, 2)["tx"][0]
-                                         ["vout"][0]["value"])
+    assert coinbase.amount == to_satoshi(
+        litecoind.rpc("getblock", block_hash, 2)["tx"][0]["vout"][0]["value"]
+    )
 
 
 def test_tip_and_block_hash_agree(litecoind, backend):
@@ -128,7 +132,8 @@ def test_blocks_equal_single_block_calls(litecoind, backend):
     litecoind.mine(2)
     stop = backend.tip().height
     assert backend.blocks(stop - 3, stop, everything) == [
-        block_at(backend, h) for h in range(stop - 3, stop + 1)]
+        block_at(backend, h) for h in range(stop - 3, stop + 1)
+    ]
 
 
 def test_reorg_changes_block_hash(litecoind, backend):
@@ -160,8 +165,11 @@ def test_block_of_200_transfers(litecoind, backend):
     for coin in coins:
         payee = litecoind.new_address()
         change = str(coin["amount"] - Decimal("0.1001"))  # 0.0001 LTC fee
-        raw = litecoind.rpc("createrawtransaction", [{"txid": coin["txid"], "vout": coin["vout"]}],
-                            {payee: "0.1", coin["address"]: change})
+        raw = litecoind.rpc(
+            "createrawtransaction",
+            [{"txid": coin["txid"], "vout": coin["vout"]}],
+            {payee: "0.1", coin["address"]: change},
+        )
         signed = litecoind.rpc("signrawtransactionwithwallet", raw)["hex"]
         payees[litecoind.rpc("sendrawtransaction", signed)] = (payee, coin["address"])
     height = litecoind.rpc("getblockheader", litecoind.mine(1)[0])["height"]
@@ -175,8 +183,10 @@ def test_block_of_200_transfers(litecoind, backend):
     assert len(block.transfers) == 201  # 100 x (payment + change) + coinbase
     paid = {t.txid: t for t in block.transfers if t.amount == 10_000_000}
     assert {txid: (t.to_address, t.from_addresses[0]) for txid, t in paid.items()} == payees
-    print(f"\nlitecoind blocks() with {len(block.transfers)} transfers: "
-          f"median {statistics.median(timings) * 1000:.1f} ms, best {min(timings) * 1000:.1f} ms")
+    print(
+        f"\nlitecoind blocks() with {len(block.transfers)} transfers: "
+        f"median {statistics.median(timings) * 1000:.1f} ms, best {min(timings) * 1000:.1f} ms"
+    )
 
 
 # Recorded answers. Core ≥ 22: `address`, and `prevout` at verbosity 3 (Bitcoin Core 25).
@@ -274,17 +284,27 @@ def recorded_backend(code):
 
 @responses.activate
 def test_core_25_block_uses_address_and_prevout():
-    calls = fake_node({
-        "getblockhash": lambda params: json.dumps(json.loads(CORE_25_BLOCK)["hash"]),
-        "getblock": lambda params: CORE_25_BLOCK,
-    })
+    calls = fake_node(
+        {
+            "getblockhash": lambda params: json.dumps(json.loads(CORE_25_BLOCK)["hash"]),
+            "getblock": lambda params: CORE_25_BLOCK,
+        }
+    )
     block = block_at(recorded_backend("bitcoin"), 840000)
     assert [(t.index, t.to_address, t.amount, t.from_addresses) for t in block.transfers] == [
         (0, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", 312_501_410, ()),
-        (0, "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297", 29_000_000,
-         ("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",)),
-        (1, "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh", 20_998_590,
-         ("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",)),
+        (
+            0,
+            "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
+            29_000_000,
+            ("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",),
+        ),
+        (
+            1,
+            "bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",
+            20_998_590,
+            ("bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh",),
+        ),
     ]
     assert {t.asset for t in block.transfers} == {"BTC"}
     assert block.transfers[1].block_height == 840000
@@ -294,11 +314,13 @@ def test_core_25_block_uses_address_and_prevout():
 
 @responses.activate
 def test_core_021_block_uses_addresses_list_and_funding_transactions():
-    calls = fake_node({
-        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
-        "getblock": lambda params: CORE_021_BLOCK,
-        "getrawtransaction": lambda params: CORE_021_FUNDING_TX,
-    })
+    calls = fake_node(
+        {
+            "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
+            "getblock": lambda params: CORE_021_BLOCK,
+            "getrawtransaction": lambda params: CORE_021_FUNDING_TX,
+        }
+    )
     block = block_at(recorded_backend("litecoin-regtest"), 102)
     miner = "rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"
     assert [(t.index, t.to_address, t.amount, t.from_addresses) for t in block.transfers] == [
@@ -307,27 +329,33 @@ def test_core_021_block_uses_addresses_list_and_funding_transactions():
         (1, "rltc1qvnfy3uhkm8clnn3rvw4qvhc23hctgs2aeylunp", 123_456_789, (miner,)),
     ]
     assert block.parent_hash == "9df6f838ae8d98f554461066346cf0dde09985fd231f83bac08841cc1aaf0727"
-    assert calls[-1] == ("getrawtransaction",
-                         ["7013a70f515a3fee26ee474e2b09996362cf1875460a9172d8b51f6273983bef", True])
+    assert calls[-1] == (
+        "getrawtransaction",
+        ["7013a70f515a3fee26ee474e2b09996362cf1875460a9172d8b51f6273983bef", True],
+    )
 
 
 @responses.activate
 def test_without_txindex_senders_stay_unknown():
-    fake_node({
-        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
-        "getblock": lambda params: CORE_021_BLOCK,
-        "getrawtransaction": lambda params: (-5, "No such mempool transaction. Use -txindex"),
-    })
+    fake_node(
+        {
+            "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
+            "getblock": lambda params: CORE_021_BLOCK,
+            "getrawtransaction": lambda params: (-5, "No such mempool transaction. Use -txindex"),
+        }
+    )
     block = block_at(recorded_backend("litecoin-regtest"), 102)
     assert [t.from_addresses for t in block.transfers] == [(), (), ()]
 
 
 def recorded_021(funding=CORE_021_FUNDING_TX):
-    return fake_node({
-        "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
-        "getblock": lambda params: CORE_021_BLOCK,
-        "getrawtransaction": lambda params: funding,
-    })
+    return fake_node(
+        {
+            "getblockhash": lambda params: json.dumps(json.loads(CORE_021_BLOCK)["hash"]),
+            "getblock": lambda params: CORE_021_BLOCK,
+            "getrawtransaction": lambda params: funding,
+        }
+    )
 
 
 @responses.activate
@@ -337,8 +365,13 @@ def test_outputs_are_matched_in_one_lookup_before_any_sender_is_fetched():
     payee = "rltc1qvnfy3uhkm8clnn3rvw4qvhc23hctgs2aeylunp"
     nobody = watching()
     assert block_at(backend, 102, nobody).transfers == ()
-    assert nobody.asked == [{payee, "rltc1qlarz6v0ahujdyu6em2ctfj2psy7qrjgueqcv8j",
-                             "rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672"}]
+    assert nobody.asked == [
+        {
+            payee,
+            "rltc1qlarz6v0ahujdyu6em2ctfj2psy7qrjgueqcv8j",
+            "rltc1qu2g2u38gukn9pxtnqdu5tuaqve0u6k75sln672",
+        }
+    ]
     assert [method for method, _ in calls] == ["getblockhash", "getblock"]  # no sender lookup
 
     calls.clear()
@@ -361,8 +394,9 @@ def test_a_batch_of_blocks_is_matched_in_one_lookup(litecoind, backend):
     assert all(t.time == block.time for block in blocks for t in block.transfers)
 
 
-def test_mempool_fetches_only_newcomers_and_senders_only_of_matches(litecoind, backend,
-                                                                     monkeypatch):
+def test_mempool_fetches_only_newcomers_and_senders_only_of_matches(
+    litecoind, backend, monkeypatch
+):
     litecoind.mine(1)  # an empty mempool; the payment spends a confirmed coin
     payee, other = litecoind.new_address(), litecoind.new_address()
     paid = litecoind.rpc("sendtoaddress", payee, "0.02")
@@ -375,8 +409,11 @@ def test_mempool_fetches_only_newcomers_and_senders_only_of_matches(litecoind, b
     assert [t.txid for t in mempool.transfers] == [paid]
     assert len(lookup.asked) == 1 and {payee, other} <= lookup.asked[0]
     # Both newcomers decoded, then only the match's funding transactions and first-seen time.
-    assert methods == ["getrawmempool", *["getrawtransaction"] * (2 + len(funding)),
-                       "getmempoolentry"]
+    assert methods == [
+        "getrawmempool",
+        *["getrawtransaction"] * (2 + len(funding)),
+        "getmempoolentry",
+    ]
 
     methods.clear()
     again = backend.mempool(lookup)

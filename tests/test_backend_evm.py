@@ -44,10 +44,12 @@ def mined_at(anvil, tx_hash):
 
 def test_checksum_address():
     # The EIP-55 specification's examples.
-    for address in ("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
-                    "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
-                    "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
-                    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"):
+    for address in (
+        "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+        "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+    ):
         assert to_checksum_address(address.lower()) == address
     with pytest.raises(ValueError):
         to_checksum_address("0x1234")
@@ -79,8 +81,7 @@ def test_token_transfer_in_block(anvil, backend):
 
     (transfer,) = block_at(backend, height).transfers
     assert (transfer.txid, transfer.to_address, transfer.asset) == (tx_hash, payee, "USDT")
-    assert transfer.time == datetime.fromtimestamp(anvil.w3.eth.get_block(height)["timestamp"],
-                                                   UTC)
+    assert transfer.time == datetime.fromtimestamp(anvil.w3.eth.get_block(height)["timestamp"], UTC)
     assert transfer.amount == 1_234_567
     assert transfer.index == log["logIndex"] + 1
     assert transfer.from_addresses == (anvil.accounts[0],)
@@ -112,7 +113,9 @@ def test_transfers_come_in_block_order(anvil, backend):
     height, _ = mined_at(anvil, token_tx)
     transfers = block_at(backend, height).transfers
     assert [(t.txid, t.index, t.asset, t.amount) for t in transfers] == [
-        (coin_tx, 0, "ETH", 5), (token_tx, 1, "USDT", 7)]
+        (coin_tx, 0, "ETH", 5),
+        (token_tx, 1, "USDT", 7),
+    ]
 
 
 def test_tip_and_block_hash_agree(anvil, backend):
@@ -259,9 +262,11 @@ def test_receipts_are_fetched_only_for_matching_transfers(anvil, backend, monkey
 
 # --- internal transfers: coin moved by a contract ------------------------------------------
 
+
 def forward(anvil, function, *args, wei, **tx):
     tx_hash = getattr(anvil.forwarder.functions, function)(*args).transact(
-        {"from": anvil.accounts[0], "value": wei, **tx})
+        {"from": anvil.accounts[0], "value": wei, **tx}
+    )
     return tx_hash.to_0x_hex()
 
 
@@ -292,7 +297,10 @@ def test_coin_forwarded_by_a_contract_is_a_transfer(anvil, tracing):
     assert transfer.index == INTERNAL_INDEX + 1  # the first call under the transaction
     assert transfer.from_addresses == (anvil.forwarder.address,)
     assert (transfer.block_height, transfer.block_hash, transfer.time) == (
-        height, block.hash, block.time)
+        height,
+        block.hash,
+        block.time,
+    )
     # The transaction itself pays the contract, which is watched by nobody here.
     assert block_at(tracing, height, watching(anvil.forwarder.address)).transfers[0].index == 0
 
@@ -303,7 +311,9 @@ def test_each_forwarded_share_is_its_own_transfer(anvil, tracing):
     height, _ = mined_at(anvil, tx_hash)
     transfers = block_at(tracing, height, watching(*payees)).transfers
     assert [(t.to_address, t.amount, t.index) for t in transfers] == [
-        (payees[0], 3, INTERNAL_INDEX + 1), (payees[1], 3, INTERNAL_INDEX + 2)]
+        (payees[0], 3, INTERNAL_INDEX + 1),
+        (payees[1], 3, INTERNAL_INDEX + 2),
+    ]
 
 
 def test_reverted_forwards_move_nothing(anvil, tracing):
@@ -319,8 +329,9 @@ def test_reverted_forwards_move_nothing(anvil, tracing):
     assert anvil.w3.eth.get_balance(payee) == 0
 
 
-def test_a_block_whose_trace_came_from_another_branch_is_traced_by_hash(anvil, backend,
-                                                                        monkeypatch):
+def test_a_block_whose_trace_came_from_another_branch_is_traced_by_hash(
+    anvil, backend, monkeypatch
+):
     payee = fresh_address()
     height, _ = mined_at(anvil, forward(anvil, "forward", payee, wei=3))
     backend._tracing()
@@ -330,9 +341,12 @@ def test_a_block_whose_trace_came_from_another_branch_is_traced_by_hash(anvil, b
         calls = list(calls)
         methods.extend(method for method, _ in calls)
         results = batch(calls, **kwargs)
-        return [[{**entry, "txHash": "0x" + "ee" * 32} for entry in result]
-                if method == "debug_traceBlockByNumber" else result
-                for (method, _), result in zip(calls, results, strict=True)]
+        return [
+            [{**entry, "txHash": "0x" + "ee" * 32} for entry in result]
+            if method == "debug_traceBlockByNumber"
+            else result
+            for (method, _), result in zip(calls, results, strict=True)
+        ]
 
     monkeypatch.setattr(backend.rpc, "batch", reorged_trace)
     (transfer,) = block_at(backend, height, watching(payee)).transfers
@@ -352,7 +366,8 @@ def test_a_node_without_tracing_says_internal_transfers_are_not_seen(anvil):
 
 
 def test_a_block_the_node_cannot_trace_is_read_without_its_internal_transfers(
-        anvil, backend, monkeypatch):
+    anvil, backend, monkeypatch
+):
     payee = fresh_address()
     height, _ = mined_at(anvil, anvil.send_eth(payee, 9))
     backend._tracing()
@@ -361,9 +376,12 @@ def test_a_block_the_node_cannot_trace_is_read_without_its_internal_transfers(
     def untraceable(calls, **kwargs):
         calls = list(calls)
         results = batch(calls, **kwargs)
-        return [evm_rpc.RPCError(method, -32000, "required historical state unavailable")
-                if method == "debug_traceBlockByNumber" else result
-                for (method, _), result in zip(calls, results, strict=True)]
+        return [
+            evm_rpc.RPCError(method, -32000, "required historical state unavailable")
+            if method == "debug_traceBlockByNumber"
+            else result
+            for (method, _), result in zip(calls, results, strict=True)
+        ]
 
     monkeypatch.setattr(backend.rpc, "batch", untraceable)
     (transfer,) = block_at(backend, height, watching(payee)).transfers
@@ -377,13 +395,30 @@ def test_call_tracer_frames_under_a_failed_frame_move_nothing():
     """A recorded callTracer answer's shape: a frame's `error` voids its whole subtree;
     DELEGATECALL and STATICCALL move no coin; positions count every frame depth first."""
     a, b, c = ("0x" + f"{n:040x}" for n in (10, 11, 12))
-    trace = [{"txHash": "0xaa", "result": {
-        "type": "CALL", "from": a, "to": b, "value": "0x5", "calls": [
-            {"type": "CALL", "from": b, "to": c, "value": "0x1", "error": "execution reverted",
-             "calls": [{"type": "CALL", "from": c, "to": a, "value": "0x1"}]},
-            {"type": "STATICCALL", "from": b, "to": c},
-            {"type": "DELEGATECALL", "from": b, "to": c, "value": "0x5"},
-            {"type": "CALL", "from": b, "to": c, "value": "0x2"}]}}]
+    trace = [
+        {
+            "txHash": "0xaa",
+            "result": {
+                "type": "CALL",
+                "from": a,
+                "to": b,
+                "value": "0x5",
+                "calls": [
+                    {
+                        "type": "CALL",
+                        "from": b,
+                        "to": c,
+                        "value": "0x1",
+                        "error": "execution reverted",
+                        "calls": [{"type": "CALL", "from": c, "to": a, "value": "0x1"}],
+                    },
+                    {"type": "STATICCALL", "from": b, "to": c},
+                    {"type": "DELEGATECALL", "from": b, "to": c, "value": "0x5"},
+                    {"type": "CALL", "from": b, "to": c, "value": "0x2"},
+                ],
+            },
+        }
+    ]
     failures = []
     assert list(evm_rpc._call_tracer(trace, ["0xaa"], failures)) == [("0xaa", 5, b, c, 2)]
     assert failures == []
@@ -391,8 +426,7 @@ def test_call_tracer_frames_under_a_failed_frame_move_nothing():
         list(evm_rpc._call_tracer(trace, ["0xbb"], failures))
     # anvil with a bare --prune-history, geth without the state: per transaction errors.
     pruned = [{"txHash": "0xbb", "error": "Resource not found"}, *trace]
-    assert list(evm_rpc._call_tracer(pruned, ["0xbb", "0xaa"], failures)) == [
-        ("0xaa", 5, b, c, 2)]
+    assert list(evm_rpc._call_tracer(pruned, ["0xbb", "0xaa"], failures)) == [("0xaa", 5, b, c, 2)]
     assert failures == ["Resource not found"]
 
 
@@ -402,9 +436,17 @@ def test_parity_traces_under_a_failed_frame_move_nothing():
     block = "0x" + "cc" * 32
 
     def frame(path, action, kind="call", **extra):
-        return {"action": action, "blockHash": block, "blockNumber": 7, "traceAddress": path,
-                "subtraces": 0, "transactionHash": "0xaa", "transactionPosition": 0,
-                "type": kind, **extra}
+        return {
+            "action": action,
+            "blockHash": block,
+            "blockNumber": 7,
+            "traceAddress": path,
+            "subtraces": 0,
+            "transactionHash": "0xaa",
+            "transactionPosition": 0,
+            "type": kind,
+            **extra,
+        }
 
     trace = [
         frame([], {"callType": "call", "from": a, "to": b, "value": "0x5"}),
@@ -413,10 +455,17 @@ def test_parity_traces_under_a_failed_frame_move_nothing():
         frame([1], {"callType": "delegatecall", "from": b, "to": c, "value": "0x5"}),
         frame([2], {"callType": "call", "from": b, "to": c, "value": "0x2"}),
         frame([3], {"address": b, "refundAddress": a, "balance": "0x3"}, kind="suicide"),
-        {"action": {"author": a, "value": "0x10", "rewardType": "block"}, "blockHash": block,
-         "blockNumber": 7, "traceAddress": [], "type": "reward"},
+        {
+            "action": {"author": a, "value": "0x10", "rewardType": "block"},
+            "blockHash": block,
+            "blockNumber": 7,
+            "traceAddress": [],
+            "type": "reward",
+        },
     ]
     assert list(evm_rpc._parity_traces(trace, ["0xaa"], block)) == [
-        ("0xaa", 4, b, c, 2), ("0xaa", 5, b, a, 3)]
+        ("0xaa", 4, b, c, 2),
+        ("0xaa", 5, b, a, 3),
+    ]
     with pytest.raises(evm_rpc._Reorged):
         list(evm_rpc._parity_traces(trace, ["0xaa"], "0x" + "dd" * 32))

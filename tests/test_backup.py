@@ -23,13 +23,22 @@ def test_a_restored_backup_has_every_invoice_and_event(gateway, tmp_path):
     gateway.wait_until_up()
     ids = []
     for amount in ("5", "10", "15"):
-        status, invoice = gateway.request("POST", "/api/v1/invoices", {
-            "price_amount": amount, "price_currency": "USD", "pay_currency": "USDT",
-            "network": "sandbox"}, key)
+        status, invoice = gateway.request(
+            "POST",
+            "/api/v1/invoices",
+            {
+                "price_amount": amount,
+                "price_currency": "USD",
+                "pay_currency": "USDT",
+                "network": "sandbox",
+            },
+            key,
+        )
         assert status == 201, invoice
         ids.append(invoice["id"])
-    status, _ = gateway.request("POST", f"/api/v1/sandbox/invoices/{ids[0]}/pay",
-                                {"confirm": True}, key)
+    status, _ = gateway.request(
+        "POST", f"/api/v1/sandbox/invoices/{ids[0]}/pay", {"confirm": True}, key
+    )
     assert status == 200
     assert gateway.request("POST", f"/api/v1/invoices/{ids[1]}/cancel", {}, key)[0] == 200
     _, events = gateway.request("GET", "/api/v1/events?limit=100", key=key)
@@ -50,7 +59,10 @@ def test_a_restored_backup_has_every_invoice_and_event(gateway, tmp_path):
         assert sorted(invoice["id"] for invoice in invoices["data"]) == sorted(ids)
         statuses = {invoice["id"]: invoice["status"] for invoice in invoices["data"]}
         assert (statuses[ids[0]], statuses[ids[1]], statuses[ids[2]]) == (
-            "completed", "cancelled", "new")
+            "completed",
+            "cancelled",
+            "new",
+        )
         _, events = restored.request("GET", "/api/v1/events?limit=100", key=key)
         assert {event["id"] for event in events["data"]} == event_ids
     finally:
@@ -58,8 +70,12 @@ def test_a_restored_backup_has_every_invoice_and_event(gateway, tmp_path):
 
 
 def test_backup_refuses_to_overwrite_the_database_itself(gateway):
-    done = subprocess.run([str(BIN / "python"), "manage.py", "backup",
-                           str(gateway.folder / "gateway.sqlite3")], cwd=ROOT, env=gateway.env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "python"), "manage.py", "backup", str(gateway.folder / "gateway.sqlite3")],
+        cwd=ROOT,
+        env=gateway.env,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1
     assert "cannot replace the database itself" in done.stderr

@@ -66,19 +66,22 @@ def invoices_with_an_event(client, count):
     delivery task in the broker."""
     created = []
     for _ in range(count):
-        response = client.post("/api/v1/invoices", {"price_amount": "10.00",
-                                                    "price_currency": "USD"}, format="json")
+        response = client.post(
+            "/api/v1/invoices", {"price_amount": "10.00", "price_currency": "USD"}, format="json"
+        )
         assert response.status_code == 201
         with transaction.atomic():
             invoice = Invoice.objects.select_for_update().get(pk=response.json()["id"])
-            record_event(invoice=invoice, event_type="status_changed", actor="test",
-                         now=timezone.now())
+            record_event(
+                invoice=invoice, event_type="status_changed", actor="test", now=timezone.now()
+            )
         created.append(invoice.pk)
     return created
 
 
 def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
-        make_merchant, receivers):
+    make_merchant, receivers
+):
     receiver = receivers()
     receiver.always(Drip(0.5))  # every byte well within any socket timeout
     client = hooked_merchant(make_merchant, "Slow", receiver.url)
@@ -98,7 +101,8 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
 
 
 def test_the_default_deadline_is_ten_seconds_for_the_whole_attempt(
-        settings, make_merchant, receivers):
+    settings, make_merchant, receivers
+):
     settings.CALLBACKS_TIMEOUT_SECONDS = 10
     receiver = receivers()
     receiver.always(Drip(1.0))  # the response needs 90 s at a byte a second
@@ -150,12 +154,12 @@ def run_workers(count, broker):
 
 
 def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
-        postgres, make_merchant, receivers, broker):
+    postgres, make_merchant, receivers, broker
+):
     slow, quick = receivers(), receivers()
     slow.always(Drip(0.5))
     slow_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 4)
-    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url),
-                                            3)
+    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url), 3)
     # The slow merchant's tasks are first in the queue, as after a burst of its invoices.
     assert broker == slow_invoices + quick_invoices
     started = time.monotonic()
@@ -182,7 +186,8 @@ def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
 
 
 def test_a_merchant_gets_as_many_workers_as_it_has_slots(
-        settings, postgres, make_merchant, receivers, broker):
+    settings, postgres, make_merchant, receivers, broker
+):
     settings.CALLBACKS_PER_MERCHANT = 2
     slow = receivers()
     slow.always(Drip(0.5))
@@ -197,13 +202,15 @@ def test_a_merchant_gets_as_many_workers_as_it_has_slots(
 
 
 def test_an_event_being_sent_is_not_sent_again_by_another_worker(
-        settings, postgres, make_merchant, receivers):
+    settings, postgres, make_merchant, receivers
+):
     settings.CALLBACKS_PER_MERCHANT = 2  # the slots let both in: the event's lease must hold
     slow = receivers()
     slow.always(Drip(0.5))
     [invoice] = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 1)
-    first = threading.Thread(target=lambda: (callbacks.deliver_invoice_events(invoice),
-                                             connections.close_all()))
+    first = threading.Thread(
+        target=lambda: (callbacks.deliver_invoice_events(invoice), connections.close_all())
+    )
     first.start()
     while not slow.received:
         time.sleep(0.05)
@@ -214,12 +221,12 @@ def test_an_event_being_sent_is_not_sent_again_by_another_worker(
 
 
 def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
-        settings, make_merchant, receivers, broker):
+    settings, make_merchant, receivers, broker
+):
     settings.CALLBACKS_PER_MERCHANT = 2
     slow, quick = receivers(), receivers()
     invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 5)
-    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url),
-                                            1)
+    quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url), 1)
     broker.clear()
     assert callbacks.deliver_due(timezone.now() + timedelta(seconds=1)) == 3
     merchants = [Invoice.objects.get(pk=i).merchant.name for i in broker]
@@ -232,7 +239,8 @@ def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
 
 
 def test_a_busy_merchant_takes_turns_with_the_others(
-        postgres, make_merchant, receivers, broker, monkeypatch):
+    postgres, make_merchant, receivers, broker, monkeypatch
+):
     monkeypatch.setattr(callbacks, "TURN_SECONDS", 1)
     busy, other = receivers(), receivers()
     busy.always(Hang(0.3))  # slow, not failing: 10 events need 3 s

@@ -45,8 +45,10 @@ def cancelled(hooked, create_invoice):
 def record(invoice, count, now):
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        return [record_event(invoice=locked, event_type="status_changed", actor="test", now=now)
-                for _ in range(count)]
+        return [
+            record_event(invoice=locked, event_type="status_changed", actor="test", now=now)
+            for _ in range(count)
+        ]
 
 
 def attempts(event):
@@ -54,7 +56,8 @@ def attempts(event):
 
 
 def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
-        hooked, cancelled, receiver):
+    hooked, cancelled, receiver
+):
     secret = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
     assert callbacks.deliver_invoice_events(cancelled.pk) == 1
     [request] = receiver.received
@@ -75,27 +78,37 @@ def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
     callbacks.deliver_invoice_events(cancelled.pk, now=ten_minutes_ago)
     stale = receiver.received[1]
     assert stale.json()["id"] == str(late.id)
-    assert verify_signature(stale.headers["X-Signature"], stale.body, secret,
-                            tolerance=10 ** 9)  # the HMAC is right…
+    assert verify_signature(
+        stale.headers["X-Signature"], stale.body, secret, tolerance=10**9
+    )  # the HMAC is right…
     assert not verify_signature(stale.headers["X-Signature"], stale.body, secret)  # …too old
 
 
 def test_sandbox_payment_is_delivered_in_order_as_it_commits(
-        transactional_db, hooked, create_invoice, receiver):
+    transactional_db, hooked, create_invoice, receiver
+):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    paid = hooked.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True},
-                       format="json").json()
+    paid = hooked.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json"
+    ).json()
     assert paid["status"] == "completed"
     bodies = receiver.bodies()
     # Each event shows the invoice after the change it reports (case 9 of the ledger issue).
     assert [(b["event"], b["data"]["status"]) for b in bodies] == [
-        ("transaction_created", "pending"), ("status_changed", "pending"),
-        ("transaction_confirmed", "completed"), ("status_changed", "completed")]
+        ("transaction_created", "pending"),
+        ("status_changed", "pending"),
+        ("transaction_confirmed", "completed"),
+        ("status_changed", "completed"),
+    ]
     confirmed = bodies[2]["data"]["transactions"][0]
     assert confirmed["confirmations"] >= confirmed["required_confirmations"] > 0
     assert [b["sequence"] for b in bodies] == [1, 2, 3, 4]
     assert [b["data"]["transactions"][0]["status"] for b in bodies] == [
-        "pending", "pending", "confirmed", "confirmed"]
+        "pending",
+        "pending",
+        "confirmed",
+        "confirmed",
+    ]
     events = Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")
     assert [str(e.id) for e in events] == [b["id"] for b in bodies]
     assert all(e.delivered_at and e.next_attempt_at is None for e in events)
@@ -111,8 +124,12 @@ def test_failing_three_times_then_ok_is_four_attempts_one_success(hooked, cancel
         event.refresh_from_db()
         if event.delivered_at:
             break
-        assert callbacks.deliver_invoice_events(
-            cancelled.pk, now=event.next_attempt_at - timedelta(seconds=1)) == 0  # not yet
+        assert (
+            callbacks.deliver_invoice_events(
+                cancelled.pk, now=event.next_attempt_at - timedelta(seconds=1)
+            )
+            == 0
+        )  # not yet
         delays.append(event.next_attempt_at - clock)
         clock = event.next_attempt_at
     assert [a.status_code for a in attempts(event)] == [500, 503, 500, 200]
@@ -169,7 +186,8 @@ def test_a_redirect_is_not_followed(hooked, cancelled, receiver):
 
 
 def test_after_the_retry_window_the_endpoint_is_failing_and_new_events_still_queue(
-        hooked, cancelled, receiver):
+    hooked, cancelled, receiver
+):
     receiver.always(500)
     event = Event.objects.get(invoice=cancelled)
     clock = timezone.now()
@@ -208,54 +226,62 @@ def test_after_a_rotation_both_secrets_sign_for_a_day(hooked, cancelled, receive
     assert request.headers["X-Signature"].count("v1=") == 1
     receiver_clock = day_later.timestamp()
     assert verify_signature(request.headers["X-Signature"], request.body, new, receiver_clock)
-    assert not verify_signature(request.headers["X-Signature"], request.body, old,
-                                receiver_clock)
+    assert not verify_signature(request.headers["X-Signature"], request.body, old, receiver_clock)
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:{port}/hook",
-    "http://localhost:{port}/hook",
-    "http://10.0.0.1/hook",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://[::1]:{port}/hook",
-    "http://[::ffff:127.0.0.1]:{port}/hook",
-    "http://2130706433:{port}/hook",
-    "http://0177.0.0.1:{port}/hook",
-    "http://127.1:{port}/hook",
-    "http://0x7f.0.0.1:{port}/hook",
-])
-def test_the_guard_refuses_private_targets_and_logs_why(settings, hooked, cancelled, receiver,
-                                                        url):
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/hook",
+        "http://localhost:{port}/hook",
+        "http://10.0.0.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]:{port}/hook",
+        "http://[::ffff:127.0.0.1]:{port}/hook",
+        "http://2130706433:{port}/hook",
+        "http://0177.0.0.1:{port}/hook",
+        "http://127.1:{port}/hook",
+        "http://0x7f.0.0.1:{port}/hook",
+    ],
+)
+def test_the_guard_refuses_private_targets_and_logs_why(settings, hooked, cancelled, receiver, url):
     settings.CALLBACKS_ALLOW_PRIVATE = False
     settings.CALLBACKS_TIMEOUT_SECONDS = 1  # were the guard to let it through
     Merchant.objects.filter(pk=hooked.merchant.pk).update(
-        callback_url=url.format(port=receiver.port))
+        callback_url=url.format(port=receiver.port)
+    )
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error.startswith("refused: ") and attempt.status_code is None
     assert receiver.received == []
 
 
-def test_a_name_resolving_to_a_private_address_is_refused(settings, monkeypatch, hooked,
-                                                          cancelled, receiver):
+def test_a_name_resolving_to_a_private_address_is_refused(
+    settings, monkeypatch, hooked, cancelled, receiver
+):
     settings.CALLBACKS_ALLOW_PRIVATE = False
     import socket
 
     def fake_dns(host, port, *args, **kwargs):
         assert host == "hooks.example"
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port)),
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
     Merchant.objects.filter(pk=hooked.merchant.pk).update(callback_url="https://hooks.example/")
     callbacks.deliver_invoice_events(cancelled.pk)
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
-    assert attempt.error == ("refused: hooks.example resolves to 10.0.0.1, a private address; "
-                             "callbacks only go to public addresses")
+    assert attempt.error == (
+        "refused: hooks.example resolves to 10.0.0.1, a private address; "
+        "callbacks only go to public addresses"
+    )
 
 
-def test_no_callback_url_leaves_the_event_in_the_log_and_blocks_nothing(api, create_invoice,
-                                                                        receiver):
+def test_no_callback_url_leaves_the_event_in_the_log_and_blocks_nothing(
+    api, create_invoice, receiver
+):
     invoice = create_invoice()
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
     record(Invoice.objects.get(pk=invoice["id"]), 1, timezone.now())
@@ -267,7 +293,8 @@ def test_no_callback_url_leaves_the_event_in_the_log_and_blocks_nothing(api, cre
 
 
 def test_an_event_whose_enqueue_was_lost_is_delivered_by_the_sweep(
-        transactional_db, monkeypatch, hooked, create_invoice, receiver):
+    transactional_db, monkeypatch, hooked, create_invoice, receiver
+):
     import django_q.tasks
 
     invoice = create_invoice()
@@ -283,8 +310,9 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_the_sweep(
     assert len(receiver.received) == 1
 
 
-def test_the_sweep_adds_nothing_while_the_workers_are_behind(monkeypatch, hooked, cancelled,
-                                                            receiver):
+def test_the_sweep_adds_nothing_while_the_workers_are_behind(
+    monkeypatch, hooked, cancelled, receiver
+):
     class BusyBroker:
         def queue_size(self):
             return callbacks.SWEEP_BATCH
@@ -296,8 +324,7 @@ def test_the_sweep_adds_nothing_while_the_workers_are_behind(monkeypatch, hooked
     assert len(receiver.received) == 1
 
 
-def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cancelled,
-                                                                   receiver):
+def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cancelled, receiver):
     now = timezone.now()
     event = Event.objects.get(invoice=cancelled)
     assert callbacks._claim(event, now, scheduled=True)  # …and the worker is killed here
@@ -322,7 +349,8 @@ def test_a_rolled_back_change_sends_nothing(transactional_db, hooked, create_inv
 
 def test_egress_errors_of_an_unreachable_receiver_are_logged(hooked, cancelled, receiver):
     Merchant.objects.filter(pk=hooked.merchant.pk).update(
-        callback_url=f"http://127.0.0.1:{receiver.port}/hook")
+        callback_url=f"http://127.0.0.1:{receiver.port}/hook"
+    )
     receiver.close()  # nobody listens any more
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
@@ -334,12 +362,13 @@ def test_the_retry_schedule_backs_off_with_jitter_for_at_least_three_days():
     minutes = [1, 5, 30, 120, 360, 720, 720, 720]
     for attempts, delay in enumerate(minutes, start=1):
         now = first + timedelta(hours=attempts)
-        assert callbacks.next_attempt_at(attempts, first, now, 0) == now + timedelta(
-            minutes=delay)
+        assert callbacks.next_attempt_at(attempts, first, now, 0) == now + timedelta(minutes=delay)
         assert callbacks.next_attempt_at(attempts, first, now, 1) == now + timedelta(
-            minutes=delay * 1.1)
+            minutes=delay * 1.1
+        )
         assert callbacks.next_attempt_at(attempts, first, now, -1) == now + timedelta(
-            minutes=delay * 0.9)
+            minutes=delay * 0.9
+        )
     almost = first + timedelta(days=3) - timedelta(seconds=1)
     assert callbacks.next_attempt_at(11, first, almost, 0) == almost + timedelta(hours=12)
     assert callbacks.next_attempt_at(12, first, first + timedelta(days=3), 0) is None
@@ -353,6 +382,7 @@ def test_the_signature_header_carries_one_v1_per_secret():
     assert old == "v1=" + hmac.new(b"old", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()
     rotated = timezone.now()
     assert callbacks.signing_secrets("new", "old", rotated, rotated) == ["new", "old"]
-    assert callbacks.signing_secrets("new", "old", rotated,
-                                     rotated + timedelta(hours=24)) == ["new"]
+    assert callbacks.signing_secrets("new", "old", rotated, rotated + timedelta(hours=24)) == [
+        "new"
+    ]
     assert callbacks.signing_secrets("new", "", None, rotated) == ["new"]

@@ -18,12 +18,17 @@ def paid_invoice(api, create_invoice):
     def make(client=None, amount=None, confirm=True, sender=None, **body):
         client = client or api
         invoice = create_invoice(client, pay_currency="USDT", network="sandbox", **body)
-        payment = {"confirm": confirm, **({"amount": amount} if amount else {}),
-                   **({"sender": sender} if sender else {})}
-        response = client.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", payment,
-                               format="json")
+        payment = {
+            "confirm": confirm,
+            **({"amount": amount} if amount else {}),
+            **({"sender": sender} if sender else {}),
+        }
+        response = client.post(
+            f"/api/v1/sandbox/invoices/{invoice['id']}/pay", payment, format="json"
+        )
         assert response.status_code == 200, response.json()
         return response.json()
+
     return make
 
 
@@ -32,9 +37,9 @@ def claim_url(invoice):
 
 
 def test_cancelling_an_invoice_that_received_funds_mails_the_claim_link_once(
-        transactional_db, api, paid_invoice):
-    invoice = paid_invoice(confirm=False, customer_email="payer@example.com",
-                           foreign_id="order-7")
+    transactional_db, api, paid_invoice
+):
+    invoice = paid_invoice(confirm=False, customer_email="payer@example.com", foreign_id="order-7")
     assert invoice["status"] == "pending"
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
     [message] = mail.outbox  # sent by the task queued when the cancellation committed
@@ -52,8 +57,9 @@ def test_cancelling_an_invoice_that_received_funds_mails_the_claim_link_once(
 def test_a_refund_the_merchant_chooses_mails_the_claim_link(api, paid_invoice):
     invoice = paid_invoice(amount="130", customer_email="payer@example.com")
     assert (invoice["status"], invoice["status_context"]) == ("unresolved", "overpaid")
-    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                      format="json").json()
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     assert mail.outbox == []  # the test transaction never commits: nothing was queued…
     assert tasks.send_payer_emails() == 1  # …and the sweep finds it in the outbox
     assert tasks.send_payer_emails() == 0
@@ -64,10 +70,8 @@ def test_a_refund_the_merchant_chooses_mails_the_claim_link(api, paid_invoice):
 def test_a_declined_review_with_funds_mails_the_claim_link(make_merchant, paid_invoice):
     client = make_merchant(deny_list=["sbx1qbadguy"])
     invoice = paid_invoice(client, sender="sbx1qbadguy", customer_email="payer@example.com")
-    client.post(f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"},
-                format="json")
-    client.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                format="json")
+    client.post(f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"}, format="json")
+    client.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json")
     assert tasks.send_payer_emails() == 1
     assert [m.body.count(claim_url(invoice)) for m in mail.outbox] == [1]
 
@@ -82,8 +86,7 @@ def test_no_email_without_a_payer_address_or_once_the_refund_is_claimed(api, pai
     assert mail.outbox == []
 
 
-def test_a_failed_send_is_retried_and_a_dead_worker_lease_expires(api, paid_invoice,
-                                                                  monkeypatch):
+def test_a_failed_send_is_retried_and_a_dead_worker_lease_expires(api, paid_invoice, monkeypatch):
     invoice = paid_invoice(confirm=False, customer_email="payer@example.com")
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
 
@@ -96,7 +99,8 @@ def test_a_failed_send_is_retried_and_a_dead_worker_lease_expires(api, paid_invo
     now = timezone.now()
     event = Event.objects.get(invoice_id=invoice["id"], type="refund_updated")
     Event.objects.filter(pk=event.pk).update(  # a worker took it, then was killed
-        email_claimed_until=now + emails.SENDING_LEASE)
+        email_claimed_until=now + emails.SENDING_LEASE
+    )
     assert emails.send_refund_claim_emails(now=now) == 0
     assert emails.send_refund_claim_emails(now=now + emails.SENDING_LEASE) == 1
     assert len(mail.outbox) == 1

@@ -41,9 +41,17 @@ class Shop:
 
     def invoice(self, asset="ETH", usd="30.00", **body) -> dict:
         """A fixed invoice: 30 USD is 0.01 ETH at the static 3000 USD/ETH, or 30 USDT."""
-        response = self.client.post("/api/v1/invoices", {
-            "price_amount": usd, "price_currency": "USD", "pay_currency": asset,
-            "network": NETWORK, **body}, format="json")
+        response = self.client.post(
+            "/api/v1/invoices",
+            {
+                "price_amount": usd,
+                "price_currency": "USD",
+                "pay_currency": asset,
+                "network": NETWORK,
+                **body,
+            },
+            format="json",
+        )
         assert response.status_code == 201, response.json()
         return response.json()
 
@@ -73,12 +81,16 @@ class Shop:
         index = Quote.objects.get(invoice_id=invoice["id"]).derivation_index
         Account.enable_unaudited_hdwallet_features()
         return Account.from_mnemonic(
-            MNEMONIC, account_path=f"m/44'/60'/{self.account}'/0/{index}").address
+            MNEMONIC, account_path=f"m/44'/60'/{self.account}'/0/{index}"
+        ).address
 
 
 @pytest.fixture
 def shop(anvil, make_merchant, settings, tmp_path):
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.{NETWORK}]
 rpc_url = "{anvil.rpc_url}"
 confirmations = 2
@@ -87,7 +99,8 @@ confirmations = 2
 symbol = "USDT"
 contract = "{anvil.token_address}"
 decimals = 6
-""")
+""",
+    )
     shop = Shop(anvil, make_merchant(mode="live"))
     shop.scan()  # the cursor starts at the tip
     return shop
@@ -124,8 +137,12 @@ def test_exact_eth_payment_is_pending_from_the_mempool_then_completed(shop, paus
     done = shop.get(invoice)
     assert done["status"] == "completed" and done["paid_amount"] == "0.010000000000000000"
     assert shop.received(invoice) == 10**16
-    assert events(invoice) == ["transaction_created", "status_changed",
-                               "transaction_confirmed", "status_changed"]
+    assert events(invoice) == [
+        "transaction_created",
+        "status_changed",
+        "transaction_confirmed",
+        "status_changed",
+    ]
 
 
 def test_exact_usdt_payment_is_pending_when_mined_then_completed(shop):
@@ -172,7 +189,8 @@ def test_overpayment_is_unresolved_overpaid(shop):
 def test_payment_after_expiry_within_the_late_window_is_paid_late(shop):
     invoice = shop.invoice("USDT")
     Invoice.objects.filter(pk=invoice["id"]).update(
-        expires_at=timezone.now() - timedelta(minutes=5))
+        expires_at=timezone.now() - timedelta(minutes=5)
+    )
     reconciliation.sweep()
     shop.pay(invoice)
     shop.node.mine()
@@ -197,8 +215,9 @@ def test_payment_unconfirmed_past_the_processing_timeout_fails(shop, paused):
     shop.scan()
     assert shop.get(invoice)["status"] == "pending"
     long_ago = timezone.now() - timedelta(hours=24, minutes=1)
-    Transaction.objects.filter(invoice_id=invoice["id"]).update(paid_at=long_ago,
-                                                                detected_at=long_ago)
+    Transaction.objects.filter(invoice_id=invoice["id"]).update(
+        paid_at=long_ago, detected_at=long_ago
+    )
     reconciliation.sweep()
     assert shop.get(invoice)["status"] == "failed"
 
@@ -244,8 +263,16 @@ def test_scanner_stopped_for_50_blocks_catches_up_in_bounded_batches(shop):
         shop.node.mine(16)  # with the payment's own block: 51 blocks
     network = get_network(NETWORK)
 
-    reports = [scanner.scan(network, get_backend(network), selectors.watched_addresses,
-                            reconciliation.apply_transfers, max_blocks=20) for _ in range(3)]
+    reports = [
+        scanner.scan(
+            network,
+            get_backend(network),
+            selectors.watched_addresses,
+            reconciliation.apply_transfers,
+            max_blocks=20,
+        )
+        for _ in range(3)
+    ]
     assert [r.mempool_txids is None for r in reports] == [True, True, False]
     assert reports[-1].tip_height == shop.node.w3.eth.block_number
     for invoice in invoices:
@@ -267,8 +294,9 @@ def test_deny_listed_sender_is_held_for_review_then_approved(shop, denied):
     shop.node.mine()
     shop.scan()
     assert shop.get(invoice)["status"] == "compliance_review"
-    response = shop.client.post(f"/api/v1/invoices/{invoice['id']}/review",
-                                {"action": "approve"}, format="json")
+    response = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"}, format="json"
+    )
     assert response.json()["status"] == "completed"
 
 
@@ -276,6 +304,7 @@ def test_deny_listed_sender_declined(shop, denied):
     invoice = shop.invoice("ETH")
     shop.pay(invoice, sender=denied)
     shop.scan()
-    response = shop.client.post(f"/api/v1/invoices/{invoice['id']}/review",
-                                {"action": "decline"}, format="json")
+    response = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"}, format="json"
+    )
     assert response.json()["status"] == "declined"

@@ -13,8 +13,11 @@ def test_coin_forwarded_by_a_contract_pays_the_invoice(shop):  # noqa: F811
     wei = int(Decimal(invoice["pay_amount"]) * 10**18)
     assert wei == 5 * 10**17
     forwarder = shop.node.forwarder
-    tx_hash = forwarder.functions.forward(invoice["address"]).transact(
-        {"from": shop.node.accounts[0], "value": wei}).to_0x_hex()
+    tx_hash = (
+        forwarder.functions.forward(invoice["address"])
+        .transact({"from": shop.node.accounts[0], "value": wei})
+        .to_0x_hex()
+    )
     shop.node.mine()  # 2 confirmations
     shop.scan()
     after = shop.get(invoice)

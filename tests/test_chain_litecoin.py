@@ -23,8 +23,10 @@ from invoices.services import reconciliation
 from merchants.services import set_wallet
 from worker.tasks import scan_network
 
-MNEMONIC = ("abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
-            "abandon about")  # the BIP39 test vector: never holds real coins
+MNEMONIC = (
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon "
+    "abandon about"
+)  # the BIP39 test vector: never holds real coins
 NETWORK = "litecoin-regtest"
 FEE = Decimal("0.0001")  # what the test's hand-made transactions pay
 
@@ -37,8 +39,11 @@ def configure_chains(settings, tmp_path, toml: str) -> None:
 
 
 def events(invoice) -> list[str]:
-    return list(Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")
-                .values_list("type", flat=True))
+    return list(
+        Event.objects.filter(invoice_id=invoice["id"])
+        .order_by("sequence")
+        .values_list("type", flat=True)
+    )
 
 
 class Shop:
@@ -47,19 +52,32 @@ class Shop:
     def __init__(self, node, client):
         self.node, self.client = node, client
         seed = Bip39SeedGenerator(MNEMONIC).Generate()
-        account = Bip84.FromSeed(seed, Bip84Coins.LITECOIN_TESTNET).Purpose().Coin().Account(
-            secrets.randbelow(2**31))
-        self.wallet = set_wallet(merchant=client.merchant, family=NETWORK,
-                                 xpub=account.PublicKey().ToExtended())
+        account = (
+            Bip84.FromSeed(seed, Bip84Coins.LITECOIN_TESTNET)
+            .Purpose()
+            .Coin()
+            .Account(secrets.randbelow(2**31))
+        )
+        self.wallet = set_wallet(
+            merchant=client.merchant, family=NETWORK, xpub=account.PublicKey().ToExtended()
+        )
 
     def rpc(self, method, *params):
         return self.node.rpc(method, *params)
 
     def invoice(self, usd="8.00", **body) -> dict:
         """A fixed LTC invoice: 8 USD at the static 80 USD/LTC is 0.1 LTC."""
-        response = self.client.post("/api/v1/invoices", {
-            "price_amount": usd, "price_currency": "USD", "pay_currency": "LTC",
-            "network": NETWORK, **body}, format="json")
+        response = self.client.post(
+            "/api/v1/invoices",
+            {
+                "price_amount": usd,
+                "price_currency": "USD",
+                "pay_currency": "LTC",
+                "network": NETWORK,
+                **body,
+            },
+            format="json",
+        )
         assert response.status_code == 201, response.json()
         return response.json()
 
@@ -85,9 +103,11 @@ class Shop:
         back to `sender` less the fee. Signed, not sent."""
         coins = self.rpc("listunspent", 0, 9_999_999, [sender])
         change = sum(c["amount"] for c in coins) - sum(map(Decimal, pays.values())) - FEE
-        raw = self.rpc("createrawtransaction",
-                       [{"txid": c["txid"], "vout": c["vout"]} for c in coins],
-                       {**pays, sender: str(change)})
+        raw = self.rpc(
+            "createrawtransaction",
+            [{"txid": c["txid"], "vout": c["vout"]} for c in coins],
+            {**pays, sender: str(change)},
+        )
         return self.rpc("signrawtransactionwithwallet", raw)["hex"]
 
     def pay(self, invoice, amount=None, sender=None) -> str:
@@ -120,11 +140,15 @@ class Shop:
 
 @pytest.fixture
 def shop(litecoind, make_merchant, settings, tmp_path):
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.{NETWORK}]
 rpc_url = "{litecoind.rpc_url}"
 confirmations = 2
-""")
+""",
+    )
     shop = Shop(litecoind, make_merchant(mode="live"))
     shop.scan()  # the cursor starts at the tip: what follows is what the test does
     return shop
@@ -141,7 +165,11 @@ def test_exact_payment_is_pending_from_the_mempool_then_completed(shop):
     assert seen["status"] == "pending"
     [tx] = seen["transactions"]
     assert (tx["txid"], tx["amount"], tx["confirmations"], tx["block_height"]) == (
-        txid, "0.10000000", 0, None)
+        txid,
+        "0.10000000",
+        0,
+        None,
+    )
     assert tx["required_confirmations"] == 2 and tx["from_addresses"]
     assert Transaction.objects.get(txid=txid).amount == 10_000_000
 
@@ -155,8 +183,12 @@ def test_exact_payment_is_pending_from_the_mempool_then_completed(shop):
     assert done["status"] == "completed" and done["paid_amount"] == "0.10000000"
     assert done["transactions"][0]["status"] == "confirmed"
     assert shop.received(invoice) == 10_000_000
-    assert events(invoice) == ["transaction_created", "status_changed",
-                               "transaction_confirmed", "status_changed"]
+    assert events(invoice) == [
+        "transaction_created",
+        "status_changed",
+        "transaction_confirmed",
+        "status_changed",
+    ]
 
 
 def test_merchant_override_raises_the_confirmations_needed(shop):
@@ -202,7 +234,8 @@ def test_overpayment_is_unresolved_overpaid(shop):
 def test_payment_after_expiry_within_the_late_window_is_paid_late(shop):
     invoice = shop.invoice()
     Invoice.objects.filter(pk=invoice["id"]).update(
-        expires_at=timezone.now() - timedelta(minutes=5))
+        expires_at=timezone.now() - timedelta(minutes=5)
+    )
     reconciliation.sweep()
     assert shop.get(invoice)["status"] == "expired"
     shop.pay(invoice)
@@ -232,8 +265,9 @@ def test_payment_unconfirmed_past_the_processing_timeout_fails(shop):
     shop.scan()
     assert shop.get(invoice)["status"] == "pending"
     long_ago = timezone.now() - timedelta(hours=24, minutes=1)
-    Transaction.objects.filter(invoice_id=invoice["id"]).update(paid_at=long_ago,
-                                                                detected_at=long_ago)
+    Transaction.objects.filter(invoice_id=invoice["id"]).update(
+        paid_at=long_ago, detected_at=long_ago
+    )
     reconciliation.sweep()
     assert shop.get(invoice)["status"] == "failed"
 
@@ -280,23 +314,29 @@ def test_reorganisation_to_a_branch_of_equal_length_returns_a_pending_invoice_to
 
 def test_fee_bumped_replacement_reverts_the_original_and_credits_the_replacement(shop):
     invoice = shop.invoice()
-    original = shop.rpc("sendtoaddress", invoice["address"], invoice["pay_amount"], "", "",
-                        False, True)  # replaceable (BIP125)
+    original = shop.rpc(
+        "sendtoaddress", invoice["address"], invoice["pay_amount"], "", "", False, True
+    )  # replaceable (BIP125)
     shop.scan()
     assert shop.get(invoice)["status"] == "pending"
     # Litecoin Core runs with -mempoolreplacement=0 by default: its mempool refuses the
     # replacement bumpfee builds, so a miner takes it directly, as one with a full-RBF
     # policy would. The original is then gone from chain and mempool.
     replacement = shop.rpc("bumpfee", original)["txid"]
-    shop.rpc("generateblock", shop.node.mining_address,
-             [shop.rpc("gettransaction", replacement)["hex"]])
+    shop.rpc(
+        "generateblock", shop.node.mining_address, [shop.rpc("gettransaction", replacement)["hex"]]
+    )
     shop.scan()
     txs = {tx["txid"]: tx for tx in shop.get(invoice)["transactions"]}
     assert txs[original]["status"] == "reverted"
     assert (txs[replacement]["status"], txs[replacement]["amount"]) == ("pending", "0.10000000")
     assert shop.get(invoice)["status"] == "pending"
-    assert events(invoice) == ["transaction_created", "status_changed",
-                               "transaction_reverted", "transaction_created"]
+    assert events(invoice) == [
+        "transaction_created",
+        "status_changed",
+        "transaction_reverted",
+        "transaction_created",
+    ]
     shop.mine()
     shop.scan()
     done = shop.get(invoice)
@@ -314,8 +354,16 @@ def test_scanner_stopped_for_50_blocks_catches_up_in_bounded_batches(shop):
         shop.mine(15)
     network = get_network(NETWORK)
 
-    reports = [scanner.scan(network, get_backend(network), selectors.watched_addresses,
-                            reconciliation.apply_transfers, max_blocks=20) for _ in range(3)]
+    reports = [
+        scanner.scan(
+            network,
+            get_backend(network),
+            selectors.watched_addresses,
+            reconciliation.apply_transfers,
+            max_blocks=20,
+        )
+        for _ in range(3)
+    ]
     assert [r.mempool_txids is None for r in reports] == [True, True, False]
     assert reports[2].tip_height == shop.rpc("getblockcount")
     assert reports[1].tip_height - reports[0].tip_height == 20
@@ -340,8 +388,9 @@ def test_sanctioned_payer_is_held_for_review_then_approved(shop, sanctioned_paye
     shop.scan()
     held = shop.get(invoice)
     assert held["status"] == "compliance_review" and held["transactions"][0]["flagged"]
-    response = shop.client.post(f"/api/v1/invoices/{invoice['id']}/review",
-                                {"action": "approve"}, format="json")
+    response = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"}, format="json"
+    )
     assert response.json()["status"] == "completed"
 
 
@@ -350,8 +399,9 @@ def test_sanctioned_payer_declined_is_offered_a_refund(shop, sanctioned_payer):
     shop.pay(invoice, sender=sanctioned_payer)
     shop.scan()
     assert shop.get(invoice)["status"] == "compliance_review"
-    response = shop.client.post(f"/api/v1/invoices/{invoice['id']}/review",
-                                {"action": "decline"}, format="json")
+    response = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"}, format="json"
+    )
     assert response.json()["status"] == "declined"
     shop.mine(2)
     shop.scan()

@@ -18,7 +18,10 @@ from tests.test_chain_litecoin import configure_chains
 
 
 def chains_at(settings, tmp_path, anvil, rpc_url):
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.{NETWORK}]
 rpc_url = "{rpc_url}"
 confirmations = 2
@@ -27,13 +30,15 @@ confirmations = 2
 symbol = "USDT"
 contract = "{anvil.token_address}"
 decimals = 6
-""")
+""",
+    )
 
 
 def scan():
     network = get_network(NETWORK)
-    return scanner.scan(network, get_backend(network), selectors.watched_addresses,
-                        reconciliation.apply_transfers)
+    return scanner.scan(
+        network, get_backend(network), selectors.watched_addresses, reconciliation.apply_transfers
+    )
 
 
 @pytest.fixture
@@ -59,9 +64,12 @@ def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, operator_clie
     notices = [evm_rpc.NO_TRACING, evm_rpc.NO_TXPOOL]
     assert ChainCursor.objects.get(network=NETWORK).notices == notices
 
-    texts = [item["text"] for item in queries.needs_action(hosted.client.merchant,
-                                                           ChainCursor.objects.get().last_scan_at,
-                                                           livemode=True)]
+    texts = [
+        item["text"]
+        for item in queries.needs_action(
+            hosted.client.merchant, ChainCursor.objects.get().last_scan_at, livemode=True
+        )
+    ]
     name = get_network(NETWORK).name
     assert [f"{name}: {notice}" for notice in notices] == [t for t in texts if "node" in t]
     page = operator_client.get("/admin/chains/chaincursor/")

@@ -21,50 +21,75 @@ from pages import amounts
 from pages.security import embed_sources, image_origin
 
 LOCALE = Path(__file__).resolve().parents[1] / "locale"
-STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
-              "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+STRICT_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 # --- pure decisions -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("status,context,archived,chosen,received,remaining,timer_over,screen", [
-    ("new", None, False, False, 0, 0, False, states.CHOOSE),
-    ("new", None, False, True, 0, 100, False, states.PAY),
-    ("new", None, False, True, 0, 100, True, states.EXPIRED),  # the sweeper has not run yet
-    ("new", None, True, True, 0, 100, False, states.CLOSED),
-    ("pending", None, False, True, 100, 0, False, states.SEEN),
-    ("pending", "underpaid", False, True, 40, 60, False, states.UNDERPAID),
-    ("pending", "underpaid", False, True, 100, 0, False, states.SEEN),  # top-up on its way
-    ("compliance_review", None, False, True, 100, 0, False, states.REVIEW),
-    ("completed", None, False, True, 100, 0, False, states.COMPLETED),
-    ("completed", None, True, True, 100, 0, False, states.COMPLETED),
-    ("unresolved", "overpaid", False, True, 120, 0, True, states.OVERPAID),
-    ("unresolved", "underpaid", False, True, 40, 60, True, states.SHORT),
-    ("unresolved", "paid_late", False, True, 100, 0, True, states.PAID_LATE),
-    ("unresolved", "multiple_senders", False, True, 100, 0, False, states.SENDERS),
-    ("unresolved", "reverted", False, True, 0, 100, False, states.REVERTED),
-    ("unresolved", "something_new", False, True, 0, 100, False, states.UNRESOLVED),
-    ("expired", None, False, True, 0, 100, True, states.EXPIRED),
-    ("expired", None, False, True, 100, 0, True, states.EXPIRED_FUNDS),
-    ("cancelled", None, False, True, 0, 100, False, states.CANCELLED),
-    ("failed", None, False, True, 100, 0, False, states.FAILED),
-    ("declined", None, False, True, 100, 0, False, states.DECLINED),
-    ("refunded", None, False, True, 100, 0, False, states.REFUNDED),
-])
+
+@pytest.mark.parametrize(
+    "status,context,archived,chosen,received,remaining,timer_over,screen",
+    [
+        ("new", None, False, False, 0, 0, False, states.CHOOSE),
+        ("new", None, False, True, 0, 100, False, states.PAY),
+        ("new", None, False, True, 0, 100, True, states.EXPIRED),  # the sweeper has not run yet
+        ("new", None, True, True, 0, 100, False, states.CLOSED),
+        ("pending", None, False, True, 100, 0, False, states.SEEN),
+        ("pending", "underpaid", False, True, 40, 60, False, states.UNDERPAID),
+        ("pending", "underpaid", False, True, 100, 0, False, states.SEEN),  # top-up on its way
+        ("compliance_review", None, False, True, 100, 0, False, states.REVIEW),
+        ("completed", None, False, True, 100, 0, False, states.COMPLETED),
+        ("completed", None, True, True, 100, 0, False, states.COMPLETED),
+        ("unresolved", "overpaid", False, True, 120, 0, True, states.OVERPAID),
+        ("unresolved", "underpaid", False, True, 40, 60, True, states.SHORT),
+        ("unresolved", "paid_late", False, True, 100, 0, True, states.PAID_LATE),
+        ("unresolved", "multiple_senders", False, True, 100, 0, False, states.SENDERS),
+        ("unresolved", "reverted", False, True, 0, 100, False, states.REVERTED),
+        ("unresolved", "something_new", False, True, 0, 100, False, states.UNRESOLVED),
+        ("expired", None, False, True, 0, 100, True, states.EXPIRED),
+        ("expired", None, False, True, 100, 0, True, states.EXPIRED_FUNDS),
+        ("cancelled", None, False, True, 0, 100, False, states.CANCELLED),
+        ("failed", None, False, True, 100, 0, False, states.FAILED),
+        ("declined", None, False, True, 100, 0, False, states.DECLINED),
+        ("refunded", None, False, True, 100, 0, False, states.REFUNDED),
+    ],
+)
 def test_screen(status, context, archived, chosen, received, remaining, timer_over, screen):
-    assert states.screen(status, context, archived=archived, chosen=chosen, received=received,
-                         remaining=remaining, timer_over=timer_over) == screen
+    assert (
+        states.screen(
+            status,
+            context,
+            archived=archived,
+            chosen=chosen,
+            received=received,
+            remaining=remaining,
+            timer_over=timer_over,
+        )
+        == screen
+    )
 
 
-@pytest.mark.parametrize("status,archived,final,payment_status", [
-    ("new", False, False, None), ("pending", False, False, None),
-    ("compliance_review", False, False, None),
-    ("completed", False, True, "SUCCESS"), ("completed", True, True, "SUCCESS"),
-    ("unresolved", False, True, None), ("unresolved", True, True, None),
-    ("expired", False, True, "FAILED"), ("cancelled", False, True, "FAILED"),
-    ("failed", False, True, "FAILED"), ("declined", False, True, "FAILED"),
-    ("refunded", False, True, "FAILED"), ("new", True, True, "FAILED"),
-])
+@pytest.mark.parametrize(
+    "status,archived,final,payment_status",
+    [
+        ("new", False, False, None),
+        ("pending", False, False, None),
+        ("compliance_review", False, False, None),
+        ("completed", False, True, "SUCCESS"),
+        ("completed", True, True, "SUCCESS"),
+        ("unresolved", False, True, None),
+        ("unresolved", True, True, None),
+        ("expired", False, True, "FAILED"),
+        ("cancelled", False, True, "FAILED"),
+        ("failed", False, True, "FAILED"),
+        ("declined", False, True, "FAILED"),
+        ("refunded", False, True, "FAILED"),
+        ("new", True, True, "FAILED"),
+    ],
+)
 def test_payment_status(status, archived, final, payment_status):
     assert states.is_final(status, archived) is final
     assert states.payment_status(status, archived) == payment_status
@@ -72,42 +97,73 @@ def test_payment_status(status, archived, final, payment_status):
 
 def test_every_status_has_a_screen_and_a_return_decision():
     for status in lc.FINAL | {lc.NEW, lc.PENDING, lc.COMPLIANCE_REVIEW}:
-        assert states.screen(status, None, archived=False, chosen=True, received=0,
-                             remaining=1, timer_over=False)
+        assert states.screen(
+            status, None, archived=False, chosen=True, received=0, remaining=1, timer_over=False
+        )
 
 
 def test_return_url_sets_payment_status_once_and_keeps_the_rest():
-    assert states.return_url("https://shop.example/done?order=7", "SUCCESS") == \
-        "https://shop.example/done?order=7&paymentStatus=SUCCESS"
-    assert states.return_url("https://shop.example/done?paymentStatus=SUCCESS&a=1#top",
-                             "FAILED") == "https://shop.example/done?a=1&paymentStatus=FAILED#top"
-    assert states.return_url("https://shop.example/done?a=&b=2", None) == \
-        "https://shop.example/done?a=&b=2"
+    assert (
+        states.return_url("https://shop.example/done?order=7", "SUCCESS")
+        == "https://shop.example/done?order=7&paymentStatus=SUCCESS"
+    )
+    assert (
+        states.return_url("https://shop.example/done?paymentStatus=SUCCESS&a=1#top", "FAILED")
+        == "https://shop.example/done?a=1&paymentStatus=FAILED#top"
+    )
+    assert (
+        states.return_url("https://shop.example/done?a=&b=2", None)
+        == "https://shop.example/done?a=&b=2"
+    )
 
 
-@pytest.mark.parametrize("units,decimals,shown", [
-    (2_500_000, 6, "2.50"), (41_667, 8, "0.00041667"), (100, 0, "100"), (0, 6, "0.00"),
-    (1, 18, "0.000000000000000001"), (10**18, 18, "1.00"), (123_450, 2, "1234.50"),
-    (5, 1, "0.5"),
-])
+@pytest.mark.parametrize(
+    "units,decimals,shown",
+    [
+        (2_500_000, 6, "2.50"),
+        (41_667, 8, "0.00041667"),
+        (100, 0, "100"),
+        (0, 6, "0.00"),
+        (1, 18, "0.000000000000000001"),
+        (10**18, 18, "1.00"),
+        (123_450, 2, "1234.50"),
+        (5, 1, "0.5"),
+    ],
+)
 def test_display_amount(units, decimals, shown):
     assert amounts.display_amount(units, decimals) == shown
 
 
 def test_clock_and_confirmations():
-    assert [states.clock(s) for s in (0, 59, 899, 3600, 90061)] == \
-        ["0:00", "0:59", "14:59", "1:00:00", "25:01:01"]
+    assert [states.clock(s) for s in (0, 59, 899, 3600, 90061)] == [
+        "0:00",
+        "0:59",
+        "14:59",
+        "1:00:00",
+        "25:01:01",
+    ]
     assert states.confirmations([]) is None
     assert states.confirmations([(5, 2), (1, 3)]) == (1, 3)
     assert states.confirmations([(9, 3)]) == (3, 3)
 
 
 def test_embed_sources_cannot_write_policy():
-    assert embed_sources(["shop.example", "http://localhost:8080", "*.example.com",
-                          "evil.example; script-src *", "", "https://a.example/path",
-                          " spaced.example "]) == [
-        "https://shop.example", "http://localhost:8080", "https://*.example.com",
-        "https://spaced.example"]
+    assert embed_sources(
+        [
+            "shop.example",
+            "http://localhost:8080",
+            "*.example.com",
+            "evil.example; script-src *",
+            "",
+            "https://a.example/path",
+            " spaced.example ",
+        ]
+    ) == [
+        "https://shop.example",
+        "http://localhost:8080",
+        "https://*.example.com",
+        "https://spaced.example",
+    ]
     assert embed_sources(None) == []
     assert image_origin("https://cdn.shop.example/logo.png") == "https://cdn.shop.example"
     assert image_origin("http://cdn.shop.example/logo.png") is None
@@ -117,10 +173,14 @@ def test_embed_sources_cannot_write_policy():
 
 # --- the page -------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def invoice(create_invoice):
-    return create_invoice(price_amount="25.00", description="Order 42",
-                          return_url="https://shop.example/done?order=42")
+    return create_invoice(
+        price_amount="25.00",
+        description="Order 42",
+        return_url="https://shop.example/done?order=42",
+    )
 
 
 def page(client, invoice_id, **headers):
@@ -193,17 +253,21 @@ def test_the_choice_is_a_csrf_protected_post(invoice):
     assert strict.post(f"/pay/{invoice['id']}", {"method": "USDT:sandbox"}).status_code == 403
     html = strict.get(f"/pay/{invoice['id']}").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-    response = strict.post(f"/pay/{invoice['id']}",
-                           {"method": "USDT:sandbox", "csrfmiddlewaretoken": token})
+    response = strict.post(
+        f"/pay/{invoice['id']}", {"method": "USDT:sandbox", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("form,message", [
-    ({"method": "DOGE:sandbox"}, "Choose one of the listed currencies."),
-    ({"method": "USDT"}, "Choose one of the listed currencies."),
-    ({"method": "x" * 5000}, "Choose one of the listed currencies."),
-    ({}, "Choose a currency to pay with."),
-])
+@pytest.mark.parametrize(
+    "form,message",
+    [
+        ({"method": "DOGE:sandbox"}, "Choose one of the listed currencies."),
+        ({"method": "USDT"}, "Choose one of the listed currencies."),
+        ({"method": "x" * 5000}, "Choose one of the listed currencies."),
+        ({}, "Choose a currency to pay with."),
+    ],
+)
 def test_bad_choices_are_form_errors(client, invoice, form, message):
     response = client.post(f"/pay/{invoice['id']}", form)
     assert response.status_code == 422
@@ -236,9 +300,15 @@ def test_an_open_invoice_shows_estimates_and_starts_its_window_on_choice(client,
     assert "Time left" in page(client, open_invoice["id"]).content.decode()
 
 
-@pytest.mark.parametrize("path", [
-    "/pay/not-a-uuid", f"/pay/{uuid.UUID(int=1)}", "/pay/%00", f"/pay/{'9' * 3000}",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/pay/not-a-uuid",
+        f"/pay/{uuid.UUID(int=1)}",
+        "/pay/%00",
+        f"/pay/{'9' * 3000}",
+    ],
+)
 def test_unknown_links_are_a_404_page(db, client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -263,8 +333,7 @@ def test_status_endpoint(client, api, invoice):
     assert status["message"] == "Payment seen — waiting for confirmations (0/2)."
     api.post("/api/v1/sandbox/mine", {"blocks": 2}, format="json")
     status = client.get(f"/pay/{invoice['id']}/status").json()
-    assert (status["status"], status["screen"], status["final"]) == (
-        "completed", "completed", True)
+    assert (status["status"], status["screen"], status["final"]) == ("completed", "completed", True)
     assert status["return_url"] == f"/pay/{invoice['id']}/return"
 
 
@@ -273,8 +342,10 @@ def test_return_redirect_is_checked_against_allowed_hosts_again(client, api, inv
     assert response.status_code == 302
     assert response["Location"] == "https://shop.example/done?order=42"  # not ended: no status
     Invoice.objects.filter(pk=invoice["id"]).update(status="cancelled")
-    assert client.get(f"/pay/{invoice['id']}/return")["Location"] == \
-        "https://shop.example/done?order=42&paymentStatus=FAILED"
+    assert (
+        client.get(f"/pay/{invoice['id']}/return")["Location"]
+        == "https://shop.example/done?order=42&paymentStatus=FAILED"
+    )
     api.merchant.allowed_return_hosts = ["other.example"]
     api.merchant.save()
     response = client.get(f"/pay/{invoice['id']}/return")
@@ -284,11 +355,14 @@ def test_return_redirect_is_checked_against_allowed_hosts_again(client, api, inv
 
 
 def test_a_completed_invoice_returns_with_success(client, api, create_invoice):
-    paid = create_invoice(pay_currency="USDT", network="sandbox",
-                          return_url="https://shop.example/done")
+    paid = create_invoice(
+        pay_currency="USDT", network="sandbox", return_url="https://shop.example/done"
+    )
     api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
-    assert client.get(f"/pay/{paid['id']}/return")["Location"] == \
-        "https://shop.example/done?paymentStatus=SUCCESS"
+    assert (
+        client.get(f"/pay/{paid['id']}/return")["Location"]
+        == "https://shop.example/done?paymentStatus=SUCCESS"
+    )
 
 
 def test_receipt_links_transactions_to_the_explorer(client, api, create_invoice):
@@ -297,15 +371,19 @@ def test_receipt_links_transactions_to_the_explorer(client, api, create_invoice)
     Transaction.objects.filter(invoice_id=paid["id"]).update(network="ethereum")
     txid = Transaction.objects.get(invoice_id=paid["id"]).txid
     html = page(client, paid["id"]).content.decode()
-    assert f'href="https://etherscan.io/tx/{txid}" target="_blank" rel="noopener noreferrer"' \
-        in html
+    assert (
+        f'href="https://etherscan.io/tx/{txid}" target="_blank" rel="noopener noreferrer"' in html
+    )
 
 
-@pytest.mark.parametrize("status,context,title", [
-    ("unresolved", "reverted", "Payment reversed"),
-    ("unresolved", "something_new", "Payment needs review"),
-    ("refunded", None, "Payment refunded"),
-])
+@pytest.mark.parametrize(
+    "status,context,title",
+    [
+        ("unresolved", "reverted", "Payment reversed"),
+        ("unresolved", "something_new", "Payment needs review"),
+        ("refunded", None, "Payment refunded"),
+    ],
+)
 def test_rare_states_render(client, create_invoice, status, context, title):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     Invoice.objects.filter(pk=invoice["id"]).update(status=status, status_context=context)
@@ -328,6 +406,7 @@ def test_sandbox_panel(client, api, settings, invoice):
 
 # --- languages ------------------------------------------------------------------------------
 
+
 def test_browser_language_is_the_default_and_the_cookie_wins(client, invoice):
     response = page(client, invoice["id"], HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9,en;q=0.5")
     assert response["Content-Language"] == "de"
@@ -341,8 +420,12 @@ def test_browser_language_is_the_default_and_the_cookie_wins(client, invoice):
 
 
 def test_the_merchant_api_keeps_english(api):
-    response = api.post("/api/v1/invoices", {"price_amount": "-1", "price_currency": "USD"},
-                        format="json", HTTP_ACCEPT_LANGUAGE="de")
+    response = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "-1", "price_currency": "USD"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code in (400, 422)
     assert "greater than" in response.content.decode()
 
@@ -353,9 +436,11 @@ def _catalog(po: Path) -> dict[str, str]:
     assert "#, fuzzy" not in text.split("\n\n", 1)[1], f"{po} has fuzzy entries"
     entries = {}
     for block in text.split("\n\n")[1:]:
+
         def strings(keyword, block=block):
             found = re.findall(rf'^{keyword}(?:\[\d\])? ((?:".*"\n?)+)', block + "\n", re.M)
             return ["".join(re.findall(r'"(.*)"', part)) for part in found]
+
         ids, translations = strings("msgid"), strings("msgstr")
         if ids:
             entries[ids[0]] = "|".join(translations)
@@ -372,20 +457,31 @@ def test_translations_are_complete_and_compiled(language):
     missing = [msgid for msgid, msgstr in catalog.items() if not msgstr.replace("|", "")]
     assert missing == [], f"untranslated in {language}: {missing}"
     compiled = trans_real.translation(language)
-    stale = [msgid for msgid in catalog if "%" not in msgid and "\\" not in msgid
-             and compiled.gettext(msgid) == msgid and catalog[msgid] != msgid]
+    stale = [
+        msgid
+        for msgid in catalog
+        if "%" not in msgid
+        and "\\" not in msgid
+        and compiled.gettext(msgid) == msgid
+        and catalog[msgid] != msgid
+    ]
     assert stale == [], f"the .mo of {language} is older than its .po: {stale[:3]}"
 
 
 # --- the refund claim -----------------------------------------------------------------------
 
+
 @pytest.fixture
 def refund(api, create_invoice):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "130", "confirm": True},
-             format="json")
-    data = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                    format="json").json()
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"amount": "130", "confirm": True},
+        format="json",
+    )
+    data = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     return Refund.objects.get(pk=data["id"])
 
 
@@ -407,11 +503,15 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert "130.00" in response.content.decode()
     claim = {"token": refund.claim_token, "step": "claim"}
 
-    response = client.post("/refund/", {**claim, "confirm": "on",
-                                        "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"})
+    response = client.post(
+        "/refund/",
+        {**claim, "confirm": "on", "address": "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"},
+    )
     assert response.status_code == 422
-    assert "This is a Ethereum address" in response.content.decode() or \
-        "is for Ethereum" in response.content.decode()
+    assert (
+        "This is a Ethereum address" in response.content.decode()
+        or "is for Ethereum" in response.content.decode()
+    )
     refund.refresh_from_db()
     assert (refund.status, refund.address) == (Refund.AWAITING_CLAIM, "")
 
@@ -419,8 +519,9 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert response.status_code == 422
     assert "Tick the box" in response.content.decode()
 
-    response = client.post("/refund/", {**claim, "address": f"  {sandbox_address.upper()} ",
-                                        "confirm": "on"})
+    response = client.post(
+        "/refund/", {**claim, "address": f"  {sandbox_address.upper()} ", "confirm": "on"}
+    )
     assert response.status_code == 200
     assert "Refund address received" in response.content.decode()
     refund.refresh_from_db()
@@ -438,8 +539,7 @@ def test_refund_claim_page(client, refund, sandbox_address):
 
 
 def test_refund_links_carry_the_code_where_no_server_sees_it(api, refund):
-    claim_url = api.get(f"/api/v1/invoices/{refund.invoice_id}").json()["refunds"][0][
-        "claim_url"]
+    claim_url = api.get(f"/api/v1/invoices/{refund.invoice_id}").json()["refunds"][0]["claim_url"]
     assert claim_url.endswith(f"/refund/#{refund.claim_token}")
 
 
@@ -450,8 +550,9 @@ def test_old_refund_links_are_sent_behind_the_fragment(client, refund):
     assert client.get("/refund/%00").status_code == 404  # a NUL in a path is never a page
 
 
-@pytest.mark.parametrize("token", ["unknown-but-well-formed-code", "x" * 500,
-                                   "../../etc", "é" * 20])
+@pytest.mark.parametrize(
+    "token", ["unknown-but-well-formed-code", "x" * 500, "../../etc", "é" * 20]
+)
 def test_unknown_refund_codes_are_a_404_page(db, client, token):
     response = client.post("/refund/", {"token": token})
     assert response.status_code == 404
@@ -466,8 +567,9 @@ def test_refund_claim_service(refund, sandbox_address):
     with pytest.raises(errors.NotFound):
         payer.claim(token="no-such-token", address=sandbox_address)
     with pytest.raises(errors.ServiceError) as refused:
-        payer.claim(token=refund.claim_token,
-                    address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+        payer.claim(
+            token=refund.claim_token, address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
+        )
     assert refused.value.code == "invalid_address" and refused.value.param == "address"
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
@@ -480,8 +582,11 @@ def test_assets_are_served_by_the_app_itself(client, invoice):
     """With DEBUG off, as in production: WhiteNoise serves them, no CDN, no other server."""
     html = page(client, invoice["id"]).content.decode()
     assets = set(re.findall(r'(?:src|href)="(/static/[^"]+)"', html))
-    assert {"/static/css/gateway.css", "/static/checkout/checkout.css",
-            "/static/checkout/checkout.js"} <= assets
+    assert {
+        "/static/css/gateway.css",
+        "/static/checkout/checkout.css",
+        "/static/checkout/checkout.js",
+    } <= assets
     for url in assets:
         response = client.get(url)
         assert response.status_code == 200, url

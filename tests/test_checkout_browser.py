@@ -39,8 +39,9 @@ def shop_url(api, live_server):
 @pytest.fixture
 def new_invoice(create_invoice, shop_url):
     def new(**body) -> dict:
-        return create_invoice(**{"price_amount": "25.00", "description": DESCRIPTION,
-                                 "return_url": shop_url, **body})
+        return create_invoice(
+            **{"price_amount": "25.00", "description": DESCRIPTION, "return_url": shop_url, **body}
+        )
 
     return new
 
@@ -50,8 +51,9 @@ def fetch(api, invoice_id) -> dict:
 
 
 def sandbox_pay(api, invoice_id, confirm=True, **body) -> dict:
-    response = api.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay",
-                        {"confirm": confirm, **body}, format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": confirm, **body}, format="json"
+    )
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -90,16 +92,17 @@ def test_pay_and_return_with_success(api, new_invoice, shop_url, page):
     expect(page.locator("#pay-address")).to_have_text(chosen["address"])
     expect(page.locator("#pay-amount")).to_have_text("25.00 USDT")
     assert decode_qr(page.locator("svg.qr").screenshot()) == chosen["payment_uri"]
-    assert chosen["payment_uri"] == (f"sandbox:{chosen['address']}?amount=25"
-                                     "&token=sandbox%3AUSDT")
+    assert chosen["payment_uri"] == (f"sandbox:{chosen['address']}?amount=25&token=sandbox%3AUSDT")
     expect(page.locator(".timer-value")).to_have_text(re.compile(r"^1[45]:\d\d$"))
 
     page.evaluate("window.sameDocument = true")
     sandbox_pay(api, invoice["id"], confirm=False)
     expect(page.locator("[data-message]")).to_have_text(
-        "Payment seen — waiting for confirmations (0/2).")
+        "Payment seen — waiting for confirmations (0/2)."
+    )
     expect(page.locator("#announcer")).to_have_text(
-        "Payment seen — waiting for confirmations (0/2).")
+        "Payment seen — waiting for confirmations (0/2)."
+    )
     screenshot(page, "03-seen")
     mine(api)
     expect(page.locator("[data-message]")).to_contain_text("(1/2)")
@@ -150,10 +153,16 @@ def test_underpay_then_top_up_with_the_test_panel(api, new_invoice, shop_url, pa
 
 
 def test_phone_viewport(api, new_invoice, open_page):
-    phone = open_page(viewport=PHONE, is_mobile=True, has_touch=True,
-                      permissions=["clipboard-read", "clipboard-write"])
-    invoice = new_invoice(description="A rather long order description that "
-                          "has to wrap on a small screen without pushing anything sideways")
+    phone = open_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    invoice = new_invoice(
+        description="A rather long order description that "
+        "has to wrap on a small screen without pushing anything sideways"
+    )
     phone.goto(f"/pay/{invoice['id']}")
     screenshot(phone, "01-choose")
     phone.get_by_role("button", name=re.compile(r"^BTC")).click()
@@ -165,7 +174,8 @@ def test_phone_viewport(api, new_invoice, open_page):
     expect(phone.locator("#pay-address + .copy")).to_have_text("Copied")
     assert phone.evaluate("navigator.clipboard.readText()") == chosen["address"]
     expect(phone.get_by_role("link", name="Open in wallet app")).to_have_attribute(
-        "href", chosen["payment_uri"])
+        "href", chosen["payment_uri"]
+    )
     screenshot(phone, "02-pay")
     assert_no_problems(phone)
 
@@ -176,8 +186,11 @@ def test_keyboard_only(api, new_invoice, page):
     focused = []
     for _ in range(5):
         page.keyboard.press("Tab")
-        focused.append(page.evaluate(
-            "(e => e.id || e.textContent.trim().split(/\\s+/)[0])(document.activeElement)"))
+        focused.append(
+            page.evaluate(
+                "(e => e.id || e.textContent.trim().split(/\\s+/)[0])(document.activeElement)"
+            )
+        )
     assert focused == ["Back", "BTC", "ETH", "USDT", "language"]
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")  # back on ETH
@@ -187,8 +200,7 @@ def test_keyboard_only(api, new_invoice, page):
     assert_no_problems(page)
 
 
-def test_without_javascript_the_page_still_says_what_to_pay_and_where(api, new_invoice,
-                                                                    open_page):
+def test_without_javascript_the_page_still_says_what_to_pay_and_where(api, new_invoice, open_page):
     plain = open_page(java_script_enabled=False)
     invoice = new_invoice()
     plain.goto(f"/pay/{invoice['id']}")
@@ -209,8 +221,9 @@ def test_without_javascript_the_page_still_says_what_to_pay_and_where(api, new_i
 def test_refund_claim(api, new_invoice, page):
     invoice = new_invoice(pay_currency="USDT", network="sandbox")
     sandbox_pay(api, invoice["id"], amount="30")
-    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                      format="json").json()
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     page.goto("/refund/#" + urlsplit(refund["claim_url"]).fragment)
     expect(page.locator("#title")).to_have_text("Claim your refund")
     expect(page.locator(".price")).to_have_text("30.00 USDT")
@@ -223,7 +236,8 @@ def test_refund_claim(api, new_invoice, page):
     confirm.check()
     submit.click()
     expect(page.locator("#address-error")).to_have_text(
-        "This address is for Bitcoin, but the refund is sent on Sandbox (test network).")
+        "This address is for Bitcoin, but the refund is sent on Sandbox (test network)."
+    )
     expect(field).to_have_attribute("aria-invalid", "true")
 
     address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 7)
@@ -247,8 +261,9 @@ def test_refund_claim(api, new_invoice, page):
 
     stored = Refund.objects.get(pk=refund["id"])
     assert (stored.status, stored.address) == (Refund.AWAITING_PAYOUT, address)
-    assert Event.objects.filter(invoice_id=invoice["id"], type="refund_updated",
-                                actor="payer").exists()
+    assert Event.objects.filter(
+        invoice_id=invoice["id"], type="refund_updated", actor="payer"
+    ).exists()
     assert_no_problems(page)
 
 
@@ -257,8 +272,9 @@ def test_refund_link_keeps_its_code_out_of_every_url(api, new_invoice, page):
     and takes it out of the address bar."""
     invoice = new_invoice(pay_currency="USDT", network="sandbox")
     sandbox_pay(api, invoice["id"], amount="30")
-    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                      format="json").json()
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     code = urlsplit(refund["claim_url"]).fragment
     requested = []
     page.on("request", lambda request: requested.append(request.url))
@@ -272,8 +288,9 @@ def test_refund_link_keeps_its_code_out_of_every_url(api, new_invoice, page):
 def test_without_javascript_the_refund_page_asks_for_the_code(api, new_invoice, open_page):
     invoice = new_invoice(pay_currency="USDT", network="sandbox")
     sandbox_pay(api, invoice["id"], amount="30")
-    refund = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                      format="json").json()
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     plain = open_page(java_script_enabled=False)
     plain.goto("/refund/#" + urlsplit(refund["claim_url"]).fragment)
     expect(plain.get_by_label("Refund code")).to_be_visible()
@@ -286,13 +303,15 @@ def test_without_javascript_the_refund_page_asks_for_the_code(api, new_invoice, 
     plain.get_by_role("button", name="Open my refund").click()
     expect(plain.locator(".price")).to_have_text("30.00 USDT")
     plain.get_by_label("Your refund address").fill(
-        hd.derive_address("sandbox", hd.new_sandbox_xpub(), 9))
+        hd.derive_address("sandbox", hd.new_sandbox_xpub(), 9)
+    )
     plain.get_by_label(re.compile("I checked the address")).check()
     plain.get_by_role("button", name="Send my refund to this address").click()
     expect(plain.locator("#title")).to_have_text("Refund address received")
 
 
 # --- every other state, as the payer sees it when opening the link ------------------------
+
 
 def _paid(api, new_invoice, **pay):
     invoice = new_invoice(pay_currency="USDT", network="sandbox")
@@ -363,13 +382,28 @@ def _closed(api, new_invoice):
 STATES = [
     # (screenshot name, make the invoice, expected status, title, paymentStatus on return)
     ("08-completed", lambda a, n: _paid(a, n), "completed", "Payment complete", "SUCCESS"),
-    ("09-overpaid", lambda a, n: _paid(a, n, amount="30"), "unresolved",
-     "You paid more than the amount due", None),
-    ("10-paid-late", lambda a, n: _expired_then_paid(a, n, True), "unresolved",
-     "Payment arrived late", None),
+    (
+        "09-overpaid",
+        lambda a, n: _paid(a, n, amount="30"),
+        "unresolved",
+        "You paid more than the amount due",
+        None,
+    ),
+    (
+        "10-paid-late",
+        lambda a, n: _expired_then_paid(a, n, True),
+        "unresolved",
+        "Payment arrived late",
+        None,
+    ),
     ("11-expired", _expired_unpaid, "expired", "Invoice expired", "FAILED"),
-    ("12-expired-with-funds", lambda a, n: _expired_then_paid(a, n, False), "expired",
-     "Payment arrived after expiry", "FAILED"),
+    (
+        "12-expired-with-funds",
+        lambda a, n: _expired_then_paid(a, n, False),
+        "expired",
+        "Payment arrived after expiry",
+        "FAILED",
+    ),
     ("13-short", _short, "unresolved", "Payment incomplete", None),
     ("14-two-senders", _two_senders, "unresolved", "Payment needs review", None),
     ("15-compliance-review", _review, "compliance_review", "Payment under review", None),
@@ -381,10 +415,12 @@ STATES = [
 ]
 
 
-@pytest.mark.parametrize("name,make,status,title,payment_status", STATES,
-                         ids=[state[0] for state in STATES])
-def test_every_state_has_its_screen(api, new_invoice, shop_url, page, name, make, status, title,
-                                    payment_status):
+@pytest.mark.parametrize(
+    "name,make,status,title,payment_status", STATES, ids=[state[0] for state in STATES]
+)
+def test_every_state_has_its_screen(
+    api, new_invoice, shop_url, page, name, make, status, title, payment_status
+):
     invoice_id = make(api, new_invoice)
     assert fetch(api, invoice_id)["status"] == status
     page.goto(f"/pay/{invoice_id}")
@@ -397,8 +433,9 @@ def test_every_state_has_its_screen(api, new_invoice, shop_url, page, name, make
         # Opened after the end (a receipt looked up later): no automatic redirect.
         expect(page.locator(".return-auto")).to_be_hidden()
         page.get_by_role("link", name="Return to Shop").click()
-        expected = shop_url if payment_status is None else (
-            f"{shop_url}&paymentStatus={payment_status}")
+        expected = (
+            shop_url if payment_status is None else (f"{shop_url}&paymentStatus={payment_status}")
+        )
         page.wait_for_url(expected)
 
 
@@ -439,6 +476,7 @@ def test_not_found(page):
 def merchant_site():
     """The merchant's own site: a real server on another origin (127.0.0.1, another port),
     serving a page that frames whatever `merchant_site.frame` names."""
+
     class Page(BaseHTTPRequestHandler):
         def do_GET(self):
             body = f'<iframe src="{server.frame}" width="400" height="600"></iframe>'.encode()
@@ -459,8 +497,9 @@ def merchant_site():
     server.server_close()
 
 
-def test_framing_only_for_the_merchants_embed_hosts(api, new_invoice, page, live_server,
-                                                     merchant_site):
+def test_framing_only_for_the_merchants_embed_hosts(
+    api, new_invoice, page, live_server, merchant_site
+):
     invoice = new_invoice()
     merchant_site.frame = f"{live_server.url}/pay/{invoice['id']}"
     page.goto(merchant_site.url)

@@ -21,9 +21,17 @@ def _client(key):
 
 def test_the_same_transfer_applied_at_once_is_credited_once(postgres, api, create_invoice):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    transfer = Transfer(network="sandbox", txid="ab" * 32, index=0,
-                        to_address=invoice["address"], asset="USDT", amount=100_000_000,
-                        from_addresses=("sbx1qpayer",), block_height=5, block_hash="h5")
+    transfer = Transfer(
+        network="sandbox",
+        txid="ab" * 32,
+        index=0,
+        to_address=invoice["address"],
+        asset="USDT",
+        amount=100_000_000,
+        from_addresses=("sbx1qpayer",),
+        block_height=5,
+        block_hash="h5",
+    )
     report = ScanReport("sandbox", tip_height=10, transfers=[transfer])
     results = run_at_once(THREADS, lambda i: reconciliation.apply_transfers(report=report))
     assert [r for r in results if isinstance(r, Exception)] == []
@@ -33,11 +41,14 @@ def test_the_same_transfer_applied_at_once_is_credited_once(postgres, api, creat
     assert Event.objects.filter(type="status_changed", data__status="completed").count() == 1
 
 
-def test_invoices_choosing_a_currency_at_once_get_different_indexes(postgres, api,
-                                                                     create_invoice):
+def test_invoices_choosing_a_currency_at_once_get_different_indexes(postgres, api, create_invoice):
     invoices = [create_invoice(kind="open")["id"] for _ in range(THREADS)]
-    results = run_at_once(THREADS, lambda i: payer.select_currency(
-        invoice_id=invoices[i], asset_code="USDT", network_code="sandbox"))
+    results = run_at_once(
+        THREADS,
+        lambda i: payer.select_currency(
+            invoice_id=invoices[i], asset_code="USDT", network_code="sandbox"
+        ),
+    )
     assert [r for r in results if isinstance(r, Exception)] == []
     quotes = Quote.objects.filter(address__isnull=False)
     assert sorted(q.derivation_index for q in quotes) == list(range(THREADS))
@@ -48,8 +59,9 @@ def test_creates_with_one_idempotency_key_at_once_make_one_invoice(postgres, api
     body = {"price_amount": "10.00", "price_currency": "USD", "foreign_id": "race-1"}
 
     def create(i):
-        response = _client(api.key).post("/api/v1/invoices", body, format="json",
-                                         HTTP_IDEMPOTENCY_KEY="same-key")
+        response = _client(api.key).post(
+            "/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="same-key"
+        )
         return response.status_code, json.loads(response.content)
 
     results = run_at_once(THREADS, create)

@@ -12,8 +12,12 @@ from merchants.models import Wallet
 from merchants.services import create_api_key
 from tests.conftest import run_at_once
 
-FIXED = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
-         "network": "sandbox"}
+FIXED = {
+    "price_amount": "25.00",
+    "price_currency": "USD",
+    "pay_currency": "USDT",
+    "network": "sandbox",
+}
 
 
 def test_creation_runs_few_statements(api, django_assert_max_num_queries):
@@ -25,15 +29,23 @@ def test_creation_runs_few_statements(api, django_assert_max_num_queries):
         assert api.post("/api/v1/invoices", FIXED, format="json").status_code == 201
     # (begin), failures, key, key's counter, wallets, invoice, quotes, (commit)
     with django_assert_max_num_queries(8):
-        response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "EUR"},
-                            format="json")
+        response = api.post(
+            "/api/v1/invoices", {"price_amount": "10", "price_currency": "EUR"}, format="json"
+        )
     assert response.status_code == 201
     assert Quote.objects.filter(invoice_id=response.json()["id"]).count() == 3
     # With an Idempotency-Key (claimed, then stored: one statement each) and a foreign_id
     # (looked up first on SQLite; on PostgreSQL a savepoint and its release guard the INSERT).
     with django_assert_max_num_queries(11 if connection.vendor == "sqlite" else 12):
-        assert api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-9"}, format="json",
-                        HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+        assert (
+            api.post(
+                "/api/v1/invoices",
+                {**FIXED, "foreign_id": "order-9"},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="k",
+            ).status_code
+            == 201
+        )
 
 
 def test_a_fixed_invoice_points_at_its_quote_and_address(api):
@@ -54,8 +66,12 @@ def test_a_fixed_method_without_its_wallet_is_not_offered_and_nothing_is_written
 def test_a_taken_foreign_id_is_a_409_that_writes_nothing_and_is_replayed(api):
     api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-1"}, format="json")
     for _ in range(2):
-        response = api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-1"},
-                            format="json", HTTP_IDEMPOTENCY_KEY="k")
+        response = api.post(
+            "/api/v1/invoices",
+            {**FIXED, "foreign_id": "order-1"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        )
         assert response.status_code == 409
         assert response.json()["error"]["code"] == "foreign_id_taken"
     assert response["Idempotent-Replayed"] == "true"
@@ -66,8 +82,12 @@ def test_a_taken_foreign_id_is_a_409_that_writes_nothing_and_is_replayed(api):
 def test_a_missing_wallet_is_a_422_kept_for_the_key_and_nothing_is_written(api):
     Wallet.objects.filter(merchant=api.merchant).delete()
     for _ in range(2):
-        response = api.post("/api/v1/invoices", {**FIXED, "foreign_id": "order-2"},
-                            format="json", HTTP_IDEMPOTENCY_KEY="k")
+        response = api.post(
+            "/api/v1/invoices",
+            {**FIXED, "foreign_id": "order-2"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="k",
+        )
         assert response.status_code == 422
         assert response.json()["error"]["code"] == "currency_not_offered"
     assert response["Idempotent-Replayed"] == "true"
@@ -76,21 +96,23 @@ def test_a_missing_wallet_is_a_422_kept_for_the_key_and_nothing_is_written(api):
 
 def test_concurrent_creates_of_one_foreign_id_make_one_invoice_and_409s(postgres, api):
     # A key each: one key's rate-limit row would make them wait for each other.
-    keys = [create_api_key(merchant=api.merchant, name=f"k{i}", mode="test")
-            for i in range(6)]
+    keys = [create_api_key(merchant=api.merchant, name=f"k{i}", mode="test") for i in range(6)]
 
     def create(i):
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {keys[i]}")
-        response = client.post("/api/v1/invoices", {**FIXED, "foreign_id": "race"},
-                               format="json", HTTP_IDEMPOTENCY_KEY=f"key-{i}")
+        response = client.post(
+            "/api/v1/invoices",
+            {**FIXED, "foreign_id": "race"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"key-{i}",
+        )
         return response.status_code, json.loads(response.content)
 
     results = run_at_once(6, create)
     assert [r for r in results if isinstance(r, Exception)] == []
     assert sorted(code for code, _ in results) == [201] + [409] * 5
-    assert {body["error"]["code"] for code, body in results if code == 409} == {
-        "foreign_id_taken"}
+    assert {body["error"]["code"] for code, body in results if code == 409} == {"foreign_id_taken"}
     assert Invoice.objects.count() == Quote.objects.count() == 1
     assert IdempotencyKey.objects.filter(response_status=409).count() == 5
 

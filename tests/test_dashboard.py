@@ -36,17 +36,26 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 # --- pure decisions --------------------------------------------------------------------------
 
+
 def test_available_actions_follow_the_lifecycle():
     assert present.available_actions("unresolved", "overpaid", False) == [
-        "complete", "refund", "archive"]
-    assert present.available_actions("declined", None, False) == [
-        "complete", "refund", "archive"]
+        "complete",
+        "refund",
+        "archive",
+    ]
+    assert present.available_actions("declined", None, False) == ["complete", "refund", "archive"]
     assert present.available_actions("compliance_review", None, True) == [
-        "approve", "decline", "unarchive"]
+        "approve",
+        "decline",
+        "unarchive",
+    ]
     assert present.available_actions("new", None, False) == ["cancel", "archive"]
     assert present.available_actions("completed", None, False) == ["archive"]
     assert present.available_actions("completed", "overpaid", False) == [
-        "complete", "refund", "archive"]
+        "complete",
+        "refund",
+        "archive",
+    ]
 
 
 def test_actor_labels():
@@ -55,23 +64,35 @@ def test_actor_labels():
     assert present.actor_label("api_key:AbC123", names) == "API key shop backend (AbC123)"
     assert present.actor_label("api_key:gone", names) == "API key gone"
     assert [present.actor_label(a, {}) for a in ("system", "rule", "payer", "other")] == [
-        "System", "Automatic rule", "Payer", "other"]
+        "System",
+        "Automatic rule",
+        "Payer",
+        "other",
+    ]
 
 
-@pytest.mark.parametrize(("height", "tip", "scanned_ago", "error", "expected"), [
-    (100, 101, 30, "", None),
-    (100, 110, 30, "", None),  # ten blocks of a minute: inside ten minutes
-    (100, 111, 30, "", "11 blocks behind the node"),
-    (100, 100, 6 * 60, "", "last scanned 6 minutes ago"),
-    (100, 100, 45, "", None),  # inside five scan intervals
-    (100, 100, 61, "", "last scanned 61 seconds ago"),
-    (100, 100, 30, "ConnectionError: refused", "the last scan failed: ConnectionError: refused"),
-    (None, None, None, "", "not scanned yet"),
-])
+@pytest.mark.parametrize(
+    ("height", "tip", "scanned_ago", "error", "expected"),
+    [
+        (100, 101, 30, "", None),
+        (100, 110, 30, "", None),  # ten blocks of a minute: inside ten minutes
+        (100, 111, 30, "", "11 blocks behind the node"),
+        (100, 100, 6 * 60, "", "last scanned 6 minutes ago"),
+        (100, 100, 45, "", None),  # inside five scan intervals
+        (100, 100, 61, "", "last scanned 61 seconds ago"),
+        (
+            100,
+            100,
+            30,
+            "ConnectionError: refused",
+            "the last scan failed: ConnectionError: refused",
+        ),
+        (None, None, None, "", "not scanned yet"),
+    ],
+)
 def test_scanner_lag(height, tip, scanned_ago, error, expected):
     scanned = NOW - timedelta(seconds=scanned_ago) if scanned_ago is not None else None
-    assert scanner_lag(60, height, tip, scanned, error, NOW,
-                       timedelta(seconds=12)) == expected
+    assert scanner_lag(60, height, tip, scanned, error, NOW, timedelta(seconds=12)) == expected
 
 
 def test_a_team_keeps_an_owner():
@@ -93,16 +114,25 @@ def test_refund_steps_from_event_snapshots():
     assert present.refund_step([]) == ""
     assert present.refund_step([{"status": "awaiting_claim"}]) == "offered, awaiting the payer"
     assert present.refund_step([{"status": "awaiting_payout", "payout_txid": None}]) == (
-        "claimed, to pay out")
+        "claimed, to pay out"
+    )
     assert present.refund_step([{"status": "awaiting_payout", "payout_txid": "ab"}]) == (
-        "payout sent, waiting for the chain")
+        "payout sent, waiting for the chain"
+    )
     assert present.refund_step([{"status": "paid"}]) == "paid, seen on chain"
 
 
 def test_csv_cells_never_become_formulas():
-    assert [present.csv_cell(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", None,
-                                          12)] == ["'=SUM(A1)", "'+1", "'-2", "'@x", "'\tx",
-                                                   "ok", "", "12"]
+    assert [present.csv_cell(v) for v in ("=SUM(A1)", "+1", "-2", "@x", "\tx", "ok", None, 12)] == [
+        "'=SUM(A1)",
+        "'+1",
+        "'-2",
+        "'@x",
+        "'\tx",
+        "ok",
+        "",
+        "12",
+    ]
 
 
 def test_amounts_and_percentages_for_reading():
@@ -111,12 +141,24 @@ def test_amounts_and_percentages_for_reading():
     assert amounts.short_amount("25") == "25"
     assert amounts.short_amount(None) is None
     assert [present.percent(Decimal(v)) for v in ("0.5000", "10.0000", "0", "100")] == [
-        "0.5", "10", "0", "100"]
+        "0.5",
+        "10",
+        "0",
+        "100",
+    ]
 
 
 def test_chart_geometry():
     assert [present.nice_ceiling(v) for v in (0, 1, 3, 7, 10, 11, 260, 5000)] == [
-        1, 1, 5, 10, 10, 20, 500, 5000]
+        1,
+        1,
+        5,
+        10,
+        10,
+        20,
+        500,
+        5000,
+    ]
     days = [(date(2026, 2, d), units) for d, units in ((1, 0), (2, 5_00), (3, 10_00))]
     chart = present.bar_chart(days, 2)
     assert [bar.label for bar in chart.bars] == ["0.00", "5.00", "10.00"]
@@ -139,15 +181,20 @@ def test_search_terms():
 
 # --- the refund payout ------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("network", "text", "stored"), [
-    ("sandbox", " " + "AB" * 32 + "\n", "ab" * 32),
-    ("bitcoin", "0x" + "cd" * 32, "cd" * 32),
-    ("ethereum", "ef" * 32, "0x" + "ef" * 32),
-    ("tron", "12" * 32, "12" * 32),
-])
+
+@pytest.mark.parametrize(
+    ("network", "text", "stored"),
+    [
+        ("sandbox", " " + "AB" * 32 + "\n", "ab" * 32),
+        ("bitcoin", "0x" + "cd" * 32, "cd" * 32),
+        ("ethereum", "ef" * 32, "0x" + "ef" * 32),
+        ("tron", "12" * 32, "12" * 32),
+    ],
+)
 def test_txid_formats(network, text, stored):
-    assert merchant_actions.validate_txid(network=registry.get_network(network),
-                                          text=text) == stored
+    assert (
+        merchant_actions.validate_txid(network=registry.get_network(network), text=text) == stored
+    )
 
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
@@ -162,76 +209,116 @@ def test_txid_refused(text):
 def refund(api, create_invoice):
     """A refund of an underpaid sandbox invoice, claimed by the payer."""
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "40", "confirm": True},
-             format="json")
-    Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved",
-                                                    status_context="underpaid")
-    _, offered = merchant_actions.resolve(invoice_id=invoice["id"], action="refund",
-                                          actor="user:owner@shop.example")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"amount": "40", "confirm": True},
+        format="json",
+    )
+    Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved", status_context="underpaid")
+    _, offered = merchant_actions.resolve(
+        invoice_id=invoice["id"], action="refund", actor="user:owner@shop.example"
+    )
     with pytest.raises(errors.Conflict, match="not given a refund address"):
-        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32,
-                                       actor="user:owner@shop.example")
+        merchant_actions.record_payout(
+            invoice_id=invoice["id"], txid="ab" * 32, actor="user:owner@shop.example"
+        )
     address = hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
     return payer.claim(token=offered.claim_token, address=address)
 
 
 def _seen(refund, txid, block_height=5, **changes):
-    fields = {"network": "sandbox", "txid": txid, "index": 0, "to_address": refund.address,
-              "asset": refund.asset, "amount": refund.amount, "block_height": block_height,
-              "block_hash": "00" * 32 if block_height else None, **changes}
+    fields = {
+        "network": "sandbox",
+        "txid": txid,
+        "index": 0,
+        "to_address": refund.address,
+        "asset": refund.asset,
+        "amount": refund.amount,
+        "block_height": block_height,
+        "block_hash": "00" * 32 if block_height else None,
+        **changes,
+    }
     return Transfer(**fields)
 
 
 def test_payout_recorded_then_matched_on_chain(refund):
-    assert selectors.payout_addresses(network="sandbox",
-                                      addresses={refund.address, "sbx1other"}) == {refund.address}
-    recorded = merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="AB" * 32,
-                                              actor="user:owner@shop.example")
+    assert selectors.payout_addresses(
+        network="sandbox", addresses={refund.address, "sbx1other"}
+    ) == {refund.address}
+    recorded = merchant_actions.record_payout(
+        invoice_id=refund.invoice_id, txid="AB" * 32, actor="user:owner@shop.example"
+    )
     assert recorded.payout_txid == "ab" * 32
     txid = "ab" * 32
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, txid, block_height=None)]) == 0
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, txid, to_address="sbx1x")]) == 0
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, txid, asset="BTC")]) == 0
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, "cd" * 32)]) == 0
+    assert (
+        reconciliation.match_payouts(
+            network="sandbox", transfers=[_seen(refund, txid, block_height=None)]
+        )
+        == 0
+    )
+    assert (
+        reconciliation.match_payouts(
+            network="sandbox", transfers=[_seen(refund, txid, to_address="sbx1x")]
+        )
+        == 0
+    )
+    assert (
+        reconciliation.match_payouts(
+            network="sandbox", transfers=[_seen(refund, txid, asset="BTC")]
+        )
+        == 0
+    )
+    assert (
+        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 0
+    )
     assert reconciliation.match_payouts(network="ethereum", transfers=[_seen(refund, txid)]) == 0
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, txid.upper())]) == 1
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, txid)]) == 0  # idempotent
+    assert (
+        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid.upper())])
+        == 1
+    )
+    assert (
+        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid)]) == 0
+    )  # idempotent
     refund.refresh_from_db()
     assert (refund.status, refund.paid_at is not None) == (Refund.PAID, True)
     assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == set()
-    actors = list(Event.objects.filter(invoice_id=refund.invoice_id, type="refund_updated")
-                  .order_by("sequence").values_list("actor", flat=True))
+    actors = list(
+        Event.objects.filter(invoice_id=refund.invoice_id, type="refund_updated")
+        .order_by("sequence")
+        .values_list("actor", flat=True)
+    )
     assert actors == ["user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
     with pytest.raises(errors.Conflict, match="already paid"):
-        merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ef" * 32,
-                                       actor="user:owner@shop.example")
+        merchant_actions.record_payout(
+            invoice_id=refund.invoice_id, txid="ef" * 32, actor="user:owner@shop.example"
+        )
 
 
 def test_payout_can_be_corrected_until_seen(refund):
-    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="ab" * 32,
-                                   actor="user:a@b.example")
-    merchant_actions.record_payout(invoice_id=refund.invoice_id, txid="cd" * 32,
-                                   actor="user:a@b.example")
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, "ab" * 32)]) == 0
-    assert reconciliation.match_payouts(network="sandbox",
-                                        transfers=[_seen(refund, "cd" * 32)]) == 1
+    merchant_actions.record_payout(
+        invoice_id=refund.invoice_id, txid="ab" * 32, actor="user:a@b.example"
+    )
+    merchant_actions.record_payout(
+        invoice_id=refund.invoice_id, txid="cd" * 32, actor="user:a@b.example"
+    )
+    assert (
+        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "ab" * 32)]) == 0
+    )
+    assert (
+        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 1
+    )
 
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
     invoice = create_invoice()
     with pytest.raises(errors.NotFound):
-        merchant_actions.record_payout(invoice_id=invoice["id"], txid="ab" * 32,
-                                       actor="user:a@b.example")
+        merchant_actions.record_payout(
+            invoice_id=invoice["id"], txid="ab" * 32, actor="user:a@b.example"
+        )
 
 
 # --- pages through the client -----------------------------------------------------------------
+
 
 def _member(merchant, email, role=MerchantUser.OWNER):
     user = get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
@@ -305,7 +392,8 @@ def test_actions_confirm_then_act_as_the_user(browser, create_invoice):
     again = post(browser, url)  # a stale confirmation page: a message, not a 500
     assert again.status_code == 409
     assert b"Cannot cancel an invoice that is cancelled; allowed from: new, pending." in (
-        again.content)
+        again.content
+    )
     assert browser.get(f"/dashboard/invoices/{invoice['id']}/explode/").status_code == 404
 
     for action, archived in (("archive", True), ("unarchive", False)):
@@ -317,8 +405,11 @@ def test_review_actions(browser, api, create_invoice):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     api.merchant.deny_list = ["sbx1qflagged"]
     api.merchant.save(update_fields=["deny_list"])
-    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
-             {"confirm": True, "sender": "sbx1qflagged"}, format="json")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"confirm": True, "sender": "sbx1qflagged"},
+        format="json",
+    )
     assert Invoice.objects.get(pk=invoice["id"]).status == "compliance_review"
     detail = browser.get(f"/dashboard/invoices/{invoice['id']}/")
     assert b"flagged" in detail.content and b"Approve" in detail.content
@@ -329,13 +420,20 @@ def test_review_actions(browser, api, create_invoice):
 
 def test_refund_of_the_excess_only(browser, api, create_invoice):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "150",
-                                                               "confirm": True}, format="json")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"amount": "150", "confirm": True},
+        format="json",
+    )
     assert Invoice.objects.get(pk=invoice["id"]).status_context == "overpaid"
     page = browser.get(f"/dashboard/invoices/{invoice['id']}/refund/")
     assert b"Only what was paid beyond the amount due: 50.00 USDT" in page.content
-    assert post(browser, f"/dashboard/invoices/{invoice['id']}/refund/",
-                {"refund_amount": "nonsense"}).status_code == 200  # the form asks again
+    assert (
+        post(
+            browser, f"/dashboard/invoices/{invoice['id']}/refund/", {"refund_amount": "nonsense"}
+        ).status_code
+        == 200
+    )  # the form asks again
     post(browser, f"/dashboard/invoices/{invoice['id']}/refund/", {"refund_amount": "excess"})
     assert Refund.objects.get(invoice_id=invoice["id"]).amount == 50_000_000
     assert Invoice.objects.get(pk=invoice["id"]).status == "completed"  # the price is kept
@@ -351,8 +449,10 @@ def test_payout_form_errors_are_shown(browser, refund):
 
 
 def test_list_filters_search_and_pages(browser, api, create_invoice):
-    made = [create_invoice(foreign_id=f"order-{i}", customer_email=f"Buyer{i}@Shop.example")
-            for i in range(3)]
+    made = [
+        create_invoice(foreign_id=f"order-{i}", customer_email=f"Buyer{i}@Shop.example")
+        for i in range(3)
+    ]
     paid = create_invoice(pay_currency="USDT", network="sandbox")
     api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
     tx = Transaction.objects.get(invoice_id=paid["id"])
@@ -378,9 +478,17 @@ def test_list_filters_search_and_pages(browser, api, create_invoice):
     assert made[0]["id"].encode() not in ids()
     assert ids(archived="all") == every
 
-    garbage = browser.get("/dashboard/invoices/", {"status": "zzz", "created_from": "31/31",
-                                                   "cursor": "!!!", "network": "moon",
-                                                   "created_to": "9999-12-31", "q": "x" * 300})
+    garbage = browser.get(
+        "/dashboard/invoices/",
+        {
+            "status": "zzz",
+            "created_from": "31/31",
+            "cursor": "!!!",
+            "network": "moon",
+            "created_to": "9999-12-31",
+            "q": "x" * 300,
+        },
+    )
     assert garbage.status_code == 200
     assert b"That page link is no longer valid" in garbage.content
     assert garbage.content.count(b'class="field-error"') == 5
@@ -388,11 +496,24 @@ def test_list_filters_search_and_pages(browser, api, create_invoice):
 
 def test_keyset_pages_cover_every_invoice_once(browser, api, owner):
     now = timezone.now()
-    Invoice.objects.bulk_create([Invoice(
-        merchant=api.merchant, livemode=False, price_amount=100, price_currency="USD",
-        insurance_percent=0, slippage_percent=0, payment_window_minutes=15, late_window_minutes=0,
-        processing_timeout_minutes=60, created_at=now - timedelta(seconds=i // 2),
-        status_changed_at=now) for i in range(queries.PAGE_SIZE + 7)])
+    Invoice.objects.bulk_create(
+        [
+            Invoice(
+                merchant=api.merchant,
+                livemode=False,
+                price_amount=100,
+                price_currency="USD",
+                insurance_percent=0,
+                slippage_percent=0,
+                payment_window_minutes=15,
+                late_window_minutes=0,
+                processing_timeout_minutes=60,
+                created_at=now - timedelta(seconds=i // 2),
+                status_changed_at=now,
+            )
+            for i in range(queries.PAGE_SIZE + 7)
+        ]
+    )
     seen, params = [], {}
     while True:
         page = browser.get("/dashboard/invoices/", params).content
@@ -405,13 +526,13 @@ def test_keyset_pages_cover_every_invoice_once(browser, api, owner):
 
 
 def test_csv_export_streams_the_filtered_invoices(browser, create_invoice):
-    create_invoice(foreign_id="=HYPERLINK(\"x\")", description="plain")
+    create_invoice(foreign_id='=HYPERLINK("x")', description="plain")
     create_invoice(foreign_id="order-2", price_amount="12.50")
     response = browser.get("/dashboard/invoices/export.csv")
     assert response.streaming
     assert response["Content-Disposition"].startswith('attachment; filename="invoices-')
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert [row["foreign_id"] for row in rows] == ["order-2", "'=HYPERLINK(\"x\")"]
+    assert [row["foreign_id"] for row in rows] == ["order-2", '\'=HYPERLINK("x")']
     assert rows[0]["price_amount [price_currency]"] == "12.50" and rows[0]["status"] == "new"
     filtered = browser.get("/dashboard/invoices/export.csv", {"q": "order-2"})
     assert len(b"".join(filtered.streaming_content).splitlines()) == 2
@@ -421,12 +542,12 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     paid = create_invoice(pay_currency="USDT", network="sandbox", price_amount="20.00")
     api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
     create_invoice(price_amount="5.00", price_currency="EUR")
-    Invoice.objects.filter(pk=create_invoice()["id"]).update(status="unresolved",
-                                                             status_context="overpaid")
+    Invoice.objects.filter(pk=create_invoice()["id"]).update(
+        status="unresolved", status_context="overpaid"
+    )
     now = timezone.now()
     rows = {row["status"]: row for row in queries.status_table(api.merchant, now, False)}
-    assert rows["completed"]["periods"][0] == {"label": "Today", "count": 1,
-                                               "volume": "20.00 USD"}
+    assert rows["completed"]["periods"][0] == {"label": "Today", "count": 1, "volume": "20.00 USD"}
     assert rows["new"]["periods"][2]["volume"] == "5.00 EUR"
     chart = queries.completed_chart(api.merchant, now, livemode=False)
     assert (chart["currency"], chart["total"]) == ("USD", "20.00")
@@ -439,8 +560,9 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     texts = [item["text"] for item in queries.needs_action(api.merchant, now, False)]
     assert texts[0] == "1 unresolved invoice to complete or refund"
     assert texts[1].startswith("Callbacks to your endpoint are failing since")
-    assert texts[2] == ("Sandbox (test network): last scanned 60 minutes ago; payments on it "
-                        "may show late")
+    assert texts[2] == (
+        "Sandbox (test network): last scanned 60 minutes ago; payments on it may show late"
+    )
     page = browser.get("/dashboard/")
     assert page.status_code == 200 and b'<rect class="bar"' in page.content
 
@@ -449,30 +571,51 @@ def test_redeliver_without_callback_url_says_so(browser, create_invoice):
     invoice = create_invoice()
     merchant_actions.cancel(invoice_id=invoice["id"], actor="system")
     event = Event.objects.get(invoice_id=invoice["id"])
-    response = post(browser, f"/dashboard/invoices/{invoice['id']}/events/{event.pk}/redeliver/",
-                    follow=True)
+    response = post(
+        browser, f"/dashboard/invoices/{invoice['id']}/events/{event.pk}/redeliver/", follow=True
+    )
     assert b"neither the invoice nor the merchant has a callback_url" in response.content
 
 
 # --- settings ------------------------------------------------------------------------------
 
+
 def test_settings_are_validated_by_the_api_rules(browser, api):
-    response = post(browser, "/dashboard/settings/", {
-        "name": "New name", "logo_url": "https://cdn.shop.example/logo.png",
-        "allowed_return_hosts": "Shop.example\n\n www.shop.example ", "embed_hosts": ""})
+    response = post(
+        browser,
+        "/dashboard/settings/",
+        {
+            "name": "New name",
+            "logo_url": "https://cdn.shop.example/logo.png",
+            "allowed_return_hosts": "Shop.example\n\n www.shop.example ",
+            "embed_hosts": "",
+        },
+    )
     assert response.status_code == 302
     api.merchant.refresh_from_db()
     assert (api.merchant.name, api.merchant.allowed_return_hosts) == (
-        "New name", ["shop.example", "www.shop.example"])
+        "New name",
+        ["shop.example", "www.shop.example"],
+    )
     bad = post(browser, "/dashboard/settings/", {"name": "", "logo_url": "ftp://x"})
     assert bad.status_code == 422
 
-    form = {"enabled_methods": ["USDT:sandbox"], "invoice_ttl_minutes": "30",
-            "payment_window_minutes": "20", "slippage_percent": "1.5", "insurance_percent": "2",
-            "late_window_minutes": "60", "processing_timeout_minutes": "120",
-            "deny_list": "sbx1qbad\n", "confirmations_sandbox": "3",
-            **{f"rule_{c}": "review" for c in ("underpaid", "paid_late", "multiple_senders",
-                                               "reverted")}, "rule_overpaid": "complete"}
+    form = {
+        "enabled_methods": ["USDT:sandbox"],
+        "invoice_ttl_minutes": "30",
+        "payment_window_minutes": "20",
+        "slippage_percent": "1.5",
+        "insurance_percent": "2",
+        "late_window_minutes": "60",
+        "processing_timeout_minutes": "120",
+        "deny_list": "sbx1qbad\n",
+        "confirmations_sandbox": "3",
+        **{
+            f"rule_{c}": "review"
+            for c in ("underpaid", "paid_late", "multiple_senders", "reverted")
+        },
+        "rule_overpaid": "complete",
+    }
     assert post(browser, "/dashboard/settings/payments/", form).status_code == 302
     api.merchant.refresh_from_db()
     assert api.merchant.enabled_methods == ["USDT:sandbox"]
@@ -480,9 +623,13 @@ def test_settings_are_validated_by_the_api_rules(browser, api):
     assert api.merchant.slippage_percent == Decimal("1.5")
     assert api.merchant.unresolved_rules["overpaid"] == "complete"
     assert api.merchant.deny_list == ["sbx1qbad"]
-    for field, value in (("confirmations_sandbox", "0"), ("slippage_percent", "101"),
-                         ("invoice_ttl_minutes", "many"), ("rule_overpaid", "burn"),
-                         ("enabled_methods", ["DOGE:moon"])):
+    for field, value in (
+        ("confirmations_sandbox", "0"),
+        ("slippage_percent", "101"),
+        ("invoice_ttl_minutes", "many"),
+        ("rule_overpaid", "burn"),
+        ("enabled_methods", ["DOGE:moon"]),
+    ):
         refused = post(browser, "/dashboard/settings/payments/", {**form, field: value})
         assert refused.status_code == 422, field
         assert b"Nothing was saved" in refused.content
@@ -490,8 +637,7 @@ def test_settings_are_validated_by_the_api_rules(browser, api):
 
 def test_wallet_preview_then_save(browser, api):
     url = "/dashboard/settings/wallets/sandbox/"
-    assert post(browser, url, {"xpub": "xpub661MyMwAqRbcF", "step": "preview"}
-                ).status_code == 422
+    assert post(browser, url, {"xpub": "xpub661MyMwAqRbcF", "step": "preview"}).status_code == 422
     assert browser.get("/dashboard/settings/wallets/bitcoin/").status_code == 404  # not enabled
     xpub = hd.new_sandbox_xpub()
     preview = post(browser, url, {"xpub": xpub, "step": "preview"})
@@ -503,38 +649,48 @@ def test_wallet_preview_then_save(browser, api):
 
 
 def test_api_keys_created_once_and_revoked(browser, api):
-    created = post(browser, "/dashboard/settings/api-keys/",
-                   {"name": "backend", "mode": "live", "scope": "invoices"})
+    created = post(
+        browser,
+        "/dashboard/settings/api-keys/",
+        {"name": "backend", "mode": "live", "scope": "invoices"},
+    )
     assert created.status_code == 201
     key = re.search(rb'<code id="api-key">([^<]+)</code>', created.content)[1].decode()
     stored = MerchantAPIKey.objects.get(name="backend")
     assert stored.is_valid(key) and key not in stored.hashed_key
     assert key.startswith("cg_live_") and (stored.mode, stored.scope) == ("live", "invoices")
     assert key.encode() not in browser.get("/dashboard/settings/api-keys/").content
-    assert post(browser, f"/dashboard/settings/api-keys/{stored.prefix}/revoke/"
-                ).status_code == 302
+    assert post(browser, f"/dashboard/settings/api-keys/{stored.prefix}/revoke/").status_code == 302
     assert MerchantAPIKey.objects.get(pk=stored.pk).revoked
     assert post(browser, "/dashboard/settings/api-keys/", {"name": ""}).status_code == 422
 
 
 def test_callback_secret_rotation_and_test_without_url(browser, api):
     before = api.merchant.callback_secret
-    assert b"Rotate the callback secret?" in browser.get(
-        "/dashboard/settings/callbacks/rotate/").content
+    assert (
+        b"Rotate the callback secret?"
+        in browser.get("/dashboard/settings/callbacks/rotate/").content
+    )
     post(browser, "/dashboard/settings/callbacks/rotate/")
     api.merchant.refresh_from_db()
     assert api.merchant.previous_callback_secret == before != api.merchant.callback_secret
     response = post(browser, "/dashboard/settings/callbacks/test/")
     assert b"set the merchant&#x27;s callback_url first" in response.content
-    assert post(browser, "/dashboard/settings/callbacks/", {"callback_url": "not a url"}
-                ).status_code == 422
+    assert (
+        post(browser, "/dashboard/settings/callbacks/", {"callback_url": "not a url"}).status_code
+        == 422
+    )
 
 
 def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
     client.force_login(_member(api.merchant, "staff@shop.example", MerchantUser.STAFF))
-    for url in ("/dashboard/settings/api-keys/", "/dashboard/settings/wallets/",
-                "/dashboard/settings/wallets/sandbox/", "/dashboard/settings/team/",
-                "/dashboard/settings/callbacks/rotate/"):
+    for url in (
+        "/dashboard/settings/api-keys/",
+        "/dashboard/settings/wallets/",
+        "/dashboard/settings/wallets/sandbox/",
+        "/dashboard/settings/team/",
+        "/dashboard/settings/callbacks/rotate/",
+    ):
         assert client.get(url).status_code == 403, url
     page = client.get("/dashboard/settings/callbacks/")
     assert page.status_code == 200
@@ -545,11 +701,12 @@ def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
 
 # --- team and account ---------------------------------------------------------------------------
 
-def test_invite_accept_and_roles(browser, api, owner, client,
-                                 django_capture_on_commit_callbacks):
+
+def test_invite_accept_and_roles(browser, api, owner, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):  # the mail is queued at commit
-        response = post(browser, "/dashboard/settings/team/", {"email": "New@Shop.example",
-                                                               "role": "staff"})
+        response = post(
+            browser, "/dashboard/settings/team/", {"email": "New@Shop.example", "role": "staff"}
+        )
     assert response.status_code == 201
     link = re.search(r"http\S+/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     assert link.encode() in response.content
@@ -564,23 +721,26 @@ def test_invite_accept_and_roles(browser, api, owner, client,
     assert client.get(path).status_code == 404  # used
 
     owner_member = MerchantUser.objects.get(user=owner)
-    demote = post(browser, f"/dashboard/settings/team/members/{owner_member.pk}/role/",
-                  {"role": "staff"}, follow=True)
+    demote = post(
+        browser,
+        f"/dashboard/settings/team/members/{owner_member.pk}/role/",
+        {"role": "staff"},
+        follow=True,
+    )
     assert b"needs at least one owner" in demote.content
     post(browser, f"/dashboard/settings/team/members/{member.pk}/role/", {"role": "owner"})
     assert MerchantUser.objects.get(pk=member.pk).role == "owner"
-    myself = post(browser, f"/dashboard/settings/team/members/{owner_member.pk}/remove/",
-                  follow=True)
+    myself = post(
+        browser, f"/dashboard/settings/team/members/{owner_member.pk}/remove/", follow=True
+    )
     assert b"cannot remove yourself" in myself.content
     post(browser, f"/dashboard/settings/team/members/{member.pk}/remove/")
     assert not get_user_model().objects.filter(username="new@shop.example").exists()
 
 
-def test_expired_or_cancelled_invitation(browser, api, client,
-                                         django_capture_on_commit_callbacks):
+def test_expired_or_cancelled_invitation(browser, api, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        post(browser, "/dashboard/settings/team/", {"email": "late@shop.example",
-                                                    "role": "owner"})
+        post(browser, "/dashboard/settings/team/", {"email": "late@shop.example", "role": "owner"})
     path = re.search(r"/dashboard/invite/\S+/", mail.outbox[-1].body)[0]
     TeamInvite.objects.update(expires_at=timezone.now())
     assert client.get(path).status_code == 404
@@ -595,36 +755,43 @@ def test_password_reset_mail_uses_the_public_url(client, owner, settings):
     assert response.status_code == 302
     body = mail.outbox[-1].body
     assert f"{settings.PUBLIC_URL}/dashboard/password-reset/" in body
-    assert client.post("/dashboard/password-reset/", {"email": "nobody@x.example"}
-                       ).status_code == 302  # no hint whether the address exists
+    assert (
+        client.post("/dashboard/password-reset/", {"email": "nobody@x.example"}).status_code == 302
+    )  # no hint whether the address exists
     assert len(mail.outbox) == 1
 
 
 def test_failed_logins_are_throttled(client, owner, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        refused = client.post("/dashboard/login/", {"username": "owner@shop.example",
-                                                    "password": "wrong"})
+        refused = client.post(
+            "/dashboard/login/", {"username": "owner@shop.example", "password": "wrong"}
+        )
     assert refused.status_code == 429
     assert b"Too many failed logins" in refused.content
-    locked = client.post("/dashboard/login/", {"username": "owner@shop.example",
-                                               "password": PASSWORD})
+    locked = client.post(
+        "/dashboard/login/", {"username": "owner@shop.example", "password": PASSWORD}
+    )
     assert locked.status_code == 429
 
 
 def test_login_then_second_factor(client, owner):
     device = TOTPDevice.objects.create(user=owner, name="app", confirmed=True)
-    response = client.post("/dashboard/login/", {"username": "owner@shop.example",
-                                                 "password": PASSWORD})
+    response = client.post(
+        "/dashboard/login/", {"username": "owner@shop.example", "password": PASSWORD}
+    )
     assert response.status_code == 302
     blocked = client.get("/dashboard/invoices/")
     assert blocked["Location"] == "/dashboard/login/verify/?next=%2Fdashboard%2Finvoices%2F"
-    wrong = client.post("/dashboard/login/verify/?next=/dashboard/invoices/",
-                        {"otp_token": "12345x"})
+    wrong = client.post(
+        "/dashboard/login/verify/?next=/dashboard/invoices/", {"otp_token": "12345x"}
+    )
     assert wrong.status_code == 422
     from django_otp.oath import TOTP
 
     token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
-    passed = client.post("/dashboard/login/verify/",
-                         {"otp_token": str(token).zfill(6), "next": "https://evil.example/"})
+    passed = client.post(
+        "/dashboard/login/verify/",
+        {"otp_token": str(token).zfill(6), "next": "https://evil.example/"},
+    )
     assert passed["Location"] == "/dashboard/"  # never off-site
     assert client.get("/dashboard/invoices/").status_code == 200

@@ -55,8 +55,9 @@ def log_in(page, email: str, password: str = PASSWORD) -> None:
 
 
 def sandbox_pay(api, invoice_id, **body) -> dict:
-    response = api.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay",
-                        {"confirm": True, **body}, format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True, **body}, format="json"
+    )
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -74,13 +75,22 @@ def store(api, create_invoice):
     api.merchant.name = "Bean There Coffee"
     api.merchant.save(update_fields=["name"])
     make_user(api.merchant, "owner@shop.example")
-    paid = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1040",
-                          description="1 × Espresso beans, 1 kg")
+    paid = create_invoice(
+        pay_currency="USDT",
+        network="sandbox",
+        foreign_id="order-1040",
+        description="1 × Espresso beans, 1 kg",
+    )
     sandbox_pay(api, paid["id"])
     create_invoice(foreign_id="order-1041", price_amount="12.50", customer_email="a@b.example")
-    short = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1042",
-                           description="2 × Coffee beans, 1 kg", customer_email="payer@b.example",
-                           price_amount="25.00")
+    short = create_invoice(
+        pay_currency="USDT",
+        network="sandbox",
+        foreign_id="order-1042",
+        description="2 × Coffee beans, 1 kg",
+        customer_email="payer@b.example",
+        price_amount="25.00",
+    )
     sandbox_pay(api, short["id"], amount="10")
     expire(short["id"])
     assert Invoice.objects.get(pk=short["id"]).status_context == "underpaid"
@@ -137,7 +147,8 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     expect(page.locator("#refund")).to_contain_text(address)
     network = registry.get_network("sandbox")
     assert decode_qr(page.locator("#refund svg.qr").screenshot()) == payment_uri(
-        network, network.asset("USDT"), address, refund.amount)  # the wallet fills it all in
+        network, network.asset("USDT"), address, refund.amount
+    )  # the wallet fills it all in
     page.get_by_label("Payout transaction id").fill("not-a-txid")
     page.get_by_role("button", name="Record payout").click()
     expect(page.locator("#refund .field-error")).to_contain_text("64 hexadecimal")
@@ -151,8 +162,9 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     shot(page, "08-refund-payout-recorded")
 
     # The watcher sees the payout reach the payer's address in a block.
-    seen = Transfer("sandbox", txid, 0, address, "USDT", refund.amount, block_height=7,
-                    block_hash="ab" * 32)
+    seen = Transfer(
+        "sandbox", txid, 0, address, "USDT", refund.amount, block_height=7, block_hash="ab" * 32
+    )
     assert reconciliation.match_payouts(network="sandbox", transfers=[seen]) == 1
     page.reload()
     expect(page.locator("#refund h2")).to_contain_text("paid")
@@ -160,7 +172,11 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     shot(page, "09-refund-paid")
     updates = Event.objects.filter(invoice_id=store["id"], type="refund_updated")
     assert [e.actor for e in updates.order_by("sequence")] == [
-        "user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
+        "user:owner@shop.example",
+        "payer",
+        "user:owner@shop.example",
+        "system",
+    ]
     assert page.problems == []
 
 

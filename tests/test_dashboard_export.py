@@ -26,30 +26,42 @@ def test_the_header_names_the_unit_of_every_amount(browser, create_invoice):  # 
     response = browser.get("/dashboard/invoices/export.csv")
     header = b"".join(response.streaming_content).decode().splitlines()[0]
     assert header.startswith("id,foreign_id,created_at [UTC],status,")
-    for column in ("price_amount [price_currency]", "paid_amount [pay_currency]",
-                   "paid_value [price_currency, at the locked rate]",
-                   "network_fee_included [pay_currency]", "excess_amount [pay_currency]",
-                   "refunded_amount [pay_currency]",
-                   "extra_payments [amount asset network txid; …]"):
+    for column in (
+        "price_amount [price_currency]",
+        "paid_amount [pay_currency]",
+        "paid_value [price_currency, at the locked rate]",
+        "network_fee_included [pay_currency]",
+        "excess_amount [pay_currency]",
+        "refunded_amount [pay_currency]",
+        "extra_payments [amount asset network txid; …]",
+    ):
         assert column in header
 
 
-def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(
-        api, browser, create_invoice):  # noqa: F811
-    invoice = create_invoice(price_amount="100.00", price_currency="EUR", pay_currency="USDT",
-                             network="sandbox", foreign_id="A-7")
+def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(api, browser, create_invoice):  # noqa: F811
+    invoice = create_invoice(
+        price_amount="100.00",
+        price_currency="EUR",
+        pay_currency="USDT",
+        network="sandbox",
+        foreign_id="A-7",
+    )
     usdt = Quote.objects.get(invoice_id=invoice["id"])
     assert (usdt.rate, usdt.due_amount) == ("0.92", 108_695_653)  # EUR per USDT, locked
     sandbox.broadcast(usdt.address, "USDT", 150_000_000, "sbx1qpayer")
     sandbox.broadcast(usdt.address, "ETH", 10**17, "sbx1qpayer")  # coin to the token address
     scan_network("sandbox")
     mine_pending(Invoice.objects.get(pk=invoice["id"]))
-    merchant_actions.resolve(invoice_id=invoice["id"], action="refund", actor="user:owner",
-                             refund_amount="excess")
+    merchant_actions.resolve(
+        invoice_id=invoice["id"], action="refund", actor="user:owner", refund_amount="excess"
+    )
 
     [row] = export(browser)
-    eth_txid = next(tx.txid for tx in Invoice.objects.get(pk=invoice["id"]).transactions.all()
-                    if tx.asset == "ETH")
+    eth_txid = next(
+        tx.txid
+        for tx in Invoice.objects.get(pk=invoice["id"]).transactions.all()
+        if tx.asset == "ETH"
+    )
     assert row["foreign_id"] == "A-7"
     assert row["status"] == "completed"  # the excess refunded: the order stays paid
     assert row["price_amount [price_currency]"] == "100.00"
@@ -62,19 +74,24 @@ def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(
     assert row["excess_amount [pay_currency]"] == "41.304347"
     assert row["refunded_amount [pay_currency]"] == "41.304347"
     refunds = row["refunds [amount asset network status; …]"].split("; ")
-    assert sorted(refunds) == ["0.100000000000000000 ETH sandbox awaiting_claim",
-                               "41.304347 USDT sandbox awaiting_claim"]
+    assert sorted(refunds) == [
+        "0.100000000000000000 ETH sandbox awaiting_claim",
+        "41.304347 USDT sandbox awaiting_claim",
+    ]
     assert row["extra_payments [amount asset network txid; …]"] == (
-        f"0.100000000000000000 ETH sandbox {eth_txid}")
+        f"0.100000000000000000 ETH sandbox {eth_txid}"
+    )
 
 
 def test_an_unpaid_invoice_has_empty_derived_amounts(browser, create_invoice):  # noqa: F811
     create_invoice(price_amount="12.50")
     [row] = export(browser)
     assert row["pay_currency"] == ""
-    for column in ("paid_value [price_currency, at the locked rate]",
-                   "refunded_amount [pay_currency]",
-                   "extra_payments [amount asset network txid; …]"):
+    for column in (
+        "paid_value [price_currency, at the locked rate]",
+        "refunded_amount [pay_currency]",
+        "extra_payments [amount asset network txid; …]",
+    ):
         assert row[column] == ""
 
 

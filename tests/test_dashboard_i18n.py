@@ -16,8 +16,13 @@ from tests.test_links import member_client
 
 @pytest.fixture
 def euro_invoice(api, create_invoice):
-    invoice = create_invoice(price_amount="25.00", price_currency="EUR", pay_currency="USDT",
-                             network="sandbox", description="Kaffee")
+    invoice = create_invoice(
+        price_amount="25.00",
+        price_currency="EUR",
+        pay_currency="USDT",
+        network="sandbox",
+        description="Kaffee",
+    )
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": False}, format="json")
     return invoice
 
@@ -54,8 +59,9 @@ def test_the_german_checkout_shows_25_comma_00(euro_invoice, create_invoice):
     page = Client().get(f"/pay/{invoice['id']}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert '<span class="price-amount">25,00</span>' in page
     assert "Währung wählen" in page or "Wählen Sie" in page
-    fixed = create_invoice(price_amount="25.00", price_currency="EUR", pay_currency="USDT",
-                           network="sandbox")
+    fixed = create_invoice(
+        price_amount="25.00", price_currency="EUR", pay_currency="USDT", network="sandbox"
+    )
     paying = Client().get(f"/pay/{fixed['id']}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "27,173914 <span" in paying and 'data-copy="27.173914"' in paying  # copied: plain
 
@@ -80,40 +86,61 @@ def test_confirmations_read_n_of_m():
         assert labels.confirmations(2, 6) == "2 von 6 Bestätigungen"
 
 
-@pytest.mark.parametrize("language, text", [("en", "1234.50"), ("de", "1234,50"),
-                                            ("fr", "1234,50"), ("es", "1234,50")])
+@pytest.mark.parametrize(
+    "language, text", [("en", "1234.50"), ("de", "1234,50"), ("fr", "1234,50"), ("es", "1234,50")]
+)
 def test_amounts_keep_every_digit_with_the_locales_separator(language, text):
     with translation.override(language):
         assert labels.amount("1234.50") == text
-        assert labels.amount("0.00041670") == ("0.00041670" if language == "en"
-                                               else "0,00041670")
-        assert labels.money_text("25.00", "EUR") == ("25.00 EUR" if language == "en"
-                                                     else "25,00 EUR")
+        assert labels.amount("0.00041670") == ("0.00041670" if language == "en" else "0,00041670")
+        assert labels.money_text("25.00", "EUR") == (
+            "25.00 EUR" if language == "en" else "25,00 EUR"
+        )
 
 
 def test_the_services_refusals_read_in_the_members_language(api):
     """One code path, one message: the API's English words, or the member's language."""
     owner = member_client(api.merchant)
     MerchantUser.objects.update(language="de")
-    page = owner.post("/dashboard/invoices/new/", {
-        "price_amount": "10,001", "price_currency": "EUR", "kind": "timed"}).content.decode()
+    page = owner.post(
+        "/dashboard/invoices/new/",
+        {"price_amount": "10,001", "price_currency": "EUR", "kind": "timed"},
+    ).content.decode()
     assert "höchstens 2 Nachkommastellen sind erlaubt" in page
-    page = owner.post("/dashboard/invoices/new/", {
-        "price_amount": "10", "price_currency": "EUR", "kind": "timed",
-        "return_url": "https://evil.example/"}).content.decode()
+    page = owner.post(
+        "/dashboard/invoices/new/",
+        {
+            "price_amount": "10",
+            "price_currency": "EUR",
+            "kind": "timed",
+            "return_url": "https://evil.example/",
+        },
+    ).content.decode()
     assert "evil.example ist keiner der erlaubten Rücksprung-Hosts des Händlers" in page
-    over_api = api.post("/api/v1/invoices", {
-        "price_amount": "10", "price_currency": "EUR", "return_url": "https://evil.example/"},
-        format="json", HTTP_ACCEPT_LANGUAGE="de").json()
+    over_api = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "10", "price_currency": "EUR", "return_url": "https://evil.example/"},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).json()
     assert "evil.example is not one of the merchant's allowed return hosts" in str(over_api)
 
 
-@pytest.mark.parametrize("language, text", [("en", "2026-12-01 20:35"), ("de", "01.12.2026 20:35"),
-                                            ("fr", "01/12/2026 20:35"), ("es", "01/12/2026 20:35")])
+@pytest.mark.parametrize(
+    "language, text",
+    [
+        ("en", "2026-12-01 20:35"),
+        ("de", "01.12.2026 20:35"),
+        ("fr", "01/12/2026 20:35"),
+        ("es", "01/12/2026 20:35"),
+    ],
+)
 def test_dates_are_written_the_readers_way(language, text):
     from datetime import UTC, datetime
 
     with translation.override(language):
         assert labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC)) == text
-        assert labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC),
-                                    seconds=True) == text + ":07"
+        assert (
+            labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC), seconds=True)
+            == text + ":07"
+        )

@@ -27,28 +27,43 @@ def victim(make_merchant):
     """Another store with one of everything: an invoice with events and a refund, an API
     key, an invitation and a team member."""
     client = make_merchant("Victim")
-    invoice = client.post("/api/v1/invoices", {"price_amount": "10.00", "price_currency": "USD",
-                                               "pay_currency": "USDT", "network": "sandbox"},
-                          format="json").json()
-    client.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True},
-                format="json")
-    Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved",
-                                                    status_context="overpaid")
-    refund = client.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                         format="json")
+    invoice = client.post(
+        "/api/v1/invoices",
+        {
+            "price_amount": "10.00",
+            "price_currency": "USD",
+            "pay_currency": "USDT",
+            "network": "sandbox",
+        },
+        format="json",
+    ).json()
+    client.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
+    Invoice.objects.filter(pk=invoice["id"]).update(status="unresolved", status_context="overpaid")
+    refund = client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    )
     assert refund.status_code == 200, refund.json()
     member = _user(client.merchant, "someone@victim.example")
     now = timezone.now()
-    invite = TeamInvite.objects.create(merchant=client.merchant, email="new@victim.example",
-                                       role="staff", token_hash="0" * 64, created_at=now,
-                                       expires_at=now + timezone.timedelta(days=1))
-    link = PaymentLink.objects.create(merchant=client.merchant, name="Theirs",
-                                      price_currency="USD", price_amount=100)
+    invite = TeamInvite.objects.create(
+        merchant=client.merchant,
+        email="new@victim.example",
+        role="staff",
+        token_hash="0" * 64,
+        created_at=now,
+        expires_at=now + timezone.timedelta(days=1),
+    )
+    link = PaymentLink.objects.create(
+        merchant=client.merchant, name="Theirs", price_currency="USD", price_amount=100
+    )
     return {
-        "invoice_id": invoice["id"], "link_id": link.pk,
+        "invoice_id": invoice["id"],
+        "link_id": link.pk,
         "event_id": Event.objects.filter(invoice_id=invoice["id"]).first().pk,
         "prefix": MerchantAPIKey.objects.get(merchant=client.merchant).prefix,
-        "invite_id": invite.pk, "member_id": member.pk, "action": "complete",
+        "invite_id": invite.pk,
+        "member_id": member.pk,
+        "action": "complete",
     }
 
 
@@ -71,15 +86,19 @@ def test_every_object_url_of_another_merchant_is_404(victim, intruder):
             continue
         unknown = set(arguments) - set(victim)
         assert not unknown, f"{pattern.name}: add an object of another merchant for {unknown}"
-        actions = ("complete", "refund", "approve", "decline", "cancel", "archive",
-                   "unarchive") if "action" in arguments else (None,)
+        actions = (
+            ("complete", "refund", "approve", "decline", "cancel", "archive", "unarchive")
+            if "action" in arguments
+            else (None,)
+        )
         for action in actions:
             kwargs = {name: victim[name] for name in arguments}
             if action:
                 kwargs["action"] = action
             url = reverse(f"dashboard:{pattern.name}", kwargs=kwargs)
-            answers = {method: getattr(intruder, method)(url).status_code
-                       for method in ("get", "post")}
+            answers = {
+                method: getattr(intruder, method)(url).status_code for method in ("get", "post")
+            }
             assert set(answers.values()) <= {404, 405}, (url, answers)
             assert 404 in answers.values(), (url, answers)
             checked.append(url)
@@ -99,8 +118,10 @@ def test_lists_search_and_export_show_only_the_own_store(victim, intruder):
         page = intruder.get("/dashboard/invoices/", query)
         assert page.status_code == 200
         assert f"/dashboard/invoices/{invoice_id}/".encode() not in page.content
-    assert b'class="invoice-row"' not in intruder.get("/dashboard/invoices/",
-                                                      {"q": invoice_id}).content
+    assert (
+        b'class="invoice-row"'
+        not in intruder.get("/dashboard/invoices/", {"q": invoice_id}).content
+    )
     export = intruder.get("/dashboard/invoices/export.csv", {"archived": "all"})
     assert invoice_id.encode() not in b"".join(export.streaming_content)
     for url in ("/dashboard/", "/dashboard/settings/api-keys/", "/dashboard/settings/team/"):

@@ -30,23 +30,42 @@ def _listening(port: int) -> bool:
 def demo(tmp_path):
     """`make demo` in a clone of this commit (the clone shares this virtualenv, so setup
     finds everything installed); yields (base URL, the banner it printed)."""
-    if shutil.which("git") is None or shutil.which("make") is None \
-            or not (ROOT / ".git").exists():
+    if shutil.which("git") is None or shutil.which("make") is None or not (ROOT / ".git").exists():
         unavailable("the demo test needs git, make and a git checkout to clone")
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     (clone / ".venv").symlink_to(ROOT / ".venv")
     port = free_port()
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "DATABASE_", "PYTEST", "REDIS_", "SECRET_KEY",
-                                  "DEBUG", "SANDBOX", "PUBLIC_URL"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(
+            (
+                "DJANGO_",
+                "DATABASE_",
+                "PYTEST",
+                "REDIS_",
+                "SECRET_KEY",
+                "DEBUG",
+                "SANDBOX",
+                "PUBLIC_URL",
+            )
+        )
+    }
     log = open(tmp_path / "demo.log", "wb")  # the process keeps it open
-    process = subprocess.Popen(["make", "demo"], cwd=clone, env={**env, "PORT": str(port)},
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "demo"],
+        cwd=clone,
+        env={**env, "PORT": str(port)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 120
     while not _listening(port):
-        assert process.poll() is None and time.monotonic() < deadline, \
-            (tmp_path / "demo.log").read_text()
+        assert process.poll() is None and time.monotonic() < deadline, (
+            tmp_path / "demo.log"
+        ).read_text()
         time.sleep(0.2)
     try:
         yield f"http://127.0.0.1:{port}", (tmp_path / "demo.log").read_text()

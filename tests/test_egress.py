@@ -15,77 +15,95 @@ from core import egress
 from tests.support import serve_in_thread, unavailable
 
 
-@pytest.mark.parametrize("address, reason", [
-    ("127.0.0.1", "a loopback address"),
-    ("127.255.0.9", "a loopback address"),
-    ("10.0.0.1", "a private address"),
-    ("172.16.5.4", "a private address"),
-    ("192.168.1.1", "a private address"),
-    ("169.254.169.254", "a link-local address"),
-    ("100.64.0.1", "a shared (carrier-grade NAT) address"),
-    ("100.127.255.254", "a shared (carrier-grade NAT) address"),
-    ("0.0.0.0", "an unspecified address"),
-    ("224.0.0.1", "a multicast address"),
-    ("240.0.0.1", "a private address"),
-    ("255.255.255.255", "a private address"),
-    ("192.0.2.10", "a private address"),
-    ("::1", "a loopback address"),
-    ("::", "an unspecified address"),
-    ("fe80::1", "a link-local address"),
-    ("fd12:3456::1", "a unique-local address"),
-    ("fec0::1", "a site-local address"),
-    ("ff02::1", "a multicast address"),
-    ("::ffff:127.0.0.1", "an IPv4-mapped IPv6 address"),
-    ("::ffff:8.8.8.8", "an IPv4-mapped IPv6 address"),
-    ("2002:7f00:1::", "a loopback address (embedded in 2002:7f00:1::)"),
-    ("64:ff9b::a00:1", "a private address (embedded in 64:ff9b::a00:1)"),
-    ("2001:db8::1", "a private address"),
-    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "a private address"),  # Teredo
-])
+@pytest.mark.parametrize(
+    "address, reason",
+    [
+        ("127.0.0.1", "a loopback address"),
+        ("127.255.0.9", "a loopback address"),
+        ("10.0.0.1", "a private address"),
+        ("172.16.5.4", "a private address"),
+        ("192.168.1.1", "a private address"),
+        ("169.254.169.254", "a link-local address"),
+        ("100.64.0.1", "a shared (carrier-grade NAT) address"),
+        ("100.127.255.254", "a shared (carrier-grade NAT) address"),
+        ("0.0.0.0", "an unspecified address"),
+        ("224.0.0.1", "a multicast address"),
+        ("240.0.0.1", "a private address"),
+        ("255.255.255.255", "a private address"),
+        ("192.0.2.10", "a private address"),
+        ("::1", "a loopback address"),
+        ("::", "an unspecified address"),
+        ("fe80::1", "a link-local address"),
+        ("fd12:3456::1", "a unique-local address"),
+        ("fec0::1", "a site-local address"),
+        ("ff02::1", "a multicast address"),
+        ("::ffff:127.0.0.1", "an IPv4-mapped IPv6 address"),
+        ("::ffff:8.8.8.8", "an IPv4-mapped IPv6 address"),
+        ("2002:7f00:1::", "a loopback address (embedded in 2002:7f00:1::)"),
+        ("64:ff9b::a00:1", "a private address (embedded in 64:ff9b::a00:1)"),
+        ("2001:db8::1", "a private address"),
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "a private address"),  # Teredo
+    ],
+)
 def test_non_public_addresses_are_refused(address, reason):
     assert egress.refusal_reason(ipaddress.ip_address(address)) == reason
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "93.184.215.14", "1.1.1.1",
-                                     "2606:4700:4700::1111", "2002:808:808::",
-                                     "64:ff9b::808:808"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "93.184.215.14",
+        "1.1.1.1",
+        "2606:4700:4700::1111",
+        "2002:808:808::",
+        "64:ff9b::808:808",
+    ],
+)
 def test_public_addresses_pass(address):
     assert egress.refusal_reason(ipaddress.ip_address(address)) is None
 
 
-@pytest.mark.parametrize("url, error", [
-    ("ftp://hooks.example/", "must be http or https"),
-    ("file:///etc/passwd", "must be http or https"),
-    ("http:///hook", "has no host"),
-    ("http://2130706433/", "not an IPv4 address in dotted-quad form"),
-    ("http://0177.0.0.1/", "not an IPv4 address in dotted-quad form"),
-    ("http://0x7f000001/", "not an IPv4 address in dotted-quad form"),
-    ("http://127.1/", "not an IPv4 address in dotted-quad form"),
-    ("http://1.2.3.04/", "not an IPv4 address in dotted-quad form"),
-    ("http://[fe80::1%25eth0]/", "zone index"),
-    ("http://hooks..example/", "not a valid host name"),
-    ("http://hooks.example:99999/", "not a valid URL"),
-])
+@pytest.mark.parametrize(
+    "url, error",
+    [
+        ("ftp://hooks.example/", "must be http or https"),
+        ("file:///etc/passwd", "must be http or https"),
+        ("http:///hook", "has no host"),
+        ("http://2130706433/", "not an IPv4 address in dotted-quad form"),
+        ("http://0177.0.0.1/", "not an IPv4 address in dotted-quad form"),
+        ("http://0x7f000001/", "not an IPv4 address in dotted-quad form"),
+        ("http://127.1/", "not an IPv4 address in dotted-quad form"),
+        ("http://1.2.3.04/", "not an IPv4 address in dotted-quad form"),
+        ("http://[fe80::1%25eth0]/", "zone index"),
+        ("http://hooks..example/", "not a valid host name"),
+        ("http://hooks.example:99999/", "not a valid URL"),
+    ],
+)
 def test_urls_that_are_not_plain_http_with_a_host_are_refused(url, error):
     with pytest.raises(egress.EgressRefused, match=error):
         egress.parse_target(url)
 
 
-@pytest.mark.parametrize("url, host, port, header", [
-    ("https://Hooks.Example/cb?x=1", "hooks.example", 443, "hooks.example"),
-    ("http://hooks.example:8080/cb", "hooks.example", 8080, "hooks.example:8080"),
-    ("https://[2606:4700::1111]/cb", "2606:4700::1111", 443, "[2606:4700::1111]"),
-    ("https://8.8.8.8:8443/", "8.8.8.8", 8443, "8.8.8.8:8443"),
-    ("https://bücher.example/", "xn--bcher-kva.example", 443, "xn--bcher-kva.example"),
-    ("http://user:pw@hooks.example./", "hooks.example", 80, "hooks.example"),
-])
+@pytest.mark.parametrize(
+    "url, host, port, header",
+    [
+        ("https://Hooks.Example/cb?x=1", "hooks.example", 443, "hooks.example"),
+        ("http://hooks.example:8080/cb", "hooks.example", 8080, "hooks.example:8080"),
+        ("https://[2606:4700::1111]/cb", "2606:4700::1111", 443, "[2606:4700::1111]"),
+        ("https://8.8.8.8:8443/", "8.8.8.8", 8443, "8.8.8.8:8443"),
+        ("https://bücher.example/", "xn--bcher-kva.example", 443, "xn--bcher-kva.example"),
+        ("http://user:pw@hooks.example./", "hooks.example", 80, "hooks.example"),
+    ],
+)
 def test_plain_urls_are_accepted(url, host, port, header):
     target = egress.parse_target(url)
     assert (target.host, target.port, target.host_header) == (host, port, header)
 
 
 def test_the_name_is_resolved_once_and_the_checked_address_is_the_one_connected_to(
-        settings, monkeypatch, receiver):
+    settings, monkeypatch, receiver
+):
     """A rebinding DNS server answers 127.0.0.1 first, then an address nobody listens on:
     the request must reach the receiver, with the name in its Host header."""
     settings.CALLBACKS_ALLOW_PRIVATE = True
@@ -99,8 +117,12 @@ def test_the_name_is_resolved_once_and_the_checked_address_is_the_one_connected_
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (answer, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
-    reply = egress.post(f"http://callbacks.test:{receiver.port}/hook", b"{}",
-                        {"Content-Type": "application/json"}, timeout=2)
+    reply = egress.post(
+        f"http://callbacks.test:{receiver.port}/hook",
+        b"{}",
+        {"Content-Type": "application/json"},
+        timeout=2,
+    )
     assert reply.status_code == 200 and reply.body_start == b"ok"
     assert lookups == ["callbacks.test"]
     assert receiver.received[0].headers["Host"] == f"callbacks.test:{receiver.port}"
@@ -153,9 +175,28 @@ def certificate(tmp_path_factory):
         unavailable("needs the openssl command")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=callbacks.test", "-addext", "subjectAltName=DNS:callbacks.test",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=callbacks.test",
+            "-addext",
+            "subjectAltName=DNS:callbacks.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 

@@ -30,8 +30,7 @@ def error_of(response, status):
     return response.json()["error"]
 
 
-def test_the_log_lists_events_newest_first_with_their_attempts(hooked, create_invoice,
-                                                               receiver):
+def test_the_log_lists_events_newest_first_with_their_attempts(hooked, create_invoice, receiver):
     delivered, failing, waiting = create_invoice(), create_invoice(), create_invoice()
     cancel(hooked, delivered)
     callbacks.deliver_invoice_events(delivered["id"])
@@ -41,17 +40,22 @@ def test_the_log_lists_events_newest_first_with_their_attempts(hooked, create_in
     cancel(hooked, waiting)
 
     page = hooked.get("/api/v1/events").json()
-    assert [e["invoice_id"] for e in page["data"]] == [waiting["id"], failing["id"],
-                                                       delivered["id"]]
+    assert [e["invoice_id"] for e in page["data"]] == [
+        waiting["id"],
+        failing["id"],
+        delivered["id"],
+    ]
     assert page["has_more"] is False and page["next_cursor"] is None
     by_invoice = {e["invoice_id"]: e for e in page["data"]}
     shown = by_invoice[failing["id"]]
     assert (shown["event"], shown["sequence"], shown["delivery_status"]) == (
-        "status_changed", 1, "retrying")
+        "status_changed",
+        1,
+        "retrying",
+    )
     assert shown["data"]["status"] == "cancelled" and shown["next_attempt_at"]
     [attempt] = shown["attempts"]
-    assert (attempt["status_code"], attempt["succeeded"], attempt["manual"]) == (500, False,
-                                                                                 False)
+    assert (attempt["status_code"], attempt["succeeded"], attempt["manual"]) == (500, False, False)
     assert attempt["response_body"] == "not this time" and attempt["url"] == receiver.url
     assert by_invoice[delivered["id"]]["delivery_status"] == "delivered"
     assert by_invoice[waiting["id"]]["delivery_status"] == "pending"
@@ -74,10 +78,17 @@ def test_the_log_lists_events_newest_first_with_their_attempts(hooked, create_in
     assert rest["has_more"] is False
 
 
-@pytest.mark.parametrize("query, param", [
-    ("invoice=nope", "invoice"), ("type=paid", "type"), ("delivered=yes", "delivered"),
-    ("failing=1", "failing"), ("limit=many", "limit"), ("cursor=xyz", "cursor"),
-])
+@pytest.mark.parametrize(
+    "query, param",
+    [
+        ("invoice=nope", "invoice"),
+        ("type=paid", "type"),
+        ("delivered=yes", "delivered"),
+        ("failing=1", "failing"),
+        ("limit=many", "limit"),
+        ("cursor=xyz", "cursor"),
+    ],
+)
 def test_bad_filters_are_refused_in_the_one_error_shape(api, query, param):
     error = error_of(api.get(f"/api/v1/events?{query}"), 400)
     assert (error["type"], error["param"]) == ("invalid_request", param)
@@ -102,17 +113,21 @@ def test_redelivery_sends_the_same_event_id_again(hooked, create_invoice, receiv
     response = hooked.post(f"/api/v1/events/{event.id}/redeliver")
     assert response.status_code == 200, response.json()
     shown = response.json()
-    assert [(a["manual"], a["succeeded"]) for a in shown["attempts"]] == [(False, True),
-                                                                         (True, True)]
+    assert [(a["manual"], a["succeeded"]) for a in shown["attempts"]] == [
+        (False, True),
+        (True, True),
+    ]
     assert [r.json()["id"] for r in receiver.received] == [str(event.id)] * 2
     assert receiver.received[0].body == receiver.received[1].body
     secret = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
-    assert verify_signature(receiver.received[1].headers["X-Signature"],
-                            receiver.received[1].body, secret)
+    assert verify_signature(
+        receiver.received[1].headers["X-Signature"], receiver.received[1].body, secret
+    )
 
 
 def test_redelivering_a_given_up_event_delivers_it_and_clears_the_failing_flag(
-        hooked, create_invoice, receiver):
+    hooked, create_invoice, receiver
+):
     invoice = create_invoice()
     cancel(hooked, invoice)
     now = timezone.now()
@@ -125,8 +140,7 @@ def test_redelivering_a_given_up_event_delivers_it_and_clears_the_failing_flag(
     assert Merchant.objects.get(pk=hooked.merchant.pk).callback_failing_since is None
 
 
-def test_a_failed_redelivery_is_logged_and_changes_no_schedule(hooked, create_invoice,
-                                                               receiver):
+def test_a_failed_redelivery_is_logged_and_changes_no_schedule(hooked, create_invoice, receiver):
     invoice = create_invoice()
     cancel(hooked, invoice)
     event = Event.objects.get(invoice_id=invoice["id"])

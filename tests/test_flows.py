@@ -17,6 +17,7 @@ from worker.tasks import scan_network
 def sandbox_invoice(api, create_invoice):
     def make(client=None, **body):
         return create_invoice(client or api, pay_currency="USDT", network="sandbox", **body)
+
     return make
 
 
@@ -39,10 +40,12 @@ def shift_clock(invoice, minutes):
     """Move an invoice's timeline into the past instead of waiting."""
     delta = timedelta(minutes=minutes)
     row = Invoice.objects.get(pk=invoice["id"])
-    Invoice.objects.filter(pk=row.pk).update(created_at=row.created_at - delta,
-                                             expires_at=row.expires_at - delta)
-    Transaction.objects.filter(invoice=row).update(paid_at=timezone.now() - delta,
-                                                   detected_at=timezone.now() - delta)
+    Invoice.objects.filter(pk=row.pk).update(
+        created_at=row.created_at - delta, expires_at=row.expires_at - delta
+    )
+    Transaction.objects.filter(invoice=row).update(
+        paid_at=timezone.now() - delta, detected_at=timezone.now() - delta
+    )
 
 
 def test_exact_payment_goes_pending_then_completed(api, sandbox_invoice):
@@ -63,15 +66,21 @@ def test_exact_payment_goes_pending_then_completed(api, sandbox_invoice):
     assert done["paid_amount"] == "100.000000" and done["remaining_amount"] == "0.000000"
     assert done["transactions"][0]["status"] == "confirmed"
     events = list(Event.objects.filter(invoice_id=invoice["id"]).values_list("type", "sequence"))
-    assert events == [("transaction_created", 1), ("status_changed", 2),
-                      ("transaction_confirmed", 3), ("status_changed", 4)]
+    assert events == [
+        ("transaction_created", 1),
+        ("status_changed", 2),
+        ("transaction_confirmed", 3),
+        ("status_changed", 4),
+    ]
 
 
 def test_events_carry_the_invoice_as_it_was(api, sandbox_invoice):
     invoice = sandbox_invoice()
     pay(api, invoice)
-    statuses = [e.data["status"] for e in Event.objects.filter(invoice_id=invoice["id"],
-                                                               type="status_changed")]
+    statuses = [
+        e.data["status"]
+        for e in Event.objects.filter(invoice_id=invoice["id"], type="status_changed")
+    ]
     assert statuses == ["pending", "completed"]
 
 
@@ -102,24 +111,32 @@ def test_underpayment_is_unresolved_at_expiry(api, sandbox_invoice):
     shift_clock(invoice, 16)
     assert reconciliation.sweep() == 1
     assert (get(api, invoice)["status"], get(api, invoice)["status_context"]) == (
-        "unresolved", "underpaid")
+        "unresolved",
+        "underpaid",
+    )
 
 
 def test_overpayment_is_unresolved_overpaid_and_refunding_the_excess_completes_it(
-        api, sandbox_invoice):
+    api, sandbox_invoice
+):
     """The merchant keeps the price: the invoice is completed, the excess refund attached."""
     invoice = sandbox_invoice(customer_email="payer@example.com")
     over = pay(api, invoice, amount="130")
     assert (over["status"], over["status_context"]) == ("unresolved", "overpaid")
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                        {"action": "refund", "refund_amount": "excess"}, format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve",
+        {"action": "refund", "refund_amount": "excess"},
+        format="json",
+    )
     refund = response.json()
     assert response.status_code == 200, refund
     assert (refund["amount"], refund["currency"], refund["status"]) == (
-        "30.000000", "USDT", "awaiting_claim")
+        "30.000000",
+        "USDT",
+        "awaiting_claim",
+    )
     assert refund["claim_url"].startswith("http") and "/refund/" in refund["claim_url"]
-    assert (get(api, invoice)["status"], get(api, invoice)["status_context"]) == (
-        "completed", None)
+    assert (get(api, invoice)["status"], get(api, invoice)["status_context"]) == ("completed", None)
     event = Event.objects.get(invoice_id=invoice["id"], type="refund_updated")
     assert event.data["refunds"][0]["claim_url"] == refund["claim_url"]
 
@@ -127,8 +144,9 @@ def test_overpayment_is_unresolved_overpaid_and_refunding_the_excess_completes_i
 def test_merchant_can_complete_an_unresolved_invoice(api, sandbox_invoice):
     invoice = sandbox_invoice()
     pay(api, invoice, amount="130")
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "complete"},
-                        format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "complete"}, format="json"
+    )
     assert response.json()["status"] == "completed"
     scan_network("sandbox")
     assert get(api, invoice)["status"] == "completed"
@@ -138,8 +156,11 @@ def test_automatic_rule_completes_overpaid_invoices(make_merchant, sandbox_invoi
     client = make_merchant(unresolved_rules={"overpaid": "complete"})
     invoice = sandbox_invoice(client)
     assert pay(client, invoice, amount="130")["status"] == "completed"
-    actors = list(Event.objects.filter(invoice_id=invoice["id"], type="status_changed")
-                  .values_list("actor", flat=True))
+    actors = list(
+        Event.objects.filter(invoice_id=invoice["id"], type="status_changed").values_list(
+            "actor", flat=True
+        )
+    )
     assert actors[-1] == "rule"
 
 
@@ -202,13 +223,13 @@ def test_a_payment_that_vanishes_from_the_mempool_is_reverted(api, sandbox_invoi
     assert Event.objects.filter(invoice_id=invoice["id"], type="transaction_reverted").exists()
 
 
-def test_deny_listed_sender_goes_to_review_then_approve_completes(make_merchant,
-                                                                  sandbox_invoice):
+def test_deny_listed_sender_goes_to_review_then_approve_completes(make_merchant, sandbox_invoice):
     client = make_merchant(deny_list=["SBX1QBADGUY"])
     invoice = sandbox_invoice(client)
     assert pay(client, invoice, sender="sbx1qbadguy")["status"] == "compliance_review"
-    response = client.post(f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"}, format="json"
+    )
     assert response.json()["status"] == "completed"
 
 
@@ -216,12 +237,14 @@ def test_declined_review_offers_a_refund(make_merchant, sandbox_invoice):
     client = make_merchant(deny_list=["sbx1qbadguy"])
     invoice = sandbox_invoice(client)
     pay(client, invoice, sender="sbx1qbadguy")
-    response = client.post(f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"},
-                           format="json")
+    response = client.post(
+        f"/api/v1/invoices/{invoice['id']}/review", {"action": "decline"}, format="json"
+    )
     assert response.json()["status"] == "declined"
     assert Refund.objects.get(invoice_id=invoice["id"]).status == Refund.AWAITING_CLAIM
-    refund = client.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                         format="json").json()
+    refund = client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     assert refund["amount"] == "100.000000"
     assert Refund.objects.filter(invoice_id=invoice["id"]).count() == 1
 
@@ -259,14 +282,16 @@ def test_timed_invoice_locks_a_rate_for_every_method_and_derives_lazily(api, cre
     invoice = create_invoice(price_amount="30.00")
     quotes = Quote.objects.filter(invoice_id=invoice["id"])
     assert {(q.asset, q.due_amount) for q in quotes} == {
-        ("BTC", 50_000), ("ETH", 10_000_000_000_000_000), ("USDT", 30_000_000)}
+        ("BTC", 50_000),
+        ("ETH", 10_000_000_000_000_000),
+        ("USDT", 30_000_000),
+    }
     assert all(q.address is None for q in quotes)
     payer.select_currency(invoice_id=invoice["id"], asset_code="BTC", network_code="sandbox")
     payer.select_currency(invoice_id=invoice["id"], asset_code="ETH", network_code="sandbox")
     chosen = get(api, invoice)
     assert (chosen["pay_currency"], chosen["pay_amount"]) == ("ETH", "0.010000000000000000")
-    addresses = [q.address for q in Quote.objects.filter(invoice_id=invoice["id"])
-                 if q.address]
+    addresses = [q.address for q in Quote.objects.filter(invoice_id=invoice["id"]) if q.address]
     assert len(set(addresses)) == 2
 
 
@@ -279,11 +304,13 @@ def test_currency_cannot_change_once_a_payment_is_seen(api, create_invoice):
 
 
 def test_insurance_and_fee_are_in_the_amount_due(api, create_invoice):
-    invoice = create_invoice(price_amount="75.00", insurance_percent="5", pay_currency="USDT",
-                             network="sandbox")
+    invoice = create_invoice(
+        price_amount="75.00", insurance_percent="5", pay_currency="USDT", network="sandbox"
+    )
     assert invoice["pay_amount"] == "78.750000"
-    with_fee = create_invoice(price_amount="75.00", pay_currency="USDT", network="sandbox",
-                              include_fee=True)
+    with_fee = create_invoice(
+        price_amount="75.00", pay_currency="USDT", network="sandbox", include_fee=True
+    )
     # the sandbox fee is 1000 satoshi of its native BTC = 0.6 USD at 60000 USD/BTC
     assert with_fee["fee_amount"] == "0.600000"
     assert with_fee["pay_amount"] == "75.600000"
@@ -296,8 +323,9 @@ def test_eighteen_decimal_amounts_round_up_to_eight_decimals(api, create_invoice
 
 
 def test_crypto_priced_invoice_same_asset_uses_rate_one(api, create_invoice):
-    invoice = create_invoice(price_amount="0.5", price_currency="ETH", pay_currency="ETH",
-                             network="sandbox")
+    invoice = create_invoice(
+        price_amount="0.5", price_currency="ETH", pay_currency="ETH", network="sandbox"
+    )
     assert (invoice["rate"], invoice["pay_amount"]) == ("1", "0.500000000000000000")
 
 
@@ -306,9 +334,16 @@ def test_stale_rates_are_refused(api, create_invoice, settings):
 
     settings.RATE_PROVIDERS = ["coinbase", "static"]  # stored rates, not the static table
     Rate.objects.update(fetched_at=timezone.now() - timedelta(hours=1))
-    response = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD",
-                                             "pay_currency": "USDT", "network": "sandbox"},
-                        format="json")
+    response = api.post(
+        "/api/v1/invoices",
+        {
+            "price_amount": "1",
+            "price_currency": "USD",
+            "pay_currency": "USDT",
+            "network": "sandbox",
+        },
+        format="json",
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "rate_unavailable"
     assert "old" in response.json()["error"]["message"]

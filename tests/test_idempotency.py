@@ -30,8 +30,9 @@ class Case:
     effect: object  # () -> a count the action changes once
 
     def post(self, client, key, body=None):
-        return client.post(self.path, self.body if body is None else body, format="json",
-                           HTTP_IDEMPOTENCY_KEY=key)
+        return client.post(
+            self.path, self.body if body is None else body, format="json", HTTP_IDEMPOTENCY_KEY=key
+        )
 
 
 def _fixed(create_invoice, **body):
@@ -39,8 +40,9 @@ def _fixed(create_invoice, **body):
 
 
 def _pay(api, invoice, **body):
-    response = api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
-                        {"confirm": True, **body}, format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True, **body}, format="json"
+    )
     assert response.status_code == 200, response.json()
 
 
@@ -49,8 +51,11 @@ def _events(invoice):
 
 
 def create_case(api, create_invoice, receiver):
-    return Case("/api/v1/invoices", {"price_amount": "10.00", "price_currency": "USD"},
-                Invoice.objects.count)
+    return Case(
+        "/api/v1/invoices",
+        {"price_amount": "10.00", "price_currency": "USD"},
+        Invoice.objects.count,
+    )
 
 
 def cancel_case(api, create_invoice, receiver):
@@ -65,30 +70,36 @@ def cancel_by_foreign_id_case(api, create_invoice, receiver):
 
 def archive_case(api, create_invoice, receiver):
     invoice = create_invoice()
-    return Case(f"/api/v1/invoices/{invoice['id']}/archive", {},
-                lambda: Invoice.objects.filter(archived=True).count())
+    return Case(
+        f"/api/v1/invoices/{invoice['id']}/archive",
+        {},
+        lambda: Invoice.objects.filter(archived=True).count(),
+    )
 
 
 def unarchive_case(api, create_invoice, receiver):
     invoice = create_invoice()
     Invoice.objects.filter(pk=invoice["id"]).update(archived=True)
-    return Case(f"/api/v1/invoices/{invoice['id']}/unarchive", {},
-                lambda: Invoice.objects.filter(archived=False).count())
+    return Case(
+        f"/api/v1/invoices/{invoice['id']}/unarchive",
+        {},
+        lambda: Invoice.objects.filter(archived=False).count(),
+    )
 
 
 def resolve_case(api, create_invoice, receiver):
     invoice = _fixed(create_invoice)
     _pay(api, invoice, amount="130")
-    return Case(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"},
-                Refund.objects.count)
+    return Case(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, Refund.objects.count
+    )
 
 
 def review_case(api, create_invoice, receiver):
     Merchant.objects.filter(pk=api.merchant.pk).update(deny_list=["sbx1qflagged"])
     invoice = _fixed(create_invoice)
     _pay(api, invoice, sender="sbx1qflagged")
-    return Case(f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"},
-                _events(invoice))
+    return Case(f"/api/v1/invoices/{invoice['id']}/review", {"action": "approve"}, _events(invoice))
 
 
 def redeliver_case(api, create_invoice, receiver):
@@ -105,23 +116,40 @@ def callback_test_case(api, create_invoice, receiver):
 
 
 def rotate_secret_case(api, create_invoice, receiver):
-    return Case("/api/v1/merchant/rotate-secret", {},
-                lambda: Merchant.objects.exclude(previous_callback_secret="").count())
+    return Case(
+        "/api/v1/merchant/rotate-secret",
+        {},
+        lambda: Merchant.objects.exclude(previous_callback_secret="").count(),
+    )
 
 
 def sandbox_pay_case(api, create_invoice, receiver):
     invoice = _fixed(create_invoice)
-    return Case(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": False},
-                Transaction.objects.count)
+    return Case(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"confirm": False},
+        Transaction.objects.count,
+    )
 
 
 def sandbox_mine_case(api, create_invoice, receiver):
     return Case("/api/v1/sandbox/mine", {"blocks": 2}, SandboxBlock.objects.count)
 
 
-CASES = [create_case, cancel_case, cancel_by_foreign_id_case, archive_case, unarchive_case,
-         resolve_case, review_case, redeliver_case, callback_test_case, rotate_secret_case,
-         sandbox_pay_case, sandbox_mine_case]
+CASES = [
+    create_case,
+    cancel_case,
+    cancel_by_foreign_id_case,
+    archive_case,
+    unarchive_case,
+    resolve_case,
+    review_case,
+    redeliver_case,
+    callback_test_case,
+    rotate_secret_case,
+    sandbox_pay_case,
+    sandbox_mine_case,
+]
 
 
 @pytest.fixture(params=CASES, ids=lambda case: case.__name__.removesuffix("_case"))
@@ -147,16 +175,23 @@ def test_the_same_key_with_another_body_is_a_409(api, case):
     response = case.post(api, "mine", body={**case.body, "unexpected": "field"})
     assert response.status_code == 409, response.json()
     assert response.json()["error"] == {
-        "type": "invalid_request", "code": "idempotency_key_reused", "param": "Idempotency-Key",
-        "message": "this Idempotency-Key was used with a different request"}
+        "type": "invalid_request",
+        "code": "idempotency_key_reused",
+        "param": "Idempotency-Key",
+        "message": "this Idempotency-Key was used with a different request",
+    }
 
 
 def test_every_mutating_post_takes_the_key():
     """No POST route escapes the one mechanism."""
-    views = {pattern.callback.view_class for pattern in _api_patterns()
-             if hasattr(pattern.callback.view_class, "post")}
+    views = {
+        pattern.callback.view_class
+        for pattern in _api_patterns()
+        if hasattr(pattern.callback.view_class, "post")
+    }
     assert views and all(getattr(view.post, "idempotent", False) for view in views), [
-        view.__name__ for view in views if not getattr(view.post, "idempotent", False)]
+        view.__name__ for view in views if not getattr(view.post, "idempotent", False)
+    ]
     assert len(views) == len(CASES)
 
 
@@ -168,8 +203,10 @@ def _api_patterns():
 
 def test_one_key_on_two_endpoints_is_a_409(api, create_invoice):
     invoice = create_invoice()
-    assert api.post(f"/api/v1/invoices/{invoice['id']}/archive",
-                    HTTP_IDEMPOTENCY_KEY="k").status_code == 200
+    assert (
+        api.post(f"/api/v1/invoices/{invoice['id']}/archive", HTTP_IDEMPOTENCY_KEY="k").status_code
+        == 200
+    )
     response = api.post(f"/api/v1/invoices/{invoice['id']}/cancel", HTTP_IDEMPOTENCY_KEY="k")
     assert response.status_code == 409
     assert Invoice.objects.get(pk=invoice["id"]).status == "new"
@@ -177,11 +214,16 @@ def test_one_key_on_two_endpoints_is_a_409(api, create_invoice):
 
 def test_key_order_and_spacing_of_the_body_do_not_make_another_request(api):
     body = {"price_amount": "10.00", "price_currency": "USD"}
-    first = api.post("/api/v1/invoices", json.dumps(body), content_type="application/json",
-                     HTTP_IDEMPOTENCY_KEY="k")
+    first = api.post(
+        "/api/v1/invoices",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
     reordered = json.dumps(dict(reversed(body.items())), indent=2)
-    again = api.post("/api/v1/invoices", reordered, content_type="application/json",
-                     HTTP_IDEMPOTENCY_KEY="k")
+    again = api.post(
+        "/api/v1/invoices", reordered, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
 
 
@@ -199,11 +241,19 @@ def test_a_refusal_is_replayed_too(api, create_invoice):
 
 
 def test_an_invalid_request_releases_the_key_for_the_corrected_one(api):
-    bad = api.post("/api/v1/invoices", {"price_amount": "-1", "price_currency": "USD"},
-                   format="json", HTTP_IDEMPOTENCY_KEY="k")
+    bad = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "-1", "price_currency": "USD"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
     assert bad.status_code == 400
-    good = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD"},
-                    format="json", HTTP_IDEMPOTENCY_KEY="k")
+    good = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "1", "price_currency": "USD"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k",
+    )
     assert good.status_code == 201 and "Idempotent-Replayed" not in good
 
 
@@ -216,18 +266,26 @@ def test_a_server_error_releases_the_key(api, monkeypatch):
     monkeypatch.setattr(creation, "create_invoice", broken)
     api.raise_request_exception = False
     body = {"price_amount": "1", "price_currency": "USD"}
-    assert api.post("/api/v1/invoices", body, format="json",
-                    HTTP_IDEMPOTENCY_KEY="k").status_code == 500
+    assert (
+        api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code
+        == 500
+    )
     assert not IdempotencyKey.objects.exists()
     monkeypatch.undo()
-    assert api.post("/api/v1/invoices", body, format="json",
-                    HTTP_IDEMPOTENCY_KEY="k").status_code == 201
+    assert (
+        api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="k").status_code
+        == 201
+    )
 
 
 @pytest.mark.parametrize("key", ["", " ", "x" * 256])
 def test_a_malformed_key_is_a_400(api, key):
-    response = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD"},
-                        format="json", HTTP_IDEMPOTENCY_KEY=key)
+    response = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "1", "price_currency": "USD"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "Idempotency-Key"
     assert not Invoice.objects.exists()
@@ -248,7 +306,8 @@ def test_keys_are_forgotten_after_24_hours(api):
     api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="old")
     api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="new")
     IdempotencyKey.objects.filter(key="old").update(
-        created_at=timezone.now() - timedelta(hours=24, minutes=1))
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
     assert idempotency.prune() == 1
     assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
     again = api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="old")
@@ -260,8 +319,9 @@ def test_an_expired_key_not_yet_pruned_is_free_again(api):
     body = {"price_amount": "1", "price_currency": "USD"}
     api.post("/api/v1/invoices", body, format="json", HTTP_IDEMPOTENCY_KEY="k")
     IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
-    again = api.post("/api/v1/invoices", {**body, "price_amount": "2"}, format="json",
-                     HTTP_IDEMPOTENCY_KEY="k")
+    again = api.post(
+        "/api/v1/invoices", {**body, "price_amount": "2"}, format="json", HTTP_IDEMPOTENCY_KEY="k"
+    )
     assert again.status_code == 201 and Invoice.objects.count() == 2
 
 
@@ -276,6 +336,7 @@ def test_pruning_is_scheduled(db):
 
 
 # --- concurrency (PostgreSQL: real row locks and a real unique index) ---------------------
+
 
 def _concurrent(client_key, path, body, threads=6):
     from rest_framework.test import APIClient
@@ -293,8 +354,9 @@ def _concurrent(client_key, path, body, threads=6):
 
 def test_concurrent_retries_pay_a_sandbox_invoice_once(postgres, api, create_invoice):
     invoice = _fixed(create_invoice)
-    results = _concurrent(api.key, f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
-                          {"confirm": True})
+    results = _concurrent(
+        api.key, f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}
+    )
     assert Transaction.objects.count() == 1
     paid = [body for code, body in results if code == 200]
     busy = [body["error"]["code"] for code, body in results if code == 409]
@@ -306,8 +368,9 @@ def test_concurrent_retries_pay_a_sandbox_invoice_once(postgres, api, create_inv
 def test_concurrent_retries_refund_once(postgres, api, create_invoice):
     invoice = _fixed(create_invoice)
     _pay(api, invoice, amount="130")
-    results = _concurrent(api.key, f"/api/v1/invoices/{invoice['id']}/resolve",
-                          {"action": "refund"})
+    results = _concurrent(
+        api.key, f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}
+    )
     assert Refund.objects.count() == 1
     refunds = [body for code, body in results if code == 200]
     assert refunds and all(body == refunds[0] for body in refunds)

@@ -33,8 +33,11 @@ def refunded_excess(api, create_invoice):
     sandbox.broadcast(quote.address, "ETH", 10**17, "sbx1qpayer")
     scan_network("sandbox")
     mine_pending(Invoice.objects.get(pk=invoice["id"]))
-    response = api.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                        {"action": "refund", "refund_amount": "excess"}, format="json")
+    response = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve",
+        {"action": "refund", "refund_amount": "excess"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     return invoice
 
@@ -51,8 +54,7 @@ def test_the_payer_sees_a_paid_invoice_with_the_excess_to_claim(page, refunded_e
     assert page.problems == []
 
 
-def test_the_merchant_sees_the_extra_payment_and_one_refund_per_asset(api, page,
-                                                                     refunded_excess):
+def test_the_merchant_sees_the_extra_payment_and_one_refund_per_asset(api, page, refunded_excess):
     make_user(api.merchant, "owner@bean.example")
     log_in(page, "owner@bean.example")
     page.wait_for_url("**/dashboard/")

@@ -18,12 +18,16 @@ PAYER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 @pytest.fixture
 def hosted(anvil, anvil_without_txpool, make_merchant, settings, tmp_path):
     """A shop whose node is reached through an endpoint without txpool_content."""
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.{NETWORK}]
 rpc_url = "{anvil_without_txpool}"
 confirmations = 2
 reorg_depth = 4
-""")
+""",
+    )
     shop = Shop(anvil, make_merchant(mode="live"))
     shop.scan()
     return shop
@@ -32,16 +36,23 @@ reorg_depth = 4
 def signed_payment(shop, invoice) -> bytes:
     w3 = shop.node.w3
     payer = Account.from_key(PAYER_KEY)
-    tx = {"to": invoice["address"], "value": 10**16, "gas": 21_000,
-          "nonce": w3.eth.get_transaction_count(payer.address),
-          "maxFeePerGas": 10 * 10**9, "maxPriorityFeePerGas": 10**9,
-          "chainId": w3.eth.chain_id}
+    tx = {
+        "to": invoice["address"],
+        "value": 10**16,
+        "gas": 21_000,
+        "nonce": w3.eth.get_transaction_count(payer.address),
+        "maxFeePerGas": 10 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "chainId": w3.eth.chain_id,
+    }
     return Account.sign_transaction(tx, PAYER_KEY).raw_transaction
 
 
 def statuses(invoice) -> list[tuple[str, str]]:
-    return [(e.type, e.data["status"]) for e in
-            Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")]
+    return [
+        (e.type, e.data["status"])
+        for e in Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")
+    ]
 
 
 def test_a_short_reorg_without_a_mempool_api_does_not_revert_a_payment_that_comes_back(hosted):
@@ -59,8 +70,10 @@ def test_a_short_reorg_without_a_mempool_api_does_not_revert_a_payment_that_come
     hosted.scan()
     unmined = hosted.get(invoice)
     assert unmined["status"] == "completed"
-    assert (unmined["transactions"][0]["status"], unmined["transactions"][0]["confirmations"]) \
-        == ("pending", 0)
+    assert (unmined["transactions"][0]["status"], unmined["transactions"][0]["confirmations"]) == (
+        "pending",
+        0,
+    )
     assert events(invoice)[-1] == "transaction_updated"
 
     assert hosted.node.w3.eth.send_raw_transaction(raw).to_0x_hex() == txid  # mined again
@@ -69,7 +82,9 @@ def test_a_short_reorg_without_a_mempool_api_does_not_revert_a_payment_that_come
     back = hosted.get(invoice)
     assert back["status"] == "completed"
     assert (back["transactions"][0]["status"], back["transactions"][0]["confirmations"]) == (
-        "confirmed", 2)
+        "confirmed",
+        2,
+    )
     assert "transaction_reverted" not in events(invoice)
     assert events(invoice)[-1] == "transaction_confirmed"
 
@@ -97,11 +112,17 @@ def test_a_reverted_payment_that_returns_completes_the_invoice_again(hosted):
     hosted.node.mine()
     hosted.scan()
     assert (hosted.get(invoice)["status"], hosted.get(invoice)["status_context"]) == (
-        "completed", None)
+        "completed",
+        None,
+    )
     assert statuses(invoice)[-6:] == [
-        ("transaction_reverted", "unresolved"), ("status_changed", "unresolved"),
-        ("transaction_updated", "pending"), ("status_changed", "pending"),
-        ("transaction_confirmed", "completed"), ("status_changed", "completed")]
+        ("transaction_reverted", "unresolved"),
+        ("status_changed", "unresolved"),
+        ("transaction_updated", "pending"),
+        ("status_changed", "pending"),
+        ("transaction_confirmed", "completed"),
+        ("status_changed", "completed"),
+    ]
 
 
 def test_usdt_sent_to_an_eth_address_is_recorded_as_an_extra_payment(evm_shop):  # noqa: F811
@@ -113,22 +134,27 @@ def test_usdt_sent_to_an_eth_address_is_recorded_as_an_extra_payment(evm_shop): 
     seen = evm_shop.get(invoice)
     [tx] = seen["transactions"]
     assert (tx["txid"], tx["asset"], tx["amount"], tx["counted"]) == (
-        txid, "USDT", "1000.000000", False)
+        txid,
+        "USDT",
+        "1000.000000",
+        False,
+    )
     assert (seen["status"], seen["paid_amount"]) == ("new", "0.000000000000000000")
     assert events(invoice) == ["transaction_created", "transaction_confirmed"]
 
-    Invoice.objects.filter(pk=invoice["id"]).update(expires_at=Invoice.objects.get(
-        pk=invoice["id"]).created_at)
+    Invoice.objects.filter(pk=invoice["id"]).update(
+        expires_at=Invoice.objects.get(pk=invoice["id"]).created_at
+    )
     reconciliation.sweep()
     held = evm_shop.get(invoice)
     assert (held["status"], held["status_context"]) == ("unresolved", "underpaid")
-    refund = evm_shop.client.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                                  {"action": "refund"}, format="json").json()
+    refund = evm_shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
     assert (refund["currency"], refund["amount"]) == ("USDT", "1000.000000")
 
 
-def test_eth_sent_to_a_usdt_address_is_an_extra_payment_beside_the_counted_one(
-        evm_shop):  # noqa: F811
+def test_eth_sent_to_a_usdt_address_is_an_extra_payment_beside_the_counted_one(evm_shop):  # noqa: F811
     invoice = evm_shop.invoice("USDT")
     evm_shop.pay(invoice)
     evm_shop.node.send_eth(invoice["address"], 10**17)
@@ -136,15 +162,22 @@ def test_eth_sent_to_a_usdt_address_is_an_extra_payment_beside_the_counted_one(
     evm_shop.scan()
     done = evm_shop.get(invoice)
     assert (done["status"], done["status_context"], done["paid_amount"]) == (
-        "completed", "overpaid", "30.000000")
+        "completed",
+        "overpaid",
+        "30.000000",
+    )
     extra = [tx for tx in done["transactions"] if not tx["counted"]]
     assert [(tx["asset"], tx["amount"]) for tx in extra] == [("ETH", "0.100000000000000000")]
-    response = evm_shop.client.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                                    {"action": "refund", "refund_amount": "excess"},
-                                    format="json")
+    response = evm_shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve",
+        {"action": "refund", "refund_amount": "excess"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert (response.json()["currency"], response.json()["amount"]) == (
-        "ETH", "0.100000000000000000")
+        "ETH",
+        "0.100000000000000000",
+    )
     assert evm_shop.get(invoice)["status"] == "completed"
     assert Refund.objects.filter(invoice_id=invoice["id"]).count() == 1
 
@@ -154,7 +187,8 @@ def test_coin_forwarded_by_a_contract_pays_the_invoice(evm_shop):  # noqa: F811
     invoice = evm_shop.invoice("ETH")
     node = evm_shop.node
     node.forwarder.functions.forward(invoice["address"]).transact(
-        {"from": node.accounts[4], "value": 10**16})
+        {"from": node.accounts[4], "value": 10**16}
+    )
     node.mine()
     evm_shop.scan()
     done = evm_shop.get(invoice)

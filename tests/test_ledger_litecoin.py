@@ -34,7 +34,10 @@ def test_underpaid_then_the_remainder_from_the_same_wallet_completes(shop):  # n
     shop.scan()
     done = shop.get(invoice)
     assert (done["status"], done["status_context"], done["paid_amount"]) == (
-        "completed", None, "0.50000000")
+        "completed",
+        None,
+        "0.50000000",
+    )
     assert len({tuple(tx["from_addresses"]) for tx in done["transactions"]}) == 2
 
 
@@ -46,7 +49,10 @@ def test_two_payments_in_one_block_complete_the_invoice(shop):  # noqa: F811
     shop.scan()
     done = shop.get(invoice)
     assert (done["status"], done["paid_amount"], len(done["transactions"])) == (
-        "completed", "0.10000000", 2)
+        "completed",
+        "0.10000000",
+        2,
+    )
     assert shop.received(invoice) == 10_000_000
 
 
@@ -62,8 +68,12 @@ def test_an_on_time_payment_stays_on_time_through_a_scanner_outage(shop):  # noq
     reconciliation.sweep(now=back)
     assert shop.get(invoice)["status"] == "expired"
     network = get_network(NETWORK)
-    scanner.scan(network, get_backend(network), selectors.watched_addresses,
-                 lambda report: reconciliation.apply_transfers(report=report, now=back))
+    scanner.scan(
+        network,
+        get_backend(network),
+        selectors.watched_addresses,
+        lambda report: reconciliation.apply_transfers(report=report, now=back),
+    )
     done = shop.get(invoice)
     assert (done["status"], done["status_context"]) == ("completed", None)
     [tx] = done["transactions"]
@@ -71,8 +81,7 @@ def test_an_on_time_payment_stays_on_time_through_a_scanner_outage(shop):  # noq
     assert tx["confirmations"] == 2
 
 
-def test_paying_twice_after_completion_is_completed_overpaid_and_the_excess_refundable(
-        shop):  # noqa: F811
+def test_paying_twice_after_completion_is_completed_overpaid_and_the_excess_refundable(shop):  # noqa: F811
     """Case 5."""
     invoice = shop.invoice()
     shop.pay(invoice)
@@ -87,17 +96,18 @@ def test_paying_twice_after_completion_is_completed_overpaid_and_the_excess_refu
     assert (twice["paid_amount"], twice["excess_amount"]) == ("0.20000000", "0.10000000")
     assert events(invoice)[-1] == "status_changed"
     assert event_data(invoice)[-1]["status_context"] == "overpaid"
-    response = shop.client.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                                {"action": "refund", "refund_amount": "excess"},
-                                format="json")
+    response = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve",
+        {"action": "refund", "refund_amount": "excess"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["amount"] == "0.10000000"
     after = shop.get(invoice)
     assert (after["status"], after["status_context"]) == ("completed", None)
 
 
-def test_refunding_only_the_excess_keeps_the_price_and_tells_everyone_it_is_paid(
-        shop):  # noqa: F811
+def test_refunding_only_the_excess_keeps_the_price_and_tells_everyone_it_is_paid(shop):  # noqa: F811
     """Case 6: the checkout says paid and offers the claim link, the return URL gets SUCCESS,
     the merchant's backend hears `completed`."""
     shop.client.merchant.allowed_return_hosts = ["shop.example"]
@@ -107,13 +117,18 @@ def test_refunding_only_the_excess_keeps_the_price_and_tells_everyone_it_is_paid
     shop.mine(2)
     shop.scan()
     assert shop.get(invoice)["status_context"] == "overpaid"
-    refund = shop.client.post(f"/api/v1/invoices/{invoice['id']}/resolve",
-                              {"action": "refund", "refund_amount": "excess"},
-                              format="json").json()
+    refund = shop.client.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve",
+        {"action": "refund", "refund_amount": "excess"},
+        format="json",
+    ).json()
     assert refund["amount"] == "0.03000000"
     after = shop.get(invoice)
     assert (after["status"], after["paid_amount"], after["excess_amount"]) == (
-        "completed", "0.13000000", "0.03000000")
+        "completed",
+        "0.13000000",
+        "0.03000000",
+    )
     assert [e["status"] for e in event_data(invoice)[-2:]] == ["completed", "completed"]
     assert events(invoice)[-2:] == ["status_changed", "refund_updated"]
 
@@ -125,8 +140,7 @@ def test_refunding_only_the_excess_keeps_the_price_and_tells_everyone_it_is_paid
     assert back.status_code == 302 and "paymentStatus=SUCCESS" in back["Location"]
 
 
-def test_a_replacement_paying_less_leaves_the_invoice_underpaid_and_no_event_sums_both(
-        shop):  # noqa: F811
+def test_a_replacement_paying_less_leaves_the_invoice_underpaid_and_no_event_sums_both(shop):  # noqa: F811
     """Case 9 and the bumpfee case: the original is gone, the replacement counts, and no
     callback ever shows both."""
     invoice = shop.invoice()
@@ -136,9 +150,13 @@ def test_a_replacement_paying_less_leaves_the_invoice_underpaid_and_no_event_sum
     total = sum(c["amount"] for c in coins)
 
     def spend(pay: str, fee: Decimal) -> str:
-        raw = shop.rpc("createrawtransaction", inputs,
-                       {invoice["address"]: pay, payer: str(total - Decimal(pay) - fee)}, 0,
-                       True)
+        raw = shop.rpc(
+            "createrawtransaction",
+            inputs,
+            {invoice["address"]: pay, payer: str(total - Decimal(pay) - fee)},
+            0,
+            True,
+        )
         return shop.rpc("signrawtransactionwithwallet", raw)["hex"]
 
     original = shop.rpc("sendrawtransaction", spend("0.1", FEE))
@@ -152,7 +170,10 @@ def test_a_replacement_paying_less_leaves_the_invoice_underpaid_and_no_event_sum
     txs = {tx["txid"]: tx for tx in after["transactions"]}
     assert txs[original]["status"] == "reverted"
     assert (after["status"], after["status_context"], after["paid_amount"]) == (
-        "pending", "underpaid", "0.05000000")
+        "pending",
+        "underpaid",
+        "0.05000000",
+    )
     assert all(Decimal(data["paid_amount"]) <= Decimal("0.1") for data in event_data(invoice))
     assert event_data(invoice)[-1]["paid_amount"] == "0.05000000"
 
@@ -164,8 +185,12 @@ def test_confirmation_events_count_confirmations_at_the_new_tip(shop):  # noqa: 
     shop.scan()
     shop.mine(2)
     shop.scan()
-    assert events(invoice) == ["transaction_created", "status_changed",
-                               "transaction_confirmed", "status_changed"]
+    assert events(invoice) == [
+        "transaction_created",
+        "status_changed",
+        "transaction_confirmed",
+        "status_changed",
+    ]
     for data in event_data(invoice)[2:]:
         [tx] = data["transactions"]
         assert (tx["confirmations"], tx["required_confirmations"]) == (2, 2)

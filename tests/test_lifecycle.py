@@ -22,24 +22,46 @@ ETH = ("ETH", "ethereum")
 
 
 def facts(**changes) -> Facts:
-    base = Facts(status=lc.NEW, context=None, expires_at=T0 + 15 * MIN,
-                 late_window=timedelta(hours=24), processing_timeout=timedelta(hours=24),
-                 status_changed_at=T0)
+    base = Facts(
+        status=lc.NEW,
+        context=None,
+        expires_at=T0 + 15 * MIN,
+        late_window=timedelta(hours=24),
+        processing_timeout=timedelta(hours=24),
+        status_changed_at=T0,
+    )
     return replace(base, **changes)
 
 
-def pay(amount=DUE, at=T0 + MIN, confirmed=True, senders=("alice",), method=ETH, asset=None,
-        seen=None, **kw) -> Payment:
-    return Payment(asset=asset or method[0], network=method[1], method_asset=method[0],
-                   amount=amount, paid_at=at, seen_at=seen or at, senders=senders,
-                   confirmed=confirmed, **kw)
+def pay(
+    amount=DUE,
+    at=T0 + MIN,
+    confirmed=True,
+    senders=("alice",),
+    method=ETH,
+    asset=None,
+    seen=None,
+    **kw,
+) -> Payment:
+    return Payment(
+        asset=asset or method[0],
+        network=method[1],
+        method_asset=method[0],
+        amount=amount,
+        paid_at=at,
+        seen_at=seen or at,
+        senders=senders,
+        confirmed=confirmed,
+        **kw,
+    )
 
 
 def ledger(payments, method=ETH, due=DUE, refunded=None, account_network=None):
     if account_network is None:
         account_network = method is None or method[1] != "bitcoin"
-    return accounting.account(method, due, Decimal("0.5"), payments,
-                              account_network=account_network, refunded=refunded)
+    return accounting.account(
+        method, due, Decimal("0.5"), payments, account_network=account_network, refunded=refunded
+    )
 
 
 def ev(f, payments, now=T0 + 2 * MIN, **kw):
@@ -54,8 +76,12 @@ class TestWithoutPayments:
         assert ev(facts(), [], now=T0 + 15 * MIN) == Decision(lc.EXPIRED, None)
 
     def test_open_invoice_without_choice_never_expires(self):
-        assert lc.evaluate(facts(expires_at=None), ledger([], method=None, due=None),
-                           T0 + 1000 * MIN).status == lc.NEW
+        assert (
+            lc.evaluate(
+                facts(expires_at=None), ledger([], method=None, due=None), T0 + 1000 * MIN
+            ).status
+            == lc.NEW
+        )
 
     def test_pending_whose_payment_reverted_goes_back_to_new(self):
         reverted = pay(confirmed=False, live=False)
@@ -80,8 +106,9 @@ class TestPayments:
         assert ev(facts(), [pay(DUE // 2)]) == Decision(lc.PENDING, lc.UNDERPAID)
 
     def test_underpayment_becomes_unresolved_at_expiry(self):
-        assert (ev(facts(status=lc.PENDING, context=lc.UNDERPAID), [pay(DUE // 2)],
-                   now=T0 + 15 * MIN) == Decision(lc.UNRESOLVED, lc.UNDERPAID))
+        assert ev(
+            facts(status=lc.PENDING, context=lc.UNDERPAID), [pay(DUE // 2)], now=T0 + 15 * MIN
+        ) == Decision(lc.UNRESOLVED, lc.UNDERPAID)
 
     def test_top_up_is_summed(self):
         payments = [pay(DUE // 2), pay(DUE - DUE // 2, at=T0 + 3 * MIN)]
@@ -104,34 +131,39 @@ class TestPayments:
 
     def test_a_utxo_wallet_paying_the_remainder_from_a_new_address_completes(self):
         """Case 1: wallets spend from fresh addresses; a sender address identifies nobody."""
-        payments = [pay(DUE // 5 * 2, senders=("ltc1-first",), method=BTC),
-                    pay(DUE - DUE // 5 * 2, senders=("ltc1-change",), method=BTC)]
+        payments = [
+            pay(DUE // 5 * 2, senders=("ltc1-first",), method=BTC),
+            pay(DUE - DUE // 5 * 2, senders=("ltc1-change",), method=BTC),
+        ]
         assert ev(facts(), payments, method=BTC).status == lc.COMPLETED
 
     def test_payment_after_expiry_is_paid_late_once_confirmed(self):
         late = pay(at=T0 + 20 * MIN)
-        assert ev(facts(status=lc.EXPIRED), [replace(late, confirmed=False)],
-                  now=T0 + 21 * MIN) == Decision(lc.EXPIRED, None)
-        assert (ev(facts(status=lc.EXPIRED), [late], now=T0 + 22 * MIN)
-                == Decision(lc.UNRESOLVED, lc.PAID_LATE))
+        assert ev(
+            facts(status=lc.EXPIRED), [replace(late, confirmed=False)], now=T0 + 21 * MIN
+        ) == Decision(lc.EXPIRED, None)
+        assert ev(facts(status=lc.EXPIRED), [late], now=T0 + 22 * MIN) == Decision(
+            lc.UNRESOLVED, lc.PAID_LATE
+        )
 
     def test_payment_seen_before_expiry_confirming_after_it_completes(self):
-        assert ev(facts(status=lc.PENDING), [pay(at=T0 + 14 * MIN)],
-                  now=T0 + 40 * MIN).status == lc.COMPLETED
+        assert (
+            ev(facts(status=lc.PENDING), [pay(at=T0 + 14 * MIN)], now=T0 + 40 * MIN).status
+            == lc.COMPLETED
+        )
 
     def test_on_time_payment_recorded_after_an_outage_completes_an_expired_invoice(self):
         """Case 2: judged by when it was paid (its block's time), not when it was seen."""
         on_time = pay(at=T0 + 10 * MIN, seen=T0 + 200 * MIN)
-        assert ev(facts(status=lc.EXPIRED), [on_time], now=T0 + 200 * MIN).status \
-            == lc.COMPLETED
+        assert ev(facts(status=lc.EXPIRED), [on_time], now=T0 + 200 * MIN).status == lc.COMPLETED
         unconfirmed = replace(on_time, confirmed=False)
-        assert ev(facts(status=lc.EXPIRED), [unconfirmed], now=T0 + 200 * MIN).status \
-            == lc.PENDING
+        assert ev(facts(status=lc.EXPIRED), [unconfirmed], now=T0 + 200 * MIN).status == lc.PENDING
 
     def test_unconfirmed_past_processing_timeout_fails(self):
         stuck = pay(confirmed=False)
-        assert ev(facts(status=lc.PENDING), [stuck], now=T0 + MIN + timedelta(hours=24)
-                  ) == Decision(lc.FAILED, None)
+        assert ev(
+            facts(status=lc.PENDING), [stuck], now=T0 + MIN + timedelta(hours=24)
+        ) == Decision(lc.FAILED, None)
 
     def test_flagged_sender_goes_to_compliance_review(self):
         assert ev(facts(), [pay(flagged=True)]) == Decision(lc.COMPLIANCE_REVIEW, None)
@@ -164,8 +196,7 @@ class TestAfterCompletion:
 
     def test_revert_after_completion_is_unresolved_reverted(self):
         gone = pay(live=False)
-        assert ev(self.completed, [gone], now=T0 + 7 * MIN) == Decision(lc.UNRESOLVED,
-                                                                         lc.REVERTED)
+        assert ev(self.completed, [gone], now=T0 + 7 * MIN) == Decision(lc.UNRESOLVED, lc.REVERTED)
 
     def test_a_replacement_that_still_pays_keeps_completed(self):
         payments = [pay(live=False), pay()]
@@ -178,7 +209,8 @@ class TestAfterCompletion:
         """Case 5: the order stays paid; the excess is there to refund."""
         again = pay(senders=("alice",), at=T0 + 10 * MIN)
         assert ev(self.completed, [pay(), again], now=T0 + 11 * MIN) == Decision(
-            lc.COMPLETED, lc.OVERPAID)
+            lc.COMPLETED, lc.OVERPAID
+        )
         assert ledger([pay(), again]).excess == DUE
 
     def test_an_unconfirmed_second_payment_changes_nothing_yet(self):
@@ -232,56 +264,66 @@ class TestTargets:
 
     def test_refunding_the_excess_completes_and_refunds_only_the_excess(self):
         """Case 6: the merchant kept the price."""
-        target = lc.target("refund_excess", facts(status=lc.UNRESOLVED, context=lc.OVERPAID),
-                           ledger(self.over), {})
+        target = lc.target(
+            "refund_excess", facts(status=lc.UNRESOLVED, context=lc.OVERPAID), ledger(self.over), {}
+        )
         assert target == lc.Target(lc.COMPLETED, None, {ETH: DUE // 2})
 
     def test_refunding_everything_refunds_each_asset_in_its_own(self):
         payments = [*self.over, pay(7, asset="USDT")]
-        target = lc.target("refund", facts(status=lc.UNRESOLVED, context=lc.OVERPAID),
-                           ledger(payments), {})
+        target = lc.target(
+            "refund", facts(status=lc.UNRESOLVED, context=lc.OVERPAID), ledger(payments), {}
+        )
         assert target.refunds == {ETH: DUE + DUE // 2, ("USDT", "ethereum"): 7}
         assert target.status == lc.REFUNDED
 
     def test_refunding_the_excess_includes_extra_payments(self):
         payments = [pay(), pay(7, asset="USDT")]
-        target = lc.target("refund_excess", facts(status=lc.COMPLETED, context=lc.OVERPAID),
-                           ledger(payments), {})
+        target = lc.target(
+            "refund_excess", facts(status=lc.COMPLETED, context=lc.OVERPAID), ledger(payments), {}
+        )
         assert target.refunds == {("USDT", "ethereum"): 7}
 
     def test_nothing_to_refund_is_refused(self):
         with pytest.raises(lc.NothingToRefund):
-            lc.target("refund_excess", facts(status=lc.UNRESOLVED, context=lc.UNDERPAID),
-                      ledger([pay(DUE // 2)]), {})
+            lc.target(
+                "refund_excess",
+                facts(status=lc.UNRESOLVED, context=lc.UNDERPAID),
+                ledger([pay(DUE // 2)]),
+                {},
+            )
 
     def test_cancel_offers_back_what_arrived(self):
-        target = lc.target("cancel", facts(status=lc.PENDING), ledger([pay(confirmed=False)]),
-                           {})
+        target = lc.target("cancel", facts(status=lc.PENDING), ledger([pay(confirmed=False)]), {})
         assert target == lc.Target(lc.CANCELLED, None, {ETH: DUE})
 
     def test_a_full_refund_leaves_out_what_was_already_offered(self):
         target = lc.target("refund", facts(status=lc.DECLINED), ledger([pay()]), {ETH: DUE})
         assert target.refunds == {}
 
-    @pytest.mark.parametrize("rule,action", [("review", None), ("complete", "complete"),
-                                             ("refund", "refund")])
+    @pytest.mark.parametrize(
+        "rule,action", [("review", None), ("complete", "complete"), ("refund", "refund")]
+    )
     def test_automatic_rules(self, rule, action):
         decision = Decision(lc.UNRESOLVED, lc.OVERPAID)
         assert lc.automatic_action(decision, {"overpaid": rule}) == action
-        assert lc.automatic_action(Decision(lc.COMPLETED, lc.OVERPAID),
-                                   {"overpaid": rule}) is None
+        assert lc.automatic_action(Decision(lc.COMPLETED, lc.OVERPAID), {"overpaid": rule}) is None
 
 
 class TestTransactions:
     def tx(self, **kw):
-        base = TxFacts(status="pending", block_height=None, block_hash=None,
-                       required_confirmations=2)
+        base = TxFacts(
+            status="pending", block_height=None, block_hash=None, required_confirmations=2
+        )
         return replace(base, **kw)
 
     def test_mined_deep_enough_confirms(self):
         change = lc.reconcile(self.tx(), ChainView(tip=11, seen_block=(10, "b10")))
         assert (change.status, change.block_height, change.event) == (
-            "confirmed", 10, "transaction_confirmed")
+            "confirmed",
+            10,
+            "transaction_confirmed",
+        )
 
     def test_gone_from_block_and_mempool_is_reverted_when_the_node_shows_its_mempool(self):
         tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
@@ -292,7 +334,10 @@ class TestTransactions:
         tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
         change = lc.reconcile(tx, ChainView(tip=10, rollback_above=9, reorg_depth=3))
         assert (change.status, change.unmined_at, change.event) == (
-            "pending", 10, "transaction_updated")
+            "pending",
+            10,
+            "transaction_updated",
+        )
         waiting = self.tx(unmined_at=10)
         assert lc.reconcile(waiting, ChainView(tip=12, reorg_depth=3)).status == "pending"
         assert lc.reconcile(waiting, ChainView(tip=13, reorg_depth=3)).status == "reverted"
@@ -310,15 +355,18 @@ class TestTransactions:
 
     def test_losing_its_block_to_a_reorg_is_an_update(self):
         tx = self.tx(status="confirmed", block_height=10, block_hash="b10")
-        change = lc.reconcile(tx, ChainView(tip=10, rollback_above=9, seen_in_mempool=True,
-                                            mempool_known=True))
+        change = lc.reconcile(
+            tx, ChainView(tip=10, rollback_above=9, seen_in_mempool=True, mempool_known=True)
+        )
         assert (change.status, change.block_height, change.event) == (
-            "pending", None, "transaction_updated")
+            "pending",
+            None,
+            "transaction_updated",
+        )
 
     def test_a_mempool_transaction_is_judged_only_when_the_mempool_is_known(self):
         assert lc.reconcile(self.tx(), ChainView(tip=5)).status == "pending"
-        assert lc.reconcile(self.tx(), ChainView(tip=5, mempool_known=True)).status \
-            == "reverted"
+        assert lc.reconcile(self.tx(), ChainView(tip=5, mempool_known=True)).status == "reverted"
 
 
 class TestWatchingAndSwitching:
@@ -333,33 +381,50 @@ class TestWatchingAndSwitching:
         assert lc.is_watched("unresolved", False, T0, T0, late, T0 + 10 * late)
 
     def test_switching_currency(self):
-        ok = {"status": "new", "kind": "timed", "has_transactions": False,
-              "archived": False, "expires_at": T0 + MIN, "now": T0}
+        ok = {
+            "status": "new",
+            "kind": "timed",
+            "has_transactions": False,
+            "archived": False,
+            "expires_at": T0 + MIN,
+            "now": T0,
+        }
         assert lc.can_switch_currency(**ok) is None
         assert lc.can_switch_currency(**{**ok, "kind": "open"}) is None
-        for change, reason in [({"kind": "fixed"}, "currency_fixed"),
-                               ({"has_transactions": True}, "payment_seen"),
-                               ({"now": T0 + MIN}, "invoice_expired"),
-                               ({"archived": True}, "invoice_archived"),
-                               ({"status": "pending"}, "invoice_not_new")]:
+        for change, reason in [
+            ({"kind": "fixed"}, "currency_fixed"),
+            ({"has_transactions": True}, "payment_seen"),
+            ({"now": T0 + MIN}, "invoice_expired"),
+            ({"archived": True}, "invoice_archived"),
+            ({"status": "pending"}, "invoice_not_new"),
+        ]:
             assert lc.can_switch_currency(**{**ok, **change}) == reason
 
 
-payment_lists = st.lists(st.builds(
-    pay, amount=st.integers(1, 3 * DUE), senders=st.sampled_from([("alice",), ("bob",)]),
-    at=st.integers(0, 60).map(lambda m: T0 + m * MIN), confirmed=st.booleans(),
-    live=st.booleans(), flagged=st.booleans(),
-    method=st.sampled_from([ETH, BTC])), max_size=4)
+payment_lists = st.lists(
+    st.builds(
+        pay,
+        amount=st.integers(1, 3 * DUE),
+        senders=st.sampled_from([("alice",), ("bob",)]),
+        at=st.integers(0, 60).map(lambda m: T0 + m * MIN),
+        confirmed=st.booleans(),
+        live=st.booleans(),
+        flagged=st.booleans(),
+        method=st.sampled_from([ETH, BTC]),
+    ),
+    max_size=4,
+)
 
 CONTEXTS = list(lc.Context)
-STATES = ([(status, None) for status in ALL_STATUSES if status != lc.UNRESOLVED]
-          + [(lc.PENDING, lc.UNDERPAID), (lc.COMPLETED, lc.OVERPAID)]
-          + [(lc.UNRESOLVED, c) for c in CONTEXTS])
+STATES = (
+    [(status, None) for status in ALL_STATUSES if status != lc.UNRESOLVED]
+    + [(lc.PENDING, lc.UNDERPAID), (lc.COMPLETED, lc.OVERPAID)]
+    + [(lc.UNRESOLVED, c) for c in CONTEXTS]
+)
 
 
 @given(state=st.sampled_from(STATES), payments=payment_lists, minutes=st.integers(0, 3000))
-def test_evaluate_always_lands_on_a_known_status_with_a_matching_context(state, payments,
-                                                                        minutes):
+def test_evaluate_always_lands_on_a_known_status_with_a_matching_context(state, payments, minutes):
     status, context = state
     decision = ev(facts(status=status, context=context), payments, now=T0 + minutes * MIN)
     assert decision.status in ALL_STATUSES
@@ -378,6 +443,7 @@ def test_evaluate_is_a_fixed_point(payments, minutes):
     """Applying the decision and evaluating again changes nothing (no flapping)."""
     now = T0 + minutes * MIN
     first = ev(facts(), payments, now=now)
-    again = ev(facts(status=first.status, context=first.context, status_changed_at=now),
-               payments, now=now)
+    again = ev(
+        facts(status=first.status, context=first.context, status_changed_at=now), payments, now=now
+    )
     assert again == first

@@ -21,9 +21,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
 
 @pytest.fixture
 def link(api):
-    return PaymentLink.objects.create(merchant=api.merchant, livemode=False,
-                                      name="Donation",
-                                      price_currency="USD", amount_min=500, amount_max=50000)
+    return PaymentLink.objects.create(
+        merchant=api.merchant,
+        livemode=False,
+        name="Donation",
+        price_currency="USD",
+        amount_min=500,
+        amount_max=50000,
+    )
 
 
 def member_client(merchant, email="owner@shop.example", role=MerchantUser.OWNER):
@@ -59,12 +64,15 @@ def test_a_visit_whose_invoice_expired_makes_a_fresh_one(link):
     assert Invoice.objects.count() == 2
 
 
-@pytest.mark.parametrize("amount, message", [
-    ("4.99", "The amount must be at least 5.00 USD."),
-    ("500.01", "The amount must be at most 500.00 USD."),
-    ("", "Enter an amount, such as 5.00."),
-    ("1.234", "at most 2 decimal places are allowed"),
-])
+@pytest.mark.parametrize(
+    "amount, message",
+    [
+        ("4.99", "The amount must be at least 5.00 USD."),
+        ("500.01", "The amount must be at most 500.00 USD."),
+        ("", "Enter an amount, such as 5.00."),
+        ("1.234", "at most 2 decimal places are allowed"),
+    ],
+)
 def test_an_amount_outside_the_link_is_refused_and_creates_nothing(link, amount, message):
     response = Client().post(f"/l/{link.slug}", {"amount": amount})
     assert response.status_code == 422
@@ -72,10 +80,13 @@ def test_an_amount_outside_the_link_is_refused_and_creates_nothing(link, amount,
     assert not Invoice.objects.exists()
 
 
-@pytest.mark.parametrize("change, text", [
-    ({"active": False}, "deactivated by the merchant"),
-    ({"ends_at": timezone.now() - timedelta(minutes=1)}, "has ended"),
-])
+@pytest.mark.parametrize(
+    "change, text",
+    [
+        ({"active": False}, "deactivated by the merchant"),
+        ({"ends_at": timezone.now() - timedelta(minutes=1)}, "has ended"),
+    ],
+)
 def test_a_closed_link_shows_why_and_creates_nothing(link, change, text):
     PaymentLink.objects.filter(pk=link.pk).update(**change)
     payer = Client()
@@ -87,9 +98,14 @@ def test_a_closed_link_shows_why_and_creates_nothing(link, change, text):
 
 
 def test_a_sold_out_link_takes_no_more_payers(api):
-    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
-                                      name="Ticket", price_currency="EUR",
-                                      price_amount=2500, quantity_limit=1)
+    link = PaymentLink.objects.create(
+        merchant=api.merchant,
+        livemode=False,
+        name="Ticket",
+        price_currency="EUR",
+        price_amount=2500,
+        quantity_limit=1,
+    )
     assert Client().post(f"/l/{link.slug}").status_code == 302
     refused = Client().post(f"/l/{link.slug}")
     assert refused.status_code == 410 and "Sold out" in refused.content.decode()
@@ -103,10 +119,14 @@ def test_an_unknown_link_is_a_404(db):
 
 
 def test_the_accepted_methods_are_the_only_ones_offered(api):
-    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
-                                      name="One coin",
-                                      price_currency="USD", price_amount=1000,
-                                      methods=["USDT:sandbox"])
+    link = PaymentLink.objects.create(
+        merchant=api.merchant,
+        livemode=False,
+        name="One coin",
+        price_currency="USD",
+        price_amount=1000,
+        methods=["USDT:sandbox"],
+    )
     Client().post(f"/l/{link.slug}")
     invoice = Invoice.objects.get()
     assert {(q.asset, q.network) for q in invoice.quotes.all()} == {("USDT", "sandbox")}
@@ -120,9 +140,16 @@ def test_pictures_are_judged_by_their_bytes():
 
 def test_the_dashboard_makes_lists_and_deactivates_links(api):
     owner = member_client(api.merchant)
-    response = owner.post("/dashboard/links/new/", {
-        "name": "Workshop", "price_currency": "EUR", "pricing": "fixed",
-        "price_amount": "25,00", "image": _upload()})
+    response = owner.post(
+        "/dashboard/links/new/",
+        {
+            "name": "Workshop",
+            "price_currency": "EUR",
+            "pricing": "fixed",
+            "price_amount": "25,00",
+            "image": _upload(),
+        },
+    )
     link = PaymentLink.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/dashboard/links/{link.pk}/"
     assert (link.price_amount, link.image_type) == (2500, "image/png")
@@ -138,9 +165,17 @@ def test_the_dashboard_makes_lists_and_deactivates_links(api):
 
 def test_link_forms_refuse_what_cannot_sell(api):
     owner = member_client(api.merchant)
-    response = owner.post("/dashboard/links/new/", {
-        "name": "Range", "price_currency": "USD", "pricing": "choose", "amount_min": "10",
-        "amount_max": "5", "image": _upload(b"GIF8")})
+    response = owner.post(
+        "/dashboard/links/new/",
+        {
+            "name": "Range",
+            "price_currency": "USD",
+            "pricing": "choose",
+            "amount_min": "10",
+            "amount_max": "5",
+            "image": _upload(b"GIF8"),
+        },
+    )
     assert response.status_code == 422
     page = response.content.decode()
     assert "The maximum is below the minimum." in page
@@ -149,9 +184,9 @@ def test_link_forms_refuse_what_cannot_sell(api):
 
 
 def test_another_merchants_link_is_not_found(api, make_merchant):
-    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
-                                      name="Mine", price_currency="USD",
-                                      price_amount=100)
+    link = PaymentLink.objects.create(
+        merchant=api.merchant, livemode=False, name="Mine", price_currency="USD", price_amount=100
+    )
     stranger = member_client(make_merchant("Other").merchant, "other@shop.example")
     for url in (f"/dashboard/links/{link.pk}/", f"/dashboard/links/{link.pk}/edit/"):
         assert stranger.get(url).status_code == 404
@@ -171,16 +206,22 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     from links import services as link_services
     from tests.conftest import run_at_once
 
-    link = PaymentLink.objects.create(merchant=api.merchant, livemode=False,
-                                      name="Last ticket",
-                                      price_currency="EUR", price_amount=2500)
-    same_visit = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None,
-                                                                     visit="visit-1"))
+    link = PaymentLink.objects.create(
+        merchant=api.merchant,
+        livemode=False,
+        name="Last ticket",
+        price_currency="EUR",
+        price_amount=2500,
+    )
+    same_visit = run_at_once(
+        6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit="visit-1")
+    )
     assert {result[0]["id"] for result in same_visit} == {str(Invoice.objects.get().pk)}
 
     PaymentLink.objects.filter(pk=link.pk).update(quantity_limit=2)
-    results = run_at_once(6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None,
-                                                                  visit=f"payer-{i}"))
+    results = run_at_once(
+        6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}")
+    )
     refused = [r for r in results if isinstance(r, ServiceError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()

@@ -59,7 +59,8 @@ def test_an_invoice_made_in_the_dashboard_is_paid_on_the_sandbox(owner, open_pag
     page.get_by_label("Return URL (optional)").fill("https://evil.example/back")
     page.get_by_role("button", name="Create the invoice").click()
     expect(page.locator(".field-error")).to_have_text(
-        "evil.example is not one of the merchant's allowed return hosts")
+        "evil.example is not one of the merchant's allowed return hosts"
+    )
     assert not Invoice.objects.exists()
     shot(page, "02-new-invoice-refused")
     page.get_by_label("Return URL (optional)").fill("")
@@ -164,9 +165,13 @@ def test_a_payment_link_with_a_chosen_amount(owner, open_page, live_server, tmp_
 
 def test_a_deactivated_link_shows_its_page_and_creates_nothing(api, owner, open_page):
     page = owner
-    link = PaymentLink.objects.create(merchant=api.merchant, name="Workshop ticket",
-                                      description="Saturday, 10:00", price_currency="EUR",
-                                      price_amount=2500)
+    link = PaymentLink.objects.create(
+        merchant=api.merchant,
+        name="Workshop ticket",
+        description="Saturday, 10:00",
+        price_currency="EUR",
+        price_amount=2500,
+    )
     payer = open_page()
     payer.goto(f"/l/{link.slug}")
     expect(payer.locator(".price")).to_have_text("25.00 EUR")
@@ -180,7 +185,8 @@ def test_a_deactivated_link_shows_its_page_and_creates_nothing(api, owner, open_
 
     payer.get_by_role("button", name="Continue to payment").click()  # the page was open
     expect(payer.locator(".alert-error")).to_have_text(
-        "This payment link has been deactivated by the merchant.")
+        "This payment link has been deactivated by the merchant."
+    )
     payer.goto(f"/l/{link.slug}")
     expect(payer.get_by_role("heading", name="Workshop ticket")).to_be_visible()
     expect(payer.get_by_role("button", name="Continue to payment")).to_have_count(0)
@@ -190,8 +196,9 @@ def test_a_deactivated_link_shows_its_page_and_creates_nothing(api, owner, open_
 
 def test_german_dashboard_and_checkout(api, owner, open_page, create_invoice):
     page = owner
-    invoice = create_invoice(price_amount="25.00", price_currency="EUR",
-                             description="Espressobohnen")
+    invoice = create_invoice(
+        price_amount="25.00", price_currency="EUR", description="Espressobohnen"
+    )
     page.goto("/dashboard/account/preferences/")
     shot(page, "13-preferences")
     page.get_by_label("Dashboard language").select_option("de")
@@ -227,17 +234,23 @@ def test_notification_e_mails_read_well(api, page, create_invoice):
     api.merchant.name = "Bean There Coffee"
     api.merchant.save(update_fields=["name"])
     make_user(api.merchant, "owner@shop.example")
-    invoice = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="order-1043",
-                             customer_email="buyer@example.com", description="Espresso beans")
+    invoice = create_invoice(
+        pay_currency="USDT",
+        network="sandbox",
+        foreign_id="order-1043",
+        customer_email="buyer@example.com",
+        description="Espresso beans",
+    )
     pay(api, invoice["id"])
-    notifications.request_payment(Invoice.objects.get(pk=invoice["id"]), "buyer@example.com",
-                                  "en")
+    notifications.request_payment(Invoice.objects.get(pk=invoice["id"]), "buyer@example.com", "en")
     notifications.send_due()
     by_subject = {message.subject: message for message in mail.outbox}
     completed = by_subject["[Bean There Coffee] Payment completed: order-1043"]
     request = by_subject["Payment request from Bean There Coffee"]
-    for name, message in (("18-email-payment-completed", completed),
-                          ("19-email-payment-request", request)):
+    for name, message in (
+        ("18-email-payment-completed", completed),
+        ("19-email-payment-request", request),
+    ):
         page.set_content(message.alternatives[0][0])
         expect(page.get_by_role("link")).to_have_count(1)
         shot(page, name)

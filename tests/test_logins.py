@@ -32,8 +32,11 @@ def login(email, password, ip="192.0.2.10", forwarded=None):
     meta = {"REMOTE_ADDR": ip}
     if forwarded is not None:
         meta["HTTP_X_FORWARDED_FOR"] = forwarded
-    return Client().post("/dashboard/login/", {"username": email, "password": password},
-                         **meta).status_code
+    return (
+        Client()
+        .post("/dashboard/login/", {"username": email, "password": password}, **meta)
+        .status_code
+    )
 
 
 def fail_five_times(email, **where):
@@ -65,14 +68,17 @@ def test_behind_a_proxy_each_client_is_locked_apart(members, settings):
     assert login(alice, PASSWORD, ip=PROXY, forwarded="198.51.100.7, 203.0.113.1") == 429
 
 
-@pytest.mark.parametrize(("count", "forwarded", "expected"), [
-    (0, "203.0.113.1", PROXY),
-    (1, None, PROXY),
-    (1, "203.0.113.1", "203.0.113.1"),
-    (1, "6.6.6.6, 203.0.113.1", "203.0.113.1"),
-    (2, "6.6.6.6, 203.0.113.1, 10.0.0.1", "203.0.113.1"),
-    (2, "203.0.113.1", "203.0.113.1"),  # fewer hops than proxies: the left-most there is
-])
+@pytest.mark.parametrize(
+    ("count", "forwarded", "expected"),
+    [
+        (0, "203.0.113.1", PROXY),
+        (1, None, PROXY),
+        (1, "203.0.113.1", "203.0.113.1"),
+        (1, "6.6.6.6, 203.0.113.1", "203.0.113.1"),
+        (2, "6.6.6.6, 203.0.113.1, 10.0.0.1", "203.0.113.1"),
+        (2, "203.0.113.1", "203.0.113.1"),  # fewer hops than proxies: the left-most there is
+    ],
+)
 def test_client_address_rule(settings, count, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = count
     meta = {"REMOTE_ADDR": PROXY}
@@ -89,14 +95,21 @@ def operator(db):
 def admin_login(client, token="", device=None):
     """The admin's login form: password, then the device (listed once the password is
     right) and its code."""
-    return client.post("/admin/login/?next=/admin/", {
-        "username": "operator", "password": PASSWORD, "otp_token": token,
-        "otp_device": device.persistent_id if device else ""})
+    return client.post(
+        "/admin/login/?next=/admin/",
+        {
+            "username": "operator",
+            "password": PASSWORD,
+            "otp_token": token,
+            "otp_device": device.persistent_id if device else "",
+        },
+    )
 
 
 def code(device):
-    return str(TOTP(device.bin_key, device.step, device.t0, device.digits,
-                    device.drift).token()).zfill(6)
+    return str(
+        TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    ).zfill(6)
 
 
 def test_the_admin_requires_a_second_factor(operator):

@@ -53,33 +53,58 @@ class Clusters:
         self.name = f"multiworker-{secrets.token_hex(4)}"  # a queue no one else reads
         (tmp_path / "multiworker_settings.py").write_text(
             "from config.settings import *  # noqa: F403\n"
-            f"Q_CLUSTER = {{**Q_CLUSTER, 'name': {self.name!r}, 'workers': 2}}  # noqa: F405\n")
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "multiworker_settings",
-                    "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}", "DATABASE_URL": database_url(),
-                    "REDIS_URL": redis_url, "CHAINS_CONFIG": chains_config, "SANDBOX": "0",
-                    "DEBUG": "0", "DB_CONN_MAX_AGE": "0"}
+            f"Q_CLUSTER = {{**Q_CLUSTER, 'name': {self.name!r}, 'workers': 2}}  # noqa: F405\n"
+        )
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "multiworker_settings",
+            "PYTHONPATH": f"{tmp_path}{os.pathsep}{REPO}",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": redis_url,
+            "CHAINS_CONFIG": chains_config,
+            "SANDBOX": "0",
+            "DEBUG": "0",
+            "DB_CONN_MAX_AGE": "0",
+        }
         self.log = tmp_path / "clusters.log"
         self.processes = []
         self.redis_url = redis_url
 
     def start(self, count: int) -> None:
         with self.log.open("ab") as log:
-            self.processes += [subprocess.Popen(
-                [sys.executable, "manage.py", "qcluster"], cwd=REPO, env=self.env,
-                stdout=log, stderr=subprocess.STDOUT) for _ in range(count)]
+            self.processes += [
+                subprocess.Popen(
+                    [sys.executable, "manage.py", "qcluster"],
+                    cwd=REPO,
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                for _ in range(count)
+            ]
 
     def enqueue(self, count: int) -> None:
-        code = (f"from django_q.tasks import async_task\n"
-                f"for _ in range({count}): async_task({SCAN!r}, {NETWORK!r})")
-        subprocess.run([sys.executable, "manage.py", "shell", "-c", code], cwd=REPO,
-                       env=self.env, check=True, timeout=60, capture_output=True)
+        code = (
+            f"from django_q.tasks import async_task\n"
+            f"for _ in range({count}): async_task({SCAN!r}, {NETWORK!r})"
+        )
+        subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=REPO,
+            env=self.env,
+            check=True,
+            timeout=60,
+            capture_output=True,
+        )
 
     def wait_for(self, tasks: int, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while Task.objects.filter(func=SCAN).count() < tasks:
             if time.monotonic() > deadline or any(p.poll() is not None for p in self.processes):
-                pytest.fail(f"{Task.objects.filter(func=SCAN).count()} of {tasks} tasks ran:\n"
-                            + self.log.read_text(errors="replace")[-3000:])
+                pytest.fail(
+                    f"{Task.objects.filter(func=SCAN).count()} of {tasks} tasks ran:\n"
+                    + self.log.read_text(errors="replace")[-3000:]
+                )
             time.sleep(0.2)
 
     def stop(self) -> None:
@@ -99,7 +124,12 @@ class Clusters:
 
 
 def test_two_clusters_scanning_one_network_credit_every_transfer_once(
-        postgres, redis_url, shop, settings, tmp_path):  # noqa: F811
+    postgres,
+    redis_url,
+    shop,  # noqa: F811 (a fixture)
+    settings,
+    tmp_path,
+):
     invoices = [shop.invoice() for _ in range(8)]
     clusters = Clusters(tmp_path, redis_url, settings.CHAINS_CONFIG)
     clusters.start(2)
@@ -122,8 +152,11 @@ def test_two_clusters_scanning_one_network_credit_every_transfer_once(
     assert Transaction.objects.count() == 8
     for invoice in invoices:
         assert Invoice.objects.get(pk=invoice["id"]).status == "completed"
-        types = list(Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")
-                     .values_list("type", flat=True))
+        types = list(
+            Event.objects.filter(invoice_id=invoice["id"])
+            .order_by("sequence")
+            .values_list("type", flat=True)
+        )
         # Seen in the mempool or first in a block, depending on when a worker got to it.
         assert types.count("transaction_created") == types.count("transaction_confirmed") == 1
         assert types[-1] == "status_changed"

@@ -29,8 +29,9 @@ def team(api):
 
 
 def pay(api, invoice_id, **body):
-    response = api.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True, **body},
-                        format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True, **body}, format="json"
+    )
     assert response.status_code == 200, response.json()
     return response.json()
 
@@ -64,7 +65,8 @@ def test_a_completed_payment_is_mailed_once_to_owner_and_staff(team, create_invo
 def test_nothing_for_a_person_who_turned_it_off(team, create_invoice):
     MerchantUser.objects.filter(user__email="staff@shop.example").update(notifications=[])
     MerchantUser.objects.filter(user__email="owner@shop.example").update(
-        notifications=["needs_action"])
+        notifications=["needs_action"]
+    )
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     pay(team, invoice["id"])
     assert sent() == []
@@ -81,8 +83,9 @@ def test_the_preferences_page_stores_each_persons_choice(team):
     page = staff.get("/dashboard/account/preferences/").content.decode()
     assert 'value="payment_completed" id="id_notifications_0" checked' in page
     assert 'value="refund_claimed" id="id_notifications_2" checked' not in page
-    response = staff.post("/dashboard/account/preferences/",
-                          {"language": "de", "notifications": ["refund_claimed"]})
+    response = staff.post(
+        "/dashboard/account/preferences/", {"language": "de", "notifications": ["refund_claimed"]}
+    )
     assert response.status_code == 302
     member = MerchantUser.objects.get(user__email="new@shop.example")
     assert (member.language, chosen(member)) == ("de", {"refund_claimed"})
@@ -90,7 +93,8 @@ def test_the_preferences_page_stores_each_persons_choice(team):
 
 def test_a_refund_claim_tells_the_team_where_and_how_much_to_pay(team, create_invoice):
     MerchantUser.objects.filter(user__email="staff@shop.example").update(
-        notifications=["refund_claimed"])
+        notifications=["refund_claimed"]
+    )
     invoice = create_invoice(pay_currency="USDT", network="sandbox", foreign_id="r-1")
     pay(team, invoice["id"], confirm=False)
     merchant_actions.cancel(invoice_id=invoice["id"], actor="user:owner@shop.example")
@@ -113,32 +117,37 @@ def _sandbox_address(api) -> str:
 
 def test_settings_and_keys_are_told_to_owners_without_the_secret(team):
     owner = member_client(team.merchant, "second-owner@shop.example")
-    secret = merchant_services.rotate_callback_secret(merchant=team.merchant,
-                                                       actor="user:owner@shop.example")
+    secret = merchant_services.rotate_callback_secret(
+        merchant=team.merchant, actor="user:owner@shop.example"
+    )
     response = owner.post("/dashboard/settings/api-keys/", {"name": "shop backend"})
     assert response.status_code == 201
     key = response.context["created_key"]["key"]
     messages = sent()
     subjects = {m.subject for m in messages}
-    assert subjects == {"[Shop] Settings changed: The callback secret was rotated",
-                        "[Shop] New API key: shop backend"}
+    assert subjects == {
+        "[Shop] Settings changed: The callback secret was rotated",
+        "[Shop] New API key: shop backend",
+    }
     assert "staff@shop.example" not in recipients(messages)  # staff default: payments only
     for message in messages:
         text = message.body + message.alternatives[0][0]
         assert secret not in text and key not in text and team.key not in text
-    [key_mail] = [m for m in messages if "API key" in m.subject
-                  and m.to == ["second-owner@shop.example"]]
+    [key_mail] = [
+        m for m in messages if "API key" in m.subject and m.to == ["second-owner@shop.example"]
+    ]
     assert key.split(".")[0] in key_mail.body  # the public prefix, to recognise it
 
 
 def test_a_changed_wallet_or_callback_url_is_told(team):
     from chains import hd
 
-    merchant_services.set_wallet(merchant=team.merchant, family="sandbox",
-                                 xpub=hd.new_sandbox_xpub(), actor="api")
-    response = team.patch("/api/v1/merchant",
-                          {"callback_url": "https://hooks.example/cb?token=s3cr3t"},
-                          format="json")
+    merchant_services.set_wallet(
+        merchant=team.merchant, family="sandbox", xpub=hd.new_sandbox_xpub(), actor="api"
+    )
+    response = team.patch(
+        "/api/v1/merchant", {"callback_url": "https://hooks.example/cb?token=s3cr3t"}, format="json"
+    )
     assert response.status_code == 200
     messages = sent("Settings changed")
     assert len(messages) == 2  # one owner, two changes
@@ -146,8 +155,9 @@ def test_a_changed_wallet_or_callback_url_is_told(team):
     assert "https://hooks.example/cb" in bodies and "s3cr3t" not in bodies
 
 
-def test_a_failing_endpoint_and_its_recovery_are_told_once_each(settings, team, create_invoice,
-                                                                 receiver):
+def test_a_failing_endpoint_and_its_recovery_are_told_once_each(
+    settings, team, create_invoice, receiver
+):
     settings.CALLBACKS_ALLOW_PRIVATE = True
     Merchant.objects.filter(pk=team.merchant.pk).update(callback_url=receiver.url)
     invoice = create_invoice()
@@ -166,7 +176,8 @@ def test_a_failing_endpoint_and_its_recovery_are_told_once_each(settings, team, 
     receiver.always(200)
     callbacks.redeliver(event, now=clock + timedelta(hours=1))
     assert [m.subject for m in sent("delivered again", clock + timedelta(hours=1))] == [
-        "[Shop] Callbacks are delivered again"]
+        "[Shop] Callbacks are delivered again"
+    ]
 
 
 def _closed_port() -> int:
@@ -180,7 +191,10 @@ def test_a_failing_mail_server_loses_nothing(settings, team, create_invoice):
     pay(team, invoice["id"])
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
-        "127.0.0.1", _closed_port(), 2)
+        "127.0.0.1",
+        _closed_port(),
+        2,
+    )
     now = timezone.now()
     assert notifications.send_due(now) == 0  # the server is down
     rows = list(Notification.objects.all())
@@ -203,8 +217,9 @@ def test_retries_back_off_and_stop_after_three_days():
 
 def test_a_person_reads_their_e_mails_in_their_language(team, create_invoice):
     MerchantUser.objects.filter(user__email="staff@shop.example").update(language="de")
-    invoice = create_invoice(pay_currency="USDT", network="sandbox", price_amount="25.00",
-                             price_currency="EUR")
+    invoice = create_invoice(
+        pay_currency="USDT", network="sandbox", price_amount="25.00", price_currency="EUR"
+    )
     pay(team, invoice["id"])
     [german] = [m for m in sent() if m.to == ["staff@shop.example"]]
     assert german.subject.startswith("[Shop] Zahlung abgeschlossen")

@@ -6,11 +6,28 @@ from django.core.management import call_command
 from openapi_spec_validator import validate
 
 OPERATION_IDS = {
-    "createInvoice", "getInvoice", "getInvoiceByForeignId", "listInvoices", "cancelInvoice",
-    "cancelInvoiceByForeignId", "archiveInvoice", "unarchiveInvoice", "resolveInvoice",
-    "reviewInvoice", "listCurrencies", "getRate", "listEvents", "redeliverEvent",
-    "getMerchant", "updateMerchant", "rotateCallbackSecret", "sendTestCallback",
-    "listWallets", "setWallet", "paySandboxInvoice", "mineSandboxBlocks",
+    "createInvoice",
+    "getInvoice",
+    "getInvoiceByForeignId",
+    "listInvoices",
+    "cancelInvoice",
+    "cancelInvoiceByForeignId",
+    "archiveInvoice",
+    "unarchiveInvoice",
+    "resolveInvoice",
+    "reviewInvoice",
+    "listCurrencies",
+    "getRate",
+    "listEvents",
+    "redeliverEvent",
+    "getMerchant",
+    "updateMerchant",
+    "rotateCallbackSecret",
+    "sendTestCallback",
+    "listWallets",
+    "setWallet",
+    "paySandboxInvoice",
+    "mineSandboxBlocks",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -65,7 +82,8 @@ def test_every_response_is_typed_and_every_error_is_the_error_shape(schema):
                 assert body == {"$ref": "#/components/schemas/Error"}, (method, path, status)
             else:
                 assert resolve(schema, body).get("properties") or "oneOf" in resolve(
-                    schema, body), (method, path, status)
+                    schema, body
+                ), (method, path, status)
             headers = response["headers"]
             assert {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"} <= set(headers)
             assert ("Retry-After" in headers) == (status == "429")
@@ -96,10 +114,23 @@ def test_every_mutating_post_documents_the_idempotency_key_and_its_replay_header
 def test_list_filters_and_page_envelopes(schema):
     listing = schema["paths"]["/api/v1/invoices"]["get"]
     assert {p["name"] for p in listing["parameters"]} == {
-        "status", "foreign_id", "archived", "created_after", "created_before", "cursor", "limit"}
+        "status",
+        "foreign_id",
+        "archived",
+        "created_after",
+        "created_before",
+        "cursor",
+        "limit",
+    }
     events = schema["paths"]["/api/v1/events"]["get"]
     assert {p["name"] for p in events["parameters"]} == {
-        "invoice", "type", "delivered", "failing", "cursor", "limit"}
+        "invoice",
+        "type",
+        "delivered",
+        "failing",
+        "cursor",
+        "limit",
+    }
     for page in ("InvoicePage", "EventPage", "CurrencyPage", "WalletPage"):
         component = schema["components"]["schemas"][page]
         assert set(component["required"]) == {"data", "has_more", "next_cursor"}
@@ -135,16 +166,18 @@ def test_invoice_fields_are_typed_nullable_where_null_and_decimals_have_a_patter
 
 def test_resolve_answers_an_invoice_or_a_refund(schema):
     resolve_op = schema["paths"]["/api/v1/invoices/{invoice_id}/resolve"]["post"]
-    body = resolve(schema, resolve_op["responses"]["200"]["content"]["application/json"][
-        "schema"])
-    assert body["oneOf"] == [{"$ref": "#/components/schemas/Invoice"},
-                             {"$ref": "#/components/schemas/Refund"}]
+    body = resolve(schema, resolve_op["responses"]["200"]["content"]["application/json"]["schema"])
+    assert body["oneOf"] == [
+        {"$ref": "#/components/schemas/Invoice"},
+        {"$ref": "#/components/schemas/Refund"},
+    ]
 
 
 def test_callbacks_are_webhooks_with_their_signature(schema):
     webhook = schema["webhooks"]["invoiceEvent"]["post"]
     assert webhook["requestBody"]["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/CallbackEvent"}
+        "$ref": "#/components/schemas/CallbackEvent"
+    }
     assert [p["name"] for p in webhook["parameters"]] == ["X-Signature"]
     event = schema["components"]["schemas"]["CallbackEvent"]["properties"]
     assert event["data"] == {"$ref": "#/components/schemas/Invoice"}
@@ -152,9 +185,12 @@ def test_callbacks_are_webhooks_with_their_signature(schema):
 
 def test_links_say_which_operations_take_a_created_invoice_id(schema):
     created = schema["paths"]["/api/v1/invoices"]["post"]["responses"]["201"]["links"]
-    assert created["getInvoice"] == {"operationId": "getInvoice",
-                                     "parameters": {"invoice_id": "$response.body#/id"}}
+    assert created["getInvoice"] == {
+        "operationId": "getInvoice",
+        "parameters": {"invoice_id": "$response.body#/id"},
+    }
     assert created["cancelInvoiceByForeignId"]["parameters"] == {
-        "foreign_id": "$response.body#/foreign_id"}
+        "foreign_id": "$response.body#/foreign_id"
+    }
     targets = {link["operationId"] for link in created.values()}
     assert targets <= OPERATION_IDS

@@ -26,8 +26,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("
 def generated(tmp_path_factory):
     """A fresh generation, as `make client` does it, into a temporary folder."""
     output = tmp_path_factory.mktemp("client") / "python"
-    run = subprocess.run(["bash", str(ROOT / "scripts" / "generate-client.sh"), str(output)],
-                         cwd=ROOT, capture_output=True, text=True)
+    run = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "generate-client.sh"), str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return output
 
@@ -42,8 +46,9 @@ def gateway(generated, live_server):
         assert Path(package.__file__).is_relative_to(generated)
         rates.refresh_rates()
         _, key = create_merchant(name="Client Shop", mode=TEST)  # the sandbox is test mode
-        with package.AuthenticatedClient(base_url=live_server.url, token=key,
-                                         raise_on_unexpected_status=True) as client:
+        with package.AuthenticatedClient(
+            base_url=live_server.url, token=key, raise_on_unexpected_status=True
+        ) as client:
             yield package, client
     finally:
         sys.path.remove(str(generated))
@@ -65,15 +70,27 @@ def test_the_walkthrough_runs_on_typed_objects(gateway):
         TransactionStatus,
     )
 
-    created = create_invoice.sync(client=client, idempotency_key="walkthrough-1", body=(
-        InvoiceCreateRequest(price_amount="25.00", price_currency="USD", pay_currency="USDT",
-                             network="sandbox", foreign_id="order-1")))
+    created = create_invoice.sync(
+        client=client,
+        idempotency_key="walkthrough-1",
+        body=(
+            InvoiceCreateRequest(
+                price_amount="25.00",
+                price_currency="USD",
+                pay_currency="USDT",
+                network="sandbox",
+                foreign_id="order-1",
+            )
+        ),
+    )
     assert isinstance(created, Invoice)
     assert (created.kind, created.status, created.pay_amount) == (
-        InvoiceKind.FIXED, InvoiceStatus.NEW, "25.000000")
+        InvoiceKind.FIXED,
+        InvoiceStatus.NEW,
+        "25.000000",
+    )
 
-    paid = pay_sandbox_invoice.sync(created.id, client=client,
-                                    body=SandboxPayRequest(confirm=True))
+    paid = pay_sandbox_invoice.sync(created.id, client=client, body=SandboxPayRequest(confirm=True))
     assert isinstance(paid, Invoice)
 
     invoice = get_invoice.sync(created.id, client=client)
@@ -87,8 +104,10 @@ def test_the_walkthrough_runs_on_typed_objects(gateway):
     assert missing.status_code == 404 and isinstance(missing.parsed, Error)
     assert missing.parsed.error.code == "not_found"
 
-    taken = create_invoice.sync_detailed(client=client, body=InvoiceCreateRequest(
-        price_amount="1", price_currency="USD", foreign_id="order-1"))
+    taken = create_invoice.sync_detailed(
+        client=client,
+        body=InvoiceCreateRequest(price_amount="1", price_currency="USD", foreign_id="order-1"),
+    )
     assert taken.status_code == 409 and taken.parsed.error.code == "foreign_id_taken"
     assert taken.parsed.error.param == "foreign_id"
 
@@ -112,19 +131,28 @@ def test_resolve_answers_a_typed_refund_or_invoice(gateway):
     )
 
     def overpaid():
-        invoice = create_invoice.sync(client=client, body=InvoiceCreateRequest(
-            price_amount="100", price_currency="USD", pay_currency="USDT", network="sandbox"))
-        invoice = pay_sandbox_invoice.sync(invoice.id, client=client,
-                                           body=SandboxPayRequest(amount="130", confirm=True))
-        assert (invoice.status, invoice.status_context) == (InvoiceStatus.UNRESOLVED,
-                                                            StatusContext.OVERPAID)
+        invoice = create_invoice.sync(
+            client=client,
+            body=InvoiceCreateRequest(
+                price_amount="100", price_currency="USD", pay_currency="USDT", network="sandbox"
+            ),
+        )
+        invoice = pay_sandbox_invoice.sync(
+            invoice.id, client=client, body=SandboxPayRequest(amount="130", confirm=True)
+        )
+        assert (invoice.status, invoice.status_context) == (
+            InvoiceStatus.UNRESOLVED,
+            StatusContext.OVERPAID,
+        )
         return invoice
 
-    refund = resolve_invoice.sync(overpaid().id, client=client,
-                                  body=ResolveRequest(action=ResolveAction.REFUND))
+    refund = resolve_invoice.sync(
+        overpaid().id, client=client, body=ResolveRequest(action=ResolveAction.REFUND)
+    )
     assert isinstance(refund, Refund) and refund.amount == "130.000000"
-    completed = resolve_invoice.sync(overpaid().id, client=client,
-                                     body=ResolveRequest(action=ResolveAction.COMPLETE))
+    completed = resolve_invoice.sync(
+        overpaid().id, client=client, body=ResolveRequest(action=ResolveAction.COMPLETE)
+    )
     assert isinstance(completed, Invoice) and completed.status == InvoiceStatus.COMPLETED
 
 
@@ -135,8 +163,10 @@ def test_the_committed_client_is_up_to_date(generated):
 
 
 def _differences(comparison, prefix=""):
-    found = [f"{prefix}{name}" for name in (comparison.left_only + comparison.right_only
-                                            + comparison.diff_files)]
+    found = [
+        f"{prefix}{name}"
+        for name in (comparison.left_only + comparison.right_only + comparison.diff_files)
+    ]
     for name, sub in comparison.subdirs.items():
         found += _differences(sub, f"{prefix}{name}/")
     return found

@@ -38,26 +38,73 @@ def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_serve
     if not executable.exists() and not shutil.which("schemathesis"):
         unavailable("schemathesis is not installed: bash scripts/setup.sh")
     merchant, key = shop
-    invoice = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
-        price_amount=2500, price_currency="USD", kind="fixed", pay_currency="USDT",
-        network="sandbox", foreign_id="fuzz-1", livemode=False), actor="test")
-    cancelled = creation.create_invoice(merchant=merchant, request=creation.InvoiceRequest(
-        price_amount=100, price_currency="USD", livemode=False), actor="test")
+    invoice = creation.create_invoice(
+        merchant=merchant,
+        request=creation.InvoiceRequest(
+            price_amount=2500,
+            price_currency="USD",
+            kind="fixed",
+            pay_currency="USDT",
+            network="sandbox",
+            foreign_id="fuzz-1",
+            livemode=False,
+        ),
+        actor="test",
+    )
+    cancelled = creation.create_invoice(
+        merchant=merchant,
+        request=creation.InvoiceRequest(price_amount=100, price_currency="USD", livemode=False),
+        actor="test",
+    )
     merchant_actions.cancel(invoice_id=cancelled["id"], actor="test")
     event = Event.objects.get(invoice_id=cancelled["id"])
     config = tmp_path / "schemathesis.toml"
-    config.write_text("[parameters]\n" + "".join(
-        f"{name} = {json.dumps(value)}\n" for name, value in {
-            "invoice_id": invoice["id"], "foreign_id": "fuzz-1", "event_id": str(event.id),
-            "family": "sandbox", "base": "BTC", "quote": "USD"}.items()))
+    config.write_text(
+        "[parameters]\n"
+        + "".join(
+            f"{name} = {json.dumps(value)}\n"
+            for name, value in {
+                "invoice_id": invoice["id"],
+                "foreign_id": "fuzz-1",
+                "event_id": str(event.id),
+                "family": "sandbox",
+                "base": "BTC",
+                "quote": "USD",
+            }.items()
+        )
+    )
     run = subprocess.run(
-        [str(executable), "--config-file", str(config), "run", f"{live_server.url}/api/schema/",
-         "--header", f"Authorization: Bearer {key}",
-         "--checks", "not_a_server_error,ignored_auth", "--max-examples", "25",
-         "--seed", str(SEED), "--generation-database", "none", "--workers", "1",
-         "--no-color", "--warnings", "off",
-         "--report", "junit", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path)  # its caches stay there
+        [
+            str(executable),
+            "--config-file",
+            str(config),
+            "run",
+            f"{live_server.url}/api/schema/",
+            "--header",
+            f"Authorization: Bearer {key}",
+            "--checks",
+            "not_a_server_error,ignored_auth",
+            "--max-examples",
+            "25",
+            "--seed",
+            str(SEED),
+            "--generation-database",
+            "none",
+            "--workers",
+            "1",
+            "--no-color",
+            "--warnings",
+            "off",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=tmp_path,
+    )  # its caches stay there
     summary = run.stdout[-6000:]
     assert run.returncode == 0, summary
     assert "22/22" in summary and "failed" not in summary.lower(), summary
@@ -65,19 +112,26 @@ def test_schemathesis_finds_no_server_error_and_no_ignored_auth(shop, live_serve
 
 # --- what fuzzing found (each fixed in the API's validation) ------------------------------
 
+
 @pytest.mark.parametrize("value", ["1e-999999999", "1E2", "0.00001", "Infinity", "NaN"])
 def test_a_percentage_is_a_plain_decimal_with_at_most_four_places(api, value):
-    """"1e-999999999" passed the 0–100 range check and then made the database render a
+    """ "1e-999999999" passed the 0–100 range check and then made the database render a
     billion digits (SQLite hung, PostgreSQL answered 500)."""
-    response = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD",
-                                             "insurance_percent": value}, format="json")
+    response = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "1", "price_currency": "USD", "insurance_percent": value},
+        format="json",
+    )
     assert response.status_code == 400, response.json()
     assert response.json()["error"]["param"] == "insurance_percent"
 
 
 def test_a_percentage_with_four_places_is_kept_exactly(api):
-    response = api.post("/api/v1/invoices", {"price_amount": "1", "price_currency": "USD",
-                                             "slippage_percent": "0.1234"}, format="json")
+    response = api.post(
+        "/api/v1/invoices",
+        {"price_amount": "1", "price_currency": "USD", "slippage_percent": "0.1234"},
+        format="json",
+    )
     assert response.status_code == 201 and response.json()["slippage_percent"] == "0.1234"
 
 

@@ -55,8 +55,7 @@ def test_readyz_is_ok_when_every_check_passes(web, scanned):
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["failing"] == []
-    assert set(body["checks"]) == {"database", "broker", "scanner:sandbox", "rates",
-                                   "callbacks"}
+    assert set(body["checks"]) == {"database", "broker", "scanner:sandbox", "rates", "callbacks"}
 
 
 def test_readyz_names_a_scanner_that_stopped(web, scanned, settings):
@@ -70,7 +69,8 @@ def test_readyz_names_a_scanner_that_stopped(web, scanned, settings):
 
 def test_readyz_never_shows_a_node_error_text(web, scanned):
     ChainCursor.objects.filter(network="sandbox").update(
-        last_error="ConnectionError: http://user:secret@10.0.0.5:8332 refused")
+        last_error="ConnectionError: http://user:secret@10.0.0.5:8332 refused"
+    )
     body = web.get("/readyz").json()
     assert body["failing"] == ["scanner:sandbox"]
     assert "secret" not in json.dumps(body)
@@ -81,11 +81,14 @@ def test_readyz_names_stale_rates(web, scanned, settings):
     tasks.refresh_rates()  # coinbase is unreachable here: static fills every pair
     assert web.get("/readyz").status_code == 200
     Rate.objects.filter(base="BTC", quote="USD").update(
-        fetched_at=timezone.now() - timedelta(hours=1))
+        fetched_at=timezone.now() - timedelta(hours=1)
+    )
     body = web.get("/readyz").json()
     assert body["failing"] == ["rates"]
-    assert body["checks"]["rates"]["detail"] == f"older than {settings.RATE_MAX_AGE_SECONDS} s: " \
-                                                "BTC/USD"
+    assert (
+        body["checks"]["rates"]["detail"] == f"older than {settings.RATE_MAX_AGE_SECONDS} s: "
+        "BTC/USD"
+    )
 
 
 def test_readyz_names_overdue_callbacks(web, scanned, api, create_invoice, settings):
@@ -97,8 +100,9 @@ def test_readyz_names_overdue_callbacks(web, scanned, api, create_invoice, setti
     Event.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
     body = web.get("/readyz").json()
     assert body["failing"] == ["callbacks"]
-    assert body["checks"]["callbacks"]["detail"] == ("1 callback queues overdue by more than "
-                                                     "5 minutes")
+    assert body["checks"]["callbacks"]["detail"] == (
+        "1 callback queues overdue by more than 5 minutes"
+    )
 
 
 def test_metrics_do_not_exist_without_a_token_and_refuse_a_wrong_one(web, settings):
@@ -109,15 +113,17 @@ def test_metrics_do_not_exist_without_a_token_and_refuse_a_wrong_one(web, settin
     assert web.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
 
 
-def test_metrics_count_from_the_database(web, settings, transactional_db, api, create_invoice,
-                                         receiver):
+def test_metrics_count_from_the_database(
+    web, settings, transactional_db, api, create_invoice, receiver
+):
     settings.METRICS_TOKEN, settings.CALLBACKS_ALLOW_PRIVATE = TOKEN, True
     Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
     paid = create_invoice(pay_currency="USDT", network="sandbox")
     create_invoice(pay_currency="ETH", network="sandbox")
     create_invoice()  # timed: no network chosen yet
-    response = api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True},
-                        format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json"
+    )
     assert response.json()["status"] == "completed"
 
     text = scrape(web)
@@ -146,10 +152,18 @@ def test_latency_buckets_are_cumulative_and_summed(web, settings, api, create_in
     now = timezone.now()
     for i, seconds in enumerate((0.5, 3, 3, 7200)):
         Transaction.objects.create(
-            invoice_id=invoice["id"], quote_id=Invoice.objects.get(pk=invoice["id"]).quote_id,
-            network="sandbox", txid=f"tx{i}", output_index=0, asset="USDT", amount=1,
-            to_address="x", required_confirmations=1, paid_at=now - timedelta(seconds=seconds),
-            detected_at=now)
+            invoice_id=invoice["id"],
+            quote_id=Invoice.objects.get(pk=invoice["id"]).quote_id,
+            network="sandbox",
+            txid=f"tx{i}",
+            output_index=0,
+            asset="USDT",
+            amount=1,
+            to_address="x",
+            required_confirmations=1,
+            paid_at=now - timedelta(seconds=seconds),
+            detected_at=now,
+        )
     text = scrape(web)
     assert 'gateway_detection_latency_seconds_bucket{le="1",network="sandbox"} 1.0' in text
     assert 'gateway_detection_latency_seconds_bucket{le="5",network="sandbox"} 3.0' in text
@@ -159,13 +173,16 @@ def test_latency_buckets_are_cumulative_and_summed(web, settings, api, create_in
 
 
 def test_endpoint_labels_keep_no_path_or_credentials():
-    assert endpoint("https://user:pw@shop.example:8443/hooks/secret-token") == \
-        "https://shop.example:8443"
+    assert (
+        endpoint("https://user:pw@shop.example:8443/hooks/secret-token")
+        == "https://shop.example:8443"
+    )
     assert endpoint("") == "none"
 
 
-def test_json_log_lines_carry_the_request_id(api, create_invoice, receiver, settings,
-                                              transactional_db):
+def test_json_log_lines_carry_the_request_id(
+    api, create_invoice, receiver, settings, transactional_db
+):
     settings.CALLBACKS_ALLOW_PRIVATE = True
     Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
     invoice = create_invoice()
@@ -176,8 +193,9 @@ def test_json_log_lines_carry_the_request_id(api, create_invoice, receiver, sett
     handler.addFilter(RequestIdFilter())
     logging.getLogger("webhooks.callbacks").addHandler(handler)
     try:
-        response = api.post(f"/api/v1/invoices/{invoice['id']}/cancel",
-                            HTTP_X_REQUEST_ID="req-from-the-proxy-1")
+        response = api.post(
+            f"/api/v1/invoices/{invoice['id']}/cancel", HTTP_X_REQUEST_ID="req-from-the-proxy-1"
+        )
     finally:
         logging.getLogger("webhooks.callbacks").removeHandler(handler)
     assert response["X-Request-Id"] == "req-from-the-proxy-1"

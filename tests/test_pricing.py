@@ -34,25 +34,38 @@ def test_fee_conversion_rounds_up():
     assert fee_usdt >= 1_323_000  # 1.323 USDT, never less
 
 
-@given(price=st.integers(min_value=1, max_value=10**15), rate=rates, insurance=percents,
-       pay_decimals=st.sampled_from([0, 2, 6, 8, 18]), fee=st.integers(0, 10**9))
-def test_due_never_undercharges_and_is_the_smallest_such_integer(price, rate, insurance,
-                                                                 pay_decimals, fee):
+@given(
+    price=st.integers(min_value=1, max_value=10**15),
+    rate=rates,
+    insurance=percents,
+    pay_decimals=st.sampled_from([0, 2, 6, 8, 18]),
+    fee=st.integers(0, 10**9),
+)
+def test_due_never_undercharges_and_is_the_smallest_such_integer(
+    price, rate, insurance, pay_decimals, fee
+):
     due = pricing.due_amount(price, 2, rate, pay_decimals, insurance, fee)
     assert isinstance(due, int)
-    exact = (Fraction(price, 100) * (1 + Fraction(insurance) / 100) / Fraction(rate)
-             * 10**pay_decimals + fee)
+    exact = (
+        Fraction(price, 100) * (1 + Fraction(insurance) / 100) / Fraction(rate) * 10**pay_decimals
+        + fee
+    )
     assert due >= exact
     assert due - 1 < exact
 
 
-@given(due=st.integers(min_value=1, max_value=10**20), slippage=percents,
-       a=st.integers(min_value=0, max_value=10**21), b=st.integers(min_value=0, max_value=10**21))
+@given(
+    due=st.integers(min_value=1, max_value=10**20),
+    slippage=percents,
+    a=st.integers(min_value=0, max_value=10**21),
+    b=st.integers(min_value=0, max_value=10**21),
+)
 def test_classification_is_monotonic_in_the_amount_received(due, slippage, a, b):
     order = {Fit.UNDER: 0, Fit.EXACT: 1, Fit.OVER: 2}
     low, high = sorted((a, b))
-    assert order[pricing.classify(low, due, slippage)] <= order[pricing.classify(high, due,
-                                                                                 slippage)]
+    assert (
+        order[pricing.classify(low, due, slippage)] <= order[pricing.classify(high, due, slippage)]
+    )
 
 
 @given(due=st.integers(min_value=1, max_value=10**20), slippage=percents)
@@ -75,12 +88,24 @@ def test_slippage_bounds_are_inclusive():
     assert pricing.classify(999, 1000, Decimal(0)) == Fit.UNDER
 
 
-@pytest.mark.parametrize("bad", [{"price_units": 0}, {"price_units": -5},
-                                 {"insurance_percent": Decimal(101)},
-                                 {"insurance_percent": Decimal(-1)}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"price_units": 0},
+        {"price_units": -5},
+        {"insurance_percent": Decimal(101)},
+        {"insurance_percent": Decimal(-1)},
+    ],
+)
 def test_due_refuses_impossible_inputs(bad):
-    args = {"price_units": 100, "price_decimals": 2, "rate": Decimal(1), "pay_decimals": 6,
-            "insurance_percent": Decimal(0), **bad}
+    args = {
+        "price_units": 100,
+        "price_decimals": 2,
+        "rate": Decimal(1),
+        "pay_decimals": 6,
+        "insurance_percent": Decimal(0),
+        **bad,
+    }
     with pytest.raises(ValueError):
         pricing.due_amount(**args)
 
@@ -91,16 +116,32 @@ def test_remaining_is_never_negative():
 
 
 class TestMoney:
-    @pytest.mark.parametrize("text,decimals,units", [
-        ("100", 2, 10000), ("0.01", 2, 1), ("1.5", 8, 150_000_000), (" 7 ", 0, 7),
-        ("123456789.123456789012345678", 18, 123456789123456789012345678)])
+    @pytest.mark.parametrize(
+        "text,decimals,units",
+        [
+            ("100", 2, 10000),
+            ("0.01", 2, 1),
+            ("1.5", 8, 150_000_000),
+            (" 7 ", 0, 7),
+            ("123456789.123456789012345678", 18, 123456789123456789012345678),
+        ],
+    )
     def test_to_units(self, text, decimals, units):
         assert money.to_units(text, decimals) == units
 
-    @pytest.mark.parametrize("text,code", [
-        ("0", "invalid_amount"), ("-1", "invalid_amount"), ("abc", "invalid_amount"),
-        ("1e3", "invalid_amount"), ("NaN", "invalid_amount"), ("Infinity", "invalid_amount"),
-        ("0.001", "too_precise"), ("1" + "0" * 70, "amount_too_large")])
+    @pytest.mark.parametrize(
+        "text,code",
+        [
+            ("0", "invalid_amount"),
+            ("-1", "invalid_amount"),
+            ("abc", "invalid_amount"),
+            ("1e3", "invalid_amount"),
+            ("NaN", "invalid_amount"),
+            ("Infinity", "invalid_amount"),
+            ("0.001", "too_precise"),
+            ("1" + "0" * 70, "amount_too_large"),
+        ],
+    )
     def test_to_units_refuses(self, text, code):
         with pytest.raises(money.AmountError) as error:
             money.to_units(text, 2)

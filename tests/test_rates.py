@@ -67,16 +67,19 @@ def http():
 
 
 def serve(http, url, name, status=200):
-    http.add(responses.GET, url, body=recorded(name), status=status,
-             content_type="application/json")
+    http.add(
+        responses.GET, url, body=recorded(name), status=status, content_type="application/json"
+    )
 
 
 def store(base, quote, value, *, age=0, source="static"):
-    return Rate.objects.create(base=base, quote=quote, value=value, source=source,
-                               fetched_at=NOW - timedelta(seconds=age))
+    return Rate.objects.create(
+        base=base, quote=quote, value=value, source=source, fetched_at=NOW - timedelta(seconds=age)
+    )
 
 
 # --- needed pairs ----------------------------------------------------------------------------
+
 
 def test_needed_pairs_are_every_registry_asset_in_every_fiat(settings):
     assert sorted(needed_pairs()) == sorted(PAIRS)
@@ -86,10 +89,13 @@ def test_needed_pairs_are_every_registry_asset_in_every_fiat(settings):
 
 # --- providers, one at a time ----------------------------------------------------------------
 
+
 def test_static_provider_gives_the_configured_pairs_only(settings):
     settings.STATIC_RATES = {"BTC/USD": "60000.50", "USDT/EUR": "0.92"}
     assert StaticProvider().fetch([("BTC", "USD"), ("BTC", "EUR"), ("USDT", "EUR")]) == {
-        ("BTC", "USD"): Decimal("60000.50"), ("USDT", "EUR"): Decimal("0.92")}
+        ("BTC", "USD"): Decimal("60000.50"),
+        ("USDT", "EUR"): Decimal("0.92"),
+    }
 
 
 @pytest.mark.parametrize("bad", ["abc", "0", "-1", "NaN", "Infinity", 60000.5])
@@ -127,8 +133,11 @@ def test_kraken_error_list_fails_the_provider_but_warnings_do_not(http):
     with pytest.raises(ProviderError, match="EQuery:Unknown asset pair"):
         KrakenProvider().fetch(PAIRS)
 
-    http.add(responses.GET, KRAKEN_URL, json={
-        "error": ["WGeneral:Degraded"], "result": {"XXBTZUSD": {"c": ["61000.1", "1"]}}})
+    http.add(
+        responses.GET,
+        KRAKEN_URL,
+        json={"error": ["WGeneral:Degraded"], "result": {"XXBTZUSD": {"c": ["61000.1", "1"]}}},
+    )
     assert KrakenProvider().fetch([("BTC", "USD")]) == {("BTC", "USD"): Decimal("61000.1")}
 
 
@@ -138,8 +147,12 @@ def test_kraken_sends_nothing_when_it_lists_none_of_the_pairs(http):
 
 
 def test_coinbase_inverts_crypto_per_usd_exactly(http):
-    http.add(responses.GET, COINBASE_URL, body=recorded("coinbase_exchange_rates_usd.json"),
-             match=[matchers.query_param_matcher({"currency": "USD"})])
+    http.add(
+        responses.GET,
+        COINBASE_URL,
+        body=recorded("coinbase_exchange_rates_usd.json"),
+        match=[matchers.query_param_matcher({"currency": "USD"})],
+    )
     got = CoinbaseProvider().fetch(PAIRS + [("BTC", "GBP"), ("DOGE", "USD")])
 
     assert set(got) == set(PAIRS) | {("BTC", "GBP")}  # DOGE is not in the table
@@ -154,8 +167,9 @@ def test_coinbase_inverts_crypto_per_usd_exactly(http):
 
 
 def test_coinbase_rates_for_another_currency_are_refused(http):
-    http.add(responses.GET, COINBASE_URL,
-             json={"data": {"currency": "BTC", "rates": {"USD": "60000"}}})
+    http.add(
+        responses.GET, COINBASE_URL, json={"data": {"currency": "BTC", "rates": {"USD": "60000"}}}
+    )
     with pytest.raises(ProviderError, match="not USD"):
         CoinbaseProvider().fetch([("BTC", "USD")])
 
@@ -174,8 +188,17 @@ def test_coingecko_numbers_are_read_as_decimals_not_floats(http):
 
     params = http.calls[0].request.params
     assert params["ids"].split(",") == sorted(
-        ["binancecoin", "bitcoin", "ethereum", "litecoin", "polygon-ecosystem-token",
-         "tether", "tron", "usd-coin"])
+        [
+            "binancecoin",
+            "bitcoin",
+            "ethereum",
+            "litecoin",
+            "polygon-ecosystem-token",
+            "tether",
+            "tron",
+            "usd-coin",
+        ]
+    )
     assert params["vs_currencies"] == "eur,usd"
     assert params["precision"] == "full"  # else CoinGecko rounds to a few decimals
 
@@ -193,34 +216,46 @@ def test_binance_uses_usdt_markets_for_usd_and_inverts_reverse_symbols(http):
     assert got[("USDC", "EUR")] == Decimal("0.92678405931417979610750695088")  # 1/EURUSDC
 
 
-@pytest.mark.parametrize("failure", [
-    {"status": 500, "body": "{}"},
-    {"status": 429, "body": '{"status": {"error_code": 429}}'},
-    {"body": requests.exceptions.ConnectTimeout("connect timed out")},
-    {"body": requests.exceptions.ReadTimeout("read timed out")},
-    {"body": requests.exceptions.ConnectionError("connection refused")},
-    {"status": 200, "body": "<html>maintenance</html>"},
-])
-@pytest.mark.parametrize("provider,url", [
-    (KrakenProvider, KRAKEN_URL), (CoinbaseProvider, COINBASE_URL),
-    (CoinGeckoProvider, COINGECKO_URL), (BinanceProvider, BINANCE_URL)])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "body": "{}"},
+        {"status": 429, "body": '{"status": {"error_code": 429}}'},
+        {"body": requests.exceptions.ConnectTimeout("connect timed out")},
+        {"body": requests.exceptions.ReadTimeout("read timed out")},
+        {"body": requests.exceptions.ConnectionError("connection refused")},
+        {"status": 200, "body": "<html>maintenance</html>"},
+    ],
+)
+@pytest.mark.parametrize(
+    "provider,url",
+    [
+        (KrakenProvider, KRAKEN_URL),
+        (CoinbaseProvider, COINBASE_URL),
+        (CoinGeckoProvider, COINGECKO_URL),
+        (BinanceProvider, BINANCE_URL),
+    ],
+)
 def test_transport_failures_are_provider_errors(http, provider, url, failure):
     http.add(responses.GET, url, **failure)
     with pytest.raises(ProviderError):
         provider().fetch(PAIRS)
 
 
-@pytest.mark.parametrize("provider,url,payload", [
-    (KrakenProvider, KRAKEN_URL, {"result": {}}),
-    (KrakenProvider, KRAKEN_URL, {"error": [], "result": {"XXBTZUSD": {"c": []}}}),
-    (KrakenProvider, KRAKEN_URL, {"error": [], "result": {"XXBTZUSD": {"c": ["0", "1"]}}}),
-    (CoinbaseProvider, COINBASE_URL, {"rates": {"BTC": "0.0000166"}}),
-    (CoinbaseProvider, COINBASE_URL, {"data": {"currency": "USD", "rates": {"BTC": "0"}}}),
-    (CoinGeckoProvider, COINGECKO_URL, [{"bitcoin": 60000}]),
-    (CoinGeckoProvider, COINGECKO_URL, {"bitcoin": {"usd": "a lot"}}),
-    (BinanceProvider, BINANCE_URL, {"code": -1003, "msg": "Too many requests"}),
-    (BinanceProvider, BINANCE_URL, [{"symbol": "BTCUSDT"}]),
-])
+@pytest.mark.parametrize(
+    "provider,url,payload",
+    [
+        (KrakenProvider, KRAKEN_URL, {"result": {}}),
+        (KrakenProvider, KRAKEN_URL, {"error": [], "result": {"XXBTZUSD": {"c": []}}}),
+        (KrakenProvider, KRAKEN_URL, {"error": [], "result": {"XXBTZUSD": {"c": ["0", "1"]}}}),
+        (CoinbaseProvider, COINBASE_URL, {"rates": {"BTC": "0.0000166"}}),
+        (CoinbaseProvider, COINBASE_URL, {"data": {"currency": "USD", "rates": {"BTC": "0"}}}),
+        (CoinGeckoProvider, COINGECKO_URL, [{"bitcoin": 60000}]),
+        (CoinGeckoProvider, COINGECKO_URL, {"bitcoin": {"usd": "a lot"}}),
+        (BinanceProvider, BINANCE_URL, {"code": -1003, "msg": "Too many requests"}),
+        (BinanceProvider, BINANCE_URL, [{"symbol": "BTCUSDT"}]),
+    ],
+)
 def test_unexpected_shapes_are_provider_errors(http, provider, url, payload):
     http.add(responses.GET, url, json=payload)
     with pytest.raises(ProviderError):
@@ -228,6 +263,7 @@ def test_unexpected_shapes_are_provider_errors(http, provider, url, payload):
 
 
 # --- refresh ---------------------------------------------------------------------------------
+
 
 def stored() -> dict[tuple[str, str], tuple[str, str]]:
     return {(r.base, r.quote): (r.value, r.source) for r in Rate.objects.all()}
@@ -242,14 +278,16 @@ def test_refresh_with_static_stores_every_needed_pair(db):
     assert set(Rate.objects.values_list("fetched_at", flat=True)) == {NOW}
 
 
-@pytest.mark.parametrize("failure", [
-    {"status": 500, "body": "Internal Server Error"},
-    {"body": requests.exceptions.ReadTimeout("read timed out")},
-    {"body": requests.exceptions.ConnectTimeout("connect timed out")},
-    {"status": 200, "body": recorded("kraken_unknown_pair.json")},
-])
-def test_refresh_falls_back_when_the_first_provider_fails(db, http, rate_settings, caplog,
-                                                          failure):
+@pytest.mark.parametrize(
+    "failure",
+    [
+        {"status": 500, "body": "Internal Server Error"},
+        {"body": requests.exceptions.ReadTimeout("read timed out")},
+        {"body": requests.exceptions.ConnectTimeout("connect timed out")},
+        {"status": 200, "body": recorded("kraken_unknown_pair.json")},
+    ],
+)
+def test_refresh_falls_back_when_the_first_provider_fails(db, http, rate_settings, caplog, failure):
     rate_settings.RATE_PROVIDERS = ["kraken", "coingecko"]
     http.add(responses.GET, KRAKEN_URL, **failure)
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
@@ -261,8 +299,7 @@ def test_refresh_falls_back_when_the_first_provider_fails(db, http, rate_setting
     assert any("kraken failed" in record.getMessage() for record in caplog.records)
 
 
-def test_refresh_takes_pairs_missing_from_the_first_provider_from_the_next(db, http,
-                                                                           rate_settings):
+def test_refresh_takes_pairs_missing_from_the_first_provider_from_the_next(db, http, rate_settings):
     rate_settings.RATE_PROVIDERS = ["kraken", "coingecko"]
     serve(http, KRAKEN_URL, "kraken_ticker.json")
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
@@ -285,8 +322,7 @@ def test_refresh_stops_asking_once_every_pair_is_found(db, http, rate_settings, 
     assert asked == []
 
 
-def test_refresh_stores_plain_decimal_strings_without_float_artifacts(db, http,
-                                                                      rate_settings):
+def test_refresh_stores_plain_decimal_strings_without_float_artifacts(db, http, rate_settings):
     rate_settings.RATE_PROVIDERS = ["coingecko"]
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
     refresh_rates(now=NOW)
@@ -337,8 +373,10 @@ def test_refresh_skips_a_rate_too_long_to_store(db, rate_settings, caplog):
     with caplog.at_level(logging.WARNING, logger="invoices.rates"):
         assert refresh_rates(now=NOW) == {"static": 1}
     assert set(stored()) == {("BTC", "EUR")}
-    assert any("BTC/USD rate" in r.getMessage() and "out of range" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "BTC/USD rate" in r.getMessage() and "out of range" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch):
@@ -351,6 +389,7 @@ def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch
 
 
 # --- get_rate --------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def from_storage(rate_settings):
@@ -368,7 +407,8 @@ def test_identity_needs_no_stored_rate(db, from_storage):
 def test_direct_rate(db, from_storage):
     store("BTC", "USD", "60000.5", age=30, source="kraken")
     assert get_rate("btc", "usd", now=NOW) == RateQuote(
-        Decimal("60000.5"), "kraken", NOW - timedelta(seconds=30))
+        Decimal("60000.5"), "kraken", NOW - timedelta(seconds=30)
+    )
 
 
 def test_inverse_rate_is_exact_to_30_significant_digits(db, from_storage):
@@ -397,8 +437,9 @@ def test_stale_rate_is_refused_with_its_age(db, from_storage):
     store("BTC", "USD", "60000", age=15 * 60)
     with pytest.raises(StaleRate) as error:
         get_rate("BTC", "USD", now=NOW)
-    assert str(error.value) == ("the BTC/USD rate is 15 minutes old; quotes need a rate "
-                                "fetched within 10 minutes")
+    assert str(error.value) == (
+        "the BTC/USD rate is 15 minutes old; quotes need a rate fetched within 10 minutes"
+    )
     with pytest.raises(StaleRate):
         get_rate("USD", "BTC", now=NOW)
 
@@ -444,8 +485,16 @@ def test_get_rate_reads_what_refresh_stored(db, rate_settings, from_storage):
 
 # --- decimal strings -------------------------------------------------------------------------
 
-@given(st.decimals(min_value=Decimal("1e-20"), max_value=Decimal("1e15"),
-                   allow_nan=False, allow_infinity=False, places=None))
+
+@given(
+    st.decimals(
+        min_value=Decimal("1e-20"),
+        max_value=Decimal("1e15"),
+        allow_nan=False,
+        allow_infinity=False,
+        places=None,
+    )
+)
 def test_plain_is_exact_and_never_an_exponent(value):
     text = rates.plain(value)
     assert "e" not in text.lower()
@@ -455,6 +504,7 @@ def test_plain_is_exact_and_never_an_exponent(value):
 
 
 # --- quotes from the first request -----------------------------------------------------------
+
 
 def test_static_first_answers_from_its_table_with_nothing_stored(db, django_assert_num_queries):
     with django_assert_num_queries(0):
@@ -475,14 +525,14 @@ def test_a_missing_rate_is_fetched_once_synchronously(db, rate_settings, http):
     rate_settings.RATE_PROVIDERS = ["coinbase"]
     serve(http, COINBASE_URL, "coinbase_exchange_rates_usd.json")
     quote = get_rate("BTC", "USD")
-    assert (quote.value, quote.source) == (Decimal("60240.9638554216867469879518072"),
-                                           "coinbase")
+    assert (quote.value, quote.source) == (Decimal("60240.9638554216867469879518072"), "coinbase")
     assert get_rate("ETH", "EUR").source == "coinbase"  # stored by that one refresh
     assert len(http.calls) == 1 and Rate.objects.count() == 16
 
 
 def test_providers_that_are_down_are_asked_once_a_minute_not_per_request(
-        db, rate_settings, http, monkeypatch):
+    db, rate_settings, http, monkeypatch
+):
     rate_settings.RATE_PROVIDERS = ["coinbase"]
     http.add(responses.GET, COINBASE_URL, status=503)
     with pytest.raises(UnknownRate, match="no BTC/USD rate is available"):
@@ -527,21 +577,25 @@ def test_lookups_waiting_together_share_one_refresh(monkeypatch):
 
 
 def test_a_timed_invoice_leaves_out_and_logs_methods_without_a_rate(api, settings, caplog):
-    settings.STATIC_RATES = {pair: value for pair, value in settings.STATIC_RATES.items()
-                             if not pair.startswith("ETH/")}
+    settings.STATIC_RATES = {
+        pair: value for pair, value in settings.STATIC_RATES.items() if not pair.startswith("ETH/")
+    }
     with caplog.at_level(logging.WARNING, logger="invoices.services.creation"):
-        response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
-                            format="json")
+        response = api.post(
+            "/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"}, format="json"
+        )
     assert response.status_code == 201, response.json()
     from invoices.models import Quote
 
-    offered = set(Quote.objects.filter(invoice_id=response.json()["id"])
-                  .values_list("asset", flat=True))
+    offered = set(
+        Quote.objects.filter(invoice_id=response.json()["id"]).values_list("asset", flat=True)
+    )
     assert "ETH" not in offered and "USDT" in offered
     assert "leaves out ETH on sandbox: no ETH/USD rate is available" in caplog.text
 
     settings.STATIC_RATES = {}
-    response = api.post("/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"},
-                        format="json")
+    response = api.post(
+        "/api/v1/invoices", {"price_amount": "10", "price_currency": "USD"}, format="json"
+    )
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "rate_unavailable"

@@ -25,8 +25,14 @@ def blocks(name: str) -> list[str]:
 
 
 def run_bash(script: str, cwd, env) -> str:
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -63,9 +69,11 @@ def test_the_curl_walkthrough_and_the_resolve_snippet_run_on_the_demo(demo_gatew
     assert shown["transactions"][0]["confirmations"] >= 1
     assert overpaid["status"] == "unresolved" and overpaid["status_context"] == "overpaid"
     assert refund["amount"] == "15.000000" and refund["claim_url"].startswith(demo_gateway.url)
-    status, after = demo_gateway.request("GET", f"/api/v1/invoices/{second['id']}",
-                                         key=(tmp_path / "var" / "demo-api-key").read_text()
-                                         .strip())
+    status, after = demo_gateway.request(
+        "GET",
+        f"/api/v1/invoices/{second['id']}",
+        key=(tmp_path / "var" / "demo-api-key").read_text().strip(),
+    )
     assert (status, after["status"]) == (200, "completed")
 
 
@@ -101,8 +109,11 @@ def test_the_settings_table_lists_every_variable_the_settings_read():
     read = set(re.findall(r'(?:environ\.get|env_bool|env_list)\(\s*"([A-Z0-9_]+)"', source))
     read |= set(re.findall(r'environ\["([A-Z0-9_]+)"\]', source))
     table = README.split("## Settings (environment variables)", 1)[1].split("\n\n", 2)[1]
-    listed = {name for row in table.splitlines()[2:]
-              for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])}
+    listed = {
+        name
+        for row in table.splitlines()[2:]
+        for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])
+    }
     assert read, "found no variables in config/settings.py"
     assert sorted(read - listed) == [], "read by the settings, missing from the README"
     assert sorted(listed - read) == [], "in the README, not read by the settings"

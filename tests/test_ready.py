@@ -15,8 +15,12 @@ from invoices import rates
 from invoices.models import Rate
 from tests.live import LiveGateway
 
-USD_INVOICE = {"price_amount": "25.00", "price_currency": "USD", "pay_currency": "USDT",
-               "network": "sandbox"}
+USD_INVOICE = {
+    "price_amount": "25.00",
+    "price_currency": "USD",
+    "pay_currency": "USDT",
+    "network": "sandbox",
+}
 COINBASE_URL = "https://api.coinbase.com/v2/exchange-rates"
 RECORDED = Path(__file__).parent / "recorded" / "rates" / "coinbase_exchange_rates_usd.json"
 
@@ -36,8 +40,9 @@ def test_a_fresh_gateway_quotes_a_usd_invoice_on_its_first_request(gateway):
     status, invoice = gateway.request("POST", "/api/v1/invoices", USD_INVOICE, key)
     assert status == 201, invoice
     assert (invoice["pay_amount"], invoice["rate"]) == ("25.000000", "1")
-    status, timed = gateway.request("POST", "/api/v1/invoices",
-                                    {"price_amount": "10", "price_currency": "EUR"}, key)
+    status, timed = gateway.request(
+        "POST", "/api/v1/invoices", {"price_amount": "10", "price_currency": "EUR"}, key
+    )
     assert status == 201, timed
 
 
@@ -47,8 +52,11 @@ def test_json_logs_are_one_object_per_line_with_the_request_id(gateway):
     gateway.wait_until_up()
     assert gateway.request("GET", "/api/v1/no-such-thing")[0] == 404
     gateway.stop("web")
-    lines = [json.loads(line) for line in (gateway.folder / "web.log").read_text().splitlines()
-             if line.startswith("{")]
+    lines = [
+        json.loads(line)
+        for line in (gateway.folder / "web.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     (logged,) = [line for line in lines if line["message"] == "Not Found: /api/v1/no-such-thing"]
     assert logged["level"] == "WARNING" and logged["logger"] == "django.request"
     assert len(logged["request_id"]) == 32
@@ -78,15 +86,17 @@ def test_readyz_follows_the_scanner(gateway):
     assert status == 200, body
 
 
-def test_stale_rates_refuse_quotes_naming_pair_and_age_until_rates_return(api, settings,
-                                                                          monkeypatch):
+def test_stale_rates_refuse_quotes_naming_pair_and_age_until_rates_return(
+    api, settings, monkeypatch
+):
     """The worker (refreshing rates) stopped for longer than the limit, then back."""
     monkeypatch.setattr(rates, "_last_refresh", float("-inf"))  # no lookup refreshed yet
     settings.RATE_PROVIDERS = ["coinbase"]
     Rate.objects.all().delete()
     with responses.RequestsMock() as http:
-        http.add(responses.GET, COINBASE_URL, body=RECORDED.read_text(),
-                 content_type="application/json")
+        http.add(
+            responses.GET, COINBASE_URL, body=RECORDED.read_text(), content_type="application/json"
+        )
         first = api.post("/api/v1/invoices", USD_INVOICE, format="json")
         assert first.status_code == 201, first.json()  # fetched once, synchronously
         assert len(http.calls) == 1
@@ -96,8 +106,8 @@ def test_stale_rates_refuse_quotes_naming_pair_and_age_until_rates_return(api, s
         assert refused.status_code == 422
         assert refused.json()["error"]["code"] == "rate_unavailable"
         assert refused.json()["error"]["message"] == (
-            "the USDT/USD rate is 25 minutes old; quotes need a rate fetched within "
-            "10 minutes")
+            "the USDT/USD rate is 25 minutes old; quotes need a rate fetched within 10 minutes"
+        )
         assert len(http.calls) == 1  # a stale rate is not fetched by the request
 
         rates.refresh_rates()  # the worker is back

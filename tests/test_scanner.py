@@ -30,13 +30,16 @@ BTC = 10**8
 
 # --- required confirmations --------------------------------------------------------------
 
+
 def test_the_registry_default_applies_without_tiers_or_override():
     assert get_network("litecoin").required_confirmations(10**12) == 6
     assert get_network("ethereum").required_confirmations(1) == 12
 
 
-@pytest.mark.parametrize(("amount", "needed"), [
-    (1, 1), (BTC, 1), (BTC + 1, 3), (10 * BTC, 3), (10 * BTC + 1, 6), (10**6 * BTC, 6)])
+@pytest.mark.parametrize(
+    ("amount", "needed"),
+    [(1, 1), (BTC, 1), (BTC + 1, 3), (10 * BTC, 3), (10 * BTC + 1, 6), (10**6 * BTC, 6)],
+)
 def test_bitcoin_amount_tiers(amount, needed):
     assert get_network("bitcoin").required_confirmations(amount) == needed
 
@@ -67,6 +70,7 @@ def test_tiers_weigh_the_whole_amount_due_so_slices_cannot_lower_the_bar():
 
 # --- what the chain says, applied ----------------------------------------------------------
 
+
 def test_a_payment_that_survives_a_reorganisation_moves_to_its_new_block(shop):  # noqa: F811
     invoice = shop.invoice()
     txid = shop.pay(invoice)
@@ -92,16 +96,29 @@ def test_a_payment_that_survives_a_reorganisation_moves_to_its_new_block(shop): 
 
 
 def test_a_report_with_a_rollback_applied_twice_changes_nothing_the_second_time(
-        api, create_invoice):
+    api, create_invoice
+):
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
-    paid = Transfer(network="sandbox", txid="ab" * 32, index=0, to_address=invoice["address"],
-                    asset="USDT", amount=100_000_000, from_addresses=("sbx1qpayer",),
-                    block_height=5, block_hash="old")
+    paid = Transfer(
+        network="sandbox",
+        txid="ab" * 32,
+        index=0,
+        to_address=invoice["address"],
+        asset="USDT",
+        amount=100_000_000,
+        from_addresses=("sbx1qpayer",),
+        block_height=5,
+        block_hash="old",
+    )
     reconciliation.apply_transfers(report=ScanReport("sandbox", tip_height=6, transfers=[paid]))
     assert Invoice.objects.get(pk=invoice["id"]).status == "completed"
 
-    moved = ScanReport("sandbox", tip_height=6, rollback_above=4,
-                       transfers=[Transfer(**{**paid.__dict__, "block_hash": "new"})])
+    moved = ScanReport(
+        "sandbox",
+        tip_height=6,
+        rollback_above=4,
+        transfers=[Transfer(**{**paid.__dict__, "block_hash": "new"})],
+    )
     reconciliation.apply_transfers(report=moved)
     count = Event.objects.count()
     reconciliation.apply_transfers(report=moved)
@@ -118,25 +135,29 @@ def test_a_report_with_a_rollback_applied_twice_changes_nothing_the_second_time(
 
 def test_watched_addresses_are_looked_up_in_batches(api, create_invoice, monkeypatch):
     monkeypatch.setattr(selectors, "WATCH_LOOKUP_BATCH", 2)
-    addresses = {create_invoice(pay_currency="USDT", network="sandbox")["address"]
-                 for _ in range(5)}
-    assert selectors.watched_addresses(network="sandbox",
-                                       addresses=addresses | {"sbx1qnobody"}) == addresses
+    addresses = {
+        create_invoice(pay_currency="USDT", network="sandbox")["address"] for _ in range(5)
+    }
+    assert (
+        selectors.watched_addresses(network="sandbox", addresses=addresses | {"sbx1qnobody"})
+        == addresses
+    )
 
 
 def test_only_invoices_still_listening_are_watched(api, create_invoice):
-    archived, expired, late = (create_invoice(pay_currency="USDT", network="sandbox")
-                               for _ in range(3))
+    archived, expired, late = (
+        create_invoice(pay_currency="USDT", network="sandbox") for _ in range(3)
+    )
     api.post(f"/api/v1/invoices/{archived['id']}/archive")
     for invoice, minutes in ((expired, 24 * 60 + 16), (late, 16)):
         Invoice.objects.filter(pk=invoice["id"]).update(
-            status="expired", expires_at=timezone.now() - timedelta(minutes=minutes))
+            status="expired", expires_at=timezone.now() - timedelta(minutes=minutes)
+        )
     all_three = {archived["address"], expired["address"], late["address"]}
     assert selectors.watched_addresses(network="sandbox", addresses=all_three) == {late["address"]}
 
 
-def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(litecoind,
-                                                                           monkeypatch):
+def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(litecoind, monkeypatch):
     import dataclasses
     import threading
 
@@ -179,6 +200,7 @@ def test_close_all_closes_every_thread_s_backends_and_starts_afresh(litecoind):
 
 # --- the lease ------------------------------------------------------------------------------
 
+
 def test_the_lease_lets_one_scan_in_at_a_time_and_expires(db):
     held = scanner._take_lease(NETWORK)
     assert held is not None and scanner._take_lease(NETWORK) is None
@@ -191,7 +213,8 @@ def test_the_lease_lets_one_scan_in_at_a_time_and_expires(db):
 
 def steal_lease(*_args):
     ChainCursor.objects.filter(network=NETWORK).update(
-        lease_owner="another-worker", lease_until=timezone.now() + timedelta(minutes=1))
+        lease_owner="another-worker", lease_until=timezone.now() + timedelta(minutes=1)
+    )
 
 
 def scan_with(watched=selectors.watched_addresses, sink=reconciliation.apply_transfers):
@@ -252,6 +275,7 @@ def test_a_payment_mined_between_the_mempool_and_the_blocks_is_credited_once(sho
 
 # --- racing scanners (PostgreSQL: real row locks) ------------------------------------------
 
+
 def test_one_scanner_per_network_at_a_time(postgres, shop, monkeypatch):  # noqa: F811
     shop.pay(shop.invoice())
     apply = reconciliation.apply_transfers
@@ -279,8 +303,11 @@ def test_a_transfer_is_credited_once_when_scanners_race(postgres, shop, monkeypa
     monkeypatch.setattr(scanner, "LEASE", timedelta(seconds=-1))
     monkeypatch.setattr(scanner, "_renew", lambda cursor: True)
     applied, apply = [], reconciliation.apply_transfers
-    monkeypatch.setattr(reconciliation, "apply_transfers",
-                        lambda report: (applied.append(report), apply(report=report)))
+    monkeypatch.setattr(
+        reconciliation,
+        "apply_transfers",
+        lambda report: (applied.append(report), apply(report=report)),
+    )
 
     results = run_at_once(6, lambda i: tasks.scan_network(NETWORK))
     assert [r for r in results if isinstance(r, Exception)] == []
@@ -289,14 +316,22 @@ def test_a_transfer_is_credited_once_when_scanners_race(postgres, shop, monkeypa
     for invoice in invoices:
         assert events(invoice).count("transaction_created") == 1
         assert Invoice.objects.get(pk=invoice["id"]).status == "completed"
-        assert Event.objects.filter(invoice_id=invoice["id"], type="status_changed",
-                                    data__status="completed").count() == 1
+        assert (
+            Event.objects.filter(
+                invoice_id=invoice["id"], type="status_changed", data__status="completed"
+            ).count()
+            == 1
+        )
 
 
 # --- the watcher loop -----------------------------------------------------------------------
 
-def test_scan_command_scans_every_interval_until_sigterm(transactional_db, shop,  # noqa: F811
-                                                         monkeypatch):
+
+def test_scan_command_scans_every_interval_until_sigterm(
+    transactional_db,
+    shop,  # noqa: F811
+    monkeypatch,
+):
     invoice = shop.invoice()
     shop.pay(invoice)
     passes, scan_network = [], tasks.scan_network

@@ -110,7 +110,7 @@ SDN_CSV = (
     b'"Digital Currency Address - XBT 1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V; Gender Male."\n'
     b'4,"CHATEX","-0- ","CYBER2",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,'
     b'"Digital Currency Address - ETH 0x6F1cA141A28907F78Ebaa64fb83A9088b02A8352; alt. '
-    b'Digital Currency Address - XBT '
+    b"Digital Currency Address - XBT "
     b'bc1qw7vfgv3r5vnehafl0y95sclg3uqsj87wxs9ad628yjjcq33cwessr6ndyw."\n'
 )
 
@@ -118,13 +118,17 @@ SDN_CSV = (
 def shipped() -> list[tuple[str, str]]:
     """(address, currencies) of every line of the shipped snapshot."""
     lines = screening.SANCTIONS_FILE.read_text().splitlines()
-    return [(line.split("#")[0].strip(), line.split("#")[1].split()[0])
-            for line in lines if line and not line.startswith("#")]
+    return [
+        (line.split("#")[0].strip(), line.split("#")[1].split()[0])
+        for line in lines
+        if line and not line.startswith("#")
+    ]
 
 
 def test_the_shipped_snapshot_names_its_source_and_date():
-    header = [line for line in screening.SANCTIONS_FILE.read_text().splitlines()
-              if line.startswith("#")]
+    header = [
+        line for line in screening.SANCTIONS_FILE.read_text().splitlines() if line.startswith("#")
+    ]
     assert "OFAC Specially Designated Nationals (SDN)" in header[0]
     assert any("sdn_advanced.xml" in line for line in header)
     assert "# Published: 2026-09-18" in header
@@ -151,8 +155,10 @@ def test_shipped_addresses_are_matched_in_any_case():
 
 
 def test_the_merchant_deny_list_is_matched_in_any_case_and_spacing():
-    assert is_flagged(["0xAbC0000000000000000000000000000000000001"],
-                      deny_list=[" 0xabc0000000000000000000000000000000000001 "])
+    assert is_flagged(
+        ["0xAbC0000000000000000000000000000000000001"],
+        deny_list=[" 0xabc0000000000000000000000000000000000001 "],
+    )
     assert not is_flagged([], deny_list=["anything"])
 
 
@@ -181,8 +187,7 @@ def test_parse_the_csv():
     assert listings == [
         Listing("XBT", "1AjZPMsnmpdK2Rv9KQNfMurTXinscVro9V", "GHORBANIYAN, Mohammad"),
         Listing("ETH", "0x6F1cA141A28907F78Ebaa64fb83A9088b02A8352", "CHATEX"),
-        Listing("XBT", "bc1qw7vfgv3r5vnehafl0y95sclg3uqsj87wxs9ad628yjjcq33cwessr6ndyw",
-                "CHATEX"),
+        Listing("XBT", "bc1qw7vfgv3r5vnehafl0y95sclg3uqsj87wxs9ad628yjjcq33cwessr6ndyw", "CHATEX"),
     ]
 
 
@@ -206,8 +211,10 @@ def test_refresh_from_a_file_rewrites_the_list_and_screening_sees_it_at_once(sna
     assert "# Published: 2026-09-18" in text and f"# Source: {source}" in text
     assert re.search(rf"^{RONIN_EXPLOITER}  # ETH Lazarus Group$", text, re.M)
     assert screening.sanctioned_addresses() == {
-        RONIN_EXPLOITER.lower(), "0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b",
-        "149w62ry42azbox8fgcmqnsxuzsstkeq8c"}  # read again: no restart needed
+        RONIN_EXPLOITER.lower(),
+        "0xa0e1c89ef1a489c9c7de96311ed5ce5d32c20e4b",
+        "149w62ry42azbox8fgcmqnsxuzsstkeq8c",
+    }  # read again: no restart needed
     assert not is_flagged(["ltc1qr8ntsedq8tv0svmxqhzvdcdl5k7kntdmnhwep7"], deny_list=[])
 
 
@@ -226,4 +233,6 @@ def test_refresh_downloads_the_list(snapshot):
     responses.add(responses.GET, url, body=CLASSIC_XML)
     call_command("refresh_sanctions", "--url", url, stdout=StringIO())
     assert screening.sanctioned_addresses() == {
-        "1ajzpmsnmpdk2rv9kqnfmurtxinscvro9v", "0x6f1ca141a28907f78ebaa64fb83a9088b02a8352"}
+        "1ajzpmsnmpdk2rv9kqnfmurtxinscvro9v",
+        "0x6f1ca141a28907f78ebaa64fb83a9088b02a8352",
+    }

@@ -28,10 +28,12 @@ def shop(make_merchant, real_network):  # noqa: F811
 
 def test_checkout_banner_says_test_on_test_invoices_only(shop, open_page):
     test = client_for(shop.merchant, "test")
-    test_invoice = test.post("/api/v1/invoices", {**BODY, "description": "2 × Coffee beans"},
-                             format="json").json()
-    live_invoice = shop.post("/api/v1/invoices", {**BODY, "description": "2 × Coffee beans"},
-                             format="json").json()
+    test_invoice = test.post(
+        "/api/v1/invoices", {**BODY, "description": "2 × Coffee beans"}, format="json"
+    ).json()
+    live_invoice = shop.post(
+        "/api/v1/invoices", {**BODY, "description": "2 × Coffee beans"}, format="json"
+    ).json()
     page = open_page()
     page.goto(f"/pay/{test_invoice['id']}")
     banner = page.locator(".test-banner")

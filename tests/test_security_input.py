@@ -19,13 +19,18 @@ from invoices.models import Invoice, Transaction
 from tests.conftest import run_at_once
 
 URL = "/api/v1/invoices"
-BODY = {"price_amount": "10.00", "price_currency": "USD", "pay_currency": "USDT",
-        "network": "sandbox"}
+BODY = {
+    "price_amount": "10.00",
+    "price_currency": "USD",
+    "pay_currency": "USDT",
+    "network": "sandbox",
+}
 
 
 def raw_post(client, path, text: str):
-    return client.generic("POST", path, text.encode("utf-8", "surrogatepass"),
-                          content_type="application/json")
+    return client.generic(
+        "POST", path, text.encode("utf-8", "surrogatepass"), content_type="application/json"
+    )
 
 
 def assert_error(response, status, code=None):
@@ -46,10 +51,15 @@ def test_a_lone_surrogate_is_refused_before_anything_is_written(api):
     assert api.get(URL).status_code == 200
 
 
-@pytest.mark.parametrize("field,value", [
-    ("description", "\\udfff tail"), ("foreign_id", "a\\u0000b"), ("description", "x\\u0000"),
-    ("customer_email", "a\\ud83d@b.example"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("description", "\\udfff tail"),
+        ("foreign_id", "a\\u0000b"),
+        ("description", "x\\u0000"),
+        ("customer_email", "a\\ud83d@b.example"),
+    ],
+)
 def test_unstorable_strings_in_any_field_are_400(api, field, value):
     body = json.dumps(BODY)[:-1] + f', "{field}": "{value}"}}'
     assert_error(raw_post(api, URL, body), 400, "invalid_text")
@@ -67,12 +77,15 @@ def test_valid_unicode_is_kept(api):
     assert api.get(f"{URL}/{invoice['id']}").json()["metadata"] == metadata
 
 
-@pytest.mark.parametrize("metadata,code", [
-    ({f"k{i}": i for i in range(51)}, "metadata_too_many_keys"),
-    ({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}, "metadata_too_deep"),
-    ({"blob": "x" * (16 * 1024)}, "metadata_too_large"),
-    ({"blob": "é" * (8 * 1024)}, "metadata_too_large"),  # 16 KB as UTF-8 JSON, 8 K characters
-])
+@pytest.mark.parametrize(
+    "metadata,code",
+    [
+        ({f"k{i}": i for i in range(51)}, "metadata_too_many_keys"),
+        ({"a": {"b": {"c": {"d": {"e": {"f": 1}}}}}}, "metadata_too_deep"),
+        ({"blob": "x" * (16 * 1024)}, "metadata_too_large"),
+        ({"blob": "é" * (8 * 1024)}, "metadata_too_large"),  # 16 KB as UTF-8 JSON, 8 K characters
+    ],
+)
 def test_metadata_limits(api, metadata, code):
     assert_error(api.post(URL, {**BODY, "metadata": metadata}, format="json"), 400, code)
 
@@ -91,32 +104,47 @@ def test_deep_nesting_is_400(api, levels):
     assert_error(raw_post(api, URL, body), 400, "malformed_json")
 
 
-@pytest.mark.parametrize("field,value", [
-    ("deny_list", ["bad\x00addr"]), ("deny_list", [f"addr{i}" for i in range(201)]),
-    ("allowed_return_hosts", ["h" * 300]), ("embed_hosts", ["\ud800.example"]),
-    ("enabled_methods", ["USDT:sandbox\x00"]), ("name", "Shop\x00"),
-])
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("deny_list", ["bad\x00addr"]),
+        ("deny_list", [f"addr{i}" for i in range(201)]),
+        ("allowed_return_hosts", ["h" * 300]),
+        ("embed_hosts", ["\ud800.example"]),
+        ("enabled_methods", ["USDT:sandbox\x00"]),
+        ("name", "Shop\x00"),
+    ],
+)
 def test_settings_lists_and_strings_are_checked(api, field, value):
     before = api.get("/api/v1/merchant").json()
     text = json.dumps({field: value}, ensure_ascii=True)
-    assert_error(api.generic("PATCH", "/api/v1/merchant", text.encode(),
-                             content_type="application/json"), 400)
+    assert_error(
+        api.generic("PATCH", "/api/v1/merchant", text.encode(), content_type="application/json"),
+        400,
+    )
     assert api.get("/api/v1/merchant").json() == before
 
 
-@pytest.mark.parametrize("query", [
-    "created_after=9999-12-31T23:59:59-14:00", "created_before=0001-01-01T00:00:00%2B14:00",
-    "created_after=0001-01-01T00:00:00%2B00:01",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_after=9999-12-31T23:59:59-14:00",
+        "created_before=0001-01-01T00:00:00%2B14:00",
+        "created_after=0001-01-01T00:00:00%2B00:01",
+    ],
+)
 def test_out_of_range_dates_are_400(api, query):
     assert_error(api.get(f"{URL}?{query}"), 400)
 
 
-@pytest.mark.parametrize("raw", [
-    "9999-12-31T23:59:59-14:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
-    "0001-01-01T00:00:00+14:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
-    "2026-01-01T00:00:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "9999-12-31T23:59:59-14:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
+        "0001-01-01T00:00:00+14:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
+        "2026-01-01T00:00:00|7bd0c1f2-8b9a-4c39-9e84-0b2f5c0a2a11",
+    ],
+)
 def test_forged_cursors_are_400(api, raw):
     cursor = base64.urlsafe_b64encode(raw.encode()).decode()
     assert_error(api.get(f"{URL}?cursor={cursor}"), 400)
@@ -130,16 +158,22 @@ def test_forged_event_cursors_with_huge_ids_are_400(api, pk):
         assert_error(response, 400)
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/invoices?foreign_id=%00", "/api/v1/invoices?status=new%00",
-    "/api/v1/events?invoice=%00", "/api/v1/rates?base=BTC%00&quote=USD",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/invoices?foreign_id=%00",
+        "/api/v1/invoices?status=new%00",
+        "/api/v1/events?invoice=%00",
+        "/api/v1/rates?base=BTC%00&quote=USD",
+    ],
+)
 def test_nul_in_api_queries_is_400(api, path):
     assert_error(api.get(path), 400, "invalid_text")
 
 
-@pytest.mark.parametrize("path", ["/api/v1/invoices/by-foreign-id/%00",
-                                  "/api/v1/invoices/by-foreign-id/a%00b/cancel"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/invoices/by-foreign-id/%00", "/api/v1/invoices/by-foreign-id/a%00b/cancel"]
+)
 def test_nul_in_api_paths_is_404(api, path):
     assert_error(api.get(path), 404, "not_found")
 
@@ -151,18 +185,21 @@ def test_nul_in_headers_is_400(api):
     assert_error(bad_key, 400, "invalid_text")
 
 
-@pytest.mark.parametrize("path", ["/refund/%00", "/pay/%00", "/pay/%00/status",
-                                  "/dashboard/invoices/%00/"])
+@pytest.mark.parametrize(
+    "path", ["/refund/%00", "/pay/%00", "/pay/%00/status", "/dashboard/invoices/%00/"]
+)
 def test_nul_in_page_paths_is_404(db, client, path):
     assert client.get(path).status_code == 404
 
 
 def test_nul_in_page_queries_and_forms_is_400(db, client):
     assert client.get("/dashboard/invoices/?q=%00").status_code == 400
-    assert client.post("/dashboard/login/", {"username": "a\x00", "password": "x"}
-                       ).status_code == 400
-    assert client.post("/dashboard/password-reset/", {"email": "a@b.example\x00"}
-                       ).status_code == 400
+    assert (
+        client.post("/dashboard/login/", {"username": "a\x00", "password": "x"}).status_code == 400
+    )
+    assert (
+        client.post("/dashboard/password-reset/", {"email": "a@b.example\x00"}).status_code == 400
+    )
 
 
 def test_a_failed_request_changes_nothing(api, create_invoice, monkeypatch):
@@ -175,8 +212,9 @@ def test_a_failed_request_changes_nothing(api, create_invoice, monkeypatch):
 
     monkeypatch.setattr(sandbox_payments, "mine_pending", broken_mining)
     api.raise_request_exception = False
-    response = api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True},
-                        format="json")
+    response = api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json"
+    )
     error = assert_error(response, 500, "internal_error")
     assert "nothing was changed" in error["message"]
     assert not Transaction.objects.exists() and not SandboxTransfer.objects.exists()
@@ -187,16 +225,18 @@ def test_concurrent_sandbox_mining_and_paying_never_fails(postgres, make_merchan
     """The race: miners woken on the locked tip built on the old tip and hit the unique
     height (500 after the payment was credited). Real threads on PostgreSQL."""
     clients = [make_merchant(f"Shop {i}") for i in range(3)]
-    invoices = [client.post(URL, BODY, format="json").json()
-                for client in clients for _ in range(3)]
+    invoices = [
+        client.post(URL, BODY, format="json").json() for client in clients for _ in range(3)
+    ]
 
     def work(i):
         client = clients[i % 3]
         if i % 3 == 0:
             return client.post("/api/v1/sandbox/mine", {"blocks": 2}, format="json").status_code
         invoice = invoices[(i % 3) * 3 + (i // 3) % 3]  # one of this client's own
-        return client.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
-                           {"confirm": True}, format="json").status_code
+        return client.post(
+            f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json"
+        ).status_code
 
     results = run_at_once(12, work)
     assert results == [200] * 12, results

@@ -43,12 +43,17 @@ def redis_or_skip() -> str:
 def counter_backend(request, settings):
     if request.param == "redis":
         settings.REDIS_URL = redis_or_skip()
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                       "LOCATION": settings.REDIS_URL}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": settings.REDIS_URL,
+            }
+        }
     return request.param
 
 
 # --- the counter --------------------------------------------------------------------------
+
 
 def test_the_counter_is_atomic_under_threads(transactional_db, counter_backend):
     """Threads need real row locks in the database: PostgreSQL (SQLite's in-memory test
@@ -67,12 +72,16 @@ def test_the_counter_is_atomic_under_threads(transactional_db, counter_backend):
 def test_a_new_window_starts_from_zero(db, counter_backend):
     bucket = f"windows:{time.time_ns()}"
     assert [throttling.hit(bucket, "2/min", now=t).allowed for t in (60, 61, 62)] == [
-        True, True, False]
+        True,
+        True,
+        False,
+    ]
     window = throttling.hit(bucket, "2/min", now=125)
     assert (window.count, window.remaining, window.reset) == (1, 1, 55)
 
 
 # --- API responses ------------------------------------------------------------------------
+
 
 def test_every_api_response_says_where_the_key_stands(api, settings):
     settings.API_THROTTLE_RATE = "5/hour"  # an hour: no window ends mid-test
@@ -107,8 +116,10 @@ def test_failed_authentications_are_throttled_per_client_ip(api, settings):
 
 # --- the anonymous pages ------------------------------------------------------------------
 
-def test_password_reset_mails_are_limited_per_address_and_per_ip(db, settings,
-                                                                 django_capture_on_commit_callbacks):
+
+def test_password_reset_mails_are_limited_per_address_and_per_ip(
+    db, settings, django_capture_on_commit_callbacks
+):
     from django.contrib.auth import get_user_model
 
     settings.PASSWORD_RESET_RATE_PER_EMAIL = "2/hour"
@@ -123,8 +134,9 @@ def test_password_reset_mails_are_limited_per_address_and_per_ip(db, settings,
     client.post("/dashboard/password-reset/", {"email": "b@shop.example"})  # 4th from the IP
     client.post("/dashboard/password-reset/", {"email": "c@shop.example"})  # 5th: refused
     assert [m.to for m in mail.outbox] == [["a@shop.example"]] * 2 + [["b@shop.example"]]
-    Client(REMOTE_ADDR="198.51.100.2").post("/dashboard/password-reset/",
-                                            {"email": "c@shop.example"})
+    Client(REMOTE_ADDR="198.51.100.2").post(
+        "/dashboard/password-reset/", {"email": "c@shop.example"}
+    )
     assert mail.outbox[-1].to == ["c@shop.example"]
 
 
@@ -133,21 +145,27 @@ def test_checkout_status_polling_is_limited_per_client(create_invoice, settings)
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     payer = Client(REMOTE_ADDR="203.0.113.5")
     assert [payer.get(f"/pay/{invoice['id']}/status").status_code for _ in range(4)] == [
-        200, 200, 200, 429]
-    assert Client(REMOTE_ADDR="203.0.113.6").get(f"/pay/{invoice['id']}/status"
-                                                 ).status_code == 200
+        200,
+        200,
+        200,
+        429,
+    ]
+    assert Client(REMOTE_ADDR="203.0.113.6").get(f"/pay/{invoice['id']}/status").status_code == 200
 
 
 def test_the_sandbox_panel_is_limited_per_client(create_invoice, settings):
     settings.SANDBOX_PANEL_RATE = "2/hour"
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     payer = Client(REMOTE_ADDR="203.0.113.8")
-    statuses = [payer.post(f"/pay/{invoice['id']}/sandbox", {"action": "under"}).status_code
-                for _ in range(3)]
+    statuses = [
+        payer.post(f"/pay/{invoice['id']}/sandbox", {"action": "under"}).status_code
+        for _ in range(3)
+    ]
     assert statuses[:2] == [302, 302] and statuses[2] == 429
 
 
 # --- two real web processes ---------------------------------------------------------------
+
 
 def _wait_up(port: int, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
@@ -166,40 +184,77 @@ def _wait_up(port: int, process: subprocess.Popen, log: Path) -> None:
 def migrated(tmp_path_factory) -> Path:
     """One migrated SQLite file, copied by each test (migrating takes most of the time)."""
     path = tmp_path_factory.mktemp("ratelimit") / "template.sqlite3"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
-           "SECRET_KEY": "rate-limit-test-" + "x" * 40, "DATABASE_URL": f"sqlite:///{path}"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=REPO, env=env,
-                   check=True, timeout=180)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "rate-limit-test-" + "x" * 40,
+        "DATABASE_URL": f"sqlite:///{path}",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=180,
+    )
     return path
 
 
 @pytest.mark.parametrize("backend", ["database", "redis"])
-def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migrated,
-                                                                   backend):
+def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migrated, backend):
     """The finding: 1,801 of 2,400 requests passed a 600/min limit with 3 web workers, each
     counting in its own memory. Two gunicorn processes on one SQLite file (and on Redis)
     now share one counter."""
     limit = 120
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
-           "SECRET_KEY": "rate-limit-test-" + "x" * 40, "SANDBOX": "1",
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "API_THROTTLE_RATE": f"{limit}/min", "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "rate-limit-test-" + "x" * 40,
+        "SANDBOX": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "API_THROTTLE_RATE": f"{limit}/min",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
     env.pop("REDIS_URL", None)
     if backend == "redis":
         env["REDIS_URL"] = redis_or_skip()
     manage = [sys.executable, "manage.py"]
     shutil.copy(migrated, tmp_path / "db.sqlite3")
-    made = subprocess.run([*manage, "create_merchant", "Busy shop", "--mode", "test"],
-                          cwd=REPO, env=env, check=True, timeout=60, capture_output=True,
-                          text=True)
+    made = subprocess.run(
+        [*manage, "create_merchant", "Busy shop", "--mode", "test"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    )
     key = json.loads(made.stdout.strip().splitlines()[-1])["api_key"]
     ports, processes, log = [free_port(), free_port()], [], tmp_path / "gunicorn.log"
     with log.open("ab") as out:
         for port in ports:
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}",
-                 "-w", "1", "--threads", "4"], cwd=REPO, env=env, stdout=out,
-                stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "config.wsgi",
+                        "-b",
+                        f"127.0.0.1:{port}",
+                        "-w",
+                        "1",
+                        "--threads",
+                        "4",
+                    ],
+                    cwd=REPO,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
     try:
         for port, process in zip(ports, processes, strict=True):
             _wait_up(port, process, log)
@@ -211,8 +266,7 @@ def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migr
             base = f"http://127.0.0.1:{ports[n % 2]}"  # half the clients on each process
             for _ in range(40):
                 response = session.get(base + URL, timeout=30)
-                window_end = round((time.time() + int(response.headers["RateLimit-Reset"]))
-                                   / 60)
+                window_end = round((time.time() + int(response.headers["RateLimit-Reset"])) / 60)
                 with lock:
                     results.append((response.status_code, window_end))
 

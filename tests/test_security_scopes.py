@@ -20,8 +20,9 @@ OWNER = "owner@shop.example"
 def shop(make_merchant):
     client = make_merchant("Shop")  # its first key is the operator's admin key
     for email, role in ((OWNER, MerchantUser.OWNER), ("staff@shop.example", MerchantUser.STAFF)):
-        user = get_user_model().objects.create_user(username=email, email=email,
-                                                    password="pw-123456789")
+        user = get_user_model().objects.create_user(
+            username=email, email=email, password="pw-123456789"
+        )
         MerchantUser.objects.create(user=user, merchant=client.merchant, role=role)
     return client
 
@@ -30,8 +31,7 @@ def shop(make_merchant):
 def integration(shop):
     """An ordinary integration key: the one a shop's backend holds."""
     client = APIClient()
-    key = create_api_key(merchant=shop.merchant, name="backend", mode="test",
-                         scope="invoices")
+    key = create_api_key(merchant=shop.merchant, name="backend", mode="test", scope="invoices")
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     client.prefix = key.removeprefix("cg_test_").partition(".")[0]
     return client
@@ -43,35 +43,53 @@ def assert_scope_refused(response):
     assert response.json()["error"]["type"] == "permission_error"
 
 
-@pytest.mark.parametrize("method,path,body", [
-    ("put", "/api/v1/wallets/sandbox", {"xpub": "placeholder"}),
-    ("get", "/api/v1/wallets", None),
-    ("patch", "/api/v1/merchant", {"callback_url": "https://attacker.example/hook"}),
-    ("get", "/api/v1/merchant", None),
-    ("post", "/api/v1/merchant/rotate-secret", None),
-    ("post", "/api/v1/merchant/test-callback", None),
-])
-def test_an_invoices_key_cannot_touch_settings_wallets_or_secrets(integration, shop, method,
-                                                                   path, body):
+@pytest.mark.parametrize(
+    "method,path,body",
+    [
+        ("put", "/api/v1/wallets/sandbox", {"xpub": "placeholder"}),
+        ("get", "/api/v1/wallets", None),
+        ("patch", "/api/v1/merchant", {"callback_url": "https://attacker.example/hook"}),
+        ("get", "/api/v1/merchant", None),
+        ("post", "/api/v1/merchant/rotate-secret", None),
+        ("post", "/api/v1/merchant/test-callback", None),
+    ],
+)
+def test_an_invoices_key_cannot_touch_settings_wallets_or_secrets(
+    integration, shop, method, path, body
+):
     before = Merchant.objects.get(pk=shop.merchant.pk)
     xpub = Wallet.objects.get(merchant=shop.merchant, family="sandbox").xpub
     body = {"xpub": hd.new_sandbox_xpub()} if body and "xpub" in body else body
     assert_scope_refused(getattr(integration, method)(path, body, format="json"))
     after = Merchant.objects.get(pk=shop.merchant.pk)
-    assert (after.callback_url, after.callback_secret) == (before.callback_url,
-                                                           before.callback_secret)
+    assert (after.callback_url, after.callback_secret) == (
+        before.callback_url,
+        before.callback_secret,
+    )
     assert Wallet.objects.get(merchant=shop.merchant, family="sandbox").xpub == xpub
     assert not SettingsChange.objects.exists()
 
 
 def test_an_invoices_key_does_the_invoice_work(integration):
-    invoice = integration.post("/api/v1/invoices", {
-        "price_amount": "10.00", "price_currency": "USD", "pay_currency": "USDT",
-        "network": "sandbox"}, format="json")
+    invoice = integration.post(
+        "/api/v1/invoices",
+        {
+            "price_amount": "10.00",
+            "price_currency": "USD",
+            "pay_currency": "USDT",
+            "network": "sandbox",
+        },
+        format="json",
+    )
     assert invoice.status_code == 201
     invoice_id = invoice.json()["id"]
-    for path in ("/api/v1/invoices", f"/api/v1/invoices/{invoice_id}", "/api/v1/currencies",
-                 "/api/v1/events", "/api/v1/rates?base=BTC&quote=USD"):
+    for path in (
+        "/api/v1/invoices",
+        f"/api/v1/invoices/{invoice_id}",
+        "/api/v1/currencies",
+        "/api/v1/events",
+        "/api/v1/rates?base=BTC&quote=USD",
+    ):
         assert integration.get(path).status_code == 200, path
     assert integration.post(f"/api/v1/invoices/{invoice_id}/cancel").status_code == 200
     event = integration.get("/api/v1/events").json()["data"][0]
@@ -80,7 +98,8 @@ def test_an_invoices_key_does_the_invoice_work(integration):
 
 
 def test_an_admin_key_changes_the_wallet_recorded_and_mailed(
-        shop, django_capture_on_commit_callbacks):
+    shop, django_capture_on_commit_callbacks
+):
     old = Wallet.objects.get(merchant=shop.merchant, family="sandbox").xpub
     new = hd.new_sandbox_xpub()
     with django_capture_on_commit_callbacks(execute=True):
@@ -88,8 +107,7 @@ def test_an_admin_key_changes_the_wallet_recorded_and_mailed(
     assert response.status_code == 200
     change = SettingsChange.objects.get()
     prefix = shop.key.removeprefix("cg_test_").partition(".")[0]
-    assert (change.what, change.detail, change.actor) == ("wallet", "sandbox",
-                                                          f"api_key:{prefix}")
+    assert (change.what, change.detail, change.actor) == ("wallet", "sandbox", f"api_key:{prefix}")
     assert change.old_value == f"{old[:8]}…{old[-6:]}" and change.new_value.endswith(new[-6:])
     [message] = mail.outbox
     assert message.to == [OWNER]  # owners only, not staff
@@ -98,19 +116,27 @@ def test_an_admin_key_changes_the_wallet_recorded_and_mailed(
 
 
 def test_callback_url_and_secret_changes_are_recorded_without_secrets(
-        shop, django_capture_on_commit_callbacks):
+    shop, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        shop.patch("/api/v1/merchant", {"callback_url": "https://u:pw@hooks.example/in?t=s3"},
-                   format="json")
+        shop.patch(
+            "/api/v1/merchant",
+            {"callback_url": "https://u:pw@hooks.example/in?t=s3"},
+            format="json",
+        )
         secret = shop.post("/api/v1/merchant/rotate-secret").json()["callback_secret"]
         shop.patch("/api/v1/merchant", {"invoice_ttl_minutes": 30}, format="json")  # no record
     url_change, secret_change = SettingsChange.objects.order_by("id")
     assert (url_change.what, url_change.old_value, url_change.new_value) == (
-        "callback_url", "", "https://hooks.example/in")
+        "callback_url",
+        "",
+        "https://hooks.example/in",
+    )
     assert (secret_change.what, secret_change.new_value) == ("callback_secret", "rotated")
     assert len(mail.outbox) == 2
     for text in [m.body + m.subject for m in mail.outbox] + [
-            f"{c.old_value} {c.new_value}" for c in SettingsChange.objects.all()]:
+        f"{c.old_value} {c.new_value}" for c in SettingsChange.objects.all()
+    ]:
         assert secret not in text and "pw" not in text and "s3" not in text
 
 
@@ -121,7 +147,8 @@ def test_a_refused_wallet_records_nothing(shop):
 
 
 def test_dashboard_changes_are_recorded_with_the_user_and_shown(
-        shop, django_capture_on_commit_callbacks):
+    shop, django_capture_on_commit_callbacks
+):
     browser = Client()
     browser.force_login(get_user_model().objects.get(email=OWNER))
     new = hd.new_sandbox_xpub()
@@ -130,8 +157,10 @@ def test_dashboard_changes_are_recorded_with_the_user_and_shown(
         browser.post("/dashboard/settings/callbacks/", {"callback_url": "https://h.example/cb"})
         browser.post("/dashboard/settings/callbacks/rotate/")
     assert list(SettingsChange.objects.order_by("id").values_list("what", "actor")) == [
-        ("wallet", f"user:{OWNER}"), ("callback_url", f"user:{OWNER}"),
-        ("callback_secret", f"user:{OWNER}")]
+        ("wallet", f"user:{OWNER}"),
+        ("callback_url", f"user:{OWNER}"),
+        ("callback_secret", f"user:{OWNER}"),
+    ]
     assert len(mail.outbox) == 3
     wallets = browser.get("/dashboard/settings/wallets/").content.decode()
     assert "Recent changes" in wallets and new[-6:] in wallets
@@ -142,11 +171,13 @@ def test_dashboard_changes_are_recorded_with_the_user_and_shown(
 def test_dashboard_makes_keys_with_a_scope_and_mode(shop):
     browser = Client()
     browser.force_login(get_user_model().objects.get(email=OWNER))
-    page = browser.post("/dashboard/settings/api-keys/",
-                        {"name": "ci", "mode": "test", "scope": "invoices"})
+    page = browser.post(
+        "/dashboard/settings/api-keys/", {"name": "ci", "mode": "test", "scope": "invoices"}
+    )
     assert page.status_code == 201
     key = shop.merchant.api_keys.get(name="ci")
     assert (key.mode, key.scope) == ("test", "invoices")
-    refused = browser.post("/dashboard/settings/api-keys/",
-                           {"name": "x", "mode": "live", "scope": "root"})
+    refused = browser.post(
+        "/dashboard/settings/api-keys/", {"name": "x", "mode": "live", "scope": "root"}
+    )
     assert refused.status_code == 422

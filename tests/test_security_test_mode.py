@@ -21,8 +21,10 @@ from merchants.models import MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, set_wallet
 from webhooks import callbacks
 
-BIP84_ZPUB = ("zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
-              "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs")
+BIP84_ZPUB = (
+    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
+    "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs"
+)
 BODY = {"price_amount": "250.00", "price_currency": "USD"}
 
 
@@ -66,8 +68,9 @@ def test_live_invoices_never_offer_the_sandbox(live):
     invoice = live.post("/api/v1/invoices", BODY, format="json").json()
     assert invoice["livemode"] is True
     assert networks(live, invoice["id"]) == {"bitcoin"}
-    refused = live.post("/api/v1/invoices", {**BODY, "pay_currency": "USDT",
-                                             "network": "sandbox"}, format="json")
+    refused = live.post(
+        "/api/v1/invoices", {**BODY, "pay_currency": "USDT", "network": "sandbox"}, format="json"
+    )
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "currency_not_offered"
 
@@ -78,8 +81,9 @@ def test_test_invoices_offer_only_the_sandbox(live):
     invoice = test.post("/api/v1/invoices", BODY, format="json").json()
     assert invoice["livemode"] is False
     assert networks(test, invoice["id"]) == {"sandbox"}
-    refused = test.post("/api/v1/invoices", {**BODY, "pay_currency": "BTC",
-                                             "network": "bitcoin"}, format="json")
+    refused = test.post(
+        "/api/v1/invoices", {**BODY, "pay_currency": "BTC", "network": "bitcoin"}, format="json"
+    )
     assert refused.json()["error"]["code"] == "currency_not_offered"
 
 
@@ -109,16 +113,16 @@ def live_on_sandbox(live):
     """A live invoice that somehow carries a sandbox address (made before test mode
     existed, or tampered with in the database): play money must still not settle it."""
     test = client_for(live.merchant, "test")
-    invoice = test.post("/api/v1/invoices", {**BODY, "pay_currency": "USDT",
-                                             "network": "sandbox"}, format="json").json()
+    invoice = test.post(
+        "/api/v1/invoices", {**BODY, "pay_currency": "USDT", "network": "sandbox"}, format="json"
+    ).json()
     Invoice.objects.filter(pk=invoice["id"]).update(livemode=True)
     return invoice
 
 
 def test_sandbox_payments_never_reach_a_live_invoice(live, live_on_sandbox, client):
     invoice_id = live_on_sandbox["id"]
-    api = live.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True},
-                    format="json")
+    api = live.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True}, format="json")
     assert api.status_code == 409 and api.json()["error"]["code"] == "live_invoice"
     page = client.get(f"/pay/{invoice_id}").content.decode()
     assert "Sandbox test panel" not in page and "test-banner" not in page
@@ -155,8 +159,13 @@ def test_a_test_key_cannot_pass_for_a_live_one(live):
 
 def test_a_key_made_before_modes_still_works_as_live(live):
     key, prefix, hashed = KeyGenerator().generate()
-    MerchantAPIKey.objects.create(id=concatenate(prefix, hashed), prefix=prefix,
-                                  hashed_key=hashed, merchant=live.merchant, name="old")
+    MerchantAPIKey.objects.create(
+        id=concatenate(prefix, hashed),
+        prefix=prefix,
+        hashed_key=hashed,
+        merchant=live.merchant,
+        name="old",
+    )
     old = APIClient()
     old.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert old.post("/api/v1/invoices", BODY, format="json").json()["livemode"] is True
@@ -167,10 +176,12 @@ def test_existing_keys_become_live_admin_and_sandbox_invoices_test():
     executor = MigrationExecutor(connection)
     executor.migrate([("merchants", "0003_teaminvite"), ("invoices", "0004_dashboard_chart_index")])
     apps = executor.loader.project_state(
-        [("merchants", "0003_teaminvite"), ("invoices", "0004_dashboard_chart_index")]).apps
+        [("merchants", "0003_teaminvite"), ("invoices", "0004_dashboard_chart_index")]
+    ).apps
     merchant = apps.get_model("merchants", "Merchant").objects.create(name="Old")
     apps.get_model("merchants", "MerchantAPIKey").objects.create(
-        id="abcdefgh.x", prefix="abcdefgh", hashed_key="x", name="old", merchant=merchant)
+        id="abcdefgh.x", prefix="abcdefgh", hashed_key="x", name="old", merchant=merchant
+    )
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -181,10 +192,12 @@ def test_existing_keys_become_live_admin_and_sandbox_invoices_test():
 
 # --- the dashboard ------------------------------------------------------------------------
 
+
 @pytest.fixture
 def dashboard(live):
-    user = get_user_model().objects.create_user(username="o@shop.example",
-                                                email="o@shop.example", password="pw-123456789")
+    user = get_user_model().objects.create_user(
+        username="o@shop.example", email="o@shop.example", password="pw-123456789"
+    )
     MerchantUser.objects.create(user=user, merchant=live.merchant, role=MerchantUser.OWNER)
     browser = Client()
     browser.force_login(user)
@@ -193,10 +206,12 @@ def dashboard(live):
 
 def test_dashboard_shows_live_and_test_data_apart(live, dashboard):
     test = client_for(live.merchant, "test")
-    live_invoice = live.post("/api/v1/invoices", {**BODY, "foreign_id": "real-1"},
-                             format="json").json()
-    test_invoice = test.post("/api/v1/invoices", {**BODY, "foreign_id": "play-1"},
-                             format="json").json()
+    live_invoice = live.post(
+        "/api/v1/invoices", {**BODY, "foreign_id": "real-1"}, format="json"
+    ).json()
+    test_invoice = test.post(
+        "/api/v1/invoices", {**BODY, "foreign_id": "play-1"}, format="json"
+    ).json()
     page = dashboard.get("/dashboard/invoices/").content.decode()
     assert live_invoice["id"] in page and test_invoice["id"] not in page
     assert "test-strip" not in page and 'aria-checked="false"' in page
@@ -230,16 +245,21 @@ def test_demo_merchant_is_in_test_mode(db):
 
     out = StringIO()
     call_command("demo", stdout=out)
-    key = next(line.split()[2] for line in out.getvalue().splitlines()
-               if line.strip().startswith("API key:"))
+    key = next(
+        line.split()[2]
+        for line in out.getvalue().splitlines()
+        if line.strip().startswith("API key:")
+    )
     assert key.startswith("cg_test_")
 
 
 def test_a_test_key_added_in_the_admin_works_as_a_test_key(operator_client, make_merchant):
     shop = make_merchant("Admin-made")
-    response = operator_client.post("/admin/merchants/merchantapikey/add/", {
-        "name": "ops", "merchant": shop.merchant.pk, "mode": "test", "scope": "invoices"},
-        follow=True)
+    response = operator_client.post(
+        "/admin/merchants/merchantapikey/add/",
+        {"name": "ops", "merchant": shop.merchant.pk, "mode": "test", "scope": "invoices"},
+        follow=True,
+    )
     words = " ".join(str(m) for m in response.context["messages"]).split()
     key = next(word.rstrip(".") for word in words if word.startswith("cg_"))
     assert key.startswith("cg_test_")

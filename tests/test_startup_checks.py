@@ -31,22 +31,32 @@ def tron_shop(make_merchant):
 
 
 def offers_trx(client, network: str) -> bool:
-    response = client.post("/api/v1/invoices", {
-        "price_amount": "10.00", "price_currency": "USD", "pay_currency": "TRX",
-        "network": network}, format="json")
+    response = client.post(
+        "/api/v1/invoices",
+        {
+            "price_amount": "10.00",
+            "price_currency": "USD",
+            "pay_currency": "TRX",
+            "network": network,
+        },
+        format="json",
+    )
     if response.status_code == 201:
         return True
     assert response.json()["error"]["code"] == "currency_not_offered", response.json()
     return False
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("htp://127.0.0.1:8090", "is not an http:// or https:// URL"),
-    ("127.0.0.1:8090", "is not an http:// or https:// URL"),
-    ("http://", "has no host name"),
-    ("http://127.0.0.1:80x90", "is malformed"),
-    ("http://node .example:8090", "contains spaces"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("htp://127.0.0.1:8090", "is not an http:// or https:// URL"),
+        ("127.0.0.1:8090", "is not an http:// or https:// URL"),
+        ("http://", "has no host name"),
+        ("http://127.0.0.1:80x90", "is malformed"),
+        ("http://node .example:8090", "contains spaces"),
+    ],
+)
 def test_a_malformed_rpc_url_refuses_the_network(settings, tmp_path, tron_shop, url, why):
     configure_chains(settings, tmp_path, f'[networks.tron]\nrpc_url = "{url}"\n')
     network = registry.get_network("tron")
@@ -59,14 +69,16 @@ def test_a_malformed_rpc_url_refuses_the_network(settings, tmp_path, tron_shop, 
 
 
 def test_credentials_in_a_bad_url_stay_out_of_the_message(settings, tmp_path):
-    configure_chains(settings, tmp_path,
-                     '[networks.litecoin]\nrpc_url = "ftp://user:secret@node:9332/"\n')
+    configure_chains(
+        settings, tmp_path, '[networks.litecoin]\nrpc_url = "ftp://user:secret@node:9332/"\n'
+    )
     problem = checks.configuration_problem(registry.get_network("litecoin"))
     assert "secret" not in problem and "user:***@node" in problem
 
 
-def test_a_network_without_a_backend_is_refused(settings, tmp_path, tron_shop, tron_node,
-                                                monkeypatch, caplog):
+def test_a_network_without_a_backend_is_refused(
+    settings, tmp_path, tron_shop, tron_node, monkeypatch, caplog
+):
     """What the issue found: TRON configured before any backend read it."""
     configure_chains(settings, tmp_path, tron_config(tron_node))
     assert offers_trx(tron_shop, "tron-local")
@@ -80,13 +92,16 @@ def test_a_network_without_a_backend_is_refused(settings, tmp_path, tron_shop, t
 
 
 def test_a_tron_node_of_another_chain_is_refused_then_accepted_once_fixed(
-        settings, tmp_path, tron_shop, tron_node):
+    settings, tmp_path, tron_shop, tron_node
+):
     # The mainnet entry pointed at a node whose genesis is not mainnet's.
     configure_chains(settings, tmp_path, f'[networks.tron]\nrpc_url = "{tron_node.url}"\n')
     assert offers_trx(tron_shop, "tron")
     refused = checks.verify(registry.enabled_networks())
-    assert refused["tron"] == (f"the node's genesis block is {tron_node.genesis_id} (another "
-                               f"chain), not Tron (TRC-20)'s {MAINNET_GENESIS}")
+    assert refused["tron"] == (
+        f"the node's genesis block is {tron_node.genesis_id} (another "
+        f"chain), not Tron (TRC-20)'s {MAINNET_GENESIS}"
+    )
     cursor = ChainCursor.objects.get(network="tron")
     assert cursor.last_error == checks.REFUSED + refused["tron"]  # the network's health
     assert not offers_trx(tron_shop, "tron")
@@ -103,8 +118,7 @@ def test_a_local_tron_network_refuses_a_public_chain(settings, tmp_path, tron_no
     network = registry.get_network("tron-local")
     assert checks.verify([network]) == {}  # no genesis configured: any private chain
     tron_node.blocks[0]["blockID"] = MAINNET_GENESIS
-    assert "answers for TRON mainnet, not a local network" in checks.verify([network])[
-        "tron-local"]
+    assert "answers for TRON mainnet, not a local network" in checks.verify([network])["tron-local"]
 
 
 def test_an_unreachable_node_is_an_outage_not_a_refusal(settings, tmp_path, tron_node):
@@ -114,25 +128,32 @@ def test_an_unreachable_node_is_an_outage_not_a_refusal(settings, tmp_path, tron
 
 
 def test_an_evm_node_of_another_chain_is_refused(settings, tmp_path, anvil):
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.ethereum]
 rpc_url = "{anvil.rpc_url}"
 [networks.ethereum-local]
 rpc_url = "{anvil.rpc_url}"
-""")
+""",
+    )
     refused = checks.verify(registry.enabled_networks())
-    assert refused == {"ethereum": "the node answers for chain id 31337, not 1 "
-                                   "(Ethereum (ERC-20))"}
+    assert refused == {"ethereum": "the node answers for chain id 31337, not 1 (Ethereum (ERC-20))"}
     assert {n.code for n in registry.enabled_networks()} == {"ethereum-local", "sandbox"}
 
 
 def test_a_bitcoin_core_node_on_another_chain_is_refused(settings, tmp_path, litecoind):
-    configure_chains(settings, tmp_path, f"""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
 [networks.litecoin]
 rpc_url = "{litecoind.rpc_url}"
 [networks.litecoin-regtest]
 rpc_url = "{litecoind.rpc_url}"
-""")
+""",
+    )
     refused = checks.verify(registry.enabled_networks())
     assert refused == {"litecoin": "the node runs the 'regtest' chain, not 'main' (Litecoin)"}
 
@@ -143,8 +164,7 @@ def test_check_deploy_asks_the_nodes(settings, tmp_path, tron_node):
         call_command("check", "--deploy", "--tag", "chains")
 
 
-def test_the_scan_command_refuses_a_broken_network_at_start(settings, tmp_path, tron_node,
-                                                           capsys):
+def test_the_scan_command_refuses_a_broken_network_at_start(settings, tmp_path, tron_node, capsys):
     configure_chains(settings, tmp_path, f'[networks.tron]\nrpc_url = "{tron_node.url}"\n')
     with pytest.raises(CommandError, match="not enabled \\(or refused\\) networks: tron"):
         call_command("scan", "--network", "tron")

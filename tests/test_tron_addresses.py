@@ -31,16 +31,21 @@ def test_round_trips_between_the_three_spellings(base58, hex21):
 
 def test_usdt_contract_as_the_json_rpc_shows_it():
     # TRON's JSON-RPC gives contract addresses as the 20 bytes after 41, like an EVM node.
-    assert ta.to_base58("0xa614f803b6fd780986a42c78ec9c7f77e6ded13c") == \
-        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    assert (
+        ta.to_base58("0xa614f803b6fd780986a42c78ec9c7f77e6ded13c")
+        == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    )
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "checksum"),  # last character changed
-    ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "not a TRON address"),  # Bitcoin: version 0x00
-    ("0l", "not base58check"),
-    ("42a614f803b6fd780986a42c78ec9c7f77e6ded13c", "not base58check"),  # 21 bytes, not 0x41
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", "checksum"),  # last character changed
+        ("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "not a TRON address"),  # Bitcoin: version 0x00
+        ("0l", "not base58check"),
+        ("42a614f803b6fd780986a42c78ec9c7f77e6ded13c", "not base58check"),  # 21 bytes, not 0x41
+    ],
+)
 def test_refuses_what_is_not_a_tron_address(text, why):
     with pytest.raises(ta.NotATronAddress, match=why):
         ta.to_base58(text)

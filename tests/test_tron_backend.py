@@ -50,8 +50,9 @@ class Watch:
 
 
 def test_token_contracts_from_the_config_are_stored_in_base58():
-    assert registry.get_network("tron").asset("USDT").contract == \
-        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    assert (
+        registry.get_network("tron").asset("USDT").contract == "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+    )
 
 
 def test_trx_and_trc20_transfers_to_watched_addresses(backend, tron_node):
@@ -72,7 +73,8 @@ def test_trx_and_trc20_transfers_to_watched_addresses(backend, tron_node):
     assert block.parent_hash == tron_node.genesis_id
     assert block.time == block.transfers[0].time
     assert block.time == datetime.fromtimestamp(
-        tron_node.blocks[1]["block_header"]["raw_data"]["timestamp"] / 1000, tz=UTC)
+        tron_node.blocks[1]["block_header"]["raw_data"]["timestamp"] / 1000, tz=UTC
+    )
     assert watch.calls == [{shop, other}]  # one lookup for the block, all its candidates
     assert tron_node.headers["TRON-PRO-API-KEY"] == "k-123"
 
@@ -94,8 +96,9 @@ def test_failed_calls_and_other_contracts_never_credit(backend, tron_node):
     payer, shop = Account.new(), Account.new().address
     tron_node.send_token(payer, USDT, shop, 1_000_000, result="REVERT")
     # A node that kept the log of a failed call: the block's result still says no.
-    tron_node.send_token(payer, USDT, shop, 2_000_000, result="OUT_OF_ENERGY",
-                         logs_despite_failure=True)
+    tron_node.send_token(
+        payer, USDT, shop, 2_000_000, result="OUT_OF_ENERGY", logs_despite_failure=True
+    )
     tron_node.send_token(payer, FAKE_USDT, shop, 3_000_000)
     tron_node.mine()
     [block] = backend.blocks(1, 1, Watch(shop))
@@ -115,8 +118,7 @@ def test_a_block_costs_two_requests_whatever_it_holds(backend, tron_node):
     watch = Watch(*shops)
     blocks = backend.blocks(1, 2, watch)
     assert [len(b.transfers) for b in blocks] == [10, 0]
-    assert dict(tron_node.requests) == {"/wallet/getblockbylimitnext": 1,
-                                        "jsonrpc eth_getLogs": 1}
+    assert dict(tron_node.requests) == {"/wallet/getblockbylimitnext": 1, "jsonrpc eth_getLogs": 1}
     assert len(watch.calls) == 1 and len(watch.calls[0]) == 10 + 200 + 200  # every recipient
 
 
@@ -170,8 +172,9 @@ def test_the_genesis_id(backend, tron_node):
     assert backend.genesis_id() == tron_node.genesis_id
 
 
-def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(tron_node, settings,
-                                                                        tmp_path):
+def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(
+    tron_node, settings, tmp_path
+):
     configure_chains(settings, tmp_path, tron_config(tron_node, "confirmations = 5"))
     network = registry.get_network("tron-local")
     assert network.required_confirmations(10**6) == 5
@@ -181,14 +184,18 @@ def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(tron_no
 
 
 def test_a_token_contract_with_a_typo_is_refused_when_the_config_is_read(settings, tmp_path):
-    configure_chains(settings, tmp_path, """
+    configure_chains(
+        settings,
+        tmp_path,
+        """
 [networks.tron]
 rpc_url = "https://api.trongrid.io"
 [[networks.tron.tokens]]
 symbol = "USDC"
 contract = "TEkxiTehnzSmSe2XqrBj4w32RUN966rdz9"
 decimals = 6
-""")
+""",
+    )
     with pytest.raises(ImproperlyConfigured, match=r"\[networks.tron\].*checksum"):
         registry.get_network("tron")
 

@@ -44,7 +44,8 @@ def test_tron_payment_in_the_checkout(shop, page, asset, amount):
     shop.node.mine()
     shop.scan()
     expect(page.locator("[data-message]")).to_have_text(
-        f"Payment seen — waiting for confirmations (1/{DEPTH}).")
+        f"Payment seen — waiting for confirmations (1/{DEPTH})."
+    )
     screenshot(page, f"31-tron-{asset.lower()}-seen")
     confirm(shop)
     expect(page.locator("#title")).to_have_text("Payment complete")

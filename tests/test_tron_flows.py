@@ -33,15 +33,22 @@ class Shop:
         self.account = secrets.randbelow(2**31)
         seed = Bip39SeedGenerator(MNEMONIC).Generate()
         self.key = Bip44.FromSeed(seed, Bip44Coins.TRON).Purpose().Coin().Account(self.account)
-        set_wallet(merchant=client.merchant, family="tron",
-                   xpub=self.key.PublicKey().ToExtended())
+        set_wallet(merchant=client.merchant, family="tron", xpub=self.key.PublicKey().ToExtended())
         self.payer = Account.new()
 
     def invoice(self, asset="USDT", usd="30.00", **body) -> dict:
         """30 USD is 150 TRX at the static 0.2 USD/TRX, or 30 USDT."""
-        response = self.client.post("/api/v1/invoices", {
-            "price_amount": usd, "price_currency": "USD", "pay_currency": asset,
-            "network": NETWORK, **body}, format="json")
+        response = self.client.post(
+            "/api/v1/invoices",
+            {
+                "price_amount": usd,
+                "price_currency": "USD",
+                "pay_currency": asset,
+                "network": NETWORK,
+                **body,
+            },
+            format="json",
+        )
         assert response.status_code == 201, response.json()
         return response.json()
 
@@ -55,14 +62,14 @@ class Shop:
         units = int(Decimal(amount or invoice["pay_amount"]) * 10**6)
         if invoice["pay_currency"] == "TRX":
             return self.node.send_trx(self.payer, invoice["address"], units)
-        return self.node.send_token(self.payer, how.pop("token", USDT), invoice["address"],
-                                    units, **how)
+        return self.node.send_token(
+            self.payer, how.pop("token", USDT), invoice["address"], units, **how
+        )
 
     def wallet_derives(self, invoice) -> str:
         """The address a standard BIP44 TRON wallet (bip-utils' own) derives at the index."""
         index = Quote.objects.get(invoice_id=invoice["id"]).derivation_index
-        return self.key.Change(Bip44Changes.CHAIN_EXT).AddressIndex(index).PublicKey() \
-            .ToAddress()
+        return self.key.Change(Bip44Changes.CHAIN_EXT).AddressIndex(index).PublicKey().ToAddress()
 
     def state(self, invoice) -> tuple:
         data = self.get(invoice)
@@ -105,8 +112,12 @@ def test_exact_trx_payment_is_pending_in_its_block_then_completed_19_deep(shop):
     confirm(shop, 1)
     done = shop.get(invoice)
     assert done["status"] == "completed" and done["paid_amount"] == "150.000000"
-    assert events(invoice) == ["transaction_created", "status_changed",
-                               "transaction_confirmed", "status_changed"]
+    assert events(invoice) == [
+        "transaction_created",
+        "status_changed",
+        "transaction_confirmed",
+        "status_changed",
+    ]
     assert ChainCursor.objects.get(network=NETWORK).notices == [PENDING_NOT_READ]
 
 
@@ -206,8 +217,11 @@ def test_a_reorganisation_that_mines_the_payment_again_confirms_it_on_the_new_br
     [tx] = shop.get(invoice)["transactions"]
     assert tx["txid"] == txid and tx["status"] == "pending"
     assert tx["block_height"] == before["block_height"] and tx["confirmations"] == 6
-    assert Transaction.objects.get(txid=txid).block_hash == shop.node.blocks[
-        tx["block_height"]]["blockID"] != orphaned
+    assert (
+        Transaction.objects.get(txid=txid).block_hash
+        == shop.node.blocks[tx["block_height"]]["blockID"]
+        != orphaned
+    )
     confirm(shop, DEPTH - 6)
     assert shop.get(invoice)["status"] == "completed"
 
@@ -243,7 +257,9 @@ def test_fee_estimates_for_include_fee(shop):
     assert isinstance(backend, TronBackend)
     trx, usdt = registry.get_network(NETWORK).assets
     assert (backend.fee_estimate_for(trx), backend.fee_estimate_for(usdt)) == (
-        1_370_000, 13_345_000)
+        1_370_000,
+        13_345_000,
+    )
 
 
 def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings):
@@ -256,8 +272,11 @@ def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings
     confirm(shop)
     bodies = receiver.bodies()
     assert [(b["event"], b["data"]["status"]) for b in bodies] == [
-        ("transaction_created", "pending"), ("status_changed", "pending"),
-        ("transaction_confirmed", "completed"), ("status_changed", "completed")]
+        ("transaction_created", "pending"),
+        ("status_changed", "pending"),
+        ("transaction_confirmed", "completed"),
+        ("status_changed", "completed"),
+    ]
     assert bodies[0]["data"]["transactions"][0]["from_addresses"] == [shop.payer.address]
 
 

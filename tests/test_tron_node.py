@@ -38,7 +38,8 @@ def test_a_published_signature_recovers_to_its_owner_as_ours_do():
     node.send_trx(sender, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t", 5)
     ours = node.pending[0].tx
     public = keys.Signature(bytes.fromhex(ours["signature"][0])).recover_public_key_from_msg_hash(
-        bytes.fromhex(ours["txID"]))
+        bytes.fromhex(ours["txID"])
+    )
     assert "41" + public.to_canonical_address().hex() == sender.hex21
 
 
@@ -66,7 +67,8 @@ def test_answers_have_the_recorded_shapes(tron_node):
     genesis = post(tron_node, "/wallet/getblock", {"id_or_num": "0", "detail": False})
     assert "number" not in genesis["block_header"]["raw_data"]
     assert set(genesis["block_header"]["raw_data"]) >= set(
-        recorded("genesis_header.json")["block_header"]["raw_data"])
+        recorded("genesis_header.json")["block_header"]["raw_data"]
+    )
 
     [block] = post(tron_node, "/wallet/getblockbylimitnext", {"startNum": 1, "endNum": 2})["block"]
     trx, trc20 = block["transactions"]
@@ -77,10 +79,18 @@ def test_answers_have_the_recorded_shapes(tron_node):
 
     parameters = post(tron_node, "/wallet/getchainparameters")
     assert shape(parameters["chainParameter"][0]) == shape(
-        recorded("getchainparameters.json")["chainParameter"][0])
+        recorded("getchainparameters.json")["chainParameter"][0]
+    )
     assert {"key": "getAllowUpdateAccountName"} in parameters["chainParameter"]
 
-    logs = requests.post(tron_node.url + "/jsonrpc", json={
-        "jsonrpc": "2.0", "id": 1, "method": "eth_getLogs",
-        "params": [{"fromBlock": "0x1", "toBlock": "0x1"}]}, timeout=5).json()
+    logs = requests.post(
+        tron_node.url + "/jsonrpc",
+        json={
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "eth_getLogs",
+            "params": [{"fromBlock": "0x1", "toBlock": "0x1"}],
+        },
+        timeout=5,
+    ).json()
     assert shape(logs) == shape(recorded("eth_getLogs.json"))

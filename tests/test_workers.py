@@ -28,20 +28,32 @@ pytestmark = pytest.mark.xdist_group("workers")  # one worker migrates `gateway_
 def gateway_env(tmp_path_factory):
     """A migrated scratch gateway (SQLite, the sandbox) for processes of their own."""
     folder = tmp_path_factory.mktemp("workers")
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "1",
-           "SANDBOX": "1", "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
-           "REDIS_URL": "", "Q_WORKERS": "2"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env,
-                   check=True, timeout=180)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "1",
+        "SANDBOX": "1",
+        "DATABASE_URL": f"sqlite:///{folder}/db.sqlite3",
+        "REDIS_URL": "",
+        "Q_WORKERS": "2",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True, timeout=180
+    )
     return env, folder
 
 
 def start_group(env, folder, *command):
     """`manage.py <command>` as the leader of its own process group, its output in a file."""
     log = folder / f"{command[0]}.log"
-    process = subprocess.Popen([sys.executable, "manage.py", *command], cwd=REPO, env=env,
-                               stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *command],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     return process, log
 
 
@@ -109,16 +121,25 @@ def test_a_crashed_scanners_network_is_taken_over_within_30_seconds(db, settings
     left = ChainCursor.objects.get(network="sandbox").lease_until - timezone.now()
     assert left + timedelta(seconds=settings.SCAN_INTERVAL_SECONDS) <= timedelta(seconds=30)
     ChainCursor.objects.filter(network="sandbox").update(
-        lease_until=timezone.now() - timedelta(microseconds=1))  # that moment, 20 s later
+        lease_until=timezone.now() - timedelta(microseconds=1)
+    )  # that moment, 20 s later
     assert tasks.scan_network("sandbox") is not None
 
 
-@pytest.mark.parametrize(("text", "line"), [
-    ("Your refund from Shop\nBcc: victim@example.com",
-     "Your refund from Shop Bcc: victim@example.com"),
-    ("Your refund from Café \r\n\t Ünïcode\u2028Store\x00", "Your refund from Café Ünïcode Store"),
-    ("Your refund from " + "x" * 400, "Your refund from " + "x" * 132 + "…"),
-])
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        (
+            "Your refund from Shop\nBcc: victim@example.com",
+            "Your refund from Shop Bcc: victim@example.com",
+        ),
+        (
+            "Your refund from Café \r\n\t Ünïcode\u2028Store\x00",
+            "Your refund from Café Ünïcode Store",
+        ),
+        ("Your refund from " + "x" * 400, "Your refund from " + "x" * 132 + "…"),
+    ],
+)
 def test_subjects_are_one_header_line(text, line):
     assert emails.subject_line(text) == line
     assert len(line) <= emails.SUBJECT_LENGTH
@@ -126,10 +147,14 @@ def test_subjects_are_one_header_line(text, line):
 
 def test_a_store_name_with_a_line_break_does_not_stop_its_refund_emails(api, create_invoice):
     Merchant.objects.filter(pk=api.merchant.pk).update(name="Shop\nBcc: victim@example.com")
-    invoice = create_invoice(pay_currency="USDT", network="sandbox",
-                             customer_email="payer@example.com")
-    api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "130",
-                                                               "confirm": True}, format="json")
+    invoice = create_invoice(
+        pay_currency="USDT", network="sandbox", customer_email="payer@example.com"
+    )
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"amount": "130", "confirm": True},
+        format="json",
+    )
     api.post(f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json")
     assert tasks.send_payer_emails() == 1
     [message] = mail.outbox
@@ -150,5 +175,6 @@ def test_a_database_made_before_the_worker_package_gets_the_new_task_paths(db):
     Schedule.objects.filter(name="scan all networks").update(func="invoices.tasks.scan_all")
     ensure_schedules()
     assert Schedule.objects.get(name="scan all networks").func == "worker.tasks.scan_all"
-    assert all(callable(import_string(func))
-               for func in Schedule.objects.values_list("func", flat=True))
+    assert all(
+        callable(import_string(func)) for func in Schedule.objects.values_list("func", flat=True)
+    )

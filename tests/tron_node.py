@@ -66,6 +66,7 @@ def tron_node():
 
 # --- protobuf, the few fields a transfer needs ---------------------------------------------
 
+
 def _varint(n: int) -> bytes:
     out = bytearray()
     while True:
@@ -88,24 +89,37 @@ def serialize_raw(raw: dict) -> bytes:
     [contract] = raw["contract"]
     value = contract["parameter"]["value"]
     if contract["type"] == "TransferContract":
-        kind, body = 1, (_bytes(1, bytes.fromhex(value["owner_address"]))
-                         + _bytes(2, bytes.fromhex(value["to_address"]))
-                         + _int(3, value.get("amount", 0)))
+        kind, body = (
+            1,
+            (
+                _bytes(1, bytes.fromhex(value["owner_address"]))
+                + _bytes(2, bytes.fromhex(value["to_address"]))
+                + _int(3, value.get("amount", 0))
+            ),
+        )
     else:
-        kind, body = 31, (_bytes(1, bytes.fromhex(value["owner_address"]))
-                          + _bytes(2, bytes.fromhex(value["contract_address"]))
-                          + _int(3, value.get("call_value", 0))
-                          + _bytes(4, bytes.fromhex(value.get("data", ""))))
+        kind, body = (
+            31,
+            (
+                _bytes(1, bytes.fromhex(value["owner_address"]))
+                + _bytes(2, bytes.fromhex(value["contract_address"]))
+                + _int(3, value.get("call_value", 0))
+                + _bytes(4, bytes.fromhex(value.get("data", "")))
+            ),
+        )
     any_ = _bytes(1, contract["parameter"]["type_url"].encode()) + _bytes(2, body)
-    return (_bytes(1, bytes.fromhex(raw["ref_block_bytes"]))
-            + _bytes(4, bytes.fromhex(raw["ref_block_hash"]))
-            + _int(8, raw["expiration"])
-            + _bytes(11, _int(1, kind) + _bytes(2, any_))
-            + _int(14, raw["timestamp"])
-            + _int(18, raw.get("fee_limit", 0)))
+    return (
+        _bytes(1, bytes.fromhex(raw["ref_block_bytes"]))
+        + _bytes(4, bytes.fromhex(raw["ref_block_hash"]))
+        + _int(8, raw["expiration"])
+        + _bytes(11, _int(1, kind) + _bytes(2, any_))
+        + _int(14, raw["timestamp"])
+        + _int(18, raw.get("fee_limit", 0))
+    )
 
 
 # --- accounts and transactions -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Account:
@@ -178,31 +192,51 @@ class TronNode:
         head = self.blocks[-1]
         now = _timestamp(head) + BLOCK_MS + len(self.pending)
         return {
-            "contract": [{"parameter": {"value": value, "type_url": type_url},
-                          "type": contract_type}],
+            "contract": [
+                {"parameter": {"value": value, "type_url": type_url}, "type": contract_type}
+            ],
             "ref_block_bytes": f"{self.height & 0xFFFF:04x}",
             "ref_block_hash": head["blockID"][16:32],
-            "expiration": now + 60_000, "timestamp": now, **extra,
+            "expiration": now + 60_000,
+            "timestamp": now,
+            **extra,
         }
 
     def _submit(self, sender: Account, raw: dict, result: str, logs: list[dict]) -> str:
         raw_hex = serialize_raw(raw).hex()
         txid = hashlib.sha256(bytes.fromhex(raw_hex)).hexdigest()
-        tx = sender.sign({"ret": [{"contractRet": result}], "txID": txid, "raw_data": raw,
-                          "raw_data_hex": raw_hex})
+        tx = sender.sign(
+            {
+                "ret": [{"contractRet": result}],
+                "txID": txid,
+                "raw_data": raw,
+                "raw_data_hex": raw_hex,
+            }
+        )
         with self.lock:
             self.pending.append(Pending(tx, logs))
         return tx["txID"]
 
     def send_trx(self, sender: Account, to: str, amount: int) -> str:
-        raw = self._raw("TransferContract", TRANSFER_URL, {
-            "amount": amount, "owner_address": sender.hex21,
-            "to_address": to_hex21(to)})
+        raw = self._raw(
+            "TransferContract",
+            TRANSFER_URL,
+            {"amount": amount, "owner_address": sender.hex21, "to_address": to_hex21(to)},
+        )
         return self._submit(sender, raw, "SUCCESS", [])
 
-    def send_token(self, sender: Account, token: str, to: str, amount: int, *,
-                   holder: str | None = None, via: str | None = None,
-                   result: str = "SUCCESS", logs_despite_failure: bool = False) -> str:
+    def send_token(
+        self,
+        sender: Account,
+        token: str,
+        to: str,
+        amount: int,
+        *,
+        holder: str | None = None,
+        via: str | None = None,
+        result: str = "SUCCESS",
+        logs_despite_failure: bool = False,
+    ) -> str:
         """A TRC-20 transfer of `token`: `transfer` by the holder, `transferFrom` when
         `holder` is someone else (the sender spends an allowance), or a call to another
         contract `via` that moves the token itself (a router, a multisend). A `result` other
@@ -214,14 +248,21 @@ class TronNode:
             call, data = token, TRANSFER_FROM + _word(holder) + _word(to) + _word(amount)
         else:
             call, data = token, TRANSFER + _word(to) + _word(amount)
-        raw = self._raw("TriggerSmartContract", TRIGGER_URL, {
-            "data": data.hex(), "owner_address": sender.hex21,
-            "contract_address": to_hex21(call)}, fee_limit=100_000_000)
+        raw = self._raw(
+            "TriggerSmartContract",
+            TRIGGER_URL,
+            {"data": data.hex(), "owner_address": sender.hex21, "contract_address": to_hex21(call)},
+            fee_limit=100_000_000,
+        )
         logs = []
         if result == "SUCCESS" or logs_despite_failure:
-            logs = [{"address": tron_addresses.to_hex20(token)[2:],
-                     "topics": [TRANSFER_TOPIC, _word(holder).hex(), _word(to).hex()],
-                     "data": _word(amount).hex()}]
+            logs = [
+                {
+                    "address": tron_addresses.to_hex20(token)[2:],
+                    "topics": [TRANSFER_TOPIC, _word(holder).hex(), _word(to).hex()],
+                    "data": _word(amount).hex(),
+                }
+            ]
         return self._submit(sender, raw, result, logs)
 
     def fill(self, count: int, token: str | None = None) -> None:
@@ -262,18 +303,26 @@ class TronNode:
     def _mine_block(self, pending: list[Pending]) -> str:
         height = len(self.blocks)
         parent = self.blocks[-1]["blockID"] if self.blocks else "00" * 32
-        raw = {"number": height, "txTrieRoot": hashlib.sha256(
-                   "".join(p.tx["txID"] for p in pending).encode()).hexdigest(),
-               "witness_address": "41" + hashlib.sha256(f"sr{self.branch}".encode()
-                                                        ).hexdigest()[:40],
-               "parentHash": parent, "version": 31,
-               "timestamp": max(_timestamp(self.blocks[-1]) + BLOCK_MS if self.blocks else 0,
-                                int(time.time() * 1000) - LAG_MS)}
+        raw = {
+            "number": height,
+            "txTrieRoot": hashlib.sha256(
+                "".join(p.tx["txID"] for p in pending).encode()
+            ).hexdigest(),
+            "witness_address": "41" + hashlib.sha256(f"sr{self.branch}".encode()).hexdigest()[:40],
+            "parentHash": parent,
+            "version": 31,
+            "timestamp": max(
+                _timestamp(self.blocks[-1]) + BLOCK_MS if self.blocks else 0,
+                int(time.time() * 1000) - LAG_MS,
+            ),
+        }
         if not height:
             del raw["number"]  # proto3 JSON leaves out zero: the genesis has no "number"
         digest = hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()
-        block = {"blockID": f"{height:016x}" + digest[16:],
-                 "block_header": {"raw_data": raw, "witness_signature": secrets.token_hex(65)}}
+        block = {
+            "blockID": f"{height:016x}" + digest[16:],
+            "block_header": {"raw_data": raw, "witness_signature": secrets.token_hex(65)},
+        }
         if pending:
             block["transactions"] = [p.tx for p in pending]
         for p in pending:
@@ -284,8 +333,7 @@ class TronNode:
     # --- what the HTTP API answers ---
 
     def solid_height(self) -> int:
-        return self.height - 18 if self.solidified is None else min(self.solidified,
-                                                                    self.height)
+        return self.height - 18 if self.solidified is None else min(self.solidified, self.height)
 
     def _find(self, id_or_num: str | None, top: int) -> dict | None:
         if id_or_num is None:
@@ -293,7 +341,7 @@ class TronNode:
         if id_or_num.isdigit():
             height = int(id_or_num)
             return self.blocks[height] if 0 <= height <= top else None
-        return next((b for b in self.blocks[:top + 1] if b["blockID"] == id_or_num), None)
+        return next((b for b in self.blocks[: top + 1] if b["blockID"] == id_or_num), None)
 
     def http(self, path: str, body: dict) -> dict:
         with self.lock:
@@ -308,8 +356,10 @@ class TronNode:
             if path == "/wallet/getblockbylimitnext":
                 start, end = int(body["startNum"]), int(body["endNum"])
                 if end <= start or end - start > 100:
-                    return {"Error": "class java.lang.IllegalArgumentException : "
-                                     "startNum or endNum is invalid"}
+                    return {
+                        "Error": "class java.lang.IllegalArgumentException : "
+                        "startNum or endNum is invalid"
+                    }
                 found = self.blocks[start:end]
                 return {"block": found} if found else {}
             if path == "/wallet/gettransactionlistfrompending" and self.pending_list:
@@ -332,11 +382,14 @@ class TronNode:
             wanted = log_filter["blockHash"].removeprefix("0x")
             blocks = [b for b in self.blocks if b["blockID"] == wanted]
         else:
-            blocks = self.blocks[int(log_filter["fromBlock"], 16):
-                                 int(log_filter["toBlock"], 16) + 1]
+            blocks = self.blocks[
+                int(log_filter["fromBlock"], 16) : int(log_filter["toBlock"], 16) + 1
+            ]
         addresses = log_filter.get("address") or []
-        addresses = {a.removeprefix("0x").lower()[-40:] for a in (
-            [addresses] if isinstance(addresses, str) else addresses)}
+        addresses = {
+            a.removeprefix("0x").lower()[-40:]
+            for a in ([addresses] if isinstance(addresses, str) else addresses)
+        }
         topic0 = {t.removeprefix("0x") for t in (log_filter.get("topics") or [None])[:1] if t}
         out = []
         for block in blocks:
@@ -345,13 +398,21 @@ class TronNode:
             for position, tx in enumerate(block.get("transactions", [])):
                 for log in self.logs.get(tx["txID"], []):
                     if (not addresses or log["address"] in addresses) and (
-                            not topic0 or log["topics"][0] in topic0):
-                        out.append({
-                            "logIndex": hex(index), "blockHash": "0x" + block["blockID"],
-                            "blockNumber": hex(height), "transactionIndex": hex(position),
-                            "transactionHash": "0x" + tx["txID"],
-                            "address": "0x" + log["address"], "data": "0x" + log["data"],
-                            "topics": ["0x" + t for t in log["topics"]], "removed": False})
+                        not topic0 or log["topics"][0] in topic0
+                    ):
+                        out.append(
+                            {
+                                "logIndex": hex(index),
+                                "blockHash": "0x" + block["blockID"],
+                                "blockNumber": hex(height),
+                                "transactionIndex": hex(position),
+                                "transactionHash": "0x" + tx["txID"],
+                                "address": "0x" + log["address"],
+                                "data": "0x" + log["data"],
+                                "topics": ["0x" + t for t in log["topics"]],
+                                "removed": False,
+                            }
+                        )
                     index += 1
         return out
 

@@ -27,18 +27,27 @@ from webhooks.models import DeliveryAttempt
 
 
 def attempt_payload(attempt: DeliveryAttempt) -> dict:
-    return {"attempted_at": iso_time(attempt.attempted_at), "url": attempt.url,
-            "manual": attempt.manual, "succeeded": attempt.succeeded,
-            "status_code": attempt.status_code, "duration_ms": attempt.duration_ms,
-            "response_body": attempt.response_body, "error": attempt.error or None,
-            "request_id": attempt.request_id or None}
+    return {
+        "attempted_at": iso_time(attempt.attempted_at),
+        "url": attempt.url,
+        "manual": attempt.manual,
+        "succeeded": attempt.succeeded,
+        "status_code": attempt.status_code,
+        "duration_ms": attempt.duration_ms,
+        "response_body": attempt.response_body,
+        "error": attempt.error or None,
+        "request_id": attempt.request_id or None,
+    }
 
 
 def event_payload(event: Event) -> dict:
     return {
-        "id": str(event.id), "event": event.type, "livemode": event.invoice.livemode,
+        "id": str(event.id),
+        "event": event.type,
+        "livemode": event.invoice.livemode,
         "invoice_id": str(event.invoice_id),
-        "sequence": event.sequence, "created_at": iso_time(event.created_at),
+        "sequence": event.sequence,
+        "created_at": iso_time(event.created_at),
         "actor": event.actor,
         "delivery_status": callbacks.delivery_state(event),
         "delivered_at": iso_time(event.delivered_at),
@@ -50,8 +59,11 @@ def event_payload(event: Event) -> dict:
 
 
 def _events(request):
-    return (Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
-            .select_related("invoice").prefetch_related("delivery_attempts"))
+    return (
+        Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
+        .select_related("invoice")
+        .prefetch_related("delivery_attempts")
+    )
 
 
 def _bool_param(request, name):
@@ -63,16 +75,21 @@ def _bool_param(request, name):
 
 class EventsView(APIView):
     @extend_schema(
-        operation_id="listEvents", tags=["Events"],
+        operation_id="listEvents",
+        tags=["Events"],
         summary="Callback events with their delivery attempts, newest first",
         parameters=[
             OpenApiParameter("invoice", OpenApiTypes.UUID, description="an invoice id"),
             OpenApiParameter("type", doc.component("EventType")),
             OpenApiParameter("delivered", bool),
-            OpenApiParameter("failing", bool,
-                             description="not delivered, and at least one attempt failed"),
-            doc.CURSOR, doc.LIMIT],
-        responses={200: doc.EventPage, **doc.errors(400)})
+            OpenApiParameter(
+                "failing", bool, description="not delivered, and at least one attempt failed"
+            ),
+            doc.CURSOR,
+            doc.LIMIT,
+        ],
+        responses={200: doc.EventPage, **doc.errors(400)},
+    )
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
         `failing` (not delivered, and at least one attempt failed)."""
@@ -94,24 +111,35 @@ class EventsView(APIView):
             condition = Q(delivered_at__isnull=True) & Q(Exists(failed_try))
             events = events.filter(condition if failing else ~condition)
         page, more, cursor = keyset_page(events, params)
-        return Response({"data": [event_payload(event) for event in page], "has_more": more,
-                         "next_cursor": cursor})
+        return Response(
+            {
+                "data": [event_payload(event) for event in page],
+                "has_more": more,
+                "next_cursor": cursor,
+            }
+        )
 
 
 class RedeliverView(APIView):
     atomic_request = False  # its claim on the event must be seen by workers while it waits
 
-    @extend_schema(operation_id="redeliverEvent", tags=["Events"], summary="Send an event again",
-                   parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID,
-                                                OpenApiParameter.PATH)],
-                   request=None,
-                   responses={200: doc.EventSerializer, **doc.errors(400, 404, 409, 415, 422)})
+    @extend_schema(
+        operation_id="redeliverEvent",
+        tags=["Events"],
+        summary="Send an event again",
+        parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+        request=None,
+        responses={200: doc.EventSerializer, **doc.errors(400, 404, 409, 415, 422)},
+    )
     @idempotent
     def post(self, request, event_id):
         """Send the event again now, with the same id; answers with the event and its log."""
-        event = get_object_or_404(Event.objects.select_related("invoice", "merchant"),
-                                  merchant=request.user, pk=event_id,
-                                  invoice__livemode=request.auth.livemode)
+        event = get_object_or_404(
+            Event.objects.select_related("invoice", "merchant"),
+            merchant=request.user,
+            pk=event_id,
+            invoice__livemode=request.auth.livemode,
+        )
         callbacks.redeliver(event)
         return Response(event_payload(get_object_or_404(_events(request), pk=event_id)))
 
@@ -120,11 +148,13 @@ class TestCallbackView(APIView):
     required_scope = "admin"
     atomic_request = False  # it waits on the receiver and writes nothing
 
-    @extend_schema(operation_id="sendTestCallback", tags=["Merchant"],
-                   summary="Send a signed test event to the merchant's callback URL",
-                   request=None,
-                   responses={200: doc.DeliveryAttemptSerializer,
-                              **doc.errors(400, 403, 409, 415, 422)})
+    @extend_schema(
+        operation_id="sendTestCallback",
+        tags=["Merchant"],
+        summary="Send a signed test event to the merchant's callback URL",
+        request=None,
+        responses={200: doc.DeliveryAttemptSerializer, **doc.errors(400, 403, 409, 415, 422)},
+    )
     @idempotent
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""
@@ -134,19 +164,26 @@ class TestCallbackView(APIView):
 class MerchantView(APIView):
     required_scope = "admin"
 
-    @extend_schema(operation_id="getMerchant", tags=["Merchant"],
-                   summary="The merchant's settings",
-                   responses={200: s.MerchantSerializer, **doc.errors(403)})
+    @extend_schema(
+        operation_id="getMerchant",
+        tags=["Merchant"],
+        summary="The merchant's settings",
+        responses={200: s.MerchantSerializer, **doc.errors(403)},
+    )
     def get(self, request):
         return Response(s.MerchantSerializer(request.user).data)
 
-    @extend_schema(operation_id="updateMerchant", tags=["Merchant"],
-                   summary="Change some of the merchant's settings",
-                   request=s.MerchantSerializer,
-                   responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)})
+    @extend_schema(
+        operation_id="updateMerchant",
+        tags=["Merchant"],
+        summary="Change some of the merchant's settings",
+        request=s.MerchantSerializer,
+        responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)},
+    )
     def patch(self, request):
-        serializer = s.MerchantSerializer(request.user, data=request.data, partial=True,
-                                          context={"actor": actor_of(request)})
+        serializer = s.MerchantSerializer(
+            request.user, data=request.data, partial=True, context={"actor": actor_of(request)}
+        )
         serializer.is_valid(raise_exception=True)
         serializer.save()
         return Response(serializer.data)
@@ -155,42 +192,64 @@ class MerchantView(APIView):
 class RotateSecretView(APIView):
     required_scope = "admin"
 
-    @extend_schema(operation_id="rotateCallbackSecret", tags=["Merchant"],
-                   summary="A new callback secret, shown once (the old one signs for 24 h)",
-                   request=None,
-                   responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)})
+    @extend_schema(
+        operation_id="rotateCallbackSecret",
+        tags=["Merchant"],
+        summary="A new callback secret, shown once (the old one signs for 24 h)",
+        request=None,
+        responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)},
+    )
     @idempotent
     def post(self, request):
-        return Response({"callback_secret":
-                         merchant_services.rotate_callback_secret(
-                             merchant=request.user, actor=actor_of(request))})
+        return Response(
+            {
+                "callback_secret": merchant_services.rotate_callback_secret(
+                    merchant=request.user, actor=actor_of(request)
+                )
+            }
+        )
 
 
 class WalletsView(APIView):
     required_scope = "admin"
 
-    @extend_schema(operation_id="listWallets", tags=["Wallets"],
-                   summary="The merchant's wallets (account xpubs)",
-                   responses={200: doc.WalletPage, **doc.errors(403)})
+    @extend_schema(
+        operation_id="listWallets",
+        tags=["Wallets"],
+        summary="The merchant's wallets (account xpubs)",
+        responses={200: doc.WalletPage, **doc.errors(403)},
+    )
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
-        return Response({"data": [s.wallet_payload(wallet) for wallet in wallets],
-                         "has_more": False, "next_cursor": None})
+        return Response(
+            {
+                "data": [s.wallet_payload(wallet) for wallet in wallets],
+                "has_more": False,
+                "next_cursor": None,
+            }
+        )
 
 
 class WalletView(APIView):
     required_scope = "admin"
 
-    @extend_schema(operation_id="setWallet", tags=["Wallets"],
-                   summary="Set or replace a family's account xpub",
-                   parameters=[OpenApiParameter("family", doc.component("WalletFamily"),
-                                                OpenApiParameter.PATH)],
-                   request=s.WalletSerializer,
-                   responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)})
+    @extend_schema(
+        operation_id="setWallet",
+        tags=["Wallets"],
+        summary="Set or replace a family's account xpub",
+        parameters=[
+            OpenApiParameter("family", doc.component("WalletFamily"), OpenApiParameter.PATH)
+        ],
+        request=s.WalletSerializer,
+        responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)},
+    )
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        wallet = merchant_services.set_wallet(merchant=request.user, family=family,
-                                              xpub=data.validated_data["xpub"],
-                                              actor=actor_of(request))
+        wallet = merchant_services.set_wallet(
+            merchant=request.user,
+            family=family,
+            xpub=data.validated_data["xpub"],
+            actor=actor_of(request),
+        )
         return Response(s.wallet_payload(wallet))

@@ -52,8 +52,14 @@ from webhooks.models import CallbackSlot, DeliveryAttempt
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "CryptoGate-Callbacks/1.0 (self-hosted crypto payment gateway)"
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-                timedelta(hours=2), timedelta(hours=6), timedelta(hours=12))  # then every 12 h
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+    timedelta(hours=12),
+)  # then every 12 h
 RETRY_WINDOW = timedelta(days=3)
 RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
 ROTATION_OVERLAP = timedelta(hours=24)
@@ -69,8 +75,10 @@ SLOT = Lease(until="lease_until", owner="holder")  # a merchant's delivery slot
 
 # --- decisions ------------------------------------------------------------------------------
 
-def signing_secrets(current: str, previous: str, rotated_at: datetime | None,
-                    now: datetime) -> list[str]:
+
+def signing_secrets(
+    current: str, previous: str, rotated_at: datetime | None, now: datetime
+) -> list[str]:
     """The secrets a delivery is signed with: the previous one as well for a day after a
     rotation, so a receiver can switch secrets without rejecting a callback."""
     if previous and rotated_at and now - rotated_at < ROTATION_OVERLAP:
@@ -81,13 +89,18 @@ def signing_secrets(current: str, previous: str, rotated_at: datetime | None,
 def signature_header(secrets: list[str], timestamp: int, body: bytes) -> str:
     """`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, one v1 per secret."""
     signed = f"{timestamp}.".encode() + body
-    return ",".join([f"t={timestamp}"] + [
-        "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-        for secret in secrets])
+    return ",".join(
+        [f"t={timestamp}"]
+        + [
+            "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+            for secret in secrets
+        ]
+    )
 
 
-def next_attempt_at(attempts: int, first_attempt_at: datetime, now: datetime,
-                    spread: float) -> datetime | None:
+def next_attempt_at(
+    attempts: int, first_attempt_at: datetime, now: datetime, spread: float
+) -> datetime | None:
     """When to try again after `attempts` failed tries, or None once the retry window since
     the first try has passed. `spread` in [-1, 1] picks where in the jitter band to land."""
     if now - first_attempt_at >= RETRY_WINDOW:
@@ -109,10 +122,17 @@ def delivery_state(event: Event) -> str:
 
 
 def event_body(event: Event) -> bytes:
-    return json.dumps({"id": str(event.id), "event": event.type,
-                       "created_at": iso_time(event.created_at), "sequence": event.sequence,
-                       "livemode": event.invoice.livemode, "data": event.data},
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "id": str(event.id),
+            "event": event.type,
+            "created_at": iso_time(event.created_at),
+            "sequence": event.sequence,
+            "livemode": event.invoice.livemode,
+            "data": event.data,
+        },
+        separators=(",", ":"),
+    ).encode()
 
 
 def callback_url(event: Event) -> str:
@@ -120,20 +140,28 @@ def callback_url(event: Event) -> str:
 
 
 def _secrets(merchant: Merchant, now: datetime) -> list[str]:
-    return signing_secrets(merchant.callback_secret, merchant.previous_callback_secret,
-                           merchant.callback_secret_rotated_at, now)
+    return signing_secrets(
+        merchant.callback_secret,
+        merchant.previous_callback_secret,
+        merchant.callback_secret_rotated_at,
+        now,
+    )
 
 
 # --- sending --------------------------------------------------------------------------------
+
 
 def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAttempt:
     """POST one signed body through the egress guard; the (unsaved) attempt says what
     happened. Never raises for the receiver's faults: they are the attempt's error."""
     timeout = settings.CALLBACKS_TIMEOUT_SECONDS
     request_id = current_request_id() or new_request_id()
-    headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
-               "X-Signature": signature_header(secrets, int(now.timestamp()), body),
-               "X-Request-Id": request_id}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Signature": signature_header(secrets, int(now.timestamp()), body),
+        "X-Request-Id": request_id,
+    }
     attempt = DeliveryAttempt(url=url, attempted_at=now, request_id=request_id)
     started = time.monotonic()
     try:
@@ -150,8 +178,13 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
         if 300 <= reply.status_code < 400:
             attempt.error = f"redirect to {reply.location or '(no Location)'} not followed"
     attempt.duration_ms = round((time.monotonic() - started) * 1000)
-    logger.info("callback to %s: %s in %d ms (request id %s)", urlsplit(url).hostname,
-                attempt.status_code or attempt.error, attempt.duration_ms, request_id)
+    logger.info(
+        "callback to %s: %s in %d ms (request id %s)",
+        urlsplit(url).hostname,
+        attempt.status_code or attempt.error,
+        attempt.duration_ms,
+        request_id,
+    )
     return attempt
 
 
@@ -179,17 +212,29 @@ def take_slot(merchant_id) -> str | None:
     renewed."""
     token = owner_token()
     now, count = timezone.now(), settings.CALLBACKS_PER_MERCHANT
-    held = dict(CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count)
-                .values_list("index", "lease_until"))
+    held = dict(
+        CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count).values_list(
+            "index", "lease_until"
+        )
+    )
     if len(held) < count:  # the merchant's first delivery, or more slots configured since
         CallbackSlot.objects.bulk_create(
-            [CallbackSlot(merchant_id=merchant_id, index=index)
-             for index in range(count) if index not in held], ignore_conflicts=True)
+            [
+                CallbackSlot(merchant_id=merchant_id, index=index)
+                for index in range(count)
+                if index not in held
+            ],
+            ignore_conflicts=True,
+        )
     for index in range(count):
         if held.get(index) and held[index] > now:
             continue
-        if SLOT.take(CallbackSlot.objects.filter(merchant_id=merchant_id, index=index),
-                     now=now, duration=lease(), owner=token):
+        if SLOT.take(
+            CallbackSlot.objects.filter(merchant_id=merchant_id, index=index),
+            now=now,
+            duration=lease(),
+            owner=token,
+        ):
             return token
     return None
 
@@ -199,31 +244,40 @@ def _release_slot(token: str) -> None:
 
 
 def _mark_delivered(event: Event, now: datetime) -> None:
-    SENDING.release(Event.objects.filter(pk=event.pk),
-                    delivered_at=event.delivered_at or now, next_attempt_at=None)
+    SENDING.release(
+        Event.objects.filter(pk=event.pk),
+        delivered_at=event.delivered_at or now,
+        next_attempt_at=None,
+    )
     if event.merchant.callback_failing_since:
         with transaction.atomic():
-            if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=False
-                                       ).update(callback_failing_since=None):
+            if Merchant.objects.filter(
+                pk=event.merchant_id, callback_failing_since__isnull=False
+            ).update(callback_failing_since=None):
                 notifications.callbacks_recovered(event.merchant, callback_url(event), now)
 
 
 def _schedule_retry(event: Event, now: datetime) -> None:
     """After a failed scheduled try: the next one, or give up and flag the endpoint."""
     tries = event.delivery_attempts.filter(manual=False).aggregate(
-        count=Count("id"), first=Min("attempted_at"))
+        count=Count("id"), first=Min("attempted_at")
+    )
     retry_at = next_attempt_at(tries["count"], tries["first"], now, random.uniform(-1, 1))
     if retry_at is not None:
         SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=retry_at)
         return
     with transaction.atomic():
-        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None,
-                        failed_at=now)
-        if Merchant.objects.filter(pk=event.merchant_id, callback_failing_since__isnull=True
-                                   ).update(callback_failing_since=now):
+        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None, failed_at=now)
+        if Merchant.objects.filter(
+            pk=event.merchant_id, callback_failing_since__isnull=True
+        ).update(callback_failing_since=now):
             notifications.callbacks_failing(event.merchant, callback_url(event), now)
-    logger.warning("callback event %s given up after %d attempts; merchant %s flagged",
-                   event.pk, tries["count"], event.merchant_id)
+    logger.warning(
+        "callback event %s given up after %d attempts; merchant %s flagged",
+        event.pk,
+        tries["count"],
+        event.merchant_id,
+    )
 
 
 def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
@@ -231,12 +285,18 @@ def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
     delivered: it waits for its retry, and the events behind it wait with it. Returns how
     many were delivered."""
     delivered = 0
-    queue = (Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
-             .select_related("invoice", "merchant").order_by("sequence"))
+    queue = (
+        Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
+        .select_related("invoice", "merchant")
+        .order_by("sequence")
+    )
     for event in queue:
         at = now or timezone.now()
-        if (event.next_attempt_at > at or time.monotonic() - started > TURN_SECONDS
-                or not _claim(event, at, scheduled=True)):
+        if (
+            event.next_attempt_at > at
+            or time.monotonic() - started > TURN_SECONDS
+            or not _claim(event, at, scheduled=True)
+        ):
             break
         url = callback_url(event)
         if not url:  # nothing to send to; the events behind it need not wait
@@ -246,8 +306,9 @@ def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
         attempt.event = event
         attempt.save()
         if not attempt.succeeded:
-            logger.info("callback event %s attempt failed (status %s)", event.pk,
-                        attempt.status_code)
+            logger.info(
+                "callback event %s attempt failed (status %s)", event.pk, attempt.status_code
+            )
             _schedule_retry(event, at)
             break
         _mark_delivered(event, at)
@@ -262,9 +323,11 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
     this queue. Returns how many events were delivered. `now` is the clock of the retry
     schedule (tests drive it)."""
     # Most tasks find their events already sent by an earlier turn: one query says so.
-    merchant_id = (Event.objects.filter(invoice_id=invoice_id,
-                                        next_attempt_at__lte=now or timezone.now())
-                   .values_list("merchant_id", flat=True).first())
+    merchant_id = (
+        Event.objects.filter(invoice_id=invoice_id, next_attempt_at__lte=now or timezone.now())
+        .values_list("merchant_id", flat=True)
+        .first()
+    )
     slot = take_slot(merchant_id) if merchant_id is not None else None
     if slot is None:
         return 0
@@ -284,15 +347,20 @@ def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
 
 def queues_due(now: datetime, merchant_id=None) -> list:
     """Invoices (of one merchant, or all) whose head event is due and not being sent."""
-    waiting_ahead = Event.objects.filter(invoice=OuterRef("invoice"),
-                                         sequence__lt=OuterRef("sequence"),
-                                         next_attempt_at__isnull=False)
+    waiting_ahead = Event.objects.filter(
+        invoice=OuterRef("invoice"),
+        sequence__lt=OuterRef("sequence"),
+        next_attempt_at__isnull=False,
+    )
     due = Event.objects.filter(next_attempt_at__lte=now)
     if merchant_id is not None:
         due = due.filter(merchant_id=merchant_id)
-    return list(due.filter(SENDING.free(now))
-                .exclude(Exists(waiting_ahead)).order_by("next_attempt_at")
-                .values_list("invoice_id", flat=True)[:SWEEP_BATCH])
+    return list(
+        due.filter(SENDING.free(now))
+        .exclude(Exists(waiting_ahead))
+        .order_by("next_attempt_at")
+        .values_list("invoice_id", flat=True)[:SWEEP_BATCH]
+    )
 
 
 def deliver_due(now: datetime | None = None) -> int:
@@ -308,8 +376,11 @@ def deliver_due(now: datetime | None = None) -> int:
     per_merchant: dict = {}
     for invoice_id in due:  # oldest first
         per_merchant.setdefault(merchants[invoice_id], []).append(invoice_id)
-    queued = [invoice_id for invoice_ids in per_merchant.values()
-              for invoice_id in invoice_ids[:settings.CALLBACKS_PER_MERCHANT]]
+    queued = [
+        invoice_id
+        for invoice_ids in per_merchant.values()
+        for invoice_id in invoice_ids[: settings.CALLBACKS_PER_MERCHANT]
+    ]
     for invoice_id in queued:
         async_task(deliver_invoice_events, invoice_id)
     return len(queued)
@@ -317,18 +388,22 @@ def deliver_due(now: datetime | None = None) -> int:
 
 # --- the merchant's controls ----------------------------------------------------------------
 
+
 def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
     """Send an event again now, with the same id, whatever its state; logged as a manual
     attempt. A failure leaves the event's schedule as it was."""
     now = now or timezone.now()
     url = callback_url(event)
     if not url:
-        raise ServiceError("no_callback_url",
-                           "neither the invoice nor the merchant has a callback_url",
-                           "callback_url")
+        raise ServiceError(
+            "no_callback_url",
+            "neither the invoice nor the merchant has a callback_url",
+            "callback_url",
+        )
     if not _claim(event, now, scheduled=False):
-        raise Conflict("delivery_in_progress",
-                       "this event is being delivered right now; try again in a minute")
+        raise Conflict(
+            "delivery_in_progress", "this event is being delivered right now; try again in a minute"
+        )
     attempt = send(url, event_body(event), _secrets(event.merchant, now), now)
     attempt.event, attempt.manual = event, True
     attempt.save()
@@ -346,8 +421,17 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
     stored (it belongs to no invoice)."""
     now = now or timezone.now()
     if not merchant.callback_url:
-        raise ServiceError("no_callback_url", "set the merchant's callback_url first",
-                           "callback_url")
-    body = json.dumps({"id": str(uuid.uuid4()), "event": "test", "created_at": iso_time(now),
-                       "sequence": 0, "data": {}}, separators=(",", ":")).encode()
+        raise ServiceError(
+            "no_callback_url", "set the merchant's callback_url first", "callback_url"
+        )
+    body = json.dumps(
+        {
+            "id": str(uuid.uuid4()),
+            "event": "test",
+            "created_at": iso_time(now),
+            "sequence": 0,
+            "data": {},
+        },
+        separators=(",", ":"),
+    ).encode()
     return send(merchant.callback_url, body, _secrets(merchant, now), now)

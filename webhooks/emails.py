@@ -50,7 +50,7 @@ def subject_line(text: str) -> str:
     """A subject that is one header line: line breaks, tabs and other control characters
     become single spaces (Django refuses a subject with a newline), and it is shortened."""
     line = _NOT_IN_A_HEADER.sub(" ", text).strip()
-    return line if len(line) <= SUBJECT_LENGTH else line[:SUBJECT_LENGTH - 1].rstrip() + "…"
+    return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1].rstrip() + "…"
 
 
 def send(subject: str, body: str, to: str) -> None:
@@ -65,59 +65,81 @@ def send_password_reset(user_id) -> bool:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
         return False
-    context = {"email": user.email, "user": user, "public_url": settings.PUBLIC_URL,
-               "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-               "token": default_token_generator.make_token(user)}
-    send(render_to_string("registration/password_reset_subject.txt", context),
-         render_to_string("registration/password_reset_email.txt", context), user.email)
+    context = {
+        "email": user.email,
+        "user": user,
+        "public_url": settings.PUBLIC_URL,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    send(
+        render_to_string("registration/password_reset_subject.txt", context),
+        render_to_string("registration/password_reset_email.txt", context),
+        user.email,
+    )
     return True
 
 
 def send_invite(invite_id) -> bool:
     """The invitation e-mail, while the invitation is open."""
-    invite = (TeamInvite.objects.select_related("merchant", "invited_by")
-              .filter(pk=invite_id, accepted_at__isnull=True, expires_at__gt=timezone.now())
-              .first())
+    invite = (
+        TeamInvite.objects.select_related("merchant", "invited_by")
+        .filter(pk=invite_id, accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
     if invite is None:
         return False
     inviter = invite.invited_by.email if invite.invited_by else "The store's owner"
-    send(f"You are invited to {invite.merchant.name}",
-         f"Hello,\n\n{inviter} invites you to the payments dashboard of "
-         f"{invite.merchant.name}. Open this link within 7 days to choose your password:\n"
-         f"{invites.invite_link(invite)}\n", invite.email)
+    send(
+        f"You are invited to {invite.merchant.name}",
+        f"Hello,\n\n{inviter} invites you to the payments dashboard of "
+        f"{invite.merchant.name}. Open this link within 7 days to choose your password:\n"
+        f"{invites.invite_link(invite)}\n",
+        invite.email,
+    )
     return True
 
 
 def refund_claims_due(now: datetime):
     """The events whose refund-claim e-mail is still to send: the first `refund_updated`
     of each invoice with a payer e-mail, while its refund waits to be claimed."""
-    earlier = Event.objects.filter(invoice=OuterRef("invoice"), type="refund_updated",
-                                   sequence__lt=OuterRef("sequence"))
-    return (Event.objects.filter(type="refund_updated", email_sent_at__isnull=True,
-                                 invoice__refunds__status=Refund.AWAITING_CLAIM)
-            .filter(EMAIL_SENDING.free(now))
-            .exclude(invoice__customer_email="").exclude(Exists(earlier))
-            .select_related("invoice", "merchant"))
+    earlier = Event.objects.filter(
+        invoice=OuterRef("invoice"), type="refund_updated", sequence__lt=OuterRef("sequence")
+    )
+    return (
+        Event.objects.filter(
+            type="refund_updated",
+            email_sent_at__isnull=True,
+            invoice__refunds__status=Refund.AWAITING_CLAIM,
+        )
+        .filter(EMAIL_SENDING.free(now))
+        .exclude(invoice__customer_email="")
+        .exclude(Exists(earlier))
+        .select_related("invoice", "merchant")
+    )
 
 
-def refund_claim_message(merchant_name: str, order: str,
-                         refunds: list[dict]) -> tuple[str, str]:
+def refund_claim_message(merchant_name: str, order: str, refunds: list[dict]) -> tuple[str, str]:
     """Subject and body of the e-mail that gives the payer their claim links (one per asset
     refunded), each with its code on its own line for a browser that runs no script (the
     page then asks for it)."""
     parts = []
     for refund in refunds:
         network = registry.get_network(refund["network"])
-        parts.append(f"{refund['amount']} {refund['currency']} on "
-                     f"{network.name if network else refund['network']}:\n"
-                     f"{refund['claim_url']}\n"
-                     "If the page asks for your refund code, it is: "
-                     f"{refund['claim_url'].rsplit('#', 1)[-1]}\n")
+        parts.append(
+            f"{refund['amount']} {refund['currency']} on "
+            f"{network.name if network else refund['network']}:\n"
+            f"{refund['claim_url']}\n"
+            "If the page asks for your refund code, it is: "
+            f"{refund['claim_url'].rsplit('#', 1)[-1]}\n"
+        )
     subject = f"Your refund from {merchant_name}"
-    body = (f"Hello,\n\n{merchant_name} is refunding the payment you made for {order}. "
-            "To receive it, open the link and give the address to send it to.\n\n"
-            + "\n".join(parts)
-            + "\nThe links and the codes are yours alone: do not share them.\n")
+    body = (
+        f"Hello,\n\n{merchant_name} is refunding the payment you made for {order}. "
+        "To receive it, open the link and give the address to send it to.\n\n"
+        + "\n".join(parts)
+        + "\nThe links and the codes are yours alone: do not share them.\n"
+    )
     return subject, body
 
 
@@ -135,15 +157,18 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
             continue
         invoice = event.invoice
         order = f"order {invoice.foreign_id}" if invoice.foreign_id else f"invoice {invoice.id}"
-        waiting = invoice.refunds.filter(status=Refund.AWAITING_CLAIM).order_by("created_at",
-                                                                                "asset")
-        subject, body = refund_claim_message(event.merchant.name, order,
-                                             [refund_payload(refund) for refund in waiting])
+        waiting = invoice.refunds.filter(status=Refund.AWAITING_CLAIM).order_by(
+            "created_at", "asset"
+        )
+        subject, body = refund_claim_message(
+            event.merchant.name, order, [refund_payload(refund) for refund in waiting]
+        )
         try:
             send(subject, body, invoice.customer_email)
         except Exception:
-            logger.exception("refund-claim e-mail for invoice %s failed; retried by the sweep",
-                             invoice.id)
+            logger.exception(
+                "refund-claim e-mail for invoice %s failed; retried by the sweep", invoice.id
+            )
             EMAIL_SENDING.release(Event.objects.filter(pk=event.pk))
             continue
         EMAIL_SENDING.release(Event.objects.filter(pk=event.pk), email_sent_at=now)

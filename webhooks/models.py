@@ -44,5 +44,8 @@ class CallbackSlot(models.Model):
 
     class Meta:
         db_table = "merchants_callbackslot"  # the table it had in merchants: rows kept
-        constraints = [models.UniqueConstraint(fields=["merchant", "index"],
-                                               name="one_callback_slot_per_index")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "index"], name="one_callback_slot_per_index"
+            )
+        ]

@@ -33,13 +33,19 @@ SENDING_LEASE = timedelta(minutes=5)  # far longer than one e-mail takes to hand
 SENDING = Lease(until="claimed_until")  # a notification's: the worker sending it
 
 NEEDS_ACTION = ("unresolved", "compliance_review", "declined")
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
-                timedelta(hours=2), timedelta(hours=6))  # then every 6 h
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+)  # then every 6 h
 RETRY_WINDOW = timedelta(days=3)
 CHANGE_LOOKBACK = 20  # events one change can record: a scan's transactions, then the status
 
 
 # --- decisions ------------------------------------------------------------------------------
+
 
 def invoice_kinds(event_type: str, before: dict | None, after: dict) -> list[str]:
     """Which notifications an invoice event makes, from the invoice before and after it
@@ -47,7 +53,9 @@ def invoice_kinds(event_type: str, before: dict | None, after: dict) -> list[str
     before = before or {"status": "new", "status_context": None, "refunds": []}
     kinds = []
     moved = (before["status"], before.get("status_context")) != (
-        after["status"], after.get("status_context"))
+        after["status"],
+        after.get("status_context"),
+    )
     if event_type == "status_changed" and moved:
         if after["status"] == "completed" and before["status"] != "completed":
             kinds.append("payment_completed")
@@ -61,9 +69,11 @@ def invoice_kinds(event_type: str, before: dict | None, after: dict) -> list[str
 def claimed_refunds(before: dict, after: dict) -> list[dict]:
     """The refunds whose payer gave an address in this change (there is one per asset)."""
     earlier = {refund["id"]: refund["status"] for refund in before.get("refunds") or []}
-    return [refund for refund in after.get("refunds") or []
-            if refund["status"] == "awaiting_payout"
-            and earlier.get(refund["id"]) == "awaiting_claim"]
+    return [
+        refund
+        for refund in after.get("refunds") or []
+        if refund["status"] == "awaiting_payout" and earlier.get(refund["id"]) == "awaiting_claim"
+    ]
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
@@ -83,12 +93,20 @@ def request_payment(invoice, to_email: str, language: str, now: datetime | None 
     press sends one e-mail."""
     now = now or timezone.now()
     Notification.objects.create(
-        merchant_id=invoice.merchant_id, kind=PAYMENT_REQUEST,
-        key=f"payment_request:{invoice.pk}:{now.timestamp()}", to_email=to_email,
-        language=language, created_at=now, next_attempt_at=now,
-        context={"merchant": invoice.merchant.name, "description": invoice.description,
-                 "price": [_price(invoice)[0], invoice.price_currency],
-                 "payment_url": f"{settings.PUBLIC_URL}/pay/{invoice.pk}"})
+        merchant_id=invoice.merchant_id,
+        kind=PAYMENT_REQUEST,
+        key=f"payment_request:{invoice.pk}:{now.timestamp()}",
+        to_email=to_email,
+        language=language,
+        created_at=now,
+        next_attempt_at=now,
+        context={
+            "merchant": invoice.merchant.name,
+            "description": invoice.description,
+            "price": [_price(invoice)[0], invoice.price_currency],
+            "payment_url": f"{settings.PUBLIC_URL}/pay/{invoice.pk}",
+        },
+    )
     queue_sending()
 
 
@@ -107,16 +125,24 @@ def on_event(event) -> None:
     # The invoice before this change: the latest earlier snapshot that differs (the events
     # of one change all carry the invoice as it is after it).
     data = event.data
-    earlier = (type(event).objects.filter(invoice_id=event.invoice_id,
-                                          sequence__lt=event.sequence)
-               .order_by("-sequence").values_list("data", flat=True)[:CHANGE_LOOKBACK])
+    earlier = (
+        type(event)
+        .objects.filter(invoice_id=event.invoice_id, sequence__lt=event.sequence)
+        .order_by("-sequence")
+        .values_list("data", flat=True)[:CHANGE_LOOKBACK]
+    )
     previous = next((snapshot for snapshot in earlier if snapshot != data), None)
     for kind in invoice_kinds(event.type, previous, data):
-        context = {"invoice": data["id"], "foreign_id": data.get("foreign_id"),
-                   "status": data["status"], "status_context": data.get("status_context"),
-                   "price": [data["price_amount"], data["price_currency"]],
-                   "paid": [data.get("paid_amount"), data.get("pay_currency")],
-                   "network": data.get("network"), "at": data.get("created_at")}
+        context = {
+            "invoice": data["id"],
+            "foreign_id": data.get("foreign_id"),
+            "status": data["status"],
+            "status_context": data.get("status_context"),
+            "price": [data["price_amount"], data["price_currency"]],
+            "paid": [data.get("paid_amount"), data.get("pay_currency")],
+            "network": data.get("network"),
+            "at": data.get("created_at"),
+        }
         if kind == "refund_claimed":
             [refund, *_others] = claimed_refunds(previous or {}, data)
             context["refund"] = [refund["amount"], refund["currency"]]
@@ -126,9 +152,11 @@ def on_event(event) -> None:
 
 # --- the message ------------------------------------------------------------------------------
 
-SETTINGS_WHAT = {"wallet": gettext_lazy("A wallet was changed"),
-                 "callback_url": gettext_lazy("The callback URL was changed"),
-                 "callback_secret": gettext_lazy("The callback secret was rotated")}
+SETTINGS_WHAT = {
+    "wallet": gettext_lazy("A wallet was changed"),
+    "callback_url": gettext_lazy("The callback URL was changed"),
+    "callback_secret": gettext_lazy("The callback secret was rotated"),
+}
 
 
 def _when(text: str | None) -> str:
@@ -155,24 +183,38 @@ def message(notification: Notification, merchant_name: str) -> dict:
     if kind == PAYMENT_REQUEST:
         subject = _("Payment request from %(merchant)s") % {"merchant": c["merchant"]}
         intro = _("%(merchant)s asks you to pay %(amount)s.") % {
-            "merchant": c["merchant"], "amount": labels.money_text(*c["price"])}
+            "merchant": c["merchant"],
+            "amount": labels.money_text(*c["price"]),
+        }
         if c.get("description"):
             facts.append((_("For"), c["description"]))
         action = (_("Pay now"), c["payment_url"])
-        return {"subject": subject, "title": subject, "intro": intro, "facts": facts,
-                "action": action}
+        return {
+            "subject": subject,
+            "title": subject,
+            "intro": intro,
+            "facts": facts,
+            "action": action,
+        }
     if "invoice" in c:
         order = c.get("foreign_id") or c["invoice"][:8]
-        facts = [(_("Invoice"), c["invoice"]), (_("Order id"), c.get("foreign_id") or "—"),
-                 (_("Price"), labels.money_text(*c["price"]))]
+        facts = [
+            (_("Invoice"), c["invoice"]),
+            (_("Order id"), c.get("foreign_id") or "—"),
+            (_("Price"), labels.money_text(*c["price"])),
+        ]
         action = (_("Open the invoice"), dashboard_url("dashboard:invoice", c["invoice"]))
     if kind == "payment_completed":
         subject = _("Payment completed: %(order)s") % {"order": order}
         intro = _("The invoice is paid and confirmed; the funds are in your wallet.")
         if c["paid"][1]:
             paid, asset = c["paid"]
-            facts.append((_("Received"), f"{labels.money_text(short_amount(paid), asset)} · "
-                                         f"{_network(c['network'])}"))
+            facts.append(
+                (
+                    _("Received"),
+                    f"{labels.money_text(short_amount(paid), asset)} · {_network(c['network'])}",
+                )
+            )
     elif kind == "needs_action":
         subject = _("Invoice needs action: %(order)s") % {"order": order}
         state = labels.status(c["status"])
@@ -182,15 +224,22 @@ def message(notification: Notification, merchant_name: str) -> dict:
         facts.append((_("Status"), state))
     elif kind == "refund_claimed":
         subject = _("Refund claimed: %(order)s") % {"order": order}
-        intro = _("The payer gave the address to refund to. Send the refund from your "
-                  "wallet, then record its transaction on the invoice.")
+        intro = _(
+            "The payer gave the address to refund to. Send the refund from your "
+            "wallet, then record its transaction on the invoice."
+        )
         refund, asset = c["refund"]
-        facts += [(_("Refund"), labels.money_text(short_amount(refund), asset)),
-                  (_("Network"), _network(c["network"])), (_("Payout address"), c["address"])]
+        facts += [
+            (_("Refund"), labels.money_text(short_amount(refund), asset)),
+            (_("Network"), _network(c["network"])),
+            (_("Payout address"), c["address"]),
+        ]
     elif kind == "callbacks_failing":
         subject = _("Callbacks are failing")
-        intro = _("An event ran out of retries: your endpoint did not accept callbacks for "
-                  "three days. New events keep queueing and are sent when it answers.")
+        intro = _(
+            "An event ran out of retries: your endpoint did not accept callbacks for "
+            "three days. New events keep queueing and are sent when it answers."
+        )
         facts = [(_("Endpoint"), c["endpoint"]), (_("Since"), _when(c["at"]))]
         action = (_("Callback settings"), dashboard_url("dashboard:settings_callbacks"))
     elif kind == "callbacks_recovered":
@@ -200,63 +249,100 @@ def message(notification: Notification, merchant_name: str) -> dict:
     elif kind == "settings_changed":
         subject = _("Settings changed: %(what)s") % {"what": SETTINGS_WHAT[c["what"]]}
         intro = _("If you did not expect this change, check your settings and your team now.")
-        facts = [(_("Change"), SETTINGS_WHAT[c["what"]]), (_("Details"), c.get("detail") or "—"),
-                 (_("By"), c["actor"]), (_("At"), _when(c["at"]))]
+        facts = [
+            (_("Change"), SETTINGS_WHAT[c["what"]]),
+            (_("Details"), c.get("detail") or "—"),
+            (_("By"), c["actor"]),
+            (_("At"), _when(c["at"])),
+        ]
         action = (_("Open the settings"), dashboard_url("dashboard:settings"))
     else:  # api_key_created
         subject = _("New API key: %(name)s") % {"name": c["name"]}
-        intro = _("A new API key can now create invoices for your store. If you did not "
-                  "expect it, revoke it.")
-        facts = [(_("Label"), c["name"]), (_("Prefix"), c["prefix"]), (_("By"), c["actor"]),
-                 (_("At"), _when(c["at"]))]
+        intro = _(
+            "A new API key can now create invoices for your store. If you did not "
+            "expect it, revoke it."
+        )
+        facts = [
+            (_("Label"), c["name"]),
+            (_("Prefix"), c["prefix"]),
+            (_("By"), c["actor"]),
+            (_("At"), _when(c["at"])),
+        ]
         action = (_("API keys"), dashboard_url("dashboard:settings_api_keys"))
-    return {"subject": f"[{merchant_name}] {subject}", "title": subject, "intro": intro,
-            "facts": facts, "action": action}
+    return {
+        "subject": f"[{merchant_name}] {subject}",
+        "title": subject,
+        "intro": intro,
+        "facts": facts,
+        "action": action,
+    }
 
 
 def render(notification: Notification, merchant_name: str) -> EmailMultiAlternatives:
     with translation.override(notification.language or settings.LANGUAGE_CODE):
         content = message(notification, merchant_name)
-        context = {**content, "merchant": merchant_name, "language": translation.get_language(),
-                   "footer": _("You get this e-mail as a member of %(merchant)s. Choose which "
-                               "e-mails you get on your account page.") % {
-                       "merchant": merchant_name} if notification.kind != PAYMENT_REQUEST
-                   else ""}
+        context = {
+            **content,
+            "merchant": merchant_name,
+            "language": translation.get_language(),
+            "footer": _(
+                "You get this e-mail as a member of %(merchant)s. Choose which "
+                "e-mails you get on your account page."
+            )
+            % {"merchant": merchant_name}
+            if notification.kind != PAYMENT_REQUEST
+            else "",
+        }
         text = render_to_string("notifications/email.txt", context)
         html = render_to_string("notifications/email.html", context)
-    mail = EmailMultiAlternatives(content["subject"], text, settings.DEFAULT_FROM_EMAIL,
-                                  [notification.to_email])
+    mail = EmailMultiAlternatives(
+        content["subject"], text, settings.DEFAULT_FROM_EMAIL, [notification.to_email]
+    )
     mail.attach_alternative(html, "text/html")
     return mail
 
 
 # --- sending ----------------------------------------------------------------------------------
 
+
 def send_due(now: datetime | None = None) -> int:
     """Send the notifications that are due; one the mail server refuses is tried again
     later. Returns how many were sent."""
     sent = 0
-    due = (Notification.objects.filter(next_attempt_at__lte=now or timezone.now())
-           .filter(SENDING.free(now or timezone.now()))
-           .select_related("merchant").order_by("next_attempt_at")[:500])
+    due = (
+        Notification.objects.filter(next_attempt_at__lte=now or timezone.now())
+        .filter(SENDING.free(now or timezone.now()))
+        .select_related("merchant")
+        .order_by("next_attempt_at")[:500]
+    )
     for notification in due:
         at = now or timezone.now()
-        if not SENDING.take(Notification.objects.filter(pk=notification.pk,
-                                                        next_attempt_at__isnull=False),
-                            now=at, duration=SENDING_LEASE):
+        if not SENDING.take(
+            Notification.objects.filter(pk=notification.pk, next_attempt_at__isnull=False),
+            now=at,
+            duration=SENDING_LEASE,
+        ):
             continue
         attempts = notification.attempts + 1
         try:
             render(notification, notification.merchant.name).send()
         except Exception as exc:
-            logger.warning("notification %s to %s failed: %s", notification.pk,
-                           notification.to_email, exc)
+            logger.warning(
+                "notification %s to %s failed: %s", notification.pk, notification.to_email, exc
+            )
             SENDING.release(
-                Notification.objects.filter(pk=notification.pk), attempts=attempts,
+                Notification.objects.filter(pk=notification.pk),
+                attempts=attempts,
                 last_error=str(exc)[:500],
-                next_attempt_at=retry_at(attempts, notification.created_at, at))
+                next_attempt_at=retry_at(attempts, notification.created_at, at),
+            )
             continue
-        SENDING.release(Notification.objects.filter(pk=notification.pk), attempts=attempts,
-                        sent_at=at, next_attempt_at=None, last_error="")
+        SENDING.release(
+            Notification.objects.filter(pk=notification.pk),
+            attempts=attempts,
+            sent_at=at,
+            next_attempt_at=None,
+            last_error="",
+        )
         sent += 1
     return sent

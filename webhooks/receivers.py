@@ -41,8 +41,10 @@ def write_event_notifications(sender, instance, created, raw=False, **kwargs) ->
 def connect() -> None:
     event_recorded.connect(queue_delivery, sender=Event, dispatch_uid="webhooks.delivery")
     event_recorded.connect(queue_payer_email, sender=Event, dispatch_uid="webhooks.payer_email")
-    notifications_written.connect(queue_notifications, sender=Notification,
-                                  dispatch_uid="webhooks.notifications")
+    notifications_written.connect(
+        queue_notifications, sender=Notification, dispatch_uid="webhooks.notifications"
+    )
     invite_created.connect(queue_invite, sender=TeamInvite, dispatch_uid="webhooks.invite")
-    post_save.connect(write_event_notifications, sender=Event,
-                      dispatch_uid="webhooks.event_notifications")
+    post_save.connect(
+        write_event_notifications, sender=Event, dispatch_uid="webhooks.event_notifications"
+    )

@@ -13,5 +13,8 @@ class WorkerConfig(AppConfig):
 
         # After django-q2's own tables are migrated (this app has no models, so Django sends
         # it no post_migrate of its own).
-        post_migrate.connect(ensure_schedules, sender=apps.get_app_config("django_q"),
-                             dispatch_uid="worker.ensure_schedules")
+        post_migrate.connect(
+            ensure_schedules,
+            sender=apps.get_app_config("django_q"),
+            dispatch_uid="worker.ensure_schedules",
+        )

@@ -33,5 +33,11 @@ def ensure_schedules(**kwargs) -> None:
             Schedule.objects.filter(name=name).delete()
             continue
         Schedule.objects.update_or_create(
-            name=name, defaults={"func": dotted_path(func), "schedule_type": Schedule.MINUTES,
-                                 "minutes": minutes, "repeats": -1})
+            name=name,
+            defaults={
+                "func": dotted_path(func),
+                "schedule_type": Schedule.MINUTES,
+                "minutes": minutes,
+                "repeats": -1,
+            },
+        )

@@ -78,8 +78,11 @@ class _Tx:
                     inputs.append(address)
             elif "txid" in vin:
                 inputs.append((vin["txid"], vin["vout"]))
-        outputs = tuple((output["n"], address, output["value"]) for output in tx["vout"]
-                        if (address := output_address(output)))
+        outputs = tuple(
+            (output["n"], address, output["value"])
+            for output in tx["vout"]
+            if (address := output_address(output))
+        )
         return cls(tx["txid"], outputs, tuple(inputs))
 
 
@@ -130,20 +133,34 @@ class BitcoinRPCBackend(ChainBackend):
         for block_hash in hashes:
             data = self.rpc.call("getblock", block_hash, 3)
             # The genesis block has no previousblockhash.
-            headers.append((data["height"], block_hash,
-                            data.get("previousblockhash", "0" * 64), unix_time(data["time"])))
+            headers.append(
+                (
+                    data["height"],
+                    block_hash,
+                    data.get("previousblockhash", "0" * 64),
+                    unix_time(data["time"]),
+                )
+            )
             txs_of.append([_Tx.decode(tx) for tx in data["tx"]])
         every = {tx.txid: tx for txs in txs_of for tx in txs}
         hits = _lookup(watched, every.values())
         matched = [tx for tx in every.values() if _pays(tx, hits)]
         senders = self._senders(matched, every)
         return [
-            Block(height, block_hash, parent, tuple(
-                transfer
-                for tx in txs if tx.txid in senders
-                for transfer in self._transfers(tx, hits, senders[tx.txid], time,
-                                                height=height, block_hash=block_hash)
-            ), time=time)
+            Block(
+                height,
+                block_hash,
+                parent,
+                tuple(
+                    transfer
+                    for tx in txs
+                    if tx.txid in senders
+                    for transfer in self._transfers(
+                        tx, hits, senders[tx.txid], time, height=height, block_hash=block_hash
+                    )
+                ),
+                time=time,
+            )
             for (height, block_hash, parent, time), txs in zip(headers, txs_of, strict=True)
         ]
 
@@ -155,27 +172,35 @@ class BitcoinRPCBackend(ChainBackend):
         fetched = self.rpc.batch((("getrawtransaction", (txid, 2)) for txid in new), errors=True)
         self._mempool = {txid: self._mempool[txid] for txid in txids if txid in self._mempool}
         # A transaction that left the mempool meanwhile fails its lookup: skip it.
-        self._mempool.update({tx["txid"]: _Tx.decode(tx) for tx in fetched
-                              if not isinstance(tx, RPCError)})
-        self._mempool_senders = {txid: senders for txid, senders
-                                 in self._mempool_senders.items() if txid in self._mempool}
-        self._mempool_times = {txid: time for txid, time in self._mempool_times.items()
-                               if txid in self._mempool}
+        self._mempool.update(
+            {tx["txid"]: _Tx.decode(tx) for tx in fetched if not isinstance(tx, RPCError)}
+        )
+        self._mempool_senders = {
+            txid: senders
+            for txid, senders in self._mempool_senders.items()
+            if txid in self._mempool
+        }
+        self._mempool_times = {
+            txid: time for txid, time in self._mempool_times.items() if txid in self._mempool
+        }
         hits = _lookup(watched, self._mempool.values())
         matched = [tx for tx in self._mempool.values() if _pays(tx, hits)]
         unknown = [tx for tx in matched if tx.txid not in self._mempool_times]
         senders = self._senders(unknown, self._mempool)
-        entries = self.rpc.batch((("getmempoolentry", (tx.txid,)) for tx in unknown),
-                                 errors=True)
+        entries = self.rpc.batch((("getmempoolentry", (tx.txid,)) for tx in unknown), errors=True)
         self._mempool_senders.update(senders)  # both learnt, or neither (a failed call)
-        self._mempool_times.update({  # mined meanwhile: the time stays unknown
-            tx.txid: None if isinstance(entry, RPCError) else unix_time(entry.get("time"))
-            for tx, entry in zip(unknown, entries, strict=True)})
+        self._mempool_times.update(
+            {  # mined meanwhile: the time stays unknown
+                tx.txid: None if isinstance(entry, RPCError) else unix_time(entry.get("time"))
+                for tx, entry in zip(unknown, entries, strict=True)
+            }
+        )
         transfers = tuple(
             transfer
             for tx in matched
-            for transfer in self._transfers(tx, hits, self._mempool_senders[tx.txid],
-                                            self._mempool_times[tx.txid])
+            for transfer in self._transfers(
+                tx, hits, self._mempool_senders[tx.txid], self._mempool_times[tx.txid]
+            )
         )
         return Mempool(transfers, frozenset(txids))
 
@@ -183,8 +208,9 @@ class BitcoinRPCBackend(ChainBackend):
         estimate = self.rpc.call("estimatesmartfee", self.FEE_TARGET_BLOCKS)
         rate = estimate.get("feerate")  # coins per 1000 vB; absent with "errors" on regtest
         if rate is None:
-            rate = Decimal(str(self.network.options.get("fallback_fee_rate",
-                                                        self.FALLBACK_FEE_RATE)))
+            rate = Decimal(
+                str(self.network.options.get("fallback_fee_rate", self.FALLBACK_FEE_RATE))
+            )
         return math.ceil(rate * 10**self.network.native_decimals * self.TYPICAL_VSIZE / 1000)
 
     def close(self) -> None:
@@ -194,14 +220,23 @@ class BitcoinRPCBackend(ChainBackend):
         """txid -> addresses its inputs spend from, in input order without repeats. Inputs
         without `prevout` are resolved from `siblings` (the same block or mempool) when they
         fund each other, else from their funding transactions fetched in one batch."""
-        missing = sorted({ref[0] for tx in txs for ref in tx.inputs
-                          if isinstance(ref, tuple) and ref[0] not in siblings})
+        missing = sorted(
+            {
+                ref[0]
+                for tx in txs
+                for ref in tx.inputs
+                if isinstance(ref, tuple) and ref[0] not in siblings
+            }
+        )
         # Without -txindex, confirmed funding transactions fail: their senders stay unknown.
-        fetched = self.rpc.batch((("getrawtransaction", (txid, True)) for txid in missing),
-                                 errors=True)
-        funding = {txid: {output["n"]: output_address(output) for output in tx["vout"]}
-                   for txid, tx in zip(missing, fetched, strict=True)
-                   if not isinstance(tx, RPCError)}
+        fetched = self.rpc.batch(
+            (("getrawtransaction", (txid, True)) for txid in missing), errors=True
+        )
+        funding = {
+            txid: {output["n"]: output_address(output) for output in tx["vout"]}
+            for txid, tx in zip(missing, fetched, strict=True)
+            if not isinstance(tx, RPCError)
+        }
 
         def spent(ref: str | tuple[str, int]) -> str | None:
             if isinstance(ref, str):
@@ -222,8 +257,14 @@ class BitcoinRPCBackend(ChainBackend):
         return senders
 
     def _transfers(
-        self, tx: _Tx, hits: set[str], senders: tuple[str, ...], time: datetime | None, *,
-        height: int | None = None, block_hash: str | None = None,
+        self,
+        tx: _Tx,
+        hits: set[str],
+        senders: tuple[str, ...],
+        time: datetime | None,
+        *,
+        height: int | None = None,
+        block_hash: str | None = None,
     ) -> tuple[Transfer, ...]:
         return tuple(
             Transfer(

@@ -54,10 +54,13 @@ INTERNAL_INDEX = 1_000_000_000
 TRACERS = ("debug_traceBlockByNumber", "trace_block")  # in the order they are tried
 # JSON-RPC codes for "this node does not offer the method" (EIP-1474 and providers).
 METHOD_MISSING = {-32601, -32600, -32004}
-NO_TRACING = ("internal transfers (coin moved by contracts) are not seen: the node answers "
-              "neither debug_traceBlockByNumber nor trace_block")
-NO_TXPOOL = ("payments are seen only once mined: the node does not answer txpool_content "
-             "(no mempool)")
+NO_TRACING = (
+    "internal transfers (coin moved by contracts) are not seen: the node answers "
+    "neither debug_traceBlockByNumber nor trace_block"
+)
+NO_TXPOOL = (
+    "payments are seen only once mined: the node does not answer txpool_content (no mempool)"
+)
 # Call-tracer frame types that move coin to `to`; DELEGATECALL and STATICCALL move none, and
 # CALLCODE's value stays with the caller.
 MOVING_FRAMES = {"CALL", "CREATE", "CREATE2", "SELFDESTRUCT"}
@@ -98,13 +101,14 @@ class EVMRPCBackend(ChainBackend):
             if tracer:
                 calls += [(tracer, _trace_params(tracer, hex(h))) for h in heights]
             if self.tokens:
-                calls.append(("eth_getLogs", (self._log_filter(fromBlock=hex(first),
-                                                               toBlock=hex(last)),)))
+                calls.append(
+                    ("eth_getLogs", (self._log_filter(fromBlock=hex(first), toBlock=hex(last)),))
+                )
             replies = self.rpc.batch(calls, errors=True)
-            datas = _raise_errors(replies[:len(heights)])
+            datas = _raise_errors(replies[: len(heights)])
             if None in datas:
                 raise LookupError(f"{self.network.code}: no block in {first}..{last}")
-            traces = replies[len(heights):2 * len(heights)] if tracer else [None] * len(heights)
+            traces = replies[len(heights) : 2 * len(heights)] if tracer else [None] * len(heights)
             logs = _raise_errors(replies[-1:])[0] if self.tokens else []
             try:
                 result += self._assemble(datas, traces, logs, watched)
@@ -125,13 +129,27 @@ class EVMRPCBackend(ChainBackend):
         except RPCError as exc:
             self._txpool = exc.code not in METHOD_MISSING  # else a passing failure
             return Mempool((), None)
-        txids = frozenset(tx["hash"].lower() for part in ("pending", "queued")
-                          for by_nonce in pool.get(part, {}).values() for tx in by_nonce.values())
-        pending = [tx for by_nonce in pool.get("pending", {}).values()
-                   for tx in by_nonce.values() if _pays(tx)]
+        txids = frozenset(
+            tx["hash"].lower()
+            for part in ("pending", "queued")
+            for by_nonce in pool.get(part, {}).values()
+            for tx in by_nonce.values()
+        )
+        pending = [
+            tx
+            for by_nonce in pool.get("pending", {}).values()
+            for tx in by_nonce.values()
+            if _pays(tx)
+        ]
         hits = _lookup(watched, {to_checksum_address(tx["to"]) for tx in pending})
-        return Mempool(tuple(self._native(tx, None, None, None) for tx in pending
-                             if to_checksum_address(tx["to"]) in hits), txids)
+        return Mempool(
+            tuple(
+                self._native(tx, None, None, None)
+                for tx in pending
+                if to_checksum_address(tx["to"]) in hits
+            ),
+            txids,
+        )
 
     def fee_estimate(self) -> int:
         return self.fee_estimate_for(self.network.assets[0])
@@ -147,8 +165,9 @@ class EVMRPCBackend(ChainBackend):
         if self._tracing() is None:
             notices.append(NO_TRACING)
         elif self._untraced:
-            notices.append(f"internal transfers of some blocks were not read, the last "
-                           f"{self._untraced}")
+            notices.append(
+                f"internal transfers of some blocks were not read, the last {self._untraced}"
+            )
         if not self._txpool:
             notices.append(NO_TXPOOL)
         return Capabilities(tuple(notices))
@@ -191,11 +210,13 @@ class EVMRPCBackend(ChainBackend):
         try:
             return self._assemble([data], replies[:1] if tracer else [None], logs, watched)[0]
         except _Reorged:
-            raise RPCError(tracer or "eth_getLogs", None,
-                           f"block {height} changed while it was read") from None
+            raise RPCError(
+                tracer or "eth_getLogs", None, f"block {height} changed while it was read"
+            ) from None
 
-    def _assemble(self, datas: list[dict], traces: list, logs: list[dict],
-                  watched: WatchedLookup) -> list[Block]:
+    def _assemble(
+        self, datas: list[dict], traces: list, logs: list[dict], watched: WatchedLookup
+    ) -> list[Block]:
         """Blocks from full block objects, their traces (a reply, an RPCError, or None
         without tracing) and their token logs: recipients matched in one lookup, then the
         receipts of the matching native transfers in one batch."""
@@ -204,18 +225,30 @@ class EVMRPCBackend(ChainBackend):
             if log["blockHash"] not in logs_of:
                 raise _Reorged
             logs_of[log["blockHash"]].append(log)
-        internal_of = {data["hash"]: list(self._internal(data, trace))
-                       for data, trace in zip(datas, traces, strict=True)}
-        candidates = {to_checksum_address(tx["to"])
-                      for data in datas for tx in data["transactions"] if _pays(tx)}
+        internal_of = {
+            data["hash"]: list(self._internal(data, trace))
+            for data, trace in zip(datas, traces, strict=True)
+        }
+        candidates = {
+            to_checksum_address(tx["to"])
+            for data in datas
+            for tx in data["transactions"]
+            if _pays(tx)
+        }
         candidates |= {to for frames in internal_of.values() for _, _, _, to, _ in frames}
-        tokens = {data["hash"]: [t for log in logs_of[data["hash"]]
-                                 if (t := self._token(log, data))] for data in datas}
+        tokens = {
+            data["hash"]: [t for log in logs_of[data["hash"]] if (t := self._token(log, data))]
+            for data in datas
+        }
         candidates |= {t.to_address for transfers in tokens.values() for t in transfers}
         hits = _lookup(watched, candidates)
 
-        paying = {tx["hash"] for data in datas for tx in data["transactions"]
-                  if _pays(tx) and to_checksum_address(tx["to"]) in hits}
+        paying = {
+            tx["hash"]
+            for data in datas
+            for tx in data["transactions"]
+            if _pays(tx) and to_checksum_address(tx["to"]) in hits
+        }
         receipts = self.rpc.batch(("eth_getTransactionReceipt", (txid,)) for txid in paying)
         if None in receipts:
             raise RPCError("eth_getTransactionReceipt", None, "receipt not available yet")
@@ -227,19 +260,32 @@ class EVMRPCBackend(ChainBackend):
             time = _time(data)
             txs = data["transactions"]
             order = {tx["hash"].lower(): position for position, tx in enumerate(txs)}
-            transfers = [self._native(tx, height, block_hash, time) for tx in txs
-                         if tx["hash"] in paying and tx["hash"] not in failed]
+            transfers = [
+                self._native(tx, height, block_hash, time)
+                for tx in txs
+                if tx["hash"] in paying and tx["hash"] not in failed
+            ]
             transfers += [
-                Transfer(network=self.network.code, txid=txid, index=INTERNAL_INDEX + position,
-                         to_address=to, asset=self.network.native, amount=value,
-                         from_addresses=(sender,), block_height=height, block_hash=block_hash,
-                         time=time)
-                for txid, position, sender, to, value in internal_of[block_hash] if to in hits
+                Transfer(
+                    network=self.network.code,
+                    txid=txid,
+                    index=INTERNAL_INDEX + position,
+                    to_address=to,
+                    asset=self.network.native,
+                    amount=value,
+                    from_addresses=(sender,),
+                    block_height=height,
+                    block_hash=block_hash,
+                    time=time,
+                )
+                for txid, position, sender, to, value in internal_of[block_hash]
+                if to in hits
             ]
             transfers += [t for t in tokens[block_hash] if t.to_address in hits]
             transfers.sort(key=lambda t: (order[t.txid], t.index))
-            blocks.append(Block(height, block_hash, data["parentHash"], tuple(transfers),
-                                time=time))
+            blocks.append(
+                Block(height, block_hash, data["parentHash"], tuple(transfers), time=time)
+            )
         return blocks
 
     def _internal(self, data: dict, trace) -> Iterator[tuple[str, int, str, str, int]]:
@@ -252,15 +298,17 @@ class EVMRPCBackend(ChainBackend):
             self._untraced = f"block {int(data['number'], 16)}: {trace.message}"
             return
         txids, failures = [tx["hash"].lower() for tx in data["transactions"]], []
-        frames = _call_tracer(trace, txids, failures) if self._tracer == TRACERS[0] \
+        frames = (
+            _call_tracer(trace, txids, failures)
+            if self._tracer == TRACERS[0]
             else _parity_traces(trace, txids, data["hash"])
+        )
         for txid, position, sender, to, value in frames:
             yield txid, position, to_checksum_address(sender), to_checksum_address(to), value
         if failures:
             self._untraced = f"block {int(data['number'], 16)}: {failures[-1]}"
 
-    def _native(self, tx: dict, height: int | None, block_hash: str | None,
-                time) -> Transfer:
+    def _native(self, tx: dict, height: int | None, block_hash: str | None, time) -> Transfer:
         return Transfer(
             network=self.network.code,
             txid=tx["hash"].lower(),
@@ -313,8 +361,9 @@ def _raise_errors(replies: list) -> list:
     return replies
 
 
-def _call_tracer(trace: list[dict], txids: list[str],
-                 failures: list[str]) -> Iterator[tuple[str, int, str, str, int]]:
+def _call_tracer(
+    trace: list[dict], txids: list[str], failures: list[str]
+) -> Iterator[tuple[str, int, str, str, int]]:
     """debug_traceBlockByNumber with the call tracer: one {txHash, result: frame} per
     transaction, in block order; frames nest in `calls`. A transaction the node could not
     trace is {txHash, error} (e.g. its state was pruned): its error goes to `failures`."""
@@ -332,15 +381,21 @@ def _call_tracer(trace: list[dict], txids: list[str],
             frame, dead = stack.pop()
             dead = dead or "error" in frame
             value = int(frame.get("value") or "0x0", 16)
-            if (position and not dead and value and frame.get("to")
-                    and frame.get("type") in MOVING_FRAMES):
+            if (
+                position
+                and not dead
+                and value
+                and frame.get("to")
+                and frame.get("type") in MOVING_FRAMES
+            ):
                 yield txid, position, frame["from"], frame["to"], value
             position += 1
             stack += [(child, dead) for child in reversed(frame.get("calls") or ())]
 
 
-def _parity_traces(trace: list[dict], txids: list[str],
-                   block_hash: str) -> Iterator[tuple[str, int, str, str, int]]:
+def _parity_traces(
+    trace: list[dict], txids: list[str], block_hash: str
+) -> Iterator[tuple[str, int, str, str, int]]:
     """trace_block: a flat list of frames in depth-first order, each with its
     transaction and `traceAddress` (its path in the call tree); block rewards have no
     transaction. A frame is dead when it or a frame above it has an `error`."""
@@ -364,8 +419,11 @@ def _parity_traces(trace: list[dict], txids: list[str],
             sender, to = action.get("from"), (frame.get("result") or {}).get("address")
             value = action.get("value")
         elif kind == "suicide":
-            sender, to, value = (action.get("address"), action.get("refundAddress"),
-                                 action.get("balance"))
+            sender, to, value = (
+                action.get("address"),
+                action.get("refundAddress"),
+                action.get("balance"),
+            )
         else:
             continue
         if to and value and int(value, 16):

@@ -53,7 +53,7 @@ class JSONRPCClient:
         calls = list(calls)
         results: list[Any] = []
         for start in range(0, len(calls), self.max_batch):
-            results += self._post(calls[start:start + self.max_batch])
+            results += self._post(calls[start : start + self.max_batch])
         if not errors:
             for result in results:
                 if isinstance(result, RPCError):

@@ -16,8 +16,13 @@ FEE_UNITS = 1_000  # a flat, realistic-looking fee in the native coin's base uni
 
 def _genesis() -> SandboxBlock:
     block, _ = SandboxBlock.objects.get_or_create(
-        height=0, defaults={"hash": hashlib.sha256(b"sandbox genesis").hexdigest(),
-                            "parent_hash": "0" * 64, "mined_at": timezone.now()})
+        height=0,
+        defaults={
+            "hash": hashlib.sha256(b"sandbox genesis").hexdigest(),
+            "parent_hash": "0" * 64,
+            "mined_at": timezone.now(),
+        },
+    )
     return block
 
 
@@ -36,8 +41,14 @@ def broadcast(to_address: str, asset: str, amount: int, sender: str) -> str:
     txid = secrets.token_hex(32)
     with transaction.atomic():
         _lock_chain()
-        SandboxTransfer.objects.create(txid=txid, to_address=to_address, asset=asset,
-                                       amount=amount, sender=sender, created_at=timezone.now())
+        SandboxTransfer.objects.create(
+            txid=txid,
+            to_address=to_address,
+            asset=asset,
+            amount=amount,
+            sender=sender,
+            created_at=timezone.now(),
+        )
     return txid
 
 
@@ -54,9 +65,13 @@ def mine(blocks: int = 1) -> int:
         for _ in range(blocks):
             height = tip.height + 1
             tip = SandboxBlock.objects.create(
-                height=height, parent_hash=tip.hash, mined_at=timezone.now(),
-                hash=hashlib.sha256(f"{tip.hash}:{height}:{secrets.token_hex(8)}".encode())
-                .hexdigest())
+                height=height,
+                parent_hash=tip.hash,
+                mined_at=timezone.now(),
+                hash=hashlib.sha256(
+                    f"{tip.hash}:{height}:{secrets.token_hex(8)}".encode()
+                ).hexdigest(),
+            )
             SandboxTransfer.objects.filter(block__isnull=True).update(block=tip)
         return tip.height
 
@@ -64,10 +79,17 @@ def mine(blocks: int = 1) -> int:
 def _transfer(row: SandboxTransfer, block: SandboxBlock | None) -> Transfer:
     """Its time: the block's `mined_at` once mined, else when it was broadcast."""
     return Transfer(
-        network=NETWORK, txid=row.txid, index=row.index, to_address=row.to_address,
-        asset=row.asset, amount=row.amount, from_addresses=(row.sender,),
-        block_height=block.height if block else None, block_hash=block.hash if block else None,
-        time=block.mined_at if block else row.created_at)
+        network=NETWORK,
+        txid=row.txid,
+        index=row.index,
+        to_address=row.to_address,
+        asset=row.asset,
+        amount=row.amount,
+        from_addresses=(row.sender,),
+        block_height=block.height if block else None,
+        block_hash=block.hash if block else None,
+        time=block.mined_at if block else row.created_at,
+    )
 
 
 def _matching(rows: list[SandboxTransfer], watched: WatchedLookup) -> list[SandboxTransfer]:
@@ -91,13 +113,19 @@ class SandboxBackend(ChainBackend):
         transfers: dict[int, list[Transfer]] = {}
         for row in _matching(list(paid.select_related("block").order_by("pk")), watched):
             transfers.setdefault(row.block.height, []).append(_transfer(row, row.block))
-        return [Block(b.height, b.hash, b.parent_hash, tuple(transfers.get(b.height, ())),
-                      time=b.mined_at) for b in rows]
+        return [
+            Block(
+                b.height, b.hash, b.parent_hash, tuple(transfers.get(b.height, ())), time=b.mined_at
+            )
+            for b in rows
+        ]
 
     def mempool(self, watched: WatchedLookup) -> Mempool:
         rows = list(SandboxTransfer.objects.filter(block__isnull=True).order_by("pk"))
-        return Mempool(tuple(_transfer(row, None) for row in _matching(rows, watched)),
-                       frozenset(row.txid for row in rows))
+        return Mempool(
+            tuple(_transfer(row, None) for row in _matching(rows, watched)),
+            frozenset(row.txid for row in rows),
+        )
 
     def fee_estimate(self) -> int:
         return FEE_UNITS

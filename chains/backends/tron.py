@@ -69,11 +69,14 @@ TIMEOUT = 30
 TRX_TRANSFER_BANDWIDTH = 270
 TOKEN_TRANSFER_BANDWIDTH = 345
 TOKEN_TRANSFER_ENERGY = 130_000
-PENDING_NOT_READ = ("Pending TRON transactions are not read: payments appear once in a "
-                    "block (about 3 s).")
-NO_PENDING_LIST = ("The node does not list its pending transactions: a payment a "
-                   "reorganisation took out of its block counts as reverted only after "
-                   "reorg_depth blocks without it.")
+PENDING_NOT_READ = (
+    "Pending TRON transactions are not read: payments appear once in a block (about 3 s)."
+)
+NO_PENDING_LIST = (
+    "The node does not list its pending transactions: a payment a "
+    "reorganisation took out of its block counts as reverted only after "
+    "reorg_depth blocks without it."
+)
 
 
 class TronAPIError(Exception):
@@ -88,8 +91,7 @@ class TronBackend(ChainBackend):
         self.session = requests.Session()  # keep-alive, for both APIs
         if api_key := network.options.get("api_key"):
             self.session.headers["TRON-PRO-API-KEY"] = api_key
-        self.tokens = {tron_addresses.to_hex20(asset.contract): asset
-                       for asset in network.tokens}
+        self.tokens = {tron_addresses.to_hex20(asset.contract): asset for asset in network.tokens}
         self.pending_list: bool | None = None  # does the node list its pending pool?
 
     # --- transport -------------------------------------------------------------------------
@@ -138,8 +140,9 @@ class TronBackend(ChainBackend):
         result = []
         for first in range(start, stop + 1, MAX_BLOCK_RANGE):
             last = min(first + MAX_BLOCK_RANGE - 1, stop)
-            datas = self._post("/wallet/getblockbylimitnext",
-                               {"startNum": first, "endNum": last + 1}).get("block", [])
+            datas = self._post(
+                "/wallet/getblockbylimitnext", {"startNum": first, "endNum": last + 1}
+            ).get("block", [])
             datas.sort(key=_height)
             if [_height(data) for data in datas] != list(range(first, last + 1)):
                 raise LookupError(f"{self.network.code}: blocks {first}..{last} not all served")
@@ -147,8 +150,11 @@ class TronBackend(ChainBackend):
             by_block = {data["blockID"]: [] for data in datas}
             if any(_strip(log["blockHash"]) not in by_block for log in logs):
                 # A reorganisation between the two requests: logs by hash, block by block.
-                logs = [log for data in datas
-                        for log in self._logs({"blockHash": "0x" + data["blockID"]})]
+                logs = [
+                    log
+                    for data in datas
+                    for log in self._logs({"blockHash": "0x" + data["blockID"]})
+                ]
             for log in logs:
                 by_block[_strip(log["blockHash"])].append(log)
             result += self._assemble(datas, by_block, watched)
@@ -177,15 +183,21 @@ class TronBackend(ChainBackend):
     def fee_estimate_for(self, asset: Asset) -> int:
         """What the payer burns, in sun, when it has no staked bandwidth or energy (a payer
         who staked pays less; the estimate covers the one who did not)."""
-        parameters = {p["key"]: p.get("value", 0) for p in
-                      self._post("/wallet/getchainparameters", {}).get("chainParameter", [])}
+        parameters = {
+            p["key"]: p.get("value", 0)
+            for p in self._post("/wallet/getchainparameters", {}).get("chainParameter", [])
+        }
         bandwidth_price = parameters.get("getTransactionFee", 0)
         if asset.is_native:
-            return (TRX_TRANSFER_BANDWIDTH * bandwidth_price
-                    + parameters.get("getCreateAccountFee", 0)
-                    + parameters.get("getCreateNewAccountFeeInSystemContract", 0))
-        return (TOKEN_TRANSFER_ENERGY * parameters.get("getEnergyFee", 0)
-                + TOKEN_TRANSFER_BANDWIDTH * bandwidth_price)
+            return (
+                TRX_TRANSFER_BANDWIDTH * bandwidth_price
+                + parameters.get("getCreateAccountFee", 0)
+                + parameters.get("getCreateNewAccountFeeInSystemContract", 0)
+            )
+        return (
+            TOKEN_TRANSFER_ENERGY * parameters.get("getEnergyFee", 0)
+            + TOKEN_TRANSFER_BANDWIDTH * bandwidth_price
+        )
 
     def genesis_id(self) -> str:
         """The id of block 0: a TRON network's identity (the startup checks compare it)."""
@@ -200,11 +212,13 @@ class TronBackend(ChainBackend):
         if not self.tokens:
             return []
         log_filter = {**log_filter, "address": list(self.tokens), "topics": [TRANSFER_TOPIC]}
-        return [log for log in self._jsonrpc("eth_getLogs", log_filter) or []
-                if not log.get("removed")]
+        return [
+            log for log in self._jsonrpc("eth_getLogs", log_filter) or [] if not log.get("removed")
+        ]
 
-    def _assemble(self, datas: list[dict], logs_of: dict[str, list[dict]],
-                  watched: WatchedLookup) -> list[Block]:
+    def _assemble(
+        self, datas: list[dict], logs_of: dict[str, list[dict]], watched: WatchedLookup
+    ) -> list[Block]:
         """Candidates first (every TRX recipient, every token log's recipient), one watched
         lookup for the lot, then transfers for the matches only."""
         candidates = []  # (block data, transaction or None for a log, transfer fields)
@@ -215,8 +229,9 @@ class TronBackend(ChainBackend):
             for log in logs_of[data["blockID"]]:
                 if fields := self._token_transfer(log):
                     candidates.append((data, None, fields))
-        hits = watched({fields["to_address"] for _, _, fields in candidates}) if candidates \
-            else set()
+        hits = (
+            watched({fields["to_address"] for _, _, fields in candidates}) if candidates else set()
+        )
         transfers_of: dict[str, list[Transfer]] = {data["blockID"]: [] for data in datas}
         positions: dict[str, dict[str, tuple[int, dict]]] = {}  # only for blocks with hits
         for data, _tx, fields in candidates:
@@ -224,22 +239,40 @@ class TronBackend(ChainBackend):
                 continue
             block_id = data["blockID"]
             if block_id not in positions:
-                positions[block_id] = {tx["txID"]: (position, tx) for position, tx
-                                       in enumerate(data.get("transactions", []))}
+                positions[block_id] = {
+                    tx["txID"]: (position, tx)
+                    for position, tx in enumerate(data.get("transactions", []))
+                }
             if fields["txid"] not in positions[block_id]:
-                raise LookupError(f"{self.network.code}: a log of {fields['txid']} in block "
-                                  f"{block_id}, which lacks that transaction")
+                raise LookupError(
+                    f"{self.network.code}: a log of {fields['txid']} in block "
+                    f"{block_id}, which lacks that transaction"
+                )
             position, tx = positions[block_id][fields["txid"]]
             if _result(tx) != "SUCCESS":
                 continue
-            transfers_of[block_id].append(Transfer(
-                network=self.network.code, block_height=_height(data), block_hash=block_id,
-                time=_time(data), **fields))
+            transfers_of[block_id].append(
+                Transfer(
+                    network=self.network.code,
+                    block_height=_height(data),
+                    block_hash=block_id,
+                    time=_time(data),
+                    **fields,
+                )
+            )
         return [
-            Block(_height(data), data["blockID"], _header(data)["parentHash"],
-                  tuple(sorted(transfers_of[data["blockID"]], key=lambda t, d=data: (
-                      positions[d["blockID"]][t.txid][0], t.index))),
-                  _time(data))
+            Block(
+                _height(data),
+                data["blockID"],
+                _header(data)["parentHash"],
+                tuple(
+                    sorted(
+                        transfers_of[data["blockID"]],
+                        key=lambda t, d=data: (positions[d["blockID"]][t.txid][0], t.index),
+                    )
+                ),
+                _time(data),
+            )
             for data in datas
         ]
 
@@ -252,8 +285,10 @@ class TronBackend(ChainBackend):
         if asset is None:  # another contract, whatever symbol it claims
             return None
         try:
-            to_address, sender = (tron_addresses.from_topic(topics[2]),
-                                  tron_addresses.from_topic(topics[1]))
+            to_address, sender = (
+                tron_addresses.from_topic(topics[2]),
+                tron_addresses.from_topic(topics[1]),
+            )
         except tron_addresses.NotATronAddress:  # not an address-shaped Transfer event
             return None
         return {

@@ -41,19 +41,24 @@ def exception_handler(exc, context):
     if isinstance(exc, ServiceError):
         return Response(error_body(exc.type, exc.code, exc.message, exc.param), status=exc.status)
     if isinstance(exc, TransitionNotAllowed):
-        return Response(error_body("invalid_request", "invalid_state", str(exc)),
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            error_body("invalid_request", "invalid_state", str(exc)),
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, InvalidXpub):
-        return Response(error_body("invalid_request", "invalid_xpub", str(exc), "xpub"),
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            error_body("invalid_request", "invalid_xpub", str(exc), "xpub"),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.ValidationError):
         param, detail = _first_validation_error(exc.detail)
         code = getattr(detail, "code", None) or "invalid"
         message = f"{param}: {detail}" if param and code != "unknown_field" else str(detail)
-        return Response(error_body("invalid_request", code, message, param),
-                        status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            error_body("invalid_request", code, message, param), status=status.HTTP_400_BAD_REQUEST
+        )
     for cls, type_, code in _BY_CLASS:
         if isinstance(exc, cls):
             headers = {}
@@ -62,20 +67,22 @@ def exception_handler(exc, context):
             if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
                 headers["WWW-Authenticate"] = "Bearer"
                 exc.status_code = status.HTTP_401_UNAUTHORIZED
-            return Response(error_body(type_, code, str(exc.detail)), status=exc.status_code,
-                            headers=headers)
+            return Response(
+                error_body(type_, code, str(exc.detail)), status=exc.status_code, headers=headers
+            )
     if isinstance(exc, exceptions.APIException):
-        return Response(error_body("api_error", "error", str(exc.detail)),
-                        status=exc.status_code)
+        return Response(error_body("api_error", "error", str(exc.detail)), status=exc.status_code)
     return None
 
 
 def json_not_found(request, exception=None):
-    return JsonResponse(error_body("invalid_request", "not_found", "no such resource"),
-                        status=404)
+    return JsonResponse(error_body("invalid_request", "not_found", "no such resource"), status=404)
 
 
 def json_server_error(request):
-    return JsonResponse(error_body("api_error", "internal_error",
-                                   "something went wrong on our side; nothing was changed"),
-                        status=500)
+    return JsonResponse(
+        error_body(
+            "api_error", "internal_error", "something went wrong on our side; nothing was changed"
+        ),
+        status=500,
+    )

@@ -53,8 +53,10 @@ def _key(request) -> str | None:
 
 
 _TABLE = IdempotencyKey._meta.db_table
-_CLAIM = (f'INSERT INTO {_TABLE} (merchant_id, "key", request_hash, created_at) '
-          'VALUES (%s, %s, %s, %s) ON CONFLICT (merchant_id, "key") DO NOTHING RETURNING id')
+_CLAIM = (
+    f'INSERT INTO {_TABLE} (merchant_id, "key", request_hash, created_at) '
+    'VALUES (%s, %s, %s, %s) ON CONFLICT (merchant_id, "key") DO NOTHING RETURNING id'
+)
 _STORE = f"UPDATE {_TABLE} SET response_status = %s, response = %s WHERE id = %s"
 
 
@@ -65,16 +67,24 @@ def _prepared(field: str, value):
 def _insert(merchant, key: str, request_hash: str) -> int | None:
     """The new row's id, or None when the merchant's key has a row already."""
     with connection.cursor() as cursor:
-        cursor.execute(_CLAIM, [_prepared("merchant", merchant.pk), key, request_hash,
-                                _prepared("created_at", timezone.now())])
+        cursor.execute(
+            _CLAIM,
+            [
+                _prepared("merchant", merchant.pk),
+                key,
+                request_hash,
+                _prepared("created_at", timezone.now()),
+            ],
+        )
         row = cursor.fetchone()
     return row[0] if row else None
 
 
 def _store(claimed: int, response: Response) -> None:
     with connection.cursor() as cursor:
-        cursor.execute(_STORE, [response.status_code, _prepared("response", response.data),
-                                claimed])
+        cursor.execute(
+            _STORE, [response.status_code, _prepared("response", response.data), claimed]
+        )
 
 
 def _claim(merchant, key: str, request_hash: str) -> int | Response:
@@ -90,15 +100,21 @@ def _claim(merchant, key: str, request_hash: str) -> int | Response:
             stored.delete()  # expired, not pruned yet: the key is free again
             continue
         if stored.request_hash != request_hash:
-            raise Conflict("idempotency_key_reused",
-                           "this Idempotency-Key was used with a different request", HEADER)
+            raise Conflict(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request",
+                HEADER,
+            )
         if stored.response_status is None:
             break
-        return Response(stored.response, status=stored.response_status,
-                        headers={"Idempotent-Replayed": "true"})
-    raise Conflict("idempotency_key_in_use",
-                   "a request with this Idempotency-Key is still being processed; "
-                   "retry in a moment", HEADER)
+        return Response(
+            stored.response, status=stored.response_status, headers={"Idempotent-Replayed": "true"}
+        )
+    raise Conflict(
+        "idempotency_key_in_use",
+        "a request with this Idempotency-Key is still being processed; retry in a moment",
+        HEADER,
+    )
 
 
 def _release(claimed: int) -> None:

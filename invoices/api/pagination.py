@@ -52,7 +52,7 @@ def keyset_page(queryset, params) -> tuple[list, bool, str | None]:
         limit = min(max(int(params.get("limit", PAGE_SIZE)), 1), MAX_PAGE_SIZE)
     except ValueError:
         raise ValidationError({"limit": [f"a number from 1 to {MAX_PAGE_SIZE}"]}) from None
-    rows = list(queryset[:limit + 1])
+    rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, more, _encode(rows[-1]) if more else None

@@ -33,12 +33,21 @@ RESOLVE_ACTIONS = ["complete", "refund"]
 REVIEW_ACTIONS = ["approve", "decline"]
 REFUND_AMOUNTS = ["received", "excess"]
 WALLET_FAMILIES = list(FAMILIES)
-ERROR_TYPES = ["invalid_request", "authentication_error", "permission_error",
-               "rate_limit_error", "api_error"]
+ERROR_TYPES = [
+    "invalid_request",
+    "authentication_error",
+    "permission_error",
+    "rate_limit_error",
+    "api_error",
+]
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
-DECIMAL_STRING = {"type": "string", "pattern": DECIMAL_PATTERN, "example": "10.50",
-                  "description": "an exact decimal string (never a JSON number)"}
+DECIMAL_STRING = {
+    "type": "string",
+    "pattern": DECIMAL_PATTERN,
+    "example": "10.50",
+    "description": "an exact decimal string (never a JSON number)",
+}
 
 
 def component(name: str) -> dict:
@@ -61,11 +70,15 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "bearerAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer",
-                "description": "`Authorization: Bearer <api key>` (`cg_live_…` or `cg_test_…`)"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer <api key>` (`cg_live_…` or `cg_test_…`)",
+        }
 
 
 # --- components ---------------------------------------------------------------------------
+
 
 class TransactionSerializer(serializers.Serializer):
     txid = serializers.CharField()
@@ -78,7 +91,8 @@ class TransactionSerializer(serializers.Serializer):
     required_confirmations = serializers.IntegerField()
     status = serializers.ChoiceField(choices=TRANSACTION_STATUSES)
     counted = serializers.BooleanField(
-        help_text="false for an extra payment in another method or asset")
+        help_text="false for an extra payment in another method or asset"
+    )
     flagged = serializers.BooleanField(help_text="a sender is on a sanctions or deny list")
     block_height = nullable(serializers.IntegerField)
     explorer_url = serializers.CharField()
@@ -126,8 +140,9 @@ class InvoiceSerializer(serializers.Serializer):
     fee_amount = nullable(DecimalString)
     paid_amount = DecimalString()
     remaining_amount = nullable(DecimalString)
-    excess_amount = nullable(DecimalString,
-                             help_text="paid beyond the amount due, in the chosen asset")
+    excess_amount = nullable(
+        DecimalString, help_text="paid beyond the amount due, in the chosen asset"
+    )
     rate = nullable(DecimalString)
     payment_uri = nullable(serializers.CharField)
     payment_url = serializers.URLField()
@@ -247,13 +262,18 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def _page(name, item):
-    return type(f"{name}PageSerializer", (serializers.Serializer,), {
-        "data": item(many=True),
-        "has_more": serializers.BooleanField(),
-        "next_cursor": nullable(serializers.CharField,
-                                help_text="pass as `cursor` for the next page"),
-        "Meta": type("Meta", (), {"ref_name": f"{name}Page"}),
-    })
+    return type(
+        f"{name}PageSerializer",
+        (serializers.Serializer,),
+        {
+            "data": item(many=True),
+            "has_more": serializers.BooleanField(),
+            "next_cursor": nullable(
+                serializers.CharField, help_text="pass as `cursor` for the next page"
+            ),
+            "Meta": type("Meta", (), {"ref_name": f"{name}Page"}),
+        },
+    )
 
 
 InvoicePage = _page("Invoice", InvoiceSerializer)
@@ -262,10 +282,12 @@ CurrencyPage = _page("Currency", CurrencySerializer)
 WalletPage = _page("Wallet", WalletOutSerializer)
 
 ResolveResult = PolymorphicProxySerializer(
-    component_name="ResolveResult", serializers=[InvoiceSerializer, RefundSerializer],
+    component_name="ResolveResult",
+    serializers=[InvoiceSerializer, RefundSerializer],
     resource_type_field_name=None,
     help_text="`complete` (or a refund of only the excess) answers with the invoice; "
-              "`refund` answers with the refund, whose `claim_url` the payer uses.")
+    "`refund` answers with the refund, whose `claim_url` the payer uses.",
+)
 
 
 # --- errors, parameters ------------------------------------------------------------------
@@ -276,7 +298,7 @@ _ERRORS = {
     403: "permission_error `insufficient_scope`: the key's scope does not allow this",
     404: "not_found: no such resource for this key's merchant",
     409: "the resource's state does not allow this, or the Idempotency-Key was used with "
-         "another request or is still being processed",
+    "another request or is still being processed",
     415: "the body is not JSON",
     422: "the request is understood but cannot be done (the `code` says why)",
     429: "rate_limit_error: too many requests; wait `Retry-After` seconds",
@@ -285,32 +307,47 @@ _ERRORS = {
 
 def errors(*codes) -> dict:
     """Error responses: 401 and 429 always, plus the given statuses."""
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERRORS[code])
-            for code in sorted({401, 429, *codes})}
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=_ERRORS[code])
+        for code in sorted({401, 429, *codes})
+    }
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
     description="Retry safely: the same key and body within 24 h return the first response "
-                "(with `Idempotent-Replayed: true`); the same key with another body is a 409. "
-                "At most 255 characters.")
+    "(with `Idempotent-Replayed: true`); the same key with another body is a 409. "
+    "At most 255 characters.",
+)
 CURSOR = OpenApiParameter("cursor", str, description="`next_cursor` of the previous page")
 LIMIT = OpenApiParameter("limit", int, description="page size, 1 to 100 (default 50)")
 
 # --- headers (added to every response by `postprocess`) ------------------------------------
 
 HEADERS = {
-    "RateLimit-Limit": {"description": "requests allowed per window for this API key",
-                        "schema": {"type": "integer"}},
-    "RateLimit-Remaining": {"description": "requests left in the current window",
-                            "schema": {"type": "integer"}},
-    "RateLimit-Reset": {"description": "seconds until the window resets",
-                        "schema": {"type": "integer"}},
-    "Retry-After": {"description": "seconds to wait before retrying",
-                    "schema": {"type": "integer"}},
-    "Idempotent-Replayed": {"description": "`true` when this is the stored first response "
-                                           "to a request with the same Idempotency-Key",
-                            "schema": {"type": "string", "enum": ["true"]}},
+    "RateLimit-Limit": {
+        "description": "requests allowed per window for this API key",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Remaining": {
+        "description": "requests left in the current window",
+        "schema": {"type": "integer"},
+    },
+    "RateLimit-Reset": {
+        "description": "seconds until the window resets",
+        "schema": {"type": "integer"},
+    },
+    "Retry-After": {
+        "description": "seconds to wait before retrying",
+        "schema": {"type": "integer"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored first response "
+        "to a request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 RATE_LIMIT_HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset")
 
@@ -320,10 +357,21 @@ _BY_FOREIGN_ID = {"foreign_id": "$response.body#/foreign_id"}
 # OpenAPI links: what a response's ids let a client (or a stateful fuzzer) call next.
 LINKS = {
     ("createInvoice", "201"): {
-        **{name: _BY_ID for name in (
-            "getInvoice", "cancelInvoice", "archiveInvoice", "unarchiveInvoice",
-            "resolveInvoice", "reviewInvoice", "paySandboxInvoice")},
-        "getInvoiceByForeignId": _BY_FOREIGN_ID, "cancelInvoiceByForeignId": _BY_FOREIGN_ID},
+        **{
+            name: _BY_ID
+            for name in (
+                "getInvoice",
+                "cancelInvoice",
+                "archiveInvoice",
+                "unarchiveInvoice",
+                "resolveInvoice",
+                "reviewInvoice",
+                "paySandboxInvoice",
+            )
+        },
+        "getInvoiceByForeignId": _BY_FOREIGN_ID,
+        "cancelInvoiceByForeignId": _BY_FOREIGN_ID,
+    },
     ("listEvents", "200"): {"redeliverEvent": {"event_id": "$response.body#/data/0/id"}},
 }
 
@@ -335,25 +383,30 @@ def postprocess(result, generator, request, public):
     result.setdefault("components", {})["headers"] = HEADERS
     for path in result.get("paths", {}).values():
         for operation in path.values():
-            idempotent = any(p.get("name") == "Idempotency-Key"
-                             for p in operation.get("parameters", []))
+            idempotent = any(
+                p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+            )
             for status, response in operation.get("responses", {}).items():
                 names = list(RATE_LIMIT_HEADERS)
                 if status == "429":
                     names.append("Retry-After")
                 if idempotent and status.startswith("2"):
                     names.append("Idempotent-Replayed")
-                response["headers"] = {name: {"$ref": f"#/components/headers/{name}"}
-                                       for name in names}
+                response["headers"] = {
+                    name: {"$ref": f"#/components/headers/{name}"} for name in names
+                }
                 if links := LINKS.get((operation.get("operationId"), status)):
-                    response["links"] = {target: {"operationId": target, "parameters": params}
-                                         for target, params in links.items()}
+                    response["links"] = {
+                        target: {"operationId": target, "parameters": params}
+                        for target, params in links.items()
+                    }
     for name, webhook in result.get("webhooks", {}).items():
         webhook["post"].update(operationId=name, parameters=[SIGNATURE_HEADER])
     return result
 
 
 # --- callbacks ----------------------------------------------------------------------------
+
 
 class CallbackEventSerializer(serializers.Serializer):
     id = serializers.UUIDField(help_text="stable across retries and redeliveries: dedupe on it")
@@ -368,28 +421,43 @@ class CallbackEventSerializer(serializers.Serializer):
 
 
 SIGNATURE_HEADER = {
-    "name": "X-Signature", "in": "header", "required": True, "schema": {"type": "string"},
-    "description": "`t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>`; for 24 h "
-                   "after a rotation a second `v1=` signed with the old secret is included.",
+    "name": "X-Signature",
+    "in": "header",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": '`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`; for 24 h '
+    "after a rotation a second `v1=` signed with the old secret is included.",
 }
 
-invoice_event = OpenApiWebhook(name="invoiceEvent", decorator=extend_schema(
-    summary="An invoice changed",
-    description="POSTed to the invoice's `callback_url` (or the merchant's). Any 2xx within "
-                "10 s counts as delivered; otherwise it is retried with backoff for 3 days.",
-    request=CallbackEventSerializer,
-    responses={200: OpenApiResponse(description="received")}))
+invoice_event = OpenApiWebhook(
+    name="invoiceEvent",
+    decorator=extend_schema(
+        summary="An invoice changed",
+        description="POSTed to the invoice's `callback_url` (or the merchant's). Any 2xx within "
+        "10 s counts as delivered; otherwise it is retried with backoff for 3 days.",
+        request=CallbackEventSerializer,
+        responses={200: OpenApiResponse(description="received")},
+    ),
+)
 
-_test_event = type("TestCallbackEventSerializer", (serializers.Serializer,), {
-    "id": serializers.UUIDField(),
-    "event": serializers.ChoiceField(choices=["test"]),
-    "created_at": serializers.DateTimeField(),
-    "sequence": serializers.IntegerField(),
-    "data": serializers.DictField(help_text="empty"),
-    "Meta": type("Meta", (), {"ref_name": "TestCallbackEvent"}),
-})
+_test_event = type(
+    "TestCallbackEventSerializer",
+    (serializers.Serializer,),
+    {
+        "id": serializers.UUIDField(),
+        "event": serializers.ChoiceField(choices=["test"]),
+        "created_at": serializers.DateTimeField(),
+        "sequence": serializers.IntegerField(),
+        "data": serializers.DictField(help_text="empty"),
+        "Meta": type("Meta", (), {"ref_name": "TestCallbackEvent"}),
+    },
+)
 
-test_event = OpenApiWebhook(name="testEvent", decorator=extend_schema(
-    summary="A test event (POST /merchant/test-callback)",
-    request=_test_event,
-    responses={200: OpenApiResponse(description="received")}))
+test_event = OpenApiWebhook(
+    name="testEvent",
+    decorator=extend_schema(
+        summary="A test event (POST /merchant/test-callback)",
+        request=_test_event,
+        responses={200: OpenApiResponse(description="received")},
+    ),
+)

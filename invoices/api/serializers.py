@@ -25,12 +25,23 @@ class StrictSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError(
-                {"non_field_errors": [serializers.ErrorDetail("expected a JSON object",
-                                                              code="invalid_request")]})
+                {
+                    "non_field_errors": [
+                        serializers.ErrorDetail("expected a JSON object", code="invalid_request")
+                    ]
+                }
+            )
         unknown = sorted(set(data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({unknown[0]: [serializers.ErrorDetail(
-                f"unknown field {unknown[0]!r}", code="unknown_field")]})
+            raise serializers.ValidationError(
+                {
+                    unknown[0]: [
+                        serializers.ErrorDetail(
+                            f"unknown field {unknown[0]!r}", code="unknown_field"
+                        )
+                    ]
+                }
+            )
         return super().to_internal_value(data)
 
 
@@ -41,8 +52,8 @@ class DecimalStringField(serializers.Field):
     like "1e-999999999" cannot make the database render a billion zeros."""
 
     default_error_messages = {
-        "float": "send this as a decimal string, e.g. \"10.50\": JSON floats are inexact",
-        "invalid": "must be a decimal string, such as \"10.50\"",
+        "float": 'send this as a decimal string, e.g. "10.50": JSON floats are inexact',
+        "invalid": 'must be a decimal string, such as "10.50"',
         "range": "must be within {low} and {high}",
         "places": "at most {places} decimal places are allowed",
     }
@@ -73,8 +84,9 @@ class DecimalStringField(serializers.Field):
 
 
 def percent_field(**kwargs):
-    return DecimalStringField(low=Decimal(0), high=Decimal(100),
-                              places=PERCENT["decimal_places"], **kwargs)
+    return DecimalStringField(
+        low=Decimal(0), high=Decimal(100), places=PERCENT["decimal_places"], **kwargs
+    )
 
 
 class StrictBooleanField(serializers.BooleanField):
@@ -130,8 +142,9 @@ class InvoiceCreateSerializer(StrictSerializer):
     def validate_price_currency(self, value):
         value = value.upper()
         if money.price_decimals(value) is None:
-            raise serializers.ValidationError(f"unknown currency {value!r}",
-                                              code="unknown_currency")
+            raise serializers.ValidationError(
+                f"unknown currency {value!r}", code="unknown_currency"
+            )
         return value
 
     def validate_network(self, value):
@@ -141,8 +154,9 @@ class InvoiceCreateSerializer(StrictSerializer):
 
     def validate_pay_currency(self, value):
         if value is not None and not registry.is_crypto(value):
-            raise serializers.ValidationError(f"unknown pay currency {value!r}",
-                                              code="unknown_currency")
+            raise serializers.ValidationError(
+                f"unknown pay currency {value!r}", code="unknown_currency"
+            )
         return value.upper() if value else value
 
     def validate_metadata(self, value):
@@ -150,19 +164,36 @@ class InvoiceCreateSerializer(StrictSerializer):
 
     def validate(self, attrs):
         try:
-            units = money.to_units(attrs["price_amount"],
-                                   money.price_decimals(attrs["price_currency"]))
+            units = money.to_units(
+                attrs["price_amount"], money.price_decimals(attrs["price_currency"])
+            )
         except money.AmountError as exc:
             raise serializers.ValidationError(
-                {"price_amount": [serializers.ErrorDetail(str(exc), code=exc.code)]}) from None
+                {"price_amount": [serializers.ErrorDetail(str(exc), code=exc.code)]}
+            ) from None
         kind = attrs.get("kind") or (Kind.FIXED if attrs.get("pay_currency") else Kind.TIMED)
         if kind == Kind.FIXED and not attrs.get("pay_currency"):
-            raise serializers.ValidationError({"pay_currency": [serializers.ErrorDetail(
-                "a fixed invoice needs pay_currency", code="pay_currency_required")]})
+            raise serializers.ValidationError(
+                {
+                    "pay_currency": [
+                        serializers.ErrorDetail(
+                            "a fixed invoice needs pay_currency", code="pay_currency_required"
+                        )
+                    ]
+                }
+            )
         if kind != Kind.FIXED and attrs.get("pay_currency"):
-            raise serializers.ValidationError({"kind": [serializers.ErrorDetail(
-                f"a {kind} invoice lets the payer choose: omit pay_currency or use kind fixed",
-                code="invalid_kind")]})
+            raise serializers.ValidationError(
+                {
+                    "kind": [
+                        serializers.ErrorDetail(
+                            f"a {kind} invoice lets the payer choose: omit pay_currency or "
+                            "use kind fixed",
+                            code="invalid_kind",
+                        )
+                    ]
+                }
+            )
         attrs["price_amount"], attrs["kind"] = units, kind
         return attrs
 
@@ -174,8 +205,11 @@ class InvoiceCreateSerializer(StrictSerializer):
 class ResolveSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=schema.RESOLVE_ACTIONS)
     refund_amount = serializers.ChoiceField(
-        choices=schema.REFUND_AMOUNTS, required=False, default="received",
-        help_text="`excess`: refund only what was paid beyond the amount due")
+        choices=schema.REFUND_AMOUNTS,
+        required=False,
+        default="received",
+        help_text="`excess`: refund only what was paid beyond the amount due",
+    )
 
 
 class ReviewSerializer(StrictSerializer):
@@ -201,8 +235,7 @@ _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 def _json(shape: dict, help_text: str) -> serializers.JSONField:
     """A JSON setting, documented with its shape (validated by the validate_* methods)."""
-    return extend_schema_field(shape)(serializers.JSONField(required=False,
-                                                            help_text=help_text))
+    return extend_schema_field(shape)(serializers.JSONField(required=False, help_text=help_text))
 
 
 class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
@@ -215,27 +248,47 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
     allowed_return_hosts = _json(_STRINGS, "hosts a return_url may point to")
     embed_hosts = _json(_STRINGS, "hosts that may embed the payment page in a frame")
     enabled_methods = _json(_STRINGS, "`ASSET:network` keys; empty: every method with a wallet")
-    confirmations = _json({"type": "object", "additionalProperties": {"type": "integer"}},
-                          "network code → confirmations (never below its safe minimum)")
+    confirmations = _json(
+        {"type": "object", "additionalProperties": {"type": "integer"}},
+        "network code → confirmations (never below its safe minimum)",
+    )
     unresolved_rules = _json(
-        {"type": "object", "additionalProperties": {"type": "string",
-                                                    "enum": list(UNRESOLVED_ACTIONS)}},
-        f"context ({', '.join(UNRESOLVED_CONTEXTS)}) → what to do with it")
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string", "enum": list(UNRESOLVED_ACTIONS)},
+        },
+        f"context ({', '.join(UNRESOLVED_CONTEXTS)}) → what to do with it",
+    )
     deny_list = _json(_STRINGS, "sender addresses whose payments go to compliance_review")
 
     class Meta:
         model = Merchant
-        fields = ["id", "name", "logo_url", "callback_url", "callback_failing_since",
-                  "allowed_return_hosts", "embed_hosts",
-                  "enabled_methods", "confirmations", "invoice_ttl_minutes",
-                  "payment_window_minutes", "late_window_minutes", "processing_timeout_minutes",
-                  "slippage_percent", "insurance_percent", "unresolved_rules", "deny_list"]
+        fields = [
+            "id",
+            "name",
+            "logo_url",
+            "callback_url",
+            "callback_failing_since",
+            "allowed_return_hosts",
+            "embed_hosts",
+            "enabled_methods",
+            "confirmations",
+            "invoice_ttl_minutes",
+            "payment_window_minutes",
+            "late_window_minutes",
+            "processing_timeout_minutes",
+            "slippage_percent",
+            "insurance_percent",
+            "unresolved_rules",
+            "deny_list",
+        ]
         read_only_fields = ["id"]
 
     def update(self, instance, validated_data):
         """Saved by the service the dashboard uses too (context `actor`: who changed it)."""
-        return merchant_services.update_settings(merchant=instance, changes=validated_data,
-                                                 actor=self.context["actor"])
+        return merchant_services.update_settings(
+            merchant=instance, changes=validated_data, actor=self.context["actor"]
+        )
 
     def validate_allowed_return_hosts(self, value):
         return merchant_settings.hosts(value, "allowed_return_hosts")
@@ -254,10 +307,15 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
 
     def validate_unresolved_rules(self, value):
         return merchant_settings.unresolved_rules(
-            value, self.instance.unresolved_rules if self.instance else None)
+            value, self.instance.unresolved_rules if self.instance else None
+        )
 
 
 def wallet_payload(wallet) -> dict:
-    return {"family": wallet.family, "xpub": wallet.xpub, "next_index": wallet.next_index,
-            "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
-            "updated_at": iso_time(wallet.updated_at)}
+    return {
+        "family": wallet.family,
+        "xpub": wallet.xpub,
+        "next_index": wallet.next_index,
+        "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
+        "updated_at": iso_time(wallet.updated_at),
+    }

@@ -38,12 +38,18 @@ def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user, livemode=request.auth.livemode, **lookup)
+        merchant=request.user,
+        livemode=request.auth.livemode,
+        **lookup,
+    )
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
-    invoice = (Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds")
-               .get(pk=invoice_id))
+    invoice = (
+        Invoice.objects.select_related("quote")
+        .prefetch_related("transactions", "refunds")
+        .get(pk=invoice_id)
+    )
     return Response(invoice_payload(invoice), status=code)
 
 
@@ -70,40 +76,62 @@ def _datetime_param(request, name):
 
 
 INVOICE_PATH = [OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
-FOREIGN_ID_PATH = [OpenApiParameter("foreign_id", str, OpenApiParameter.PATH,
-                                    description="your own id, given at creation")]
+FOREIGN_ID_PATH = [
+    OpenApiParameter(
+        "foreign_id", str, OpenApiParameter.PATH, description="your own id, given at creation"
+    )
+]
 
 
 class InvoicesView(APIView):
     @extend_schema(
-        operation_id="createInvoice", tags=["Invoices"], summary="Create an invoice",
+        operation_id="createInvoice",
+        tags=["Invoices"],
+        summary="Create an invoice",
         request=s.InvoiceCreateSerializer,
-        responses={201: doc.InvoiceSerializer, **doc.errors(400, 409, 415, 422)})
+        responses={201: doc.InvoiceSerializer, **doc.errors(400, 409, 415, 422)},
+    )
     @idempotent
     def post(self, request):
         request_data = _validated(s.InvoiceCreateSerializer, request)
-        invoice_request = dataclasses.replace(request_data.to_request(),
-                                              livemode=request.auth.livemode)
-        payload = creation.create_invoice(merchant=request.user, request=invoice_request,
-                                          actor=actor_of(request))
+        invoice_request = dataclasses.replace(
+            request_data.to_request(), livemode=request.auth.livemode
+        )
+        payload = creation.create_invoice(
+            merchant=request.user, request=invoice_request, actor=actor_of(request)
+        )
         return Response(payload, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        operation_id="listInvoices", tags=["Invoices"], summary="List invoices, newest first",
+        operation_id="listInvoices",
+        tags=["Invoices"],
+        summary="List invoices, newest first",
         parameters=[
             OpenApiParameter("status", doc.component("InvoiceStatus")),
             OpenApiParameter("foreign_id", str),
             OpenApiParameter("archived", bool),
-            OpenApiParameter("created_after", OpenApiTypes.DATETIME,
-                             description="created at or after (with a timezone)"),
-            OpenApiParameter("created_before", OpenApiTypes.DATETIME,
-                             description="created before (with a timezone)"),
-            doc.CURSOR, doc.LIMIT],
-        responses={200: doc.InvoicePage, **doc.errors(400)})
+            OpenApiParameter(
+                "created_after",
+                OpenApiTypes.DATETIME,
+                description="created at or after (with a timezone)",
+            ),
+            OpenApiParameter(
+                "created_before",
+                OpenApiTypes.DATETIME,
+                description="created before (with a timezone)",
+            ),
+            doc.CURSOR,
+            doc.LIMIT,
+        ],
+        responses={200: doc.InvoicePage, **doc.errors(400)},
+    )
     def get(self, request):
         params = request.query_params
-        invoices = (Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
-                    .select_related("quote").prefetch_related("transactions", "refunds"))
+        invoices = (
+            Invoice.objects.filter(merchant=request.user, livemode=request.auth.livemode)
+            .select_related("quote")
+            .prefetch_related("transactions", "refunds")
+        )
         if value := params.get("status"):
             if value not in set(Status):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
@@ -120,31 +148,48 @@ class InvoicesView(APIView):
             invoices = invoices.filter(created_at__lt=value)
         page, more, cursor = keyset_page(invoices, params)
         heights = scanned_heights()
-        return Response({"data": [invoice_payload(invoice, heights) for invoice in page],
-                         "has_more": more, "next_cursor": cursor})
+        return Response(
+            {
+                "data": [invoice_payload(invoice, heights) for invoice in page],
+                "has_more": more,
+                "next_cursor": cursor,
+            }
+        )
 
 
 class InvoiceView(APIView):
-    @extend_schema(operation_id="getInvoice", tags=["Invoices"], summary="Read an invoice",
-                   parameters=INVOICE_PATH,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(404)})
+    @extend_schema(
+        operation_id="getInvoice",
+        tags=["Invoices"],
+        summary="Read an invoice",
+        parameters=INVOICE_PATH,
+        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+    )
     def get(self, request, invoice_id):
         return Response(invoice_payload(_invoice(request, invoice_id)))
 
 
 class InvoiceByForeignIdView(APIView):
-    @extend_schema(operation_id="getInvoiceByForeignId", tags=["Invoices"],
-                   summary="Read an invoice by your foreign_id", parameters=FOREIGN_ID_PATH,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(404)})
+    @extend_schema(
+        operation_id="getInvoiceByForeignId",
+        tags=["Invoices"],
+        summary="Read an invoice by your foreign_id",
+        parameters=FOREIGN_ID_PATH,
+        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+    )
     def get(self, request, foreign_id):
         return Response(invoice_payload(_invoice(request, foreign_id=foreign_id)))
 
 
 class CancelView(APIView):
-    @extend_schema(operation_id="cancelInvoice", tags=["Invoices"],
-                   summary="Cancel an invoice (from new or pending only)",
-                   parameters=INVOICE_PATH, request=None,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @extend_schema(
+        operation_id="cancelInvoice",
+        tags=["Invoices"],
+        summary="Cancel an invoice (from new or pending only)",
+        parameters=INVOICE_PATH,
+        request=None,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+    )
     @idempotent
     def post(self, request, invoice_id):
         return self.cancel(request, _invoice(request, invoice_id))
@@ -156,10 +201,14 @@ class CancelView(APIView):
 
 
 class CancelByForeignIdView(APIView):
-    @extend_schema(operation_id="cancelInvoiceByForeignId", tags=["Invoices"],
-                   summary="Cancel an invoice by your foreign_id", parameters=FOREIGN_ID_PATH,
-                   request=None,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @extend_schema(
+        operation_id="cancelInvoiceByForeignId",
+        tags=["Invoices"],
+        summary="Cancel an invoice by your foreign_id",
+        parameters=FOREIGN_ID_PATH,
+        request=None,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+    )
     @idempotent
     def post(self, request, foreign_id):
         return CancelView.cancel(request, _invoice(request, foreign_id=foreign_id))
@@ -167,25 +216,33 @@ class CancelByForeignIdView(APIView):
 
 def _set_archived(request, invoice_id, archived: bool) -> Response:
     invoice = _invoice(request, invoice_id)
-    merchant_actions.set_archived(invoice_id=invoice.pk, archived=archived,
-                                  actor=actor_of(request))
+    merchant_actions.set_archived(invoice_id=invoice.pk, archived=archived, actor=actor_of(request))
     return _render(invoice.pk)
 
 
 class ArchiveView(APIView):
-    @extend_schema(operation_id="archiveInvoice", tags=["Invoices"],
-                   summary="Archive an invoice (hidden from default dashboard lists)",
-                   parameters=INVOICE_PATH, request=None,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @extend_schema(
+        operation_id="archiveInvoice",
+        tags=["Invoices"],
+        summary="Archive an invoice (hidden from default dashboard lists)",
+        parameters=INVOICE_PATH,
+        request=None,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+    )
     @idempotent
     def post(self, request, invoice_id):
         return _set_archived(request, invoice_id, True)
 
 
 class UnarchiveView(APIView):
-    @extend_schema(operation_id="unarchiveInvoice", tags=["Invoices"],
-                   summary="Unarchive an invoice", parameters=INVOICE_PATH, request=None,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)})
+    @extend_schema(
+        operation_id="unarchiveInvoice",
+        tags=["Invoices"],
+        summary="Unarchive an invoice",
+        parameters=INVOICE_PATH,
+        request=None,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+    )
     @idempotent
     def post(self, request, invoice_id):
         return _set_archived(request, invoice_id, False)
@@ -193,65 +250,90 @@ class UnarchiveView(APIView):
 
 class ResolveView(APIView):
     @extend_schema(
-        operation_id="resolveInvoice", tags=["Invoices"],
+        operation_id="resolveInvoice",
+        tags=["Invoices"],
         summary="Resolve an unresolved or declined invoice: complete it or refund the payer",
-        parameters=INVOICE_PATH, request=s.ResolveSerializer,
-        responses={200: OpenApiResponse(doc.ResolveResult,
-                                        description="the invoice, or the refund offered"),
-                   **doc.errors(400, 404, 409, 415, 422)})
+        parameters=INVOICE_PATH,
+        request=s.ResolveSerializer,
+        responses={
+            200: OpenApiResponse(
+                doc.ResolveResult, description="the invoice, or the refund offered"
+            ),
+            **doc.errors(400, 404, 409, 415, 422),
+        },
+    )
     @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.ResolveSerializer, request).validated_data
-        _, refund = merchant_actions.resolve(invoice_id=invoice.pk, action=data["action"],
-                                             actor=actor_of(request),
-                                             refund_amount=data["refund_amount"])
+        _, refund = merchant_actions.resolve(
+            invoice_id=invoice.pk,
+            action=data["action"],
+            actor=actor_of(request),
+            refund_amount=data["refund_amount"],
+        )
         if refund is not None:
             return Response(refund_payload(refund))
         return _render(invoice.pk)
 
 
 class ReviewView(APIView):
-    @extend_schema(operation_id="reviewInvoice", tags=["Invoices"],
-                   summary="Approve or decline an invoice in compliance_review",
-                   parameters=INVOICE_PATH, request=s.ReviewSerializer,
-                   responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)})
+    @extend_schema(
+        operation_id="reviewInvoice",
+        tags=["Invoices"],
+        summary="Approve or decline an invoice in compliance_review",
+        parameters=INVOICE_PATH,
+        request=s.ReviewSerializer,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+    )
     @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
         data = _validated(s.ReviewSerializer, request)
-        merchant_actions.review(invoice_id=invoice.pk, action=data.validated_data["action"],
-                                actor=actor_of(request))
+        merchant_actions.review(
+            invoice_id=invoice.pk, action=data.validated_data["action"], actor=actor_of(request)
+        )
         return _render(invoice.pk)
 
 
 class CurrenciesView(APIView):
-    @extend_schema(operation_id="listCurrencies", tags=["Payment methods"],
-                   summary="The payment methods this merchant offers",
-                   responses={200: doc.CurrencyPage, **doc.errors()})
+    @extend_schema(
+        operation_id="listCurrencies",
+        tags=["Payment methods"],
+        summary="The payment methods this merchant offers",
+        responses={200: doc.CurrencyPage, **doc.errors()},
+    )
     def get(self, request):
         overrides = request.user.confirmations
         data = []
-        for asset in selectors.offered_methods(merchant=request.user,
-                                               livemode=request.auth.livemode):
+        for asset in selectors.offered_methods(
+            merchant=request.user, livemode=request.auth.livemode
+        ):
             network = registry.get_network(asset.network)
-            data.append({
-                "currency": asset.code, "network": asset.network, "network_name": network.name,
-                "decimals": asset.decimals, "contract": asset.contract if network.kind != "sandbox"
-                else None,
-                "confirmations": network.required_confirmations(0, overrides.get(network.code)),
-            })
+            data.append(
+                {
+                    "currency": asset.code,
+                    "network": asset.network,
+                    "network_name": network.name,
+                    "decimals": asset.decimals,
+                    "contract": asset.contract if network.kind != "sandbox" else None,
+                    "confirmations": network.required_confirmations(0, overrides.get(network.code)),
+                }
+            )
         return Response({"data": data, "has_more": False, "next_cursor": None})
 
 
 class RatesView(APIView):
-    @extend_schema(operation_id="getRate", tags=["Payment methods"],
-                   summary="The current rate of a pair and when it was fetched",
-                   parameters=[OpenApiParameter("base", str, required=True,
-                                                description="e.g. BTC"),
-                               OpenApiParameter("quote", str, required=True,
-                                                description="e.g. USD")],
-                   responses={200: doc.RateSerializer, **doc.errors(400, 422)})
+    @extend_schema(
+        operation_id="getRate",
+        tags=["Payment methods"],
+        summary="The current rate of a pair and when it was fetched",
+        parameters=[
+            OpenApiParameter("base", str, required=True, description="e.g. BTC"),
+            OpenApiParameter("quote", str, required=True, description="e.g. USD"),
+        ],
+        responses={200: doc.RateSerializer, **doc.errors(400, 422)},
+    )
     def get(self, request):
         base = request.query_params.get("base", "").upper()
         quote = request.query_params.get("quote", "").upper()
@@ -261,9 +343,15 @@ class RatesView(APIView):
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
             raise ServiceError("rate_unavailable", str(exc), "base") from exc
-        return Response({"base": base, "quote": quote, "rate": format(rate.value, "f"),
-                         "source": rate.source,
-                         "fetched_at": iso_time(rate.fetched_at)})
+        return Response(
+            {
+                "base": base,
+                "quote": quote,
+                "rate": format(rate.value, "f"),
+                "source": rate.source,
+                "fetched_at": iso_time(rate.fetched_at),
+            }
+        )
 
 
 class SandboxMixin:
@@ -274,14 +362,17 @@ class SandboxMixin:
 
 
 class SandboxPayView(SandboxMixin, APIView):
-    @extend_schema(operation_id="paySandboxInvoice", tags=["Sandbox"],
-                   summary="Pay an invoice on the sandbox network",
-                   description="Sends a sandbox transaction to the invoice's address (a payment "
-                               "method is chosen first if needed); `confirm: true` also mines "
-                               "it to the required confirmations. Only when the sandbox is on.",
-                   parameters=INVOICE_PATH, request=s.SandboxPaySerializer,
-                   responses={200: doc.InvoiceSerializer,
-                              **doc.errors(400, 404, 409, 415, 422)})
+    @extend_schema(
+        operation_id="paySandboxInvoice",
+        tags=["Sandbox"],
+        summary="Pay an invoice on the sandbox network",
+        description="Sends a sandbox transaction to the invoice's address (a payment "
+        "method is chosen first if needed); `confirm: true` also mines "
+        "it to the required confirmations. Only when the sandbox is on.",
+        parameters=INVOICE_PATH,
+        request=s.SandboxPaySerializer,
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+    )
     @idempotent
     def post(self, request, invoice_id):
         invoice = _invoice(request, invoice_id)
@@ -299,10 +390,13 @@ class SandboxPayView(SandboxMixin, APIView):
 
 
 class SandboxMineView(SandboxMixin, APIView):
-    @extend_schema(operation_id="mineSandboxBlocks", tags=["Sandbox"],
-                   summary="Mine sandbox blocks (and scan them)", request=s.MineSerializer,
-                   responses={200: doc.SandboxHeightSerializer,
-                              **doc.errors(400, 404, 409, 415)})
+    @extend_schema(
+        operation_id="mineSandboxBlocks",
+        tags=["Sandbox"],
+        summary="Mine sandbox blocks (and scan them)",
+        request=s.MineSerializer,
+        responses={200: doc.SandboxHeightSerializer, **doc.errors(400, 404, 409, 415)},
+    )
     @idempotent
     def post(self, request):
         blocks = _validated(s.MineSerializer, request).validated_data["blocks"]

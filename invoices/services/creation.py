@@ -50,13 +50,17 @@ class InvoiceRequest:
 def check_return_url(*, merchant: Merchant, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServiceError("invalid_return_url", _("return_url must be an http(s) URL"),
-                           "return_url")
+        raise ServiceError(
+            "invalid_return_url", _("return_url must be an http(s) URL"), "return_url"
+        )
     allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
     if parts.hostname.lower() not in allowed:
-        raise ServiceError("return_url_not_allowed",
-                           _("%(host)s is not one of the merchant's allowed return hosts")
-                           % {"host": parts.hostname}, "return_url")
+        raise ServiceError(
+            "return_url_not_allowed",
+            _("%(host)s is not one of the merchant's allowed return hosts")
+            % {"host": parts.hostname},
+            "return_url",
+        )
 
 
 def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -> dict:
@@ -70,17 +74,18 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
     fixed_method = None
     if request.kind == Kind.FIXED:
         if not request.pay_currency:
-            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED),
-                               "pay_currency")
-        fixed_method = _fixed_method(merchant, request.pay_currency, request.network,
-                                     request.livemode)
+            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED), "pay_currency")
+        fixed_method = _fixed_method(
+            merchant, request.pay_currency, request.network, request.livemode
+        )
     now = timezone.now()
     invoice, quotes = _prepare(merchant, request, fixed_method, now)
     may_race = bool(invoice.foreign_id) and not _writes_serialized()
     try:
         with transaction.atomic(savepoint=may_race):
-            created = _create(merchant, invoice, quotes, fixed_method,
-                              check_foreign_id=not may_race)
+            created = _create(
+                merchant, invoice, quotes, fixed_method, check_foreign_id=not may_race
+            )
     except IntegrityError:  # the foreign_id was taken by a concurrent create
         created = _foreign_id_taken(invoice.foreign_id)
     if isinstance(created, ServiceError):
@@ -96,8 +101,10 @@ def _writes_serialized() -> bool:
     concurrent create can take it in between, and the savepoint catches that INSERT's
     error. On SQLite a savepoint costs more than its two statements: every INSERT inside
     one ran two to three times as long (benchmarks/api.py)."""
-    return (connection.vendor == "sqlite"
-            and connection.settings_dict["OPTIONS"].get("transaction_mode") == "IMMEDIATE")
+    return (
+        connection.vendor == "sqlite"
+        and connection.settings_dict["OPTIONS"].get("transaction_mode") == "IMMEDIATE"
+    )
 
 
 def _foreign_id_used(merchant: Merchant, foreign_id: str) -> bool:
@@ -106,37 +113,60 @@ def _foreign_id_used(merchant: Merchant, foreign_id: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT 1 FROM {Invoice._meta.db_table} WHERE merchant_id = %s AND foreign_id = %s",
-            [Invoice._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection),
-             foreign_id])
+            [
+                Invoice._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection),
+                foreign_id,
+            ],
+        )
         return cursor.fetchone() is not None
 
 
 def _foreign_id_taken(foreign_id: str) -> Conflict:
-    return Conflict("foreign_id_taken", _("an invoice with foreign_id %(id)s exists")
-                    % {"id": repr(foreign_id)}, "foreign_id")
+    return Conflict(
+        "foreign_id_taken",
+        _("an invoice with foreign_id %(id)s exists") % {"id": repr(foreign_id)},
+        "foreign_id",
+    )
 
 
-def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None,
-             now: datetime) -> tuple[Invoice, list[Quote]]:
+def _prepare(
+    merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | None, now: datetime
+) -> tuple[Invoice, list[Quote]]:
     """The unsaved invoice and the quotes it offers (a fixed invoice: its one quote). A timed
     invoice leaves out, and logs, the methods without a rate; it fails only if none has."""
     invoice = Invoice(
-        merchant=merchant, livemode=request.livemode, kind=request.kind,
+        merchant=merchant,
+        livemode=request.livemode,
+        kind=request.kind,
         price_amount=request.price_amount,
-        price_currency=request.price_currency, foreign_id=request.foreign_id or None,
-        description=request.description, customer_email=request.customer_email,
-        callback_url=request.callback_url, return_url=request.return_url,
-        metadata=request.metadata, include_fee=request.include_fee,
-        insurance_percent=(merchant.insurance_percent if request.insurance_percent is None
-                           else request.insurance_percent),
-        slippage_percent=(merchant.slippage_percent if request.slippage_percent is None
-                          else request.slippage_percent),
+        price_currency=request.price_currency,
+        foreign_id=request.foreign_id or None,
+        description=request.description,
+        customer_email=request.customer_email,
+        callback_url=request.callback_url,
+        return_url=request.return_url,
+        metadata=request.metadata,
+        include_fee=request.include_fee,
+        insurance_percent=(
+            merchant.insurance_percent
+            if request.insurance_percent is None
+            else request.insurance_percent
+        ),
+        slippage_percent=(
+            merchant.slippage_percent
+            if request.slippage_percent is None
+            else request.slippage_percent
+        ),
         payment_window_minutes=merchant.payment_window_minutes,
         late_window_minutes=merchant.late_window_minutes,
         processing_timeout_minutes=merchant.processing_timeout_minutes,
-        created_at=now, status_changed_at=now,
-        expires_at=(None if request.kind == Kind.OPEN
-                    else now + timedelta(minutes=merchant.invoice_ttl_minutes)),
+        created_at=now,
+        status_changed_at=now,
+        expires_at=(
+            None
+            if request.kind == Kind.OPEN
+            else now + timedelta(minutes=merchant.invoice_ttl_minutes)
+        ),
     )
     if fixed_method:
         return invoice, [quote_for(invoice=invoice, asset=fixed_method, now=now)]
@@ -148,12 +178,18 @@ def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | 
     if request.kind != Kind.TIMED:
         return invoice, []
     quotes, refused = [], []
-    for asset, quote in zip(methods, quotes_for(invoice=invoice, assets=methods, now=now),
-                           strict=True):
+    for asset, quote in zip(
+        methods, quotes_for(invoice=invoice, assets=methods, now=now), strict=True
+    ):
         if isinstance(quote, ServiceError):
             refused.append(quote)
-            logger.warning("timed invoice for merchant %s leaves out %s on %s: %s",
-                           merchant.pk, asset.code, asset.network, quote.message)
+            logger.warning(
+                "timed invoice for merchant %s leaves out %s on %s: %s",
+                merchant.pk,
+                asset.code,
+                asset.network,
+                quote.message,
+            )
         else:
             quotes.append(quote)
     if not quotes:
@@ -161,8 +197,13 @@ def _prepare(merchant: Merchant, request: InvoiceRequest, fixed_method: Asset | 
     return invoice, quotes
 
 
-def _create(merchant: Merchant, invoice: Invoice, quotes: list[Quote],
-            fixed_method: Asset | None, check_foreign_id: bool) -> dict | ServiceError:
+def _create(
+    merchant: Merchant,
+    invoice: Invoice,
+    quotes: list[Quote],
+    fixed_method: Asset | None,
+    check_foreign_id: bool,
+) -> dict | ServiceError:
     """Write the prepared invoice and its quotes: a fixed invoice's quote goes first with its
     address, so the invoice row is inserted already pointing at it (foreign keys are checked
     at commit), one INSERT each. A refusal is returned, not raised, and found before
@@ -197,11 +238,17 @@ def _insert_quotes(quotes: list[Quote]) -> None:
         return
     columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
     row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
-    params = [field.get_db_prep_save(field.pre_save(quote, True), connection)
-              for quote in quotes for field in _QUOTE_FIELDS]
+    params = [
+        field.get_db_prep_save(field.pre_save(quote, True), connection)
+        for quote in quotes
+        for field in _QUOTE_FIELDS
+    ]
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
-                       f"{', '.join([row] * len(quotes))} RETURNING id", params)
+        cursor.execute(
+            f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
+            f"{', '.join([row] * len(quotes))} RETURNING id",
+            params,
+        )
         ids = [quote_id for (quote_id,) in cursor.fetchall()]
     for quote, quote_id in zip(quotes, ids, strict=True):
         quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias

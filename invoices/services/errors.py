@@ -23,4 +23,3 @@ class Conflict(ServiceError):
 
 class NotFound(ServiceError):
     status = 404
-

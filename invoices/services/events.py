@@ -13,8 +13,9 @@ from invoices.representation import invoice_payload
 from invoices.selectors import scanned_heights
 
 
-def record_event(*, invoice: Invoice, event_type: str, actor: str, now: datetime,
-                 data: dict | None = None) -> Event:
+def record_event(
+    *, invoice: Invoice, event_type: str, actor: str, now: datetime, data: dict | None = None
+) -> Event:
     """Write an outbox row in the caller's transaction (the invoice row must be locked) and,
     once that commits, announce it (`event_recorded`: webhooks queues its delivery); if the
     enqueue is lost, the minute-ly sweep finds the row (each receiver is robust: a failing
@@ -23,9 +24,15 @@ def record_event(*, invoice: Invoice, event_type: str, actor: str, now: datetime
 
     last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
     event = Event.objects.create(
-        merchant_id=invoice.merchant_id, invoice=invoice, type=event_type, sequence=last + 1,
-        actor=actor, created_at=now, data=data if data is not None else invoice_payload(invoice),
-        next_attempt_at=now)
+        merchant_id=invoice.merchant_id,
+        invoice=invoice,
+        type=event_type,
+        sequence=last + 1,
+        actor=actor,
+        created_at=now,
+        data=data if data is not None else invoice_payload(invoice),
+        next_attempt_at=now,
+    )
     announced = {"event_id": event.pk, "invoice_id": invoice.pk, "type": event_type}
     transaction.on_commit(lambda: event_recorded.send_robust(sender=Event, **announced))
     return event
@@ -34,12 +41,20 @@ def record_event(*, invoice: Invoice, event_type: str, actor: str, now: datetime
 def _locked(invoice_id) -> Invoice:
     """The invoice, its row locked (every writer locks it first: the outbox sequence depends
     on it), with its chosen quote and its merchant."""
-    return (Invoice.objects.select_for_update(of=("self",)).select_related("quote", "merchant")
-            .get(pk=invoice_id))
+    return (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("quote", "merchant")
+        .get(pk=invoice_id)
+    )
 
 
-def _emit(invoice: Invoice, event_types: list[str], actor: str, now: datetime,
-          heights: dict[str, int] | None) -> None:
+def _emit(
+    invoice: Invoice,
+    event_types: list[str],
+    actor: str,
+    now: datetime,
+    heights: dict[str, int] | None,
+) -> None:
     """Record events rendered once, after the change they report (`heights`: the tip the
     change was decided at, which the scan cursor does not show yet)."""
     if not event_types:
@@ -47,4 +62,3 @@ def _emit(invoice: Invoice, event_types: list[str], actor: str, now: datetime,
     data = invoice_payload(invoice, heights={**scanned_heights(), **(heights or {})})
     for event_type in event_types:
         record_event(invoice=invoice, event_type=event_type, actor=actor, now=now, data=data)
-

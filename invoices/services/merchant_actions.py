@@ -18,8 +18,7 @@ from invoices.services.events import _emit, _locked, record_event
 from invoices.services.reconciliation import _act, reevaluate
 
 
-def _action_or_conflict(invoice: Invoice, action: str, actor: str, now: datetime
-                        ) -> list[Refund]:
+def _action_or_conflict(invoice: Invoice, action: str, actor: str, now: datetime) -> list[Refund]:
     try:
         return _act(invoice, action, actor, now)
     except lifecycle.NothingToRefund as exc:
@@ -95,16 +94,19 @@ def validate_txid(*, network: registry.Network, text: str) -> str:
     match = _HEX64.fullmatch("".join((text or "").split()))
     if match is None:
         example = "0x followed by 64" if network.kind == "evm" else "64"
-        raise ServiceError("invalid_txid",
-                           _("A %(network)s transaction id is %(example)s hexadecimal "
-                             "characters.") % {"network": network.name, "example": example},
-                           "payout_txid")
+        raise ServiceError(
+            "invalid_txid",
+            _("A %(network)s transaction id is %(example)s hexadecimal characters.")
+            % {"network": network.name, "example": example},
+            "payout_txid",
+        )
     digits = match.group(1).lower()
     return "0x" + digits if network.kind == "evm" else digits
 
 
-def record_payout(*, invoice_id, txid: str, actor: str, now: datetime | None = None,
-                  refund_id=None) -> Refund:
+def record_payout(
+    *, invoice_id, txid: str, actor: str, now: datetime | None = None, refund_id=None
+) -> Refund:
     """The merchant says which transaction pays the refund out; the watcher completes the
     refund when it sees that transaction reach the claimed address. It can be corrected
     until then (a mistyped id, or a payout the merchant had to send again). An invoice may
@@ -117,10 +119,13 @@ def record_payout(*, invoice_id, txid: str, actor: str, now: datetime | None = N
         if refund is None:
             raise NotFound("refund_not_found", _("This invoice has no refund."))
         if refund.status != Refund.AWAITING_PAYOUT:
-            raise Conflict("refund_not_awaiting_payout",
-                           _("The payer has not given a refund address yet.")
-                           if refund.status == Refund.AWAITING_CLAIM
-                           else _("This refund is already paid."), "payout_txid")
+            raise Conflict(
+                "refund_not_awaiting_payout",
+                _("The payer has not given a refund address yet.")
+                if refund.status == Refund.AWAITING_CLAIM
+                else _("This refund is already paid."),
+                "payout_txid",
+            )
         network = registry.get_network(refund.network)
         if network is None:
             raise ServiceError("network_unavailable", _("This network is not available."))

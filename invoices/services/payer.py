@@ -25,28 +25,45 @@ SWITCH_REFUSALS = {
 }
 
 
-def select_currency(*, invoice_id, asset_code: str, network_code: str | None,
-                    actor: str = "payer", now: datetime | None = None) -> Invoice:
+def select_currency(
+    *,
+    invoice_id,
+    asset_code: str,
+    network_code: str | None,
+    actor: str = "payer",
+    now: datetime | None = None,
+) -> Invoice:
     """Lock the rate (an open invoice starts its payment window) and derive the address.
     The payer may switch until a payment is seen."""
     now = now or timezone.now()
     with transaction.atomic():
         invoice = _locked(invoice_id)
         refusal = lifecycle.can_switch_currency(
-            invoice.status, invoice.kind, invoice.transactions.exists(), invoice.archived,
-            invoice.expires_at, now)
+            invoice.status,
+            invoice.kind,
+            invoice.transactions.exists(),
+            invoice.archived,
+            invoice.expires_at,
+            now,
+        )
         if refusal == "invoice_not_new":
             lifecycle.check_action("select_currency", invoice.status)
         if refusal:
             raise Conflict(refusal, SWITCH_REFUSALS[refusal])
-        asset = find_method(merchant=invoice.merchant, asset_code=asset_code,
-                            network_code=network_code, livemode=invoice.livemode)
+        asset = find_method(
+            merchant=invoice.merchant,
+            asset_code=asset_code,
+            network_code=network_code,
+            livemode=invoice.livemode,
+        )
         quote = invoice.quotes.filter(asset=asset.code, network=asset.network).first()
         if quote is None:
             if invoice.kind == Kind.TIMED:
-                raise ServiceError("currency_not_offered",
-                                   f"{asset.code} on {asset.network} has no rate for this "
-                                   "invoice", "pay_currency")
+                raise ServiceError(
+                    "currency_not_offered",
+                    f"{asset.code} on {asset.network} has no rate for this invoice",
+                    "pay_currency",
+                )
             quote = quote_for(invoice=invoice, asset=asset, now=now)
         if not quote.address:
             _assign_address(quote, invoice.merchant)
@@ -57,15 +74,14 @@ def select_currency(*, invoice_id, asset_code: str, network_code: str | None,
         return invoice
 
 
-
-
 def claim(*, token: str, address: str, now: datetime | None = None) -> Refund:
     """Store the payer's refund address, checked for the refund's network, and hand the
     refund to the merchant for payout. The address is locked once given: a second claim is
     refused, so whoever holds the link later cannot redirect the money."""
     now = now or timezone.now()
-    invoice_id = (Refund.objects.filter(claim_token=token)
-                  .values_list("invoice_id", flat=True).first())
+    invoice_id = (
+        Refund.objects.filter(claim_token=token).values_list("invoice_id", flat=True).first()
+    )
     if invoice_id is None:
         raise NotFound("refund_not_found", "no refund has this claim link")
     with transaction.atomic():
@@ -73,12 +89,12 @@ def claim(*, token: str, address: str, now: datetime | None = None) -> Refund:
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         refund = Refund.objects.select_for_update().get(claim_token=token)
         if refund.status != Refund.AWAITING_CLAIM:
-            raise Conflict("refund_claimed", _("A refund address was already given."),
-                           "address")
+            raise Conflict("refund_claimed", _("A refund address was already given."), "address")
         network = registry.get_network(refund.network)
         if network is None:
-            raise ServiceError("network_unavailable",
-                               _("This network is not available; contact the merchant."))
+            raise ServiceError(
+                "network_unavailable", _("This network is not available; contact the merchant.")
+            )
         try:
             refund.address = addresses.validate_address(network, address)
         except addresses.InvalidAddress as exc:

@@ -33,14 +33,18 @@ def network_fee(*, asset: Asset) -> int:
     return fee
 
 
-def quotes_for(*, invoice: Invoice, assets: list[Asset], now: datetime
-               ) -> list[Quote | ServiceError]:
+def quotes_for(
+    *, invoice: Invoice, assets: list[Asset], now: datetime
+) -> list[Quote | ServiceError]:
     """Each asset's quote for the invoice, or the ServiceError saying why it has none; every
     rate they need is read at once."""
     pairs = [(asset.code, invoice.price_currency) for asset in assets]
     if invoice.include_fee:
-        pairs += [(asset.code, registry.get_network(asset.network).native) for asset in assets
-                  if not asset.is_native]
+        pairs += [
+            (asset.code, registry.get_network(asset.network).native)
+            for asset in assets
+            if not asset.is_native
+        ]
     table = rates.get_rates(pairs, now=now)
     return [_quote(invoice, asset, table, now) for asset in assets]
 
@@ -59,17 +63,31 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
             network = registry.get_network(asset.network)
             fee = network_fee(asset=asset)
             if not asset.is_native:
-                fee = pricing.convert_up(fee, network.native_decimals,
-                                         rate(network.native).value, asset.decimals)
+                fee = pricing.convert_up(
+                    fee, network.native_decimals, rate(network.native).value, asset.decimals
+                )
     except ServiceError as exc:
         return exc
-    due = pricing.due_amount(invoice.price_amount, money.price_decimals(invoice.price_currency),
-                             price_rate.value, asset.decimals, invoice.insurance_percent, fee)
+    due = pricing.due_amount(
+        invoice.price_amount,
+        money.price_decimals(invoice.price_currency),
+        price_rate.value,
+        asset.decimals,
+        invoice.insurance_percent,
+        fee,
+    )
     due = pricing.round_up_to_step(due, 10 ** (asset.decimals - asset.payer_decimals))
-    return Quote(invoice=invoice, asset=asset.code, network=asset.network,
-                 rate=format(price_rate.value, "f"), rate_source=price_rate.source,
-                 rate_fetched_at=price_rate.fetched_at, fee_amount=fee, due_amount=due,
-                 created_at=now)
+    return Quote(
+        invoice=invoice,
+        asset=asset.code,
+        network=asset.network,
+        rate=format(price_rate.value, "f"),
+        rate_source=price_rate.source,
+        rate_fetched_at=price_rate.fetched_at,
+        fee_amount=fee,
+        due_amount=due,
+        created_at=now,
+    )
 
 
 def quote_for(*, invoice: Invoice, asset: Asset, now: datetime) -> Quote:
@@ -86,8 +104,8 @@ def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
         cursor.execute(
             f"UPDATE {Wallet._meta.db_table} SET next_index = next_index + 1 "
             "WHERE merchant_id = %s AND family = %s RETURNING next_index - 1, xpub",
-            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection),
-             family])
+            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection), family],
+        )
         return cursor.fetchone()
 
 
@@ -106,4 +124,3 @@ def _assign_address(quote: Quote, merchant: Merchant) -> None:
     """Give the quote the next unused address of the merchant's wallet. Saves the quote."""
     _derive(quote, merchant)
     quote.save()
-

@@ -18,14 +18,28 @@ from invoices.services.events import _emit, _locked, record_event
 
 # --- deciding and recording ---------------------------------------------------------------
 
+
 def _set_status(invoice: Invoice, status: str, context: str | None, now: datetime) -> None:
     invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
-    invoice.save(update_fields=["status", "status_context", "status_changed_at",
-                                "review_decision", "archived"])
+    invoice.save(
+        update_fields=[
+            "status",
+            "status_context",
+            "status_changed_at",
+            "review_decision",
+            "archived",
+        ]
+    )
 
 
-def reevaluate(*, invoice: Invoice, now: datetime, actor: str = "system",
-               events: list[str] | None = None, heights: dict[str, int] | None = None) -> None:
+def reevaluate(
+    *,
+    invoice: Invoice,
+    now: datetime,
+    actor: str = "system",
+    events: list[str] | None = None,
+    heights: dict[str, int] | None = None,
+) -> None:
     """Apply what the lifecycle decides now (the invoice row must be locked), recording the
     transaction `events` that led here and the status change with the invoice as it is
     after them; then the merchant's automatic rule when the invoice became unresolved."""
@@ -36,34 +50,42 @@ def reevaluate(*, invoice: Invoice, now: datetime, actor: str = "system",
         _set_status(invoice, decision.status, decision.context, now)
         events.append("status_changed")
     _emit(invoice, events, actor, now, heights)
-    if changed and (action := lifecycle.automatic_action(decision,
-                                                         invoice.merchant.unresolved_rules)):
+    if changed and (
+        action := lifecycle.automatic_action(decision, invoice.merchant.unresolved_rules)
+    ):
         _act(invoice, action, "rule", now, heights)
 
 
-def _act(invoice: Invoice, action: str, actor: str, now: datetime,
-         heights: dict[str, int] | None = None) -> list[Refund]:
+def _act(
+    invoice: Invoice, action: str, actor: str, now: datetime, heights: dict[str, int] | None = None
+) -> list[Refund]:
     """Carry out a merchant action that `lifecycle.target` decides: the new status and the
     refunds it offers, one per asset, with their events."""
     target = lifecycle.target(action, invoice.facts(), invoice.ledger(), invoice.refunded())
     _set_status(invoice, target.status, target.context, now)
-    refunds = [Refund.objects.create(invoice=invoice, asset=asset, network=network,
-                                     amount=amount, created_at=now)
-               for (asset, network), amount in sorted(target.refunds.items())]
+    refunds = [
+        Refund.objects.create(
+            invoice=invoice, asset=asset, network=network, amount=amount, created_at=now
+        )
+        for (asset, network), amount in sorted(target.refunds.items())
+    ]
     _emit(invoice, ["status_changed"] + ["refund_updated"] * len(refunds), actor, now, heights)
     return refunds
 
 
 # --- what the chain says ------------------------------------------------------------------
 
-def _required_confirmations(invoice: Invoice, network: registry.Network, quote: Quote,
-                            amount: int) -> int:
+
+def _required_confirmations(
+    invoice: Invoice, network: registry.Network, quote: Quote, amount: int
+) -> int:
     """Amount tiers weigh what is at stake: the whole amount due, or the payment when it is
     larger, so that paying in slices cannot lower the bar. The merchant's override replaces
     the tiers; the network's safe minimum still holds."""
     override = invoice.merchant.confirmations.get(network.code)
-    return network.required_confirmations(max(amount, quote.due_amount),
-                                          int(override) if override else None)
+    return network.required_confirmations(
+        max(amount, quote.due_amount), int(override) if override else None
+    )
 
 
 def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
@@ -73,31 +95,43 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
     deadlock."""
     now = now or timezone.now()
     network = registry.get_network(report.network)
-    quotes = {q.address: q for q in Quote.objects.filter(
-        network=network.code, address__in={t.to_address for t in report.transfers})}
+    quotes = {
+        q.address: q
+        for q in Quote.objects.filter(
+            network=network.code, address__in={t.to_address for t in report.transfers}
+        )
+    }
     by_invoice: dict = {}
     for transfer in report.transfers:
         if quote := quotes.get(transfer.to_address):
             by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
-    open_txs = Transaction.objects.filter(network=network.code).exclude(
-        status=Transaction.REVERTED)
-    affected = set(by_invoice) | set(open_txs.filter(
-        status=Transaction.PENDING,
-        block_height__lte=report.tip_height + 1 - F("required_confirmations"),
-    ).values_list("invoice_id", flat=True))
+    open_txs = Transaction.objects.filter(network=network.code).exclude(status=Transaction.REVERTED)
+    affected = set(by_invoice) | set(
+        open_txs.filter(
+            status=Transaction.PENDING,
+            block_height__lte=report.tip_height + 1 - F("required_confirmations"),
+        ).values_list("invoice_id", flat=True)
+    )
     if report.rollback_above is not None:
-        affected |= set(open_txs.filter(block_height__gt=report.rollback_above)
-                        .values_list("invoice_id", flat=True))
+        affected |= set(
+            open_txs.filter(block_height__gt=report.rollback_above).values_list(
+                "invoice_id", flat=True
+            )
+        )
     # Unmined transactions that left the mempool, or outlived their reorg grace: only these
     # can change without being observed, so a busy mempool costs no invoice a lock per scan.
     # Compared here rather than in SQL: a mempool holds far more txids than a query binds.
-    seen = (report.mempool_txids | {t.txid for t in report.transfers}
-            if report.mempool_txids is not None else None)
+    seen = (
+        report.mempool_txids | {t.txid for t in report.transfers}
+        if report.mempool_txids is not None
+        else None
+    )
     for invoice_id, txid, unmined_at in open_txs.filter(block_height__isnull=True).values_list(
-            "invoice_id", "txid", "unmined_at_height"):
+        "invoice_id", "txid", "unmined_at_height"
+    ):
         if (seen is not None and txid not in seen) or (
-                unmined_at is not None
-                and report.tip_height - unmined_at >= network.reorg_depth):
+            unmined_at is not None and report.tip_height - unmined_at >= network.reorg_depth
+        ):
             affected.add(invoice_id)
     for invoice_id in sorted(affected, key=str):
         with transaction.atomic():
@@ -105,8 +139,9 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
             _apply_to_invoice(invoice, network, by_invoice.get(invoice_id, []), report, now)
 
 
-def _view(tx_key, observed: dict, report: ScanReport, network: registry.Network
-          ) -> lifecycle.ChainView:
+def _view(
+    tx_key, observed: dict, report: ScanReport, network: registry.Network
+) -> lifecycle.ChainView:
     transfer = observed.get(tx_key)
     in_block = transfer is not None and transfer.block_hash is not None
     mempool = report.mempool_txids
@@ -115,31 +150,45 @@ def _view(tx_key, observed: dict, report: ScanReport, network: registry.Network
         seen_block=(transfer.block_height, transfer.block_hash) if in_block else None,
         seen_in_mempool=(transfer is not None and not in_block)
         or (mempool is not None and tx_key[0] in mempool),
-        rollback_above=report.rollback_above, mempool_known=mempool is not None,
-        reorg_depth=network.reorg_depth)
+        rollback_above=report.rollback_above,
+        mempool_known=mempool is not None,
+        reorg_depth=network.reorg_depth,
+    )
 
 
-def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: list,
-                      report: ScanReport, now: datetime) -> None:
+def _apply_to_invoice(
+    invoice: Invoice, network: registry.Network, observed: list, report: ScanReport, now: datetime
+) -> None:
     """Bring one invoice's transactions in line with the chain (new ones recorded, known ones
     reconciled by `lifecycle.reconcile`), then re-evaluate it; every event is rendered after
     all of it, confirmations counted at the scanned tip."""
-    known = {(tx.txid, tx.output_index): tx
-             for tx in invoice.transactions.filter(network=network.code)}
+    known = {
+        (tx.txid, tx.output_index): tx for tx in invoice.transactions.filter(network=network.code)
+    }
     seen = {(t.txid, t.index): t for _, t in observed}
     events: list[str] = []
     for key, tx in known.items():
         change = lifecycle.reconcile(
-            lifecycle.TxFacts(tx.status, tx.block_height, tx.block_hash,
-                              tx.required_confirmations, tx.unmined_at_height),
-            _view(key, seen, report, network))
+            lifecycle.TxFacts(
+                tx.status,
+                tx.block_height,
+                tx.block_hash,
+                tx.required_confirmations,
+                tx.unmined_at_height,
+            ),
+            _view(key, seen, report, network),
+        )
         fields = {
-            "status": change.status, "block_height": change.block_height,
-            "block_hash": change.block_hash, "unmined_at_height": change.unmined_at,
-            "confirmed_at": ((tx.confirmed_at or now)
-                             if change.status == Transaction.CONFIRMED else None),
-            "reverted_at": ((tx.reverted_at or now)
-                            if change.status == Transaction.REVERTED else None),
+            "status": change.status,
+            "block_height": change.block_height,
+            "block_hash": change.block_hash,
+            "unmined_at_height": change.unmined_at,
+            "confirmed_at": (
+                (tx.confirmed_at or now) if change.status == Transaction.CONFIRMED else None
+            ),
+            "reverted_at": (
+                (tx.reverted_at or now) if change.status == Transaction.REVERTED else None
+            ),
         }
         updates = {name: value for name, value in fields.items() if getattr(tx, name) != value}
         if updates:
@@ -155,32 +204,51 @@ def _apply_to_invoice(invoice: Invoice, network: registry.Network, observed: lis
         events.append("transaction_created")
         if tx.status == Transaction.CONFIRMED:  # first seen already deep (after an outage)
             events.append("transaction_confirmed")
-    reevaluate(invoice=invoice, now=now, events=events,
-               heights={network.code: report.tip_height})
+    reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.tip_height})
 
 
-def _record_transaction(invoice: Invoice, network: registry.Network, quote: Quote, transfer,
-                        report: ScanReport, now: datetime) -> Transaction:
+def _record_transaction(
+    invoice: Invoice,
+    network: registry.Network,
+    quote: Quote,
+    transfer,
+    report: ScanReport,
+    now: datetime,
+) -> Transaction:
     """A transfer seen for the first time: the payer's first payment to an address they had
     switched away from makes that method the chosen one (`accounting.switched_method`)."""
     has_payments = invoice.transactions.exists()
     current = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
-    if accounting.switched_method(current, has_payments, (quote.asset, quote.network),
-                                  transfer.asset) != current:
+    if (
+        accounting.switched_method(
+            current, has_payments, (quote.asset, quote.network), transfer.asset
+        )
+        != current
+    ):
         invoice.quote = quote
         invoice.save(update_fields=["quote"])
     in_block = transfer.block_hash is not None
     tx = Transaction.objects.create(
-        invoice=invoice, quote=quote, network=network.code, txid=transfer.txid,
-        output_index=transfer.index, asset=transfer.asset, amount=transfer.amount,
-        to_address=transfer.to_address, from_addresses=list(transfer.from_addresses),
-        block_height=transfer.block_height, block_hash=transfer.block_hash,
-        required_confirmations=_required_confirmations(invoice, network, quote,
-                                                       transfer.amount),
+        invoice=invoice,
+        quote=quote,
+        network=network.code,
+        txid=transfer.txid,
+        output_index=transfer.index,
+        asset=transfer.asset,
+        amount=transfer.amount,
+        to_address=transfer.to_address,
+        from_addresses=list(transfer.from_addresses),
+        block_height=transfer.block_height,
+        block_hash=transfer.block_hash,
+        required_confirmations=_required_confirmations(invoice, network, quote, transfer.amount),
         flagged=screening.is_flagged(transfer.from_addresses, invoice.merchant.deny_list),
-        paid_at=min(transfer.time or now, now), detected_at=now)
-    if in_block and lifecycle.confirmations(tx.block_height, report.tip_height) \
-            >= tx.required_confirmations:
+        paid_at=min(transfer.time or now, now),
+        detected_at=now,
+    )
+    if (
+        in_block
+        and lifecycle.confirmations(tx.block_height, report.tip_height) >= tx.required_confirmations
+    ):
         tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
         tx.save(update_fields=["status", "confirmed_at"])
     return tx
@@ -190,11 +258,14 @@ def sweep(*, now: datetime | None = None) -> int:
     """Apply what time alone decides: expiry and processing timeouts. Returns how many
     invoices changed."""
     now = now or timezone.now()
-    due = set(Invoice.objects.filter(status__in=[Status.NEW, Status.PENDING],
-                                     expires_at__lte=now).values_list("id", flat=True))
+    due = set(
+        Invoice.objects.filter(
+            status__in=[Status.NEW, Status.PENDING], expires_at__lte=now
+        ).values_list("id", flat=True)
+    )
     for invoice_id, paid_at, timeout in Transaction.objects.filter(
-            status=Transaction.PENDING,
-            invoice__status__in=[Status.PENDING, Status.EXPIRED, Status.UNRESOLVED]
+        status=Transaction.PENDING,
+        invoice__status__in=[Status.PENDING, Status.EXPIRED, Status.UNRESOLVED],
     ).values_list("invoice_id", "paid_at", "invoice__processing_timeout_minutes"):
         if now - paid_at >= timedelta(minutes=timeout):
             due.add(invoice_id)
@@ -208,21 +279,26 @@ def sweep(*, now: datetime | None = None) -> int:
     return changed
 
 
-
 # --- refund payouts --------------------------------------------------------------------------
+
 
 def match_payouts(*, network: str, transfers, now: datetime | None = None) -> int:
     """Mark paid each refund whose recorded payout transaction reached its address in a
     block (a transaction only in the mempool may still be replaced). Idempotent. Returns
     how many refunds were completed."""
     now = now or timezone.now()
-    mined = {(t.txid.lower(), t.to_address, t.asset) for t in transfers
-             if t.block_height is not None}
+    mined = {
+        (t.txid.lower(), t.to_address, t.asset) for t in transfers if t.block_height is not None
+    }
     if not mined:
         return 0
-    due = list(Refund.objects.filter(network=network, status=Refund.AWAITING_PAYOUT,
-                                     payout_txid__in={seen[0] for seen in mined})
-               .values_list("pk", "invoice_id", "payout_txid", "address", "asset"))
+    due = list(
+        Refund.objects.filter(
+            network=network,
+            status=Refund.AWAITING_PAYOUT,
+            payout_txid__in={seen[0] for seen in mined},
+        ).values_list("pk", "invoice_id", "payout_txid", "address", "asset")
+    )
     paid = 0
     for pk, invoice_id, txid, address, asset in due:
         if (txid, address, asset) not in mined:

@@ -10,8 +10,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chains import screening
 
-OFAC_URL = ("https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
-            "SDN_ADVANCED.XML")
+OFAC_URL = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN_ADVANCED.XML"
+)
 
 
 class Command(BaseCommand):
@@ -19,10 +20,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         source = parser.add_mutually_exclusive_group(required=True)
-        source.add_argument("--file", type=Path, help="a downloaded sdn_advanced.xml, "
-                                                      "sdn.xml or sdn.csv")
-        source.add_argument("--url", nargs="?", const=OFAC_URL,
-                            help=f"download it (default: {OFAC_URL})")
+        source.add_argument(
+            "--file", type=Path, help="a downloaded sdn_advanced.xml, sdn.xml or sdn.csv"
+        )
+        source.add_argument(
+            "--url", nargs="?", const=OFAC_URL, help=f"download it (default: {OFAC_URL})"
+        )
 
     def handle(self, *args, file=None, url=None, **options):
         if file:
@@ -46,5 +49,7 @@ class Command(BaseCommand):
         written.write_text(screening.snapshot_text(listings, source, published))
         written.replace(screening.SANCTIONS_FILE)
         count = len({listing.address for listing in listings})
-        self.stdout.write(f"{count} addresses from {source} (published "
-                          f"{published or 'unknown'}) written to {screening.SANCTIONS_FILE}")
+        self.stdout.write(
+            f"{count} addresses from {source} (published "
+            f"{published or 'unknown'}) written to {screening.SANCTIONS_FILE}"
+        )

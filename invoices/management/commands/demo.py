@@ -25,8 +25,7 @@ def _reusable_key(merchant: Merchant, key_file: Path) -> str | None:
     prefix = key.partition(".")[0]
     for marker in MODE_MARKERS.values():
         prefix = prefix.removeprefix(marker)
-    stored = MerchantAPIKey.objects.filter(merchant=merchant, revoked=False,
-                                           prefix=prefix).first()
+    stored = MerchantAPIKey.objects.filter(merchant=merchant, revoked=False, prefix=prefix).first()
     return key if stored is not None and stored.is_valid(key) else None
 
 
@@ -39,17 +38,33 @@ def _issue_key(merchant: Merchant) -> str:
 def _checkout_invoice(merchant: Merchant) -> Invoice:
     """An open invoice the payer side can be tried with: the one of an earlier run while it
     waits for its payer, else a new one."""
-    invoice = (Invoice.objects.filter(merchant=merchant, foreign_id__startswith=CHECKOUT_FOREIGN_ID,
-                                      status=Status.NEW, selected_at__isnull=True)
-               .order_by("-created_at").first())
+    invoice = (
+        Invoice.objects.filter(
+            merchant=merchant,
+            foreign_id__startswith=CHECKOUT_FOREIGN_ID,
+            status=Status.NEW,
+            selected_at__isnull=True,
+        )
+        .order_by("-created_at")
+        .first()
+    )
     if invoice is not None:
         return invoice
-    number = Invoice.objects.filter(merchant=merchant,
-                                    foreign_id__startswith=CHECKOUT_FOREIGN_ID).count()
-    payload = create_invoice(merchant=merchant, request=InvoiceRequest(
-        price_amount=2500, price_currency="USD", kind=Kind.OPEN,
-        foreign_id=f"{CHECKOUT_FOREIGN_ID}-{number + 1}", description="Demo checkout",
-        livemode=False), actor="system")
+    number = Invoice.objects.filter(
+        merchant=merchant, foreign_id__startswith=CHECKOUT_FOREIGN_ID
+    ).count()
+    payload = create_invoice(
+        merchant=merchant,
+        request=InvoiceRequest(
+            price_amount=2500,
+            price_currency="USD",
+            kind=Kind.OPEN,
+            foreign_id=f"{CHECKOUT_FOREIGN_ID}-{number + 1}",
+            description="Demo checkout",
+            livemode=False,
+        ),
+        actor="system",
+    )
     return Invoice.objects.get(pk=payload["id"])
 
 
@@ -68,8 +83,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--email", default="demo@example.com")
         parser.add_argument("--password", default="demo-password-123")
-        parser.add_argument("--key-file", default=str(settings.BASE_DIR / "var" / "demo-api-key"),
-                            help="where the API key is kept between runs")
+        parser.add_argument(
+            "--key-file",
+            default=str(settings.BASE_DIR / "var" / "demo-api-key"),
+            help="where the API key is kept between runs",
+        )
 
     def handle(self, email, password, key_file, **options):
         if not settings.SANDBOX:
@@ -77,8 +95,7 @@ class Command(BaseCommand):
         key_file = Path(key_file)
         merchant = Merchant.objects.filter(name=DEMO_NAME).order_by("created_at").first()
         if merchant is None:
-            merchant, _ = create_merchant(name=DEMO_NAME, email=email, password=password,
-                                          mode=TEST)
+            merchant, _ = create_merchant(name=DEMO_NAME, email=email, password=password, mode=TEST)
             merchant.allowed_return_hosts = ["localhost", "127.0.0.1", "example.com"]
             merchant.save(update_fields=["allowed_return_hosts"])
             MerchantAPIKey.objects.filter(merchant=merchant).delete()  # the demo key instead

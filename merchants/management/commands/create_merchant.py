@@ -13,14 +13,23 @@ class Command(BaseCommand):
         parser.add_argument("name")
         parser.add_argument("--email", default="")
         parser.add_argument("--password", default="")
-        parser.add_argument("--mode", choices=[LIVE, TEST], default=LIVE,
-                            help="live (real payments) or test (sandbox only)")
-        parser.add_argument("--scope", choices=[SCOPE_ADMIN, SCOPE_INVOICES],
-                            default=SCOPE_ADMIN, help="what the key may do (default: admin)")
+        parser.add_argument(
+            "--mode",
+            choices=[LIVE, TEST],
+            default=LIVE,
+            help="live (real payments) or test (sandbox only)",
+        )
+        parser.add_argument(
+            "--scope",
+            choices=[SCOPE_ADMIN, SCOPE_INVOICES],
+            default=SCOPE_ADMIN,
+            help="what the key may do (default: admin)",
+        )
 
     def handle(self, name, email, password, mode, scope, **options):
         if bool(email) != bool(password):
             raise CommandError("give both --email and --password for a dashboard login")
-        merchant, key = create_merchant(name=name, email=email, password=password, mode=mode,
-                                        scope=scope)
+        merchant, key = create_merchant(
+            name=name, email=email, password=password, mode=mode, scope=scope
+        )
         self.stdout.write(json.dumps({"merchant_id": str(merchant.id), "api_key": key}))

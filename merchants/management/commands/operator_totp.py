@@ -17,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--replace", action="store_true",
-                            help="delete the user's existing admin device first")
+        parser.add_argument(
+            "--replace", action="store_true", help="delete the user's existing admin device first"
+        )
 
     def handle(self, username, replace, **options):
         user = get_user_model().objects.filter(username=username, is_staff=True).first()
@@ -37,4 +38,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Scan this with an authenticator app (or enter the link), then sign in to "
             f"/admin/ with the password and the app's 6-digit code:\n\n{picture.getvalue()}\n"
-            f"{device.config_url}\n\nShown once: keep it only in the app.")
+            f"{device.config_url}\n\nShown once: keep it only in the app."
+        )

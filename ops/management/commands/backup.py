@@ -19,8 +19,10 @@ class Command(BaseCommand):
 
     def handle(self, file, **options):
         if connection.vendor != "sqlite":
-            raise CommandError(f"the database is {connection.vendor}: back it up with its own "
-                               "tools (see the README, 'Backups')")
+            raise CommandError(
+                f"the database is {connection.vendor}: back it up with its own "
+                "tools (see the README, 'Backups')"
+            )
         target = Path(file).resolve()
         if target == Path(connection.settings_dict["NAME"]).resolve():
             raise CommandError("the copy cannot replace the database itself")

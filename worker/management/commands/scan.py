@@ -24,24 +24,35 @@ class Command(BaseCommand):
     help = "Scan networks in a loop every --interval seconds until SIGTERM/SIGINT."
 
     def add_arguments(self, parser):
-        parser.add_argument("--network", action="append", dest="networks", metavar="CODE",
-                            help="a network to scan (repeatable; default: every enabled one)")
-        parser.add_argument("--interval", type=float, default=scan_interval().total_seconds(),
-                            help="seconds from the start of one pass to the next "
-                                 "(default: SCAN_INTERVAL_SECONDS)")
+        parser.add_argument(
+            "--network",
+            action="append",
+            dest="networks",
+            metavar="CODE",
+            help="a network to scan (repeatable; default: every enabled one)",
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=scan_interval().total_seconds(),
+            help="seconds from the start of one pass to the next (default: SCAN_INTERVAL_SECONDS)",
+        )
 
     def handle(self, *args, networks=None, interval, **options):
         configured = [network for network in registry.all_networks().values() if network.enabled]
         for code, reason in sorted(checks.verify(configured).items()):
-            self.stderr.write(f"network {code} refused: {reason}; it is not scanned nor "
-                              "offered to payers")
+            self.stderr.write(
+                f"network {code} refused: {reason}; it is not scanned nor offered to payers"
+            )
         enabled = {network.code for network in registry.enabled_networks()}
         codes = networks or sorted(enabled)
         if unknown := [code for code in codes if code not in enabled]:
             raise CommandError(f"not enabled (or refused) networks: {', '.join(unknown)}")
         stop = threading.Event()
-        previous = {sig: signal.signal(sig, lambda *_: stop.set())
-                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = {
+            sig: signal.signal(sig, lambda *_: stop.set())
+            for sig in (signal.SIGTERM, signal.SIGINT)
+        }
         self.stdout.write(f"scanning {', '.join(codes)} every {interval:g} s")
         try:
             while not stop.is_set():
