@@ -76,9 +76,9 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, live_server):
-    """Open pages in fresh browser contexts (desktop size, English unless told). Each page
-    collects its `problems` — script errors, CSP violations, assets or fetches that failed —
-    so a test can assert there were none."""
+    """Open pages in fresh browser contexts (desktop size, English unless told), their clock
+    installed (see `let_time_pass`). Each page collects its `problems` — script errors, CSP
+    violations, assets or fetches that failed — so a test can assert there were none."""
     contexts = []
 
     def open_(viewport=None, **options):
@@ -87,6 +87,10 @@ def open_page(browser, live_server):
             viewport=viewport or DESKTOP, base_url=live_server.url, **options
         )
         contexts.append(context)
+        if options.get("java_script_enabled", True):
+            # Playwright's clock: it keeps flowing as the real one, and a test can run the
+            # page's timers (polls, countdowns, the return) at once instead of waiting.
+            context.clock.install()
         new_page = context.new_page()
         new_page.set_default_timeout(15_000)
         new_page.problems = []
@@ -124,6 +128,13 @@ def _response(page, response) -> None:
 @pytest.fixture
 def page(open_page):
     return open_page()
+
+
+def let_time_pass(page, milliseconds: int) -> None:
+    """Run the page's timers through the next `milliseconds` of its time, at once: every poll,
+    countdown tick and redirect due in that time happens, in order, as it would have after
+    waiting; the test just does not wait for it."""
+    page.clock.run_for(milliseconds)
 
 
 def screenshot(page, name: str) -> None:

@@ -16,7 +16,7 @@ from chains import hd
 from checkout import states
 from invoices.models import Event, Invoice, Refund
 from invoices.services import merchant_actions, reconciliation
-from tests.browser import PHONE, decode_qr, screenshot
+from tests.browser import PHONE, decode_qr, let_time_pass, screenshot
 from tests.support import serve_in_thread
 
 try:
@@ -25,6 +25,9 @@ except ImportError:  # the browser fixture skips (or fails under CI) with the re
     expect = None
 
 DESCRIPTION = "Order #1042 · 2 × Coffee beans, 1 kg"
+# static/checkout/checkout.js: how often the page polls, how long before it sends the payer back.
+POLL_MS = 3000
+RETURN_MS = 5000
 
 
 @pytest.fixture
@@ -75,6 +78,17 @@ def expire(invoice_id, now=None):
     reconciliation.sweep(now=now)
 
 
+def next_poll(page):
+    """The page's next status poll, now: the server changed; the page finds out on its own."""
+    let_time_pass(page, POLL_MS)
+
+
+def returns_to(page, url):
+    """The page counts down its seconds, then sends the payer back to the shop."""
+    let_time_pass(page, RETURN_MS)
+    page.wait_for_url(url)
+
+
 def assert_no_problems(page):
     """No script error, CSP violation, missing asset or failed fetch on the way."""
     assert page.problems == []
@@ -97,6 +111,7 @@ def test_pay_and_return_with_success(api, new_invoice, shop_url, page):
 
     page.evaluate("window.sameDocument = true")
     sandbox_pay(api, invoice["id"], confirm=False)
+    next_poll(page)
     expect(page.locator("[data-message]")).to_have_text(
         "Payment seen — waiting for confirmations (0/2)."
     )
@@ -105,23 +120,26 @@ def test_pay_and_return_with_success(api, new_invoice, shop_url, page):
     )
     screenshot(page, "03-seen")
     mine(api)
+    next_poll(page)
     expect(page.locator("[data-message]")).to_contain_text("(1/2)")
     assert page.evaluate("window.sameDocument") is True  # updated in place, not reloaded
     mine(api)
+    next_poll(page)
     expect(page.locator("#title")).to_have_text("Payment complete")
     expect(page.locator(".return-auto")).to_be_visible()
     assert_no_problems(page)
-    page.wait_for_url(shop_url + "&paymentStatus=SUCCESS")
+    returns_to(page, shop_url + "&paymentStatus=SUCCESS")
 
 
 def test_expiry_returns_with_failed(api, new_invoice, shop_url, page):
     invoice = new_invoice()
     choose_usdt(page, invoice["id"])
     expire(invoice["id"])
+    next_poll(page)
     expect(page.locator("#title")).to_have_text("Invoice expired")
     expect(page.locator("svg.qr")).to_have_count(0)
     assert_no_problems(page)
-    page.wait_for_url(shop_url + "&paymentStatus=FAILED")
+    returns_to(page, shop_url + "&paymentStatus=FAILED")
 
 
 def test_underpay_then_top_up_with_the_test_panel(api, new_invoice, shop_url, page):
@@ -148,7 +166,7 @@ def test_underpay_then_top_up_with_the_test_panel(api, new_invoice, shop_url, pa
     page.locator(".sandbox").get_by_role("button", name="Confirm (mine blocks)").click()
     expect(page.locator("#title")).to_have_text("Payment complete")
     assert_no_problems(page)
-    page.wait_for_url(shop_url + "&paymentStatus=SUCCESS")
+    returns_to(page, shop_url + "&paymentStatus=SUCCESS")
     assert fetch(api, invoice["id"])["status"] == "completed"
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.browser import decode_qr, screenshot
 from tests.test_chain_litecoin import configure_chains
+from tests.test_checkout_browser import next_poll
 from tests.test_tron_backend import tron_config
 from tests.test_tron_flows import DEPTH, Shop, confirm
 
@@ -43,10 +44,12 @@ def test_tron_payment_in_the_checkout(shop, page, asset, amount):
     shop.pay(invoice)
     shop.node.mine()
     shop.scan()
+    next_poll(page)
     expect(page.locator("[data-message]")).to_have_text(
         f"Payment seen — waiting for confirmations (1/{DEPTH})."
     )
     screenshot(page, f"31-tron-{asset.lower()}-seen")
     confirm(shop)
+    next_poll(page)
     expect(page.locator("#title")).to_have_text("Payment complete")
     assert page.problems == []
