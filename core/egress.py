@@ -183,8 +183,13 @@ class Deadline:
 
 
 def _shutdown(fd: int) -> None:
-    """shutdown(2) on a descriptor some other object owns: a blocked recv returns at once."""
-    probe = socket.socket(fileno=fd)
+    """shutdown(2) on a descriptor some other object owns: a blocked recv returns at once.
+    The attempt may have closed it a moment before (its reply failed as the deadline came):
+    then there is nothing left to cut."""
+    try:
+        probe = socket.socket(fileno=fd)
+    except OSError:
+        return  # closed already (EBADF)
     try:
         probe.shutdown(socket.SHUT_RDWR)
     except OSError:

@@ -226,3 +226,12 @@ def test_tls_to_the_pinned_address_sends_and_verifies_the_host_name(certificate)
         with pytest.raises(requests.exceptions.SSLError, match="not valid for 'other.test'"):
             session.get(f"https://other.test:{port}/", verify=str(cert), timeout=5)
         assert server_names[-1] == "other.test"
+
+
+def test_cutting_a_descriptor_the_attempt_has_closed_already_does_nothing():
+    """The deadline's timer may fire just after a failed reply closed the socket: it used
+    to raise EBADF in the timer thread."""
+    sock = socket.socket()
+    fd = sock.fileno()
+    sock.close()
+    egress._shutdown(fd)
