@@ -49,3 +49,55 @@ def report(name: str, samples_ms: list[float]) -> float:
         f"p99 {percentile(samples_ms, 99):6.2f} ms"
     )
     return rate
+
+
+def watch(
+    merchant, addresses: list[str], *, asset: str, network: str, rate: str, due_amount: int
+) -> None:
+    """Open invoices whose quotes hold these addresses, in bulk (after `boot()`)."""
+    import uuid
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from invoices.models import Invoice, Quote
+
+    now = timezone.now()
+    for start in range(0, len(addresses), 5000):
+        chunk = addresses[start : start + 5000]
+        invoices = [
+            Invoice(
+                id=uuid.uuid4(),
+                merchant=merchant,
+                kind="fixed",
+                price_amount=10_000,
+                price_currency="USD",
+                insurance_percent=0,
+                slippage_percent=0,
+                payment_window_minutes=15,
+                late_window_minutes=1440,
+                processing_timeout_minutes=1440,
+                created_at=now,
+                status_changed_at=now,
+                expires_at=now + timedelta(days=1),
+            )
+            for _ in chunk
+        ]
+        Invoice.objects.bulk_create(invoices)
+        Quote.objects.bulk_create(
+            [
+                Quote(
+                    invoice=invoice,
+                    asset=asset,
+                    network=network,
+                    rate=rate,
+                    rate_source="static",
+                    rate_fetched_at=now,
+                    due_amount=due_amount,
+                    address=address,
+                    derivation_index=0,
+                    created_at=now,
+                )
+                for invoice, address in zip(invoices, chunk, strict=True)
+            ]
+        )

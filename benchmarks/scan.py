@@ -51,18 +51,18 @@ import subprocess
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
-from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from _setup import ROOT, boot, percentile
+from _setup import ROOT, boot, percentile, watch
 
 ANVIL = os.environ.get("ANVIL") or next(
     iter(sorted(ROOT.glob("var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"))), None
 )
 TXS, MATCHED, RUNS, PAYMENTS, INTERVAL = 2_000, 50, 7, 20, 1.0
+# The watched invoices' quote: 0.00166667 BTC at 60,000 USD.
+QUOTED = {"asset": "BTC", "network": "bitcoin", "rate": "60000", "due_amount": 166_667}
 MNEMONIC = (
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 )
@@ -104,7 +104,6 @@ from bip_utils import (  # noqa: E402
 )
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from chains.addresses import to_checksum_address  # noqa: E402
 from chains.backends.bitcoin_rpc import BitcoinRPCBackend  # noqa: E402
@@ -112,7 +111,7 @@ from chains.backends.evm_rpc import TRANSFER_TOPIC, EVMRPCBackend  # noqa: E402
 from chains.backends.jsonrpc import JSONRPCClient  # noqa: E402
 from chains.registry import get_network  # noqa: E402
 from invoices import rates, selectors  # noqa: E402
-from invoices.models import Invoice, Quote  # noqa: E402
+from invoices.models import Invoice  # noqa: E402
 from invoices.services import creation  # noqa: E402
 from merchants.services import create_merchant, set_wallet  # noqa: E402
 
@@ -236,49 +235,6 @@ def serve(block: dict) -> str:
     return f"http://127.0.0.1:{server.server_port}/"
 
 
-def watch(merchant, addresses: list[str]) -> None:
-    """Open invoices whose quotes hold these addresses on `bitcoin`, in bulk."""
-    now = timezone.now()
-    for start in range(0, len(addresses), 5000):
-        chunk = addresses[start : start + 5000]
-        invoices = [
-            Invoice(
-                id=uuid.uuid4(),
-                merchant=merchant,
-                kind="fixed",
-                price_amount=10_000,
-                price_currency="USD",
-                insurance_percent=0,
-                slippage_percent=0,
-                payment_window_minutes=15,
-                late_window_minutes=1440,
-                processing_timeout_minutes=1440,
-                created_at=now,
-                status_changed_at=now,
-                expires_at=now + timedelta(days=1),
-            )
-            for _ in chunk
-        ]
-        Invoice.objects.bulk_create(invoices)
-        Quote.objects.bulk_create(
-            [
-                Quote(
-                    invoice=invoice,
-                    asset="BTC",
-                    network="bitcoin",
-                    rate="60000",
-                    rate_source="static",
-                    rate_fetched_at=now,
-                    due_amount=166_667,
-                    address=address,
-                    derivation_index=0,
-                    created_at=now,
-                )
-                for invoice, address in zip(invoices, chunk, strict=True)
-            ]
-        )
-
-
 def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
     """(ms to fetch and parse the block, ms to match it, transfers matched)."""
     spent = []
@@ -318,7 +274,7 @@ def scan_cost() -> None:
     backend = BitcoinRPCBackend(dataclasses.replace(get_network("bitcoin"), rpc_url=url))
     medians, have = {}, 0
     for count in (100, 10_000, 100_000):
-        watch(merchant, watched[have:count])
+        watch(merchant, watched[have:count], **QUOTED)
         have = count
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")  # planner statistics, as autovacuum keeps them

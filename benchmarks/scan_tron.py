@@ -19,11 +19,9 @@ import os
 import statistics
 import tempfile
 import time
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
-from _setup import ROOT, boot
+from _setup import ROOT, boot, watch
 
 TXS, RUNS = 2_000, 7
 
@@ -55,17 +53,17 @@ node, server, USDT = start_node()
 boot()
 
 from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from chains import tron_addresses  # noqa: E402
 from chains.backends.tron import TronBackend  # noqa: E402
 from chains.registry import get_network  # noqa: E402
 from invoices import selectors  # noqa: E402
-from invoices.models import Invoice, Quote  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 from tests.tron_node import Account  # noqa: E402
 
 NETWORK = "tron-local"
+# The watched invoices' quote: 100 USDT at par.
+QUOTED = {"asset": "USDT", "network": NETWORK, "rate": "1", "due_amount": 100_000_000}
 
 
 def random_address() -> str:
@@ -84,49 +82,6 @@ def mine_block(payees: list[str]) -> int:
     node.mine()
     node.mine(18)  # solidified: the tip is the head
     return node.height - 18
-
-
-def watch(merchant, addresses: list[str]) -> None:
-    """Open invoices whose quotes hold these addresses on tron-local, in bulk."""
-    now = timezone.now()
-    for start in range(0, len(addresses), 5000):
-        chunk = addresses[start : start + 5000]
-        invoices = [
-            Invoice(
-                id=uuid.uuid4(),
-                merchant=merchant,
-                kind="fixed",
-                price_amount=10_000,
-                price_currency="USD",
-                insurance_percent=0,
-                slippage_percent=0,
-                payment_window_minutes=15,
-                late_window_minutes=1440,
-                processing_timeout_minutes=1440,
-                created_at=now,
-                status_changed_at=now,
-                expires_at=now + timedelta(days=1),
-            )
-            for _ in chunk
-        ]
-        Invoice.objects.bulk_create(invoices)
-        Quote.objects.bulk_create(
-            [
-                Quote(
-                    invoice=invoice,
-                    asset="USDT",
-                    network=NETWORK,
-                    rate="1",
-                    rate_source="static",
-                    rate_fetched_at=now,
-                    due_amount=100_000_000,
-                    address=address,
-                    derivation_index=0,
-                    created_at=now,
-                )
-                for invoice, address in zip(invoices, chunk, strict=True)
-            ]
-        )
 
 
 def lookup(addresses: set[str]) -> set[str]:
@@ -169,7 +124,7 @@ def scan_cost(backend: TronBackend, merchant, watched: list[str]) -> None:
     )
     medians, have = {}, 100  # the first 100 are watched already
     for count in (100, 100_000):
-        watch(merchant, watched[have:count])
+        watch(merchant, watched[have:count], **QUOTED)
         have = count
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -194,7 +149,7 @@ def main():
         backend = TronBackend(get_network(NETWORK))
         merchant, _ = create_merchant(name="bench tron")
         watched = [random_address() for _ in range(100_000)]
-        watch(merchant, watched[:100])
+        watch(merchant, watched[:100], **QUOTED)
         requests_per_block(backend, watched[:10])
         scan_cost(backend, merchant, watched)
     finally:
