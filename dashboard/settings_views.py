@@ -41,6 +41,16 @@ def _saved(request, what: str, to: str):
     return redirect(to)
 
 
+def _save_settings(request, form, what: str, to: str):
+    """A valid settings form's changes saved, and the redirect that says so; None otherwise."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    merchant_services.update_settings(
+        merchant=request.merchant, changes=form.changes, actor=actor(request)
+    )
+    return _saved(request, what, to)
+
+
 # --- profile and payments -----------------------------------------------------------------------
 
 
@@ -57,11 +67,8 @@ def profile(request):
             "embed_hosts": merchant.embed_hosts,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(
-            merchant=merchant, changes=form.changes, actor=actor(request)
-        )
-        return _saved(request, _("Store profile"), "dashboard:settings")
+    if saved := _save_settings(request, form, _("Store profile"), "dashboard:settings"):
+        return saved
     return render(
         request,
         "dashboard/settings/profile.html",
@@ -117,11 +124,8 @@ def payments(request):
     form = PaymentsForm(
         request.POST or None, initial=initial, merchant=merchant, methods=choices, networks=networks
     )
-    if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(
-            merchant=merchant, changes=form.changes, actor=actor(request)
-        )
-        return _saved(request, _("Payment settings"), "dashboard:settings_payments")
+    if saved := _save_settings(request, form, _("Payment settings"), "dashboard:settings_payments"):
+        return saved
     return render(
         request,
         "dashboard/settings/payments.html",
@@ -247,11 +251,8 @@ def callbacks_settings(request):
     form = CallbackForm(
         request.POST or None, initial={"callback_url": request.merchant.callback_url}
     )
-    if request.method == "POST" and form.is_valid():
-        merchant_services.update_settings(
-            merchant=request.merchant, changes=form.changes, actor=actor(request)
-        )
-        return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
+    if saved := _save_settings(request, form, _("Callback URL"), "dashboard:settings_callbacks"):
+        return saved
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
 
