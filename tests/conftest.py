@@ -7,7 +7,13 @@ from invoices import rates
 from merchants.services import create_merchant
 from tests.support import unavailable
 
-pytest_plugins = ["tests.nodes", "tests.browser", "tests.receiver", "tests.tron_node"]
+pytest_plugins = [
+    "tests.nodes",
+    "tests.browser",
+    "tests.receiver",
+    "tests.tron_node",
+    "tests.live",
+]
 
 # The live server writes a response's headers and its body apart; with Nagle's algorithm the
 # body waits for the client's delayed ACK of the headers, 40 ms a request (a real server,

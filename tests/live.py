@@ -1,11 +1,13 @@
 """A gateway started as an operator starts it: a fresh database, `migrate`, then real server
 processes (gunicorn, `manage.py scan`) on a free port. Used by the tests that need the whole
-thing running and by benchmarks/startup.py."""
+thing running (through the `live_gateway` fixture, a pytest plugin registered in
+tests/conftest.py) and by benchmarks/startup.py."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 from tests.support import free_port
 
@@ -26,6 +30,7 @@ class LiveGateway:
 
     def __init__(self, folder: Path, **env: str | None):
         self.folder, self.port = folder, free_port()
+        self.database = folder / "gateway.sqlite3"
         self.url = f"http://127.0.0.1:{self.port}"
         base = {
             key: value
@@ -34,7 +39,7 @@ class LiveGateway:
         }
         base.update(
             {
-                "DATABASE_URL": f"sqlite:///{folder / 'gateway.sqlite3'}",
+                "DATABASE_URL": f"sqlite:///{self.database}",
                 "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnop",
                 "DEBUG": "0",
                 "SANDBOX": "1",
@@ -123,3 +128,32 @@ class LiveGateway:
                 if time.monotonic() > deadline or self.processes["web"].poll() is not None:
                     raise RuntimeError((self.folder / "web.log").read_text()) from None
                 time.sleep(0.02)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite file as `manage.py migrate` leaves it, made once per test process: each live
+    gateway starts on a copy (migrating costs seconds of CPU, a copy milliseconds)."""
+    template = LiveGateway(tmp_path_factory.mktemp("migrated"))
+    template.manage("migrate", "--noinput")
+    return template.database
+
+
+@pytest.fixture
+def live_gateway(tmp_path, migrated_sqlite):
+    """Makes gateways (LiveGateway's settings; in the test's folder unless given one), each
+    on a copy of the migrated database unless `migrated=False` (a folder that already holds
+    its database); every process they started is stopped when the test ends."""
+    made: list[LiveGateway] = []
+
+    def make(folder: Path | None = None, *, migrated: bool = True, **env: str | None):
+        gateway = LiveGateway(folder or tmp_path, **env)
+        gateway.folder.mkdir(parents=True, exist_ok=True)
+        if migrated:
+            shutil.copy(migrated_sqlite, gateway.database)
+        made.append(gateway)
+        return gateway
+
+    yield make
+    for gateway in made:
+        gateway.close()

@@ -5,19 +5,15 @@ import subprocess
 
 import pytest
 
-from tests.live import BIN, ROOT, LiveGateway
+from tests.live import BIN, ROOT
 
 
 @pytest.fixture
-def gateway(tmp_path):
-    live = LiveGateway(tmp_path / "live", CALLBACKS_ALLOW_PRIVATE="1")
-    live.folder.mkdir()
-    live.manage("migrate", "--noinput")
-    yield live
-    live.close()
+def gateway(live_gateway, tmp_path):
+    return live_gateway(tmp_path / "live", CALLBACKS_ALLOW_PRIVATE="1")
 
 
-def test_a_restored_backup_has_every_invoice_and_event(gateway, tmp_path):
+def test_a_restored_backup_has_every_invoice_and_event(gateway, live_gateway, tmp_path):
     key = gateway.create_merchant()
     gateway.start_web()
     gateway.wait_until_up()
@@ -51,22 +47,19 @@ def test_a_restored_backup_has_every_invoice_and_event(gateway, tmp_path):
     assert out.startswith("backed up to")
     assert not (restored_folder / "gateway.sqlite3-wal").exists()
 
-    restored = LiveGateway(restored_folder)
-    try:
-        restored.start_web()
-        restored.wait_until_up()
-        _, invoices = restored.request("GET", "/api/v1/invoices?limit=100", key=key)
-        assert sorted(invoice["id"] for invoice in invoices["data"]) == sorted(ids)
-        statuses = {invoice["id"]: invoice["status"] for invoice in invoices["data"]}
-        assert (statuses[ids[0]], statuses[ids[1]], statuses[ids[2]]) == (
-            "completed",
-            "cancelled",
-            "new",
-        )
-        _, events = restored.request("GET", "/api/v1/events?limit=100", key=key)
-        assert {event["id"] for event in events["data"]} == event_ids
-    finally:
-        restored.close()
+    restored = live_gateway(restored_folder, migrated=False)
+    restored.start_web()
+    restored.wait_until_up()
+    _, invoices = restored.request("GET", "/api/v1/invoices?limit=100", key=key)
+    assert sorted(invoice["id"] for invoice in invoices["data"]) == sorted(ids)
+    statuses = {invoice["id"]: invoice["status"] for invoice in invoices["data"]}
+    assert (statuses[ids[0]], statuses[ids[1]], statuses[ids[2]]) == (
+        "completed",
+        "cancelled",
+        "new",
+    )
+    _, events = restored.request("GET", "/api/v1/events?limit=100", key=key)
+    assert {event["id"] for event in events["data"]} == event_ids
 
 
 def test_backup_refuses_to_overwrite_the_database_itself(gateway):

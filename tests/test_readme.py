@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from tests.live import ROOT, LiveGateway
+from tests.live import ROOT
 from webhooks.callbacks import signature_header
 
 README = (ROOT / "README.md").read_text()
@@ -48,14 +48,12 @@ def json_documents(output: str) -> list[dict]:
 
 
 @pytest.fixture
-def demo_gateway(tmp_path):
-    gateway = LiveGateway(tmp_path)
-    gateway.manage("migrate", "--noinput")
+def demo_gateway(live_gateway, tmp_path):
+    gateway = live_gateway()
     gateway.manage("demo", "--key-file", str(tmp_path / "var" / "demo-api-key"))
     gateway.start_web()
     gateway.wait_until_up()
-    yield gateway
-    gateway.close()
+    return gateway
 
 
 def test_the_curl_walkthrough_and_the_resolve_snippet_run_on_the_demo(demo_gateway, tmp_path):
@@ -77,9 +75,8 @@ def test_the_curl_walkthrough_and_the_resolve_snippet_run_on_the_demo(demo_gatew
     assert (status, after["status"]) == (200, "completed")
 
 
-def test_create_merchant_runs_with_the_production_settings(tmp_path):
-    gateway = LiveGateway(tmp_path, SANDBOX="0", DEBUG=None)
-    gateway.manage("migrate", "--noinput")
+def test_create_merchant_runs_with_the_production_settings(live_gateway):
+    gateway = live_gateway(SANDBOX="0", DEBUG=None)
     (command,) = blocks("production")
     created = json.loads(run_bash(command, ROOT, gateway.env))
     assert set(created) == {"merchant_id", "api_key"}

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from invoices import rates
 from invoices.models import Rate
-from tests.live import LiveGateway
 
 USD_INVOICE = {
     "price_amount": "25.00",
@@ -26,11 +25,8 @@ RECORDED = Path(__file__).parent / "recorded" / "rates" / "coinbase_exchange_rat
 
 
 @pytest.fixture
-def gateway(tmp_path):
-    live = LiveGateway(tmp_path, SCAN_INTERVAL_SECONDS="0.5")
-    live.manage("migrate", "--noinput")
-    yield live
-    live.close()
+def gateway(live_gateway):
+    return live_gateway(SCAN_INTERVAL_SECONDS="0.5")
 
 
 def test_a_fresh_gateway_quotes_a_usd_invoice_on_its_first_request(gateway):

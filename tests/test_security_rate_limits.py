@@ -26,7 +26,6 @@ from tests.support import free_port, redis_test_url, unavailable
 REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = redis_test_url()
 URL = "/api/v1/currencies"
-pytestmark = pytest.mark.xdist_group("rate_limits")  # one worker migrates `migrated` once
 
 
 def redis_or_skip() -> str:
@@ -180,29 +179,10 @@ def _wait_up(port: int, process: subprocess.Popen, log: Path) -> None:
     pytest.fail("gunicorn did not start:\n" + log.read_text(errors="replace")[-2000:])
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """One migrated SQLite file, copied by each test (migrating takes most of the time)."""
-    path = tmp_path_factory.mktemp("ratelimit") / "template.sqlite3"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "rate-limit-test-" + "x" * 40,
-        "DATABASE_URL": f"sqlite:///{path}",
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=180,
-    )
-    return path
-
-
 @pytest.mark.parametrize("backend", ["database", "redis"])
-def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migrated, backend):
+def test_one_key_through_two_web_processes_gets_at_most_its_limit(
+    tmp_path, migrated_sqlite, backend
+):
     """The finding: 1,801 of 2,400 requests passed a 600/min limit with 3 web workers, each
     counting in its own memory. Two gunicorn processes on one SQLite file (and on Redis)
     now share one counter."""
@@ -221,7 +201,7 @@ def test_one_key_through_two_web_processes_gets_at_most_its_limit(tmp_path, migr
     if backend == "redis":
         env["REDIS_URL"] = redis_or_skip()
     manage = [sys.executable, "manage.py"]
-    shutil.copy(migrated, tmp_path / "db.sqlite3")
+    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
     made = subprocess.run(
         [*manage, "create_merchant", "Busy shop", "--mode", "test"],
         cwd=REPO,
