@@ -20,7 +20,7 @@ from tests.receiver import Drip, Hang, Receiver
 from webhooks import callbacks
 from webhooks.models import CallbackSlot, DeliveryAttempt
 
-DEADLINE = 3  # seconds; the default of 10 is tested once, below
+DEADLINE = 3  # seconds; the default of 10 is checked once, below
 
 
 @pytest.fixture(autouse=True)
@@ -100,19 +100,14 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
     assert timedelta(milliseconds=attempt.duration_ms) < callbacks.lease()
 
 
-def test_the_default_deadline_is_ten_seconds_for_the_whole_attempt(
-    settings, make_merchant, receivers
-):
-    settings.CALLBACKS_TIMEOUT_SECONDS = 10
-    receiver = receivers()
-    receiver.always(Drip(1.0))  # the response needs 90 s at a byte a second
-    client = hooked_merchant(make_merchant, "Slow", receiver.url)
-    [invoice] = invoices_with_an_event(client, 1)
-    callbacks.deliver_invoice_events(invoice)
-    [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
-    assert attempt.error == "timed out: no complete answer within 10 s"
-    assert 10_000 <= attempt.duration_ms < 11_000
-    assert callbacks.lease() > timedelta(seconds=10)
+def test_the_default_deadline_is_ten_seconds_and_the_lease_outlasts_it(settings):
+    """The deadline itself is tested above at DEADLINE (waiting ten seconds would prove
+    nothing more); the default is ten seconds, and a lease at it outlasts an attempt."""
+    from config import settings as configured  # the module: no test's override
+
+    assert configured.CALLBACKS_TIMEOUT_SECONDS == 10
+    settings.CALLBACKS_TIMEOUT_SECONDS = configured.CALLBACKS_TIMEOUT_SECONDS
+    assert callbacks.lease() > timedelta(seconds=configured.CALLBACKS_TIMEOUT_SECONDS)
 
 
 def test_a_body_dripping_after_a_quick_200_is_still_a_timeout(make_merchant, receivers):

@@ -78,6 +78,13 @@ def demo(tmp_path):
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the worker stops its children
         try:
             process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            left = subprocess.run(
+                ["ps", "-o", "pid,stat,args", "-g", str(process.pid)],
+                capture_output=True,
+                text=True,
+            )
+            pytest.fail(f"`make demo` did not stop on Ctrl-C; still running:\n{left.stdout}")
         finally:
             time.sleep(1)
             with contextlib.suppress(ProcessLookupError):  # whatever did not stop

@@ -106,11 +106,13 @@ def test_the_settings_table_lists_every_variable_the_settings_read():
     read = set(re.findall(r'(?:environ\.get|env_bool|env_list)\(\s*"([A-Z0-9_]+)"', source))
     read |= set(re.findall(r'environ\["([A-Z0-9_]+)"\]', source))
     table = README.split("## Settings (environment variables)", 1)[1].split("\n\n", 2)[1]
-    listed = {
+    rows = [
         name
         for row in table.splitlines()[2:]
         for name in re.findall(r"`([A-Z0-9_]+)`", row.split("|")[1])
-    }
+    ]
+    listed = set(rows)
     assert read, "found no variables in config/settings.py"
+    assert sorted(name for name in listed if rows.count(name) > 1) == [], "listed twice"
     assert sorted(read - listed) == [], "read by the settings, missing from the README"
     assert sorted(listed - read) == [], "in the README, not read by the settings"
