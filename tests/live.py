@@ -78,7 +78,7 @@ class LiveGateway:
             command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
 
-    def start_web(self) -> None:
+    def start_web(self, threads: int = 1) -> None:
         self._spawn(
             "web",
             [
@@ -86,6 +86,8 @@ class LiveGateway:
                 "config.wsgi",
                 "--workers",
                 "1",
+                "--threads",
+                str(threads),
                 "--bind",
                 f"127.0.0.1:{self.port}",
             ],

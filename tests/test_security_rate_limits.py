@@ -4,15 +4,9 @@ RateLimit headers on API responses, and the anonymous pages' limits."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,9 +15,8 @@ from django.test import Client
 
 from merchants import throttling
 from tests.conftest import run_at_once
-from tests.support import free_port, redis_test_url, unavailable
+from tests.support import redis_test_url, unavailable
 
-REPO = Path(__file__).resolve().parent.parent
 REDIS_URL = redis_test_url()
 URL = "/api/v1/currencies"
 
@@ -166,100 +159,40 @@ def test_the_sandbox_panel_is_limited_per_client(create_invoice, settings):
 # --- two real web processes ---------------------------------------------------------------
 
 
-def _wait_up(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail("gunicorn exited:\n" + log.read_text(errors="replace")[-2000:])
-        try:
-            requests.get(f"http://127.0.0.1:{port}/dashboard/login/", timeout=10)
-            return
-        except requests.RequestException:
-            time.sleep(0.1)
-    pytest.fail("gunicorn did not start:\n" + log.read_text(errors="replace")[-2000:])
-
-
 @pytest.mark.parametrize("backend", ["database", "redis"])
-def test_one_key_through_two_web_processes_gets_at_most_its_limit(
-    tmp_path, migrated_sqlite, backend
-):
+def test_one_key_through_two_web_processes_gets_at_most_its_limit(live_gateway, backend):
     """The finding: 1,801 of 2,400 requests passed a 600/min limit with 3 web workers, each
     counting in its own memory. Two gunicorn processes on one SQLite file (and on Redis)
     now share one counter."""
     limit = 120
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "rate-limit-test-" + "x" * 40,
-        "SANDBOX": "1",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    settings = {
         "API_THROTTLE_RATE": f"{limit}/min",
-        "ALLOWED_HOSTS": "127.0.0.1",
+        "REDIS_URL": redis_or_skip() if backend == "redis" else None,
     }
-    env.pop("REDIS_URL", None)
-    if backend == "redis":
-        env["REDIS_URL"] = redis_or_skip()
-    manage = [sys.executable, "manage.py"]
-    shutil.copy(migrated_sqlite, tmp_path / "db.sqlite3")
-    made = subprocess.run(
-        [*manage, "create_merchant", "Busy shop", "--mode", "test"],
-        cwd=REPO,
-        env=env,
-        check=True,
-        timeout=60,
-        capture_output=True,
-        text=True,
-    )
-    key = json.loads(made.stdout.strip().splitlines()[-1])["api_key"]
-    ports, processes, log = [free_port(), free_port()], [], tmp_path / "gunicorn.log"
-    with log.open("ab") as out:
-        for port in ports:
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "gunicorn",
-                        "config.wsgi",
-                        "-b",
-                        f"127.0.0.1:{port}",
-                        "-w",
-                        "1",
-                        "--threads",
-                        "4",
-                    ],
-                    cwd=REPO,
-                    env=env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-    try:
-        for port, process in zip(ports, processes, strict=True):
-            _wait_up(port, process, log)
-        results, lock = [], threading.Lock()
+    first = live_gateway(**settings)
+    second = live_gateway(migrated=False, **settings)  # the same folder: the same database
+    key = first.create_merchant("Busy shop")
+    for gateway in (first, second):
+        gateway.start_web(threads=4)
+    for gateway in (first, second):
+        gateway.wait_until_up()
+    results, lock = [], threading.Lock()
 
-        def client(n: int) -> None:
-            session = requests.Session()
-            session.headers["Authorization"] = f"Bearer {key}"
-            base = f"http://127.0.0.1:{ports[n % 2]}"  # half the clients on each process
-            for _ in range(40):
-                response = session.get(base + URL, timeout=30)
-                window_end = round((time.time() + int(response.headers["RateLimit-Reset"])) / 60)
-                with lock:
-                    results.append((response.status_code, window_end))
+    def client(n: int) -> None:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {key}"
+        base = (first, second)[n % 2].url  # half the clients on each process
+        for _ in range(40):
+            response = session.get(base + URL, timeout=30)
+            window_end = round((time.time() + int(response.headers["RateLimit-Reset"])) / 60)
+            with lock:
+                results.append((response.status_code, window_end))
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=30)
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     statuses = Counter(status for status, _ in results)
     print(f"{backend}: {statuses[200]} of {len(results)} passed a {limit}/min limit")
     assert set(statuses) <= {200, 429}, statuses
