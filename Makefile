@@ -1,4 +1,4 @@
-.PHONY: demo test setup lint bench client
+.PHONY: demo test setup lint bench client screenshots
 
 demo:  ## install, migrate, seed the demo merchant, run the web server and the worker
 	bash scripts/demo.sh
@@ -17,3 +17,6 @@ bench:  ## every benchmark; each prints its numbers
 
 client:  ## regenerate the Python client in clients/python from the OpenAPI document
 	bash scripts/generate-client.sh
+
+screenshots:  ## the browser tests, saving every page at desktop and phone sizes in var/screenshots/
+	SCREENSHOTS=1 bash scripts/test.sh $$(grep -l "screenshot(" tests/test_*.py)

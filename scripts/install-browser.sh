@@ -8,7 +8,9 @@ set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium-headless-shell ] || missing+=(chromium-headless-shell)
-ldconfig -p | grep -q 'libzbar\.so\.0' || missing+=(libzbar0)
+# Not `ldconfig -p | grep -q`: grep stops at the first match, ldconfig then dies of SIGPIPE,
+# and pipefail would report zbar missing.
+[[ $(ldconfig -p) == *libzbar.so.0* ]] || missing+=(libzbar0)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

@@ -12,5 +12,9 @@ bash scripts/setup.sh
 for installer in scripts/install-nodes.sh scripts/install-browser.sh; do
   [ -f "$installer" ] && bash "$installer"
 done
+# Python caches compiled modules and pytest its rewritten test modules in __pycache__: the
+# suite starts some fifty Python processes, each of which would otherwise compile them again
+# where PYTHONDONTWRITEBYTECODE is set (as on these machines).
+export PYTHONDONTWRITEBYTECODE=
 bash scripts/check.sh  # lint, formatting, types, migrations, the import contract
 .venv/bin/pytest -n auto --dist loadgroup "$@"

@@ -140,7 +140,12 @@ def let_time_pass(page, milliseconds: int) -> None:
 
 
 def screenshot(page, name: str) -> None:
-    """Save the whole page at desktop and phone sizes: var/screenshots/<name>-<size>.png."""
+    """Save the whole page at desktop and phone sizes: var/screenshots/<name>-<size>.png,
+    when asked (`make screenshots` sets SCREENSHOTS=1). They are for people to look at; the
+    suite asserts nothing on them, and the 70 full-page PNGs cost a third of the browser
+    tests' CPU."""
+    if not os.environ.get("SCREENSHOTS"):
+        return
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     before = page.viewport_size
     for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
