@@ -15,7 +15,7 @@ from django.db.models.functions import Upper
 from chains import registry
 from chains.fields import UnitsField
 from invoices import accounting
-from invoices.lifecycle import Context, Facts, Status, TxStatus
+from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -237,7 +237,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = "awaiting_claim", "awaiting_payout", "paid"
+    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
