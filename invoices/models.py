@@ -139,11 +139,9 @@ class Invoice(models.Model):
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
         """What refunds offer back, per (asset, network)."""
-        refunded: dict[accounting.Method, int] = {}
-        for refund in self.refunds.all() if refunds is None else refunds:
-            key = (refund.asset, refund.network)
-            refunded[key] = refunded.get(key, 0) + refund.amount
-        return refunded
+        chosen = self.refunds.all() if refunds is None else refunds
+        rows = (((refund.asset, refund.network), refund.amount) for refund in chosen)
+        return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
 class Quote(models.Model):
