@@ -179,3 +179,16 @@ def test_totals_are_exact_and_lose_nothing(rows):
     assert sum(total.number for total in found.values()) == len(rows)
     for key, total in found.items():
         assert total.units == sum(units for k, units in rows if k == key)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.tuples(st.sampled_from(["USD", "EUR"]), st.integers(1, 3)), st.integers(0, 10**9)
+        )
+    )
+)
+def test_regrouping_daily_totals_equals_totalling_the_amounts_per_currency(rows):
+    daily = accounting.totals(rows)  # per (currency, day)
+    per_currency = accounting.regroup((currency, total) for (currency, _), total in daily.items())
+    assert per_currency == accounting.totals((currency, units) for (currency, _), units in rows)
