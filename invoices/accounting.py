@@ -5,10 +5,10 @@ its transactions, `account` says which payments count, how much was paid, what r
 was paid beyond the amount due, which payments are *extra* (another method or another asset:
 recorded, refundable in their own asset, never added to `paid`), when each was paid and by how
 many payers. The lifecycle, the API, the checkout, the dashboard, the callbacks and the refund
-amounts all read a `Ledger`. `totals` adds up everything else that is summed (refunds per
-asset, the price volumes of the dashboard and the payment links, through
-`invoices.selectors.price_totals`): nothing else adds amounts up (PRODUCT.md, Payment
-accounting).
+amounts all read a `Ledger`. `totals` and `regroup` add up everything else that is summed
+(refunds per asset, the price volumes of the dashboard and the payment links, through
+`invoices.selectors.price_totals`, whose SQL aggregate on PostgreSQL follows the same rule):
+nothing else adds amounts up (PRODUCT.md, Payment accounting).
 """
 
 from __future__ import annotations
