@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chains import registry
+from chains.checks import enabled_methods
 from chains.models import ChainCursor
 from chains.registry import Asset
 from invoices import accounting, lifecycle
@@ -30,7 +31,7 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
     chosen = set(merchant.enabled_methods)
     return [
         asset
-        for asset in registry.enabled_methods()
+        for asset in enabled_methods()
         if (families is None or registry.get_network(asset.network).family in families)
         and (registry.get_network(asset.network).kind == "sandbox") != livemode
         and (not chosen or asset.method in chosen)
