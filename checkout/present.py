@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chains import registry
+from chains import addresses, registry
 from chains.uri import payment_uri
 from checkout import sandbox, states
 from invoices import lifecycle, money, selectors
@@ -383,5 +383,6 @@ def refund(found: Refund, form, token: str) -> dict:
         "network": network.name if network else found.network,
         "amount": display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
+        "example": addresses.example_address(network) if network else "",
         "icon": icon(found.asset),
     }
