@@ -22,7 +22,7 @@ from checkout import present, sandbox, states
 from checkout.forms import MethodForm, RefundClaimForm
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
-from invoices.services import creation, payer
+from invoices.services import creation, payer, reconciliation
 from invoices.services.errors import ServiceError
 from merchants import throttling
 from pages.i18n import localized
@@ -39,16 +39,17 @@ SELECT_ERRORS = {
 
 
 def _load(invoice_id: str) -> Invoice | None:
+    """The invoice as it is now: one whose timer ran out is expired first, so the page and
+    its poll show it on time (not at the next minute's sweep)."""
     try:
         pk = uuid.UUID(invoice_id)
     except ValueError:
         return None
-    return (
-        Invoice.objects.select_related("merchant", "quote")
-        .prefetch_related("transactions")
-        .filter(pk=pk)
-        .first()
-    )
+    found = Invoice.objects.select_related("merchant", "quote").prefetch_related("transactions")
+    invoice = found.filter(pk=pk).first()
+    if invoice is not None and reconciliation.expire_if_due(invoice):
+        return found.get(pk=pk)
+    return invoice
 
 
 def _not_found(request, message=""):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -280,6 +281,23 @@ def test_an_expired_invoice_refuses_a_choice_on_the_page(client, invoice):
     assert response.status_code == 409
     html = response.content.decode()
     assert "Invoice expired" in html and "This invoice has expired." in html
+
+
+def test_the_checkout_and_the_api_show_an_invoice_expired_on_time(client, api, create_invoice):
+    """No sweep runs here: the checkout's poll (and an API read) expire a due invoice
+    within a moment of its timer, not up to a minute later."""
+    polled, read = create_invoice(), create_invoice()
+    ends = timezone.now() + timedelta(seconds=1)
+    Invoice.objects.filter(pk__in=[polled["id"], read["id"]]).update(expires_at=ends)
+    assert client.get(f"/pay/{polled['id']}/status").json()["status"] == "new"
+    time.sleep(max(0, (ends - timezone.now()).total_seconds()) + 0.1)
+    status = client.get(f"/pay/{polled['id']}/status").json()
+    assert (status["status"], status["final"]) == ("expired", True)
+    assert api.get(f"/api/v1/invoices/{read['id']}").json()["status"] == "expired"
+    for invoice in (polled, read):
+        expired = Invoice.objects.get(pk=invoice["id"])
+        assert expired.status == "expired"
+        assert [e.type for e in expired.events.all()] == ["status_changed"]
 
 
 def test_a_fixed_invoice_goes_straight_to_payment(client, create_invoice):

@@ -29,19 +29,21 @@ from invoices.representation import (
 )
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
-from invoices.services import creation, merchant_actions
+from invoices.services import creation, merchant_actions, reconciliation
 from invoices.services.errors import NotFound, ServiceError
 from merchants.auth import actor_of
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
+    """The merchant's invoice as it is now: one whose timer ran out is expired first."""
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
-    return get_object_or_404(
-        Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user,
-        livemode=request.auth.livemode,
-        **lookup,
+    found = Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds")
+    invoice = get_object_or_404(
+        found, merchant=request.user, livemode=request.auth.livemode, **lookup
     )
+    if reconciliation.expire_if_due(invoice):
+        return found.get(pk=invoice.pk)
+    return invoice
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
