@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from checkout import present, sandbox, states
 from checkout.forms import MethodForm, RefundClaimForm
 from invoices.lifecycle import TransitionNotAllowed
-from invoices.models import Invoice, Kind, Refund
+from invoices.models import Invoice, Kind, Refund, Status
 from invoices.services import creation, payer, reconciliation
 from invoices.services.errors import ServiceError
 from merchants import throttling
@@ -118,11 +118,12 @@ def pay(request, invoice_id):
         return _page(request, _load(invoice_id), error=message, status=409)
     except TransitionNotAllowed:
         invoice = _load(invoice_id)
-        message = (
-            SELECT_ERRORS["payment_seen"]
-            if invoice.transactions.all()
-            else _("This invoice no longer accepts a currency choice.")
-        )
+        if invoice.transactions.all():
+            message = SELECT_ERRORS["payment_seen"]
+        elif invoice.status == Status.EXPIRED:  # expired as it was loaded: its timer ran out
+            message = SELECT_ERRORS["invoice_expired"]
+        else:
+            message = _("This invoice no longer accepts a currency choice.")
         return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 

@@ -5,8 +5,8 @@ translations. The journey in a real browser is in test_checkout_browser.py."""
 from __future__ import annotations
 
 import re
-import uuid
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 

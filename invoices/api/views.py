@@ -111,6 +111,12 @@ class InvoicesView(APIView):
         parameters=[
             OpenApiParameter("status", doc.component("InvoiceStatus")),
             OpenApiParameter("foreign_id", str),
+            OpenApiParameter(
+                "search",
+                str,
+                description="an invoice id, your foreign_id, the customer's e-mail, a payment "
+                "address or a transaction id (as the dashboard's search finds them)",
+            ),
             OpenApiParameter("archived", bool),
             OpenApiParameter(
                 "created_after",
@@ -140,6 +146,8 @@ class InvoicesView(APIView):
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):
             invoices = invoices.filter(foreign_id=value)
+        if value := params.get("search"):
+            invoices = selectors.search(invoices, value)
         if value := params.get("archived"):
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})

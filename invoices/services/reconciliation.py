@@ -221,7 +221,8 @@ def expire_if_due(invoice: Invoice, *, now: datetime | None = None) -> bool:
     poll, an API read) rather than at the next minute's sweep: what the sweep would do,
     done now. True when its status changed (the caller reloads it)."""
     now = now or timezone.now()
-    if invoice.status not in (Status.NEW, Status.PENDING) or invoice.expires_at > now:
+    due = invoice.expires_at is not None and invoice.expires_at <= now
+    if not due or invoice.status not in (Status.NEW, Status.PENDING):
         return False
     return _reevaluated(invoice.pk, now)
 
