@@ -122,9 +122,9 @@ COIN_ICONS = frozenset({"btc", "eth", "usdt", "usdc", "ltc", "bnb", "pol", "trx"
 # Screens with a running timer, and those that show what was received.
 TIMED_SCREENS = frozenset({states.CHOOSE, states.PAY, states.UNDERPAID})
 PAYING_SCREENS = frozenset({states.PAY, states.UNDERPAID})
-SANDBOX_SCREENS = frozenset(
-    {states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED, states.EXPIRED_FUNDS}
-)  # expired: to simulate a late payment
+# Not once expired: a payer must not be offered "Pay" there (a late payment is simulated
+# over the API, POST /sandbox/invoices/{id}/pay).
+SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ import pytest
 from django.utils import timezone
 
 from chains import hd
+from chains.addresses import validate_address
+from chains.registry import get_network
 from checkout import states
 from invoices import lifecycle as lc
 from invoices.models import Event, Invoice, Refund, Transaction
@@ -506,6 +508,34 @@ def refund(api, create_invoice):
 @pytest.fixture
 def sandbox_address():
     return hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
+
+
+def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_from(
+    client, refund
+):
+    """The sandbox's made-up sender is shown on the invoice; the payer may claim to it."""
+    opened = client.post("/refund/", {"token": refund.claim_token}).content.decode()
+    example = re.search(r'placeholder="(sbx1[0-9a-z]+)"', opened).group(1)
+    network = get_network("sandbox")
+    assert validate_address(network, example) == example
+    assert 'class="test-banner"' in opened  # a test invoice's refund
+    (sender,) = refund.invoice.transactions.get().from_addresses
+    response = client.post(
+        "/refund/",
+        {"token": refund.claim_token, "step": "claim", "confirm": "on", "address": sender},
+    )
+    assert response.status_code == 200, re.findall(r'field-error"[^>]*>(.*?)<', response.text)
+    refund.refresh_from_db()
+    assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sender)
+
+
+def test_an_expired_checkout_offers_no_sandbox_payment(client, invoice):
+    choose(client, invoice["id"])
+    assert "Sandbox test panel" in page(client, invoice["id"]).content.decode()
+    Invoice.objects.filter(pk=invoice["id"]).update(expires_at=timezone.now())
+    html = page(client, invoice["id"]).content.decode()
+    assert "Invoice expired" in html and "Sandbox test panel" not in html
+    assert "Pay exactly" not in html
 
 
 def test_refund_claim_page(client, refund, sandbox_address):

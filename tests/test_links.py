@@ -56,6 +56,12 @@ def test_a_visit_makes_one_invoice_however_often_it_is_confirmed(link):
     assert Invoice.objects.count() == 2
 
 
+def test_a_test_links_page_says_test(link, api):
+    assert 'class="test-banner"' in Client().get(f"/l/{link.slug}").content.decode()
+    PaymentLink.objects.filter(pk=link.pk).update(livemode=True)
+    assert "test-banner" not in Client().get(f"/l/{link.slug}").content.decode()
+
+
 def test_a_visit_whose_invoice_expired_makes_a_fresh_one(link):
     payer = Client()
     first = payer.post(f"/l/{link.slug}", {"amount": "20"})
