@@ -510,9 +510,7 @@ def sandbox_address():
     return hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
 
 
-def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_from(
-    client, refund
-):
+def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_from(client, refund):
     """The sandbox's made-up sender is shown on the invoice; the payer may claim to it."""
     opened = client.post("/refund/", {"token": refund.claim_token}).content.decode()
     example = re.search(r'placeholder="(sbx1[0-9a-z]+)"', opened).group(1)

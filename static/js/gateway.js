@@ -1,6 +1,7 @@
 /* What every page's script does: the "js" class (styles hide what the script replaces),
-   copy buttons and selects that submit their form when changed. The checkout adds its live
-   parts in checkout/checkout.js, which uses announce and showCopyButtons from here. */
+   copy buttons, the dashboard's menu button and selects that submit their form when
+   changed. The checkout adds its live parts in checkout/checkout.js, which uses announce
+   and showCopyButtons from here. */
 (function () {
   "use strict";
 
@@ -45,6 +46,15 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
     if (button) { copy(button); }
+  });
+
+  /* The dashboard's menu button (phones): opens and closes the navigation. */
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".menu-button");
+    if (!button) { return; }
+    var open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    button.closest(".topbar").classList.toggle("menu-open", open);
   });
 
   document.addEventListener("change", function (event) {
