@@ -254,3 +254,28 @@ def test_notification_e_mails_read_well(api, page, create_invoice):
         page.set_content(message.alternatives[0][0])
         expect(page.get_by_role("link")).to_have_count(1)
         shot(page, name)
+
+
+def test_the_link_form_shows_the_chosen_pricings_fields_and_the_browsers_zone(api, open_page):
+    """Only the fields of the chosen pricing; the end date in the browser's zone, named."""
+    make_user(api.merchant, "owner@shop.example")
+    page = open_page(timezone_id="Europe/Berlin")
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/links/new/")
+    expect(page.locator("#id_price_amount")).to_be_visible()
+    expect(page.locator("#id_amount_min")).to_be_hidden()
+    expect(page.locator("#id_ends_at ~ .hint")).to_have_text("In your time zone, Europe/Berlin.")
+    shot(page, "link-form-fixed")
+    page.get_by_label("The payer chooses the amount").check()
+    expect(page.locator("#id_price_amount")).to_be_hidden()
+    expect(page.locator("#id_amount_min")).to_be_visible()
+    shot(page, "link-form-choose")
+    page.get_by_label("Name").fill("Workshop")
+    page.get_by_label("Currency", exact=True).select_option("USD")
+    page.get_by_label("Ends at (optional)").fill("2027-03-01T12:00")
+    page.get_by_role("button", name="Create the link").click()
+    expect(page.get_by_role("heading", name=re.compile("Workshop"))).to_be_visible()
+    link = PaymentLink.objects.get()
+    assert link.ends_at.isoformat() == "2027-03-01T11:00:00+00:00"
+    page.goto(f"/dashboard/links/{link.pk}/edit/")
+    expect(page.get_by_label("Ends at (optional)")).to_have_value("2027-03-01T12:00")

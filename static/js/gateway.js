@@ -57,11 +57,46 @@
     button.closest(".topbar").classList.toggle("menu-open", open);
   });
 
+  /* The payment-link form: only the price fields of the chosen pricing. */
+  function showPricing(form) {
+    var chosen = form.querySelector('input[name="pricing"]:checked');
+    if (!chosen) { return; }
+    form.querySelectorAll("[data-pricing]").forEach(function (fields) {
+      fields.hidden = fields.getAttribute("data-pricing") !== chosen.value;
+    });
+  }
+
+  /* A date and time typed in the browser's time zone: the server stores UTC and renders a
+     stored time in UTC, shown here in the local zone; the hidden field tells the server the
+     zone, and the hint says which. A form sent back with errors keeps what was typed. */
+  function localTimes(scope) {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    var text = document.getElementById("in-zone");
+    if (!zone) { return; }
+    scope.querySelectorAll("[data-timezone-of]").forEach(function (hidden) {
+      var input = document.getElementById(hidden.getAttribute("data-timezone-of"));
+      if (!hidden.value && input.value) {
+        var at = new Date(input.value + "Z");
+        var pad = function (n) { return String(n).padStart(2, "0"); };
+        input.value = at.getFullYear() + "-" + pad(at.getMonth() + 1) + "-" + pad(at.getDate()) +
+          "T" + pad(at.getHours()) + ":" + pad(at.getMinutes());
+      }
+      hidden.value = zone;
+      var hint = input.closest(".form-field").querySelector(".hint");
+      if (hint && text) { hint.textContent = text.content.textContent.replace("{zone}", zone); }
+    });
+  }
+
   document.addEventListener("change", function (event) {
     if (event.target.hasAttribute("data-autosubmit")) { event.target.form.submit(); }
+    if (event.target.name === "pricing") { showPricing(event.target.form); }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { showCopyButtons(document); });
+  document.addEventListener("DOMContentLoaded", function () {
+    showCopyButtons(document);
+    document.querySelectorAll("form").forEach(showPricing);
+    localTimes(document);
+  });
 
   window.gateway = { announce: announce, showCopyButtons: showCopyButtons };
 })();
