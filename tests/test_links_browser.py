@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from invoices.models import Invoice
 from links.models import LinkInvoice, PaymentLink
@@ -279,3 +280,55 @@ def test_the_link_form_shows_the_chosen_pricings_fields_and_the_browsers_zone(ap
     assert link.ends_at.isoformat() == "2027-03-01T11:00:00+00:00"
     page.goto(f"/dashboard/links/{link.pk}/edit/")
     expect(page.get_by_label("Ends at (optional)")).to_have_value("2027-03-01T12:00")
+
+
+@pytest.mark.parametrize("language", ["en-US", "de-DE"])
+def test_the_pages_issue_26_changed(api, open_page, create_invoice, language):
+    """An underpaid test checkout, its refund claim, a test link's page and the dashboard's
+    invoice page, each as a payer or owner reads them (saved for people to look at)."""
+    german = language == "de-DE"
+    api.merchant.slippage_percent = "0.5"
+    api.merchant.save(update_fields=["slippage_percent"])
+    make_user(api.merchant, "owner@shop.example")
+    invoice = create_invoice(pay_currency="USDT", network="sandbox", price_amount="25.00")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"confirm": True, "amount": "10.25"},
+        format="json",
+    )
+    payer = open_page(locale=language)
+    payer.goto(f"/pay/{invoice['id']}")
+    expect(payer.locator("dl.summary")).to_contain_text("10,25" if german else "10.25")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-underpaid-{language}")
+    Invoice.objects.filter(pk=invoice["id"]).update(expires_at=timezone.now())
+    payer.reload()
+    expect(payer.locator(".sandbox")).to_have_count(0)
+    shot(payer, f"issue26-expired-{language}")
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
+    payer.goto("/refund/#" + refund["claim_url"].rsplit("#", 1)[1])
+    expect(payer.locator("#address-example")).to_contain_text("sbx1q")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-refund-claim-{language}")
+    link = PaymentLink.objects.create(
+        merchant=api.merchant, livemode=False, name="Tip jar", price_currency="USD"
+    )
+    payer.goto(f"/l/{link.slug}")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-link-{language}")
+    owner = open_page(locale=language)
+    owner.goto("/dashboard/login/")
+    owner.fill("input[name=username]", "owner@shop.example")
+    owner.fill("input[name=password]", "correct horse battery staple")
+    owner.click("button[type=submit]")
+    owner.wait_for_url("**/dashboard/")
+    owner.locator(".mode-switch").click()
+    expect(owner.locator(".test-strip")).to_contain_text(
+        "Sie sehen Testrechnungen" if german else "You are looking at test invoices"
+    )
+    owner.goto(f"/dashboard/invoices/{invoice['id']}/")
+    expect(owner.locator("main")).to_contain_text("± 0,5 %" if german else "± 0.5 %")
+    shot(owner, f"issue26-invoice-{language}")
+    assert payer.problems == [] and owner.problems == []
