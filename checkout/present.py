@@ -380,7 +380,7 @@ def refund(found: Refund, form, token: str) -> dict:
         "merchant": found.invoice.merchant,
         "form": form,
         "token": token,
-        "network": network.name if network else found.network,
+        "network": labels.network_name(network.code, network.name) if network else found.network,
         "amount": display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
         "example": addresses.example_address(network) if network else "",

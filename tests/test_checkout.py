@@ -517,6 +517,12 @@ def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_f
     network = get_network("sandbox")
     assert validate_address(network, example) == example
     assert 'class="test-banner"' in opened  # a test invoice's refund
+    german = client.post(
+        "/refund/", {"token": refund.claim_token}, HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    amount = amounts.display_amount(refund.amount, 6)
+    assert f'<span class="price-amount">{amount.replace(".", ",")}</span>' in german
+    assert "Sandbox (Testnetz)" in german and "test network" not in german
     (sender,) = refund.invoice.transactions.get().from_addresses
     response = client.post(
         "/refund/",
