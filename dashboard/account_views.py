@@ -28,14 +28,14 @@ from django_otp import login as otp_login
 from django_q.tasks import async_task
 
 from dashboard.access import member_required, page
-from dashboard.forms import NewPasswordForm, Styled, TokenForm
+from dashboard.forms import BoundedUsername, NewPasswordForm, Styled, TokenForm
 from merchants import services as merchant_services
 from merchants import throttling
 from pages.qr import qr_svg
 from webhooks import emails
 
 
-class EmailAuthenticationForm(Styled, AuthenticationForm):
+class EmailAuthenticationForm(BoundedUsername, Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
     error_messages = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
 from merchants import throttling
-from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
+from merchants.models import MODE_MARKERS, SCOPE_ADMIN, TEST, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
 
@@ -14,6 +14,11 @@ LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute p
 class InsufficientScope(exceptions.PermissionDenied):
     default_detail = "this API key's scope does not allow this; use an admin key"
     default_code = "insufficient_scope"
+
+
+class TestKeyRequired(exceptions.PermissionDenied):
+    default_detail = "sandbox operations need a test key (cg_test_…); this is a live key"
+    default_code = "test_key_required"
 
 
 def _failure_bucket(request) -> str:
@@ -78,8 +83,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasMerchant(permissions.BasePermission):
-    """An authenticated key, within its scope: views that touch settings, wallets or the
-    callback secret say `required_scope = "admin"`."""
+    """An authenticated key, within its scope and mode: views that touch settings, wallets
+    or the callback secret say `required_scope = "admin"`; the sandbox's operations say
+    `required_mode = "test"` (play money is moved with test keys only)."""
 
     def has_permission(self, request, view):
         if request.auth is None:
@@ -89,6 +95,8 @@ class HasMerchant(permissions.BasePermission):
             and request.auth.scope != SCOPE_ADMIN
         ):
             raise InsufficientScope()
+        if getattr(view, "required_mode", None) == TEST and request.auth.mode != TEST:
+            raise TestKeyRequired()
         return True
 
 

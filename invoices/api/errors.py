@@ -1,5 +1,7 @@
 """Every API error in one shape: {"error": {"type", "code", "message", "param"}}."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -7,7 +9,7 @@ from rest_framework.response import Response
 from chains.hd import InvalidXpub
 from invoices.lifecycle import TransitionNotAllowed
 from invoices.services.errors import ServiceError
-from merchants.auth import InsufficientScope
+from merchants.auth import InsufficientScope, TestKeyRequired
 
 _BY_CLASS = [
     (exceptions.ParseError, "invalid_request", "malformed_json"),
@@ -15,6 +17,7 @@ _BY_CLASS = [
     (exceptions.NotAuthenticated, "authentication_error", "missing_api_key"),
     (exceptions.AuthenticationFailed, "authentication_error", "invalid_api_key"),
     (InsufficientScope, "permission_error", "insufficient_scope"),
+    (TestKeyRequired, "permission_error", "test_key_required"),
     (exceptions.PermissionDenied, "permission_error", "forbidden"),
     (exceptions.NotFound, "invalid_request", "not_found"),
     (exceptions.MethodNotAllowed, "invalid_request", "method_not_allowed"),
@@ -77,6 +80,30 @@ def exception_handler(exc, context):
 
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("invalid_request", "not_found", "no such resource"), status=404)
+
+
+def json_bad_request(request, exception=None):
+    """What Django refuses before the API's parsers run (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, a multipart body without its boundary), in the API's
+    shape instead of Django's HTML page."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return JsonResponse(
+            error_body(
+                "invalid_request",
+                "request_too_large",
+                f"the request body is larger than the {limit} bytes the API accepts",
+            ),
+            status=413,
+        )
+    return JsonResponse(
+        error_body(
+            "invalid_request",
+            "malformed_request",
+            "the request body could not be read; send JSON (Content-Type: application/json)",
+        ),
+        status=400,
+    )
 
 
 def json_server_error(request):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -32,6 +32,7 @@ from invoices.selectors import scanned_heights
 from invoices.services import creation, merchant_actions
 from invoices.services.errors import NotFound, ServiceError
 from merchants.auth import actor_of
+from merchants.models import TEST
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
@@ -132,13 +133,14 @@ class InvoicesView(APIView):
             .select_related("quote")
             .prefetch_related("transactions", "refunds")
         )
-        if value := params.get("status"):
+        # A filter given empty is refused, not ignored: the schema says what it must be.
+        if (value := params.get("status")) is not None:
             if value not in set(Status):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):
             invoices = invoices.filter(foreign_id=value)
-        if value := params.get("archived"):
+        if (value := params.get("archived")) is not None:
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})
             invoices = invoices.filter(archived=value == "true")
@@ -355,6 +357,10 @@ class RatesView(APIView):
 
 
 class SandboxMixin:
+    """The sandbox's operations: for test keys only, and only while the sandbox is on."""
+
+    required_mode = TEST
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
@@ -371,7 +377,7 @@ class SandboxPayView(SandboxMixin, APIView):
         "it to the required confirmations. Only when the sandbox is on.",
         parameters=INVOICE_PATH,
         request=s.SandboxPaySerializer,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: doc.InvoiceSerializer, **doc.errors(400, 403, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -383,8 +389,8 @@ class SandboxPayView(SandboxMixin, APIView):
             decimals = registry.get_network(quote.network).asset(quote.asset).decimals
             try:
                 amount = money.to_units(data["amount"], decimals)
-            except money.AmountError as exc:
-                raise ServiceError(exc.code, str(exc), "amount") from None
+            except money.AmountError as exc:  # a 400, like every malformed amount
+                raise ValidationError({"amount": [ErrorDetail(str(exc), code=exc.code)]}) from None
         sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 
@@ -395,7 +401,7 @@ class SandboxMineView(SandboxMixin, APIView):
         tags=["Sandbox"],
         summary="Mine sandbox blocks (and scan them)",
         request=s.MineSerializer,
-        responses={200: doc.SandboxHeightSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: doc.SandboxHeightSerializer, **doc.errors(400, 403, 404, 409, 415)},
     )
     @idempotent
     def post(self, request):
