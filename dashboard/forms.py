@@ -17,6 +17,7 @@ from chains import hd, registry
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
+from merchants import services as merchant_services
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
@@ -379,15 +380,21 @@ class WalletForm(Styled, forms.Form):
         ),
     )
 
-    def __init__(self, *args, family: str, **kwargs):
+    def __init__(self, *args, family: str, merchant: Merchant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.family = family
+        self.family, self.merchant = family, merchant
 
     def clean_xpub(self):
         try:
-            return hd.validate_xpub(self.family, self.cleaned_data["xpub"])
+            xpub = hd.validate_xpub(self.family, self.cleaned_data["xpub"])
+            merchant_services.check_wallet_free(
+                merchant=self.merchant, family=self.family, xpub=xpub
+            )
         except hd.InvalidXpub as exc:
             raise ValidationError(str(exc)) from None
+        except merchant_services.WalletInUse as exc:
+            raise ValidationError(exc.message) from None
+        return xpub
 
 
 class ApiKeyForm(Styled, forms.Form):

@@ -192,7 +192,7 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None, family=family)
+    form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]

@@ -143,3 +143,87 @@ def test_the_schema_bounds_the_idempotency_key_and_refuses_null_settings(api):
     response = api.patch("/api/v1/merchant", {"allowed_return_hosts": None}, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["param"] == "allowed_return_hosts"
+
+
+# --- one wallet, one store ----------------------------------------------------------------
+
+BIP84_ZPUB = (
+    "zpub6rFR7y4Q2AijBEqTUquhVz398htDFrtymD9xYYfG1m4wAcvPhXNfE3EfH1r1ADqtfSdVCToUG868"
+    "RvUUkgDKf31mGDtKsAYz2oz2AGutZYs"
+)
+SANDBOX_INVOICE = {
+    "price_amount": "10.00",
+    "price_currency": "USD",
+    "pay_currency": "USDT",
+    "network": "sandbox",
+}
+
+
+def _as_xpub(zpub: str) -> str:
+    """The same account key under the plain xpub prefix."""
+    from bip_utils import Base58Decoder, Base58Encoder
+
+    return Base58Encoder.CheckEncode(
+        bytes.fromhex("0488b21e") + Base58Decoder.CheckDecode(zpub)[4:]
+    )
+
+
+@pytest.fixture
+def two_stores(make_merchant):
+    return make_merchant("First"), make_merchant("Second")
+
+
+def test_a_wallet_another_store_uses_is_refused_over_the_api(two_stores):
+    first, second = two_stores
+    assert (
+        first.put("/api/v1/wallets/bitcoin", {"xpub": BIP84_ZPUB}, format="json").status_code == 200
+    )
+    for pasted in (BIP84_ZPUB, _as_xpub(BIP84_ZPUB)):  # the same key under another prefix too
+        response = second.put("/api/v1/wallets/bitcoin", {"xpub": pasted}, format="json")
+        assert response.status_code == 409, response.json()
+        assert response.json()["error"]["code"] == "xpub_in_use"
+        assert response.json()["error"]["param"] == "xpub"
+    assert not second.merchant.wallets.filter(family="bitcoin").exists()
+    # The store that has it may set it again.
+    assert (
+        first.put("/api/v1/wallets/bitcoin", {"xpub": BIP84_ZPUB}, format="json").status_code == 200
+    )
+
+
+def test_a_wallet_another_store_uses_is_refused_in_the_dashboard(two_stores):
+    from tests.test_links import member_client
+
+    first, second = two_stores
+    sandbox_xpub = first.merchant.wallets.get(family="sandbox").xpub
+    owner = member_client(second.merchant)
+    for step in ("preview", "save"):
+        response = owner.post(
+            "/dashboard/settings/wallets/sandbox/", {"xpub": sandbox_xpub, "step": step}
+        )
+        assert response.status_code == 422
+        assert "Another store on this gateway already uses this wallet" in response.content.decode()
+    assert second.merchant.wallets.get(family="sandbox").xpub != sandbox_xpub
+
+
+def test_two_stores_given_one_wallet_before_the_check_get_a_clean_error(two_stores, client):
+    """Wallets shared before the check existed: the second store's invoice would be handed
+    an address the first store's invoice has, and the database refused it with a 500."""
+    from invoices.models import Invoice
+    from merchants.models import Wallet
+
+    first, second = two_stores
+    shared = first.merchant.wallets.get(family="sandbox").xpub
+    Wallet.objects.filter(merchant=second.merchant, family="sandbox").update(xpub=shared)
+    assert first.post("/api/v1/invoices", SANDBOX_INVOICE, format="json").status_code == 201
+    response = second.post("/api/v1/invoices", SANDBOX_INVOICE, format="json")
+    assert response.status_code == 409, response.json()
+    assert response.json()["error"]["code"] == "address_in_use"
+    assert not Invoice.objects.filter(merchant=second.merchant).exists()
+    # A payer choosing the method on a timed invoice is told the same, not shown a 500.
+    timed = second.post(
+        "/api/v1/invoices", {"price_amount": "10.00", "price_currency": "USD"}, format="json"
+    ).json()
+    Wallet.objects.filter(merchant=second.merchant, family="sandbox").update(next_index=0)
+    page = client.post(f"/pay/{timed['id']}", {"method": "USDT:sandbox"})
+    assert page.status_code in (409, 422), page.status_code
+    assert not Invoice.objects.get(pk=timed["id"]).quotes.filter(address__isnull=False).exists()

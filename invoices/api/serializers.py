@@ -21,8 +21,7 @@ PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class StrictSerializer(serializers.Serializer):
-    """Refuses fields it does not know, so a typo is an error instead of a silent default,
-    and a number where the schema says string (DRF would read 0 as "0")."""
+    """Refuses fields it does not know, so a typo is an error instead of a silent default."""
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
@@ -44,6 +43,7 @@ class StrictSerializer(serializers.Serializer):
                     ]
                 }
             )
+        # A number where the schema says string is refused too (DRF would read 0 as "0").
         for name, value in data.items():
             if isinstance(self.fields[name], serializers.CharField) and not isinstance(
                 value, str | None

@@ -7,13 +7,14 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from chains import hd, registry
 from chains.backends import NoBackend, get_backend
 from chains.registry import Asset
 from invoices import money, pricing, rates
 from invoices.models import Invoice, Quote
-from invoices.services.errors import ServiceError
+from invoices.services.errors import Conflict, ServiceError
 from merchants.models import Merchant, Wallet
 
 FEE_CACHE_SECONDS = 60
@@ -109,6 +110,31 @@ def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
         return cursor.fetchone()
 
 
+class AddressInUse(Conflict):
+    """The wallet's next address is another invoice's: two stores were given one wallet
+    (set_wallet refuses that now; a wallet shared before, or in a race, still can)."""
+
+
+def address_in_use() -> AddressInUse:
+    return AddressInUse(
+        "address_in_use",
+        _(
+            "this store's wallet gives addresses another store's invoices already use: "
+            "set a wallet (an account) of this store's own"
+        ),
+        "pay_currency",
+    )
+
+
+def _address_used(network: str, address: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Quote._meta.db_table} WHERE network = %s AND address = %s",
+            [network, address],
+        )
+        return cursor.fetchone() is not None
+
+
 def _derive(quote: Quote, merchant: Merchant) -> None:
     """Give the (unsaved) quote the next unused address of the merchant's wallet."""
     family = registry.get_network(quote.network).family
@@ -121,6 +147,9 @@ def _derive(quote: Quote, merchant: Merchant) -> None:
 
 
 def _assign_address(quote: Quote, merchant: Merchant) -> None:
-    """Give the quote the next unused address of the merchant's wallet. Saves the quote."""
+    """Give the quote the next unused address of the merchant's wallet. Saves the quote; an
+    address another invoice has is an AddressInUse, not the database's refusal (a 500)."""
     _derive(quote, merchant)
+    if _address_used(quote.network, quote.address):
+        raise address_in_use()
     quote.save()
