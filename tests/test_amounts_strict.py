@@ -155,3 +155,11 @@ def test_a_payer_cannot_name_a_lenient_amount_on_a_link(api, amount):
     response = Client().post(f"/l/{link.slug}", {"amount": amount})
     assert response.status_code == 422
     assert not Invoice.objects.exists()
+
+
+def test_every_asset_fits_the_amount_length():
+    from chains import registry
+
+    assets = [asset for network in registry.all_networks().values() for asset in network.assets]
+    assert max(asset.decimals for asset in assets) <= money.MAX_DECIMALS
+    assert max(money.FIAT_DECIMALS.values()) <= money.MAX_DECIMALS
