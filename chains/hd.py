@@ -29,9 +29,13 @@ from bip_utils import (
 )
 from bip_utils.bip.bip32 import Bip32Const
 
+from core.errors import ErrorCode, GatewayError
 
-class InvalidXpub(ValueError):
-    """The pasted key cannot be used; the message is shown to the merchant verbatim."""
+
+def _invalid(message: str) -> GatewayError:
+    """The pasted key cannot be used (`invalid_xpub`); the message says why, to the
+    merchant verbatim."""
+    return GatewayError(ErrorCode.INVALID_XPUB, "xpub", message=message)
 
 
 # Public-key version bytes we can name: prefix -> (version, what kind of wallet uses it).
@@ -93,7 +97,7 @@ def _spec(family: str) -> _Spec:
     try:
         return _SPECS[family]
     except KeyError:
-        raise InvalidXpub(f"unknown wallet family {family!r}") from None
+        raise _invalid(f"unknown wallet family {family!r}") from None
 
 
 def _decode(family: str, key: str) -> bytes:
@@ -101,31 +105,29 @@ def _decode(family: str, key: str) -> bytes:
     spec = _spec(family)
     paste = f"paste the account's extended public key ({'/'.join(spec.formats)})"
     if not key:
-        raise InvalidXpub(f"no key given; {paste}")
+        raise _invalid(f"no key given; {paste}")
     try:
         raw: bytes = Base58Decoder.CheckDecode(key)
     except Base58ChecksumError:
-        raise InvalidXpub("checksum mismatch — the key was not copied completely") from None
+        raise _invalid("checksum mismatch — the key was not copied completely") from None
     except ValueError:
-        raise InvalidXpub(
-            f"this is not an extended public key (not base58 text); {paste}"
-        ) from None
+        raise _invalid(f"this is not an extended public key (not base58 text); {paste}") from None
     if len(raw) != _KEY_LEN:
-        raise InvalidXpub(f"this is not an extended public key (wrong length); {paste}")
+        raise _invalid(f"this is not an extended public key (wrong length); {paste}")
     if raw[45] == 0:  # serialized private keys are 0x00 + 32 bytes, public keys 0x02/0x03 + x
-        raise InvalidXpub(
+        raise _invalid(
             f"this is a private key; paste the account's public key ({'/'.join(spec.formats)})"
         )
     prefix = _PREFIX_BY_VERSION.get(raw[:4])
     if prefix is None:
-        raise InvalidXpub(f"unrecognised key type (version {raw[:4].hex()}); {paste}")
+        raise _invalid(f"unrecognised key type (version {raw[:4].hex()}); {paste}")
     if prefix not in spec.formats:
-        raise InvalidXpub(
+        raise _invalid(
             f"this key is for {_VERSIONS[prefix][1]} ({prefix}), "
             f"the {family} family needs {spec.needs}"
         )
     if raw[4] not in spec.depths:
-        raise InvalidXpub(
+        raise _invalid(
             f"this is not an account-level key (it has depth {raw[4]}; "
             f"expected depth 3, {spec.path})"
         )
@@ -149,7 +151,7 @@ def _account(family: str, key: str) -> tuple[str, Bip32Slip10Secp256k1]:
     try:
         node = Bip32Slip10Secp256k1.FromExtendedKey(_with_version("xpub", raw))
     except (Bip32KeyError, ValueError):
-        raise InvalidXpub("this key is damaged: it is not a valid public key") from None
+        raise _invalid("this key is damaged: it is not a valid public key") from None
     return _with_version(_spec(family).formats[0], raw), node.ChildKey(0)
 
 

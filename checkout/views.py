@@ -22,14 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chains import registry
 from chains.uri import payment_uri
 from checkout import sandbox, states
+from checkout.errors import SELECT_ERRORS, select_error
 from checkout.forms import MethodForm, RefundClaimForm
+from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle, money, selectors
-from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations
 from invoices.selectors import scanned_heights
 from invoices.services import creation, payer, quoting
-from invoices.services.errors import ServiceError
 from merchants import throttling
 from pages import labels
 from pages.amounts import display_amount
@@ -115,14 +115,6 @@ MESSAGES = {
     states.CLOSED: gettext_lazy(
         "This invoice no longer accepts payments. Do not send anything to this address."
     ),
-}
-SELECT_ERRORS = {
-    "invoice_expired": gettext_lazy("This invoice has expired."),
-    "invoice_archived": gettext_lazy("This invoice no longer accepts payments."),
-    "payment_seen": gettext_lazy(
-        "A payment was already seen, so the currency can no longer change."
-    ),
-    "currency_fixed": gettext_lazy("The currency of this invoice cannot change."),
 }
 TONES = {
     states.CHOOSE: "info",
@@ -224,7 +216,7 @@ def _return_allowed(invoice: Invoice) -> bool:
         return False
     try:
         creation.check_return_url(merchant=invoice.merchant, url=invoice.return_url)
-    except ServiceError:
+    except GatewayError:
         return False
     return True
 
@@ -246,7 +238,7 @@ def _methods(invoice: Invoice, now: datetime) -> list[dict]:
                 continue
             try:
                 quote = quoting.quote_for(invoice=invoice, asset=asset, now=now)
-            except ServiceError:
+            except GatewayError:
                 continue
         network = registry.get_network(asset.network)
         methods.append(
@@ -422,7 +414,7 @@ def pay(request, invoice_id):
     if request.method == "GET":
         return _page(request, invoice, change=request.GET.get("change") == "1")
     if invoice.kind == Kind.FIXED:
-        return _page(request, invoice, error=SELECT_ERRORS["currency_fixed"], status=409)
+        return _page(request, invoice, error=SELECT_ERRORS[ErrorCode.CURRENCY_FIXED], status=409)
     methods = [method["value"] for method in _methods(invoice, timezone.now())]
     form = MethodForm(request.POST, methods=methods)
     if not form.is_valid():
@@ -432,18 +424,9 @@ def pay(request, invoice_id):
         payer.select_currency(
             invoice_id=invoice.pk, asset_code=code, network_code=network, actor="payer"
         )
-    except ServiceError as exc:
-        message = SELECT_ERRORS.get(
-            exc.code, _("This currency cannot be chosen right now. Please choose another.")
-        )
-        return _page(request, _load(invoice_id), error=message, status=409)
-    except TransitionNotAllowed:
+    except GatewayError as exc:
         invoice = _load(invoice_id)
-        message = (
-            SELECT_ERRORS["payment_seen"]
-            if invoice.transactions.all()
-            else _("This invoice no longer accepts a currency choice.")
-        )
+        message = select_error(exc, payment_seen=bool(invoice.transactions.all()))
         return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -518,7 +501,7 @@ def sandbox_action(request, invoice_id):
         return response
     try:
         sandbox.simulate(invoice, request.POST.get("action", ""))
-    except ServiceError as exc:
+    except GatewayError as exc:
         return _page(request, invoice, error=exc.message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -564,7 +547,7 @@ def refund(request):
         if form.is_valid():
             try:
                 found = payer.claim(token=token, address=form.cleaned_data["address"])
-            except ServiceError as exc:
+            except GatewayError as exc:
                 form.add_error("address" if exc.param == "address" else None, exc.message)
         code = 422 if form.errors else 200
     network = registry.get_network(found.network)
