@@ -1,5 +1,5 @@
-"""The dashboard's rendering of a `GatewayError`: its message, in the reader's language,
-as a sentence — on the form field it names, or as the page's error."""
+"""The dashboard's rendering of a `GatewayError`: its message, in the reader's language
+(the API's own words, translated) — on the form field it names, or as the page's error."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ from core.errors import GatewayError
 
 
 def message(error: GatewayError) -> str:
-    """The message written as a sentence (capital first, a full stop last): the services
-    word refusals for the API, where they are phrases."""
+    return error.message
+
+
+def sentence(error: GatewayError) -> str:
+    """The message as a sentence (capital first, a full stop last), for a page that shows
+    it alone: the API's messages are phrases."""
     text = error.message
     text = text[:1].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -343,7 +343,7 @@ def invoice_action(request, invoice_id, action):
                     invoice_id=invoice.pk, archived=action == "archive", actor=who
                 )
         except GatewayError as exc:
-            error = errors.message(exc)
+            error = errors.sentence(exc)
         else:
             messages.success(request, gettext("%(action)s: done.") % {"action": ACTIONS[action][0]})
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
