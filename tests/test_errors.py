@@ -187,3 +187,16 @@ def test_the_checkout_never_shows_the_merchants_reason():
     state = GatewayError(ErrorCode.INVALID_STATE, action="x", status="pending", allowed="new")
     assert "payment was already seen" in select_error(state, payment_seen=True)
     assert "no longer accepts a currency choice" in select_error(state, payment_seen=False)
+
+
+def test_one_code_has_one_status_wherever_the_api_answers_it(api, create_invoice):
+    """An amount the sandbox cannot take is the same 400 as a price that is not an amount
+    (the sandbox answered 422 before the catalogue gave each code one status)."""
+    invoice = create_invoice(pay_currency="USDT", network="sandbox")
+    paid = api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"amount": "0"}, format="json")
+    priced = api.post(
+        "/api/v1/invoices", {"price_amount": "0", "price_currency": "USD"}, format="json"
+    )
+    assert paid.status_code == priced.status_code == 400
+    assert paid.json()["error"]["code"] == priced.json()["error"]["code"] == "invalid_amount"
+    assert paid.json()["error"]["param"] == "amount"
