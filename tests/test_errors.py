@@ -200,3 +200,15 @@ def test_one_code_has_one_status_wherever_the_api_answers_it(api, create_invoice
     assert paid.status_code == priced.status_code == 400
     assert paid.json()["error"]["code"] == priced.json()["error"]["code"] == "invalid_amount"
     assert paid.json()["error"]["param"] == "amount"
+
+
+def test_a_wallet_keys_refusal_is_translated_and_the_api_keeps_its_english():
+    from chains import hd
+
+    with pytest.raises(GatewayError) as refused:
+        hd.validate_xpub("bitcoin", "")
+    assert refused.value.message == "no key given; paste the account's extended public key " + (
+        "(zpub/xpub)"
+    )
+    with translation.override("de"):
+        assert refused.value.message.startswith("kein Schlüssel angegeben;")
