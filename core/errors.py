@@ -38,7 +38,7 @@ class ErrorCode(StrEnum):
     ours), with the field's message; the rest are raised as `GatewayError`."""
 
     _value_: str
-    status: int
+    http_status: int
     template: Text
     error_type: ErrorType
 
@@ -51,7 +51,7 @@ class ErrorCode(StrEnum):
     ) -> ErrorCode:
         member = str.__new__(cls, code)
         member._value_ = code
-        member.status, member.template, member.error_type = status, template, error_type
+        member.http_status, member.template, member.error_type = status, template, error_type
         return member
 
     # --- the request itself (400, 415) ---
@@ -301,7 +301,7 @@ class GatewayError(Exception):
 
     @property
     def status(self) -> int:
-        return self.code.status
+        return self.code.http_status
 
     @property
     def message(self) -> str:

@@ -1,4 +1,5 @@
-"""Signing in and out, the second factor, password reset and change, joining a team.
+"""Signing in and out, the second factor, password reset and change, joining a team, the
+session's live/test switch.
 
 Failed logins are throttled by django-axes (settings: AXES_*); the second factor is a TOTP
 app, optional, set up from the account page. Mail goes through the task queue."""
@@ -23,16 +24,17 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_q.tasks import async_task
 
 from core.errors import GatewayError
-from dashboard import errors
+from dashboard import errors, mode
 from dashboard.access import member_required, page
 from dashboard.forms import NewPasswordForm, Styled, TokenForm
 from merchants import services as merchant_services
 from merchants import throttling
+from merchants.models import LIVE, TEST
 from pages.qr import qr_svg
 from webhooks import emails
 
@@ -134,6 +136,14 @@ def _next(request) -> str:
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
     return reverse("dashboard:overview")
+
+
+@require_POST
+@member_required
+def switch_mode(request):
+    """Show the other mode's data (dashboard.mode); back to the page the switch was on."""
+    request.session[mode.SESSION_KEY] = TEST if request.POST.get("mode") == TEST else LIVE
+    return redirect(_next(request))
 
 
 @page

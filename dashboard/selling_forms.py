@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from chains import registry
 from core.errors import GatewayError
 from dashboard.forms import Styled
 from invoices import money
@@ -30,8 +31,6 @@ def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
 
 
 def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
-    from chains import registry
-
     return [
         (
             asset.method,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
+from chains.checks import enabled_methods, enabled_networks
 from core.errors import GatewayError
 from dashboard import errors, present
 from dashboard.access import actor, member_required, owner_required
@@ -81,7 +82,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
     """(every method of the enabled networks as choices, those the wallets can take)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
-    for asset in registry.enabled_methods():
+    for asset in enabled_methods():
         network = registry.get_network(asset.network)
         has_wallet = network.family in families
         choices.append(
@@ -103,7 +104,7 @@ def payments(request):
     list."""
     merchant = request.merchant
     choices, usable = _methods(merchant)
-    networks = registry.enabled_networks()
+    networks = enabled_networks()
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
@@ -139,7 +140,7 @@ def payments(request):
 
 def _families(merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
-    families = {network.family for network in registry.enabled_networks()}
+    families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
 

@@ -7,7 +7,9 @@
 - `reconcile`: a transaction's own state (pending, confirmed, reverted, back again) against
   what the chain shows;
 - `is_watched`: how long an invoice's addresses are looked at;
-- `can_switch_currency`: whether the payer may still pick another payment method.
+- `can_switch_currency`: whether the payer may still pick another payment method;
+- `refund_after_claim`, `refund_after_payout`: a refund's own state (awaiting the payer's
+  address, awaiting the merchant's payout, paid).
 
 Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
 merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
@@ -44,6 +46,12 @@ class TxStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REVERTED = "reverted"
+
+
+class RefundStatus(StrEnum):  # in the order a refund goes through them
+    AWAITING_CLAIM = "awaiting_claim"
+    AWAITING_PAYOUT = "awaiting_payout"
+    PAID = "paid"
 
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
@@ -363,4 +371,23 @@ def can_switch_currency(
         return ErrorCode.PAYMENT_SEEN
     if kind == "fixed":
         return ErrorCode.CURRENCY_FIXED
+    return None
+
+
+# --- a refund -------------------------------------------------------------------------------
+
+
+def refund_after_claim(status: str) -> RefundStatus | None:
+    """A refund's status once the payer names its address, or None when it cannot be
+    claimed: the address is given once, so whoever holds the link later cannot redirect
+    the money."""
+    return RefundStatus.AWAITING_PAYOUT if status == RefundStatus.AWAITING_CLAIM else None
+
+
+def refund_after_payout(status: str, recorded_txid: str, mined_txid: str) -> RefundStatus | None:
+    """A refund's status once `mined_txid` is seen in a block paying its address: paid when
+    it is the payout the merchant recorded for a claimed refund; None (nothing changes) for
+    any other transaction, such as a payout the merchant replaced since."""
+    if status == RefundStatus.AWAITING_PAYOUT and recorded_txid and recorded_txid == mined_txid:
+        return RefundStatus.PAID
     return None

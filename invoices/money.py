@@ -58,7 +58,7 @@ def price_decimals(currency: str) -> int | None:
     currency = currency.upper()
     if currency in FIAT_DECIMALS:
         return FIAT_DECIMALS[currency]
-    decimals = [asset.decimals for asset in registry.find_assets(currency, enabled_only=False)]
+    decimals = [asset.decimals for asset in registry.find_assets(currency)]
     return min(decimals) if decimals else None
 
 

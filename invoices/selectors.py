@@ -1,19 +1,23 @@
 """Reads: what a merchant offers, which addresses the scanner watches, the scanned
-heights. No writes here; the use cases that write are in `invoices.services`."""
+heights, the price volumes of a set of invoices. No writes here; the use cases that write
+are in `invoices.services`."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
 
 from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chains import registry
+from chains.checks import enabled_methods
 from chains.models import ChainCursor
 from chains.registry import Asset
 from core.errors import ErrorCode, GatewayError
-from invoices import lifecycle
+from invoices import accounting, lifecycle
 from invoices.models import Quote, Refund
 from merchants.models import Merchant, Wallet
 
@@ -27,7 +31,7 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
     chosen = set(merchant.enabled_methods)
     return [
         asset
-        for asset in registry.enabled_methods()
+        for asset in enabled_methods()
         if (families is None or registry.get_network(asset.network).family in families)
         and (registry.get_network(asset.network).kind == "sandbox") != livemode
         and (not chosen or asset.method in chosen)
@@ -154,3 +158,42 @@ def scanned_heights() -> dict[str, int]:
             "network", "height"
         )
     }
+
+
+# --- price volumes ----------------------------------------------------------------------------
+
+VOLUME_CHUNK = 1000  # rows read at a time where the sum is made in Python
+
+
+def price_totals(
+    invoices: QuerySet, group: list[str], buckets: dict[str, Q]
+) -> dict[tuple, dict[str, accounting.Total]]:
+    """{group values: {bucket: Total(invoices, price units)}}: each invoice counted once at
+    its price, per price currency (`group` must name it: dollars and euros do not add up),
+    as `accounting.totals` adds up. On PostgreSQL the same sum is one SQL aggregate over
+    every bucket, exact on its NUMERIC column, so a large dashboard reads no rows; SQLite
+    stores the amounts as text (see UnitsField), so there the rows are streamed through
+    `accounting.totals`, one query per bucket."""
+    if "price_currency" not in group:
+        raise ValueError("price totals are per price currency")
+    found: dict = defaultdict(lambda: dict.fromkeys(buckets, accounting.Total(0, 0)))
+    invoices = invoices.order_by()
+    if connection.vendor == "postgresql":
+        aggregates = {}
+        for name, condition in buckets.items():
+            aggregates[f"n_{name}"] = Count("pk", filter=condition)
+            aggregates[f"v_{name}"] = Sum("price_amount", filter=condition)
+        for row in invoices.values(*group).annotate(**aggregates):
+            key = tuple(row[field] for field in group)
+            for name in buckets:
+                found[key][name] = accounting.Total(row[f"n_{name}"], int(row[f"v_{name}"] or 0))
+        return found
+    for name, condition in buckets.items():
+        rows = (
+            invoices.filter(condition)
+            .values_list(*group, "price_amount")
+            .iterator(chunk_size=VOLUME_CHUNK)
+        )
+        for key, total in accounting.totals((tuple(key), units) for *key, units in rows).items():
+            found[key][name] = total
+    return found

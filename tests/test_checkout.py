@@ -588,6 +588,7 @@ def test_assets_are_served_by_the_app_itself(client, invoice):
     assert {
         "/static/css/gateway.css",
         "/static/checkout/checkout.css",
+        "/static/js/gateway.js",
         "/static/checkout/checkout.js",
     } <= assets
     for url in assets:

@@ -371,6 +371,15 @@ def test_every_page_has_a_strict_policy_and_no_cache(browser):
     assert "default-src 'none'" in login["Content-Security-Policy"]
 
 
+def test_pages_load_the_shared_script_not_the_checkouts(browser):
+    """Copy buttons and self-submitting selects come from static/js/gateway.js; the
+    checkout's poller and countdown stay on the payer's pages."""
+    html = browser.get("/dashboard/").content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["/static/js/gateway.js"]
+    assert browser.get(scripts[0]).status_code == 200
+
+
 def test_post_without_csrf_token_is_refused(browser, api, create_invoice):
     invoice = create_invoice()
     response = browser.post(f"/dashboard/invoices/{invoice['id']}/cancel/")

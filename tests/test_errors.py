@@ -31,11 +31,11 @@ TYPE_BY_STATUS = {
 @pytest.mark.parametrize("code", list(ErrorCode), ids=str)
 def test_every_code_renders_in_the_api_shape_with_its_status(code):
     response = api_errors.exception_handler(GatewayError(code, "field"), {})
-    assert response.status_code == code.status
+    assert response.status_code == code.http_status
     body = response.data["error"]
     assert (body["code"], body["type"], body["param"]) == (code.value, code.error_type, "field")
     assert body["message"]
-    assert code.error_type == TYPE_BY_STATUS.get(code.status, ErrorType.INVALID_REQUEST)
+    assert code.error_type == TYPE_BY_STATUS.get(code.http_status, ErrorType.INVALID_REQUEST)
 
 
 def test_a_template_is_filled_where_it_is_read_in_the_active_language():
@@ -158,7 +158,7 @@ def test_the_readme_lists_every_code_with_its_status():
         for code in re.findall(r"`([a-z_]+)`", cells[0]):
             assert code not in listed, f"{code} listed twice"
             listed[code] = int(cells[1])
-    catalogue = {code.value: code.status for code in ErrorCode}
+    catalogue = {code.value: code.http_status for code in ErrorCode}
     assert sorted(set(catalogue) - set(listed)) == [], "missing from the README"
     assert sorted(set(listed) - set(catalogue)) == [], "in the README, not in core/errors.py"
     assert listed == catalogue, "statuses differ"

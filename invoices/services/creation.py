@@ -16,7 +16,7 @@ from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Kind, Quote
 from invoices.representation import invoice_payload
 from invoices.selectors import _fixed_method, _not_offered, offered_methods
-from invoices.services.quoting import _derive, quote_for, quotes_for
+from invoices.services.quoting import quote_for, quotes_for, set_next_address
 from merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def _create(
     if fixed_method:
         quote = quotes[0]
         try:
-            _derive(quote, merchant)
+            set_next_address(quote, merchant)
         except GatewayError:  # no wallet of the family (nothing written): not offered after all
             return _not_offered(fixed_method.code, fixed_method.network)
         _insert_quotes([quote])

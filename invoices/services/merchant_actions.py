@@ -14,8 +14,8 @@ from chains import registry
 from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle
 from invoices.models import Invoice, Refund
-from invoices.services.events import _emit, _locked, record_event
-from invoices.services.reconciliation import _act, reevaluate
+from invoices.services.events import record_event, record_events
+from invoices.services.writes import apply_action, lock_invoice, reevaluate
 
 
 def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "received"):
@@ -27,8 +27,8 @@ def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "receiv
     if action == "refund" and refund_amount == "excess":
         action = "refund_excess"
     with transaction.atomic():
-        invoice = _locked(invoice_id)
-        refunds = _act(invoice, action, actor, now)
+        invoice = lock_invoice(invoice_id)
+        refunds = apply_action(invoice, action, actor, now)
         if action == "refund" and not refunds:  # offered already (a declined invoice's)
             refunds = list(invoice.refunds.all())
         chosen = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
@@ -41,7 +41,7 @@ def review(*, invoice_id, action: str, actor: str) -> Invoice:
     offered everything back)."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
+        invoice = lock_invoice(invoice_id)
         lifecycle.check_action(action, invoice.status)
         if action == "approve":
             invoice.review_decision = "approved"
@@ -49,7 +49,8 @@ def review(*, invoice_id, action: str, actor: str) -> Invoice:
             reevaluate(invoice=invoice, now=now, actor=actor)
         else:
             invoice.review_decision = "declined"
-            _act(invoice, "decline", actor, now)
+            invoice.save(update_fields=["review_decision"])
+            apply_action(invoice, "decline", actor, now)
         return invoice
 
 
@@ -57,8 +58,8 @@ def cancel(*, invoice_id, actor: str) -> Invoice:
     """Cancel from new or pending; money already received is offered back to the payer."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
-        _act(invoice, "cancel", actor, now)
+        invoice = lock_invoice(invoice_id)
+        apply_action(invoice, "cancel", actor, now)
         return invoice
 
 
@@ -67,11 +68,11 @@ def set_archived(*, invoice_id, archived: bool, actor: str) -> Invoice:
     `archived` is part of the invoice the merchant hears about, so the change is an event."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
+        invoice = lock_invoice(invoice_id)
         if invoice.archived != archived:
             invoice.archived = archived
             invoice.save(update_fields=["archived"])
-            _emit(invoice, ["status_changed"], actor, now, None)
+            record_events(invoice, ["status_changed"], actor, now)
         return invoice
 
 
@@ -103,7 +104,7 @@ def record_payout(
     hold several refunds (one per asset): `refund_id` names one, else the first."""
     now = now or timezone.now()
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = lock_invoice(invoice_id)
         chosen = invoice.refunds.select_for_update().order_by("created_at", "asset")
         refund = (chosen.filter(pk=refund_id) if refund_id else chosen).first()
         if refund is None:

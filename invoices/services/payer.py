@@ -14,8 +14,9 @@ from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle
 from invoices.models import Invoice, Kind, Refund
 from invoices.selectors import find_method
-from invoices.services.events import _locked, record_event
-from invoices.services.quoting import _assign_address, quote_for
+from invoices.services.events import record_event
+from invoices.services.quoting import quote_for, set_next_address
+from invoices.services.writes import lock_invoice
 
 
 def select_currency(
@@ -30,7 +31,7 @@ def select_currency(
     The payer may switch until a payment is seen."""
     now = now or timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
+        invoice = lock_invoice(invoice_id)
         refusal = lifecycle.can_switch_currency(
             invoice.status,
             invoice.kind,
@@ -61,7 +62,8 @@ def select_currency(
                 )
             quote = quote_for(invoice=invoice, asset=asset, now=now)
         if not quote.address:
-            _assign_address(quote, invoice.merchant)
+            set_next_address(quote, invoice.merchant)
+            quote.save()
         invoice.quote, invoice.selected_at = quote, now
         if invoice.kind == Kind.OPEN and invoice.expires_at is None:
             invoice.expires_at = now + timedelta(minutes=invoice.payment_window_minutes)
@@ -80,10 +82,10 @@ def claim(*, token: str, address: str, now: datetime | None = None) -> Refund:
     if invoice_id is None:
         raise GatewayError(ErrorCode.REFUND_NOT_FOUND)
     with transaction.atomic():
-        # The invoice first, as every service locks it: the outbox sequence depends on it.
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = lock_invoice(invoice_id)  # first, as every writer: see lock_invoice
         refund = Refund.objects.select_for_update().get(claim_token=token)
-        if refund.status != Refund.AWAITING_CLAIM:
+        status = lifecycle.refund_after_claim(refund.status)
+        if status is None:
             raise GatewayError(ErrorCode.REFUND_CLAIMED, "address")
         network = registry.get_network(refund.network)
         if network is None:
@@ -95,7 +97,7 @@ def claim(*, token: str, address: str, now: datetime | None = None) -> Refund:
             refund.address = addresses.validate_address(network, address)
         except addresses.InvalidAddress as exc:
             raise GatewayError(ErrorCode.INVALID_ADDRESS, "address", message=str(exc)) from None
-        refund.status, refund.claimed_at = Refund.AWAITING_PAYOUT, now
+        refund.status, refund.claimed_at = status, now
         refund.save(update_fields=["address", "status", "claimed_at"])
         record_event(invoice=invoice, event_type="refund_updated", actor="payer", now=now)
         return refund

@@ -109,8 +109,9 @@ def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
         return cursor.fetchone()
 
 
-def _derive(quote: Quote, merchant: Merchant) -> None:
-    """Give the (unsaved) quote the next unused address of the merchant's wallet."""
+def set_next_address(quote: Quote, merchant: Merchant) -> None:
+    """Give the quote the next unused address of the merchant's wallet (not saved: the
+    caller saves the quote, or inserts it with the invoice)."""
     family = registry.get_network(quote.network).family
     taken = _next_index(merchant, family)
     if taken is None:
@@ -118,9 +119,3 @@ def _derive(quote: Quote, merchant: Merchant) -> None:
     index, xpub = taken
     quote.address = hd.derive_address(family, xpub, index)
     quote.derivation_index = index
-
-
-def _assign_address(quote: Quote, merchant: Merchant) -> None:
-    """Give the quote the next unused address of the merchant's wallet. Saves the quote."""
-    _derive(quote, merchant)
-    quote.save()
