@@ -271,6 +271,7 @@ class ErrorCode(StrEnum):
         _("Too many wrong codes: wait a minute, then try again."),
         ErrorType.RATE_LIMIT,
     )
+    # A framework error none of the codes above names: the API keeps the framework's status.
     ERROR = "error", 500, _("the request failed"), ErrorType.API
     INTERNAL_ERROR = (
         "internal_error",
