@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from chains import hd, registry
+from core.errors import GatewayError
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
@@ -371,8 +372,8 @@ class WalletForm(Styled, forms.Form):
     def clean_xpub(self):
         try:
             return hd.validate_xpub(self.family, self.cleaned_data["xpub"])
-        except hd.InvalidXpub as exc:
-            raise ValidationError(str(exc)) from None
+        except GatewayError as exc:
+            raise ValidationError(exc.message) from None
 
 
 class ApiKeyForm(Styled, forms.Form):

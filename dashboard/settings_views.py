@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
-from dashboard import present
+from core.errors import GatewayError
+from dashboard import errors, present
 from dashboard.access import actor, member_required, owner_required
 from dashboard.forms import (
     ApiKeyForm,
@@ -26,7 +27,6 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
-from invoices.services.errors import ServiceError
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
@@ -264,8 +264,8 @@ def callback_test(request):
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
         test = attempt_payload(callbacks.send_test_event(request.merchant))
-    except ServiceError as exc:
-        test = {"succeeded": False, "error": exc.message}
+    except GatewayError as exc:
+        test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
 
 
@@ -349,8 +349,8 @@ def revoke_key(request, prefix):
     if request.method == "POST":
         try:
             merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
-        except merchant_services.NotFound:  # revoked meanwhile
-            raise Http404 from None
+        except GatewayError as exc:  # revoked meanwhile
+            raise Http404 from exc
         messages.success(
             request,
             _("API key %(name)s (%(prefix)s) revoked.")
@@ -412,8 +412,8 @@ def team(request):
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
             )
-        except merchant_services.Refused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             return _team_page(
                 request,
@@ -429,8 +429,8 @@ def team(request):
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
-    except merchant_services.NotFound:
-        raise Http404 from None
+    except GatewayError as exc:
+        raise Http404 from exc
     messages.success(
         request, _("The invitation of %(email)s is cancelled.") % {"email": invite.email}
     )
@@ -447,10 +447,10 @@ def change_role(request, member_id):
             member_id=member_id,
             role=form.cleaned_data["role"] if form.is_valid() else "",
         )
-    except merchant_services.NotFound:
-        raise Http404 from None
-    except merchant_services.Refused as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, errors.message(exc))
     else:
         messages.success(
             request,
@@ -471,10 +471,10 @@ def remove_member(request, member_id):
             merchant_services.remove_member(
                 merchant=request.merchant, member_id=member.pk, removed_by=request.user
             )
-        except merchant_services.NotFound:
-            raise Http404 from None
-        except merchant_services.Refused as exc:
-            messages.error(request, exc.message)
+        except GatewayError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            messages.error(request, errors.message(exc))
         else:
             messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")

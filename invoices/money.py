@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from django.utils.translation import gettext as _
 
 from chains import registry
+from core.errors import ErrorCode, GatewayError
 
 # ISO 4217 minor units of the fiat currencies a price may be given in.
 FIAT_DECIMALS = {
@@ -51,14 +52,6 @@ FIAT_DECIMALS = {
 MAX_UNITS = 10**60  # far above any real price; keeps amounts inside NUMERIC(78, 0)
 
 
-class AmountError(ValueError):
-    """An amount string that cannot be an amount of this currency."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
 def price_decimals(currency: str) -> int | None:
     """Decimals of a price currency: ISO 4217 for fiat; for a crypto asset, the fewest
     decimals it has on any network, so the price is payable exactly everywhere."""
@@ -70,30 +63,30 @@ def price_decimals(currency: str) -> int | None:
 
 
 def to_units(amount: str, decimals: int) -> int:
-    """Parse a positive decimal string into base units, refusing what it cannot hold."""
+    """Parse a positive decimal string into base units, refusing what it cannot hold (a
+    GatewayError: invalid_amount, too_precise, amount_too_large)."""
     if not isinstance(amount, str):
-        raise AmountError("invalid_amount", _('amounts are decimal strings, such as "10.50"'))
+        raise GatewayError(ErrorCode.INVALID_AMOUNT)
     text = amount.strip()
     try:
         value = Decimal(text)
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or "e" in text.lower():
-        raise AmountError(
-            "invalid_amount", _("%(amount)s is not a decimal number") % {"amount": repr(amount)}
+        raise GatewayError(
+            ErrorCode.INVALID_AMOUNT,
+            message=_("%(amount)s is not a decimal number"),
+            amount=repr(amount),
         )
     if value <= 0:
-        raise AmountError("invalid_amount", _("the amount must be greater than 0"))
+        raise GatewayError(ErrorCode.INVALID_AMOUNT, message=_("the amount must be greater than 0"))
     with localcontext(prec=len(text) + decimals + 2):  # exact: never rounds to 28 digits
         units = value.scaleb(decimals)
     if units != units.to_integral_value():
-        raise AmountError(
-            "too_precise",
-            _("at most %(decimals)s decimal places are allowed") % {"decimals": decimals},
-        )
+        raise GatewayError(ErrorCode.TOO_PRECISE, decimals=decimals)
     units = int(units)
     if units >= MAX_UNITS:
-        raise AmountError("amount_too_large", _("the amount is too large"))
+        raise GatewayError(ErrorCode.AMOUNT_TOO_LARGE)
     return units
 
 

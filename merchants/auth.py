@@ -5,15 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core.errors import ErrorCode, GatewayError
 from merchants import throttling
 from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
-
-
-class InsufficientScope(exceptions.PermissionDenied):
-    default_detail = "this API key's scope does not allow this; use an admin key"
-    default_code = "insufficient_scope"
 
 
 def _failure_bucket(request) -> str:
@@ -88,7 +84,7 @@ class HasMerchant(permissions.BasePermission):
             getattr(view, "required_scope", None) == SCOPE_ADMIN
             and request.auth.scope != SCOPE_ADMIN
         ):
-            raise InsufficientScope()
+            raise GatewayError(ErrorCode.INSUFFICIENT_SCOPE)
         return True
 
 

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from chains import registry
 from chains.backends import sandbox
+from core.errors import ErrorCode, GatewayError
 from invoices import money, rates, selectors
 from invoices import sandbox as sandbox_payments
 from invoices.api import schema as doc
@@ -30,7 +31,6 @@ from invoices.representation import (
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
 from invoices.services import creation, merchant_actions
-from invoices.services.errors import NotFound, ServiceError
 from merchants.auth import actor_of
 
 
@@ -342,7 +342,7 @@ class RatesView(APIView):
         try:
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
-            raise ServiceError("rate_unavailable", str(exc), "base") from exc
+            raise GatewayError(ErrorCode.RATE_UNAVAILABLE, "base", message=str(exc)) from exc
         return Response(
             {
                 "base": base,
@@ -358,7 +358,7 @@ class SandboxMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
-            raise NotFound("sandbox_off", "the sandbox network is off")
+            raise GatewayError(ErrorCode.SANDBOX_OFF)
 
 
 class SandboxPayView(SandboxMixin, APIView):
@@ -383,8 +383,9 @@ class SandboxPayView(SandboxMixin, APIView):
             decimals = registry.get_network(quote.network).asset(quote.asset).decimals
             try:
                 amount = money.to_units(data["amount"], decimals)
-            except money.AmountError as exc:
-                raise ServiceError(exc.code, str(exc), "amount") from None
+            except GatewayError as exc:
+                exc.param = "amount"
+                raise
         sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 
