@@ -202,6 +202,7 @@ SPECTACULAR_SETTINGS = {
         "RefundAmount": f"{_SCHEMA}.REFUND_AMOUNTS",
         "WalletFamily": f"{_SCHEMA}.WALLET_FAMILIES",
         "ErrorType": f"{_SCHEMA}.ERROR_TYPES",
+        "ErrorCode": f"{_SCHEMA}.ERROR_CODES",
     },
     "TAGS": [
         {"name": "Invoices", "description": "Create, read, cancel, archive, resolve, review."},

@@ -14,12 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import user_has_device
-from django_q.tasks import async_task
 
+from dashboard.mode import livemode
 from merchants.models import MerchantUser
 from pages.i18n import localized
 from pages.security import protect
-from webhooks import emails
 
 
 def actor(request) -> str:
@@ -71,8 +70,6 @@ def member_required(view):
                 status=403,
             )
         request.member, request.merchant = member, member.merchant
-        from dashboard.mode import livemode
-
         request.livemode = livemode(request)
         language = member.language or request.LANGUAGE_CODE
         with translation.override(language):
@@ -89,11 +86,3 @@ def member_required(view):
         return response
 
     return page(wrapped)
-
-
-def queue_mail(subject: str, body: str, to: str) -> None:
-    """Send a notice through the task queue: the page does not wait on the mail server, and
-    a failed send is retried by the worker instead of failing the request. The arguments
-    are kept in the task table: a mail with a link that logs in (reset, invitation) has a
-    task of its own that gets only an id (webhooks.emails)."""
-    async_task(emails.send, subject, body, to)

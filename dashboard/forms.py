@@ -14,6 +14,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from chains import hd, registry
+from core.errors import GatewayError
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
@@ -390,9 +391,7 @@ class WalletForm(Styled, forms.Form):
             merchant_services.check_wallet_free(
                 merchant=self.merchant, family=self.family, xpub=xpub
             )
-        except hd.InvalidXpub as exc:
-            raise ValidationError(str(exc)) from None
-        except merchant_services.WalletInUse as exc:
+        except GatewayError as exc:
             raise ValidationError(exc.message) from None
         return xpub
 

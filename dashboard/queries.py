@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -24,11 +23,11 @@ from chains.addresses import eip55
 from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from dashboard import present
-from invoices import money
+from invoices import accounting, money
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.representation import invoice_payload
-from invoices.selectors import offered_methods, scanned_heights
+from invoices.selectors import offered_methods, price_totals, scanned_heights
 from merchants.models import Merchant
 from pages import labels
 from pages.amounts import display_amount
@@ -211,34 +210,6 @@ def csv_lines(invoices: QuerySet):
 # --- the overview -------------------------------------------------------------------------------
 
 
-def _totals(queryset: QuerySet, group: list[str], buckets: dict[str, Q]) -> dict:
-    """{group values: {bucket: [count, price units]}}. PostgreSQL sums the NUMERIC amounts
-    exactly in SQL; SQLite stores them as text (see UnitsField), so there they are read and
-    summed in Python, one query per bucket."""
-    totals: dict = defaultdict(lambda: {name: [0, 0] for name in buckets})
-    queryset = queryset.order_by()
-    if connection.vendor == "postgresql":
-        aggregates = {}
-        for name, condition in buckets.items():
-            aggregates[f"n_{name}"] = Count("pk", filter=condition)
-            aggregates[f"v_{name}"] = Sum("price_amount", filter=condition)
-        for row in queryset.values(*group).annotate(**aggregates):
-            key = tuple(row[field] for field in group)
-            for name in buckets:
-                totals[key][name] = [row[f"n_{name}"], int(row[f"v_{name}"] or 0)]
-        return totals
-    for name, condition in buckets.items():
-        for *key, amount in (
-            queryset.filter(condition)
-            .values_list(*group, "price_amount")
-            .iterator(chunk_size=EXPORT_CHUNK)
-        ):
-            cell = totals[tuple(key)][name]
-            cell[0] += 1
-            cell[1] += amount
-    return totals
-
-
 PERIODS = {
     "today": gettext_lazy("Today"),
     "7d": gettext_lazy("7 days"),
@@ -263,7 +234,7 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     """Per status: how many invoices were created today, in 7 and in 30 days, and their
     price volume (one total per price currency: dollars and euros do not add up)."""
     starts = _day_starts(now)
-    totals = _totals(
+    totals = price_totals(
         invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
         ["status", "price_currency"],
         {name: Q(created_at__gte=start) for name, start in starts.items()},
@@ -275,9 +246,9 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
         for (row_status, currency), cells in totals.items():
             if row_status != status:
                 continue
-            for period, (count, units) in cells.items():
-                counts[period] += count
-                volumes[period][currency] += units
+            for period, total in cells.items():
+                counts[period] += total.number
+                volumes[period][currency] = total.units  # one row per status and currency
         if counts["30d"]:
             rows.append(
                 {
@@ -298,22 +269,23 @@ def completed_chart(
     """Completed volume per day over 30 days, in `currency` or else the price currency with
     the most completed invoices; None when nothing was completed."""
     first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
-    totals = _totals(
+    totals = price_totals(
         invoices_of(merchant, livemode)
         .filter(status=Status.COMPLETED, status_changed_at__gte=_day_start(first_day))
         .annotate(day=TruncDate("status_changed_at")),
         ["price_currency", "day"],
         {"all": Q()},
     )
-    counts: dict[str, int] = defaultdict(int)
-    for (row_currency, _), cells in totals.items():
-        counts[row_currency] += cells["all"][0]
+    per_currency = accounting.regroup(
+        (row_currency, cells["all"]) for (row_currency, _), cells in totals.items()
+    )
+    counts = {row_currency: total.number for row_currency, total in per_currency.items()}
     if not counts:
         return None
     currencies = sorted(counts, key=lambda c: (-counts[c], c))
     chosen = currency if currency in counts else currencies[0]
     per_day = {
-        day: cells["all"][1]
+        day: cells["all"].units
         for (row_currency, day), cells in totals.items()
         if row_currency == chosen
     }
@@ -324,7 +296,7 @@ def completed_chart(
         "chart": chart,
         "currency": chosen,
         "currencies": currencies,
-        "total": display_amount(sum(per_day.values()), decimals),
+        "total": display_amount(per_currency[chosen].units, decimals),
     }
 
 

@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from chains import registry
+from core.errors import GatewayError
 from dashboard.forms import Styled
 from invoices import money
 from invoices.models import Kind
@@ -29,8 +31,6 @@ def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
 
 
 def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
-    from chains import registry
-
     return [
         (
             asset.method,
@@ -59,8 +59,8 @@ def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
         return None
     try:
         return money.to_units(normalise_amount(text), money.price_decimals(currency) or 0)
-    except money.AmountError as exc:
-        form.add_error(field, str(exc))
+    except GatewayError as exc:
+        form.add_error(field, exc.message)
         return None
 
 

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
-from dashboard import present
+from chains.checks import enabled_methods, enabled_networks
+from core.errors import GatewayError
+from dashboard import errors, present
 from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
@@ -25,7 +27,6 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
-from invoices.services.errors import ServiceError
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
@@ -81,7 +82,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
     """(every method of the enabled networks as choices, those the wallets can take)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
-    for asset in registry.enabled_methods():
+    for asset in enabled_methods():
         network = registry.get_network(asset.network)
         has_wallet = network.family in families
         choices.append(
@@ -103,7 +104,7 @@ def payments(request):
     list."""
     merchant = request.merchant
     choices, usable = _methods(merchant)
-    networks = registry.enabled_networks()
+    networks = enabled_networks()
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
@@ -139,7 +140,7 @@ def payments(request):
 
 def _families(merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
-    families = {network.family for network in registry.enabled_networks()}
+    families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
 
@@ -262,8 +263,8 @@ def callback_test(request):
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
         test = attempt_payload(callbacks.send_test_event(request.merchant))
-    except ServiceError as exc:
-        test = {"succeeded": False, "error": exc.message}
+    except GatewayError as exc:
+        test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
 
 
@@ -347,8 +348,8 @@ def revoke_key(request, prefix):
     if request.method == "POST":
         try:
             merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
-        except merchant_services.NotFound:  # revoked meanwhile
-            raise Http404 from None
+        except GatewayError as exc:  # revoked meanwhile
+            raise Http404 from exc
         messages.success(
             request,
             _("API key %(name)s (%(prefix)s) revoked.")
@@ -410,8 +411,8 @@ def team(request):
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
             )
-        except merchant_services.Refused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             return _team_page(
                 request,
@@ -427,8 +428,8 @@ def team(request):
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
-    except merchant_services.NotFound:
-        raise Http404 from None
+    except GatewayError as exc:
+        raise Http404 from exc
     messages.success(
         request, _("The invitation of %(email)s is cancelled.") % {"email": invite.email}
     )
@@ -445,10 +446,10 @@ def change_role(request, member_id):
             member_id=member_id,
             role=form.cleaned_data["role"] if form.is_valid() else "",
         )
-    except merchant_services.NotFound:
-        raise Http404 from None
-    except merchant_services.Refused as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, errors.message(exc))
     else:
         messages.success(
             request,
@@ -469,10 +470,10 @@ def remove_member(request, member_id):
             merchant_services.remove_member(
                 merchant=request.merchant, member_id=member.pk, removed_by=request.user
             )
-        except merchant_services.NotFound:
-            raise Http404 from None
-        except merchant_services.Refused as exc:
-            messages.error(request, exc.message)
+        except GatewayError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            messages.error(request, errors.message(exc))
         else:
             messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")

@@ -3,9 +3,9 @@
 from django.urls import path
 
 from dashboard import account_views as account
-from dashboard import mode, views
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
+from dashboard import views
 
 app_name = "dashboard"
 
@@ -29,7 +29,7 @@ urlpatterns = [
         name="redeliver",
     ),
     path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action, name="invoice_action"),
-    path("mode/", mode.switch, name="switch_mode"),
+    path("mode/", account.switch_mode, name="switch_mode"),
     path("settings/", store.profile, name="settings"),
     path("settings/payments/", store.payments, name="settings_payments"),
     path("settings/wallets/", store.wallets, name="settings_wallets"),

@@ -5,19 +5,52 @@ its transactions, `account` says which payments count, how much was paid, what r
 was paid beyond the amount due, which payments are *extra* (another method or another asset:
 recorded, refundable in their own asset, never added to `paid`), when each was paid and by how
 many payers. The lifecycle, the API, the checkout, the dashboard, the callbacks and the refund
-amounts all read a `Ledger`; nothing else adds amounts up (PRODUCT.md, Payment accounting).
+amounts all read a `Ledger`. `totals` and `regroup` add up everything else that is summed
+(refunds per asset, the price volumes of the dashboard and the payment links, through
+`invoices.selectors.price_totals`, whose SQL aggregate on PostgreSQL follows the same rule):
+nothing else adds amounts up (PRODUCT.md, Payment accounting).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple, TypeVar
 
 from invoices.pricing import Fit, classify, remaining
 
 Method = tuple[str, str]  # (asset code, network code)
+Unit = TypeVar("Unit", bound=Hashable)
+
+
+class Total(NamedTuple):
+    number: int  # how many amounts
+    units: int  # what they add up to
+
+
+def totals(rows: Iterable[tuple[Unit, int]]) -> dict[Unit, Total]:
+    """How many amounts there are and what they add up to, per key; the key names the unit
+    (an asset on its network, a price currency, with whatever else groups them), so amounts
+    of different units are never added together. Exact: integers of base units. (Two plain
+    dicts: a SQLite dashboard streams every invoice's row through here.)"""
+    numbers: dict[Unit, int] = {}
+    units: dict[Unit, int] = {}
+    for key, amount in rows:
+        numbers[key] = numbers.get(key, 0) + 1
+        units[key] = units.get(key, 0) + amount
+    return {key: Total(numbers[key], units[key]) for key in units}
+
+
+def regroup(rows: Iterable[tuple[Unit, Total]]) -> dict[Unit, Total]:
+    """Totals added up under coarser keys (a chart's days into its currency's total); the
+    new key must still name the unit."""
+    found: dict[Unit, Total] = {}
+    for key, (number, units) in rows:
+        before = found.get(key, Total(0, 0))
+        found[key] = Total(before.number + number, before.units + units)
+    return found
 
 
 @dataclass(frozen=True)
@@ -72,13 +105,11 @@ class Ledger:
 
     def refund_all(self, refunded: Mapping[Method, int]) -> dict[Method, int]:
         """Everything live not refunded yet, per (asset, network): a full refund."""
-        owed: dict[Method, int] = {}
-        for payment in (*self.counted, *self.extra):
-            owed[payment.asset_key] = owed.get(payment.asset_key, 0) + payment.amount
+        owed = totals((p.asset_key, p.amount) for p in (*self.counted, *self.extra))
         return {
-            key: amount - refunded.get(key, 0)
-            for key, amount in owed.items()
-            if amount - refunded.get(key, 0) > 0
+            key: total.units - refunded.get(key, 0)
+            for key, total in owed.items()
+            if total.units - refunded.get(key, 0) > 0
         }
 
     def refund_surplus(self) -> dict[Method, int]:
@@ -131,10 +162,10 @@ def account(
     extra = tuple(p for p in live if not _counts(p, method))
     paid = sum(p.amount for p in counted)
     confirmed_paid = sum(p.amount for p in counted if p.confirmed)
-    confirmed_extra: dict[Method, int] = {}
-    for p in extra:
-        if p.confirmed:
-            confirmed_extra[p.asset_key] = confirmed_extra.get(p.asset_key, 0) + p.amount
+    confirmed_extra = {
+        key: total.units
+        for key, total in totals((p.asset_key, p.amount) for p in extra if p.confirmed).items()
+    }
     # Refunds in the chosen asset go to extra payments in it first (coin sent to a token
     # address of the same network), the rest to the excess of what counts.
     extra_in_chosen = confirmed_extra.get(method, 0) if method else 0

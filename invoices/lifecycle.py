@@ -7,7 +7,9 @@
 - `reconcile`: a transaction's own state (pending, confirmed, reverted, back again) against
   what the chain shows;
 - `is_watched`: how long an invoice's addresses are looked at;
-- `can_switch_currency`: whether the payer may still pick another payment method.
+- `can_switch_currency`: whether the payer may still pick another payment method;
+- `refund_after_claim`, `refund_after_payout`: a refund's own state (awaiting the payer's
+  address, awaiting the merchant's payout, paid).
 
 Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
 merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.errors import ErrorCode, GatewayError
 from invoices.accounting import Ledger, Method, Payment
 from invoices.pricing import Fit
 from merchants.rules import Context
@@ -43,6 +46,12 @@ class TxStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"
     REVERTED = "reverted"
+
+
+class RefundStatus(StrEnum):  # in the order a refund goes through them
+    AWAITING_CLAIM = "awaiting_claim"
+    AWAITING_PAYOUT = "awaiting_payout"
+    PAID = "paid"
 
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
@@ -76,21 +85,6 @@ ACTIONS = {
 }
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, action: str, status: str, reason: str = ""):
-        allowed = ", ".join(sorted(ACTIONS.get(action, ()))) or "no status"
-        super().__init__(
-            reason
-            or f"cannot {action.replace('_', ' ')} an invoice that is "
-            f"{status}; allowed from: {allowed}"
-        )
-        self.action, self.status = action, status
-
-
-class NothingToRefund(TransitionNotAllowed):
-    pass
-
-
 # On an overpaid completed invoice the merchant still chooses: keep everything, refund
 # everything, or refund the excess (PRODUCT.md, Refunding the excess).
 OVERPAID_COMPLETED_ACTIONS = frozenset({"complete", "refund", "refund_excess"})
@@ -104,7 +98,12 @@ def is_allowed(action: str, status: str, context: str | None = None) -> bool:
 
 def check_action(action: str, status: str, context: str | None = None) -> None:
     if not is_allowed(action, status, context):
-        raise TransitionNotAllowed(action, status)
+        raise GatewayError(
+            ErrorCode.INVALID_STATE,
+            action=action.replace("_", " "),
+            status=status,
+            allowed=", ".join(sorted(ACTIONS.get(action, ()))) or "no status",
+        )
 
 
 @dataclass(frozen=True)
@@ -217,9 +216,7 @@ def target(action: str, facts: Facts, ledger: Ledger, refunded: Mapping[Method, 
     if action == "refund_excess":
         surplus = ledger.refund_surplus()
         if not surplus:
-            raise NothingToRefund(
-                action, facts.status, "nothing was paid beyond the amount due (confirmed)"
-            )
+            raise GatewayError(ErrorCode.NOTHING_TO_REFUND)
         return Target(COMPLETED, None, surplus)
     refunds = ledger.refund_all(refunded)
     if action == "cancel":
@@ -361,17 +358,36 @@ def can_switch_currency(
     archived: bool,
     expires_at: datetime | None,
     now: datetime,
-) -> str | None:
-    """None when the payer may pick (another) payment method now, else why not (an error
+) -> ErrorCode | None:
+    """None when the payer may pick (another) payment method now, else why not (the error
     code the API and the checkout both explain)."""
     if status != NEW:
-        return "invoice_not_new"
+        return ErrorCode.INVOICE_NOT_NEW
     if archived:
-        return "invoice_archived"
+        return ErrorCode.INVOICE_ARCHIVED
     if expires_at is not None and now >= expires_at:
-        return "invoice_expired"
+        return ErrorCode.INVOICE_EXPIRED
     if has_transactions:
-        return "payment_seen"
+        return ErrorCode.PAYMENT_SEEN
     if kind == "fixed":
-        return "currency_fixed"
+        return ErrorCode.CURRENCY_FIXED
+    return None
+
+
+# --- a refund -------------------------------------------------------------------------------
+
+
+def refund_after_claim(status: str) -> RefundStatus | None:
+    """A refund's status once the payer names its address, or None when it cannot be
+    claimed: the address is given once, so whoever holds the link later cannot redirect
+    the money."""
+    return RefundStatus.AWAITING_PAYOUT if status == RefundStatus.AWAITING_CLAIM else None
+
+
+def refund_after_payout(status: str, recorded_txid: str, mined_txid: str) -> RefundStatus | None:
+    """A refund's status once `mined_txid` is seen in a block paying its address: paid when
+    it is the payout the merchant recorded for a claimed refund; None (nothing changes) for
+    any other transaction, such as a payout the merchant replaced since."""
+    if status == RefundStatus.AWAITING_PAYOUT and recorded_txid and recorded_txid == mined_txid:
+        return RefundStatus.PAID
     return None

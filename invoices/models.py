@@ -15,7 +15,7 @@ from django.db.models.functions import Upper
 from chains import registry
 from chains.fields import UnitsField
 from invoices import accounting
-from invoices.lifecycle import Context, Facts, Status, TxStatus
+from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -139,11 +139,9 @@ class Invoice(models.Model):
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
         """What refunds offer back, per (asset, network)."""
-        refunded: dict[accounting.Method, int] = {}
-        for refund in self.refunds.all() if refunds is None else refunds:
-            key = (refund.asset, refund.network)
-            refunded[key] = refunded.get(key, 0) + refund.amount
-        return refunded
+        chosen = self.refunds.all() if refunds is None else refunds
+        rows = (((refund.asset, refund.network), refund.amount) for refund in chosen)
+        return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
 class Quote(models.Model):
@@ -237,7 +235,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = "awaiting_claim", "awaiting_payout", "paid"
+    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")

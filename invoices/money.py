@@ -9,6 +9,7 @@ import re
 from django.utils.translation import gettext as _
 
 from chains import registry
+from core.errors import ErrorCode, GatewayError
 
 # ISO 4217 minor units of the fiat currencies a price may be given in.
 FIAT_DECIMALS = {
@@ -63,21 +64,13 @@ MAX_DECIMALS = 18  # the most any asset has (ETH and its tokens); amounts carry 
 AMOUNT_MAX_LENGTH = MAX_WHOLE_DIGITS + 1 + MAX_DECIMALS
 
 
-class AmountError(ValueError):
-    """An amount string that cannot be an amount of this currency."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
-
-
 def price_decimals(currency: str) -> int | None:
     """Decimals of a price currency: ISO 4217 for fiat; for a crypto asset, the fewest
     decimals it has on any network, so the price is payable exactly everywhere."""
     currency = currency.upper()
     if currency in FIAT_DECIMALS:
         return FIAT_DECIMALS[currency]
-    decimals = [asset.decimals for asset in registry.find_assets(currency, enabled_only=False)]
+    decimals = [asset.decimals for asset in registry.find_assets(currency)]
     return min(decimals) if decimals else None
 
 
@@ -89,35 +82,35 @@ def largest(decimals: int) -> str:
 def to_units(amount: str, decimals: int) -> int:
     """The one parser of amounts (API, dashboard, payment links): a string matching
     AMOUNT_PATTERN, greater than 0, with at most `decimals` places and below the maximum,
-    into base units; AmountError (with a code) otherwise."""
+    into base units; a GatewayError (invalid_amount, too_precise, amount_too_large)
+    otherwise."""
     if not isinstance(amount, str):
-        raise AmountError("invalid_amount", _('amounts are decimal strings, such as "10.50"'))
+        raise GatewayError(ErrorCode.INVALID_AMOUNT)
     if not _AMOUNT.fullmatch(amount):
-        raise AmountError(
-            "invalid_amount",
-            _('%(amount)s is not an amount: digits and a decimal point, such as "10.50"')
-            % {"amount": repr(amount[:AMOUNT_MAX_LENGTH])},
+        raise GatewayError(
+            ErrorCode.INVALID_AMOUNT,
+            message=_('%(amount)s is not an amount: digits and a decimal point, such as "10.50"'),
+            amount=repr(amount[:AMOUNT_MAX_LENGTH]),
         )
     whole, _point, fraction = amount.partition(".")
     if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
-        raise AmountError(
-            "amount_too_large",
-            _("the amount is too large: at most %(largest)s") % {"largest": largest(decimals)},
+        raise GatewayError(
+            ErrorCode.AMOUNT_TOO_LARGE,
+            message=_("the amount is too large: at most %(largest)s"),
+            largest=largest(decimals),
         )
     fraction = fraction.rstrip("0")
     if len(fraction) > decimals:
-        raise AmountError(
-            "too_precise",
-            _("at most %(decimals)s decimal places are allowed") % {"decimals": decimals},
-        )
+        raise GatewayError(ErrorCode.TOO_PRECISE, decimals=decimals)
     if len(amount) > AMOUNT_MAX_LENGTH:  # padded with zeros: the schema's maxLength holds
-        raise AmountError(
-            "invalid_amount",
-            _("an amount has at most %(length)s characters") % {"length": AMOUNT_MAX_LENGTH},
+        raise GatewayError(
+            ErrorCode.INVALID_AMOUNT,
+            message=_("an amount has at most %(length)s characters"),
+            length=AMOUNT_MAX_LENGTH,
         )
     units = int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
     if units == 0:
-        raise AmountError("invalid_amount", _("the amount must be greater than 0"))
+        raise GatewayError(ErrorCode.INVALID_AMOUNT, message=_("the amount must be greater than 0"))
     return units
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
+
 from invoices.models import Invoice, Status
+from invoices.selectors import price_totals
 from links.models import PaymentLink
 
 # Invoices that hold one of a limited quantity: sold, or still being paid.
@@ -24,9 +27,9 @@ def link_invoices(*, link: PaymentLink):
 
 
 def completed_volume(*, link: PaymentLink) -> int:
-    """Price units of the link's completed invoices (summed here: see UnitsField)."""
-    return sum(
-        link_invoices(link=link)
-        .filter(status=Status.COMPLETED)
-        .values_list("price_amount", flat=True)
+    """Price units of the link's completed invoices in its currency (an invoice made before
+    the link's currency was changed is in another; `price_totals` never adds the two)."""
+    totals = price_totals(
+        link_invoices(link=link), ["price_currency"], {"completed": Q(status=Status.COMPLETED)}
     )
+    return totals[(link.price_currency,)]["completed"].units

@@ -5,20 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core.errors import ErrorCode, GatewayError
 from merchants import throttling
 from merchants.models import MODE_MARKERS, SCOPE_ADMIN, TEST, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
-
-
-class InsufficientScope(exceptions.PermissionDenied):
-    default_detail = "this API key's scope does not allow this; use an admin key"
-    default_code = "insufficient_scope"
-
-
-class TestKeyRequired(exceptions.PermissionDenied):
-    default_detail = "sandbox operations need a test key (cg_test_…); this is a live key"
-    default_code = "test_key_required"
 
 
 def _failure_bucket(request) -> str:
@@ -94,9 +85,9 @@ class HasMerchant(permissions.BasePermission):
             getattr(view, "required_scope", None) == SCOPE_ADMIN
             and request.auth.scope != SCOPE_ADMIN
         ):
-            raise InsufficientScope()
+            raise GatewayError(ErrorCode.INSUFFICIENT_SCOPE)
         if getattr(view, "required_mode", None) == TEST and request.auth.mode != TEST:
-            raise TestKeyRequired()
+            raise GatewayError(ErrorCode.TEST_KEY_REQUIRED)
         return True
 
 

@@ -162,3 +162,33 @@ def test_the_fit_is_monotonic_in_the_amount(a, b, method):
     fit_low = book([pay(low, method=method)], method=method).fit
     fit_high = book([pay(high, method=method)], method=method).fit
     assert ORDER[fit_low] <= ORDER[fit_high]
+
+
+def test_totals_count_and_add_up_per_unit_never_across_units():
+    rows = [(("USD",), 1000), (("EUR",), 500), (("USD",), 250)]
+    assert accounting.totals(rows) == {
+        ("USD",): accounting.Total(number=2, units=1250),
+        ("EUR",): accounting.Total(number=1, units=500),
+    }
+    assert accounting.totals([]) == {}
+
+
+@given(rows=st.lists(st.tuples(st.sampled_from([LTC, ETH, USDT]), st.integers(0, 10**30))))
+def test_totals_are_exact_and_lose_nothing(rows):
+    found = accounting.totals(rows)
+    assert sum(total.number for total in found.values()) == len(rows)
+    for key, total in found.items():
+        assert total.units == sum(units for k, units in rows if k == key)
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.tuples(st.sampled_from(["USD", "EUR"]), st.integers(1, 3)), st.integers(0, 10**9)
+        )
+    )
+)
+def test_regrouping_daily_totals_equals_totalling_the_amounts_per_currency(rows):
+    daily = accounting.totals(rows)  # per (currency, day)
+    per_currency = accounting.regroup((currency, total) for (currency, _), total in daily.items())
+    assert per_currency == accounting.totals((currency, units) for (currency, _), units in rows)

@@ -22,10 +22,11 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
+from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import errors, merchant_actions, payer, reconciliation
+from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
@@ -199,7 +200,7 @@ def test_txid_formats(network, text, stored):
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
 def test_txid_refused(text):
-    with pytest.raises(errors.ServiceError) as refused:
+    with pytest.raises(GatewayError) as refused:
         merchant_actions.validate_txid(network=registry.get_network("ethereum"), text=text)
     assert refused.value.code == "invalid_txid"
     assert "0x followed by 64 hexadecimal" in refused.value.message
@@ -218,7 +219,7 @@ def refund(api, create_invoice):
     _, offered = merchant_actions.resolve(
         invoice_id=invoice["id"], action="refund", actor="user:owner@shop.example"
     )
-    with pytest.raises(errors.Conflict, match="not given a refund address"):
+    with pytest.raises(GatewayError, match="not given a refund address"):
         merchant_actions.record_payout(
             invoice_id=invoice["id"], txid="ab" * 32, actor="user:owner@shop.example"
         )
@@ -288,10 +289,11 @@ def test_payout_recorded_then_matched_on_chain(refund):
         .values_list("actor", flat=True)
     )
     assert actors == ["user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
-    with pytest.raises(errors.Conflict, match="already paid"):
+    with pytest.raises(GatewayError, match="already paid") as refused:
         merchant_actions.record_payout(
             invoice_id=refund.invoice_id, txid="ef" * 32, actor="user:owner@shop.example"
         )
+    assert refused.value.code == ErrorCode.REFUND_NOT_AWAITING_PAYOUT
 
 
 def test_payout_can_be_corrected_until_seen(refund):
@@ -311,10 +313,11 @@ def test_payout_can_be_corrected_until_seen(refund):
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
     invoice = create_invoice()
-    with pytest.raises(errors.NotFound):
+    with pytest.raises(GatewayError) as refused:
         merchant_actions.record_payout(
             invoice_id=invoice["id"], txid="ab" * 32, actor="user:a@b.example"
         )
+    assert refused.value.code == ErrorCode.REFUND_NOT_FOUND and refused.value.status == 404
 
 
 # --- pages through the client -----------------------------------------------------------------
@@ -366,6 +369,15 @@ def test_every_page_has_a_strict_policy_and_no_cache(browser):
     assert "no-store" in response["Cache-Control"]
     login = Client().get("/dashboard/login/")
     assert "default-src 'none'" in login["Content-Security-Policy"]
+
+
+def test_pages_load_the_shared_script_not_the_checkouts(browser):
+    """Copy buttons and self-submitting selects come from static/js/gateway.js; the
+    checkout's poller and countdown stay on the payer's pages."""
+    html = browser.get("/dashboard/").content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["/static/js/gateway.js"]
+    assert browser.get(scripts[0]).status_code == 200
 
 
 def test_post_without_csrf_token_is_refused(browser, api, create_invoice):

@@ -324,6 +324,8 @@ def test_api_key_created_used_and_revoked(api, store, page, live_server):
     page.get_by_label("Label").fill("shop backend")
     page.get_by_role("button", name="Create the key").click()
     key = page.locator("#api-key").inner_text()
+    page.get_by_role("button", name="Copy").click()  # the shared script shows and runs it
+    expect(page.locator(".copy-line .copy")).to_have_text("Copied")
     shot(page, "38-settings-api-key-created")
     url = f"{live_server.url}/api/v1/invoices"
     headers = {"Authorization": f"Bearer {key}"}

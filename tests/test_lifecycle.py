@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import ErrorCode, GatewayError
 from invoices import accounting
 from invoices import lifecycle as lc
 from invoices.accounting import Payment
@@ -244,8 +245,9 @@ def test_actions_are_allowed_exactly_from_their_statuses(action, status):
     if status in lc.ACTIONS[action]:
         lc.check_action(action, status)
     else:
-        with pytest.raises(lc.TransitionNotAllowed, match=f"that is {status}"):
+        with pytest.raises(GatewayError, match=f"that is {status}") as refused:
             lc.check_action(action, status)
+        assert refused.value.code == ErrorCode.INVALID_STATE
 
 
 def test_cancel_is_allowed_from_new_and_pending_only():
@@ -285,13 +287,14 @@ class TestTargets:
         assert target.refunds == {("USDT", "ethereum"): 7}
 
     def test_nothing_to_refund_is_refused(self):
-        with pytest.raises(lc.NothingToRefund):
+        with pytest.raises(GatewayError) as refused:
             lc.target(
                 "refund_excess",
                 facts(status=lc.UNRESOLVED, context=lc.UNDERPAID),
                 ledger([pay(DUE // 2)]),
                 {},
             )
+        assert refused.value.code == ErrorCode.NOTHING_TO_REFUND
 
     def test_cancel_offers_back_what_arrived(self):
         target = lc.target("cancel", facts(status=lc.PENDING), ledger([pay(confirmed=False)]), {})
@@ -447,3 +450,49 @@ def test_evaluate_is_a_fixed_point(payments, minutes):
         facts(status=first.status, context=first.context, status_changed_at=now), payments, now=now
     )
     assert again == first
+
+
+# --- refunds --------------------------------------------------------------------------------
+
+REFUND_STATUSES = list(lc.RefundStatus)
+
+
+def test_a_refund_is_claimed_once():
+    assert lc.refund_after_claim(lc.RefundStatus.AWAITING_CLAIM) == "awaiting_payout"
+    assert lc.refund_after_claim(lc.RefundStatus.AWAITING_PAYOUT) is None  # address locked
+    assert lc.refund_after_claim(lc.RefundStatus.PAID) is None
+
+
+def test_a_refund_is_paid_by_the_payout_the_merchant_recorded_only():
+    awaiting = lc.RefundStatus.AWAITING_PAYOUT
+    assert lc.refund_after_payout(awaiting, "ab" * 32, "ab" * 32) == "paid"
+    assert lc.refund_after_payout(awaiting, "ab" * 32, "cd" * 32) is None  # replaced since
+    assert lc.refund_after_payout(awaiting, "", "cd" * 32) is None  # none recorded yet
+    assert lc.refund_after_payout(lc.RefundStatus.AWAITING_CLAIM, "ab" * 32, "ab" * 32) is None
+    assert lc.refund_after_payout(lc.RefundStatus.PAID, "ab" * 32, "ab" * 32) is None
+
+
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.just(("claim",)),
+            st.tuples(
+                st.just("payout"), st.sampled_from(["", "a1", "b2"]), st.sampled_from(["a1", "b2"])
+            ),
+        ),
+        max_size=8,
+    )
+)
+def test_a_refund_only_moves_forward_and_is_paid_only_after_its_claim(steps):
+    status, claimed = lc.RefundStatus.AWAITING_CLAIM, False
+    for step in steps:
+        if step[0] == "claim":
+            after = lc.refund_after_claim(status)
+        else:
+            after = lc.refund_after_payout(status, step[1], step[2])
+        if after is None:
+            continue
+        assert REFUND_STATUSES.index(after) == REFUND_STATUSES.index(status) + 1
+        claimed |= step[0] == "claim"
+        assert after != lc.RefundStatus.PAID or (claimed and step[1] == step[2])
+        status = after

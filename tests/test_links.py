@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from invoices.models import Invoice
+from links import selectors
 from links.models import LinkInvoice, PaymentLink
 from links.services import image_type
 from merchants.models import MerchantUser
@@ -202,7 +203,7 @@ def _upload(data=PNG):
 def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres, api):
     """Six confirmations of one visit at once make one invoice; six payers racing for the
     last ticket get one invoice and five clear refusals."""
-    from invoices.services.errors import ServiceError
+    from core.errors import GatewayError
     from links import services as link_services
     from tests.conftest import run_at_once
 
@@ -222,6 +223,19 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     results = run_at_once(
         6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}")
     )
-    refused = [r for r in results if isinstance(r, ServiceError)]
+    refused = [r for r in results if isinstance(r, GatewayError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()
+
+
+def test_a_links_takings_are_counted_in_its_currency_only(api, link):
+    for amount in ("12.34", "20"):
+        Client().post(f"/l/{link.slug}", {"amount": amount})
+    Invoice.objects.update(status="completed")  # set up directly: paid and confirmed
+    assert selectors.completed_volume(link=link) == 3234
+    link.price_currency = "EUR"  # edited since: its euro takings start at nothing
+    link.save()
+    assert selectors.completed_volume(link=link) == 0
+    Client().post(f"/l/{link.slug}", {"amount": "7"})
+    Invoice.objects.filter(price_currency="EUR").update(status="completed")
+    assert selectors.completed_volume(link=link) == 700

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import GatewayError
 from invoices import money, pricing
 from invoices.pricing import Fit
 
@@ -143,7 +144,7 @@ class TestMoney:
         ],
     )
     def test_to_units_refuses(self, text, code):
-        with pytest.raises(money.AmountError) as error:
+        with pytest.raises(GatewayError) as error:
             money.to_units(text, 2)
         assert error.value.code == code
 

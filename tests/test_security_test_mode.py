@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 
 from chains.models import SandboxTransfer
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Event, Invoice
-from invoices.services import errors, payer
+from invoices.services import payer
 from merchants.models import MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, set_wallet
 from webhooks import callbacks
@@ -104,8 +105,9 @@ def test_a_payer_cannot_pick_the_sandbox_on_a_live_invoice(live, client):
     response = client.post(f"/pay/{invoice['id']}", {"method": "USDT:sandbox"})
     assert response.status_code in (409, 422)
     assert Invoice.objects.get(pk=invoice["id"]).quote_id is None
-    with pytest.raises(errors.ServiceError):
+    with pytest.raises(GatewayError) as refused:
         payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
+    assert refused.value.code == ErrorCode.CURRENCY_NOT_OFFERED
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from invoices.api.idempotency import idempotent
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
 from invoices.representation import iso_time
-from invoices.services.errors import Conflict
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet
@@ -248,13 +247,10 @@ class WalletView(APIView):
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            wallet = merchant_services.set_wallet(
-                merchant=request.user,
-                family=family,
-                xpub=data.validated_data["xpub"],
-                actor=actor_of(request),
-            )
-        except merchant_services.WalletInUse as exc:
-            raise Conflict("xpub_in_use", exc.message, "xpub") from None
+        wallet = merchant_services.set_wallet(
+            merchant=request.user,
+            family=family,
+            xpub=data.validated_data["xpub"],
+            actor=actor_of(request),
+        )
         return Response(s.wallet_payload(wallet))

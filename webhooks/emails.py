@@ -54,8 +54,7 @@ def subject_line(text: str) -> str:
 
 
 def send(subject: str, body: str, to: str) -> None:
-    """Every e-mail of the gateway goes out here (and `send` is the task that
-    `queue_mail` queues for notices, which hold no secret)."""
+    """Every e-mail of the gateway goes out here."""
     send_mail(subject_line(subject), body, settings.DEFAULT_FROM_EMAIL, [to])
 
 

@@ -6,8 +6,8 @@ import logging
 
 from django.conf import settings
 
-from chains import registry
 from chains.backends import sandbox
+from chains.checks import enabled_networks
 from invoices import rates
 from invoices.scanning import scan_network
 from invoices.services import reconciliation
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 def scan_all() -> None:
     """Scan every enabled network; one failing node does not stop the others."""
-    for network in registry.enabled_networks():
+    for network in enabled_networks():
         try:
             scan_network(network.code)
         except Exception:

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 
 from chains.hd import FAMILIES
+from core.errors import ErrorCode, ErrorType
 from invoices.lifecycle import Context, Status, TxStatus
 from invoices.models import Event, Kind, Refund
 
@@ -33,13 +34,8 @@ RESOLVE_ACTIONS = ["complete", "refund"]
 REVIEW_ACTIONS = ["approve", "decline"]
 REFUND_AMOUNTS = ["received", "excess"]
 WALLET_FAMILIES = list(FAMILIES)
-ERROR_TYPES = [
-    "invalid_request",
-    "authentication_error",
-    "permission_error",
-    "rate_limit_error",
-    "api_error",
-]
+ERROR_TYPES = [error_type.value for error_type in ErrorType]
+ERROR_CODES = [code.value for code in ErrorCode]  # the one catalogue: core/errors.py
 
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
 DECIMAL_STRING = {
@@ -246,7 +242,9 @@ class SandboxHeightSerializer(serializers.Serializer):
 
 class ErrorDetailSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=ERROR_TYPES)
-    code = serializers.CharField(help_text="stable, e.g. `invalid_amount`, `not_found`")
+    code = serializers.ChoiceField(
+        choices=ERROR_CODES, help_text="stable, e.g. `invalid_amount`, `not_found` (README)"
+    )
     message = serializers.CharField()
     param = nullable(serializers.CharField, help_text="the field or parameter at fault")
 

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import hd, registry
+from core.errors import ErrorCode, GatewayError
 from invoices import merchant_settings, money, validation
 from invoices.api import schema
 from invoices.models import Kind
@@ -28,7 +29,9 @@ class StrictSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [
-                        serializers.ErrorDetail("expected a JSON object", code="invalid_request")
+                        serializers.ErrorDetail(
+                            "expected a JSON object", code=ErrorCode.INVALID_REQUEST
+                        )
                     ]
                 }
             )
@@ -38,7 +41,7 @@ class StrictSerializer(serializers.Serializer):
                 {
                     unknown[0]: [
                         serializers.ErrorDetail(
-                            f"unknown field {unknown[0]!r}", code="unknown_field"
+                            f"unknown field {unknown[0]!r}", code=ErrorCode.UNKNOWN_FIELD
                         )
                     ]
                 }
@@ -178,19 +181,21 @@ class InvoiceCreateSerializer(StrictSerializer):
         value = value.upper()
         if money.price_decimals(value) is None:
             raise serializers.ValidationError(
-                f"unknown currency {value!r}", code="unknown_currency"
+                f"unknown currency {value!r}", code=ErrorCode.UNKNOWN_CURRENCY
             )
         return value
 
     def validate_network(self, value):
         if value is not None and registry.get_network(value) is None:
-            raise serializers.ValidationError(f"unknown network {value!r}", code="unknown_network")
+            raise serializers.ValidationError(
+                f"unknown network {value!r}", code=ErrorCode.UNKNOWN_NETWORK
+            )
         return value
 
     def validate_pay_currency(self, value):
         if value is not None and not registry.is_crypto(value):
             raise serializers.ValidationError(
-                f"unknown pay currency {value!r}", code="unknown_currency"
+                f"unknown pay currency {value!r}", code=ErrorCode.UNKNOWN_CURRENCY
             )
         return value.upper() if value else value
 
@@ -202,9 +207,9 @@ class InvoiceCreateSerializer(StrictSerializer):
             units = money.to_units(
                 attrs["price_amount"], money.price_decimals(attrs["price_currency"])
             )
-        except money.AmountError as exc:
+        except GatewayError as exc:
             raise serializers.ValidationError(
-                {"price_amount": [serializers.ErrorDetail(str(exc), code=exc.code)]}
+                {"price_amount": [serializers.ErrorDetail(exc.message, code=exc.code)]}
             ) from None
         kind = attrs.get("kind") or (Kind.FIXED if attrs.get("pay_currency") else Kind.TIMED)
         if kind == Kind.FIXED and not attrs.get("pay_currency"):
@@ -212,7 +217,8 @@ class InvoiceCreateSerializer(StrictSerializer):
                 {
                     "pay_currency": [
                         serializers.ErrorDetail(
-                            "a fixed invoice needs pay_currency", code="pay_currency_required"
+                            "a fixed invoice needs pay_currency",
+                            code=ErrorCode.PAY_CURRENCY_REQUIRED,
                         )
                     ]
                 }
@@ -224,7 +230,7 @@ class InvoiceCreateSerializer(StrictSerializer):
                         serializers.ErrorDetail(
                             f"a {kind} invoice lets the payer choose: omit pay_currency or "
                             "use kind fixed",
-                            code="invalid_kind",
+                            code=ErrorCode.INVALID_KIND,
                         )
                     ]
                 }

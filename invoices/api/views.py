@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from chains import registry
 from chains.backends import sandbox
+from core.errors import ErrorCode, GatewayError
 from invoices import money, rates, selectors
 from invoices import sandbox as sandbox_payments
 from invoices.api import schema as doc
@@ -30,7 +31,6 @@ from invoices.representation import (
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
 from invoices.services import creation, merchant_actions
-from invoices.services.errors import NotFound, ServiceError
 from merchants.auth import actor_of
 from merchants.models import TEST
 
@@ -344,7 +344,7 @@ class RatesView(APIView):
         try:
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
-            raise ServiceError("rate_unavailable", str(exc), "base") from exc
+            raise GatewayError(ErrorCode.RATE_UNAVAILABLE, "base", message=str(exc)) from exc
         return Response(
             {
                 "base": base,
@@ -364,7 +364,7 @@ class SandboxMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
-            raise NotFound("sandbox_off", "the sandbox network is off")
+            raise GatewayError(ErrorCode.SANDBOX_OFF)
 
 
 class SandboxPayView(SandboxMixin, APIView):
@@ -389,8 +389,9 @@ class SandboxPayView(SandboxMixin, APIView):
             decimals = registry.get_network(quote.network).asset(quote.asset).decimals
             try:
                 amount = money.to_units(data["amount"], decimals)
-            except money.AmountError as exc:  # a 400, like every malformed amount
-                raise ValidationError({"amount": [ErrorDetail(str(exc), code=exc.code)]}) from None
+            except GatewayError as exc:
+                exc.param = "amount"
+                raise
         sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 

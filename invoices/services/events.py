@@ -1,5 +1,5 @@
 """The outbox: every change a merchant hears about is recorded here, in the transaction
-that makes it, with the invoice row locked."""
+that makes it, with the invoice row locked (`writes.lock_invoice`)."""
 
 from __future__ import annotations
 
@@ -38,22 +38,13 @@ def record_event(
     return event
 
 
-def _locked(invoice_id) -> Invoice:
-    """The invoice, its row locked (every writer locks it first: the outbox sequence depends
-    on it), with its chosen quote and its merchant."""
-    return (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("quote", "merchant")
-        .get(pk=invoice_id)
-    )
-
-
-def _emit(
+def record_events(
     invoice: Invoice,
     event_types: list[str],
     actor: str,
     now: datetime,
-    heights: dict[str, int] | None,
+    *,
+    heights: dict[str, int] | None = None,
 ) -> None:
     """Record events rendered once, after the change they report (`heights`: the tip the
     change was decided at, which the scan cursor does not show yet)."""

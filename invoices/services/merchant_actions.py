@@ -11,18 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chains import registry
+from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle
 from invoices.models import Invoice, Refund
-from invoices.services.errors import Conflict, NotFound, ServiceError
-from invoices.services.events import _emit, _locked, record_event
-from invoices.services.reconciliation import _act, reevaluate
-
-
-def _action_or_conflict(invoice: Invoice, action: str, actor: str, now: datetime) -> list[Refund]:
-    try:
-        return _act(invoice, action, actor, now)
-    except lifecycle.NothingToRefund as exc:
-        raise Conflict("nothing_to_refund", str(exc)) from None
+from invoices.services.events import record_event, record_events
+from invoices.services.writes import apply_action, lock_invoice, reevaluate
 
 
 def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "received"):
@@ -34,8 +27,8 @@ def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "receiv
     if action == "refund" and refund_amount == "excess":
         action = "refund_excess"
     with transaction.atomic():
-        invoice = _locked(invoice_id)
-        refunds = _action_or_conflict(invoice, action, actor, now)
+        invoice = lock_invoice(invoice_id)
+        refunds = apply_action(invoice, action, actor, now)
         if action == "refund" and not refunds:  # offered already (a declined invoice's)
             refunds = list(invoice.refunds.all())
         chosen = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
@@ -48,7 +41,7 @@ def review(*, invoice_id, action: str, actor: str) -> Invoice:
     offered everything back)."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
+        invoice = lock_invoice(invoice_id)
         lifecycle.check_action(action, invoice.status)
         if action == "approve":
             invoice.review_decision = "approved"
@@ -56,7 +49,8 @@ def review(*, invoice_id, action: str, actor: str) -> Invoice:
             reevaluate(invoice=invoice, now=now, actor=actor)
         else:
             invoice.review_decision = "declined"
-            _act(invoice, "decline", actor, now)
+            invoice.save(update_fields=["review_decision"])
+            apply_action(invoice, "decline", actor, now)
         return invoice
 
 
@@ -64,8 +58,8 @@ def cancel(*, invoice_id, actor: str) -> Invoice:
     """Cancel from new or pending; money already received is offered back to the payer."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
-        _act(invoice, "cancel", actor, now)
+        invoice = lock_invoice(invoice_id)
+        apply_action(invoice, "cancel", actor, now)
         return invoice
 
 
@@ -74,11 +68,11 @@ def set_archived(*, invoice_id, archived: bool, actor: str) -> Invoice:
     `archived` is part of the invoice the merchant hears about, so the change is an event."""
     now = timezone.now()
     with transaction.atomic():
-        invoice = _locked(invoice_id)
+        invoice = lock_invoice(invoice_id)
         if invoice.archived != archived:
             invoice.archived = archived
             invoice.save(update_fields=["archived"])
-            _emit(invoice, ["status_changed"], actor, now, None)
+            record_events(invoice, ["status_changed"], actor, now)
         return invoice
 
 
@@ -90,15 +84,12 @@ _HEX64 = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
 
 def validate_txid(*, network: registry.Network, text: str) -> str:
     """The payout transaction id in the form the network's explorers and nodes use (EVM:
-    0x + 64 hex; every other chain: 64 hex), or ServiceError saying what is wrong."""
+    0x + 64 hex; every other chain: 64 hex), or a GatewayError saying what is wrong."""
     match = _HEX64.fullmatch("".join((text or "").split()))
     if match is None:
         example = "0x followed by 64" if network.kind == "evm" else "64"
-        raise ServiceError(
-            "invalid_txid",
-            _("A %(network)s transaction id is %(example)s hexadecimal characters.")
-            % {"network": network.name, "example": example},
-            "payout_txid",
+        raise GatewayError(
+            ErrorCode.INVALID_TXID, "payout_txid", network=network.name, example=example
         )
     digits = match.group(1).lower()
     return "0x" + digits if network.kind == "evm" else digits
@@ -113,22 +104,22 @@ def record_payout(
     hold several refunds (one per asset): `refund_id` names one, else the first."""
     now = now or timezone.now()
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = lock_invoice(invoice_id)
         chosen = invoice.refunds.select_for_update().order_by("created_at", "asset")
         refund = (chosen.filter(pk=refund_id) if refund_id else chosen).first()
         if refund is None:
-            raise NotFound("refund_not_found", _("This invoice has no refund."))
+            raise GatewayError(ErrorCode.REFUND_NOT_FOUND, message=_("This invoice has no refund."))
         if refund.status != Refund.AWAITING_PAYOUT:
-            raise Conflict(
-                "refund_not_awaiting_payout",
-                _("The payer has not given a refund address yet.")
+            raise GatewayError(
+                ErrorCode.REFUND_NOT_AWAITING_PAYOUT,
+                "payout_txid",
+                message=None
                 if refund.status == Refund.AWAITING_CLAIM
                 else _("This refund is already paid."),
-                "payout_txid",
             )
         network = registry.get_network(refund.network)
         if network is None:
-            raise ServiceError("network_unavailable", _("This network is not available."))
+            raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE)
         refund.payout_txid = validate_txid(network=network, text=txid)
         refund.save(update_fields=["payout_txid"])
         record_event(invoice=invoice, event_type="refund_updated", actor=actor, now=now)

@@ -1,6 +1,6 @@
 """What the chain and the clock decide: transfers a scan saw become transactions and
 statuses, refund payouts are matched, expiry and timeouts applied. Each invoice is changed
-under its row lock, as `lifecycle` decides."""
+under its row lock, as `lifecycle` decides, through `writes`."""
 
 from __future__ import annotations
 
@@ -14,64 +14,8 @@ from chains import registry, screening
 from chains.scanner import ScanReport
 from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
-from invoices.services.events import _emit, _locked, record_event
-
-# --- deciding and recording ---------------------------------------------------------------
-
-
-def _set_status(invoice: Invoice, status: str, context: str | None, now: datetime) -> None:
-    invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
-    invoice.save(
-        update_fields=[
-            "status",
-            "status_context",
-            "status_changed_at",
-            "review_decision",
-            "archived",
-        ]
-    )
-
-
-def reevaluate(
-    *,
-    invoice: Invoice,
-    now: datetime,
-    actor: str = "system",
-    events: list[str] | None = None,
-    heights: dict[str, int] | None = None,
-) -> None:
-    """Apply what the lifecycle decides now (the invoice row must be locked), recording the
-    transaction `events` that led here and the status change with the invoice as it is
-    after them; then the merchant's automatic rule when the invoice became unresolved."""
-    events = list(events or [])
-    decision = lifecycle.evaluate(invoice.facts(), invoice.ledger(), now)
-    changed = (decision.status, decision.context) != (invoice.status, invoice.status_context)
-    if changed:
-        _set_status(invoice, decision.status, decision.context, now)
-        events.append("status_changed")
-    _emit(invoice, events, actor, now, heights)
-    if changed and (
-        action := lifecycle.automatic_action(decision, invoice.merchant.unresolved_rules)
-    ):
-        _act(invoice, action, "rule", now, heights)
-
-
-def _act(
-    invoice: Invoice, action: str, actor: str, now: datetime, heights: dict[str, int] | None = None
-) -> list[Refund]:
-    """Carry out a merchant action that `lifecycle.target` decides: the new status and the
-    refunds it offers, one per asset, with their events."""
-    target = lifecycle.target(action, invoice.facts(), invoice.ledger(), invoice.refunded())
-    _set_status(invoice, target.status, target.context, now)
-    refunds = [
-        Refund.objects.create(
-            invoice=invoice, asset=asset, network=network, amount=amount, created_at=now
-        )
-        for (asset, network), amount in sorted(target.refunds.items())
-    ]
-    _emit(invoice, ["status_changed"] + ["refund_updated"] * len(refunds), actor, now, heights)
-    return refunds
-
+from invoices.services.events import record_event
+from invoices.services.writes import in_lock_order, lock_invoice, reevaluate
 
 # --- what the chain says ------------------------------------------------------------------
 
@@ -133,9 +77,9 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
             unmined_at is not None and report.tip_height - unmined_at >= network.reorg_depth
         ):
             affected.add(invoice_id)
-    for invoice_id in sorted(affected, key=str):
+    for invoice_id in in_lock_order(affected):
         with transaction.atomic():
-            invoice = _locked(invoice_id)
+            invoice = lock_invoice(invoice_id)
             _apply_to_invoice(invoice, network, by_invoice.get(invoice_id, []), report, now)
 
 
@@ -270,9 +214,9 @@ def sweep(*, now: datetime | None = None) -> int:
         if now - paid_at >= timedelta(minutes=timeout):
             due.add(invoice_id)
     changed = 0
-    for invoice_id in sorted(due, key=str):
+    for invoice_id in in_lock_order(due):
         with transaction.atomic():
-            invoice = _locked(invoice_id)
+            invoice = lock_invoice(invoice_id)
             before = invoice.status
             reevaluate(invoice=invoice, now=now)
             changed += invoice.status != before
@@ -304,11 +248,12 @@ def match_payouts(*, network: str, transfers, now: datetime | None = None) -> in
         if (txid, address, asset) not in mined:
             continue
         with transaction.atomic():
-            invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+            invoice = lock_invoice(invoice_id)
             refund = Refund.objects.select_for_update().get(pk=pk)
-            if refund.status != Refund.AWAITING_PAYOUT or refund.payout_txid != txid:
+            status = lifecycle.refund_after_payout(refund.status, refund.payout_txid, txid)
+            if status is None:  # paid meanwhile, or its payout replaced
                 continue
-            refund.status, refund.paid_at = Refund.PAID, now
+            refund.status, refund.paid_at = status, now
             refund.save(update_fields=["status", "paid_at"])
             record_event(invoice=invoice, event_type="refund_updated", actor="system", now=now)
             paid += 1

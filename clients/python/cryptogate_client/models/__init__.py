@@ -7,6 +7,7 @@ from .currency_page import CurrencyPage
 from .delivery_attempt import DeliveryAttempt
 from .delivery_status import DeliveryStatus
 from .error import Error
+from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_type import ErrorType
 from .event import Event
@@ -59,6 +60,7 @@ __all__ = (
     "DeliveryAttempt",
     "DeliveryStatus",
     "Error",
+    "ErrorCode",
     "ErrorDetail",
     "ErrorType",
     "Event",
