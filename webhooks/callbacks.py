@@ -43,7 +43,7 @@ from core import egress
 from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
-from invoices.representation import iso_time
+from invoices.representation import CallbackEventResponse, TestCallbackEventResponse, iso_time
 from invoices.services.errors import Conflict, ServiceError
 from merchants import notifications
 from merchants.models import Merchant
@@ -122,17 +122,7 @@ def delivery_state(event: Event) -> str:
 
 
 def event_body(event: Event) -> bytes:
-    return json.dumps(
-        {
-            "id": str(event.id),
-            "event": event.type,
-            "created_at": iso_time(event.created_at),
-            "sequence": event.sequence,
-            "livemode": event.invoice.livemode,
-            "data": event.data,
-        },
-        separators=(",", ":"),
-    ).encode()
+    return json.dumps(CallbackEventResponse.render(event), separators=(",", ":")).encode()
 
 
 def callback_url(event: Event) -> str:
@@ -424,14 +414,8 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
         raise ServiceError(
             "no_callback_url", "set the merchant's callback_url first", "callback_url"
         )
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "event": "test",
-            "created_at": iso_time(now),
-            "sequence": 0,
-            "data": {},
-        },
-        separators=(",", ":"),
-    ).encode()
+    test_event = TestCallbackEventResponse.render(
+        id=str(uuid.uuid4()), event="test", created_at=iso_time(now), sequence=0, data={}
+    )
+    body = json.dumps(test_event, separators=(",", ":")).encode()
     return send(merchant.callback_url, body, _secrets(merchant, now), now)

@@ -1,4 +1,4 @@
-"""Every API error in one shape: {"error": {"type", "code", "message", "param"}}."""
+"""Every API error in one shape, `representation.ErrorResponse`."""
 
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -6,6 +6,7 @@ from rest_framework.response import Response
 
 from chains.hd import InvalidXpub
 from invoices.lifecycle import TransitionNotAllowed
+from invoices.representation import ApiError, ErrorResponse
 from invoices.services.errors import ServiceError
 from merchants.auth import InsufficientScope
 
@@ -24,7 +25,7 @@ _BY_CLASS = [
 
 
 def error_body(type_: str, code: str, message: str, param: str | None = None) -> dict:
-    return {"error": {"type": type_, "code": code, "message": message, "param": param}}
+    return ErrorResponse.render(ApiError(type_, code, message, param))
 
 
 def _first_validation_error(detail, path=()):
