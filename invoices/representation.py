@@ -18,7 +18,6 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 
 from chains import hd, registry
-from chains.hd import FAMILIES
 from chains.uri import payment_uri
 from invoices import lifecycle, money
 from invoices.accounting import Ledger
@@ -56,7 +55,7 @@ TRANSACTION_STATUSES = [status.value for status in TxStatus]
 REFUND_STATUSES = [Refund.AWAITING_CLAIM, Refund.AWAITING_PAYOUT, Refund.PAID]
 EVENT_TYPES = list(Event.TYPES)
 DELIVERY_STATUSES = ["delivered", "pending", "retrying", "failed", "no_endpoint"]
-WALLET_FAMILIES = list(FAMILIES)
+WALLET_FAMILIES = list(hd.FAMILIES)
 ERROR_TYPES = [
     "invalid_request",
     "authentication_error",
