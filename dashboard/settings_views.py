@@ -27,11 +27,11 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
+from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks
-from webhooks.api import attempt_payload
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
@@ -262,7 +262,7 @@ def callback_test(request):
     """Send a signed `test` event now and show what the endpoint answered."""
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
-        test = attempt_payload(callbacks.send_test_event(request.merchant))
+        test = DeliveryAttemptResponse.render(callbacks.send_test_event(request.merchant))
     except GatewayError as exc:
         test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)

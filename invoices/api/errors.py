@@ -1,4 +1,5 @@
-"""Every API error in one shape: {"error": {"type", "code", "message", "param"}}.
+"""Every API error in one shape, `representation.ErrorResponse`:
+{"error": {"type", "code", "message", "param"}}.
 
 A `GatewayError` is rendered as it is; the framework's own exceptions (authentication,
 parsing, validation, throttling, routing) are first said as the `ErrorCode` they mean."""
@@ -10,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.errors import ErrorCode, GatewayError
+from invoices.representation import ApiError, ErrorResponse
 
 _BY_CLASS = [
     (exceptions.ParseError, ErrorCode.MALFORMED_JSON),
@@ -26,14 +28,9 @@ _BY_CLASS = [
 
 def error_body(error: GatewayError) -> dict:
     """The API's rendering of any error: the one function from an error to its body."""
-    return {
-        "error": {
-            "type": error.code.error_type.value,
-            "code": error.code.value,
-            "message": error.message,
-            "param": error.param,
-        }
-    }
+    return ErrorResponse.render(
+        ApiError(error.code.error_type.value, error.code.value, error.message, error.param)
+    )
 
 
 def _first_validation_error(detail, path=()):

@@ -8,12 +8,12 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chains import hd, registry
+from chains import registry
 from core.errors import ErrorCode, GatewayError
 from invoices import merchant_settings, money, validation
 from invoices.api import schema
 from invoices.models import Kind
-from invoices.representation import iso_time
+from invoices.representation import DECIMAL_STRING
 from invoices.services.creation import InvoiceRequest
 from merchants import services as merchant_services
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
@@ -87,7 +87,7 @@ class AmountField(serializers.Field):
         return str(value)
 
 
-@extend_schema_field(schema.DECIMAL_STRING)
+@extend_schema_field(DECIMAL_STRING)
 class DecimalStringField(serializers.Field):
     """A plain decimal within bounds and with at most `places` decimals: no exponent, so a
     value like "1e-999999999" cannot make the database render a billion zeros."""
@@ -354,13 +354,3 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
         return merchant_settings.unresolved_rules(
             value, self.instance.unresolved_rules if self.instance else None
         )
-
-
-def wallet_payload(wallet) -> dict:
-    return {
-        "family": wallet.family,
-        "xpub": wallet.xpub,
-        "next_index": wallet.next_index,
-        "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
-        "updated_at": iso_time(wallet.updated_at),
-    }

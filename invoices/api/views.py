@@ -24,8 +24,14 @@ from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
+    CurrencyPage,
+    InvoicePage,
+    InvoiceResponse,
+    RateResponse,
+    ResolveResult,
+    SandboxHeightResponse,
+    currency_payload,
     invoice_payload,
-    iso_time,
     refund_payload,
 )
 from invoices.scanning import scan_network
@@ -90,7 +96,7 @@ class InvoicesView(APIView):
         tags=["Invoices"],
         summary="Create an invoice",
         request=s.InvoiceCreateSerializer,
-        responses={201: doc.InvoiceSerializer, **doc.errors(400, 409, 415, 422)},
+        responses={201: InvoiceResponse, **doc.errors(400, 409, 415, 422)},
     )
     @idempotent
     def post(self, request):
@@ -124,7 +130,7 @@ class InvoicesView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: doc.InvoicePage, **doc.errors(400)},
+        responses={200: InvoicePage, **doc.errors(400)},
     )
     def get(self, request):
         params = request.query_params
@@ -151,11 +157,11 @@ class InvoicesView(APIView):
         page, more, cursor = keyset_page(invoices, params)
         heights = scanned_heights()
         return Response(
-            {
-                "data": [invoice_payload(invoice, heights) for invoice in page],
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            InvoicePage.render(
+                data=[invoice_payload(invoice, heights) for invoice in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
 
@@ -165,7 +171,7 @@ class InvoiceView(APIView):
         tags=["Invoices"],
         summary="Read an invoice",
         parameters=INVOICE_PATH,
-        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+        responses={200: InvoiceResponse, **doc.errors(404)},
     )
     def get(self, request, invoice_id):
         return Response(invoice_payload(_invoice(request, invoice_id)))
@@ -177,7 +183,7 @@ class InvoiceByForeignIdView(APIView):
         tags=["Invoices"],
         summary="Read an invoice by your foreign_id",
         parameters=FOREIGN_ID_PATH,
-        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+        responses={200: InvoiceResponse, **doc.errors(404)},
     )
     def get(self, request, foreign_id):
         return Response(invoice_payload(_invoice(request, foreign_id=foreign_id)))
@@ -190,7 +196,7 @@ class CancelView(APIView):
         summary="Cancel an invoice (from new or pending only)",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -209,7 +215,7 @@ class CancelByForeignIdView(APIView):
         summary="Cancel an invoice by your foreign_id",
         parameters=FOREIGN_ID_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, foreign_id):
@@ -229,7 +235,7 @@ class ArchiveView(APIView):
         summary="Archive an invoice (hidden from default dashboard lists)",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -243,7 +249,7 @@ class UnarchiveView(APIView):
         summary="Unarchive an invoice",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -258,9 +264,7 @@ class ResolveView(APIView):
         parameters=INVOICE_PATH,
         request=s.ResolveSerializer,
         responses={
-            200: OpenApiResponse(
-                doc.ResolveResult, description="the invoice, or the refund offered"
-            ),
+            200: OpenApiResponse(ResolveResult, description="the invoice, or the refund offered"),
             **doc.errors(400, 404, 409, 415, 422),
         },
     )
@@ -286,7 +290,7 @@ class ReviewView(APIView):
         summary="Approve or decline an invoice in compliance_review",
         parameters=INVOICE_PATH,
         request=s.ReviewSerializer,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -303,26 +307,12 @@ class CurrenciesView(APIView):
         operation_id="listCurrencies",
         tags=["Payment methods"],
         summary="The payment methods this merchant offers",
-        responses={200: doc.CurrencyPage, **doc.errors()},
+        responses={200: CurrencyPage, **doc.errors()},
     )
     def get(self, request):
-        overrides = request.user.confirmations
-        data = []
-        for asset in selectors.offered_methods(
-            merchant=request.user, livemode=request.auth.livemode
-        ):
-            network = registry.get_network(asset.network)
-            data.append(
-                {
-                    "currency": asset.code,
-                    "network": asset.network,
-                    "network_name": network.name,
-                    "decimals": asset.decimals,
-                    "contract": asset.contract if network.kind != "sandbox" else None,
-                    "confirmations": network.required_confirmations(0, overrides.get(network.code)),
-                }
-            )
-        return Response({"data": data, "has_more": False, "next_cursor": None})
+        methods = selectors.offered_methods(merchant=request.user, livemode=request.auth.livemode)
+        data = [currency_payload(asset, request.user.confirmations) for asset in methods]
+        return Response(CurrencyPage.render(data=data, has_more=False, next_cursor=None))
 
 
 class RatesView(APIView):
@@ -334,7 +324,7 @@ class RatesView(APIView):
             OpenApiParameter("base", str, required=True, description="e.g. BTC"),
             OpenApiParameter("quote", str, required=True, description="e.g. USD"),
         ],
-        responses={200: doc.RateSerializer, **doc.errors(400, 422)},
+        responses={200: RateResponse, **doc.errors(400, 422)},
     )
     def get(self, request):
         base = request.query_params.get("base", "").upper()
@@ -345,15 +335,7 @@ class RatesView(APIView):
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
             raise GatewayError(ErrorCode.RATE_UNAVAILABLE, "base", message=str(exc)) from exc
-        return Response(
-            {
-                "base": base,
-                "quote": quote,
-                "rate": format(rate.value, "f"),
-                "source": rate.source,
-                "fetched_at": iso_time(rate.fetched_at),
-            }
-        )
+        return Response(RateResponse.render(rate, base=base, quote=quote))
 
 
 class SandboxMixin:
@@ -377,7 +359,7 @@ class SandboxPayView(SandboxMixin, APIView):
         "it to the required confirmations. Only when the sandbox is on.",
         parameters=INVOICE_PATH,
         request=s.SandboxPaySerializer,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 403, 404, 409, 415, 422)},
+        responses={200: InvoiceResponse, **doc.errors(400, 403, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -402,11 +384,11 @@ class SandboxMineView(SandboxMixin, APIView):
         tags=["Sandbox"],
         summary="Mine sandbox blocks (and scan them)",
         request=s.MineSerializer,
-        responses={200: doc.SandboxHeightSerializer, **doc.errors(400, 403, 404, 409, 415)},
+        responses={200: SandboxHeightResponse, **doc.errors(400, 403, 404, 409, 415)},
     )
     @idempotent
     def post(self, request):
         blocks = _validated(s.MineSerializer, request).validated_data["blocks"]
         height = sandbox.mine(blocks)
         scan_network(sandbox.NETWORK)
-        return Response({"height": height})
+        return Response(SandboxHeightResponse.render(height=height))
