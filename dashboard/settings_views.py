@@ -1,6 +1,6 @@
 """The store's settings: profile, payments, wallets, callbacks, API keys and the team.
-Staff may change the profile, payments and the callback URL; keys, wallets, the callback
-secret and the team are for owners."""
+Staff may change the profile and payments; wallets, callbacks, keys and the team redirect
+money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
 from core.errors import GatewayError
 from dashboard import errors, present
-from dashboard.access import actor, member_required, owner_required
+from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -155,7 +155,7 @@ def _family_networks(family: str) -> str:
 
 
 @require_http_methods(["GET"])
-@owner_required
+@member_required
 def wallets(request):
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
@@ -185,7 +185,7 @@ def wallets(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def wallet(request, family):
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
@@ -193,7 +193,7 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None, family=family)
+    form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]
@@ -237,7 +237,6 @@ def _callbacks_page(request, form, test=None, status=200):
             "merchant": merchant,
             "section": "settings",
             "tab": "callbacks",
-            "owner": request.member.role == MerchantUser.OWNER,
             "changes": _changes(
                 merchant, SettingsChange.CALLBACK_URL, SettingsChange.CALLBACK_SECRET
             ),
@@ -270,7 +269,7 @@ def callback_test(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
@@ -320,7 +319,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
@@ -343,7 +342,7 @@ def api_keys(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
@@ -399,7 +398,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def team(request):
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
@@ -425,7 +424,7 @@ def team(request):
 
 
 @require_POST
-@owner_required
+@member_required
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
@@ -438,7 +437,7 @@ def cancel_invite(request, invite_id):
 
 
 @require_POST
-@owner_required
+@member_required
 def change_role(request, member_id):
     form = RoleForm(request.POST)
     try:
@@ -461,7 +460,7 @@ def change_role(request, member_id):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def remove_member(request, member_id):
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id

@@ -97,9 +97,9 @@ def price_units(*, link: PaymentLink, amount: str | None) -> int:
 
 
 def normalise_amount(text: str) -> str:
-    """ "12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
-    the parser, so "1.234,50" is not silently read as 1.234."""
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    """ "12,34" as typed with a decimal comma (the dashboard's German, Spanish and French)
+    is 12.34; nothing else is changed, so spaces, grouping characters and "1.234,50" reach
+    `money.to_units` as typed and are refused there."""
     if "," in text and "." not in text and text.count(",") == 1:
         return text.replace(",", ".")
     return text

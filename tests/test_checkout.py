@@ -423,7 +423,7 @@ def test_browser_language_is_the_default_and_the_cookie_wins(client, invoice):
 def test_the_merchant_api_keeps_english(api):
     response = api.post(
         "/api/v1/invoices",
-        {"price_amount": "-1", "price_currency": "USD"},
+        {"price_amount": "0", "price_currency": "USD"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="de",
     )

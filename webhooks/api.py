@@ -75,12 +75,13 @@ class EventsView(APIView):
         `failing` (not delivered, and at least one attempt failed)."""
         params = request.query_params
         events = _events(request)
-        if value := params.get("invoice"):
+        # A filter given empty is refused, not ignored: the schema says what it must be.
+        if (value := params.get("invoice")) is not None:
             try:
                 events = events.filter(invoice_id=uuid.UUID(value))
             except ValueError:
                 raise ValidationError({"invoice": ["an invoice id"]}) from None
-        if value := params.get("type"):
+        if (value := params.get("type")) is not None:
             if value not in Event.TYPES:
                 raise ValidationError({"type": [f"one of {', '.join(Event.TYPES)}"]})
             events = events.filter(type=value)
@@ -218,7 +219,7 @@ class WalletView(APIView):
             OpenApiParameter("family", doc.component("WalletFamily"), OpenApiParameter.PATH)
         ],
         request=s.WalletSerializer,
-        responses={200: WalletResponse, **doc.errors(400, 403, 415)},
+        responses={200: WalletResponse, **doc.errors(400, 403, 409, 415)},
     )
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)

@@ -4,6 +4,8 @@
 A `GatewayError` is rendered as it is; the framework's own exceptions (authentication,
 parsing, validation, throttling, routing) are first said as the `ErrorCode` they mean."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -83,6 +85,17 @@ def json_response(error: GatewayError) -> JsonResponse:
 
 def json_not_found(request, exception=None):
     return json_response(GatewayError(ErrorCode.NOT_FOUND))
+
+
+def json_bad_request(request, exception=None):
+    """What Django refuses before the API's parsers run (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, a multipart body without its boundary), in the API's
+    shape instead of Django's HTML page."""
+    if isinstance(exception, RequestDataTooBig):
+        return json_response(
+            GatewayError(ErrorCode.REQUEST_TOO_LARGE, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        )
+    return json_response(GatewayError(ErrorCode.MALFORMED_REQUEST))
 
 
 def json_server_error(request):

@@ -38,7 +38,8 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 _ERRORS = {
     400: "invalid_request: a field or parameter is malformed (`param` names it)",
     401: "authentication_error: no API key, or an invalid or revoked one",
-    403: "permission_error `insufficient_scope`: the key's scope does not allow this",
+    403: "permission_error: `insufficient_scope`, the key's scope does not allow this; "
+    "`test_key_required`, a sandbox operation asked with a live key",
     404: "not_found: no such resource for this key's merchant",
     409: "the resource's state does not allow this, or the Idempotency-Key was used with "
     "another request or is still being processed",
@@ -58,11 +59,11 @@ def errors(*codes) -> dict:
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     OpenApiParameter.HEADER,
     description="Retry safely: the same key and body within 24 h return the first response "
     "(with `Idempotent-Replayed: true`); the same key with another body is a 409. "
-    "At most 255 characters.",
+    "1 to 255 characters, not all blank.",
 )
 CURSOR = OpenApiParameter("cursor", str, description="`next_cursor` of the previous page")
 LIMIT = OpenApiParameter("limit", int, description="page size, 1 to 100 (default 50)")

@@ -38,6 +38,7 @@ from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
 from invoices.services import creation, merchant_actions
 from merchants.auth import actor_of
+from merchants.models import TEST
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
@@ -138,13 +139,14 @@ class InvoicesView(APIView):
             .select_related("quote")
             .prefetch_related("transactions", "refunds")
         )
-        if value := params.get("status"):
+        # A filter given empty is refused, not ignored: the schema says what it must be.
+        if (value := params.get("status")) is not None:
             if value not in set(Status):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):
             invoices = invoices.filter(foreign_id=value)
-        if value := params.get("archived"):
+        if (value := params.get("archived")) is not None:
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})
             invoices = invoices.filter(archived=value == "true")
@@ -337,6 +339,10 @@ class RatesView(APIView):
 
 
 class SandboxMixin:
+    """The sandbox's operations: for test keys only, and only while the sandbox is on."""
+
+    required_mode = TEST
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
@@ -353,7 +359,7 @@ class SandboxPayView(SandboxMixin, APIView):
         "it to the required confirmations. Only when the sandbox is on.",
         parameters=INVOICE_PATH,
         request=s.SandboxPaySerializer,
-        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: InvoiceResponse, **doc.errors(400, 403, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -378,7 +384,7 @@ class SandboxMineView(SandboxMixin, APIView):
         tags=["Sandbox"],
         summary="Mine sandbox blocks (and scan them)",
         request=s.MineSerializer,
-        responses={200: SandboxHeightResponse, **doc.errors(400, 404, 409, 415)},
+        responses={200: SandboxHeightResponse, **doc.errors(400, 403, 404, 409, 415)},
     )
     @idempotent
     def post(self, request):

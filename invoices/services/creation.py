@@ -202,7 +202,8 @@ def _create(
             set_next_address(quote, merchant)
         except GatewayError:  # no wallet of the family (nothing written): not offered after all
             return _not_offered(fixed_method.code, fixed_method.network)
-        _insert_quotes([quote])
+        if not _insert_quotes([quote]):
+            return GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")
         invoice.quote, invoice.selected_at = quote, invoice.created_at
         invoice.save(force_insert=True)
     else:
@@ -214,13 +215,15 @@ def _create(
 _QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_quotes(quotes: list[Quote]) -> None:
-    """One INSERT of the new quotes, which then have their ids. Written out rather than
-    through the ORM: its compiling of the statement (every field's value prepared, every
-    column quoted, per call) cost more than the INSERT itself on the creation path; the
-    values still go through each field's own preparation for the database."""
+def _insert_quotes(quotes: list[Quote]) -> bool:
+    """One INSERT of the new quotes, which then have their ids; False, with nothing written,
+    when a quote's address is already another invoice's (one_invoice_per_address: a wallet
+    two stores were given), which the INSERT skips instead of failing the request. Written
+    out rather than through the ORM: its compiling of the statement (every field's value
+    prepared, every column quoted, per call) cost more than the INSERT itself on the
+    creation path; the values still go through each field's own preparation."""
     if not quotes:  # an open invoice: quoted once the payer chooses
-        return
+        return True
     columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
     row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
     params = [
@@ -231,9 +234,13 @@ def _insert_quotes(quotes: list[Quote]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
-            f"{', '.join([row] * len(quotes))} RETURNING id",
+            f"{', '.join([row] * len(quotes))} "
+            "ON CONFLICT (network, address) WHERE address IS NOT NULL DO NOTHING RETURNING id",
             params,
         )
         ids = [quote_id for (quote_id,) in cursor.fetchall()]
+    if len(ids) < len(quotes):  # only a fixed invoice's one quote has an address
+        return False
     for quote, quote_id in zip(quotes, ids, strict=True):
         quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias
+    return True

@@ -15,7 +15,7 @@ from invoices import lifecycle
 from invoices.models import Invoice, Kind, Refund
 from invoices.selectors import find_method
 from invoices.services.events import record_event
-from invoices.services.quoting import quote_for, set_next_address
+from invoices.services.quoting import check_address_free, quote_for, set_next_address
 from invoices.services.writes import lock_invoice
 
 
@@ -63,6 +63,7 @@ def select_currency(
             quote = quote_for(invoice=invoice, asset=asset, now=now)
         if not quote.address:
             set_next_address(quote, invoice.merchant)
+            check_address_free(quote)
             quote.save()
         invoice.quote, invoice.selected_at = quote, now
         if invoice.kind == Kind.OPEN and invoice.expires_at is None:

@@ -119,3 +119,16 @@ def set_next_address(quote: Quote, merchant: Merchant) -> None:
     index, xpub = taken
     quote.address = hd.derive_address(family, xpub, index)
     quote.derivation_index = index
+
+
+def check_address_free(quote: Quote) -> None:
+    """address_in_use when the quote's new address is already another invoice's (a wallet
+    two stores were given: set_wallet refuses that now, one shared before still can), so
+    saving it is never the database's refusal of one_invoice_per_address, a 500."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Quote._meta.db_table} WHERE network = %s AND address = %s",
+            [quote.network, quote.address],
+        )
+        if cursor.fetchone() is not None:
+            raise GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")
