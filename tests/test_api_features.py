@@ -146,7 +146,7 @@ def test_unknown_query_parameters_are_a_400_naming_them(api):
         assert response.status_code == 400, (path, query)
         error = response.json()["error"]
         assert (error["code"], error["param"]) == ("unknown_parameter", name)
-        assert error["message"].startswith(f"{name}: not a query parameter of this endpoint")
+        assert error["message"].startswith(f"{name} is not a query parameter of this endpoint")
     assert (
         "cursor, foreign_id, limit, search" in api.get(URL, {"q": "z"}).json()["error"]["message"]
     )

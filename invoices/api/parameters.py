@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import cache
 
 from drf_spectacular.utils import OpenApiParameter
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
+
+from core.errors import ErrorCode, GatewayError
 
 
 @cache
@@ -40,9 +41,10 @@ class KnownQueryParameters(BasePermission):
         known = declared(type(view), request.method)
         for name in request.query_params:
             if name not in known:
-                takes = ", ".join(sorted(known)) or "no query parameters"
-                raise ValidationError(
-                    {name: [f"not a query parameter of this endpoint (it takes {takes})"]},
-                    code="unknown_parameter",
+                raise GatewayError(
+                    ErrorCode.UNKNOWN_PARAMETER,
+                    name,
+                    parameter=name,
+                    known=", ".join(sorted(known)) or "none",
                 )
         return True
