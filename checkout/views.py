@@ -21,24 +21,25 @@ from checkout import present, sandbox, states
 from checkout.errors import SELECT_ERRORS, select_error
 from checkout.forms import MethodForm, RefundClaimForm
 from core.errors import ErrorCode, GatewayError
-from invoices.models import Invoice, Kind, Refund
-from invoices.services import creation, payer
+from invoices.models import Invoice, Kind, Refund, Status
+from invoices.services import creation, payer, reconciliation
 from merchants import throttling
 from pages.i18n import localized
 from pages.security import embed_sources, image_origin, protect
 
 
 def _load(invoice_id: str) -> Invoice | None:
+    """The invoice as it is now: one whose timer ran out is expired first, so the page and
+    its poll show it on time (not at the next minute's sweep)."""
     try:
         pk = uuid.UUID(invoice_id)
     except ValueError:
         return None
-    return (
-        Invoice.objects.select_related("merchant", "quote")
-        .prefetch_related("transactions")
-        .filter(pk=pk)
-        .first()
-    )
+    found = Invoice.objects.select_related("merchant", "quote").prefetch_related("transactions")
+    invoice = found.filter(pk=pk).first()
+    if invoice is not None and reconciliation.expire_if_due(invoice):
+        return found.get(pk=pk)
+    return invoice
 
 
 def _not_found(request, message=""):
@@ -102,7 +103,11 @@ def pay(request, invoice_id):
         )
     except GatewayError as exc:
         invoice = _load(invoice_id)
-        message = select_error(exc, payment_seen=bool(invoice.transactions.all()))
+        message = select_error(
+            exc,
+            payment_seen=bool(invoice.transactions.all()),
+            expired=invoice.status == Status.EXPIRED,
+        )
         return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 

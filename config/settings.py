@@ -167,7 +167,10 @@ WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "merchants.auth.HasMerchant",
+        "invoices.api.parameters.KnownQueryParameters",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["merchants.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],

@@ -93,6 +93,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_METHOD = "unknown_method"
     UNKNOWN_NETWORK = "unknown_network"
+    UNKNOWN_PARAMETER = "unknown_parameter"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     VISIT_OVER = "visit_over"
     WRONG_CODE = "wrong_code"

@@ -27,6 +27,7 @@ class ErrorDetail:
             * `request_too_large` - request_too_large
             * `invalid_request` - invalid_request
             * `unknown_field` - unknown_field
+            * `unknown_parameter` - unknown_parameter
             * `invalid_text` - invalid_text
             * `invalid` - invalid
             * `required` - required
