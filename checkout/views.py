@@ -73,9 +73,19 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         error=error,
         return_allowed=_return_allowed(invoice),
     )
+    context["counter"] = _at_counter(invoice)
     response = _render(request, "checkout/pay.html", context, status)
     response.frame_ancestors = embed_sources(invoice.merchant.embed_hosts)
+    if context["counter"]:
+        response.frame_ancestors.append("'self'")
     return response
+
+
+def _at_counter(invoice: Invoice) -> bool:
+    """Made by a point of sale (`pos.models.Sale`, found through its reverse relation, not an
+    import): shown full screen in the counter's own frame, with a QR code large enough to
+    scan across the counter."""
+    return hasattr(invoice, "pos_sale")
 
 
 def _render(request, template: str, context: dict, status: int):

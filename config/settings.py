@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoices",
     "checkout",
     "links",
+    "pos",
     "webhooks",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)

@@ -114,8 +114,12 @@ class InvoiceFilterForm(Styled, forms.Form):
         required=False, label=_("Refund"), choices=[("", _("Any")), *labels.REFUND_STATES.items()]
     )
 
-    def __init__(self, data):
+    pos = forms.ChoiceField(required=False, label=_("Point of sale"))
+
+    def __init__(self, data, terminals=()):
+        """`terminals`: (id, name) of the merchant's points of sale, to list one's sales."""
         super().__init__(data)
+        self.fields["pos"].choices = [("", _("Any"))] + [(str(pk), name) for pk, name in terminals]
         self.fields["network"].label = _("Network")
         self.fields["network"].choices = [("", _("Any network"))] + [
             (code, labels.network_name(code, network.name))

@@ -1,0 +1,104 @@
+"""Pure: what a press of *Charge* asks for — the keypad amount or the products, the tip, the
+total in base units of the terminal's currency — and what the counter shows of an invoice.
+No database: the service feeds it the terminal's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from invoices import money
+from invoices.lifecycle import Status
+from invoices.pricing import percent_up
+from invoices.services.errors import ServiceError
+from merchants.rules import Context
+
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True)
+class Order:
+    subtotal: int
+    tip: int
+    tip_percent: str
+    description: str
+
+    @property
+    def total(self) -> int:
+        return self.subtotal + self.tip
+
+
+def _keypad(amount: str, decimals: int) -> int:
+    try:
+        units = money.to_units(amount, decimals)
+    except money.AmountError as exc:
+        raise ServiceError(exc.code, str(exc), "amount") from None
+    if units <= 0:
+        raise ServiceError("invalid_amount", _("Enter an amount above zero."), "amount")
+    return units
+
+
+def _items(items: object, products: list[dict]) -> tuple[int, list[str]]:
+    """Sum of the chosen products: `items` maps a product's position to a quantity."""
+    if not isinstance(items, dict) or not items:
+        raise ServiceError("invalid_items", _("Choose at least one product."), "items")
+    subtotal, lines = 0, []
+    for position, quantity in items.items():
+        if not (str(position).isdigit() and int(position) < len(products)):
+            raise ServiceError("invalid_items", _("This product is not sold here."), "items")
+        if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
+            raise ServiceError(
+                "invalid_items",
+                _("A quantity is a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
+                "items",
+            )
+        product = products[int(position)]
+        subtotal += product["price"] * quantity
+        lines.append(f"{quantity} × {product['name']}")
+    return subtotal, lines
+
+
+def order(
+    *,
+    name: str,
+    decimals: int,
+    products: list[dict],
+    tip_percents: list[str],
+    amount: object = None,
+    items: object = None,
+    tip: object = None,
+) -> Order:
+    """The order of one press. Either `amount` (a decimal string from the keypad) or `items`
+    (products); `tip` is one of the terminal's percentages, or empty for none. The tip is
+    rounded up, as every amount the payer owes is. ServiceError (naming the field) else."""
+    if items:
+        subtotal, lines = _items(items, products)
+        description = f"{name}: {', '.join(lines)}"
+    else:
+        if not isinstance(amount, str):
+            raise ServiceError("invalid_amount", _("Enter an amount."), "amount")
+        subtotal, description = _keypad(amount, decimals), name
+    tip_percent = "" if tip in (None, "", "0") else tip
+    if tip_percent and tip_percent not in tip_percents:
+        raise ServiceError("invalid_tip", _("This tip is not offered here."), "tip")
+    tip_units = percent_up(subtotal, Decimal(tip_percent)) if tip_percent else 0
+    if tip_units:
+        description += " · " + _("tip %(percent)s %%") % {"percent": tip_percent}
+    return Order(subtotal, tip_units, tip_percent, description)
+
+
+def counter_state(status: str, context: str | None) -> str:
+    """What the cashier needs to know: "paid" once the whole amount is seen (a counter does
+    not wait for confirmations; the invoice does), "waiting" while it may still be paid,
+    "over" when the sale ended otherwise (expired, underpaid, cancelled: see the dashboard)."""
+    if (
+        status == Status.COMPLETED
+        or (status == Status.PENDING and context != Context.UNDERPAID)
+        or (status == Status.UNRESOLVED and context == Context.OVERPAID)
+    ):
+        return "paid"
+    if status in (Status.NEW, Status.PENDING, Status.COMPLIANCE_REVIEW):
+        return "waiting"
+    return "over"
