@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dashboard.access import member_required
 from dashboard.pos_forms import TerminalForm, initial
+from pages import labels
 from pages.qr import qr_svg
 from pos import services
 from pos.models import Terminal
@@ -44,6 +45,7 @@ def terminal_list(request):
             else "",
             "sales": f"{reverse('dashboard:invoices')}?pos={terminal.pk}",
             "count": terminal.sales.count(),
+            "tips": ", ".join(f"{labels.amount(tip)} %" for tip in terminal.tip_percents),
         }
         for terminal in terminals
     ]

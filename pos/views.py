@@ -70,7 +70,7 @@ def terminal_page(request, slug):
             "decimals": decimals,
             "separator": formats.get_format("DECIMAL_SEPARATOR"),
             "products": products,
-            "tips": terminal.tip_percents,
+            "tips": [(percent, labels.amount(percent)) for percent in terminal.tip_percents],
             "charge_url": reverse("pos:charge", args=[slug]),
         },
     )

@@ -125,7 +125,7 @@
   }
   function paid(price) {
     clearInterval(poll); poll = null;
-    $("pos-paid-amount").textContent = price;
+    $("pos-paid-amount").textContent = price.replace(".", separator);
     show("paid-view");
     tone();
     setTimeout(keypad, 4000);
