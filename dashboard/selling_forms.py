@@ -16,6 +16,7 @@ from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
+from links.models import PayerEmail
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
 from pages import labels
@@ -183,6 +184,19 @@ class PaymentLinkForm(Styled, forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
+    payer_email = forms.ChoiceField(
+        required=False,
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        initial=PayerEmail.OFF,
+        choices=[
+            (PayerEmail.OFF, _("No")),
+            (PayerEmail.OPTIONAL, _("Optional")),
+            (PayerEmail.REQUIRED, _("Required")),
+        ],
+        help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
+    )
+
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price_currency"].choices = price_currencies(merchant, livemode)
@@ -230,6 +244,7 @@ class PaymentLinkForm(Styled, forms.Form):
         link.price_amount = data["units"]["price_amount"]
         link.amount_min, link.amount_max = data["units"]["amount_min"], data["units"]["amount_max"]
         link.quantity_limit, link.ends_at = data["quantity_limit"], data["ends_at"]
+        link.payer_email = data.get("payer_email") or PayerEmail.OFF
         if data.get("image"):
             link.image, link.image_type = data["image"], image_type(data["image"])
         elif data.get("remove_image"):

@@ -17,6 +17,14 @@ def new_slug() -> str:
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(10))
 
 
+class PayerEmail(models.TextChoices):
+    """Whether a payment link asks the payer for an e-mail (for the receipt and a refund)."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 class PaymentLink(models.Model):
     """What a payer sees and may pay: a fixed price, or an amount they choose between a
     minimum and a maximum. Amounts are base units of `price_currency`."""
@@ -37,6 +45,7 @@ class PaymentLink(models.Model):
     methods = models.JSONField(default=list, blank=True)  # "ASSET:network"; empty: all offered
     quantity_limit = models.PositiveIntegerField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
+    payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
     active = models.BooleanField(default=True)
     # Made in the dashboard's test mode: its invoices are test invoices (the sandbox only).
     livemode = models.BooleanField(default=True)

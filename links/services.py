@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +17,7 @@ from invoices import money
 from invoices.models import IdempotencyKey, Invoice, Status
 from invoices.services.creation import InvoiceRequest, create_invoice
 from invoices.services.errors import ServiceError
-from links.models import LinkInvoice, PaymentLink
+from links.models import LinkInvoice, PayerEmail, PaymentLink
 from links.selectors import held
 
 IMAGE_TYPES = {
@@ -103,6 +105,26 @@ def price_units(*, link: PaymentLink, amount: str | None) -> int:
     return units
 
 
+def payer_email(*, link: PaymentLink, text: str) -> str:
+    """The e-mail the payer gave, as the link asks for it (off: none is kept; optional: may
+    be empty; required: must be given). ServiceError (param "email") when it is refused."""
+    text = (text or "").strip()
+    if link.payer_email == PayerEmail.OFF:
+        return ""
+    if not text and link.payer_email == PayerEmail.REQUIRED:
+        raise ServiceError(
+            "email_required", _("Enter your e-mail: the merchant sends the receipt there."), "email"
+        )
+    if text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ServiceError(
+                "invalid_email", _("Enter a valid e-mail address."), "email"
+            ) from None
+    return text
+
+
 def normalise_amount(text: str) -> str:
     """ "12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
     the parser, so "1.234,50" is not silently read as 1.234."""
@@ -113,7 +135,7 @@ def normalise_amount(text: str) -> str:
 
 
 def open_invoice(
-    *, link_id, amount: str | None, visit: str, now: datetime | None = None
+    *, link_id, amount: str | None, visit: str, email: str = "", now: datetime | None = None
 ) -> tuple[dict, bool]:
     """The invoice of one payer's visit: made once per (visit, price), so a reload or a
     double click returns the same invoice. `visit` is the payer session's token for this
@@ -122,6 +144,7 @@ def open_invoice(
     with transaction.atomic():
         link = PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_id)
         units = price_units(link=link, amount=amount)
+        customer_email = payer_email(link=link, text=email)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
         replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
@@ -137,6 +160,7 @@ def open_invoice(
                 price_amount=units,
                 price_currency=link.price_currency,
                 description=link.name,
+                customer_email=customer_email,
                 methods=list(link.methods),
                 metadata={"payment_link": link.slug},
                 livemode=link.livemode,
