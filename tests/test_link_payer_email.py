@@ -86,3 +86,11 @@ def test_the_dashboard_sets_the_choice_per_link(api):
     edit = dashboard.get(f"/dashboard/links/{link.pk}/edit/").content.decode()
     assert re.search(r'name="payer_email" value="required"[^>]*checked', edit)
     assert not re.search(r'name="payer_email" value="off"[^>]*checked', edit)
+
+
+def test_the_question_is_asked_in_the_payers_language(make_link):
+    link = make_link(PayerEmail.REQUIRED)
+    german = Client(headers={"accept-language": "de"})
+    assert "Ihre E-Mail-Adresse" in german.get(f"/l/{link.slug}").content.decode()
+    refused = german.post(f"/l/{link.slug}", {"email": ""}).content.decode()
+    assert "Der Händler sendet den Beleg dorthin" in refused

@@ -57,7 +57,9 @@ def test_the_receipt_prints_to_a_pdf_of_the_receipt_alone(
     expect(receipt).to_contain_text("12.34 EUR" if english else "12,34 EUR")
     expect(receipt).to_contain_text("Rate" if english else "Kurs")
     expect(page.locator(".tx-id")).to_contain_text(txid[:16])
-    expect(page.locator("[data-print]")).to_be_visible()
+    expect(page.locator("[data-print]")).to_have_text(
+        "Print the receipt or save it as PDF" if english else "Beleg drucken oder als PDF speichern"
+    )
     assert page.problems == []
 
     pdf = tmp_path / "receipt.pdf"
