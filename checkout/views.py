@@ -74,6 +74,12 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         return_allowed=_return_allowed(invoice),
     )
     context["counter"] = _at_counter(invoice)
+    context["email_question"] = states.email_question(
+        invoice.merchant.payer_email,
+        bool(invoice.customer_email),
+        context["screen"],
+        context["counter"],
+    )
     response = _render(request, "checkout/pay.html", context, status)
     response.frame_ancestors = embed_sources(invoice.merchant.embed_hosts)
     if context["counter"]:
@@ -133,6 +139,22 @@ def pay(request, invoice_id):
             else _("This invoice no longer accepts a currency choice.")
         )
         return _page(request, invoice, error=message, status=409)
+    return redirect("checkout:pay", invoice_id=invoice.pk)
+
+
+@never_cache
+@protect
+@localized
+@require_POST
+def give_email(request, invoice_id):
+    """The payer's e-mail, when the store asks for one (for the receipt and a refund link)."""
+    invoice = _load(invoice_id)
+    if invoice is None:
+        return _not_found(request)
+    try:
+        payer.give_email(invoice_id=invoice.pk, email=request.POST.get("email", ""))
+    except ServiceError as exc:
+        return _page(request, invoice, error=exc.message, status=exc.status)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
 

@@ -26,6 +26,7 @@ from merchants.models import (
     UNRESOLVED_CONTEXTS,
     Merchant,
     MerchantUser,
+    PayerEmail,
 )
 from pages import labels
 
@@ -169,6 +170,11 @@ class PayoutForm(Styled, forms.Form):
 # --- settings -----------------------------------------------------------------------------------
 
 MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}
+PAYER_EMAIL_CHOICES = [
+    (PayerEmail.OFF, _("No")),
+    (PayerEmail.OPTIONAL, _("Optional")),
+    (PayerEmail.REQUIRED, _("Required")),
+]
 
 
 def _callback_url(url: str) -> str:
@@ -255,6 +261,16 @@ class PaymentsForm(SettingsForm):
         label=_("Processing timeout (minutes)"), min_value=1
     )
     deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
+    payer_email = forms.ChoiceField(
+        required=False,  # not sent: left as it is
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_(
+            "On the payment page, when the invoice has none yet: for the receipt and, if ever "
+            "needed, a refund link. Payment links ask on their own page, as each link says."
+        ),
+    )
 
     def __init__(
         self, *args, merchant: Merchant, methods: list[tuple[str, str]], networks: list, **kwargs
@@ -322,6 +338,7 @@ class PaymentsForm(SettingsForm):
                 "deny_list",
             )
         }
+        changes["payer_email"] = data.get("payer_email") or merchant.payer_email
         changes["enabled_methods"] = merchant_settings.enabled_methods(
             present.stored_methods(
                 data["enabled_methods"],

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from chains import registry
-from dashboard.forms import Styled
+from dashboard.forms import PAYER_EMAIL_CHOICES, Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
-from links.models import PayerEmail
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
+from merchants.models import PayerEmail
 from pages import labels
 
 
@@ -189,11 +189,7 @@ class PaymentLinkForm(Styled, forms.Form):
         label=_("Ask the payer for an e-mail"),
         widget=forms.RadioSelect,
         initial=PayerEmail.OFF,
-        choices=[
-            (PayerEmail.OFF, _("No")),
-            (PayerEmail.OPTIONAL, _("Optional")),
-            (PayerEmail.REQUIRED, _("Required")),
-        ],
+        choices=PAYER_EMAIL_CHOICES,
         help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
     )
 

@@ -8,21 +8,13 @@ from django.db import models
 
 from chains.fields import UnitsField
 from invoices.models import Invoice
-from merchants.models import Merchant
+from merchants.models import Merchant, PayerEmail
 
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud, typed from paper
 
 
 def new_slug() -> str:
     return "".join(secrets.choice(SLUG_ALPHABET) for _ in range(10))
-
-
-class PayerEmail(models.TextChoices):
-    """Whether a payment link asks the payer for an e-mail (for the receipt and a refund)."""
-
-    OFF = "off"
-    OPTIONAL = "optional"
-    REQUIRED = "required"
 
 
 class PaymentLink(models.Model):

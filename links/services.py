@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +15,8 @@ from invoices import money
 from invoices.models import IdempotencyKey, Invoice, Status
 from invoices.services.creation import InvoiceRequest, create_invoice
 from invoices.services.errors import ServiceError
-from links.models import LinkInvoice, PayerEmail, PaymentLink
+from invoices.services.payer import payer_email
+from links.models import LinkInvoice, PaymentLink
 from links.selectors import held
 
 IMAGE_TYPES = {
@@ -105,26 +104,6 @@ def price_units(*, link: PaymentLink, amount: str | None) -> int:
     return units
 
 
-def payer_email(*, link: PaymentLink, text: str) -> str:
-    """The e-mail the payer gave, as the link asks for it (off: none is kept; optional: may
-    be empty; required: must be given). ServiceError (param "email") when it is refused."""
-    text = (text or "").strip()
-    if link.payer_email == PayerEmail.OFF:
-        return ""
-    if not text and link.payer_email == PayerEmail.REQUIRED:
-        raise ServiceError(
-            "email_required", _("Enter your e-mail: the merchant sends the receipt there."), "email"
-        )
-    if text:
-        try:
-            validate_email(text)
-        except ValidationError:
-            raise ServiceError(
-                "invalid_email", _("Enter a valid e-mail address."), "email"
-            ) from None
-    return text
-
-
 def normalise_amount(text: str) -> str:
     """ "12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
     the parser, so "1.234,50" is not silently read as 1.234."""
@@ -144,7 +123,7 @@ def open_invoice(
     with transaction.atomic():
         link = PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_id)
         units = price_units(link=link, amount=amount)
-        customer_email = payer_email(link=link, text=email)
+        customer_email = payer_email(setting=link.payer_email, text=email)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
         replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()

@@ -1,9 +1,12 @@
-"""The payer's actions: choosing the currency to pay in, and naming a refund's address."""
+"""The payer's actions: choosing the currency to pay in, giving an e-mail (for the receipt
+and a refund link), and naming a refund's address."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +19,7 @@ from invoices.services.errors import Conflict, NotFound, ServiceError
 from invoices.services.events import record_event
 from invoices.services.quoting import quote_for, set_next_address
 from invoices.services.writes import lock_invoice
+from merchants.models import PayerEmail
 
 SWITCH_REFUSALS = {
     "invoice_not_new": "this invoice no longer accepts a currency choice",
@@ -73,6 +77,45 @@ def select_currency(
         if invoice.kind == Kind.OPEN and invoice.expires_at is None:
             invoice.expires_at = now + timedelta(minutes=invoice.payment_window_minutes)
         invoice.save(update_fields=["quote", "selected_at", "expires_at"])
+        return invoice
+
+
+def payer_email(*, setting: str, text: str) -> str:
+    """The e-mail a payer gave, as `setting` (the store's or a payment link's) asks for it:
+    off keeps none, optional may be empty, required must be given. ServiceError (param
+    "email") when it is refused."""
+    text = (text or "").strip()
+    if setting == PayerEmail.OFF:
+        return ""
+    if not text and setting == PayerEmail.REQUIRED:
+        raise ServiceError(
+            "email_required", _("Enter your e-mail: the merchant sends the receipt there."), "email"
+        )
+    if text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise ServiceError(
+                "invalid_email", _("Enter a valid e-mail address."), "email"
+            ) from None
+    return text
+
+
+def give_email(*, invoice_id, email: str) -> Invoice:
+    """The payer's e-mail on an invoice that has none yet and still awaits payment, as the
+    store's setting asks for it. An e-mail already there (the merchant's, or given before)
+    is never replaced: whoever holds the checkout link must not redirect the refund link."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        if invoice.customer_email:
+            raise Conflict("email_given", _("An e-mail was already given."), "email")
+        if invoice.status not in (lifecycle.Status.NEW, lifecycle.Status.PENDING):
+            raise Conflict("invoice_not_open", _("This invoice no longer takes an e-mail."))
+        email = payer_email(setting=invoice.merchant.payer_email, text=email)
+        if not email:
+            return invoice
+        invoice.customer_email = email
+        invoice.save(update_fields=["customer_email"])
         return invoice
 
 
