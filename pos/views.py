@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from functools import wraps
 
+from django.conf import settings
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from invoices import money
 from invoices.services.errors import ServiceError
+from merchants import throttling
 from pages import labels
 from pages.i18n import localized
 from pages.security import protect
@@ -33,6 +35,19 @@ def frames_checkout(view):
         return response
 
     return wrapped
+
+
+def _limited(bucket: str, rate: str) -> JsonResponse | None:
+    """A 429 once `bucket` is over `rate`: a leaked link cannot flood the store with
+    invoices, nor a script poll sales, faster than a counter would."""
+    window = throttling.hit(bucket, rate)
+    if window.allowed:
+        return None
+    return JsonResponse(
+        {"error": {"code": "rate_limited", "message": "Too many requests.", "param": None}},
+        status=429,
+        headers={"Retry-After": str(window.reset)},
+    )
 
 
 def _error(exc: ServiceError) -> JsonResponse:
@@ -81,6 +96,8 @@ def terminal_page(request, slug):
 @require_POST
 def charge(request, slug):
     """JSON in ({"key", "amount" | "items", "tip"}), the invoice's checkout out."""
+    if limited := _limited(f"pos-charge:{slug}", settings.POS_CHARGE_RATE):
+        return limited
     try:
         body = json.loads(request.body)
     except ValueError:
@@ -115,6 +132,9 @@ def charge(request, slug):
 @require_GET
 def sale_status(request, slug, invoice_id):
     """The counter's poll: only for an invoice this terminal made (else 404)."""
+    client = throttling.client_ip(request)
+    if limited := _limited(f"pos-status:{client}", settings.CHECKOUT_STATUS_RATE):
+        return limited
     try:
         invoice = services.sale_invoice(slug=slug, invoice_id=invoice_id)
     except ServiceError as exc:

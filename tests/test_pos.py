@@ -245,3 +245,13 @@ def test_the_invoice_list_shows_one_points_sales(terminal, create_invoice, api):
     only = dashboard.get(f"/dashboard/invoices/?pos={terminal.pk}").content.decode()
     assert sold["id"] in only and other["id"] not in only
     assert "Counter" in only
+
+
+def test_a_leaked_link_cannot_flood_the_store(terminal, settings):
+    settings.POS_CHARGE_RATE = "2/min"
+    counter = Client()
+    answers = [
+        charge(counter, terminal, amount="1.00", key=f"press-000{n}").status_code for n in range(3)
+    ]
+    assert answers == [201, 201, 429]
+    assert Invoice.objects.count() == 2
