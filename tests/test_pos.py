@@ -255,3 +255,16 @@ def test_a_leaked_link_cannot_flood_the_store(terminal, settings):
     ]
     assert answers == [201, 201, 429]
     assert Invoice.objects.count() == 2
+
+
+def test_a_double_tap_racing_itself_makes_one_invoice(postgres, terminal):
+    """Two requests of one press at the same moment (a double tap, a retry after a timeout):
+    the terminal's row lock lets one create, and the other replays it."""
+    from tests.conftest import run_at_once
+
+    results = run_at_once(
+        6, lambda i: services.charge(slug=terminal.slug, press="press-race", amount="4.20")
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert {payload["id"] for payload, _created in results} == {str(Invoice.objects.get().pk)}
+    assert sorted(created for _payload, created in results) == [False] * 5 + [True]
