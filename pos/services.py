@@ -21,10 +21,14 @@ from pos.models import Sale, Terminal, new_slug
 MAX_PRESS_KEY = 64
 
 
-def terminal_for(slug: str) -> Terminal:
-    """The active terminal behind a secret link; NotFound for a rotated, deactivated or
-    made-up one (the page then 404s, saying nothing about why)."""
-    found = Terminal.objects.select_related("merchant").filter(slug=slug, active=True).first()
+def terminal_for(slug: str, *, lock: bool = False) -> Terminal:
+    """The active terminal behind a secret link (its row locked with `lock`, inside a
+    transaction); NotFound for a rotated, deactivated or made-up one (the page then 404s,
+    saying nothing about why)."""
+    terminals = Terminal.objects.select_related("merchant")
+    if lock:
+        terminals = terminals.select_for_update(of=("self",))
+    found = terminals.filter(slug=slug, active=True).first()
     if found is None:
         raise NotFound("not_found", _("This point of sale does not exist."))
     return found
@@ -38,10 +42,7 @@ def charge(*, slug: str, press: str, amount=None, items=None, tip=None) -> tuple
     if not isinstance(press, str) or not 8 <= len(press) <= MAX_PRESS_KEY:
         raise ServiceError("invalid_key", _("The page sent no valid key; reload it."), "key")
     with transaction.atomic():
-        terminal = terminal_for(slug)
-        terminal = (
-            Terminal.objects.select_for_update().select_related("merchant").get(pk=terminal.pk)
-        )
+        terminal = terminal_for(slug, lock=True)
         order = sale.order(
             name=terminal.name,
             decimals=money.price_decimals(terminal.currency) or 0,
