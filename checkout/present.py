@@ -15,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from chains import registry
 from chains.uri import payment_uri
 from checkout import sandbox, states
+from core.errors import GatewayError
 from invoices import lifecycle, money, selectors
 from invoices.models import Invoice, Kind, Refund
 from invoices.representation import confirmations
 from invoices.selectors import scanned_heights
 from invoices.services import quoting
-from invoices.services.errors import ServiceError
 from pages import labels
 from pages.amounts import display_amount
 from pages.qr import qr_svg
@@ -199,7 +199,7 @@ def methods(invoice: Invoice, now: datetime) -> list[dict]:
                 continue
             try:
                 quote = quoting.quote_for(invoice=invoice, asset=asset, now=now)
-            except ServiceError:
+            except GatewayError:
                 continue
         network = registry.get_network(asset.network)
         methods.append(

@@ -14,28 +14,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from checkout import present, sandbox, states
+from checkout.errors import SELECT_ERRORS, select_error
 from checkout.forms import MethodForm, RefundClaimForm
-from invoices.lifecycle import TransitionNotAllowed
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Kind, Refund
 from invoices.services import creation, payer
-from invoices.services.errors import ServiceError
 from merchants import throttling
 from pages.i18n import localized
 from pages.security import embed_sources, image_origin, protect
-
-SELECT_ERRORS = {
-    "invoice_expired": gettext_lazy("This invoice has expired."),
-    "invoice_archived": gettext_lazy("This invoice no longer accepts payments."),
-    "payment_seen": gettext_lazy(
-        "A payment was already seen, so the currency can no longer change."
-    ),
-    "currency_fixed": gettext_lazy("The currency of this invoice cannot change."),
-}
 
 
 def _load(invoice_id: str) -> Invoice | None:
@@ -60,7 +50,7 @@ def _return_allowed(invoice: Invoice) -> bool:
         return False
     try:
         creation.check_return_url(merchant=invoice.merchant, url=invoice.return_url)
-    except ServiceError:
+    except GatewayError:
         return False
     return True
 
@@ -116,7 +106,7 @@ def pay(request, invoice_id):
     if request.method == "GET":
         return _page(request, invoice, change=request.GET.get("change") == "1")
     if invoice.kind == Kind.FIXED:
-        return _page(request, invoice, error=SELECT_ERRORS["currency_fixed"], status=409)
+        return _page(request, invoice, error=SELECT_ERRORS[ErrorCode.CURRENCY_FIXED], status=409)
     methods = [method["value"] for method in present.methods(invoice, timezone.now())]
     form = MethodForm(request.POST, methods=methods)
     if not form.is_valid():
@@ -126,18 +116,9 @@ def pay(request, invoice_id):
         payer.select_currency(
             invoice_id=invoice.pk, asset_code=code, network_code=network, actor="payer"
         )
-    except ServiceError as exc:
-        message = SELECT_ERRORS.get(
-            exc.code, _("This currency cannot be chosen right now. Please choose another.")
-        )
-        return _page(request, _load(invoice_id), error=message, status=409)
-    except TransitionNotAllowed:
+    except GatewayError as exc:
         invoice = _load(invoice_id)
-        message = (
-            SELECT_ERRORS["payment_seen"]
-            if invoice.transactions.all()
-            else _("This invoice no longer accepts a currency choice.")
-        )
+        message = select_error(exc, payment_seen=bool(invoice.transactions.all()))
         return _page(request, invoice, error=message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -153,8 +134,10 @@ def give_email(request, invoice_id):
         return _not_found(request)
     try:
         payer.give_email(invoice_id=invoice.pk, email=request.POST.get("email", ""))
-    except ServiceError as exc:
-        return _page(request, invoice, error=exc.message, status=exc.status)
+    except GatewayError as exc:  # a form's refusal is a 422 page; a conflict stays a 409
+        return _page(
+            request, invoice, error=exc.message, status=422 if exc.status == 400 else exc.status
+        )
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
 
@@ -214,7 +197,7 @@ def sandbox_action(request, invoice_id):
         return response
     try:
         sandbox.simulate(invoice, request.POST.get("action", ""))
-    except ServiceError as exc:
+    except GatewayError as exc:
         return _page(request, invoice, error=exc.message, status=409)
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
@@ -260,7 +243,7 @@ def refund(request):
         if form.is_valid():
             try:
                 found = payer.claim(token=token, address=form.cleaned_data["address"])
-            except ServiceError as exc:
+            except GatewayError as exc:
                 form.add_error("address" if exc.param == "address" else None, exc.message)
         code = 422 if form.errors else 200
     return _render(request, "checkout/refund.html", present.refund(found, form, token), code)

@@ -176,8 +176,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
-# The OpenAPI document (invoices/api/schema.py has its components, errors and webhooks).
+# The OpenAPI document: invoices/representation.py has the response shapes,
+# invoices/api/schema.py the errors, parameters, headers and webhooks.
 _SCHEMA = "invoices.api.schema"
+_SHAPES = "invoices.representation"  # the response shapes and their enums
 SPECTACULAR_SETTINGS = {
     "TITLE": "Payment gateway merchant API",
     "DESCRIPTION": "Create invoices, follow payments and resolve what went wrong. "
@@ -191,18 +193,19 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "InvoiceStatus": f"{_SCHEMA}.INVOICE_STATUSES",
-        "InvoiceKind": f"{_SCHEMA}.INVOICE_KINDS",
-        "StatusContext": f"{_SCHEMA}.STATUS_CONTEXTS",
-        "TransactionStatus": f"{_SCHEMA}.TRANSACTION_STATUSES",
-        "RefundStatus": f"{_SCHEMA}.REFUND_STATUSES",
-        "EventType": f"{_SCHEMA}.EVENT_TYPES",
-        "DeliveryStatus": f"{_SCHEMA}.DELIVERY_STATUSES",
+        "InvoiceStatus": f"{_SHAPES}.INVOICE_STATUSES",
+        "InvoiceKind": f"{_SHAPES}.INVOICE_KINDS",
+        "StatusContext": f"{_SHAPES}.STATUS_CONTEXTS",
+        "TransactionStatus": f"{_SHAPES}.TRANSACTION_STATUSES",
+        "RefundStatus": f"{_SHAPES}.REFUND_STATUSES",
+        "EventType": f"{_SHAPES}.EVENT_TYPES",
+        "DeliveryStatus": f"{_SHAPES}.DELIVERY_STATUSES",
         "ResolveAction": f"{_SCHEMA}.RESOLVE_ACTIONS",
         "ReviewAction": f"{_SCHEMA}.REVIEW_ACTIONS",
         "RefundAmount": f"{_SCHEMA}.REFUND_AMOUNTS",
-        "WalletFamily": f"{_SCHEMA}.WALLET_FAMILIES",
-        "ErrorType": f"{_SCHEMA}.ERROR_TYPES",
+        "WalletFamily": f"{_SHAPES}.WALLET_FAMILIES",
+        "ErrorType": f"{_SHAPES}.ERROR_TYPES",
+        "ErrorCode": f"{_SHAPES}.ERROR_CODES",
     },
     "TAGS": [
         {"name": "Invoices", "description": "Create, read, cancel, archive, resolve, review."},

@@ -10,13 +10,15 @@ from functools import partial
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from chains import hd, registry
+from core.errors import GatewayError
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
+from merchants import services as merchant_services
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
@@ -32,7 +34,10 @@ from pages import labels
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [
-    (MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, wallets or team")),
+    (
+        MerchantUser.STAFF,
+        _("Staff: invoices, refunds and settings, no wallets, callbacks, keys or team"),
+    ),
     (MerchantUser.OWNER, _("Owner: everything")),
 ]
 RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"), "refund": _("Refund")}
@@ -50,6 +55,18 @@ class Styled:
                 widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
             ):
                 widget.attrs.setdefault("class", "input")
+
+
+class BoundedUsername:
+    """For login forms: Django's AuthenticationForm sets the username's max_length after
+    the field is built, so nothing enforced it, and a longer name went on to authenticate(),
+    where django-axes wrote it into a varchar(255) (a 500 on PostgreSQL). Now it is a form
+    error, and no login is even tried."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class LinesField(forms.CharField):
@@ -385,15 +402,19 @@ class WalletForm(Styled, forms.Form):
         ),
     )
 
-    def __init__(self, *args, family: str, **kwargs):
+    def __init__(self, *args, family: str, merchant: Merchant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.family = family
+        self.family, self.merchant = family, merchant
 
     def clean_xpub(self):
         try:
-            return hd.validate_xpub(self.family, self.cleaned_data["xpub"])
-        except hd.InvalidXpub as exc:
-            raise ValidationError(str(exc)) from None
+            xpub = hd.validate_xpub(self.family, self.cleaned_data["xpub"])
+            merchant_services.check_wallet_free(
+                merchant=self.merchant, family=self.family, xpub=xpub
+            )
+        except GatewayError as exc:
+            raise ValidationError(exc.message) from None
+        return xpub
 
 
 class ApiKeyForm(Styled, forms.Form):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import GatewayError
 from dashboard.forms import LinesField, Styled
 from dashboard.selling_forms import price_currencies
 from invoices import money
@@ -69,8 +70,10 @@ class TerminalForm(Styled, forms.Form):
                 self.add_error("products", _("%(line)s is not “name = price”.") % {"line": line})
                 return data
             try:
-                units = money.to_units(normalise_amount(price), money.price_decimals(currency) or 0)
-            except money.AmountError as exc:
+                units = money.to_units(
+                    normalise_amount(price.strip()), money.price_decimals(currency) or 0
+                )
+            except GatewayError as exc:
                 self.add_error("products", f"{line}: {exc}")
                 return data
             products.append({"name": name, "price": units})

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from chains import registry
+from core.errors import GatewayError
 from dashboard.forms import PAYER_EMAIL_CHOICES, Styled
 from invoices import money
 from invoices.models import Kind
@@ -41,6 +42,16 @@ def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
     ]
 
 
+def amount_field(**kwargs) -> forms.CharField:
+    """An amount as typed: not stripped, so " 25 " is refused like in the API."""
+    return forms.CharField(
+        max_length=money.AMOUNT_MAX_LENGTH,
+        strip=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
 def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
     """Base units of an amount typed in the form (a decimal comma is fine), or None with
     the API's own message on the field."""
@@ -49,17 +60,13 @@ def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
         return None
     try:
         return money.to_units(normalise_amount(text), money.price_decimals(currency) or 0)
-    except money.AmountError as exc:
-        form.add_error(field, str(exc))
+    except GatewayError as exc:
+        form.add_error(field, exc.message)
         return None
 
 
 class InvoiceCreateForm(Styled, forms.Form):
-    price_amount = forms.CharField(
-        label=_("Price"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    price_amount = amount_field(label=_("Price"))
     price_currency = forms.ChoiceField(label=_("Currency"))
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -146,25 +153,13 @@ class PaymentLinkForm(Styled, forms.Form):
         initial=FIXED,
         choices=[(FIXED, _("A fixed price")), (CHOOSE, _("The payer chooses the amount"))],
     )
-    price_amount = forms.CharField(
+    price_amount = amount_field(required=False, label=_("Fixed price"))
+    amount_min = amount_field(
         required=False,
-        max_length=40,
-        label=_("Fixed price"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    amount_min = forms.CharField(
-        required=False,
-        max_length=40,
         label=_("Minimum amount"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("When the payer chooses; both optional."),
     )
-    amount_max = forms.CharField(
-        required=False,
-        max_length=40,
-        label=_("Maximum amount"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
+    amount_max = amount_field(required=False, label=_("Maximum amount"))
     methods = forms.MultipleChoiceField(
         required=False,
         label=_("Accepted payment methods"),

@@ -1,6 +1,6 @@
 """The store's settings: profile, payments, wallets, callbacks, API keys and the team.
-Staff may change the profile, payments and the callback URL; keys, wallets, the callback
-secret and the team are for owners."""
+Staff may change the profile and payments; wallets, callbacks, keys and the team redirect
+money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
-from dashboard import present
-from dashboard.access import actor, member_required, owner_required
+from core.errors import GatewayError
+from dashboard import errors, present
+from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -26,12 +27,11 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
-from invoices.services.errors import ServiceError
+from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks
-from webhooks.api import attempt_payload
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
@@ -156,7 +156,7 @@ def _family_networks(family: str) -> str:
 
 
 @require_http_methods(["GET"])
-@owner_required
+@member_required
 def wallets(request):
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
@@ -186,7 +186,7 @@ def wallets(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def wallet(request, family):
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
@@ -194,7 +194,7 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None, family=family)
+    form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]
@@ -238,7 +238,6 @@ def _callbacks_page(request, form, test=None, status=200):
             "merchant": merchant,
             "section": "settings",
             "tab": "callbacks",
-            "owner": request.member.role == MerchantUser.OWNER,
             "changes": _changes(
                 merchant, SettingsChange.CALLBACK_URL, SettingsChange.CALLBACK_SECRET
             ),
@@ -264,14 +263,14 @@ def callback_test(request):
     """Send a signed `test` event now and show what the endpoint answered."""
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
-        test = attempt_payload(callbacks.send_test_event(request.merchant))
-    except ServiceError as exc:
-        test = {"succeeded": False, "error": exc.message}
+        test = DeliveryAttemptResponse.render(callbacks.send_test_event(request.merchant))
+    except GatewayError as exc:
+        test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
@@ -321,7 +320,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
@@ -344,14 +343,14 @@ def api_keys(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
         try:
             merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
-        except merchant_services.NotFound:  # revoked meanwhile
-            raise Http404 from None
+        except GatewayError as exc:  # revoked meanwhile
+            raise Http404 from exc
         messages.success(
             request,
             _("API key %(name)s (%(prefix)s) revoked.")
@@ -400,7 +399,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def team(request):
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
@@ -413,8 +412,8 @@ def team(request):
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
             )
-        except merchant_services.Refused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             return _team_page(
                 request,
@@ -426,12 +425,12 @@ def team(request):
 
 
 @require_POST
-@owner_required
+@member_required
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
-    except merchant_services.NotFound:
-        raise Http404 from None
+    except GatewayError as exc:
+        raise Http404 from exc
     messages.success(
         request, _("The invitation of %(email)s is cancelled.") % {"email": invite.email}
     )
@@ -439,7 +438,7 @@ def cancel_invite(request, invite_id):
 
 
 @require_POST
-@owner_required
+@member_required
 def change_role(request, member_id):
     form = RoleForm(request.POST)
     try:
@@ -448,10 +447,10 @@ def change_role(request, member_id):
             member_id=member_id,
             role=form.cleaned_data["role"] if form.is_valid() else "",
         )
-    except merchant_services.NotFound:
-        raise Http404 from None
-    except merchant_services.Refused as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, errors.message(exc))
     else:
         messages.success(
             request,
@@ -462,7 +461,7 @@ def change_role(request, member_id):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def remove_member(request, member_id):
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id
@@ -472,10 +471,10 @@ def remove_member(request, member_id):
             merchant_services.remove_member(
                 merchant=request.merchant, member_id=member.pk, removed_by=request.user
             )
-        except merchant_services.NotFound:
-            raise Http404 from None
-        except merchant_services.Refused as exc:
-            messages.error(request, exc.message)
+        except GatewayError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            messages.error(request, errors.message(exc))
         else:
             messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")

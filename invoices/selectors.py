@@ -16,9 +16,9 @@ from chains import registry
 from chains.checks import enabled_methods
 from chains.models import ChainCursor
 from chains.registry import Asset
+from core.errors import ErrorCode, GatewayError
 from invoices import accounting, lifecycle
 from invoices.models import Quote, Refund
-from invoices.services.errors import ServiceError
 from merchants.models import Merchant, Wallet
 
 # --- payment methods ------------------------------------------------------------------------
@@ -55,16 +55,15 @@ def offered_methods(*, merchant: Merchant, livemode: bool = True) -> list[Asset]
     return _methods(merchant, _wallet_families(merchant), livemode)
 
 
-def _not_offered(asset_code: str, network_code: str | None) -> ServiceError:
-    return ServiceError(
-        "currency_not_offered",
-        (
-            _("%(asset)s on %(network)s is not a payment method this merchant offers")
-            if network_code
-            else _("%(asset)s is not a payment method this merchant offers")
-        )
-        % {"asset": asset_code, "network": network_code},
+def _not_offered(asset_code: str, network_code: str | None) -> GatewayError:
+    return GatewayError(
+        ErrorCode.CURRENCY_NOT_OFFERED,
         "pay_currency",
+        message=None
+        if network_code
+        else _("%(asset)s is not a payment method this merchant offers"),
+        asset=asset_code,
+        network=network_code,
     )
 
 
@@ -87,11 +86,8 @@ def find_method(
         raise _not_offered(asset_code, network_code)
     if len(matches) > 1:
         networks = ", ".join(a.network for a in matches)
-        raise ServiceError(
-            "network_required",
-            _("%(asset)s is offered on several networks (%(networks)s): give `network`")
-            % {"asset": asset_code, "networks": networks},
-            "network",
+        raise GatewayError(
+            ErrorCode.NETWORK_REQUIRED, "network", asset=asset_code, networks=networks
         )
     return matches[0]
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
-from invoices.services.errors import ServiceError
 from links import services
 from links.models import PaymentLink
 from pages import labels
@@ -76,13 +76,15 @@ def link_page(request, slug):
             payload, _created = services.open_invoice(
                 link_id=link.pk, amount=amount, email=email, visit=_visit(request, link)
             )
-        except services.VisitOver:
+        except GatewayError as exc:
+            if exc.code != ErrorCode.VISIT_OVER:
+                raise
             payload, _created = services.open_invoice(
                 link_id=link.pk, amount=amount, email=email, visit=_visit(request, link, renew=True)
             )
-    except services.LinkUnavailable:
-        return _page(request, link, status=410)
-    except ServiceError as exc:
+    except GatewayError as exc:
+        if exc.code == ErrorCode.LINK_UNAVAILABLE:
+            return _page(request, link, status=410)
         return _page(
             request,
             link,

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
 from invoices.lifecycle import Status
 from invoices.pricing import percent_up
-from invoices.services.errors import ServiceError
 from merchants.rules import Context
 
 MAX_QUANTITY = 99
@@ -32,27 +33,30 @@ class Order:
 
 def _keypad(amount: str, decimals: int) -> int:
     try:
-        units = money.to_units(amount, decimals)
-    except money.AmountError as exc:
-        raise ServiceError(exc.code, str(exc), "amount") from None
-    if units <= 0:
-        raise ServiceError("invalid_amount", _("Enter an amount above zero."), "amount")
-    return units
+        return money.to_units(amount, decimals)
+    except GatewayError as exc:
+        exc.param = "amount"
+        raise
 
 
 def _items(items: object, products: list[dict]) -> tuple[int, list[str]]:
     """Sum of the chosen products: `items` maps a product's position to a quantity."""
     if not isinstance(items, dict) or not items:
-        raise ServiceError("invalid_items", _("Choose at least one product."), "items")
+        raise GatewayError(
+            ErrorCode.INVALID, "items", message=gettext_lazy("Choose at least one product.")
+        )
     subtotal, lines = 0, []
     for position, quantity in items.items():
         if not (str(position).isdigit() and int(position) < len(products)):
-            raise ServiceError("invalid_items", _("This product is not sold here."), "items")
+            raise GatewayError(
+                ErrorCode.INVALID, "items", message=gettext_lazy("This product is not sold here.")
+            )
         if type(quantity) is not int or not 1 <= quantity <= MAX_QUANTITY:
-            raise ServiceError(
-                "invalid_items",
-                _("A quantity is a whole number from 1 to %(max)s.") % {"max": MAX_QUANTITY},
+            raise GatewayError(
+                ErrorCode.INVALID,
                 "items",
+                message=gettext_lazy("A quantity is a whole number from 1 to %(max)s."),
+                max=MAX_QUANTITY,
             )
         product = products[int(position)]
         subtotal += product["price"] * quantity
@@ -72,17 +76,21 @@ def order(
 ) -> Order:
     """The order of one press. Either `amount` (a decimal string from the keypad) or `items`
     (products); `tip` is one of the terminal's percentages, or empty for none. The tip is
-    rounded up, as every amount the payer owes is. ServiceError (naming the field) else."""
+    rounded up, as every amount the payer owes is. GatewayError (naming the field) else."""
     if items:
         subtotal, lines = _items(items, products)
         description = f"{name}: {', '.join(lines)}"
     else:
         if not isinstance(amount, str):
-            raise ServiceError("invalid_amount", _("Enter an amount."), "amount")
+            raise GatewayError(
+                ErrorCode.REQUIRED, "amount", message=gettext_lazy("Enter an amount.")
+            )
         subtotal, description = _keypad(amount, decimals), name
     tip_percent = "" if tip in (None, "", "0") else tip
     if tip_percent and tip_percent not in tip_percents:
-        raise ServiceError("invalid_tip", _("This tip is not offered here."), "tip")
+        raise GatewayError(
+            ErrorCode.INVALID_CHOICE, "tip", message=gettext_lazy("This tip is not offered here.")
+        )
     tip_units = percent_up(subtotal, Decimal(tip_percent)) if tip_percent else 0
     if tip_units:
         description += " · " + _("tip %(percent)s %%") % {"percent": tip_percent}

@@ -9,12 +9,12 @@ import hashlib
 import json
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
 from invoices.models import IdempotencyKey, Invoice
 from invoices.services.creation import InvoiceRequest, create_invoice
-from invoices.services.errors import Conflict, NotFound, ServiceError
 from pos import sale
 from pos.models import Sale, Terminal, new_slug
 
@@ -23,24 +23,26 @@ MAX_PRESS_KEY = 64
 
 def terminal_for(slug: str, *, lock: bool = False) -> Terminal:
     """The active terminal behind a secret link (its row locked with `lock`, inside a
-    transaction); NotFound for a rotated, deactivated or made-up one (the page then 404s,
+    transaction); not_found for a rotated, deactivated or made-up one (the page then 404s,
     saying nothing about why)."""
     terminals = Terminal.objects.select_related("merchant")
     if lock:
         terminals = terminals.select_for_update(of=("self",))
     found = terminals.filter(slug=slug, active=True).first()
     if found is None:
-        raise NotFound("not_found", _("This point of sale does not exist."))
+        raise GatewayError(ErrorCode.NOT_FOUND, message=_("This point of sale does not exist."))
     return found
 
 
 def charge(*, slug: str, press: str, amount=None, items=None, tip=None) -> tuple[dict, bool]:
     """The invoice of one press of *Charge*: `press` is the page's key for that press, so a
     double tap or a retry returns the same invoice (and the same key with another order is a
-    Conflict). Returns (payload, created). Raises NotFound or ServiceError, having created
+    idempotency_key_reused). Returns (payload, created). Raises GatewayError, having created
     nothing."""
     if not isinstance(press, str) or not 8 <= len(press) <= MAX_PRESS_KEY:
-        raise ServiceError("invalid_key", _("The page sent no valid key; reload it."), "key")
+        raise GatewayError(
+            ErrorCode.INVALID, "key", message=_("The page sent no valid key; reload it.")
+        )
     with transaction.atomic():
         terminal = terminal_for(slug, lock=True)
         order = sale.order(
@@ -59,7 +61,11 @@ def charge(*, slug: str, press: str, amount=None, items=None, tip=None) -> tuple
         replay = IdempotencyKey.objects.filter(merchant=terminal.merchant, key=key).first()
         if replay:  # the terminal row is locked: no concurrent press makes a second one
             if replay.request_hash != request_hash:
-                raise Conflict("idempotency_conflict", _("This press was for another amount."))
+                raise GatewayError(
+                    ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                    "key",
+                    message=_("This press was for another amount."),
+                )
             return replay.response, False
         decimals = money.price_decimals(terminal.currency) or 0
         payload = create_invoice(
@@ -89,12 +95,12 @@ def charge(*, slug: str, press: str, amount=None, items=None, tip=None) -> tuple
 
 
 def sale_invoice(*, slug: str, invoice_id) -> Invoice:
-    """An invoice this terminal made; NotFound for any other (another terminal's, the API's,
+    """An invoice this terminal made; not_found for any other (another terminal's, the API's,
     another merchant's): the link reads nothing it did not create."""
     terminal = terminal_for(slug)
     found = Invoice.objects.filter(pk=invoice_id, pos_sale__terminal=terminal).first()
     if found is None:
-        raise NotFound("not_found", _("This sale does not exist."))
+        raise GatewayError(ErrorCode.NOT_FOUND, message=_("This sale does not exist."))
     return found
 
 

@@ -15,8 +15,8 @@ from django.utils import formats
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
-from invoices.services.errors import ServiceError
 from merchants import throttling
 from pages import labels
 from pages.i18n import localized
@@ -43,14 +43,12 @@ def _limited(bucket: str, rate: str) -> JsonResponse | None:
     window = throttling.hit(bucket, rate)
     if window.allowed:
         return None
-    return JsonResponse(
-        {"error": {"code": "rate_limited", "message": "Too many requests.", "param": None}},
-        status=429,
-        headers={"Retry-After": str(window.reset)},
-    )
+    response = _error(GatewayError(ErrorCode.RATE_LIMITED))
+    response["Retry-After"] = str(window.reset)
+    return response
 
 
-def _error(exc: ServiceError) -> JsonResponse:
+def _error(exc: GatewayError) -> JsonResponse:
     return JsonResponse(
         {"error": {"code": exc.code, "message": exc.message, "param": exc.param}},
         status=exc.status,
@@ -65,7 +63,7 @@ def _error(exc: ServiceError) -> JsonResponse:
 def terminal_page(request, slug):
     try:
         terminal = services.terminal_for(slug)
-    except ServiceError:
+    except GatewayError:
         raise Http404 from None
     decimals = money.price_decimals(terminal.currency) or 0
     products = [
@@ -103,10 +101,7 @@ def charge(request, slug):
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return JsonResponse(
-            {"error": {"code": "invalid_json", "message": "a JSON object", "param": None}},
-            status=400,
-        )
+        return _error(GatewayError(ErrorCode.MALFORMED_JSON))
     try:
         payload, created = services.charge(
             slug=slug,
@@ -115,7 +110,7 @@ def charge(request, slug):
             items=body.get("items"),
             tip=body.get("tip"),
         )
-    except ServiceError as exc:
+    except GatewayError as exc:
         return _error(exc)
     return JsonResponse(
         {
@@ -137,6 +132,6 @@ def sale_status(request, slug, invoice_id):
         return limited
     try:
         invoice = services.sale_invoice(slug=slug, invoice_id=invoice_id)
-    except ServiceError as exc:
+    except GatewayError as exc:
         return _error(exc)
     return JsonResponse({"state": sale.counter_state(invoice.status, invoice.status_context)})

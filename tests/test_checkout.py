@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from chains import hd
 from checkout import states
+from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle as lc
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import errors, payer
+from invoices.services import payer
 from pages import amounts
 from pages.security import embed_sources, image_origin
 
@@ -422,7 +423,7 @@ def test_browser_language_is_the_default_and_the_cookie_wins(client, invoice):
 def test_the_merchant_api_keeps_english(api):
     response = api.post(
         "/api/v1/invoices",
-        {"price_amount": "-1", "price_currency": "USD"},
+        {"price_amount": "0", "price_currency": "USD"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="de",
     )
@@ -564,9 +565,10 @@ def test_a_refund_code_with_a_nul_byte_is_refused_before_any_lookup(db, client):
 
 
 def test_refund_claim_service(refund, sandbox_address):
-    with pytest.raises(errors.NotFound):
+    with pytest.raises(GatewayError) as missing:
         payer.claim(token="no-such-token", address=sandbox_address)
-    with pytest.raises(errors.ServiceError) as refused:
+    assert missing.value.code == ErrorCode.REFUND_NOT_FOUND
+    with pytest.raises(GatewayError) as refused:
         payer.claim(
             token=refund.claim_token, address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
         )
@@ -574,8 +576,9 @@ def test_refund_claim_service(refund, sandbox_address):
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
     assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
-    with pytest.raises(errors.Conflict):
+    with pytest.raises(GatewayError) as claimed_twice:
         payer.claim(token=refund.claim_token, address=sandbox_address)
+    assert claimed_twice.value.code == ErrorCode.REFUND_CLAIMED
 
 
 def test_assets_are_served_by_the_app_itself(client, invoice):

@@ -340,12 +340,13 @@ def test_api_key_created_used_and_revoked(api, store, page, live_server):
     assert requests.get(url, headers=headers, timeout=10).status_code == 401
 
 
-def test_staff_cannot_open_api_keys(api, store, page):
+def test_staff_cannot_open_api_keys_or_callbacks(api, store, page):
     make_user(api.merchant, "staff@shop.example", MerchantUser.STAFF)
     log_in(page, "staff@shop.example")
     page.goto("/dashboard/settings/")
-    expect(page.locator(".tabs")).not_to_contain_text("API keys")
-    expect(page.locator(".tabs")).not_to_contain_text("Wallets")
+    for tab in ("API keys", "Wallets", "Callbacks", "Team"):
+        expect(page.locator(".tabs")).not_to_contain_text(tab)
+    assert page.goto("/dashboard/settings/callbacks/").status == 403
     response = page.goto("/dashboard/settings/api-keys/")
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("Only the store's owners")

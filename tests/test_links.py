@@ -203,7 +203,7 @@ def _upload(data=PNG):
 def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres, api):
     """Six confirmations of one visit at once make one invoice; six payers racing for the
     last ticket get one invoice and five clear refusals."""
-    from invoices.services.errors import ServiceError
+    from core.errors import GatewayError
     from links import services as link_services
     from tests.conftest import run_at_once
 
@@ -223,7 +223,7 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     results = run_at_once(
         6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}")
     )
-    refused = [r for r in results if isinstance(r, ServiceError)]
+    refused = [r for r in results if isinstance(r, GatewayError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
+from core.errors import GatewayError
 from invoices.models import Invoice
 from invoices.pricing import percent_up
-from invoices.services.errors import ServiceError
 from pos import sale, services
 from pos.models import Sale, Terminal
 
@@ -79,7 +79,7 @@ def test_products_are_summed_from_the_terminals_prices():
     ],
 )
 def test_a_bad_press_is_refused_naming_the_field(kwargs, param):
-    with pytest.raises(ServiceError) as refused:
+    with pytest.raises(GatewayError) as refused:
         order(**kwargs)
     assert refused.value.param == param
 
@@ -124,7 +124,7 @@ def test_one_press_makes_one_invoice_however_often_it_is_sent(terminal):
 
 def test_a_refused_press_answers_its_error_and_creates_nothing(terminal):
     response = charge(Client(), terminal, amount="12.345")
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["error"]["param"] == "amount"
     assert charge(Client(), terminal, amount="1", key="x").json()["error"]["param"] == "key"
     bad = Client().post(f"/pos/{terminal.slug}/charge", "[", content_type="application/json")

@@ -36,15 +36,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from core import egress
+from core.errors import ErrorCode, GatewayError
 from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
-from invoices.representation import iso_time
-from invoices.services.errors import Conflict, ServiceError
+from invoices.representation import CallbackEventResponse, TestCallbackEventResponse, iso_time
 from merchants import notifications
 from merchants.models import Merchant
 from webhooks.models import CallbackSlot, DeliveryAttempt
@@ -122,17 +123,7 @@ def delivery_state(event: Event) -> str:
 
 
 def event_body(event: Event) -> bytes:
-    return json.dumps(
-        {
-            "id": str(event.id),
-            "event": event.type,
-            "created_at": iso_time(event.created_at),
-            "sequence": event.sequence,
-            "livemode": event.invoice.livemode,
-            "data": event.data,
-        },
-        separators=(",", ":"),
-    ).encode()
+    return json.dumps(CallbackEventResponse.render(event), separators=(",", ":")).encode()
 
 
 def callback_url(event: Event) -> str:
@@ -395,15 +386,9 @@ def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
     now = now or timezone.now()
     url = callback_url(event)
     if not url:
-        raise ServiceError(
-            "no_callback_url",
-            "neither the invoice nor the merchant has a callback_url",
-            "callback_url",
-        )
+        raise GatewayError(ErrorCode.NO_CALLBACK_URL, "callback_url")
     if not _claim(event, now, scheduled=False):
-        raise Conflict(
-            "delivery_in_progress", "this event is being delivered right now; try again in a minute"
-        )
+        raise GatewayError(ErrorCode.DELIVERY_IN_PROGRESS)
     attempt = send(url, event_body(event), _secrets(event.merchant, now), now)
     attempt.event, attempt.manual = event, True
     attempt.save()
@@ -421,17 +406,13 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
     stored (it belongs to no invoice)."""
     now = now or timezone.now()
     if not merchant.callback_url:
-        raise ServiceError(
-            "no_callback_url", "set the merchant's callback_url first", "callback_url"
+        raise GatewayError(
+            ErrorCode.NO_CALLBACK_URL,
+            "callback_url",
+            message=gettext_lazy("set the merchant's callback_url first"),
         )
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "event": "test",
-            "created_at": iso_time(now),
-            "sequence": 0,
-            "data": {},
-        },
-        separators=(",", ":"),
-    ).encode()
+    test_event = TestCallbackEventResponse.render(
+        id=str(uuid.uuid4()), event="test", created_at=iso_time(now), sequence=0, data={}
+    )
+    body = json.dumps(test_event, separators=(",", ":")).encode()
     return send(merchant.callback_url, body, _secrets(merchant, now), now)

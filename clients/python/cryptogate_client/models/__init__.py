@@ -7,6 +7,7 @@ from .currency_page import CurrencyPage
 from .delivery_attempt import DeliveryAttempt
 from .delivery_status import DeliveryStatus
 from .error import Error
+from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_type import ErrorType
 from .event import Event
@@ -20,8 +21,16 @@ from .invoice_metadata import InvoiceMetadata
 from .invoice_page import InvoicePage
 from .invoice_status import InvoiceStatus
 from .merchant import Merchant
+from .merchant_confirmations import MerchantConfirmations
+from .merchant_unresolved_rules import MerchantUnresolvedRules
+from .merchant_unresolved_rules_additional_property import MerchantUnresolvedRulesAdditionalProperty
 from .mine_request import MineRequest
 from .patched_merchant_request import PatchedMerchantRequest
+from .patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
+from .patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules
+from .patched_merchant_request_unresolved_rules_additional_property import (
+    PatchedMerchantRequestUnresolvedRulesAdditionalProperty,
+)
 from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
@@ -51,6 +60,7 @@ __all__ = (
     "DeliveryAttempt",
     "DeliveryStatus",
     "Error",
+    "ErrorCode",
     "ErrorDetail",
     "ErrorType",
     "Event",
@@ -64,8 +74,14 @@ __all__ = (
     "InvoicePage",
     "InvoiceStatus",
     "Merchant",
+    "MerchantConfirmations",
+    "MerchantUnresolvedRules",
+    "MerchantUnresolvedRulesAdditionalProperty",
     "MineRequest",
     "PatchedMerchantRequest",
+    "PatchedMerchantRequestConfirmations",
+    "PatchedMerchantRequestUnresolvedRules",
+    "PatchedMerchantRequestUnresolvedRulesAdditionalProperty",
     "Rate",
     "Refund",
     "RefundAmount",
