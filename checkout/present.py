@@ -336,6 +336,7 @@ def page(
         "methods": methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),
+        "rate": labels.amount(invoice.quote.rate) if invoice.quote else "",
         "transactions": _transactions(invoice) if invoice.transactions.all() else [],
         "refund_offers": _refund_offers(invoice) if screen == states.COMPLETED else [],
         "can_change": can_change and screen == states.PAY,

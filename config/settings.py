@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoices",
     "checkout",
     "links",
+    "pos",
     "webhooks",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
@@ -237,6 +238,7 @@ PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", 
 PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/hour")
 CHECKOUT_STATUS_RATE = os.environ.get("CHECKOUT_STATUS_RATE", "120/min")  # per client IP
 SANDBOX_PANEL_RATE = os.environ.get("SANDBOX_PANEL_RATE", "30/min")  # per client IP
+POS_CHARGE_RATE = os.environ.get("POS_CHARGE_RATE", "30/min")  # per point of sale
 SANDBOX = env_bool("SANDBOX", DEBUG)
 CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")
 # Rate providers, first that answers wins: static, kraken, coinbase, coingecko, binance.

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("dashboard.urls")),  # with its login and password reset
     path("l/", include("links.urls")),  # payment links
+    path("pos/", include("pos.urls")),  # point-of-sale terminals
     path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]

@@ -215,6 +215,7 @@ class ErrorCode(StrEnum):
         ),
     )
     REFUND_CLAIMED = "refund_claimed", 409, _("A refund address was already given.")
+    EMAIL_GIVEN = "email_given", 409, _("An e-mail was already given.")
     REFUND_NOT_AWAITING_PAYOUT = (
         "refund_not_awaiting_payout",
         409,

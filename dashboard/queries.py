@@ -53,6 +53,7 @@ class Filters:
     archived: str = "exclude"  # exclude | only | all
     refund: str = ""  # a refund status
     q: str = ""
+    pos: str = ""  # a point of sale's id: the invoices it made
     livemode: bool = True
 
 
@@ -80,6 +81,8 @@ def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
         )
     if filters.archived != "all":
         invoices = invoices.filter(archived=filters.archived == "only")
+    if filters.pos:
+        invoices = invoices.filter(pos_sale__terminal_id=filters.pos)
     if filters.q:
         invoices = search(invoices, filters.q)
     return invoices

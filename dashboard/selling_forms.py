@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from chains import registry
 from core.errors import GatewayError
-from dashboard.forms import Styled
+from dashboard.forms import PAYER_EMAIL_CHOICES, Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
+from merchants.models import PayerEmail
 from pages import labels
 
 
@@ -187,6 +188,15 @@ class PaymentLinkForm(Styled, forms.Form):
         widget=forms.HiddenInput(attrs={"data-timezone-of": "id_ends_at"}),
     )
 
+    payer_email = forms.ChoiceField(
+        required=False,
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        initial=PayerEmail.OFF,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
+    )
+
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["price_currency"].choices = price_currencies(merchant, livemode)
@@ -237,6 +247,7 @@ class PaymentLinkForm(Styled, forms.Form):
         link.price_amount = data["units"]["price_amount"]
         link.amount_min, link.amount_max = data["units"]["amount_min"], data["units"]["amount_max"]
         link.quantity_limit, link.ends_at = data["quantity_limit"], data["ends_at"]
+        link.payer_email = data.get("payer_email") or PayerEmail.OFF
         if data.get("image"):
             link.image, link.image_type = data["image"], image_type(data["image"])
         elif data.get("remove_image"):

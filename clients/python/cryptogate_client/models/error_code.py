@@ -12,6 +12,7 @@ class ErrorCode(StrEnum):
     CURRENCY_FIXED = "currency_fixed"
     CURRENCY_NOT_OFFERED = "currency_not_offered"
     DELIVERY_IN_PROGRESS = "delivery_in_progress"
+    EMAIL_GIVEN = "email_given"
     EMPTY = "empty"
     ERROR = "error"
     FLOAT = "float"
