@@ -331,7 +331,15 @@ def all_networks() -> dict[str, Network]:
 
 
 def get_network(code: str) -> Network | None:
+    """The network of a code from outside (a request, a form): None when there is none."""
     return all_networks().get(code)
+
+
+def network(code: str) -> Network:
+    """The network of a code the gateway itself stored or configured (an asset's, a quote's):
+    an unknown one is a removed chain or a bug, so it raises KeyError rather than
+    returning None for every caller to check."""
+    return all_networks()[code]
 
 
 def find_assets(code: str) -> list[Asset]:

@@ -21,5 +21,5 @@ def _apply(*, report: scanner.ScanReport) -> None:
 
 def scan_network(code: str):
     """Scan one network once and apply what it saw: payments and refund payouts."""
-    network = registry.get_network(code)
+    network = registry.network(code)
     return scanner.scan(network, get_backend(network), _watched, _apply)

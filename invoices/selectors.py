@@ -10,7 +10,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +35,8 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
     return [
         asset
         for asset in enabled_methods()
-        if (families is None or registry.get_network(asset.network).family in families)
-        and (registry.get_network(asset.network).kind == "sandbox") != livemode
+        if (families is None or registry.network(asset.network).family in families)
+        and (registry.network(asset.network).kind == "sandbox") != livemode
         and (not chosen or asset.method in chosen)
     ]
 
@@ -120,11 +120,11 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
     indexed lookup per few thousand addresses (a block's, or a whole mempool's), whatever
     the number of invoices."""
     now = timezone.now()
-    addresses = sorted(addresses)
+    ordered = sorted(addresses)
     watched = set()
-    for start in range(0, len(addresses), WATCH_LOOKUP_BATCH):
+    for start in range(0, len(ordered), WATCH_LOOKUP_BATCH):
         rows = Quote.objects.filter(
-            network=network, address__in=addresses[start : start + WATCH_LOOKUP_BATCH]
+            network=network, address__in=ordered[start : start + WATCH_LOOKUP_BATCH]
         ).values_list(
             "address",
             "invoice__status",
@@ -136,7 +136,8 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
         watched |= {
             address
             for address, status, archived, expires_at, changed_at, late in rows
-            if lifecycle.is_watched(
+            if address is not None
+            and lifecycle.is_watched(
                 status, archived, expires_at, changed_at, timedelta(minutes=late), now
             )
         }
@@ -146,11 +147,13 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
 def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     """Which of these addresses a refund payout is awaited at: the scanner watches them
     alongside the invoices' addresses."""
-    return set(
-        Refund.objects.filter(
+    return {
+        address
+        for address in Refund.objects.filter(
             network=network, status=Refund.AWAITING_PAYOUT, address__in=addresses
         ).values_list("address", flat=True)
-    )
+        if address is not None
+    }
 
 
 def scanned_heights() -> dict[str, int]:
@@ -160,6 +163,7 @@ def scanned_heights() -> dict[str, int]:
         for network, height in ChainCursor.objects.filter(height__isnull=False).values_list(
             "network", "height"
         )
+        if height is not None
     }
 
 
@@ -182,7 +186,7 @@ def price_totals(
     found: dict = defaultdict(lambda: dict.fromkeys(buckets, accounting.Total(0, 0)))
     invoices = invoices.order_by()
     if connection.vendor == "postgresql":
-        aggregates = {}
+        aggregates: dict[str, Aggregate] = {}
         for name, condition in buckets.items():
             aggregates[f"n_{name}"] = Count("pk", filter=condition)
             aggregates[f"v_{name}"] = Sum("price_amount", filter=condition)

@@ -218,7 +218,7 @@ def take_slot(merchant_id) -> str | None:
             ignore_conflicts=True,
         )
     for index in range(count):
-        if held.get(index) and held[index] > now:
+        if (until := held.get(index)) and until > now:
             continue
         if SLOT.take(
             CallbackSlot.objects.filter(merchant_id=merchant_id, index=index),
@@ -284,7 +284,7 @@ def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
     for event in queue:
         at = now or timezone.now()
         if (
-            event.next_attempt_at > at
+            (event.next_attempt_at is not None and event.next_attempt_at > at)
             or time.monotonic() - started > TURN_SECONDS
             or not _claim(event, at, scheduled=True)
         ):

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
@@ -76,6 +77,8 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
                 merchant, invoice, quotes, fixed_method, check_foreign_id=not may_race
             )
     except IntegrityError:  # the foreign_id was taken by a concurrent create
+        if not invoice.foreign_id:
+            raise
         created = _foreign_id_taken(invoice.foreign_id)
     if isinstance(created, GatewayError):
         raise created
@@ -212,6 +215,7 @@ def _create(
     return invoice_payload(invoice, heights={}, new=True)
 
 
+# Concrete fields: each has its column (typed str | None for the others).
 _QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
 
 
@@ -224,7 +228,9 @@ def _insert_quotes(quotes: list[Quote]) -> bool:
     creation path; the values still go through each field's own preparation."""
     if not quotes:  # an open invoice: quoted once the payer chooses
         return True
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
+    columns = ", ".join(
+        connection.ops.quote_name(cast(str, field.column)) for field in _QUOTE_FIELDS
+    )
     row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
     params = [
         field.get_db_prep_save(field.pre_save(quote, True), connection)

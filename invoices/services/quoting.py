@@ -26,7 +26,7 @@ def network_fee(*, asset: Asset) -> int:
     fee = cache.get(key)
     if fee is None:
         try:
-            fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
+            fee = get_backend(registry.network(asset.network)).fee_estimate_for(asset)
         except NoBackend as exc:
             raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE, "network", message=str(exc)) from exc
         cache.set(key, fee, FEE_CACHE_SECONDS)
@@ -41,7 +41,7 @@ def quotes_for(
     pairs = [(asset.code, invoice.price_currency) for asset in assets]
     if invoice.include_fee:
         pairs += [
-            (asset.code, registry.get_network(asset.network).native)
+            (asset.code, registry.network(asset.network).native)
             for asset in assets
             if not asset.is_native
         ]
@@ -60,7 +60,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
         price_rate = rate(invoice.price_currency)
         fee = 0
         if invoice.include_fee:
-            network = registry.get_network(asset.network)
+            network = registry.network(asset.network)
             fee = network_fee(asset=asset)
             if not asset.is_native:
                 fee = pricing.convert_up(
@@ -70,7 +70,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
         return exc
     due = pricing.due_amount(
         invoice.price_amount,
-        money.price_decimals(invoice.price_currency),
+        money.stored_price_decimals(invoice.price_currency),
         price_rate.value,
         asset.decimals,
         invoice.insurance_percent,
@@ -112,7 +112,7 @@ def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
 def set_next_address(quote: Quote, merchant: Merchant) -> None:
     """Give the quote the next unused address of the merchant's wallet (not saved: the
     caller saves the quote, or inserts it with the invoice)."""
-    family = registry.get_network(quote.network).family
+    family = registry.network(quote.network).family
     taken = _next_index(merchant, family)
     if taken is None:
         raise GatewayError(ErrorCode.NO_WALLET, "pay_currency", family=family)

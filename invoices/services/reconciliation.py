@@ -38,7 +38,7 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
     Each invoice is handled under its row lock, in a fixed order so racing scanners cannot
     deadlock."""
     now = now or timezone.now()
-    network = registry.get_network(report.network)
+    network = registry.network(report.network)
     quotes = {
         q.address: q
         for q in Quote.objects.filter(
@@ -91,7 +91,7 @@ def _view(
     mempool = report.mempool_txids
     return lifecycle.ChainView(
         tip=report.tip_height,
-        seen_block=(transfer.block_height, transfer.block_hash) if in_block else None,
+        seen_block=(transfer.block_height, transfer.block_hash) if transfer and in_block else None,
         seen_in_mempool=(transfer is not None and not in_block)
         or (mempool is not None and tx_key[0] in mempool),
         rollback_above=report.rollback_above,
