@@ -342,6 +342,15 @@ def network(code: str) -> Network:
     return all_networks()[code]
 
 
+def asset(network_code: str, code: str) -> Asset:
+    """The asset of a network and code the gateway itself stored (a quote's): KeyError for
+    an unknown one, like `network`."""
+    found = network(network_code).asset(code)
+    if found is None:
+        raise KeyError(f"{network_code} has no asset {code}")
+    return found
+
+
 def find_assets(code: str) -> list[Asset]:
     """Every asset with this code, across the configured networks."""
     return [asset for network in all_networks().values() if (asset := network.asset(code))]

@@ -37,7 +37,7 @@ def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
         (
             asset.method,
             f"{asset.code} · "
-            f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}",
+            f"{labels.network_name(asset.network, registry.network(asset.network).name)}",
         )
         for asset in offered_methods(merchant=merchant, livemode=livemode)
     ]

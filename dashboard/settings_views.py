@@ -83,7 +83,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
     for asset in enabled_methods():
-        network = registry.get_network(asset.network)
+        network = registry.network(asset.network)
         has_wallet = network.family in families
         choices.append(
             (

@@ -134,7 +134,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     """One line of the list, formatted here: a page of 50 stays cheap to render."""
     quote = invoice.quote
     network = registry.get_network(quote.network) if quote else None
-    asset = network.asset(quote.asset) if network else None
+    asset = network.asset(quote.asset) if quote and network else None
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
@@ -150,7 +150,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
         f"{invoice.price_currency}",
         "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
         f"{asset.code} · {labels.network_name(network.code, network.name)}"
-        if asset
+        if quote and network and asset
         else "",
         "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
         if asset and transactions
@@ -273,7 +273,7 @@ def _refund(refund: Refund) -> dict:
         "network": _network_name(refund.network),
         "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
     }
-    if refund.status == Refund.AWAITING_PAYOUT and asset:
+    if refund.status == Refund.AWAITING_PAYOUT and network and asset:
         amount = display_amount(refund.amount, asset.decimals)
         data["qr"] = qr_svg(
             payment_uri(network, asset, refund.address, refund.amount) or refund.address,
