@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoices.api.urls")),
     path("api/v1/", include("webhooks.urls")),
+    path("api/v1/", include("greenfield.urls")),  # BTCPay Greenfield compatible
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("dashboard.urls")),  # with its login and password reset

@@ -127,12 +127,11 @@ def invoice_payment_methods(invoice: dict, offered: list[tuple[str, str]]) -> li
     return items
 
 
-def store_data(merchant_id: str, name: str, website: str, invoice_minutes: int) -> dict:
+def store_data(merchant_id: str, name: str, invoice_minutes: int) -> dict:
     """A merchant as a Greenfield StoreData."""
     return {
         "id": merchant_id,
         "name": name,
-        "website": website,
         "invoiceExpiration": invoice_minutes * 60,
         "archived": False,
         "defaultCurrency": "USD",
@@ -157,10 +156,24 @@ def server_info(version: str, networks: list[str]) -> dict:
     plugin compares it), `syncStatus` one entry per network we watch."""
     return {
         "version": version,
-        "onion": None,
         "supportedPaymentMethods": networks,
         "fullySynched": True,
         "syncStatus": [],
+    }
+
+
+def pull_payment(refund: dict, name: str, description: str) -> dict:
+    """One of our refunds (its API payload) as the PullPaymentData BTCPay answers a refund
+    with: the payer claims it at `viewLink`."""
+    return {
+        "id": refund["id"],
+        "name": name,
+        "description": description,
+        "currency": refund["currency"],
+        "amount": refund["amount"],
+        "autoApproveClaims": False,
+        "archived": False,
+        "viewLink": refund["claim_url"],
     }
 
 

@@ -35,8 +35,10 @@ def document(name: str) -> dict:
 
 
 def _resolve(schema: dict) -> dict:
+    """A referenced component; one the copied documents leave out (a payment method's own
+    configuration, documented in files not copied) allows anything."""
     while "$ref" in schema:
-        schema = components()[schema["$ref"].rsplit("/", 1)[1]]
+        schema = components().get(schema["$ref"].rsplit("/", 1)[1], {})
     return schema
 
 
