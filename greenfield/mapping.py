@@ -13,8 +13,6 @@ Written from BTCPay's documentation (the InvoiceStatus / InvoiceAdditionalStatus
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from invoices.lifecycle import Status
 from merchants.models import SCOPE_ADMIN, SCOPE_INVOICES
 from merchants.rules import Context
@@ -113,16 +111,11 @@ def parse_payment_method_id(method_id: str, offered: list[tuple[str, str]]) -> t
     raise KeyError(method_id)
 
 
-# --- speed policy, tolerance ----------------------------------------------------------------
+# --- speed policy ----------------------------------------------------------------
 
 # BTCPay's speedPolicy names how many confirmations settle an invoice: HighSpeed 0,
 # MediumSpeed 1, LowMediumSpeed 2, LowSpeed 6 (BTCPay's SpeedPolicy documentation).
 SPEED_POLICY_CONFIRMATIONS = {"HighSpeed": 0, "MediumSpeed": 1, "LowMediumSpeed": 2, "LowSpeed": 6}
-
-
-def tolerance_percent(value) -> Decimal:
-    """Greenfield's paymentTolerance (a percentage, 0 to 100) as our slippage percent."""
-    return Decimal(str(value))
 
 
 # --- permissions ----------------------------------------------------------------------------
