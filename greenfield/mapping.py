@@ -121,23 +121,40 @@ SPEED_POLICY_CONFIRMATIONS = {"HighSpeed": 0, "MediumSpeed": 1, "LowMediumSpeed"
 # --- permissions ----------------------------------------------------------------------------
 
 # What each of our key scopes lets a Greenfield client do, per store (the key's merchant).
-# `invoices` creates, reads and marks invoices and reads the store; `admin` may also change
-# the store's settings and its webhooks.
+# `invoices` creates, reads and marks invoices and reads the store; `admin` may also manage
+# webhooks. The admin set is exactly what BTCPay's WooCommerce plugin asks for
+# (GreenfieldApiAuthorization::REQUIRED_PERMISSIONS), which refuses a key with any other.
 INVOICE_PERMISSIONS = (
     "btcpay.store.canviewinvoices",
     "btcpay.store.cancreateinvoice",
     "btcpay.store.canmodifyinvoices",
     "btcpay.store.canviewstoresettings",
 )
-ADMIN_PERMISSIONS = (
-    *INVOICE_PERMISSIONS,
-    "btcpay.store.canmodifystoresettings",
-    "btcpay.store.webhooks.canmodifywebhooks",
-    "btcpay.store.cancreatenonapprovedpullpayments",
-)
+WEBHOOKS = "btcpay.store.webhooks.canmodifywebhooks"
+ADMIN_PERMISSIONS = (*INVOICE_PERMISSIONS, WEBHOOKS)
 SCOPE_PERMISSIONS = {SCOPE_INVOICES: INVOICE_PERMISSIONS, SCOPE_ADMIN: ADMIN_PERMISSIONS}
+# What a team member may grant an application: an owner anything, staff (who work with
+# invoices but not the store's settings) only the invoice permissions.
+ROLE_PERMISSIONS = {
+    "owner": ADMIN_PERMISSIONS,
+    "staff": (
+        "btcpay.store.canviewinvoices",
+        "btcpay.store.cancreateinvoice",
+        "btcpay.store.canmodifyinvoices",
+    ),
+}
 
 
-def permissions_of(scope: str, store_id: str) -> list[str]:
-    """A key's permissions as Greenfield lists them: `permission:STOREID`."""
-    return [f"{p}:{store_id}" for p in SCOPE_PERMISSIONS[scope]]
+def permissions_of(scope: str, store_id: str, granted: list[str] | None = None) -> list[str]:
+    """A key's permissions as Greenfield lists them, `permission:STOREID`: those granted by
+    the authorize flow, else those of its scope."""
+    return [f"{p}:{store_id}" for p in (granted or SCOPE_PERMISSIONS[scope])]
+
+
+def scope_for(permissions: list[str]) -> str | None:
+    """The narrowest of our scopes that holds every permission (names without a store), or
+    None when none does."""
+    for scope in (SCOPE_INVOICES, SCOPE_ADMIN):
+        if set(permissions) <= set(SCOPE_PERMISSIONS[scope]):
+            return scope
+    return None

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from core.errors import ErrorCode, GatewayError
 from greenfield import errors, mapping, shapes
+from greenfield.models import Grant
 from greenfield.webhooks import is_manual
 from invoices.api.serializers import InvoiceCreateSerializer
 from invoices.api.views import _invoice
@@ -43,11 +44,30 @@ GREENFIELD_PATHS = {
 refund_service = merchant_actions.resolve
 
 
+def granted(key) -> list[str]:
+    """A key's Greenfield permissions (names): what the authorize flow granted it, else what
+    its scope holds."""
+    grant = Grant.objects.filter(key=key).first()
+    return list(grant.permissions) if grant else list(mapping.SCOPE_PERMISSIONS[key.scope])
+
+
 class GreenfieldView(APIView):
+    """`permission`: what the key must hold for the view (per method: `permissions`)."""
+
     parser_classes = [JSONParser]  # Greenfield clients send fields of their own: ignored
+    permission = "btcpay.store.canviewstoresettings"
+    permissions: dict[str, str] = {}
 
     def get_exception_handler(self):
         return errors.exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        needed = self.permissions.get(request.method, self.permission)
+        if needed and needed not in granted(request.auth):
+            raise GatewayError(
+                ErrorCode.INSUFFICIENT_SCOPE, message=f"the key does not hold {needed}"
+            )
 
     def store(self, store_id: str):
         """The key's merchant, if the path names it (any other store is not found)."""
@@ -76,13 +96,17 @@ def _invoice_data(invoice: Invoice) -> dict:
 
 
 class CurrentKeyView(GreenfieldView):
+    permission = ""  # any key may read itself
+
     def get(self, request):
         key = request.auth
-        permissions = mapping.permissions_of(key.scope, str(request.user.pk))
+        permissions = mapping.permissions_of(key.scope, str(request.user.pk), granted(key))
         return Response(shapes.api_key_data(key.display_prefix, key.name, permissions))
 
 
 class ServerInfoView(GreenfieldView):
+    permission = ""
+
     def get(self, request):
         ids = [mapping.payment_method_id(a, n) for a, n in self.offered()]
         return Response(shapes.server_info(VERSION, ids))
@@ -170,7 +194,16 @@ def _in_greenfield_terms(exc: ValidationError) -> ValidationError:
     return ValidationError({GREENFIELD_PATHS.get(k, k): v for k, v in detail.items()})
 
 
+VIEW, CREATE, MODIFY = (
+    "btcpay.store.canviewinvoices",
+    "btcpay.store.cancreateinvoice",
+    "btcpay.store.canmodifyinvoices",
+)
+
+
 class StoreInvoicesView(GreenfieldView):
+    permissions = {"POST": CREATE, "GET": VIEW}
+
     def post(self, request, store_id):
         merchant = self.store(store_id)
         given = CreateInvoiceRequest(data=request.data)
@@ -241,12 +274,16 @@ def _unix_param(params, name: str) -> datetime:
 
 
 class StoreInvoiceView(GreenfieldView):
+    permission = VIEW
+
     def get(self, request, store_id, invoice_id):
         self.store(store_id)
         return Response(_invoice_data(_invoice(request, invoice_id)))
 
 
 class InvoicePaymentMethodsView(GreenfieldView):
+    permission = VIEW
+
     def get(self, request, store_id, invoice_id):
         self.store(store_id)
         payload = invoice_payload(_invoice(request, invoice_id))
@@ -258,6 +295,8 @@ class MarkStatus(serializers.Serializer):
 
 
 class InvoiceStatusView(GreenfieldView):
+    permission = MODIFY
+
     def post(self, request, store_id, invoice_id):
         self.store(store_id)
         invoice = _invoice(request, invoice_id)
@@ -283,6 +322,8 @@ class InvoiceRefundView(GreenfieldView):
     """A refund of what the payer sent (in the asset sent; a crypto refund at the rate it
     was paid, whatever variant asks for it) or of only the excess (`OverpaidAmount`), as a
     Greenfield pull payment whose `viewLink` is the payer's claim page."""
+
+    permission = MODIFY
 
     def post(self, request, store_id, invoice_id):
         self.store(store_id)
