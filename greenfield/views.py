@@ -55,6 +55,7 @@ class GreenfieldView(APIView):
     """`permission`: what the key must hold for the view (per method: `permissions`)."""
 
     parser_classes = [JSONParser]  # Greenfield clients send fields of their own: ignored
+    schema = None  # not in our OpenAPI document: BTCPay's documents are this layer's
     permission = "btcpay.store.canviewstoresettings"
     permissions: dict[str, str] = {}
 
