@@ -215,3 +215,26 @@ def test_refunding_a_new_invoice_is_refused_in_greenfields_shape(shop):
     )
     assert response.status_code == 409
     check("ProblemDetails", response.json())
+
+
+def test_the_invoice_list_filters_as_the_plugin_asks(shop):
+    first = create(shop)
+    second = create(shop, metadata={"orderId": "wc-43", "buyerEmail": "b@example.com"})
+    listed = shop.get(f"{shop.store}/invoices").json()
+    check("InvoiceDataList", listed)
+    assert [i["id"] for i in listed] == [second["id"], first["id"]]  # newest first
+    assert [i["id"] for i in shop.get(f"{shop.store}/invoices", {"skip": 1}).json()] == [
+        first["id"]
+    ]
+    assert len(shop.get(f"{shop.store}/invoices", {"take": 1}).json()) == 1
+    found = shop.get(f"{shop.store}/invoices", {"textSearch": "b@example"}).json()
+    assert [i["id"] for i in found] == [second["id"]]
+    created = first["createdTime"]
+    assert len(shop.get(f"{shop.store}/invoices", {"startDate": created}).json()) == 2
+    assert shop.get(f"{shop.store}/invoices", {"endDate": created - 3600}).json() == []
+    both = shop.get(f"{shop.store}/invoices", {"status": ["New", "Settled"]}).json()
+    assert len(both) == 2
+    refused = shop.get(f"{shop.store}/invoices", {"skip": "-1"})
+    assert refused.status_code == 422
+    check("ValidationProblemDetails", refused.json())
+    assert refused.json()[0]["path"] == "skip"
