@@ -127,16 +127,19 @@ def invoice_payment_methods(invoice: dict, offered: list[tuple[str, str]]) -> li
     return items
 
 
-def store_data(merchant_id: str, name: str, invoice_minutes: int) -> dict:
-    """A merchant as a Greenfield StoreData."""
+def store_data(
+    merchant_id: str, name: str, invoice_minutes: int, late_minutes: int, tolerance: str
+) -> dict:
+    """A merchant as a Greenfield StoreData: its timer, how long late payments are watched,
+    its slippage as the payment tolerance (a percentage)."""
     return {
         "id": merchant_id,
         "name": name,
         "invoiceExpiration": invoice_minutes * 60,
+        "monitoringExpiration": late_minutes * 60,
         "archived": False,
         "defaultCurrency": "USD",
-        "speedPolicy": "MediumSpeed",
-        "paymentTolerance": 0,
+        "paymentTolerance": float(tolerance),
     }
 
 

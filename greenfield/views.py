@@ -114,7 +114,13 @@ class ServerInfoView(GreenfieldView):
 
 
 def _store(merchant) -> dict:
-    return shapes.store_data(str(merchant.pk), merchant.name, merchant.invoice_ttl_minutes)
+    return shapes.store_data(
+        str(merchant.pk),
+        merchant.name,
+        merchant.invoice_ttl_minutes,
+        merchant.late_window_minutes,
+        str(merchant.slippage_percent),
+    )
 
 
 class StoresView(GreenfieldView):

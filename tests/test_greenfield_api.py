@@ -56,7 +56,9 @@ def test_the_plugins_first_calls_describe_key_server_and_store(api, shop):
     stores = shop.get("/api/v1/stores").json()
     check("StoreDataList", stores)
     assert [s["id"] for s in stores] == [store_id]
-    check("StoreData", shop.get(shop.store).json())
+    store = shop.get(shop.store).json()
+    check("StoreData", store)
+    assert (store["invoiceExpiration"], store["paymentTolerance"]) == (15 * 60, 0.5)
 
     methods = shop.get(f"{shop.store}/payment-methods").json()
     for method in methods:
