@@ -240,3 +240,11 @@ def test_the_invoice_list_filters_as_the_plugin_asks(shop):
     assert refused.status_code == 422
     check("ValidationProblemDetails", refused.json())
     assert refused.json()[0]["path"] == "skip"
+
+
+def test_the_php_clients_nulls_for_absent_options_are_accepted(shop):
+    """btcpayserver-greenfield-php sends `metadata` and `checkout` as null when unset."""
+    body = {"amount": "5.00", "currency": "USD", "metadata": None, "checkout": None}
+    response = shop.post(f"{shop.store}/invoices", body, format="json")
+    assert response.status_code == 200, response.json()
+    check("InvoiceData", response.json())
