@@ -6,7 +6,7 @@ dictionaries out; amounts stay decimal strings, times become Unix seconds."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from decimal import ROUND_DOWN, Decimal
 
 from greenfield import mapping
 
@@ -21,8 +21,6 @@ def unix(iso: str | None) -> int | None:
 
 def _sum(*amounts: str) -> str:
     """Sum of decimal strings of one asset, as a decimal string (exact)."""
-    from decimal import Decimal
-
     return str(sum((Decimal(a) for a in amounts), Decimal(0)))
 
 
@@ -76,8 +74,6 @@ def invoice_data(invoice: dict, store_id: str, marked: bool = False) -> dict:
 def _paid_in_price(invoice: dict, paid: str) -> str:
     """What was paid, in the invoice's price currency: the price when paid in full (the
     quote's rate fixed it), else the paid share of it at the quote's rate."""
-    from decimal import ROUND_DOWN, Decimal
-
     if invoice["rate"] is None or Decimal(paid) == 0:
         return "0"
     if invoice["pay_amount"] and Decimal(paid) >= Decimal(invoice["pay_amount"]):
@@ -98,33 +94,30 @@ def marking_choices(status: str) -> list[str]:
     }[status]
 
 
-def invoice_payment_methods(invoice: dict, offered: list[tuple[str, str]]) -> list[dict]:
-    """InvoicePaymentMethodDataModel items: the chosen method with its quote and payments,
-    and the other offered methods (not yet quoted: no destination, nothing due)."""
+def invoice_payment_methods(invoice: dict) -> list[dict]:
+    """InvoicePaymentMethodDataModel items: the method the payer chose, with its quote and
+    payments (none before the payer picks one: our quotes are not addresses until then)."""
+    if invoice["pay_currency"] is None:
+        return []
     chosen = (invoice["pay_currency"], invoice["network"])
-    items: list[dict[str, Any]] = []
-    for asset, network in offered if chosen in offered or chosen[0] is None else [chosen]:
-        if (asset, network) != chosen:
-            continue
-        txs = [tx for tx in invoice["transactions"] if (tx["asset"], tx["network"]) == chosen]
-        paid = _sum(*(tx["amount"] for tx in txs if tx["counted"]))
-        items.append(
-            {
-                "paymentMethodId": mapping.payment_method_id(asset, network),
-                "currency": asset,
-                "destination": invoice["address"] or "",
-                "paymentLink": invoice["payment_uri"],
-                "rate": invoice["rate"],
-                "paymentMethodPaid": paid,
-                "totalPaid": paid,
-                "due": invoice["remaining_amount"],
-                "amount": invoice["pay_amount"],
-                "paymentMethodFee": invoice["fee_amount"],
-                "payments": [payment(tx, invoice["address"]) for tx in txs],
-                "activated": bool(invoice["address"]),
-            }
-        )
-    return items
+    txs = [tx for tx in invoice["transactions"] if (tx["asset"], tx["network"]) == chosen]
+    paid = _sum(*(tx["amount"] for tx in txs if tx["counted"]))
+    return [
+        {
+            "paymentMethodId": mapping.payment_method_id(*chosen),
+            "currency": chosen[0],
+            "destination": invoice["address"] or "",
+            "paymentLink": invoice["payment_uri"],
+            "rate": invoice["rate"],
+            "paymentMethodPaid": paid,
+            "totalPaid": paid,
+            "due": invoice["remaining_amount"],
+            "amount": invoice["pay_amount"],
+            "paymentMethodFee": invoice["fee_amount"],
+            "payments": [payment(tx, invoice["address"]) for tx in txs],
+            "activated": bool(invoice["address"]),
+        }
+    ]
 
 
 def store_data(

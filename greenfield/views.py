@@ -294,7 +294,7 @@ class InvoicePaymentMethodsView(GreenfieldView):
     def get(self, request, store_id, invoice_id):
         self.store(store_id)
         payload = invoice_payload(_invoice(request, invoice_id))
-        return Response(shapes.invoice_payment_methods(payload, self.offered()))
+        return Response(shapes.invoice_payment_methods(payload))
 
 
 class MarkStatus(serializers.Serializer):

@@ -248,3 +248,9 @@ def test_the_php_clients_nulls_for_absent_options_are_accepted(shop):
     response = shop.post(f"{shop.store}/invoices", body, format="json")
     assert response.status_code == 200, response.json()
     check("InvoiceData", response.json())
+
+
+def test_no_payment_method_is_listed_before_the_payer_picks_one(shop):
+    invoice = create(shop)
+    response = shop.get(f"{shop.store}/invoices/{invoice['id']}/payment-methods")
+    assert (response.status_code, response.json()) == (200, [])
