@@ -23,7 +23,7 @@ from invoices.models import Invoice
 from invoices.representation import invoice_payload, refund_payload
 from invoices.selectors import offered_methods
 from invoices.services import creation, merchant_actions
-from merchants.auth import actor_of
+from merchants.auth import HasMerchant, actor_of
 
 # The BTCPay Server version whose Greenfield API this layer answers as: plugins compare it
 # (the WooCommerce plugin offers refunds from 1.7.6).
@@ -56,6 +56,10 @@ class GreenfieldView(APIView):
 
     parser_classes = [JSONParser]  # Greenfield clients send fields of their own: ignored
     schema = None  # not in our OpenAPI document: BTCPay's documents are this layer's
+    # A key and its merchant, without our API's refusal of unknown query parameters: BTCPay
+    # ignores those (its clients send some this layer does not use, e.g.
+    # includePaymentMethods).
+    permission_classes = [HasMerchant]
     permission = "btcpay.store.canviewstoresettings"
     permissions: dict[str, str] = {}
 

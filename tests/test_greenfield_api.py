@@ -229,6 +229,8 @@ def test_the_invoice_list_filters_as_the_plugin_asks(shop):
         first["id"]
     ]
     assert len(shop.get(f"{shop.store}/invoices", {"take": 1}).json()) == 1
+    extra = shop.get(f"{shop.store}/invoices", {"includePaymentMethods": "true"})
+    assert len(extra.json()) == 2  # BTCPay's parameters this layer does not use are ignored
     found = shop.get(f"{shop.store}/invoices", {"textSearch": "b@example"}).json()
     assert [i["id"] for i in found] == [second["id"]]
     created = first["createdTime"]
