@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "links",
     "pos",
     "webhooks",
+    "greenfield",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "django_q",
