@@ -16,13 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bip_utils import (
-    Base58ChecksumError,
-    Base58Decoder,
-    Bech32ChecksumError,
-    Kekkak256,
-    SegwitBech32Decoder,
-)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -117,6 +110,8 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
     if hrp == spec.hrp:
         if len(address) > MAX_BECH32_LENGTH:
             raise _invalid(network)
+        from bip_utils import Bech32ChecksumError, SegwitBech32Decoder  # see chains/hd.py
+
         try:
             version, _program = SegwitBech32Decoder.Decode(spec.hrp, address)
         except Bech32ChecksumError:
@@ -142,6 +137,8 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
 
 def _base58_version(network: Network, address: str) -> int:
     """The version byte of a 21-byte base58check payload (a hash160 behind one byte)."""
+    from bip_utils import Base58ChecksumError, Base58Decoder  # see chains/hd.py
+
     try:
         raw = Base58Decoder.CheckDecode(address)
     except Base58ChecksumError:
@@ -198,6 +195,8 @@ def to_checksum_address(address: str) -> str:
 def eip55(digits: str) -> str:
     """EIP-55: a hex digit is upper case where the Keccak-256 of the lowercase address has a
     nibble of 8 or more."""
+    from bip_utils import Kekkak256  # see chains/hd.py
+
     lowered = digits.lower()
     digest = Kekkak256.QuickDigest(lowered.encode()).hex()
     return "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lowered))
