@@ -1,5 +1,9 @@
 """Boot Django for a benchmark on a throwaway database: a temporary SQLite file unless
-DATABASE_URL is set (then a fresh `<name>_bench` database next to it is used)."""
+DATABASE_URL is set (then a fresh `<name>_bench` database next to it is used).
+
+Every benchmark takes `--smoke`: the same code at a size that runs in seconds, so the test
+suite runs each one (tests/test_benchmarks.py) and a change that breaks a benchmark fails
+there; its numbers mean nothing."""
 
 import os
 import sys
@@ -7,6 +11,12 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SMOKE = "--smoke" in sys.argv[1:]
+
+
+def size(full, smoke):
+    """`full`, or `smoke` in a `--smoke` run."""
+    return smoke if SMOKE else full
 
 
 def boot() -> None:
