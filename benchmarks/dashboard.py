@@ -7,7 +7,8 @@
 3. The CSV export of 100,000 invoices: time, and the peak RSS of a fresh process exporting
    10,000 and then 100,000 rows — equal peaks mean memory does not grow with the rows.
 
-Rows are loaded with bulk_create (about a minute per million on PostgreSQL).
+Rows are built as model instances (so a new column gets its default) and inserted with each
+value prepared by its field, as bulk_create would.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/gateway python benchmarks/dashboard.py
      (INVOICES=100000 for a shorter run; without DATABASE_URL on a SQLite file;
@@ -55,7 +56,7 @@ boot()
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management.color import no_style  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -85,11 +86,11 @@ PAID = {"completed", "unresolved", "refunded", "pending", "declined", "complianc
 BATCH = 5000
 
 
-def batches(merchant, count: int, prefix: str, first_quote: int, now):
+def batches(merchant, count: int, prefix: str, first_id: int, now):
     """(invoices, quotes, transactions) in batches: `count` invoices of `merchant` over a
-    year, a quote with an address for those that picked a currency (ids from `first_quote`),
-    a confirmed transaction for those that were paid. Built as model instances, so a new
-    column gets its default."""
+    year, a quote with an address for those that picked a currency, a confirmed transaction
+    for those that were paid (quotes and transactions numbered from `first_id`). Built as
+    model instances, so a new column gets its default."""
     step = timedelta(seconds=365 * 86400 / count)
     for first in range(1, count + 1, BATCH):
         invoices, quotes, transactions = [], [], []
@@ -100,7 +101,7 @@ def batches(merchant, count: int, prefix: str, first_quote: int, now):
             if status != "new":
                 network, asset = NETWORKS[n % 4]
                 quote = Quote(
-                    id=first_quote + n,
+                    id=first_id + n,
                     asset=asset,
                     network=network,
                     rate="1",
@@ -143,6 +144,7 @@ def batches(merchant, count: int, prefix: str, first_quote: int, now):
             if status in PAID:
                 transactions.append(
                     Transaction(
+                        id=first_id + n,
                         invoice=invoice,
                         quote=quote,
                         network=quote.network,
@@ -164,22 +166,43 @@ def batches(merchant, count: int, prefix: str, first_quote: int, now):
         yield invoices, quotes, transactions
 
 
-def load(merchant, other) -> None:
-    """INVOICES invoices of `merchant` (and 1,000 of `other`), through bulk_create. One
-    transaction per batch: Django's foreign keys are deferred, so each invoice is written
-    once, with its quote's id, before the quote."""
-    now = timezone.now()
-    first_quote = Quote.objects.aggregate(last=Max("id"))["last"] or 0
-    for owner, count, prefix in ((merchant, INVOICES, "a"), (other, 1000, "b")):
-        for invoices, quotes, transactions in batches(owner, count, prefix, first_quote, now):
-            with transaction.atomic():
-                Invoice.objects.bulk_create(invoices)
-                Quote.objects.bulk_create(quotes)
-                Transaction.objects.bulk_create(transactions)
-        first_quote += count
+def insert(model, objects) -> None:
+    """What bulk_create writes (every column, each value prepared by its field, defaults
+    included) without compiling the SQL again for each row: several times faster."""
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    database = connections[DEFAULT_DB_ALIAS]  # not the per-thread proxy: read a million times
     with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), [Quote]):
-            cursor.execute(sql)  # the next quote the gateway makes gets a free id
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} "
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES ({', '.join(['%s'] * len(fields))})",
+            [
+                [field.get_db_prep_save(getattr(row, field.attname), database) for field in fields]
+                for row in objects
+            ],
+        )
+
+
+def load(merchant, other) -> None:
+    """INVOICES invoices of `merchant` (and 1,000 of `other`). One transaction per batch:
+    Django's foreign keys are deferred, so each invoice is written once, with its quote's id,
+    before the quote."""
+    now = timezone.now()
+    first_id = max(
+        model.objects.aggregate(last=Max("id"))["last"] or 0 for model in (Quote, Transaction)
+    )
+    for owner, count, prefix in ((merchant, INVOICES, "a"), (other, 1000, "b")):
+        for invoices, quotes, transactions in batches(owner, count, prefix, first_id, now):
+            with transaction.atomic():
+                insert(Invoice, invoices)
+                insert(Quote, quotes)
+                insert(Transaction, transactions)
+        first_id += count
+    with connection.cursor() as cursor:
+        # The next quote or transaction the gateway makes gets a free id.
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Quote, Transaction]):
+            cursor.execute(sql)
         cursor.execute("ANALYZE")
 
 
