@@ -10,8 +10,8 @@ Key formats are told apart by their 4 version bytes only; the key material is th
 BIP32 node whatever the prefix, so e.g. a Bitcoin BIP84 key is accepted as zpub or xpub.
 
 bip_utils is imported inside the functions that parse a key or derive an address: its
-package imports every coin it knows (about half a second), which a process that never
-touches a key (the scanner, most web requests) should not pay at startup.
+package imports every coin it knows (about half a second), which a process should pay when
+it first needs a key, not at startup (tests/test_imports.py).
 """
 
 from __future__ import annotations
@@ -65,28 +65,20 @@ class _Spec:
         return f"a {self.network} {'/'.join(self.formats)} ({self.path})"
 
 
-def _p2wpkh(hrp: str) -> Callable[..., str]:
-    def encode(key: object) -> str:
-        from bip_utils import P2WPKHAddrEncoder
+def _encoder(name: str, **options: str) -> Callable[..., str]:
+    """Public key -> address with bip_utils' encoder `name`, imported on first use."""
 
-        address: str = P2WPKHAddrEncoder.EncodeKey(key, hrp=hrp)
+    def encode(key: object) -> str:
+        import bip_utils
+
+        address: str = getattr(bip_utils, name).EncodeKey(key, **options)
         return address
 
     return encode
 
 
-def _evm(key: object) -> str:
-    from bip_utils import EthAddrEncoder
-
-    address: str = EthAddrEncoder.EncodeKey(key)
-    return address
-
-
-def _tron(key: object) -> str:
-    from bip_utils import TrxAddrEncoder
-
-    address: str = TrxAddrEncoder.EncodeKey(key)
-    return address
+def _p2wpkh(hrp: str) -> Callable[..., str]:
+    return _encoder("P2WPKHAddrEncoder", hrp=hrp)
 
 
 # ypub/Mtub (nested SegWit) are refused on purpose: the merchant's wallet would watch
@@ -98,8 +90,8 @@ _SPECS: dict[str, _Spec] = {
     "litecoin-regtest": _Spec(
         "testnet", "m/84'/1'/0'", ("tpub", "vpub", "ttub"), _p2wpkh("rltc"), (3, 1)
     ),
-    "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), _evm),
-    "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), _tron),
+    "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), _encoder("EthAddrEncoder")),
+    "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), _encoder("TrxAddrEncoder")),
     "sandbox": _Spec("testnet", "m/84'/1'/0'", ("tpub", "vpub"), _p2wpkh("sbx"), (3, 1)),
 }
 FAMILIES: tuple[str, ...] = tuple(_SPECS)
