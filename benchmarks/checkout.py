@@ -11,9 +11,11 @@ stack (the test client, no network), and prints the numbers.
 from __future__ import annotations
 
 import argparse
+import atexit
 import gzip
 import os
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -71,6 +73,7 @@ def main() -> None:
 
     sys.path.insert(0, str(ROOT))
     workdir = tempfile.mkdtemp(prefix="checkout-bench-")
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     os.environ["DEBUG"] = "0"
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir}/bench.sqlite3"
     # One client polls the status endpoint thousands of times a minute here: the per-IP
