@@ -94,12 +94,13 @@ def refund_step(refunds: list[dict]) -> str:
     if not refunds:
         return ""
     refund = refunds[0]
-    if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
+    if refund["status"] == "claimed" and refund.get("payout_txid"):
         return _("payout sent, waiting for the chain")
     return {
         "awaiting_claim": _("offered, awaiting the payer"),
-        "awaiting_payout": _("claimed, to pay out"),
+        "claimed": _("claimed, to pay out"),
         "paid": _("paid, seen on chain"),
+        "confirmed": _("paid, seen on chain"),
     }.get(refund["status"], refund["status"])
 
 

@@ -334,7 +334,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     payouts = Refund.objects.filter(
         invoice__merchant=merchant,
         invoice__livemode=livemode,
-        status=Refund.AWAITING_PAYOUT,
+        status=Refund.CLAIMED,
         payout_txid="",
     ).count()
     if payouts:
@@ -347,7 +347,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                     payouts,
                 )
                 % {"count": payouts},
-                "query": "refund=awaiting_payout&archived=all",
+                "query": "refund=claimed&archived=all",
             }
         )
     if merchant.callback_failing_since:

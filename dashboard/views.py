@@ -263,7 +263,7 @@ def _refund(refund: Refund) -> dict:
         "network": _network_name(refund.network),
         "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
     }
-    if refund.status == Refund.AWAITING_PAYOUT and asset:
+    if refund.status == Refund.CLAIMED and asset:
         amount = display_amount(refund.amount, asset.decimals)
         data["qr"] = qr_svg(
             payment_uri(network, asset, refund.address, refund.amount) or refund.address,

@@ -526,7 +526,7 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert response.status_code == 200
     assert "Refund address received" in response.content.decode()
     refund.refresh_from_db()
-    assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sandbox_address)
+    assert (refund.status, refund.address) == (Refund.CLAIMED, sandbox_address)
     event = Event.objects.filter(invoice=refund.invoice, type="refund_updated").last()
     assert event.actor == "payer"
 
@@ -575,7 +575,7 @@ def test_refund_claim_service(refund, sandbox_address):
     assert refused.value.code == "invalid_address" and refused.value.param == "address"
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
-    assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
+    assert (claimed.status, claimed.claimed_at) == (Refund.CLAIMED, now)
     with pytest.raises(GatewayError) as claimed_twice:
         payer.claim(token=refund.claim_token, address=sandbox_address)
     assert claimed_twice.value.code == ErrorCode.REFUND_CLAIMED
