@@ -200,10 +200,16 @@ def csv_lines(invoices: QuerySet):
         data = invoice_payload(invoice, heights)
         quote, refunded = invoice.quote, None
         if quote:  # the pay amount is written with the pay asset's decimals
-            units = invoice.refunded(list(invoice.refunds.all())).get(
-                (quote.asset, quote.network), 0
+            decimals = len(data["pay_amount"].partition(".")[2])
+            staged = accounting.totals(
+                (present.REFUND_STAGES[refund.status], refund.amount)
+                for refund in invoice.refunds.all()
+                if (refund.asset, refund.network) == (quote.asset, quote.network)
             )
-            refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
+            refunded = {
+                stage: money.format_units(staged.get(stage, accounting.Total(0, 0)).units, decimals)
+                for stage in set(present.REFUND_STAGES.values())
+            }
         yield writer.writerow(present.csv_values(data, refunded))
 
 
