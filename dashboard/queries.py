@@ -213,6 +213,49 @@ def csv_lines(invoices: QuerySet):
         yield writer.writerow(present.csv_values(data, refunded))
 
 
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refunds_of(
+    merchant: Merchant,
+    livemode: bool,
+    *,
+    q: str = "",
+    status: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> QuerySet:
+    """The merchant's refunds (in the mode shown), narrowed by the refunds page's filters:
+    `q` finds the invoice by its id (or its start) or its order id."""
+    found = Refund.objects.filter(
+        invoice__merchant=merchant, invoice__livemode=livemode
+    ).select_related("invoice")
+    if status:
+        found = found.filter(status=status)
+    if created_from:
+        found = found.filter(created_at__gte=_day_start(created_from))
+    if created_to:
+        found = found.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
+    if q := q.strip():
+        found = found.filter(Q(invoice__foreign_id=q) | Q(invoice_id__in=_invoice_ids(q)))
+    return found
+
+
+def _invoice_ids(text: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(text)]
+    except ValueError:
+        return []
+
+
+def refund_page(found: QuerySet, params) -> tuple[list, bool, str | None]:
+    """One page of the refunds list; a cursor not made here starts from the newest."""
+    try:
+        return keyset_page(found, {"cursor": params.get("cursor"), "limit": PAGE_SIZE})
+    except (CursorError, ModelValidationError):
+        return keyset_page(found, {"limit": PAGE_SIZE})
+
+
 # --- the overview -------------------------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ def victim(make_merchant):
     )
     return {
         "invoice_id": invoice["id"],
+        "refund_id": refund.json()["id"],
         "link_id": link.pk,
         "event_id": Event.objects.filter(invoice_id=invoice["id"]).first().pk,
         "prefix": MerchantAPIKey.objects.get(merchant=client.merchant).prefix,
