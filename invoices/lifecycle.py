@@ -462,11 +462,17 @@ def refund_to_offer(
     return left if asked is None else asked
 
 
-def after_refund(facts: Facts, refundable_after: Mapping[Method, int]) -> Decision:
-    """Where a refund takes its invoice (`refundable_after`: what is left to refund once
-    it is made): a completed or unresolved invoice with nothing left becomes `refunded`; a
-    partial refund keeps it as it is (completed, with `refunded_amount`), and so does any
-    refund of an invoice that had already ended (cancelled, expired, failed, declined)."""
-    if facts.status in (COMPLETED, UNRESOLVED) and not any(refundable_after.values()):
+def after_refund(
+    facts: Facts, ledger: Ledger, refunded: Mapping[Method, int], now: datetime
+) -> Decision:
+    """Where a refund takes its invoice (`ledger` and `refunded` include it): a completed or
+    unresolved invoice with nothing left to refund becomes `refunded`; an unresolved one with
+    something left is judged again on what it keeps (an overpayment whose excess went back is
+    completed, as by `refund_excess`); a partial refund keeps a completed invoice completed
+    (with `refunded_amount`), and any refund leaves an ended invoice (cancelled, expired,
+    failed, declined) as it was."""
+    if facts.status in (COMPLETED, UNRESOLVED) and not ledger.refund_all(refunded):
         return Decision(REFUNDED, None)
+    if facts.status == UNRESOLVED:
+        return evaluate(facts, ledger, now)
     return Decision(facts.status, facts.context)

@@ -519,17 +519,31 @@ def test_a_paid_refund_confirms_at_the_networks_confirmations_and_reverts_to_cla
 USDT = ("USDT", "tron")
 
 
+def after(status, payments, refunded, context=None):
+    f = facts(status=status, context=context)
+    return lc.after_refund(f, ledger(payments, refunded=refunded), refunded, T0 + 2 * MIN)
+
+
 class TestRefundingWhatAnInvoiceHolds:
     def test_a_full_refund_of_a_completed_invoice_refunds_it_a_partial_keeps_it(self):
-        done = facts(status=lc.COMPLETED)
-        assert lc.after_refund(done, {ETH: 0}) == Decision(lc.REFUNDED, None)
-        assert lc.after_refund(done, {ETH: 1}) == Decision(lc.COMPLETED, None)
+        paid = [pay(DUE)]
+        assert after(lc.COMPLETED, paid, {ETH: DUE}) == Decision(lc.REFUNDED, None)
+        assert after(lc.COMPLETED, paid, {ETH: DUE - 1}) == Decision(lc.COMPLETED, None)
         # something left in another asset (an extra payment): not all given back yet
-        assert lc.after_refund(done, {ETH: 0, USDT: 5}) == Decision(lc.COMPLETED, None)
+        extra = [*paid, pay(5, method=USDT)]
+        assert after(lc.COMPLETED, extra, {ETH: DUE}) == Decision(lc.COMPLETED, None)
+
+    def test_an_overpayment_is_completed_once_its_excess_went_back(self):
+        over = [pay(2 * DUE)]
+        part = after(lc.UNRESOLVED, over, {ETH: DUE // 2}, lc.OVERPAID)
+        assert part == Decision(lc.UNRESOLVED, lc.OVERPAID)
+        assert after(lc.UNRESOLVED, over, {ETH: DUE}, lc.OVERPAID) == Decision(lc.COMPLETED, None)
+        assert after(lc.UNRESOLVED, over, {ETH: 2 * DUE}, lc.OVERPAID).status == lc.REFUNDED
 
     @pytest.mark.parametrize("status", [lc.CANCELLED, lc.EXPIRED, lc.FAILED, lc.DECLINED])
     def test_an_ended_invoice_keeps_its_status(self, status):
-        assert lc.after_refund(facts(status=status), {}) == Decision(status, None)
+        assert after(status, [pay(DUE)], {ETH: DUE}) == Decision(status, None)
+        assert after(status, [pay(DUE)], {ETH: 1}) == Decision(status, None)
 
     @pytest.mark.parametrize("status", [lc.NEW, lc.PENDING, lc.COMPLIANCE_REVIEW])
     def test_an_invoice_still_being_paid_or_reviewed_is_not_refunded(self, status):
@@ -571,8 +585,6 @@ def test_refunds_never_give_back_more_than_was_received_per_asset(received, asks
             assert refusal.code in (ErrorCode.REFUND_TOO_LARGE, ErrorCode.NOTHING_TO_REFUND)
             continue
         refunded[method] = refunded.get(method, 0) + units
-        left = {key: value for key, value in refundable.items()}
-        left[method] -= units
-        status = lc.after_refund(facts(status=status), left).status
+        status = after(status, payments, refunded).status
         assert all(refunded[key] <= received.get(key, 0) for key in refunded)
     assert (status == lc.REFUNDED) == (refunded == received)

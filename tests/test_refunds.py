@@ -127,12 +127,19 @@ def test_money_paid_to_a_cancelled_invoice_is_refunded(api, create_invoice):
     assert get(api, invoice)["status"] == "cancelled"  # the lifecycle keeps an ended invoice
 
 
-def test_an_unresolved_overpayment_refunds_in_part_and_stays_until_all_is_back(api, paid_invoice):
+def test_an_unresolved_overpayment_is_completed_once_its_excess_went_back(api, paid_invoice):
     invoice = paid_invoice(amount="150")
     assert invoice["status"] == "unresolved"
-    assert refund(api, invoice, amount="50").status_code == 201
-    assert get(api, invoice)["status"] == "unresolved"
-    # resolve keeps its meaning: refund the rest of an unresolved invoice
+    assert refund(api, invoice, amount="20").status_code == 201
+    after = get(api, invoice)
+    assert (after["status"], after["status_context"]) == ("unresolved", "overpaid")
+    assert refund(api, invoice, amount="30").status_code == 201  # the whole excess back
+    assert get(api, invoice)["status"] == "completed"
+
+
+def test_resolve_still_refunds_everything_of_an_unresolved_invoice(api, paid_invoice):
+    invoice = paid_invoice(amount="150")
+    assert refund(api, invoice, amount="20").status_code == 201
     resolved = api.post(
         f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
     )

@@ -70,8 +70,10 @@ def create_refund(
             show=lambda value: money.format_units(value, coin.decimals),
         )
         refund = offer_refund(invoice, method, units, now, reason)
-        left = {**refundable, method: refundable[method] - units}
-        decision = lifecycle.after_refund(invoice.facts(), left)
+        refunds.append(refund)
+        decision = lifecycle.after_refund(
+            invoice.facts(), invoice.ledger(refunds=refunds), invoice.refunded(refunds), now
+        )
         if (decision.status, decision.context) == (invoice.status, invoice.status_context):
             record_events(invoice, ["refund_updated"], actor, now)
         else:
