@@ -539,6 +539,15 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert refund.address == sandbox_address
 
 
+@pytest.mark.parametrize("status", [Refund.PAID, Refund.CONFIRMED])
+def test_a_paid_or_confirmed_refund_says_it_was_sent(client, refund, sandbox_address, status):
+    Refund.objects.filter(pk=refund.pk).update(
+        status=status, address=sandbox_address, payout_txid="ab" * 32
+    )
+    page = client.post("/refund/", {"token": refund.claim_token}).content.decode()
+    assert "Refund sent" in page and "The merchant has sent your refund." in page
+
+
 def test_refund_links_carry_the_code_where_no_server_sees_it(api, refund):
     claim_url = api.get(f"/api/v1/invoices/{refund.invoice_id}").json()["refunds"][0]["claim_url"]
     assert claim_url.endswith(f"/refund/#{refund.claim_token}")
