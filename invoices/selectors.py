@@ -148,7 +148,7 @@ def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     alongside the invoices' addresses."""
     return set(
         Refund.objects.filter(
-            network=network, status=Refund.AWAITING_PAYOUT, address__in=addresses
+            network=network, status=Refund.CLAIMED, address__in=addresses
         ).values_list("address", flat=True)
     )
 
