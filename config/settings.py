@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "links",
     "pos",
     "webhooks",
+    "greenfield",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "django_q",
@@ -212,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {"name": "Invoices", "description": "Create, read, cancel, archive, resolve, review."},
+        {"name": "Refunds", "description": "Give back what an invoice received, and follow it."},
         {"name": "Payment methods", "description": "Currencies offered and rates."},
         {"name": "Events", "description": "Callback events and their delivery attempts."},
         {"name": "Merchant", "description": "Settings and the callback secret."},

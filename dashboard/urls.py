@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dashboard import account_views as account
+from dashboard import greenfield_views as greenfield
 from dashboard import pos_views as pos
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
@@ -29,6 +30,9 @@ urlpatterns = [
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
+    path("invoices/<uuid:invoice_id>/refunds/new/", views.invoice_refund, name="invoice_refund"),
+    path("refunds/", views.refund_list, name="refunds"),
+    path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
     path(
         "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",
         views.redeliver,
@@ -44,6 +48,7 @@ urlpatterns = [
     path("settings/callbacks/test/", store.callback_test, name="callback_test"),
     path("settings/callbacks/rotate/", store.rotate_secret, name="rotate_secret"),
     path("settings/api-keys/", store.api_keys, name="settings_api_keys"),
+    path("settings/connect/", greenfield.connect, name="connect"),
     path("settings/api-keys/<str:prefix>/revoke/", store.revoke_key, name="revoke_key"),
     path("settings/team/", store.team, name="settings_team"),
     path(

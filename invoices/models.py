@@ -235,7 +235,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = tuple(RefundStatus)
+    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
@@ -246,6 +246,7 @@ class Refund(models.Model):
     claim_token = models.CharField(max_length=64, unique=True, default=new_claim_token)
     address = models.CharField(max_length=128, blank=True)
     payout_txid = models.CharField(max_length=128, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -150,7 +150,7 @@ def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     return {
         address
         for address in Refund.objects.filter(
-            network=network, status=Refund.AWAITING_PAYOUT, address__in=addresses
+            network=network, status=Refund.CLAIMED, address__in=addresses
         ).values_list("address", flat=True)
         if address is not None
     }

@@ -52,8 +52,9 @@ TRANSACTION_STATES = {
 }
 REFUND_STATES = {
     "awaiting_claim": _("Awaiting the payer's claim"),
-    "awaiting_payout": _("Awaiting payout"),
+    "claimed": _("Awaiting payout"),
     "paid": _("Paid"),
+    "confirmed": _("Confirmed"),
 }
 EVENT_TYPES = {
     "transaction_created": _("Payment seen"),

@@ -72,7 +72,7 @@ def claimed_refunds(before: dict, after: dict) -> list[dict]:
     return [
         refund
         for refund in after.get("refunds") or []
-        if refund["status"] == "awaiting_payout" and earlier.get(refund["id"]) == "awaiting_claim"
+        if refund["status"] == "claimed" and earlier.get(refund["id"]) == "awaiting_claim"
     ]
 
 

@@ -251,7 +251,7 @@ def match_payouts(*, network: str, transfers, now: datetime | None = None) -> in
     due = list(
         Refund.objects.filter(
             network=network,
-            status=Refund.AWAITING_PAYOUT,
+            status=Refund.CLAIMED,
             payout_txid__in={seen[0] for seen in mined},
         ).values_list("pk", "invoice_id", "payout_txid", "address", "asset")
     )

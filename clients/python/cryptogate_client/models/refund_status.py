@@ -3,7 +3,8 @@ from enum import StrEnum
 
 class RefundStatus(StrEnum):
     AWAITING_CLAIM = "awaiting_claim"
-    AWAITING_PAYOUT = "awaiting_payout"
+    CLAIMED = "claimed"
+    CONFIRMED = "confirmed"
     PAID = "paid"
 
     def __str__(self) -> str:
