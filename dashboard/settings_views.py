@@ -5,7 +5,7 @@ money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
 from core.errors import GatewayError
 from dashboard import errors, present
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -37,12 +37,12 @@ ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: get
 DERIVED_SHOWN = 5
 
 
-def _saved(request, what: str, to: str):
+def _saved(request: HttpRequest, what: str, to: str):
     messages.success(request, _("%(what)s saved.") % {"what": what})
     return redirect(to)
 
 
-def _save_settings(request, form, what: str, to: str):
+def _save_settings(request: MemberRequest, form, what: str, to: str):
     """A valid settings form's changes saved, and the redirect that says so; None otherwise."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -57,7 +57,7 @@ def _save_settings(request, form, what: str, to: str):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def profile(request):
+def profile(request: MemberRequest) -> HttpResponseBase:
     merchant = request.merchant
     form = ProfileForm(
         request.POST or None,
@@ -99,7 +99,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def payments(request):
+def payments(request: MemberRequest) -> HttpResponseBase:
     """Payment methods, confirmations, timers, tolerance, the automatic rules, the deny
     list."""
     merchant = request.merchant
@@ -157,7 +157,7 @@ def _family_networks(family: str) -> str:
 
 @require_http_methods(["GET"])
 @member_required
-def wallets(request):
+def wallets(request: MemberRequest) -> HttpResponseBase:
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
     rows = []
@@ -187,7 +187,7 @@ def wallets(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def wallet(request, family):
+def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
     merchant = request.merchant
@@ -227,7 +227,7 @@ def wallet(request, family):
 # --- callbacks ----------------------------------------------------------------------------------
 
 
-def _callbacks_page(request, form, test=None, status=200):
+def _callbacks_page(request: MemberRequest, form, test=None, status: int = 200):
     merchant = request.merchant
     return render(
         request,
@@ -248,7 +248,7 @@ def _callbacks_page(request, form, test=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def callbacks_settings(request):
+def callbacks_settings(request: MemberRequest) -> HttpResponseBase:
     form = CallbackForm(
         request.POST or None, initial={"callback_url": request.merchant.callback_url}
     )
@@ -259,7 +259,7 @@ def callbacks_settings(request):
 
 @require_POST
 @member_required
-def callback_test(request):
+def callback_test(request: MemberRequest) -> HttpResponseBase:
     """Send a signed `test` event now and show what the endpoint answered."""
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
@@ -271,7 +271,7 @@ def callback_test(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def rotate_secret(request):
+def rotate_secret(request: MemberRequest) -> HttpResponseBase:
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
         merchant_services.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
@@ -303,7 +303,7 @@ def rotate_secret(request):
 # --- API keys -----------------------------------------------------------------------------------
 
 
-def _keys_page(request, form, created_key=None, status=200):
+def _keys_page(request: MemberRequest, form, created_key=None, status: int = 200):
     keys = MerchantAPIKey.objects.filter(merchant=request.merchant).order_by("-created")
     return render(
         request,
@@ -321,7 +321,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def api_keys(request):
+def api_keys(request: MemberRequest) -> HttpResponseBase:
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
@@ -344,7 +344,7 @@ def api_keys(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def revoke_key(request, prefix):
+def revoke_key(request: MemberRequest, prefix: str) -> HttpResponseBase:
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
         try:
@@ -378,7 +378,7 @@ def revoke_key(request, prefix):
 # --- team ---------------------------------------------------------------------------------------
 
 
-def _team_page(request, form, invite_link=None, status=200):
+def _team_page(request: MemberRequest, form, invite_link=None, status: int = 200):
     merchant = request.merchant
     return render(
         request,
@@ -400,7 +400,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def team(request):
+def team(request: MemberRequest) -> HttpResponseBase:
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
     form = InviteForm(request.POST or None)
@@ -426,7 +426,7 @@ def team(request):
 
 @require_POST
 @member_required
-def cancel_invite(request, invite_id):
+def cancel_invite(request: MemberRequest, invite_id: int) -> HttpResponseBase:
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
     except GatewayError as exc:
@@ -439,7 +439,7 @@ def cancel_invite(request, invite_id):
 
 @require_POST
 @member_required
-def change_role(request, member_id):
+def change_role(request: MemberRequest, member_id: int) -> HttpResponseBase:
     form = RoleForm(request.POST)
     try:
         member = merchant_services.change_role(
@@ -462,7 +462,7 @@ def change_role(request, member_id):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def remove_member(request, member_id):
+def remove_member(request: MemberRequest, member_id: int) -> HttpResponseBase:
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id
     )
