@@ -39,8 +39,18 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
 
 
 def _wallet_families(merchant: Merchant) -> set[str]:
-    """The families the merchant has a wallet of."""
-    return set(Wallet.objects.filter(merchant=merchant).values_list("family", flat=True))
+    """The families the merchant has a wallet of. Written out, the one read of invoice
+    creation not through the ORM: every timed invoice runs it, and the ORM's compiling of
+    this one-column read (Wallet.objects.filter(merchant=…).values_list) cost 0.38 ms of
+    CPU per create (1.17 ms against 0.79 ms, create_invoice in process on SQLite, medians
+    of 300): timed creation ran at 0.60 of the one-INSERT baseline with it, 0.68 without
+    (benchmarks/api.py, SQLite, CPU time, medians of three runs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT family FROM {Wallet._meta.db_table} WHERE merchant_id = %s",
+            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection)],
+        )
+        return {family for (family,) in cursor.fetchall()}
 
 
 def offered_methods(*, merchant: Merchant, livemode: bool = True) -> list[Asset]:
