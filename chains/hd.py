@@ -200,6 +200,13 @@ def validate_xpub(family: str, xpub: str) -> str:
     return _account(family, _clean(xpub))[0]
 
 
+def account_key(family: str, xpub: str) -> bytes:
+    """What a key's addresses are derived from (its chain code and public key), whatever
+    its prefix, depth or parent: two keys with the same account key give the same
+    addresses."""
+    return _decode(family, _clean(xpub))[13:]
+
+
 def derive_address(family: str, xpub: str, index: int) -> str:
     """The receive address at 0/index below the account key."""
     if not 0 <= index < 2**31:

@@ -61,8 +61,23 @@ class ErrorCode(StrEnum):
         415,
         _("the body must be JSON (Content-Type: application/json)"),
     )
+    MALFORMED_REQUEST = (
+        "malformed_request",
+        400,
+        _("the request body could not be read; send JSON (Content-Type: application/json)"),
+    )
+    REQUEST_TOO_LARGE = (
+        "request_too_large",
+        413,
+        _("the request body is larger than the %(limit)s bytes the API accepts"),
+    )
     INVALID_REQUEST = "invalid_request", 400, _("expected a JSON object")
     UNKNOWN_FIELD = "unknown_field", 400, _("unknown field %(field)s")
+    UNKNOWN_PARAMETER = (
+        "unknown_parameter",
+        400,
+        _("%(parameter)s is not a query parameter of this endpoint (it takes %(known)s)"),
+    )
     INVALID_TEXT = "invalid_text", 400, _("NUL characters are not allowed in requests")
 
     # --- a field's (400): DRF's field codes, with DRF's message ---
@@ -138,6 +153,12 @@ class ErrorCode(StrEnum):
         _("this API key's scope does not allow this; use an admin key"),
         ErrorType.PERMISSION,
     )
+    TEST_KEY_REQUIRED = (
+        "test_key_required",
+        403,
+        _("sandbox operations need a test key (cg_test_…); this is a live key"),
+        ErrorType.PERMISSION,
+    )
     FORBIDDEN = (
         "forbidden",
         403,
@@ -177,7 +198,24 @@ class ErrorCode(StrEnum):
     PAYMENT_SEEN = "payment_seen", 409, _("a payment was already seen for this invoice")
     CURRENCY_FIXED = "currency_fixed", 409, _("the currency of a fixed invoice cannot change")
     FOREIGN_ID_TAKEN = "foreign_id_taken", 409, _("an invoice with foreign_id %(id)s exists")
+    XPUB_IN_USE = (
+        "xpub_in_use",
+        409,
+        _(
+            "Another store on this gateway already uses this wallet, so its addresses would be "
+            "given to two stores. Give each store a wallet (an account) of its own."
+        ),
+    )
+    ADDRESS_IN_USE = (
+        "address_in_use",
+        409,
+        _(
+            "this store's wallet gives addresses another store's invoices already use: set a "
+            "wallet (an account) of this store's own"
+        ),
+    )
     REFUND_CLAIMED = "refund_claimed", 409, _("A refund address was already given.")
+    EMAIL_GIVEN = "email_given", 409, _("An e-mail was already given.")
     REFUND_NOT_AWAITING_PAYOUT = (
         "refund_not_awaiting_payout",
         409,

@@ -31,7 +31,7 @@ from django_q.tasks import async_task
 from core.errors import GatewayError
 from dashboard import errors, mode
 from dashboard.access import member_required, page
-from dashboard.forms import NewPasswordForm, Styled, TokenForm
+from dashboard.forms import BoundedUsername, NewPasswordForm, Styled, TokenForm
 from merchants import services as merchant_services
 from merchants import throttling
 from merchants.models import LIVE, TEST
@@ -39,7 +39,7 @@ from pages.qr import qr_svg
 from webhooks import emails
 
 
-class EmailAuthenticationForm(Styled, AuthenticationForm):
+class EmailAuthenticationForm(BoundedUsername, Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
     error_messages = {

@@ -1,6 +1,6 @@
 """The store's settings: profile, payments, wallets, callbacks, API keys and the team.
-Staff may change the profile, payments and the callback URL; keys, wallets, the callback
-secret and the team are for owners."""
+Staff may change the profile and payments; wallets, callbacks, keys and the team redirect
+money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
 from core.errors import GatewayError
 from dashboard import errors, present
-from dashboard.access import actor, member_required, owner_required
+from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -27,11 +27,11 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
+from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks
-from webhooks.api import attempt_payload
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
@@ -108,6 +108,7 @@ def payments(request):
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
+        "payer_email": merchant.payer_email,
         **{
             name: getattr(merchant, name)
             for name in (
@@ -155,7 +156,7 @@ def _family_networks(family: str) -> str:
 
 
 @require_http_methods(["GET"])
-@owner_required
+@member_required
 def wallets(request):
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
@@ -185,7 +186,7 @@ def wallets(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def wallet(request, family):
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
@@ -193,7 +194,7 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None, family=family)
+    form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]
@@ -237,7 +238,6 @@ def _callbacks_page(request, form, test=None, status=200):
             "merchant": merchant,
             "section": "settings",
             "tab": "callbacks",
-            "owner": request.member.role == MerchantUser.OWNER,
             "changes": _changes(
                 merchant, SettingsChange.CALLBACK_URL, SettingsChange.CALLBACK_SECRET
             ),
@@ -263,14 +263,14 @@ def callback_test(request):
     """Send a signed `test` event now and show what the endpoint answered."""
     form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
     try:
-        test = attempt_payload(callbacks.send_test_event(request.merchant))
+        test = DeliveryAttemptResponse.render(callbacks.send_test_event(request.merchant))
     except GatewayError as exc:
         test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
@@ -320,7 +320,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
@@ -343,7 +343,7 @@ def api_keys(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
@@ -399,7 +399,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def team(request):
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
@@ -425,7 +425,7 @@ def team(request):
 
 
 @require_POST
-@owner_required
+@member_required
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
@@ -438,7 +438,7 @@ def cancel_invite(request, invite_id):
 
 
 @require_POST
-@owner_required
+@member_required
 def change_role(request, member_id):
     form = RoleForm(request.POST)
     try:
@@ -461,7 +461,7 @@ def change_role(request, member_id):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def remove_member(request, member_id):
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from dashboard import account_views as account
+from dashboard import pos_views as pos
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
 from dashboard import views
@@ -20,6 +21,11 @@ urlpatterns = [
     path("links/<uuid:link_id>/", selling.link_detail, name="link"),
     path("links/<uuid:link_id>/edit/", selling.link_edit, name="link_edit"),
     path("links/<uuid:link_id>/toggle/", selling.link_toggle, name="link_toggle"),
+    path("pos/", pos.terminal_list, name="pos"),
+    path("pos/new/", pos.terminal_new, name="pos_new"),
+    path("pos/<uuid:terminal_id>/edit/", pos.terminal_edit, name="pos_edit"),
+    path("pos/<uuid:terminal_id>/rotate/", pos.terminal_rotate, name="pos_rotate"),
+    path("pos/<uuid:terminal_id>/toggle/", pos.terminal_toggle, name="pos_toggle"),
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),

@@ -7,7 +7,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from core.errors import ErrorCode, GatewayError
 from merchants import throttling
-from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
+from merchants.models import MODE_MARKERS, SCOPE_ADMIN, TEST, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
 
@@ -74,8 +74,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasMerchant(permissions.BasePermission):
-    """An authenticated key, within its scope: views that touch settings, wallets or the
-    callback secret say `required_scope = "admin"`."""
+    """An authenticated key, within its scope and mode: views that touch settings, wallets
+    or the callback secret say `required_scope = "admin"`; the sandbox's operations say
+    `required_mode = "test"` (play money is moved with test keys only)."""
 
     def has_permission(self, request, view):
         if request.auth is None:
@@ -85,6 +86,8 @@ class HasMerchant(permissions.BasePermission):
             and request.auth.scope != SCOPE_ADMIN
         ):
             raise GatewayError(ErrorCode.INSUFFICIENT_SCOPE)
+        if getattr(view, "required_mode", None) == TEST and request.auth.mode != TEST:
+            raise GatewayError(ErrorCode.TEST_KEY_REQUIRED)
         return True
 
 

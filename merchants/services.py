@@ -90,10 +90,23 @@ def create_merchant(
     return merchant, key
 
 
+def check_wallet_free(*, merchant: Merchant, family: str, xpub: str) -> None:
+    """xpub_in_use when another store's wallet of the family has the same account key (the
+    same account pasted as xpub there and zpub here included): both stores would be handed
+    the same addresses, which the database refuses for the second invoice, and a payment
+    could not tell whose it is. One base58 decoding per other wallet, no derivation."""
+    key = hd.account_key(family, xpub)
+    others = Wallet.objects.filter(family=family).exclude(merchant=merchant)
+    if any(hd.account_key(family, other) == key for other in others.values_list("xpub", flat=True)):
+        raise GatewayError(ErrorCode.XPUB_IN_USE, "xpub")
+
+
 def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "operator") -> Wallet:
-    """Validate and store the account key; the index counter survives a replacement. A
-    change is recorded with its actor and the team is told (it moves the money)."""
+    """Validate and store the account key, refused when another store uses it; the index
+    counter survives a replacement. A change is recorded with its actor and the team is
+    told (it moves the money)."""
     xpub = hd.validate_xpub(family, xpub)
+    check_wallet_free(merchant=merchant, family=family, xpub=xpub)
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
         old = wallet.xpub if wallet else ""

@@ -125,7 +125,7 @@ def live_on_sandbox(live):
 def test_sandbox_payments_never_reach_a_live_invoice(live, live_on_sandbox, client):
     invoice_id = live_on_sandbox["id"]
     api = live.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True}, format="json")
-    assert api.status_code == 409 and api.json()["error"]["code"] == "live_invoice"
+    assert api.status_code == 403 and api.json()["error"]["code"] == "test_key_required"
     page = client.get(f"/pay/{invoice_id}").content.decode()
     assert "Sandbox test panel" not in page and "test-banner" not in page
     panel = client.post(f"/pay/{invoice_id}/sandbox", {"action": "exact"})

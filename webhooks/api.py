@@ -18,7 +18,15 @@ from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
-from invoices.representation import iso_time
+from invoices.representation import (
+    CallbackSecretResponse,
+    DeliveryAttemptResponse,
+    EventPage,
+    EventResponse,
+    WalletPage,
+    WalletResponse,
+    wallet_payload,
+)
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet
@@ -26,36 +34,8 @@ from webhooks import callbacks
 from webhooks.models import DeliveryAttempt
 
 
-def attempt_payload(attempt: DeliveryAttempt) -> dict:
-    return {
-        "attempted_at": iso_time(attempt.attempted_at),
-        "url": attempt.url,
-        "manual": attempt.manual,
-        "succeeded": attempt.succeeded,
-        "status_code": attempt.status_code,
-        "duration_ms": attempt.duration_ms,
-        "response_body": attempt.response_body,
-        "error": attempt.error or None,
-        "request_id": attempt.request_id or None,
-    }
-
-
 def event_payload(event: Event) -> dict:
-    return {
-        "id": str(event.id),
-        "event": event.type,
-        "livemode": event.invoice.livemode,
-        "invoice_id": str(event.invoice_id),
-        "sequence": event.sequence,
-        "created_at": iso_time(event.created_at),
-        "actor": event.actor,
-        "delivery_status": callbacks.delivery_state(event),
-        "delivered_at": iso_time(event.delivered_at),
-        "next_attempt_at": iso_time(event.next_attempt_at),
-        "failed_at": iso_time(event.failed_at),
-        "attempts": [attempt_payload(attempt) for attempt in event.delivery_attempts.all()],
-        "data": event.data,
-    }
+    return EventResponse.render(event, delivery_status=callbacks.delivery_state(event))
 
 
 def _events(request):
@@ -88,19 +68,20 @@ class EventsView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: doc.EventPage, **doc.errors(400)},
+        responses={200: EventPage, **doc.errors(400)},
     )
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
         `failing` (not delivered, and at least one attempt failed)."""
         params = request.query_params
         events = _events(request)
-        if value := params.get("invoice"):
+        # A filter given empty is refused, not ignored: the schema says what it must be.
+        if (value := params.get("invoice")) is not None:
             try:
                 events = events.filter(invoice_id=uuid.UUID(value))
             except ValueError:
                 raise ValidationError({"invoice": ["an invoice id"]}) from None
-        if value := params.get("type"):
+        if (value := params.get("type")) is not None:
             if value not in Event.TYPES:
                 raise ValidationError({"type": [f"one of {', '.join(Event.TYPES)}"]})
             events = events.filter(type=value)
@@ -112,11 +93,11 @@ class EventsView(APIView):
             events = events.filter(condition if failing else ~condition)
         page, more, cursor = keyset_page(events, params)
         return Response(
-            {
-                "data": [event_payload(event) for event in page],
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            EventPage.render(
+                data=[event_payload(event) for event in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
 
@@ -129,7 +110,7 @@ class RedeliverView(APIView):
         summary="Send an event again",
         parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         request=None,
-        responses={200: doc.EventSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: EventResponse, **doc.errors(400, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, event_id):
@@ -153,12 +134,12 @@ class TestCallbackView(APIView):
         tags=["Merchant"],
         summary="Send a signed test event to the merchant's callback URL",
         request=None,
-        responses={200: doc.DeliveryAttemptSerializer, **doc.errors(400, 403, 409, 415, 422)},
+        responses={200: DeliveryAttemptResponse, **doc.errors(400, 403, 409, 415, 422)},
     )
     @idempotent
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""
-        return Response(attempt_payload(callbacks.send_test_event(request.user)))
+        return Response(DeliveryAttemptResponse.render(callbacks.send_test_event(request.user)))
 
 
 class MerchantView(APIView):
@@ -197,17 +178,14 @@ class RotateSecretView(APIView):
         tags=["Merchant"],
         summary="A new callback secret, shown once (the old one signs for 24 h)",
         request=None,
-        responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)},
+        responses={200: CallbackSecretResponse, **doc.errors(400, 403, 409, 415)},
     )
     @idempotent
     def post(self, request):
-        return Response(
-            {
-                "callback_secret": merchant_services.rotate_callback_secret(
-                    merchant=request.user, actor=actor_of(request)
-                )
-            }
+        secret = merchant_services.rotate_callback_secret(
+            merchant=request.user, actor=actor_of(request)
         )
+        return Response(CallbackSecretResponse.render(callback_secret=secret))
 
 
 class WalletsView(APIView):
@@ -217,16 +195,16 @@ class WalletsView(APIView):
         operation_id="listWallets",
         tags=["Wallets"],
         summary="The merchant's wallets (account xpubs)",
-        responses={200: doc.WalletPage, **doc.errors(403)},
+        responses={200: WalletPage, **doc.errors(403)},
     )
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
         return Response(
-            {
-                "data": [s.wallet_payload(wallet) for wallet in wallets],
-                "has_more": False,
-                "next_cursor": None,
-            }
+            WalletPage.render(
+                data=[wallet_payload(wallet) for wallet in wallets],
+                has_more=False,
+                next_cursor=None,
+            )
         )
 
 
@@ -241,7 +219,7 @@ class WalletView(APIView):
             OpenApiParameter("family", doc.component("WalletFamily"), OpenApiParameter.PATH)
         ],
         request=s.WalletSerializer,
-        responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)},
+        responses={200: WalletResponse, **doc.errors(400, 403, 409, 415)},
     )
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)
@@ -252,4 +230,4 @@ class WalletView(APIView):
             xpub=data.validated_data["xpub"],
             actor=actor_of(request),
         )
-        return Response(s.wallet_payload(wallet))
+        return Response(wallet_payload(wallet))

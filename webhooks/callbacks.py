@@ -45,7 +45,7 @@ from core.errors import ErrorCode, GatewayError
 from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
-from invoices.representation import iso_time
+from invoices.representation import CallbackEventResponse, TestCallbackEventResponse, iso_time
 from merchants import notifications
 from merchants.models import Merchant
 from webhooks.models import CallbackSlot, DeliveryAttempt
@@ -123,17 +123,7 @@ def delivery_state(event: Event) -> str:
 
 
 def event_body(event: Event) -> bytes:
-    return json.dumps(
-        {
-            "id": str(event.id),
-            "event": event.type,
-            "created_at": iso_time(event.created_at),
-            "sequence": event.sequence,
-            "livemode": event.invoice.livemode,
-            "data": event.data,
-        },
-        separators=(",", ":"),
-    ).encode()
+    return json.dumps(CallbackEventResponse.render(event), separators=(",", ":")).encode()
 
 
 def callback_url(event: Event) -> str:
@@ -421,14 +411,8 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
             "callback_url",
             message=gettext_lazy("set the merchant's callback_url first"),
         )
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "event": "test",
-            "created_at": iso_time(now),
-            "sequence": 0,
-            "data": {},
-        },
-        separators=(",", ":"),
-    ).encode()
+    test_event = TestCallbackEventResponse.render(
+        id=str(uuid.uuid4()), event="test", created_at=iso_time(now), sequence=0, data={}
+    )
+    body = json.dumps(test_event, separators=(",", ":")).encode()
     return send(merchant.callback_url, body, _secrets(merchant, now), now)

@@ -1,13 +1,17 @@
-"""Every API error in one shape: {"error": {"type", "code", "message", "param"}}.
+"""Every API error in one shape, `representation.ErrorResponse`:
+{"error": {"type", "code", "message", "param"}}.
 
 A `GatewayError` is rendered as it is; the framework's own exceptions (authentication,
 parsing, validation, throttling, routing) are first said as the `ErrorCode` they mean."""
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from core.errors import ErrorCode, GatewayError
+from invoices.representation import ApiError, ErrorResponse
 
 _BY_CLASS = [
     (exceptions.ParseError, ErrorCode.MALFORMED_JSON),
@@ -24,14 +28,9 @@ _BY_CLASS = [
 
 def error_body(error: GatewayError) -> dict:
     """The API's rendering of any error: the one function from an error to its body."""
-    return {
-        "error": {
-            "type": error.code.error_type.value,
-            "code": error.code.value,
-            "message": error.message,
-            "param": error.param,
-        }
-    }
+    return ErrorResponse.render(
+        ApiError(error.code.error_type.value, error.code.value, error.message, error.param)
+    )
 
 
 def _first_validation_error(detail, path=()):
@@ -86,6 +85,17 @@ def json_response(error: GatewayError) -> JsonResponse:
 
 def json_not_found(request, exception=None):
     return json_response(GatewayError(ErrorCode.NOT_FOUND))
+
+
+def json_bad_request(request, exception=None):
+    """What Django refuses before the API's parsers run (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, a multipart body without its boundary), in the API's
+    shape instead of Django's HTML page."""
+    if isinstance(exception, RequestDataTooBig):
+        return json_response(
+            GatewayError(ErrorCode.REQUEST_TOO_LARGE, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        )
+    return json_response(GatewayError(ErrorCode.MALFORMED_REQUEST))
 
 
 def json_server_error(request):

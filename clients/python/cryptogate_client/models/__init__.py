@@ -21,8 +21,16 @@ from .invoice_metadata import InvoiceMetadata
 from .invoice_page import InvoicePage
 from .invoice_status import InvoiceStatus
 from .merchant import Merchant
+from .merchant_confirmations import MerchantConfirmations
+from .merchant_unresolved_rules import MerchantUnresolvedRules
+from .merchant_unresolved_rules_additional_property import MerchantUnresolvedRulesAdditionalProperty
 from .mine_request import MineRequest
 from .patched_merchant_request import PatchedMerchantRequest
+from .patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
+from .patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules
+from .patched_merchant_request_unresolved_rules_additional_property import (
+    PatchedMerchantRequestUnresolvedRulesAdditionalProperty,
+)
 from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
@@ -66,8 +74,14 @@ __all__ = (
     "InvoicePage",
     "InvoiceStatus",
     "Merchant",
+    "MerchantConfirmations",
+    "MerchantUnresolvedRules",
+    "MerchantUnresolvedRulesAdditionalProperty",
     "MineRequest",
     "PatchedMerchantRequest",
+    "PatchedMerchantRequestConfirmations",
+    "PatchedMerchantRequestUnresolvedRules",
+    "PatchedMerchantRequestUnresolvedRulesAdditionalProperty",
     "Rate",
     "Refund",
     "RefundAmount",

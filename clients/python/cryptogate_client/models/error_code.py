@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class ErrorCode(StrEnum):
+    ADDRESS_IN_USE = "address_in_use"
     AMOUNT_TOO_LARGE = "amount_too_large"
     AMOUNT_TOO_SMALL = "amount_too_small"
     API_KEY_NOT_FOUND = "api_key_not_found"
@@ -11,6 +12,7 @@ class ErrorCode(StrEnum):
     CURRENCY_FIXED = "currency_fixed"
     CURRENCY_NOT_OFFERED = "currency_not_offered"
     DELIVERY_IN_PROGRESS = "delivery_in_progress"
+    EMAIL_GIVEN = "email_given"
     EMPTY = "empty"
     ERROR = "error"
     FLOAT = "float"
@@ -46,6 +48,7 @@ class ErrorCode(StrEnum):
     LIVE_INVOICE = "live_invoice"
     LOGIN_EXISTS = "login_exists"
     MALFORMED_JSON = "malformed_json"
+    MALFORMED_REQUEST = "malformed_request"
     MAX_LENGTH = "max_length"
     MAX_STRING_LENGTH = "max_string_length"
     MAX_VALUE = "max_value"
@@ -78,10 +81,12 @@ class ErrorCode(StrEnum):
     REFUND_CLAIMED = "refund_claimed"
     REFUND_NOT_AWAITING_PAYOUT = "refund_not_awaiting_payout"
     REFUND_NOT_FOUND = "refund_not_found"
+    REQUEST_TOO_LARGE = "request_too_large"
     REQUIRED = "required"
     RETURN_URL_NOT_ALLOWED = "return_url_not_allowed"
     SANDBOX_OFF = "sandbox_off"
     SURROGATE_CHARACTERS_NOT_ALLOWED = "surrogate_characters_not_allowed"
+    TEST_KEY_REQUIRED = "test_key_required"
     TOO_MANY_CODES = "too_many_codes"
     TOO_PRECISE = "too_precise"
     TWO_FACTOR_OFF = "two_factor_off"
@@ -89,9 +94,11 @@ class ErrorCode(StrEnum):
     UNKNOWN_FIELD = "unknown_field"
     UNKNOWN_METHOD = "unknown_method"
     UNKNOWN_NETWORK = "unknown_network"
+    UNKNOWN_PARAMETER = "unknown_parameter"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     VISIT_OVER = "visit_over"
     WRONG_CODE = "wrong_code"
+    XPUB_IN_USE = "xpub_in_use"
 
     def __str__(self) -> str:
         return str(self.value)

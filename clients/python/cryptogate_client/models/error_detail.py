@@ -23,8 +23,11 @@ class ErrorDetail:
             * `api_error` - api_error
         code (ErrorCode): * `malformed_json` - malformed_json
             * `unsupported_media_type` - unsupported_media_type
+            * `malformed_request` - malformed_request
+            * `request_too_large` - request_too_large
             * `invalid_request` - invalid_request
             * `unknown_field` - unknown_field
+            * `unknown_parameter` - unknown_parameter
             * `invalid_text` - invalid_text
             * `invalid` - invalid
             * `required` - required
@@ -63,6 +66,7 @@ class ErrorDetail:
             * `missing_api_key` - missing_api_key
             * `invalid_api_key` - invalid_api_key
             * `insufficient_scope` - insufficient_scope
+            * `test_key_required` - test_key_required
             * `forbidden` - forbidden
             * `not_found` - not_found
             * `refund_not_found` - refund_not_found
@@ -81,7 +85,10 @@ class ErrorDetail:
             * `payment_seen` - payment_seen
             * `currency_fixed` - currency_fixed
             * `foreign_id_taken` - foreign_id_taken
+            * `xpub_in_use` - xpub_in_use
+            * `address_in_use` - address_in_use
             * `refund_claimed` - refund_claimed
+            * `email_given` - email_given
             * `refund_not_awaiting_payout` - refund_not_awaiting_payout
             * `live_invoice` - live_invoice
             * `not_a_sandbox_invoice` - not_a_sandbox_invoice
