@@ -195,45 +195,44 @@ def _create(
             set_next_address(quote, merchant)
         except GatewayError:  # no wallet of the family (nothing written): not offered after all
             raise _not_offered(fixed_method.code, fixed_method.network) from None
-        if not _insert_quotes([quote]):
+        if not _insert_unless_address_used(quote):
             release_address(quote, merchant)
             raise GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")
         invoice.quote, invoice.selected_at = quote, invoice.created_at
         invoice.save(force_insert=True)
     else:
         invoice.save(force_insert=True)
-        _insert_quotes(quotes)  # none for an open invoice: quoted once chosen
+        Quote.objects.bulk_create(quotes)  # none for an open invoice: quoted once chosen
 
 
 _QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_quotes(quotes: list[Quote]) -> bool:
-    """One INSERT of the new quotes, which then have their ids; False, with nothing written,
-    when a quote's address is already another invoice's (one_invoice_per_address: a wallet
-    two stores were given), which the INSERT skips instead of failing the request. Written
-    out rather than through the ORM: its compiling of the statement (every field's value
-    prepared, every column quoted, per call) cost more than the INSERT itself on the
-    creation path; the values still go through each field's own preparation."""
-    if not quotes:  # an open invoice: quoted once the payer chooses
-        return True
+def _insert_unless_address_used(quote: Quote) -> bool:
+    """INSERT the quote, which then has its id; False, with nothing written, when its
+    address is already another invoice's (one_invoice_per_address).
+
+    Creation's one statement not through the ORM: the ORM cannot insert-or-skip and say
+    which (bulk_create(ignore_conflicts=True) sets no primary key), and a failed INSERT
+    would spoil the API's transaction where there is no savepoint. The ORM's way, an
+    .exists() of the address and then bulk_create, leaves the address to a concurrent create
+    in between (PostgreSQL), is one statement more and cost 0.30 ms
+    of CPU against this statement's 0.08 ms on SQLite, 0.67 ms against 0.17 ms on
+    PostgreSQL (one quote, in process, medians of 1,300). The values still go through each
+    field's own preparation."""
     columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
-    row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
-    params = [
-        field.get_db_prep_save(field.pre_save(quote, True), connection)
-        for quote in quotes
-        for field in _QUOTE_FIELDS
-    ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
-            f"{', '.join([row] * len(quotes))} "
+            f"INSERT INTO {Quote._meta.db_table} ({columns}) "
+            f"VALUES ({', '.join(['%s'] * len(_QUOTE_FIELDS))}) "
             "ON CONFLICT (network, address) WHERE address IS NOT NULL DO NOTHING RETURNING id",
-            params,
+            [
+                field.get_db_prep_save(field.pre_save(quote, True), connection)
+                for field in _QUOTE_FIELDS
+            ],
         )
-        ids = [quote_id for (quote_id,) in cursor.fetchall()]
-    if len(ids) < len(quotes):  # only a fixed invoice's one quote has an address
+        row = cursor.fetchone()
+    if row is None:
         return False
-    for quote, quote_id in zip(quotes, ids, strict=True):
-        quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias
+    quote.pk, quote._state.adding, quote._state.db = row[0], False, connection.alias
     return True
