@@ -103,9 +103,10 @@ def _writing(*, savepoint: bool):
 
     The rule's price on SQLite, where the write lock taken at BEGIN made a lookup enough:
     a create with a foreign_id took 0.11 ms more CPU than with the lookup (0.91 ms against
-    0.80, the savepoint's journal kept in memory, config/settings.py; medians of 300) and
-    runs at 0.59-0.60 of the one-INSERT baseline there (benchmarks/api.py), 0.66 on
-    PostgreSQL."""
+    0.80, the savepoint's journal kept in memory, config/settings.py; medians of 300). With
+    an Idempotency-Key and a foreign_id a create runs at 0.60 of the one-INSERT baseline on
+    SQLite (CPU; 0.64 wall) and 0.62 on PostgreSQL (CPU; 0.67 wall), benchmarks/api.py,
+    medians of three runs."""
     if connection.in_atomic_block and not savepoint:
         return nullcontext()
     return transaction.atomic()
