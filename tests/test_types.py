@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from chains import registry
+from chains import registry, scanner
+from chains.backends.base import Transfer
+from chains.scanner import ScanReport
 from core.errors import ErrorCode
 from invoices import money
 
@@ -103,3 +105,26 @@ def test_every_file_excused_from_annotations_still_needs_the_excuse(processes: N
     )
     needing = {str(Path(item["filename"]).relative_to(root)) for item in json.loads(found.stdout)}
     assert [path for path in listed if path not in needing] == []
+
+
+class _Chain:
+    """The one thing a rewind asks of a backend: a height's hash."""
+
+    def block_hash(self, height: int) -> str:
+        return f"hash-{height}"
+
+
+@pytest.mark.django_db
+def test_a_rewind_drops_what_was_read_above_the_fork_and_keeps_the_mempool() -> None:
+    """block_height is None for a mempool transfer: comparing it with the fork raised."""
+
+    def transfer(txid: str, height: int | None) -> Transfer:
+        return Transfer("sandbox", txid, 0, "addr", "TEST", 1, block_height=height)
+
+    report = ScanReport(
+        "sandbox", 10, [transfer("low", 3), transfer("high", 9), transfer("pool", None)]
+    )
+    fork, fork_hash = scanner._rewind(_Chain(), report, below=8)  # type: ignore[arg-type]
+    assert (fork, fork_hash) == (7, "hash-7")  # nothing stored below 8: just under it
+    assert [t.txid for t in report.transfers] == ["low", "pool"]
+    assert report.rollback_above == 7
