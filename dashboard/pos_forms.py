@@ -14,6 +14,7 @@ from dashboard.forms import LinesField, Styled
 from dashboard.selling_forms import price_currencies
 from invoices import money
 from links.services import normalise_amount
+from merchants.models import Merchant
 from pages.forms import choice_field
 from pos.models import Terminal
 
@@ -39,7 +40,7 @@ class TerminalForm(Styled, forms.Form):
         help_text=_('Offered to the payer, e.g. "10, 15, 20". Empty: no tip.'),
     )
 
-    def __init__(self, *args, merchant, livemode: bool, **kwargs) -> None:
+    def __init__(self, *args, merchant: Merchant, livemode: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "currency").choices = price_currencies(merchant, livemode)
 

@@ -30,7 +30,7 @@ from dashboard.forms import (
 from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
-from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
+from merchants.models import Merchant, MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
@@ -78,7 +78,7 @@ def profile(request: MemberRequest) -> HttpResponseBase:
     )
 
 
-def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
+def _methods(merchant: Merchant) -> tuple[list[tuple[str, str]], list[str]]:
     """(every method of the enabled networks as choices, those the wallets can take)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
@@ -139,14 +139,14 @@ def payments(request: MemberRequest) -> HttpResponseBase:
 # --- wallets ------------------------------------------------------------------------------------
 
 
-def _families(merchant) -> list[str]:
+def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
 
 
-def _changes(merchant, *what: str, shown: int = 20):
+def _changes(merchant: Merchant, *what: str, shown: int = 20):
     """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
     return list(merchant.settings_changes.filter(what__in=what)[:shown])
 
