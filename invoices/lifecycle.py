@@ -6,7 +6,7 @@
 - `automatic_action`: the merchant's rule for an invoice that became unresolved;
 - `reconcile`: a transaction's own state (pending, confirmed, reverted, back again) against
   what the chain shows;
-- `is_watched`: how long an invoice's addresses are looked at;
+- `closed_at`: since when payments no longer count toward an invoice;
 - `can_switch_currency`: whether the payer may still pick another payment method;
 - `refund_after_claim`, `refund_after_payout`: a refund's own state (awaiting the payer's
   address, awaiting the merchant's payout, paid).
@@ -171,8 +171,9 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     """What the live payments say, whatever the invoice showed before."""
     expired = facts.timer_over(now)
     if not ledger.counted:
-        if expired and ledger.refundable_extra:  # paid, but not what was asked: the
-            return Decision(UNRESOLVED, UNDERPAID)  # merchant keeps it or refunds it
+        paid_elsewhere = any(p.confirmed for p in ledger.extra if p not in ledger.after_close)
+        if expired and ledger.refundable_extra and paid_elsewhere:  # paid, but not what was
+            return Decision(UNRESOLVED, UNDERPAID)  # asked: the merchant keeps it or refunds it
         return Decision(EXPIRED if expired else NEW, None)
     if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)
@@ -330,25 +331,18 @@ def _gone(unmined_at: int | None, view: ChainView) -> bool:
 # --- watching and switching ---------------------------------------------------------------
 
 
-def is_watched(
-    status: str,
-    archived: bool,
-    expires_at: datetime | None,
-    status_changed_at: datetime,
-    late_window: timedelta,
-    now: datetime,
-) -> bool:
-    """Whether payments to the invoice's addresses are still looked for: while it is open;
-    after expiry, through the late window; after it ended, for the late window too, so a
-    payer who pays twice or after a cancellation is seen (and can be refunded). An archived
-    invoice that was still new takes no payment."""
-    if archived and status == NEW:
-        return False
-    if status == EXPIRED:
-        return expires_at is None or now <= expires_at + late_window
-    if status in FINAL and status != UNRESOLVED:
-        return now <= status_changed_at + late_window
-    return True
+def closed_at(facts: Facts) -> datetime | None:
+    """Since when a payment no longer counts toward the invoice: once a merchant's action
+    (or the processing timeout) ended it, once an expired invoice's late window is over, and
+    for as long as an invoice archived while open stays archived (it was open: nothing it
+    counted came before). Every address ever issued stays watched, so money arriving
+    afterwards is still recorded and refundable (`accounting.account` makes it extra), but
+    it pays nothing. None while payments still count."""
+    if facts.status in MERCHANT_OWNED or (facts.archived and facts.status == NEW):
+        return facts.status_changed_at
+    if facts.status == EXPIRED and facts.expires_at is not None:
+        return facts.expires_at + (timedelta(0) if facts.archived else facts.late_window)
+    return None
 
 
 def can_switch_currency(

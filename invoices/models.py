@@ -14,7 +14,7 @@ from django.db.models.functions import Upper
 
 from chains import registry
 from chains.fields import UnitsField
-from invoices import accounting
+from invoices import accounting, lifecycle
 from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
@@ -135,6 +135,7 @@ class Invoice(models.Model):
             ],
             account_network=network.account_based if network else True,
             refunded=self.refunded(refunds),
+            closed_at=lifecycle.closed_at(self.facts()),
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:

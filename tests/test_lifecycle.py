@@ -1,5 +1,5 @@
 """The state machine, driven directly: every transition, every forbidden action, every
-transaction state, watching and switching."""
+transaction state, when payments stop counting, switching."""
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -373,15 +373,39 @@ class TestTransactions:
 
 
 class TestWatchingAndSwitching:
-    def test_watching(self):
+    def test_payments_stop_counting_when_the_invoice_closes(self):
         late = timedelta(hours=24)
-        assert lc.is_watched("new", False, None, T0, late, T0)
-        assert not lc.is_watched("new", True, None, T0, late, T0)
-        assert lc.is_watched("expired", False, T0, T0, late, T0 + late)
-        assert not lc.is_watched("expired", False, T0, T0, late, T0 + late + MIN)
-        assert lc.is_watched("completed", False, T0, T0, late, T0 + late)
-        assert not lc.is_watched("completed", False, T0, T0, late, T0 + late + MIN)
-        assert lc.is_watched("unresolved", False, T0, T0, late, T0 + 10 * late)
+        for status in ("new", "pending", "completed", "unresolved", "compliance_review"):
+            assert lc.closed_at(facts(status=status)) is None
+        for status in ("cancelled", "failed", "declined", "refunded"):
+            assert lc.closed_at(facts(status=status, status_changed_at=T0 + MIN)) == T0 + MIN
+        assert lc.closed_at(facts(status="expired", late_window=late)) == T0 + 15 * MIN + late
+        assert lc.closed_at(facts(status="expired", expires_at=None)) is None
+        assert lc.closed_at(facts(archived=True)) == T0  # archived while open
+        assert lc.closed_at(facts(status="expired", archived=True)) == T0 + 15 * MIN
+
+    def test_money_after_a_cancellation_is_recorded_but_changes_nothing(self):
+        cancelled = facts(status=lc.CANCELLED, status_changed_at=T0 + 5 * MIN)
+        book = accounting.account(
+            ETH, DUE, Decimal("0.5"), [pay(at=T0 + 6 * MIN)], closed_at=lc.closed_at(cancelled)
+        )
+        assert (book.counted, book.paid) == ((), 0)
+        assert book.after_close == book.extra and book.refund_all({}) == {ETH: DUE}
+        assert not book.is_counted(pay(at=T0 + 6 * MIN)) and book.is_counted(pay(at=T0))
+        assert lc.evaluate(cancelled, book, T0 + 7 * MIN) == Decision(lc.CANCELLED, None)
+
+    def test_a_payment_after_the_late_window_leaves_an_expired_invoice_expired(self):
+        expired = facts(status=lc.EXPIRED, late_window=MIN)
+        after = T0 + 18 * MIN  # three late windows after expiry
+        book = accounting.account(
+            ETH, DUE, Decimal("0.5"), [pay(at=after)], closed_at=lc.closed_at(expired)
+        )
+        assert book.after_close and not book.counted
+        assert lc.evaluate(expired, book, after + MIN) == Decision(lc.EXPIRED, None)
+        within = accounting.account(
+            ETH, DUE, Decimal("0.5"), [pay(at=T0 + 16 * MIN)], closed_at=lc.closed_at(expired)
+        )
+        assert lc.evaluate(expired, within, T0 + 17 * MIN) == Decision(lc.UNRESOLVED, lc.PAID_LATE)
 
     def test_switching_currency(self):
         ok = {
