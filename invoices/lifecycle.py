@@ -8,8 +8,9 @@
   what the chain shows;
 - `closed_at`: since when payments no longer count toward an invoice;
 - `can_switch_currency`: whether the payer may still pick another payment method;
-- `refund_after_claim`, `refund_after_payout`: a refund's own state (awaiting the payer's
-  address, awaiting the merchant's payout, paid).
+- `refund_after_claim`, `refund_seen_paid`, `refund_after_chain`: a
+  refund's own life (awaiting the payer's address, awaiting the merchant's payout, paid,
+  confirmed).
 
 Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
 merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
@@ -52,6 +53,7 @@ class RefundStatus(StrEnum):  # in the order a refund goes through them
     AWAITING_CLAIM = "awaiting_claim"
     AWAITING_PAYOUT = "awaiting_payout"
     PAID = "paid"
+    CONFIRMED = "confirmed"
 
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
@@ -378,10 +380,24 @@ def refund_after_claim(status: str) -> RefundStatus | None:
     return RefundStatus.AWAITING_PAYOUT if status == RefundStatus.AWAITING_CLAIM else None
 
 
-def refund_after_payout(status: str, recorded_txid: str, mined_txid: str) -> RefundStatus | None:
-    """A refund's status once `mined_txid` is seen in a block paying its address: paid when
-    it is the payout the merchant recorded for a claimed refund; None (nothing changes) for
-    any other transaction, such as a payout the merchant replaced since."""
-    if status == RefundStatus.AWAITING_PAYOUT and recorded_txid and recorded_txid == mined_txid:
+def refund_seen_paid(
+    status: str, amount: int, seen_amount: int, recorded: bool = False
+) -> RefundStatus | None:
+    """A claimed refund once a mined transaction paying `seen_amount` of its asset to its
+    address is seen (from any sender: the merchant's wallet): paid when it pays at least the
+    amount, or when it is the payout the merchant recorded (`recorded`: an exchange's
+    withdrawal may arrive less its fee). Anything else changes nothing (None)."""
+    if status == RefundStatus.AWAITING_PAYOUT and (seen_amount >= amount or recorded):
         return RefundStatus.PAID
     return None
+
+
+def refund_after_chain(status: str, payout: TxChange) -> RefundStatus:
+    """A paid refund as its payout transaction fares on the chain (`reconcile`): confirmed
+    at the network's confirmations, paid again when it loses them, claimed again (the payer
+    is still owed, at the address already given) when it left the chain."""
+    if status not in (RefundStatus.PAID, RefundStatus.CONFIRMED):
+        return RefundStatus(status)
+    if payout.status == TxStatus.REVERTED:
+        return RefundStatus.AWAITING_PAYOUT
+    return RefundStatus.CONFIRMED if payout.status == TxStatus.CONFIRMED else RefundStatus.PAID

@@ -15,7 +15,7 @@ from django.db.models.functions import Upper
 from chains import registry
 from chains.fields import UnitsField
 from invoices import accounting, lifecycle
-from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
+from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxFacts, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -236,7 +236,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, AWAITING_PAYOUT, PAID = tuple(RefundStatus)
+    AWAITING_CLAIM, AWAITING_PAYOUT, PAID, CONFIRMED = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
@@ -247,9 +247,25 @@ class Refund(models.Model):
     claim_token = models.CharField(max_length=64, unique=True, default=new_claim_token)
     address = models.CharField(max_length=128, blank=True)
     payout_txid = models.CharField(max_length=128, blank=True)
+    # Where the payout the scanner saw stands on the chain (as a Transaction's block fields).
+    payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
+    payout_block_hash = models.CharField(max_length=128, blank=True)
+    payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def payout_facts(self, required_confirmations: int) -> TxFacts:
+        """The payout as `lifecycle.reconcile` follows a transaction: pending while paid,
+        confirmed once confirmed."""
+        return TxFacts(
+            TxStatus.CONFIRMED if self.status == RefundStatus.CONFIRMED else TxStatus.PENDING,
+            self.payout_block_height,
+            self.payout_block_hash or None,
+            required_confirmations,
+            self.payout_unmined_at,
+        )
 
 
 class Event(models.Model):

@@ -22,7 +22,7 @@ from chains.uri import payment_uri
 from core.errors import ErrorCode, ErrorType
 from invoices import lifecycle, money
 from invoices.accounting import Ledger
-from invoices.lifecycle import Context, Status, TxStatus
+from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
 from invoices.selectors import scanned_heights
 
@@ -53,7 +53,7 @@ INVOICE_STATUSES = [status.value for status in Status]
 INVOICE_KINDS = Kind.values
 STATUS_CONTEXTS = [context.value for context in Context]
 TRANSACTION_STATUSES = [status.value for status in TxStatus]
-REFUND_STATUSES = [Refund.AWAITING_CLAIM, Refund.AWAITING_PAYOUT, Refund.PAID]
+REFUND_STATUSES = [status.value for status in RefundStatus]
 EVENT_TYPES = list(Event.TYPES)
 DELIVERY_STATUSES = ["delivered", "pending", "retrying", "failed", "no_endpoint"]
 WALLET_FAMILIES = list(hd.FAMILIES)

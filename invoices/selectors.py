@@ -128,11 +128,13 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
 
 
 def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
-    """Which of these addresses a refund payout is awaited at: the scanner watches them
-    alongside the invoices' addresses."""
+    """Which of these addresses a refund payout is awaited at, or confirming at: the scanner
+    watches them alongside the invoices' addresses."""
     return set(
         Refund.objects.filter(
-            network=network, status=Refund.AWAITING_PAYOUT, address__in=addresses
+            network=network,
+            status__in=[Refund.AWAITING_PAYOUT, Refund.PAID, Refund.CONFIRMED],
+            address__in=addresses,
         ).values_list("address", flat=True)
     )
 

@@ -49,6 +49,7 @@ REFUND_STATES = {
     "awaiting_claim": _("Awaiting the payer's claim"),
     "awaiting_payout": _("Awaiting payout"),
     "paid": _("Paid"),
+    "confirmed": _("Confirmed"),
 }
 EVENT_TYPES = {
     "transaction_created": _("Payment seen"),

@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd, registry
 from chains.backends.base import Transfer
+from chains.scanner import ScanReport
 from chains.uri import payment_uri
 from invoices.models import Event, Invoice, Refund
 from invoices.services import reconciliation
@@ -165,7 +166,8 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     seen = Transfer(
         "sandbox", txid, 0, address, "USDT", refund.amount, block_height=7, block_hash="ab" * 32
     )
-    assert reconciliation.match_payouts(network="sandbox", transfers=[seen]) == 1
+    report = ScanReport(network="sandbox", tip_height=7, transfers=[seen])
+    assert reconciliation.match_payouts(report=report) == 1
     page.reload()
     expect(page.locator("#refund h2")).to_contain_text("paid")
     expect(page.locator(".timeline li").last).to_contain_text("paid, seen on chain")

@@ -22,6 +22,7 @@ class Refund:
         status (RefundStatus): * `awaiting_claim` - awaiting_claim
             * `awaiting_payout` - awaiting_payout
             * `paid` - paid
+            * `confirmed` - confirmed
         amount (str): an exact decimal string (never a JSON number) Example: 10.50.
         currency (str):
         network (str):
