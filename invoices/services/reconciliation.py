@@ -227,6 +227,18 @@ def sweep(*, now: datetime | None = None) -> int:
 # --- refund payouts --------------------------------------------------------------------------
 
 
+# What following a payout changes on its refund (the status first).
+PAYOUT_FIELDS = [
+    "status",
+    "payout_txid",
+    "payout_block_height",
+    "payout_block_hash",
+    "payout_unmined_at",
+    "paid_at",
+    "confirmed_at",
+]
+
+
 def _payouts_to_follow(network: str, report: ScanReport) -> set:
     """The refunds this scan may move: claimed ones whose address it saw paid in a block,
     paid ones (few: until their payout confirms), and confirmed ones whose block a
@@ -271,7 +283,7 @@ def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
         with transaction.atomic():
             invoice = lock_invoice(invoice_id)
             refund = Refund.objects.select_for_update().get(pk=pk)
-            before = (refund.status, refund.payout_block_hash)
+            before = [getattr(refund, name) for name in PAYOUT_FIELDS]
             if refund.status == Refund.AWAITING_PAYOUT and (seen := _payout_seen(refund, mined)):
                 txid, transfer = seen
                 refund.status, refund.payout_txid, refund.paid_at = Refund.PAID, txid, now
@@ -281,9 +293,9 @@ def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
                 )
             if refund.status in (Refund.PAID, Refund.CONFIRMED):
                 _follow_payout(refund, network, mined, report, now)
-            if (refund.status, refund.payout_block_hash) == before:
+            if [getattr(refund, name) for name in PAYOUT_FIELDS] == before:
                 continue
-            refund.save()
+            refund.save(update_fields=PAYOUT_FIELDS)
             if refund.status != before[0]:
                 record_event(invoice=invoice, event_type="refund_updated", actor="system", now=now)
                 changed += 1
