@@ -20,9 +20,12 @@ SELECT_ERRORS = {
 CANNOT_CHOOSE = gettext_lazy("This currency cannot be chosen right now. Please choose another.")
 
 
-def select_error(error: GatewayError, payment_seen: bool) -> str:
+def select_error(error: GatewayError, payment_seen: bool, expired: bool = False) -> str:
     """Why the payer's choice of a currency was refused. `payment_seen`: the invoice has a
-    transaction, which is why its state no longer allows a choice."""
+    transaction, `expired`: its timer ran out (it was expired as the page loaded it) —
+    which is why its state no longer allows a choice."""
     if error.code == ErrorCode.INVALID_STATE and payment_seen:
         return str(SELECT_ERRORS[ErrorCode.PAYMENT_SEEN])
+    if error.code == ErrorCode.INVALID_STATE and expired:
+        return str(SELECT_ERRORS[ErrorCode.INVOICE_EXPIRED])
     return str(SELECT_ERRORS.get(error.code, CANNOT_CHOOSE))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from chains import registry
+from chains import addresses, registry
 from chains.uri import payment_uri
 from checkout import sandbox, states
 from core.errors import GatewayError
@@ -127,9 +127,9 @@ COIN_ICONS = frozenset({"btc", "eth", "usdt", "usdc", "ltc", "bnb", "pol", "trx"
 # Screens with a running timer, and those that show what was received.
 TIMED_SCREENS = frozenset({states.CHOOSE, states.PAY, states.UNDERPAID})
 PAYING_SCREENS = frozenset({states.PAY, states.UNDERPAID})
-SANDBOX_SCREENS = frozenset(
-    {states.PAY, states.SEEN, states.UNDERPAID, states.EXPIRED, states.EXPIRED_FUNDS}
-)  # expired: to simulate a late payment
+# Not once expired: a payer must not be offered "Pay" there (a late payment is simulated
+# over the API, POST /sandbox/invoices/{id}/pay).
+SANDBOX_SCREENS = frozenset({states.PAY, states.SEEN, states.UNDERPAID})
 
 
 @dataclass(frozen=True)
@@ -342,6 +342,7 @@ def page(
         "methods": methods(invoice, now) if screen == states.CHOOSE else [],
         "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
         "received": _received(invoice, facts),
+        "rate": labels.amount(invoice.quote.rate) if invoice.quote else "",
         "transactions": _transactions(invoice) if invoice.transactions.all() else [],
         "refund_offers": _refund_offers(invoice) if screen == states.COMPLETED else [],
         "can_change": can_change and screen == states.PAY,
@@ -386,8 +387,9 @@ def refund(found: Refund, form, token: str) -> dict:
         "merchant": found.invoice.merchant,
         "form": form,
         "token": token,
-        "network": network.name if network else found.network,
+        "network": labels.network_name(network.code, network.name) if network else found.network,
         "amount": display_amount(found.amount, asset.decimals if asset else 0),
         "payout_url": network.tx_url(found.payout_txid) if network and found.payout_txid else "",
+        "example": addresses.example_address(network) if network else "",
         "icon": icon(found.asset),
     }

@@ -21,24 +21,25 @@ from checkout import present, sandbox, states
 from checkout.errors import SELECT_ERRORS, select_error
 from checkout.forms import MethodForm, RefundClaimForm
 from core.errors import ErrorCode, GatewayError
-from invoices.models import Invoice, Kind, Refund
-from invoices.services import creation, payer
+from invoices.models import Invoice, Kind, Refund, Status
+from invoices.services import creation, payer, reconciliation
 from merchants import throttling
 from pages.i18n import localized
 from pages.security import embed_sources, image_origin, protect
 
 
 def _load(invoice_id: str) -> Invoice | None:
+    """The invoice as it is now: one whose timer ran out is expired first, so the page and
+    its poll show it on time (not at the next minute's sweep)."""
     try:
         pk = uuid.UUID(invoice_id)
     except ValueError:
         return None
-    return (
-        Invoice.objects.select_related("merchant", "quote")
-        .prefetch_related("transactions")
-        .filter(pk=pk)
-        .first()
-    )
+    found = Invoice.objects.select_related("merchant", "quote").prefetch_related("transactions")
+    invoice = found.filter(pk=pk).first()
+    if invoice is not None and reconciliation.expire_if_due(invoice):
+        return found.get(pk=pk)
+    return invoice
 
 
 def _not_found(request, message=""):
@@ -63,9 +64,25 @@ def _page(request, invoice: Invoice, *, change=False, error="", status=200):
         error=error,
         return_allowed=_return_allowed(invoice),
     )
+    context["counter"] = _at_counter(invoice)
+    context["email_question"] = states.email_question(
+        invoice.merchant.payer_email,
+        bool(invoice.customer_email),
+        context["screen"],
+        context["counter"],
+    )
     response = _render(request, "checkout/pay.html", context, status)
     response.frame_ancestors = embed_sources(invoice.merchant.embed_hosts)
+    if context["counter"]:
+        response.frame_ancestors.append("'self'")
     return response
+
+
+def _at_counter(invoice: Invoice) -> bool:
+    """Made by a point of sale (`pos.models.Sale`, found through its reverse relation, not an
+    import): shown full screen in the counter's own frame, with a QR code large enough to
+    scan across the counter."""
+    return hasattr(invoice, "pos_sale")
 
 
 def _render(request, template: str, context: dict, status: int):
@@ -102,8 +119,30 @@ def pay(request, invoice_id):
         )
     except GatewayError as exc:
         invoice = _load(invoice_id)
-        message = select_error(exc, payment_seen=bool(invoice.transactions.all()))
+        message = select_error(
+            exc,
+            payment_seen=bool(invoice.transactions.all()),
+            expired=invoice.status == Status.EXPIRED,
+        )
         return _page(request, invoice, error=message, status=409)
+    return redirect("checkout:pay", invoice_id=invoice.pk)
+
+
+@never_cache
+@protect
+@localized
+@require_POST
+def give_email(request, invoice_id):
+    """The payer's e-mail, when the store asks for one (for the receipt and a refund link)."""
+    invoice = _load(invoice_id)
+    if invoice is None:
+        return _not_found(request)
+    try:
+        payer.give_email(invoice_id=invoice.pk, email=request.POST.get("email", ""))
+    except GatewayError as exc:  # a form's refusal is a 422 page; a conflict stays a 409
+        return _page(
+            request, invoice, error=exc.message, status=422 if exc.status == 400 else exc.status
+        )
     return redirect("checkout:pay", invoice_id=invoice.pk)
 
 

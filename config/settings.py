@@ -68,7 +68,9 @@ INSTALLED_APPS = [
     "invoices",
     "checkout",
     "links",
+    "pos",
     "webhooks",
+    "greenfield",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
     "django_q",
@@ -167,7 +169,10 @@ WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "merchants.auth.HasMerchant",
+        "invoices.api.parameters.KnownQueryParameters",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["merchants.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],
@@ -234,6 +239,7 @@ PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", 
 PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/hour")
 CHECKOUT_STATUS_RATE = os.environ.get("CHECKOUT_STATUS_RATE", "120/min")  # per client IP
 SANDBOX_PANEL_RATE = os.environ.get("SANDBOX_PANEL_RATE", "30/min")  # per client IP
+POS_CHARGE_RATE = os.environ.get("POS_CHARGE_RATE", "30/min")  # per point of sale
 SANDBOX = env_bool("SANDBOX", DEBUG)
 CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")
 # Rate providers, first that answers wins: static, kraken, coinbase, coingecko, binance.

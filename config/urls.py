@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from dashboard import greenfield_views
 from invoices.api import errors
 from pages.api_docs import ApiDocsView
 
@@ -9,10 +10,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("invoices.api.urls")),
     path("api/v1/", include("webhooks.urls")),
+    path("api/v1/", include("greenfield.urls")),  # BTCPay Greenfield compatible
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("dashboard.urls")),  # with its login and password reset
+    # BTCPay's authorize path, where its plugins send the merchant for a key.
+    path("api-keys/authorize", greenfield_views.authorize_key, name="greenfield_authorize"),
     path("l/", include("links.urls")),  # payment links
+    path("pos/", include("pos.urls")),  # point-of-sale terminals
     path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]

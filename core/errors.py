@@ -73,6 +73,11 @@ class ErrorCode(StrEnum):
     )
     INVALID_REQUEST = "invalid_request", 400, _("expected a JSON object")
     UNKNOWN_FIELD = "unknown_field", 400, _("unknown field %(field)s")
+    UNKNOWN_PARAMETER = (
+        "unknown_parameter",
+        400,
+        _("%(parameter)s is not a query parameter of this endpoint (it takes %(known)s)"),
+    )
     INVALID_TEXT = "invalid_text", 400, _("NUL characters are not allowed in requests")
 
     # --- a field's (400): DRF's field codes, with DRF's message ---
@@ -210,6 +215,7 @@ class ErrorCode(StrEnum):
         ),
     )
     REFUND_CLAIMED = "refund_claimed", 409, _("A refund address was already given.")
+    EMAIL_GIVEN = "email_given", 409, _("An e-mail was already given.")
     REFUND_NOT_AWAITING_PAYOUT = (
         "refund_not_awaiting_payout",
         409,

@@ -28,6 +28,7 @@ from merchants.models import (
     UNRESOLVED_CONTEXTS,
     Merchant,
     MerchantUser,
+    PayerEmail,
 )
 from pages import labels
 
@@ -131,8 +132,12 @@ class InvoiceFilterForm(Styled, forms.Form):
         required=False, label=_("Refund"), choices=[("", _("Any")), *labels.REFUND_STATES.items()]
     )
 
-    def __init__(self, data):
+    pos = forms.ChoiceField(required=False, label=_("Point of sale"))
+
+    def __init__(self, data, terminals=()):
+        """`terminals`: (id, name) of the merchant's points of sale, to list one's sales."""
         super().__init__(data)
+        self.fields["pos"].choices = [("", _("Any"))] + [(str(pk), name) for pk, name in terminals]
         self.fields["network"].label = _("Network")
         self.fields["network"].choices = [("", _("Any network"))] + [
             (code, labels.network_name(code, network.name))
@@ -182,6 +187,11 @@ class PayoutForm(Styled, forms.Form):
 # --- settings -----------------------------------------------------------------------------------
 
 MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}
+PAYER_EMAIL_CHOICES = [
+    (PayerEmail.OFF, _("No")),
+    (PayerEmail.OPTIONAL, _("Optional")),
+    (PayerEmail.REQUIRED, _("Required")),
+]
 
 
 def _callback_url(url: str) -> str:
@@ -268,6 +278,16 @@ class PaymentsForm(SettingsForm):
         label=_("Processing timeout (minutes)"), min_value=1
     )
     deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
+    payer_email = forms.ChoiceField(
+        required=False,  # not sent: left as it is
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_(
+            "On the payment page, when the invoice has none yet: for the receipt and, if ever "
+            "needed, a refund link. Payment links ask on their own page, as each link says."
+        ),
+    )
 
     def __init__(
         self, *args, merchant: Merchant, methods: list[tuple[str, str]], networks: list, **kwargs
@@ -335,6 +355,7 @@ class PaymentsForm(SettingsForm):
                 "deny_list",
             )
         }
+        changes["payer_email"] = data.get("payer_email") or merchant.payer_email
         changes["enabled_methods"] = merchant_settings.enabled_methods(
             present.stored_methods(
                 data["enabled_methods"],

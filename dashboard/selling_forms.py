@@ -4,7 +4,8 @@ the dashboard and the API create invoices through one service with one set of ch
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
@@ -12,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 
 from chains import registry
 from core.errors import GatewayError
-from dashboard.forms import Styled
+from dashboard.forms import PAYER_EMAIL_CHOICES, Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
+from merchants.models import PayerEmail
 from pages import labels
 
 
@@ -174,8 +176,25 @@ class PaymentLinkForm(Styled, forms.Form):
     )
     ends_at = forms.DateTimeField(
         required=False,
-        label=_("Ends at, UTC (optional)"),
+        label=_("Ends at (optional)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In UTC."),
+    )
+    # The zone `ends_at` is written in: the browser's, set by static/js/gateway.js (which
+    # also shows the stored UTC time in it and says which); UTC without a script.
+    timezone = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.HiddenInput(attrs={"data-timezone-of": "id_ends_at"}),
+    )
+
+    payer_email = forms.ChoiceField(
+        required=False,
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        initial=PayerEmail.OFF,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
     )
 
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
@@ -212,8 +231,11 @@ class PaymentLinkForm(Styled, forms.Form):
             low, high = units["amount_min"], units["amount_max"]
             if low is not None and high is not None and low > high:
                 self.add_error("amount_max", _("The maximum is below the minimum."))
-        ends_at = data.get("ends_at")
-        data["ends_at"] = ends_at.replace(tzinfo=UTC) if ends_at and not ends_at.tzinfo else ends_at
+        ends_at, zone = data.get("ends_at"), time_zone(data.get("timezone"))
+        if zone is None:
+            self.add_error("ends_at", _("Unknown time zone."))
+        elif ends_at:  # the wall time typed, in the zone it was typed in
+            data["ends_at"] = ends_at.replace(tzinfo=zone).astimezone(UTC)
         data["units"] = units
         return data
 
@@ -225,10 +247,21 @@ class PaymentLinkForm(Styled, forms.Form):
         link.price_amount = data["units"]["price_amount"]
         link.amount_min, link.amount_max = data["units"]["amount_min"], data["units"]["amount_max"]
         link.quantity_limit, link.ends_at = data["quantity_limit"], data["ends_at"]
+        link.payer_email = data.get("payer_email") or PayerEmail.OFF
         if data.get("image"):
             link.image, link.image_type = data["image"], image_type(data["image"])
         elif data.get("remove_image"):
             link.image, link.image_type = None, ""
+
+
+def time_zone(name: str | None) -> tzinfo | None:
+    """The named IANA zone, UTC for none, None for a name that is no zone."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class PreferencesForm(Styled, forms.Form):

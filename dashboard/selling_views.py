@@ -207,6 +207,7 @@ def _initial(link: PaymentLink) -> dict:
         "methods": link.methods,
         "quantity_limit": link.quantity_limit,
         "ends_at": link.ends_at.astimezone(UTC).replace(tzinfo=None) if link.ends_at else None,
+        "payer_email": link.payer_email,
     }
 
 

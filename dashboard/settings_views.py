@@ -108,6 +108,7 @@ def payments(request):
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
+        "payer_email": merchant.payer_email,
         **{
             name: getattr(merchant, name)
             for name in (

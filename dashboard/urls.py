@@ -3,6 +3,8 @@
 from django.urls import path
 
 from dashboard import account_views as account
+from dashboard import greenfield_views as greenfield
+from dashboard import pos_views as pos
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
 from dashboard import views
@@ -20,6 +22,11 @@ urlpatterns = [
     path("links/<uuid:link_id>/", selling.link_detail, name="link"),
     path("links/<uuid:link_id>/edit/", selling.link_edit, name="link_edit"),
     path("links/<uuid:link_id>/toggle/", selling.link_toggle, name="link_toggle"),
+    path("pos/", pos.terminal_list, name="pos"),
+    path("pos/new/", pos.terminal_new, name="pos_new"),
+    path("pos/<uuid:terminal_id>/edit/", pos.terminal_edit, name="pos_edit"),
+    path("pos/<uuid:terminal_id>/rotate/", pos.terminal_rotate, name="pos_rotate"),
+    path("pos/<uuid:terminal_id>/toggle/", pos.terminal_toggle, name="pos_toggle"),
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
@@ -38,6 +45,7 @@ urlpatterns = [
     path("settings/callbacks/test/", store.callback_test, name="callback_test"),
     path("settings/callbacks/rotate/", store.rotate_secret, name="rotate_secret"),
     path("settings/api-keys/", store.api_keys, name="settings_api_keys"),
+    path("settings/connect/", greenfield.connect, name="connect"),
     path("settings/api-keys/<str:prefix>/revoke/", store.revoke_key, name="revoke_key"),
     path("settings/team/", store.team, name="settings_team"),
     path(

@@ -160,10 +160,19 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     }
 
 
+def _terminals(request) -> list[tuple]:
+    """The points of sale whose sales the list may be filtered to."""
+    return list(
+        request.merchant.pos_terminals.filter(livemode=request.livemode)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
 @require_GET
 @member_required
 def invoice_list(request):
-    form = InvoiceFilterForm(request.GET)
+    form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
     )
@@ -193,6 +202,7 @@ def invoice_list(request):
                     "created_to",
                     "archived",
                     "refund",
+                    "pos",
                 )
             ),
         },
@@ -203,7 +213,7 @@ def invoice_list(request):
 @member_required
 def invoice_export(request):
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
-    form = InvoiceFilterForm(request.GET)
+    form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
     )

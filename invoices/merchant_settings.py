@@ -91,10 +91,11 @@ def http_url(url: str) -> str:
 
 
 def callback_url(url: str) -> str:
-    """Refused at once when the egress guard could never deliver to it (a numeric host
-    trick, no host); where it resolves is checked again at every delivery."""
+    """Refused at once, with the guard's reason, when the egress guard would not deliver
+    to it (a numeric host trick, no host, a private address); where it resolves is
+    checked again at every delivery."""
     try:
-        egress.parse_target(url)
+        egress.check_callback_url(url)
     except egress.EgressRefused as exc:
         raise ValidationError(str(exc), code=ErrorCode.INVALID_CALLBACK_URL) from None
     return url

@@ -15,6 +15,7 @@ from core.errors import ErrorCode, GatewayError
 from invoices import money
 from invoices.models import IdempotencyKey, Invoice, Status
 from invoices.services.creation import InvoiceRequest, create_invoice
+from invoices.services.payer import payer_email
 from links.models import LinkInvoice, PaymentLink
 from links.selectors import held
 
@@ -106,7 +107,7 @@ def normalise_amount(text: str) -> str:
 
 
 def open_invoice(
-    *, link_id, amount: str | None, visit: str, now: datetime | None = None
+    *, link_id, amount: str | None, visit: str, email: str = "", now: datetime | None = None
 ) -> tuple[dict, bool]:
     """The invoice of one payer's visit: made once per (visit, price), so a reload or a
     double click returns the same invoice. `visit` is the payer session's token for this
@@ -116,6 +117,7 @@ def open_invoice(
     with transaction.atomic():
         link = PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_id)
         units = price_units(link=link, amount=amount)
+        customer_email = payer_email(setting=link.payer_email, text=email)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
         replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
@@ -131,6 +133,7 @@ def open_invoice(
                 price_amount=units,
                 price_currency=link.price_currency,
                 description=link.name,
+                customer_email=customer_email,
                 methods=list(link.methods),
                 metadata={"payment_link": link.slug},
                 livemode=link.livemode,

@@ -1,5 +1,6 @@
-"""API authentication: `Authorization: Bearer <key>` resolves to the key's merchant; the
-key's scope decides what it may do."""
+"""API authentication: `Authorization: Bearer <key>` (or `token <key>`, as BTCPay's
+Greenfield clients send it) resolves to the key's merchant; the key's scope decides what it
+may do."""
 
 from django.conf import settings
 from django.utils import timezone
@@ -37,6 +38,7 @@ def parse_key(token: str) -> tuple[str, str | None]:
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
+    keywords = ("Bearer", "token")  # `token`: BTCPay Greenfield's (greenfield/)
 
     def authenticate(self, request):
         window = throttling.peek(_failure_bucket(request), settings.API_AUTH_FAILURE_RATE)
@@ -46,7 +48,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header:
             return None
-        if len(header) != 2 or header[0] != self.keyword:
+        if len(header) != 2 or header[0] not in self.keywords:
             _refuse(request, "use the header `Authorization: Bearer <api key>`")
         prefix, mode = parse_key(header[1])
         key = (

@@ -5,6 +5,7 @@ merchant allowed for embedding."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -31,8 +32,16 @@ def image_origin(url: str) -> str | None:
     return None
 
 
-def policy(frame_ancestors: list[str], images: list[str]) -> str:
-    ancestors = " ".join(["'self'", *frame_ancestors]) if frame_ancestors else "'none'"
+def form_origin(url: str) -> str:
+    """The origin a page's form may post to (the authorize flow's hand-off of a key)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def policy(frame_ancestors: list[str], images: list[str], forms: Sequence[str] = ()) -> str:
+    ancestors = (
+        " ".join(dict.fromkeys(["'self'", *frame_ancestors])) if frame_ancestors else "'none'"
+    )
     return "; ".join(
         [
             "default-src 'none'",
@@ -40,7 +49,7 @@ def policy(frame_ancestors: list[str], images: list[str]) -> str:
             "style-src 'self'",
             "img-src " + " ".join(["'self'", *images]),
             "connect-src 'self'",
-            "form-action 'self'",
+            "form-action " + " ".join(["'self'", *forms]),
             "base-uri 'none'",
             f"frame-ancestors {ancestors}",
         ]
@@ -49,14 +58,17 @@ def policy(frame_ancestors: list[str], images: list[str]) -> str:
 
 def protect(view):
     """Set the policy from what the view put on the response: `frame_ancestors` (embedding
-    allowed; then X-Frame-Options is left off, CSP alone decides) and `image_sources`."""
+    allowed; then X-Frame-Options is left off, CSP alone decides), `image_sources` and
+    `form_targets` (origins a form may post to besides this server)."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         ancestors = getattr(response, "frame_ancestors", [])
         response["Content-Security-Policy"] = policy(
-            ancestors, getattr(response, "image_sources", [])
+            ancestors,
+            getattr(response, "image_sources", []),
+            getattr(response, "form_targets", []),
         )
         if ancestors:
             response.xframe_options_exempt = True

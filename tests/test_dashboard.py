@@ -174,10 +174,10 @@ def test_chart_geometry():
 
 def test_search_terms():
     evm = "0x52908400098527886e0f7030069857d2e4169ee7"
-    addresses, _ = queries.search_terms(evm)
+    addresses, _ = selectors.search_terms(evm)
     assert "0x52908400098527886E0F7030069857D2E4169EE7" in addresses
     txid = "AB" * 32
-    _, txids = queries.search_terms(txid)
+    _, txids = selectors.search_terms(txid)
     assert {"ab" * 32, "0x" + "ab" * 32} <= txids
 
 

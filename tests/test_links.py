@@ -56,6 +56,12 @@ def test_a_visit_makes_one_invoice_however_often_it_is_confirmed(link):
     assert Invoice.objects.count() == 2
 
 
+def test_a_test_links_page_says_test(link, api):
+    assert 'class="test-banner"' in Client().get(f"/l/{link.slug}").content.decode()
+    PaymentLink.objects.filter(pk=link.pk).update(livemode=True)
+    assert "test-banner" not in Client().get(f"/l/{link.slug}").content.decode()
+
+
 def test_a_visit_whose_invoice_expired_makes_a_fresh_one(link):
     payer = Client()
     first = payer.post(f"/l/{link.slug}", {"amount": "20"})
@@ -162,6 +168,25 @@ def test_the_dashboard_makes_lists_and_deactivates_links(api):
     link.refresh_from_db()
     assert not link.active
     assert "Deactivated" in owner.get("/dashboard/links/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "zone, stored",
+    [("", "2027-03-01T12:00:00+00:00"), ("Europe/Berlin", "2027-03-01T11:00:00+00:00")],
+)
+def test_a_links_end_is_taken_in_the_zone_it_was_typed_in(api, zone, stored):
+    """The browser says its zone (gateway.js); without a script the time is UTC."""
+    owner = member_client(api.merchant)
+    form = {"name": "Workshop", "price_currency": "EUR", "pricing": "fixed", "price_amount": "5"}
+    response = owner.post(
+        "/dashboard/links/new/", {**form, "ends_at": "2027-03-01T12:00", "timezone": zone}
+    )
+    assert response.status_code == 302
+    assert PaymentLink.objects.get().ends_at.isoformat() == stored
+    refused = owner.post(
+        "/dashboard/links/new/", {**form, "ends_at": "2027-03-01T12:00", "timezone": "Mars/Base"}
+    )
+    assert refused.status_code == 422 and "Unknown time zone." in refused.content.decode()
 
 
 def test_link_forms_refuse_what_cannot_sell(api):

@@ -200,6 +200,16 @@ def test_a_callback_url_change_is_recorded_with_its_actor(api):
             {"callback_url": "https://shop.example:99999/"},
             "Port out of range",
         ),
+        (  # refused when saved, with the reason, not at the first delivery
+            "/dashboard/settings/callbacks/",
+            {"callback_url": "http://127.0.0.1:18001/hook"},
+            "resolves to 127.0.0.1, a loopback address",
+        ),
+        (
+            "/dashboard/settings/callbacks/",
+            {"callback_url": "http://localhost:18001/hook"},
+            "a loopback address",
+        ),
         (
             "/dashboard/settings/",
             {"name": "Shop", "logo_url": "https://shop.example/" + "l" * 200},

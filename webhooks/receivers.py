@@ -9,7 +9,7 @@ from invoices.models import Event
 from invoices.signals import event_recorded
 from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
-from webhooks import callbacks, emails, notifications
+from webhooks import callbacks, emails, notifications, receipts
 
 
 def queue_delivery(sender, invoice_id, **kwargs) -> None:
@@ -18,9 +18,12 @@ def queue_delivery(sender, invoice_id, **kwargs) -> None:
 
 
 def queue_payer_email(sender, invoice_id, type, **kwargs) -> None:
-    """A refund's change may owe the payer their refund-claim e-mail."""
+    """A refund's change may owe the payer their refund-claim e-mail, a completion their
+    receipt."""
     if type == "refund_updated":
         queue.async_task(emails.send_refund_claim_emails, invoice_id)
+    elif type == "status_changed":  # a completion owes the payer their receipt
+        queue.async_task(receipts.send_receipts, invoice_id)
 
 
 def queue_notifications(sender, **kwargs) -> None:

@@ -36,19 +36,21 @@ from invoices.representation import (
 )
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
-from invoices.services import creation, merchant_actions
+from invoices.services import creation, merchant_actions, reconciliation
 from merchants.auth import actor_of
 from merchants.models import TEST
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
+    """The merchant's invoice as it is now: one whose timer ran out is expired first."""
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
-    return get_object_or_404(
-        Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user,
-        livemode=request.auth.livemode,
-        **lookup,
+    found = Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds")
+    invoice = get_object_or_404(
+        found, merchant=request.user, livemode=request.auth.livemode, **lookup
     )
+    if reconciliation.expire_if_due(invoice):
+        return found.get(pk=invoice.pk)
+    return invoice
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
@@ -116,6 +118,12 @@ class InvoicesView(APIView):
         parameters=[
             OpenApiParameter("status", doc.component("InvoiceStatus")),
             OpenApiParameter("foreign_id", str),
+            OpenApiParameter(
+                "search",
+                str,
+                description="an invoice id, your foreign_id, the customer's e-mail, a payment "
+                "address or a transaction id (as the dashboard's search finds them)",
+            ),
             OpenApiParameter("archived", bool),
             OpenApiParameter(
                 "created_after",
@@ -146,6 +154,8 @@ class InvoicesView(APIView):
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):
             invoices = invoices.filter(foreign_id=value)
+        if value := params.get("search"):
+            invoices = selectors.search(invoices, value)
         if (value := params.get("archived")) is not None:
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})

@@ -1,9 +1,12 @@
-"""The payer's actions: choosing the currency to pay in, and naming a refund's address."""
+"""The payer's actions: choosing the currency to pay in, giving an e-mail (for the receipt
+and a refund link), and naming a refund's address."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +20,7 @@ from invoices.selectors import find_method
 from invoices.services.events import record_event
 from invoices.services.quoting import check_address_free, quote_for, set_next_address
 from invoices.services.writes import lock_invoice
+from merchants.models import PayerEmail
 
 
 def select_currency(
@@ -69,6 +73,50 @@ def select_currency(
         if invoice.kind == Kind.OPEN and invoice.expires_at is None:
             invoice.expires_at = now + timedelta(minutes=invoice.payment_window_minutes)
         invoice.save(update_fields=["quote", "selected_at", "expires_at"])
+        return invoice
+
+
+def payer_email(*, setting: str, text: str) -> str:
+    """The e-mail a payer gave, as `setting` (the store's or a payment link's) asks for it:
+    off keeps none, optional may be empty, required must be given. A GatewayError (param
+    "email") when it is refused."""
+    text = (text or "").strip()
+    if setting == PayerEmail.OFF:
+        return ""
+    if not text and setting == PayerEmail.REQUIRED:
+        raise GatewayError(
+            ErrorCode.REQUIRED,
+            "email",
+            message=gettext_lazy("Enter your e-mail: the merchant sends the receipt there."),
+        )
+    if text:
+        try:
+            validate_email(text)
+        except ValidationError:
+            raise GatewayError(
+                ErrorCode.INVALID, "email", message=gettext_lazy("Enter a valid e-mail address.")
+            ) from None
+    return text
+
+
+def give_email(*, invoice_id, email: str) -> Invoice:
+    """The payer's e-mail on an invoice that has none yet and still awaits payment, as the
+    store's setting asks for it. An e-mail already there (the merchant's, or given before)
+    is never replaced: whoever holds the checkout link must not redirect the refund link."""
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        if invoice.customer_email:
+            raise GatewayError(ErrorCode.EMAIL_GIVEN, "email")
+        if invoice.status not in (lifecycle.Status.NEW, lifecycle.Status.PENDING):
+            raise GatewayError(
+                ErrorCode.INVOICE_NOT_NEW,
+                message=gettext_lazy("This invoice no longer takes an e-mail."),
+            )
+        email = payer_email(setting=invoice.merchant.payer_email, text=email)
+        if not email:
+            return invoice
+        invoice.customer_email = email
+        invoice.save(update_fields=["customer_email"])
         return invoice
 
 

@@ -140,6 +140,12 @@
       });
   });
 
+  /* The receipt: the browser's print dialog, which also saves it as PDF (checkout.css's
+     print rules leave the receipt alone on the page). */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { poll(); }
   });

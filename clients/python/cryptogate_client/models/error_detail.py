@@ -27,6 +27,7 @@ class ErrorDetail:
             * `request_too_large` - request_too_large
             * `invalid_request` - invalid_request
             * `unknown_field` - unknown_field
+            * `unknown_parameter` - unknown_parameter
             * `invalid_text` - invalid_text
             * `invalid` - invalid
             * `required` - required
@@ -87,6 +88,7 @@ class ErrorDetail:
             * `xpub_in_use` - xpub_in_use
             * `address_in_use` - address_in_use
             * `refund_claimed` - refund_claimed
+            * `email_given` - email_given
             * `refund_not_awaiting_payout` - refund_not_awaiting_payout
             * `live_invoice` - live_invoice
             * `not_a_sandbox_invoice` - not_a_sandbox_invoice

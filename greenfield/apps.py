@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GreenfieldConfig(AppConfig):
+    name = "greenfield"
+    verbose_name = "Greenfield API (BTCPay Server compatible)"
