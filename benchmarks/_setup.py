@@ -1,12 +1,24 @@
-"""Boot Django for a benchmark on a throwaway database: a temporary SQLite file unless
-DATABASE_URL is set (then a fresh `<name>_bench` database next to it is used)."""
+"""Boot Django for a benchmark on a throwaway database: a temporary SQLite file (deleted at
+exit) unless DATABASE_URL is set (then a fresh `<name>_bench` database next to it is used).
 
+Every benchmark takes `--smoke`: the same code at a size that runs in seconds, so the test
+suite runs each one (tests/test_benchmarks.py) and a change that breaks a benchmark fails
+there; its numbers mean nothing."""
+
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SMOKE = "--smoke" in sys.argv[1:]
+
+
+def size(full, smoke):
+    """`full`, or `smoke` in a `--smoke` run."""
+    return smoke if SMOKE else full
 
 
 def boot() -> None:
@@ -17,6 +29,7 @@ def boot() -> None:
         os.environ["DATABASE_URL"] = url.rstrip("/") + "_bench"
     else:
         folder = tempfile.mkdtemp(prefix="gateway-bench-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
     import django
 

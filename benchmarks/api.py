@@ -9,7 +9,8 @@
 2. Listing the newest 50 invoices with 1,000 and with 100,000 invoices in the database,
    with the plan the database chose. Target ratio <= 1.5.
 
-Run: python benchmarks/api.py [create|list]   (DATABASE_URL=postgres://… for PostgreSQL)
+Run: python benchmarks/api.py [create|list] [--smoke]   (DATABASE_URL=postgres://… for
+PostgreSQL)
 """
 
 import statistics
@@ -18,7 +19,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from _setup import boot, percentile, report
+from _setup import boot, percentile, report, size
 
 boot()
 
@@ -35,8 +36,9 @@ from invoices import rates  # noqa: E402
 from invoices.models import Invoice  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 
-CREATES = 400
-LIST_REQUESTS = 200
+CREATES, WARM_UP = size(400, 3), size(30, 2)
+LIST_REQUESTS = size(200, 3)
+SMALL, LARGE = size(1_000, 10), size(100_000, 100)  # invoices of the two listed merchants
 PAGE = "/api/v1/invoices?limit=50"
 
 
@@ -178,7 +180,7 @@ def creation():
         ),
     }
     for call in calls.values():  # warm up
-        timed(lambda i, call=call: call(CREATES + 100 + i), 30)
+        timed(lambda i, call=call: call(CREATES + 100 + i), WARM_UP)
     counts = {
         name: statements(lambda call=call: call(CREATES + 1000)) for name, call in calls.items()
     }
@@ -218,10 +220,10 @@ def listing():
     print(f"List newest 50 ({LIST_REQUESTS} requests each)")
     results, listers = {}, {}
     # The small merchant's invoices are older than all of the large one's, so that its
-    # newest page ends up below 100,000 newer rows: a plan walking the time index would
-    # read through them.
-    newest = {1_000: timezone.now() - timedelta(days=2), 100_000: timezone.now()}
-    for count in (1_000, 100_000):
+    # newest page ends up below the large one's newer rows: a plan walking the time index
+    # would read through them.
+    newest = {SMALL: timezone.now() - timedelta(days=2), LARGE: timezone.now()}
+    for count in (SMALL, LARGE):
         merchant, lister = client_for(f"list-{count}")
         listers[count] = lister
         started = time.perf_counter()
@@ -231,7 +233,7 @@ def listing():
                 cursor.execute("ANALYZE")
         print(f"  seeded {count:,} invoices in {time.perf_counter() - started:.1f} s")
         print("  plan: " + explain(lister).replace("\n", "\n        "))
-        timed(lambda i, c=lister: c.get(PAGE), 20)
+        timed(lambda i, c=lister: c.get(PAGE), WARM_UP)
         print(f"  {len(statements(lambda c=lister: c.get(PAGE)))} SQL statements per page")
         samples, cpu = [], []
         for _ in range(LIST_REQUESTS):
@@ -240,25 +242,25 @@ def listing():
             cpu.append(time.thread_time() - started)
         results[count] = (percentile(samples, 50), percentile(cpu, 50))
         report(f"list 50 of {count:,}", samples)
-    (wall_small, cpu_small), (wall_large, cpu_large) = results[1_000], results[100_000]
+    (wall_small, cpu_small), (wall_large, cpu_large) = results[SMALL], results[LARGE]
     print(
-        f"ratio p50 100,000 / 1,000: {wall_large / wall_small:.2f} wall time, "
+        f"ratio p50 {LARGE:,} / {SMALL:,}: {wall_large / wall_small:.2f} wall time, "
         f"{cpu_large / cpu_small:.2f} CPU time (target <= 1.5)"
     )
     print(
-        "  plan of the merchant with 1,000 among 101,000: "
-        + explain(listers[1_000]).replace("\n", "\n        ")
+        f"  plan of the merchant with {SMALL:,} among {SMALL + LARGE:,}: "
+        + explain(listers[SMALL]).replace("\n", "\n        ")
     )
     # The same two merchants again, one request each in turn: a busy machine slows both.
-    turns = {1_000: [], 100_000: []}
+    turns = {SMALL: [], LARGE: []}
     for _ in range(LIST_REQUESTS):
         for count, lister in listers.items():
             turns[count] += timed(lambda i, c=lister: c.get(PAGE), 1)
     print(
-        "ratio p50 interleaved, the merchant with 100,000 / the one with 1,000: "
-        f"{percentile(turns[100_000], 50) / percentile(turns[1_000], 50):.2f}"
+        f"ratio p50 interleaved, the merchant with {LARGE:,} / the one with {SMALL:,}: "
+        f"{percentile(turns[LARGE], 50) / percentile(turns[SMALL], 50):.2f}"
     )
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["create", "list"])
+    main([part for part in sys.argv[1:] if part != "--smoke"] or ["create", "list"])

@@ -8,7 +8,7 @@
    invoice (which records one) with and without the outbox write. Recording includes the
    invoice snapshot and the enqueue of the delivery task on commit.
 
-Run: DEBUG=1 .venv/bin/python benchmarks/callbacks.py
+Run: DEBUG=1 .venv/bin/python benchmarks/callbacks.py [--smoke]
 
 It sets Django up itself on a throwaway SQLite database in a temporary folder (migrated, then
 deleted), with the production settings' django-q ORM broker, so enqueues are real writes and
@@ -23,9 +23,9 @@ import sys
 import tempfile
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _setup import ROOT, size
+
 sys.path.insert(0, str(ROOT))
 WORKDIR = tempfile.mkdtemp(prefix="callbacks-bench-")
 os.environ.update(
@@ -57,8 +57,8 @@ from tests.receiver import Receiver  # noqa: E402
 from webhooks import callbacks  # noqa: E402
 from webhooks.models import DeliveryAttempt  # noqa: E402
 
-INVOICES, EVENTS_PER_INVOICE = 100, 10
-CHANGES, ROUNDS = 200, 3
+INVOICES, EVENTS_PER_INVOICE = size(100, 5), size(10, 2)
+CHANGES, ROUNDS = size(200, 5), size(3, 1)
 
 
 def new_invoice(merchant) -> str:

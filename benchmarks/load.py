@@ -10,10 +10,14 @@ invoice with more credit than its one payment is a double credit); callback dela
 merchant (the receiver's arrival time minus the event's `created_at`); how long each
 process took to stop on SIGTERM to its process group.
 
-Run: .venv/bin/python benchmarks/load.py [--clients 20] [--seconds 60]
+Run: .venv/bin/python benchmarks/load.py [--clients 20] [--seconds 60] [--smoke]
 On SQLite by default (a scratch file); DATABASE_URL=postgres://… (a scratch database: it is
 migrated and written to) and REDIS_URL=redis://… (a db of its own) for the other setup.
 Loopback only: the receivers run in this process, callbacks to 127.0.0.1 are allowed.
+The merchants are in test mode (their invoices are paid on the sandbox). If a request failed
+the numbers are printed and the script exits with an error naming what failed and how:
+figures over errors measure nothing. --smoke: 2 clients for 3 s, no dripping receiver (the
+test suite).
 """
 
 import argparse
@@ -59,8 +63,10 @@ ENV = {
     "LOG_LEVEL": "WARNING",
     "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     "Q_WORKERS": "2",
-    # The load measures correctness under load, not the per-key limit.
+    # The load measures correctness under load, not the per-key limit nor the per-IP limit of
+    # the payer's status endpoint (every client polls from 127.0.0.1).
     "API_THROTTLE_RATE": "1000000/min",
+    "CHECKOUT_STATUS_RATE": "1000000/min",
 }
 os.environ.update(ENV)
 
@@ -84,6 +90,7 @@ class Tally:
         self.lock = threading.Lock()
         self.statuses = Counter()
         self.errors = Counter()
+        self.first_error: dict[str, str] = {}  # what → the first failure's answer
         self.paid = Counter()  # invoice id → acknowledged sandbox payments
         self.answered: dict[str, str] = {}  # invoice id → the status the payment answered
 
@@ -91,10 +98,12 @@ class Tally:
         with self.lock:
             if error is not None:
                 self.errors[f"{what}: {type(error).__name__}"] += 1
+                self.first_error.setdefault(what, repr(error))
                 return
             self.statuses[response.status_code] += 1
             if response.status_code not in expected:
                 self.errors[f"{what}: {response.status_code}"] += 1
+                self.first_error.setdefault(what, f"{response.status_code} {response.text[:300]}")
 
 
 def client(index, keys, deadline, tally):
@@ -199,12 +208,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2, help="qcluster workers (Q_WORKERS)")
+    parser.add_argument("--smoke", action="store_true", help="2 clients for 3 s, no drip")
     parser.add_argument(
         "--baseline",
         action="store_true",
         help="merchant A's receiver answers at once too (to compare)",
     )
     options = parser.parse_args()
+    if options.smoke:  # no dripping receiver: stopping the worker would wait for its cut
+        options.clients, options.seconds, options.baseline = 2, 3, True
 
     ENV["Q_WORKERS"] = str(options.workers)
     call_command("migrate", verbosity=0)
@@ -215,7 +227,7 @@ def main() -> None:
     keys, merchants = [], {}
     stamp = int(time.time())
     for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b), ("C", quick_c)):
-        merchant, key = create_merchant(name=f"Load {name} {stamp}")
+        merchant, key = create_merchant(name=f"Load {name} {stamp}", mode="test")
         merchant.callback_url = receiver.url
         merchant.save(update_fields=["callback_url"])
         keys.append((name, key))
@@ -327,6 +339,14 @@ def main() -> None:
         + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in stopped.items())
     )
     print(f"  logs: {WORKDIR}")
+    if tally.errors or not paid:
+        raise SystemExit(
+            "load.py: requests failed, these numbers measure nothing; first failures: "
+            + (
+                "; ".join(f"{what}: {answer}" for what, answer in tally.first_error.items())
+                or "no invoice was paid"
+            )
+        )
 
 
 if __name__ == "__main__":

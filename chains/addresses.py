@@ -17,15 +17,6 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bip_utils import (
-    Base58ChecksumError,
-    Base58Decoder,
-    Base58Encoder,
-    Bech32ChecksumError,
-    Kekkak256,
-    SegwitBech32Decoder,
-    SegwitBech32Encoder,
-)
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -101,6 +92,8 @@ def address_for(network: Network, program: bytes) -> str:
     """The network's address for a 20-byte key hash, in the form `validate_address` accepts
     (segwit v0, EIP-55, TRON base58check): the sandbox's made-up payers and the examples
     shown to payers are real addresses of their network, never text it would refuse."""
+    from bip_utils import Base58Encoder, SegwitBech32Encoder  # see chains/hd.py
+
     if network.kind == "evm":
         return _evm(network, "0x" + program.hex())
     if network.kind == "tron":
@@ -137,6 +130,8 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
     if hrp == spec.hrp:
         if len(address) > MAX_BECH32_LENGTH:
             raise _invalid(network)
+        from bip_utils import Bech32ChecksumError, SegwitBech32Decoder  # see chains/hd.py
+
         try:
             version, _program = SegwitBech32Decoder.Decode(spec.hrp, address)
         except Bech32ChecksumError:
@@ -162,6 +157,8 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
 
 def _base58_version(network: Network, address: str) -> int:
     """The version byte of a 21-byte base58check payload (a hash160 behind one byte)."""
+    from bip_utils import Base58ChecksumError, Base58Decoder  # see chains/hd.py
+
     try:
         raw = Base58Decoder.CheckDecode(address)
     except Base58ChecksumError:
@@ -218,6 +215,8 @@ def to_checksum_address(address: str) -> str:
 def eip55(digits: str) -> str:
     """EIP-55: a hex digit is upper case where the Keccak-256 of the lowercase address has a
     nibble of 8 or more."""
+    from bip_utils import Kekkak256  # see chains/hd.py
+
     lowered = digits.lower()
     digest = Kekkak256.QuickDigest(lowered.encode()).hex()
     return "".join(c.upper() if int(digest[i], 16) >= 8 else c for i, c in enumerate(lowered))

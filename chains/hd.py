@@ -8,6 +8,10 @@ address.
 
 Key formats are told apart by their 4 version bytes only; the key material is the same
 BIP32 node whatever the prefix, so e.g. a Bitcoin BIP84 key is accepted as zpub or xpub.
+
+bip_utils is imported inside the functions that parse a key or derive an address: its
+package imports every coin it knows (about half a second), which a process should pay when
+it first needs a key, not at startup (tests/test_imports.py).
 """
 
 from __future__ import annotations
@@ -15,25 +19,16 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from bip_utils import (
-    Base58ChecksumError,
-    Base58Decoder,
-    Base58Encoder,
-    Bip32KeyError,
-    Bip32Slip10Secp256k1,
-    EthAddrEncoder,
-    P2WPKHAddrEncoder,
-    TrxAddrEncoder,
-)
-from bip_utils.bip.bip32 import Bip32Const
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import ErrorCode, GatewayError
 
 if TYPE_CHECKING:
+    from bip_utils import Bip32Slip10Secp256k1
+
     from core.errors import Text
 
 
@@ -78,8 +73,20 @@ class _Spec:
         return f"a {self.network} {'/'.join(self.formats)} ({self.path})"
 
 
+def _encoder(name: str, **options: str) -> Callable[..., str]:
+    """Public key -> address with bip_utils' encoder `name`, imported on first use."""
+
+    def encode(key: object) -> str:
+        import bip_utils
+
+        address: str = getattr(bip_utils, name).EncodeKey(key, **options)
+        return address
+
+    return encode
+
+
 def _p2wpkh(hrp: str) -> Callable[..., str]:
-    return partial(P2WPKHAddrEncoder.EncodeKey, hrp=hrp)
+    return _encoder("P2WPKHAddrEncoder", hrp=hrp)
 
 
 # ypub/Mtub (nested SegWit) are refused on purpose: the merchant's wallet would watch
@@ -91,8 +98,8 @@ _SPECS: dict[str, _Spec] = {
     "litecoin-regtest": _Spec(
         "testnet", "m/84'/1'/0'", ("tpub", "vpub", "ttub"), _p2wpkh("rltc"), (3, 1)
     ),
-    "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), EthAddrEncoder.EncodeKey),
-    "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), TrxAddrEncoder.EncodeKey),
+    "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), _encoder("EthAddrEncoder")),
+    "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), _encoder("TrxAddrEncoder")),
     "sandbox": _Spec("testnet", "m/84'/1'/0'", ("tpub", "vpub"), _p2wpkh("sbx"), (3, 1)),
 }
 FAMILIES: tuple[str, ...] = tuple(_SPECS)
@@ -107,6 +114,8 @@ def _spec(family: str) -> _Spec:
 
 def _decode(family: str, key: str) -> bytes:
     """The key's 78 raw bytes, once it is known to be a public account key of `family`."""
+    from bip_utils import Base58ChecksumError, Base58Decoder
+
     spec = _spec(family)
     formats = "/".join(spec.formats)
     if not key:
@@ -170,6 +179,8 @@ def _decode(family: str, key: str) -> bytes:
 
 
 def _with_version(prefix: str, raw: bytes) -> str:
+    from bip_utils import Base58Encoder
+
     encoded: str = Base58Encoder.CheckEncode(_VERSIONS[prefix][0] + raw[4:])
     return encoded
 
@@ -181,6 +192,8 @@ def _account(family: str, key: str) -> tuple[str, Bip32Slip10Secp256k1]:
     Cached because parsing costs about twice a derivation. The cached nodes are only
     read afterwards (ChildKey builds new objects), so sharing them across threads is safe.
     """
+    from bip_utils import Bip32KeyError, Bip32Slip10Secp256k1
+
     raw = _decode(family, key)
     # Bip32 only checks version bytes against the ones it is told; give it plain xpub.
     try:
@@ -225,6 +238,9 @@ def derive_addresses(family: str, xpub: str, start: int, count: int) -> list[str
 def new_sandbox_xpub() -> str:
     """A fresh random sandbox wallet (tpub); its private key is thrown away on purpose,
     since sandbox coins are not real and the gateway never holds keys."""
+    from bip_utils import Bip32Slip10Secp256k1
+    from bip_utils.bip.bip32 import Bip32Const
+
     master = Bip32Slip10Secp256k1.FromSeed(
         secrets.token_bytes(32), Bip32Const.TEST_NET_KEY_NET_VERSIONS
     )

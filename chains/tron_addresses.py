@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import re
 
-from bip_utils import Base58ChecksumError, Base58Decoder, Base58Encoder
-
 PREFIX = 0x41
 _HEX21 = re.compile(r"41[0-9a-fA-F]{40}")
 _HEX20 = re.compile(r"(0x)?[0-9a-fA-F]{40}")
@@ -31,6 +29,8 @@ def raw_bytes(address: str) -> bytes:
         return bytes.fromhex(address)
     if _HEX20.fullmatch(address):
         return bytes([PREFIX]) + bytes.fromhex(address.removeprefix("0x"))
+    from bip_utils import Base58ChecksumError, Base58Decoder  # see chains/hd.py
+
     try:
         raw = Base58Decoder.CheckDecode(address)
     except Base58ChecksumError:
@@ -44,6 +44,8 @@ def raw_bytes(address: str) -> bytes:
 
 def to_base58(address: str) -> str:
     """`T…` from any spelling."""
+    from bip_utils import Base58Encoder  # see chains/hd.py
+
     return Base58Encoder.CheckEncode(raw_bytes(address))
 
 

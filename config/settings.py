@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     },
     "TAGS": [
         {"name": "Invoices", "description": "Create, read, cancel, archive, resolve, review."},
+        {"name": "Refunds", "description": "Give back what an invoice received, and follow it."},
         {"name": "Payment methods", "description": "Currencies offered and rates."},
         {"name": "Events", "description": "Callback events and their delivery attempts."},
         {"name": "Merchant", "description": "Settings and the callback secret."},

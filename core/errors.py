@@ -192,6 +192,11 @@ class ErrorCode(StrEnum):
         409,
         _("nothing was paid beyond the amount due (confirmed)"),
     )
+    REFUND_TOO_LARGE = (
+        "refund_too_large",
+        409,
+        _("at most %(left)s %(asset)s received is left to refund"),
+    )
     INVOICE_NOT_NEW = "invoice_not_new", 409, _("this invoice no longer accepts a currency choice")
     INVOICE_ARCHIVED = "invoice_archived", 409, _("this invoice no longer accepts payment")
     INVOICE_EXPIRED = "invoice_expired", 409, _("this invoice has expired")

@@ -173,6 +173,44 @@ class RefundAmountForm(Styled, forms.Form):
     )
 
 
+class RefundFilterForm(Styled, forms.Form):
+    q = forms.CharField(
+        required=False,
+        max_length=200,
+        label=_("Invoice"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Invoice id or order id")}
+        ),
+    )
+    status = forms.ChoiceField(
+        required=False,
+        label=_("Status"),
+        choices=[("", _("Any status"))] + list(labels.REFUND_STATES.items()),
+    )
+    created_from = InvoiceFilterForm.base_fields["created_from"]
+    created_to = InvoiceFilterForm.base_fields["created_to"]
+
+
+class NewRefundForm(Styled, forms.Form):
+    """A refund of what an invoice holds: which asset (`method`, "ASSET network"), how
+    much (blank: everything left), why. The amount is parsed by the service, in the
+    asset's decimals, as the API's is."""
+
+    method = forms.ChoiceField(label=_("Refund in"))
+    amount = forms.CharField(
+        required=False,
+        max_length=80,
+        label=_("Amount"),
+        help_text=_("Leave blank to refund everything still refundable."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(required=False, max_length=500, label=_("Reason (optional)"))
+
+    def __init__(self, *args, methods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [(f"{a} {n}", f"{a} · {n}") for a, n in methods]
+
+
 class PayoutForm(Styled, forms.Form):
     refund = forms.UUIDField(required=False, widget=forms.HiddenInput)
     payout_txid = forms.CharField(

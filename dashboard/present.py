@@ -94,11 +94,11 @@ def refund_step(refunds: list[dict]) -> str:
     if not refunds:
         return ""
     refund = refunds[0]
-    if refund["status"] == "awaiting_payout" and refund.get("payout_txid"):
+    if refund["status"] == "claimed" and refund.get("payout_txid"):
         return _("payout sent, waiting for the chain")
     return {
         "awaiting_claim": _("offered, awaiting the payer"),
-        "awaiting_payout": _("claimed, to pay out"),
+        "claimed": _("claimed, to pay out"),
         "paid": _("paid, seen on chain"),
         "confirmed": _("paid and confirmed on chain"),
     }.get(refund["status"], refund["status"])
@@ -133,7 +133,9 @@ CSV_COLUMNS = (
     ("paid_value [price_currency, at the locked rate]", "paid_value"),
     ("remaining_amount [pay_currency]", "remaining_amount"),
     ("excess_amount [pay_currency]", "excess_amount"),
-    ("refunded_amount [pay_currency]", "refunded_amount"),
+    ("refund_requested [pay_currency, awaiting the payer's claim]", "refund_requested"),
+    ("refund_claimed [pay_currency, address given, to pay out]", "refund_claimed"),
+    ("refund_paid [pay_currency, paid or confirmed]", "refund_paid"),
     ("refunds [amount asset network status; …]", "refunds"),
     ("extra_payments [amount asset network txid; …]", "extra_payments"),
     ("customer_email", "customer_email"),
@@ -155,17 +157,28 @@ def paid_value(paid: str | None, rate: str | None, price_amount: str) -> str:
     return f"{value:f}"
 
 
-def csv_values(data: dict, refunded: str | None) -> list[str]:
+# The export's refund columns: a refund still waiting for the payer's claim is requested,
+# not refunded (issue 23); paid counts once a payout is seen or marked.
+REFUND_STAGES = {
+    "awaiting_claim": "refund_requested",
+    "claimed": "refund_claimed",
+    "paid": "refund_paid",
+    "confirmed": "refund_paid",
+}
+
+
+def csv_values(data: dict, refunded: dict[str, str] | None) -> list[str]:
     """One export row from the API's representation of an invoice (whose paid, remaining
     and excess amounts and `counted` flags come from the accounting ledger) and what its
-    refunds give back in the pay currency."""
+    refunds give back in the pay currency, per stage (`REFUND_STAGES`; None: no currency
+    chosen)."""
     derived = {
         "paid_value": paid_value(
             data["paid_amount"] if data["pay_currency"] else None,
             data["rate"],
             data["price_amount"],
         ),
-        "refunded_amount": refunded,
+        **{stage: (refunded or {}).get(stage) for stage in REFUND_STAGES.values()},
         "refunds": "; ".join(
             f"{r['amount']} {r['currency']} {r['network']} {r['status']}" for r in data["refunds"]
         ),

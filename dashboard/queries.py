@@ -5,6 +5,7 @@ another merchant can be listed, counted or exported."""
 from __future__ import annotations
 
 import csv
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -164,11 +165,60 @@ def csv_lines(invoices: QuerySet):
         data = invoice_payload(invoice, heights)
         quote, refunded = invoice.quote, None
         if quote:  # the pay amount is written with the pay asset's decimals
-            units = invoice.refunded(list(invoice.refunds.all())).get(
-                (quote.asset, quote.network), 0
+            decimals = len(data["pay_amount"].partition(".")[2])
+            staged = accounting.totals(
+                (present.REFUND_STAGES[refund.status], refund.amount)
+                for refund in invoice.refunds.all()
+                if (refund.asset, refund.network) == (quote.asset, quote.network)
             )
-            refunded = money.format_units(units, len(data["pay_amount"].partition(".")[2]))
+            refunded = {
+                stage: money.format_units(staged.get(stage, accounting.Total(0, 0)).units, decimals)
+                for stage in set(present.REFUND_STAGES.values())
+            }
         yield writer.writerow(present.csv_values(data, refunded))
+
+
+# --- refunds ------------------------------------------------------------------------------------
+
+
+def refunds_of(
+    merchant: Merchant,
+    livemode: bool,
+    *,
+    q: str = "",
+    status: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> QuerySet:
+    """The merchant's refunds (in the mode shown), narrowed by the refunds page's filters:
+    `q` finds the invoice by its id (or its start) or its order id."""
+    found = Refund.objects.filter(
+        invoice__merchant=merchant, invoice__livemode=livemode
+    ).select_related("invoice")
+    if status:
+        found = found.filter(status=status)
+    if created_from:
+        found = found.filter(created_at__gte=_day_start(created_from))
+    if created_to:
+        found = found.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
+    if q := q.strip():
+        found = found.filter(Q(invoice__foreign_id=q) | Q(invoice_id__in=_invoice_ids(q)))
+    return found
+
+
+def _invoice_ids(text: str) -> list[uuid.UUID]:
+    try:
+        return [uuid.UUID(text)]
+    except ValueError:
+        return []
+
+
+def refund_page(found: QuerySet, params) -> tuple[list, bool, str | None]:
+    """One page of the refunds list; a cursor not made here starts from the newest."""
+    try:
+        return keyset_page(found, {"cursor": params.get("cursor"), "limit": PAGE_SIZE})
+    except (CursorError, ModelValidationError):
+        return keyset_page(found, {"limit": PAGE_SIZE})
 
 
 # --- the overview -------------------------------------------------------------------------------
@@ -341,7 +391,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     payouts = Refund.objects.filter(
         invoice__merchant=merchant,
         invoice__livemode=livemode,
-        status=Refund.AWAITING_PAYOUT,
+        status=Refund.CLAIMED,
         payout_txid="",
     ).count()
     if payouts:
@@ -354,7 +404,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                     payouts,
                 )
                 % {"count": payouts},
-                "query": "refund=awaiting_payout&archived=all",
+                "query": "refund=claimed&archived=all",
             }
         )
     if merchant.callback_failing_since:

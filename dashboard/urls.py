@@ -30,6 +30,9 @@ urlpatterns = [
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
+    path("invoices/<uuid:invoice_id>/refunds/new/", views.invoice_refund, name="invoice_refund"),
+    path("refunds/", views.refund_list, name="refunds"),
+    path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
     path(
         "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",
         views.redeliver,

@@ -19,11 +19,17 @@ from chains.uri import payment_uri
 from core.errors import GatewayError
 from dashboard import errors, present, queries
 from dashboard.access import actor, member_required
-from dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
-from invoices import money
+from dashboard.forms import (
+    InvoiceFilterForm,
+    NewRefundForm,
+    PayoutForm,
+    RefundAmountForm,
+    RefundFilterForm,
+)
+from invoices import lifecycle, money
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
-from invoices.services import merchant_actions
+from invoices.services import merchant_actions, refunds
 from merchants.models import MerchantAPIKey
 from pages import labels
 from pages.amounts import display_amount, short_amount
@@ -273,7 +279,7 @@ def _refund(refund: Refund) -> dict:
         "network": _network_name(refund.network),
         "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
     }
-    if refund.status == Refund.AWAITING_PAYOUT and asset:
+    if refund.status == Refund.CLAIMED and asset:
         amount = display_amount(refund.amount, asset.decimals)
         data["qr"] = qr_svg(
             payment_uri(network, asset, refund.address, refund.amount) or refund.address,
@@ -315,6 +321,7 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
             "blank_payout_form": PayoutForm(),
             "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
             "callback_url": invoice.callback_url or request.merchant.callback_url,
+            "can_refund": bool(_holding(invoice)),
         },
         status=status,
     )
@@ -397,6 +404,119 @@ def _refundable(invoice: Invoice) -> dict | None:
         "received": _amounts(ledger.refund_all(invoice.refunded())),
         "excess": _amounts(ledger.refund_surplus()) or None,
     }
+
+
+def _holding(invoice: Invoice) -> list[dict]:
+    """What the invoice holds that a refund may give back, per asset, with its worth in the
+    price currency at the rate locked for that asset (when one was)."""
+    if invoice.status not in lifecycle.REFUNDABLE:
+        return []
+    rates = {(q.asset, q.network): q.rate for q in invoice.quotes.all()}
+    price = money.format_units(
+        invoice.price_amount, money.price_decimals(invoice.price_currency) or 0
+    )
+    held = []
+    for (code, network_code), units in sorted(
+        invoice.ledger().refund_all(invoice.refunded()).items()
+    ):
+        network = registry.get_network(network_code)
+        asset = network.asset(code) if network else None
+        amount = money.format_units(units, asset.decimals if asset else 0)
+        held.append(
+            {
+                "method": (code, network_code),
+                "amount": short_amount(amount),
+                "asset": code,
+                "network": _network_name(network_code),
+                "rate": rates.get((code, network_code)),
+                "worth": present.paid_value(amount, rates.get((code, network_code)), price),
+            }
+        )
+    return held
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def invoice_refund(request, invoice_id):
+    """The Refund button: give back all or part of what the invoice holds, by the service
+    the API uses (the same members who may resolve an invoice may refund it)."""
+    invoice = _invoice(request, invoice_id)
+    held = _holding(invoice)
+    form = NewRefundForm(request.POST or None, methods=[h["method"] for h in held])
+    if request.method == "POST" and form.is_valid():
+        code, network_code = form.cleaned_data["method"].split(" ", 1)
+        try:
+            refund = refunds.create_refund(
+                invoice_id=invoice.pk,
+                amount=form.cleaned_data["amount"] or None,
+                asset=code,
+                network=network_code,
+                reason=form.cleaned_data["reason"],
+                actor=actor(request),
+            )
+        except GatewayError as exc:
+            form.add_error("amount" if exc.param == "amount" else None, errors.message(exc))
+        else:
+            messages.success(request, gettext("Refund offered to the payer."))
+            return redirect("dashboard:refund", refund_id=refund.pk)
+    return render(
+        request,
+        "dashboard/refund_form.html",
+        {
+            "invoice": invoice,
+            "form": form,
+            "held": held,
+            "price_currency": invoice.price_currency,
+            "section": "refunds",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@require_GET
+@member_required
+def refund_list(request):
+    """Every refund of the merchant, newest first, with filters."""
+    form = RefundFilterForm(request.GET)
+    found = queries.refunds_of(
+        request.merchant, request.livemode, **(form.cleaned_data if form.is_valid() else {})
+    )
+    page, more, cursor = queries.refund_page(found, request.GET)
+    return render(
+        request,
+        "dashboard/refunds.html",
+        {
+            "form": form,
+            "rows": [_refund(refund) for refund in page],
+            "next_query": _query(request, cursor=cursor) if more else None,
+            "filtered": any(
+                request.GET.get(k) for k in ("status", "q", "created_from", "created_to")
+            ),
+            "section": "refunds",
+        },
+    )
+
+
+@require_GET
+@member_required
+def refund_detail(request, refund_id):
+    refund = get_object_or_404(
+        Refund.objects.select_related("invoice"),
+        invoice__merchant=request.merchant,
+        invoice__livemode=request.livemode,
+        pk=refund_id,
+    )
+    return render(
+        request,
+        "dashboard/refund.html",
+        {
+            "refund": _refund(refund),
+            "invoice": refund.invoice,
+            "payout_form": PayoutForm(),
+            "blank_payout_form": PayoutForm(),
+            "section": "refunds",
+        },
+    )
 
 
 @require_POST

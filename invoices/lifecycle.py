@@ -8,9 +8,10 @@
   what the chain shows;
 - `closed_at`: since when payments no longer count toward an invoice;
 - `can_switch_currency`: whether the payer may still pick another payment method;
-- `refund_after_claim`, `refund_seen_paid`, `refund_after_chain`: a
-  refund's own life (awaiting the payer's address, awaiting the merchant's payout, paid,
-  confirmed).
+- `after_refund`, `refund_to_offer`: where a refund takes its invoice, and how much it may
+  give back;
+- `refund_after_claim`, `refund_seen_paid`, `refund_after_chain`: a refund's own life
+  (awaiting the payer's address, claimed, paid, confirmed).
 
 Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
 merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
@@ -19,10 +20,12 @@ drive every case directly; `services` loads, calls these and writes what they sa
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import ErrorCode, GatewayError
 from invoices.accounting import Ledger, Method, Payment
@@ -51,7 +54,7 @@ class TxStatus(StrEnum):
 
 class RefundStatus(StrEnum):  # in the order a refund goes through them
     AWAITING_CLAIM = "awaiting_claim"
-    AWAITING_PAYOUT = "awaiting_payout"
+    CLAIMED = "claimed"
     PAID = "paid"
     CONFIRMED = "confirmed"
 
@@ -377,7 +380,7 @@ def refund_after_claim(status: str) -> RefundStatus | None:
     """A refund's status once the payer names its address, or None when it cannot be
     claimed: the address is given once, so whoever holds the link later cannot redirect
     the money."""
-    return RefundStatus.AWAITING_PAYOUT if status == RefundStatus.AWAITING_CLAIM else None
+    return RefundStatus.CLAIMED if status == RefundStatus.AWAITING_CLAIM else None
 
 
 def refund_seen_paid(
@@ -387,7 +390,7 @@ def refund_seen_paid(
     address is seen (from any sender: the merchant's wallet): paid when it pays at least the
     amount, or when it is the payout the merchant recorded (`recorded`: an exchange's
     withdrawal may arrive less its fee). Anything else changes nothing (None)."""
-    if status == RefundStatus.AWAITING_PAYOUT and (seen_amount >= amount or recorded):
+    if status == RefundStatus.CLAIMED and (seen_amount >= amount or recorded):
         return RefundStatus.PAID
     return None
 
@@ -399,5 +402,58 @@ def refund_after_chain(status: str, payout: TxChange) -> RefundStatus:
     if status not in (RefundStatus.PAID, RefundStatus.CONFIRMED):
         return RefundStatus(status)
     if payout.status == TxStatus.REVERTED:
-        return RefundStatus.AWAITING_PAYOUT
+        return RefundStatus.CLAIMED
     return RefundStatus.CONFIRMED if payout.status == TxStatus.CONFIRMED else RefundStatus.PAID
+
+
+# --- refunding what an invoice holds --------------------------------------------------------
+
+# A refund of money received may be made whatever became of the invoice, once its payments
+# are settled: not while it is still being paid or reviewed.
+REFUNDABLE = frozenset({COMPLETED, UNRESOLVED, EXPIRED, CANCELLED, FAILED, DECLINED, REFUNDED})
+
+
+def refund_to_offer(
+    status: str,
+    refundable: Mapping[Method, int],
+    method: Method,
+    asked: int | None,
+    show: Callable[[int], str] = str,
+) -> int:
+    """How much of `method` (asset, network) a refund gives back: `asked`, or everything
+    still refundable when None; never more than was received and not refunded yet. `show`
+    writes an amount of `method` for the refusal."""
+    if status not in REFUNDABLE:
+        raise GatewayError(
+            ErrorCode.INVALID_STATE,
+            action="refund",
+            status=status,
+            allowed=", ".join(sorted(REFUNDABLE)),
+        )
+    left = refundable.get(method, 0)
+    if left <= 0:
+        raise GatewayError(
+            ErrorCode.NOTHING_TO_REFUND,
+            message=_("nothing received in %(asset)s on %(network)s is left to refund"),
+            asset=method[0],
+            network=method[1],
+        )
+    if asked is not None and asked > left:
+        raise GatewayError(ErrorCode.REFUND_TOO_LARGE, "amount", left=show(left), asset=method[0])
+    return left if asked is None else asked
+
+
+def after_refund(
+    facts: Facts, ledger: Ledger, refunded: Mapping[Method, int], now: datetime
+) -> Decision:
+    """Where a refund takes its invoice (`ledger` and `refunded` include it): a completed or
+    unresolved invoice with nothing left to refund becomes `refunded`; an unresolved one with
+    something left is judged again on what it keeps (an overpayment whose excess went back is
+    completed, as by `refund_excess`); a partial refund keeps a completed invoice completed
+    (with `refunded_amount`), and any refund leaves an ended invoice (cancelled, expired,
+    failed, declined) as it was."""
+    if facts.status in (COMPLETED, UNRESOLVED) and not ledger.refund_all(refunded):
+        return Decision(REFUNDED, None)
+    if facts.status == UNRESOLVED:
+        return evaluate(facts, ledger, now)
+    return Decision(facts.status, facts.context)

@@ -236,7 +236,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, AWAITING_PAYOUT, PAID, CONFIRMED = tuple(RefundStatus)
+    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
@@ -251,6 +251,7 @@ class Refund(models.Model):
     payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
     payout_block_hash = models.CharField(max_length=128, blank=True)
     payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -21,13 +21,25 @@ def _ceil(value: Fraction) -> int:
     return -((-value.numerator) // value.denominator)
 
 
+def _converted(units: int, from_decimals: int, rate: Decimal, to_decimals: int) -> Fraction:
+    if rate <= 0:
+        raise ValueError("a rate must be positive")
+    value: Fraction = Fraction(units, 10**from_decimals) / Fraction(rate) * 10**to_decimals
+    return value
+
+
 def convert_up(units: int, from_decimals: int, rate: Decimal, to_decimals: int) -> int:
     """Convert `units` of an asset priced at `rate` (units of it per one target unit, e.g.
     60000 USD per BTC) into target base units, rounded up."""
-    if rate <= 0:
-        raise ValueError("a rate must be positive")
-    value = Fraction(units, 10**from_decimals) / Fraction(rate) * 10**to_decimals
-    return _ceil(value)
+    return _ceil(_converted(units, from_decimals, rate, to_decimals))
+
+
+def convert_down(units: int, from_decimals: int, rate: Decimal, to_decimals: int) -> int:
+    """As `convert_up`, rounded down: what a refund of a price value sends back, so the
+    payer never gets more than that value's worth (money leaving the merchant rounds in the
+    merchant's favour, as money owed to the merchant is rounded up)."""
+    value = _converted(units, from_decimals, rate, to_decimals)
+    return value.numerator // value.denominator
 
 
 def due_amount(

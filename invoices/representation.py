@@ -234,6 +234,7 @@ class RefundResponse(Shape):
     claim_url = serializers.URLField(help_text="the payer's page to give a refund address")
     address = blank_as_null(serializers.CharField)
     payout_txid = blank_as_null(serializers.CharField)
+    reason = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     claimed_at = nullable(serializers.DateTimeField)
     paid_at = nullable(serializers.DateTimeField)
@@ -261,6 +262,9 @@ class InvoiceResponse(Shape):
     remaining_amount = nullable(DecimalString)
     excess_amount = nullable(
         DecimalString, help_text="paid beyond the amount due, in the chosen asset"
+    )
+    refunded_amount = nullable(
+        DecimalString, help_text="offered back by refunds so far, in the chosen asset"
     )
     rate = nullable(DecimalString)
     payment_uri = nullable(serializers.CharField)
@@ -345,6 +349,9 @@ def invoice_payload(
         paid_amount=units(paid) if asset else "0",
         remaining_amount=units(remaining) if quote else None,
         excess_amount=units(ledger.excess if ledger else 0) if quote else None,
+        refunded_amount=units(invoice.refunded(refunds).get((quote.asset, quote.network), 0))
+        if quote
+        else None,
         rate=quote.rate if quote else None,
         payment_uri=uri,
         payment_url=payment_url(invoice),
@@ -521,6 +528,7 @@ def _page(name: str, item: type[Shape]) -> type[Shape]:
 
 
 InvoicePage = _page("Invoice", InvoiceResponse)
+RefundPage = _page("Refund", RefundResponse)
 EventPage = _page("Event", EventResponse)
 CurrencyPage = _page("Currency", CurrencyResponse)
 WalletPage = _page("Wallet", WalletResponse)

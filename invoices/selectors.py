@@ -136,7 +136,7 @@ def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     return set(
         Refund.objects.filter(
             network=network,
-            status__in=[Refund.AWAITING_PAYOUT, Refund.PAID, Refund.CONFIRMED],
+            status__in=[Refund.CLAIMED, Refund.PAID, Refund.CONFIRMED],
             address__in=addresses,
         ).values_list("address", flat=True)
     )

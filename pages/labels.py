@@ -47,7 +47,7 @@ TRANSACTION_STATES = {
 }
 REFUND_STATES = {
     "awaiting_claim": _("Awaiting the payer's claim"),
-    "awaiting_payout": _("Awaiting payout"),
+    "claimed": _("Awaiting payout"),
     "paid": _("Paid"),
     "confirmed": _("Confirmed"),
 }

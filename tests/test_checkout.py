@@ -531,7 +531,7 @@ def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_f
     )
     assert response.status_code == 200, re.findall(r'field-error"[^>]*>(.*?)<', response.text)
     refund.refresh_from_db()
-    assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sender)
+    assert (refund.status, refund.address) == (Refund.CLAIMED, sender)
 
 
 def test_an_expired_checkout_offers_no_sandbox_payment(client, invoice):
@@ -578,7 +578,7 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert response.status_code == 200
     assert "Refund address received" in response.content.decode()
     refund.refresh_from_db()
-    assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sandbox_address)
+    assert (refund.status, refund.address) == (Refund.CLAIMED, sandbox_address)
     event = Event.objects.filter(invoice=refund.invoice, type="refund_updated").last()
     assert event.actor == "payer"
 
@@ -589,6 +589,15 @@ def test_refund_claim_page(client, refund, sandbox_address):
     assert sandbox_address in response.content.decode()
     refund.refresh_from_db()
     assert refund.address == sandbox_address
+
+
+@pytest.mark.parametrize("status", [Refund.PAID, Refund.CONFIRMED])
+def test_a_paid_or_confirmed_refund_says_it_was_sent(client, refund, sandbox_address, status):
+    Refund.objects.filter(pk=refund.pk).update(
+        status=status, address=sandbox_address, payout_txid="ab" * 32
+    )
+    page = client.post("/refund/", {"token": refund.claim_token}).content.decode()
+    assert "Refund sent" in page and "The merchant has sent your refund." in page
 
 
 def test_refund_links_carry_the_code_where_no_server_sees_it(api, refund):
@@ -627,7 +636,7 @@ def test_refund_claim_service(refund, sandbox_address):
     assert refused.value.code == "invalid_address" and refused.value.param == "address"
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
-    assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
+    assert (claimed.status, claimed.claimed_at) == (Refund.CLAIMED, now)
     with pytest.raises(GatewayError) as claimed_twice:
         payer.claim(token=refund.claim_token, address=sandbox_address)
     assert claimed_twice.value.code == ErrorCode.REFUND_CLAIMED

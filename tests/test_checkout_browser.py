@@ -278,7 +278,7 @@ def test_refund_claim(api, new_invoice, page):
     screenshot(page, "22-refund-claimed")
 
     stored = Refund.objects.get(pk=refund["id"])
-    assert (stored.status, stored.address) == (Refund.AWAITING_PAYOUT, address)
+    assert (stored.status, stored.address) == (Refund.CLAIMED, address)
     assert Event.objects.filter(
         invoice_id=invoice["id"], type="refund_updated", actor="payer"
     ).exists()

@@ -115,10 +115,10 @@ def test_stored_methods_keep_all_as_empty():
 def test_refund_steps_from_event_snapshots():
     assert present.refund_step([]) == ""
     assert present.refund_step([{"status": "awaiting_claim"}]) == "offered, awaiting the payer"
-    assert present.refund_step([{"status": "awaiting_payout", "payout_txid": None}]) == (
+    assert present.refund_step([{"status": "claimed", "payout_txid": None}]) == (
         "claimed, to pay out"
     )
-    assert present.refund_step([{"status": "awaiting_payout", "payout_txid": "ab"}]) == (
+    assert present.refund_step([{"status": "claimed", "payout_txid": "ab"}]) == (
         "payout sent, waiting for the chain"
     )
     assert present.refund_step([{"status": "paid"}]) == "paid, seen on chain"

@@ -9,9 +9,9 @@ import io
 
 from chains.backends import sandbox
 from dashboard import present
-from invoices.models import Invoice, Quote
+from invoices.models import Invoice, Quote, Refund
 from invoices.sandbox import mine_pending
-from invoices.services import merchant_actions
+from invoices.services import merchant_actions, refunds
 from tests.test_dashboard import browser, owner  # noqa: F401 (fixtures)
 from worker.tasks import scan_network
 
@@ -32,7 +32,9 @@ def test_the_header_names_the_unit_of_every_amount(browser, create_invoice):  # 
         "paid_value [price_currency, at the locked rate]",
         "network_fee_included [pay_currency]",
         "excess_amount [pay_currency]",
-        "refunded_amount [pay_currency]",
+        "refund_requested [pay_currency, awaiting the payer's claim]",
+        "refund_claimed [pay_currency, address given, to pay out]",
+        "refund_paid [pay_currency, paid or confirmed]",
         "extra_payments [amount asset network txid; …]",
     ):
         assert column in header
@@ -72,7 +74,10 @@ def test_an_overpaid_invoice_with_an_extra_payment_and_its_refunds(api, browser,
     assert row["paid_value [price_currency, at the locked rate]"] == "138.00"
     assert row["remaining_amount [pay_currency]"] == "0.000000"
     assert row["excess_amount [pay_currency]"] == "41.304347"
-    assert row["refunded_amount [pay_currency]"] == "41.304347"
+    # offered, not yet claimed: requested, not refunded (issue 23)
+    assert row["refund_requested [pay_currency, awaiting the payer's claim]"] == "41.304347"
+    assert row["refund_claimed [pay_currency, address given, to pay out]"] == "0.000000"
+    assert row["refund_paid [pay_currency, paid or confirmed]"] == "0.000000"
     refunds = row["refunds [amount asset network status; …]"].split("; ")
     assert sorted(refunds) == [
         "0.100000000000000000 ETH sandbox awaiting_claim",
@@ -89,7 +94,8 @@ def test_an_unpaid_invoice_has_empty_derived_amounts(browser, create_invoice):  
     assert row["pay_currency"] == ""
     for column in (
         "paid_value [price_currency, at the locked rate]",
-        "refunded_amount [pay_currency]",
+        "refund_requested [pay_currency, awaiting the payer's claim]",
+        "refund_paid [pay_currency, paid or confirmed]",
         "extra_payments [amount asset network txid; …]",
     ):
         assert row[column] == ""
@@ -100,3 +106,18 @@ def test_paid_value_rounds_half_up_to_the_price_decimals():
     assert present.paid_value("0.00500000", "60000", "100") == "300"
     assert present.paid_value("1.5", "0.005", "1.00") == "0.01"  # 0.0075 → 0.01
     assert present.paid_value(None, "1", "1.00") == ""
+
+
+def test_the_refund_columns_separate_requested_claimed_and_paid(api, browser, create_invoice):  # noqa: F811
+    invoice = create_invoice(pay_currency="USDT", network="sandbox")
+    paid = api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json"
+    )
+    assert paid.json()["status"] == "completed"
+    for amount, status in (("10", "awaiting_claim"), ("20", "claimed"), ("30", "paid")):
+        made = refunds.create_refund(invoice_id=invoice["id"], amount=amount, actor="test")
+        Refund.objects.filter(pk=made.pk).update(status=status)
+    [row] = export(browser)
+    assert row["refund_requested [pay_currency, awaiting the payer's claim]"] == "10.000000"
+    assert row["refund_claimed [pay_currency, address given, to pay out]"] == "20.000000"
+    assert row["refund_paid [pay_currency, paid or confirmed]"] == "30.000000"

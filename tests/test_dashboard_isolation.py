@@ -60,6 +60,7 @@ def victim(make_merchant):
     terminal = Terminal.objects.create(merchant=client.merchant, name="Theirs", currency="USD")
     return {
         "invoice_id": invoice["id"],
+        "refund_id": refund.json()["id"],
         "link_id": link.pk,
         "terminal_id": terminal.pk,
         "event_id": Event.objects.filter(invoice_id=invoice["id"]).first().pk,

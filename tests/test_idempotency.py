@@ -95,6 +95,12 @@ def resolve_case(api, create_invoice, receiver):
     )
 
 
+def refund_case(api, create_invoice, receiver):
+    invoice = _fixed(create_invoice)
+    _pay(api, invoice)
+    return Case(f"/api/v1/invoices/{invoice['id']}/refunds", {"amount": "1"}, Refund.objects.count)
+
+
 def review_case(api, create_invoice, receiver):
     Merchant.objects.filter(pk=api.merchant.pk).update(deny_list=["sbx1qflagged"])
     invoice = _fixed(create_invoice)
@@ -143,6 +149,7 @@ CASES = [
     archive_case,
     unarchive_case,
     resolve_case,
+    refund_case,
     review_case,
     redeliver_case,
     callback_test_case,

@@ -482,15 +482,15 @@ REFUND_STATUSES = list(lc.RefundStatus)
 
 
 def test_a_refund_is_claimed_once():
-    assert lc.refund_after_claim(lc.RefundStatus.AWAITING_CLAIM) == "awaiting_payout"
-    assert lc.refund_after_claim(lc.RefundStatus.AWAITING_PAYOUT) is None  # address locked
+    assert lc.refund_after_claim(lc.RefundStatus.AWAITING_CLAIM) == "claimed"
+    assert lc.refund_after_claim(lc.RefundStatus.CLAIMED) is None  # address locked
     assert lc.refund_after_claim(lc.RefundStatus.PAID) is None
 
 
 def test_a_claimed_refund_is_paid_by_enough_from_anyone_or_by_the_recorded_payout():
     """Issue 23: any transaction paying at least the amount (the merchant's wallet); the
     payout the merchant recorded whatever it paid (an exchange takes its fee)."""
-    claimed = lc.RefundStatus.AWAITING_PAYOUT
+    claimed = lc.RefundStatus.CLAIMED
     assert lc.refund_seen_paid(claimed, 100, 100) == "paid"
     assert lc.refund_seen_paid(claimed, 100, 250) == "paid"
     assert lc.refund_seen_paid(claimed, 100, 99) is None
@@ -507,9 +507,9 @@ def test_a_paid_refund_follows_its_payout_on_the_chain():
     assert lc.refund_after_chain(paid, chain(lc.TxStatus.PENDING)) == "paid"
     assert lc.refund_after_chain(paid, chain(lc.TxStatus.CONFIRMED)) == "confirmed"
     assert lc.refund_after_chain(confirmed, chain(lc.TxStatus.PENDING)) == "paid"  # reorg
-    assert lc.refund_after_chain(paid, chain(lc.TxStatus.REVERTED)) == "awaiting_payout"
-    assert lc.refund_after_chain(confirmed, chain(lc.TxStatus.REVERTED)) == "awaiting_payout"
-    claimed = lc.RefundStatus.AWAITING_PAYOUT
+    assert lc.refund_after_chain(paid, chain(lc.TxStatus.REVERTED)) == "claimed"
+    assert lc.refund_after_chain(confirmed, chain(lc.TxStatus.REVERTED)) == "claimed"
+    claimed = lc.RefundStatus.CLAIMED
     assert lc.refund_after_chain(claimed, chain(lc.TxStatus.CONFIRMED)) == claimed
 
 
@@ -535,3 +535,77 @@ def test_a_refund_only_moves_forward_and_is_paid_only_after_its_claim(steps):
         claimed |= step[0] == "claim"
         assert after != lc.RefundStatus.PAID or (claimed and (step[1] >= 100 or step[2]))
         status = after
+
+
+USDT = ("USDT", "tron")
+
+
+def after(status, payments, refunded, context=None):
+    f = facts(status=status, context=context)
+    return lc.after_refund(f, ledger(payments, refunded=refunded), refunded, T0 + 2 * MIN)
+
+
+class TestRefundingWhatAnInvoiceHolds:
+    def test_a_full_refund_of_a_completed_invoice_refunds_it_a_partial_keeps_it(self):
+        paid = [pay(DUE)]
+        assert after(lc.COMPLETED, paid, {ETH: DUE}) == Decision(lc.REFUNDED, None)
+        assert after(lc.COMPLETED, paid, {ETH: DUE - 1}) == Decision(lc.COMPLETED, None)
+        # something left in another asset (an extra payment): not all given back yet
+        extra = [*paid, pay(5, method=USDT)]
+        assert after(lc.COMPLETED, extra, {ETH: DUE}) == Decision(lc.COMPLETED, None)
+
+    def test_an_overpayment_is_completed_once_its_excess_went_back(self):
+        over = [pay(2 * DUE)]
+        part = after(lc.UNRESOLVED, over, {ETH: DUE // 2}, lc.OVERPAID)
+        assert part == Decision(lc.UNRESOLVED, lc.OVERPAID)
+        assert after(lc.UNRESOLVED, over, {ETH: DUE}, lc.OVERPAID) == Decision(lc.COMPLETED, None)
+        assert after(lc.UNRESOLVED, over, {ETH: 2 * DUE}, lc.OVERPAID).status == lc.REFUNDED
+
+    @pytest.mark.parametrize("status", [lc.CANCELLED, lc.EXPIRED, lc.FAILED, lc.DECLINED])
+    def test_an_ended_invoice_keeps_its_status(self, status):
+        assert after(status, [pay(DUE)], {ETH: DUE}) == Decision(status, None)
+        assert after(status, [pay(DUE)], {ETH: 1}) == Decision(status, None)
+
+    @pytest.mark.parametrize("status", [lc.NEW, lc.PENDING, lc.COMPLIANCE_REVIEW])
+    def test_an_invoice_still_being_paid_or_reviewed_is_not_refunded(self, status):
+        with pytest.raises(GatewayError) as refused:
+            lc.refund_to_offer(status, {ETH: 10}, ETH, None)
+        assert refused.value.code == ErrorCode.INVALID_STATE
+
+    def test_the_offer_is_what_is_asked_or_everything_left(self):
+        assert lc.refund_to_offer(lc.COMPLETED, {ETH: 10}, ETH, None) == 10
+        assert lc.refund_to_offer(lc.COMPLETED, {ETH: 10}, ETH, 4) == 4
+        for refundable, code in (({ETH: 10}, ErrorCode.REFUND_TOO_LARGE), ({}, None)):
+            with pytest.raises(GatewayError) as refused:
+                lc.refund_to_offer(lc.COMPLETED, refundable, ETH, 11)
+            assert refused.value.code == (code or ErrorCode.NOTHING_TO_REFUND)
+
+
+@given(
+    received=st.dictionaries(
+        st.sampled_from([ETH, USDT]), st.integers(min_value=1, max_value=10**12), min_size=1
+    ),
+    asks=st.lists(
+        st.tuples(
+            st.sampled_from([ETH, USDT]),
+            st.one_of(st.none(), st.integers(min_value=1, max_value=10**12)),
+        ),
+        max_size=8,
+    ),
+)
+def test_refunds_never_give_back_more_than_was_received_per_asset(received, asks):
+    """Whatever the merchant asks, in whatever order: each asset's refunds add up to at most
+    what it received, and a completed invoice is refunded exactly when nothing is left."""
+    payments = [pay(amount, method=method) for method, amount in received.items()]
+    status, refunded = lc.COMPLETED, {}
+    for method, asked in asks:
+        refundable = ledger(payments).refund_all(refunded)
+        try:
+            units = lc.refund_to_offer(status, refundable, method, asked)
+        except GatewayError as refusal:
+            assert refusal.code in (ErrorCode.REFUND_TOO_LARGE, ErrorCode.NOTHING_TO_REFUND)
+            continue
+        refunded[method] = refunded.get(method, 0) + units
+        status = after(status, payments, refunded).status
+        assert all(refunded[key] <= received.get(key, 0) for key in refunded)
+    assert (status == lc.REFUNDED) == (refunded == received)

@@ -269,6 +269,6 @@ def test_which_invoice_events_make_which_notification():
     review = {**new, "status": "compliance_review"}
     assert notifications.invoice_kinds("status_changed", new, review) == ["needs_action"]
     offered = {**new, "refunds": [{"id": "r", "status": "awaiting_claim"}]}
-    claimed = {**new, "refunds": [{"id": "r", "status": "awaiting_payout"}]}
+    claimed = {**new, "refunds": [{"id": "r", "status": "claimed"}]}
     assert notifications.invoice_kinds("refund_updated", offered, claimed) == ["refund_claimed"]
     assert notifications.invoice_kinds("refund_updated", claimed, claimed) == []

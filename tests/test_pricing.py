@@ -161,3 +161,17 @@ class TestMoney:
         assert money.price_decimals("JPY") == 0
         assert money.price_decimals("USDT") == 6  # 6 on Ethereum/Tron, 18 on BSC: the fewest
         assert money.price_decimals("XYZ") is None
+
+
+@given(
+    price=st.integers(min_value=1, max_value=10**12),
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(10**6), places=4),
+    decimals=st.sampled_from([0, 6, 8, 18]),
+)
+def test_a_refunded_value_never_buys_more_than_it_is_worth(price, rate, decimals):
+    """Rounded down, one base unit short at most: the payer never gets more than the value
+    refunded (money out rounds for the merchant, as money owed rounds up)."""
+    units = pricing.convert_down(price, 2, rate, decimals)
+    worth = Fraction(units, 10**decimals) * Fraction(rate)
+    assert worth <= Fraction(price, 100) < Fraction(units + 1, 10**decimals) * Fraction(rate)
+    assert units <= pricing.convert_up(price, 2, rate, decimals) <= units + 1

@@ -53,7 +53,7 @@ def test_an_eth_refund_needs_the_full_amount_in_eth(shop):  # noqa: F811
     shop.node.mine(2)
     shop.scan()
     refund.refresh_from_db()
-    assert refund.status == Refund.AWAITING_PAYOUT
+    assert refund.status == Refund.CLAIMED
     shop.node.send_eth(refund.address, 10**15, sender=shop.node.accounts[5])
     shop.node.mine()
     shop.scan()
@@ -72,5 +72,5 @@ def test_a_payout_removed_by_a_reorganisation_returns_the_refund_to_claimed(shop
     shop.node.mine(3)  # a longer branch without it
     shop.scan()
     refund.refresh_from_db()
-    assert (refund.status, refund.payout_txid, refund.paid_at) == (Refund.AWAITING_PAYOUT, "", None)
-    assert statuses(refund)[-2:] == ["paid", "awaiting_payout"]
+    assert (refund.status, refund.payout_txid, refund.paid_at) == (Refund.CLAIMED, "", None)
+    assert statuses(refund)[-2:] == ["paid", "claimed"]

@@ -78,11 +78,11 @@ def claimed_refund(shop, pays="0.13") -> Refund:  # noqa: F811
 
 def test_a_claimed_refund_paid_from_another_wallet_is_paid_then_confirmed(shop):  # noqa: F811
     refund = claimed_refund(shop)
-    assert (refund.status, refund.amount) == (Refund.AWAITING_PAYOUT, 3_000_000)
+    assert (refund.status, refund.amount) == (Refund.CLAIMED, 3_000_000)
     txid = shop.rpc("sendtoaddress", refund.address, "0.03")  # the merchant's own wallet
     shop.scan()
     refund.refresh_from_db()
-    assert refund.status == Refund.AWAITING_PAYOUT  # in the mempool: not paid yet
+    assert refund.status == Refund.CLAIMED  # in the mempool: not paid yet
     shop.mine(1)
     shop.scan()
     refund.refresh_from_db()
@@ -106,4 +106,4 @@ def test_less_than_the_refund_does_not_pay_it(shop):  # noqa: F811
     shop.mine(3)
     shop.scan()
     refund.refresh_from_db()
-    assert (refund.status, refund.payout_txid) == (Refund.AWAITING_PAYOUT, "")
+    assert (refund.status, refund.payout_txid) == (Refund.CLAIMED, "")

@@ -79,12 +79,12 @@ def _moved(before: dict, after: dict, was: str, now: str) -> list[dict]:
 
 def claimed_refunds(before: dict, after: dict) -> list[dict]:
     """The refunds whose payer gave an address in this change (there is one per asset)."""
-    return _moved(before, after, "awaiting_claim", "awaiting_payout")
+    return _moved(before, after, "awaiting_claim", "claimed")
 
 
 def paid_refunds(before: dict, after: dict) -> list[dict]:
     """The refunds whose payout the scanner saw on chain in this change."""
-    return _moved(before, after, "awaiting_payout", "paid")
+    return _moved(before, after, "claimed", "paid")
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:

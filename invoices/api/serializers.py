@@ -253,6 +253,33 @@ class ResolveSerializer(StrictSerializer):
     )
 
 
+class RefundCreateSerializer(StrictSerializer):
+    amount = AmountField(required=False, help_text="in the refunded asset")
+    price_amount = AmountField(
+        required=False,
+        help_text="a value in the invoice's price currency, refunded at its locked rate "
+        "(rounded down: the payer never gets more than that value's worth)",
+    )
+    asset = serializers.CharField(
+        max_length=16, required=False, help_text="an extra payment's asset (default: the chosen)"
+    )
+    network = serializers.CharField(max_length=32, required=False)
+    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+    def validate(self, attrs):
+        if "amount" in attrs and "price_amount" in attrs:
+            raise serializers.ValidationError(
+                {
+                    "price_amount": [
+                        serializers.ErrorDetail(
+                            "give amount or price_amount, not both", code=ErrorCode.INVALID
+                        )
+                    ]
+                }
+            )
+        return attrs
+
+
 class ReviewSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=schema.REVIEW_ACTIONS)
 

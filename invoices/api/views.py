@@ -5,6 +5,7 @@ import dataclasses
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -22,12 +23,15 @@ from invoices.api import schema as doc
 from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
-from invoices.models import Invoice, Status
+from invoices.lifecycle import RefundStatus
+from invoices.models import Invoice, Refund, Status
 from invoices.representation import (
     CurrencyPage,
     InvoicePage,
     InvoiceResponse,
     RateResponse,
+    RefundPage,
+    RefundResponse,
     ResolveResult,
     SandboxHeightResponse,
     currency_payload,
@@ -36,7 +40,7 @@ from invoices.representation import (
 )
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
-from invoices.services import creation, merchant_actions, reconciliation
+from invoices.services import creation, merchant_actions, reconciliation, refunds
 from merchants.auth import actor_of
 from merchants.models import TEST
 
@@ -84,6 +88,29 @@ def _datetime_param(request, name):
         raise ValidationError({name: ["a date between the years 1 and 9999"]}) from None
 
 
+CREATED_RANGE = [
+    OpenApiParameter(
+        "created_after",
+        OpenApiTypes.DATETIME,
+        description="created at or after (with a timezone)",
+    ),
+    OpenApiParameter(
+        "created_before",
+        OpenApiTypes.DATETIME,
+        description="created before (with a timezone)",
+    ),
+]
+
+
+def _created_in_range(request, queryset):
+    """`queryset` narrowed by the `created_after` / `created_before` parameters."""
+    if value := _datetime_param(request, "created_after"):
+        queryset = queryset.filter(created_at__gte=value)
+    if value := _datetime_param(request, "created_before"):
+        queryset = queryset.filter(created_at__lt=value)
+    return queryset
+
+
 INVOICE_PATH = [OpenApiParameter("invoice_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
 FOREIGN_ID_PATH = [
     OpenApiParameter(
@@ -125,16 +152,7 @@ class InvoicesView(APIView):
                 "address or a transaction id (as the dashboard's search finds them)",
             ),
             OpenApiParameter("archived", bool),
-            OpenApiParameter(
-                "created_after",
-                OpenApiTypes.DATETIME,
-                description="created at or after (with a timezone)",
-            ),
-            OpenApiParameter(
-                "created_before",
-                OpenApiTypes.DATETIME,
-                description="created before (with a timezone)",
-            ),
+            *CREATED_RANGE,
             doc.CURSOR,
             doc.LIMIT,
         ],
@@ -160,10 +178,7 @@ class InvoicesView(APIView):
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})
             invoices = invoices.filter(archived=value == "true")
-        if value := _datetime_param(request, "created_after"):
-            invoices = invoices.filter(created_at__gte=value)
-        if value := _datetime_param(request, "created_before"):
-            invoices = invoices.filter(created_at__lt=value)
+        invoices = _created_in_range(request, invoices)
         page, more, cursor = keyset_page(invoices, params)
         heights = scanned_heights()
         return Response(
@@ -291,6 +306,82 @@ class ResolveView(APIView):
         if refund is not None:
             return Response(refund_payload(refund))
         return _render(invoice.pk)
+
+
+REFUND_PATH = [OpenApiParameter("refund_id", OpenApiTypes.UUID, OpenApiParameter.PATH)]
+
+
+def _refunds(request):
+    """The key's merchant's refunds (in the key's mode): another merchant's are not found."""
+    return Refund.objects.filter(
+        invoice__merchant=request.user, invoice__livemode=request.auth.livemode
+    )
+
+
+class InvoiceRefundsView(APIView):
+    @extend_schema(
+        operation_id="createRefund",
+        tags=["Refunds"],
+        summary="Refund what an invoice received, in full or in part",
+        parameters=INVOICE_PATH,
+        request=s.RefundCreateSerializer,
+        responses={201: RefundResponse, **doc.errors(400, 404, 409, 415, 422)},
+    )
+    @idempotent
+    def post(self, request, invoice_id):
+        invoice = _invoice(request, invoice_id)
+        data = _validated(s.RefundCreateSerializer, request).validated_data
+        refund = refunds.create_refund(invoice_id=invoice.pk, actor=actor_of(request), **data)
+        return Response(refund_payload(refund), status=status.HTTP_201_CREATED)
+
+
+class RefundsView(APIView):
+    @extend_schema(
+        operation_id="listRefunds",
+        tags=["Refunds"],
+        summary="List refunds, newest first",
+        parameters=[
+            OpenApiParameter("invoice", OpenApiTypes.UUID, description="an invoice's id"),
+            OpenApiParameter("status", doc.component("RefundStatus")),
+            *CREATED_RANGE,
+            doc.CURSOR,
+            doc.LIMIT,
+        ],
+        responses={200: RefundPage, **doc.errors(400)},
+    )
+    def get(self, request):
+        params = request.query_params
+        found = _refunds(request)
+        if value := params.get("invoice"):
+            try:
+                found = found.filter(invoice_id=Refund._meta.pk.to_python(value))
+            except DjangoValidationError:
+                raise ValidationError({"invoice": ["an invoice id (a UUID)"]}) from None
+        if value := params.get("status"):
+            if value not in set(RefundStatus):
+                raise ValidationError({"status": [f"unknown status {value!r}"]})
+            found = found.filter(status=value)
+        found = _created_in_range(request, found)
+        page, more, cursor = keyset_page(found, params)
+        return Response(
+            RefundPage.render(
+                data=[refund_payload(refund) for refund in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
+        )
+
+
+class RefundView(APIView):
+    @extend_schema(
+        operation_id="getRefund",
+        tags=["Refunds"],
+        summary="Read a refund",
+        parameters=REFUND_PATH,
+        responses={200: RefundResponse, **doc.errors(404)},
+    )
+    def get(self, request, refund_id):
+        return Response(refund_payload(get_object_or_404(_refunds(request), pk=refund_id)))
 
 
 class ReviewView(APIView):

@@ -11,6 +11,8 @@
 - reconciliation: what the chain and the clock decide (apply_transfers, match_payouts,
   sweep)
 - merchant_actions: resolve, review, cancel, set_archived, record_payout
+- refunds: create_refund, the one way a merchant (API, dashboard, Greenfield) refunds what
+  an invoice received, in full or in part
 
 Refusals are `core.errors.GatewayError`s, with a code from `core.errors.ErrorCode`.
 Callers import from the module that holds the function: this package re-exports nothing.

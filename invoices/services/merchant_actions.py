@@ -109,7 +109,7 @@ def record_payout(
         refund = (chosen.filter(pk=refund_id) if refund_id else chosen).first()
         if refund is None:
             raise GatewayError(ErrorCode.REFUND_NOT_FOUND, message=_("This invoice has no refund."))
-        if refund.status != Refund.AWAITING_PAYOUT:
+        if refund.status != Refund.CLAIMED:
             raise GatewayError(
                 ErrorCode.REFUND_NOT_AWAITING_PAYOUT,
                 "payout_txid",

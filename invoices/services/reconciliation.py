@@ -257,7 +257,7 @@ def _payouts_to_follow(network: str, report: ScanReport) -> set:
     reorganisation orphaned."""
     mined_to = {t.to_address for t in report.transfers if t.block_height is not None}
     refunds = Refund.objects.filter(network=network)
-    follow = Q(status=Refund.AWAITING_PAYOUT, address__in=mined_to) | Q(status=Refund.PAID)
+    follow = Q(status=Refund.CLAIMED, address__in=mined_to) | Q(status=Refund.PAID)
     if report.rollback_above is not None:
         follow |= Q(status=Refund.CONFIRMED, payout_block_height__gt=report.rollback_above)
     return set(refunds.filter(follow).values_list("pk", "invoice_id"))
@@ -296,7 +296,7 @@ def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
             invoice = lock_invoice(invoice_id)
             refund = Refund.objects.select_for_update().get(pk=pk)
             before = [getattr(refund, name) for name in PAYOUT_FIELDS]
-            if refund.status == Refund.AWAITING_PAYOUT and (seen := _payout_seen(refund, mined)):
+            if refund.status == Refund.CLAIMED and (seen := _payout_seen(refund, mined)):
                 txid, transfer = seen
                 refund.status, refund.payout_txid, refund.paid_at = Refund.PAID, txid, now
                 refund.payout_block_height, refund.payout_block_hash = (
@@ -327,7 +327,7 @@ def _follow_payout(
         _view(transfer, refund.payout_txid, report, network),
     )
     status = lifecycle.refund_after_chain(refund.status, change)
-    if status == Refund.AWAITING_PAYOUT:  # the payout left the chain: the payer is owed again
+    if status == Refund.CLAIMED:  # the payout left the chain: the payer is owed again
         refund.payout_txid, refund.paid_at, refund.confirmed_at = "", None, None
         change = lifecycle.TxChange(status, None, None, None, None)
     refund.status = status

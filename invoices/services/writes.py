@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from invoices import lifecycle
+from invoices.accounting import Method
 from invoices.models import Invoice, Refund
 from invoices.services.events import record_events
 
@@ -96,10 +97,8 @@ def apply_action(
     (the invoice row must be locked)."""
     target = lifecycle.target(action, invoice.facts(), invoice.ledger(), invoice.refunded())
     refunds = [
-        Refund.objects.create(
-            invoice=invoice, asset=asset, network=network, amount=amount, created_at=now
-        )
-        for (asset, network), amount in sorted(target.refunds.items())
+        offer_refund(invoice, method, amount, now)
+        for method, amount in sorted(target.refunds.items())
     ]
     change_status(
         invoice,
@@ -111,3 +110,15 @@ def apply_action(
         heights=heights,
     )
     return refunds
+
+
+def offer_refund(
+    invoice: Invoice, method: Method, amount: int, now: datetime, reason: str = ""
+) -> Refund:
+    """Write one refund the lifecycle decided (the invoice row locked): `amount` base units
+    of `method` (asset, network), awaiting the payer's address. Its event is the caller's,
+    recorded with the status change it may bring."""
+    asset, network = method
+    return Refund.objects.create(
+        invoice=invoice, asset=asset, network=network, amount=amount, reason=reason, created_at=now
+    )

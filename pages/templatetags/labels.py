@@ -29,6 +29,11 @@ def tx_state(code):
 
 
 @register.filter
+def refund_label(code):
+    return str(labels.REFUND_STATES.get(code, code))
+
+
+@register.filter
 def event_label(code):
     return str(labels.EVENT_TYPES.get(code, code))
 

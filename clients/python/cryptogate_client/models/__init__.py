@@ -34,6 +34,8 @@ from .patched_merchant_request_unresolved_rules_additional_property import (
 from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
+from .refund_create_request import RefundCreateRequest
+from .refund_page import RefundPage
 from .refund_status import RefundStatus
 from .resolve_action import ResolveAction
 from .resolve_request import ResolveRequest
@@ -85,6 +87,8 @@ __all__ = (
     "Rate",
     "Refund",
     "RefundAmount",
+    "RefundCreateRequest",
+    "RefundPage",
     "RefundStatus",
     "ResolveAction",
     "ResolveRequest",

@@ -81,6 +81,7 @@ class ErrorCode(StrEnum):
     REFUND_CLAIMED = "refund_claimed"
     REFUND_NOT_AWAITING_PAYOUT = "refund_not_awaiting_payout"
     REFUND_NOT_FOUND = "refund_not_found"
+    REFUND_TOO_LARGE = "refund_too_large"
     REQUEST_TOO_LARGE = "request_too_large"
     REQUIRED = "required"
     RETURN_URL_NOT_ALLOWED = "return_url_not_allowed"

@@ -79,6 +79,7 @@ class ErrorDetail:
             * `link_unavailable` - link_unavailable
             * `invalid_state` - invalid_state
             * `nothing_to_refund` - nothing_to_refund
+            * `refund_too_large` - refund_too_large
             * `invoice_not_new` - invoice_not_new
             * `invoice_archived` - invoice_archived
             * `invoice_expired` - invoice_expired

@@ -53,6 +53,7 @@ class Invoice:
         paid_amount (str): an exact decimal string (never a JSON number) Example: 10.50.
         remaining_amount (None | str): an exact decimal string (never a JSON number) Example: 10.50.
         excess_amount (None | str): paid beyond the amount due, in the chosen asset Example: 10.50.
+        refunded_amount (None | str): offered back by refunds so far, in the chosen asset Example: 10.50.
         rate (None | str): an exact decimal string (never a JSON number) Example: 10.50.
         payment_uri (None | str):
         payment_url (str):
@@ -87,6 +88,7 @@ class Invoice:
     paid_amount: str
     remaining_amount: None | str
     excess_amount: None | str
+    refunded_amount: None | str
     rate: None | str
     payment_uri: None | str
     payment_url: str
@@ -150,6 +152,9 @@ class Invoice:
 
         excess_amount: None | str
         excess_amount = self.excess_amount
+
+        refunded_amount: None | str
+        refunded_amount = self.refunded_amount
 
         rate: None | str
         rate = self.rate
@@ -216,6 +221,7 @@ class Invoice:
                 "paid_amount": paid_amount,
                 "remaining_amount": remaining_amount,
                 "excess_amount": excess_amount,
+                "refunded_amount": refunded_amount,
                 "rate": rate,
                 "payment_uri": payment_uri,
                 "payment_url": payment_url,
@@ -330,6 +336,13 @@ class Invoice:
 
         excess_amount = _parse_excess_amount(d.pop("excess_amount"))
 
+        def _parse_refunded_amount(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        refunded_amount = _parse_refunded_amount(d.pop("refunded_amount"))
+
         def _parse_rate(data: object) -> None | str:
             if data is None:
                 return data
@@ -421,6 +434,7 @@ class Invoice:
             paid_amount=paid_amount,
             remaining_amount=remaining_amount,
             excess_amount=excess_amount,
+            refunded_amount=refunded_amount,
             rate=rate,
             payment_uri=payment_uri,
             payment_url=payment_url,

@@ -20,7 +20,7 @@ class Refund:
         id (UUID):
         invoice_id (UUID):
         status (RefundStatus): * `awaiting_claim` - awaiting_claim
-            * `awaiting_payout` - awaiting_payout
+            * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
         amount (str): an exact decimal string (never a JSON number) Example: 10.50.
@@ -29,6 +29,7 @@ class Refund:
         claim_url (str): the payer's page to give a refund address
         address (None | str):
         payout_txid (None | str):
+        reason (str):
         created_at (datetime.datetime):
         claimed_at (datetime.datetime | None):
         paid_at (datetime.datetime | None):
@@ -43,6 +44,7 @@ class Refund:
     claim_url: str
     address: None | str
     payout_txid: None | str
+    reason: str
     created_at: datetime.datetime
     claimed_at: datetime.datetime | None
     paid_at: datetime.datetime | None
@@ -68,6 +70,8 @@ class Refund:
 
         payout_txid: None | str
         payout_txid = self.payout_txid
+
+        reason = self.reason
 
         created_at = self.created_at.isoformat()
 
@@ -96,6 +100,7 @@ class Refund:
                 "claim_url": claim_url,
                 "address": address,
                 "payout_txid": payout_txid,
+                "reason": reason,
                 "created_at": created_at,
                 "claimed_at": claimed_at,
                 "paid_at": paid_at,
@@ -134,6 +139,8 @@ class Refund:
             return cast(None | str, data)
 
         payout_txid = _parse_payout_txid(d.pop("payout_txid"))
+
+        reason = d.pop("reason")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
@@ -177,6 +184,7 @@ class Refund:
             claim_url=claim_url,
             address=address,
             payout_txid=payout_txid,
+            reason=reason,
             created_at=created_at,
             claimed_at=claimed_at,
             paid_at=paid_at,

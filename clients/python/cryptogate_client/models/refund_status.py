@@ -3,7 +3,7 @@ from enum import StrEnum
 
 class RefundStatus(StrEnum):
     AWAITING_CLAIM = "awaiting_claim"
-    AWAITING_PAYOUT = "awaiting_payout"
+    CLAIMED = "claimed"
     CONFIRMED = "confirmed"
     PAID = "paid"
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0008_idempotency_keys_for_every_mutating_post'),
+        ('invoices', '0009_refund_claimed_confirmed_reason'),
     ]
 
     operations = [
