@@ -40,14 +40,8 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
 
 
 def _wallet_families(merchant: Merchant) -> set[str]:
-    """The families the merchant has a wallet of. Plain SQL: on the invoice-creation path the
-    ORM's compiling of this one-column read cost ten times the read (0.13 ms vs 0.013 ms)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT family FROM {Wallet._meta.db_table} WHERE merchant_id = %s",
-            [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection)],
-        )
-        return {family for (family,) in cursor.fetchall()}
+    """The families the merchant has a wallet of."""
+    return set(Wallet.objects.filter(merchant=merchant).values_list("family", flat=True))
 
 
 def offered_methods(*, merchant: Merchant, livemode: bool = True) -> list[Asset]:
