@@ -29,7 +29,7 @@ from invoices.services.errors import ServiceError
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
-from webhooks import callbacks
+from webhooks import callbacks, endpoints
 from webhooks.api import attempt_payload
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
@@ -249,10 +249,13 @@ def _callbacks_page(request, form, test=None, status=200):
 @member_required
 def callbacks_settings(request):
     form = CallbackForm(
-        request.POST or None, initial={"callback_url": request.merchant.callback_url}
+        request.POST or None, initial={"callback_url": endpoints.callback_url(request.merchant)}
     )
-    if saved := _save_settings(request, form, _("Callback URL"), "dashboard:settings_callbacks"):
-        return saved
+    if request.method == "POST" and form.is_valid():
+        endpoints.set_callback_url(
+            merchant=request.merchant, url=form.cleaned_data["callback_url"], actor=actor(request)
+        )
+        return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
 
@@ -260,9 +263,11 @@ def callbacks_settings(request):
 @member_required
 def callback_test(request):
     """Send a signed `test` event now and show what the endpoint answered."""
-    form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
+    form = CallbackForm(initial={"callback_url": endpoints.callback_url(request.merchant)})
     try:
-        test = attempt_payload(callbacks.send_test_event(request.merchant))
+        test = attempt_payload(
+            callbacks.send_test_event(endpoints.default_endpoint(request.merchant.pk))
+        )
     except ServiceError as exc:
         test = {"succeeded": False, "error": exc.message}
     return _callbacks_page(request, form, test=test)
@@ -273,7 +278,7 @@ def callback_test(request):
 def rotate_secret(request):
     """A new signing secret; the old one keeps signing alongside it for a day."""
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
+        endpoints.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
         messages.success(
             request,
             _(

@@ -29,7 +29,7 @@ from merchants.models import MerchantAPIKey
 from pages import labels
 from pages.amounts import display_amount, short_amount
 from pages.qr import qr_svg
-from webhooks import callbacks
+from webhooks import callbacks, endpoints
 
 ACTIONS = {
     # action: (title, what happens, button)
@@ -220,7 +220,11 @@ def invoice_export(request):
 
 
 def _timeline(invoice: Invoice) -> list[dict]:
-    events = list(invoice.events.order_by("sequence").prefetch_related("delivery_attempts"))
+    events = list(
+        invoice.events.order_by("sequence").prefetch_related(
+            "delivery_attempts", "deliveries__attempts"
+        )
+    )
     prefixes = {e.actor.partition(":")[2] for e in events if e.actor.startswith("api_key:")}
     names = dict(
         MerchantAPIKey.objects.filter(
@@ -229,7 +233,7 @@ def _timeline(invoice: Invoice) -> list[dict]:
     )
     timeline = []
     for event in events:
-        state = callbacks.delivery_state(event)
+        state = callbacks.event_state(list(event.deliveries.all()))
         timeline.append(
             {
                 "event": event,
@@ -305,7 +309,7 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
             "payout_form": payout_form or PayoutForm(),
             "blank_payout_form": PayoutForm(),
             "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
-            "callback_url": invoice.callback_url or request.merchant.callback_url,
+            "callback_url": invoice.callback_url or endpoints.callback_url(request.merchant),
         },
         status=status,
     )

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from invoices.models import Event, Invoice
 from invoices.services.events import record_event
-from merchants.models import Merchant
 from tests.receiver import Drip, Hang, Receiver
+from tests.support import set_callback_url
 from webhooks import callbacks
 from webhooks.models import CallbackSlot, DeliveryAttempt
 
@@ -57,7 +57,7 @@ def broker(monkeypatch):
 
 def hooked_merchant(make_merchant, name, url):
     client = make_merchant(name)
-    Merchant.objects.filter(pk=client.merchant.pk).update(callback_url=url)
+    set_callback_url(client.merchant.pk, url)
     return client
 
 
