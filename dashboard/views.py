@@ -426,7 +426,7 @@ def record_payout(request, invoice_id):
 @require_POST
 @member_required
 def redeliver(request, invoice_id, event_id):
-    """Send one event to the callback URL again now, with the same id."""
+    """Send one event again now, with the same id, to every endpoint that has it."""
     event = get_object_or_404(
         Event.objects.select_related("invoice", "merchant"),
         merchant=request.merchant,
@@ -434,14 +434,15 @@ def redeliver(request, invoice_id, event_id):
         pk=event_id,
     )
     try:
-        attempt = callbacks.redeliver(event)
+        attempts = callbacks.redeliver_event(event)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
-        (messages.success if attempt.succeeded else messages.error)(
-            request,
-            gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.")
-            % {"n": event.sequence, "result": result, "ms": attempt.duration_ms},
-        )
+        for attempt in attempts:
+            result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+            (messages.success if attempt.succeeded else messages.error)(
+                request,
+                gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.")
+                % {"n": event.sequence, "result": result, "ms": attempt.duration_ms},
+            )
     return redirect(reverse("dashboard:invoice", args=[event.invoice_id]) + "#deliveries")

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from chains.models import ChainCursor
 from core.logs import JsonFormatter, RequestIdFilter
-from invoices.models import Event, Invoice, Rate, Transaction
+from invoices.models import Invoice, Rate, Transaction
 from ops.metrics import endpoint
 from tests.support import set_callback_url
-from webhooks.models import DeliveryAttempt
+from webhooks.models import Delivery, DeliveryAttempt
 from worker import tasks
 
 TOKEN = "metrics-token-for-tests"
@@ -97,7 +97,7 @@ def test_readyz_names_overdue_callbacks(web, scanned, api, create_invoice, setti
     invoice = create_invoice()
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")  # one event, never enqueued here
     assert web.get("/readyz").status_code == 200  # due, but not for long
-    Event.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
     body = web.get("/readyz").json()
     assert body["failing"] == ["callbacks"]
     assert body["checks"]["callbacks"]["detail"] == (

@@ -24,7 +24,7 @@ from django_q.models import OrmQ, Task
 from chains import hd
 from merchants.models import Merchant, MerchantUser
 from tests.receiver import Receiver
-from tests.support import set_callback_url
+from tests.support import default_endpoint, set_callback_url
 
 PASSWORD = "a long enough passphrase"
 NEW_PASSWORD = "another long passphrase"
@@ -219,7 +219,7 @@ def test_a_full_flow_leaves_no_secret_in_logs_or_tables(
 
     secrets = {
         "API key": client.key,
-        "callback secret": merchant.callback_secret,
+        "callback secret": default_endpoint(merchant.pk).secret,
         "refund code": code,
         "reset token": reset_token,
         "invite token": invite_token,

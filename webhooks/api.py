@@ -396,11 +396,14 @@ class EndpointView(APIView):
         tags=["Webhook endpoints"],
         summary="Delete an endpoint and its deliveries (not the default one)",
         parameters=[ENDPOINT_ID],
-        responses={204: None, **doc.errors(403, 404, 409)},
+        responses={200: WebhookEndpointSerializer, **doc.errors(403, 404, 409)},
     )
     def delete(self, request, endpoint_id):
-        endpoints.delete_endpoint(endpoint=_endpoint(request, endpoint_id), actor=actor_of(request))
-        return Response(status=204)
+        """Answers with the endpoint as it was."""
+        endpoint = _endpoint(request, endpoint_id)
+        shown = WebhookEndpointSerializer(endpoint).data
+        endpoints.delete_endpoint(endpoint=endpoint, actor=actor_of(request))
+        return Response(shown)
 
 
 class EndpointRotateSecretView(APIView):

@@ -479,7 +479,7 @@ def redeliver_event(event: Event, now: datetime | None = None) -> list[DeliveryA
     if not deliveries:
         raise ServiceError(
             "no_callback_url",
-            "no webhook endpoint (and not the invoice) has a URL for this event",
+            "neither the invoice nor the merchant has a callback_url",
             "callback_url",
         )
     return [redeliver(delivery, now) for delivery in deliveries]
