@@ -87,7 +87,7 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     """A new endpoint with a new secret (url already checked by the caller, as
     invoices.merchant_settings.callback_url does)."""
-    events = checked_events(dialect, events or [ALL_EVENTS])
+    events = checked_events(dialect, [ALL_EVENTS] if events is None else events)
     with transaction.atomic():
         Merchant.objects.select_for_update().get(pk=merchant.pk)  # the count below holds
         if WebhookEndpoint.objects.filter(merchant=merchant).count() >= MAX_ENDPOINTS:
