@@ -11,9 +11,11 @@ from webhooks.models import ALL_EVENTS, Delivery, WebhookEndpoint
 
 
 class MerchantSerializer(s.MerchantSerializer):
-    """The merchant's settings; `callback_url` and `callback_failing_since` are its default
-    webhook endpoint's (the view sets `default_endpoint`, an unsaved blank one when the
-    merchant has none)."""
+    """The settings a merchant changes over the API (secrets are rotated, never set);
+    `callback_url` and `callback_failing_since` are its default webhook endpoint's."""
+
+    # Read from `merchant.default_endpoint`, which the view sets (an unsaved blank endpoint
+    # when the merchant has none).
 
     callback_url = s.CallbackUrlField(
         source="default_endpoint.url", max_length=2000, required=False, allow_blank=True

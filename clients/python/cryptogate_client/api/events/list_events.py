@@ -16,6 +16,7 @@ def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -27,6 +28,11 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["delivered"] = delivered
+
+    json_endpoint: str | Unset = UNSET
+    if not isinstance(endpoint, Unset):
+        json_endpoint = str(endpoint)
+    params["endpoint"] = json_endpoint
 
     params["failing"] = failing
 
@@ -95,6 +101,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -102,12 +109,14 @@ def sync_detailed(
 ) -> Response[Error | EventPage]:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed).
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -129,6 +138,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -147,6 +157,7 @@ def sync(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -154,12 +165,14 @@ def sync(
 ) -> Error | EventPage | None:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed).
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -182,6 +195,7 @@ def sync(
         client=client,
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -194,6 +208,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -201,12 +216,14 @@ async def asyncio_detailed(
 ) -> Response[Error | EventPage]:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed).
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -228,6 +245,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -244,6 +262,7 @@ async def asyncio(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -251,12 +270,14 @@ async def asyncio(
 ) -> Error | EventPage | None:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed).
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -280,6 +301,7 @@ async def asyncio(
             client=client,
             cursor=cursor,
             delivered=delivered,
+            endpoint=endpoint,
             failing=failing,
             invoice=invoice,
             limit=limit,
