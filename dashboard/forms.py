@@ -358,7 +358,10 @@ class EndpointForm(Styled, forms.Form):
     ticked: all of them) and whether it is on."""
 
     url = forms.URLField(
-        max_length=2000, label=_("URL"), help_text=_("Events are POSTed here, signed.")
+        required=False,
+        max_length=2000,
+        label=_("URL"),
+        help_text=_("Events are POSTed here, signed."),
     )
     events = forms.MultipleChoiceField(
         required=False,

@@ -319,7 +319,12 @@ def endpoint_detail(request, endpoint_id):
             "endpoint": endpoint,
             "form": form,
             "deliveries": [
-                {"delivery": d, "state": callbacks.delivery_state(d), "attempts": d.attempts.all()}
+                {
+                    "delivery": d,
+                    "state": (state := callbacks.delivery_state(d)),
+                    "label": present.DELIVERY_LABELS[state],
+                    "attempts": d.attempts.all(),
+                }
                 for d in deliveries
             ],
             "owner": request.member.role == MerchantUser.OWNER,
@@ -415,9 +420,10 @@ def callback_test(request, endpoint_id=None):
 def rotate_secret(request, endpoint_id=None):
     """A new signing secret (of the default endpoint, or the one named); the old one keeps
     signing alongside it for a day."""
+    endpoint = _endpoint(request, endpoint_id) if endpoint_id else None
     if request.method == "POST":
-        if endpoint_id:
-            endpoints.rotate_secret(endpoint=_endpoint(request, endpoint_id), actor=actor(request))
+        if endpoint:
+            endpoints.rotate_secret(endpoint=endpoint, actor=actor(request))
         else:
             endpoints.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
         messages.success(

@@ -145,7 +145,8 @@ def event_body(event: Event) -> bytes:
 def create_deliveries(event: Event) -> list:
     """A Delivery, due now, for each enabled endpoint of the event's merchant whose dialect
     and event filter want the event and which has somewhere to send it; written in the
-    event's transaction. Returns the endpoint ids."""
+    event's transaction, and again before a redelivery for endpoints added since (those it
+    has are kept). Returns the endpoint ids."""
     invoice = event.invoice
     if invoice.callback_url:  # the invoice's URL is sent through the default endpoint
         default_endpoint(event.merchant_id, create=True)
@@ -167,7 +168,7 @@ def create_deliveries(event: Event) -> list:
                     next_attempt_at=event.created_at,
                 )
             )
-    Delivery.objects.bulk_create(rows)
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)  # a redelivery's: some exist
     return [row.endpoint_id for row in rows]
 
 
@@ -468,7 +469,9 @@ def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttemp
 
 
 def redeliver_event(event: Event, now: datetime | None = None) -> list[DeliveryAttempt]:
-    """Send an event again to every endpoint that has its delivery and a URL."""
+    """Send an event again to every endpoint that wants it and has a URL (one added since
+    the event gets its delivery now: any event can be redelivered)."""
+    create_deliveries(event)
     deliveries = [
         delivery
         for delivery in event.deliveries.select_related(

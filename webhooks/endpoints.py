@@ -87,6 +87,8 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     """A new endpoint with a new secret (url already checked by the caller, as
     invoices.merchant_settings.callback_url does)."""
+    if not url:
+        raise ServiceError("invalid_url", "an endpoint needs a URL", "url")
     events = checked_events(dialect, [ALL_EVENTS] if events is None else events)
     with transaction.atomic():
         Merchant.objects.select_for_update().get(pk=merchant.pk)  # the count below holds
