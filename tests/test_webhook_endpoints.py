@@ -462,6 +462,35 @@ def test_the_migration_makes_the_callback_url_the_default_endpoint_and_keeps_del
     assert (own_endpoint.url, own_endpoint.secret) == ("", "whsec_own")
     assert Delivery.objects.get(endpoint=own_endpoint).next_attempt_at == now
     assert WebhookEndpoint.objects.count() == 2  # the silent merchant had nothing to keep
+    # Undone, the columns are back as they were.
+    executor = MigrationExecutor(connection)
+    executor.migrate(BEFORE)
+    apps = executor.loader.project_state(BEFORE).apps
+    old = apps.get_model("merchants", "Merchant").objects
+    back = old.get(pk=hooked.pk)
+    assert (back.callback_url, back.callback_secret, back.previous_callback_secret) == (
+        "https://shop.example/hook",
+        "whsec_current",
+        "whsec_previous",
+    )
+    assert old.get(pk=per_invoice.pk).callback_secret == "whsec_own"
+    assert len({m.callback_secret for m in old.all()}) == 3
+    old_events = apps.get_model("invoices", "Event").objects.filter(invoice_id=paid.pk)
+    assert [
+        (e.delivered_at is not None, e.failed_at is not None, e.next_attempt_at)
+        for e in old_events.order_by("sequence")
+    ] == [
+        (True, False, None),
+        (False, True, None),
+        (False, False, now + timedelta(minutes=5)),
+        (False, False, now),
+    ]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    endpoint = WebhookEndpoint.objects.get(merchant_id=hooked.pk)
+    own_endpoint = WebhookEndpoint.objects.get(merchant_id=per_invoice.pk)
+
     # The queues the worker sees: #3 heads the first (#4 waits behind it) until it is due.
     assert callbacks.queues_due(now) == [(own.pk, own_endpoint.pk)]
     assert sorted(callbacks.queues_due(now + timedelta(minutes=5)), key=str) == sorted(

@@ -95,6 +95,13 @@ def back_to_columns(apps, schema_editor):
             callback_secret_rotated_at=endpoint.secret_rotated_at,
             callback_failing_since=endpoint.failing_since,
         )
+    # Re-adding the column gave every merchant the same default secret: one each.
+    for merchant in Merchant.objects.exclude(
+        pk__in=Endpoint.objects.filter(is_default=True).values("merchant_id")
+    ).iterator():
+        Merchant.objects.filter(pk=merchant.pk).update(
+            callback_secret=merchants.models.new_callback_secret()
+        )
     for delivery in Delivery.objects.filter(endpoint__is_default=True).iterator():
         Event.objects.filter(pk=delivery.event_id).update(
             next_attempt_at=delivery.next_attempt_at,
