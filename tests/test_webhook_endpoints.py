@@ -7,11 +7,12 @@ import hmac
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from invoices.models import Event
+from invoices.services import merchant_actions
 from tests.receiver import Receiver, verify_signature
 from tests.support import default_endpoint, set_callback_url
 from webhooks import callbacks, dialects
@@ -65,6 +66,19 @@ def test_two_endpoints_get_the_same_event_each_signed_with_its_own_secret(
     assert not verify_signature(two.headers["X-Signature"], two.body, first["secret"])
     event = Event.objects.get(invoice_id=invoice["id"])
     assert {str(d.endpoint_id) for d in event.deliveries.all()} == {first["id"], other["id"]}
+
+
+def test_deliveries_are_written_in_the_events_transaction_and_roll_back_with_it(
+    transactional_db, api, create_invoice, receiver
+):
+    add_endpoint(api, receiver.url)
+    invoice = create_invoice()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        merchant_actions.cancel(invoice_id=invoice["id"], actor="test")
+        assert Delivery.objects.filter(invoice_id=invoice["id"]).count() == 1  # not yet sent
+        raise RuntimeError("the change fails after its event was written")
+    assert not Delivery.objects.exists() and not Event.objects.exists()
+    assert callbacks.deliver_due() == 0 and receiver.received == []
 
 
 def test_a_disabled_endpoint_gets_nothing_and_an_enabled_one_still_does(
