@@ -55,6 +55,17 @@ def broker(monkeypatch):
     return held
 
 
+@pytest.fixture
+def tasks(monkeypatch):
+    """As `broker`, holding each task's arguments: (invoice, endpoint)."""
+    import config.urls  # noqa: F401
+
+    held = []
+    for module in (django_q.tasks, callbacks):
+        monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args))
+    return held
+
+
 def hooked_merchant(make_merchant, name, url):
     client = make_merchant(name)
     set_callback_url(client.merchant.pk, url)
@@ -135,8 +146,8 @@ def run_workers(count, broker):
                 with lock:
                     if not broker:
                         return
-                    invoice_id = broker.pop(0)
-                callbacks.deliver_invoice_events(invoice_id)
+                    task = broker.pop(0)  # an invoice id, or the task's arguments
+                callbacks.deliver_invoice_events(*(task if isinstance(task, tuple) else [task]))
         except Exception as exc:  # reported to the test
             errors.append(exc)
         finally:
@@ -249,3 +260,30 @@ def test_a_busy_merchant_takes_turns_with_the_others(
     assert other.arrived[0] - started < 2  # after the busy merchant's first turn, not all
     assert len(busy.received) == 10  # its next turns were queued behind, and came
     assert busy.arrived[-1] > other.arrived[0]
+
+
+def test_a_dripping_endpoint_delays_only_itself_not_the_merchants_other_endpoint(
+    postgres, make_merchant, receivers, tasks
+):
+    """Slots are per endpoint: a worker held by one endpoint's slow receiver leaves the
+    same merchant's other endpoint to the next worker."""
+    slow, quick = receivers(), receivers()
+    slow.always(Drip(0.5))
+    client = make_merchant("Two endpoints")
+    for url in (slow.url, quick.url):
+        response = client.post("/api/v1/webhook-endpoints", {"url": url}, format="json")
+        assert response.status_code == 201
+    invoices_with_an_event(client, 2)
+    assert len(tasks) == 4  # one per invoice and endpoint, the slow endpoint's first
+    started = time.monotonic()
+    threads, errors = run_workers(2, tasks)
+    deadline = time.monotonic() + 3 * DEADLINE + 10
+    while len(quick.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    quick_done = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=3 * DEADLINE + 10)
+    assert errors == [] and len(quick.received) == 2
+    assert quick_done < 1.5, f"the quick endpoint waited {quick_done:.1f} s"
+    assert len(slow.received) == 2  # one after another on its one slot, each cut at 3 s
+    assert not CallbackSlot.objects.exclude(lease_until=None).exists()
