@@ -1,10 +1,13 @@
-.PHONY: demo test setup lint bench client screenshots
+.PHONY: demo test test-fast setup lint bench client screenshots
 
 demo:  ## install, migrate, seed the demo merchant, run the web server and the worker
 	bash scripts/demo.sh
 
 test:  ## install everything the suite needs and run it (DATABASE_URL picks the database)
 	bash scripts/test.sh $(PYTEST_ARGS)
+
+test-fast:  ## the unit tests alone (no database, live server, chain node or browser), in seconds
+	PYTHONDONTWRITEBYTECODE= .venv/bin/pytest -n 0 -m unit $(PYTEST_ARGS)
 
 setup:
 	bash scripts/setup.sh

@@ -13,15 +13,18 @@ form; a mixed-case address must match its checksum exactly, since a wrong mix is
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
 from bip_utils import (
     Base58ChecksumError,
     Base58Decoder,
+    Base58Encoder,
     Bech32ChecksumError,
     Kekkak256,
     SegwitBech32Decoder,
+    SegwitBech32Encoder,
 )
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -92,6 +95,23 @@ def validate_address(network: Network, text: str) -> str:
     raise InvalidAddress(
         _("Refunds on %(network)s cannot be claimed here.") % {"network": network.name}
     )
+
+
+def address_for(network: Network, program: bytes) -> str:
+    """The network's address for a 20-byte key hash, in the form `validate_address` accepts
+    (segwit v0, EIP-55, TRON base58check): the sandbox's made-up payers and the examples
+    shown to payers are real addresses of their network, never text it would refuse."""
+    if network.kind == "evm":
+        return _evm(network, "0x" + program.hex())
+    if network.kind == "tron":
+        return Base58Encoder.CheckEncode(bytes([_TRON_VERSION]) + program)
+    return SegwitBech32Encoder.Encode(_UTXO[network.family].hrp, 0, program)
+
+
+def example_address(network: Network) -> str:
+    """A valid address to show as an example: derived from the network's code, so it is
+    stable and nobody's wallet."""
+    return address_for(network, hashlib.sha256(f"example:{network.code}".encode()).digest()[:20])
 
 
 def _wrong_network(owner, network: Network) -> InvalidAddress:

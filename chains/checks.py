@@ -3,7 +3,7 @@
 A network is refused when no backend reads its kind, when its RPC URL is malformed, or when
 its node answers for another chain (EVM: `eth_chainId` against the registry's chain id;
 Bitcoin Core: `getblockchaininfo.chain` against main/test/regtest; TRON: the genesis block
-id). A refused network is never offered to payers nor scanned (`registry.enabled_networks`
+id). A refused network is never offered to payers nor scanned (`enabled_networks` below
 leaves it out), and its health (ChainCursor.last_error, shown in the admin) says why.
 
 The configuration problems need no node: they are found wherever the registry is read, and
@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 
 from django.core import checks as django_checks
 
-from chains import backends
-from chains.registry import Network
+from chains import backends, registry
+from chains.models import ChainCursor
+from chains.registry import Asset, Network
 
 logger = logging.getLogger(__name__)
 
@@ -117,8 +118,6 @@ def verify(networks: list[Network]) -> dict[str, str]:
     """Check each network and record the verdict: refused ones get their reason in
     ChainCursor.last_error; a network that passes again loses an earlier refusal. Returns
     {code: reason} of the refused."""
-    from chains.models import ChainCursor
-
     refused = {}
     for network in networks:
         if network.kind == "sandbox":
@@ -141,8 +140,6 @@ def refused_networks(networks: list[Network]) -> set[str]:
     refused = {n.code for n in networks if n.kind != "sandbox" and configuration_problem(n)}
     others = [n.code for n in networks if n.kind != "sandbox" and n.code not in refused]
     if others:
-        from chains.models import ChainCursor
-
         refused |= set(
             ChainCursor.objects.filter(
                 network__in=others, last_error__startswith=REFUSED
@@ -151,9 +148,19 @@ def refused_networks(networks: list[Network]) -> set[str]:
     return refused
 
 
-def _configured() -> list[Network]:
-    from chains import registry
+def enabled_networks() -> list[Network]:
+    """Networks switched on and not refused by these checks: a refused network is neither
+    offered to payers nor scanned."""
+    networks = [network for network in registry.all_networks().values() if network.enabled]
+    refused = refused_networks(networks)
+    return [network for network in networks if network.code not in refused]
 
+
+def enabled_methods() -> list[Asset]:
+    return [asset for network in enabled_networks() for asset in network.assets]
+
+
+def _configured() -> list[Network]:
     return [
         network
         for network in registry.all_networks().values()

@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 from bip_utils import (
     Base58ChecksumError,
@@ -28,10 +29,18 @@ from bip_utils import (
     TrxAddrEncoder,
 )
 from bip_utils.bip.bip32 import Bip32Const
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ErrorCode, GatewayError
+
+if TYPE_CHECKING:
+    from core.errors import Text
 
 
-class InvalidXpub(ValueError):
-    """The pasted key cannot be used; the message is shown to the merchant verbatim."""
+def _invalid(message: Text, **message_args: object) -> GatewayError:
+    """The pasted key cannot be used (`invalid_xpub`); the message says why, to the
+    merchant as it is (translated)."""
+    return GatewayError(ErrorCode.INVALID_XPUB, "xpub", message=message, **message_args)
 
 
 # Public-key version bytes we can name: prefix -> (version, what kind of wallet uses it).
@@ -93,41 +102,69 @@ def _spec(family: str) -> _Spec:
     try:
         return _SPECS[family]
     except KeyError:
-        raise InvalidXpub(f"unknown wallet family {family!r}") from None
+        raise _invalid(_("unknown wallet family %(family)s"), family=repr(family)) from None
 
 
 def _decode(family: str, key: str) -> bytes:
     """The key's 78 raw bytes, once it is known to be a public account key of `family`."""
     spec = _spec(family)
-    paste = f"paste the account's extended public key ({'/'.join(spec.formats)})"
+    formats = "/".join(spec.formats)
     if not key:
-        raise InvalidXpub(f"no key given; {paste}")
+        raise _invalid(
+            _("no key given; paste the account's extended public key (%(formats)s)"),
+            formats=formats,
+        )
     try:
         raw: bytes = Base58Decoder.CheckDecode(key)
     except Base58ChecksumError:
-        raise InvalidXpub("checksum mismatch — the key was not copied completely") from None
+        raise _invalid(_("checksum mismatch — the key was not copied completely")) from None
     except ValueError:
-        raise InvalidXpub(
-            f"this is not an extended public key (not base58 text); {paste}"
+        raise _invalid(
+            _(
+                "this is not an extended public key (not base58 text); paste the account's "
+                "extended public key (%(formats)s)"
+            ),
+            formats=formats,
         ) from None
     if len(raw) != _KEY_LEN:
-        raise InvalidXpub(f"this is not an extended public key (wrong length); {paste}")
+        raise _invalid(
+            _(
+                "this is not an extended public key (wrong length); paste the account's "
+                "extended public key (%(formats)s)"
+            ),
+            formats=formats,
+        )
     if raw[45] == 0:  # serialized private keys are 0x00 + 32 bytes, public keys 0x02/0x03 + x
-        raise InvalidXpub(
-            f"this is a private key; paste the account's public key ({'/'.join(spec.formats)})"
+        raise _invalid(
+            _("this is a private key; paste the account's public key (%(formats)s)"),
+            formats=formats,
         )
     prefix = _PREFIX_BY_VERSION.get(raw[:4])
     if prefix is None:
-        raise InvalidXpub(f"unrecognised key type (version {raw[:4].hex()}); {paste}")
+        raise _invalid(
+            _(
+                "unrecognised key type (version %(version)s); paste the account's extended "
+                "public key (%(formats)s)"
+            ),
+            version=raw[:4].hex(),
+            formats=formats,
+        )
     if prefix not in spec.formats:
-        raise InvalidXpub(
-            f"this key is for {_VERSIONS[prefix][1]} ({prefix}), "
-            f"the {family} family needs {spec.needs}"
+        raise _invalid(
+            _("this key is for %(kind)s (%(prefix)s), the %(family)s family needs %(needs)s"),
+            kind=_VERSIONS[prefix][1],
+            prefix=prefix,
+            family=family,
+            needs=spec.needs,
         )
     if raw[4] not in spec.depths:
-        raise InvalidXpub(
-            f"this is not an account-level key (it has depth {raw[4]}; "
-            f"expected depth 3, {spec.path})"
+        raise _invalid(
+            _(
+                "this is not an account-level key (it has depth %(depth)s; expected depth 3, "
+                "%(path)s)"
+            ),
+            depth=raw[4],
+            path=spec.path,
         )
     return raw
 
@@ -149,7 +186,7 @@ def _account(family: str, key: str) -> tuple[str, Bip32Slip10Secp256k1]:
     try:
         node = Bip32Slip10Secp256k1.FromExtendedKey(_with_version("xpub", raw))
     except (Bip32KeyError, ValueError):
-        raise InvalidXpub("this key is damaged: it is not a valid public key") from None
+        raise _invalid(_("this key is damaged: it is not a valid public key")) from None
     return _with_version(_spec(family).formats[0], raw), node.ChildKey(0)
 
 
@@ -161,6 +198,13 @@ def _clean(key: str) -> str:
 def validate_xpub(family: str, xpub: str) -> str:
     """Check a pasted key for `family`; return the form to store (the family's main prefix)."""
     return _account(family, _clean(xpub))[0]
+
+
+def account_key(family: str, xpub: str) -> bytes:
+    """What a key's addresses are derived from (its chain code and public key), whatever
+    its prefix, depth or parent: two keys with the same account key give the same
+    addresses."""
+    return _decode(family, _clean(xpub))[13:]
 
 
 def derive_address(family: str, xpub: str, index: int) -> str:

@@ -330,29 +330,14 @@ def all_networks() -> dict[str, Network]:
     return _load(settings.CHAINS_CONFIG)
 
 
-def enabled_networks() -> list[Network]:
-    """Networks switched on and not refused by the startup checks (`chains.checks`): a
-    refused network is neither offered to payers nor scanned."""
-    from chains import checks  # checks imports the backends, which import this module
-
-    networks = [network for network in all_networks().values() if network.enabled]
-    refused = checks.refused_networks(networks)
-    return [network for network in networks if network.code not in refused]
-
-
 def get_network(code: str) -> Network | None:
     return all_networks().get(code)
 
 
-def find_assets(code: str, *, enabled_only: bool = True) -> list[Asset]:
-    """Every asset with this code, across (enabled) networks."""
-    networks = enabled_networks() if enabled_only else all_networks().values()
-    return [asset for network in networks if (asset := network.asset(code))]
+def find_assets(code: str) -> list[Asset]:
+    """Every asset with this code, across the configured networks."""
+    return [asset for network in all_networks().values() if (asset := network.asset(code))]
 
 
 def is_crypto(code: str) -> bool:
     return any(network.asset(code) for network in all_networks().values())
-
-
-def enabled_methods() -> list[Asset]:
-    return [asset for network in enabled_networks() for asset in network.assets]

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import transaction
 
 from chains.backends import sandbox
+from core.errors import ErrorCode, GatewayError
 from invoices import sandbox as sandbox_payments
 from invoices.models import Invoice
-from invoices.services.errors import ServiceError
 
 ACTIONS = ("exact", "under", "over", "confirm")
 
@@ -33,7 +33,7 @@ def simulate(invoice: Invoice, action: str) -> None:
     wallet: two senders would make the invoice `multiple_senders`. One transaction, as the
     API's: a step that fails undoes the payment it followed."""
     if action not in ACTIONS:
-        raise ServiceError("invalid_action", f"action must be one of {', '.join(ACTIONS)}")
+        raise GatewayError(ErrorCode.INVALID_ACTION, "action", actions=", ".join(ACTIONS))
     if action == "confirm":
         sandbox_payments.mine_pending(invoice)
         return

@@ -121,3 +121,12 @@ def clock(seconds: int) -> str:
     hours, rest = divmod(max(seconds, 0), 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes}:{seconds:02}"
+
+
+def email_question(setting: str, has_email: bool, screen: str, at_counter: bool) -> str:
+    """Whether the page asks the payer for an e-mail: "" (no), "optional" or "required" (the
+    payment is shown once it is given). Only while choosing or paying, only when the invoice
+    has none, and never on a point of sale's counter screen, where the cashier holds it."""
+    if setting not in ("optional", "required") or has_email or at_counter:
+        return ""
+    return setting if screen in (CHOOSE, PAY) else ""

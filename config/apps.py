@@ -7,4 +7,4 @@ class OTPAdminConfig(AdminConfig):
     """django-otp's admin site as the default `admin.site`: only a user verified with a
     confirmed device (`manage.py operator_totp USER` makes one) may open it."""
 
-    default_site = "django_otp.admin.OTPAdminSite"
+    default_site = "config.admin_site.OperatorAdminSite"

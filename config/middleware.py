@@ -1,11 +1,12 @@
 """Request guards shared by the API, the checkout and the dashboard."""
 
 from django.db import transaction
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 
-from invoices.api.errors import error_body, json_not_found
+from core.errors import ErrorCode, GatewayError
+from invoices.api.errors import json_not_found, json_response
 from merchants import throttling
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -37,12 +38,10 @@ def reject_nul(get_response):
                 return json_not_found(request)
             return render(request, "checkout/not_found.html", {"message": ""}, status=404)
         if _has_nul(request):
-            message = "NUL characters are not allowed in requests"
+            error = GatewayError(ErrorCode.INVALID_TEXT)
             if _is_api(request):
-                return JsonResponse(
-                    error_body("invalid_request", "invalid_text", message), status=400
-                )
-            return HttpResponseBadRequest(message)
+                return json_response(error)
+            return HttpResponseBadRequest(error.message)
         return get_response(request)
 
     return middleware

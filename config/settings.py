@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "invoices",
     "checkout",
     "links",
+    "pos",
     "webhooks",
     "pages",  # its template tags ({% load labels %})
     "worker",  # before django_q: its `qcluster` wraps django-q2's (stops on SIGTERM)
@@ -167,7 +168,10 @@ WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["merchants.auth.HasMerchant"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "merchants.auth.HasMerchant",
+        "invoices.api.parameters.KnownQueryParameters",
+    ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["merchants.throttling.ApiKeyRateThrottle"],
     "DEFAULT_PARSER_CLASSES": ["invoices.validation.StrictJSONParser"],
@@ -175,8 +179,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
 }
-# The OpenAPI document (invoices/api/schema.py has its components, errors and webhooks).
+# The OpenAPI document: invoices/representation.py has the response shapes,
+# invoices/api/schema.py the errors, parameters, headers and webhooks.
 _SCHEMA = "invoices.api.schema"
+_SHAPES = "invoices.representation"  # the response shapes and their enums
 SPECTACULAR_SETTINGS = {
     "TITLE": "Payment gateway merchant API",
     "DESCRIPTION": "Create invoices, follow payments and resolve what went wrong. "
@@ -190,18 +196,19 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "InvoiceStatus": f"{_SCHEMA}.INVOICE_STATUSES",
-        "InvoiceKind": f"{_SCHEMA}.INVOICE_KINDS",
-        "StatusContext": f"{_SCHEMA}.STATUS_CONTEXTS",
-        "TransactionStatus": f"{_SCHEMA}.TRANSACTION_STATUSES",
-        "RefundStatus": f"{_SCHEMA}.REFUND_STATUSES",
-        "EventType": f"{_SCHEMA}.EVENT_TYPES",
-        "DeliveryStatus": f"{_SCHEMA}.DELIVERY_STATUSES",
+        "InvoiceStatus": f"{_SHAPES}.INVOICE_STATUSES",
+        "InvoiceKind": f"{_SHAPES}.INVOICE_KINDS",
+        "StatusContext": f"{_SHAPES}.STATUS_CONTEXTS",
+        "TransactionStatus": f"{_SHAPES}.TRANSACTION_STATUSES",
+        "RefundStatus": f"{_SHAPES}.REFUND_STATUSES",
+        "EventType": f"{_SHAPES}.EVENT_TYPES",
+        "DeliveryStatus": f"{_SHAPES}.DELIVERY_STATUSES",
         "ResolveAction": f"{_SCHEMA}.RESOLVE_ACTIONS",
         "ReviewAction": f"{_SCHEMA}.REVIEW_ACTIONS",
         "RefundAmount": f"{_SCHEMA}.REFUND_AMOUNTS",
-        "WalletFamily": f"{_SCHEMA}.WALLET_FAMILIES",
-        "ErrorType": f"{_SCHEMA}.ERROR_TYPES",
+        "WalletFamily": f"{_SHAPES}.WALLET_FAMILIES",
+        "ErrorType": f"{_SHAPES}.ERROR_TYPES",
+        "ErrorCode": f"{_SHAPES}.ERROR_CODES",
     },
     "TAGS": [
         {"name": "Invoices", "description": "Create, read, cancel, archive, resolve, review."},
@@ -235,6 +242,7 @@ PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get("PASSWORD_RESET_RATE_PER_EMAIL", 
 PASSWORD_RESET_RATE_PER_IP = os.environ.get("PASSWORD_RESET_RATE_PER_IP", "10/hour")
 CHECKOUT_STATUS_RATE = os.environ.get("CHECKOUT_STATUS_RATE", "120/min")  # per client IP
 SANDBOX_PANEL_RATE = os.environ.get("SANDBOX_PANEL_RATE", "30/min")  # per client IP
+POS_CHARGE_RATE = os.environ.get("POS_CHARGE_RATE", "30/min")  # per point of sale
 SANDBOX = env_bool("SANDBOX", DEBUG)
 CHAINS_CONFIG = os.environ.get("CHAINS_CONFIG", "")
 # Rate providers, first that answers wins: static, kraken, coinbase, coingecko, binance.

@@ -13,9 +13,18 @@ urlpatterns = [
     path("api/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("dashboard/", include("dashboard.urls")),  # with its login and password reset
     path("l/", include("links.urls")),  # payment links
+    path("pos/", include("pos.urls")),  # point-of-sale terminals
     path("", include("ops.urls")),  # /metrics (/healthz, /readyz: ops.middleware)
     path("", include("checkout.urls")),
 ]
+
+
+def handler400(request, exception=None):
+    if request.path.startswith("/api/"):
+        return errors.json_bad_request(request, exception)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
 
 
 def handler404(request, exception=None):

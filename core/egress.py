@@ -128,6 +128,18 @@ def parse_target(url: str) -> Target:
     return Target(parts.scheme, host, port or DEFAULT_PORTS[parts.scheme], port is not None)
 
 
+def check_callback_url(url: str) -> None:
+    """Whether the guard would deliver to this URL, asked when it is saved (the API, the
+    dashboard): the same parsing and address checks as at delivery, so a URL is refused
+    with its reason when it is stored rather than at its first callback. A name that does
+    not resolve yet passes (its DNS may come later); delivery checks it again."""
+    target = parse_target(url)
+    try:
+        resolve(target, settings.CALLBACKS_ALLOW_PRIVATE)
+    except ConnectionError:
+        pass
+
+
 def resolve(target: Target, allow_private: bool) -> str:
     """Resolve the host once and return the address to connect to. Every address the name
     resolves to must be public: a name mixing public and private addresses is refused."""

@@ -14,12 +14,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp import user_has_device
-from django_q.tasks import async_task
 
+from dashboard.mode import livemode
 from merchants.models import MerchantUser
 from pages.i18n import localized
 from pages.security import protect
-from webhooks import emails
 
 
 def actor(request) -> str:
@@ -34,57 +33,56 @@ def page(view):
     return never_cache(protect(localized(view)))
 
 
-def member_required(view=None, *, owner: bool = False):
-    """Logged in, past the second factor when the user set one up, and a member of a
-    merchant (with `owner`: in the owner role). Sets request.member and request.merchant."""
+# The settings pages staff may open: the store's profile and its payment settings. Every
+# other page under settings/ redirects money or data (wallets, the callback URL and secret,
+# API keys, the team) and is for owners only, a page added there later included.
+STAFF_SETTINGS = frozenset({"dashboard:settings", "dashboard:settings_payments"})
 
-    def decorator(view):
-        @wraps(view)
-        def wrapped(request, *args, **kwargs):
-            user = request.user
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not user.is_verified() and user_has_device(user):
-                query = urlencode({"next": request.get_full_path()})
-                return redirect(f"{reverse('dashboard:verify')}?{query}")
-            member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
-            if member is None:
+
+def owners_only(request) -> bool:
+    """Whether the page asked for is for the store's owners: the one rule, applied by
+    member_required to every dashboard page."""
+    return (
+        request.path_info.startswith(reverse("dashboard:settings"))
+        and request.resolver_match.view_name not in STAFF_SETTINGS
+    )
+
+
+def member_required(view):
+    """Logged in, past the second factor when the user set one up, a member of a merchant,
+    and in the owner role on the pages `owners_only` names. Sets request.member and
+    request.merchant."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not user.is_verified() and user_has_device(user):
+            query = urlencode({"next": request.get_full_path()})
+            return redirect(f"{reverse('dashboard:verify')}?{query}")
+        member = MerchantUser.objects.select_related("merchant").filter(user=user).first()
+        if member is None:
+            return render(
+                request,
+                "dashboard/forbidden.html",
+                {"reason": _("This login belongs to no store.")},
+                status=403,
+            )
+        request.member, request.merchant = member, member.merchant
+        request.livemode = livemode(request)
+        language = member.language or request.LANGUAGE_CODE
+        with translation.override(language):
+            request.LANGUAGE_CODE = language
+            if owners_only(request) and member.role != MerchantUser.OWNER:
                 return render(
                     request,
                     "dashboard/forbidden.html",
-                    {"reason": _("This login belongs to no store.")},
+                    {"reason": _("Only the store's owners can open this page.")},
                     status=403,
                 )
-            request.member, request.merchant = member, member.merchant
-            from dashboard.mode import livemode
+            response = view(request, *args, **kwargs)
+        response.headers["Content-Language"] = language
+        return response
 
-            request.livemode = livemode(request)
-            language = member.language or request.LANGUAGE_CODE
-            with translation.override(language):
-                request.LANGUAGE_CODE = language
-                if owner and member.role != MerchantUser.OWNER:
-                    return render(
-                        request,
-                        "dashboard/forbidden.html",
-                        {"reason": _("Only the store's owners can open this page.")},
-                        status=403,
-                    )
-                response = view(request, *args, **kwargs)
-            response.headers["Content-Language"] = language
-            return response
-
-        return page(wrapped)
-
-    return decorator(view) if view else decorator
-
-
-def owner_required(view):
-    return member_required(view, owner=True)
-
-
-def queue_mail(subject: str, body: str, to: str) -> None:
-    """Send a notice through the task queue: the page does not wait on the mail server, and
-    a failed send is retried by the worker instead of failing the request. The arguments
-    are kept in the task table: a mail with a link that logs in (reset, invitation) has a
-    task of its own that gets only an id (webhooks.emails)."""
-    async_task(emails.send, subject, body, to)
+    return page(wrapped)

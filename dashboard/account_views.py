@@ -1,4 +1,5 @@
-"""Signing in and out, the second factor, password reset and change, joining a team.
+"""Signing in and out, the second factor, password reset and change, joining a team, the
+session's live/test switch.
 
 Failed logins are throttled by django-axes (settings: AXES_*); the second factor is a TOTP
 app, optional, set up from the account page. Mail goes through the task queue."""
@@ -23,19 +24,22 @@ from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_q.tasks import async_task
 
+from core.errors import GatewayError
+from dashboard import errors, mode
 from dashboard.access import member_required, page
-from dashboard.forms import NewPasswordForm, Styled, TokenForm
+from dashboard.forms import BoundedUsername, NewPasswordForm, Styled, TokenForm
 from merchants import services as merchant_services
 from merchants import throttling
+from merchants.models import LIVE, TEST
 from pages.qr import qr_svg
 from webhooks import emails
 
 
-class EmailAuthenticationForm(Styled, AuthenticationForm):
+class EmailAuthenticationForm(BoundedUsername, Styled, AuthenticationForm):
     """Logins are e-mail addresses (see merchants.services.create_merchant)."""
 
     error_messages = {
@@ -134,6 +138,14 @@ def _next(request) -> str:
     return reverse("dashboard:overview")
 
 
+@require_POST
+@member_required
+def switch_mode(request):
+    """Show the other mode's data (dashboard.mode); back to the page the switch was on."""
+    request.session[mode.SESSION_KEY] = TEST if request.POST.get("mode") == TEST else LIVE
+    return redirect(_next(request))
+
+
 @page
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -146,8 +158,8 @@ def verify(request):
     if request.method == "POST" and form.is_valid():
         try:
             merchant_services.check_code(device=device, token=form.cleaned_data["otp_token"])
-        except merchant_services.Refused as exc:
-            form.add_error("otp_token", exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             otp_login(request, device)
             return redirect(_next(request))
@@ -195,8 +207,8 @@ def two_factor(request):
                 merchant_services.disable_two_factor(user=request.user, token=token)
             else:
                 merchant_services.enable_two_factor(device=device, token=token)
-        except merchant_services.Refused as exc:
-            form.add_error("otp_token", exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             if confirmed:
                 messages.success(request, _("Two-factor sign-in is off."))
@@ -244,9 +256,9 @@ def accept_invite(request, token):
     form = NewPasswordForm(request.POST or None, email=invite.email)
     try:
         merchant_services.check_can_join(invite=invite)
-    except merchant_services.Refused as exc:
+    except GatewayError as exc:
         taken = True
-        form.add_error(None, exc.message)
+        errors.add_to_form(form, exc)
     else:
         taken = False
     if not taken and request.method == "POST" and form.is_valid():
@@ -254,8 +266,8 @@ def accept_invite(request, token):
             user = merchant_services.accept_invite(
                 invite=invite, password=form.cleaned_data["password1"]
             )
-        except merchant_services.Refused as exc:
-            form.add_error(None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(store)s.") % {"store": invite.merchant.name})

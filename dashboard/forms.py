@@ -10,14 +10,16 @@ from functools import partial
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from chains import hd, registry
+from core.errors import GatewayError
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
 from invoices.models import Event
+from merchants import services as merchant_services
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
@@ -27,12 +29,16 @@ from merchants.models import (
     UNRESOLVED_CONTEXTS,
     Merchant,
     MerchantUser,
+    PayerEmail,
 )
 from pages import labels
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [
-    (MerchantUser.STAFF, _("Staff: invoices, refunds and settings, no keys, wallets or team")),
+    (
+        MerchantUser.STAFF,
+        _("Staff: invoices, refunds and settings, no wallets, callbacks, keys or team"),
+    ),
     (MerchantUser.OWNER, _("Owner: everything")),
 ]
 RULE_LABELS = {"review": _("Leave for review"), "complete": _("Complete"), "refund": _("Refund")}
@@ -50,6 +56,18 @@ class Styled:
                 widget, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
             ):
                 widget.attrs.setdefault("class", "input")
+
+
+class BoundedUsername:
+    """For login forms: Django's AuthenticationForm sets the username's max_length after
+    the field is built, so nothing enforced it, and a longer name went on to authenticate(),
+    where django-axes wrote it into a varchar(255) (a 500 on PostgreSQL). Now it is a form
+    error, and no login is even tried."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["username"]
+        field.validators.append(MaxLengthValidator(field.max_length))
 
 
 class LinesField(forms.CharField):
@@ -115,8 +133,12 @@ class InvoiceFilterForm(Styled, forms.Form):
         required=False, label=_("Refund"), choices=[("", _("Any")), *labels.REFUND_STATES.items()]
     )
 
-    def __init__(self, data):
+    pos = forms.ChoiceField(required=False, label=_("Point of sale"))
+
+    def __init__(self, data, terminals=()):
+        """`terminals`: (id, name) of the merchant's points of sale, to list one's sales."""
         super().__init__(data)
+        self.fields["pos"].choices = [("", _("Any"))] + [(str(pk), name) for pk, name in terminals]
         self.fields["network"].label = _("Network")
         self.fields["network"].choices = [("", _("Any network"))] + [
             (code, labels.network_name(code, network.name))
@@ -166,6 +188,11 @@ class PayoutForm(Styled, forms.Form):
 # --- settings -----------------------------------------------------------------------------------
 
 MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}
+PAYER_EMAIL_CHOICES = [
+    (PayerEmail.OFF, _("No")),
+    (PayerEmail.OPTIONAL, _("Optional")),
+    (PayerEmail.REQUIRED, _("Required")),
+]
 
 
 def _callback_url(url: str) -> str:
@@ -252,6 +279,16 @@ class PaymentsForm(SettingsForm):
         label=_("Processing timeout (minutes)"), min_value=1
     )
     deny_list = LinesField(label=_("Sender addresses"), help_text=_("One a line."))
+    payer_email = forms.ChoiceField(
+        required=False,  # not sent: left as it is
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_(
+            "On the payment page, when the invoice has none yet: for the receipt and, if ever "
+            "needed, a refund link. Payment links ask on their own page, as each link says."
+        ),
+    )
 
     def __init__(
         self, *args, merchant: Merchant, methods: list[tuple[str, str]], networks: list, **kwargs
@@ -319,6 +356,7 @@ class PaymentsForm(SettingsForm):
                 "deny_list",
             )
         }
+        changes["payer_email"] = data.get("payer_email") or merchant.payer_email
         changes["enabled_methods"] = merchant_settings.enabled_methods(
             present.stored_methods(
                 data["enabled_methods"],
@@ -393,15 +431,19 @@ class WalletForm(Styled, forms.Form):
         ),
     )
 
-    def __init__(self, *args, family: str, **kwargs):
+    def __init__(self, *args, family: str, merchant: Merchant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.family = family
+        self.family, self.merchant = family, merchant
 
     def clean_xpub(self):
         try:
-            return hd.validate_xpub(self.family, self.cleaned_data["xpub"])
-        except hd.InvalidXpub as exc:
-            raise ValidationError(str(exc)) from None
+            xpub = hd.validate_xpub(self.family, self.cleaned_data["xpub"])
+            merchant_services.check_wallet_free(
+                merchant=self.merchant, family=self.family, xpub=xpub
+            )
+        except GatewayError as exc:
+            raise ValidationError(exc.message) from None
+        return xpub
 
 
 class ApiKeyForm(Styled, forms.Form):

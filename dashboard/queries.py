@@ -5,8 +5,6 @@ another merchant can be listed, counted or exported."""
 from __future__ import annotations
 
 import csv
-import re
-import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -19,15 +17,14 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework.exceptions import ValidationError as CursorError
 
 from chains import registry
-from chains.addresses import eip55
 from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from dashboard import present
 from invoices import accounting, money
 from invoices.api.pagination import keyset_page
-from invoices.models import Invoice, Quote, Refund, Status, Transaction
+from invoices.models import Invoice, Refund, Status, Transaction
 from invoices.representation import invoice_payload
-from invoices.selectors import offered_methods, price_totals, scanned_heights
+from invoices.selectors import offered_methods, price_totals, scanned_heights, search
 from merchants.models import Merchant
 from pages import labels
 from pages.amounts import display_amount
@@ -57,48 +54,12 @@ class Filters:
     archived: str = "exclude"  # exclude | only | all
     refund: str = ""  # a refund status
     q: str = ""
+    pos: str = ""  # a point of sale's id: the invoices it made
     livemode: bool = True
 
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-
-
-_HEX = re.compile(r"(?:0x)?[0-9a-fA-F]{64}")
-_EVM_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-
-
-def search_terms(text: str) -> tuple[set[str], set[str]]:
-    """(addresses, txids) a pasted string may be stored as: as given and in lower case
-    (bech32 is case-insensitive, hex txids are stored lower case, EVM ones with 0x), and an
-    EVM address in its checksummed form."""
-    addresses, txids = {text, text.lower()}, {text}
-    if _EVM_ADDRESS.fullmatch(text):
-        addresses.add("0x" + eip55(text[2:]))
-    if _HEX.fullmatch(text):
-        digits = text.lower().removeprefix("0x")
-        txids |= {digits, "0x" + digits}
-    return addresses, txids
-
-
-def search(queryset: QuerySet, text: str) -> QuerySet:
-    """Invoices whose id, foreign id, customer e-mail, an address or a transaction id is
-    `text`. Addresses and txids live in other tables: their invoice ids are looked up first
-    (each an index read), so the final query stays one indexed OR on the invoices."""
-    text = text.strip()
-    match = Q(foreign_id=text)
-    try:
-        match |= Q(pk=uuid.UUID(text))
-    except ValueError:
-        pass
-    if "@" in text:
-        match |= Q(customer_email__iexact=text)
-    addresses, txids = search_terms(text)
-    ids = set(Quote.objects.filter(address__in=addresses).values_list("invoice_id", flat=True))
-    ids |= set(Transaction.objects.filter(txid__in=txids).values_list("invoice_id", flat=True))
-    if ids:
-        match |= Q(pk__in=ids)
-    return queryset.filter(match)
 
 
 def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
@@ -121,6 +82,8 @@ def filtered(merchant: Merchant, filters: Filters) -> QuerySet:
         )
     if filters.archived != "all":
         invoices = invoices.filter(archived=filters.archived == "only")
+    if filters.pos:
+        invoices = invoices.filter(pos_sale__terminal_id=filters.pos)
     if filters.q:
         invoices = search(invoices, filters.q)
     return invoices

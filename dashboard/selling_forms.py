@@ -4,19 +4,23 @@ the dashboard and the API create invoices through one service with one set of ch
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from dashboard.forms import Styled
+from chains import registry
+from core.errors import GatewayError
+from dashboard.forms import PAYER_EMAIL_CHOICES, Styled
 from invoices import money
 from invoices.models import Kind
 from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
+from merchants.models import PayerEmail
 from pages import labels
 
 
@@ -29,8 +33,6 @@ def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
 
 
 def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
-    from chains import registry
-
     return [
         (
             asset.method,
@@ -41,6 +43,16 @@ def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
     ]
 
 
+def amount_field(**kwargs) -> forms.CharField:
+    """An amount as typed: not stripped, so " 25 " is refused like in the API."""
+    return forms.CharField(
+        max_length=money.AMOUNT_MAX_LENGTH,
+        strip=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
 def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
     """Base units of an amount typed in the form (a decimal comma is fine), or None with
     the API's own message on the field."""
@@ -49,17 +61,13 @@ def parse_amount(form: forms.Form, field: str, currency: str) -> int | None:
         return None
     try:
         return money.to_units(normalise_amount(text), money.price_decimals(currency) or 0)
-    except money.AmountError as exc:
-        form.add_error(field, str(exc))
+    except GatewayError as exc:
+        form.add_error(field, exc.message)
         return None
 
 
 class InvoiceCreateForm(Styled, forms.Form):
-    price_amount = forms.CharField(
-        label=_("Price"),
-        max_length=40,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    price_amount = amount_field(label=_("Price"))
     price_currency = forms.ChoiceField(label=_("Currency"))
     kind = forms.ChoiceField(
         label=_("Kind"),
@@ -146,25 +154,13 @@ class PaymentLinkForm(Styled, forms.Form):
         initial=FIXED,
         choices=[(FIXED, _("A fixed price")), (CHOOSE, _("The payer chooses the amount"))],
     )
-    price_amount = forms.CharField(
+    price_amount = amount_field(required=False, label=_("Fixed price"))
+    amount_min = amount_field(
         required=False,
-        max_length=40,
-        label=_("Fixed price"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
-    amount_min = forms.CharField(
-        required=False,
-        max_length=40,
         label=_("Minimum amount"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_("When the payer chooses; both optional."),
     )
-    amount_max = forms.CharField(
-        required=False,
-        max_length=40,
-        label=_("Maximum amount"),
-        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-    )
+    amount_max = amount_field(required=False, label=_("Maximum amount"))
     methods = forms.MultipleChoiceField(
         required=False,
         label=_("Accepted payment methods"),
@@ -180,8 +176,25 @@ class PaymentLinkForm(Styled, forms.Form):
     )
     ends_at = forms.DateTimeField(
         required=False,
-        label=_("Ends at, UTC (optional)"),
+        label=_("Ends at (optional)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("In UTC."),
+    )
+    # The zone `ends_at` is written in: the browser's, set by static/js/gateway.js (which
+    # also shows the stored UTC time in it and says which); UTC without a script.
+    timezone = forms.CharField(
+        required=False,
+        max_length=100,
+        widget=forms.HiddenInput(attrs={"data-timezone-of": "id_ends_at"}),
+    )
+
+    payer_email = forms.ChoiceField(
+        required=False,
+        label=_("Ask the payer for an e-mail"),
+        widget=forms.RadioSelect,
+        initial=PayerEmail.OFF,
+        choices=PAYER_EMAIL_CHOICES,
+        help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
     )
 
     def __init__(self, *args, merchant, livemode: bool, **kwargs):
@@ -218,8 +231,11 @@ class PaymentLinkForm(Styled, forms.Form):
             low, high = units["amount_min"], units["amount_max"]
             if low is not None and high is not None and low > high:
                 self.add_error("amount_max", _("The maximum is below the minimum."))
-        ends_at = data.get("ends_at")
-        data["ends_at"] = ends_at.replace(tzinfo=UTC) if ends_at and not ends_at.tzinfo else ends_at
+        ends_at, zone = data.get("ends_at"), time_zone(data.get("timezone"))
+        if zone is None:
+            self.add_error("ends_at", _("Unknown time zone."))
+        elif ends_at:  # the wall time typed, in the zone it was typed in
+            data["ends_at"] = ends_at.replace(tzinfo=zone).astimezone(UTC)
         data["units"] = units
         return data
 
@@ -231,10 +247,21 @@ class PaymentLinkForm(Styled, forms.Form):
         link.price_amount = data["units"]["price_amount"]
         link.amount_min, link.amount_max = data["units"]["amount_min"], data["units"]["amount_max"]
         link.quantity_limit, link.ends_at = data["quantity_limit"], data["ends_at"]
+        link.payer_email = data.get("payer_email") or PayerEmail.OFF
         if data.get("image"):
             link.image, link.image_type = data["image"], image_type(data["image"])
         elif data.get("remove_image"):
             link.image, link.image_type = None, ""
+
+
+def time_zone(name: str | None) -> tzinfo | None:
+    """The named IANA zone, UTC for none, None for a name that is no zone."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
 
 
 class PreferencesForm(Styled, forms.Form):

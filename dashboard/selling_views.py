@@ -14,7 +14,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dashboard import present
+from core.errors import GatewayError
+from dashboard import errors, present
 from dashboard.access import actor, member_required
 from dashboard.selling_forms import (
     InvoiceCreateForm,
@@ -25,7 +26,6 @@ from dashboard.selling_forms import (
 from invoices import money
 from invoices.models import Invoice, Status
 from invoices.services.creation import create_invoice
-from invoices.services.errors import ServiceError
 from links import selectors as link_selectors
 from links.models import PaymentLink
 from merchants import notifications
@@ -51,9 +51,8 @@ def new_invoice(request):
             payload = create_invoice(
                 merchant=request.merchant, request=form.request, actor=actor(request)
             )
-        except ServiceError as exc:
-            field = FORM_FIELDS.get(exc.param, exc.param)
-            form.add_error(field if field in form.fields else None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc, FORM_FIELDS)
         else:
             return redirect("dashboard:invoice_share", invoice_id=payload["id"])
     return render(
@@ -208,6 +207,7 @@ def _initial(link: PaymentLink) -> dict:
         "methods": link.methods,
         "quantity_limit": link.quantity_limit,
         "ends_at": link.ends_at.astimezone(UTC).replace(tzinfo=None) if link.ends_at else None,
+        "payer_email": link.payer_email,
     }
 
 

@@ -1,6 +1,6 @@
 """The store's settings: profile, payments, wallets, callbacks, API keys and the team.
-Staff may change the profile, payments and the webhook endpoints; keys, wallets, the
-endpoints' secrets and the team are for owners."""
+Staff may change the profile and payments; wallets, callbacks, keys and the team redirect
+money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from chains import hd, registry
-from dashboard import present
-from dashboard.access import actor, member_required, owner_required
+from chains.checks import enabled_methods, enabled_networks
+from core.errors import GatewayError
+from dashboard import errors, present
+from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -26,12 +28,11 @@ from dashboard.forms import (
     RoleForm,
     WalletForm,
 )
-from invoices.services.errors import ServiceError
+from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks, endpoints
-from webhooks.api import attempt_payload
 from webhooks.models import WebhookEndpoint
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
@@ -83,7 +84,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
     """(every method of the enabled networks as choices, those the wallets can take)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
-    for asset in registry.enabled_methods():
+    for asset in enabled_methods():
         network = registry.get_network(asset.network)
         has_wallet = network.family in families
         choices.append(
@@ -105,10 +106,11 @@ def payments(request):
     list."""
     merchant = request.merchant
     choices, usable = _methods(merchant)
-    networks = registry.enabled_networks()
+    networks = enabled_networks()
     initial = {
         "enabled_methods": merchant.enabled_methods or usable,
         "deny_list": merchant.deny_list,
+        "payer_email": merchant.payer_email,
         **{
             name: getattr(merchant, name)
             for name in (
@@ -141,7 +143,7 @@ def payments(request):
 
 def _families(merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
-    families = {network.family for network in registry.enabled_networks()}
+    families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
 
@@ -156,7 +158,7 @@ def _family_networks(family: str) -> str:
 
 
 @require_http_methods(["GET"])
-@owner_required
+@member_required
 def wallets(request):
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
@@ -186,7 +188,7 @@ def wallets(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def wallet(request, family):
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
@@ -194,7 +196,7 @@ def wallet(request, family):
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
-    form = WalletForm(request.POST or None, family=family)
+    form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
         xpub = form.cleaned_data["xpub"]
@@ -247,7 +249,6 @@ def _callbacks_page(request, form, test=None, add_form=None, status=200):
             "failing_since": endpoints.failing_endpoints_since(merchant),
             "section": "settings",
             "tab": "callbacks",
-            "owner": request.member.role == MerchantUser.OWNER,
             "changes": _changes(
                 merchant, SettingsChange.CALLBACK_URL, SettingsChange.CALLBACK_SECRET
             ),
@@ -281,8 +282,8 @@ def endpoint_add(request):
             endpoints.create_endpoint(
                 merchant=request.merchant, actor=actor(request), **add_form.changes
             )
-        except ServiceError as exc:
-            add_form.add_error(None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(add_form, exc)
         else:
             return _saved(request, _("The endpoint"), "dashboard:settings_callbacks")
     form = CallbackForm(initial={"callback_url": endpoints.callback_url(request.merchant)})
@@ -303,8 +304,8 @@ def endpoint_detail(request, endpoint_id):
     if request.method == "POST" and form.is_valid():
         try:
             endpoints.update_endpoint(endpoint=endpoint, changes=form.changes, actor=actor(request))
-        except ServiceError as exc:
-            form.add_error(None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             return _saved(request, _("The endpoint"), "dashboard:settings_callbacks")
     deliveries = (
@@ -327,7 +328,6 @@ def endpoint_detail(request, endpoint_id):
                 }
                 for d in deliveries
             ],
-            "owner": request.member.role == MerchantUser.OWNER,
             "section": "settings",
             "tab": "callbacks",
         },
@@ -352,8 +352,8 @@ def endpoint_delete(request, endpoint_id):
     if request.method == "POST":
         try:
             endpoints.delete_endpoint(endpoint=endpoint, actor=actor(request))
-        except ServiceError as exc:
-            messages.error(request, exc.message)
+        except GatewayError as exc:
+            messages.error(request, errors.sentence(exc))
         else:
             messages.success(request, _("Endpoint deleted."))
         return redirect("dashboard:settings_callbacks")
@@ -384,8 +384,8 @@ def endpoint_redeliver(request, endpoint_id, delivery_id):
     )
     try:
         attempt = callbacks.redeliver(delivery)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        messages.error(request, errors.sentence(exc))
     else:
         result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
         (messages.success if attempt.succeeded else messages.error)(
@@ -408,15 +408,15 @@ def callback_test(request, endpoint_id=None):
     )
     form = CallbackForm(initial={"callback_url": endpoints.callback_url(request.merchant)})
     try:
-        test = attempt_payload(callbacks.send_test_event(endpoint))
+        test = DeliveryAttemptResponse.render(callbacks.send_test_event(endpoint))
         test["endpoint"] = endpoint.url
-    except ServiceError as exc:
-        test = {"succeeded": False, "error": exc.message}
+    except GatewayError as exc:
+        test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def rotate_secret(request, endpoint_id=None):
     """A new signing secret (of the default endpoint, or the one named); the old one keeps
     signing alongside it for a day."""
@@ -471,7 +471,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def api_keys(request):
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
@@ -494,14 +494,14 @@ def api_keys(request):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def revoke_key(request, prefix):
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
         try:
             merchant_services.revoke_api_key(merchant=request.merchant, prefix=key.prefix)
-        except merchant_services.NotFound:  # revoked meanwhile
-            raise Http404 from None
+        except GatewayError as exc:  # revoked meanwhile
+            raise Http404 from exc
         messages.success(
             request,
             _("API key %(name)s (%(prefix)s) revoked.")
@@ -550,7 +550,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def team(request):
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
@@ -563,8 +563,8 @@ def team(request):
                 role=form.cleaned_data["role"],
                 invited_by=request.user,
             )
-        except merchant_services.Refused as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
         else:
             return _team_page(
                 request,
@@ -576,12 +576,12 @@ def team(request):
 
 
 @require_POST
-@owner_required
+@member_required
 def cancel_invite(request, invite_id):
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
-    except merchant_services.NotFound:
-        raise Http404 from None
+    except GatewayError as exc:
+        raise Http404 from exc
     messages.success(
         request, _("The invitation of %(email)s is cancelled.") % {"email": invite.email}
     )
@@ -589,7 +589,7 @@ def cancel_invite(request, invite_id):
 
 
 @require_POST
-@owner_required
+@member_required
 def change_role(request, member_id):
     form = RoleForm(request.POST)
     try:
@@ -598,10 +598,10 @@ def change_role(request, member_id):
             member_id=member_id,
             role=form.cleaned_data["role"] if form.is_valid() else "",
         )
-    except merchant_services.NotFound:
-        raise Http404 from None
-    except merchant_services.Refused as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, errors.message(exc))
     else:
         messages.success(
             request,
@@ -612,7 +612,7 @@ def change_role(request, member_id):
 
 
 @require_http_methods(["GET", "POST"])
-@owner_required
+@member_required
 def remove_member(request, member_id):
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id
@@ -622,10 +622,10 @@ def remove_member(request, member_id):
             merchant_services.remove_member(
                 merchant=request.merchant, member_id=member.pk, removed_by=request.user
             )
-        except merchant_services.NotFound:
-            raise Http404 from None
-        except merchant_services.Refused as exc:
-            messages.error(request, exc.message)
+        except GatewayError as exc:
+            if exc.status == 404:
+                raise Http404 from exc
+            messages.error(request, errors.message(exc))
         else:
             messages.success(request, _("%(email)s was removed.") % {"email": member.user.email})
         return redirect("dashboard:settings_team")

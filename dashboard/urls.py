@@ -3,9 +3,10 @@
 from django.urls import path
 
 from dashboard import account_views as account
-from dashboard import mode, views
+from dashboard import pos_views as pos
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
+from dashboard import views
 
 app_name = "dashboard"
 
@@ -20,6 +21,11 @@ urlpatterns = [
     path("links/<uuid:link_id>/", selling.link_detail, name="link"),
     path("links/<uuid:link_id>/edit/", selling.link_edit, name="link_edit"),
     path("links/<uuid:link_id>/toggle/", selling.link_toggle, name="link_toggle"),
+    path("pos/", pos.terminal_list, name="pos"),
+    path("pos/new/", pos.terminal_new, name="pos_new"),
+    path("pos/<uuid:terminal_id>/edit/", pos.terminal_edit, name="pos_edit"),
+    path("pos/<uuid:terminal_id>/rotate/", pos.terminal_rotate, name="pos_rotate"),
+    path("pos/<uuid:terminal_id>/toggle/", pos.terminal_toggle, name="pos_toggle"),
     path("account/preferences/", selling.preferences, name="preferences"),
     path("invoices/<uuid:invoice_id>/", views.invoice_detail, name="invoice"),
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
@@ -29,7 +35,7 @@ urlpatterns = [
         name="redeliver",
     ),
     path("invoices/<uuid:invoice_id>/<slug:action>/", views.invoice_action, name="invoice_action"),
-    path("mode/", mode.switch, name="switch_mode"),
+    path("mode/", account.switch_mode, name="switch_mode"),
     path("settings/", store.profile, name="settings"),
     path("settings/payments/", store.payments, name="settings_payments"),
     path("settings/wallets/", store.wallets, name="settings_wallets"),

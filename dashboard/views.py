@@ -16,15 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chains import registry
 from chains.uri import payment_uri
-from dashboard import present, queries
+from core.errors import GatewayError
+from dashboard import errors, present, queries
 from dashboard.access import actor, member_required
 from dashboard.forms import InvoiceFilterForm, PayoutForm, RefundAmountForm
 from invoices import money
-from invoices.lifecycle import TransitionNotAllowed
 from invoices.models import Event, Invoice, Refund
 from invoices.representation import invoice_payload, refund_payload
 from invoices.services import merchant_actions
-from invoices.services.errors import ServiceError
 from merchants.models import MerchantAPIKey
 from pages import labels
 from pages.amounts import display_amount, short_amount
@@ -161,10 +160,19 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     }
 
 
+def _terminals(request) -> list[tuple]:
+    """The points of sale whose sales the list may be filtered to."""
+    return list(
+        request.merchant.pos_terminals.filter(livemode=request.livemode)
+        .order_by("name")
+        .values_list("pk", "name")
+    )
+
+
 @require_GET
 @member_required
 def invoice_list(request):
-    form = InvoiceFilterForm(request.GET)
+    form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
     )
@@ -194,6 +202,7 @@ def invoice_list(request):
                     "created_to",
                     "archived",
                     "refund",
+                    "pos",
                 )
             ),
         },
@@ -204,7 +213,7 @@ def invoice_list(request):
 @member_required
 def invoice_export(request):
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
-    form = InvoiceFilterForm(request.GET)
+    form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
     )
@@ -347,10 +356,8 @@ def invoice_action(request, invoice_id, action):
                 merchant_actions.set_archived(
                     invoice_id=invoice.pk, archived=action == "archive", actor=who
                 )
-        except ServiceError as exc:
-            error = exc.message
-        except TransitionNotAllowed as exc:
-            error = f"{str(exc)[:1].upper()}{str(exc)[1:]}."
+        except GatewayError as exc:
+            error = errors.sentence(exc)
         else:
             messages.success(request, gettext("%(action)s: done.") % {"action": ACTIONS[action][0]})
             return redirect("dashboard:invoice", invoice_id=invoice.pk)
@@ -410,8 +417,8 @@ def record_payout(request, invoice_id):
                 actor=actor(request),
                 refund_id=form.cleaned_data["refund"],
             )
-        except ServiceError as exc:
-            form.add_error("payout_txid", exc.message)
+        except GatewayError as exc:
+            form.add_error("payout_txid", errors.message(exc))
         else:
             messages.success(
                 request,
@@ -435,8 +442,8 @@ def redeliver(request, invoice_id, event_id):
     )
     try:
         attempts = callbacks.redeliver_event(event)
-    except ServiceError as exc:
-        messages.error(request, exc.message)
+    except GatewayError as exc:
+        messages.error(request, errors.message(exc))
     else:
         for attempt in attempts:
             result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error

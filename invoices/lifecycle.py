@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from core.errors import ErrorCode, GatewayError
 from invoices.accounting import Ledger, Method, Payment
 from invoices.pricing import Fit
 from merchants.rules import Context
@@ -84,21 +85,6 @@ ACTIONS = {
 }
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, action: str, status: str, reason: str = ""):
-        allowed = ", ".join(sorted(ACTIONS.get(action, ()))) or "no status"
-        super().__init__(
-            reason
-            or f"cannot {action.replace('_', ' ')} an invoice that is "
-            f"{status}; allowed from: {allowed}"
-        )
-        self.action, self.status = action, status
-
-
-class NothingToRefund(TransitionNotAllowed):
-    pass
-
-
 # On an overpaid completed invoice the merchant still chooses: keep everything, refund
 # everything, or refund the excess (PRODUCT.md, Refunding the excess).
 OVERPAID_COMPLETED_ACTIONS = frozenset({"complete", "refund", "refund_excess"})
@@ -112,7 +98,12 @@ def is_allowed(action: str, status: str, context: str | None = None) -> bool:
 
 def check_action(action: str, status: str, context: str | None = None) -> None:
     if not is_allowed(action, status, context):
-        raise TransitionNotAllowed(action, status)
+        raise GatewayError(
+            ErrorCode.INVALID_STATE,
+            action=action.replace("_", " "),
+            status=status,
+            allowed=", ".join(sorted(ACTIONS.get(action, ()))) or "no status",
+        )
 
 
 @dataclass(frozen=True)
@@ -225,9 +216,7 @@ def target(action: str, facts: Facts, ledger: Ledger, refunded: Mapping[Method, 
     if action == "refund_excess":
         surplus = ledger.refund_surplus()
         if not surplus:
-            raise NothingToRefund(
-                action, facts.status, "nothing was paid beyond the amount due (confirmed)"
-            )
+            raise GatewayError(ErrorCode.NOTHING_TO_REFUND)
         return Target(COMPLETED, None, surplus)
     refunds = ledger.refund_all(refunded)
     if action == "cancel":
@@ -369,19 +358,19 @@ def can_switch_currency(
     archived: bool,
     expires_at: datetime | None,
     now: datetime,
-) -> str | None:
-    """None when the payer may pick (another) payment method now, else why not (an error
+) -> ErrorCode | None:
+    """None when the payer may pick (another) payment method now, else why not (the error
     code the API and the checkout both explain)."""
     if status != NEW:
-        return "invoice_not_new"
+        return ErrorCode.INVOICE_NOT_NEW
     if archived:
-        return "invoice_archived"
+        return ErrorCode.INVOICE_ARCHIVED
     if expires_at is not None and now >= expires_at:
-        return "invoice_expired"
+        return ErrorCode.INVOICE_EXPIRED
     if has_transactions:
-        return "payment_seen"
+        return ErrorCode.PAYMENT_SEEN
     if kind == "fixed":
-        return "currency_fixed"
+        return ErrorCode.CURRENCY_FIXED
     return None
 
 

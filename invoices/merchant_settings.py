@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 
 from chains import registry
 from core import egress
+from core.errors import ErrorCode
 from invoices.validation import text_problem
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS
 
@@ -27,7 +28,7 @@ def string_list(value, what: str, max_items: int = 200, max_length: int = 255) -
         if len(item) > max_length:
             raise ValidationError(f"{what}: each entry at most {max_length} characters")
         if reason := text_problem(item):
-            raise ValidationError(f"{what}: an entry {reason}", code="invalid_text")
+            raise ValidationError(f"{what}: an entry {reason}", code=ErrorCode.INVALID_TEXT)
     return [v.strip() for v in value]
 
 
@@ -45,7 +46,7 @@ def enabled_methods(value) -> list:
         if method not in known:
             raise ValidationError(
                 f"unknown payment method {method!r} (use ASSET:network, e.g. USDT:tron)",
-                code="unknown_method",
+                code=ErrorCode.UNKNOWN_METHOD,
             )
     return value
 
@@ -57,13 +58,13 @@ def confirmations(value) -> dict:
     for code, count in value.items():
         network = registry.get_network(code)
         if network is None:
-            raise ValidationError(f"unknown network {code!r}", code="unknown_network")
+            raise ValidationError(f"unknown network {code!r}", code=ErrorCode.UNKNOWN_NETWORK)
         if isinstance(count, bool) or not isinstance(count, int) or count > 1000:
             raise ValidationError(f"{code}: a whole number of confirmations")
         if count < network.min_confirmations:
             raise ValidationError(
                 f"{code} needs at least {network.min_confirmations} confirmations",
-                code="below_safe_minimum",
+                code=ErrorCode.BELOW_SAFE_MINIMUM,
             )
     return value
 
@@ -85,15 +86,16 @@ def http_url(url: str) -> str:
     """A URL the gateway sends someone to or posts to: http(s), whatever else a URL
     validator lets through (ftp)."""
     if not url.lower().startswith(("http://", "https://")):
-        raise ValidationError("must be an http(s) URL", code="invalid_url")
+        raise ValidationError("must be an http(s) URL", code=ErrorCode.INVALID_URL)
     return url
 
 
 def callback_url(url: str) -> str:
-    """Refused at once when the egress guard could never deliver to it (a numeric host
-    trick, no host); where it resolves is checked again at every delivery."""
+    """Refused at once, with the guard's reason, when the egress guard would not deliver
+    to it (a numeric host trick, no host, a private address); where it resolves is
+    checked again at every delivery."""
     try:
-        egress.parse_target(url)
+        egress.check_callback_url(url)
     except egress.EgressRefused as exc:
-        raise ValidationError(str(exc), code="invalid_callback_url") from None
+        raise ValidationError(str(exc), code=ErrorCode.INVALID_CALLBACK_URL) from None
     return url

@@ -4,11 +4,12 @@ Inside the gateway an amount is an `int` of base units beside its asset; it beco
 decimal string only at the edges (API, pages, callbacks), through these helpers.
 """
 
-from decimal import Decimal, InvalidOperation, localcontext
+import re
 
 from django.utils.translation import gettext as _
 
 from chains import registry
+from core.errors import ErrorCode, GatewayError
 
 # ISO 4217 minor units of the fiat currencies a price may be given in.
 FIAT_DECIMALS = {
@@ -48,15 +49,19 @@ FIAT_DECIMALS = {
     "KWD": 3,
     "BHD": 3,
 }
-MAX_UNITS = 10**60  # far above any real price; keeps amounts inside NUMERIC(78, 0)
-
-
-class AmountError(ValueError):
-    """An amount string that cannot be an amount of this currency."""
-
-    def __init__(self, code: str, message: str):
-        super().__init__(message)
-        self.code = code
+# What an amount may look like, wherever one is typed or sent: ASCII digits with an optional
+# decimal point between digits. No sign, exponent, "_", whitespace or other digit script
+# (Decimal() and int() read "١٢", "２５", "1_000", "+25", " 25 " as numbers).
+AMOUNT_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
+_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")  # with fullmatch: "$" would allow a "\n"
+# The per-currency maximum: below 10**15 of the currency's whole units (999999999999999.99
+# USD, 999999999999999 JPY). Far above any real price in any currency (the whole world's
+# yearly output is about 10**14 USD; the largest token supplies are below 10**15), yet
+# absurd prices are refused, and at most 15 + 18 digits of base units can never come near
+# NUMERIC(78, 0), even once converted into an asset worth a millionth of a cent.
+MAX_WHOLE_DIGITS = 15
+MAX_DECIMALS = 18  # the most any asset has (ETH and its tokens); amounts carry no more
+AMOUNT_MAX_LENGTH = MAX_WHOLE_DIGITS + 1 + MAX_DECIMALS
 
 
 def price_decimals(currency: str) -> int | None:
@@ -65,35 +70,47 @@ def price_decimals(currency: str) -> int | None:
     currency = currency.upper()
     if currency in FIAT_DECIMALS:
         return FIAT_DECIMALS[currency]
-    decimals = [asset.decimals for asset in registry.find_assets(currency, enabled_only=False)]
+    decimals = [asset.decimals for asset in registry.find_assets(currency)]
     return min(decimals) if decimals else None
 
 
+def largest(decimals: int) -> str:
+    """The largest amount a currency with these decimals takes."""
+    return format_units(10 ** (MAX_WHOLE_DIGITS + decimals) - 1, decimals)
+
+
 def to_units(amount: str, decimals: int) -> int:
-    """Parse a positive decimal string into base units, refusing what it cannot hold."""
+    """The one parser of amounts (API, dashboard, payment links): a string matching
+    AMOUNT_PATTERN, greater than 0, with at most `decimals` places and below the maximum,
+    into base units; a GatewayError (invalid_amount, too_precise, amount_too_large)
+    otherwise."""
     if not isinstance(amount, str):
-        raise AmountError("invalid_amount", _('amounts are decimal strings, such as "10.50"'))
-    text = amount.strip()
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        value = None
-    if value is None or not value.is_finite() or "e" in text.lower():
-        raise AmountError(
-            "invalid_amount", _("%(amount)s is not a decimal number") % {"amount": repr(amount)}
+        raise GatewayError(ErrorCode.INVALID_AMOUNT)
+    if not _AMOUNT.fullmatch(amount):
+        raise GatewayError(
+            ErrorCode.INVALID_AMOUNT,
+            message=_('%(amount)s is not an amount: digits and a decimal point, such as "10.50"'),
+            amount=repr(amount[:AMOUNT_MAX_LENGTH]),
         )
-    if value <= 0:
-        raise AmountError("invalid_amount", _("the amount must be greater than 0"))
-    with localcontext(prec=len(text) + decimals + 2):  # exact: never rounds to 28 digits
-        units = value.scaleb(decimals)
-    if units != units.to_integral_value():
-        raise AmountError(
-            "too_precise",
-            _("at most %(decimals)s decimal places are allowed") % {"decimals": decimals},
+    whole, _point, fraction = amount.partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise GatewayError(
+            ErrorCode.AMOUNT_TOO_LARGE,
+            message=_("the amount is too large: at most %(largest)s"),
+            largest=largest(decimals),
         )
-    units = int(units)
-    if units >= MAX_UNITS:
-        raise AmountError("amount_too_large", _("the amount is too large"))
+    fraction = fraction.rstrip("0")
+    if len(fraction) > decimals:
+        raise GatewayError(ErrorCode.TOO_PRECISE, decimals=decimals)
+    if len(amount) > AMOUNT_MAX_LENGTH:  # padded with zeros: the schema's maxLength holds
+        raise GatewayError(
+            ErrorCode.INVALID_AMOUNT,
+            message=_("an amount has at most %(length)s characters"),
+            length=AMOUNT_MAX_LENGTH,
+        )
+    units = int(whole) * 10**decimals + int(fraction.ljust(decimals, "0") or "0")
+    if units == 0:
+        raise GatewayError(ErrorCode.INVALID_AMOUNT, message=_("the amount must be greater than 0"))
     return units
 
 

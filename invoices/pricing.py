@@ -67,3 +67,10 @@ def classify(received: int, due: int, slippage_percent: Decimal) -> Fit:
 def remaining(received: int, due: int) -> int:
     """What is still to pay; never negative."""
     return max(due - received, 0)
+
+
+def percent_up(units: int, percent: Decimal) -> int:
+    """`percent` % of `units`, rounded up (a tip, a surcharge): exact, never a float."""
+    if percent < 0:
+        raise ValueError("a percentage cannot be negative")
+    return _ceil(Fraction(units) * Fraction(percent) / 100)

@@ -10,20 +10,20 @@ from django.conf import settings
 
 from chains import registry
 from chains.backends import sandbox
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Transaction
 from invoices.scanning import scan_network
-from invoices.services.errors import Conflict
 
 
 def sandbox_quote(invoice: Invoice):
-    """The invoice's sandbox payment method, or a Conflict saying why there is none."""
+    """The invoice's sandbox payment method, or a GatewayError saying why there is none."""
     quote = invoice.quote
     if not settings.SANDBOX:
-        raise Conflict("sandbox_off", "the sandbox network is off")
+        raise GatewayError(ErrorCode.SANDBOX_OFF)
     if invoice.livemode:  # play money never settles a real invoice
-        raise Conflict("live_invoice", "a live invoice cannot be paid on the sandbox")
+        raise GatewayError(ErrorCode.LIVE_INVOICE)
     if quote is None or quote.network != sandbox.NETWORK or not quote.address:
-        raise Conflict("not_a_sandbox_invoice", "the invoice has no sandbox payment address yet")
+        raise GatewayError(ErrorCode.NOT_A_SANDBOX_INVOICE)
     return quote
 
 

@@ -13,6 +13,8 @@ from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.settings import api_settings
 
+from core.errors import ErrorCode
+
 MAX_BODY_DEPTH = 20
 METADATA_MAX_KEYS = 50
 METADATA_MAX_BYTES = 16 * 1024
@@ -107,7 +109,7 @@ class StrictJSONParser(parsers.JSONParser):
             raise serializers.ValidationError(
                 {
                     param or "non_field_errors": [
-                        serializers.ErrorDetail(reason, code="invalid_text")
+                        serializers.ErrorDetail(reason, code=ErrorCode.INVALID_TEXT)
                     ]
                 }
             )
@@ -121,20 +123,21 @@ def _strict_constant(value):
 def check_metadata(value) -> dict:
     """API.md's metadata limits: an object of at most 50 keys, 16 KB as JSON, 5 deep."""
     if not isinstance(value, dict):
-        raise serializers.ValidationError("metadata must be a JSON object", code="invalid")
+        raise serializers.ValidationError("metadata must be a JSON object", code=ErrorCode.INVALID)
     if len(value) > METADATA_MAX_KEYS:
         raise serializers.ValidationError(
-            f"metadata has at most {METADATA_MAX_KEYS} keys", code="metadata_too_many_keys"
+            f"metadata has at most {METADATA_MAX_KEYS} keys", code=ErrorCode.METADATA_TOO_MANY_KEYS
         )
     if depth(value) > METADATA_MAX_DEPTH:
         raise serializers.ValidationError(
-            f"metadata is nested at most {METADATA_MAX_DEPTH} deep", code="metadata_too_deep"
+            f"metadata is nested at most {METADATA_MAX_DEPTH} deep",
+            code=ErrorCode.METADATA_TOO_DEEP,
         )
     size = len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
     if size > METADATA_MAX_BYTES:
         raise serializers.ValidationError(
-            "metadata is limited to 16 KB as JSON", code="metadata_too_large"
+            "metadata is limited to 16 KB as JSON", code=ErrorCode.METADATA_TOO_LARGE
         )
     if problem := json_problem(value):
-        raise serializers.ValidationError(problem[1], code="invalid_text")
+        raise serializers.ValidationError(problem[1], code=ErrorCode.INVALID_TEXT)
     return value

@@ -8,7 +8,7 @@ from django.db import models
 
 from chains.fields import UnitsField
 from invoices.models import Invoice
-from merchants.models import Merchant
+from merchants.models import Merchant, PayerEmail
 
 SLUG_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"  # no 0/o, 1/l: read aloud, typed from paper
 
@@ -37,6 +37,7 @@ class PaymentLink(models.Model):
     methods = models.JSONField(default=list, blank=True)  # "ASSET:network"; empty: all offered
     quantity_limit = models.PositiveIntegerField(null=True, blank=True)
     ends_at = models.DateTimeField(null=True, blank=True)
+    payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
     active = models.BooleanField(default=True)
     # Made in the dashboard's test mode: its invoices are test invoices (the sandbox only).
     livemode = models.BooleanField(default=True)

@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
 from invoices.models import IdempotencyKey, Invoice, Status
 from invoices.services.creation import InvoiceRequest, create_invoice
-from invoices.services.errors import ServiceError
+from invoices.services.payer import payer_email
 from links.models import LinkInvoice, PaymentLink
 from links.selectors import held
 
@@ -25,17 +26,6 @@ IMAGE_TYPES = {
     b"GIF89a": "image/gif",
 }
 MAX_IMAGE_BYTES = 1024 * 1024
-
-
-class VisitOver(ServiceError):
-    """The visit's invoice was paid, expired or closed: the next confirmation is a new
-    purchase, under a new visit token."""
-
-
-class LinkUnavailable(ServiceError):
-    """The link cannot sell now: deactivated, ended or sold out. Nothing is created."""
-
-    status = 410
 
 
 def image_type(data: bytes) -> str | None:
@@ -71,72 +61,79 @@ def unavailable_reason(
 
 def price_units(*, link: PaymentLink, amount: str | None) -> int:
     """The price of this visit: the link's fixed price, or the payer's amount checked
-    against the minimum and maximum. ServiceError (param "amount") when it is refused."""
+    against the minimum and maximum. GatewayError (param "amount") when it is refused."""
     if link.price_amount is not None:
         return link.price_amount
     decimals = money.price_decimals(link.price_currency) or 0
     try:
         units = money.to_units(normalise_amount(amount or ""), decimals)
-    except money.AmountError as exc:
-        raise ServiceError(
-            exc.code,
-            _("Enter an amount, such as %(example)s.")
-            % {"example": money.format_units(link.amount_min or 10**decimals, decimals)}
-            if exc.code == "invalid_amount"
-            else str(exc),
-            "amount",
-        ) from None
+    except GatewayError as exc:
+        if exc.code == ErrorCode.INVALID_AMOUNT:
+            example = money.format_units(link.amount_min or 10**decimals, decimals)
+            raise GatewayError(
+                exc.code,
+                "amount",
+                message=_("Enter an amount, such as %(example)s."),
+                example=example,
+            ) from None
+        exc.param = "amount"
+        raise
     if link.amount_min is not None and units < link.amount_min:
-        raise ServiceError(
-            "amount_too_small",
-            _("The amount must be at least %(min)s %(cur)s.")
-            % {"min": money.format_units(link.amount_min, decimals), "cur": link.price_currency},
+        raise GatewayError(
+            ErrorCode.AMOUNT_TOO_SMALL,
             "amount",
+            message=_("The amount must be at least %(min)s %(cur)s."),
+            min=money.format_units(link.amount_min, decimals),
+            cur=link.price_currency,
         )
     if link.amount_max is not None and units > link.amount_max:
-        raise ServiceError(
-            "amount_too_large",
-            _("The amount must be at most %(max)s %(cur)s.")
-            % {"max": money.format_units(link.amount_max, decimals), "cur": link.price_currency},
+        raise GatewayError(
+            ErrorCode.AMOUNT_TOO_LARGE,
             "amount",
+            message=_("The amount must be at most %(max)s %(cur)s."),
+            max=money.format_units(link.amount_max, decimals),
+            cur=link.price_currency,
         )
     return units
 
 
 def normalise_amount(text: str) -> str:
-    """ "12,34" as typed with a decimal comma is 12.34; grouping characters are refused by
-    the parser, so "1.234,50" is not silently read as 1.234."""
-    text = text.strip().replace("\u00a0", "").replace(" ", "")
+    """ "12,34" as typed with a decimal comma (the dashboard's German, Spanish and French)
+    is 12.34; nothing else is changed, so spaces, grouping characters and "1.234,50" reach
+    `money.to_units` as typed and are refused there."""
     if "," in text and "." not in text and text.count(",") == 1:
         return text.replace(",", ".")
     return text
 
 
 def open_invoice(
-    *, link_id, amount: str | None, visit: str, now: datetime | None = None
+    *, link_id, amount: str | None, visit: str, email: str = "", now: datetime | None = None
 ) -> tuple[dict, bool]:
     """The invoice of one payer's visit: made once per (visit, price), so a reload or a
     double click returns the same invoice. `visit` is the payer session's token for this
-    link. Raises LinkUnavailable or ServiceError, having created nothing."""
+    link. Raises a GatewayError (link_unavailable, visit_over, an amount's), having created
+    nothing."""
     now = now or timezone.now()
     with transaction.atomic():
         link = PaymentLink.objects.select_for_update().select_related("merchant").get(pk=link_id)
         units = price_units(link=link, amount=amount)
+        customer_email = payer_email(setting=link.payer_email, text=email)
         key = f"link:{link.pk}:{visit}:{units}"
         request_hash = hashlib.sha256(key.encode()).hexdigest()
         replay = IdempotencyKey.objects.filter(merchant=link.merchant, key=key).first()
         if replay:  # the link row is locked: no concurrent visit can make a second one
             if not awaiting_payment(invoice=Invoice.objects.get(pk=replay.response["id"]), now=now):
-                raise VisitOver("visit_over", "this visit's invoice is no longer open")
+                raise GatewayError(ErrorCode.VISIT_OVER)
             return replay.response, False
         if reason := unavailable_reason(link=link, now=now):
-            raise LinkUnavailable("link_unavailable", reason)
+            raise GatewayError(ErrorCode.LINK_UNAVAILABLE, message=reason)
         payload = create_invoice(
             merchant=link.merchant,
             request=InvoiceRequest(
                 price_amount=units,
                 price_currency=link.price_currency,
                 description=link.name,
+                customer_email=customer_email,
                 methods=list(link.methods),
                 metadata={"payment_link": link.slug},
                 livemode=link.livemode,

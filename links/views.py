@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import ErrorCode, GatewayError
 from invoices import money
-from invoices.services.errors import ServiceError
 from links import services
 from links.models import PaymentLink
 from pages import labels
@@ -31,7 +31,7 @@ def _visit(request, link: PaymentLink, renew: bool = False) -> str:
     return visits[str(link.pk)]
 
 
-def _page(request, link: PaymentLink, *, error="", amount="", status=200):
+def _page(request, link: PaymentLink, *, error="", amount="", email="", param="", status=200):
     decimals = money.price_decimals(link.price_currency) or 0
 
     def shown(units):
@@ -45,8 +45,10 @@ def _page(request, link: PaymentLink, *, error="", amount="", status=200):
             "link": link,
             "merchant": link.merchant,
             "reason": reason,
-            "error": error,
+            "error": error if param != "email" else "",
+            "email_error": error if param == "email" else "",
             "amount": amount,
+            "email": email,
             "price": shown(link.price_amount),
             "minimum": shown(link.amount_min),
             "maximum": shown(link.amount_max),
@@ -68,20 +70,30 @@ def link_page(request, slug):
     link = get_object_or_404(PaymentLink.objects.select_related("merchant"), slug=slug)
     if request.method == "GET":
         return _page(request, link)
-    amount = request.POST.get("amount", "")
+    amount, email = request.POST.get("amount", ""), request.POST.get("email", "")
     try:
         try:
             payload, _created = services.open_invoice(
-                link_id=link.pk, amount=amount, visit=_visit(request, link)
+                link_id=link.pk, amount=amount, email=email, visit=_visit(request, link)
             )
-        except services.VisitOver:
+        except GatewayError as exc:
+            if exc.code != ErrorCode.VISIT_OVER:
+                raise
             payload, _created = services.open_invoice(
-                link_id=link.pk, amount=amount, visit=_visit(request, link, renew=True)
+                link_id=link.pk, amount=amount, email=email, visit=_visit(request, link, renew=True)
             )
-    except services.LinkUnavailable:
-        return _page(request, link, status=410)
-    except ServiceError as exc:
-        return _page(request, link, error=exc.message, amount=amount, status=422)
+    except GatewayError as exc:
+        if exc.code == ErrorCode.LINK_UNAVAILABLE:
+            return _page(request, link, status=410)
+        return _page(
+            request,
+            link,
+            error=exc.message,
+            amount=amount,
+            email=email,
+            param=exc.param or "",
+            status=422,
+        )
     return redirect("checkout:pay", invoice_id=payload["id"])
 
 

@@ -5,15 +5,11 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from core.errors import ErrorCode, GatewayError
 from merchants import throttling
-from merchants.models import MODE_MARKERS, SCOPE_ADMIN, MerchantAPIKey
+from merchants.models import MODE_MARKERS, SCOPE_ADMIN, TEST, MerchantAPIKey
 
 LAST_USED_GRANULARITY_SECONDS = 60  # write last_used_at at most once a minute per key
-
-
-class InsufficientScope(exceptions.PermissionDenied):
-    default_detail = "this API key's scope does not allow this; use an admin key"
-    default_code = "insufficient_scope"
 
 
 def _failure_bucket(request) -> str:
@@ -78,8 +74,9 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
 
 class HasMerchant(permissions.BasePermission):
-    """An authenticated key, within its scope: views that touch settings, wallets or the
-    callback secret say `required_scope = "admin"`."""
+    """An authenticated key, within its scope and mode: views that touch settings, wallets
+    or the callback secret say `required_scope = "admin"`; the sandbox's operations say
+    `required_mode = "test"` (play money is moved with test keys only)."""
 
     def has_permission(self, request, view):
         if request.auth is None:
@@ -88,7 +85,9 @@ class HasMerchant(permissions.BasePermission):
             getattr(view, "required_scope", None) == SCOPE_ADMIN
             and request.auth.scope != SCOPE_ADMIN
         ):
-            raise InsufficientScope()
+            raise GatewayError(ErrorCode.INSUFFICIENT_SCOPE)
+        if getattr(view, "required_mode", None) == TEST and request.auth.mode != TEST:
+            raise GatewayError(ErrorCode.TEST_KEY_REQUIRED)
         return True
 
 

@@ -32,6 +32,15 @@ PERCENT = {
 }
 
 
+class PayerEmail(models.TextChoices):
+    """Whether payers are asked for an e-mail (for the receipt and a refund link): the
+    store's setting for its checkout, a payment link's for its page."""
+
+    OFF = "off"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
 class Merchant(models.Model):
     """A store: its settings drive every invoice it creates."""
 
@@ -65,6 +74,8 @@ class Merchant(models.Model):
     insurance_percent = models.DecimalField(default=Decimal("0"), **PERCENT)
     unresolved_rules = models.JSONField(default=default_unresolved_rules, blank=True)
     deny_list = models.JSONField(default=list, blank=True)
+    # Whether the checkout asks a payer who gave no e-mail yet for one (receipt, refund link).
+    payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
 
     def __str__(self):
         return self.name

@@ -59,9 +59,10 @@ def chosen(member: MerchantUser) -> set[str]:
 
 
 def endpoint(url: str) -> str:
-    """A callback URL without its query and credentials: those may hold a token."""
+    """A callback URL without its query and credentials (those may hold a token), with its
+    port: `:18001` is part of where callbacks go."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}" if parts.scheme else ""
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}" if parts.scheme else ""
 
 
 # --- writing rows -----------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 
 Every function takes keyword arguments, validates what is not the caller's form to check
 (a rule that needs the database: the last owner, the invitation still open, the code of
-the app) and writes. A refusal is a `Refused` with a message for the person who asked,
-which the dashboard shows as the form's error."""
+the app) and writes. A refusal is a `GatewayError` (core.errors) whose message is for the
+person who asked, which the dashboard shows as the form's error."""
 
 import secrets
 from datetime import timedelta
@@ -13,10 +13,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd
+from core.errors import ErrorCode, GatewayError
 from merchants import invites, notifications, notify
 from merchants.models import (
     LIVE,
@@ -33,19 +33,6 @@ from merchants.signals import invite_created
 
 INVITE_LIFETIME = timedelta(days=7)
 ROLES = (MerchantUser.OWNER, MerchantUser.STAFF)
-
-
-class Refused(Exception):
-    """A change the rules do not allow, said for the person who asked (in their
-    language); `field` names the form field it is about, when there is one."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message, self.field = message, field
-
-
-class NotFound(Refused):
-    """No such key, invitation or member in this merchant."""
 
 
 # --- API keys -------------------------------------------------------------------------------
@@ -73,7 +60,7 @@ def revoke_api_key(*, merchant: Merchant, prefix: str) -> MerchantAPIKey:
     """Requests with the key are refused from now on; a revoked key stays revoked."""
     key = MerchantAPIKey.objects.filter(merchant=merchant, prefix=prefix, revoked=False).first()
     if key is None:
-        raise NotFound(_("No such API key, or it is already revoked."))
+        raise GatewayError(ErrorCode.API_KEY_NOT_FOUND)
     MerchantAPIKey.objects.filter(pk=key.pk).update(revoked=True)
     key.revoked = True
     return key
@@ -102,10 +89,23 @@ def create_merchant(
     return merchant, key
 
 
+def check_wallet_free(*, merchant: Merchant, family: str, xpub: str) -> None:
+    """xpub_in_use when another store's wallet of the family has the same account key (the
+    same account pasted as xpub there and zpub here included): both stores would be handed
+    the same addresses, which the database refuses for the second invoice, and a payment
+    could not tell whose it is. One base58 decoding per other wallet, no derivation."""
+    key = hd.account_key(family, xpub)
+    others = Wallet.objects.filter(family=family).exclude(merchant=merchant)
+    if any(hd.account_key(family, other) == key for other in others.values_list("xpub", flat=True)):
+        raise GatewayError(ErrorCode.XPUB_IN_USE, "xpub")
+
+
 def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "operator") -> Wallet:
-    """Validate and store the account key; the index counter survives a replacement. A
-    change is recorded with its actor and the team is told (it moves the money)."""
+    """Validate and store the account key, refused when another store uses it; the index
+    counter survives a replacement. A change is recorded with its actor and the team is
+    told (it moves the money)."""
     xpub = hd.validate_xpub(family, xpub)
+    check_wallet_free(merchant=merchant, family=family, xpub=xpub)
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
         old = wallet.xpub if wallet else ""
@@ -163,7 +163,7 @@ def invite_member(*, merchant: Merchant, email: str, role: str, invited_by) -> T
     """An invitation for `email` with `role`, open for INVITE_LIFETIME; its e-mail is
     queued at commit. Only the token's hash is stored (see `invites.invite_token`)."""
     if role not in ROLES:
-        raise Refused(_("Choose owner or staff."), "role")
+        raise GatewayError(ErrorCode.INVALID_ROLE, "role")
     now = timezone.now()
     with transaction.atomic():  # the token needs the row's id: a random hash until then
         invite = TeamInvite.objects.create(
@@ -189,7 +189,7 @@ def cancel_invite(*, merchant: Merchant, invite_id: int) -> TeamInvite:
         merchant=merchant, pk=invite_id, accepted_at__isnull=True
     ).first()
     if invite is None:
-        raise NotFound(_("No such invitation."))
+        raise GatewayError(ErrorCode.INVITE_NOT_FOUND)
     invite.delete()
     return invite
 
@@ -213,9 +213,7 @@ def check_can_join(*, invite: TeamInvite) -> None:
     """Refused when the invited address has a login already (logins are e-mail addresses,
     compared without case; a login belongs to one store)."""
     if get_user_model().objects.filter(username__iexact=invite.email).exists():
-        raise Refused(
-            _("This e-mail already has a login here. Ask the owner to invite another address.")
-        )
+        raise GatewayError(ErrorCode.LOGIN_EXISTS)
 
 
 def accept_invite(*, invite: TeamInvite, password: str):
@@ -226,7 +224,7 @@ def accept_invite(*, invite: TeamInvite, password: str):
     with transaction.atomic():
         locked = TeamInvite.objects.select_for_update().get(pk=invite.pk)
         if locked.accepted_at is not None:
-            raise Refused(_("This invitation was used already."))
+            raise GatewayError(ErrorCode.INVITE_USED)
         user = get_user_model()(username=invite.email, email=invite.email)
         user.set_password(password)
         user.save()
@@ -245,11 +243,11 @@ def change_role(*, merchant: Merchant, member_id: int, role: str) -> MerchantUse
             .first()
         )
         if member is None:
-            raise NotFound(_("No such member."))
+            raise GatewayError(ErrorCode.MEMBER_NOT_FOUND)
         if role not in ROLES:
-            raise Refused(_("Choose owner or staff."), "role")
+            raise GatewayError(ErrorCode.INVALID_ROLE, "role")
         if not keep_at_least_one_owner(_locked_roles(merchant), member.pk, role):
-            raise Refused(_("The store needs at least one owner."))
+            raise GatewayError(ErrorCode.LAST_OWNER)
         MerchantUser.objects.filter(pk=member.pk).update(role=role)
         member.role = role
     return member
@@ -265,11 +263,11 @@ def remove_member(*, merchant: Merchant, member_id: int, removed_by) -> Merchant
             .first()
         )
         if member is None:
-            raise NotFound(_("No such member."))
+            raise GatewayError(ErrorCode.MEMBER_NOT_FOUND)
         if member.user_id == removed_by.pk:
-            raise Refused(_("You cannot remove yourself; ask another owner."))
+            raise GatewayError(ErrorCode.CANNOT_REMOVE_SELF)
         if not keep_at_least_one_owner(_locked_roles(merchant), member.pk, None):
-            raise Refused(_("The store needs at least one owner."))
+            raise GatewayError(ErrorCode.LAST_OWNER)
         member.user.delete()
     return member
 
@@ -307,10 +305,10 @@ def check_code(*, device: TOTPDevice, token: str) -> None:
     if device.verify_token(token.strip()):
         return
     _allowed, details = device.verify_is_allowed()
-    raise Refused(
-        _("Too many wrong codes: wait a minute, then try again.")
+    raise GatewayError(
+        ErrorCode.TOO_MANY_CODES
         if (details or {}).get("failure_count", 0) >= 3
-        else _("That code is not right; codes change every 30 seconds."),
+        else ErrorCode.WRONG_CODE,
         "otp_token",
     )
 
@@ -327,6 +325,6 @@ def disable_two_factor(*, user, token: str) -> None:
     """Off only with a code of the app, so a session left open cannot switch it off."""
     device = confirmed_device(user=user)
     if device is None:
-        raise Refused(_("Two-factor sign-in is not on."))
+        raise GatewayError(ErrorCode.TWO_FACTOR_OFF)
     check_code(device=device, token=token)
     TOTPDevice.objects.filter(user=user).delete()

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import connection
 
-from chains import registry
+from chains.checks import enabled_networks
 from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from invoices import rates
@@ -48,7 +48,7 @@ def broker() -> Check:
 
 def scanners(now: datetime) -> list[Check]:
     """Each enabled network's scanner against its interval (chains.lag's rule)."""
-    networks = registry.enabled_networks()
+    networks = enabled_networks()
     cursors = ChainCursor.objects.in_bulk([network.code for network in networks])
     checks = []
     for network in networks:

@@ -18,7 +18,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector
 
-from chains import registry
+from chains.checks import enabled_networks
 from chains.models import ChainCursor
 from invoices.models import Event, Invoice, Status, Transaction
 from ops import checks
@@ -112,7 +112,7 @@ class GatewayCollector(Collector):
         return family
 
     def _scanners(self, now):
-        networks = registry.enabled_networks()
+        networks = enabled_networks()
         cursors = ChainCursor.objects.in_bulk([network.code for network in networks])
         height = GaugeMetricFamily(
             "gateway_scanner_height", "Height scanned up to", labels=["network"]

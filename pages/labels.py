@@ -75,7 +75,12 @@ def network_name(code: str | None, name: str) -> str:
 
 
 def confirmations(count: int, required: int) -> str:
-    """ "2 of 6 confirmations", in the reader's language."""
+    """ "2 of 6 confirmations", in the reader's language; once the count has reached what
+    is required, the count alone ("5 confirmations", not "5 of 2")."""
+    if required and count >= required:
+        return ngettext("%(count)s confirmation", "%(count)s confirmations", count) % {
+            "count": count
+        }
     return ngettext(
         "%(count)s of %(required)s confirmation",
         "%(count)s of %(required)s confirmations",

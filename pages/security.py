@@ -32,7 +32,9 @@ def image_origin(url: str) -> str | None:
 
 
 def policy(frame_ancestors: list[str], images: list[str]) -> str:
-    ancestors = " ".join(["'self'", *frame_ancestors]) if frame_ancestors else "'none'"
+    ancestors = (
+        " ".join(dict.fromkeys(["'self'", *frame_ancestors])) if frame_ancestors else "'none'"
+    )
     return "; ".join(
         [
             "default-src 'none'",

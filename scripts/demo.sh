@@ -7,6 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export DEBUG=${DEBUG:-1} SANDBOX=${SANDBOX:-1}
+# The demo is for trying things on this machine: callbacks may go to a receiver on 127.0.0.1.
+export CALLBACKS_ALLOW_PRIVATE=${CALLBACKS_ALLOW_PRIVATE:-1}
 PORT=${PORT:-8000}
 export PUBLIC_URL=${PUBLIC_URL:-http://127.0.0.1:$PORT}
 mkdir -p var

@@ -1,3 +1,5 @@
+import subprocess
+
 import pytest
 from django.test.testcases import QuietWSGIRequestHandler
 from rest_framework.test import APIClient
@@ -5,6 +7,7 @@ from rest_framework.test import APIClient
 from chains.backends import close_all
 from invoices import rates
 from merchants.services import create_merchant
+from tests import markers
 from tests.support import unavailable
 
 pytest_plugins = [
@@ -19,6 +22,31 @@ pytest_plugins = [
 # body waits for the client's delayed ACK of the headers, 40 ms a request (a real server,
 # like gunicorn, sends at once).
 QuietWSGIRequestHandler.disable_nagle_algorithm = True
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test `unit`, `node` or `browser` by the fixtures it uses (tests/markers.py)."""
+    for item in items:
+        for kind in markers.kinds(
+            markers.fixture_modules(item),
+            set(getattr(item, "fixturenames", ())),
+            item.get_closest_marker("django_db") is not None,
+        ):
+            item.add_marker(kind)
+
+
+def _no_process(*args, **kwargs):
+    raise AssertionError(
+        "a unit test starts no process: ask for the `processes` fixture (tests/live.py)"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_process(request, monkeypatch):
+    """What keeps `unit` true: its database access is refused by pytest-django, a process
+    is refused here."""
+    if request.node.get_closest_marker("unit"):
+        monkeypatch.setattr(subprocess, "Popen", _no_process)
 
 
 @pytest.fixture(autouse=True)

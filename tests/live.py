@@ -133,6 +133,12 @@ class LiveGateway:
 
 
 @pytest.fixture(scope="session")
+def processes():
+    """Asked for by a test that starts processes of its own (manage.py, the worker): it is no
+    unit test (tests/markers.py), and a unit test that starts one fails (tests/conftest.py)."""
+
+
+@pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory) -> Path:
     """A SQLite file as `manage.py migrate` leaves it, made once per test process: each live
     gateway starts on a copy (migrating costs seconds of CPU, a copy milliseconds)."""

@@ -15,8 +15,9 @@ from bip_utils import (
 )
 
 from chains import hd
-from chains.addresses import InvalidAddress, eip55, validate_address
-from chains.registry import get_network
+from chains.addresses import InvalidAddress, eip55, example_address, validate_address
+from chains.backends.sandbox import payer_address
+from chains.registry import all_networks, get_network
 
 G = bytes.fromhex("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798")
 LTC_LEGACY = P2PKHAddrEncoder.EncodeKey(G, net_ver=b"\x30")  # L…
@@ -185,3 +186,16 @@ def test_sandbox_takes_its_derived_addresses_only():
     assert "is for Bitcoin" in refused("sandbox", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
     assert "is for Bitcoin" in refused("sandbox", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
     assert "not a valid" in refused("sandbox", "sbx1qnotanaddress")
+
+
+def test_the_sandbox_payer_shown_as_sender_is_a_sandbox_address():
+    """The sender the sandbox makes up is shown on the invoice: the refund form takes it."""
+    sender = payer_address("an invoice id")
+    assert sender.startswith("sbx1q") and check("sandbox", sender) == sender
+    assert payer_address("an invoice id") == sender != payer_address("another")
+
+
+@pytest.mark.parametrize("code", sorted(all_networks()))
+def test_the_example_shown_to_payers_is_an_address_of_the_network(code):
+    example = example_address(get_network(code))
+    assert check(code, example) == example

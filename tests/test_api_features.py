@@ -135,6 +135,40 @@ def test_list_filters(api):
         assert api.get(URL, bad).status_code == 400
 
 
+def test_unknown_query_parameters_are_a_400_naming_them(api):
+    api.post(URL, {**BODY, "foreign_id": "a"}, format="json")
+    for path, query, name in (
+        (URL, {"q": "zzz"}, "q"),
+        (URL, {"status": "new", "expand": "transactions"}, "expand"),
+        ("/api/v1/events", {"invoices": "x"}, "invoices"),
+        ("/api/v1/currencies", {"limit": "1"}, "limit"),
+    ):
+        response = api.get(path, query)
+        assert response.status_code == 400, (path, query)
+        error = response.json()["error"]
+        assert (error["code"], error["param"]) == ("unknown_parameter", name)
+        assert error["message"].startswith(f"{name} is not a query parameter of this endpoint")
+    assert (
+        "cursor, foreign_id, limit, search" in api.get(URL, {"q": "z"}).json()["error"]["message"]
+    )
+    created = api.post(f"{URL}?expand=x", BODY, format="json")
+    assert created.status_code == 400 and Invoice.objects.count() == 1  # nothing written
+
+
+def test_search_finds_invoices_as_the_dashboards_search_does(api):
+    a = api.post(URL, {**BODY, "foreign_id": "order-7"}, format="json").json()
+    b = api.post(URL, {**BODY, "pay_currency": "USDT", "network": "sandbox"}, format="json").json()
+    api.post(URL, BODY, format="json")
+
+    def found(text):
+        return [i["id"] for i in api.get(URL, {"search": text}).json()["data"]]
+
+    assert found("order-7") == [a["id"]]
+    assert found(a["id"]) == [a["id"]]
+    assert found(b["address"].upper()) == [b["id"]]  # bech32 in either case, as the dashboard
+    assert found("zzz") == []
+
+
 def test_get_and_cancel_by_foreign_id(api):
     created = api.post(URL, {**BODY, "foreign_id": "order-42"}, format="json").json()
     assert api.get(f"{URL}/by-foreign-id/order-42").json()["id"] == created["id"]

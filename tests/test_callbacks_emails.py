@@ -46,7 +46,11 @@ def test_cancelling_an_invoice_that_received_funds_mails_the_claim_link_once(
     assert message.to == ["payer@example.com"]
     assert message.subject == "Your refund from Shop"
     assert claim_url(invoice) in message.body
-    assert "order order-7" in message.body and "100.000000 USDT" in message.body
+    assert "order order-7" in message.body and "100.00 USDT on" in message.body
+    assert "100.000000" not in message.body  # the amount as it reads everywhere else
+    [(html, kind)] = message.alternatives  # an HTML alternative, like the team's e-mails
+    assert kind == "text/html" and "100.00 USDT on" in html
+    assert f'href="{claim_url(invoice)}"' in html and "order order-7" in html
     assert tasks.send_payer_emails() == 0
     assert emails.send_refund_claim_emails(now=timezone.now() + timedelta(hours=1)) == 0
     assert len(mail.outbox) == 1
@@ -64,7 +68,7 @@ def test_a_refund_the_merchant_chooses_mails_the_claim_link(api, paid_invoice):
     assert tasks.send_payer_emails() == 1  # …and the sweep finds it in the outbox
     assert tasks.send_payer_emails() == 0
     [message] = mail.outbox
-    assert refund["claim_url"] in message.body and "130.000000 USDT" in message.body
+    assert refund["claim_url"] in message.body and "130.00 USDT" in message.body
 
 
 def test_a_declined_review_with_funds_mails_the_claim_link(make_merchant, paid_invoice):

@@ -5,6 +5,7 @@ translations. The journey in a real browser is in test_checkout_browser.py."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -13,10 +14,13 @@ import pytest
 from django.utils import timezone
 
 from chains import hd
+from chains.addresses import validate_address
+from chains.registry import get_network
 from checkout import states
+from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle as lc
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import errors, payer
+from invoices.services import payer
 from pages import amounts
 from pages.security import embed_sources, image_origin
 
@@ -282,6 +286,23 @@ def test_an_expired_invoice_refuses_a_choice_on_the_page(client, invoice):
     assert "Invoice expired" in html and "This invoice has expired." in html
 
 
+def test_the_checkout_and_the_api_show_an_invoice_expired_on_time(client, api, create_invoice):
+    """No sweep runs here: the checkout's poll (and an API read) expire a due invoice
+    within a moment of its timer, not up to a minute later."""
+    polled, read = create_invoice(), create_invoice()
+    ends = timezone.now() + timedelta(seconds=1)
+    Invoice.objects.filter(pk__in=[polled["id"], read["id"]]).update(expires_at=ends)
+    assert client.get(f"/pay/{polled['id']}/status").json()["status"] == "new"
+    time.sleep(max(0, (ends - timezone.now()).total_seconds()) + 0.1)
+    status = client.get(f"/pay/{polled['id']}/status").json()
+    assert (status["status"], status["final"]) == ("expired", True)
+    assert api.get(f"/api/v1/invoices/{read['id']}").json()["status"] == "expired"
+    for invoice in (polled, read):
+        expired = Invoice.objects.get(pk=invoice["id"])
+        assert expired.status == "expired"
+        assert [e.type for e in expired.events.all()] == ["status_changed"]
+
+
 def test_a_fixed_invoice_goes_straight_to_payment(client, create_invoice):
     fixed = create_invoice(pay_currency="USDT", network="sandbox")
     html = client.get(f"/pay/{fixed['id']}?change=1").content.decode()
@@ -422,7 +443,7 @@ def test_browser_language_is_the_default_and_the_cookie_wins(client, invoice):
 def test_the_merchant_api_keeps_english(api):
     response = api.post(
         "/api/v1/invoices",
-        {"price_amount": "-1", "price_currency": "USD"},
+        {"price_amount": "0", "price_currency": "USD"},
         format="json",
         HTTP_ACCEPT_LANGUAGE="de",
     )
@@ -488,6 +509,38 @@ def refund(api, create_invoice):
 @pytest.fixture
 def sandbox_address():
     return hd.derive_address("sandbox", hd.new_sandbox_xpub(), 0)
+
+
+def test_the_claim_page_shows_a_valid_example_and_takes_the_sender_it_was_paid_from(client, refund):
+    """The sandbox's made-up sender is shown on the invoice; the payer may claim to it."""
+    opened = client.post("/refund/", {"token": refund.claim_token}).content.decode()
+    example = re.search(r'placeholder="(sbx1[0-9a-z]+)"', opened).group(1)
+    network = get_network("sandbox")
+    assert validate_address(network, example) == example
+    assert 'class="test-banner"' in opened  # a test invoice's refund
+    german = client.post(
+        "/refund/", {"token": refund.claim_token}, HTTP_ACCEPT_LANGUAGE="de"
+    ).content.decode()
+    amount = amounts.display_amount(refund.amount, 6)
+    assert f'<span class="price-amount">{amount.replace(".", ",")}</span>' in german
+    assert "Sandbox (Testnetz)" in german and "test network" not in german
+    (sender,) = refund.invoice.transactions.get().from_addresses
+    response = client.post(
+        "/refund/",
+        {"token": refund.claim_token, "step": "claim", "confirm": "on", "address": sender},
+    )
+    assert response.status_code == 200, re.findall(r'field-error"[^>]*>(.*?)<', response.text)
+    refund.refresh_from_db()
+    assert (refund.status, refund.address) == (Refund.AWAITING_PAYOUT, sender)
+
+
+def test_an_expired_checkout_offers_no_sandbox_payment(client, invoice):
+    choose(client, invoice["id"])
+    assert "Sandbox test panel" in page(client, invoice["id"]).content.decode()
+    Invoice.objects.filter(pk=invoice["id"]).update(expires_at=timezone.now())
+    html = page(client, invoice["id"]).content.decode()
+    assert "Invoice expired" in html and "Sandbox test panel" not in html
+    assert "Pay exactly" not in html
 
 
 def test_refund_claim_page(client, refund, sandbox_address):
@@ -564,9 +617,10 @@ def test_a_refund_code_with_a_nul_byte_is_refused_before_any_lookup(db, client):
 
 
 def test_refund_claim_service(refund, sandbox_address):
-    with pytest.raises(errors.NotFound):
+    with pytest.raises(GatewayError) as missing:
         payer.claim(token="no-such-token", address=sandbox_address)
-    with pytest.raises(errors.ServiceError) as refused:
+    assert missing.value.code == ErrorCode.REFUND_NOT_FOUND
+    with pytest.raises(GatewayError) as refused:
         payer.claim(
             token=refund.claim_token, address="bcrt1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
         )
@@ -574,8 +628,9 @@ def test_refund_claim_service(refund, sandbox_address):
     now = timezone.now() - timedelta(minutes=1)
     claimed = payer.claim(token=refund.claim_token, address=sandbox_address, now=now)
     assert (claimed.status, claimed.claimed_at) == (Refund.AWAITING_PAYOUT, now)
-    with pytest.raises(errors.Conflict):
+    with pytest.raises(GatewayError) as claimed_twice:
         payer.claim(token=refund.claim_token, address=sandbox_address)
+    assert claimed_twice.value.code == ErrorCode.REFUND_CLAIMED
 
 
 def test_assets_are_served_by_the_app_itself(client, invoice):
@@ -585,6 +640,7 @@ def test_assets_are_served_by_the_app_itself(client, invoice):
     assert {
         "/static/css/gateway.css",
         "/static/checkout/checkout.css",
+        "/static/js/gateway.js",
         "/static/checkout/checkout.js",
     } <= assets
     for url in assets:

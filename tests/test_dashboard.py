@@ -22,10 +22,11 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
+from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import errors, merchant_actions, payer, reconciliation
+from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
@@ -174,10 +175,10 @@ def test_chart_geometry():
 
 def test_search_terms():
     evm = "0x52908400098527886e0f7030069857d2e4169ee7"
-    addresses, _ = queries.search_terms(evm)
+    addresses, _ = selectors.search_terms(evm)
     assert "0x52908400098527886E0F7030069857D2E4169EE7" in addresses
     txid = "AB" * 32
-    _, txids = queries.search_terms(txid)
+    _, txids = selectors.search_terms(txid)
     assert {"ab" * 32, "0x" + "ab" * 32} <= txids
 
 
@@ -201,7 +202,7 @@ def test_txid_formats(network, text, stored):
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
 def test_txid_refused(text):
-    with pytest.raises(errors.ServiceError) as refused:
+    with pytest.raises(GatewayError) as refused:
         merchant_actions.validate_txid(network=registry.get_network("ethereum"), text=text)
     assert refused.value.code == "invalid_txid"
     assert "0x followed by 64 hexadecimal" in refused.value.message
@@ -220,7 +221,7 @@ def refund(api, create_invoice):
     _, offered = merchant_actions.resolve(
         invoice_id=invoice["id"], action="refund", actor="user:owner@shop.example"
     )
-    with pytest.raises(errors.Conflict, match="not given a refund address"):
+    with pytest.raises(GatewayError, match="not given a refund address"):
         merchant_actions.record_payout(
             invoice_id=invoice["id"], txid="ab" * 32, actor="user:owner@shop.example"
         )
@@ -290,10 +291,11 @@ def test_payout_recorded_then_matched_on_chain(refund):
         .values_list("actor", flat=True)
     )
     assert actors == ["user:owner@shop.example", "payer", "user:owner@shop.example", "system"]
-    with pytest.raises(errors.Conflict, match="already paid"):
+    with pytest.raises(GatewayError, match="already paid") as refused:
         merchant_actions.record_payout(
             invoice_id=refund.invoice_id, txid="ef" * 32, actor="user:owner@shop.example"
         )
+    assert refused.value.code == ErrorCode.REFUND_NOT_AWAITING_PAYOUT
 
 
 def test_payout_can_be_corrected_until_seen(refund):
@@ -313,10 +315,11 @@ def test_payout_can_be_corrected_until_seen(refund):
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
     invoice = create_invoice()
-    with pytest.raises(errors.NotFound):
+    with pytest.raises(GatewayError) as refused:
         merchant_actions.record_payout(
             invoice_id=invoice["id"], txid="ab" * 32, actor="user:a@b.example"
         )
+    assert refused.value.code == ErrorCode.REFUND_NOT_FOUND and refused.value.status == 404
 
 
 # --- pages through the client -----------------------------------------------------------------
@@ -368,6 +371,15 @@ def test_every_page_has_a_strict_policy_and_no_cache(browser):
     assert "no-store" in response["Cache-Control"]
     login = Client().get("/dashboard/login/")
     assert "default-src 'none'" in login["Content-Security-Policy"]
+
+
+def test_pages_load_the_shared_script_not_the_checkouts(browser):
+    """Copy buttons and self-submitting selects come from static/js/gateway.js; the
+    checkout's poller and countdown stay on the payer's pages."""
+    html = browser.get("/dashboard/").content.decode()
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert scripts == ["/static/js/gateway.js"]
+    assert browser.get(scripts[0]).status_code == 200
 
 
 def test_post_without_csrf_token_is_refused(browser, api, create_invoice):
@@ -685,7 +697,7 @@ def test_callback_secret_rotation_and_test_without_url(browser, api):
     )
 
 
-def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
+def test_staff_cannot_manage_keys_wallets_team_or_callbacks(client, api):
     client.force_login(_member(api.merchant, "staff@shop.example", MerchantUser.STAFF))
     secret = set_callback_url(api.merchant.pk, "https://shop.example/hook").secret
     for url in (
@@ -693,12 +705,12 @@ def test_staff_cannot_manage_keys_wallets_team_or_secret(client, api):
         "/dashboard/settings/wallets/",
         "/dashboard/settings/wallets/sandbox/",
         "/dashboard/settings/team/",
+        "/dashboard/settings/callbacks/",
         "/dashboard/settings/callbacks/rotate/",
     ):
-        assert client.get(url).status_code == 403, url
-    page = client.get("/dashboard/settings/callbacks/")
-    assert page.status_code == 200
-    assert secret.encode() not in page.content
+        page = client.get(url)
+        assert page.status_code == 403, url
+        assert secret.encode() not in page.content
     for url in ("/dashboard/", "/dashboard/invoices/", "/dashboard/settings/payments/"):
         assert client.get(url).status_code == 200, url
 

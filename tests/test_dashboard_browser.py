@@ -25,7 +25,7 @@ from chains.uri import payment_uri
 from invoices.models import Event, Invoice, Refund
 from invoices.services import reconciliation
 from merchants.models import MerchantUser
-from tests.browser import decode_qr, screenshot
+from tests.browser import PHONE, decode_qr, screenshot
 from webhooks import callbacks
 
 pytest_plugins = ["tests.browser", "tests.receiver"]
@@ -357,6 +357,8 @@ def test_api_key_created_used_and_revoked(api, store, page, live_server):
     page.get_by_label("Label").fill("shop backend")
     page.get_by_role("button", name="Create the key").click()
     key = page.locator("#api-key").inner_text()
+    page.get_by_role("button", name="Copy").click()  # the shared script shows and runs it
+    expect(page.locator(".copy-line .copy")).to_have_text("Copied")
     shot(page, "38-settings-api-key-created")
     url = f"{live_server.url}/api/v1/invoices"
     headers = {"Authorization": f"Bearer {key}"}
@@ -371,12 +373,13 @@ def test_api_key_created_used_and_revoked(api, store, page, live_server):
     assert requests.get(url, headers=headers, timeout=10).status_code == 401
 
 
-def test_staff_cannot_open_api_keys(api, store, page):
+def test_staff_cannot_open_api_keys_or_callbacks(api, store, page):
     make_user(api.merchant, "staff@shop.example", MerchantUser.STAFF)
     log_in(page, "staff@shop.example")
     page.goto("/dashboard/settings/")
-    expect(page.locator(".tabs")).not_to_contain_text("API keys")
-    expect(page.locator(".tabs")).not_to_contain_text("Wallets")
+    for tab in ("API keys", "Wallets", "Callbacks", "Team"):
+        expect(page.locator(".tabs")).not_to_contain_text(tab)
+    assert page.goto("/dashboard/settings/callbacks/").status == 403
     response = page.goto("/dashboard/settings/api-keys/")
     assert response.status == 403
     expect(page.locator("main")).to_contain_text("Only the store's owners")
@@ -450,3 +453,54 @@ def test_login_throttled_and_password_reset(api, store, page, settings):
     page.get_by_role("button", name="Save the password").click()
     expect(page.get_by_role("heading", name="Password saved")).to_be_visible()
     shot(page, "56-password-reset-complete")
+
+
+@pytest.mark.parametrize("language", ["en-US", "de-DE"])
+def test_the_top_menu_fits_a_phone_and_reaches_every_entry(api, store, open_page, language):
+    """390×844: nothing wider than the screen; the menu button opens the navigation and
+    every entry can be seen and followed (without a script the entries wrap instead)."""
+    page = open_page(PHONE, locale=language)
+    _log_in_any_language(page)
+    page.goto("/dashboard/")
+
+    def overflow() -> int:
+        return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+    assert overflow() <= 0
+    nav = page.locator("#dashboard-nav")
+    expect(nav).to_be_hidden()
+    shot(page, f"menu-closed-{language}")
+    page.locator(".menu-button").click()
+    entries = nav.get_by_role("link")
+    assert entries.count() == 5
+    for index in range(5):
+        box = entries.nth(index).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    assert overflow() <= 0
+    shot(page, f"menu-open-{language}")
+    last = entries.nth(4)
+    href = last.get_attribute("href")
+    last.click()
+    page.wait_for_url(f"**{href}")
+    plain = open_page(PHONE, locale=language, java_script_enabled=False)
+    _log_in_any_language(plain)
+    plain.goto("/dashboard/")
+    assert plain.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    links = plain.locator("#dashboard-nav").get_by_role("link")
+    for index in range(5):
+        box = links.nth(index).bounding_box()
+        assert box and box["x"] + box["width"] <= PHONE["width"]
+    shot(plain, f"menu-no-script-{language}")
+    desktop = open_page(locale=language)
+    _log_in_any_language(desktop)
+    desktop.goto("/dashboard/")
+    expect(desktop.locator(".menu-button")).to_be_hidden()
+    expect(desktop.locator("#dashboard-nav")).to_be_visible()
+
+
+def _log_in_any_language(page) -> None:
+    page.goto("/dashboard/login/")
+    page.fill("input[name=username]", "owner@shop.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard/")

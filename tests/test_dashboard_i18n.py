@@ -4,12 +4,14 @@ and confirmation count."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import translation
 
 from invoices.models import Kind, Status
-from merchants.models import UNRESOLVED_CONTEXTS, MerchantUser
+from merchants.models import UNRESOLVED_CONTEXTS, Merchant, MerchantUser
 from pages import labels
 from tests.test_links import member_client
 
@@ -84,6 +86,40 @@ def test_confirmations_read_n_of_m():
         assert labels.confirmations(0, 1) == "0 of 1 confirmation"
     with translation.override("de"):
         assert labels.confirmations(2, 6) == "2 von 6 Bestätigungen"
+
+
+def test_confirmations_past_the_requirement_read_as_a_count():
+    """Not "5 of 2 confirmations" on a confirmed transaction."""
+    with translation.override("en"):
+        assert labels.confirmations(5, 2) == "5 confirmations"
+        assert labels.confirmations(1, 1) == "1 confirmation"
+    with translation.override("de"):
+        assert labels.confirmations(5, 2) == "5 Bestätigungen"
+    with translation.override("fr"):
+        assert labels.confirmations(5, 2) == "5 confirmations"
+
+
+def test_the_banner_the_checkout_amounts_and_the_tolerance_in_german(api, create_invoice):
+    """The test-data banner in the member's language; on an underpaid checkout the amounts
+    due, received and remaining with the decimal comma of the amount to pay; the
+    tolerance's number localized."""
+    owner = member_client(api.merchant)
+    MerchantUser.objects.update(language="de")
+    Merchant.objects.filter(pk=api.merchant.pk).update(slippage_percent="0.5")
+    invoice = create_invoice(pay_currency="USDT", network="sandbox")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"confirm": True, "amount": "10.25"},
+        format="json",
+    )
+    owner.post("/dashboard/mode/", {"mode": "test"})
+    overview = owner.get("/dashboard/").content.decode()
+    assert "Sie sehen Testrechnungen" in overview and "You are looking at" not in overview
+    detail = owner.get(f"/dashboard/invoices/{invoice['id']}/").content.decode()
+    assert "± 0,5 %" in detail
+    page = Client().get(f"/pay/{invoice['id']}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    summary = page[page.index('<dl class="summary">') :].split("</dl>")[0]
+    assert re.findall(r"<dd>([0-9.,]+) USDT</dd>", summary) == ["100,00", "10,25", "89,75"]
 
 
 @pytest.mark.parametrize(

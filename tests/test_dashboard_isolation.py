@@ -12,6 +12,7 @@ from dashboard import urls
 from invoices.models import Event, Invoice, Refund
 from links.models import PaymentLink
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
+from pos.models import Terminal
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
 # URL arguments that are not a merchant's objects: links from e-mails, checked by token.
@@ -26,7 +27,7 @@ def _user(merchant, email):
 @pytest.fixture
 def victim(make_merchant):
     """Another store with one of everything: an invoice with events and a refund, an API
-    key, an invitation and a team member."""
+    key, an invitation, a team member, a payment link and a point of sale."""
     client = make_merchant("Victim")
     invoice = client.post(
         "/api/v1/invoices",
@@ -64,11 +65,13 @@ def victim(make_merchant):
     delivery = Delivery.objects.create(
         event=event, endpoint=endpoint, invoice_id=invoice["id"], sequence=1, created_at=now
     )
+    terminal = Terminal.objects.create(merchant=client.merchant, name="Theirs", currency="USD")
     return {
         "endpoint_id": endpoint.pk,
         "delivery_id": delivery.pk,
         "invoice_id": invoice["id"],
         "link_id": link.pk,
+        "terminal_id": terminal.pk,
         "event_id": Event.objects.filter(invoice_id=invoice["id"]).first().pk,
         "prefix": MerchantAPIKey.objects.get(merchant=client.merchant).prefix,
         "invite_id": invite.pk,
@@ -123,6 +126,8 @@ def test_every_object_url_of_another_merchant_is_404(victim, intruder):
     assert endpoint.enabled and endpoint.url == "https://victim.example/hook"
     assert endpoint.previous_secret == "" and not DeliveryAttempt.objects.exists()
     assert TeamInvite.objects.filter(pk=victim["invite_id"]).exists()
+    terminal = Terminal.objects.get(pk=victim["terminal_id"])
+    assert terminal.active and terminal.name == "Theirs"
 
 
 def test_lists_search_and_export_show_only_the_own_store(victim, intruder):

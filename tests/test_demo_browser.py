@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from chains.lag import OVERDUE_INTERVALS
 from tests.browser import DESKTOP, screenshot
@@ -32,10 +33,10 @@ def _listening(port: int) -> bool:
 
 
 @pytest.fixture
-def demo(tmp_path):
+def demo(tmp_path, processes):
     """`make demo` in a clone of this commit (the clone shares this virtualenv, so setup
     finds everything installed), its scanner every DEMO_SCAN_INTERVAL_SECONDS; yields (base
-    URL, the banner it printed)."""
+    URL, the banner it printed, the clone)."""
     if shutil.which("git") is None or shutil.which("make") is None or not (ROOT / ".git").exists():
         unavailable("the demo test needs git, make and a git checkout to clone")
     clone = tmp_path / "clone"
@@ -75,7 +76,7 @@ def demo(tmp_path):
         ).read_text()
         time.sleep(0.2)
     try:
-        yield f"http://127.0.0.1:{port}", (tmp_path / "demo.log").read_text()
+        yield f"http://127.0.0.1:{port}", (tmp_path / "demo.log").read_text(), clone
     finally:
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C: the worker stops its children
         try:
@@ -112,7 +113,7 @@ def _still_running(group: int) -> str:
 
 
 def test_make_demo_shows_no_alert_on_the_new_merchants_overview(demo, browser):
-    base, banner = demo
+    base, banner, _ = demo
     assert "/admin/" not in banner
     login = re.search(r"log in as (\S+) / (\S+)", banner)
     assert login, banner
@@ -134,3 +135,34 @@ def test_make_demo_shows_no_alert_on_the_new_merchants_overview(demo, browser):
         screenshot(page, "demo-overview")
     finally:
         context.close()
+
+
+def test_the_demo_calls_back_to_this_machine(demo, receiver):
+    """The demo is for trying things locally: a receiver on 127.0.0.1 is saved and called
+    (outside the demo the same URL is refused when saved)."""
+    base, banner, clone = demo
+    assert "setuptools" not in banner, banner
+    key = (clone / "var" / "demo-api-key").read_text().strip()
+    headers = {"Authorization": f"Bearer {key}"}
+    saved = requests.patch(
+        f"{base}/api/v1/merchant", json={"callback_url": receiver.url}, headers=headers
+    )
+    assert saved.status_code == 200, saved.text
+    result = requests.post(f"{base}/api/v1/merchant/test-callback", headers=headers).json()
+    assert (result["succeeded"], result["status_code"]) == (True, 200), result
+    assert receiver.received[0].json()["event"] == "test"
+
+
+def test_installing_the_gateway_prints_no_warning_block(tmp_path, processes):
+    """`make demo` on a fresh clone installs the gateway (scripts/setup.sh): setuptools'
+    editable install must not print its "Please be careful with folders" block."""
+    venv = tmp_path / "venv"
+    subprocess.run(["python3", "-m", "venv", "--without-pip", str(venv)], check=True)
+    installed = subprocess.run(  # with the pip scripts/setup.sh installs
+        [ROOT / ".venv" / "bin" / "pip", "--python", venv / "bin" / "python", "install"]
+        + ["--quiet", "--no-deps", "-e", str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert "Warning" not in installed.stdout + installed.stderr

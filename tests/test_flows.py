@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from chains.backends import sandbox
 from chains.models import SandboxTransfer
-from invoices.lifecycle import TransitionNotAllowed
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import payer, reconciliation
 from worker.tasks import scan_network
@@ -299,8 +299,9 @@ def test_currency_cannot_change_once_a_payment_is_seen(api, create_invoice):
     invoice = create_invoice()
     payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
     pay(api, invoice, confirm=False)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(GatewayError) as refused:
         payer.select_currency(invoice_id=invoice["id"], asset_code="ETH", network_code="sandbox")
+    assert refused.value.code == ErrorCode.INVALID_STATE
 
 
 def test_insurance_and_fee_are_in_the_amount_due(api, create_invoice):

@@ -56,6 +56,12 @@ def test_a_visit_makes_one_invoice_however_often_it_is_confirmed(link):
     assert Invoice.objects.count() == 2
 
 
+def test_a_test_links_page_says_test(link, api):
+    assert 'class="test-banner"' in Client().get(f"/l/{link.slug}").content.decode()
+    PaymentLink.objects.filter(pk=link.pk).update(livemode=True)
+    assert "test-banner" not in Client().get(f"/l/{link.slug}").content.decode()
+
+
 def test_a_visit_whose_invoice_expired_makes_a_fresh_one(link):
     payer = Client()
     first = payer.post(f"/l/{link.slug}", {"amount": "20"})
@@ -164,6 +170,25 @@ def test_the_dashboard_makes_lists_and_deactivates_links(api):
     assert "Deactivated" in owner.get("/dashboard/links/").content.decode()
 
 
+@pytest.mark.parametrize(
+    "zone, stored",
+    [("", "2027-03-01T12:00:00+00:00"), ("Europe/Berlin", "2027-03-01T11:00:00+00:00")],
+)
+def test_a_links_end_is_taken_in_the_zone_it_was_typed_in(api, zone, stored):
+    """The browser says its zone (gateway.js); without a script the time is UTC."""
+    owner = member_client(api.merchant)
+    form = {"name": "Workshop", "price_currency": "EUR", "pricing": "fixed", "price_amount": "5"}
+    response = owner.post(
+        "/dashboard/links/new/", {**form, "ends_at": "2027-03-01T12:00", "timezone": zone}
+    )
+    assert response.status_code == 302
+    assert PaymentLink.objects.get().ends_at.isoformat() == stored
+    refused = owner.post(
+        "/dashboard/links/new/", {**form, "ends_at": "2027-03-01T12:00", "timezone": "Mars/Base"}
+    )
+    assert refused.status_code == 422 and "Unknown time zone." in refused.content.decode()
+
+
 def test_link_forms_refuse_what_cannot_sell(api):
     owner = member_client(api.merchant)
     response = owner.post(
@@ -203,7 +228,7 @@ def _upload(data=PNG):
 def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres, api):
     """Six confirmations of one visit at once make one invoice; six payers racing for the
     last ticket get one invoice and five clear refusals."""
-    from invoices.services.errors import ServiceError
+    from core.errors import GatewayError
     from links import services as link_services
     from tests.conftest import run_at_once
 
@@ -223,7 +248,7 @@ def test_racing_confirmations_make_one_invoice_and_respect_the_quantity(postgres
     results = run_at_once(
         6, lambda i: link_services.open_invoice(link_id=link.pk, amount=None, visit=f"payer-{i}")
     )
-    refused = [r for r in results if isinstance(r, ServiceError)]
+    refused = [r for r in results if isinstance(r, GatewayError)]
     assert len(refused) == 5 and all(r.code == "link_unavailable" for r in refused)
     assert Invoice.objects.count() == 2 == LinkInvoice.objects.count()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from invoices.models import Invoice
 from links.models import LinkInvoice, PaymentLink
@@ -84,7 +85,8 @@ def test_an_invoice_made_in_the_dashboard_is_paid_on_the_sandbox(owner, open_pag
     page.goto(f"/dashboard/invoices/{invoice.pk}/")
     expect(page.locator("h1 .status")).to_have_text("Completed")
     expect(page.locator(".tx-state")).to_contain_text("Confirmed")
-    expect(page.locator(".tx-state")).to_contain_text(re.compile(r"\d+ of \d+ confirmations"))
+    # Confirmed: the count alone, not "5 of 2" (issue 26).
+    expect(page.locator(".tx-state")).to_have_text(re.compile(r"^Confirmed · \d+ confirmations$"))
     assert page.problems == [] and payer.problems == []
 
 
@@ -254,3 +256,81 @@ def test_notification_e_mails_read_well(api, page, create_invoice):
         page.set_content(message.alternatives[0][0])
         expect(page.get_by_role("link")).to_have_count(1)
         shot(page, name)
+
+
+def test_the_link_form_shows_the_chosen_pricings_fields_and_the_browsers_zone(api, open_page):
+    """Only the fields of the chosen pricing; the end date in the browser's zone, named."""
+    make_user(api.merchant, "owner@shop.example")
+    page = open_page(timezone_id="Europe/Berlin")
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/links/new/")
+    expect(page.locator("#id_price_amount")).to_be_visible()
+    expect(page.locator("#id_amount_min")).to_be_hidden()
+    expect(page.locator("#id_ends_at ~ .hint")).to_have_text("In your time zone, Europe/Berlin.")
+    shot(page, "link-form-fixed")
+    page.get_by_label("The payer chooses the amount").check()
+    expect(page.locator("#id_price_amount")).to_be_hidden()
+    expect(page.locator("#id_amount_min")).to_be_visible()
+    shot(page, "link-form-choose")
+    page.get_by_label("Name").fill("Workshop")
+    page.get_by_label("Currency", exact=True).select_option("USD")
+    page.get_by_label("Ends at (optional)").fill("2027-03-01T12:00")
+    page.get_by_role("button", name="Create the link").click()
+    expect(page.get_by_role("heading", name=re.compile("Workshop"))).to_be_visible()
+    link = PaymentLink.objects.get()
+    assert link.ends_at.isoformat() == "2027-03-01T11:00:00+00:00"
+    page.goto(f"/dashboard/links/{link.pk}/edit/")
+    expect(page.get_by_label("Ends at (optional)")).to_have_value("2027-03-01T12:00")
+
+
+@pytest.mark.parametrize("language", ["en-US", "de-DE"])
+def test_the_pages_issue_26_changed(api, open_page, create_invoice, language):
+    """An underpaid test checkout, its refund claim, a test link's page and the dashboard's
+    invoice page, each as a payer or owner reads them (saved for people to look at)."""
+    german = language == "de-DE"
+    api.merchant.slippage_percent = "0.5"
+    api.merchant.save(update_fields=["slippage_percent"])
+    make_user(api.merchant, "owner@shop.example")
+    invoice = create_invoice(pay_currency="USDT", network="sandbox", price_amount="25.00")
+    api.post(
+        f"/api/v1/sandbox/invoices/{invoice['id']}/pay",
+        {"confirm": True, "amount": "10.25"},
+        format="json",
+    )
+    payer = open_page(locale=language)
+    payer.goto(f"/pay/{invoice['id']}")
+    expect(payer.locator("dl.summary")).to_contain_text("10,25" if german else "10.25")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-underpaid-{language}")
+    Invoice.objects.filter(pk=invoice["id"]).update(expires_at=timezone.now())
+    payer.reload()
+    expect(payer.locator(".sandbox")).to_have_count(0)
+    shot(payer, f"issue26-expired-{language}")
+    refund = api.post(
+        f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
+    ).json()
+    payer.goto("/refund/#" + refund["claim_url"].rsplit("#", 1)[1])
+    expect(payer.locator("#address-example")).to_contain_text("sbx1q")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-refund-claim-{language}")
+    link = PaymentLink.objects.create(
+        merchant=api.merchant, livemode=False, name="Tip jar", price_currency="USD"
+    )
+    payer.goto(f"/l/{link.slug}")
+    expect(payer.locator(".test-banner")).to_be_visible()
+    shot(payer, f"issue26-link-{language}")
+    owner = open_page(locale=language)
+    owner.goto("/dashboard/login/")
+    owner.fill("input[name=username]", "owner@shop.example")
+    owner.fill("input[name=password]", "correct horse battery staple")
+    owner.click("button[type=submit]")
+    owner.wait_for_url("**/dashboard/")
+    if not owner.locator(".test-strip").count():  # a store with a live key starts live
+        owner.locator(".mode-switch").click()
+    expect(owner.locator(".test-strip")).to_contain_text(
+        "Sie sehen Testrechnungen" if german else "You are looking at test invoices"
+    )
+    owner.goto(f"/dashboard/invoices/{invoice['id']}/")
+    expect(owner.locator("main")).to_contain_text("± 0,5 %" if german else "± 0.5 %")
+    shot(owner, f"issue26-invoice-{language}")
+    assert payer.problems == [] and owner.problems == []

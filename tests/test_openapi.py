@@ -124,6 +124,7 @@ def test_list_filters_and_page_envelopes(schema):
     assert {p["name"] for p in listing["parameters"]} == {
         "status",
         "foreign_id",
+        "search",
         "archived",
         "created_after",
         "created_before",

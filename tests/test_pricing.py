@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.errors import GatewayError
 from invoices import money, pricing
 from invoices.pricing import Fit
 
@@ -122,7 +123,7 @@ class TestMoney:
             ("100", 2, 10000),
             ("0.01", 2, 1),
             ("1.5", 8, 150_000_000),
-            (" 7 ", 0, 7),
+            ("007", 0, 7),
             ("123456789.123456789012345678", 18, 123456789123456789012345678),
         ],
     )
@@ -143,12 +144,13 @@ class TestMoney:
         ],
     )
     def test_to_units_refuses(self, text, code):
-        with pytest.raises(money.AmountError) as error:
+        with pytest.raises(GatewayError) as error:
             money.to_units(text, 2)
         assert error.value.code == code
 
-    @given(units=st.integers(min_value=0, max_value=10**40), decimals=st.integers(0, 18))
-    def test_format_and_parse_round_trip(self, units, decimals):
+    @given(whole=st.integers(0, 10**15 - 1), fraction=st.integers(0), decimals=st.integers(0, 18))
+    def test_format_and_parse_round_trip(self, whole, fraction, decimals):
+        units = whole * 10**decimals + fraction % 10**decimals
         text = money.format_units(units, decimals)
         if units:
             assert money.to_units(text, decimals) == units

@@ -139,6 +139,21 @@ def test_callback_url_and_secret_changes_are_recorded_without_secrets(
         assert secret not in text and "pw" not in text and "s3" not in text
 
 
+def test_the_change_log_and_the_owners_email_keep_a_callback_urls_port(
+    shop, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        shop.patch(
+            "/api/v1/merchant",
+            {"callback_url": "https://u:pw@hooks.example:18001/hook?t=s3"},
+            format="json",
+        )
+    change = SettingsChange.objects.get()
+    assert change.new_value == "https://hooks.example:18001/hook"
+    (message,) = mail.outbox
+    assert "https://hooks.example:18001/hook" in message.body
+
+
 def test_a_refused_wallet_records_nothing(shop):
     response = shop.put("/api/v1/wallets/sandbox", {"xpub": "not-a-key"}, format="json")
     assert response.status_code == 400

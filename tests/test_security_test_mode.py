@@ -15,8 +15,9 @@ from rest_framework.test import APIClient
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 
 from chains.models import SandboxTransfer
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Event, Invoice
-from invoices.services import errors, payer
+from invoices.services import payer
 from merchants.models import MerchantAPIKey, MerchantUser
 from merchants.services import create_api_key, set_wallet
 from webhooks import callbacks
@@ -104,8 +105,9 @@ def test_a_payer_cannot_pick_the_sandbox_on_a_live_invoice(live, client):
     response = client.post(f"/pay/{invoice['id']}", {"method": "USDT:sandbox"})
     assert response.status_code in (409, 422)
     assert Invoice.objects.get(pk=invoice["id"]).quote_id is None
-    with pytest.raises(errors.ServiceError):
+    with pytest.raises(GatewayError) as refused:
         payer.select_currency(invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox")
+    assert refused.value.code == ErrorCode.CURRENCY_NOT_OFFERED
 
 
 @pytest.fixture
@@ -123,7 +125,7 @@ def live_on_sandbox(live):
 def test_sandbox_payments_never_reach_a_live_invoice(live, live_on_sandbox, client):
     invoice_id = live_on_sandbox["id"]
     api = live.post(f"/api/v1/sandbox/invoices/{invoice_id}/pay", {"confirm": True}, format="json")
-    assert api.status_code == 409 and api.json()["error"]["code"] == "live_invoice"
+    assert api.status_code == 403 and api.json()["error"]["code"] == "test_key_required"
     page = client.get(f"/pay/{invoice_id}").content.decode()
     assert "Sandbox test panel" not in page and "test-banner" not in page
     panel = client.post(f"/pay/{invoice_id}/sandbox", {"action": "exact"})

@@ -61,7 +61,7 @@ def test_a_malformed_rpc_url_refuses_the_network(settings, tmp_path, tron_shop, 
     configure_chains(settings, tmp_path, f'[networks.tron]\nrpc_url = "{url}"\n')
     network = registry.get_network("tron")
     assert why in checks.configuration_problem(network)
-    assert "tron" not in {n.code for n in registry.enabled_networks()}
+    assert "tron" not in {n.code for n in checks.enabled_networks()}
     assert not offers_trx(tron_shop, "tron")
     [warning] = checks.configuration_check()
     assert warning.id == "chains.W001" and warning.level == django_checks.WARNING
@@ -97,7 +97,7 @@ def test_a_tron_node_of_another_chain_is_refused_then_accepted_once_fixed(
     # The mainnet entry pointed at a node whose genesis is not mainnet's.
     configure_chains(settings, tmp_path, f'[networks.tron]\nrpc_url = "{tron_node.url}"\n')
     assert offers_trx(tron_shop, "tron")
-    refused = checks.verify(registry.enabled_networks())
+    refused = checks.verify(checks.enabled_networks())
     assert refused["tron"] == (
         f"the node's genesis block is {tron_node.genesis_id} (another "
         f"chain), not Tron (TRC-20)'s {MAINNET_GENESIS}"
@@ -105,7 +105,7 @@ def test_a_tron_node_of_another_chain_is_refused_then_accepted_once_fixed(
     cursor = ChainCursor.objects.get(network="tron")
     assert cursor.last_error == checks.REFUSED + refused["tron"]  # the network's health
     assert not offers_trx(tron_shop, "tron")
-    assert "tron" not in {n.code for n in registry.enabled_networks()}  # nor scanned
+    assert "tron" not in {n.code for n in checks.enabled_networks()}  # nor scanned
 
     tron_node.blocks[0]["blockID"] = MAINNET_GENESIS  # now it is a mainnet node
     assert checks.verify([registry.get_network("tron")]) == {}
@@ -138,9 +138,9 @@ rpc_url = "{anvil.rpc_url}"
 rpc_url = "{anvil.rpc_url}"
 """,
     )
-    refused = checks.verify(registry.enabled_networks())
+    refused = checks.verify(checks.enabled_networks())
     assert refused == {"ethereum": "the node answers for chain id 31337, not 1 (Ethereum (ERC-20))"}
-    assert {n.code for n in registry.enabled_networks()} == {"ethereum-local", "sandbox"}
+    assert {n.code for n in checks.enabled_networks()} == {"ethereum-local", "sandbox"}
 
 
 def test_a_bitcoin_core_node_on_another_chain_is_refused(settings, tmp_path, litecoind):
@@ -154,7 +154,7 @@ rpc_url = "{litecoind.rpc_url}"
 rpc_url = "{litecoind.rpc_url}"
 """,
     )
-    refused = checks.verify(registry.enabled_networks())
+    refused = checks.verify(checks.enabled_networks())
     assert refused == {"litecoin": "the node runs the 'regtest' chain, not 'main' (Litecoin)"}
 
 

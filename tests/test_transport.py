@@ -64,7 +64,7 @@ def settings_in(env) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_check_deploy_is_clean_with_the_readme_settings(tmp_path):
+def test_check_deploy_is_clean_with_the_readme_settings(tmp_path, processes):
     result = manage(production_env(tmp_path), "check", "--deploy")
     issues = re.findall(r"\((\S+\.[EW]\d+)\)", result.stdout + result.stderr)
     # drf-spectacular reports how it guessed the API schema; that is not deployment.
@@ -89,7 +89,7 @@ def test_the_readme_lists_the_settings_the_check_runs_with(tmp_path):
         assert name in section, name
 
 
-def test_an_https_public_url_turns_everything_on(tmp_path):
+def test_an_https_public_url_turns_everything_on(tmp_path, processes):
     assert settings_in(production_env(tmp_path)) == {
         "SECURE_SSL_REDIRECT": True,
         "SESSION_COOKIE_SECURE": True,
@@ -103,7 +103,7 @@ def test_an_https_public_url_turns_everything_on(tmp_path):
     }
 
 
-def test_plain_http_development_keeps_them_off_and_each_can_be_turned_off(tmp_path):
+def test_plain_http_development_keeps_them_off_and_each_can_be_turned_off(tmp_path, processes):
     development = settings_in(
         production_env(
             tmp_path, DEBUG="1", PUBLIC_URL="http://127.0.0.1:8000", TRUSTED_PROXY_COUNT=None
@@ -124,7 +124,7 @@ def test_plain_http_development_keeps_them_off_and_each_can_be_turned_off(tmp_pa
     ) == (False, False, 600)
 
 
-def test_without_an_email_backend_a_production_gateway_refuses_to_start(tmp_path):
+def test_without_an_email_backend_a_production_gateway_refuses_to_start(tmp_path, processes):
     refused = manage(production_env(tmp_path, EMAIL_BACKEND=None), "check")
     assert refused.returncode != 0
     assert "EMAIL_BACKEND must be set when DEBUG is off" in refused.stderr

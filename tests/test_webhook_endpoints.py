@@ -244,7 +244,7 @@ def test_endpoints_are_created_read_changed_rotated_and_deleted(api):
     assert (created["url"], created["events"], created["dialect"], created["enabled"]) == (
         "https://shop.example/hooks",
         ["status_changed"],
-        "gateway",
+        "cryptogate",
         True,
     )
     path = f"/api/v1/webhook-endpoints/{created['id']}"
@@ -368,9 +368,9 @@ def test_a_registered_dialect_signs_and_shapes_its_endpoints_bodies(
 
 # --- the migration ------------------------------------------------------------------------------
 
-BEFORE = [
+BEFORE = [  # main's leaves before endpoints
     ("invoices", "0008_idempotency_keys_for_every_mutating_post"),
-    ("merchants", "0008_delivery_models_to_webhooks"),
+    ("merchants", "0009_merchant_payer_email"),
     ("webhooks", "0001_initial"),
 ]
 
@@ -462,7 +462,7 @@ def test_the_migration_makes_the_callback_url_the_default_endpoint_and_keeps_del
         True,
     )
     assert endpoint.secret_rotated_at == now and endpoint.failing_since == now
-    assert (endpoint.dialect, endpoint.events, endpoint.enabled) == ("gateway", ["*"], True)
+    assert (endpoint.dialect, endpoint.events, endpoint.enabled) == ("cryptogate", ["*"], True)
     deliveries = {d.sequence: d for d in Delivery.objects.filter(endpoint=endpoint)}
     assert [callbacks.delivery_state(deliveries[n]) for n in (1, 2, 3, 4)] == [
         "delivered",

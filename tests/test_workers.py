@@ -25,7 +25,7 @@ pytestmark = pytest.mark.xdist_group("workers")  # one worker migrates `gateway_
 
 
 @pytest.fixture(scope="module")
-def gateway_env(tmp_path_factory):
+def gateway_env(tmp_path_factory, processes):
     """A migrated scratch gateway (SQLite, the sandbox) for processes of their own."""
     folder = tmp_path_factory.mktemp("workers")
     env = {

@@ -18,7 +18,16 @@ from invoices.api import serializers as s
 from invoices.api.idempotency import idempotent
 from invoices.api.pagination import keyset_page
 from invoices.models import Event
-from invoices.representation import iso_time
+from invoices.representation import (
+    CallbackSecretResponse,
+    DeliveryAttemptResponse,
+    EventPage,
+    EventResponse,
+    WalletPage,
+    WalletResponse,
+    iso_time,
+    wallet_payload,
+)
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet
@@ -26,27 +35,15 @@ from webhooks import callbacks, endpoints
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from webhooks.serializers import (
     DeliveryPage,
-    DeliverySerializer,
+    DeliveryResponse,
     MerchantSerializer,
     WebhookEndpointPage,
-    WebhookEndpointSecretSerializer,
-    WebhookEndpointSerializer,
-    WebhookEndpointUpdateSerializer,
+    WebhookEndpointRequest,
+    WebhookEndpointResponse,
+    WebhookEndpointSecretResponse,
+    WebhookEndpointUpdateRequest,
+    delivery_payload,
 )
-
-
-def attempt_payload(attempt: DeliveryAttempt) -> dict:
-    return {
-        "attempted_at": iso_time(attempt.attempted_at),
-        "url": attempt.url,
-        "manual": attempt.manual,
-        "succeeded": attempt.succeeded,
-        "status_code": attempt.status_code,
-        "duration_ms": attempt.duration_ms,
-        "response_body": attempt.response_body,
-        "error": attempt.error or None,
-        "request_id": attempt.request_id or None,
-    }
 
 
 def event_payload(event: Event) -> dict:
@@ -54,25 +51,17 @@ def event_payload(event: Event) -> dict:
     it), where its delivery stands."""
     deliveries = list(event.deliveries.all())
     state = callbacks.event_state(deliveries)
-    return {
-        "id": str(event.id),
-        "event": event.type,
-        "livemode": event.invoice.livemode,
-        "invoice_id": str(event.invoice_id),
-        "sequence": event.sequence,
-        "created_at": iso_time(event.created_at),
-        "actor": event.actor,
-        "delivery_status": state,
-        "delivered_at": iso_time(
+    return EventResponse.render(
+        event,
+        delivery_status=state,
+        delivered_at=iso_time(
             max(d.delivered_at for d in deliveries) if state == "delivered" else None
         ),
-        "next_attempt_at": iso_time(
+        next_attempt_at=iso_time(
             min((d.next_attempt_at for d in deliveries if d.next_attempt_at), default=None)
         ),
-        "failed_at": iso_time(max((d.failed_at for d in deliveries if d.failed_at), default=None)),
-        "attempts": [attempt_payload(attempt) for attempt in event.delivery_attempts.all()],
-        "data": event.data,
-    }
+        failed_at=iso_time(max((d.failed_at for d in deliveries if d.failed_at), default=None)),
+    )
 
 
 def _events(request, endpoint_id=None):
@@ -132,22 +121,23 @@ class EventsView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: doc.EventPage, **doc.errors(400)},
+        responses={200: EventPage, **doc.errors(400)},
     )
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
         (to every endpoint that wanted it) and `failing` (not delivered, and at least one
         attempt failed)."""
         params = request.query_params
+        # A filter given empty is refused, not ignored: the schema says what it must be.
         endpoint = None
-        if value := params.get("endpoint"):
+        if (value := params.get("endpoint")) is not None:
             endpoint = _endpoint(request, _uuid(value, "endpoint", "a webhook endpoint id"))
         events = _events(request, endpoint and endpoint.pk)
         if endpoint is not None:
             events = events.filter(deliveries__endpoint=endpoint)
-        if value := params.get("invoice"):
+        if (value := params.get("invoice")) is not None:
             events = events.filter(invoice_id=_uuid(value, "invoice", "an invoice id"))
-        if value := params.get("type"):
+        if (value := params.get("type")) is not None:
             if value not in Event.TYPES:
                 raise ValidationError({"type": [f"one of {', '.join(Event.TYPES)}"]})
             events = events.filter(type=value)
@@ -166,11 +156,11 @@ class EventsView(APIView):
             events = events.filter(Q(Exists(failed_try)) if failing else ~Q(Exists(failed_try)))
         page, more, cursor = keyset_page(events, params)
         return Response(
-            {
-                "data": [event_payload(event) for event in page],
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            EventPage.render(
+                data=[event_payload(event) for event in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
 
@@ -183,7 +173,7 @@ class RedeliverView(APIView):
         summary="Send an event again",
         parameters=[OpenApiParameter("event_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         request=None,
-        responses={200: doc.EventSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: EventResponse, **doc.errors(400, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, event_id):
@@ -208,13 +198,13 @@ class TestCallbackView(APIView):
         tags=["Merchant"],
         summary="Send a signed test event to the merchant's callback URL",
         request=None,
-        responses={200: doc.DeliveryAttemptSerializer, **doc.errors(400, 403, 409, 415, 422)},
+        responses={200: DeliveryAttemptResponse, **doc.errors(400, 403, 409, 415, 422)},
     )
     @idempotent
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""
         endpoint = endpoints.default_endpoint(request.user.pk)
-        return Response(attempt_payload(callbacks.send_test_event(endpoint)))
+        return Response(DeliveryAttemptResponse.render(callbacks.send_test_event(endpoint)))
 
 
 class MerchantView(APIView):
@@ -259,17 +249,12 @@ class RotateSecretView(APIView):
         tags=["Merchant"],
         summary="A new callback secret, shown once (the old one signs for 24 h)",
         request=None,
-        responses={200: doc.CallbackSecretSerializer, **doc.errors(400, 403, 409, 415)},
+        responses={200: CallbackSecretResponse, **doc.errors(400, 403, 409, 415)},
     )
     @idempotent
     def post(self, request):
-        return Response(
-            {
-                "callback_secret": endpoints.rotate_callback_secret(
-                    merchant=request.user, actor=actor_of(request)
-                )
-            }
-        )
+        secret = endpoints.rotate_callback_secret(merchant=request.user, actor=actor_of(request))
+        return Response(CallbackSecretResponse.render(callback_secret=secret))
 
 
 class WalletsView(APIView):
@@ -279,16 +264,16 @@ class WalletsView(APIView):
         operation_id="listWallets",
         tags=["Wallets"],
         summary="The merchant's wallets (account xpubs)",
-        responses={200: doc.WalletPage, **doc.errors(403)},
+        responses={200: WalletPage, **doc.errors(403)},
     )
     def get(self, request):
         wallets = Wallet.objects.filter(merchant=request.user).order_by("family")
         return Response(
-            {
-                "data": [s.wallet_payload(wallet) for wallet in wallets],
-                "has_more": False,
-                "next_cursor": None,
-            }
+            WalletPage.render(
+                data=[wallet_payload(wallet) for wallet in wallets],
+                has_more=False,
+                next_cursor=None,
+            )
         )
 
 
@@ -303,7 +288,7 @@ class WalletView(APIView):
             OpenApiParameter("family", doc.component("WalletFamily"), OpenApiParameter.PATH)
         ],
         request=s.WalletSerializer,
-        responses={200: doc.WalletOutSerializer, **doc.errors(400, 403, 415)},
+        responses={200: WalletResponse, **doc.errors(400, 403, 409, 415)},
     )
     def put(self, request, family):
         data = s.WalletSerializer(data=request.data)
@@ -314,7 +299,7 @@ class WalletView(APIView):
             xpub=data.validated_data["xpub"],
             actor=actor_of(request),
         )
-        return Response(s.wallet_payload(wallet))
+        return Response(wallet_payload(wallet))
 
 
 # --- webhook endpoints ----------------------------------------------------------------------
@@ -337,28 +322,28 @@ class EndpointsView(APIView):
             WebhookEndpoint.objects.filter(merchant=request.user), request.query_params
         )
         return Response(
-            {
-                "data": WebhookEndpointSerializer(page, many=True).data,
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            WebhookEndpointPage.render(
+                data=[WebhookEndpointResponse.render(endpoint) for endpoint in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
     @extend_schema(
         operation_id="createWebhookEndpoint",
         tags=["Webhook endpoints"],
         summary="A new webhook endpoint; its secret is shown once, in this answer",
-        request=WebhookEndpointSerializer,
-        responses={201: WebhookEndpointSecretSerializer, **doc.errors(400, 403, 409, 415, 422)},
+        request=WebhookEndpointRequest,
+        responses={201: WebhookEndpointSecretResponse, **doc.errors(400, 403, 409, 415, 422)},
     )
     @idempotent
     def post(self, request):
-        data = WebhookEndpointSerializer(data=request.data)
+        data = WebhookEndpointRequest(data=request.data)
         data.is_valid(raise_exception=True)
         endpoint = endpoints.create_endpoint(
             merchant=request.user, actor=actor_of(request), **data.validated_data
         )
-        return Response(WebhookEndpointSecretSerializer(endpoint).data, status=201)
+        return Response(WebhookEndpointSecretResponse.render(endpoint), status=201)
 
 
 class EndpointView(APIView):
@@ -369,39 +354,39 @@ class EndpointView(APIView):
         tags=["Webhook endpoints"],
         summary="A webhook endpoint",
         parameters=[ENDPOINT_ID],
-        responses={200: WebhookEndpointSerializer, **doc.errors(403, 404)},
+        responses={200: WebhookEndpointResponse, **doc.errors(403, 404)},
     )
     def get(self, request, endpoint_id):
-        return Response(WebhookEndpointSerializer(_endpoint(request, endpoint_id)).data)
+        return Response(WebhookEndpointResponse.render(_endpoint(request, endpoint_id)))
 
     @extend_schema(
         operation_id="updateWebhookEndpoint",
         tags=["Webhook endpoints"],
         summary="Change an endpoint's url, events or enabled",
         parameters=[ENDPOINT_ID],
-        request=WebhookEndpointUpdateSerializer,
-        responses={200: WebhookEndpointSerializer, **doc.errors(400, 403, 404, 415, 422)},
+        request=WebhookEndpointUpdateRequest,
+        responses={200: WebhookEndpointResponse, **doc.errors(400, 403, 404, 415, 422)},
     )
     def patch(self, request, endpoint_id):
         endpoint = _endpoint(request, endpoint_id)
-        data = WebhookEndpointUpdateSerializer(endpoint, data=request.data, partial=True)
+        data = WebhookEndpointUpdateRequest(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         endpoint = endpoints.update_endpoint(
             endpoint=endpoint, changes=dict(data.validated_data), actor=actor_of(request)
         )
-        return Response(WebhookEndpointSerializer(endpoint).data)
+        return Response(WebhookEndpointResponse.render(endpoint))
 
     @extend_schema(
         operation_id="deleteWebhookEndpoint",
         tags=["Webhook endpoints"],
         summary="Delete an endpoint and its deliveries (not the default one)",
         parameters=[ENDPOINT_ID],
-        responses={200: WebhookEndpointSerializer, **doc.errors(403, 404, 409)},
+        responses={200: WebhookEndpointResponse, **doc.errors(403, 404, 409)},
     )
     def delete(self, request, endpoint_id):
         """Answers with the endpoint as it was."""
         endpoint = _endpoint(request, endpoint_id)
-        shown = WebhookEndpointSerializer(endpoint).data
+        shown = WebhookEndpointResponse.render(endpoint)
         endpoints.delete_endpoint(endpoint=endpoint, actor=actor_of(request))
         return Response(shown)
 
@@ -415,14 +400,14 @@ class EndpointRotateSecretView(APIView):
         summary="A new secret for the endpoint, shown once (the old one signs for 24 h)",
         parameters=[ENDPOINT_ID],
         request=None,
-        responses={200: WebhookEndpointSecretSerializer, **doc.errors(400, 403, 404, 409, 415)},
+        responses={200: WebhookEndpointSecretResponse, **doc.errors(400, 403, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, endpoint_id):
         endpoint = _endpoint(request, endpoint_id)
         endpoints.rotate_secret(endpoint=endpoint, actor=actor_of(request))
         endpoint.refresh_from_db()
-        return Response(WebhookEndpointSecretSerializer(endpoint).data)
+        return Response(WebhookEndpointSecretResponse.render(endpoint))
 
 
 def _deliveries(request, endpoint_id):
@@ -448,11 +433,11 @@ class EndpointDeliveriesView(APIView):
     def get(self, request, endpoint_id):
         page, more, cursor = keyset_page(_deliveries(request, endpoint_id), request.query_params)
         return Response(
-            {
-                "data": DeliverySerializer(page, many=True).data,
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            DeliveryPage.render(
+                data=[delivery_payload(delivery) for delivery in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
 
@@ -469,7 +454,7 @@ class EndpointRedeliverView(APIView):
             OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH),
         ],
         request=None,
-        responses={200: DeliverySerializer, **doc.errors(400, 403, 404, 409, 415, 422)},
+        responses={200: DeliveryResponse, **doc.errors(400, 403, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, endpoint_id, delivery_id):
@@ -477,7 +462,5 @@ class EndpointRedeliverView(APIView):
         delivery = get_object_or_404(_deliveries(request, endpoint_id), pk=delivery_id)
         callbacks.redeliver(delivery)
         return Response(
-            DeliverySerializer(
-                get_object_or_404(_deliveries(request, endpoint_id), pk=delivery_id)
-            ).data
+            delivery_payload(get_object_or_404(_deliveries(request, endpoint_id), pk=delivery_id))
         )

@@ -36,15 +36,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django_q.brokers import get_broker
 from django_q.tasks import async_task
 
 from core import egress
+from core.errors import ErrorCode, GatewayError
 from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
-from invoices.representation import iso_time
-from invoices.services.errors import Conflict, ServiceError
+from invoices.representation import TestCallbackEventResponse, iso_time
 from merchants import notifications
 from webhooks import dialects
 from webhooks.endpoints import default_endpoint
@@ -136,7 +137,7 @@ def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 
 def event_body(event: Event) -> bytes:
     """The body of an event in our dialect."""
-    return dialects.GATEWAY.body(event)
+    return dialects.CRYPTOGATE.body(event)
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -453,11 +454,13 @@ def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttemp
     now = now or timezone.now()
     url = target_url(delivery.endpoint, delivery.invoice)
     if not url:
-        raise ServiceError("no_callback_url", "this endpoint has no URL", "callback_url")
-    if not _claim(delivery, now, scheduled=False):
-        raise Conflict(
-            "delivery_in_progress", "this event is being delivered right now; try again in a minute"
+        raise GatewayError(
+            ErrorCode.NO_CALLBACK_URL,
+            "callback_url",
+            message=gettext_lazy("this endpoint has no URL"),
         )
+    if not _claim(delivery, now, scheduled=False):
+        raise GatewayError(ErrorCode.DELIVERY_IN_PROGRESS)
     attempt = send_delivery(delivery, url, now, manual=True)
     if attempt.succeeded:
         _mark_delivered(delivery, url, now)
@@ -480,11 +483,7 @@ def redeliver_event(event: Event, now: datetime | None = None) -> list[DeliveryA
         if target_url(delivery.endpoint, delivery.invoice)
     ]
     if not deliveries:
-        raise ServiceError(
-            "no_callback_url",
-            "neither the invoice nor the merchant has a callback_url",
-            "callback_url",
-        )
+        raise GatewayError(ErrorCode.NO_CALLBACK_URL, "callback_url")
     return [redeliver(delivery, now) for delivery in deliveries]
 
 
@@ -493,17 +492,15 @@ def send_test_event(endpoint: WebhookEndpoint | None, now: datetime | None = Non
     stored (it belongs to no invoice)."""
     now = now or timezone.now()
     if endpoint is None or not endpoint.url:
-        raise ServiceError(
-            "no_callback_url", "set the merchant's callback_url first", "callback_url"
+        raise GatewayError(
+            ErrorCode.NO_CALLBACK_URL,
+            "callback_url",
+            message=gettext_lazy("set the merchant's callback_url first"),
         )
-    body = json.dumps(
-        {
-            "id": str(uuid.uuid4()),
-            "event": "test",
-            "created_at": iso_time(now),
-            "sequence": 0,
-            "data": {},
-        },
-        separators=(",", ":"),
-    ).encode()
-    return send(endpoint.url, body, dialects.gateway_sign(_secrets(endpoint, now), now, body), now)
+    test_event = TestCallbackEventResponse.render(
+        id=str(uuid.uuid4()), event="test", created_at=iso_time(now), sequence=0, data={}
+    )
+    body = json.dumps(test_event, separators=(",", ":")).encode()
+    return send(
+        endpoint.url, body, dialects.cryptogate_sign(_secrets(endpoint, now), now, body), now
+    )

@@ -1,9 +1,10 @@
 """What an endpoint's dialect decides: which events it is sent, the body and the signature.
 
-A dialect is registered once under the name an endpoint's `dialect` field holds. `gateway`
-(ours: our event types, our bodies, `X-Signature`) is registered here; the Greenfield layer
-registers `greenfield` (BTCPay's event types and bodies, `BTCPay-Sig`) from its own app's
-ready(). Until a dialect is registered its endpoints cannot be created and are sent nothing.
+A dialect is registered once under the name an endpoint's `dialect` field holds.
+`cryptogate` (ours: our event types, our bodies as `CallbackEvent`, `X-Signature`) is
+registered here; the Greenfield layer registers `greenfield` (BTCPay's event types and
+bodies, `BTCPay-Sig`) from its own app's ready(). Until a dialect is registered its
+endpoints cannot be created and are sent nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from invoices.models import Event
-from invoices.representation import iso_time
+from invoices.representation import CallbackEventResponse
 
 
 @dataclass(frozen=True)
@@ -64,29 +65,19 @@ def signature_header(secrets: list[str], timestamp: int, body: bytes) -> str:
     )
 
 
-def gateway_body(event: Event) -> bytes:
-    return json.dumps(
-        {
-            "id": str(event.id),
-            "event": event.type,
-            "created_at": iso_time(event.created_at),
-            "sequence": event.sequence,
-            "livemode": event.invoice.livemode,
-            "data": event.data,
-        },
-        separators=(",", ":"),
-    ).encode()
+def cryptogate_body(event: Event) -> bytes:
+    return json.dumps(CallbackEventResponse.render(event), separators=(",", ":")).encode()
 
 
-def gateway_sign(secrets: list[str], now: datetime, body: bytes) -> dict[str, str]:
+def cryptogate_sign(secrets: list[str], now: datetime, body: bytes) -> dict[str, str]:
     return {"X-Signature": signature_header(secrets, int(now.timestamp()), body)}
 
 
-GATEWAY = Dialect(
-    name="gateway",
+CRYPTOGATE = Dialect(
+    name="cryptogate",
     event_types=Event.TYPES,
     event_type=lambda event: event.type,
-    body=gateway_body,
-    sign=gateway_sign,
+    body=cryptogate_body,
+    sign=cryptogate_sign,
 )
-register(GATEWAY)
+register(CRYPTOGATE)

@@ -37,6 +37,7 @@ from invoices.models import Event, Refund
 from invoices.representation import refund_payload
 from merchants import invites
 from merchants.models import TeamInvite
+from pages.amounts import short_amount
 from webhooks.notifications import SENDING_LEASE
 
 logger = logging.getLogger(__name__)
@@ -53,10 +54,9 @@ def subject_line(text: str) -> str:
     return line if len(line) <= SUBJECT_LENGTH else line[: SUBJECT_LENGTH - 1].rstrip() + "…"
 
 
-def send(subject: str, body: str, to: str) -> None:
-    """Every e-mail of the gateway goes out here (and `send` is the task that
-    `queue_mail` queues for notices, which hold no secret)."""
-    send_mail(subject_line(subject), body, settings.DEFAULT_FROM_EMAIL, [to])
+def send(subject: str, body: str, to: str, html: str | None = None) -> None:
+    """Every e-mail of the gateway goes out here (with `html`, as its HTML alternative)."""
+    send_mail(subject_line(subject), body, settings.DEFAULT_FROM_EMAIL, [to], html_message=html)
 
 
 def send_password_reset(user_id) -> bool:
@@ -119,28 +119,45 @@ def refund_claims_due(now: datetime):
     )
 
 
-def refund_claim_message(merchant_name: str, order: str, refunds: list[dict]) -> tuple[str, str]:
-    """Subject and body of the e-mail that gives the payer their claim links (one per asset
-    refunded), each with its code on its own line for a browser that runs no script (the
-    page then asks for it)."""
-    parts = []
+def refund_claim_message(
+    merchant_name: str, order: str, refunds: list[dict]
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of the e-mail that gives the payer their claim links (one per
+    asset refunded), each with its code on its own line for a browser that runs no script
+    (the page then asks for it). Amounts read as everywhere else ("20.00 USDT")."""
+    parts, facts = [], []
     for refund in refunds:
         network = registry.get_network(refund["network"])
+        amount = f"{short_amount(refund['amount'])} {refund['currency']}"
+        where = network.name if network else refund["network"]
+        code = refund["claim_url"].rsplit("#", 1)[-1]
         parts.append(
-            f"{refund['amount']} {refund['currency']} on "
-            f"{network.name if network else refund['network']}:\n"
-            f"{refund['claim_url']}\n"
-            "If the page asks for your refund code, it is: "
-            f"{refund['claim_url'].rsplit('#', 1)[-1]}\n"
+            f"{amount} on {where}:\n{refund['claim_url']}\n"
+            f"If the page asks for your refund code, it is: {code}\n"
         )
+        facts += [(f"{amount} on {where}", refund["claim_url"]), ("Refund code", code)]
     subject = f"Your refund from {merchant_name}"
-    body = (
-        f"Hello,\n\n{merchant_name} is refunding the payment you made for {order}. "
-        "To receive it, open the link and give the address to send it to.\n\n"
-        + "\n".join(parts)
-        + "\nThe links and the codes are yours alone: do not share them.\n"
+    intro = (
+        f"{merchant_name} is refunding the payment you made for {order}. "
+        "To receive it, open the link and give the address to send it to."
     )
-    return subject, body
+    warning = "The links and the codes are yours alone: do not share them."
+    body = f"Hello,\n\n{intro}\n\n" + "\n".join(parts) + f"\n{warning}\n"
+    single = refunds[0]["claim_url"] if len(refunds) == 1 else None
+    html = render_to_string(
+        "notifications/email.html",
+        {
+            "subject": subject,
+            "merchant": merchant_name,
+            "title": subject,
+            "intro": intro,
+            "facts": facts,
+            "action": ("Claim your refund", single) if single else None,
+            "footer": warning,
+            "language": "en",
+        },
+    )
+    return subject, body, html
 
 
 def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> int:
@@ -160,11 +177,11 @@ def send_refund_claim_emails(invoice_id=None, now: datetime | None = None) -> in
         waiting = invoice.refunds.filter(status=Refund.AWAITING_CLAIM).order_by(
             "created_at", "asset"
         )
-        subject, body = refund_claim_message(
+        subject, body, html = refund_claim_message(
             event.merchant.name, order, [refund_payload(refund) for refund in waiting]
         )
         try:
-            send(subject, body, invoice.customer_email)
+            send(subject, body, invoice.customer_email, html)
         except Exception:
             logger.exception(
                 "refund-claim e-mail for invoice %s failed; retried by the sweep", invoice.id

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from invoices.services.errors import Conflict, ServiceError
+from core.errors import ErrorCode, GatewayError
 from merchants import notify
 from merchants.models import Merchant, SettingsChange, new_callback_secret
 from webhooks import dialects
@@ -19,6 +20,7 @@ from webhooks.models import ALL_EVENTS, WebhookEndpoint
 # A merchant's endpoints each get CALLBACKS_PER_MERCHANT delivery slots: the cap bounds the
 # workers one merchant's receivers can keep waiting.
 MAX_ENDPOINTS = 10
+NEEDS_URL = _("an endpoint needs a URL")
 
 
 def default_endpoint(merchant_id, *, create: bool = False) -> WebhookEndpoint | None:
@@ -53,19 +55,19 @@ def checked_events(dialect_name: str, events: list[str]) -> list[str]:
     """The event filter as stored: ["*"], or the dialect's types it names, each once."""
     dialect = dialects.get(dialect_name)
     if dialect is None:
-        raise ServiceError(
-            "dialect_unavailable", f"the {dialect_name} dialect is not available", "dialect"
-        )
+        raise GatewayError(ErrorCode.DIALECT_UNAVAILABLE, "dialect", dialect=dialect_name)
     if not events:
-        raise ServiceError("invalid_events", 'list at least one event, or "*"', "events")
+        raise GatewayError(ErrorCode.INVALID_EVENTS, "events")
     if ALL_EVENTS in events:
         return [ALL_EVENTS]
     unknown = sorted(set(events) - set(dialect.event_types))
     if unknown:
-        raise ServiceError(
-            "invalid_events",
-            f"unknown event {unknown[0]}; one of {', '.join(dialect.event_types)} or *",
+        raise GatewayError(
+            ErrorCode.INVALID_EVENTS,
             "events",
+            message=_("unknown event %(event)s; one of %(types)s or *"),
+            event=unknown[0],
+            types=", ".join(dialect.event_types),
         )
     return list(dict.fromkeys(events))
 
@@ -82,18 +84,18 @@ def create_endpoint(
     url: str,
     actor: str,
     events: list[str] | None = None,
-    dialect: str = WebhookEndpoint.Dialect.GATEWAY,
+    dialect: str = WebhookEndpoint.Dialect.CRYPTOGATE,
     enabled: bool = True,
 ) -> WebhookEndpoint:
     """A new endpoint with a new secret (url already checked by the caller, as
     invoices.merchant_settings.callback_url does)."""
     if not url:
-        raise ServiceError("invalid_url", "an endpoint needs a URL", "url")
+        raise GatewayError(ErrorCode.INVALID_URL, "url", message=NEEDS_URL)
     events = checked_events(dialect, [ALL_EVENTS] if events is None else events)
     with transaction.atomic():
         Merchant.objects.select_for_update().get(pk=merchant.pk)  # the count below holds
         if WebhookEndpoint.objects.filter(merchant=merchant).count() >= MAX_ENDPOINTS:
-            raise Conflict("too_many_endpoints", f"at most {MAX_ENDPOINTS} webhook endpoints")
+            raise GatewayError(ErrorCode.TOO_MANY_ENDPOINTS, max=MAX_ENDPOINTS)
         endpoint = WebhookEndpoint.objects.create(
             merchant=merchant, url=url, events=events, dialect=dialect, enabled=enabled
         )
@@ -107,7 +109,7 @@ def update_endpoint(*, endpoint: WebhookEndpoint, changes: dict, actor: str) -> 
     if "events" in changes:
         changes["events"] = checked_events(endpoint.dialect, changes["events"])
     if not endpoint.is_default and changes.get("url") == "":
-        raise ServiceError("invalid_url", "an endpoint needs a URL", "url")
+        raise GatewayError(ErrorCode.INVALID_URL, "url", message=NEEDS_URL)
     with transaction.atomic():
         if "url" in changes and changes["url"] != endpoint.url:
             _record(
@@ -155,11 +157,7 @@ def delete_endpoint(*, endpoint: WebhookEndpoint, actor: str) -> None:
     """Gone with its deliveries (the events and their attempt log stay). The default
     endpoint stays: its secret signs invoices' own callback URLs; clear its URL instead."""
     if endpoint.is_default:
-        raise Conflict(
-            "default_endpoint",
-            "the default endpoint cannot be deleted; clear its url (or the merchant's "
-            "callback_url) or disable it",
-        )
+        raise GatewayError(ErrorCode.DEFAULT_ENDPOINT)
     with transaction.atomic():
         _record(endpoint, actor, SettingsChange.CALLBACK_URL, old=notify.safe_url(endpoint.url))
         endpoint.delete()

@@ -27,7 +27,7 @@ class WebhookEndpoint(models.Model):
     was replaced before endpoints existed."""
 
     class Dialect(models.TextChoices):
-        GATEWAY = "gateway"  # ours: X-Signature, our event types and bodies
+        CRYPTOGATE = "cryptogate"  # ours: X-Signature, our event types and bodies
         GREENFIELD = "greenfield"  # BTCPay Server's: BTCPay-Sig, its event types and bodies
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -41,7 +41,7 @@ class WebhookEndpoint(models.Model):
     enabled = models.BooleanField(default=True)
     # The dialect's event types it wants, or ["*"] for all of them.
     events = models.JSONField(default=all_events)
-    dialect = models.CharField(max_length=16, choices=Dialect.choices, default=Dialect.GATEWAY)
+    dialect = models.CharField(max_length=16, choices=Dialect.choices, default=Dialect.CRYPTOGATE)
     is_default = models.BooleanField(default=False)
     # Set when a delivery ran out of retries, cleared by the next success.
     failing_since = models.DateTimeField(null=True, blank=True)

@@ -11,7 +11,7 @@ from invoices.models import Event
 from invoices.signals import event_recorded
 from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
-from webhooks import callbacks, emails, notifications
+from webhooks import callbacks, emails, notifications, receipts
 
 
 def _on_commit(*args) -> None:
@@ -32,9 +32,12 @@ def write_notifications(sender, event, **kwargs) -> None:
 
 
 def queue_payer_email(sender, event, **kwargs) -> None:
-    """A refund's change may owe the payer their refund-claim e-mail."""
+    """A refund's change may owe the payer their refund-claim e-mail, a completion their
+    receipt; each queued once it commits."""
     if event.type == "refund_updated":
         _on_commit(emails.send_refund_claim_emails, event.invoice_id)
+    elif event.type == "status_changed":  # a completion owes the payer their receipt
+        _on_commit(receipts.send_receipts, event.invoice_id)
 
 
 def queue_notifications(sender, **kwargs) -> None:

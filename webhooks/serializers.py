@@ -1,11 +1,18 @@
-"""The webhooks API's shapes: each serializer renders the JSON and is what the OpenAPI
-document describes (one definition per response)."""
+"""The webhooks API's requests and response shapes: each response is a `Shape`
+(invoices.representation), which renders the JSON and is what the OpenAPI document
+describes (one definition per response)."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from invoices.api import schema as doc
 from invoices.api import serializers as s
+from invoices.representation import (
+    DELIVERY_STATUSES,
+    EVENT_TYPES,
+    DeliveryAttemptResponse,
+    Shape,
+    nullable,
+    page_of,
+)
 from webhooks import callbacks, endpoints
 from webhooks.models import ALL_EVENTS, Delivery, WebhookEndpoint
 
@@ -41,10 +48,11 @@ class MerchantSerializer(s.MerchantSerializer):
         return super().update(instance, validated_data)
 
 
-class WebhookEndpointSerializer(s.StrictSerializer, serializers.ModelSerializer):
-    """An endpoint as listed and changed; its secret is shown only when made or rotated."""
+class WebhookEndpointRequest(s.StrictSerializer):
+    """What makes an endpoint (its url checked by the egress guard when saved)."""
 
     url = s.CallbackUrlField(max_length=2000)
+    enabled = s.StrictBooleanField(required=False)
     events = serializers.ListField(
         child=serializers.CharField(max_length=64),
         required=False,
@@ -53,77 +61,70 @@ class WebhookEndpointSerializer(s.StrictSerializer, serializers.ModelSerializer)
     dialect = serializers.ChoiceField(
         choices=WebhookEndpoint.Dialect.values,
         required=False,
-        help_text="gateway: ours (X-Signature); greenfield: BTCPay Server's (BTCPay-Sig)",
-    )
-    default = serializers.BooleanField(
-        source="is_default",
-        read_only=True,
-        help_text="the merchant's callback_url: it also carries invoices' own callback_url",
+        help_text="cryptogate: ours (X-Signature); greenfield: BTCPay Server's (BTCPay-Sig)",
     )
 
-    class Meta:
-        model = WebhookEndpoint
-        fields = [
-            "id",
-            "url",
-            "enabled",
-            "events",
-            "dialect",
-            "default",
-            "failing_since",
-            "created_at",
-        ]
-        read_only_fields = ["id", "failing_since", "created_at"]
 
-
-class WebhookEndpointUpdateSerializer(WebhookEndpointSerializer):
-    """What a PATCH may change: the dialect stays what it was made with."""
+class WebhookEndpointUpdateRequest(WebhookEndpointRequest):
+    """What a PATCH may change: the dialect stays what it was made with; the default
+    endpoint's url may be blank."""
 
     url = s.CallbackUrlField(max_length=2000, required=False, allow_blank=True)
-
-    class Meta(WebhookEndpointSerializer.Meta):
-        read_only_fields = WebhookEndpointSerializer.Meta.read_only_fields + ["dialect"]
+    dialect = None
 
 
-class WebhookEndpointSecretSerializer(WebhookEndpointSerializer):
-    """An endpoint with its secret: the answer to its creation and to a rotation only."""
+# (Comments, not docstrings, on the shapes: drf-spectacular publishes a docstring.)
+class WebhookEndpointResponse(Shape):
+    # An endpoint as listed and changed; its secret is shown only when made or rotated.
 
-    secret = serializers.CharField(read_only=True, help_text="shown once")
-
-    class Meta(WebhookEndpointSerializer.Meta):
-        fields = WebhookEndpointSerializer.Meta.fields + ["secret"]
-
-
-class DeliverySerializer(serializers.ModelSerializer):
-    """One event owed to one endpoint: where it stands and every attempt."""
-
-    event_id = serializers.UUIDField(read_only=True)
-    event = serializers.CharField(source="event.type", read_only=True)
-    invoice_id = serializers.UUIDField(read_only=True)
-    status = serializers.SerializerMethodField()
-    attempts = doc.DeliveryAttemptSerializer(many=True, read_only=True)
+    id = serializers.UUIDField()
+    url = serializers.CharField(allow_blank=True, help_text="blank only on the default endpoint")
+    enabled = serializers.BooleanField()
+    events = serializers.ListField(child=serializers.CharField())
+    dialect = serializers.ChoiceField(choices=WebhookEndpoint.Dialect.values)
+    default = serializers.BooleanField(
+        source="is_default",
+        help_text="the merchant's callback_url: it also carries invoices' own callback_url",
+    )
+    failing_since = nullable(serializers.DateTimeField)
+    created_at = serializers.DateTimeField()
 
     class Meta:
-        model = Delivery
-        fields = [
-            "id",
-            "event_id",
-            "event",
-            "invoice_id",
-            "sequence",
-            "status",
-            "created_at",
-            "next_attempt_at",
-            "delivered_at",
-            "failed_at",
-            "attempts",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(doc.component("DeliveryStatus"))
-    def get_status(self, delivery) -> str:
-        return callbacks.delivery_state(delivery)
+        ref_name = "WebhookEndpoint"
 
 
-WebhookEndpointPage = doc._page("WebhookEndpoint", WebhookEndpointSerializer)
-DeliveryPage = doc._page("Delivery", DeliverySerializer)
+class WebhookEndpointSecretResponse(WebhookEndpointResponse):
+    # The answer to an endpoint's creation and to a rotation only.
+
+    secret = serializers.CharField(help_text="shown once")
+
+    class Meta:
+        ref_name = "WebhookEndpointSecret"
+
+
+class DeliveryResponse(Shape):
+    # One event owed to one endpoint: where it stands and every attempt. Rendered with
+    # `status` given (`delivery_payload`).
+
+    id = serializers.IntegerField()
+    event_id = serializers.UUIDField()
+    event = serializers.ChoiceField(source="event.type", choices=EVENT_TYPES)
+    invoice_id = serializers.UUIDField()
+    sequence = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=DELIVERY_STATUSES)
+    created_at = serializers.DateTimeField()
+    next_attempt_at = nullable(serializers.DateTimeField)
+    delivered_at = nullable(serializers.DateTimeField)
+    failed_at = nullable(serializers.DateTimeField)
+    attempts = DeliveryAttemptResponse(many=True)
+
+    class Meta:
+        ref_name = "Delivery"
+
+
+def delivery_payload(delivery: Delivery) -> dict:
+    return DeliveryResponse.render(delivery, status=callbacks.delivery_state(delivery))
+
+
+WebhookEndpointPage = page_of("WebhookEndpoint", WebhookEndpointResponse)
+DeliveryPage = page_of("Delivery", DeliveryResponse)

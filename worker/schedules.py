@@ -13,6 +13,7 @@ SCHEDULES = {
     "mine a sandbox block": (tasks.sandbox_mine, 1),
     "deliver due callbacks": (tasks.deliver_due_callbacks, 1),
     "send payer e-mails": (tasks.send_payer_emails, 1),
+    "send receipts": (tasks.send_receipts, 1),
     "send notification e-mails": (tasks.send_notifications, 1),
     "forget idempotency keys older than 24 h": (idempotency.prune, 60),
 }

@@ -6,19 +6,19 @@ import logging
 
 from django.conf import settings
 
-from chains import registry
 from chains.backends import sandbox
+from chains.checks import enabled_networks
 from invoices import rates
 from invoices.scanning import scan_network
 from invoices.services import reconciliation
-from webhooks import callbacks, emails, notifications
+from webhooks import callbacks, emails, notifications, receipts
 
 logger = logging.getLogger(__name__)
 
 
 def scan_all() -> None:
     """Scan every enabled network; one failing node does not stop the others."""
-    for network in registry.enabled_networks():
+    for network in enabled_networks():
         try:
             scan_network(network.code)
         except Exception:
@@ -47,6 +47,11 @@ def deliver_due_callbacks() -> int:
 def send_payer_emails(invoice_id=None) -> int:
     """Send the refund-claim e-mails due (of one invoice, or all of them)."""
     return emails.send_refund_claim_emails(invoice_id)
+
+
+def send_receipts(invoice_id=None) -> int:
+    """Send the payers' receipts due (of one invoice, or all of them)."""
+    return receipts.send_receipts(invoice_id)
 
 
 def send_notifications() -> int:

@@ -7,6 +7,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from chains import addresses, registry
 from chains.backends.base import Block, BlockRef, ChainBackend, Mempool, Transfer, WatchedLookup
 from chains.models import SandboxBlock, SandboxTransfer
 
@@ -133,5 +134,7 @@ class SandboxBackend(ChainBackend):
 
 def payer_address(seed) -> str:
     """A stable sender address for simulated payments of one invoice, so repeated sandbox
-    payments look like one payer (two different senders would be `multiple_senders`)."""
-    return "sbx1q" + hashlib.sha256(f"payer:{seed}".encode()).hexdigest()[:38]
+    payments look like one payer (two different senders would be `multiple_senders`); a
+    valid sandbox address, so the refund form takes the sender it shows."""
+    digest = hashlib.sha256(f"payer:{seed}".encode()).digest()[:20]
+    return addresses.address_for(registry.get_network("sandbox"), digest)

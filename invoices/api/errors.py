@@ -1,30 +1,36 @@
-"""Every API error in one shape: {"error": {"type", "code", "message", "param"}}."""
+"""Every API error in one shape, `representation.ErrorResponse`:
+{"error": {"type", "code", "message", "param"}}.
 
+A `GatewayError` is rendered as it is; the framework's own exceptions (authentication,
+parsing, validation, throttling, routing) are first said as the `ErrorCode` they mean."""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from chains.hd import InvalidXpub
-from invoices.lifecycle import TransitionNotAllowed
-from invoices.services.errors import ServiceError
-from merchants.auth import InsufficientScope
+from core.errors import ErrorCode, GatewayError
+from invoices.representation import ApiError, ErrorResponse
 
 _BY_CLASS = [
-    (exceptions.ParseError, "invalid_request", "malformed_json"),
-    (exceptions.UnsupportedMediaType, "invalid_request", "unsupported_media_type"),
-    (exceptions.NotAuthenticated, "authentication_error", "missing_api_key"),
-    (exceptions.AuthenticationFailed, "authentication_error", "invalid_api_key"),
-    (InsufficientScope, "permission_error", "insufficient_scope"),
-    (exceptions.PermissionDenied, "permission_error", "forbidden"),
-    (exceptions.NotFound, "invalid_request", "not_found"),
-    (exceptions.MethodNotAllowed, "invalid_request", "method_not_allowed"),
-    (exceptions.NotAcceptable, "invalid_request", "not_acceptable"),
-    (exceptions.Throttled, "rate_limit_error", "rate_limited"),
+    (exceptions.ParseError, ErrorCode.MALFORMED_JSON),
+    (exceptions.UnsupportedMediaType, ErrorCode.UNSUPPORTED_MEDIA_TYPE),
+    (exceptions.NotAuthenticated, ErrorCode.MISSING_API_KEY),
+    (exceptions.AuthenticationFailed, ErrorCode.INVALID_API_KEY),
+    (exceptions.PermissionDenied, ErrorCode.FORBIDDEN),
+    (exceptions.NotFound, ErrorCode.NOT_FOUND),
+    (exceptions.MethodNotAllowed, ErrorCode.METHOD_NOT_ALLOWED),
+    (exceptions.NotAcceptable, ErrorCode.NOT_ACCEPTABLE),
+    (exceptions.Throttled, ErrorCode.RATE_LIMITED),
 ]
 
 
-def error_body(type_: str, code: str, message: str, param: str | None = None) -> dict:
-    return {"error": {"type": type_, "code": code, "message": message, "param": param}}
+def error_body(error: GatewayError) -> dict:
+    """The API's rendering of any error: the one function from an error to its body."""
+    return ErrorResponse.render(
+        ApiError(error.code.error_type.value, error.code.value, error.message, error.param)
+    )
 
 
 def _first_validation_error(detail, path=()):
@@ -37,52 +43,60 @@ def _first_validation_error(detail, path=()):
     return ".".join(p for p in path if p != "non_field_errors") or None, detail
 
 
+def _validation_error(exc: exceptions.ValidationError) -> GatewayError:
+    """The first field's error; a code outside the catalogue is said as `invalid` (the
+    catalogue lists every field code the API's serializers have: tests/test_errors.py)."""
+    param, detail = _first_validation_error(exc.detail)
+    code = getattr(detail, "code", None) or ErrorCode.INVALID
+    try:
+        code = ErrorCode(code)
+    except ValueError:
+        code = ErrorCode.INVALID
+    message = f"{param}: {detail}" if param and code != ErrorCode.UNKNOWN_FIELD else str(detail)
+    return GatewayError(code, param, message=message)
+
+
 def exception_handler(exc, context):
-    if isinstance(exc, ServiceError):
-        return Response(error_body(exc.type, exc.code, exc.message, exc.param), status=exc.status)
-    if isinstance(exc, TransitionNotAllowed):
-        return Response(
-            error_body("invalid_request", "invalid_state", str(exc)),
-            status=status.HTTP_409_CONFLICT,
-        )
-    if isinstance(exc, InvalidXpub):
-        return Response(
-            error_body("invalid_request", "invalid_xpub", str(exc), "xpub"),
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+    if isinstance(exc, GatewayError):
+        return Response(error_body(exc), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     if isinstance(exc, exceptions.ValidationError):
-        param, detail = _first_validation_error(exc.detail)
-        code = getattr(detail, "code", None) or "invalid"
-        message = f"{param}: {detail}" if param and code != "unknown_field" else str(detail)
-        return Response(
-            error_body("invalid_request", code, message, param), status=status.HTTP_400_BAD_REQUEST
-        )
-    for cls, type_, code in _BY_CLASS:
+        return Response(error_body(_validation_error(exc)), status=status.HTTP_400_BAD_REQUEST)
+    for cls, code in _BY_CLASS:
         if isinstance(exc, cls):
             headers = {}
             if isinstance(exc, exceptions.Throttled) and exc.wait:
                 headers["Retry-After"] = str(int(exc.wait))
             if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
                 headers["WWW-Authenticate"] = "Bearer"
-                exc.status_code = status.HTTP_401_UNAUTHORIZED
-            return Response(
-                error_body(type_, code, str(exc.detail)), status=exc.status_code, headers=headers
-            )
-    if isinstance(exc, exceptions.APIException):
-        return Response(error_body("api_error", "error", str(exc.detail)), status=exc.status_code)
+            error = GatewayError(code, message=str(exc.detail))
+            return Response(error_body(error), status=error.status, headers=headers)
+    if isinstance(exc, exceptions.APIException):  # the framework's status, kept
+        error = GatewayError(ErrorCode.ERROR, message=str(exc.detail))
+        return Response(error_body(error), status=exc.status_code)
     return None
 
 
+def json_response(error: GatewayError) -> JsonResponse:
+    """The error body outside DRF (middleware, Django's 404 and 500 handlers)."""
+    return JsonResponse(error_body(error), status=error.status)
+
+
 def json_not_found(request, exception=None):
-    return JsonResponse(error_body("invalid_request", "not_found", "no such resource"), status=404)
+    return json_response(GatewayError(ErrorCode.NOT_FOUND))
+
+
+def json_bad_request(request, exception=None):
+    """What Django refuses before the API's parsers run (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, a multipart body without its boundary), in the API's
+    shape instead of Django's HTML page."""
+    if isinstance(exception, RequestDataTooBig):
+        return json_response(
+            GatewayError(ErrorCode.REQUEST_TOO_LARGE, limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        )
+    return json_response(GatewayError(ErrorCode.MALFORMED_REQUEST))
 
 
 def json_server_error(request):
-    return JsonResponse(
-        error_body(
-            "api_error", "internal_error", "something went wrong on our side; nothing was changed"
-        ),
-        status=500,
-    )
+    return json_response(GatewayError(ErrorCode.INTERNAL_ERROR))

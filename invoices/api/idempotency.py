@@ -22,9 +22,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.errors import ErrorCode, GatewayError
 from invoices.api.schema import IDEMPOTENCY_KEY
 from invoices.models import IdempotencyKey
-from invoices.services.errors import Conflict
 
 HEADER = "Idempotency-Key"
 TTL = timedelta(hours=24)
@@ -100,21 +100,13 @@ def _claim(merchant, key: str, request_hash: str) -> int | Response:
             stored.delete()  # expired, not pruned yet: the key is free again
             continue
         if stored.request_hash != request_hash:
-            raise Conflict(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request",
-                HEADER,
-            )
+            raise GatewayError(ErrorCode.IDEMPOTENCY_KEY_REUSED, HEADER)
         if stored.response_status is None:
             break
         return Response(
             stored.response, status=stored.response_status, headers={"Idempotent-Replayed": "true"}
         )
-    raise Conflict(
-        "idempotency_key_in_use",
-        "a request with this Idempotency-Key is still being processed; retry in a moment",
-        HEADER,
-    )
+    raise GatewayError(ErrorCode.IDEMPOTENCY_KEY_IN_USE, HEADER)
 
 
 def _release(claimed: int) -> None:

@@ -1,5 +1,6 @@
-"""Parsing API input into service requests. Amounts and percentages are decimal strings
-(integers are accepted too); a JSON float is refused, since it may already be inexact."""
+"""Parsing API input into service requests. Amounts and percentages are decimal strings,
+as the schema says (a JSON number is refused: a float may already be inexact); amounts are
+read by `money.to_units` alone."""
 
 import re
 from decimal import Decimal
@@ -7,11 +8,12 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chains import hd, registry
+from chains import registry
+from core.errors import ErrorCode, GatewayError
 from invoices import merchant_settings, money, validation
 from invoices.api import schema
 from invoices.models import Kind
-from invoices.representation import iso_time
+from invoices.representation import DECIMAL_STRING
 from invoices.services.creation import InvoiceRequest
 from merchants import services as merchant_services
 from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
@@ -27,7 +29,9 @@ class StrictSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {
                     "non_field_errors": [
-                        serializers.ErrorDetail("expected a JSON object", code="invalid_request")
+                        serializers.ErrorDetail(
+                            "expected a JSON object", code=ErrorCode.INVALID_REQUEST
+                        )
                     ]
                 }
             )
@@ -37,19 +41,56 @@ class StrictSerializer(serializers.Serializer):
                 {
                     unknown[0]: [
                         serializers.ErrorDetail(
-                            f"unknown field {unknown[0]!r}", code="unknown_field"
+                            f"unknown field {unknown[0]!r}", code=ErrorCode.UNKNOWN_FIELD
                         )
                     ]
                 }
             )
+        # A number where the schema says string is refused too (DRF would read 0 as "0").
+        for name, value in data.items():
+            if isinstance(self.fields[name], serializers.CharField) and not isinstance(
+                value, str | None
+            ):
+                raise serializers.ValidationError(
+                    {name: [serializers.ErrorDetail("must be a string", code="invalid")]}
+                )
         return super().to_internal_value(data)
 
 
-@extend_schema_field(schema.DECIMAL_STRING)
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": money.AMOUNT_PATTERN,
+        "maxLength": money.AMOUNT_MAX_LENGTH,
+        "example": "10.50",
+        "description": "an exact decimal string (never a JSON number), greater than 0, with "
+        "at most the currency's decimals, below 10^15 of its whole units",
+    }
+)
+class AmountField(serializers.Field):
+    """An amount, kept as the text sent until its currency's decimals are known, then read
+    by `money.to_units` (the one parser of amounts)."""
+
+    default_error_messages = {
+        "float": 'send this as a decimal string, e.g. "10.50": JSON floats are inexact',
+        "invalid_amount": 'must be a decimal string, such as "10.50", not a JSON number',
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, float):
+            self.fail("float")
+        if not isinstance(data, str):
+            self.fail("invalid_amount")
+        return data
+
+    def to_representation(self, value):
+        return str(value)
+
+
+@extend_schema_field(DECIMAL_STRING)
 class DecimalStringField(serializers.Field):
-    """An amount (kept as text until its currency's decimals are known) or, with bounds, a
-    plain decimal within them and with at most `places` decimals: no exponent, so a value
-    like "1e-999999999" cannot make the database render a billion zeros."""
+    """A plain decimal within bounds and with at most `places` decimals: no exponent, so a
+    value like "1e-999999999" cannot make the database render a billion zeros."""
 
     default_error_messages = {
         "float": 'send this as a decimal string, e.g. "10.50": JSON floats are inexact',
@@ -58,21 +99,18 @@ class DecimalStringField(serializers.Field):
         "places": "at most {places} decimal places are allowed",
     }
 
-    def __init__(self, low=None, high=None, places=None, **kwargs):
+    def __init__(self, low, high, places, **kwargs):
         self.low, self.high, self.places = low, high, places
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, float):
             self.fail("float")
-        if isinstance(data, bool) or not isinstance(data, (str, int)):
+        if not isinstance(data, str):
             self.fail("invalid")
-        text = str(data).strip()
-        if self.low is None:
-            return text  # an amount: parsed once its currency's decimals are known
-        if not PLAIN_DECIMAL.fullmatch(text):
+        if not PLAIN_DECIMAL.fullmatch(data):
             self.fail("invalid")
-        value = Decimal(text)
+        value = Decimal(data)
         if not self.low <= value <= self.high:
             self.fail("range", low=self.low, high=self.high)
         if -value.as_tuple().exponent > self.places:
@@ -116,7 +154,7 @@ def _shallow_copy(field: serializers.Field) -> serializers.Field:
 
 
 class InvoiceCreateSerializer(StrictSerializer):
-    price_amount = DecimalStringField()
+    price_amount = AmountField()
     price_currency = serializers.CharField(max_length=16)
     kind = serializers.ChoiceField(choices=Kind.values, required=False)
     pay_currency = serializers.CharField(max_length=16, required=False, allow_null=True)
@@ -143,19 +181,21 @@ class InvoiceCreateSerializer(StrictSerializer):
         value = value.upper()
         if money.price_decimals(value) is None:
             raise serializers.ValidationError(
-                f"unknown currency {value!r}", code="unknown_currency"
+                f"unknown currency {value!r}", code=ErrorCode.UNKNOWN_CURRENCY
             )
         return value
 
     def validate_network(self, value):
         if value is not None and registry.get_network(value) is None:
-            raise serializers.ValidationError(f"unknown network {value!r}", code="unknown_network")
+            raise serializers.ValidationError(
+                f"unknown network {value!r}", code=ErrorCode.UNKNOWN_NETWORK
+            )
         return value
 
     def validate_pay_currency(self, value):
         if value is not None and not registry.is_crypto(value):
             raise serializers.ValidationError(
-                f"unknown pay currency {value!r}", code="unknown_currency"
+                f"unknown pay currency {value!r}", code=ErrorCode.UNKNOWN_CURRENCY
             )
         return value.upper() if value else value
 
@@ -167,9 +207,9 @@ class InvoiceCreateSerializer(StrictSerializer):
             units = money.to_units(
                 attrs["price_amount"], money.price_decimals(attrs["price_currency"])
             )
-        except money.AmountError as exc:
+        except GatewayError as exc:
             raise serializers.ValidationError(
-                {"price_amount": [serializers.ErrorDetail(str(exc), code=exc.code)]}
+                {"price_amount": [serializers.ErrorDetail(exc.message, code=exc.code)]}
             ) from None
         kind = attrs.get("kind") or (Kind.FIXED if attrs.get("pay_currency") else Kind.TIMED)
         if kind == Kind.FIXED and not attrs.get("pay_currency"):
@@ -177,7 +217,8 @@ class InvoiceCreateSerializer(StrictSerializer):
                 {
                     "pay_currency": [
                         serializers.ErrorDetail(
-                            "a fixed invoice needs pay_currency", code="pay_currency_required"
+                            "a fixed invoice needs pay_currency",
+                            code=ErrorCode.PAY_CURRENCY_REQUIRED,
                         )
                     ]
                 }
@@ -189,7 +230,7 @@ class InvoiceCreateSerializer(StrictSerializer):
                         serializers.ErrorDetail(
                             f"a {kind} invoice lets the payer choose: omit pay_currency or "
                             "use kind fixed",
-                            code="invalid_kind",
+                            code=ErrorCode.INVALID_KIND,
                         )
                     ]
                 }
@@ -217,7 +258,7 @@ class ReviewSerializer(StrictSerializer):
 
 
 class SandboxPaySerializer(StrictSerializer):
-    amount = DecimalStringField(required=False)
+    amount = AmountField(required=False)
     confirm = StrictBooleanField(required=False, default=False)
     sender = serializers.CharField(max_length=128, required=False)
 
@@ -234,8 +275,12 @@ _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
 def _json(shape: dict, help_text: str) -> serializers.JSONField:
-    """A JSON setting, documented with its shape (validated by the validate_* methods)."""
-    return extend_schema_field(shape)(serializers.JSONField(required=False, help_text=help_text))
+    """A JSON setting, documented with its shape (validated by the validate_* methods), never
+    null. The shape is put on a class of its own: DRF rebuilds each declared field from its
+    class and arguments, so a shape set on the instance was lost, and the schema allowed
+    anything, null included, for what the server refuses."""
+    field_class = type("JSONSetting", (serializers.JSONField,), {})
+    return extend_schema_field(shape)(field_class)(required=False, help_text=help_text)
 
 
 class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
@@ -306,13 +351,3 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
         return merchant_settings.unresolved_rules(
             value, self.instance.unresolved_rules if self.instance else None
         )
-
-
-def wallet_payload(wallet) -> dict:
-    return {
-        "family": wallet.family,
-        "xpub": wallet.xpub,
-        "next_index": wallet.next_index,
-        "first_addresses": hd.derive_addresses(wallet.family, wallet.xpub, 0, 5),
-        "updated_at": iso_time(wallet.updated_at),
-    }

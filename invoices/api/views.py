@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from chains import registry
 from chains.backends import sandbox
+from core.errors import ErrorCode, GatewayError
 from invoices import money, rates, selectors
 from invoices import sandbox as sandbox_payments
 from invoices.api import schema as doc
@@ -23,25 +24,33 @@ from invoices.api.idempotency import idempotent
 from invoices.api.pagination import in_range, keyset_page
 from invoices.models import Invoice, Status
 from invoices.representation import (
+    CurrencyPage,
+    InvoicePage,
+    InvoiceResponse,
+    RateResponse,
+    ResolveResult,
+    SandboxHeightResponse,
+    currency_payload,
     invoice_payload,
-    iso_time,
     refund_payload,
 )
 from invoices.scanning import scan_network
 from invoices.selectors import scanned_heights
-from invoices.services import creation, merchant_actions
-from invoices.services.errors import NotFound, ServiceError
+from invoices.services import creation, merchant_actions, reconciliation
 from merchants.auth import actor_of
+from merchants.models import TEST
 
 
 def _invoice(request, invoice_id=None, foreign_id=None) -> Invoice:
+    """The merchant's invoice as it is now: one whose timer ran out is expired first."""
     lookup = {"pk": invoice_id} if invoice_id else {"foreign_id": foreign_id}
-    return get_object_or_404(
-        Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
-        merchant=request.user,
-        livemode=request.auth.livemode,
-        **lookup,
+    found = Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds")
+    invoice = get_object_or_404(
+        found, merchant=request.user, livemode=request.auth.livemode, **lookup
     )
+    if reconciliation.expire_if_due(invoice):
+        return found.get(pk=invoice.pk)
+    return invoice
 
 
 def _render(invoice_id, code=status.HTTP_200_OK) -> Response:
@@ -89,7 +98,7 @@ class InvoicesView(APIView):
         tags=["Invoices"],
         summary="Create an invoice",
         request=s.InvoiceCreateSerializer,
-        responses={201: doc.InvoiceSerializer, **doc.errors(400, 409, 415, 422)},
+        responses={201: InvoiceResponse, **doc.errors(400, 409, 415, 422)},
     )
     @idempotent
     def post(self, request):
@@ -109,6 +118,12 @@ class InvoicesView(APIView):
         parameters=[
             OpenApiParameter("status", doc.component("InvoiceStatus")),
             OpenApiParameter("foreign_id", str),
+            OpenApiParameter(
+                "search",
+                str,
+                description="an invoice id, your foreign_id, the customer's e-mail, a payment "
+                "address or a transaction id (as the dashboard's search finds them)",
+            ),
             OpenApiParameter("archived", bool),
             OpenApiParameter(
                 "created_after",
@@ -123,7 +138,7 @@ class InvoicesView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: doc.InvoicePage, **doc.errors(400)},
+        responses={200: InvoicePage, **doc.errors(400)},
     )
     def get(self, request):
         params = request.query_params
@@ -132,13 +147,16 @@ class InvoicesView(APIView):
             .select_related("quote")
             .prefetch_related("transactions", "refunds")
         )
-        if value := params.get("status"):
+        # A filter given empty is refused, not ignored: the schema says what it must be.
+        if (value := params.get("status")) is not None:
             if value not in set(Status):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             invoices = invoices.filter(status=value)
         if value := params.get("foreign_id"):
             invoices = invoices.filter(foreign_id=value)
-        if value := params.get("archived"):
+        if value := params.get("search"):
+            invoices = selectors.search(invoices, value)
+        if (value := params.get("archived")) is not None:
             if value not in ("true", "false"):
                 raise ValidationError({"archived": ["true or false"]})
             invoices = invoices.filter(archived=value == "true")
@@ -149,11 +167,11 @@ class InvoicesView(APIView):
         page, more, cursor = keyset_page(invoices, params)
         heights = scanned_heights()
         return Response(
-            {
-                "data": [invoice_payload(invoice, heights) for invoice in page],
-                "has_more": more,
-                "next_cursor": cursor,
-            }
+            InvoicePage.render(
+                data=[invoice_payload(invoice, heights) for invoice in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
         )
 
 
@@ -163,7 +181,7 @@ class InvoiceView(APIView):
         tags=["Invoices"],
         summary="Read an invoice",
         parameters=INVOICE_PATH,
-        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+        responses={200: InvoiceResponse, **doc.errors(404)},
     )
     def get(self, request, invoice_id):
         return Response(invoice_payload(_invoice(request, invoice_id)))
@@ -175,7 +193,7 @@ class InvoiceByForeignIdView(APIView):
         tags=["Invoices"],
         summary="Read an invoice by your foreign_id",
         parameters=FOREIGN_ID_PATH,
-        responses={200: doc.InvoiceSerializer, **doc.errors(404)},
+        responses={200: InvoiceResponse, **doc.errors(404)},
     )
     def get(self, request, foreign_id):
         return Response(invoice_payload(_invoice(request, foreign_id=foreign_id)))
@@ -188,7 +206,7 @@ class CancelView(APIView):
         summary="Cancel an invoice (from new or pending only)",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -207,7 +225,7 @@ class CancelByForeignIdView(APIView):
         summary="Cancel an invoice by your foreign_id",
         parameters=FOREIGN_ID_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, foreign_id):
@@ -227,7 +245,7 @@ class ArchiveView(APIView):
         summary="Archive an invoice (hidden from default dashboard lists)",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -241,7 +259,7 @@ class UnarchiveView(APIView):
         summary="Unarchive an invoice",
         parameters=INVOICE_PATH,
         request=None,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -256,9 +274,7 @@ class ResolveView(APIView):
         parameters=INVOICE_PATH,
         request=s.ResolveSerializer,
         responses={
-            200: OpenApiResponse(
-                doc.ResolveResult, description="the invoice, or the refund offered"
-            ),
+            200: OpenApiResponse(ResolveResult, description="the invoice, or the refund offered"),
             **doc.errors(400, 404, 409, 415, 422),
         },
     )
@@ -284,7 +300,7 @@ class ReviewView(APIView):
         summary="Approve or decline an invoice in compliance_review",
         parameters=INVOICE_PATH,
         request=s.ReviewSerializer,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: InvoiceResponse, **doc.errors(400, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -301,26 +317,12 @@ class CurrenciesView(APIView):
         operation_id="listCurrencies",
         tags=["Payment methods"],
         summary="The payment methods this merchant offers",
-        responses={200: doc.CurrencyPage, **doc.errors()},
+        responses={200: CurrencyPage, **doc.errors()},
     )
     def get(self, request):
-        overrides = request.user.confirmations
-        data = []
-        for asset in selectors.offered_methods(
-            merchant=request.user, livemode=request.auth.livemode
-        ):
-            network = registry.get_network(asset.network)
-            data.append(
-                {
-                    "currency": asset.code,
-                    "network": asset.network,
-                    "network_name": network.name,
-                    "decimals": asset.decimals,
-                    "contract": asset.contract if network.kind != "sandbox" else None,
-                    "confirmations": network.required_confirmations(0, overrides.get(network.code)),
-                }
-            )
-        return Response({"data": data, "has_more": False, "next_cursor": None})
+        methods = selectors.offered_methods(merchant=request.user, livemode=request.auth.livemode)
+        data = [currency_payload(asset, request.user.confirmations) for asset in methods]
+        return Response(CurrencyPage.render(data=data, has_more=False, next_cursor=None))
 
 
 class RatesView(APIView):
@@ -332,7 +334,7 @@ class RatesView(APIView):
             OpenApiParameter("base", str, required=True, description="e.g. BTC"),
             OpenApiParameter("quote", str, required=True, description="e.g. USD"),
         ],
-        responses={200: doc.RateSerializer, **doc.errors(400, 422)},
+        responses={200: RateResponse, **doc.errors(400, 422)},
     )
     def get(self, request):
         base = request.query_params.get("base", "").upper()
@@ -342,23 +344,19 @@ class RatesView(APIView):
         try:
             rate = rates.get_rate(base, quote)
         except rates.RateError as exc:
-            raise ServiceError("rate_unavailable", str(exc), "base") from exc
-        return Response(
-            {
-                "base": base,
-                "quote": quote,
-                "rate": format(rate.value, "f"),
-                "source": rate.source,
-                "fetched_at": iso_time(rate.fetched_at),
-            }
-        )
+            raise GatewayError(ErrorCode.RATE_UNAVAILABLE, "base", message=str(exc)) from exc
+        return Response(RateResponse.render(rate, base=base, quote=quote))
 
 
 class SandboxMixin:
+    """The sandbox's operations: for test keys only, and only while the sandbox is on."""
+
+    required_mode = TEST
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if not settings.SANDBOX:
-            raise NotFound("sandbox_off", "the sandbox network is off")
+            raise GatewayError(ErrorCode.SANDBOX_OFF)
 
 
 class SandboxPayView(SandboxMixin, APIView):
@@ -371,7 +369,7 @@ class SandboxPayView(SandboxMixin, APIView):
         "it to the required confirmations. Only when the sandbox is on.",
         parameters=INVOICE_PATH,
         request=s.SandboxPaySerializer,
-        responses={200: doc.InvoiceSerializer, **doc.errors(400, 404, 409, 415, 422)},
+        responses={200: InvoiceResponse, **doc.errors(400, 403, 404, 409, 415, 422)},
     )
     @idempotent
     def post(self, request, invoice_id):
@@ -383,8 +381,9 @@ class SandboxPayView(SandboxMixin, APIView):
             decimals = registry.get_network(quote.network).asset(quote.asset).decimals
             try:
                 amount = money.to_units(data["amount"], decimals)
-            except money.AmountError as exc:
-                raise ServiceError(exc.code, str(exc), "amount") from None
+            except GatewayError as exc:
+                exc.param = "amount"
+                raise
         sandbox_payments.pay(invoice, amount, data.get("sender"), data["confirm"])
         return _render(invoice.pk)
 
@@ -395,11 +394,11 @@ class SandboxMineView(SandboxMixin, APIView):
         tags=["Sandbox"],
         summary="Mine sandbox blocks (and scan them)",
         request=s.MineSerializer,
-        responses={200: doc.SandboxHeightSerializer, **doc.errors(400, 404, 409, 415)},
+        responses={200: SandboxHeightResponse, **doc.errors(400, 403, 404, 409, 415)},
     )
     @idempotent
     def post(self, request):
         blocks = _validated(s.MineSerializer, request).validated_data["blocks"]
         height = sandbox.mine(blocks)
         scan_network(sandbox.NETWORK)
-        return Response({"height": height})
+        return Response(SandboxHeightResponse.render(height=height))

@@ -10,20 +10,16 @@ from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from chains.registry import Asset
+from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Kind, Quote
 from invoices.representation import invoice_payload
 from invoices.selectors import _fixed_method, _not_offered, offered_methods
-from invoices.services.errors import Conflict, ServiceError
 from invoices.services.quoting import quote_for, quotes_for, set_next_address
 from merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
-
-PAY_CURRENCY_REQUIRED = gettext_lazy("a fixed invoice needs pay_currency")
 
 
 @dataclass
@@ -50,17 +46,10 @@ class InvoiceRequest:
 def check_return_url(*, merchant: Merchant, url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ServiceError(
-            "invalid_return_url", _("return_url must be an http(s) URL"), "return_url"
-        )
+        raise GatewayError(ErrorCode.INVALID_RETURN_URL, "return_url")
     allowed = {host.lower().strip() for host in merchant.allowed_return_hosts}
     if parts.hostname.lower() not in allowed:
-        raise ServiceError(
-            "return_url_not_allowed",
-            _("%(host)s is not one of the merchant's allowed return hosts")
-            % {"host": parts.hostname},
-            "return_url",
-        )
+        raise GatewayError(ErrorCode.RETURN_URL_NOT_ALLOWED, "return_url", host=parts.hostname)
 
 
 def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -> dict:
@@ -74,7 +63,7 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
     fixed_method = None
     if request.kind == Kind.FIXED:
         if not request.pay_currency:
-            raise ServiceError("pay_currency_required", str(PAY_CURRENCY_REQUIRED), "pay_currency")
+            raise GatewayError(ErrorCode.PAY_CURRENCY_REQUIRED, "pay_currency")
         fixed_method = _fixed_method(
             merchant, request.pay_currency, request.network, request.livemode
         )
@@ -88,7 +77,7 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
             )
     except IntegrityError:  # the foreign_id was taken by a concurrent create
         created = _foreign_id_taken(invoice.foreign_id)
-    if isinstance(created, ServiceError):
+    if isinstance(created, GatewayError):
         raise created
     return created
 
@@ -121,12 +110,8 @@ def _foreign_id_used(merchant: Merchant, foreign_id: str) -> bool:
         return cursor.fetchone() is not None
 
 
-def _foreign_id_taken(foreign_id: str) -> Conflict:
-    return Conflict(
-        "foreign_id_taken",
-        _("an invoice with foreign_id %(id)s exists") % {"id": repr(foreign_id)},
-        "foreign_id",
-    )
+def _foreign_id_taken(foreign_id: str) -> GatewayError:
+    return GatewayError(ErrorCode.FOREIGN_ID_TAKEN, "foreign_id", id=repr(foreign_id))
 
 
 def _prepare(
@@ -174,14 +159,14 @@ def _prepare(
     if request.kind == Kind.TIMED and request.methods:  # a payment link's choice
         methods = [asset for asset in methods if asset.method in request.methods]
     if not methods:
-        raise ServiceError("no_payment_methods", _("the merchant has no payment method set up"))
+        raise GatewayError(ErrorCode.NO_PAYMENT_METHODS)
     if request.kind != Kind.TIMED:
         return invoice, []
     quotes, refused = [], []
     for asset, quote in zip(
         methods, quotes_for(invoice=invoice, assets=methods, now=now), strict=True
     ):
-        if isinstance(quote, ServiceError):
+        if isinstance(quote, GatewayError):
             refused.append(quote)
             logger.warning(
                 "timed invoice for merchant %s leaves out %s on %s: %s",
@@ -203,7 +188,7 @@ def _create(
     quotes: list[Quote],
     fixed_method: Asset | None,
     check_foreign_id: bool,
-) -> dict | ServiceError:
+) -> dict | GatewayError:
     """Write the prepared invoice and its quotes: a fixed invoice's quote goes first with its
     address, so the invoice row is inserted already pointing at it (foreign keys are checked
     at commit), one INSERT each. A refusal is returned, not raised, and found before
@@ -215,9 +200,10 @@ def _create(
         quote = quotes[0]
         try:
             set_next_address(quote, merchant)
-        except ServiceError:  # no wallet of the family (nothing written): not offered after all
+        except GatewayError:  # no wallet of the family (nothing written): not offered after all
             return _not_offered(fixed_method.code, fixed_method.network)
-        _insert_quotes([quote])
+        if not _insert_quotes([quote]):
+            return GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")
         invoice.quote, invoice.selected_at = quote, invoice.created_at
         invoice.save(force_insert=True)
     else:
@@ -229,13 +215,15 @@ def _create(
 _QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_quotes(quotes: list[Quote]) -> None:
-    """One INSERT of the new quotes, which then have their ids. Written out rather than
-    through the ORM: its compiling of the statement (every field's value prepared, every
-    column quoted, per call) cost more than the INSERT itself on the creation path; the
-    values still go through each field's own preparation for the database."""
+def _insert_quotes(quotes: list[Quote]) -> bool:
+    """One INSERT of the new quotes, which then have their ids; False, with nothing written,
+    when a quote's address is already another invoice's (one_invoice_per_address: a wallet
+    two stores were given), which the INSERT skips instead of failing the request. Written
+    out rather than through the ORM: its compiling of the statement (every field's value
+    prepared, every column quoted, per call) cost more than the INSERT itself on the
+    creation path; the values still go through each field's own preparation."""
     if not quotes:  # an open invoice: quoted once the payer chooses
-        return
+        return True
     columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
     row = f"({', '.join(['%s'] * len(_QUOTE_FIELDS))})"
     params = [
@@ -246,9 +234,13 @@ def _insert_quotes(quotes: list[Quote]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Quote._meta.db_table} ({columns}) VALUES "
-            f"{', '.join([row] * len(quotes))} RETURNING id",
+            f"{', '.join([row] * len(quotes))} "
+            "ON CONFLICT (network, address) WHERE address IS NOT NULL DO NOTHING RETURNING id",
             params,
         )
         ids = [quote_id for (quote_id,) in cursor.fetchall()]
+    if len(ids) < len(quotes):  # only a fixed invoice's one quote has an address
+        return False
     for quote, quote_id in zip(quotes, ids, strict=True):
         quote.pk, quote._state.adding, quote._state.db = quote_id, False, connection.alias
+    return True

@@ -11,18 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chains import registry
+from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle
 from invoices.models import Invoice, Refund
-from invoices.services.errors import Conflict, NotFound, ServiceError
 from invoices.services.events import record_event, record_events
 from invoices.services.writes import apply_action, lock_invoice, reevaluate
-
-
-def _action_or_conflict(invoice: Invoice, action: str, actor: str, now: datetime) -> list[Refund]:
-    try:
-        return apply_action(invoice, action, actor, now)
-    except lifecycle.NothingToRefund as exc:
-        raise Conflict("nothing_to_refund", str(exc)) from None
 
 
 def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "received"):
@@ -35,7 +28,7 @@ def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "receiv
         action = "refund_excess"
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
-        refunds = _action_or_conflict(invoice, action, actor, now)
+        refunds = apply_action(invoice, action, actor, now)
         if action == "refund" and not refunds:  # offered already (a declined invoice's)
             refunds = list(invoice.refunds.all())
         chosen = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
@@ -91,15 +84,12 @@ _HEX64 = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
 
 def validate_txid(*, network: registry.Network, text: str) -> str:
     """The payout transaction id in the form the network's explorers and nodes use (EVM:
-    0x + 64 hex; every other chain: 64 hex), or ServiceError saying what is wrong."""
+    0x + 64 hex; every other chain: 64 hex), or a GatewayError saying what is wrong."""
     match = _HEX64.fullmatch("".join((text or "").split()))
     if match is None:
         example = "0x followed by 64" if network.kind == "evm" else "64"
-        raise ServiceError(
-            "invalid_txid",
-            _("A %(network)s transaction id is %(example)s hexadecimal characters.")
-            % {"network": network.name, "example": example},
-            "payout_txid",
+        raise GatewayError(
+            ErrorCode.INVALID_TXID, "payout_txid", network=network.name, example=example
         )
     digits = match.group(1).lower()
     return "0x" + digits if network.kind == "evm" else digits
@@ -118,18 +108,18 @@ def record_payout(
         chosen = invoice.refunds.select_for_update().order_by("created_at", "asset")
         refund = (chosen.filter(pk=refund_id) if refund_id else chosen).first()
         if refund is None:
-            raise NotFound("refund_not_found", _("This invoice has no refund."))
+            raise GatewayError(ErrorCode.REFUND_NOT_FOUND, message=_("This invoice has no refund."))
         if refund.status != Refund.AWAITING_PAYOUT:
-            raise Conflict(
-                "refund_not_awaiting_payout",
-                _("The payer has not given a refund address yet.")
+            raise GatewayError(
+                ErrorCode.REFUND_NOT_AWAITING_PAYOUT,
+                "payout_txid",
+                message=None
                 if refund.status == Refund.AWAITING_CLAIM
                 else _("This refund is already paid."),
-                "payout_txid",
             )
         network = registry.get_network(refund.network)
         if network is None:
-            raise ServiceError("network_unavailable", _("This network is not available."))
+            raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE)
         refund.payout_txid = validate_txid(network=network, text=txid)
         refund.save(update_fields=["payout_txid"])
         record_event(invoice=invoice, event_type="refund_updated", actor=actor, now=now)

@@ -11,9 +11,9 @@ from django.db import connection
 from chains import hd, registry
 from chains.backends import NoBackend, get_backend
 from chains.registry import Asset
+from core.errors import ErrorCode, GatewayError
 from invoices import money, pricing, rates
 from invoices.models import Invoice, Quote
-from invoices.services.errors import ServiceError
 from merchants.models import Merchant, Wallet
 
 FEE_CACHE_SECONDS = 60
@@ -28,15 +28,15 @@ def network_fee(*, asset: Asset) -> int:
         try:
             fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
         except NoBackend as exc:
-            raise ServiceError("network_unavailable", str(exc), "network") from exc
+            raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE, "network", message=str(exc)) from exc
         cache.set(key, fee, FEE_CACHE_SECONDS)
     return fee
 
 
 def quotes_for(
     *, invoice: Invoice, assets: list[Asset], now: datetime
-) -> list[Quote | ServiceError]:
-    """Each asset's quote for the invoice, or the ServiceError saying why it has none; every
+) -> list[Quote | GatewayError]:
+    """Each asset's quote for the invoice, or the GatewayError saying why it has none; every
     rate they need is read at once."""
     pairs = [(asset.code, invoice.price_currency) for asset in assets]
     if invoice.include_fee:
@@ -49,11 +49,11 @@ def quotes_for(
     return [_quote(invoice, asset, table, now) for asset in assets]
 
 
-def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote | ServiceError:
+def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote | GatewayError:
     def rate(quote_currency):
         answer = table[(asset.code.upper(), quote_currency.upper())]
         if isinstance(answer, rates.RateError):
-            raise ServiceError("rate_unavailable", str(answer), "pay_currency")
+            raise GatewayError(ErrorCode.RATE_UNAVAILABLE, "pay_currency", message=str(answer))
         return answer
 
     try:
@@ -66,7 +66,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
                 fee = pricing.convert_up(
                     fee, network.native_decimals, rate(network.native).value, asset.decimals
                 )
-    except ServiceError as exc:
+    except GatewayError as exc:
         return exc
     due = pricing.due_amount(
         invoice.price_amount,
@@ -92,7 +92,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
 
 def quote_for(*, invoice: Invoice, asset: Asset, now: datetime) -> Quote:
     quote = quotes_for(invoice=invoice, assets=[asset], now=now)[0]
-    if isinstance(quote, ServiceError):
+    if isinstance(quote, GatewayError):
         raise quote
     return quote
 
@@ -115,7 +115,20 @@ def set_next_address(quote: Quote, merchant: Merchant) -> None:
     family = registry.get_network(quote.network).family
     taken = _next_index(merchant, family)
     if taken is None:
-        raise ServiceError("no_wallet", f"no {family} wallet is configured", "pay_currency")
+        raise GatewayError(ErrorCode.NO_WALLET, "pay_currency", family=family)
     index, xpub = taken
     quote.address = hd.derive_address(family, xpub, index)
     quote.derivation_index = index
+
+
+def check_address_free(quote: Quote) -> None:
+    """address_in_use when the quote's new address is already another invoice's (a wallet
+    two stores were given: set_wallet refuses that now, one shared before still can), so
+    saving it is never the database's refusal of one_invoice_per_address, a 500."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Quote._meta.db_table} WHERE network = %s AND address = %s",
+            [quote.network, quote.address],
+        )
+        if cursor.fetchone() is not None:
+            raise GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")

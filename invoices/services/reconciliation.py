@@ -213,14 +213,26 @@ def sweep(*, now: datetime | None = None) -> int:
     ).values_list("invoice_id", "paid_at", "invoice__processing_timeout_minutes"):
         if now - paid_at >= timedelta(minutes=timeout):
             due.add(invoice_id)
-    changed = 0
-    for invoice_id in in_lock_order(due):
-        with transaction.atomic():
-            invoice = lock_invoice(invoice_id)
-            before = invoice.status
-            reevaluate(invoice=invoice, now=now)
-            changed += invoice.status != before
-    return changed
+    return sum(_reevaluated(invoice_id, now) for invoice_id in in_lock_order(due))
+
+
+def expire_if_due(invoice: Invoice, *, now: datetime | None = None) -> bool:
+    """An invoice whose timer has run out, expired when someone looks at it (the checkout's
+    poll, an API read) rather than at the next minute's sweep: what the sweep would do,
+    done now. True when its status changed (the caller reloads it)."""
+    now = now or timezone.now()
+    due = invoice.expires_at is not None and invoice.expires_at <= now
+    if not due or invoice.status not in (Status.NEW, Status.PENDING):
+        return False
+    return _reevaluated(invoice.pk, now)
+
+
+def _reevaluated(invoice_id, now: datetime) -> bool:
+    with transaction.atomic():
+        invoice = lock_invoice(invoice_id)
+        before = invoice.status
+        reevaluate(invoice=invoice, now=now)
+        return invoice.status != before
 
 
 # --- refund payouts --------------------------------------------------------------------------

@@ -1,50 +1,14 @@
-/* The checkout's live parts: copy buttons, the countdown, status polling with in-place
-   updates, the return redirect, the sandbox panel, the language switcher and opening a
-   refund link. The server
-   renders every state; without this script the page still shows what to pay and where. */
+/* The checkout's live parts: the countdown, status polling with in-place updates, the
+   return redirect, the sandbox panel and opening a refund link (copy buttons and the
+   language switcher are js/gateway.js's, loaded before this). The server renders every
+   state; without this script the page still shows what to pay and where. */
 (function () {
   "use strict";
 
   var POLL_MS = 3000, MAX_BACKOFF_MS = 30000, RETURN_SECONDS = 5;
   var root, pollTimer, tickTimer, returnTimer, failures = 0, autoReturn = false;
 
-  document.documentElement.classList.add("js");
-
-  function announce(text) {
-    var region = document.getElementById("announcer");
-    if (region) { region.textContent = ""; region.textContent = text; }
-  }
-
-  /* Copy buttons: shown only when they can work. */
-  function showCopyButtons(scope) {
-    if (!navigator.clipboard && !document.queryCommandSupported) { return; }
-    scope.querySelectorAll("[data-copy]").forEach(function (b) { b.hidden = false; });
-  }
-
-  function copy(button) {
-    var text = button.getAttribute("data-copy");
-    var done = function () {
-      var label = button.textContent;
-      button.classList.add("copied");
-      button.textContent = button.getAttribute("data-copied");
-      announce(button.textContent);
-      setTimeout(function () { button.textContent = label; button.classList.remove("copied"); }, 1500);
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(done, fallback);
-    } else {
-      fallback();
-    }
-    function fallback() {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.className = "visually-hidden";
-      document.body.appendChild(area);
-      area.select();
-      try { document.execCommand("copy"); done(); } finally { area.remove(); }
-    }
-  }
+  var announce = window.gateway.announce, showCopyButtons = window.gateway.showCopyButtons;
 
   /* The countdown: from the seconds the server counted, not the device's clock. */
   function clock(seconds) {
@@ -154,11 +118,6 @@
     return startReturn();
   }
 
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-copy]");
-    if (button) { copy(button); }
-  });
-
   /* The sandbox panel: submit in the background, then let the poller show the result. */
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -181,8 +140,10 @@
       });
   });
 
-  document.addEventListener("change", function (event) {
-    if (event.target.hasAttribute("data-autosubmit")) { event.target.form.submit(); }
+  /* The receipt: the browser's print dialog, which also saves it as PDF (checkout.css's
+     print rules leave the receipt alone on the page). */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
   });
 
   document.addEventListener("visibilitychange", function () {
@@ -206,7 +167,6 @@
   document.addEventListener("DOMContentLoaded", function () {
     openRefund();
     root = document.getElementById("checkout");
-    showCopyButtons(document);
     if (!root) { return; }
     enhance(root);
     schedule(POLL_MS);

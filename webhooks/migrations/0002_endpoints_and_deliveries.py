@@ -51,7 +51,7 @@ def endpoints_and_deliveries(apps, schema_editor):
             secret_rotated_at=merchant.callback_secret_rotated_at,
             failing_since=merchant.callback_failing_since,
             is_default=True,
-            dialect="gateway",
+            dialect="cryptogate",
             events=["*"],
             enabled=True,
             created_at=merchant.created_at,
@@ -140,8 +140,8 @@ class Migration(migrations.Migration):
                 (
                     "dialect",
                     models.CharField(
-                        choices=[("gateway", "Gateway"), ("greenfield", "Greenfield")],
-                        default="gateway",
+                        choices=[("cryptogate", "Cryptogate"), ("greenfield", "Greenfield")],
+                        default="cryptogate",
                         max_length=16,
                     ),
                 ),

@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 f"network {code} refused: {reason}; it is not scanned nor offered to payers"
             )
-        enabled = {network.code for network in registry.enabled_networks()}
+        enabled = {network.code for network in checks.enabled_networks()}
         codes = networks or sorted(enabled)
         if unknown := [code for code in codes if code not in enabled]:
             raise CommandError(f"not enabled (or refused) networks: {', '.join(unknown)}")

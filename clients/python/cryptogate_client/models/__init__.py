@@ -4,12 +4,10 @@ from .callback_event import CallbackEvent
 from .callback_secret import CallbackSecret
 from .currency import Currency
 from .currency_page import CurrencyPage
-from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
-from .delivery_page import DeliveryPage
 from .delivery_status import DeliveryStatus
-from .dialect_enum import DialectEnum
 from .error import Error
+from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_type import ErrorType
 from .event import Event
@@ -23,9 +21,16 @@ from .invoice_metadata import InvoiceMetadata
 from .invoice_page import InvoicePage
 from .invoice_status import InvoiceStatus
 from .merchant import Merchant
+from .merchant_confirmations import MerchantConfirmations
+from .merchant_unresolved_rules import MerchantUnresolvedRules
+from .merchant_unresolved_rules_additional_property import MerchantUnresolvedRulesAdditionalProperty
 from .mine_request import MineRequest
 from .patched_merchant_request import PatchedMerchantRequest
-from .patched_webhook_endpoint_update_request import PatchedWebhookEndpointUpdateRequest
+from .patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
+from .patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules
+from .patched_merchant_request_unresolved_rules_additional_property import (
+    PatchedMerchantRequestUnresolvedRulesAdditionalProperty,
+)
 from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
@@ -46,22 +51,16 @@ from .wallet import Wallet
 from .wallet_family import WalletFamily
 from .wallet_page import WalletPage
 from .wallet_request import WalletRequest
-from .webhook_endpoint import WebhookEndpoint
-from .webhook_endpoint_page import WebhookEndpointPage
-from .webhook_endpoint_request import WebhookEndpointRequest
-from .webhook_endpoint_secret import WebhookEndpointSecret
 
 __all__ = (
     "CallbackEvent",
     "CallbackSecret",
     "Currency",
     "CurrencyPage",
-    "Delivery",
     "DeliveryAttempt",
-    "DeliveryPage",
     "DeliveryStatus",
-    "DialectEnum",
     "Error",
+    "ErrorCode",
     "ErrorDetail",
     "ErrorType",
     "Event",
@@ -75,9 +74,14 @@ __all__ = (
     "InvoicePage",
     "InvoiceStatus",
     "Merchant",
+    "MerchantConfirmations",
+    "MerchantUnresolvedRules",
+    "MerchantUnresolvedRulesAdditionalProperty",
     "MineRequest",
     "PatchedMerchantRequest",
-    "PatchedWebhookEndpointUpdateRequest",
+    "PatchedMerchantRequestConfirmations",
+    "PatchedMerchantRequestUnresolvedRules",
+    "PatchedMerchantRequestUnresolvedRulesAdditionalProperty",
     "Rate",
     "Refund",
     "RefundAmount",
@@ -98,8 +102,4 @@ __all__ = (
     "WalletFamily",
     "WalletPage",
     "WalletRequest",
-    "WebhookEndpoint",
-    "WebhookEndpointPage",
-    "WebhookEndpointRequest",
-    "WebhookEndpointSecret",
 )

@@ -21,17 +21,17 @@ class CallbackEvent:
     Attributes:
         id (UUID): stable across retries and redeliveries: dedupe on it
         event (str):
-        livemode (bool):
         created_at (datetime.datetime):
         sequence (int): per invoice; events arrive in this order
+        livemode (bool):
         data (Invoice):
     """
 
     id: UUID
     event: str
-    livemode: bool
     created_at: datetime.datetime
     sequence: int
+    livemode: bool
     data: Invoice
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,11 +40,11 @@ class CallbackEvent:
 
         event = self.event
 
-        livemode = self.livemode
-
         created_at = self.created_at.isoformat()
 
         sequence = self.sequence
+
+        livemode = self.livemode
 
         data = self.data.to_dict()
 
@@ -54,9 +54,9 @@ class CallbackEvent:
             {
                 "id": id,
                 "event": event,
-                "livemode": livemode,
                 "created_at": created_at,
                 "sequence": sequence,
+                "livemode": livemode,
                 "data": data,
             }
         )
@@ -72,20 +72,20 @@ class CallbackEvent:
 
         event = d.pop("event")
 
-        livemode = d.pop("livemode")
-
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
         sequence = d.pop("sequence")
+
+        livemode = d.pop("livemode")
 
         data = Invoice.from_dict(d.pop("data"))
 
         callback_event = cls(
             id=id,
             event=event,
-            livemode=livemode,
             created_at=created_at,
             sequence=sequence,
+            livemode=livemode,
             data=data,
         )
 

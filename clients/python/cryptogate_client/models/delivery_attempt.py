@@ -22,6 +22,7 @@ class DeliveryAttempt:
         duration_ms (int):
         response_body (str): the first KB
         error (None | str):
+        request_id (None | str): the `X-Request-Id` it was sent with, as in our logs
     """
 
     attempted_at: datetime.datetime
@@ -32,6 +33,7 @@ class DeliveryAttempt:
     duration_ms: int
     response_body: str
     error: None | str
+    request_id: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +55,9 @@ class DeliveryAttempt:
         error: None | str
         error = self.error
 
+        request_id: None | str
+        request_id = self.request_id
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -65,6 +70,7 @@ class DeliveryAttempt:
                 "duration_ms": duration_ms,
                 "response_body": response_body,
                 "error": error,
+                "request_id": request_id,
             }
         )
 
@@ -99,6 +105,13 @@ class DeliveryAttempt:
 
         error = _parse_error(d.pop("error"))
 
+        def _parse_request_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        request_id = _parse_request_id(d.pop("request_id"))
+
         delivery_attempt = cls(
             attempted_at=attempted_at,
             url=url,
@@ -108,6 +121,7 @@ class DeliveryAttempt:
             duration_ms=duration_ms,
             response_body=response_body,
             error=error,
+            request_id=request_id,
         )
 
         delivery_attempt.additional_properties = d

@@ -21,7 +21,8 @@ class InvoiceCreateRequest:
     """Refuses fields it does not know, so a typo is an error instead of a silent default.
 
     Attributes:
-        price_amount (str): an exact decimal string (never a JSON number) Example: 10.50.
+        price_amount (str): an exact decimal string (never a JSON number), greater than 0, with at most the currency's
+            decimals, below 10^15 of its whole units Example: 10.50.
         price_currency (str):
         kind (InvoiceKind | Unset): * `open` - open
             * `timed` - timed

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from uuid import UUID
 
 from attrs import define as _attrs_define
@@ -10,33 +10,37 @@ from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
 
+if TYPE_CHECKING:
+    from ..models.merchant_confirmations import MerchantConfirmations
+    from ..models.merchant_unresolved_rules import MerchantUnresolvedRules
+
+
 T = TypeVar("T", bound="Merchant")
 
 
 @_attrs_define
 class Merchant:
-    """The settings a merchant changes over the API (secrets are rotated, never set);
-    `callback_url` and `callback_failing_since` are its default webhook endpoint's.
+    """The settings a merchant changes over the API (secrets are rotated, never set).
 
-        Attributes:
-            id (UUID):
-            name (str):
-            callback_failing_since (datetime.datetime | None):
-            logo_url (str | Unset):
-            callback_url (str | Unset):
-            allowed_return_hosts (Any | Unset): hosts a return_url may point to
-            embed_hosts (Any | Unset): hosts that may embed the payment page in a frame
-            enabled_methods (Any | Unset): `ASSET:network` keys; empty: every method with a wallet
-            confirmations (Any | Unset): network code → confirmations (never below its safe minimum)
-            invoice_ttl_minutes (int | Unset):
-            payment_window_minutes (int | Unset):
-            late_window_minutes (int | Unset):
-            processing_timeout_minutes (int | Unset):
-            slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
-            insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
-            unresolved_rules (Any | Unset): context (underpaid, overpaid, paid_late, multiple_senders, reverted) → what to
-                do with it
-            deny_list (Any | Unset): sender addresses whose payments go to compliance_review
+    Attributes:
+        id (UUID):
+        name (str):
+        callback_failing_since (datetime.datetime | None):
+        logo_url (str | Unset):
+        callback_url (str | Unset):
+        allowed_return_hosts (list[str] | Unset): hosts a return_url may point to
+        embed_hosts (list[str] | Unset): hosts that may embed the payment page in a frame
+        enabled_methods (list[str] | Unset): `ASSET:network` keys; empty: every method with a wallet
+        confirmations (MerchantConfirmations | Unset): network code → confirmations (never below its safe minimum)
+        invoice_ttl_minutes (int | Unset):
+        payment_window_minutes (int | Unset):
+        late_window_minutes (int | Unset):
+        processing_timeout_minutes (int | Unset):
+        slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        unresolved_rules (MerchantUnresolvedRules | Unset): context (underpaid, overpaid, paid_late, multiple_senders,
+            reverted) → what to do with it
+        deny_list (list[str] | Unset): sender addresses whose payments go to compliance_review
     """
 
     id: UUID
@@ -44,18 +48,18 @@ class Merchant:
     callback_failing_since: datetime.datetime | None
     logo_url: str | Unset = UNSET
     callback_url: str | Unset = UNSET
-    allowed_return_hosts: Any | Unset = UNSET
-    embed_hosts: Any | Unset = UNSET
-    enabled_methods: Any | Unset = UNSET
-    confirmations: Any | Unset = UNSET
+    allowed_return_hosts: list[str] | Unset = UNSET
+    embed_hosts: list[str] | Unset = UNSET
+    enabled_methods: list[str] | Unset = UNSET
+    confirmations: MerchantConfirmations | Unset = UNSET
     invoice_ttl_minutes: int | Unset = UNSET
     payment_window_minutes: int | Unset = UNSET
     late_window_minutes: int | Unset = UNSET
     processing_timeout_minutes: int | Unset = UNSET
     slippage_percent: str | Unset = UNSET
     insurance_percent: str | Unset = UNSET
-    unresolved_rules: Any | Unset = UNSET
-    deny_list: Any | Unset = UNSET
+    unresolved_rules: MerchantUnresolvedRules | Unset = UNSET
+    deny_list: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,13 +85,21 @@ class Merchant:
         else:
             callback_url = self.callback_url
 
-        allowed_return_hosts = self.allowed_return_hosts
+        allowed_return_hosts: list[str] | Unset = UNSET
+        if not isinstance(self.allowed_return_hosts, Unset):
+            allowed_return_hosts = self.allowed_return_hosts
 
-        embed_hosts = self.embed_hosts
+        embed_hosts: list[str] | Unset = UNSET
+        if not isinstance(self.embed_hosts, Unset):
+            embed_hosts = self.embed_hosts
 
-        enabled_methods = self.enabled_methods
+        enabled_methods: list[str] | Unset = UNSET
+        if not isinstance(self.enabled_methods, Unset):
+            enabled_methods = self.enabled_methods
 
-        confirmations = self.confirmations
+        confirmations: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.confirmations, Unset):
+            confirmations = self.confirmations.to_dict()
 
         invoice_ttl_minutes = self.invoice_ttl_minutes
 
@@ -101,9 +113,13 @@ class Merchant:
 
         insurance_percent = self.insurance_percent
 
-        unresolved_rules = self.unresolved_rules
+        unresolved_rules: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.unresolved_rules, Unset):
+            unresolved_rules = self.unresolved_rules.to_dict()
 
-        deny_list = self.deny_list
+        deny_list: list[str] | Unset = UNSET
+        if not isinstance(self.deny_list, Unset):
+            deny_list = self.deny_list
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -147,6 +163,9 @@ class Merchant:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.merchant_confirmations import MerchantConfirmations  # noqa: PLC0415
+        from ..models.merchant_unresolved_rules import MerchantUnresolvedRules  # noqa: PLC0415
+
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
@@ -181,13 +200,18 @@ class Merchant:
 
         callback_url = _parse_callback_url(d.pop("callback_url", UNSET))
 
-        allowed_return_hosts = d.pop("allowed_return_hosts", UNSET)
+        allowed_return_hosts = cast(list[str], d.pop("allowed_return_hosts", UNSET))
 
-        embed_hosts = d.pop("embed_hosts", UNSET)
+        embed_hosts = cast(list[str], d.pop("embed_hosts", UNSET))
 
-        enabled_methods = d.pop("enabled_methods", UNSET)
+        enabled_methods = cast(list[str], d.pop("enabled_methods", UNSET))
 
-        confirmations = d.pop("confirmations", UNSET)
+        _confirmations = d.pop("confirmations", UNSET)
+        confirmations: MerchantConfirmations | Unset
+        if isinstance(_confirmations, Unset):
+            confirmations = UNSET
+        else:
+            confirmations = MerchantConfirmations.from_dict(_confirmations)
 
         invoice_ttl_minutes = d.pop("invoice_ttl_minutes", UNSET)
 
@@ -201,9 +225,14 @@ class Merchant:
 
         insurance_percent = d.pop("insurance_percent", UNSET)
 
-        unresolved_rules = d.pop("unresolved_rules", UNSET)
+        _unresolved_rules = d.pop("unresolved_rules", UNSET)
+        unresolved_rules: MerchantUnresolvedRules | Unset
+        if isinstance(_unresolved_rules, Unset):
+            unresolved_rules = UNSET
+        else:
+            unresolved_rules = MerchantUnresolvedRules.from_dict(_unresolved_rules)
 
-        deny_list = d.pop("deny_list", UNSET)
+        deny_list = cast(list[str], d.pop("deny_list", UNSET))
 
         merchant = cls(
             id=id,

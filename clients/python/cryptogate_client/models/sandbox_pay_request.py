@@ -16,7 +16,8 @@ class SandboxPayRequest:
     """Refuses fields it does not know, so a typo is an error instead of a silent default.
 
     Attributes:
-        amount (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        amount (str | Unset): an exact decimal string (never a JSON number), greater than 0, with at most the currency's
+            decimals, below 10^15 of its whole units Example: 10.50.
         confirm (bool | Unset):  Default: False.
         sender (str | Unset):
     """

@@ -21,13 +21,13 @@ class Transaction:
         asset (str):
         network (str):
         amount (str): an exact decimal string (never a JSON number) Example: 10.50.
+        counted (bool): false for an extra payment in another method or asset
         from_addresses (list[str]):
         confirmations (int):
         required_confirmations (int):
         status (TransactionStatus): * `pending` - pending
             * `confirmed` - confirmed
             * `reverted` - reverted
-        counted (bool): false for an extra payment in another method or asset
         flagged (bool): a sender is on a sanctions or deny list
         block_height (int | None):
         explorer_url (str):
@@ -42,11 +42,11 @@ class Transaction:
     asset: str
     network: str
     amount: str
+    counted: bool
     from_addresses: list[str]
     confirmations: int
     required_confirmations: int
     status: TransactionStatus
-    counted: bool
     flagged: bool
     block_height: int | None
     explorer_url: str
@@ -67,6 +67,8 @@ class Transaction:
 
         amount = self.amount
 
+        counted = self.counted
+
         from_addresses = self.from_addresses
 
         confirmations = self.confirmations
@@ -74,8 +76,6 @@ class Transaction:
         required_confirmations = self.required_confirmations
 
         status = self.status.value
-
-        counted = self.counted
 
         flagged = self.flagged
 
@@ -109,11 +109,11 @@ class Transaction:
                 "asset": asset,
                 "network": network,
                 "amount": amount,
+                "counted": counted,
                 "from_addresses": from_addresses,
                 "confirmations": confirmations,
                 "required_confirmations": required_confirmations,
                 "status": status,
-                "counted": counted,
                 "flagged": flagged,
                 "block_height": block_height,
                 "explorer_url": explorer_url,
@@ -139,6 +139,8 @@ class Transaction:
 
         amount = d.pop("amount")
 
+        counted = d.pop("counted")
+
         from_addresses = cast(list[str], d.pop("from_addresses"))
 
         confirmations = d.pop("confirmations")
@@ -146,8 +148,6 @@ class Transaction:
         required_confirmations = d.pop("required_confirmations")
 
         status = TransactionStatus(d.pop("status"))
-
-        counted = d.pop("counted")
 
         flagged = d.pop("flagged")
 
@@ -200,11 +200,11 @@ class Transaction:
             asset=asset,
             network=network,
             amount=amount,
+            counted=counted,
             from_addresses=from_addresses,
             confirmations=confirmations,
             required_confirmations=required_confirmations,
             status=status,
-            counted=counted,
             flagged=flagged,
             block_height=block_height,
             explorer_url=explorer_url,

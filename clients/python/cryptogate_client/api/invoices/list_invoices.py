@@ -20,6 +20,7 @@ def _get_kwargs(
     cursor: str | Unset = UNSET,
     foreign_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    search: str | Unset = UNSET,
     status: InvoiceStatus | Unset = UNSET,
 ) -> dict[str, Any]:
 
@@ -42,6 +43,8 @@ def _get_kwargs(
     params["foreign_id"] = foreign_id
 
     params["limit"] = limit
+
+    params["search"] = search
 
     json_status: str | Unset = UNSET
     if not isinstance(status, Unset):
@@ -105,6 +108,7 @@ def sync_detailed(
     cursor: str | Unset = UNSET,
     foreign_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    search: str | Unset = UNSET,
     status: InvoiceStatus | Unset = UNSET,
 ) -> Response[Error | InvoicePage]:
     """List invoices, newest first
@@ -116,6 +120,7 @@ def sync_detailed(
         cursor (str | Unset):
         foreign_id (str | Unset):
         limit (int | Unset):
+        search (str | Unset):
         status (InvoiceStatus | Unset): * `new` - new
             * `pending` - pending
             * `compliance_review` - compliance_review
@@ -142,6 +147,7 @@ def sync_detailed(
         cursor=cursor,
         foreign_id=foreign_id,
         limit=limit,
+        search=search,
         status=status,
     )
 
@@ -161,6 +167,7 @@ def sync(
     cursor: str | Unset = UNSET,
     foreign_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    search: str | Unset = UNSET,
     status: InvoiceStatus | Unset = UNSET,
 ) -> Error | InvoicePage | None:
     """List invoices, newest first
@@ -172,6 +179,7 @@ def sync(
         cursor (str | Unset):
         foreign_id (str | Unset):
         limit (int | Unset):
+        search (str | Unset):
         status (InvoiceStatus | Unset): * `new` - new
             * `pending` - pending
             * `compliance_review` - compliance_review
@@ -199,6 +207,7 @@ def sync(
         cursor=cursor,
         foreign_id=foreign_id,
         limit=limit,
+        search=search,
         status=status,
     ).parsed
 
@@ -212,6 +221,7 @@ async def asyncio_detailed(
     cursor: str | Unset = UNSET,
     foreign_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    search: str | Unset = UNSET,
     status: InvoiceStatus | Unset = UNSET,
 ) -> Response[Error | InvoicePage]:
     """List invoices, newest first
@@ -223,6 +233,7 @@ async def asyncio_detailed(
         cursor (str | Unset):
         foreign_id (str | Unset):
         limit (int | Unset):
+        search (str | Unset):
         status (InvoiceStatus | Unset): * `new` - new
             * `pending` - pending
             * `compliance_review` - compliance_review
@@ -249,6 +260,7 @@ async def asyncio_detailed(
         cursor=cursor,
         foreign_id=foreign_id,
         limit=limit,
+        search=search,
         status=status,
     )
 
@@ -266,6 +278,7 @@ async def asyncio(
     cursor: str | Unset = UNSET,
     foreign_id: str | Unset = UNSET,
     limit: int | Unset = UNSET,
+    search: str | Unset = UNSET,
     status: InvoiceStatus | Unset = UNSET,
 ) -> Error | InvoicePage | None:
     """List invoices, newest first
@@ -277,6 +290,7 @@ async def asyncio(
         cursor (str | Unset):
         foreign_id (str | Unset):
         limit (int | Unset):
+        search (str | Unset):
         status (InvoiceStatus | Unset): * `new` - new
             * `pending` - pending
             * `compliance_review` - compliance_review
@@ -305,6 +319,7 @@ async def asyncio(
             cursor=cursor,
             foreign_id=foreign_id,
             limit=limit,
+            search=search,
             status=status,
         )
     ).parsed

@@ -50,6 +50,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
         response_404 = Error.from_dict(response.json())
 
@@ -95,6 +100,8 @@ def sync_detailed(
 ) -> Response[Error | SandboxHeight]:
     """Mine sandbox blocks (and scan them)
 
+     The sandbox's operations: for test keys only, and only while the sandbox is on.
+
     Args:
         idempotency_key (str | Unset):
         body (MineRequest | Unset): Refuses fields it does not know, so a typo is an error instead
@@ -128,6 +135,8 @@ def sync(
 ) -> Error | SandboxHeight | None:
     """Mine sandbox blocks (and scan them)
 
+     The sandbox's operations: for test keys only, and only while the sandbox is on.
+
     Args:
         idempotency_key (str | Unset):
         body (MineRequest | Unset): Refuses fields it does not know, so a typo is an error instead
@@ -155,6 +164,8 @@ async def asyncio_detailed(
     idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | SandboxHeight]:
     """Mine sandbox blocks (and scan them)
+
+     The sandbox's operations: for test keys only, and only while the sandbox is on.
 
     Args:
         idempotency_key (str | Unset):
@@ -186,6 +197,8 @@ async def asyncio(
     idempotency_key: str | Unset = UNSET,
 ) -> Error | SandboxHeight | None:
     """Mine sandbox blocks (and scan them)
+
+     The sandbox's operations: for test keys only, and only while the sandbox is on.
 
     Args:
         idempotency_key (str | Unset):

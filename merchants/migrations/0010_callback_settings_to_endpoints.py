@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("merchants", "0008_delivery_models_to_webhooks"),
+        ("merchants", "0009_merchant_payer_email"),
         ("webhooks", "0002_endpoints_and_deliveries"),
     ]
 

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class PatchedMerchantRequestUnresolvedRulesAdditionalProperty(StrEnum):
+    COMPLETE = "complete"
+    REFUND = "refund"
+    REVIEW = "review"
+
+    def __str__(self) -> str:
+        return str(self.value)
