@@ -64,13 +64,18 @@ class WebhookEndpointRequest(s.StrictSerializer):
         help_text="cryptogate: ours (X-Signature); greenfield: BTCPay Server's (BTCPay-Sig)",
     )
 
+    class Meta:
+        ref_name = "WebhookEndpoint"  # the request component: WebhookEndpointRequest
+
 
 class WebhookEndpointUpdateRequest(WebhookEndpointRequest):
-    """What a PATCH may change: the dialect stays what it was made with; the default
-    endpoint's url may be blank."""
+    """What a PATCH may change (not the dialect; the default endpoint's url may be blank)."""
 
     url = s.CallbackUrlField(max_length=2000, required=False, allow_blank=True)
     dialect = None
+
+    class Meta:
+        ref_name = "WebhookEndpointUpdate"
 
 
 # (Comments, not docstrings, on the shapes: drf-spectacular publishes a docstring.)

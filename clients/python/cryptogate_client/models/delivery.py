@@ -9,6 +9,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.delivery_status import DeliveryStatus
+from ..models.event_type import EventType
 
 if TYPE_CHECKING:
     from ..models.delivery_attempt import DeliveryAttempt
@@ -19,12 +20,16 @@ T = TypeVar("T", bound="Delivery")
 
 @_attrs_define
 class Delivery:
-    """One event owed to one endpoint: where it stands and every attempt.
-
+    """
     Attributes:
         id (int):
         event_id (UUID):
-        event (str):
+        event (EventType): * `transaction_created` - transaction_created
+            * `transaction_confirmed` - transaction_confirmed
+            * `transaction_updated` - transaction_updated
+            * `transaction_reverted` - transaction_reverted
+            * `status_changed` - status_changed
+            * `refund_updated` - refund_updated
         invoice_id (UUID):
         sequence (int):
         status (DeliveryStatus): * `delivered` - delivered
@@ -41,7 +46,7 @@ class Delivery:
 
     id: int
     event_id: UUID
-    event: str
+    event: EventType
     invoice_id: UUID
     sequence: int
     status: DeliveryStatus
@@ -57,7 +62,7 @@ class Delivery:
 
         event_id = str(self.event_id)
 
-        event = self.event
+        event = self.event.value
 
         invoice_id = str(self.invoice_id)
 
@@ -119,7 +124,7 @@ class Delivery:
 
         event_id = UUID(d.pop("event_id"))
 
-        event = d.pop("event")
+        event = EventType(d.pop("event"))
 
         invoice_id = UUID(d.pop("invoice_id"))
 

@@ -2,7 +2,7 @@ from enum import StrEnum
 
 
 class DialectEnum(StrEnum):
-    GATEWAY = "gateway"
+    CRYPTOGATE = "cryptogate"
     GREENFIELD = "greenfield"
 
     def __str__(self) -> str:

@@ -6,7 +6,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.dialect_enum import DialectEnum
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="PatchedWebhookEndpointUpdateRequest")
@@ -14,20 +13,17 @@ T = TypeVar("T", bound="PatchedWebhookEndpointUpdateRequest")
 
 @_attrs_define
 class PatchedWebhookEndpointUpdateRequest:
-    """What a PATCH may change: the dialect stays what it was made with.
+    """What a PATCH may change (not the dialect; the default endpoint's url may be blank).
 
     Attributes:
         url (str | Unset):
         enabled (bool | Unset):
         events (list[str] | Unset): ["*"] (every event of its dialect) or the event types it wants
-        dialect (DialectEnum | Unset): * `gateway` - gateway
-            * `greenfield` - greenfield
     """
 
     url: str | Unset = UNSET
     enabled: bool | Unset = UNSET
     events: list[str] | Unset = UNSET
-    dialect: DialectEnum | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,10 +39,6 @@ class PatchedWebhookEndpointUpdateRequest:
         if not isinstance(self.events, Unset):
             events = self.events
 
-        dialect: str | Unset = UNSET
-        if not isinstance(self.dialect, Unset):
-            dialect = self.dialect.value
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update({})
@@ -56,8 +48,6 @@ class PatchedWebhookEndpointUpdateRequest:
             field_dict["enabled"] = enabled
         if events is not UNSET:
             field_dict["events"] = events
-        if dialect is not UNSET:
-            field_dict["dialect"] = dialect
 
         return field_dict
 
@@ -76,18 +66,10 @@ class PatchedWebhookEndpointUpdateRequest:
 
         events = cast(list[str], d.pop("events", UNSET))
 
-        _dialect = d.pop("dialect", UNSET)
-        dialect: DialectEnum | Unset
-        if isinstance(_dialect, Unset):
-            dialect = UNSET
-        else:
-            dialect = DialectEnum(_dialect)
-
         patched_webhook_endpoint_update_request = cls(
             url=url,
             enabled=enabled,
             events=events,
-            dialect=dialect,
         )
 
         patched_webhook_endpoint_update_request.additional_properties = d

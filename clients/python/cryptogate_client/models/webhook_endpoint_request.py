@@ -14,13 +14,13 @@ T = TypeVar("T", bound="WebhookEndpointRequest")
 
 @_attrs_define
 class WebhookEndpointRequest:
-    """An endpoint as listed and changed; its secret is shown only when made or rotated.
+    """What makes an endpoint (its url checked by the egress guard when saved).
 
     Attributes:
         url (str):
         enabled (bool | Unset):
         events (list[str] | Unset): ["*"] (every event of its dialect) or the event types it wants
-        dialect (DialectEnum | Unset): * `gateway` - gateway
+        dialect (DialectEnum | Unset): * `cryptogate` - cryptogate
             * `greenfield` - greenfield
     """
 

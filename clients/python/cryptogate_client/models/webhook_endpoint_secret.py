@@ -9,43 +9,47 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.dialect_enum import DialectEnum
-from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="WebhookEndpointSecret")
 
 
 @_attrs_define
 class WebhookEndpointSecret:
-    """An endpoint with its secret: the answer to its creation and to a rotation only.
-
+    """
     Attributes:
         id (UUID):
-        url (str):
+        url (str): blank only on the default endpoint
+        enabled (bool):
+        events (list[str]):
+        dialect (DialectEnum): * `cryptogate` - cryptogate
+            * `greenfield` - greenfield
         default (bool): the merchant's callback_url: it also carries invoices' own callback_url
         failing_since (datetime.datetime | None):
         created_at (datetime.datetime):
         secret (str): shown once
-        enabled (bool | Unset):
-        events (list[str] | Unset): ["*"] (every event of its dialect) or the event types it wants
-        dialect (DialectEnum | Unset): * `gateway` - gateway
-            * `greenfield` - greenfield
     """
 
     id: UUID
     url: str
+    enabled: bool
+    events: list[str]
+    dialect: DialectEnum
     default: bool
     failing_since: datetime.datetime | None
     created_at: datetime.datetime
     secret: str
-    enabled: bool | Unset = UNSET
-    events: list[str] | Unset = UNSET
-    dialect: DialectEnum | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
 
         url = self.url
+
+        enabled = self.enabled
+
+        events = self.events
+
+        dialect = self.dialect.value
 
         default = self.default
 
@@ -59,34 +63,21 @@ class WebhookEndpointSecret:
 
         secret = self.secret
 
-        enabled = self.enabled
-
-        events: list[str] | Unset = UNSET
-        if not isinstance(self.events, Unset):
-            events = self.events
-
-        dialect: str | Unset = UNSET
-        if not isinstance(self.dialect, Unset):
-            dialect = self.dialect.value
-
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "id": id,
                 "url": url,
+                "enabled": enabled,
+                "events": events,
+                "dialect": dialect,
                 "default": default,
                 "failing_since": failing_since,
                 "created_at": created_at,
                 "secret": secret,
             }
         )
-        if enabled is not UNSET:
-            field_dict["enabled"] = enabled
-        if events is not UNSET:
-            field_dict["events"] = events
-        if dialect is not UNSET:
-            field_dict["dialect"] = dialect
 
         return field_dict
 
@@ -96,6 +87,12 @@ class WebhookEndpointSecret:
         id = UUID(d.pop("id"))
 
         url = d.pop("url")
+
+        enabled = d.pop("enabled")
+
+        events = cast(list[str], d.pop("events"))
+
+        dialect = DialectEnum(d.pop("dialect"))
 
         default = d.pop("default")
 
@@ -118,27 +115,16 @@ class WebhookEndpointSecret:
 
         secret = d.pop("secret")
 
-        enabled = d.pop("enabled", UNSET)
-
-        events = cast(list[str], d.pop("events", UNSET))
-
-        _dialect = d.pop("dialect", UNSET)
-        dialect: DialectEnum | Unset
-        if isinstance(_dialect, Unset):
-            dialect = UNSET
-        else:
-            dialect = DialectEnum(_dialect)
-
         webhook_endpoint_secret = cls(
             id=id,
             url=url,
+            enabled=enabled,
+            events=events,
+            dialect=dialect,
             default=default,
             failing_since=failing_since,
             created_at=created_at,
             secret=secret,
-            enabled=enabled,
-            events=events,
-            dialect=dialect,
         )
 
         webhook_endpoint_secret.additional_properties = d

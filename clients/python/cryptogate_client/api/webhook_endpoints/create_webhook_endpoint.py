@@ -103,8 +103,8 @@ def sync_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (WebhookEndpointRequest): An endpoint as listed and changed; its secret is shown only
-            when made or rotated.
+        body (WebhookEndpointRequest): What makes an endpoint (its url checked by the egress guard
+            when saved).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -136,8 +136,8 @@ def sync(
 
     Args:
         idempotency_key (str | Unset):
-        body (WebhookEndpointRequest): An endpoint as listed and changed; its secret is shown only
-            when made or rotated.
+        body (WebhookEndpointRequest): What makes an endpoint (its url checked by the egress guard
+            when saved).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -164,8 +164,8 @@ async def asyncio_detailed(
 
     Args:
         idempotency_key (str | Unset):
-        body (WebhookEndpointRequest): An endpoint as listed and changed; its secret is shown only
-            when made or rotated.
+        body (WebhookEndpointRequest): What makes an endpoint (its url checked by the egress guard
+            when saved).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,8 +195,8 @@ async def asyncio(
 
     Args:
         idempotency_key (str | Unset):
-        body (WebhookEndpointRequest): An endpoint as listed and changed; its secret is shown only
-            when made or rotated.
+        body (WebhookEndpointRequest): What makes an endpoint (its url checked by the egress guard
+            when saved).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -106,8 +106,8 @@ def sync_detailed(
 
     Args:
         endpoint_id (UUID):
-        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change: the dialect
-            stays what it was made with.
+        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change (not the
+            dialect; the default endpoint's url may be blank).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,8 +139,8 @@ def sync(
 
     Args:
         endpoint_id (UUID):
-        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change: the dialect
-            stays what it was made with.
+        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change (not the
+            dialect; the default endpoint's url may be blank).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,8 +167,8 @@ async def asyncio_detailed(
 
     Args:
         endpoint_id (UUID):
-        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change: the dialect
-            stays what it was made with.
+        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change (not the
+            dialect; the default endpoint's url may be blank).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,8 +198,8 @@ async def asyncio(
 
     Args:
         endpoint_id (UUID):
-        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change: the dialect
-            stays what it was made with.
+        body (PatchedWebhookEndpointUpdateRequest | Unset): What a PATCH may change (not the
+            dialect; the default endpoint's url may be blank).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
