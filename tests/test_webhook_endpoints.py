@@ -7,12 +7,15 @@ import hmac
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.test import Client
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from invoices.models import Event
 from invoices.services import merchant_actions
+from merchants.models import MerchantUser
 from tests.receiver import Receiver, verify_signature
 from tests.support import default_endpoint, set_callback_url
 from webhooks import callbacks, dialects
@@ -323,6 +326,37 @@ def test_a_delivery_of_another_endpoint_is_a_404_under_this_one(api, create_invo
     theirs = Delivery.objects.get(endpoint_id=other["id"])
     path = f"/api/v1/webhook-endpoints/{mine['id']}/deliveries/{theirs.pk}/redeliver"
     error_of(api.post(path), 404)
+
+
+def test_an_endpoint_url_the_egress_guard_refuses_is_refused_when_saved(api, settings):
+    """The API and the dashboard check an endpoint's URL as they check the merchant's
+    callback URL (core.egress.check_callback_url), and save nothing."""
+    settings.CALLBACKS_ALLOW_PRIVATE = False
+    refused = api.post("/api/v1/webhook-endpoints", {"url": "http://10.0.0.1/hook"}, format="json")
+    error = error_of(refused, 400)
+    assert (error["code"], error["param"]) == ("invalid_callback_url", "url")
+    assert "10.0.0.1" in error["message"]
+    assert not WebhookEndpoint.objects.filter(merchant=api.merchant).exists()
+    endpoint = add_endpoint(api, "https://hooks.example/ok")
+    path = f"/api/v1/webhook-endpoints/{endpoint['id']}"
+    error = error_of(api.patch(path, {"url": "http://127.0.0.1:8000/"}, format="json"), 400)
+    assert error["code"] == "invalid_callback_url"
+    assert WebhookEndpoint.objects.get(pk=endpoint["id"]).url == "https://hooks.example/ok"
+
+    user = get_user_model().objects.create_user(username="o@shop.example", password="x")
+    MerchantUser.objects.create(user=user, merchant=api.merchant, role=MerchantUser.OWNER)
+    page = Client()
+    page.force_login(user)
+    added = page.post("/dashboard/settings/callbacks/new/", {"url": "http://10.0.0.1/hook"})
+    assert added.status_code == 422 and "a private address" in added.content.decode()
+    changed = page.post(
+        f"/dashboard/settings/callbacks/{endpoint['id']}/",
+        {"url": "http://127.0.0.1:8000/", "enabled": "on"},
+    )
+    assert changed.status_code == 422 and "loopback" in changed.content.decode()
+    assert list(WebhookEndpoint.objects.values_list("url", flat=True)) == [
+        "https://hooks.example/ok"
+    ]
 
 
 # --- the dialect seam -------------------------------------------------------------------------

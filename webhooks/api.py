@@ -121,12 +121,12 @@ class EventsView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: EventPage, **doc.errors(400)},
+        responses={200: EventPage, **doc.errors(400, 404)},
     )
     def get(self, request):
         """Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
         (to every endpoint that wanted it) and `failing` (not delivered, and at least one
-        attempt failed)."""
+        attempt failed); an endpoint not the merchant's is a 404."""
         params = request.query_params
         # A filter given empty is refused, not ignored: the schema says what it must be.
         endpoint = None

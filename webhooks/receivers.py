@@ -36,7 +36,7 @@ def queue_payer_email(sender, event, **kwargs) -> None:
     receipt; each queued once it commits."""
     if event.type == "refund_updated":
         _on_commit(emails.send_refund_claim_emails, event.invoice_id)
-    elif event.type == "status_changed":  # a completion owes the payer their receipt
+    elif event.type == "status_changed" and event.data.get("status") == "completed":
         _on_commit(receipts.send_receipts, event.invoice_id)
 
 

@@ -76,6 +76,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
@@ -111,7 +116,7 @@ def sync_detailed(
 
      Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
     (to every endpoint that wanted it) and `failing` (not delivered, and at least one
-    attempt failed).
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
@@ -167,7 +172,7 @@ def sync(
 
      Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
     (to every endpoint that wanted it) and `failing` (not delivered, and at least one
-    attempt failed).
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
@@ -218,7 +223,7 @@ async def asyncio_detailed(
 
      Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
     (to every endpoint that wanted it) and `failing` (not delivered, and at least one
-    attempt failed).
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
@@ -272,7 +277,7 @@ async def asyncio(
 
      Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
     (to every endpoint that wanted it) and `failing` (not delivered, and at least one
-    attempt failed).
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
