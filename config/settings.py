@@ -223,6 +223,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "Payment methods", "description": "Currencies offered and rates."},
         {"name": "Events", "description": "Callback events and their delivery attempts."},
         {"name": "Merchant", "description": "Settings and the callback secret."},
+        {
+            "name": "Webhook endpoints",
+            "description": "Where events are sent, each endpoint with its secret and log.",
+        },
         {"name": "Wallets", "description": "The account xpubs addresses are derived from."},
         {"name": "Sandbox", "description": "Test payments (only when the sandbox is on)."},
     ],

@@ -31,6 +31,7 @@ from invoices.selectors import offered_methods, price_totals, scanned_heights, s
 from merchants.models import Merchant
 from pages import labels
 from pages.amounts import display_amount
+from webhooks.endpoints import failing_endpoints_since
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000
@@ -408,13 +409,13 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                 "query": "refund=claimed&archived=all",
             }
         )
-    if merchant.callback_failing_since:
+    if failing_since := failing_endpoints_since(merchant):
         items.append(
             {
                 "tone": "error",
                 "kind": "callbacks",
                 "text": gettext("Callbacks to your endpoint are failing since %(since)s UTC")
-                % {"since": labels.datetime_text(merchant.callback_failing_since)},
+                % {"since": labels.datetime_text(failing_since)},
             }
         )
     networks = {asset.network for asset in offered_methods(merchant=merchant, livemode=livemode)}

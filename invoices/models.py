@@ -290,13 +290,7 @@ class Event(models.Model):
     actor = models.CharField(max_length=100)  # "system", "api_key:<prefix>", "user:<name>"…
     data = models.JSONField()
     created_at = models.DateTimeField(db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    # Callback delivery (webhooks.callbacks). `next_attempt_at` is set while the event waits
-    # to be sent and cleared once it is delivered, given up (`failed_at`) or finds no
-    # callback URL; `claimed_until` is the lease of the worker sending it.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Its delivery to each webhook endpoint is the webhooks app's (webhooks.models.Delivery).
     # The payer's refund-claim e-mail (webhooks.emails), with the sending worker's lease.
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_claimed_until = models.DateTimeField(null=True, blank=True)
@@ -308,17 +302,6 @@ class Event(models.Model):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="event_to_deliver",
-                condition=Q(next_attempt_at__isnull=False),
-            ),
-            # One merchant's due queues (webhooks.callbacks: a slot holder's turn).
-            models.Index(
-                fields=["merchant", "next_attempt_at"],
-                name="event_to_deliver_merchant",
-                condition=Q(next_attempt_at__isnull=False),
-            ),
             models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
             models.Index(
                 fields=["created_at"],

@@ -31,6 +31,8 @@ from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
+from tests.support import default_endpoint, set_callback_url
+from webhooks.models import WebhookEndpoint
 
 PASSWORD = "a long enough passphrase"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -553,8 +555,9 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     assert queries.completed_chart(api.merchant, now, "EUR", False)["currency"] == "USD"
 
     ChainCursor.objects.filter(network="sandbox").update(last_scan_at=now - timedelta(hours=1))
-    api.merchant.callback_failing_since = now
-    api.merchant.save(update_fields=["callback_failing_since"])
+    WebhookEndpoint.objects.filter(pk=set_callback_url(api.merchant.pk, "").pk).update(
+        failing_since=now
+    )
     texts = [item["text"] for item in queries.needs_action(api.merchant, now, False)]
     assert texts[0] == "1 unresolved invoice to complete or refund"
     assert texts[1].startswith("Callbacks to your endpoint are failing since")
@@ -664,14 +667,14 @@ def test_api_keys_created_once_and_revoked(browser, api):
 
 
 def test_callback_secret_rotation_and_test_without_url(browser, api):
-    before = api.merchant.callback_secret
+    before = set_callback_url(api.merchant.pk, "").secret
     assert (
         b"Rotate the callback secret?"
         in browser.get("/dashboard/settings/callbacks/rotate/").content
     )
     post(browser, "/dashboard/settings/callbacks/rotate/")
-    api.merchant.refresh_from_db()
-    assert api.merchant.previous_callback_secret == before != api.merchant.callback_secret
+    endpoint = default_endpoint(api.merchant.pk)
+    assert endpoint.previous_secret == before != endpoint.secret
     response = post(browser, "/dashboard/settings/callbacks/test/")
     assert b"set the merchant&#x27;s callback_url first" in response.content
     assert (
@@ -682,6 +685,7 @@ def test_callback_secret_rotation_and_test_without_url(browser, api):
 
 def test_staff_cannot_manage_keys_wallets_team_or_callbacks(client, api):
     client.force_login(_member(api.merchant, "staff@shop.example", MerchantUser.STAFF))
+    secret = set_callback_url(api.merchant.pk, "https://shop.example/hook").secret
     for url in (
         "/dashboard/settings/api-keys/",
         "/dashboard/settings/wallets/",
@@ -692,7 +696,7 @@ def test_staff_cannot_manage_keys_wallets_team_or_callbacks(client, api):
     ):
         page = client.get(url)
         assert page.status_code == 403, url
-        assert api.merchant.callback_secret.encode() not in page.content
+        assert secret.encode() not in page.content
     for url in ("/dashboard/", "/dashboard/invoices/", "/dashboard/settings/payments/"):
         assert client.get(url).status_code == 200, url
 

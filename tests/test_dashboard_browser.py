@@ -27,6 +27,7 @@ from invoices.models import Event, Invoice, Refund
 from invoices.services import reconciliation
 from merchants.models import MerchantUser
 from tests.browser import PHONE, decode_qr, screenshot
+from webhooks import callbacks
 
 pytest_plugins = ["tests.browser", "tests.receiver"]
 
@@ -264,6 +265,38 @@ def test_callbacks_redeliver_and_test_event(api, store, page, receiver, settings
     expect(page.locator(".delivery").first).to_contain_text("redelivered")
     shot(page, "14-invoice-deliveries")
     assert receiver.bodies()[-1]["sequence"] == 1
+
+
+def test_webhook_endpoints_added_disabled_and_redelivered(
+    api, store, create_invoice, page, receiver, settings
+):
+    settings.CALLBACKS_ALLOW_PRIVATE = True
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/callbacks/")
+    page.get_by_label("URL", exact=True).fill(receiver.url)
+    page.get_by_label("status_changed").check()
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.locator(".alert-success")).to_contain_text("The endpoint saved")
+    page.get_by_label("URL", exact=True).fill("https://other.example/hooks")
+    page.get_by_role("button", name="Add the endpoint").click()
+    rows = page.locator("#endpoints .item-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("status_changed")
+    rows.nth(1).get_by_role("button", name="Disable").click()
+    expect(page.locator("#endpoints .item-row").nth(1)).to_contain_text("disabled")
+    shot(page, "31-settings-webhook-endpoints")
+
+    invoice = create_invoice(price_amount="5.00")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+    callbacks.deliver_invoice_events(invoice["id"])
+    rows.nth(0).get_by_role("link", name="Edit and deliveries").click()
+    expect(page.locator(".delivery")).to_have_count(1)
+    page.locator(".delivery").first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator(".alert-success")).to_contain_text("Redelivered: HTTP 200")
+    expect(page.locator(".delivery").first).to_contain_text("redelivered")
+    shot(page, "32-settings-webhook-endpoint")
+    assert [body["event"] for body in receiver.bodies()] == ["status_changed"] * 2
+    assert page.problems == []
 
 
 def test_wallet_xpub_shows_derived_addresses(api, store, page):

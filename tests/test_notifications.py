@@ -16,10 +16,11 @@ from chains.scanner import ScanReport
 from invoices.models import Invoice, Refund
 from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
-from merchants.models import Merchant, MerchantUser, Notification
+from merchants.models import MerchantUser, Notification
 from merchants.notifications import chosen
+from tests.support import delivery_of, set_callback_url
 from tests.test_links import member_client
-from webhooks import callbacks, notifications
+from webhooks import callbacks, endpoints, notifications
 
 
 @pytest.fixture
@@ -150,7 +151,7 @@ def _sandbox_address(api) -> str:
 
 def test_settings_and_keys_are_told_to_owners_without_the_secret(team):
     owner = member_client(team.merchant, "second-owner@shop.example")
-    secret = merchant_services.rotate_callback_secret(
+    secret = endpoints.rotate_callback_secret(
         merchant=team.merchant, actor="user:owner@shop.example"
     )
     response = owner.post("/dashboard/settings/api-keys/", {"name": "shop backend"})
@@ -192,12 +193,12 @@ def test_a_failing_endpoint_and_its_recovery_are_told_once_each(
     settings, team, create_invoice, receiver
 ):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=team.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(team.merchant.pk, receiver.url)
     invoice = create_invoice()
     team.post(f"/api/v1/invoices/{invoice['id']}/cancel")
     receiver.always(500)
     clock = timezone.now()
-    event = Invoice.objects.get(pk=invoice["id"]).events.get()
+    event = delivery_of(Invoice.objects.get(pk=invoice["id"]).events.get())
     while event.next_attempt_at is not None:
         callbacks.deliver_invoice_events(invoice["id"], now=clock)
         event.refresh_from_db()

@@ -16,9 +16,9 @@ import pytest
 
 from invoices import rates
 from invoices.models import Event
-from merchants.models import TEST, Merchant
+from merchants.models import TEST
 from merchants.services import create_merchant
-from tests.support import unavailable
+from tests.support import set_callback_url, unavailable
 
 SEED = 20261201
 CHECKS = [
@@ -39,7 +39,7 @@ def shop(db, settings, receiver):
     settings.CALLBACKS_ALLOW_PRIVATE = True
     rates.refresh_rates()
     merchant, key = create_merchant(name="Fuzz Shop", mode=TEST)  # the sandbox is test mode
-    Merchant.objects.filter(pk=merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(merchant.pk, receiver.url)
     merchant.refresh_from_db()
     return merchant, key
 
