@@ -4,6 +4,8 @@ money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -231,7 +233,7 @@ def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
 RECENT_DELIVERIES = 20
 
 
-def _endpoint(request: MemberRequest, endpoint_id):
+def _endpoint(request: MemberRequest, endpoint_id: UUID) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint, merchant=request.merchant, pk=endpoint_id)
 
 
@@ -292,7 +294,7 @@ def endpoint_add(request: MemberRequest) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def endpoint_detail(request: MemberRequest, endpoint_id) -> HttpResponseBase:
+def endpoint_detail(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     """One endpoint: its settings, and its recent deliveries with their attempts."""
     endpoint = _endpoint(request, endpoint_id)
     initial = {
@@ -337,7 +339,7 @@ def endpoint_detail(request: MemberRequest, endpoint_id) -> HttpResponseBase:
 
 @require_POST
 @member_required
-def endpoint_toggle(request: MemberRequest, endpoint_id) -> HttpResponseBase:
+def endpoint_toggle(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     endpoint = _endpoint(request, endpoint_id)
     endpoints.update_endpoint(
         endpoint=endpoint, changes={"enabled": not endpoint.enabled}, actor=actor(request)
@@ -347,7 +349,7 @@ def endpoint_toggle(request: MemberRequest, endpoint_id) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def endpoint_delete(request: MemberRequest, endpoint_id) -> HttpResponseBase:
+def endpoint_delete(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     endpoint = _endpoint(request, endpoint_id)
     if request.method == "POST":
         try:
@@ -375,7 +377,9 @@ def endpoint_delete(request: MemberRequest, endpoint_id) -> HttpResponseBase:
 
 @require_POST
 @member_required
-def endpoint_redeliver(request: MemberRequest, endpoint_id, delivery_id) -> HttpResponseBase:
+def endpoint_redeliver(
+    request: MemberRequest, endpoint_id: UUID, delivery_id: int
+) -> HttpResponseBase:
     """Send one delivery again now, with the same event id."""
     endpoint = _endpoint(request, endpoint_id)
     delivery = get_object_or_404(
@@ -398,7 +402,7 @@ def endpoint_redeliver(request: MemberRequest, endpoint_id, delivery_id) -> Http
 
 @require_POST
 @member_required
-def callback_test(request: MemberRequest, endpoint_id=None) -> HttpResponseBase:
+def callback_test(request: MemberRequest, endpoint_id: UUID | None = None) -> HttpResponseBase:
     """Send a signed `test` event now (to the default endpoint, or the one named) and show
     what it answered."""
     endpoint = (
@@ -417,7 +421,7 @@ def callback_test(request: MemberRequest, endpoint_id=None) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def rotate_secret(request: MemberRequest, endpoint_id=None) -> HttpResponseBase:
+def rotate_secret(request: MemberRequest, endpoint_id: UUID | None = None) -> HttpResponseBase:
     """A new signing secret (of the default endpoint, or the one named); the old one keeps
     signing alongside it for a day."""
     endpoint = _endpoint(request, endpoint_id) if endpoint_id else None
