@@ -12,14 +12,19 @@ NO_BOOL = REPO / "contracts" / "NoBoolToken.json"
 FACTORY = REPO / "contracts" / "ForwarderFactory.json"
 
 
-@pytest.fixture(scope="module")
-def chain(anvil):
+def with_forwarders(anvil):
     """The anvil node with a ForwarderFactory, a no-bool token and a fee-on-transfer
-    no-bool token (1 % burnt per transfer) deployed by account 0."""
-    anvil.factory = anvil.deploy(FACTORY)
-    anvil.nobool = anvil.deploy(NO_BOOL, "No Bool", "NB", 6, 10**15, 0)
-    anvil.feetoken = anvil.deploy(NO_BOOL, "Fee", "FEE", 6, 10**15, 100)
+    no-bool token (1 % burnt per transfer) deployed by account 0, once per session."""
+    if not hasattr(anvil, "factory"):
+        anvil.factory = anvil.deploy(FACTORY)
+        anvil.nobool = anvil.deploy(NO_BOOL, "No Bool", "NB", 6, 10**15, 0)
+        anvil.feetoken = anvil.deploy(NO_BOOL, "Fee", "FEE", 6, 10**15, 100)
     return anvil
+
+
+@pytest.fixture
+def chain(anvil):
+    return with_forwarders(anvil)
 
 
 _salts = iter(range(10**6, 2 * 10**6))
@@ -130,3 +135,20 @@ def test_a_stranger_collecting_only_pays_the_payout(chain):
     assert forwarder.functions.payout().call() == payout
     with pytest.raises(Exception, match="factory only"):
         forwarder.functions.init(stranger).call({"from": stranger})
+
+
+def test_startup_checks_refuse_a_factory_that_is_not_ours(chain):
+    import dataclasses
+
+    from chains import backends, checks
+
+    def problem(factory):
+        network = dataclasses.replace(chain.network, options={"forwarder_factory": factory})
+        return checks.configuration_problem(network) or checks.node_problem(
+            network, backends.get_backend(network)
+        )
+
+    assert problem(chain.factory.address) is None
+    assert "is not the ForwarderFactory" in problem(chain.token.address)
+    assert "no contract" in problem(chain.accounts[7])
+    assert "not an EVM address" in problem("0x1234")
