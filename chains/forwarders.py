@@ -102,3 +102,31 @@ def factory_code_problem(factory: str, factory_code: bytes, implementation_code:
     if implementation_code != expected_runtime("DepositForwarder", [_address_bytes(factory)]):
         return f"the code at {implementation} is not the DepositForwarder in contracts/"
     return ""
+
+
+def _word(value: int) -> bytes:
+    return value.to_bytes(32, "big")
+
+
+def collect_calldata(payout: str, salts: list[int], tokens: list[str]) -> bytes:
+    """The ABI-encoded call `collect(payout, salts, tokens)` of the factory: the selector,
+    the payout, the two arrays' offsets, then each array as its length and its items."""
+    selector = keccak(b"collect(address,uint256[],address[])")[:4]
+    head_size = 3 * 32
+    salts_part = _word(len(salts)) + b"".join(_word(salt) for salt in salts)
+    tokens_part = _word(len(tokens)) + b"".join(
+        _address_bytes(token).rjust(32, b"\0") for token in tokens
+    )
+    return (
+        selector
+        + _address_bytes(payout).rjust(32, b"\0")
+        + _word(head_size)
+        + _word(head_size + len(salts_part))
+        + salts_part
+        + tokens_part
+    )
+
+
+def balance_of_calldata(holder: str) -> bytes:
+    """The ABI-encoded call `balanceOf(holder)` of an ERC-20."""
+    return keccak(b"balanceOf(address)")[:4] + _address_bytes(holder).rjust(32, b"\0")

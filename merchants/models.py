@@ -326,3 +326,26 @@ class ForwarderDeposit(models.Model):
 
     def __str__(self):
         return f"{self.network} {self.address}"
+
+
+class Collection(models.Model):
+    """One `collect` transaction (issue 28): what it swept from which deposit addresses to
+    which payout, who sent it, and what the chain says of it once reconciled."""
+
+    SENT, CONFIRMED, FAILED = "sent", "confirmed", "failed"
+    COLLECTOR, WALLET = "collector", "wallet"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="collections")
+    network = models.CharField(max_length=32)
+    txid = models.CharField(max_length=66, unique=True)
+    payout = models.CharField(max_length=42)
+    addresses = models.JSONField(default=list)
+    amounts = models.JSONField(default=dict)  # {asset code: base units as a string}
+    sent_by = models.CharField(max_length=16)  # collector | wallet
+    gas_estimate = models.PositiveBigIntegerField(null=True)
+    gas_used = models.PositiveBigIntegerField(null=True)
+    status = models.CharField(max_length=16, default=SENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.network} {self.txid}"
