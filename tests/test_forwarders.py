@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from chains import forwarders
@@ -152,3 +154,41 @@ def test_startup_checks_refuse_a_factory_that_is_not_ours(chain):
     assert "is not the ForwarderFactory" in problem(chain.token.address)
     assert "no contract" in problem(chain.accounts[7])
     assert "not an EVM address" in problem("0x1234")
+
+
+def test_deploy_forwarder_factory_deploys_then_verifies(chain, settings, tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from tests.test_chain_litecoin import configure_chains
+
+    deployer = chain.w3.eth.account.create()
+    chain.send_eth(deployer.address, 10**18)
+    configure_chains(
+        settings, tmp_path, f'[networks.ethereum-local]\nrpc_url = "{chain.rpc_url}"\n'
+    )
+    monkeypatch.setenv("DEPLOYER_KEY", deployer.key.hex())
+    out = io.StringIO()
+    call_command("deploy_forwarder_factory", "--network", "ethereum-local", stdout=out)
+    address = out.getvalue().rsplit('"', 2)[-2]
+    assert chain.w3.eth.get_code(address) != b""
+    config = tmp_path / "verify"
+    config.mkdir()
+    configure_chains(
+        settings,
+        config,
+        f'[networks.ethereum-local]\nrpc_url = "{chain.rpc_url}"\n'
+        f'forwarder_factory = "{address}"\n',
+    )
+    out = io.StringIO()
+    call_command("deploy_forwarder_factory", "--network", "ethereum-local", stdout=out)
+    assert "is our ForwarderFactory" in out.getvalue()
+    other = tmp_path / "other"  # the registry reads each file once
+    other.mkdir()
+    configure_chains(
+        settings,
+        other,
+        f'[networks.ethereum-local]\nrpc_url = "{chain.rpc_url}"\n'
+        f'forwarder_factory = "{chain.token.address}"\n',
+    )
+    with pytest.raises(CommandError, match="is not the ForwarderFactory"):
+        call_command("deploy_forwarder_factory", "--network", "ethereum-local")
