@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core import signing
 
 from chains import forwarders, registry
 from chains.backends import get_backend
@@ -126,6 +127,56 @@ def record(*, merchant: Merchant, plan: Plan, txid: str, sent_by: str) -> Collec
         amounts={asset: str(units) for asset, units in plan.totals.items()},
         sent_by=sent_by,
         gas_estimate=plan.gas,
+    )
+
+
+SIGNING_SALT = "forwarder-collection"
+
+
+def signed_plan(plan: Plan) -> str:
+    """The plan a page hands the merchant's wallet, signed, so the txid the page sends back
+    is recorded with what the gateway built, not with what the browser says."""
+    return signing.dumps(
+        {
+            "network": plan.network.code,
+            "payout": plan.payout,
+            "addresses": list(plan.balances),
+            "amounts": {asset: str(units) for asset, units in plan.totals.items()},
+            "calldata": plan.calldata,
+            "gas": plan.gas,
+        },
+        salt=SIGNING_SALT,
+    )
+
+
+class NotOurCollection(ValueError):
+    """The transaction is not the signed plan's collect call."""
+
+
+def record_from_wallet(*, merchant: Merchant, token: str, txid: str) -> Collection:
+    """Record a collection the merchant's wallet sent: the transaction must be the signed
+    plan's call to the network's factory (same input), else NotOurCollection."""
+    try:
+        plan = signing.loads(token, salt=SIGNING_SALT, max_age=24 * 3600)
+    except signing.BadSignature as exc:
+        raise NotOurCollection("the collection plan is not one this gateway made") from exc
+    chain = registry.get_network(plan["network"])
+    tx = get_backend(chain).rpc.call("eth_getTransactionByHash", txid)
+    if (
+        not tx
+        or (tx.get("to") or "").lower() != chain.forwarder_factory.lower()
+        or tx.get("input") != plan["calldata"]
+    ):
+        raise NotOurCollection(f"{txid} is not this plan's collect call")
+    return Collection.objects.create(
+        merchant=merchant,
+        network=chain.code,
+        txid=txid,
+        payout=plan["payout"],
+        addresses=plan["addresses"],
+        amounts=plan["amounts"],
+        sent_by=Collection.WALLET,
+        gas_estimate=plan["gas"],
     )
 
 
