@@ -4,15 +4,19 @@ gateway builds the call, the merchant's EIP-1193 wallet signs it) and past colle
 
 from __future__ import annotations
 
+import requests
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from chains import registry
-from dashboard.access import member_required
+from chains.backends.jsonrpc import RPCError
+from core.errors import GatewayError
+from dashboard import errors
+from dashboard.access import actor, member_required
 from invoices import money
-from merchants import collecting
+from merchants import collecting, services
 from merchants.models import Collection
 
 SHOWN_COLLECTIONS = 20
@@ -34,20 +38,21 @@ def _plan_row(plan: collecting.Plan) -> dict:
 @member_required
 def collect(request):
     merchant = request.merchant
+    payouts = dict(merchant.forwarder_payouts.values_list("network", "payout"))
     networks = []
-    for setting in merchant.forwarder_payouts.order_by("network"):
-        chain = registry.get_network(setting.network)
-        if chain is None or not chain.forwarder_factory:
+    for chain in registry.all_networks().values():
+        if chain.kind != "evm" or not chain.forwarder_factory or not chain.enabled:
             continue
-        found = collecting.waiting(merchant=merchant, network=setting.network)
-        networks.append(
-            {
-                "network": chain,
-                "payout": setting.payout,
-                "plans": [_plan_row(plan) for plan in found.plans],
-                "refused": found.refused,
-            }
-        )
+        row = {"network": chain, "payout": payouts.get(chain.code, ""), "plans": []}
+        if row["payout"]:
+            try:
+                found = collecting.waiting(merchant=merchant, network=chain.code)
+            except (requests.RequestException, RPCError) as exc:
+                row["unavailable"] = str(exc)
+            else:
+                row["plans"] = [_plan_row(plan) for plan in found.plans]
+                row["refused"] = found.refused
+        networks.append(row)
     return render(
         request,
         "dashboard/collect.html",
@@ -75,4 +80,23 @@ def collect_record(request):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Collection sent; it is reconciled once mined."))
+    return redirect("dashboard:collect")
+
+
+@require_POST
+@member_required
+def collect_payout(request, network):
+    """Forwarder mode on (a payout address) or off (empty) for one network; addresses
+    already handed out keep the payout they were computed for."""
+    try:
+        services.set_forwarder_payout(
+            merchant=request.merchant,
+            network=network,
+            payout=request.POST.get("payout", ""),
+            actor=actor(request),
+        )
+    except GatewayError as exc:
+        messages.error(request, errors.message(exc))
+    else:
+        messages.success(request, _("Payout address saved."))
     return redirect("dashboard:collect")

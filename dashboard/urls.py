@@ -34,6 +34,7 @@ urlpatterns = [
     path("refunds/", views.refund_list, name="refunds"),
     path("collect/", collect_views.collect, name="collect"),
     path("collect/record/", collect_views.collect_record, name="collect_record"),
+    path("collect/<slug:network>/payout/", collect_views.collect_payout, name="collect_payout"),
     path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
     path(
         "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",

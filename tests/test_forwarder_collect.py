@@ -116,3 +116,31 @@ def test_a_deposit_whose_payout_was_changed_is_refused_logged_and_never_collecte
     assert [d.address for d in found.refused] == [invoice["address"]]
     assert found.plans == []
     assert invoice["address"] in caplog.text and "refused" in caplog.text
+
+
+def test_the_collect_page_sets_the_payout_and_shows_refused_deposits(fshop, caplog):  # noqa: F811
+    from django.test import Client
+
+    from merchants.models import ForwarderPayout
+    from tests.test_dashboard_browser import make_user
+
+    client = Client()
+    client.force_login(make_user(fshop.client.merchant, "owner@shop.example"))
+    invoice = fshop.invoice("USDT")
+    pay(fshop, invoice)
+    ForwarderDeposit.objects.filter(address=invoice["address"]).update(
+        payout=fshop.node.accounts[8]
+    )
+    page = client.get("/dashboard/collect/").content.decode()
+    assert "Refused" in page and invoice["address"] in page
+    assert "it cannot send anyone your money" in page
+    # A payout with a wrong EIP-55 mix is refused with the form's message; a good one saved.
+    wrong = fshop.payout[:2] + fshop.payout[2:].swapcase()
+    answer = client.post(f"/dashboard/collect/{NETWORK}/payout/", {"payout": wrong}, follow=True)
+    assert ForwarderPayout.objects.get(merchant=fshop.client.merchant).payout == fshop.payout
+    assert "checksum" in answer.content.decode().lower() or "typo" in answer.content.decode()
+    other = fshop.node.w3.eth.account.create().address
+    client.post(f"/dashboard/collect/{NETWORK}/payout/", {"payout": other.lower()})
+    assert ForwarderPayout.objects.get(merchant=fshop.client.merchant).payout == other
+    client.post(f"/dashboard/collect/{NETWORK}/payout/", {"payout": ""})
+    assert not ForwarderPayout.objects.filter(merchant=fshop.client.merchant).exists()
