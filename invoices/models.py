@@ -14,8 +14,8 @@ from django.db.models.functions import Upper
 
 from chains import registry
 from chains.fields import UnitsField
-from invoices import accounting
-from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
+from invoices import accounting, lifecycle
+from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxFacts, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -135,6 +135,7 @@ class Invoice(models.Model):
             ],
             account_network=network.account_based if network else True,
             refunded=self.refunded(refunds),
+            closed_at=lifecycle.closed_at(self.facts()),
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
@@ -246,10 +247,26 @@ class Refund(models.Model):
     claim_token = models.CharField(max_length=64, unique=True, default=new_claim_token)
     address = models.CharField(max_length=128, blank=True)
     payout_txid = models.CharField(max_length=128, blank=True)
+    # Where the payout the scanner saw stands on the chain (as a Transaction's block fields).
+    payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
+    payout_block_hash = models.CharField(max_length=128, blank=True)
+    payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def payout_facts(self, required_confirmations: int) -> TxFacts:
+        """The payout as `lifecycle.reconcile` follows a transaction: pending while paid,
+        confirmed once confirmed."""
+        return TxFacts(
+            TxStatus.CONFIRMED if self.status == RefundStatus.CONFIRMED else TxStatus.PENDING,
+            self.payout_block_height,
+            self.payout_block_hash or None,
+            required_confirmations,
+            self.payout_unmined_at,
+        )
 
 
 class Event(models.Model):

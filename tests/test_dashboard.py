@@ -22,6 +22,7 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
+from chains.scanner import ScanReport
 from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
@@ -242,6 +243,12 @@ def _seen(refund, txid, block_height=5, **changes):
     return Transfer(**fields)
 
 
+def _match(transfers, network="sandbox", tip=5):
+    return reconciliation.match_payouts(
+        report=ScanReport(network=network, tip_height=tip, transfers=transfers)
+    )
+
+
 def test_payout_recorded_then_matched_on_chain(refund):
     assert selectors.payout_addresses(
         network="sandbox", addresses={refund.address, "sbx1other"}
@@ -251,38 +258,21 @@ def test_payout_recorded_then_matched_on_chain(refund):
     )
     assert recorded.payout_txid == "ab" * 32
     txid = "ab" * 32
+    assert _match([_seen(refund, txid, block_height=None)]) == 0
+    assert _match([_seen(refund, txid, to_address="sbx1x")]) == 0
+    assert _match([_seen(refund, txid, asset="BTC")]) == 0
     assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, block_height=None)]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, to_address="sbx1x")]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, asset="BTC")]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 0
-    )
-    assert reconciliation.match_payouts(network="ethereum", transfers=[_seen(refund, txid)]) == 0
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid.upper())])
-        == 1
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid)]) == 0
-    )  # idempotent
+        _match([_seen(refund, "cd" * 32, amount=refund.amount - 1)]) == 0
+    )  # another transaction, paying less: not this refund's payout
+    assert _match([_seen(refund, txid)], network="ethereum") == 0
+    assert _match([_seen(refund, txid.upper())]) == 1
+    assert _match([_seen(refund, txid)]) == 0  # idempotent
     refund.refresh_from_db()
     assert (refund.status, refund.paid_at is not None) == (Refund.PAID, True)
-    assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == set()
+    # Still watched: the payout is followed until it confirms (or leaves the chain).
+    assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == {
+        refund.address
+    }
     actors = list(
         Event.objects.filter(invoice_id=refund.invoice_id, type="refund_updated")
         .order_by("sequence")
@@ -303,12 +293,8 @@ def test_payout_can_be_corrected_until_seen(refund):
     merchant_actions.record_payout(
         invoice_id=refund.invoice_id, txid="cd" * 32, actor="user:a@b.example"
     )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "ab" * 32)]) == 0
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 1
-    )
+    assert _match([_seen(refund, "ab" * 32, amount=refund.amount - 1)]) == 0
+    assert _match([_seen(refund, "cd" * 32, amount=refund.amount - 1)]) == 1
 
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):

@@ -11,8 +11,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from chains.backends.base import Transfer
+from chains.scanner import ScanReport
 from invoices.models import Invoice, Refund
-from invoices.services import merchant_actions, payer
+from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
 from merchants.models import Merchant, MerchantUser, Notification
 from merchants.notifications import chosen
@@ -106,6 +108,37 @@ def test_a_refund_claim_tells_the_team_where_and_how_much_to_pay(team, create_in
     assert recipients(messages) == ["owner@shop.example", "staff@shop.example"]
     assert address in messages[0].body and "100.00 USDT" in messages[0].body
     assert refund.claim_token not in messages[0].body  # the claim link is the payer's alone
+
+
+def test_a_refund_seen_paid_on_chain_tells_the_team_and_the_payer(team, create_invoice):
+    MerchantUser.objects.filter(user__email="staff@shop.example").update(
+        notifications=["refund_claimed"]
+    )
+    invoice = create_invoice(
+        pay_currency="USDT", network="sandbox", foreign_id="r-2", customer_email="payer@x.example"
+    )
+    pay(team, invoice["id"], confirm=False)
+    merchant_actions.cancel(invoice_id=invoice["id"], actor="user:owner@shop.example")
+    refund = payer.claim(
+        token=Refund.objects.get(invoice_id=invoice["id"]).claim_token,
+        address=_sandbox_address(team),
+    )
+    sent()
+    mail.outbox.clear()
+    payout = Transfer(
+        "sandbox", "ab" * 32, 0, refund.address, "USDT", refund.amount, (), 9, "cd" * 32
+    )
+    report = ScanReport(network="sandbox", tip_height=9, transfers=[payout])
+    assert reconciliation.match_payouts(report=report) == 1
+    team_mail = sent("Refund paid")
+    assert recipients(team_mail) == ["owner@shop.example", "staff@shop.example"]
+    assert "ab" * 32 in team_mail[0].body and refund.address in team_mail[0].body
+    [to_payer] = sent("Your refund from Shop was sent")
+    assert to_payer.to == ["payer@x.example"] and "ab" * 32 in to_payer.body
+    assert "member of" not in to_payer.body  # not the team's footer
+    assert reconciliation.match_payouts(report=report) == 0
+    mail.outbox.clear()
+    assert sent() == []  # told once
 
 
 def _sandbox_address(api) -> str:
