@@ -329,12 +329,15 @@ class IdempotencyKey(models.Model):
         ]
 
 
+RATE_VALUE_LENGTH = 64  # digits of a rate's decimal string
+
+
 class Rate(models.Model):
     """The latest rate of a pair: `value` units of `quote` for one `base` (decimal string)."""
 
     base = models.CharField(max_length=16)
     quote = models.CharField(max_length=16)
-    value = models.CharField(max_length=64)
+    value = models.CharField(max_length=RATE_VALUE_LENGTH)
     source = models.CharField(max_length=32)
     fetched_at = models.DateTimeField()
 

@@ -265,7 +265,7 @@ def take_slot(endpoint_id) -> str | None:
             ignore_conflicts=True,
         )
     for index in range(count):
-        if held.get(index) and held[index] > now:
+        if (until := held.get(index)) and until > now:
             continue
         if SLOT.take(
             CallbackSlot.objects.filter(endpoint_id=endpoint_id, index=index),
@@ -340,7 +340,7 @@ def _deliver_queue(invoice_id, endpoint_id, now: datetime | None, started: float
     for delivery in _queue(invoice_id, endpoint_id):
         at = now or timezone.now()
         if (
-            delivery.next_attempt_at > at
+            (delivery.next_attempt_at is not None and delivery.next_attempt_at > at)
             or not delivery.endpoint.enabled
             or time.monotonic() - started > TURN_SECONDS
             or not _claim(delivery, at, scheduled=True)

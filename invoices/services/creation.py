@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, connection, transaction
@@ -87,7 +88,7 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
     return invoice_payload(invoice, heights={}, new=True)
 
 
-def _writing(*, savepoint: bool):
+def _writing(*, savepoint: bool) -> AbstractContextManager[None]:
     """Where the inserts run, by one rule on every database: in a savepoint when the invoice
     has a foreign_id, whose unique index may refuse the INSERT (it is not looked up first: a
     concurrent create could take it in between), so the refusal undoes the address and the
@@ -206,6 +207,7 @@ def _create(
         Quote.objects.bulk_create(quotes)  # none for an open invoice: quoted once chosen
 
 
+# Concrete fields: each has its column (typed str | None for the others).
 _QUOTE_FIELDS = [field for field in Quote._meta.concrete_fields if not field.primary_key]
 
 
@@ -221,7 +223,9 @@ def _insert_unless_address_used(quote: Quote) -> bool:
     of CPU against this statement's 0.08 ms on SQLite, 0.67 ms against 0.17 ms on
     PostgreSQL (one quote, in process, medians of 1,300). The values still go through each
     field's own preparation."""
-    columns = ", ".join(connection.ops.quote_name(field.column) for field in _QUOTE_FIELDS)
+    columns = ", ".join(
+        connection.ops.quote_name(cast(str, field.column)) for field in _QUOTE_FIELDS
+    )
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {Quote._meta.db_table} ({columns}) "
