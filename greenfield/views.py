@@ -149,7 +149,9 @@ class CheckoutOptions(serializers.Serializer):
     paymentMethods = serializers.ListField(
         child=serializers.CharField(), required=False, allow_null=True
     )
-    expirationMinutes = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    expirationMinutes = serializers.IntegerField(
+        min_value=1, max_value=60 * 24 * 30, required=False, allow_null=True
+    )
     paymentTolerance = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
     )
@@ -228,6 +230,11 @@ class StoreInvoicesView(GreenfieldView):
         invoice_request = ours.to_request()
         invoice_request.methods = methods
         invoice_request.livemode = request.auth.livemode
+        checkout = given.validated_data.get("checkout") or {}
+        if checkout.get("speedPolicy"):
+            speed = checkout["speedPolicy"]
+            invoice_request.confirmations = mapping.SPEED_POLICY_CONFIRMATIONS[speed]
+        invoice_request.ttl_minutes = checkout.get("expirationMinutes")
         try:
             created = creation.create_invoice(
                 merchant=merchant, request=invoice_request, actor=actor_of(request)

@@ -332,3 +332,29 @@ def test_no_payment_method_is_listed_before_the_payer_picks_one(shop):
     invoice = create(shop)
     response = shop.get(f"{shop.store}/invoices/{invoice['id']}/payment-methods")
     assert (response.status_code, response.json()) == (200, [])
+
+
+@pytest.mark.parametrize("policy, confirmations", [("LowSpeed", 6), ("LowMediumSpeed", 2)])
+def test_speed_policy_and_expiration_minutes_are_the_invoices_own(api, shop, policy, confirmations):
+    checkout = {"paymentMethods": ["USDT-SANDBOX"], "speedPolicy": policy, "expirationMinutes": 42}
+    invoice = create(shop, checkout=checkout)
+    assert invoice["expirationTime"] - invoice["createdTime"] == 42 * 60
+    payer.select_currency(
+        invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox", actor="payer"
+    )
+    pay(api, invoice, confirm=False)
+    [tx] = api.get(f"/api/v1/invoices/{invoice['id']}").json()["transactions"]
+    assert tx["required_confirmations"] == confirmations
+    # Another invoice keeps the store's timer and confirmations.
+    other = create(shop, checkout={"paymentMethods": ["USDT-SANDBOX"]})
+    assert other["expirationTime"] - other["createdTime"] == api.merchant.invoice_ttl_minutes * 60
+
+
+def test_an_expiration_beyond_a_month_is_refused(shop):
+    response = shop.post(
+        f"{shop.store}/invoices",
+        {"amount": "1", "checkout": {"expirationMinutes": 60 * 24 * 31}},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert [p["path"] for p in response.json()] == ["checkout.expirationMinutes"]
