@@ -13,7 +13,11 @@ from webhooks import dialects
 from webhooks.models import Delivery
 
 # What a Greenfield endpoint may ask for (`authorizedEvents.specificEvents`): the invoice
-# events of BTCPay's webhooks document that our events give.
+# events of BTCPay's webhooks document that our events give. Not `InvoiceCreated`: our
+# invoices record no event when made (the outbox reports changes, and an event at creation
+# would reach every endpoint of our own dialect and renumber their sequences), and the
+# plugins learn of an invoice from the answer that creates it (the WooCommerce plugin's
+# webhook does not ask for it). Asking for it is refused rather than never answered.
 EVENT_TYPES = (
     "InvoiceReceivedPayment",
     "InvoiceProcessing",

@@ -33,6 +33,14 @@ PLUGIN = [  # what BTCPay's WooCommerce plugin asks for
     "btcpay.store.canviewstoresettings",
     "btcpay.store.canmodifyinvoices",
 ]
+# The events its webhook asks for (GreenfieldApiWebhook::WEBHOOK_EVENTS), with no secret.
+PLUGIN_EVENTS = [
+    "InvoiceReceivedPayment",
+    "InvoiceProcessing",
+    "InvoiceExpired",
+    "InvoiceSettled",
+    "InvoiceInvalid",
+]
 
 
 def authorize_url(redirect: str, permissions=PLUGIN) -> str:
@@ -132,7 +140,7 @@ def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
         f"/stores/{store}/webhooks",
         {
             "url": receiver.url,
-            "authorizedEvents": {"everything": False, "specificEvents": list(SCHEMAS)},
+            "authorizedEvents": {"everything": False, "specificEvents": PLUGIN_EVENTS},
         },
     )
     check("WebhookDataCreateResult", webhook)
@@ -164,7 +172,6 @@ def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
     assert [b["type"] for b in bodies] == [
         "InvoiceReceivedPayment",
         "InvoiceProcessing",
-        "InvoicePaymentSettled",
         "InvoiceSettled",
     ]
 
