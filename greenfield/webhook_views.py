@@ -136,8 +136,9 @@ class WebhookItemView(WebhookView):
 
 
 def _delivery_data(delivery: Delivery) -> dict:
-    last = delivery.attempts.order_by("-attempted_at", "-pk").first()
-    assert last is not None  # only sent deliveries are listed
+    """A sent delivery as BTCPay shows it: its last attempt's outcome (attempts prefetched,
+    in their model's order: the last is the latest)."""
+    last = list(delivery.attempts.all())[-1]
     return {
         "id": str(delivery.pk),
         "timestamp": int(delivery.created_at.timestamp()),
@@ -159,6 +160,7 @@ class DeliveriesView(WebhookView):
             )
             .distinct()
             .order_by("-created_at", "-pk")
+            .prefetch_related("attempts")
         )
         return Response([_delivery_data(delivery) for delivery in sent[:100]])
 
@@ -166,7 +168,7 @@ class DeliveriesView(WebhookView):
 class DeliveryView(WebhookView):
     def get(self, request, store_id, webhook_id, delivery_id):
         delivery = self.delivery(store_id, webhook_id, delivery_id)
-        if not delivery.attempts.exists():
+        if not delivery.attempts.all():  # not sent yet: BTCPay shows what it sent
             raise GatewayError(ErrorCode.NOT_FOUND)
         return Response(_delivery_data(delivery))
 

@@ -148,3 +148,16 @@ def test_another_stores_webhooks_are_not_found(make_merchant, shop, receiver):
     ).json()
     assert shop.get(f"{shop.hooks}/{theirs['id']}").status_code == 404
     assert shop.get(f"/api/v1/stores/{other.merchant.pk}/webhooks").status_code == 404
+
+
+def test_listing_deliveries_takes_a_few_statements_however_many(
+    api, shop, create_invoice, receiver, django_assert_max_num_queries
+):
+    created = create_webhook(shop, receiver.url)
+    for _ in range(3):
+        invoice = create_invoice()
+        assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+        callbacks.deliver_invoice_events(invoice["id"])
+    with django_assert_max_num_queries(7):
+        listed = shop.get(f"{shop.hooks}/{created['id']}/deliveries").json()
+    assert len(listed) == 3 and {d["status"] for d in listed} == {"HttpSuccess"}
