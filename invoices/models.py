@@ -61,6 +61,9 @@ class Invoice(models.Model):
     payment_window_minutes = models.PositiveIntegerField()
     late_window_minutes = models.PositiveIntegerField()
     processing_timeout_minutes = models.PositiveIntegerField()
+    # Confirmations its payments need, over the merchant's (a Greenfield `speedPolicy`);
+    # null: the merchant's. The network's safe minimum still holds.
+    required_confirmations = models.PositiveSmallIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField(null=True, blank=True)  # open kind: set when picked

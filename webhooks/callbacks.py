@@ -137,7 +137,7 @@ def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 
 def event_body(event: Event) -> bytes:
     """The body of an event in our dialect."""
-    return dialects.CRYPTOGATE.body(event)
+    return dialects.cryptogate_body(event)
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def send_delivery(delivery: Delivery, url: str, now: datetime, *, manual: bool) 
     endpoint, event = delivery.endpoint, delivery.event
     dialect = dialects.get(endpoint.dialect)
     assert dialect is not None, f"no {endpoint.dialect} dialect registered"
-    body = dialect.body(event)
+    body = dialect.body(delivery)
     attempt = send(url, body, dialect.sign(_secrets(endpoint, now), now, body), now)
     attempt.event, attempt.delivery, attempt.manual = event, delivery, manual
     attempt.save()

@@ -48,6 +48,10 @@ class InvoiceRequest:
     # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
     methods: list[str] = field(default_factory=list)
     livemode: bool = True  # from the API key's mode
+    # This invoice's own timer and confirmations (Greenfield's expirationMinutes and
+    # speedPolicy); None: the merchant's.
+    ttl_minutes: int | None = None
+    confirmations: int | None = None
 
 
 def check_return_url(*, merchant: Merchant, url: str) -> None:
@@ -149,8 +153,9 @@ def _prepare(
         expires_at=(
             None
             if request.kind == Kind.OPEN
-            else now + timedelta(minutes=merchant.invoice_ttl_minutes)
+            else now + timedelta(minutes=request.ttl_minutes or merchant.invoice_ttl_minutes)
         ),
+        required_confirmations=request.confirmations,
     )
     if fixed_method:
         return invoice, [quote_for(invoice=invoice, asset=fixed_method, now=now)]

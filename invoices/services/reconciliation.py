@@ -25,12 +25,13 @@ def _required_confirmations(
     invoice: Invoice, network: registry.Network, quote: Quote, amount: int
 ) -> int:
     """Amount tiers weigh what is at stake: the whole amount due, or the payment when it is
-    larger, so that paying in slices cannot lower the bar. The merchant's override replaces
-    the tiers; the network's safe minimum still holds."""
-    override = invoice.merchant.confirmations.get(network.code)
-    return network.required_confirmations(
-        max(amount, quote.due_amount), int(override) if override else None
-    )
+    larger, so that paying in slices cannot lower the bar. The invoice's own count, else the
+    merchant's override, replaces the tiers; the network's safe minimum still holds."""
+    override = invoice.required_confirmations
+    if override is None:
+        merchants = invoice.merchant.confirmations.get(network.code)
+        override = int(merchants) if merchants else None
+    return network.required_confirmations(max(amount, quote.due_amount), override)
 
 
 def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
