@@ -140,8 +140,7 @@ def test_nothing_outside_the_services_writes_a_status():
     offences = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in product_modules()
-        if SERVICES not in path.parents
-        and path.relative_to(ROOT).parts[0] not in BELOW_INVOICES
+        if SERVICES not in path.parents and path.relative_to(ROOT).parts[0] not in BELOW_INVOICES
         for line in sorted(status_writes(path.read_text()))
     ]
     assert offences == [], "a status is written only by invoices/services (writes.py)"
