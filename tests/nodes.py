@@ -1,12 +1,13 @@
-"""Real chain nodes for tests: a Litecoin Core regtest node and an anvil EVM node.
+"""Real chain nodes for tests: a Litecoin Core regtest node, an anvil EVM node and a Monero
+regtest node with its wallet RPC.
 
 A pytest plugin: load it with `pytest_plugins = ["tests.nodes"]` (root conftest or a test
-module) and request the session-scoped fixtures `litecoind` and `anvil`. Each node starts
+module) and request the session-scoped fixtures `litecoind`, `anvil` and `monerod`. Each node starts
 once per session on a free port with its data in a temporary folder, and stops at the end;
 tests share them, so they pay fresh addresses and put back what they switch (automine).
 `anvil_without_txpool` is an RPC URL in front of the same anvil that has no mempool API,
 as most hosted EVM endpoints.
-`scripts/install-nodes.sh` installs both binaries. When one is missing the tests that need
+`scripts/install-nodes.sh` installs the binaries. When one is missing the tests that need
 it are skipped, except under CI=true where they fail: CI must never pass by skipping.
 """
 
@@ -26,11 +27,14 @@ import pytest
 import requests
 
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
+from chains.backends.monero_rpc import MoneroRPC
 from chains.registry import Asset, Network, get_network
 from tests.support import free_port, serve_in_thread, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
+MONEROD = Path(os.environ.get("MONEROD", "/usr/bin/monerod"))
+MONERO_WALLET_RPC = Path(os.environ.get("MONERO_WALLET_RPC", "/usr/bin/monero-wallet-rpc"))
 ANVIL_GLOB = "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"
 TOKEN_ARTIFACT = REPO / "contracts" / "TestToken.json"
 FORWARDER_ARTIFACT = REPO / "contracts" / "Forwarder.json"
@@ -195,6 +199,105 @@ class Anvil:
             self.process.wait()
 
 
+class Monerod:
+    """`monerod --regtest` (offline, difficulty 1: `generateblocks` mines at once) and a
+    `monero-wallet-rpc` in front of it holding the wallet "payer", with mature coinbase coins
+    (80 blocks mined to it; coinbase unlocks after 60). Regtest uses mainnet address prefixes.
+    The wallet RPC serves one wallet at a time: a test that opens another (a merchant's
+    view-only wallet) opens "payer" again with `use_payer()` before paying."""
+
+    MATURE_BLOCKS = 80
+
+    def __init__(self, datadir: Path):
+        rpc_port, p2p_port, zmq_port, wallet_port = (free_port() for _ in range(4))
+        self.daemon_url = f"http://127.0.0.1:{rpc_port}"
+        self.wallet_url = f"http://127.0.0.1:{wallet_port}"
+        self.log = datadir / "monerod.log"
+        self.wallet_log = datadir / "wallet-rpc.log"
+        self.wallet_dir = datadir / "wallets"
+        self.wallet_dir.mkdir()
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(MONEROD),
+                    "--regtest",
+                    "--offline",
+                    "--fixed-difficulty=1",
+                    f"--data-dir={datadir / 'chain'}",
+                    "--rpc-bind-ip=127.0.0.1",
+                    f"--rpc-bind-port={rpc_port}",
+                    "--p2p-bind-ip=127.0.0.1",
+                    f"--p2p-bind-port={p2p_port}",
+                    f"--zmq-rpc-bind-port={zmq_port}",
+                    "--no-igd",
+                    "--non-interactive",
+                    f"--log-file={datadir / 'monerod-file.log'}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        with self.wallet_log.open("wb") as out:
+            self.wallet_process = subprocess.Popen(
+                [
+                    str(MONERO_WALLET_RPC),
+                    f"--daemon-address=127.0.0.1:{rpc_port}",
+                    "--trusted-daemon",
+                    "--rpc-bind-ip=127.0.0.1",
+                    f"--rpc-bind-port={wallet_port}",
+                    "--disable-rpc-login",
+                    f"--wallet-dir={self.wallet_dir}",
+                    "--non-interactive",
+                    f"--log-file={datadir / 'wallet-rpc-file.log'}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.daemon = MoneroRPC(self.daemon_url)
+        self.wallet = MoneroRPC(self.wallet_url)
+
+    def setup(self) -> None:
+        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"))
+        _wait_ready(self.wallet_process, self.wallet_log, lambda: self.wallet.call("get_version"))
+        self.wallet.call("create_wallet", filename="payer", language="English")
+        self.address = self.wallet.call("get_address", account_index=0)["address"]
+        self.mine(self.MATURE_BLOCKS)
+
+    def use_payer(self) -> None:
+        """Makes "payer" the wallet RPC's open wallet (after a test opened another)."""
+        self.wallet.call("open_wallet", filename="payer")
+        self.wallet.call("refresh")
+
+    def mine(self, n: int = 1) -> int:
+        """Mines `n` blocks to the payer's wallet; returns the new height."""
+        return self.daemon.call("generateblocks", amount_of_blocks=n, wallet_address=self.address)[
+            "height"
+        ]
+
+    def height(self) -> int:
+        return self.daemon.call("get_info")["height"]
+
+    def pay(self, address: str, piconero: int) -> str:
+        """Sends from "payer" (opened first) to `address`; returns the txid. The transaction
+        waits in the pool until `mine`."""
+        self.use_payer()
+        sent = self.wallet.call("transfer", destinations=[{"amount": piconero, "address": address}])
+        return sent["tx_hash"]
+
+    def stop(self) -> None:
+        """The wallet RPC saves and stops on `stop_wallet`; monerod stops on SIGTERM."""
+        with contextlib.suppress(RPCError, OSError, ValueError):
+            self.wallet.call("stop_wallet")
+        self.wallet.close()
+        self.daemon.close()
+        self.process.terminate()
+        for process in (self.wallet_process, self.process):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture(scope="session")
 def litecoind(tmp_path_factory):
     if not os.access(LITECOIND, os.X_OK):
@@ -213,6 +316,19 @@ def anvil(tmp_path_factory):
     if not binary or not os.access(binary, os.X_OK):
         _missing(f"anvil ({binary or REPO / ANVIL_GLOB})")
     node = Anvil(Path(binary), tmp_path_factory.mktemp("anvil"))
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def monerod(tmp_path_factory):
+    for binary in (MONEROD, MONERO_WALLET_RPC):
+        if not os.access(binary, os.X_OK):
+            _missing(f"{binary.name} ({binary})")
+    node = Monerod(tmp_path_factory.mktemp("monerod"))
     try:
         node.setup()
         yield node
