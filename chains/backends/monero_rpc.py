@@ -29,7 +29,7 @@ class MoneroRPC:
         self.session.close()
 
     def call(self, method: str, **params: Any) -> Any:
-        body = {"jsonrpc": "2.0", "id": "0", "method": method, "params": params}
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": "0", "method": method, "params": params}
         self.calls += 1
         response = self.session.post(self.url, json=body, timeout=self.timeout)
         try:
