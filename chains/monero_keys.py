@@ -19,7 +19,11 @@ _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
 class MoneroKeyError(ValueError):
     """The address or the view key is malformed, or they do not belong together; the message
-    says which, for the form or the API's error."""
+    says which, for the form or the API's error, and `field` names the one at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
 
 
 def check_view_key(address: str, view_key: str) -> str:
@@ -34,14 +38,15 @@ def check_view_key(address: str, view_key: str) -> str:
         keys = XmrAddrDecoder.DecodeAddr(address, net_ver=MoneroConf.MainNet.AddrNetVersion())
     except ValueError as exc:
         raise MoneroKeyError(
-            "This is not a Monero primary address (it starts with 4 and has 95 characters)."
+            "address",
+            "This is not a Monero primary address (it starts with 4 and has 95 characters).",
         ) from exc
     if not _HEX_KEY.fullmatch(view_key):
-        raise MoneroKeyError("The private view key is 64 hexadecimal characters.")
+        raise MoneroKeyError("view_key", "The private view key is 64 hexadecimal characters.")
     try:
         private = Ed25519MoneroPrivateKey.FromBytes(bytes.fromhex(view_key))
     except ValueError as exc:  # not a reduced scalar: no wallet makes such a key
-        raise MoneroKeyError("This is not a Monero private view key.") from exc
+        raise MoneroKeyError("view_key", "This is not a Monero private view key.") from exc
     if private.PublicKey().RawCompressed().ToBytes() != keys[32:]:
-        raise MoneroKeyError("This private view key does not belong to this address.")
+        raise MoneroKeyError("view_key", "This private view key does not belong to this address.")
     return view_key
