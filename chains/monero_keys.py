@@ -50,3 +50,13 @@ def check_view_key(address: str, view_key: str) -> str:
     if private.PublicKey().RawCompressed().ToBytes() != keys[32:]:
         raise MoneroKeyError("view_key", "This private view key does not belong to this address.")
     return view_key
+
+
+def subaddress(address: str, view_key: str, index: int) -> str:
+    """The subaddress at account 0, minor `index` of the wallet (1, 2, …; 0 is the primary
+    address itself), derived from the address and view key alone, as the wallet does."""
+    from bip_utils import Monero, MoneroConf, XmrAddrDecoder
+
+    keys = XmrAddrDecoder.DecodeAddr(address.strip(), net_ver=MoneroConf.MainNet.AddrNetVersion())
+    wallet = Monero.FromWatchOnly(bytes.fromhex(view_key), keys[:32])
+    return str(wallet.Subaddress(index))

@@ -200,22 +200,20 @@ class Anvil:
 
 
 class Monerod:
-    """`monerod --regtest` (offline, difficulty 1: `generateblocks` mines at once) and a
-    `monero-wallet-rpc` in front of it holding the wallet "payer", with mature coinbase coins
-    (80 blocks mined to it; coinbase unlocks after 60). Regtest uses mainnet address prefixes.
-    The wallet RPC serves one wallet at a time: a test that opens another (a merchant's
-    view-only wallet) opens "payer" again with `use_payer()` before paying."""
+    """`monerod --regtest` (offline, difficulty 1: `generateblocks` mines at once) and two
+    `monero-wallet-rpc`s in front of it: the payer's (`wallet`, holding the wallet "payer"
+    with mature coinbase coins: 80 blocks mined to it, coinbase unlocks after 60) and the
+    gateway's (`watch_url`, where the backend opens view-only wallets), as an operator runs
+    one. A wallet RPC holds one wallet open at a time; `use_payer()` reopens "payer" after a
+    test opened another there. Regtest uses mainnet address prefixes."""
 
     MATURE_BLOCKS = 80
 
     def __init__(self, datadir: Path):
-        rpc_port, p2p_port, zmq_port, wallet_port = (free_port() for _ in range(4))
+        self.datadir = datadir
+        rpc_port, p2p_port, zmq_port = (free_port() for _ in range(3))
         self.daemon_url = f"http://127.0.0.1:{rpc_port}"
-        self.wallet_url = f"http://127.0.0.1:{wallet_port}"
         self.log = datadir / "monerod.log"
-        self.wallet_log = datadir / "wallet-rpc.log"
-        self.wallet_dir = datadir / "wallets"
-        self.wallet_dir.mkdir()
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [
@@ -236,40 +234,74 @@ class Monerod:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        with self.wallet_log.open("wb") as out:
-            self.wallet_process = subprocess.Popen(
+        # Mining 80 blocks takes 18 s on an idle machine, more on a busy one.
+        self.daemon = MoneroRPC(self.daemon_url, timeout=180)
+        self.wallet_url, self.wallet_process, self.wallet_log = self._wallet_rpc("payer")
+        self.watch_url, self.watch_process, self.watch_log = self._wallet_rpc("gateway")
+        self.wallet = MoneroRPC(self.wallet_url, timeout=180)
+
+    def _wallet_rpc(self, name: str) -> tuple[str, subprocess.Popen, Path]:
+        port, wallet_dir, log = free_port(), self.datadir / name, self.datadir / f"{name}.log"
+        wallet_dir.mkdir()
+        with log.open("wb") as out:
+            process = subprocess.Popen(
                 [
                     str(MONERO_WALLET_RPC),
-                    f"--daemon-address=127.0.0.1:{rpc_port}",
+                    f"--daemon-address={self.daemon_url.removeprefix('http://')}",
                     "--trusted-daemon",
                     "--rpc-bind-ip=127.0.0.1",
-                    f"--rpc-bind-port={wallet_port}",
+                    f"--rpc-bind-port={port}",
                     "--disable-rpc-login",
-                    f"--wallet-dir={self.wallet_dir}",
+                    f"--wallet-dir={wallet_dir}",
                     "--non-interactive",
-                    f"--log-file={datadir / 'wallet-rpc-file.log'}",
+                    f"--log-file={self.datadir / f'{name}-file.log'}",
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        # Mining 80 blocks takes 18 s on an idle machine, more on a busy one.
-        self.daemon = MoneroRPC(self.daemon_url, timeout=180)
-        self.wallet = MoneroRPC(self.wallet_url, timeout=180)
+        return f"http://127.0.0.1:{port}", process, log
 
     def setup(self) -> None:
         _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"))
+        watch = MoneroRPC(self.watch_url)
         _wait_ready(self.wallet_process, self.wallet_log, lambda: self.wallet.call("get_version"))
+        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"))
+        watch.close()
         self.wallet.call("create_wallet", filename="payer", language="English")
         self.address = self.wallet.call("get_address", account_index=0)["address"]
         self.mine(self.MATURE_BLOCKS)
 
+    @property
+    def network(self) -> Network:
+        """monero-regtest read through the gateway's wallet RPC."""
+        return Network(
+            "monero-regtest",
+            "Monero (regtest)",
+            "monero",
+            "monero",
+            "XMR",
+            12,
+            confirmations=10,
+            min_confirmations=1,
+            rpc_url=self.watch_url,
+            block_seconds=120,
+            test=True,
+            options={"daemon_url": self.daemon_url},
+        )
+
+    def new_wallet(self, name: str) -> tuple[str, str]:
+        """A new wallet in the payer's RPC (left open there): its address and view key."""
+        self.wallet.call("create_wallet", filename=name, language="English")
+        address = self.wallet.call("get_address", account_index=0)["address"]
+        return address, self.wallet.call("query_key", key_type="view_key")["key"]
+
     def use_payer(self) -> None:
-        """Makes "payer" the wallet RPC's open wallet (after a test opened another)."""
+        """Makes "payer" the payer RPC's open wallet (after a test opened another)."""
         self.wallet.call("open_wallet", filename="payer")
         self.wallet.call("refresh")
 
     def mine(self, n: int = 1) -> int:
-        """Mines `n` blocks to the payer's wallet; returns the new height."""
+        """Mines `n` blocks to the payer's wallet; returns the height of the last one."""
         return self.daemon.call("generateblocks", amount_of_blocks=n, wallet_address=self.address)[
             "height"
         ]
@@ -285,13 +317,16 @@ class Monerod:
         return sent["tx_hash"]
 
     def stop(self) -> None:
-        """The wallet RPC saves and stops on `stop_wallet`; monerod stops on SIGTERM."""
-        with contextlib.suppress(RPCError, OSError, ValueError):
-            self.wallet.call("stop_wallet")
+        """The wallet RPCs save and stop on `stop_wallet`; monerod stops on SIGTERM."""
+        for url in (self.wallet_url, self.watch_url):
+            rpc = MoneroRPC(url, timeout=20)
+            with contextlib.suppress(RPCError, OSError, ValueError):
+                rpc.call("stop_wallet")
+            rpc.close()
         self.wallet.close()
         self.daemon.close()
         self.process.terminate()
-        for process in (self.wallet_process, self.process):
+        for process in (self.wallet_process, self.watch_process, self.process):
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:

@@ -20,7 +20,8 @@ class MoneroRPC:
     (a wrong key, a wallet already open…) as `RPCError` with Monero's code."""
 
     def __init__(self, url: str, *, timeout: float = 30):
-        self.url = url.rstrip("/") + "/json_rpc"
+        self.base = url.rstrip("/")
+        self.url = self.base + "/json_rpc"
         self.timeout = timeout
         self.session = requests.Session()  # keep-alive: one TCP connection for all calls
         self.calls = 0
@@ -41,3 +42,11 @@ class MoneroRPC:
         if error:
             raise RPCError(method, error.get("code"), str(error.get("message", error)))
         return reply.get("result")
+
+    def other(self, path: str, **params: Any) -> Any:
+        """monerod's calls outside JSON-RPC (`get_transaction_pool_hashes`): a JSON body
+        posted to /<path>."""
+        self.calls += 1
+        response = self.session.post(f"{self.base}/{path}", json=params, timeout=self.timeout)
+        response.raise_for_status()
+        return response.json()
