@@ -56,6 +56,11 @@ def test_a_payment_is_seen_in_the_pool_then_in_its_block_and_only_by_its_subaddr
     assert seen.block_height is None and txid in pool.txids
     assert seen.from_addresses == ()  # Monero shows no sender
     assert backend.mempool(lambda addresses: addresses & {second}).transfers == ()
+    # The watch wallet knows every subaddress given to invoices (1 … 3), beyond its lookahead.
+    known = backend.wallet.call("get_address", account_index=0)["addresses"]
+    assert [a["address"] for a in known[1:]] == [
+        subaddress(address, view_key, i) for i in (1, 2, 3)
+    ]
 
     height = monerod.mine(1)
     tip = backend.tip()

@@ -17,7 +17,7 @@ read (`refresh`, `get_transfers`, the daemon's pool hashes), the tip, the block 
 headers, `refresh`, `get_transfers`); each further merchant adds an `open_wallet`, a
 `refresh` and a `get_transfers` per read. Opening is what costs: the wallet file's key is
 derived with CryptoNight's slow hash and the wallet is refreshed, about 10 s per open on
-the shared 2-core test machine (a pass over 2 merchants took 24 to 44 s, over 1 merchant kept open
+the shared 2-core test machine (a pass over 2 merchants took 18 to 44 s, over 1 merchant kept open
 0.02 s). So an operator runs one wallet RPC per merchant, or a few per RPC at a long scan
 interval.
 
@@ -56,8 +56,8 @@ RESTORE_MARGIN = 720  # a new watch wallet scans from a day (720 blocks) before 
 
 @dataclass(frozen=True)
 class WatchWallet:
-    """A merchant's primary address, private view key and how many subaddresses invoices
-    were given (the wallet's `next_index`)."""
+    """A merchant's primary address, private view key and the highest subaddress index
+    invoices were given (they take minor indexes 1, 2, …)."""
 
     address: str
     view_key: str
@@ -179,10 +179,9 @@ class MoneroBackend(ChainBackend):
                     restore_height=restore,
                 )
             self._open = name
-        if self._subaddresses.get(name, 0) < wallet.subaddresses:
+        needed = wallet.subaddresses + 1  # minor indexes 0 (the primary address) … subaddresses
+        if self._subaddresses.get(name, 0) < needed:
             have = len(self.wallet.call("get_address", account_index=0)["addresses"])
-            if have < wallet.subaddresses:
-                self.wallet.call(
-                    "create_address", account_index=0, count=wallet.subaddresses - have
-                )
-            self._subaddresses[name] = max(have, wallet.subaddresses)
+            if have < needed:
+                self.wallet.call("create_address", account_index=0, count=needed - have)
+            self._subaddresses[name] = max(have, needed)
