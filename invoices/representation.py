@@ -511,7 +511,7 @@ class SandboxHeightResponse(Shape):
 # --- pages --------------------------------------------------------------------------------
 
 
-def _page(name: str, item: type[Shape]) -> type[Shape]:
+def page_of(name: str, item: type[Shape]) -> type[Shape]:
     """A list response, rendered from values: its items rendered, `has_more`, `next_cursor`."""
     return type(
         f"{name}Page",
@@ -527,11 +527,11 @@ def _page(name: str, item: type[Shape]) -> type[Shape]:
     )
 
 
-InvoicePage = _page("Invoice", InvoiceResponse)
-RefundPage = _page("Refund", RefundResponse)
-EventPage = _page("Event", EventResponse)
-CurrencyPage = _page("Currency", CurrencyResponse)
-WalletPage = _page("Wallet", WalletResponse)
+InvoicePage = page_of("Invoice", InvoiceResponse)
+RefundPage = page_of("Refund", RefundResponse)
+EventPage = page_of("Event", EventResponse)
+CurrencyPage = page_of("Currency", CurrencyResponse)
+WalletPage = page_of("Wallet", WalletResponse)
 
 
 # --- errors -------------------------------------------------------------------------------

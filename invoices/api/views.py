@@ -352,12 +352,13 @@ class RefundsView(APIView):
     def get(self, request):
         params = request.query_params
         found = _refunds(request)
-        if value := params.get("invoice"):
+        # A filter given empty is refused, not ignored, as on the invoice list.
+        if (value := params.get("invoice")) is not None:
             try:
                 found = found.filter(invoice_id=Refund._meta.pk.to_python(value))
             except DjangoValidationError:
                 raise ValidationError({"invoice": ["an invoice id (a UUID)"]}) from None
-        if value := params.get("status"):
+        if (value := params.get("status")) is not None:
             if value not in set(RefundStatus):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             found = found.filter(status=value)
