@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd, monero_keys
+from chains.backends.monero import WatchWallet
 from core.errors import ErrorCode, GatewayError
 from merchants import invites, notifications, notify
 from merchants.models import (
@@ -125,6 +126,15 @@ def set_monero_wallet(
     return _store_wallet(
         merchant=merchant, family="monero", xpub=address, actor=actor, view_key=view_key
     )
+
+
+def monero_watch_wallets() -> list[WatchWallet]:
+    """Every merchant's Monero wallet as the backend watches it: the address, the view key
+    unsealed, and the highest subaddress index given to invoices (`next_index`)."""
+    return [
+        WatchWallet(wallet.xpub, wallet.view_key(), wallet.next_index)
+        for wallet in Wallet.objects.filter(family="monero").order_by("pk")
+    ]
 
 
 def reseal_view_keys() -> int:

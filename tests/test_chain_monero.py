@@ -26,13 +26,12 @@ def shop(monerod):
 
 
 @pytest.fixture
-def backend(monerod, shop):
+def backend(monerod, shop, monkeypatch):
     address, view_key, _ = shop
-    monero.watch_wallets(lambda: [monero.WatchWallet(address, view_key, 3)])
+    monkeypatch.setattr(monero, "_source", lambda: [monero.WatchWallet(address, view_key, 3)])
     backend = monero.MoneroBackend(monerod.network)
     yield backend
     backend.close()
-    monero.watch_wallets(lambda: ())
 
 
 def test_subaddresses_are_derived_as_the_wallet_makes_them(shop):
@@ -102,18 +101,22 @@ def test_a_pass_costs_the_same_calls_for_10_or_1000_open_invoices(monerod, shop,
     assert calls == 7
 
 
-def test_two_merchants_share_one_wallet_rpc_by_opening_their_wallets_in_turn(monerod, shop):
+def test_two_merchants_share_one_wallet_rpc_by_opening_their_wallets_in_turn(
+    monerod, shop, monkeypatch
+):
     """Each merchant's watch wallet is opened in turn, in the pool read and in the block read:
     an open, a refresh and a get_transfers per merchant and read."""
     other_address, other_view_key = monerod.new_wallet("other-shop")
     monerod.use_payer()
     address, view_key, _ = shop
     other = subaddress(other_address, other_view_key, 1)
-    monero.watch_wallets(
+    monkeypatch.setattr(
+        monero,
+        "_source",
         lambda: [
             monero.WatchWallet(address, view_key, 3),
             monero.WatchWallet(other_address, other_view_key, 1),
-        ]
+        ],
     )
     backend = monero.MoneroBackend(monerod.network)
     try:
@@ -132,5 +135,4 @@ def test_two_merchants_share_one_wallet_rpc_by_opening_their_wallets_in_turn(mon
         assert calls == 7 + 8  # per read: 2 opens, and refresh + get_transfers once more
     finally:
         backend.close()
-        monero.watch_wallets(lambda: ())
         monerod.mine(1)  # the payment leaves the pool for the tests after

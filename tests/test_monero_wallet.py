@@ -7,6 +7,7 @@ import pytest
 from bip_utils import Monero
 from django.core.management import CommandError, call_command
 
+from chains.backends import monero
 from core.errors import ErrorCode, GatewayError
 from merchants.models import SettingsChange, Wallet
 from merchants.services import create_merchant, set_monero_wallet
@@ -83,3 +84,9 @@ def test_resealing_without_the_old_key_fails_and_changes_nothing(settings, merch
     with pytest.raises(CommandError, match="SECRET_KEY_FALLBACKS"):
         call_command("reseal_view_keys")
     assert Wallet.objects.get(pk=wallet.pk).view_key_sealed == sealed
+
+
+def test_the_monero_backend_watches_every_stored_wallet_with_its_view_key(merchant):
+    wallet = set_monero_wallet(merchant=merchant, address=ADDRESS, view_key=VIEW_KEY)
+    Wallet.objects.filter(pk=wallet.pk).update(next_index=7)
+    assert list(monero._source()) == [monero.WatchWallet(ADDRESS, VIEW_KEY, 7)]
