@@ -21,7 +21,7 @@ class MoneroKeyError(ValueError):
     """The address or the view key is malformed, or they do not belong together; the message
     says which, for the form or the API's error, and `field` names the one at fault."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
 

@@ -4,9 +4,10 @@ Thin: read through `queries`, act through the services the API calls, render."""
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from chains import registry
 from chains.uri import payment_uri
 from core.errors import GatewayError
 from dashboard import errors, present, queries
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from dashboard.forms import (
     InvoiceFilterForm,
     NewRefundForm,
@@ -93,7 +94,7 @@ def _network_name(code: str | None) -> str:
     return labels.network_name(code, network.name if network else (code or ""))
 
 
-def _invoice(request, invoice_id) -> Invoice:
+def _invoice(request: MemberRequest, invoice_id: UUID) -> Invoice:
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
         merchant=request.merchant,
@@ -106,7 +107,7 @@ def _invoice(request, invoice_id) -> Invoice:
 
 @require_GET
 @member_required
-def overview(request):
+def overview(request: MemberRequest) -> HttpResponseBase:
     """What needs the merchant now, then how the store is doing."""
     now = timezone.now()
     merchant = request.merchant
@@ -127,7 +128,7 @@ def overview(request):
 # --- list and export ----------------------------------------------------------------------------
 
 
-def _query(request, **changes) -> str:
+def _query(request: HttpRequest, **changes) -> str:
     params = request.GET.copy()
     for name, value in changes.items():
         params.pop(name, None)
@@ -140,7 +141,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     """One line of the list, formatted here: a page of 50 stays cheap to render."""
     quote = invoice.quote
     network = registry.get_network(quote.network) if quote else None
-    asset = network.asset(quote.asset) if network else None
+    asset = network.asset(quote.asset) if quote and network else None
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
@@ -156,7 +157,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
         f"{invoice.price_currency}",
         "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
         f"{asset.code} · {labels.network_name(network.code, network.name)}"
-        if asset
+        if quote and network and asset
         else "",
         "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
         if asset and transactions
@@ -166,7 +167,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     }
 
 
-def _terminals(request) -> list[tuple]:
+def _terminals(request: MemberRequest) -> list[tuple]:
     """The points of sale whose sales the list may be filtered to."""
     return list(
         request.merchant.pos_terminals.filter(livemode=request.livemode)
@@ -177,7 +178,7 @@ def _terminals(request) -> list[tuple]:
 
 @require_GET
 @member_required
-def invoice_list(request):
+def invoice_list(request: MemberRequest) -> HttpResponseBase:
     form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
@@ -217,7 +218,7 @@ def invoice_list(request):
 
 @require_GET
 @member_required
-def invoice_export(request):
+def invoice_export(request: MemberRequest) -> HttpResponseBase:
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
     form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
@@ -283,7 +284,7 @@ def _refund(refund: Refund) -> dict:
         "network": _network_name(refund.network),
         "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
     }
-    if refund.status == Refund.CLAIMED and asset:
+    if refund.status == Refund.CLAIMED and network and asset:
         amount = display_amount(refund.amount, asset.decimals)
         data["qr"] = qr_svg(
             payment_uri(network, asset, refund.address, refund.amount) or refund.address,
@@ -293,7 +294,7 @@ def _refund(refund: Refund) -> dict:
     return data
 
 
-def _detail(request, invoice: Invoice, payout_form=None, status=200):
+def _detail(request: MemberRequest, invoice: Invoice, payout_form=None, status: int = 200):
     data = present.readable(invoice_payload(invoice))
     # The models beside their payloads, in the payload's order.
     transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
@@ -333,13 +334,13 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
 
 @require_GET
 @member_required
-def invoice_detail(request, invoice_id):
+def invoice_detail(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     return _detail(request, _invoice(request, invoice_id))
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def invoice_action(request, invoice_id, action):
+def invoice_action(request: MemberRequest, invoice_id: UUID, action: str) -> HttpResponseBase:
     """A confirmation page (GET) and the action itself (POST), done by the service the API
     uses, with the user as the actor recorded in the timeline."""
     if action not in ACTIONS:
@@ -441,7 +442,7 @@ def _holding(invoice: Invoice) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def invoice_refund(request, invoice_id):
+def invoice_refund(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     """The Refund button: give back all or part of what the invoice holds, by the service
     the API uses (the same members who may resolve an invoice may refund it)."""
     invoice = _invoice(request, invoice_id)
@@ -479,7 +480,7 @@ def invoice_refund(request, invoice_id):
 
 @require_GET
 @member_required
-def refund_list(request):
+def refund_list(request: MemberRequest) -> HttpResponseBase:
     """Every refund of the merchant, newest first, with filters."""
     form = RefundFilterForm(request.GET)
     found = queries.refunds_of(
@@ -503,7 +504,7 @@ def refund_list(request):
 
 @require_GET
 @member_required
-def refund_detail(request, refund_id):
+def refund_detail(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
     refund = get_object_or_404(
         Refund.objects.select_related("invoice"),
         invoice__merchant=request.merchant,
@@ -525,7 +526,7 @@ def refund_detail(request, refund_id):
 
 @require_POST
 @member_required
-def record_payout(request, invoice_id):
+def record_payout(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     """The merchant names the transaction that pays the refund out."""
     invoice = _invoice(request, invoice_id)
     form = PayoutForm(request.POST)
@@ -552,7 +553,7 @@ def record_payout(request, invoice_id):
 
 @require_POST
 @member_required
-def redeliver(request, invoice_id, event_id):
+def redeliver(request: MemberRequest, invoice_id: UUID, event_id: UUID) -> HttpResponseBase:
     """Send one event again now, with the same id, to every endpoint that has it."""
     event = get_object_or_404(
         Event.objects.select_related("invoice", "merchant"),

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class MerchantsConfig(AppConfig):
     name = "merchants"
 
-    def ready(self):
+    def ready(self) -> None:
         # The Monero backend (chains, a layer below) learns the merchants' watch wallets
         # from here, where they are stored.
         from chains.backends import monero

@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from chains import hd, monero_keys
+from chains import addresses, forwarders, hd, monero_keys, registry
 from chains.backends.monero import WatchWallet
 from core.errors import ErrorCode, GatewayError
 from merchants import invites, notifications, notify
@@ -23,6 +24,8 @@ from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
     SCOPE_INVOICES,
+    ForwarderDeposit,
+    ForwarderPayout,
     Merchant,
     MerchantAPIKey,
     MerchantUser,
@@ -156,12 +159,13 @@ def _store_wallet(
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
         old = wallet.xpub if wallet else ""
+        created = wallet is None
         if wallet is None:
             wallet = Wallet(merchant=merchant, family=family, xpub=xpub)
         wallet.xpub = xpub
         if view_key is not None:
             wallet.seal_view_key(view_key)
-        if wallet.pk is None:
+        if created:
             wallet.save()
         elif old != xpub or view_key is not None:
             wallet.save(update_fields=["xpub", "view_key_sealed", "updated_at"])
@@ -175,6 +179,69 @@ def _store_wallet(
                 new=notify.short_xpub(xpub),
             )
         return wallet
+
+
+def set_forwarder_payout(
+    *, merchant: Merchant, network: str, payout: str, actor: str = "operator"
+) -> ForwarderPayout | None:
+    """Switch an EVM network to forwarder collection mode with this payout address (checked
+    like any EVM address, EIP-55), or back to the HD mode with an empty payout. Addresses
+    already handed out keep the payout they were computed with: a change never redirects
+    them. Recorded and told to the team like a wallet change."""
+    chain = registry.get_network(network)
+    if chain is None or chain.kind != "evm" or not chain.forwarder_factory:
+        raise GatewayError(
+            ErrorCode.INVALID_ADDRESS,
+            "network",
+            message=_("Forwarder mode needs an EVM network with a forwarder_factory."),
+        )
+    current = ForwarderPayout.objects.filter(merchant=merchant, network=network).first()
+    old = current.payout if current else ""
+    if payout:
+        try:
+            payout = addresses.validate_address(chain, payout.strip())
+        except addresses.InvalidAddress as exc:
+            raise GatewayError(ErrorCode.INVALID_ADDRESS, "payout", message=str(exc)) from exc
+    with transaction.atomic():
+        if not payout:
+            ForwarderPayout.objects.filter(merchant=merchant, network=network).delete()
+            current = None
+        else:
+            current, _created = ForwarderPayout.objects.update_or_create(
+                merchant=merchant, network=network, defaults={"payout": payout}
+            )
+        if old != payout:
+            notify.record_change(
+                merchant,
+                actor,
+                SettingsChange.WALLET,
+                detail=f"forwarder {network}",
+                old=old,
+                new=payout,
+            )
+    return current
+
+
+def forwarder_address(*, merchant: Merchant, network: str, index: int) -> str | None:
+    """In forwarder mode on `network`: the CREATE2 deposit address for (payout, index),
+    recorded with what it was computed from; None in the HD mode (no statement at all on
+    a network without a factory: invoice creation stays a few statements)."""
+    factory = registry.get_network(network).forwarder_factory
+    if not factory:
+        return None
+    setting = ForwarderPayout.objects.filter(merchant=merchant, network=network).first()
+    if setting is None:
+        return None
+    address = forwarders.deposit_address(factory, setting.payout, index)
+    ForwarderDeposit.objects.create(
+        merchant=merchant,
+        network=network,
+        address=address,
+        factory=forwarders.to_checksum_address(factory),
+        payout=setting.payout,
+        salt=index,
+    )
+    return address
 
 
 def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchant:

@@ -36,6 +36,7 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from chains.backends.base import (
     Block,
@@ -80,7 +81,7 @@ def transfer_index(address: str) -> int:
 
 
 class MoneroBackend(ChainBackend):
-    def __init__(self, network: Network):
+    def __init__(self, network: Network) -> None:
         super().__init__(network)
         self.wallet = MoneroRPC(network.rpc_url, timeout=120)
         self.daemon = MoneroRPC(network.options["daemon_url"])
@@ -132,7 +133,7 @@ class MoneroBackend(ChainBackend):
     def _transfers(self, watched: WatchedLookup, kind: str, **heights: int) -> list[Transfer]:
         """Incoming transfers of `kind` ("in" within `heights`, or "pool") to watched
         subaddresses of every merchant's wallet."""
-        entries = []
+        entries: list[dict[str, Any]] = []
         for wallet in _source():
             self._use(wallet)
             self.wallet.call("refresh")

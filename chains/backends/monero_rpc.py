@@ -19,7 +19,7 @@ class MoneroRPC:
     """Transport errors surface as `requests.RequestException`; errors the server reports
     (a wrong key, a wallet already open…) as `RPCError` with Monero's code."""
 
-    def __init__(self, url: str, *, timeout: float = 30):
+    def __init__(self, url: str, *, timeout: float = 30) -> None:
         self.base = url.rstrip("/")
         self.url = self.base + "/json_rpc"
         self.timeout = timeout

@@ -10,7 +10,7 @@ from merchants.services import reseal_view_keys
 class Command(BaseCommand):
     help = "Seal every stored Monero view key again under the current SECRET_KEY."
 
-    def handle(self, **options):
+    def handle(self, **options: object) -> None:
         try:
             count = reseal_view_keys()
         except UnsealError as exc:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0010_callback_settings_to_endpoints'),
+        ('merchants', '0011_forwarders'),
     ]
 
     operations = [
