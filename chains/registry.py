@@ -48,7 +48,7 @@ class Network:
     code: str
     name: str  # what a payer reads: "Tron (TRC-20)"
     family: str  # the wallet family whose xpub derives this network's addresses
-    kind: str  # "utxo" | "evm" | "tron" | "sandbox": which backend speaks to it
+    kind: str  # "utxo" | "evm" | "tron" | "monero" | "sandbox": which backend speaks to it
     native: str  # the native coin's code
     native_decimals: int
     confirmations: int  # default required confirmations
@@ -95,8 +95,8 @@ class Network:
     @property
     def account_based(self) -> bool:
         """Payers are accounts (EVM, TRON; the sandbox simulates one sender per payer), not
-        UTXO wallets that pay from fresh addresses."""
-        return self.kind != "utxo"
+        UTXO wallets that pay from fresh addresses, nor Monero, which shows no sender."""
+        return self.kind not in ("utxo", "monero")
 
     def tx_url(self, txid: str) -> str:
         return self.explorer_tx.format(txid=txid) if self.explorer_tx else ""

@@ -34,6 +34,9 @@ if not SECRET_KEY:
         _key_file.parent.mkdir(exist_ok=True)
         _key_file.write_text(get_random_secret_key())
     SECRET_KEY = _key_file.read_text().strip()
+# Earlier keys, during a rotation: sessions and signatures made with them stay valid, and
+# sealed Monero view keys open until `manage.py reseal_view_keys` (README, Backups).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

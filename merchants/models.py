@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.crypto import KeyGenerator, concatenate
 from rest_framework_api_key.models import AbstractAPIKey, BaseAPIKeyManager
 
+from core import sealed
 from merchants.rules import UNRESOLVED_CONTEXTS, UNRESOLVED_RULES
 
 UNRESOLVED_ACTIONS = UNRESOLVED_RULES
@@ -155,11 +156,16 @@ class Wallet(models.Model):
     """A merchant's account xpub for one family, and the next unused derivation index.
 
     Replacing the xpub keeps the counter, so no index is handed out twice and invoices keep
-    the addresses they were given."""
+    the addresses they were given. A Monero wallet holds the primary address in `xpub` and
+    the private view key sealed under the SECRET_KEY (core.sealed) in `view_key_sealed`:
+    read it with `view_key()`, never from the column."""
+
+    VIEW_KEY_PURPOSE = b"monero-view-key"
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="wallets")
     family = models.CharField(max_length=32)
     xpub = models.CharField(max_length=200)
+    view_key_sealed = models.TextField(blank=True, default="")
     next_index = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -170,6 +176,26 @@ class Wallet(models.Model):
 
     def __str__(self):
         return f"{self.merchant} {self.family}"
+
+    def seal_view_key(self, view_key: str) -> None:
+        """Stores `view_key` sealed under the current SECRET_KEY (the caller saves)."""
+        self.view_key_sealed = sealed.seal(view_key, settings.SECRET_KEY, self.VIEW_KEY_PURPOSE)
+
+    def view_key(self) -> str:
+        """The private view key, opened with the SECRET_KEY or one of its fallbacks."""
+        return self._unseal()[0]
+
+    def reseal(self) -> bool:
+        """Seals the view key again under the current SECRET_KEY when a fallback opened it;
+        true when it did (the caller saves)."""
+        view_key, index = self._unseal()
+        if index:
+            self.seal_view_key(view_key)
+        return bool(index)
+
+    def _unseal(self) -> tuple[str, int]:
+        keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+        return sealed.unseal(self.view_key_sealed, keys, self.VIEW_KEY_PURPOSE)
 
 
 class TeamInvite(models.Model):

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from chains import addresses, forwarders, hd, registry
+from chains import addresses, forwarders, hd, monero_keys, registry
+from chains.backends.monero import WatchWallet
 from core.errors import ErrorCode, GatewayError
 from merchants import invites, notifications, notify
 from merchants.models import (
@@ -109,14 +110,65 @@ def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "oper
     told (it moves the money)."""
     xpub = hd.validate_xpub(family, xpub)
     check_wallet_free(merchant=merchant, family=family, xpub=xpub)
+    return _store_wallet(merchant=merchant, family=family, xpub=xpub, actor=actor)
+
+
+def set_monero_wallet(
+    *, merchant: Merchant, address: str, view_key: str, actor: str = "operator"
+) -> Wallet:
+    """Store a Monero primary address with its private view key, once the key is checked to
+    belong to the address (a wrong key would watch nothing); the key is sealed at rest. The
+    same address on another store is refused as a shared xpub is."""
+    try:
+        view_key = monero_keys.check_view_key(address, view_key)
+    except monero_keys.MoneroKeyError as exc:
+        raise GatewayError(ErrorCode.INVALID_XPUB, exc.field, message=str(exc)) from exc
+    address = address.strip()
+    if Wallet.objects.filter(family="monero", xpub=address).exclude(merchant=merchant).exists():
+        raise GatewayError(ErrorCode.XPUB_IN_USE, "address")
+    return _store_wallet(
+        merchant=merchant, family="monero", xpub=address, actor=actor, view_key=view_key
+    )
+
+
+def monero_watch_wallets() -> list[WatchWallet]:
+    """Every merchant's Monero wallet as the backend watches it: the address, the view key
+    unsealed, and the highest subaddress index given to invoices (`next_index`)."""
+    return [
+        WatchWallet(wallet.xpub, wallet.view_key(), wallet.next_index)
+        for wallet in Wallet.objects.filter(family="monero").order_by("pk")
+    ]
+
+
+def reseal_view_keys() -> int:
+    """Seals every stored view key again under the current SECRET_KEY, after a rotation put
+    the old key in SECRET_KEY_FALLBACKS; returns how many were sealed again. A key that no
+    SECRET_KEY opens raises (core.sealed.UnsealError) before anything is written."""
+    with transaction.atomic():
+        wallets = list(Wallet.objects.select_for_update().exclude(view_key_sealed=""))
+        changed = [wallet for wallet in wallets if wallet.reseal()]
+        Wallet.objects.bulk_update(changed, ["view_key_sealed"])
+    return len(changed)
+
+
+def _store_wallet(
+    *, merchant: Merchant, family: str, xpub: str, actor: str, view_key: str | None = None
+) -> Wallet:
+    """Creates or replaces the family's wallet (the index counter survives); a new key is
+    recorded with its actor and the team is told (it moves the money)."""
     with transaction.atomic():
         wallet = Wallet.objects.select_for_update().filter(merchant=merchant, family=family).first()
         old = wallet.xpub if wallet else ""
+        created = wallet is None
         if wallet is None:
-            wallet = Wallet.objects.create(merchant=merchant, family=family, xpub=xpub)
-        elif old != xpub:
-            wallet.xpub = xpub
-            wallet.save(update_fields=["xpub", "updated_at"])
+            wallet = Wallet(merchant=merchant, family=family, xpub=xpub)
+        wallet.xpub = xpub
+        if view_key is not None:
+            wallet.seal_view_key(view_key)
+        if created:
+            wallet.save()
+        elif old != xpub or view_key is not None:
+            wallet.save(update_fields=["xpub", "view_key_sealed", "updated_at"])
         if old != xpub:
             notify.record_change(
                 merchant,

@@ -1,12 +1,13 @@
-"""Real chain nodes for tests: a Litecoin Core regtest node and an anvil EVM node.
+"""Real chain nodes for tests: a Litecoin Core regtest node, an anvil EVM node and a Monero
+regtest node with its wallet RPC.
 
 A pytest plugin: load it with `pytest_plugins = ["tests.nodes"]` (root conftest or a test
-module) and request the session-scoped fixtures `litecoind` and `anvil`. Each node starts
+module) and request the session-scoped fixtures `litecoind`, `anvil` and `monerod`. Each node starts
 once per session on a free port with its data in a temporary folder, and stops at the end;
 tests share them, so they pay fresh addresses and put back what they switch (automine).
 `anvil_without_txpool` is an RPC URL in front of the same anvil that has no mempool API,
 as most hosted EVM endpoints.
-`scripts/install-nodes.sh` installs both binaries. When one is missing the tests that need
+`scripts/install-nodes.sh` installs the binaries. When one is missing the tests that need
 it are skipped, except under CI=true where they fail: CI must never pass by skipping.
 """
 
@@ -27,11 +28,14 @@ import requests
 
 from chains import registry
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
+from chains.backends.monero_rpc import MoneroRPC
 from chains.registry import Asset, Network
 from tests.support import free_port, serve_in_thread, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
 LITECOIND = Path(os.environ.get("LITECOIND", "/usr/lib/litecoin/litecoind"))
+MONEROD = Path(os.environ.get("MONEROD", "/usr/bin/monerod"))
+MONERO_WALLET_RPC = Path(os.environ.get("MONERO_WALLET_RPC", "/usr/bin/monero-wallet-rpc"))
 ANVIL_GLOB = "var/node/node_modules/@foundry-rs/anvil-linux-*/bin/anvil"
 TOKEN_ARTIFACT = REPO / "contracts" / "TestToken.json"
 FORWARDER_ARTIFACT = REPO / "contracts" / "Forwarder.json"
@@ -196,6 +200,141 @@ class Anvil:
             self.process.wait()
 
 
+class Monerod:
+    """`monerod --regtest` (offline, difficulty 1: `generateblocks` mines at once) and two
+    `monero-wallet-rpc`s in front of it: the payer's (`wallet`, holding the wallet "payer"
+    with mature coinbase coins: 80 blocks mined to it, coinbase unlocks after 60) and the
+    gateway's (`watch_url`, where the backend opens view-only wallets), as an operator runs
+    one. A wallet RPC holds one wallet open at a time; `use_payer()` reopens "payer" after a
+    test opened another there. Regtest uses mainnet address prefixes."""
+
+    MATURE_BLOCKS = 80
+
+    def __init__(self, datadir: Path):
+        self.datadir = datadir
+        rpc_port, p2p_port, zmq_port = (free_port() for _ in range(3))
+        self.daemon_url = f"http://127.0.0.1:{rpc_port}"
+        self.log = datadir / "monerod.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    str(MONEROD),
+                    "--regtest",
+                    "--offline",
+                    "--fixed-difficulty=1",
+                    f"--data-dir={datadir / 'chain'}",
+                    "--rpc-bind-ip=127.0.0.1",
+                    f"--rpc-bind-port={rpc_port}",
+                    "--p2p-bind-ip=127.0.0.1",
+                    f"--p2p-bind-port={p2p_port}",
+                    f"--zmq-rpc-bind-port={zmq_port}",
+                    "--no-igd",
+                    "--non-interactive",
+                    f"--log-file={datadir / 'monerod-file.log'}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        # Mining 80 blocks takes 18 s on an idle machine, more on a busy one.
+        self.daemon = MoneroRPC(self.daemon_url, timeout=180)
+        self.wallet_url, self.wallet_process, self.wallet_log = self._wallet_rpc("payer")
+        self.watch_url, self.watch_process, self.watch_log = self._wallet_rpc("gateway")
+        self.wallet = MoneroRPC(self.wallet_url, timeout=180)
+
+    def _wallet_rpc(self, name: str) -> tuple[str, subprocess.Popen, Path]:
+        port, wallet_dir, log = free_port(), self.datadir / name, self.datadir / f"{name}.log"
+        wallet_dir.mkdir()
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [
+                    str(MONERO_WALLET_RPC),
+                    f"--daemon-address={self.daemon_url.removeprefix('http://')}",
+                    "--trusted-daemon",
+                    "--rpc-bind-ip=127.0.0.1",
+                    f"--rpc-bind-port={port}",
+                    "--disable-rpc-login",
+                    f"--wallet-dir={wallet_dir}",
+                    "--non-interactive",
+                    f"--log-file={self.datadir / f'{name}-file.log'}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        return f"http://127.0.0.1:{port}", process, log
+
+    def setup(self) -> None:
+        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"))
+        watch = MoneroRPC(self.watch_url)
+        _wait_ready(self.wallet_process, self.wallet_log, lambda: self.wallet.call("get_version"))
+        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"))
+        watch.close()
+        self.wallet.call("create_wallet", filename="payer", language="English")
+        self.address = self.wallet.call("get_address", account_index=0)["address"]
+        self.mine(self.MATURE_BLOCKS)
+
+    @property
+    def network(self) -> Network:
+        """monero-regtest read through the gateway's wallet RPC."""
+        return Network(
+            "monero-regtest",
+            "Monero (regtest)",
+            "monero",
+            "monero",
+            "XMR",
+            12,
+            confirmations=10,
+            min_confirmations=1,
+            rpc_url=self.watch_url,
+            block_seconds=120,
+            test=True,
+            options={"daemon_url": self.daemon_url},
+        )
+
+    def new_wallet(self, name: str) -> tuple[str, str]:
+        """A new wallet in the payer's RPC (left open there): its address and view key."""
+        self.wallet.call("create_wallet", filename=name, language="English")
+        address = self.wallet.call("get_address", account_index=0)["address"]
+        return address, self.wallet.call("query_key", key_type="view_key")["key"]
+
+    def use_payer(self) -> None:
+        """Makes "payer" the payer RPC's open wallet (after a test opened another)."""
+        self.wallet.call("open_wallet", filename="payer")
+        self.wallet.call("refresh")
+
+    def mine(self, n: int = 1) -> int:
+        """Mines `n` blocks to the payer's wallet; returns the height of the last one."""
+        return self.daemon.call("generateblocks", amount_of_blocks=n, wallet_address=self.address)[
+            "height"
+        ]
+
+    def height(self) -> int:
+        return self.daemon.call("get_info")["height"]
+
+    def pay(self, address: str, piconero: int) -> str:
+        """Sends from "payer" (opened first) to `address`; returns the txid. The transaction
+        waits in the pool until `mine`."""
+        self.use_payer()
+        sent = self.wallet.call("transfer", destinations=[{"amount": piconero, "address": address}])
+        return sent["tx_hash"]
+
+    def stop(self) -> None:
+        """The wallet RPCs save and stop on `stop_wallet`; monerod stops on SIGTERM."""
+        for url in (self.wallet_url, self.watch_url):
+            rpc = MoneroRPC(url, timeout=20)
+            with contextlib.suppress(RPCError, OSError, ValueError):
+                rpc.call("stop_wallet")
+            rpc.close()
+        self.wallet.close()
+        self.daemon.close()
+        self.process.terminate()
+        for process in (self.wallet_process, self.watch_process, self.process):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @pytest.fixture(scope="session")
 def litecoind(tmp_path_factory):
     if not os.access(LITECOIND, os.X_OK):
@@ -214,6 +353,19 @@ def anvil(tmp_path_factory):
     if not binary or not os.access(binary, os.X_OK):
         _missing(f"anvil ({binary or REPO / ANVIL_GLOB})")
     node = Anvil(Path(binary), tmp_path_factory.mktemp("anvil"))
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def monerod(tmp_path_factory):
+    for binary in (MONEROD, MONERO_WALLET_RPC):
+        if not os.access(binary, os.X_OK):
+            _missing(f"{binary.name} ({binary})")
+    node = Monerod(tmp_path_factory.mktemp("monerod"))
     try:
         node.setup()
         yield node

@@ -14,6 +14,7 @@ _BACKENDS = {
     "utxo": "chains.backends.bitcoin_rpc.BitcoinRPCBackend",
     "evm": "chains.backends.evm_rpc.EVMRPCBackend",
     "tron": "chains.backends.tron.TronBackend",
+    "monero": "chains.backends.monero.MoneroBackend",
 }
 _local = threading.local()
 _lock = threading.Lock()
