@@ -120,6 +120,9 @@ def test_refund_steps_from_event_snapshots():
     assert present.refund_step([{"status": "claimed", "payout_txid": "ab"}]) == (
         "payout sent, waiting for the chain"
     )
+    assert present.refund_step([{"status": "claimed", "txid": "ab"}]) == (
+        "payout sent, waiting for the chain"
+    )
     assert present.refund_step([{"status": "paid"}]) == "paid, seen on chain"
 
 

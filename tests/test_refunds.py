@@ -43,7 +43,7 @@ def test_a_partial_then_a_full_refund_of_a_completed_invoice(api, paid_invoice):
     first = refund(api, invoice, amount="30", reason="one item returned")
     assert first.status_code == 201, first.json()
     body = first.json()
-    assert (body["amount"], body["currency"], body["network"]) == ("30.000000", "USDT", "sandbox")
+    assert (body["amount"], body["asset"], body["network"]) == ("30.000000", "USDT", "sandbox")
     assert (body["status"], body["reason"]) == ("awaiting_claim", "one item returned")
     after = get(api, invoice)
     assert (after["status"], after["refunded_amount"]) == ("completed", "30.000000")
@@ -83,6 +83,24 @@ def test_a_price_value_is_refunded_at_the_locked_rate_rounded_down(api, paid_inv
     response = refund(api, invoice, price_amount="10.00")
     assert response.status_code == 201, response.json()
     assert response.json()["amount"] == "3.333333"  # never more than 10 USD's worth
+
+
+def test_a_refund_has_the_shape_of_api_md(api, paid_invoice):
+    invoice = paid_invoice()
+    Invoice.objects.get(pk=invoice["id"]).quote.__class__.objects.filter(
+        invoice_id=invoice["id"]
+    ).update(rate="3")
+    body = refund(api, invoice, price_amount="10.00", reason="broken").json()
+    assert list(body) == [
+        "id", "invoice", "asset", "network", "amount", "price_amount", "status", "claim_url",
+        "address", "txid", "confirmations", "reason", "created_at", "paid_at",
+    ]  # fmt: skip
+    assert (body["invoice"], body["asset"], body["amount"]) == (invoice["id"], "USDT", "3.333333")
+    assert body["price_amount"] == "10.00"  # 3.333333 × 3 = 9.999999, to the cent
+    assert (body["txid"], body["confirmations"], body["paid_at"]) == (None, 0, None)
+    assert get(api, invoice)["refunds"] == [body]
+    Refund.objects.filter(pk=body["id"]).update(payout_txid="ab" * 32)
+    assert api.get(f"/api/v1/refunds/{body['id']}").json()["txid"] == "ab" * 32
 
 
 @pytest.mark.parametrize(
@@ -178,7 +196,7 @@ def test_listing_filters_pages_and_isolation(api, make_merchant, paid_invoice):
     later = (timezone.now() + timedelta(minutes=1)).isoformat()
     assert api.get("/api/v1/refunds", {"created_after": later}).json()["data"] == []
     assert len(api.get("/api/v1/refunds", {"created_before": later}).json()["data"]) == 4
-    for bad in ({"status": "lost"}, {"invoice": "x"}, {"created_after": "yesterday"}):
+    for bad in ({"status": "lost"}, {"invoice": "x"}, {"invoice": ""}, {"created_after": "y"}):
         assert api.get("/api/v1/refunds", bad).status_code == 400
 
     assert api.get(f"/api/v1/refunds/{other['id']}").json() == other

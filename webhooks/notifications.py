@@ -145,7 +145,7 @@ def on_event(event) -> None:
         }
         if kind == "refund_claimed":
             [refund, *_others] = claimed_refunds(previous or {}, data)
-            context["refund"] = [refund["amount"], refund["currency"]]
+            context["refund"] = [refund["amount"], refund["asset"]]
             context["network"], context["address"] = refund["network"], refund["address"]
         notify(event.merchant_id, kind, f"event:{event.pk}:{kind}", context, event.created_at)
 

@@ -313,8 +313,12 @@ REFUND_PATH = [OpenApiParameter("refund_id", OpenApiTypes.UUID, OpenApiParameter
 
 def _refunds(request):
     """The key's merchant's refunds (in the key's mode): another merchant's are not found."""
-    return Refund.objects.filter(
-        invoice__merchant=request.user, invoice__livemode=request.auth.livemode
+    return (
+        Refund.objects.filter(
+            invoice__merchant=request.user, invoice__livemode=request.auth.livemode
+        )
+        .select_related("invoice__quote")
+        .prefetch_related("invoice__quotes")
     )
 
 
@@ -352,12 +356,12 @@ class RefundsView(APIView):
     def get(self, request):
         params = request.query_params
         found = _refunds(request)
-        if value := params.get("invoice"):
+        if (value := params.get("invoice")) is not None:  # an empty one is a 400 too
             try:
                 found = found.filter(invoice_id=Refund._meta.pk.to_python(value))
             except DjangoValidationError:
                 raise ValidationError({"invoice": ["an invoice id (a UUID)"]}) from None
-        if value := params.get("status"):
+        if (value := params.get("status")) is not None:
             if value not in set(RefundStatus):
                 raise ValidationError({"status": [f"unknown status {value!r}"]})
             found = found.filter(status=value)
