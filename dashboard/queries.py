@@ -21,7 +21,7 @@ from chains import registry
 from chains.lag import cursor_lag
 from chains.models import ChainCursor
 from dashboard import present
-from invoices import accounting, money
+from invoices import accounting, lifecycle, money
 from invoices.api.pagination import keyset_page
 from invoices.models import Invoice, Refund, Status, Transaction
 from invoices.representation import invoice_payload
@@ -169,6 +169,7 @@ def csv_lines(invoices: QuerySet):
                 (present.REFUND_STAGES[refund.status], refund.amount)
                 for refund in invoice.refunds.all()
                 if (refund.asset, refund.network) == (quote.asset, quote.network)
+                and lifecycle.refund_counts(refund.status)
             )
             refunded = {
                 stage: money.format_units(staged.get(stage, accounting.Total(0, 0)).units, decimals)

@@ -33,6 +33,8 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/refunds/new/", views.invoice_refund, name="invoice_refund"),
     path("refunds/", views.refund_list, name="refunds"),
     path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
+    path("refunds/<uuid:refund_id>/cancel/", views.refund_cancel, name="refund_cancel"),
+    path("refunds/<uuid:refund_id>/mark-paid/", views.refund_mark_paid, name="refund_mark_paid"),
     path(
         "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",
         views.redeliver,

@@ -14,7 +14,7 @@ from django.db.models.functions import Upper
 
 from chains import registry
 from chains.fields import UnitsField
-from invoices import accounting
+from invoices import accounting, lifecycle
 from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
 from merchants.models import PERCENT, Merchant
 
@@ -138,9 +138,13 @@ class Invoice(models.Model):
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
-        """What refunds offer back, per (asset, network)."""
+        """What refunds offer back, per (asset, network): a cancelled one gives nothing."""
         chosen = self.refunds.all() if refunds is None else refunds
-        rows = (((refund.asset, refund.network), refund.amount) for refund in chosen)
+        rows = (
+            ((refund.asset, refund.network), refund.amount)
+            for refund in chosen
+            if lifecycle.refund_counts(refund.status)
+        )
         return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
@@ -235,7 +239,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED = tuple(RefundStatus)
+    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED, CANCELLED = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")

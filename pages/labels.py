@@ -50,6 +50,7 @@ REFUND_STATES = {
     "claimed": _("Awaiting payout"),
     "paid": _("Paid"),
     "confirmed": _("Confirmed"),
+    "cancelled": _("Cancelled"),
 }
 EVENT_TYPES = {
     "transaction_created": _("Payment seen"),

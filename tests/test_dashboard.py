@@ -26,7 +26,7 @@ from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import merchant_actions, payer, reconciliation
+from invoices.services import merchant_actions, payer, reconciliation, refunds
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
@@ -196,15 +196,13 @@ def test_search_terms():
     ],
 )
 def test_txid_formats(network, text, stored):
-    assert (
-        merchant_actions.validate_txid(network=registry.get_network(network), text=text) == stored
-    )
+    assert refunds.validate_txid(network=registry.get_network(network), text=text) == stored
 
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
 def test_txid_refused(text):
     with pytest.raises(GatewayError) as refused:
-        merchant_actions.validate_txid(network=registry.get_network("ethereum"), text=text)
+        refunds.validate_txid(network=registry.get_network("ethereum"), text=text)
     assert refused.value.code == "invalid_txid"
     assert "0x followed by 64 hexadecimal" in refused.value.message
 

@@ -388,6 +388,44 @@ class RefundView(APIView):
         return Response(refund_payload(get_object_or_404(_refunds(request), pk=refund_id)))
 
 
+def _refund_answer(refund_id):
+    found = Refund.objects.select_related("invoice__quote").prefetch_related("invoice__quotes")
+    return Response(refund_payload(found.get(pk=refund_id)))
+
+
+class RefundCancelView(APIView):
+    @extend_schema(
+        operation_id="cancelRefund",
+        tags=["Refunds"],
+        summary="Cancel a refund not paid yet: what it offered is refundable again",
+        parameters=REFUND_PATH,
+        request=None,
+        responses={200: RefundResponse, **doc.errors(400, 404, 409, 415)},
+    )
+    @idempotent
+    def post(self, request, refund_id):
+        refund = get_object_or_404(_refunds(request), pk=refund_id)
+        refunds.cancel_refund(refund_id=refund.pk, actor=actor_of(request))
+        return _refund_answer(refund.pk)
+
+
+class RefundMarkPaidView(APIView):
+    @extend_schema(
+        operation_id="markRefundPaid",
+        tags=["Refunds"],
+        summary="Mark a refund paid by a transaction the gateway cannot see (an exchange)",
+        parameters=REFUND_PATH,
+        request=s.RefundMarkPaidSerializer,
+        responses={200: RefundResponse, **doc.errors(400, 404, 409, 415, 422)},
+    )
+    @idempotent
+    def post(self, request, refund_id):
+        refund = get_object_or_404(_refunds(request), pk=refund_id)
+        data = _validated(s.RefundMarkPaidSerializer, request).validated_data
+        refunds.mark_refund_paid(refund_id=refund.pk, txid=data["txid"], actor=actor_of(request))
+        return _refund_answer(refund.pk)
+
+
 class ReviewView(APIView):
     @extend_schema(
         operation_id="reviewInvoice",

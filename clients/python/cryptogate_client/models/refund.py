@@ -28,6 +28,7 @@ class Refund:
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
+            * `cancelled` - cancelled
         claim_url (str): the payer's page to give a refund address
         address (None | str):
         txid (None | str):
