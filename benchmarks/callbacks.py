@@ -50,12 +50,12 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from invoices import rates  # noqa: E402
-from invoices.models import Event, Invoice  # noqa: E402
+from invoices.models import Invoice  # noqa: E402
 from invoices.services import creation, events, merchant_actions  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 from tests.receiver import Receiver  # noqa: E402
-from webhooks import callbacks  # noqa: E402
-from webhooks.models import DeliveryAttempt  # noqa: E402
+from webhooks import callbacks, endpoints  # noqa: E402
+from webhooks.models import Delivery, DeliveryAttempt  # noqa: E402
 
 INVOICES, EVENTS_PER_INVOICE = size(100, 5), size(10, 2)
 CHANGES, ROUNDS = size(200, 5), size(3, 1)
@@ -95,7 +95,7 @@ def deliveries_per_second(merchant) -> tuple[float, float]:
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     answered = DeliveryAttempt.objects.filter(status_code=200).count()
     assert delivered == answered == INVOICES * EVENTS_PER_INVOICE, (delivered, answered)
-    assert not Event.objects.filter(delivered_at__isnull=True, invoice_id__in=invoice_ids)
+    assert not Delivery.objects.filter(delivered_at__isnull=True, invoice_id__in=invoice_ids)
     return delivered / elapsed, delivered / cpu
 
 
@@ -152,8 +152,7 @@ def main() -> None:
     receiver.start()
     try:
         merchant, _ = create_merchant(name="Bench")
-        merchant.callback_url = parent_end.recv()
-        merchant.save(update_fields=["callback_url"])
+        endpoints.set_callback_url(merchant=merchant, url=parent_end.recv(), actor="bench")
         rate, cpu_rate = deliveries_per_second(merchant)
         print(
             f"deliveries/s, one worker, local receiver "

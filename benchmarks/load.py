@@ -81,6 +81,8 @@ from invoices import rates  # noqa: E402
 from invoices.models import Event, Invoice  # noqa: E402
 from merchants.services import create_merchant  # noqa: E402
 from tests.receiver import Drip, Receiver  # noqa: E402
+from webhooks import endpoints  # noqa: E402
+from webhooks.models import Delivery  # noqa: E402
 
 WALL = time.time() - time.monotonic()  # the receivers' arrival times, on the wall clock
 
@@ -228,8 +230,7 @@ def main() -> None:
     stamp = int(time.time())
     for name, receiver in (("A (dripping receiver)", dripping), ("B", quick_b), ("C", quick_c)):
         merchant, key = create_merchant(name=f"Load {name} {stamp}", mode="test")
-        merchant.callback_url = receiver.url
-        merchant.save(update_fields=["callback_url"])
+        endpoints.set_callback_url(merchant=merchant, url=receiver.url, actor="bench")
         keys.append((name, key))
         merchants[name] = (merchant, receiver)
 
@@ -268,8 +269,8 @@ def main() -> None:
         quick = [merchants["B"][0], merchants["C"][0]]
         drain_until = time.monotonic() + 90
         while (
-            Event.objects.filter(
-                merchant__in=quick, delivered_at__isnull=True, next_attempt_at__isnull=False
+            Delivery.objects.filter(
+                endpoint__merchant__in=quick, next_attempt_at__isnull=False
             ).exists()
             and time.monotonic() < drain_until
         ):
@@ -329,7 +330,9 @@ def main() -> None:
                 "succeed)"
             )
         else:
-            waiting = events.filter(delivered_at__isnull=True).count()
+            waiting = Delivery.objects.filter(
+                endpoint__merchant=merchant, delivered_at__isnull=True
+            ).count()
             print(
                 f"  callbacks {name}: {summary(delays(receiver))}; "
                 f"{waiting} of {events.count()} not delivered"

@@ -45,6 +45,7 @@ TITLES = {
     states.DECLINED: gettext_lazy("Payment declined"),
     states.REFUNDED: gettext_lazy("Payment refunded"),
     states.CLOSED: gettext_lazy("Invoice closed"),
+    states.AFTER_CLOSE: gettext_lazy("Payment arrived after the invoice closed"),
 }
 MESSAGES = {
     states.CHOOSE: gettext_lazy("Pick the coin and network you will pay with."),
@@ -103,6 +104,10 @@ MESSAGES = {
     states.CLOSED: gettext_lazy(
         "This invoice no longer accepts payments. Do not send anything to this address."
     ),
+    states.AFTER_CLOSE: gettext_lazy(
+        "Your payment arrived after this invoice was closed, so it does not pay the order. "
+        "The merchant has been told and can refund it to you."
+    ),
 }
 TONES = {
     states.CHOOSE: "info",
@@ -154,6 +159,7 @@ def page_state(invoice: Invoice, now: datetime) -> PageState:
         received=received,
         remaining=remaining,
         timer_over=facts.timer_over(now),
+        after_close=bool(ledger.after_close),
     )
     heights = scanned_heights() if txs else {}
     confs = states.confirmations(

@@ -31,6 +31,7 @@ CANCELLED, FAILED, DECLINED, REFUNDED, CLOSED = (
     "refunded",
     "closed",
 )  # closed: archived while new
+AFTER_CLOSE = "after_close"  # money arrived after the invoice ended: the merchant can refund it
 
 _UNRESOLVED = {
     lc.OVERPAID: OVERPAID,
@@ -57,9 +58,14 @@ def screen(
     received: int,
     remaining: int,
     timer_over: bool,
+    after_close: bool = False,
 ) -> str:
     """The screen for an invoice's state. `timer_over`: the countdown reached zero but the
-    sweeper has not expired the invoice yet — the payer must not pay into it any more."""
+    sweeper has not expired the invoice yet — the payer must not pay into it any more.
+    `after_close`: money reached an invoice that had ended (`Ledger.after_close`); the payer
+    is told it arrived too late and that the merchant can refund it."""
+    if after_close:
+        return AFTER_CLOSE
     if status == lc.NEW:
         if archived:
             return CLOSED

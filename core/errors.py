@@ -247,6 +247,19 @@ class ErrorCode(StrEnum):
         409,
         _("this event is being delivered right now; try again in a minute"),
     )
+    TOO_MANY_ENDPOINTS = (
+        "too_many_endpoints",
+        409,
+        _("a merchant has at most %(max)s webhook endpoints"),
+    )
+    DEFAULT_ENDPOINT = (
+        "default_endpoint",
+        409,
+        _(
+            "the default endpoint cannot be deleted; clear its url (or the merchant's "
+            "callback_url) or disable it"
+        ),
+    )
     IDEMPOTENCY_KEY_REUSED = (
         "idempotency_key_reused",
         409,
@@ -307,6 +320,12 @@ class ErrorCode(StrEnum):
         422,
         _("neither the invoice nor the merchant has a callback_url"),
     )
+    DIALECT_UNAVAILABLE = (
+        "dialect_unavailable",
+        422,
+        _("the %(dialect)s dialect is not available"),
+    )
+    INVALID_EVENTS = "invalid_events", 422, _('list at least one event, or "*"')
     INVALID_ACTION = "invalid_action", 422, _("action must be one of %(actions)s")
     VISIT_OVER = "visit_over", 422, _("this visit's invoice is no longer open")
     WRONG_CODE = "wrong_code", 422, _("That code is not right; codes change every 30 seconds.")

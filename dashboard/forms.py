@@ -18,6 +18,7 @@ from core.errors import GatewayError
 from dashboard import present
 from invoices import merchant_settings
 from invoices.lifecycle import Status
+from invoices.models import Event
 from merchants import services as merchant_services
 from merchants.models import (
     LIVE,
@@ -436,6 +437,34 @@ class CallbackForm(SettingsForm):
         label=_("Callback URL"),
         help_text=_("Events are POSTed here, signed with the secret."),
     )
+
+
+class EndpointForm(Styled, forms.Form):
+    """A webhook endpoint's URL (checked as the API checks it), the events it wants (none
+    ticked: all of them) and whether it is on."""
+
+    url = forms.URLField(
+        required=False,
+        max_length=2000,
+        label=_("URL"),
+        help_text=_("Events are POSTed here, signed."),
+    )
+    events = forms.MultipleChoiceField(
+        required=False,
+        label=_("Events"),
+        choices=[(name, name) for name in Event.TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every event."),
+    )
+    enabled = forms.BooleanField(required=False, initial=True, label=_("Enabled"))
+
+    def clean_url(self):
+        return _callback_url(self.cleaned_data["url"])
+
+    @property
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {"url": data["url"], "events": data["events"] or ["*"], "enabled": data["enabled"]}
 
 
 class WalletForm(Styled, forms.Form):

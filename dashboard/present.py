@@ -101,7 +101,7 @@ def refund_step(refunds: list[dict]) -> str:
         "awaiting_claim": _("offered, awaiting the payer"),
         "claimed": _("claimed, to pay out"),
         "paid": _("paid, seen on chain"),
-        "confirmed": _("paid, seen on chain"),
+        "confirmed": _("paid and confirmed on chain"),
     }.get(refund["status"], refund["status"])
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError as ModelValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework.exceptions import ValidationError as CursorError
@@ -29,6 +30,7 @@ from invoices.selectors import offered_methods, price_totals, scanned_heights, s
 from merchants.models import Merchant
 from pages import labels
 from pages.amounts import display_amount
+from webhooks.endpoints import failing_endpoints_since
 
 PAGE_SIZE = 50
 EXPORT_CHUNK = 1000
@@ -314,6 +316,34 @@ def completed_chart(
     }
 
 
+AFTER_CLOSE_SHOWN = 10  # invoices listed one by one in "Needs your attention"
+
+
+def paid_after_close(merchant: Merchant, livemode: bool) -> list[Invoice]:
+    """Ended invoices (archived or not) holding money that arrived after they closed and is
+    not refunded yet (`Ledger.after_close`), oldest payment first: the merchant has to give
+    it back."""
+    ids = (
+        Transaction.objects.filter(
+            Q(invoice__status__in=lifecycle.MERCHANT_OWNED | {lifecycle.EXPIRED})
+            | Q(invoice__status=lifecycle.NEW, invoice__archived=True),
+            invoice__merchant=merchant,
+            invoice__livemode=livemode,
+            detected_at__gt=F("invoice__status_changed_at"),
+        )
+        .exclude(status=Transaction.REVERTED)
+        .order_by("detected_at")
+        .values_list("invoice_id", flat=True)[:COUNT_LIMIT]
+    )
+    found = []
+    invoices = Invoice.objects.prefetch_related("transactions", "refunds").select_related("quote")
+    for invoice in invoices.filter(pk__in=set(ids)):
+        ledger = invoice.ledger()
+        if ledger.after_close and ledger.refund_all(invoice.refunded()):
+            found.append(invoice)
+    return found
+
+
 def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
     """What the merchant should look at first, each with where to go for it."""
     open_invoices = invoices_of(merchant, livemode).filter(archived=False)
@@ -345,6 +375,21 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                     "query": f"status={status}",
                 }
             )
+    for invoice in paid_after_close(merchant, livemode)[:AFTER_CLOSE_SHOWN]:
+        items.append(
+            {
+                "tone": "warning",
+                "text": gettext(
+                    "Invoice %(invoice)s (%(status)s) received a payment after it closed: "
+                    "refund it to the payer"
+                )
+                % {
+                    "invoice": invoice.foreign_id or str(invoice.pk)[:8],
+                    "status": labels.status(invoice.status),
+                },
+                "href": reverse("dashboard:invoice", args=[invoice.pk]),
+            }
+        )
     payouts = Refund.objects.filter(
         invoice__merchant=merchant,
         invoice__livemode=livemode,
@@ -364,13 +409,13 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                 "query": "refund=claimed&archived=all",
             }
         )
-    if merchant.callback_failing_since:
+    if failing_since := failing_endpoints_since(merchant):
         items.append(
             {
                 "tone": "error",
                 "kind": "callbacks",
                 "text": gettext("Callbacks to your endpoint are failing since %(since)s UTC")
-                % {"since": labels.datetime_text(merchant.callback_failing_since)},
+                % {"since": labels.datetime_text(failing_since)},
             }
         )
     networks = {asset.network for asset in offered_methods(merchant=merchant, livemode=livemode)}

@@ -21,6 +21,7 @@ from dashboard.access import actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
+    EndpointForm,
     InviteForm,
     PaymentsForm,
     ProfileForm,
@@ -31,7 +32,8 @@ from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
-from webhooks import callbacks
+from webhooks import callbacks, endpoints
+from webhooks.models import WebhookEndpoint
 
 ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: gettext_lazy("staff")}
 DERIVED_SHOWN = 5
@@ -226,16 +228,25 @@ def wallet(request, family):
 
 # --- callbacks ----------------------------------------------------------------------------------
 
+RECENT_DELIVERIES = 20
 
-def _callbacks_page(request, form, test=None, status=200):
+
+def _endpoint(request, endpoint_id):
+    return get_object_or_404(WebhookEndpoint, merchant=request.merchant, pk=endpoint_id)
+
+
+def _callbacks_page(request, form, test=None, add_form=None, status=200):
     merchant = request.merchant
     return render(
         request,
         "dashboard/settings/callbacks.html",
         {
             "form": form,
+            "add_form": add_form or EndpointForm(),
             "test": test,
-            "merchant": merchant,
+            "endpoints": list(merchant.webhook_endpoints.all()),
+            "max_endpoints": endpoints.MAX_ENDPOINTS,
+            "failing_since": endpoints.failing_endpoints_since(merchant),
             "section": "settings",
             "tab": "callbacks",
             "changes": _changes(
@@ -249,21 +260,156 @@ def _callbacks_page(request, form, test=None, status=200):
 @require_http_methods(["GET", "POST"])
 @member_required
 def callbacks_settings(request):
+    """The webhook endpoints; the form on top edits the default one's URL (the merchant's
+    callback URL, as `PATCH /merchant callback_url` does)."""
     form = CallbackForm(
-        request.POST or None, initial={"callback_url": request.merchant.callback_url}
+        request.POST or None, initial={"callback_url": endpoints.callback_url(request.merchant)}
     )
-    if saved := _save_settings(request, form, _("Callback URL"), "dashboard:settings_callbacks"):
-        return saved
+    if request.method == "POST" and form.is_valid():
+        endpoints.set_callback_url(
+            merchant=request.merchant, url=form.cleaned_data["callback_url"], actor=actor(request)
+        )
+        return _saved(request, _("Callback URL"), "dashboard:settings_callbacks")
     return _callbacks_page(request, form, status=422 if form.errors else 200)
 
 
 @require_POST
 @member_required
-def callback_test(request):
-    """Send a signed `test` event now and show what the endpoint answered."""
-    form = CallbackForm(initial={"callback_url": request.merchant.callback_url})
+def endpoint_add(request):
+    add_form = EndpointForm(request.POST)
+    if add_form.is_valid():
+        try:
+            endpoints.create_endpoint(
+                merchant=request.merchant, actor=actor(request), **add_form.changes
+            )
+        except GatewayError as exc:
+            errors.add_to_form(add_form, exc)
+        else:
+            return _saved(request, _("The endpoint"), "dashboard:settings_callbacks")
+    form = CallbackForm(initial={"callback_url": endpoints.callback_url(request.merchant)})
+    return _callbacks_page(request, form, add_form=add_form, status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def endpoint_detail(request, endpoint_id):
+    """One endpoint: its settings, and its recent deliveries with their attempts."""
+    endpoint = _endpoint(request, endpoint_id)
+    initial = {
+        "url": endpoint.url,
+        "events": [] if "*" in endpoint.events else endpoint.events,
+        "enabled": endpoint.enabled,
+    }
+    form = EndpointForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoints.update_endpoint(endpoint=endpoint, changes=form.changes, actor=actor(request))
+        except GatewayError as exc:
+            errors.add_to_form(form, exc)
+        else:
+            return _saved(request, _("The endpoint"), "dashboard:settings_callbacks")
+    deliveries = (
+        endpoint.deliveries.select_related("event")
+        .prefetch_related("attempts")
+        .order_by("-created_at", "-id")[:RECENT_DELIVERIES]
+    )
+    return render(
+        request,
+        "dashboard/settings/endpoint.html",
+        {
+            "endpoint": endpoint,
+            "form": form,
+            "deliveries": [
+                {
+                    "delivery": d,
+                    "state": (state := callbacks.delivery_state(d)),
+                    "label": present.DELIVERY_LABELS[state],
+                    "attempts": d.attempts.all(),
+                }
+                for d in deliveries
+            ],
+            "section": "settings",
+            "tab": "callbacks",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+@member_required
+def endpoint_toggle(request, endpoint_id):
+    endpoint = _endpoint(request, endpoint_id)
+    endpoints.update_endpoint(
+        endpoint=endpoint, changes={"enabled": not endpoint.enabled}, actor=actor(request)
+    )
+    return _saved(request, _("The endpoint"), "dashboard:settings_callbacks")
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def endpoint_delete(request, endpoint_id):
+    endpoint = _endpoint(request, endpoint_id)
+    if request.method == "POST":
+        try:
+            endpoints.delete_endpoint(endpoint=endpoint, actor=actor(request))
+        except GatewayError as exc:
+            messages.error(request, errors.sentence(exc))
+        else:
+            messages.success(request, _("Endpoint deleted."))
+        return redirect("dashboard:settings_callbacks")
+    return render(
+        request,
+        "dashboard/confirm.html",
+        {
+            "title": _("Delete the endpoint %(url)s") % {"url": endpoint.url},
+            "explanation": _(
+                "It is sent nothing more, and its deliveries are forgotten; the events "
+                "stay in the invoices' timelines."
+            ),
+            "button": _("Delete the endpoint"),
+            "section": "settings",
+            "back": reverse("dashboard:settings_callbacks"),
+        },
+    )
+
+
+@require_POST
+@member_required
+def endpoint_redeliver(request, endpoint_id, delivery_id):
+    """Send one delivery again now, with the same event id."""
+    endpoint = _endpoint(request, endpoint_id)
+    delivery = get_object_or_404(
+        endpoint.deliveries.select_related("event__invoice", "endpoint__merchant", "invoice"),
+        pk=delivery_id,
+    )
     try:
-        test = DeliveryAttemptResponse.render(callbacks.send_test_event(request.merchant))
+        attempt = callbacks.redeliver(delivery)
+    except GatewayError as exc:
+        messages.error(request, errors.sentence(exc))
+    else:
+        result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+        (messages.success if attempt.succeeded else messages.error)(
+            request,
+            _("Redelivered: %(result)s in %(ms)s ms.")
+            % {"result": result, "ms": attempt.duration_ms},
+        )
+    return redirect("dashboard:settings_endpoint", endpoint_id=endpoint.pk)
+
+
+@require_POST
+@member_required
+def callback_test(request, endpoint_id=None):
+    """Send a signed `test` event now (to the default endpoint, or the one named) and show
+    what it answered."""
+    endpoint = (
+        _endpoint(request, endpoint_id)
+        if endpoint_id
+        else endpoints.default_endpoint(request.merchant.pk)
+    )
+    form = CallbackForm(initial={"callback_url": endpoints.callback_url(request.merchant)})
+    try:
+        test = DeliveryAttemptResponse.render(callbacks.send_test_event(endpoint))
+        test["endpoint"] = endpoint.url
     except GatewayError as exc:
         test = {"succeeded": False, "error": errors.message(exc)}
     return _callbacks_page(request, form, test=test)
@@ -271,10 +417,15 @@ def callback_test(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def rotate_secret(request):
-    """A new signing secret; the old one keeps signing alongside it for a day."""
+def rotate_secret(request, endpoint_id=None):
+    """A new signing secret (of the default endpoint, or the one named); the old one keeps
+    signing alongside it for a day."""
+    endpoint = _endpoint(request, endpoint_id) if endpoint_id else None
     if request.method == "POST":
-        merchant_services.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
+        if endpoint:
+            endpoints.rotate_secret(endpoint=endpoint, actor=actor(request))
+        else:
+            endpoints.rotate_callback_secret(merchant=request.merchant, actor=actor(request))
         messages.success(
             request,
             _(

@@ -35,7 +35,7 @@ from merchants.models import MerchantAPIKey
 from pages import labels
 from pages.amounts import display_amount, short_amount
 from pages.qr import qr_svg
-from webhooks import callbacks
+from webhooks import callbacks, endpoints
 
 ACTIONS = {
     # action: (title, what happens, button)
@@ -236,7 +236,11 @@ def invoice_export(request):
 
 
 def _timeline(invoice: Invoice) -> list[dict]:
-    events = list(invoice.events.order_by("sequence").prefetch_related("delivery_attempts"))
+    events = list(
+        invoice.events.order_by("sequence").prefetch_related(
+            "delivery_attempts", "deliveries__attempts"
+        )
+    )
     prefixes = {e.actor.partition(":")[2] for e in events if e.actor.startswith("api_key:")}
     names = dict(
         MerchantAPIKey.objects.filter(
@@ -245,7 +249,7 @@ def _timeline(invoice: Invoice) -> list[dict]:
     )
     timeline = []
     for event in events:
-        state = callbacks.delivery_state(event)
+        state = callbacks.event_state(list(event.deliveries.all()))
         timeline.append(
             {
                 "event": event,
@@ -321,7 +325,7 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
             "payout_form": payout_form or PayoutForm(),
             "blank_payout_form": PayoutForm(),
             "payout_for": str(payout_form.data.get("refund", "")) if payout_form else "",
-            "callback_url": invoice.callback_url or request.merchant.callback_url,
+            "callback_url": invoice.callback_url or endpoints.callback_url(request.merchant),
             "can_refund": bool(_holding(invoice)),
         },
         status=status,
@@ -594,7 +598,7 @@ def record_payout(request, invoice_id):
 @require_POST
 @member_required
 def redeliver(request, invoice_id, event_id):
-    """Send one event to the callback URL again now, with the same id."""
+    """Send one event again now, with the same id, to every endpoint that has it."""
     event = get_object_or_404(
         Event.objects.select_related("invoice", "merchant"),
         merchant=request.merchant,
@@ -602,14 +606,15 @@ def redeliver(request, invoice_id, event_id):
         pk=event_id,
     )
     try:
-        attempt = callbacks.redeliver(event)
+        attempts = callbacks.redeliver_event(event)
     except GatewayError as exc:
         messages.error(request, errors.message(exc))
     else:
-        result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
-        (messages.success if attempt.succeeded else messages.error)(
-            request,
-            gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.")
-            % {"n": event.sequence, "result": result, "ms": attempt.duration_ms},
-        )
+        for attempt in attempts:
+            result = f"HTTP {attempt.status_code}" if attempt.status_code else attempt.error
+            (messages.success if attempt.succeeded else messages.error)(
+                request,
+                gettext("Event #%(n)s redelivered: %(result)s in %(ms)s ms.")
+                % {"n": event.sequence, "result": result, "ms": attempt.duration_ms},
+            )
     return redirect(reverse("dashboard:invoice", args=[event.invoice_id]) + "#deliveries")

@@ -94,10 +94,18 @@ class Ledger:
     # Confirmed extra payments not refunded yet, per (asset, network), in their own units.
     refundable_extra: Mapping[Method, int] = field(default_factory=dict)
     payers: int = 0  # distinct payers of what counts (see `count_payers`)
+    closed_at: datetime | None = None  # payments seen after it count toward nothing
 
     def is_counted(self, payment: Payment) -> bool:
-        """In the chosen method and asset: what counts toward the invoice when live."""
-        return _counts(payment, self.method)
+        """In the chosen method and asset, before the invoice closed: what counts toward the
+        invoice when live."""
+        return _counts(payment, self.method) and not _after(payment, self.closed_at)
+
+    @property
+    def after_close(self) -> tuple[Payment, ...]:
+        """Live money that reached the invoice after it closed: recorded, refundable, and
+        something the merchant must look at."""
+        return tuple(p for p in self.extra if _after(p, self.closed_at))
 
     @property
     def has_refundable_surplus(self) -> bool:
@@ -119,6 +127,10 @@ class Ledger:
         if self.refundable_excess > 0 and self.method:
             surplus[self.method] = surplus.get(self.method, 0) + self.refundable_excess
         return surplus
+
+
+def _after(payment: Payment, closed_at: datetime | None) -> bool:
+    return closed_at is not None and payment.seen_at > closed_at
 
 
 def _counts(payment: Payment, method: Method | None) -> bool:
@@ -152,14 +164,18 @@ def account(
     *,
     account_network: bool = True,
     refunded: Mapping[Method, int] | None = None,
+    closed_at: datetime | None = None,
 ) -> Ledger:
     """The ledger of one invoice. `refunded`: what refunds of the excess already send back,
-    per (asset, network); they lower what is left to judge, never what was paid."""
+    per (asset, network); they lower what is left to judge, never what was paid.
+    `closed_at` (`lifecycle.closed_at`): payments seen after it are extra, whatever their
+    method, since the invoice they reached had ended."""
     refunded = refunded or {}
     payments = tuple(payments)
     live = [p for p in payments if p.live]
-    counted = tuple(p for p in live if _counts(p, method))
-    extra = tuple(p for p in live if not _counts(p, method))
+    counts = [_counts(p, method) and not _after(p, closed_at) for p in live]
+    counted = tuple(p for p, yes in zip(live, counts, strict=True) if yes)
+    extra = tuple(p for p, yes in zip(live, counts, strict=True) if not yes)
     paid = sum(p.amount for p in counted)
     confirmed_paid = sum(p.amount for p in counted if p.confirmed)
     confirmed_extra = {
@@ -195,6 +211,7 @@ def account(
         refundable_excess=max(confirmed_paid - refunded_counted - due, 0) if due else 0,
         refundable_extra=refundable_extra,
         payers=count_payers(counted, account_network=account_network),
+        closed_at=closed_at,
     )
 
 

@@ -6,13 +6,12 @@
 - `automatic_action`: the merchant's rule for an invoice that became unresolved;
 - `reconcile`: a transaction's own state (pending, confirmed, reverted, back again) against
   what the chain shows;
-- `is_watched`: how long an invoice's addresses are looked at;
+- `closed_at`: since when payments no longer count toward an invoice;
 - `can_switch_currency`: whether the payer may still pick another payment method;
 - `after_refund`, `refund_to_offer`: where a refund takes its invoice, and how much it may
   give back;
-- `refund_after_claim`, `refund_after_payout`, `refund_seen_paid`, `refund_after_confirmations`,
-  `refund_after_revert`: a refund's own life (awaiting the payer's address, claimed, paid,
-  confirmed).
+- `refund_after_claim`, `refund_seen_paid`, `refund_after_chain`: a refund's own life
+  (awaiting the payer's address, claimed, paid, confirmed).
 
 Statuses are defined once, here; the unresolved contexts once, in merchants.rules (the
 merchant's automatic rules are keyed by them). Nothing here touches the database, so tests
@@ -178,8 +177,9 @@ def _by_payments(facts: Facts, ledger: Ledger, now: datetime) -> Decision:
     """What the live payments say, whatever the invoice showed before."""
     expired = facts.timer_over(now)
     if not ledger.counted:
-        if expired and ledger.refundable_extra:  # paid, but not what was asked: the
-            return Decision(UNRESOLVED, UNDERPAID)  # merchant keeps it or refunds it
+        paid_elsewhere = any(p.confirmed for p in ledger.extra if p not in ledger.after_close)
+        if expired and ledger.refundable_extra and paid_elsewhere:  # paid, but not what was
+            return Decision(UNRESOLVED, UNDERPAID)  # asked: the merchant keeps it or refunds it
         return Decision(EXPIRED if expired else NEW, None)
     if ledger.payers > 1:
         return Decision(UNRESOLVED, MULTIPLE_SENDERS)
@@ -337,25 +337,18 @@ def _gone(unmined_at: int | None, view: ChainView) -> bool:
 # --- watching and switching ---------------------------------------------------------------
 
 
-def is_watched(
-    status: str,
-    archived: bool,
-    expires_at: datetime | None,
-    status_changed_at: datetime,
-    late_window: timedelta,
-    now: datetime,
-) -> bool:
-    """Whether payments to the invoice's addresses are still looked for: while it is open;
-    after expiry, through the late window; after it ended, for the late window too, so a
-    payer who pays twice or after a cancellation is seen (and can be refunded). An archived
-    invoice that was still new takes no payment."""
-    if archived and status == NEW:
-        return False
-    if status == EXPIRED:
-        return expires_at is None or now <= expires_at + late_window
-    if status in FINAL and status != UNRESOLVED:
-        return now <= status_changed_at + late_window
-    return True
+def closed_at(facts: Facts) -> datetime | None:
+    """Since when a payment no longer counts toward the invoice: once a merchant's action
+    (or the processing timeout) ended it, once an expired invoice's late window is over, and
+    for as long as an invoice archived while open stays archived (it was open: nothing it
+    counted came before). Every address ever issued stays watched, so money arriving
+    afterwards is still recorded and refundable (`accounting.account` makes it extra), but
+    it pays nothing. None while payments still count."""
+    if facts.status in MERCHANT_OWNED or (facts.archived and facts.status == NEW):
+        return facts.status_changed_at
+    if facts.status == EXPIRED and facts.expires_at is not None:
+        return facts.expires_at + (timedelta(0) if facts.archived else facts.late_window)
+    return None
 
 
 def can_switch_currency(
@@ -391,39 +384,27 @@ def refund_after_claim(status: str) -> RefundStatus | None:
     return RefundStatus.CLAIMED if status == RefundStatus.AWAITING_CLAIM else None
 
 
-def refund_after_payout(status: str, recorded_txid: str, mined_txid: str) -> RefundStatus | None:
-    """A refund's status once `mined_txid` is seen in a block paying its address: paid when
-    it is the payout the merchant recorded for a claimed refund; None (nothing changes) for
-    any other transaction, such as a payout the merchant replaced since."""
-    if status == RefundStatus.CLAIMED and recorded_txid and recorded_txid == mined_txid:
-        return RefundStatus.PAID
-    return None
-
-
-def refund_seen_paid(status: str, amount: int, seen_amount: int) -> RefundStatus | None:
-    """A claimed refund once a transaction paying `seen_amount` to its address is seen
-    (from any sender: the merchant's wallet): paid when it pays at least the amount."""
-    if status == RefundStatus.CLAIMED and seen_amount >= amount:
-        return RefundStatus.PAID
-    return None
-
-
-def refund_after_confirmations(
-    status: str, confirmations: int, required: int
+def refund_seen_paid(
+    status: str, amount: int, seen_amount: int, recorded: bool = False
 ) -> RefundStatus | None:
-    """A paid refund once its payout has `confirmations`: confirmed at the network's
-    `required` confirmations."""
-    if status == RefundStatus.PAID and confirmations >= required:
-        return RefundStatus.CONFIRMED
+    """A claimed refund once a mined transaction paying `seen_amount` of its asset to its
+    address is seen (from any sender: the merchant's wallet): paid when it pays at least the
+    amount, or when it is the payout the merchant recorded (`recorded`: an exchange's
+    withdrawal may arrive less its fee). Anything else changes nothing (None)."""
+    if status == RefundStatus.CLAIMED and (seen_amount >= amount or recorded):
+        return RefundStatus.PAID
     return None
 
 
-def refund_after_revert(status: str) -> RefundStatus | None:
-    """A paid (or confirmed) refund whose payout left the chain is claimed again: the payer
-    is still owed, at the address already given."""
-    if status in (RefundStatus.PAID, RefundStatus.CONFIRMED):
+def refund_after_chain(status: str, payout: TxChange) -> RefundStatus:
+    """A paid refund as its payout transaction fares on the chain (`reconcile`): confirmed
+    at the network's confirmations, paid again when it loses them, claimed again (the payer
+    is still owed, at the address already given) when it left the chain."""
+    if status not in (RefundStatus.PAID, RefundStatus.CONFIRMED):
+        return RefundStatus(status)
+    if payout.status == TxStatus.REVERTED:
         return RefundStatus.CLAIMED
-    return None
+    return RefundStatus.CONFIRMED if payout.status == TxStatus.CONFIRMED else RefundStatus.PAID
 
 
 def refund_marked_paid(status: str) -> RefundStatus | None:

@@ -15,7 +15,7 @@ from django.db.models.functions import Upper
 from chains import registry
 from chains.fields import UnitsField
 from invoices import accounting, lifecycle
-from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxStatus
+from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxFacts, TxStatus
 from merchants.models import PERCENT, Merchant
 
 
@@ -135,6 +135,7 @@ class Invoice(models.Model):
             ],
             account_network=network.account_based if network else True,
             refunded=self.refunded(refunds),
+            closed_at=lifecycle.closed_at(self.facts()),
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
@@ -250,10 +251,26 @@ class Refund(models.Model):
     claim_token = models.CharField(max_length=64, unique=True, default=new_claim_token)
     address = models.CharField(max_length=128, blank=True)
     payout_txid = models.CharField(max_length=128, blank=True)
+    # Where the payout the scanner saw stands on the chain (as a Transaction's block fields).
+    payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
+    payout_block_hash = models.CharField(max_length=128, blank=True)
+    payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    def payout_facts(self, required_confirmations: int) -> TxFacts:
+        """The payout as `lifecycle.reconcile` follows a transaction: pending while paid,
+        confirmed once confirmed."""
+        return TxFacts(
+            TxStatus.CONFIRMED if self.status == RefundStatus.CONFIRMED else TxStatus.PENDING,
+            self.payout_block_height,
+            self.payout_block_hash or None,
+            required_confirmations,
+            self.payout_unmined_at,
+        )
 
 
 class Event(models.Model):
@@ -277,13 +294,7 @@ class Event(models.Model):
     actor = models.CharField(max_length=100)  # "system", "api_key:<prefix>", "user:<name>"…
     data = models.JSONField()
     created_at = models.DateTimeField(db_index=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    # Callback delivery (webhooks.callbacks). `next_attempt_at` is set while the event waits
-    # to be sent and cleared once it is delivered, given up (`failed_at`) or finds no
-    # callback URL; `claimed_until` is the lease of the worker sending it.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    failed_at = models.DateTimeField(null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
+    # Its delivery to each webhook endpoint is the webhooks app's (webhooks.models.Delivery).
     # The payer's refund-claim e-mail (webhooks.emails), with the sending worker's lease.
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_claimed_until = models.DateTimeField(null=True, blank=True)
@@ -295,17 +306,6 @@ class Event(models.Model):
             )
         ]
         indexes = [
-            models.Index(
-                fields=["next_attempt_at"],
-                name="event_to_deliver",
-                condition=Q(next_attempt_at__isnull=False),
-            ),
-            # One merchant's due queues (webhooks.callbacks: a slot holder's turn).
-            models.Index(
-                fields=["merchant", "next_attempt_at"],
-                name="event_to_deliver_merchant",
-                condition=Q(next_attempt_at__isnull=False),
-            ),
             models.Index(fields=["merchant", "-created_at", "-id"], name="event_newest"),
             models.Index(
                 fields=["created_at"],

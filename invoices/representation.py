@@ -240,7 +240,10 @@ class RefundResponse(Shape):
     claim_url = serializers.URLField(help_text="the payer's page to give a refund address")
     address = blank_as_null(serializers.CharField)
     txid = blank_as_null(serializers.CharField, source="payout_txid")
-    confirmations = serializers.IntegerField(help_text="of the payout transaction; 0 until seen")
+    confirmations = serializers.IntegerField(
+        help_text="of the payout transaction once seen in a block; 0 before, or when it was "
+        "marked paid (a payout the gateway cannot see)"
+    )
     reason = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
     paid_at = nullable(serializers.DateTimeField)
@@ -305,9 +308,13 @@ def transaction_payload(
     )
 
 
-def refund_payload(refund: Refund, invoice: Invoice | None = None) -> dict:
-    """`invoice`: the refund's, when the caller has it (with its quotes prefetched for many)."""
+def refund_payload(
+    refund: Refund, invoice: Invoice | None = None, heights: dict[str, int] | None = None
+) -> dict:
+    """`invoice`: the refund's, when the caller has it (with its quotes prefetched for many);
+    `heights` lets a list share one cursor query."""
     invoice = invoice or refund.invoice
+    heights = scanned_heights() if heights is None else heights
     decimals = _asset(refund.network, refund.asset).decimals
     rate = _locked_rate(invoice, refund.asset, refund.network)
     price_decimals = money.price_decimals(invoice.price_currency) or 0
@@ -321,8 +328,11 @@ def refund_payload(refund: Refund, invoice: Invoice | None = None) -> dict:
         ),
         # The code after "#": browsers never send it, so no access log records it.
         claim_url=f"{settings.PUBLIC_URL}/refund/#{refund.claim_token}",
-        # The payout's block is not recorded yet: a payout is not known to be mined.
-        confirmations=0,
+        confirmations=lifecycle.confirmations(
+            refund.payout_block_height, heights.get(refund.network)
+        )
+        if refund.status in (RefundStatus.PAID, RefundStatus.CONFIRMED)
+        else 0,  # a reverted payout, or none
     )
 
 
@@ -385,7 +395,7 @@ def invoice_payload(
         payment_uri=uri,
         payment_url=payment_url(invoice),
         transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions],
-        refunds=[refund_payload(refund, invoice) for refund in refunds],
+        refunds=[refund_payload(refund, invoice, heights) for refund in refunds],
     )
 
 
@@ -540,7 +550,7 @@ class SandboxHeightResponse(Shape):
 # --- pages --------------------------------------------------------------------------------
 
 
-def _page(name: str, item: type[Shape]) -> type[Shape]:
+def page_of(name: str, item: type[Shape]) -> type[Shape]:
     """A list response, rendered from values: its items rendered, `has_more`, `next_cursor`."""
     return type(
         f"{name}Page",
@@ -556,11 +566,11 @@ def _page(name: str, item: type[Shape]) -> type[Shape]:
     )
 
 
-InvoicePage = _page("Invoice", InvoiceResponse)
-RefundPage = _page("Refund", RefundResponse)
-EventPage = _page("Event", EventResponse)
-CurrencyPage = _page("Currency", CurrencyResponse)
-WalletPage = _page("Wallet", WalletResponse)
+InvoicePage = page_of("Invoice", InvoiceResponse)
+RefundPage = page_of("Refund", RefundResponse)
+EventPage = page_of("Event", EventResponse)
+CurrencyPage = page_of("Currency", CurrencyResponse)
+WalletPage = page_of("Wallet", WalletResponse)
 
 
 # --- errors -------------------------------------------------------------------------------

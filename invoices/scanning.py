@@ -16,7 +16,7 @@ def _watched(*, network: str, addresses: set[str]) -> set[str]:
 
 def _apply(*, report: scanner.ScanReport) -> None:
     reconciliation.apply_transfers(report=report)
-    reconciliation.match_payouts(network=report.network, transfers=report.transfers)
+    reconciliation.match_payouts(report=report)
 
 
 def scan_network(code: str):

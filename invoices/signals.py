@@ -2,7 +2,9 @@
 
 from django.dispatch import Signal
 
-# Sent once the transaction that recorded an outbox Event has committed (sender=Event;
-# kwargs event_id, invoice_id, type). The webhooks app queues the delivery; if no one is
-# listening, or the queue is down, the minute-ly sweep still finds the row.
+# Sent by record_event inside the transaction that records an outbox Event (sender=Event;
+# kwargs `event`, the saved row). Receivers write their own rows in that transaction (the
+# webhooks app: a Delivery per endpoint, the team's notifications), so a change and what it
+# owes commit or roll back together; a receiver that queues work does so on commit. If the
+# queue is down, the minute-ly sweep still finds the rows.
 event_recorded = Signal()

@@ -19,10 +19,8 @@ class WalletInline(admin.TabularInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "id", "created_at", "callback_url", "callback_failing_since"]
-    list_filter = [("callback_failing_since", admin.EmptyFieldListFilter)]  # failing endpoints
+    list_display = ["name", "id", "created_at"]
     search_fields = ["name", "id"]
-    exclude = ["callback_secret", "previous_callback_secret"]
     inlines = [WalletInline]
 
 

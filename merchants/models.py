@@ -49,13 +49,7 @@ class Merchant(models.Model):
     logo_url = models.URLField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    callback_url = models.URLField(blank=True, max_length=2000)
-    callback_secret = models.CharField(max_length=100, default=new_callback_secret)
-    previous_callback_secret = models.CharField(max_length=100, blank=True)
-    callback_secret_rotated_at = models.DateTimeField(null=True, blank=True)
-    # Set when an event ran out of retries (the dashboard shows it); cleared by the next
-    # successful delivery.
-    callback_failing_since = models.DateTimeField(null=True, blank=True)
+    # Its callback URL and secret are its default webhook endpoint's (webhooks.models).
 
     allowed_return_hosts = models.JSONField(default=list, blank=True)
     embed_hosts = models.JSONField(default=list, blank=True)

@@ -40,12 +40,14 @@ KINDS = {
     "payment_completed": "payment_completed",
     "needs_action": "needs_action",
     "refund_claimed": "refund_claimed",
+    "refund_paid": "refund_claimed",  # the same refunds, one step on
     "callbacks_failing": "callbacks",
     "callbacks_recovered": "callbacks",
     "settings_changed": "settings_changed",
     "api_key_created": "api_key_created",
 }
 PAYMENT_REQUEST = "payment_request"  # to a customer, from the dashboard
+REFUND_SENT = "refund_sent"  # to the payer, once the scanner saw their refund paid
 
 
 # --- decisions ------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from merchants.models import (
     SettingsChange,
     TeamInvite,
     Wallet,
-    new_callback_secret,
 )
 from merchants.signals import invite_created
 
@@ -129,41 +128,13 @@ def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "oper
 
 def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchant:
     """Store settings already checked by the caller's serializer or form (both through
-    `invoices.merchant_settings` and the model's validators); a new callback URL is
-    recorded with its actor and the team is told, in the same transaction. Only the
-    changed columns are written: the worker sets others (callback_failing_since) meanwhile."""
+    `invoices.merchant_settings` and the model's validators). Only the changed columns are
+    written. The callback URL is the default webhook endpoint's (webhooks.endpoints)."""
     with transaction.atomic():
-        url = changes.get("callback_url", merchant.callback_url)
-        if url != merchant.callback_url:
-            notify.record_change(
-                merchant,
-                actor,
-                SettingsChange.CALLBACK_URL,
-                old=notify.safe_url(merchant.callback_url),
-                new=notify.safe_url(url),
-            )
         for name, value in changes.items():
             setattr(merchant, name, value)
         merchant.save(update_fields=list(changes))
     return merchant
-
-
-def rotate_callback_secret(*, merchant: Merchant, actor: str = "operator") -> str:
-    """A new secret; the old one still signs alongside it for a while (see callbacks)."""
-    with transaction.atomic():
-        notify.record_change(merchant, actor, SettingsChange.CALLBACK_SECRET, new="rotated")
-        merchant = Merchant.objects.select_for_update().get(pk=merchant.pk)
-        merchant.previous_callback_secret = merchant.callback_secret
-        merchant.callback_secret = new_callback_secret()
-        merchant.callback_secret_rotated_at = timezone.now()
-        merchant.save(
-            update_fields=[
-                "previous_callback_secret",
-                "callback_secret",
-                "callback_secret_rotated_at",
-            ]
-        )
-    return merchant.callback_secret
 
 
 # --- the team -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum, Value
+from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from prometheus_client.core import (
@@ -22,7 +22,7 @@ from chains.checks import enabled_networks
 from chains.models import ChainCursor
 from invoices.models import Event, Invoice, Status, Transaction
 from ops import checks
-from webhooks.models import DeliveryAttempt
+from webhooks.models import Delivery, DeliveryAttempt
 
 # Upper bounds in seconds of the detection-latency buckets (then +Inf).
 LATENCY_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -162,14 +162,20 @@ class GatewayCollector(Collector):
         yield deliveries
         backlog = GaugeMetricFamily(
             "gateway_callback_backlog",
-            "Events waiting to be delivered, by endpoint",
+            "Deliveries waiting to be sent, by endpoint host",
             labels=["endpoint"],
         )
         waiting = Counter()
         for url, count in (
-            Event.objects.filter(next_attempt_at__isnull=False)
-            .annotate(
-                url=Coalesce(NullIf("invoice__callback_url", Value("")), "merchant__callback_url")
+            Delivery.objects.filter(next_attempt_at__isnull=False)
+            .annotate(  # callbacks.target_url, in SQL
+                url=Case(
+                    When(
+                        endpoint__is_default=True,
+                        then=Coalesce(NullIf("invoice__callback_url", Value("")), "endpoint__url"),
+                    ),
+                    default="endpoint__url",
+                )
             )
             .values_list("url")
             .annotate(n=Count("id"))

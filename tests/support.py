@@ -73,3 +73,27 @@ def redis_test_url() -> str:
             f"{worker_index()}: use a higher one"
         )
     return urlunsplit(url._replace(path=f"/{database}"))
+
+
+def set_callback_url(merchant_id, url: str):
+    """The merchant's callback URL (its default webhook endpoint's), as the old column was
+    set by tests: the endpoint is made if the merchant has none."""
+    from webhooks.models import WebhookEndpoint
+
+    endpoint, _ = WebhookEndpoint.objects.update_or_create(
+        merchant_id=merchant_id, is_default=True, defaults={"url": url}
+    )
+    return endpoint
+
+
+def default_endpoint(merchant_id):
+    from webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.get(merchant_id=merchant_id, is_default=True)
+
+
+def delivery_of(event):
+    """The event's one delivery (tests with a single endpoint)."""
+    from webhooks.models import Delivery
+
+    return Delivery.objects.select_related("endpoint").get(event=event)

@@ -144,9 +144,21 @@ def test_paid_amount_never_mixes_assets(payments, method):
     )
 
 
-@given(payments=payments, method=methods)
-def test_counted_and_extra_are_exactly_the_live_payments(payments, method):
-    ledger = book(payments, method=method)
+def test_payments_seen_after_the_invoice_closed_are_extra_and_refundable():
+    before, after = pay(DUE, minute=1), pay(DUE, minute=3)
+    ledger = book([before, after], closed_at=T0 + timedelta(minutes=2))
+    assert ledger.counted == (before,) and ledger.after_close == (after,) == ledger.extra
+    assert ledger.paid == DUE and ledger.refund_all({}) == {LTC: 2 * DUE}
+    assert ledger.is_counted(before) and not ledger.is_counted(after)
+
+
+@given(
+    payments=payments,
+    method=methods,
+    closed=st.none() | st.integers(0, 60).map(lambda m: T0 + timedelta(minutes=m)),
+)
+def test_counted_and_extra_are_exactly_the_live_payments(payments, method, closed):
+    ledger = book(payments, method=method, closed_at=closed)
     live = [p for p in payments if p.live]
     assert sorted(map(id, ledger.counted + ledger.extra)) == sorted(map(id, live))
     assert not set(map(id, ledger.counted)) & set(map(id, ledger.extra))

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib import admin
 
+from tests.support import set_callback_url
+
 
 @pytest.fixture
 def operator(operator_client, api, create_invoice):
@@ -23,5 +25,9 @@ def test_every_admin_changelist_and_change_page_loads(operator):
 
 
 def test_callback_secrets_are_not_shown_to_operators(operator, api):
+    endpoint = set_callback_url(api.merchant.pk, "https://shop.example/hook")
     page = operator.get(f"/admin/merchants/merchant/{api.merchant.pk}/change/")
-    assert api.merchant.callback_secret.encode() not in page.content
+    assert endpoint.secret.encode() not in page.content
+    page = operator.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/")
+    assert page.status_code == 200 and b"shop.example" in page.content
+    assert endpoint.secret.encode() not in page.content

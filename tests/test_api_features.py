@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from chains import hd
 from invoices.models import Invoice
 from merchants.models import Merchant, MerchantAPIKey
+from tests.support import default_endpoint, set_callback_url
 
 URL = "/api/v1/invoices"
 BODY = {"price_amount": "12.34", "price_currency": "EUR"}
@@ -226,11 +227,11 @@ def test_merchant_settings_round_trip_and_validation(api):
 
 
 def test_rotate_secret_returns_the_new_secret_once(api):
-    before = Merchant.objects.get().callback_secret
+    before = set_callback_url(api.merchant.pk, "").secret  # the merchant's default endpoint
     secret = api.post("/api/v1/merchant/rotate-secret").json()["callback_secret"]
-    merchant = Merchant.objects.get()
-    assert secret == merchant.callback_secret != before
-    assert merchant.previous_callback_secret == before
+    endpoint = default_endpoint(api.merchant.pk)
+    assert secret == endpoint.secret != before
+    assert endpoint.previous_secret == before
 
 
 def test_wallets_show_the_first_derived_addresses(api):

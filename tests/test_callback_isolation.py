@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from invoices.models import Event, Invoice
 from invoices.services.events import record_event
-from merchants.models import Merchant
 from tests.receiver import Drip, Hang, Receiver
+from tests.support import delivery_of, set_callback_url
 from webhooks import callbacks
 from webhooks.models import CallbackSlot, DeliveryAttempt
 
@@ -55,9 +55,20 @@ def broker(monkeypatch):
     return held
 
 
+@pytest.fixture
+def tasks(monkeypatch):
+    """As `broker`, holding each task's arguments: (invoice, endpoint)."""
+    import config.urls  # noqa: F401
+
+    held = []
+    for module in (django_q.tasks, callbacks):
+        monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args))
+    return held
+
+
 def hooked_merchant(make_merchant, name, url):
     client = make_merchant(name)
-    Merchant.objects.filter(pk=client.merchant.pk).update(callback_url=url)
+    set_callback_url(client.merchant.pk, url)
     return client
 
 
@@ -94,7 +105,7 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
     assert not attempt.succeeded and attempt.status_code is None
     assert attempt.error.startswith("timed out")
     assert DEADLINE * 1000 <= attempt.duration_ms < (DEADLINE + 1) * 1000
-    event = Event.objects.get(invoice=invoice)
+    event = delivery_of(Event.objects.get(invoice=invoice))
     assert event.delivered_at is None and event.claimed_until is None
     assert event.next_attempt_at > timezone.now()  # a retry, as for any failure
     assert timedelta(milliseconds=attempt.duration_ms) < callbacks.lease()
@@ -135,8 +146,8 @@ def run_workers(count, broker):
                 with lock:
                     if not broker:
                         return
-                    invoice_id = broker.pop(0)
-                callbacks.deliver_invoice_events(invoice_id)
+                    task = broker.pop(0)  # an invoice id, or the task's arguments
+                callbacks.deliver_invoice_events(*(task if isinstance(task, tuple) else [task]))
         except Exception as exc:  # reported to the test
             errors.append(exc)
         finally:
@@ -168,7 +179,7 @@ def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
     assert errors == []
     assert len(quick.received) == 3
     assert quick_done < 1.5, f"the quick merchant waited {quick_done:.1f} s"
-    assert all(Event.objects.get(invoice=i).delivered_at for i in quick_invoices)
+    assert all(delivery_of(Event.objects.get(invoice=i)).delivered_at for i in quick_invoices)
     # One worker at a time on the slow receiver: its attempts came one after another,
     # each cut at the deadline, and every queue was tried (the slot holder took the ones
     # refused meanwhile).
@@ -230,7 +241,7 @@ def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
         callbacks.deliver_invoice_events(invoice_id)
     assert len(slow.received) == 5  # the slot holder delivered all five
     assert len(quick.received) == 1
-    assert Event.objects.get(invoice=quick_invoices[0]).delivered_at
+    assert delivery_of(Event.objects.get(invoice=quick_invoices[0])).delivered_at
 
 
 def test_a_busy_merchant_takes_turns_with_the_others(
@@ -249,3 +260,30 @@ def test_a_busy_merchant_takes_turns_with_the_others(
     assert other.arrived[0] - started < 2  # after the busy merchant's first turn, not all
     assert len(busy.received) == 10  # its next turns were queued behind, and came
     assert busy.arrived[-1] > other.arrived[0]
+
+
+def test_a_dripping_endpoint_delays_only_itself_not_the_merchants_other_endpoint(
+    postgres, make_merchant, receivers, tasks
+):
+    """Slots are per endpoint: a worker held by one endpoint's slow receiver leaves the
+    same merchant's other endpoint to the next worker."""
+    slow, quick = receivers(), receivers()
+    slow.always(Drip(0.5))
+    client = make_merchant("Two endpoints")
+    for url in (slow.url, quick.url):
+        response = client.post("/api/v1/webhook-endpoints", {"url": url}, format="json")
+        assert response.status_code == 201
+    invoices_with_an_event(client, 2)
+    assert len(tasks) == 4  # one per invoice and endpoint, the slow endpoint's first
+    started = time.monotonic()
+    threads, errors = run_workers(2, tasks)
+    deadline = time.monotonic() + 3 * DEADLINE + 10
+    while len(quick.received) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    quick_done = time.monotonic() - started
+    for thread in threads:
+        thread.join(timeout=3 * DEADLINE + 10)
+    assert errors == [] and len(quick.received) == 2
+    assert quick_done < 1.5, f"the quick endpoint waited {quick_done:.1f} s"
+    assert len(slow.received) == 2  # one after another on its one slot, each cut at 3 s
+    assert not CallbackSlot.objects.exclude(lease_until=None).exists()

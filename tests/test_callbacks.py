@@ -14,9 +14,9 @@ from django.utils import timezone
 from invoices.models import Event, Invoice
 from invoices.services import merchant_actions
 from invoices.services.events import record_event
-from merchants.models import Merchant
 from tests.receiver import Hang, Redirect, verify_signature
-from webhooks import callbacks
+from tests.support import default_endpoint, delivery_of, set_callback_url
+from webhooks import callbacks, dialects
 from webhooks.models import DeliveryAttempt
 from worker import tasks
 
@@ -29,7 +29,7 @@ def allow_private(settings):
 @pytest.fixture
 def hooked(api, receiver):
     """The default merchant, with the receiver as its callback URL."""
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     return api
 
 
@@ -51,14 +51,18 @@ def record(invoice, count, now):
         ]
 
 
-def attempts(event):
-    return list(DeliveryAttempt.objects.filter(event=event).order_by("attempted_at", "id"))
+def attempts(row):
+    """The attempts at an event (to any endpoint) or at one delivery."""
+    rows = DeliveryAttempt.objects.filter(
+        **{"event" if isinstance(row, Event) else "delivery": row}
+    )
+    return list(rows.order_by("attempted_at", "id"))
 
 
 def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
     hooked, cancelled, receiver
 ):
-    secret = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
+    secret = default_endpoint(hooked.merchant.pk).secret
     assert callbacks.deliver_invoice_events(cancelled.pk) == 1
     [request] = receiver.received
     assert request.headers["Content-Type"] == "application/json"
@@ -111,12 +115,13 @@ def test_sandbox_payment_is_delivered_in_order_as_it_commits(
     ]
     events = Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")
     assert [str(e.id) for e in events] == [b["id"] for b in bodies]
-    assert all(e.delivered_at and e.next_attempt_at is None for e in events)
+    deliveries = [delivery_of(e) for e in events]
+    assert all(d.delivered_at and d.next_attempt_at is None for d in deliveries)
 
 
 def test_failing_three_times_then_ok_is_four_attempts_one_success(hooked, cancelled, receiver):
     receiver.answer(500, 503, 500)
-    event = Event.objects.get(invoice=cancelled)
+    event = delivery_of(Event.objects.get(invoice=cancelled))
     start = clock = timezone.now()
     delays = []
     for _ in range(4):
@@ -145,7 +150,7 @@ def test_failing_three_times_then_ok_is_four_attempts_one_success(hooked, cancel
 def test_a_later_event_waits_while_an_earlier_one_retries(hooked, cancelled, receiver):
     receiver.answer(500)
     now = timezone.now()
-    first = Event.objects.get(invoice=cancelled)
+    first = delivery_of(Event.objects.get(invoice=cancelled))
     second, third = record(cancelled, 2, now)
     assert callbacks.deliver_invoice_events(cancelled.pk, now=now) == 0
     assert [r.json()["sequence"] for r in receiver.received] == [1]
@@ -154,7 +159,7 @@ def test_a_later_event_waits_while_an_earlier_one_retries(hooked, cancelled, rec
     assert callbacks.deliver_invoice_events(cancelled.pk, now=soon) == 0
     assert len(receiver.received) == 1
     first.refresh_from_db()
-    assert callbacks.queues_due(first.next_attempt_at) == [cancelled.pk]
+    assert callbacks.queues_due(first.next_attempt_at) == [(cancelled.pk, first.endpoint_id)]
     assert callbacks.deliver_invoice_events(cancelled.pk, now=first.next_attempt_at) == 3
     assert [r.json()["sequence"] for r in receiver.received] == [1, 1, 2, 3]
     assert [r.json()["id"] for r in receiver.received[2:]] == [str(second.id), str(third.id)]
@@ -166,7 +171,7 @@ def test_a_hanging_receiver_times_out_and_is_retried(settings, hooked, cancelled
     started = time.monotonic()
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     assert time.monotonic() - started < 3
-    event = Event.objects.get(invoice=cancelled)
+    event = delivery_of(Event.objects.get(invoice=cancelled))
     [attempt] = attempts(event)
     assert attempt.status_code is None and attempt.error.startswith("timed out")
     assert callbacks.delivery_state(event) == "retrying"
@@ -178,7 +183,7 @@ def test_a_redirect_is_not_followed(hooked, cancelled, receiver):
     receiver.answer(Redirect(f"http://127.0.0.1:{receiver.port}/elsewhere"))
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     assert [r.path for r in receiver.received] == ["/hook"]
-    event = Event.objects.get(invoice=cancelled)
+    event = delivery_of(Event.objects.get(invoice=cancelled))
     [attempt] = attempts(event)
     assert attempt.status_code == 302 and not attempt.succeeded
     assert attempt.error == f"redirect to http://127.0.0.1:{receiver.port}/elsewhere not followed"
@@ -189,7 +194,7 @@ def test_after_the_retry_window_the_endpoint_is_failing_and_new_events_still_que
     hooked, cancelled, receiver
 ):
     receiver.always(500)
-    event = Event.objects.get(invoice=cancelled)
+    event = delivery_of(Event.objects.get(invoice=cancelled))
     clock = timezone.now()
     while event.next_attempt_at is not None:
         callbacks.deliver_invoice_events(cancelled.pk, now=clock)
@@ -199,19 +204,19 @@ def test_after_the_retry_window_the_endpoint_is_failing_and_new_events_still_que
     assert tries[-1].attempted_at - tries[0].attempted_at >= timedelta(days=3)
     assert 10 <= len(tries) <= 13
     assert (event.failed_at, callbacks.delivery_state(event)) == (clock, "failed")
-    merchant = Merchant.objects.get(pk=hooked.merchant.pk)
-    assert merchant.callback_failing_since == clock
+    assert default_endpoint(hooked.merchant.pk).failing_since == clock
 
     receiver.always(200)  # the receiver is healthy again
     later = clock + timedelta(hours=1)
     [new] = record(cancelled, 1, later)
-    assert new.next_attempt_at == later  # queued even though the endpoint is failing
+    # queued even though the endpoint is failing
+    assert delivery_of(new).next_attempt_at == later
     assert callbacks.deliver_invoice_events(cancelled.pk, now=later) == 1
-    assert Merchant.objects.get(pk=hooked.merchant.pk).callback_failing_since is None
+    assert default_endpoint(hooked.merchant.pk).failing_since is None
 
 
 def test_after_a_rotation_both_secrets_sign_for_a_day(hooked, cancelled, receiver):
-    old = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
+    old = default_endpoint(hooked.merchant.pk).secret
     new = hooked.post("/api/v1/merchant/rotate-secret").json()["callback_secret"]
     callbacks.deliver_invoice_events(cancelled.pk)
     request = receiver.received[0]
@@ -247,9 +252,7 @@ def test_after_a_rotation_both_secrets_sign_for_a_day(hooked, cancelled, receive
 def test_the_guard_refuses_private_targets_and_logs_why(settings, hooked, cancelled, receiver, url):
     settings.CALLBACKS_ALLOW_PRIVATE = False
     settings.CALLBACKS_TIMEOUT_SECONDS = 1  # were the guard to let it through
-    Merchant.objects.filter(pk=hooked.merchant.pk).update(
-        callback_url=url.format(port=receiver.port)
-    )
+    set_callback_url(hooked.merchant.pk, url.format(port=receiver.port))
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error.startswith("refused: ") and attempt.status_code is None
@@ -270,7 +273,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(
         ]
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
-    Merchant.objects.filter(pk=hooked.merchant.pk).update(callback_url="https://hooks.example/")
+    set_callback_url(hooked.merchant.pk, "https://hooks.example/")
     callbacks.deliver_invoice_events(cancelled.pk)
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error == (
@@ -287,7 +290,10 @@ def test_no_callback_url_leaves_the_event_in_the_log_and_blocks_nothing(
     record(Invoice.objects.get(pk=invoice["id"]), 1, timezone.now())
     assert callbacks.deliver_invoice_events(invoice["id"]) == 0
     events = Event.objects.filter(invoice_id=invoice["id"])
-    assert [callbacks.delivery_state(e) for e in events] == ["no_endpoint", "no_endpoint"]
+    assert [callbacks.event_state(list(e.deliveries.all())) for e in events] == [
+        "no_endpoint",
+        "no_endpoint",
+    ]
     assert not DeliveryAttempt.objects.exists()
     assert callbacks.queues_due(timezone.now()) == []
 
@@ -302,7 +308,9 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_the_sweep(
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kw: lost.append(args))
     assert hooked.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
     monkeypatch.undo()  # the process that committed died before its enqueue reached a worker
-    assert lost == [(callbacks.deliver_invoice_events, Invoice.objects.get().pk)]
+    endpoint = default_endpoint(hooked.merchant.pk)
+    deliveries = [args for args in lost if args[0] is callbacks.deliver_invoice_events]
+    assert deliveries == [(callbacks.deliver_invoice_events, Invoice.objects.get().pk, endpoint.pk)]
     assert receiver.received == []
     assert tasks.deliver_due_callbacks() == 1
     assert [b["event"] for b in receiver.bodies()] == ["status_changed"]
@@ -326,12 +334,12 @@ def test_the_sweep_adds_nothing_while_the_workers_are_behind(
 
 def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cancelled, receiver):
     now = timezone.now()
-    event = Event.objects.get(invoice=cancelled)
+    event = delivery_of(Event.objects.get(invoice=cancelled))
     assert callbacks._claim(event, now, scheduled=True)  # …and the worker is killed here
     assert callbacks.queues_due(now) == []
     assert callbacks.deliver_invoice_events(cancelled.pk, now=now) == 0
     after_lease = now + callbacks.lease() + timedelta(seconds=1)
-    assert callbacks.queues_due(after_lease) == [cancelled.pk]
+    assert callbacks.queues_due(after_lease) == [(cancelled.pk, event.endpoint_id)]
     assert callbacks.deliver_invoice_events(cancelled.pk, now=after_lease) == 1
     assert len(receiver.received) == 1
 
@@ -348,9 +356,7 @@ def test_a_rolled_back_change_sends_nothing(transactional_db, hooked, create_inv
 
 
 def test_egress_errors_of_an_unreachable_receiver_are_logged(hooked, cancelled, receiver):
-    Merchant.objects.filter(pk=hooked.merchant.pk).update(
-        callback_url=f"http://127.0.0.1:{receiver.port}/hook"
-    )
+    set_callback_url(hooked.merchant.pk, f"http://127.0.0.1:{receiver.port}/hook")
     receiver.close()  # nobody listens any more
     assert callbacks.deliver_invoice_events(cancelled.pk) == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
@@ -375,7 +381,7 @@ def test_the_retry_schedule_backs_off_with_jitter_for_at_least_three_days():
 
 
 def test_the_signature_header_carries_one_v1_per_secret():
-    header = callbacks.signature_header(["new", "old"], 1700000000, b'{"a":1}')
+    header = dialects.signature_header(["new", "old"], 1700000000, b'{"a":1}')
     timestamp, new, old = header.split(",")
     assert timestamp == "t=1700000000"
     assert new == "v1=" + hmac.new(b"new", b'1700000000.{"a":1}', hashlib.sha256).hexdigest()

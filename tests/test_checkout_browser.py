@@ -379,6 +379,14 @@ def _cancelled(api, new_invoice):
     return invoice_id
 
 
+def _paid_after_cancel(api, new_invoice):
+    """Issue 23: the QR was still on the payer's screen when the merchant cancelled."""
+    invoice = new_invoice(pay_currency="USDT", network="sandbox")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+    sandbox_pay(api, invoice["id"])
+    return invoice["id"]
+
+
 def _failed(api, new_invoice):
     invoice_id = _paid(api, new_invoice, confirm=False)
     reconciliation.sweep(now=timezone.now() + timedelta(hours=25))
@@ -430,6 +438,13 @@ STATES = [
     ("18-failed", _failed, "failed", "Payment failed", "FAILED"),
     ("19-refunded", _refunded, "refunded", "Payment refunded", "FAILED"),
     ("19-closed", _closed, "new", "Invoice closed", "FAILED"),
+    (
+        "20-paid-after-close",
+        _paid_after_cancel,
+        "cancelled",
+        "Payment arrived after the invoice closed",
+        "FAILED",
+    ),
 ]
 
 

@@ -22,6 +22,7 @@ from chains import hd, registry
 from chains.backends.base import Transfer
 from chains.lag import scanner_lag
 from chains.models import ChainCursor
+from chains.scanner import ScanReport
 from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
@@ -30,6 +31,8 @@ from invoices.services import merchant_actions, payer, reconciliation, refunds
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
+from tests.support import default_endpoint, set_callback_url
+from webhooks.models import WebhookEndpoint
 
 PASSWORD = "a long enough passphrase"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -243,6 +246,12 @@ def _seen(refund, txid, block_height=5, **changes):
     return Transfer(**fields)
 
 
+def _match(transfers, network="sandbox", tip=5):
+    return reconciliation.match_payouts(
+        report=ScanReport(network=network, tip_height=tip, transfers=transfers)
+    )
+
+
 def test_payout_recorded_then_matched_on_chain(refund):
     assert selectors.payout_addresses(
         network="sandbox", addresses={refund.address, "sbx1other"}
@@ -252,38 +261,21 @@ def test_payout_recorded_then_matched_on_chain(refund):
     )
     assert recorded.payout_txid == "ab" * 32
     txid = "ab" * 32
+    assert _match([_seen(refund, txid, block_height=None)]) == 0
+    assert _match([_seen(refund, txid, to_address="sbx1x")]) == 0
+    assert _match([_seen(refund, txid, asset="BTC")]) == 0
     assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, block_height=None)]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, to_address="sbx1x")]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(
-            network="sandbox", transfers=[_seen(refund, txid, asset="BTC")]
-        )
-        == 0
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 0
-    )
-    assert reconciliation.match_payouts(network="ethereum", transfers=[_seen(refund, txid)]) == 0
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid.upper())])
-        == 1
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, txid)]) == 0
-    )  # idempotent
+        _match([_seen(refund, "cd" * 32, amount=refund.amount - 1)]) == 0
+    )  # another transaction, paying less: not this refund's payout
+    assert _match([_seen(refund, txid)], network="ethereum") == 0
+    assert _match([_seen(refund, txid.upper())]) == 1
+    assert _match([_seen(refund, txid)]) == 0  # idempotent
     refund.refresh_from_db()
     assert (refund.status, refund.paid_at is not None) == (Refund.PAID, True)
-    assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == set()
+    # Still watched: the payout is followed until it confirms (or leaves the chain).
+    assert selectors.payout_addresses(network="sandbox", addresses={refund.address}) == {
+        refund.address
+    }
     actors = list(
         Event.objects.filter(invoice_id=refund.invoice_id, type="refund_updated")
         .order_by("sequence")
@@ -304,12 +296,8 @@ def test_payout_can_be_corrected_until_seen(refund):
     merchant_actions.record_payout(
         invoice_id=refund.invoice_id, txid="cd" * 32, actor="user:a@b.example"
     )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "ab" * 32)]) == 0
-    )
-    assert (
-        reconciliation.match_payouts(network="sandbox", transfers=[_seen(refund, "cd" * 32)]) == 1
-    )
+    assert _match([_seen(refund, "ab" * 32, amount=refund.amount - 1)]) == 0
+    assert _match([_seen(refund, "cd" * 32, amount=refund.amount - 1)]) == 1
 
 
 def test_payout_of_an_invoice_without_refund(api, create_invoice):
@@ -568,8 +556,9 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     assert queries.completed_chart(api.merchant, now, "EUR", False)["currency"] == "USD"
 
     ChainCursor.objects.filter(network="sandbox").update(last_scan_at=now - timedelta(hours=1))
-    api.merchant.callback_failing_since = now
-    api.merchant.save(update_fields=["callback_failing_since"])
+    WebhookEndpoint.objects.filter(pk=set_callback_url(api.merchant.pk, "").pk).update(
+        failing_since=now
+    )
     texts = [item["text"] for item in queries.needs_action(api.merchant, now, False)]
     assert texts[0] == "1 unresolved invoice to complete or refund"
     assert texts[1].startswith("Callbacks to your endpoint are failing since")
@@ -679,14 +668,14 @@ def test_api_keys_created_once_and_revoked(browser, api):
 
 
 def test_callback_secret_rotation_and_test_without_url(browser, api):
-    before = api.merchant.callback_secret
+    before = set_callback_url(api.merchant.pk, "").secret
     assert (
         b"Rotate the callback secret?"
         in browser.get("/dashboard/settings/callbacks/rotate/").content
     )
     post(browser, "/dashboard/settings/callbacks/rotate/")
-    api.merchant.refresh_from_db()
-    assert api.merchant.previous_callback_secret == before != api.merchant.callback_secret
+    endpoint = default_endpoint(api.merchant.pk)
+    assert endpoint.previous_secret == before != endpoint.secret
     response = post(browser, "/dashboard/settings/callbacks/test/")
     assert b"set the merchant&#x27;s callback_url first" in response.content
     assert (
@@ -697,6 +686,7 @@ def test_callback_secret_rotation_and_test_without_url(browser, api):
 
 def test_staff_cannot_manage_keys_wallets_team_or_callbacks(client, api):
     client.force_login(_member(api.merchant, "staff@shop.example", MerchantUser.STAFF))
+    secret = set_callback_url(api.merchant.pk, "https://shop.example/hook").secret
     for url in (
         "/dashboard/settings/api-keys/",
         "/dashboard/settings/wallets/",
@@ -707,7 +697,7 @@ def test_staff_cannot_manage_keys_wallets_team_or_callbacks(client, api):
     ):
         page = client.get(url)
         assert page.status_code == 403, url
-        assert api.merchant.callback_secret.encode() not in page.content
+        assert secret.encode() not in page.content
     for url in ("/dashboard/", "/dashboard/invoices/", "/dashboard/settings/payments/"):
         assert client.get(url).status_code == 200, url
 

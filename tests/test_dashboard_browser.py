@@ -21,11 +21,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from chains import hd, registry
 from chains.backends.base import Transfer
+from chains.scanner import ScanReport
 from chains.uri import payment_uri
 from invoices.models import Event, Invoice, Refund
 from invoices.services import reconciliation
 from merchants.models import MerchantUser
 from tests.browser import PHONE, decode_qr, screenshot
+from webhooks import callbacks
 
 pytest_plugins = ["tests.browser", "tests.receiver"]
 
@@ -149,6 +151,7 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     assert decode_qr(page.locator("#refund svg.qr").screenshot()) == payment_uri(
         network, network.asset("USDT"), address, refund.amount
     )  # the wallet fills it all in
+    shot(page, "06b-refund-claimed-qr")
     page.get_by_label("Payout transaction id").fill("not-a-txid")
     page.get_by_role("button", name="Record payout").click()
     expect(page.locator("#refund .field-error")).to_contain_text("64 hexadecimal")
@@ -165,16 +168,24 @@ def test_refund_journey_from_underpaid_to_paid(api, store, page, open_page, live
     seen = Transfer(
         "sandbox", txid, 0, address, "USDT", refund.amount, block_height=7, block_hash="ab" * 32
     )
-    assert reconciliation.match_payouts(network="sandbox", transfers=[seen]) == 1
+    report = ScanReport(network="sandbox", tip_height=7, transfers=[seen])
+    assert reconciliation.match_payouts(report=report) == 1
     page.reload()
     expect(page.locator("#refund h2")).to_contain_text("paid")
     expect(page.locator(".timeline li").last).to_contain_text("paid, seen on chain")
     shot(page, "09-refund-paid")
+    # One block later the payout has the network's confirmations: confirmed, no click.
+    later = ScanReport(network="sandbox", tip_height=8, transfers=[])
+    assert reconciliation.match_payouts(report=later) == 1
+    page.reload()
+    expect(page.locator("#refund h2")).to_contain_text("paid and confirmed on chain")
+    shot(page, "09b-refund-confirmed")
     updates = Event.objects.filter(invoice_id=store["id"], type="refund_updated")
     assert [e.actor for e in updates.order_by("sequence")] == [
         "user:owner@shop.example",
         "payer",
         "user:owner@shop.example",
+        "system",
         "system",
     ]
     assert page.problems == []
@@ -214,6 +225,17 @@ def test_other_invoice_pages(api, store, create_invoice, page):
     page.goto("/dashboard/invoices/?created_from=2030-02-01&created_to=2030-01-01&status=zzz")
     expect(page.locator(".field-error")).to_have_count(2)
     shot(page, "13-invoices-bad-filters")
+
+    # Issue 23: the payer pays the cancelled, archived invoice anyway.
+    sandbox_pay(api, fresh["id"])
+    page.goto("/dashboard/")
+    late = page.locator(".attention li", has_text="order-1043")
+    expect(late).to_contain_text("received a payment after it closed")
+    shot(page, "13b-overview-paid-after-close")
+    late.get_by_role("link").click()
+    expect(page.locator("h1")).to_contain_text("Cancelled")
+    expect(page.locator(".tx-rows")).to_contain_text("100.00 USDT")
+    shot(page, "13c-invoice-paid-after-close")
     assert page.problems == []
 
 
@@ -243,6 +265,38 @@ def test_callbacks_redeliver_and_test_event(api, store, page, receiver, settings
     expect(page.locator(".delivery").first).to_contain_text("redelivered")
     shot(page, "14-invoice-deliveries")
     assert receiver.bodies()[-1]["sequence"] == 1
+
+
+def test_webhook_endpoints_added_disabled_and_redelivered(
+    api, store, create_invoice, page, receiver, settings
+):
+    settings.CALLBACKS_ALLOW_PRIVATE = True
+    log_in(page, "owner@shop.example")
+    page.goto("/dashboard/settings/callbacks/")
+    page.get_by_label("URL", exact=True).fill(receiver.url)
+    page.get_by_label("status_changed").check()
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.locator(".alert-success")).to_contain_text("The endpoint saved")
+    page.get_by_label("URL", exact=True).fill("https://other.example/hooks")
+    page.get_by_role("button", name="Add the endpoint").click()
+    rows = page.locator("#endpoints .item-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("status_changed")
+    rows.nth(1).get_by_role("button", name="Disable").click()
+    expect(page.locator("#endpoints .item-row").nth(1)).to_contain_text("disabled")
+    shot(page, "31-settings-webhook-endpoints")
+
+    invoice = create_invoice(price_amount="5.00")
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+    callbacks.deliver_invoice_events(invoice["id"])
+    rows.nth(0).get_by_role("link", name="Edit and deliveries").click()
+    expect(page.locator(".delivery")).to_have_count(1)
+    page.locator(".delivery").first.get_by_role("button", name="Redeliver").click()
+    expect(page.locator(".alert-success")).to_contain_text("Redelivered: HTTP 200")
+    expect(page.locator(".delivery").first).to_contain_text("redelivered")
+    shot(page, "32-settings-webhook-endpoint")
+    assert [body["event"] for body in receiver.bodies()] == ["status_changed"] * 2
+    assert page.problems == []
 
 
 def test_wallet_xpub_shows_derived_addresses(api, store, page):
@@ -422,6 +476,10 @@ def test_login_throttled_and_password_reset(api, store, page, settings):
     shot(page, "56-password-reset-complete")
 
 
+# Overview, Invoices, Refunds, Payment links, Point of sale, Settings, Account.
+MENU_ENTRIES = 7
+
+
 @pytest.mark.parametrize("language", ["en-US", "de-DE"])
 def test_the_top_menu_fits_a_phone_and_reaches_every_entry(api, store, open_page, language):
     """390×844: nothing wider than the screen; the menu button opens the navigation and
@@ -439,13 +497,13 @@ def test_the_top_menu_fits_a_phone_and_reaches_every_entry(api, store, open_page
     shot(page, f"menu-closed-{language}")
     page.locator(".menu-button").click()
     entries = nav.get_by_role("link")
-    assert entries.count() == 5
-    for index in range(5):
+    assert entries.count() == MENU_ENTRIES
+    for index in range(MENU_ENTRIES):
         box = entries.nth(index).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
     assert overflow() <= 0
     shot(page, f"menu-open-{language}")
-    last = entries.nth(4)
+    last = entries.nth(MENU_ENTRIES - 1)
     href = last.get_attribute("href")
     last.click()
     page.wait_for_url(f"**{href}")
@@ -454,7 +512,7 @@ def test_the_top_menu_fits_a_phone_and_reaches_every_entry(api, store, open_page
     plain.goto("/dashboard/")
     assert plain.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     links = plain.locator("#dashboard-nav").get_by_role("link")
-    for index in range(5):
+    for index in range(MENU_ENTRIES):
         box = links.nth(index).bounding_box()
         assert box and box["x"] + box["width"] <= PHONE["width"]
     shot(plain, f"menu-no-script-{language}")

@@ -13,6 +13,7 @@ from invoices.models import Event, Invoice, Refund
 from links.models import PaymentLink
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pos.models import Terminal
+from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
 # URL arguments that are not a merchant's objects: links from e-mails, checked by token.
 NOT_SCOPED = {"accept_invite", "password_reset_confirm", "settings_wallet"}
@@ -57,8 +58,17 @@ def victim(make_merchant):
     link = PaymentLink.objects.create(
         merchant=client.merchant, name="Theirs", price_currency="USD", price_amount=100
     )
+    endpoint = WebhookEndpoint.objects.create(
+        merchant=client.merchant, url="https://victim.example/hook"
+    )
+    event = Event.objects.filter(invoice_id=invoice["id"]).first()
+    delivery = Delivery.objects.create(
+        event=event, endpoint=endpoint, invoice_id=invoice["id"], sequence=1, created_at=now
+    )
     terminal = Terminal.objects.create(merchant=client.merchant, name="Theirs", currency="USD")
     return {
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
         "invoice_id": invoice["id"],
         "refund_id": refund.json()["id"],
         "link_id": link.pk,
@@ -113,6 +123,9 @@ def test_every_object_url_of_another_merchant_is_404(victim, intruder):
     assert not Refund.objects.filter(invoice=invoice, payout_txid__gt="").exists()
     assert not MerchantAPIKey.objects.get(prefix=victim["prefix"]).revoked
     assert MerchantUser.objects.filter(pk=victim["member_id"], role="owner").exists()
+    endpoint = WebhookEndpoint.objects.get(pk=victim["endpoint_id"])
+    assert endpoint.enabled and endpoint.url == "https://victim.example/hook"
+    assert endpoint.previous_secret == "" and not DeliveryAttempt.objects.exists()
     assert TeamInvite.objects.filter(pk=victim["invite_id"]).exists()
     terminal = Terminal.objects.get(pk=victim["terminal_id"])
     assert terminal.active and terminal.name == "Theirs"

@@ -5,9 +5,10 @@ import pytest
 from django.utils import timezone
 
 from invoices.models import Event
-from merchants.models import Merchant
 from tests.receiver import verify_signature
+from tests.support import default_endpoint, delivery_of, set_callback_url
 from webhooks import callbacks
+from webhooks.models import Delivery, WebhookEndpoint
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +18,7 @@ def allow_private(settings):
 
 @pytest.fixture
 def hooked(api, receiver):
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     return api
 
 
@@ -119,7 +120,7 @@ def test_redelivery_sends_the_same_event_id_again(hooked, create_invoice, receiv
     ]
     assert [r.json()["id"] for r in receiver.received] == [str(event.id)] * 2
     assert receiver.received[0].body == receiver.received[1].body
-    secret = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
+    secret = default_endpoint(hooked.merchant.pk).secret
     assert verify_signature(
         receiver.received[1].headers["X-Signature"], receiver.received[1].body, secret
     )
@@ -131,13 +132,13 @@ def test_redelivering_a_given_up_event_delivers_it_and_clears_the_failing_flag(
     invoice = create_invoice()
     cancel(hooked, invoice)
     now = timezone.now()
-    Event.objects.filter(invoice_id=invoice["id"]).update(next_attempt_at=None, failed_at=now)
-    Merchant.objects.filter(pk=hooked.merchant.pk).update(callback_failing_since=now)
+    Delivery.objects.filter(invoice_id=invoice["id"]).update(next_attempt_at=None, failed_at=now)
+    WebhookEndpoint.objects.filter(merchant=hooked.merchant).update(failing_since=now)
     event = Event.objects.get(invoice_id=invoice["id"])
     assert hooked.get("/api/v1/events").json()["data"][0]["delivery_status"] == "failed"
     shown = hooked.post(f"/api/v1/events/{event.id}/redeliver").json()
     assert shown["delivery_status"] == "delivered" and shown["delivered_at"]
-    assert Merchant.objects.get(pk=hooked.merchant.pk).callback_failing_since is None
+    assert default_endpoint(hooked.merchant.pk).failing_since is None
 
 
 def test_a_failed_redelivery_is_logged_and_changes_no_schedule(hooked, create_invoice, receiver):
@@ -155,10 +156,10 @@ def test_redelivery_needs_a_callback_url_and_a_free_event(api, hooked, create_in
     invoice = create_invoice()
     cancel(hooked, invoice)
     event = Event.objects.get(invoice_id=invoice["id"])
-    assert callbacks._claim(event, timezone.now(), scheduled=True)  # a worker is sending it
+    assert callbacks._claim(delivery_of(event), timezone.now(), scheduled=True)  # being sent
     error = error_of(hooked.post(f"/api/v1/events/{event.id}/redeliver"), 409)
     assert error["code"] == "delivery_in_progress"
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url="")
+    set_callback_url(api.merchant.pk, "")
     error = error_of(api.post(f"/api/v1/events/{event.id}/redeliver"), 422)
     assert (error["code"], error["param"]) == ("no_callback_url", "callback_url")
 
@@ -172,7 +173,7 @@ def test_the_test_callback_is_signed_and_its_result_returned(hooked, receiver):
     [request] = receiver.received
     body = request.json()
     assert (body["event"], body["sequence"], body["data"]) == ("test", 0, {})
-    secret = Merchant.objects.get(pk=hooked.merchant.pk).callback_secret
+    secret = default_endpoint(hooked.merchant.pk).secret
     assert verify_signature(request.headers["X-Signature"], request.body, secret)
 
 
@@ -181,6 +182,6 @@ def test_the_test_callback_reports_a_refusal_and_a_missing_url(settings, api, ho
     result = hooked.post("/api/v1/merchant/test-callback").json()
     assert result["succeeded"] is False and result["status_code"] is None
     assert "a loopback address" in result["error"]
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url="")
+    set_callback_url(api.merchant.pk, "")
     error = error_of(api.post("/api/v1/merchant/test-callback"), 422)
     assert error["code"] == "no_callback_url"

@@ -1,5 +1,6 @@
 """Whole flows on the sandbox network, through the API and the real scanning pipeline."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from django.utils import timezone
 from chains.backends import sandbox
 from chains.models import SandboxTransfer
 from core.errors import ErrorCode, GatewayError
+from dashboard import queries
 from invoices.models import Event, Invoice, Refund, Transaction
 from invoices.services import payer, reconciliation
 from worker.tasks import scan_network
@@ -188,12 +190,47 @@ def test_late_payment_within_the_late_window_is_paid_late(api, sandbox_invoice):
     assert pay(api, invoice)["status_context"] == "paid_late"
 
 
-def test_payment_after_the_late_window_is_not_watched(api, sandbox_invoice):
+def test_payment_after_the_late_window_is_recorded_not_counted_and_announced(api, sandbox_invoice):
+    merchant = api.merchant
+    """Issue 23: addresses are watched forever. (Replaces the test that such a payment was
+    ignored.) Paid three late windows after expiry: recorded, announced, refundable, and
+    the invoice stays expired, in "Needs your attention"."""
     invoice = sandbox_invoice()
-    shift_clock(invoice, 16 + 24 * 60)
+    Invoice.objects.filter(pk=invoice["id"]).update(late_window_minutes=1)
+    shift_clock(invoice, 15 + 3)
     reconciliation.sweep()
     after = pay(api, invoice)
-    assert after["status"] == "expired" and after["transactions"] == []
+    assert after["status"] == "expired" and after["paid_amount"] == "0.000000"
+    [tx] = after["transactions"]
+    assert (tx["amount"], tx["counted"]) == ("100.000000", False)
+    assert set(Event.objects.filter(invoice_id=invoice["id"]).values_list("type", flat=True)) >= {
+        "transaction_created",
+        "transaction_confirmed",
+    }
+    assert [i.pk for i in queries.paid_after_close(merchant, livemode=False)] == [
+        uuid.UUID(invoice["id"])
+    ]
+    assert Invoice.objects.get(pk=invoice["id"]).ledger().refund_all({}) == {
+        ("USDT", "sandbox"): 100_000_000
+    }
+
+
+def test_a_cancelled_invoice_paid_anyway_records_the_payment_for_a_refund(api, sandbox_invoice):
+    merchant = api.merchant
+    invoice = sandbox_invoice()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+    after = pay(api, invoice, confirm=False)
+    assert after["status"] == "cancelled" and after["paid_amount"] == "0.000000"
+    assert [tx["counted"] for tx in after["transactions"]] == [False]
+    assert Event.objects.filter(invoice_id=invoice["id"], type="transaction_created").exists()
+    [item] = [
+        item
+        for item in queries.needs_action(merchant, timezone.now(), livemode=False)
+        if "after it closed" in item["text"]
+    ]
+    assert item["href"] == f"/dashboard/invoices/{invoice['id']}/"
+    page = api.get(f"/pay/{invoice['id']}").content.decode()
+    assert "arrived after this invoice was closed" in page
 
 
 def test_two_senders_are_unresolved(api, sandbox_invoice):
@@ -258,9 +295,13 @@ def test_cancel_with_funds_received_creates_a_refund(api, sandbox_invoice):
 
 
 def test_archived_new_invoice_stops_accepting_payment(api, sandbox_invoice):
+    """Issue 23: its payment is recorded (watched forever) but pays nothing."""
     invoice = sandbox_invoice()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/archive").json()["archived"] is True
-    assert pay(api, invoice)["transactions"] == []
+    paid = pay(api, invoice)
+    assert paid["status"] == "new" and paid["paid_amount"] == "0.000000"
+    assert [tx["counted"] for tx in paid["transactions"]] == [False]
+    assert queries.paid_after_close(api.merchant, livemode=False)[0].pk == uuid.UUID(invoice["id"])
     assert api.post(f"/api/v1/invoices/{invoice['id']}/unarchive").json()["archived"] is False
     changes = Event.objects.filter(invoice_id=invoice["id"], type="status_changed")
     assert [e.data["archived"] for e in changes] == [True, False]

@@ -15,7 +15,8 @@ from invoices.api import idempotency
 from invoices.models import Event, IdempotencyKey, Invoice, Refund, Transaction
 from merchants.models import Merchant
 from tests.conftest import run_at_once
-from webhooks.models import DeliveryAttempt
+from tests.support import set_callback_url
+from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
 
 @pytest.fixture(autouse=True)
@@ -129,7 +130,7 @@ def review_case(api, create_invoice, receiver):
 
 
 def redeliver_case(api, create_invoice, receiver):
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     invoice = create_invoice()
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
     event = Event.objects.get(invoice_id=invoice["id"])
@@ -137,15 +138,45 @@ def redeliver_case(api, create_invoice, receiver):
 
 
 def callback_test_case(api, create_invoice, receiver):
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     return Case("/api/v1/merchant/test-callback", {}, lambda: len(receiver.received))
 
 
 def rotate_secret_case(api, create_invoice, receiver):
+    set_callback_url(api.merchant.pk, receiver.url)
     return Case(
         "/api/v1/merchant/rotate-secret",
         {},
-        lambda: Merchant.objects.exclude(previous_callback_secret="").count(),
+        lambda: WebhookEndpoint.objects.exclude(previous_secret="").count(),
+    )
+
+
+def create_endpoint_case(api, create_invoice, receiver):
+    return Case(
+        "/api/v1/webhook-endpoints",
+        {"url": "https://shop.example/hooks"},
+        WebhookEndpoint.objects.count,
+    )
+
+
+def rotate_endpoint_secret_case(api, create_invoice, receiver):
+    endpoint = set_callback_url(api.merchant.pk, receiver.url)
+    return Case(
+        f"/api/v1/webhook-endpoints/{endpoint.pk}/rotate-secret",
+        {},
+        lambda: WebhookEndpoint.objects.exclude(previous_secret="").count(),
+    )
+
+
+def redeliver_delivery_case(api, create_invoice, receiver):
+    endpoint = set_callback_url(api.merchant.pk, receiver.url)
+    invoice = create_invoice()
+    api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
+    delivery = Delivery.objects.get(invoice_id=invoice["id"])
+    return Case(
+        f"/api/v1/webhook-endpoints/{endpoint.pk}/deliveries/{delivery.pk}/redeliver",
+        {},
+        DeliveryAttempt.objects.count,
     )
 
 
@@ -176,6 +207,9 @@ CASES = [
     redeliver_case,
     callback_test_case,
     rotate_secret_case,
+    create_endpoint_case,
+    rotate_endpoint_secret_case,
+    redeliver_delivery_case,
     sandbox_pay_case,
     sandbox_mine_case,
 ]

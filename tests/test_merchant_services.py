@@ -17,6 +17,7 @@ from core.errors import GatewayError
 from merchants import invites
 from merchants import services as merchant_services
 from merchants.models import UNRESOLVED_CONTEXTS, MerchantUser, SettingsChange, TeamInvite
+from webhooks import endpoints
 
 PASSWORD = "a long enough passphrase"
 
@@ -166,16 +167,14 @@ def test_wrong_codes_are_throttled(api):
 
 
 def test_a_callback_url_change_is_recorded_with_its_actor(api):
-    merchant_services.update_settings(
-        merchant=api.merchant,
-        changes={"callback_url": "https://shop.example/hook"},
-        actor="user:owner@shop.example",
+    endpoints.set_callback_url(
+        merchant=api.merchant, url="https://shop.example/hook", actor="user:owner@shop.example"
     )
     merchant_services.update_settings(
         merchant=api.merchant, changes={"name": "Renamed"}, actor="user:owner@shop.example"
     )
     api.merchant.refresh_from_db()
-    assert (api.merchant.name, api.merchant.callback_url) == (
+    assert (api.merchant.name, endpoints.callback_url(api.merchant)) == (
         "Renamed",
         "https://shop.example/hook",
     )
@@ -228,12 +227,12 @@ def test_the_dashboard_refuses_what_the_api_refuses(api, url, data, message):
     user = _member(api.merchant, "owner@shop.example").user
     client = Client()
     client.force_login(user)
-    before = (api.merchant.name, api.merchant.callback_url)
+    before = (api.merchant.name, endpoints.callback_url(api.merchant))
     response = client.post(url, data)
     assert response.status_code == 422
     assert message in response.content.decode()
     api.merchant.refresh_from_db()
-    assert (api.merchant.name, api.merchant.callback_url) == before
+    assert (api.merchant.name, endpoints.callback_url(api.merchant)) == before
     if "callback_url" in data:  # the API's message is the same
         over_api = api.patch("/api/v1/merchant", data, format="json")
         assert over_api.status_code == 400 and message in over_api.json()["error"]["message"]

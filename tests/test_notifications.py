@@ -11,13 +11,16 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from chains.backends.base import Transfer
+from chains.scanner import ScanReport
 from invoices.models import Invoice, Refund
-from invoices.services import merchant_actions, payer
+from invoices.services import merchant_actions, payer, reconciliation
 from merchants import services as merchant_services
-from merchants.models import Merchant, MerchantUser, Notification
+from merchants.models import MerchantUser, Notification
 from merchants.notifications import chosen
+from tests.support import delivery_of, set_callback_url
 from tests.test_links import member_client
-from webhooks import callbacks, notifications
+from webhooks import callbacks, endpoints, notifications
 
 
 @pytest.fixture
@@ -108,6 +111,37 @@ def test_a_refund_claim_tells_the_team_where_and_how_much_to_pay(team, create_in
     assert refund.claim_token not in messages[0].body  # the claim link is the payer's alone
 
 
+def test_a_refund_seen_paid_on_chain_tells_the_team_and_the_payer(team, create_invoice):
+    MerchantUser.objects.filter(user__email="staff@shop.example").update(
+        notifications=["refund_claimed"]
+    )
+    invoice = create_invoice(
+        pay_currency="USDT", network="sandbox", foreign_id="r-2", customer_email="payer@x.example"
+    )
+    pay(team, invoice["id"], confirm=False)
+    merchant_actions.cancel(invoice_id=invoice["id"], actor="user:owner@shop.example")
+    refund = payer.claim(
+        token=Refund.objects.get(invoice_id=invoice["id"]).claim_token,
+        address=_sandbox_address(team),
+    )
+    sent()
+    mail.outbox.clear()
+    payout = Transfer(
+        "sandbox", "ab" * 32, 0, refund.address, "USDT", refund.amount, (), 9, "cd" * 32
+    )
+    report = ScanReport(network="sandbox", tip_height=9, transfers=[payout])
+    assert reconciliation.match_payouts(report=report) == 1
+    team_mail = sent("Refund paid")
+    assert recipients(team_mail) == ["owner@shop.example", "staff@shop.example"]
+    assert "ab" * 32 in team_mail[0].body and refund.address in team_mail[0].body
+    [to_payer] = sent("Your refund from Shop was sent")
+    assert to_payer.to == ["payer@x.example"] and "ab" * 32 in to_payer.body
+    assert "member of" not in to_payer.body  # not the team's footer
+    assert reconciliation.match_payouts(report=report) == 0
+    mail.outbox.clear()
+    assert sent() == []  # told once
+
+
 def _sandbox_address(api) -> str:
     from chains import hd
 
@@ -117,7 +151,7 @@ def _sandbox_address(api) -> str:
 
 def test_settings_and_keys_are_told_to_owners_without_the_secret(team):
     owner = member_client(team.merchant, "second-owner@shop.example")
-    secret = merchant_services.rotate_callback_secret(
+    secret = endpoints.rotate_callback_secret(
         merchant=team.merchant, actor="user:owner@shop.example"
     )
     response = owner.post("/dashboard/settings/api-keys/", {"name": "shop backend"})
@@ -159,12 +193,12 @@ def test_a_failing_endpoint_and_its_recovery_are_told_once_each(
     settings, team, create_invoice, receiver
 ):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=team.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(team.merchant.pk, receiver.url)
     invoice = create_invoice()
     team.post(f"/api/v1/invoices/{invoice['id']}/cancel")
     receiver.always(500)
     clock = timezone.now()
-    event = Invoice.objects.get(pk=invoice["id"]).events.get()
+    event = delivery_of(Invoice.objects.get(pk=invoice["id"]).events.get())
     while event.next_attempt_at is not None:
         callbacks.deliver_invoice_events(invoice["id"], now=clock)
         event.refresh_from_db()

@@ -33,6 +33,14 @@ OPERATION_IDS = {
     "setWallet",
     "paySandboxInvoice",
     "mineSandboxBlocks",
+    "listWebhookEndpoints",
+    "createWebhookEndpoint",
+    "getWebhookEndpoint",
+    "updateWebhookEndpoint",
+    "deleteWebhookEndpoint",
+    "rotateWebhookEndpointSecret",
+    "listWebhookEndpointDeliveries",
+    "redeliverWebhookDelivery",
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -131,13 +139,21 @@ def test_list_filters_and_page_envelopes(schema):
     events = schema["paths"]["/api/v1/events"]["get"]
     assert {p["name"] for p in events["parameters"]} == {
         "invoice",
+        "endpoint",
         "type",
         "delivered",
         "failing",
         "cursor",
         "limit",
     }
-    for page in ("InvoicePage", "EventPage", "CurrencyPage", "WalletPage"):
+    for page in (
+        "InvoicePage",
+        "EventPage",
+        "CurrencyPage",
+        "WalletPage",
+        "WebhookEndpointPage",
+        "DeliveryPage",
+    ):
         component = schema["components"]["schemas"][page]
         assert set(component["required"]) == {"data", "has_more", "next_cursor"}
         assert component["properties"]["next_cursor"]["type"] == ["string", "null"]

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from chains.models import ChainCursor
 from core.logs import JsonFormatter, RequestIdFilter
-from invoices.models import Event, Invoice, Rate, Transaction
-from merchants.models import Merchant
+from invoices.models import Invoice, Rate, Transaction
 from ops.metrics import endpoint
-from webhooks.models import DeliveryAttempt
+from tests.support import set_callback_url
+from webhooks.models import Delivery, DeliveryAttempt
 from worker import tasks
 
 TOKEN = "metrics-token-for-tests"
@@ -93,11 +93,11 @@ def test_readyz_names_stale_rates(web, scanned, settings):
 
 def test_readyz_names_overdue_callbacks(web, scanned, api, create_invoice, settings):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url="http://127.0.0.1:9/hook")
+    set_callback_url(api.merchant.pk, "http://127.0.0.1:9/hook")
     invoice = create_invoice()
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")  # one event, never enqueued here
     assert web.get("/readyz").status_code == 200  # due, but not for long
-    Event.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
+    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=10))
     body = web.get("/readyz").json()
     assert body["failing"] == ["callbacks"]
     assert body["checks"]["callbacks"]["detail"] == (
@@ -117,7 +117,7 @@ def test_metrics_count_from_the_database(
     web, settings, transactional_db, api, create_invoice, receiver
 ):
     settings.METRICS_TOKEN, settings.CALLBACKS_ALLOW_PRIVATE = TOKEN, True
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     paid = create_invoice(pay_currency="USDT", network="sandbox")
     create_invoice(pay_currency="ETH", network="sandbox")
     create_invoice()  # timed: no network chosen yet
@@ -184,7 +184,7 @@ def test_json_log_lines_carry_the_request_id(
     api, create_invoice, receiver, settings, transactional_db
 ):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(api.merchant.pk, receiver.url)
     invoice = create_invoice()
     lines = []
     handler = logging.Handler()

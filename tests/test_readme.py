@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.live import ROOT
-from webhooks.callbacks import signature_header
+from webhooks.dialects import signature_header
 
 README = (ROOT / "README.md").read_text()
 MARKED = re.compile(r"^<!-- readme-test: (\w+) -->\n```(\w+)\n(.*?)\n```$", re.M | re.S)

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chains.backends import sandbox
+from chains.models import ChainCursor
 from core.errors import GatewayError
 from invoices import lifecycle
 from invoices.models import Event, Invoice, Quote, Refund
@@ -107,6 +108,12 @@ def test_a_refund_has_the_shape_of_api_md(api, paid_invoice):
     assert get(api, invoice)["refunds"] == [body]
     Refund.objects.filter(pk=body["id"]).update(payout_txid="ab" * 32)
     assert api.get(f"/api/v1/refunds/{body['id']}").json()["txid"] == "ab" * 32
+    # a payout seen two blocks below the sandbox's scanned height: three confirmations
+    height = ChainCursor.objects.get(network="sandbox").height
+    Refund.objects.filter(pk=body["id"]).update(status=Refund.PAID, payout_block_height=height - 2)
+    assert api.get(f"/api/v1/refunds/{body['id']}").json()["confirmations"] == 3
+    listed = api.get("/api/v1/refunds").json()["data"][0]
+    assert listed["confirmations"] == get(api, invoice)["refunds"][0]["confirmations"] == 3
 
 
 @pytest.mark.parametrize(

@@ -144,17 +144,22 @@ def test_watched_addresses_are_looked_up_in_batches(api, create_invoice, monkeyp
     )
 
 
-def test_only_invoices_still_listening_are_watched(api, create_invoice):
-    archived, expired, late = (
-        create_invoice(pay_currency="USDT", network="sandbox") for _ in range(3)
+def test_every_address_ever_issued_is_watched(api, create_invoice):
+    """Issue 23 (replaces "only invoices still listening are watched"): archived, expired
+    long ago, cancelled — every issued address is watched, nothing else is."""
+    archived, expired, late, cancelled = (
+        create_invoice(pay_currency="USDT", network="sandbox") for _ in range(4)
     )
+    api.post(f"/api/v1/invoices/{cancelled['id']}/cancel")
     api.post(f"/api/v1/invoices/{archived['id']}/archive")
     for invoice, minutes in ((expired, 24 * 60 + 16), (late, 16)):
         Invoice.objects.filter(pk=invoice["id"]).update(
             status="expired", expires_at=timezone.now() - timedelta(minutes=minutes)
         )
-    all_three = {archived["address"], expired["address"], late["address"]}
-    assert selectors.watched_addresses(network="sandbox", addresses=all_three) == {late["address"]}
+    issued = {i["address"] for i in (archived, expired, late, cancelled)}
+    assert (
+        selectors.watched_addresses(network="sandbox", addresses=issued | {"sbx1qnobody"}) == issued
+    )
 
 
 def test_a_backend_is_kept_per_thread_so_mempool_polls_fetch_only_newcomers(litecoind, monkeypatch):

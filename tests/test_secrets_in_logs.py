@@ -24,6 +24,7 @@ from django_q.models import OrmQ, Task
 from chains import hd
 from merchants.models import Merchant, MerchantUser
 from tests.receiver import Receiver
+from tests.support import default_endpoint, set_callback_url
 
 PASSWORD = "a long enough passphrase"
 NEW_PASSWORD = "another long passphrase"
@@ -108,7 +109,7 @@ def test_a_full_flow_leaves_no_secret_in_logs_or_tables(
     receiver = Receiver()
     try:
         client = make_merchant()
-        Merchant.objects.filter(pk=client.merchant.pk).update(callback_url=receiver.url)
+        set_callback_url(client.merchant.pk, receiver.url)
         merchant = Merchant.objects.get(pk=client.merchant.pk)
         owner = get_user_model().objects.create_user(
             "owner@shop.example", "owner@shop.example", PASSWORD
@@ -218,7 +219,7 @@ def test_a_full_flow_leaves_no_secret_in_logs_or_tables(
 
     secrets = {
         "API key": client.key,
-        "callback secret": merchant.callback_secret,
+        "callback secret": default_endpoint(merchant.pk).secret,
         "refund code": code,
         "reset token": reset_token,
         "invite token": invite_token,

@@ -227,3 +227,48 @@ def test_two_stores_given_one_wallet_before_the_check_get_a_clean_error(two_stor
     page = client.post(f"/pay/{timed['id']}", {"method": "USDT:sandbox"})
     assert page.status_code in (409, 422), page.status_code
     assert not Invoice.objects.get(pk=timed["id"]).quotes.filter(address__isnull=False).exists()
+
+
+def test_a_refused_address_writes_nothing_whoever_asks(two_stores):
+    """One rule for the refusal on every path and database: the index is given back, so the
+    store is refused the same way until it sets a wallet of its own (as the refusal asks),
+    never handed the other store's addresses one refusal at a time."""
+    from invoices.models import Invoice
+    from merchants.models import Wallet
+    from tests.test_links import member_client
+
+    first, second = two_stores
+    shared = first.merchant.wallets.get(family="sandbox").xpub
+    Wallet.objects.filter(merchant=second.merchant, family="sandbox").update(xpub=shared)
+    for _ in range(2):
+        assert first.post("/api/v1/invoices", SANDBOX_INVOICE, format="json").status_code == 201
+    owner = member_client(second.merchant)
+    attempts = [
+        # In the API's transaction, which commits to keep the answer for the Idempotency-Key.
+        lambda: second.post("/api/v1/invoices", SANDBOX_INVOICE, format="json"),
+        lambda: second.post(
+            "/api/v1/invoices", SANDBOX_INVOICE, format="json", HTTP_IDEMPOTENCY_KEY="k"
+        ),
+        # In a savepoint (a foreign_id), and in a transaction of their own (the dashboard).
+        lambda: second.post(
+            "/api/v1/invoices", {**SANDBOX_INVOICE, "foreign_id": "o-1"}, format="json"
+        ),
+        lambda: owner.post(
+            "/dashboard/invoices/new/",
+            {
+                "price_amount": "10.00",
+                "price_currency": "USD",
+                "kind": "fixed",
+                "pay_method": "USDT:sandbox",
+            },
+        ),
+    ]
+    for attempt in attempts * 2:
+        response = attempt()
+        assert response.status_code in (409, 422), response.status_code
+        assert Wallet.objects.get(merchant=second.merchant, family="sandbox").next_index == 0
+    assert (
+        "address_in_use"
+        in second.post("/api/v1/invoices", SANDBOX_INVOICE, format="json").json()["error"]["code"]
+    )
+    assert not Invoice.objects.filter(merchant=second.merchant).exists()

@@ -10,8 +10,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from chains import hd
-from merchants.models import Merchant, MerchantUser, SettingsChange, Wallet
+from merchants.models import MerchantUser, SettingsChange, Wallet
 from merchants.services import create_api_key
+from webhooks.models import WebhookEndpoint
 
 OWNER = "owner@shop.example"
 
@@ -52,20 +53,18 @@ def assert_scope_refused(response):
         ("get", "/api/v1/merchant", None),
         ("post", "/api/v1/merchant/rotate-secret", None),
         ("post", "/api/v1/merchant/test-callback", None),
+        ("get", "/api/v1/webhook-endpoints", None),
+        ("post", "/api/v1/webhook-endpoints", {"url": "https://attacker.example/hook"}),
     ],
 )
 def test_an_invoices_key_cannot_touch_settings_wallets_or_secrets(
     integration, shop, method, path, body
 ):
-    before = Merchant.objects.get(pk=shop.merchant.pk)
+    before = list(WebhookEndpoint.objects.values_list("url", "secret"))
     xpub = Wallet.objects.get(merchant=shop.merchant, family="sandbox").xpub
     body = {"xpub": hd.new_sandbox_xpub()} if body and "xpub" in body else body
     assert_scope_refused(getattr(integration, method)(path, body, format="json"))
-    after = Merchant.objects.get(pk=shop.merchant.pk)
-    assert (after.callback_url, after.callback_secret) == (
-        before.callback_url,
-        before.callback_secret,
-    )
+    assert list(WebhookEndpoint.objects.values_list("url", "secret")) == before
     assert Wallet.objects.get(merchant=shop.merchant, family="sandbox").xpub == xpub
     assert not SettingsChange.objects.exists()
 

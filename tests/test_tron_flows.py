@@ -14,8 +14,8 @@ from chains.backends import get_backend
 from chains.backends.tron import PENDING_NOT_READ, TronBackend
 from chains.models import ChainCursor
 from invoices.models import Quote, Transaction
-from merchants.models import Merchant
 from merchants.services import set_wallet
+from tests.support import set_callback_url
 from tests.test_chain_litecoin import MNEMONIC, configure_chains, events
 from tests.test_tron_backend import FAKE_USDT, ROUTER, USDT, tron_config
 from tests.tron_node import Account
@@ -264,7 +264,7 @@ def test_fee_estimates_for_include_fee(shop):
 
 def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=shop.client.merchant.pk).update(callback_url=receiver.url)
+    set_callback_url(shop.client.merchant.pk, receiver.url)
     invoice = shop.invoice("USDT")
     shop.pay(invoice)
     shop.node.mine()

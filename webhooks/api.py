@@ -1,11 +1,11 @@
 """The merchant-level API: the merchant's settings (its callback URL checked by the egress
-guard) and callback secret, its wallets, the event log with its delivery attempts,
-redelivery, and a test event. Every lookup is scoped to the key's merchant, so another
-merchant's event is a 404."""
+guard) and callback secret, its wallets, its webhook endpoints with their delivery logs, the
+event log with its delivery attempts, redelivery, and a test event. Every lookup is scoped
+to the key's merchant, so another merchant's event or endpoint is a 404."""
 
 import uuid
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -25,25 +25,73 @@ from invoices.representation import (
     EventResponse,
     WalletPage,
     WalletResponse,
+    iso_time,
     wallet_payload,
 )
 from merchants import services as merchant_services
 from merchants.auth import actor_of
 from merchants.models import Wallet
-from webhooks import callbacks
-from webhooks.models import DeliveryAttempt
+from webhooks import callbacks, endpoints
+from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from webhooks.serializers import (
+    DeliveryPage,
+    DeliveryResponse,
+    MerchantSerializer,
+    WebhookEndpointPage,
+    WebhookEndpointRequest,
+    WebhookEndpointResponse,
+    WebhookEndpointSecretResponse,
+    WebhookEndpointUpdateRequest,
+    delivery_payload,
+)
 
 
 def event_payload(event: Event) -> dict:
-    return EventResponse.render(event, delivery_status=callbacks.delivery_state(event))
+    """The event and, over its deliveries (to one endpoint when the list is filtered by
+    it), where its delivery stands."""
+    deliveries = list(event.deliveries.all())
+    state = callbacks.event_state(deliveries)
+    return EventResponse.render(
+        event,
+        delivery_status=state,
+        delivered_at=iso_time(
+            max(d.delivered_at for d in deliveries) if state == "delivered" else None
+        ),
+        next_attempt_at=iso_time(
+            min((d.next_attempt_at for d in deliveries if d.next_attempt_at), default=None)
+        ),
+        failed_at=iso_time(max((d.failed_at for d in deliveries if d.failed_at), default=None)),
+    )
 
 
-def _events(request):
+def _events(request, endpoint_id=None):
+    deliveries = Delivery.objects.prefetch_related("attempts")
+    if endpoint_id is not None:
+        deliveries = deliveries.filter(endpoint_id=endpoint_id)
     return (
         Event.objects.filter(merchant=request.user, invoice__livemode=request.auth.livemode)
         .select_related("invoice")
-        .prefetch_related("delivery_attempts")
+        .prefetch_related("delivery_attempts", Prefetch("deliveries", queryset=deliveries))
     )
+
+
+def _uuid(value: str, name: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValidationError({name: [what]}) from None
+
+
+def _endpoint(request, endpoint_id) -> WebhookEndpoint:
+    return get_object_or_404(
+        WebhookEndpoint.objects.select_related("merchant"), merchant=request.user, pk=endpoint_id
+    )
+
+
+def _with_default_endpoint(merchant):
+    """The merchant, carrying its default endpoint for MerchantSerializer."""
+    merchant.default_endpoint = endpoints.default_endpoint(merchant.pk) or WebhookEndpoint(url="")
+    return merchant
 
 
 def _bool_param(request, name):
@@ -60,6 +108,11 @@ class EventsView(APIView):
         summary="Callback events with their delivery attempts, newest first",
         parameters=[
             OpenApiParameter("invoice", OpenApiTypes.UUID, description="an invoice id"),
+            OpenApiParameter(
+                "endpoint",
+                OpenApiTypes.UUID,
+                description="a webhook endpoint id: its deliveries only",
+            ),
             OpenApiParameter("type", doc.component("EventType")),
             OpenApiParameter("delivered", bool),
             OpenApiParameter(
@@ -68,29 +121,39 @@ class EventsView(APIView):
             doc.CURSOR,
             doc.LIMIT,
         ],
-        responses={200: EventPage, **doc.errors(400)},
+        responses={200: EventPage, **doc.errors(400, 404)},
     )
     def get(self, request):
-        """Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-        `failing` (not delivered, and at least one attempt failed)."""
+        """Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+        (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+        attempt failed); an endpoint not the merchant's is a 404."""
         params = request.query_params
-        events = _events(request)
         # A filter given empty is refused, not ignored: the schema says what it must be.
+        endpoint = None
+        if (value := params.get("endpoint")) is not None:
+            endpoint = _endpoint(request, _uuid(value, "endpoint", "a webhook endpoint id"))
+        events = _events(request, endpoint and endpoint.pk)
+        if endpoint is not None:
+            events = events.filter(deliveries__endpoint=endpoint)
         if (value := params.get("invoice")) is not None:
-            try:
-                events = events.filter(invoice_id=uuid.UUID(value))
-            except ValueError:
-                raise ValidationError({"invoice": ["an invoice id"]}) from None
+            events = events.filter(invoice_id=_uuid(value, "invoice", "an invoice id"))
         if (value := params.get("type")) is not None:
             if value not in Event.TYPES:
                 raise ValidationError({"type": [f"one of {', '.join(Event.TYPES)}"]})
             events = events.filter(type=value)
+        undelivered = Delivery.objects.filter(event=OuterRef("pk"), delivered_at__isnull=True)
+        if endpoint is not None:
+            undelivered = undelivered.filter(endpoint=endpoint)
         if (delivered := _bool_param(request, "delivered")) is not None:
-            events = events.filter(delivered_at__isnull=not delivered)
+            condition = Exists(Delivery.objects.filter(event=OuterRef("pk"))) & ~Exists(undelivered)
+            events = events.filter(condition if delivered else ~condition)
         if (failing := _bool_param(request, "failing")) is not None:
-            failed_try = DeliveryAttempt.objects.filter(event=OuterRef("pk"))
-            condition = Q(delivered_at__isnull=True) & Q(Exists(failed_try))
-            events = events.filter(condition if failing else ~condition)
+            failed_try = DeliveryAttempt.objects.filter(
+                delivery__event=OuterRef("pk"), delivery__delivered_at__isnull=True
+            )
+            if endpoint is not None:
+                failed_try = failed_try.filter(delivery__endpoint=endpoint)
+            events = events.filter(Q(Exists(failed_try)) if failing else ~Q(Exists(failed_try)))
         page, more, cursor = keyset_page(events, params)
         return Response(
             EventPage.render(
@@ -114,14 +177,15 @@ class RedeliverView(APIView):
     )
     @idempotent
     def post(self, request, event_id):
-        """Send the event again now, with the same id; answers with the event and its log."""
+        """Send the event again now, with the same id, to every endpoint that has it;
+        answers with the event and its log."""
         event = get_object_or_404(
             Event.objects.select_related("invoice", "merchant"),
             merchant=request.user,
             pk=event_id,
             invoice__livemode=request.auth.livemode,
         )
-        callbacks.redeliver(event)
+        callbacks.redeliver_event(event)
         return Response(event_payload(get_object_or_404(_events(request), pk=event_id)))
 
 
@@ -139,7 +203,8 @@ class TestCallbackView(APIView):
     @idempotent
     def post(self, request):
         """Send a signed `test` event to the merchant's callback URL and say what happened."""
-        return Response(DeliveryAttemptResponse.render(callbacks.send_test_event(request.user)))
+        endpoint = endpoints.default_endpoint(request.user.pk)
+        return Response(DeliveryAttemptResponse.render(callbacks.send_test_event(endpoint)))
 
 
 class MerchantView(APIView):
@@ -149,21 +214,27 @@ class MerchantView(APIView):
         operation_id="getMerchant",
         tags=["Merchant"],
         summary="The merchant's settings",
-        responses={200: s.MerchantSerializer, **doc.errors(403)},
+        responses={200: MerchantSerializer, **doc.errors(403)},
     )
     def get(self, request):
-        return Response(s.MerchantSerializer(request.user).data)
+        return Response(MerchantSerializer(_with_default_endpoint(request.user)).data)
 
     @extend_schema(
         operation_id="updateMerchant",
         tags=["Merchant"],
         summary="Change some of the merchant's settings",
-        request=s.MerchantSerializer,
-        responses={200: s.MerchantSerializer, **doc.errors(400, 403, 415)},
+        request=MerchantSerializer,
+        responses={200: MerchantSerializer, **doc.errors(400, 403, 415)},
     )
     def patch(self, request):
-        serializer = s.MerchantSerializer(
-            request.user, data=request.data, partial=True, context={"actor": actor_of(request)}
+        """`callback_url` is the default webhook endpoint's URL: set, it changes that
+        endpoint (made, with a new secret, if the merchant has none); blank, the endpoint
+        stays, with its secret, and is sent only invoices' own callback_url."""
+        serializer = MerchantSerializer(
+            _with_default_endpoint(request.user),
+            data=request.data,
+            partial=True,
+            context={"actor": actor_of(request)},
         )
         serializer.is_valid(raise_exception=True)
         serializer.save()
@@ -182,9 +253,7 @@ class RotateSecretView(APIView):
     )
     @idempotent
     def post(self, request):
-        secret = merchant_services.rotate_callback_secret(
-            merchant=request.user, actor=actor_of(request)
-        )
+        secret = endpoints.rotate_callback_secret(merchant=request.user, actor=actor_of(request))
         return Response(CallbackSecretResponse.render(callback_secret=secret))
 
 
@@ -231,3 +300,167 @@ class WalletView(APIView):
             actor=actor_of(request),
         )
         return Response(wallet_payload(wallet))
+
+
+# --- webhook endpoints ----------------------------------------------------------------------
+
+ENDPOINT_ID = OpenApiParameter("endpoint_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class EndpointsView(APIView):
+    required_scope = "admin"
+
+    @extend_schema(
+        operation_id="listWebhookEndpoints",
+        tags=["Webhook endpoints"],
+        summary="The merchant's webhook endpoints, newest first",
+        parameters=[doc.CURSOR, doc.LIMIT],
+        responses={200: WebhookEndpointPage, **doc.errors(400, 403)},
+    )
+    def get(self, request):
+        page, more, cursor = keyset_page(
+            WebhookEndpoint.objects.filter(merchant=request.user), request.query_params
+        )
+        return Response(
+            WebhookEndpointPage.render(
+                data=[WebhookEndpointResponse.render(endpoint) for endpoint in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
+        )
+
+    @extend_schema(
+        operation_id="createWebhookEndpoint",
+        tags=["Webhook endpoints"],
+        summary="A new webhook endpoint; its secret is shown once, in this answer",
+        request=WebhookEndpointRequest,
+        responses={201: WebhookEndpointSecretResponse, **doc.errors(400, 403, 409, 415, 422)},
+    )
+    @idempotent
+    def post(self, request):
+        data = WebhookEndpointRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        endpoint = endpoints.create_endpoint(
+            merchant=request.user, actor=actor_of(request), **data.validated_data
+        )
+        return Response(WebhookEndpointSecretResponse.render(endpoint), status=201)
+
+
+class EndpointView(APIView):
+    required_scope = "admin"
+
+    @extend_schema(
+        operation_id="getWebhookEndpoint",
+        tags=["Webhook endpoints"],
+        summary="A webhook endpoint",
+        parameters=[ENDPOINT_ID],
+        responses={200: WebhookEndpointResponse, **doc.errors(403, 404)},
+    )
+    def get(self, request, endpoint_id):
+        return Response(WebhookEndpointResponse.render(_endpoint(request, endpoint_id)))
+
+    @extend_schema(
+        operation_id="updateWebhookEndpoint",
+        tags=["Webhook endpoints"],
+        summary="Change an endpoint's url, events or enabled",
+        parameters=[ENDPOINT_ID],
+        request=WebhookEndpointUpdateRequest,
+        responses={200: WebhookEndpointResponse, **doc.errors(400, 403, 404, 415, 422)},
+    )
+    def patch(self, request, endpoint_id):
+        endpoint = _endpoint(request, endpoint_id)
+        data = WebhookEndpointUpdateRequest(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        endpoint = endpoints.update_endpoint(
+            endpoint=endpoint, changes=dict(data.validated_data), actor=actor_of(request)
+        )
+        return Response(WebhookEndpointResponse.render(endpoint))
+
+    @extend_schema(
+        operation_id="deleteWebhookEndpoint",
+        tags=["Webhook endpoints"],
+        summary="Delete an endpoint and its deliveries (not the default one)",
+        parameters=[ENDPOINT_ID],
+        responses={200: WebhookEndpointResponse, **doc.errors(403, 404, 409)},
+    )
+    def delete(self, request, endpoint_id):
+        """Answers with the endpoint as it was."""
+        endpoint = _endpoint(request, endpoint_id)
+        shown = WebhookEndpointResponse.render(endpoint)
+        endpoints.delete_endpoint(endpoint=endpoint, actor=actor_of(request))
+        return Response(shown)
+
+
+class EndpointRotateSecretView(APIView):
+    required_scope = "admin"
+
+    @extend_schema(
+        operation_id="rotateWebhookEndpointSecret",
+        tags=["Webhook endpoints"],
+        summary="A new secret for the endpoint, shown once (the old one signs for 24 h)",
+        parameters=[ENDPOINT_ID],
+        request=None,
+        responses={200: WebhookEndpointSecretResponse, **doc.errors(400, 403, 404, 409, 415)},
+    )
+    @idempotent
+    def post(self, request, endpoint_id):
+        endpoint = _endpoint(request, endpoint_id)
+        endpoints.rotate_secret(endpoint=endpoint, actor=actor_of(request))
+        endpoint.refresh_from_db()
+        return Response(WebhookEndpointSecretResponse.render(endpoint))
+
+
+def _deliveries(request, endpoint_id):
+    return (
+        Delivery.objects.filter(
+            endpoint=_endpoint(request, endpoint_id), invoice__livemode=request.auth.livemode
+        )
+        .select_related("event", "endpoint", "invoice")
+        .prefetch_related("attempts")
+    )
+
+
+class EndpointDeliveriesView(APIView):
+    required_scope = "admin"
+
+    @extend_schema(
+        operation_id="listWebhookEndpointDeliveries",
+        tags=["Webhook endpoints"],
+        summary="The endpoint's deliveries with their attempts, newest first",
+        parameters=[ENDPOINT_ID, doc.CURSOR, doc.LIMIT],
+        responses={200: DeliveryPage, **doc.errors(400, 403, 404)},
+    )
+    def get(self, request, endpoint_id):
+        page, more, cursor = keyset_page(_deliveries(request, endpoint_id), request.query_params)
+        return Response(
+            DeliveryPage.render(
+                data=[delivery_payload(delivery) for delivery in page],
+                has_more=more,
+                next_cursor=cursor,
+            )
+        )
+
+
+class EndpointRedeliverView(APIView):
+    required_scope = "admin"
+    atomic_request = False  # its claim on the delivery must be seen by workers while it waits
+
+    @extend_schema(
+        operation_id="redeliverWebhookDelivery",
+        tags=["Webhook endpoints"],
+        summary="Send a delivery again now, with the same event id",
+        parameters=[
+            ENDPOINT_ID,
+            OpenApiParameter("delivery_id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
+        request=None,
+        responses={200: DeliveryResponse, **doc.errors(400, 403, 404, 409, 415, 422)},
+    )
+    @idempotent
+    def post(self, request, endpoint_id, delivery_id):
+        """Answers with the delivery and its log, the new attempt last."""
+        delivery = get_object_or_404(_deliveries(request, endpoint_id), pk=delivery_id)
+        callbacks.redeliver(delivery)
+        return Response(
+            delivery_payload(get_object_or_404(_deliveries(request, endpoint_id), pk=delivery_id))
+        )

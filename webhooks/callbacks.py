@@ -1,28 +1,28 @@
-"""Callback delivery from the event outbox: signing, ordering, retries and the attempt log.
+"""Webhook delivery: one Delivery per (event, endpoint), signed in the endpoint's dialect,
+with ordering, retries and the attempt log.
 
-An invoice's events form a queue delivered in `sequence` order: only the earliest event
-still waiting (the head) is sent, and the ones behind it wait while it retries. The worker
-sending a head holds a lease on it (`Event.claimed_until`, longer than an attempt can last:
-each is cut at its deadline), so two workers never send the same event at once; if the
-worker dies mid-send the lease runs out and the minute-ly sweep (`deliver_due`) picks the
-queue up again, as it does events whose enqueue was lost between the commit and the queue.
-Delivery is at least once: receivers dedupe on the event `id`, which a redelivery keeps.
+An invoice's deliveries to one endpoint form a queue sent in `sequence` order: only the
+earliest one still waiting (the head) is sent, and the ones behind it wait while it retries;
+each endpoint has its own queue, so one failing endpoint holds back no other. The worker
+sending a head holds a lease on it (`Delivery.claimed_until`, longer than an attempt can
+last: each is cut at its deadline), so two workers never send the same delivery at once; if
+the worker dies mid-send the lease runs out and the minute-ly sweep (`deliver_due`) picks the
+queue up again, as it does deliveries whose enqueue was lost between the commit and the
+queue. Delivery is at least once: receivers dedupe on the event `id`, which a redelivery
+keeps.
 
-Fairness: a worker delivers a merchant's callbacks only while it holds one of the
-merchant's few slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT`). A task that finds them all
-taken returns at once. A slot holder takes a turn — its invoice's queue, then the
-merchant's other due queues, within TURN_SECONDS and TURN_QUEUES — and, if more is due
-(the queues of tasks refused meanwhile among it), queues the merchant's next turn behind
-everyone else's tasks. So a slow or dead receiver keeps at most that many workers waiting
-on it, a busy merchant takes turns with the others, and the rest of the workers serve
-everyone else. Slots are per merchant rather than per URL: a URL is whatever the merchant
-types, and many host names for one slow server would otherwise get many slots.
+Fairness: a worker delivers to an endpoint only while it holds one of the endpoint's few
+slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT` per endpoint; a merchant has at most
+webhooks.endpoints.MAX_ENDPOINTS). A task that finds them all taken returns at once. A slot
+holder takes a turn — its invoice's queue, then the endpoint's other due queues, within
+TURN_SECONDS and TURN_QUEUES — and, if more is due (the queues of tasks refused meanwhile
+among it), queues the endpoint's next turn behind everyone else's tasks. So a slow or dead
+receiver keeps at most that many workers waiting on it, delays only its own endpoint's
+deliveries, and the rest of the workers serve everyone else.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -45,10 +45,11 @@ from core.errors import ErrorCode, GatewayError
 from core.leases import Lease, owner_token
 from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
-from invoices.representation import CallbackEventResponse, TestCallbackEventResponse, iso_time
+from invoices.representation import TestCallbackEventResponse, iso_time
 from merchants import notifications
-from merchants.models import Merchant
-from webhooks.models import CallbackSlot, DeliveryAttempt
+from webhooks import dialects
+from webhooks.endpoints import default_endpoint
+from webhooks.models import CallbackSlot, Delivery, DeliveryAttempt, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +65,14 @@ RETRY_DELAYS = (
 RETRY_WINDOW = timedelta(days=3)
 RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
 ROTATION_OVERLAP = timedelta(hours=24)
-# A merchant's turn on a worker: this many seconds or invoice queues, whichever comes first.
-# Then its next turn is queued behind the tasks of the others, so a busy or slow merchant
-# shares the workers in turns instead of keeping one.
+# An endpoint's turn on a worker: this many seconds or invoice queues, whichever comes
+# first. Then its next turn is queued behind the tasks of the others, so a busy or slow
+# endpoint shares the workers in turns instead of keeping one.
 TURN_SECONDS = 15
 TURN_QUEUES = 20
 SWEEP_BATCH = 1000
-SENDING = Lease(until="claimed_until")  # an event's: the worker sending it
-SLOT = Lease(until="lease_until", owner="holder")  # a merchant's delivery slot
+SENDING = Lease(until="claimed_until")  # a delivery's: the worker sending it
+SLOT = Lease(until="lease_until", owner="holder")  # an endpoint's delivery slot
 
 
 # --- decisions ------------------------------------------------------------------------------
@@ -87,18 +88,6 @@ def signing_secrets(
     return [current]
 
 
-def signature_header(secrets: list[str], timestamp: int, body: bytes) -> str:
-    """`t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`, one v1 per secret."""
-    signed = f"{timestamp}.".encode() + body
-    return ",".join(
-        [f"t={timestamp}"]
-        + [
-            "v1=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-            for secret in secrets
-        ]
-    )
-
-
 def next_attempt_at(
     attempts: int, first_attempt_at: datetime, now: datetime, spread: float
 ) -> datetime | None:
@@ -110,47 +99,93 @@ def next_attempt_at(
     return now + delay * (1 + RETRY_JITTER * spread)
 
 
-def delivery_state(event: Event) -> str:
+def delivery_state(delivery: Delivery) -> str:
     """delivered, pending (not tried yet), retrying, failed (the retry window ran out), or
-    no_endpoint (neither the invoice nor the merchant had a callback URL)."""
-    if event.delivered_at:
+    no_endpoint (its endpoint had no URL when its turn came)."""
+    if delivery.delivered_at:
         return "delivered"
-    if event.failed_at:
+    if delivery.failed_at:
         return "failed"
-    if event.next_attempt_at is None:
+    if delivery.next_attempt_at is None:
         return "no_endpoint"
-    return "retrying" if event.delivery_attempts.all() else "pending"
+    return "retrying" if delivery.attempts.all() else "pending"
+
+
+def event_state(deliveries: list[Delivery]) -> str:
+    """An event's state over its deliveries: the least advanced of them (no_endpoint when
+    no endpoint wanted it)."""
+    states = {delivery_state(delivery) for delivery in deliveries} - {"no_endpoint"}
+    for state in ("retrying", "pending", "failed", "delivered"):
+        if state in states:
+            return state
+    return "no_endpoint"
+
+
+def target_url(endpoint: WebhookEndpoint, invoice: Invoice) -> str:
+    """Where a delivery goes: an invoice's own callback_url replaces the default endpoint's
+    URL for its events (as it replaced the merchant's callback URL before endpoints)."""
+    if endpoint.is_default and invoice.callback_url:
+        return invoice.callback_url
+    return endpoint.url
+
+
+def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    return signing_secrets(
+        endpoint.secret, endpoint.previous_secret, endpoint.secret_rotated_at, now
+    )
 
 
 def event_body(event: Event) -> bytes:
-    return json.dumps(CallbackEventResponse.render(event), separators=(",", ":")).encode()
+    """The body of an event in our dialect."""
+    return dialects.CRYPTOGATE.body(event)
 
 
-def callback_url(event: Event) -> str:
-    return event.invoice.callback_url or event.merchant.callback_url
+# --- recording ------------------------------------------------------------------------------
 
 
-def _secrets(merchant: Merchant, now: datetime) -> list[str]:
-    return signing_secrets(
-        merchant.callback_secret,
-        merchant.previous_callback_secret,
-        merchant.callback_secret_rotated_at,
-        now,
-    )
+def create_deliveries(event: Event) -> list:
+    """A Delivery, due now, for each enabled endpoint of the event's merchant whose dialect
+    and event filter want the event and which has somewhere to send it; written in the
+    event's transaction, and again before a redelivery for endpoints added since (those it
+    has are kept). Returns the endpoint ids."""
+    invoice = event.invoice
+    if invoice.callback_url:  # the invoice's URL is sent through the default endpoint
+        default_endpoint(event.merchant_id, create=True)
+    rows = []
+    for endpoint in WebhookEndpoint.objects.filter(merchant_id=event.merchant_id, enabled=True):
+        dialect = dialects.get(endpoint.dialect)
+        if (
+            dialect is not None
+            and dialects.wants(dialect, endpoint.events, event)
+            and target_url(endpoint, invoice)
+        ):
+            rows.append(
+                Delivery(
+                    event=event,
+                    endpoint=endpoint,
+                    invoice=invoice,
+                    sequence=event.sequence,
+                    created_at=event.created_at,
+                    next_attempt_at=event.created_at,
+                )
+            )
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)  # a redelivery's: some exist
+    return [row.endpoint_id for row in rows]
 
 
 # --- sending --------------------------------------------------------------------------------
 
 
-def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAttempt:
-    """POST one signed body through the egress guard; the (unsaved) attempt says what
-    happened. Never raises for the receiver's faults: they are the attempt's error."""
+def send(url: str, body: bytes, signature: dict[str, str], now: datetime) -> DeliveryAttempt:
+    """POST one signed body (`signature`: the dialect's headers) through the egress guard;
+    the (unsaved) attempt says what happened. Never raises for the receiver's faults: they
+    are the attempt's error."""
     timeout = settings.CALLBACKS_TIMEOUT_SECONDS
     request_id = current_request_id() or new_request_id()
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
-        "X-Signature": signature_header(secrets, int(now.timestamp()), body),
+        **signature,
         "X-Request-Id": request_id,
     }
     attempt = DeliveryAttempt(url=url, attempted_at=now, request_id=request_id)
@@ -179,24 +214,36 @@ def send(url: str, body: bytes, secrets: list[str], now: datetime) -> DeliveryAt
     return attempt
 
 
+def send_delivery(delivery: Delivery, url: str, now: datetime, *, manual: bool) -> DeliveryAttempt:
+    """Sign the event in the endpoint's dialect, send it, and log the attempt."""
+    endpoint, event = delivery.endpoint, delivery.event
+    dialect = dialects.get(endpoint.dialect)
+    assert dialect is not None, f"no {endpoint.dialect} dialect registered"
+    body = dialect.body(event)
+    attempt = send(url, body, dialect.sign(_secrets(endpoint, now), now, body), now)
+    attempt.event, attempt.delivery, attempt.manual = event, delivery, manual
+    attempt.save()
+    return attempt
+
+
 def lease() -> timedelta:
-    """How long a worker may hold an event or a slot: an attempt ends at its deadline
+    """How long a worker may hold a delivery or a slot: an attempt ends at its deadline
     (CALLBACKS_TIMEOUT_SECONDS from connecting), so twice that plus time for DNS and the
     database is longer than any attempt, and TURN_SECONDS more is longer than any turn."""
     return timedelta(seconds=2 * settings.CALLBACKS_TIMEOUT_SECONDS + 30 + TURN_SECONDS)
 
 
-def _claim(event: Event, now: datetime, *, scheduled: bool) -> bool:
-    """Take the event's sending lease. A scheduled send also checks the event is still due
-    as it was read, so a retry another worker has just made is not repeated."""
-    events = Event.objects.filter(pk=event.pk)
+def _claim(delivery: Delivery, now: datetime, *, scheduled: bool) -> bool:
+    """Take the delivery's sending lease. A scheduled send also checks it is still due as
+    it was read, so a retry another worker has just made is not repeated."""
+    rows = Delivery.objects.filter(pk=delivery.pk)
     if scheduled:
-        events = events.filter(next_attempt_at=event.next_attempt_at)
-    return SENDING.take(events, now=now, duration=lease())
+        rows = rows.filter(next_attempt_at=delivery.next_attempt_at)
+    return SENDING.take(rows, now=now, duration=lease())
 
 
-def take_slot(merchant_id) -> str | None:
-    """One of the merchant's delivery slots, under a token of this worker's own, or None
+def take_slot(endpoint_id) -> str | None:
+    """One of the endpoint's delivery slots, under a token of this worker's own, or None
     when all are held (found by one read: a refused task writes nothing). Slots run on the
     real clock: they are about workers, not about the retry schedule. A turn never outlasts
     the lease (TURN_SECONDS, then at most one attempt cut at its deadline), so it is not
@@ -204,14 +251,14 @@ def take_slot(merchant_id) -> str | None:
     token = owner_token()
     now, count = timezone.now(), settings.CALLBACKS_PER_MERCHANT
     held = dict(
-        CallbackSlot.objects.filter(merchant_id=merchant_id, index__lt=count).values_list(
+        CallbackSlot.objects.filter(endpoint_id=endpoint_id, index__lt=count).values_list(
             "index", "lease_until"
         )
     )
-    if len(held) < count:  # the merchant's first delivery, or more slots configured since
+    if len(held) < count:  # the endpoint's first delivery, or more slots configured since
         CallbackSlot.objects.bulk_create(
             [
-                CallbackSlot(merchant_id=merchant_id, index=index)
+                CallbackSlot(endpoint_id=endpoint_id, index=index)
                 for index in range(count)
                 if index not in held
             ],
@@ -221,7 +268,7 @@ def take_slot(merchant_id) -> str | None:
         if held.get(index) and held[index] > now:
             continue
         if SLOT.take(
-            CallbackSlot.objects.filter(merchant_id=merchant_id, index=index),
+            CallbackSlot.objects.filter(endpoint_id=endpoint_id, index=index),
             now=now,
             duration=lease(),
             owner=token,
@@ -234,178 +281,217 @@ def _release_slot(token: str) -> None:
     SLOT.release(CallbackSlot.objects.all(), owner=token)
 
 
-def _mark_delivered(event: Event, now: datetime) -> None:
+def _mark_delivered(delivery: Delivery, url: str, now: datetime) -> None:
     SENDING.release(
-        Event.objects.filter(pk=event.pk),
-        delivered_at=event.delivered_at or now,
+        Delivery.objects.filter(pk=delivery.pk),
+        delivered_at=delivery.delivered_at or now,
         next_attempt_at=None,
     )
-    if event.merchant.callback_failing_since:
+    endpoint = delivery.endpoint
+    if endpoint.failing_since:
         with transaction.atomic():
-            if Merchant.objects.filter(
-                pk=event.merchant_id, callback_failing_since__isnull=False
-            ).update(callback_failing_since=None):
-                notifications.callbacks_recovered(event.merchant, callback_url(event), now)
+            if WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
+                failing_since=None
+            ):
+                notifications.callbacks_recovered(endpoint.merchant, url, now)
 
 
-def _schedule_retry(event: Event, now: datetime) -> None:
+def _schedule_retry(delivery: Delivery, url: str, now: datetime) -> None:
     """After a failed scheduled try: the next one, or give up and flag the endpoint."""
-    tries = event.delivery_attempts.filter(manual=False).aggregate(
+    tries = delivery.attempts.filter(manual=False).aggregate(
         count=Count("id"), first=Min("attempted_at")
     )
     retry_at = next_attempt_at(tries["count"], tries["first"], now, random.uniform(-1, 1))
+    rows = Delivery.objects.filter(pk=delivery.pk)
     if retry_at is not None:
-        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=retry_at)
+        SENDING.release(rows, next_attempt_at=retry_at)
         return
+    endpoint = delivery.endpoint
     with transaction.atomic():
-        SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None, failed_at=now)
-        if Merchant.objects.filter(
-            pk=event.merchant_id, callback_failing_since__isnull=True
-        ).update(callback_failing_since=now):
-            notifications.callbacks_failing(event.merchant, callback_url(event), now)
+        SENDING.release(rows, next_attempt_at=None, failed_at=now)
+        if WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+            failing_since=now
+        ):
+            notifications.callbacks_failing(endpoint.merchant, url, now)
     logger.warning(
-        "callback event %s given up after %d attempts; merchant %s flagged",
-        event.pk,
+        "callback event %s to endpoint %s given up after %d attempts; endpoint flagged",
+        delivery.event_id,
+        endpoint.pk,
         tries["count"],
-        event.merchant_id,
     )
 
 
-def _deliver_queue(invoice_id, now: datetime | None, started: float) -> int:
-    """Send an invoice's due events in sequence order, stopping at the first one not
-    delivered: it waits for its retry, and the events behind it wait with it. Returns how
-    many were delivered."""
-    delivered = 0
-    queue = (
-        Event.objects.filter(invoice_id=invoice_id, next_attempt_at__isnull=False)
-        .select_related("invoice", "merchant")
+def _queue(invoice_id, endpoint_id):
+    """An invoice's deliveries to an endpoint still to send, in sequence order."""
+    return (
+        Delivery.objects.filter(
+            invoice_id=invoice_id, endpoint_id=endpoint_id, next_attempt_at__isnull=False
+        )
+        .select_related("event__invoice", "endpoint__merchant", "invoice")
         .order_by("sequence")
     )
-    for event in queue:
+
+
+def _deliver_queue(invoice_id, endpoint_id, now: datetime | None, started: float) -> int:
+    """Send an invoice's due deliveries to an endpoint in sequence order, stopping at the
+    first one not delivered: it waits for its retry, and the ones behind it wait with it.
+    Returns how many were delivered."""
+    delivered = 0
+    for delivery in _queue(invoice_id, endpoint_id):
         at = now or timezone.now()
         if (
-            event.next_attempt_at > at
+            delivery.next_attempt_at > at
+            or not delivery.endpoint.enabled
             or time.monotonic() - started > TURN_SECONDS
-            or not _claim(event, at, scheduled=True)
+            or not _claim(delivery, at, scheduled=True)
         ):
             break
-        url = callback_url(event)
-        if not url:  # nothing to send to; the events behind it need not wait
-            SENDING.release(Event.objects.filter(pk=event.pk), next_attempt_at=None)
+        url = target_url(delivery.endpoint, delivery.invoice)
+        if not url:  # nothing to send to; the deliveries behind it need not wait
+            SENDING.release(Delivery.objects.filter(pk=delivery.pk), next_attempt_at=None)
             continue
-        attempt = send(url, event_body(event), _secrets(event.merchant, at), at)
-        attempt.event = event
-        attempt.save()
+        attempt = send_delivery(delivery, url, at, manual=False)
         if not attempt.succeeded:
             logger.info(
-                "callback event %s attempt failed (status %s)", event.pk, attempt.status_code
+                "callback event %s attempt failed (status %s)",
+                delivery.event_id,
+                attempt.status_code,
             )
-            _schedule_retry(event, at)
+            _schedule_retry(delivery, url, at)
             break
-        _mark_delivered(event, at)
+        _mark_delivered(delivery, url, at)
         delivered += 1
     return delivered
 
 
-def deliver_invoice_events(invoice_id, now: datetime | None = None) -> int:
-    """One turn of the invoice's merchant, if one of its slots is free: the invoice's due
-    events, then the merchant's other due queues; then its next turn is queued if more is
+def _turn(invoice_id, endpoint_id, now: datetime | None) -> int:
+    """One turn of an endpoint, if one of its slots is free: the invoice's due deliveries
+    to it, then the endpoint's other due queues; then its next turn is queued if more is
     due. Without a free slot it returns at once: the holder's turn, or the next one, takes
-    this queue. Returns how many events were delivered. `now` is the clock of the retry
-    schedule (tests drive it)."""
-    # Most tasks find their events already sent by an earlier turn: one query says so.
-    merchant_id = (
-        Event.objects.filter(invoice_id=invoice_id, next_attempt_at__lte=now or timezone.now())
-        .values_list("merchant_id", flat=True)
-        .first()
-    )
-    slot = take_slot(merchant_id) if merchant_id is not None else None
+    this queue."""
+    slot = take_slot(endpoint_id)
     if slot is None:
         return 0
     started, delivered = time.monotonic(), 0
     try:
-        others = queues_due(now or timezone.now(), merchant_id)[:TURN_QUEUES]
+        others = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)[:TURN_QUEUES]]
         for queued in [invoice_id] + [i for i in others if i != invoice_id]:
             if time.monotonic() - started > TURN_SECONDS:
                 break
-            delivered += _deliver_queue(queued, now, started)
+            delivered += _deliver_queue(queued, endpoint_id, now, started)
     finally:
         _release_slot(slot)
-    if following := queues_due(now or timezone.now(), merchant_id)[:1]:
-        async_task(deliver_invoice_events, following[0])
+    if following := queues_due(now or timezone.now(), endpoint_id)[:1]:
+        async_task(deliver_invoice_events, *following[0])
     return delivered
 
 
-def queues_due(now: datetime, merchant_id=None) -> list:
-    """Invoices (of one merchant, or all) whose head event is due and not being sent."""
-    waiting_ahead = Event.objects.filter(
+def deliver_invoice_events(invoice_id, endpoint_id=None, now: datetime | None = None) -> int:
+    """A turn of the endpoint (or of each endpoint with due deliveries of the invoice) that
+    starts with the invoice's queue. Returns how many deliveries were made. `now` is the
+    clock of the retry schedule (tests drive it)."""
+    if endpoint_id is not None:
+        endpoint_ids = [endpoint_id]
+    else:  # most tasks find everything already sent by an earlier turn: one query says so
+        endpoint_ids = list(
+            Delivery.objects.filter(
+                invoice_id=invoice_id, next_attempt_at__lte=now or timezone.now()
+            )
+            .order_by("endpoint_id")
+            .values_list("endpoint_id", flat=True)
+            .distinct()
+        )
+    return sum(_turn(invoice_id, endpoint, now) for endpoint in endpoint_ids)
+
+
+def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
+    """(invoice, endpoint) queues (of one endpoint, or all) whose head is due and not being
+    sent, to an enabled endpoint; oldest first."""
+    waiting_ahead = Delivery.objects.filter(
         invoice=OuterRef("invoice"),
+        endpoint=OuterRef("endpoint"),
         sequence__lt=OuterRef("sequence"),
         next_attempt_at__isnull=False,
     )
-    due = Event.objects.filter(next_attempt_at__lte=now)
-    if merchant_id is not None:
-        due = due.filter(merchant_id=merchant_id)
+    due = Delivery.objects.filter(next_attempt_at__lte=now, endpoint__enabled=True)
+    if endpoint_id is not None:
+        due = due.filter(endpoint_id=endpoint_id)
     return list(
         due.filter(SENDING.free(now))
         .exclude(Exists(waiting_ahead))
         .order_by("next_attempt_at")
-        .values_list("invoice_id", flat=True)[:SWEEP_BATCH]
+        .values_list("invoice_id", "endpoint_id")[:SWEEP_BATCH]
     )
 
 
 def deliver_due(now: datetime | None = None) -> int:
-    """Queue deliveries for the invoices whose next event is due: the clock of retries, and
-    the safety net for enqueues lost between a commit and the queue. Returns how many. A
-    merchant gets no more tasks than it has slots: each slot holder delivers the merchant's
+    """Queue deliveries for the queues whose head is due: the clock of retries, and the
+    safety net for enqueues lost between a commit and the queue. Returns how many. An
+    endpoint gets no more tasks than it has slots: each slot holder delivers the endpoint's
     other due queues too. While the workers are behind it adds nothing (a queued task may
-    already be waiting for a due invoice): what is due now is still due at the next sweep."""
+    already be waiting for a due queue): what is due now is still due at the next sweep."""
     if get_broker().queue_size() >= SWEEP_BATCH:
         return 0
-    due = queues_due(now or timezone.now())
-    merchants = dict(Invoice.objects.filter(pk__in=due).values_list("pk", "merchant_id"))
-    per_merchant: dict = {}
-    for invoice_id in due:  # oldest first
-        per_merchant.setdefault(merchants[invoice_id], []).append(invoice_id)
+    per_endpoint: dict = {}
+    for invoice_id, endpoint_id in queues_due(now or timezone.now()):  # oldest first
+        per_endpoint.setdefault(endpoint_id, []).append(invoice_id)
     queued = [
-        invoice_id
-        for invoice_ids in per_merchant.values()
+        (invoice_id, endpoint_id)
+        for endpoint_id, invoice_ids in per_endpoint.items()
         for invoice_id in invoice_ids[: settings.CALLBACKS_PER_MERCHANT]
     ]
-    for invoice_id in queued:
-        async_task(deliver_invoice_events, invoice_id)
+    for invoice_id, endpoint_id in queued:
+        async_task(deliver_invoice_events, invoice_id, endpoint_id)
     return len(queued)
 
 
 # --- the merchant's controls ----------------------------------------------------------------
 
 
-def redeliver(event: Event, now: datetime | None = None) -> DeliveryAttempt:
-    """Send an event again now, with the same id, whatever its state; logged as a manual
-    attempt. A failure leaves the event's schedule as it was."""
+def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttempt:
+    """Send a delivery again now, with the same event id, whatever its state; logged as a
+    manual attempt. A failure leaves its schedule as it was."""
     now = now or timezone.now()
-    url = callback_url(event)
+    url = target_url(delivery.endpoint, delivery.invoice)
     if not url:
-        raise GatewayError(ErrorCode.NO_CALLBACK_URL, "callback_url")
-    if not _claim(event, now, scheduled=False):
+        raise GatewayError(
+            ErrorCode.NO_CALLBACK_URL,
+            "callback_url",
+            message=gettext_lazy("this endpoint has no URL"),
+        )
+    if not _claim(delivery, now, scheduled=False):
         raise GatewayError(ErrorCode.DELIVERY_IN_PROGRESS)
-    attempt = send(url, event_body(event), _secrets(event.merchant, now), now)
-    attempt.event, attempt.manual = event, True
-    attempt.save()
+    attempt = send_delivery(delivery, url, now, manual=True)
     if attempt.succeeded:
-        _mark_delivered(event, now)
-        if event.next_attempt_at is not None:  # events behind it may go now
-            async_task(deliver_invoice_events, event.invoice_id)
+        _mark_delivered(delivery, url, now)
+        if delivery.next_attempt_at is not None:  # deliveries behind it may go now
+            async_task(deliver_invoice_events, delivery.invoice_id, delivery.endpoint_id)
     else:
-        SENDING.release(Event.objects.filter(pk=event.pk))
+        SENDING.release(Delivery.objects.filter(pk=delivery.pk))
     return attempt
 
 
-def send_test_event(merchant: Merchant, now: datetime | None = None) -> DeliveryAttempt:
-    """A signed `test` event to the merchant's callback URL; the attempt is returned, not
+def redeliver_event(event: Event, now: datetime | None = None) -> list[DeliveryAttempt]:
+    """Send an event again to every endpoint that wants it and has a URL (one added since
+    the event gets its delivery now: any event can be redelivered)."""
+    create_deliveries(event)
+    deliveries = [
+        delivery
+        for delivery in event.deliveries.select_related(
+            "event__invoice", "endpoint__merchant", "invoice"
+        )
+        if target_url(delivery.endpoint, delivery.invoice)
+    ]
+    if not deliveries:
+        raise GatewayError(ErrorCode.NO_CALLBACK_URL, "callback_url")
+    return [redeliver(delivery, now) for delivery in deliveries]
+
+
+def send_test_event(endpoint: WebhookEndpoint | None, now: datetime | None = None):
+    """A signed `test` event to an endpoint (in our dialect); the attempt is returned, not
     stored (it belongs to no invoice)."""
     now = now or timezone.now()
-    if not merchant.callback_url:
+    if endpoint is None or not endpoint.url:
         raise GatewayError(
             ErrorCode.NO_CALLBACK_URL,
             "callback_url",
@@ -415,4 +501,6 @@ def send_test_event(merchant: Merchant, now: datetime | None = None) -> Delivery
         id=str(uuid.uuid4()), event="test", created_at=iso_time(now), sequence=0, data={}
     )
     body = json.dumps(test_event, separators=(",", ":")).encode()
-    return send(merchant.callback_url, body, _secrets(merchant, now), now)
+    return send(
+        endpoint.url, body, dialects.cryptogate_sign(_secrets(endpoint, now), now, body), now
+    )

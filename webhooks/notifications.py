@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from core.leases import Lease
 from merchants.models import Notification
-from merchants.notifications import PAYMENT_REQUEST, notify, queue_sending
+from merchants.notifications import PAYMENT_REQUEST, REFUND_SENT, notify, queue_sending
 from pages import labels
 from pages.amounts import short_amount
 
@@ -63,17 +63,28 @@ def invoice_kinds(event_type: str, before: dict | None, after: dict) -> list[str
             kinds.append("needs_action")
     if event_type == "refund_updated" and claimed_refunds(before, after):
         kinds.append("refund_claimed")
+    if event_type == "refund_updated" and paid_refunds(before, after):
+        kinds.append("refund_paid")
     return kinds
 
 
-def claimed_refunds(before: dict, after: dict) -> list[dict]:
-    """The refunds whose payer gave an address in this change (there is one per asset)."""
+def _moved(before: dict, after: dict, was: str, now: str) -> list[dict]:
     earlier = {refund["id"]: refund["status"] for refund in before.get("refunds") or []}
     return [
         refund
         for refund in after.get("refunds") or []
-        if refund["status"] == "claimed" and earlier.get(refund["id"]) == "awaiting_claim"
+        if refund["status"] == now and earlier.get(refund["id"]) == was
     ]
+
+
+def claimed_refunds(before: dict, after: dict) -> list[dict]:
+    """The refunds whose payer gave an address in this change (there is one per asset)."""
+    return _moved(before, after, "awaiting_claim", "claimed")
+
+
+def paid_refunds(before: dict, after: dict) -> list[dict]:
+    """The refunds whose payout the scanner saw on chain in this change."""
+    return _moved(before, after, "claimed", "paid")
 
 
 def retry_at(attempts: int, created_at: datetime, now: datetime) -> datetime | None:
@@ -143,11 +154,33 @@ def on_event(event) -> None:
             "network": data.get("network"),
             "at": data.get("created_at"),
         }
-        if kind == "refund_claimed":
-            [refund, *_others] = claimed_refunds(previous or {}, data)
+        if kind in ("refund_claimed", "refund_paid"):
+            moved = claimed_refunds if kind == "refund_claimed" else paid_refunds
+            [refund, *_others] = moved(previous or {}, data)
             context["refund"] = [refund["amount"], refund["asset"]]
             context["network"], context["address"] = refund["network"], refund["address"]
+            context["txid"] = refund.get("txid")
         notify(event.merchant_id, kind, f"event:{event.pk}:{kind}", context, event.created_at)
+        if kind == "refund_paid" and data.get("customer_email"):
+            _tell_payer(event, context, data["customer_email"])
+
+
+def _tell_payer(event, context: dict, to_email: str) -> None:
+    """The payer hears that their refund was sent (the notification outbox, as a payment
+    request: retried, once per event)."""
+    Notification.objects.get_or_create(
+        key=f"event:{event.pk}:{REFUND_SENT}",
+        to_email=to_email,
+        defaults={
+            "merchant_id": event.merchant_id,
+            "kind": REFUND_SENT,
+            "language": settings.LANGUAGE_CODE,
+            "created_at": event.created_at,
+            "next_attempt_at": event.created_at,
+            "context": {**context, "merchant": event.merchant.name},
+        },
+    )
+    queue_sending()
 
 
 # --- the message ------------------------------------------------------------------------------
@@ -196,6 +229,25 @@ def message(notification: Notification, merchant_name: str) -> dict:
             "facts": facts,
             "action": action,
         }
+    if kind == REFUND_SENT:
+        subject = _("Your refund from %(merchant)s was sent") % {"merchant": c["merchant"]}
+        refund, asset = c["refund"]
+        facts = [
+            (_("Refund"), labels.money_text(short_amount(refund), asset)),
+            (_("Network"), _network(c["network"])),
+            (_("Refund address"), c["address"]),
+            (_("Transaction"), c.get("txid") or "—"),
+        ]
+        intro = _("%(merchant)s sent your refund; it is on its way to your wallet.") % {
+            "merchant": c["merchant"]
+        }
+        return {
+            "subject": subject,
+            "title": subject,
+            "intro": intro,
+            "facts": facts,
+            "action": None,
+        }
     if "invoice" in c:
         order = c.get("foreign_id") or c["invoice"][:8]
         facts = [
@@ -233,6 +285,16 @@ def message(notification: Notification, merchant_name: str) -> dict:
             (_("Refund"), labels.money_text(short_amount(refund), asset)),
             (_("Network"), _network(c["network"])),
             (_("Payout address"), c["address"]),
+        ]
+    elif kind == "refund_paid":
+        subject = _("Refund paid: %(order)s") % {"order": order}
+        intro = _("A transaction paying the refund reached the payer's address on chain.")
+        refund, asset = c["refund"]
+        facts += [
+            (_("Refund"), labels.money_text(short_amount(refund), asset)),
+            (_("Network"), _network(c["network"])),
+            (_("Payout address"), c["address"]),
+            (_("Transaction"), c.get("txid") or "—"),
         ]
     elif kind == "callbacks_failing":
         subject = _("Callbacks are failing")
@@ -290,7 +352,7 @@ def render(notification: Notification, merchant_name: str) -> EmailMultiAlternat
                 "e-mails you get on your account page."
             )
             % {"merchant": merchant_name}
-            if notification.kind != PAYMENT_REQUEST
+            if notification.kind not in (PAYMENT_REQUEST, REFUND_SENT)
             else "",
         }
         text = render_to_string("notifications/email.txt", context)

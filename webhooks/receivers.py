@@ -1,8 +1,10 @@
-"""How the outbox hears of new rows: the domain's and tenancy's signals, connected in
-WebhooksConfig.ready. Each queues the sending with a real function reference; a lost
-enqueue only waits for the minute-ly schedule, which finds every due row anyway."""
+"""How the webhooks app hears of new rows: the domain's and tenancy's signals, connected in
+WebhooksConfig.ready. `event_recorded` arrives inside the transaction that records the event:
+what its receivers write (deliveries, the team's notifications) commits with it, and what
+they queue waits for the commit, with a real function reference. A lost enqueue only waits
+for the minute-ly schedule, which finds every due row anyway."""
 
-from django.db.models.signals import post_save
+from django.db import transaction
 from django_q import tasks as queue  # looked up at each call: tests hold the tasks
 
 from invoices.models import Event
@@ -12,18 +14,30 @@ from merchants.signals import invite_created, notifications_written
 from webhooks import callbacks, emails, notifications, receipts
 
 
-def queue_delivery(sender, invoice_id, **kwargs) -> None:
-    """Deliver the invoice's due callbacks, in order."""
-    queue.async_task(callbacks.deliver_invoice_events, invoice_id)
+def _on_commit(*args) -> None:
+    """Queue a task once the transaction commits; a failing queue cannot fail a change that
+    has committed (the sweeps find the rows)."""
+    transaction.on_commit(lambda: queue.async_task(*args), robust=True)
 
 
-def queue_payer_email(sender, invoice_id, type, **kwargs) -> None:
+def write_deliveries(sender, event, **kwargs) -> None:
+    """A Delivery per endpoint that wants the event, each queued once it commits."""
+    for endpoint_id in callbacks.create_deliveries(event):
+        _on_commit(callbacks.deliver_invoice_events, event.invoice_id, endpoint_id)
+
+
+def write_notifications(sender, event, **kwargs) -> None:
+    """The notifications the event makes for the merchant's team."""
+    notifications.on_event(event)
+
+
+def queue_payer_email(sender, event, **kwargs) -> None:
     """A refund's change may owe the payer their refund-claim e-mail, a completion their
-    receipt."""
-    if type == "refund_updated":
-        queue.async_task(emails.send_refund_claim_emails, invoice_id)
-    elif type == "status_changed":  # a completion owes the payer their receipt
-        queue.async_task(receipts.send_receipts, invoice_id)
+    receipt; each queued once it commits."""
+    if event.type == "refund_updated":
+        _on_commit(emails.send_refund_claim_emails, event.invoice_id)
+    elif event.type == "status_changed" and event.data.get("status") == "completed":
+        _on_commit(receipts.send_receipts, event.invoice_id)
 
 
 def queue_notifications(sender, **kwargs) -> None:
@@ -34,20 +48,13 @@ def queue_invite(sender, invite_id, **kwargs) -> None:
     queue.async_task(emails.send_invite, invite_id)
 
 
-def write_event_notifications(sender, instance, created, raw=False, **kwargs) -> None:
-    """An outbox event may tell the team something: the notification is written in the
-    event's own transaction."""
-    if created and not raw:
-        notifications.on_event(instance)
-
-
 def connect() -> None:
-    event_recorded.connect(queue_delivery, sender=Event, dispatch_uid="webhooks.delivery")
+    event_recorded.connect(write_deliveries, sender=Event, dispatch_uid="webhooks.delivery")
+    event_recorded.connect(
+        write_notifications, sender=Event, dispatch_uid="webhooks.event_notifications"
+    )
     event_recorded.connect(queue_payer_email, sender=Event, dispatch_uid="webhooks.payer_email")
     notifications_written.connect(
         queue_notifications, sender=Notification, dispatch_uid="webhooks.notifications"
     )
     invite_created.connect(queue_invite, sender=TeamInvite, dispatch_uid="webhooks.invite")
-    post_save.connect(
-        write_event_notifications, sender=Event, dispatch_uid="webhooks.event_notifications"
-    )

@@ -315,12 +315,11 @@ def _json(shape: dict, help_text: str) -> serializers.JSONField:
 
 
 class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
-    """The settings a merchant changes over the API (secrets are rotated, never set)."""
+    """The settings a merchant changes over the API (secrets are rotated, never set); the
+    webhooks app's subclass adds the callback URL, its default webhook endpoint's."""
 
     slippage_percent = percent_field(required=False)
     insurance_percent = percent_field(required=False)
-    callback_url = CallbackUrlField(max_length=2000, required=False, allow_blank=True)
-    callback_failing_since = serializers.DateTimeField(read_only=True, allow_null=True)
     allowed_return_hosts = _json(_STRINGS, "hosts a return_url may point to")
     embed_hosts = _json(_STRINGS, "hosts that may embed the payment page in a frame")
     enabled_methods = _json(_STRINGS, "`ASSET:network` keys; empty: every method with a wallet")
@@ -343,8 +342,6 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
             "id",
             "name",
             "logo_url",
-            "callback_url",
-            "callback_failing_since",
             "allowed_return_hosts",
             "embed_hosts",
             "enabled_methods",

@@ -356,7 +356,8 @@ class RefundsView(APIView):
     def get(self, request):
         params = request.query_params
         found = _refunds(request)
-        if (value := params.get("invoice")) is not None:  # an empty one is a 400 too
+        # A filter given empty is refused, not ignored, as on the invoice list.
+        if (value := params.get("invoice")) is not None:
             try:
                 found = found.filter(invoice_id=Refund._meta.pk.to_python(value))
             except DjangoValidationError:
@@ -367,9 +368,10 @@ class RefundsView(APIView):
             found = found.filter(status=value)
         found = _created_in_range(request, found)
         page, more, cursor = keyset_page(found, params)
+        heights = scanned_heights()
         return Response(
             RefundPage.render(
-                data=[refund_payload(refund) for refund in page],
+                data=[refund_payload(refund, heights=heights) for refund in page],
                 has_more=more,
                 next_cursor=cursor,
             )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Max
 
 from invoices.models import Event, Invoice
@@ -16,10 +15,11 @@ from invoices.selectors import scanned_heights
 def record_event(
     *, invoice: Invoice, event_type: str, actor: str, now: datetime, data: dict | None = None
 ) -> Event:
-    """Write an outbox row in the caller's transaction (the invoice row must be locked) and,
-    once that commits, announce it (`event_recorded`: webhooks queues its delivery); if the
-    enqueue is lost, the minute-ly sweep finds the row (each receiver is robust: a failing
-    queue cannot fail a change that has committed)."""
+    """Write an outbox row in the caller's transaction (the invoice row must be locked) and
+    announce it there (`event_recorded`), so what its receivers write commits with it: the
+    webhooks app writes a Delivery per webhook endpoint that wants the event and the team's
+    notifications (webhooks.receivers), and queues the deliveries once the transaction
+    commits; if that enqueue is lost, the minute-ly sweep finds the Delivery rows."""
     from invoices.signals import event_recorded
 
     last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
@@ -31,10 +31,9 @@ def record_event(
         actor=actor,
         created_at=now,
         data=data if data is not None else invoice_payload(invoice),
-        next_attempt_at=now,
     )
-    announced = {"event_id": event.pk, "invoice_id": invoice.pk, "type": event_type}
-    transaction.on_commit(lambda: event_recorded.send_robust(sender=Event, **announced))
+    event.invoice = invoice
+    event_recorded.send(sender=Event, event=event)
     return event
 
 

@@ -121,14 +121,22 @@ def set_next_address(quote: Quote, merchant: Merchant) -> None:
     quote.derivation_index = index
 
 
+def release_address(quote: Quote, merchant: Merchant) -> None:
+    """Give back the index `set_next_address` took for `quote`, whose address was refused
+    (another store's invoice has it: address_in_use): a refusal writes nothing, in the
+    caller's transaction too (the API's, which commits to keep the refusal for the
+    Idempotency-Key). The claim keeps the wallet's row locked until that transaction ends,
+    so the counter is still one past the index."""
+    Wallet.objects.filter(
+        merchant=merchant,
+        family=registry.get_network(quote.network).family,
+        next_index=quote.derivation_index + 1,
+    ).update(next_index=quote.derivation_index)
+
+
 def check_address_free(quote: Quote) -> None:
     """address_in_use when the quote's new address is already another invoice's (a wallet
     two stores were given: set_wallet refuses that now, one shared before still can), so
     saving it is never the database's refusal of one_invoice_per_address, a 500."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {Quote._meta.db_table} WHERE network = %s AND address = %s",
-            [quote.network, quote.address],
-        )
-        if cursor.fetchone() is not None:
-            raise GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")
+    if Quote.objects.filter(network=quote.network, address=quote.address).exists():
+        raise GatewayError(ErrorCode.ADDRESS_IN_USE, "pay_currency")

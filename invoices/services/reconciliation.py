@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from chains import registry, screening
+from chains.backends.base import Transfer
 from chains.scanner import ScanReport
 from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
@@ -84,16 +85,16 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
 
 
 def _view(
-    tx_key, observed: dict, report: ScanReport, network: registry.Network
+    transfer: Transfer | None, txid: str, report: ScanReport, network: registry.Network
 ) -> lifecycle.ChainView:
-    transfer = observed.get(tx_key)
+    """What this scan says of one transaction (`transfer`: the scan's transfer of it)."""
     in_block = transfer is not None and transfer.block_hash is not None
     mempool = report.mempool_txids
     return lifecycle.ChainView(
         tip=report.tip_height,
         seen_block=(transfer.block_height, transfer.block_hash) if in_block else None,
         seen_in_mempool=(transfer is not None and not in_block)
-        or (mempool is not None and tx_key[0] in mempool),
+        or (mempool is not None and txid in mempool),
         rollback_above=report.rollback_above,
         mempool_known=mempool is not None,
         reorg_depth=network.reorg_depth,
@@ -120,7 +121,7 @@ def _apply_to_invoice(
                 tx.required_confirmations,
                 tx.unmined_at_height,
             ),
-            _view(key, seen, report, network),
+            _view(seen.get(key), key[0], report, network),
         )
         fields = {
             "status": change.status,
@@ -238,35 +239,101 @@ def _reevaluated(invoice_id, now: datetime) -> bool:
 # --- refund payouts --------------------------------------------------------------------------
 
 
-def match_payouts(*, network: str, transfers, now: datetime | None = None) -> int:
-    """Mark paid each refund whose recorded payout transaction reached its address in a
-    block (a transaction only in the mempool may still be replaced). Idempotent. Returns
-    how many refunds were completed."""
+# What following a payout changes on its refund (the status first).
+PAYOUT_FIELDS = [
+    "status",
+    "payout_txid",
+    "payout_block_height",
+    "payout_block_hash",
+    "payout_unmined_at",
+    "paid_at",
+    "confirmed_at",
+]
+
+
+def _payouts_to_follow(network: str, report: ScanReport) -> set:
+    """The refunds this scan may move: claimed ones whose address it saw paid in a block,
+    paid ones (few: until their payout confirms), and confirmed ones whose block a
+    reorganisation orphaned."""
+    mined_to = {t.to_address for t in report.transfers if t.block_height is not None}
+    refunds = Refund.objects.filter(network=network)
+    follow = Q(status=Refund.CLAIMED, address__in=mined_to) | Q(status=Refund.PAID)
+    if report.rollback_above is not None:
+        follow |= Q(status=Refund.CONFIRMED, payout_block_height__gt=report.rollback_above)
+    return set(refunds.filter(follow).values_list("pk", "invoice_id"))
+
+
+def _payout_seen(refund: Refund, mined: dict) -> tuple[str, Transfer] | None:
+    """The mined transaction paying the claimed refund, if this scan saw one: at least the
+    amount of its asset to its address, from any sender (the merchant's wallet), or the
+    transaction the merchant recorded as its payout, whatever it paid."""
+    for txid, transfers in mined.items():
+        paid = sum(
+            t.amount for t in transfers if (t.to_address, t.asset) == (refund.address, refund.asset)
+        )
+        recorded = bool(refund.payout_txid) and refund.payout_txid == txid
+        if paid and lifecycle.refund_seen_paid(refund.status, refund.amount, paid, recorded):
+            return txid, next(t for t in transfers if t.to_address == refund.address)
+    return None
+
+
+def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
+    """Follow refund payouts on the chain, on every network kind the scanner reports (UTXO
+    outputs, EVM native and token transfers, TRON): a claimed refund becomes `paid` once a
+    block carries a transaction paying it (`_payout_seen`), `confirmed` at the network's
+    confirmations, and `claimed` again if that transaction leaves the chain (as
+    `lifecycle.reconcile` follows an invoice's transactions). Each change is a
+    `refund_updated` event. Idempotent. Returns how many refunds changed."""
     now = now or timezone.now()
-    mined = {
-        (t.txid.lower(), t.to_address, t.asset) for t in transfers if t.block_height is not None
-    }
-    if not mined:
-        return 0
-    due = list(
-        Refund.objects.filter(
-            network=network,
-            status=Refund.CLAIMED,
-            payout_txid__in={seen[0] for seen in mined},
-        ).values_list("pk", "invoice_id", "payout_txid", "address", "asset")
-    )
-    paid = 0
-    for pk, invoice_id, txid, address, asset in due:
-        if (txid, address, asset) not in mined:
-            continue
+    network = registry.get_network(report.network)
+    mined: dict[str, list[Transfer]] = {}
+    for t in report.transfers:
+        if t.block_height is not None:
+            mined.setdefault(t.txid.lower(), []).append(t)
+    changed = 0
+    for pk, invoice_id in sorted(_payouts_to_follow(network.code, report), key=lambda r: str(r[1])):
         with transaction.atomic():
             invoice = lock_invoice(invoice_id)
             refund = Refund.objects.select_for_update().get(pk=pk)
-            status = lifecycle.refund_after_payout(refund.status, refund.payout_txid, txid)
-            if status is None:  # paid meanwhile, or its payout replaced
+            before = [getattr(refund, name) for name in PAYOUT_FIELDS]
+            if refund.status == Refund.CLAIMED and (seen := _payout_seen(refund, mined)):
+                txid, transfer = seen
+                refund.status, refund.payout_txid, refund.paid_at = Refund.PAID, txid, now
+                refund.payout_block_height, refund.payout_block_hash = (
+                    transfer.block_height,
+                    transfer.block_hash,
+                )
+            if refund.status in (Refund.PAID, Refund.CONFIRMED):
+                _follow_payout(refund, network, mined, report, now)
+            if [getattr(refund, name) for name in PAYOUT_FIELDS] == before:
                 continue
-            refund.status, refund.paid_at = status, now
-            refund.save(update_fields=["status", "paid_at"])
-            record_event(invoice=invoice, event_type="refund_updated", actor="system", now=now)
-            paid += 1
-    return paid
+            refund.save(update_fields=PAYOUT_FIELDS)
+            if refund.status != before[0]:
+                record_event(invoice=invoice, event_type="refund_updated", actor="system", now=now)
+                changed += 1
+    return changed
+
+
+def _follow_payout(
+    refund: Refund, network: registry.Network, mined: dict, report: ScanReport, now: datetime
+) -> None:
+    """A paid refund's payout against this scan, as `lifecycle.reconcile` decides for a
+    transaction; `lifecycle.refund_after_chain` turns that into the refund's status."""
+    transfer = next(
+        (t for t in mined.get(refund.payout_txid, ()) if t.to_address == refund.address), None
+    )
+    change = lifecycle.reconcile(
+        refund.payout_facts(network.required_confirmations(refund.amount, None)),
+        _view(transfer, refund.payout_txid, report, network),
+    )
+    status = lifecycle.refund_after_chain(refund.status, change)
+    if status == Refund.CLAIMED:  # the payout left the chain: the payer is owed again
+        refund.payout_txid, refund.paid_at, refund.confirmed_at = "", None, None
+        change = lifecycle.TxChange(status, None, None, None, None)
+    refund.status = status
+    refund.payout_block_height, refund.payout_block_hash = (
+        change.block_height,
+        change.block_hash or "",
+    )
+    refund.payout_unmined_at = change.unmined_at
+    refund.confirmed_at = (refund.confirmed_at or now) if status == Refund.CONFIRMED else None

@@ -4,8 +4,11 @@ from .callback_event import CallbackEvent
 from .callback_secret import CallbackSecret
 from .currency import Currency
 from .currency_page import CurrencyPage
+from .delivery import Delivery
 from .delivery_attempt import DeliveryAttempt
+from .delivery_page import DeliveryPage
 from .delivery_status import DeliveryStatus
+from .dialect_enum import DialectEnum
 from .error import Error
 from .error_code import ErrorCode
 from .error_detail import ErrorDetail
@@ -31,6 +34,7 @@ from .patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnr
 from .patched_merchant_request_unresolved_rules_additional_property import (
     PatchedMerchantRequestUnresolvedRulesAdditionalProperty,
 )
+from .patched_webhook_endpoint_update_request import PatchedWebhookEndpointUpdateRequest
 from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
@@ -54,14 +58,21 @@ from .wallet import Wallet
 from .wallet_family import WalletFamily
 from .wallet_page import WalletPage
 from .wallet_request import WalletRequest
+from .webhook_endpoint import WebhookEndpoint
+from .webhook_endpoint_page import WebhookEndpointPage
+from .webhook_endpoint_request import WebhookEndpointRequest
+from .webhook_endpoint_secret import WebhookEndpointSecret
 
 __all__ = (
     "CallbackEvent",
     "CallbackSecret",
     "Currency",
     "CurrencyPage",
+    "Delivery",
     "DeliveryAttempt",
+    "DeliveryPage",
     "DeliveryStatus",
+    "DialectEnum",
     "Error",
     "ErrorCode",
     "ErrorDetail",
@@ -85,6 +96,7 @@ __all__ = (
     "PatchedMerchantRequestConfirmations",
     "PatchedMerchantRequestUnresolvedRules",
     "PatchedMerchantRequestUnresolvedRulesAdditionalProperty",
+    "PatchedWebhookEndpointUpdateRequest",
     "Rate",
     "Refund",
     "RefundAmount",
@@ -108,4 +120,8 @@ __all__ = (
     "WalletFamily",
     "WalletPage",
     "WalletRequest",
+    "WebhookEndpoint",
+    "WebhookEndpointPage",
+    "WebhookEndpointRequest",
+    "WebhookEndpointSecret",
 )

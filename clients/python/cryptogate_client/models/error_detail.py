@@ -96,6 +96,8 @@ class ErrorDetail:
             * `live_invoice` - live_invoice
             * `not_a_sandbox_invoice` - not_a_sandbox_invoice
             * `delivery_in_progress` - delivery_in_progress
+            * `too_many_endpoints` - too_many_endpoints
+            * `default_endpoint` - default_endpoint
             * `idempotency_key_reused` - idempotency_key_reused
             * `idempotency_key_in_use` - idempotency_key_in_use
             * `login_exists` - login_exists
@@ -114,6 +116,8 @@ class ErrorDetail:
             * `invalid_address` - invalid_address
             * `invalid_txid` - invalid_txid
             * `no_callback_url` - no_callback_url
+            * `dialect_unavailable` - dialect_unavailable
+            * `invalid_events` - invalid_events
             * `invalid_action` - invalid_action
             * `visit_over` - visit_over
             * `wrong_code` - wrong_code

@@ -18,26 +18,27 @@ T = TypeVar("T", bound="PatchedMerchantRequest")
 
 @_attrs_define
 class PatchedMerchantRequest:
-    """The settings a merchant changes over the API (secrets are rotated, never set).
+    """The settings a merchant changes over the API (secrets are rotated, never set);
+    `callback_url` and `callback_failing_since` are its default webhook endpoint's.
 
-    Attributes:
-        name (str | Unset):
-        logo_url (str | Unset):
-        callback_url (str | Unset):
-        allowed_return_hosts (list[str] | Unset): hosts a return_url may point to
-        embed_hosts (list[str] | Unset): hosts that may embed the payment page in a frame
-        enabled_methods (list[str] | Unset): `ASSET:network` keys; empty: every method with a wallet
-        confirmations (PatchedMerchantRequestConfirmations | Unset): network code → confirmations (never below its safe
-            minimum)
-        invoice_ttl_minutes (int | Unset):
-        payment_window_minutes (int | Unset):
-        late_window_minutes (int | Unset):
-        processing_timeout_minutes (int | Unset):
-        slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
-        insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
-        unresolved_rules (PatchedMerchantRequestUnresolvedRules | Unset): context (underpaid, overpaid, paid_late,
-            multiple_senders, reverted) → what to do with it
-        deny_list (list[str] | Unset): sender addresses whose payments go to compliance_review
+        Attributes:
+            name (str | Unset):
+            logo_url (str | Unset):
+            callback_url (str | Unset):
+            allowed_return_hosts (list[str] | Unset): hosts a return_url may point to
+            embed_hosts (list[str] | Unset): hosts that may embed the payment page in a frame
+            enabled_methods (list[str] | Unset): `ASSET:network` keys; empty: every method with a wallet
+            confirmations (PatchedMerchantRequestConfirmations | Unset): network code → confirmations (never below its safe
+                minimum)
+            invoice_ttl_minutes (int | Unset):
+            payment_window_minutes (int | Unset):
+            late_window_minutes (int | Unset):
+            processing_timeout_minutes (int | Unset):
+            slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            unresolved_rules (PatchedMerchantRequestUnresolvedRules | Unset): context (underpaid, overpaid, paid_late,
+                multiple_senders, reverted) → what to do with it
+            deny_list (list[str] | Unset): sender addresses whose payments go to compliance_review
     """
 
     name: str | Unset = UNSET

@@ -32,7 +32,8 @@ class Refund:
         claim_url (str): the payer's page to give a refund address
         address (None | str):
         txid (None | str):
-        confirmations (int): of the payout transaction; 0 until seen
+        confirmations (int): of the payout transaction once seen in a block; 0 before, or when it was marked paid (a
+            payout the gateway cannot see)
         reason (str):
         created_at (datetime.datetime):
         paid_at (datetime.datetime | None):

@@ -16,6 +16,7 @@ def _get_kwargs(
     *,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -27,6 +28,11 @@ def _get_kwargs(
     params["cursor"] = cursor
 
     params["delivered"] = delivered
+
+    json_endpoint: str | Unset = UNSET
+    if not isinstance(endpoint, Unset):
+        json_endpoint = str(endpoint)
+    params["endpoint"] = json_endpoint
 
     params["failing"] = failing
 
@@ -70,6 +76,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_401
 
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
@@ -95,6 +106,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -102,12 +114,14 @@ def sync_detailed(
 ) -> Response[Error | EventPage]:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -129,6 +143,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -147,6 +162,7 @@ def sync(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -154,12 +170,14 @@ def sync(
 ) -> Error | EventPage | None:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -182,6 +200,7 @@ def sync(
         client=client,
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -194,6 +213,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -201,12 +221,14 @@ async def asyncio_detailed(
 ) -> Response[Error | EventPage]:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -228,6 +250,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         cursor=cursor,
         delivered=delivered,
+        endpoint=endpoint,
         failing=failing,
         invoice=invoice,
         limit=limit,
@@ -244,6 +267,7 @@ async def asyncio(
     client: AuthenticatedClient,
     cursor: str | Unset = UNSET,
     delivered: bool | Unset = UNSET,
+    endpoint: UUID | Unset = UNSET,
     failing: bool | Unset = UNSET,
     invoice: UUID | Unset = UNSET,
     limit: int | Unset = UNSET,
@@ -251,12 +275,14 @@ async def asyncio(
 ) -> Error | EventPage | None:
     """Callback events with their delivery attempts, newest first
 
-     Newest first, cursor-paginated; filters `invoice`, `type`, `delivered` and
-    `failing` (not delivered, and at least one attempt failed).
+     Newest first, cursor-paginated; filters `invoice`, `endpoint`, `type`, `delivered`
+    (to every endpoint that wanted it) and `failing` (not delivered, and at least one
+    attempt failed); an endpoint not the merchant's is a 404.
 
     Args:
         cursor (str | Unset):
         delivered (bool | Unset):
+        endpoint (UUID | Unset):
         failing (bool | Unset):
         invoice (UUID | Unset):
         limit (int | Unset):
@@ -280,6 +306,7 @@ async def asyncio(
             client=client,
             cursor=cursor,
             delivered=delivered,
+            endpoint=endpoint,
             failing=failing,
             invoice=invoice,
             limit=limit,

@@ -96,7 +96,8 @@ def sync_detailed(
 ) -> Response[Error | Event]:
     """Send an event again
 
-     Send the event again now, with the same id; answers with the event and its log.
+     Send the event again now, with the same id, to every endpoint that has it;
+    answers with the event and its log.
 
     Args:
         event_id (UUID):
@@ -130,7 +131,8 @@ def sync(
 ) -> Error | Event | None:
     """Send an event again
 
-     Send the event again now, with the same id; answers with the event and its log.
+     Send the event again now, with the same id, to every endpoint that has it;
+    answers with the event and its log.
 
     Args:
         event_id (UUID):
@@ -159,7 +161,8 @@ async def asyncio_detailed(
 ) -> Response[Error | Event]:
     """Send an event again
 
-     Send the event again now, with the same id; answers with the event and its log.
+     Send the event again now, with the same id, to every endpoint that has it;
+    answers with the event and its log.
 
     Args:
         event_id (UUID):
@@ -191,7 +194,8 @@ async def asyncio(
 ) -> Error | Event | None:
     """Send an event again
 
-     Send the event again now, with the same id; answers with the event and its log.
+     Send the event again now, with the same id, to every endpoint that has it;
+    answers with the event and its log.
 
     Args:
         event_id (UUID):

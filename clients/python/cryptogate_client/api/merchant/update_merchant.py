@@ -84,9 +84,14 @@ def sync_detailed(
 ) -> Response[Error | Merchant]:
     """Change some of the merchant's settings
 
+     `callback_url` is the default webhook endpoint's URL: set, it changes that
+    endpoint (made, with a new secret, if the merchant has none); blank, the endpoint
+    stays, with its secret, and is sent only invoices' own callback_url.
+
     Args:
         body (PatchedMerchantRequest | Unset): The settings a merchant changes over the API
-            (secrets are rotated, never set).
+            (secrets are rotated, never set);
+            `callback_url` and `callback_failing_since` are its default webhook endpoint's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,9 +119,14 @@ def sync(
 ) -> Error | Merchant | None:
     """Change some of the merchant's settings
 
+     `callback_url` is the default webhook endpoint's URL: set, it changes that
+    endpoint (made, with a new secret, if the merchant has none); blank, the endpoint
+    stays, with its secret, and is sent only invoices' own callback_url.
+
     Args:
         body (PatchedMerchantRequest | Unset): The settings a merchant changes over the API
-            (secrets are rotated, never set).
+            (secrets are rotated, never set);
+            `callback_url` and `callback_failing_since` are its default webhook endpoint's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -139,9 +149,14 @@ async def asyncio_detailed(
 ) -> Response[Error | Merchant]:
     """Change some of the merchant's settings
 
+     `callback_url` is the default webhook endpoint's URL: set, it changes that
+    endpoint (made, with a new secret, if the merchant has none); blank, the endpoint
+    stays, with its secret, and is sent only invoices' own callback_url.
+
     Args:
         body (PatchedMerchantRequest | Unset): The settings a merchant changes over the API
-            (secrets are rotated, never set).
+            (secrets are rotated, never set);
+            `callback_url` and `callback_failing_since` are its default webhook endpoint's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,9 +182,14 @@ async def asyncio(
 ) -> Error | Merchant | None:
     """Change some of the merchant's settings
 
+     `callback_url` is the default webhook endpoint's URL: set, it changes that
+    endpoint (made, with a new secret, if the merchant has none); blank, the endpoint
+    stays, with its secret, and is sent only invoices' own callback_url.
+
     Args:
         body (PatchedMerchantRequest | Unset): The settings a merchant changes over the API
-            (secrets are rotated, never set).
+            (secrets are rotated, never set);
+            `callback_url` and `callback_failing_since` are its default webhook endpoint's.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
