@@ -255,6 +255,8 @@ class Refund(models.Model):
     payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
     payout_block_hash = models.CharField(max_length=128, blank=True)
     payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
+    # Marked paid by the merchant with a payout the gateway cannot see: the scanner leaves it.
+    paid_manually = models.BooleanField(default=False)
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -369,3 +369,15 @@ def test_resolve_refunds_every_asset_with_one_status_change(api, create_invoice,
     ]
     types = Event.objects.filter(invoice_id=invoice["id"]).order_by("sequence")[first:]
     assert [e.type for e in types] == ["status_changed", "refund_updated", "refund_updated"]
+
+
+def test_a_refund_marked_paid_stays_paid_through_scans(api, paid_invoice):
+    """A payout the gateway cannot see is never taken for one that left the chain."""
+    invoice = paid_invoice()
+    made = refund(api, invoice, amount="10").json()
+    assert mark_paid(api, made, "ab" * 32).status_code == 200
+    for _ in range(3):
+        api.post("/api/v1/sandbox/mine", {"blocks": 3}, format="json")
+        scan_network("sandbox")
+    kept = Refund.objects.get(pk=made["id"])
+    assert (kept.status, kept.payout_txid) == (Refund.PAID, "ab" * 32)

@@ -138,7 +138,8 @@ def cancel_refund(*, refund_id, actor: str) -> Refund:
 
 def mark_refund_paid(*, refund_id, txid: str, actor: str) -> Refund:
     """The merchant paid the refund where the gateway cannot see it (an exchange, another
-    chain's wallet): `paid` at once with that transaction id, not waiting for the scanner."""
+    chain's wallet): `paid` at once with that transaction id, not waiting for the scanner,
+    which leaves it paid (`paid_manually`: not in a block it scans is no revert)."""
     now = timezone.now()
     with transaction.atomic():
         invoice, refund = _lock(refund_id)
@@ -149,8 +150,8 @@ def mark_refund_paid(*, refund_id, txid: str, actor: str) -> Refund:
         if network is None:
             raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE)
         refund.payout_txid = validate_txid(network=network, text=txid, field="txid")
-        refund.status, refund.paid_at = status, now
-        refund.save(update_fields=["payout_txid", "status", "paid_at"])
+        refund.status, refund.paid_at, refund.paid_manually = status, now, True
+        refund.save(update_fields=["payout_txid", "status", "paid_at", "paid_manually"])
         record_events(invoice, ["refund_updated"], actor, now)
         return refund
 
