@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from django.core import checks as django_checks
 
-from chains import backends, registry
+from chains import backends, forwarders, registry
 from chains.models import ChainCursor
 from chains.registry import Asset, Network
 
@@ -52,6 +52,13 @@ def configuration_problem(network: Network) -> str | None:
     for name, url in urls:
         if problem := _url_problem(url):
             return f"{name} {_redacted(url)!r} {problem}"
+    if network.forwarder_factory:
+        if network.kind != "evm":
+            return "forwarder_factory is for EVM networks only"
+        try:
+            forwarders.to_checksum_address(network.forwarder_factory)
+        except ValueError:
+            return f"forwarder_factory {network.forwarder_factory!r} is not an EVM address"
     return None
 
 
@@ -87,6 +94,8 @@ def node_problem(network: Network, backend) -> str | None:
                     f"the node answers for chain id {chain_id}, not {network.chain_id} "
                     f"({network.name})"
                 )
+            if network.forwarder_factory:
+                return forwarder_problem(network, backend)
         elif network.kind == "utxo":
             chain = backend.rpc.call("getblockchaininfo")["chain"]
             expected = UTXO_CHAINS.get(network.code, "main")
@@ -108,6 +117,20 @@ def node_problem(network: Network, backend) -> str | None:
     except Exception as exc:  # any transport or shape error: the node is down, not wrong
         logger.warning("%s: the node could not be checked: %s", network.code, exc)
     return None
+
+
+def forwarder_problem(network: Network, backend) -> str | None:
+    """Is the code at the configured `forwarder_factory` (and at its implementation) our
+    ForwarderFactory? Forwarder mode must never hand out addresses another contract
+    controls."""
+    factory = network.forwarder_factory
+    implementation = forwarders.implementation_address(factory)
+
+    def code(address: str) -> bytes:
+        return bytes.fromhex(backend.rpc.call("eth_getCode", address, "latest")[2:])
+
+    reason = forwarders.factory_code_problem(factory, code(factory), code(implementation))
+    return f"forwarder_factory: {reason}" if reason else None
 
 
 def problem(network: Network) -> str | None:

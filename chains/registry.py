@@ -71,6 +71,12 @@ class Network:
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
+    def forwarder_factory(self) -> str:
+        """The ForwarderFactory's address on this network (CHAINS_CONFIG
+        `forwarder_factory`, issue 28), or "" when forwarder mode is off here."""
+        return str(self.options.get("forwarder_factory", ""))
+
+    @property
     def enabled(self) -> bool:
         if self.kind == "sandbox":
             return bool(settings.SANDBOX)

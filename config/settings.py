@@ -275,6 +275,15 @@ STATIC_RATES = {
     "USDC/USD": "1",
     "USDC/EUR": "0.92",
 }
+# Issue 28, forwarder collection mode: a gas-only key (holding native coin for fees and
+# nothing else) that sends `collect` calls automatically when a plan holds at least
+# COLLECT_MIN_BALANCE of an asset ("USDT=100,ETH=0.05") and gas costs at most
+# COLLECT_MAX_GAS_GWEI. It can pay fees; it cannot send anyone the merchant's money.
+COLLECTOR_KEY = os.environ.get("COLLECTOR_KEY", "")
+COLLECT_MIN_BALANCE = dict(
+    item.split("=", 1) for item in env_list("COLLECT_MIN_BALANCE", "") if "=" in item
+)
+COLLECT_MAX_GAS_GWEI = os.environ.get("COLLECT_MAX_GAS_GWEI", "50")
 CALLBACKS_ALLOW_PRIVATE = env_bool("CALLBACKS_ALLOW_PRIVATE", False)
 SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `manage.py scan`
 

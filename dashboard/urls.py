@@ -3,11 +3,11 @@
 from django.urls import path
 
 from dashboard import account_views as account
+from dashboard import collect_views, views
 from dashboard import greenfield_views as greenfield
 from dashboard import pos_views as pos
 from dashboard import selling_views as selling
 from dashboard import settings_views as store
-from dashboard import views
 
 app_name = "dashboard"
 
@@ -32,6 +32,9 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/payout/", views.record_payout, name="invoice_payout"),
     path("invoices/<uuid:invoice_id>/refunds/new/", views.invoice_refund, name="invoice_refund"),
     path("refunds/", views.refund_list, name="refunds"),
+    path("collect/", collect_views.collect, name="collect"),
+    path("collect/record/", collect_views.collect_record, name="collect_record"),
+    path("collect/<slug:network>/payout/", collect_views.collect_payout, name="collect_payout"),
     path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
     path("refunds/<uuid:refund_id>/cancel/", views.refund_cancel, name="refund_cancel"),
     path("refunds/<uuid:refund_id>/mark-paid/", views.refund_mark_paid, name="refund_mark_paid"),

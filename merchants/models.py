@@ -270,3 +270,76 @@ class RateLimitCounter(models.Model):
                 fields=["bucket", "window_start"], name="one_counter_per_window"
             )
         ]
+
+
+class ForwarderPayout(models.Model):
+    """Forwarder collection mode on one EVM network (issue 28): invoices there get CREATE2
+    deposit addresses that can only ever pay `payout`. No row: the HD mode (an address
+    derived from the merchant's xpub). The index, the CREATE2 salt, still comes from the
+    family's Wallet counter, so no salt is handed out twice."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="forwarder_payouts"
+    )
+    network = models.CharField(max_length=32)
+    payout = models.CharField(max_length=42)  # EIP-55
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "network"], name="one_forwarder_payout_per_network"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.merchant} {self.network} → {self.payout}"
+
+
+class ForwarderDeposit(models.Model):
+    """A deposit address handed out in forwarder mode, with what it was computed from. The
+    collector recomputes the address from (factory, payout, salt) before every collection:
+    a row whose payout was changed afterwards no longer matches and is refused."""
+
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.CASCADE, related_name="forwarder_deposits"
+    )
+    network = models.CharField(max_length=32)
+    address = models.CharField(max_length=42)
+    factory = models.CharField(max_length=42)
+    payout = models.CharField(max_length=42)
+    salt = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "address"], name="one_forwarder_deposit_per_address"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.network} {self.address}"
+
+
+class Collection(models.Model):
+    """One `collect` transaction (issue 28): what it swept from which deposit addresses to
+    which payout, who sent it, and what the chain says of it once reconciled."""
+
+    SENT, CONFIRMED, FAILED = "sent", "confirmed", "failed"
+    COLLECTOR, WALLET = "collector", "wallet"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="collections")
+    network = models.CharField(max_length=32)
+    txid = models.CharField(max_length=66, unique=True)
+    payout = models.CharField(max_length=42)
+    addresses = models.JSONField(default=list)
+    amounts = models.JSONField(default=dict)  # {asset code: base units as a string}
+    sent_by = models.CharField(max_length=16)  # collector | wallet
+    gas_estimate = models.PositiveBigIntegerField(null=True)
+    gas_used = models.PositiveBigIntegerField(null=True)
+    status = models.CharField(max_length=16, default=SENT)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.network} {self.txid}"

@@ -13,15 +13,18 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from chains import hd
+from chains import addresses, forwarders, hd, registry
 from core.errors import ErrorCode, GatewayError
 from merchants import invites, notifications, notify
 from merchants.models import (
     LIVE,
     SCOPE_ADMIN,
     SCOPE_INVOICES,
+    ForwarderDeposit,
+    ForwarderPayout,
     Merchant,
     MerchantAPIKey,
     MerchantUser,
@@ -124,6 +127,69 @@ def set_wallet(*, merchant: Merchant, family: str, xpub: str, actor: str = "oper
                 new=notify.short_xpub(xpub),
             )
         return wallet
+
+
+def set_forwarder_payout(
+    *, merchant: Merchant, network: str, payout: str, actor: str = "operator"
+) -> ForwarderPayout | None:
+    """Switch an EVM network to forwarder collection mode with this payout address (checked
+    like any EVM address, EIP-55), or back to the HD mode with an empty payout. Addresses
+    already handed out keep the payout they were computed with: a change never redirects
+    them. Recorded and told to the team like a wallet change."""
+    chain = registry.get_network(network)
+    if chain is None or chain.kind != "evm" or not chain.forwarder_factory:
+        raise GatewayError(
+            ErrorCode.INVALID_ADDRESS,
+            "network",
+            message=_("Forwarder mode needs an EVM network with a forwarder_factory."),
+        )
+    current = ForwarderPayout.objects.filter(merchant=merchant, network=network).first()
+    old = current.payout if current else ""
+    if payout:
+        try:
+            payout = addresses.validate_address(chain, payout.strip())
+        except addresses.InvalidAddress as exc:
+            raise GatewayError(ErrorCode.INVALID_ADDRESS, "payout", message=str(exc)) from exc
+    with transaction.atomic():
+        if not payout:
+            ForwarderPayout.objects.filter(merchant=merchant, network=network).delete()
+            current = None
+        else:
+            current, _created = ForwarderPayout.objects.update_or_create(
+                merchant=merchant, network=network, defaults={"payout": payout}
+            )
+        if old != payout:
+            notify.record_change(
+                merchant,
+                actor,
+                SettingsChange.WALLET,
+                detail=f"forwarder {network}",
+                old=old,
+                new=payout,
+            )
+    return current
+
+
+def forwarder_address(*, merchant: Merchant, network: str, index: int) -> str | None:
+    """In forwarder mode on `network`: the CREATE2 deposit address for (payout, index),
+    recorded with what it was computed from; None in the HD mode (no statement at all on
+    a network without a factory: invoice creation stays a few statements)."""
+    factory = registry.get_network(network).forwarder_factory
+    if not factory:
+        return None
+    setting = ForwarderPayout.objects.filter(merchant=merchant, network=network).first()
+    if setting is None:
+        return None
+    address = forwarders.deposit_address(factory, setting.payout, index)
+    ForwarderDeposit.objects.create(
+        merchant=merchant,
+        network=network,
+        address=address,
+        factory=forwarders.to_checksum_address(factory),
+        payout=setting.payout,
+        salt=index,
+    )
+    return address
 
 
 def update_settings(*, merchant: Merchant, changes: dict, actor: str) -> Merchant:

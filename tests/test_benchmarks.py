@@ -25,6 +25,7 @@ SMOKE = {
     ),
     "checkout.py": ({}, ["status endpoint: pending", "First load of the pay screen"]),
     "dashboard.py": ({}, ["search: txid", "worst p50", "Overview page", "rows in"]),
+    "forwarders.py": ({}, ["forwarder gas/address", "ratio = forwarder gas per address"]),
     "load.py": ({}, ["errors: 0 ;", "lost (no credit): 0", "callbacks B: "]),
     "scan.py": (
         {},
@@ -52,6 +53,8 @@ def test_benchmark_runs(script, processes):
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    if script == "forwarders.py" and "anvil is not installed" in done.stdout:
+        unavailable("benchmarks/forwarders.py measured no gas: anvil is not installed")
     for line in expected:
         assert line in done.stdout, done.stdout
     if script == "scan.py" and "anvil is not installed" in done.stdout:

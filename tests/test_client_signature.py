@@ -1,5 +1,5 @@
 """The Python client's `verify_signature` accepts a callback signed as the gateway signs it
-(webhooks.callbacks.signature_header) and refuses a changed body, another secret and a
+(webhooks.dialects.signature_header) and refuses a changed body, another secret and a
 signature too old or too far ahead (API.md, Callbacks)."""
 
 import importlib
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webhooks.callbacks import signature_header
+from webhooks.dialects import signature_header
 
 CLIENT = Path(__file__).resolve().parents[1] / "clients" / "python"
 BODY = json.dumps({"id": "e1", "event": "status_changed", "data": {"amount": "25.00"}}).encode()

@@ -7,8 +7,7 @@ from rest_framework.test import APIClient
 
 from chains import hd
 from invoices.representation import Shape
-from merchants.models import Merchant
-from webhooks import callbacks
+from webhooks import callbacks, endpoints
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +30,7 @@ def test_every_response_has_the_documented_fields_in_order(
     settings, components, api, create_invoice, receiver
 ):
     settings.CALLBACKS_ALLOW_PRIVATE = True
-    Merchant.objects.filter(pk=api.merchant.pk).update(callback_url=receiver.url)
+    endpoints.set_callback_url(merchant=api.merchant, url=receiver.url, actor="test")
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     assert list(invoice) == fields(components, "Invoice")
     pay = f"/api/v1/sandbox/invoices/{invoice['id']}/pay"

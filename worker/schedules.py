@@ -15,6 +15,7 @@ SCHEDULES = {
     "send payer e-mails": (tasks.send_payer_emails, 1),
     "send receipts": (tasks.send_receipts, 1),
     "send notification e-mails": (tasks.send_notifications, 1),
+    "collect forwarder deposits": (tasks.collect_forwarders, 10),
     "forget idempotency keys older than 24 h": (idempotency.prune, 60),
 }
 

@@ -11,6 +11,7 @@ from chains.checks import enabled_networks
 from invoices import rates
 from invoices.scanning import scan_network
 from invoices.services import reconciliation
+from merchants import collecting
 from webhooks import callbacks, emails, notifications, receipts
 
 logger = logging.getLogger(__name__)
@@ -57,3 +58,9 @@ def send_receipts(invoice_id=None) -> int:
 def send_notifications() -> int:
     """Send the team's notification e-mails that are due (new ones and retries)."""
     return notifications.send_due()
+
+
+def collect_forwarders() -> int:
+    """Send the forwarder collections the rules allow (with COLLECTOR_KEY) and reconcile
+    the sent ones (issue 28)."""
+    return len(collecting.collect_automatically())

@@ -15,6 +15,7 @@ from core.errors import ErrorCode, GatewayError
 from invoices import money, pricing, rates
 from invoices.models import Invoice, Quote
 from merchants.models import Merchant, Wallet
+from merchants.services import forwarder_address
 
 FEE_CACHE_SECONDS = 60
 
@@ -117,7 +118,9 @@ def set_next_address(quote: Quote, merchant: Merchant) -> None:
     if taken is None:
         raise GatewayError(ErrorCode.NO_WALLET, "pay_currency", family=family)
     index, xpub = taken
-    quote.address = hd.derive_address(family, xpub, index)
+    # Forwarder mode (issue 28): the index is the CREATE2 salt instead of an HD path.
+    forwarded = forwarder_address(merchant=merchant, network=quote.network, index=index)
+    quote.address = forwarded or hd.derive_address(family, xpub, index)
     quote.derivation_index = index
 
 
