@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class ChainsConfig(AppConfig):
     name = "chains"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.core import checks
 
         from chains import checks as chain_checks

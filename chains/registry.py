@@ -337,7 +337,24 @@ def all_networks() -> dict[str, Network]:
 
 
 def get_network(code: str) -> Network | None:
+    """The network of a code from outside (a request, a form): None when there is none."""
     return all_networks().get(code)
+
+
+def network(code: str) -> Network:
+    """The network of a code the gateway itself stored or configured (an asset's, a quote's):
+    an unknown one is a removed chain or a bug, so it raises KeyError rather than
+    returning None for every caller to check."""
+    return all_networks()[code]
+
+
+def asset(network_code: str, code: str) -> Asset:
+    """The asset of a network and code the gateway itself stored (a quote's): KeyError for
+    an unknown one, like `network`."""
+    found = network(network_code).asset(code)
+    if found is None:
+        raise KeyError(f"{network_code} has no asset {code}")
+    return found
 
 
 def find_assets(code: str) -> list[Asset]:

@@ -130,7 +130,9 @@ def _rewind(backend: ChainBackend, report: ScanReport, below: int) -> tuple[int,
     report.rollback_above = (
         fork if report.rollback_above is None else min(fork, report.rollback_above)
     )
-    report.transfers = [t for t in report.transfers if t.block_height <= fork]
+    report.transfers = [
+        t for t in report.transfers if t.block_height is None or t.block_height <= fork
+    ]
     return fork, backend.block_hash(fork) if fork >= 0 else None
 
 

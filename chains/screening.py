@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from xml.etree import ElementTree
 
 SANCTIONS_FILE = Path(__file__).parent / "data" / "sanctioned_addresses.txt"
@@ -63,14 +63,15 @@ def parse_sdn(source: BinaryIO) -> tuple[list[Listing], str]:
     """The digital currency addresses of an SDN publication, and its publication date
     ("" when the format does not carry one). The XML is streamed and every element outside
     the records read here is dropped as soon as it ends: the advanced file is large."""
-    source = io.BufferedReader(source)  # any binary file object can then be peeked at
-    if not source.peek(512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-        return _from_csv(io.TextIOWrapper(source, encoding="utf-8-sig")), ""
+    # Any binary file object can then be peeked at (the stubs want a raw one: any will do).
+    reader = io.BufferedReader(cast(io.RawIOBase, source))
+    if not reader.peek(512).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _from_csv(io.TextIOWrapper(reader, encoding="utf-8-sig")), ""
     listings: list[Listing] = []
     published = ""
     address_types: dict[str, str] = {}  # advanced XML: FeatureTypeID -> currency
     inside = 0  # how many records enclose the current element
-    for event, element in ElementTree.iterparse(source, events=("start", "end")):
+    for event, element in ElementTree.iterparse(reader, events=("start", "end")):
         tag = _local(element.tag)
         if event == "start":
             inside += tag in RECORDS

@@ -32,7 +32,7 @@ def raw_bytes(address: str) -> bytes:
     from bip_utils import Base58ChecksumError, Base58Decoder  # see chains/hd.py
 
     try:
-        raw = Base58Decoder.CheckDecode(address)
+        raw: bytes = Base58Decoder.CheckDecode(address)
     except Base58ChecksumError:
         raise NotATronAddress(f"{address!r}: the base58 checksum does not match") from None
     except ValueError:
@@ -46,7 +46,8 @@ def to_base58(address: str) -> str:
     """`T…` from any spelling."""
     from bip_utils import Base58Encoder  # see chains/hd.py
 
-    return Base58Encoder.CheckEncode(raw_bytes(address))
+    spelt: str = Base58Encoder.CheckEncode(raw_bytes(address))
+    return spelt
 
 
 def to_hex20(address: str) -> str:

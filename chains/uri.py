@@ -28,6 +28,6 @@ def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str
             f"?address={address}&uint256={units}"
         )
     amount = _decimal(units, asset.decimals)
-    if asset.is_native:
+    if asset.contract is None:  # the native coin
         return f"{network.uri_scheme}:{address}?amount={amount}"
     return f"{network.uri_scheme}:{address}?amount={amount}&token={quote(asset.contract, safe='')}"

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from pages.forms import choice_field
+
 
 class MethodForm(forms.Form):
     """One of the methods the page offers, as "ASSET:network"."""
@@ -16,7 +18,7 @@ class MethodForm(forms.Form):
 
     def __init__(self, *args, methods: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(method, method) for method in methods]
+        choice_field(self, "method").choices = [(method, method) for method in methods]
 
 
 class RefundClaimForm(forms.Form):

@@ -17,7 +17,7 @@ from chains.uri import payment_uri
 from checkout import sandbox, states
 from core.errors import GatewayError
 from invoices import lifecycle, money, selectors
-from invoices.models import Invoice, Kind, Refund
+from invoices.models import Invoice, Kind, Quote, Refund
 from invoices.representation import confirmations
 from invoices.selectors import scanned_heights
 from invoices.services import quoting
@@ -207,7 +207,7 @@ def methods(invoice: Invoice, now: datetime) -> list[dict]:
                 quote = quoting.quote_for(invoice=invoice, asset=asset, now=now)
             except GatewayError:
                 continue
-        network = registry.get_network(asset.network)
+        network = registry.network(asset.network)
         methods.append(
             {
                 "value": asset.method,
@@ -222,11 +222,10 @@ def methods(invoice: Invoice, now: datetime) -> list[dict]:
     return methods
 
 
-def _payment(invoice: Invoice, facts: PageState) -> dict:
+def _payment(quote: Quote, facts: PageState) -> dict:
     """Where and how much to send: the whole amount, or what is left of it."""
-    quote = invoice.quote
-    network = registry.get_network(quote.network)
-    asset = network.asset(quote.asset)
+    network = registry.network(quote.network)
+    asset = registry.asset(quote.network, quote.asset)
     units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
     amount = display_amount(units, asset.decimals)
     uri = payment_uri(network, asset, quote.address, units)
@@ -295,7 +294,7 @@ def _received(invoice: Invoice, facts: PageState) -> dict | None:
     quote = invoice.quote
     if quote is None:
         return None
-    decimals = registry.get_network(quote.network).asset(quote.asset).decimals
+    decimals = registry.asset(quote.network, quote.asset).decimals
     return {
         "received": display_amount(facts.received, decimals),
         "remaining": display_amount(facts.remaining, decimals),
@@ -340,7 +339,9 @@ def page(
         "message": message(screen, facts.confirmations),
         "price": labels.amount(display_amount(invoice.price_amount, price_decimals)),
         "methods": methods(invoice, now) if screen == states.CHOOSE else [],
-        "payment": _payment(invoice, facts) if screen in PAYING_SCREENS else None,
+        "payment": _payment(invoice.quote, facts)
+        if screen in PAYING_SCREENS and invoice.quote
+        else None,
         "received": _received(invoice, facts),
         "rate": labels.amount(invoice.quote.rate) if invoice.quote else "",
         "transactions": _transactions(invoice) if invoice.transactions.all() else [],

@@ -33,14 +33,15 @@ CANCELLED, FAILED, DECLINED, REFUNDED, CLOSED = (
 )  # closed: archived while new
 AFTER_CLOSE = "after_close"  # money arrived after the invoice ended: the merchant can refund it
 
-_UNRESOLVED = {
+# Keyed by the enums, looked up by the stored strings (a StrEnum is equal to its value).
+_UNRESOLVED: dict[str | None, str] = {
     lc.OVERPAID: OVERPAID,
     lc.PAID_LATE: PAID_LATE,
     lc.UNDERPAID: SHORT,
     lc.MULTIPLE_SENDERS: SENDERS,
     lc.REVERTED: REVERTED,
 }
-_MERCHANT_OWNED = {
+_MERCHANT_OWNED: dict[str, str] = {
     lc.CANCELLED: CANCELLED,
     lc.FAILED: FAILED,
     lc.DECLINED: DECLINED,

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -137,7 +138,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-Q_CLUSTER = {
+Q_CLUSTER: dict[str, Any] = {
     "name": "gateway",
     "workers": int(os.environ.get("Q_WORKERS", "2")),
     "timeout": 120,
@@ -172,7 +173,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # folders: no CDN, no separate web server, no collectstatic step needed.
 WHITENOISE_USE_FINDERS = True
 
-REST_FRAMEWORK = {
+REST_FRAMEWORK: dict[str, Any] = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.auth.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [
         "merchants.auth.HasMerchant",

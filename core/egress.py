@@ -92,8 +92,8 @@ def refusal_reason(address: Address) -> str | None:
         embedded = address.sixtofour or (
             ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in NAT64 else None
         )
-        if embedded and (reason := refusal_reason(embedded)):
-            return f"{reason} (embedded in {address})"
+        if embedded and (inner := refusal_reason(embedded)):
+            return f"{inner} (embedded in {address})"
     return None
 
 
@@ -147,7 +147,7 @@ def resolve(target: Target, allow_private: bool) -> str:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise ConnectionError(f"{target.host} does not resolve ({exc})") from None
-    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not allow_private:
         for address in addresses:
             if reason := refusal_reason(address):

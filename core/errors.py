@@ -54,6 +54,12 @@ class ErrorCode(StrEnum):
         member.http_status, member.template, member.error_type = status, template, error_type
         return member
 
+    @classmethod
+    def lookup(cls, code: object) -> ErrorCode | None:
+        """The member of this code, None for one outside the catalogue (`ErrorCode(code)`
+        reads, to a type checker, as making a member)."""
+        return next((member for member in cls if member.value == code), None)
+
     # --- the request itself (400, 415) ---
     MALFORMED_JSON = "malformed_json", 400, _("the body is not valid JSON")
     UNSUPPORTED_MEDIA_TYPE = (

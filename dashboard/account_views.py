@@ -19,6 +19,7 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,7 +31,7 @@ from django_q.tasks import async_task
 
 from core.errors import GatewayError
 from dashboard import errors, mode
-from dashboard.access import member_required, page
+from dashboard.access import MemberRequest, member_required, page
 from dashboard.forms import BoundedUsername, NewPasswordForm, Styled, TokenForm
 from merchants import services as merchant_services
 from merchants import throttling
@@ -131,7 +132,7 @@ password_reset_complete = _auth_view(
 )
 
 
-def _next(request) -> str:
+def _next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         return target
@@ -140,7 +141,7 @@ def _next(request) -> str:
 
 @require_POST
 @member_required
-def switch_mode(request):
+def switch_mode(request: MemberRequest) -> HttpResponseBase:
     """Show the other mode's data (dashboard.mode); back to the page the switch was on."""
     request.session[mode.SESSION_KEY] = TEST if request.POST.get("mode") == TEST else LIVE
     return redirect(_next(request))
@@ -149,7 +150,7 @@ def switch_mode(request):
 @page
 @login_required
 @require_http_methods(["GET", "POST"])
-def verify(request):
+def verify(request):  # request.user.is_verified comes from django-otp's middleware
     """The second step of a login, for users with an authenticator app."""
     device = merchant_services.confirmed_device(user=request.user)
     if device is None or request.user.is_verified():
@@ -173,7 +174,7 @@ def verify(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def account(request):
+def account(request: MemberRequest) -> HttpResponseBase:
     """Password change and the second factor's state."""
     form = StyledPasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -194,7 +195,7 @@ def account(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def two_factor(request):
+def two_factor(request: MemberRequest) -> HttpResponseBase:
     """Set up an authenticator app (scan, then prove it with a code) or switch it off (with
     a code, so a session left open cannot)."""
     device = merchant_services.two_factor_device(user=request.user)
@@ -237,7 +238,7 @@ def two_factor(request):
 
 @page
 @require_http_methods(["GET", "POST"])
-def accept_invite(request, token):
+def accept_invite(request: HttpRequest, token: str) -> HttpResponseBase:
     """Whoever holds an invitation link chooses a password and joins with its role."""
     invite = merchant_services.open_invite(token=token)
     if invite is None:

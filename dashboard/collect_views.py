@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import requests
 from django.contrib import messages
+from django.http import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +15,7 @@ from chains import registry
 from chains.backends.jsonrpc import RPCError
 from core.errors import GatewayError
 from dashboard import errors
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from invoices import money
 from merchants import collecting, services
 from merchants.models import Collection
@@ -36,7 +37,7 @@ def _plan_row(plan: collecting.Plan) -> dict:
 
 @require_GET
 @member_required
-def collect(request):
+def collect(request: MemberRequest) -> HttpResponseBase:
     merchant = request.merchant
     payouts = dict(merchant.forwarder_payouts.values_list("network", "payout"))
     networks = []
@@ -68,7 +69,7 @@ def collect(request):
 
 @require_POST
 @member_required
-def collect_record(request):
+def collect_record(request: MemberRequest) -> HttpResponseBase:
     """The wallet sent the call: record it (the page posts the txid and the signed plan)."""
     try:
         collecting.record_from_wallet(
@@ -85,7 +86,7 @@ def collect_record(request):
 
 @require_POST
 @member_required
-def collect_payout(request, network):
+def collect_payout(request: MemberRequest, network: str) -> HttpResponseBase:
     """Forwarder mode on (a payout address) or off (empty) for one network; addresses
     already handed out keep the payout they were computed for."""
     try:

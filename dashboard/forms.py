@@ -32,6 +32,7 @@ from merchants.models import (
     PayerEmail,
 )
 from pages import labels
+from pages.forms import choice_field
 
 LAST_DAY = date.max - timedelta(days=1)  # "to" includes its whole day: one more must exist
 ROLE_CHOICES = [
@@ -48,7 +49,9 @@ CONTEXT_LABELS = labels.CONTEXTS
 class Styled:
     """Gives text inputs, selects and textareas the shared `input` look."""
 
-    def __init__(self, *args, **kwargs):
+    fields: dict[str, forms.Field]  # a mixin of forms
+
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             widget = field.widget
@@ -75,7 +78,7 @@ class LinesField(forms.CharField):
 
     widget = forms.Textarea(attrs={"rows": 3})
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs) -> None:
         super().__init__(required=False, **kwargs)
 
     def prepare_value(self, value):
@@ -135,12 +138,14 @@ class InvoiceFilterForm(Styled, forms.Form):
 
     pos = forms.ChoiceField(required=False, label=_("Point of sale"))
 
-    def __init__(self, data, terminals=()):
+    def __init__(self, data, terminals=()) -> None:
         """`terminals`: (id, name) of the merchant's points of sale, to list one's sales."""
         super().__init__(data)
-        self.fields["pos"].choices = [("", _("Any"))] + [(str(pk), name) for pk, name in terminals]
+        choice_field(self, "pos").choices = [("", _("Any"))] + [
+            (str(pk), name) for pk, name in terminals
+        ]
         self.fields["network"].label = _("Network")
-        self.fields["network"].choices = [("", _("Any network"))] + [
+        choice_field(self, "network").choices = [("", _("Any network"))] + [
             (code, labels.network_name(code, network.name))
             for code, network in registry.all_networks().items()
         ]
@@ -207,9 +212,9 @@ class NewRefundForm(Styled, forms.Form):
     )
     reason = forms.CharField(required=False, max_length=500, label=_("Reason (optional)"))
 
-    def __init__(self, *args, methods=(), **kwargs):
+    def __init__(self, *args, methods=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [(f"{a} {n}", f"{a} · {n}") for a, n in methods]
+        choice_field(self, "method").choices = [(f"{a} {n}", f"{a} · {n}") for a, n in methods]
 
 
 class PayoutForm(Styled, forms.Form):
@@ -340,9 +345,9 @@ class PaymentsForm(SettingsForm):
 
     def __init__(
         self, *args, merchant: Merchant, methods: list[tuple[str, str]], networks: list, **kwargs
-    ):
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enabled_methods"].choices = methods
+        choice_field(self, "enabled_methods").choices = methods
         self.merchant, self.networks = merchant, networks
         for network in networks:
             self.fields[f"confirmations_{network.code}"] = forms.IntegerField(
@@ -479,7 +484,7 @@ class WalletForm(Styled, forms.Form):
         ),
     )
 
-    def __init__(self, *args, family: str, merchant: Merchant, **kwargs):
+    def __init__(self, *args, family: str, merchant: Merchant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.family, self.merchant = family, merchant
 
@@ -521,7 +526,7 @@ class ApiKeyForm(Styled, forms.Form):
         ],
     )
 
-    def __init__(self, *args, livemode: bool, **kwargs):
+    def __init__(self, *args, livemode: bool, **kwargs) -> None:
         super().__init__(*args, initial={"mode": LIVE if livemode else TEST}, **kwargs)
         self.livemode = livemode
 
@@ -562,7 +567,7 @@ class NewPasswordForm(Styled, forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
-    def __init__(self, *args, email: str, **kwargs):
+    def __init__(self, *args, email: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.user = get_user_model()(username=email, email=email)  # for the validators
 

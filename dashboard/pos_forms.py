@@ -14,6 +14,8 @@ from dashboard.forms import LinesField, Styled
 from dashboard.selling_forms import price_currencies
 from invoices import money
 from links.services import normalise_amount
+from merchants.models import Merchant
+from pages.forms import choice_field
 from pos.models import Terminal
 
 MAX_PRODUCTS = 30
@@ -38,9 +40,9 @@ class TerminalForm(Styled, forms.Form):
         help_text=_('Offered to the payer, e.g. "10, 15, 20". Empty: no tip.'),
     )
 
-    def __init__(self, *args, merchant, livemode: bool, **kwargs):
+    def __init__(self, *args, merchant: Merchant, livemode: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = price_currencies(merchant, livemode)
+        choice_field(self, "currency").choices = price_currencies(merchant, livemode)
 
     def clean_tips(self) -> list[str]:
         tips = [tip.strip() for tip in self.cleaned_data["tips"].split(",") if tip.strip()]

@@ -4,14 +4,17 @@ list filtered by terminal. Thin: a form, a service, a page."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dashboard.access import member_required
+from dashboard.access import MemberRequest, member_required
 from dashboard.pos_forms import TerminalForm, initial
 from pages import labels
 from pages.qr import qr_svg
@@ -19,7 +22,7 @@ from pos import services
 from pos.models import Terminal
 
 
-def _terminal(request, terminal_id) -> Terminal:
+def _terminal(request: MemberRequest, terminal_id: UUID) -> Terminal:
     return get_object_or_404(Terminal, merchant=request.merchant, pk=terminal_id)
 
 
@@ -29,7 +32,7 @@ def _public_url(terminal: Terminal) -> str:
 
 @require_GET
 @member_required
-def terminal_list(request):
+def terminal_list(request: MemberRequest) -> HttpResponseBase:
     terminals = Terminal.objects.filter(
         merchant=request.merchant, livemode=request.livemode
     ).order_by("-created_at")
@@ -52,7 +55,7 @@ def terminal_list(request):
     return render(request, "dashboard/pos_list.html", {"rows": rows, "section": "pos"})
 
 
-def _form_page(request, form, terminal=None, status=200):
+def _form_page(request: HttpRequest, form, terminal=None, status: int = 200):
     return render(
         request,
         "dashboard/pos_form.html",
@@ -63,7 +66,7 @@ def _form_page(request, form, terminal=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def terminal_new(request):
+def terminal_new(request: MemberRequest) -> HttpResponseBase:
     form = TerminalForm(request.POST or None, merchant=request.merchant, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
         terminal = Terminal(merchant=request.merchant, livemode=request.livemode)
@@ -78,7 +81,7 @@ def terminal_new(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def terminal_edit(request, terminal_id):
+def terminal_edit(request: MemberRequest, terminal_id: UUID) -> HttpResponseBase:
     terminal = _terminal(request, terminal_id)
     form = TerminalForm(
         request.POST or None,
@@ -96,7 +99,7 @@ def terminal_edit(request, terminal_id):
 
 @require_POST
 @member_required
-def terminal_rotate(request, terminal_id):
+def terminal_rotate(request: MemberRequest, terminal_id: UUID) -> HttpResponseBase:
     """A new secret link, for when the old one was seen by someone who should not charge."""
     services.rotate(terminal=_terminal(request, terminal_id))
     messages.success(request, _("New link made: the old one no longer opens the point of sale."))
@@ -105,7 +108,7 @@ def terminal_rotate(request, terminal_id):
 
 @require_POST
 @member_required
-def terminal_toggle(request, terminal_id):
+def terminal_toggle(request: MemberRequest, terminal_id: UUID) -> HttpResponseBase:
     terminal = _terminal(request, terminal_id)
     terminal.active = not terminal.active
     terminal.save(update_fields=["active"])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from invoices.lifecycle import Status, is_allowed
 from pages.amounts import display_amount, short_amount
 
-TONES = {
+TONES: dict[str, str] = {  # by Status, looked up by the stored status
     Status.NEW: "info",
     Status.PENDING: "info",
     Status.COMPLETED: "success",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import uuid
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -238,7 +239,7 @@ def _day_starts(now: datetime) -> dict[str, datetime]:
     return {"today": midnight, "7d": now - timedelta(days=7), "30d": now - timedelta(days=30)}
 
 
-def _amounts(cells: dict[str, list[int]], period: str) -> str:
+def _amounts(cells: Mapping[str, Mapping[str, int]], period: str) -> str:
     return " · ".join(
         f"{labels.amount(display_amount(units, money.price_decimals(c) or 0))} {c}"
         for c, units in sorted(cells[period].items())
@@ -258,7 +259,7 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
     rows = []
     for status in Status:
         counts = {period: 0 for period in starts}
-        volumes = {period: defaultdict(int) for period in starts}
+        volumes: dict[str, defaultdict[str, int]] = {period: defaultdict(int) for period in starts}
         for (row_status, currency), cells in totals.items():
             if row_status != status:
                 continue
@@ -423,7 +424,7 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
         cursor.network: cursor for cursor in ChainCursor.objects.filter(network__in=networks)
     }
     for code in sorted(networks):
-        network, cursor = registry.get_network(code), cursors.get(code)
+        network, cursor = registry.network(code), cursors.get(code)
         if lag := cursor_lag(network, cursor, now):
             items.append(
                 {

@@ -20,11 +20,12 @@ from invoices.selectors import offered_methods
 from invoices.services.creation import InvoiceRequest
 from links.services import MAX_IMAGE_BYTES, image_type, normalise_amount
 from merchants import notifications
-from merchants.models import PayerEmail
+from merchants.models import Merchant, PayerEmail
 from pages import labels
+from pages.forms import choice_field
 
 
-def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
+def price_currencies(merchant: Merchant, livemode: bool) -> list[tuple[str, str]]:
     """The fiat currencies rates are kept for, then the crypto assets the merchant takes."""
     crypto = sorted({asset.code for asset in offered_methods(merchant=merchant, livemode=livemode)})
     return [(code, code) for code in settings.RATE_FIATS] + [
@@ -32,12 +33,12 @@ def price_currencies(merchant, livemode: bool) -> list[tuple[str, str]]:
     ]
 
 
-def method_choices(merchant, livemode: bool) -> list[tuple[str, str]]:
+def method_choices(merchant: Merchant, livemode: bool) -> list[tuple[str, str]]:
     return [
         (
             asset.method,
             f"{asset.code} · "
-            f"{labels.network_name(asset.network, registry.get_network(asset.network).name)}",
+            f"{labels.network_name(asset.network, registry.network(asset.network).name)}",
         )
         for asset in offered_methods(merchant=merchant, livemode=livemode)
     ]
@@ -94,11 +95,11 @@ class InvoiceCreateForm(Styled, forms.Form):
         ),
     )
 
-    def __init__(self, *args, merchant, livemode: bool, **kwargs):
+    def __init__(self, *args, merchant: Merchant, livemode: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.livemode = livemode  # the dashboard's mode: test invoices offer the sandbox only
-        self.fields["price_currency"].choices = price_currencies(merchant, livemode)
-        self.fields["pay_method"].choices = [("", "—")] + method_choices(merchant, livemode)
+        choice_field(self, "price_currency").choices = price_currencies(merchant, livemode)
+        choice_field(self, "pay_method").choices = [("", "—")] + method_choices(merchant, livemode)
         self.fields["price_amount"].widget.attrs["placeholder"] = labels.amount("25.00")
 
     def clean(self):
@@ -197,10 +198,10 @@ class PaymentLinkForm(Styled, forms.Form):
         help_text=_("Used to send the payer a receipt and, if ever needed, a refund link."),
     )
 
-    def __init__(self, *args, merchant, livemode: bool, **kwargs):
+    def __init__(self, *args, merchant: Merchant, livemode: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["price_currency"].choices = price_currencies(merchant, livemode)
-        self.fields["methods"].choices = method_choices(merchant, livemode)
+        choice_field(self, "price_currency").choices = price_currencies(merchant, livemode)
+        choice_field(self, "methods").choices = method_choices(merchant, livemode)
 
     def clean_image(self):
         upload = self.cleaned_data.get("image")

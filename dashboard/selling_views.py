@@ -5,9 +5,11 @@ page; invoices are created by `invoices.services.creation.create_invoice`, as ov
 from __future__ import annotations
 
 from datetime import UTC
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -16,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import GatewayError
 from dashboard import errors, present
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from dashboard.selling_forms import (
     InvoiceCreateForm,
     PaymentLinkForm,
@@ -42,7 +44,7 @@ FORM_FIELDS = {"pay_currency": "pay_method", "network": "pay_method"}  # service
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def new_invoice(request):
+def new_invoice(request: MemberRequest) -> HttpResponseBase:
     form = InvoiceCreateForm(
         request.POST or None, merchant=request.merchant, livemode=request.livemode
     )
@@ -65,7 +67,7 @@ def new_invoice(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def invoice_share(request, invoice_id):
+def invoice_share(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     """The invoice's payment link to copy, scan or e-mail to the customer."""
     invoice = get_object_or_404(Invoice, merchant=request.merchant, pk=invoice_id)
     form = SendLinkForm(request.POST or None, initial={"email": invoice.customer_email})
@@ -101,7 +103,7 @@ def invoice_share(request, invoice_id):
 # --- payment links ------------------------------------------------------------------------------
 
 
-def _link(request, link_id) -> PaymentLink:
+def _link(request: MemberRequest, link_id: UUID) -> PaymentLink:
     return get_object_or_404(PaymentLink, merchant=request.merchant, pk=link_id)
 
 
@@ -141,7 +143,7 @@ def _public_url(link: PaymentLink) -> str:
 
 @require_GET
 @member_required
-def link_list(request):
+def link_list(request: MemberRequest) -> HttpResponseBase:
     now = timezone.now()
     links = PaymentLink.objects.filter(
         merchant=request.merchant, livemode=request.livemode
@@ -161,7 +163,7 @@ def link_list(request):
     return render(request, "dashboard/links.html", {"rows": rows, "section": "links"})
 
 
-def _link_form_page(request, form, link=None, status=200):
+def _link_form_page(request: HttpRequest, form, link=None, status: int = 200):
     return render(
         request,
         "dashboard/link_form.html",
@@ -172,7 +174,7 @@ def _link_form_page(request, form, link=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def link_new(request):
+def link_new(request: MemberRequest) -> HttpResponseBase:
     form = PaymentLinkForm(
         request.POST or None,
         request.FILES or None,
@@ -213,7 +215,7 @@ def _initial(link: PaymentLink) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def link_edit(request, link_id):
+def link_edit(request: MemberRequest, link_id: UUID) -> HttpResponseBase:
     link = _link(request, link_id)
     form = PaymentLinkForm(
         request.POST or None,
@@ -232,7 +234,7 @@ def link_edit(request, link_id):
 
 @require_GET
 @member_required
-def link_detail(request, link_id):
+def link_detail(request: MemberRequest, link_id: UUID) -> HttpResponseBase:
     link = _link(request, link_id)
     now = timezone.now()
     label, tone = _state(link, now)
@@ -277,7 +279,7 @@ def link_detail(request, link_id):
 
 @require_POST
 @member_required
-def link_toggle(request, link_id):
+def link_toggle(request: MemberRequest, link_id: UUID) -> HttpResponseBase:
     """Deactivate (or activate again): a deactivated link's page says so and sells nothing."""
     link = _link(request, link_id)
     link.active = not link.active
@@ -296,7 +298,7 @@ def link_toggle(request, link_id):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def preferences(request):
+def preferences(request: MemberRequest) -> HttpResponseBase:
     member = request.member
     form = PreferencesForm(
         request.POST or None,

@@ -4,8 +4,10 @@ money or data and are for owners (the rule: `dashboard.access.owners_only`)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from chains import hd, registry
 from chains.checks import enabled_methods, enabled_networks
 from core.errors import GatewayError
 from dashboard import errors, present
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from dashboard.forms import (
     ApiKeyForm,
     CallbackForm,
@@ -31,7 +33,7 @@ from dashboard.forms import (
 from invoices.representation import DeliveryAttemptResponse
 from merchants import invites
 from merchants import services as merchant_services
-from merchants.models import MerchantAPIKey, MerchantUser, SettingsChange, Wallet
+from merchants.models import Merchant, MerchantAPIKey, MerchantUser, SettingsChange, Wallet
 from webhooks import callbacks, endpoints
 from webhooks.models import WebhookEndpoint
 
@@ -39,12 +41,12 @@ ROLE_NAMES = {MerchantUser.OWNER: gettext_lazy("owner"), MerchantUser.STAFF: get
 DERIVED_SHOWN = 5
 
 
-def _saved(request, what: str, to: str):
+def _saved(request: HttpRequest, what: str, to: str):
     messages.success(request, _("%(what)s saved.") % {"what": what})
     return redirect(to)
 
 
-def _save_settings(request, form, what: str, to: str):
+def _save_settings(request: MemberRequest, form, what: str, to: str):
     """A valid settings form's changes saved, and the redirect that says so; None otherwise."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -59,7 +61,7 @@ def _save_settings(request, form, what: str, to: str):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def profile(request):
+def profile(request: MemberRequest) -> HttpResponseBase:
     merchant = request.merchant
     form = ProfileForm(
         request.POST or None,
@@ -80,12 +82,12 @@ def profile(request):
     )
 
 
-def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
+def _methods(merchant: Merchant) -> tuple[list[tuple[str, str]], list[str]]:
     """(every method of the enabled networks as choices, those the wallets can take)."""
     families = set(merchant.wallets.values_list("family", flat=True))
     choices, usable = [], []
     for asset in enabled_methods():
-        network = registry.get_network(asset.network)
+        network = registry.network(asset.network)
         has_wallet = network.family in families
         choices.append(
             (
@@ -101,7 +103,7 @@ def _methods(merchant) -> tuple[list[tuple[str, str]], list[str]]:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def payments(request):
+def payments(request: MemberRequest) -> HttpResponseBase:
     """Payment methods, confirmations, timers, tolerance, the automatic rules, the deny
     list."""
     merchant = request.merchant
@@ -141,14 +143,14 @@ def payments(request):
 # --- wallets ------------------------------------------------------------------------------------
 
 
-def _families(merchant) -> list[str]:
+def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
     return sorted(family for family in families if family in hd.FAMILIES)
 
 
-def _changes(merchant, *what: str, shown: int = 20):
+def _changes(merchant: Merchant, *what: str, shown: int = 20):
     """The latest recorded changes of these kinds (who changed wallets or callbacks)."""
     return list(merchant.settings_changes.filter(what__in=what)[:shown])
 
@@ -159,7 +161,7 @@ def _family_networks(family: str) -> str:
 
 @require_http_methods(["GET"])
 @member_required
-def wallets(request):
+def wallets(request: MemberRequest) -> HttpResponseBase:
     merchant = request.merchant
     existing = {wallet.family: wallet for wallet in merchant.wallets.all()}
     rows = []
@@ -189,7 +191,7 @@ def wallets(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def wallet(request, family):
+def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
     """Paste an xpub, see it validated with its first addresses, then confirm: replacing
     a wallet keeps its index counter, so no address is ever handed out twice."""
     merchant = request.merchant
@@ -231,11 +233,11 @@ def wallet(request, family):
 RECENT_DELIVERIES = 20
 
 
-def _endpoint(request, endpoint_id):
+def _endpoint(request: MemberRequest, endpoint_id: UUID) -> WebhookEndpoint:
     return get_object_or_404(WebhookEndpoint, merchant=request.merchant, pk=endpoint_id)
 
 
-def _callbacks_page(request, form, test=None, add_form=None, status=200):
+def _callbacks_page(request: MemberRequest, form, test=None, add_form=None, status: int = 200):
     merchant = request.merchant
     return render(
         request,
@@ -259,7 +261,7 @@ def _callbacks_page(request, form, test=None, add_form=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def callbacks_settings(request):
+def callbacks_settings(request: MemberRequest) -> HttpResponseBase:
     """The webhook endpoints; the form on top edits the default one's URL (the merchant's
     callback URL, as `PATCH /merchant callback_url` does)."""
     form = CallbackForm(
@@ -275,7 +277,7 @@ def callbacks_settings(request):
 
 @require_POST
 @member_required
-def endpoint_add(request):
+def endpoint_add(request: MemberRequest) -> HttpResponseBase:
     add_form = EndpointForm(request.POST)
     if add_form.is_valid():
         try:
@@ -292,7 +294,7 @@ def endpoint_add(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def endpoint_detail(request, endpoint_id):
+def endpoint_detail(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     """One endpoint: its settings, and its recent deliveries with their attempts."""
     endpoint = _endpoint(request, endpoint_id)
     initial = {
@@ -337,7 +339,7 @@ def endpoint_detail(request, endpoint_id):
 
 @require_POST
 @member_required
-def endpoint_toggle(request, endpoint_id):
+def endpoint_toggle(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     endpoint = _endpoint(request, endpoint_id)
     endpoints.update_endpoint(
         endpoint=endpoint, changes={"enabled": not endpoint.enabled}, actor=actor(request)
@@ -347,7 +349,7 @@ def endpoint_toggle(request, endpoint_id):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def endpoint_delete(request, endpoint_id):
+def endpoint_delete(request: MemberRequest, endpoint_id: UUID) -> HttpResponseBase:
     endpoint = _endpoint(request, endpoint_id)
     if request.method == "POST":
         try:
@@ -375,7 +377,9 @@ def endpoint_delete(request, endpoint_id):
 
 @require_POST
 @member_required
-def endpoint_redeliver(request, endpoint_id, delivery_id):
+def endpoint_redeliver(
+    request: MemberRequest, endpoint_id: UUID, delivery_id: int
+) -> HttpResponseBase:
     """Send one delivery again now, with the same event id."""
     endpoint = _endpoint(request, endpoint_id)
     delivery = get_object_or_404(
@@ -398,7 +402,7 @@ def endpoint_redeliver(request, endpoint_id, delivery_id):
 
 @require_POST
 @member_required
-def callback_test(request, endpoint_id=None):
+def callback_test(request: MemberRequest, endpoint_id: UUID | None = None) -> HttpResponseBase:
     """Send a signed `test` event now (to the default endpoint, or the one named) and show
     what it answered."""
     endpoint = (
@@ -417,7 +421,7 @@ def callback_test(request, endpoint_id=None):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def rotate_secret(request, endpoint_id=None):
+def rotate_secret(request: MemberRequest, endpoint_id: UUID | None = None) -> HttpResponseBase:
     """A new signing secret (of the default endpoint, or the one named); the old one keeps
     signing alongside it for a day."""
     endpoint = _endpoint(request, endpoint_id) if endpoint_id else None
@@ -454,7 +458,7 @@ def rotate_secret(request, endpoint_id=None):
 # --- API keys -----------------------------------------------------------------------------------
 
 
-def _keys_page(request, form, created_key=None, status=200):
+def _keys_page(request: MemberRequest, form, created_key=None, status: int = 200):
     keys = MerchantAPIKey.objects.filter(merchant=request.merchant).order_by("-created")
     return render(
         request,
@@ -472,7 +476,7 @@ def _keys_page(request, form, created_key=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def api_keys(request):
+def api_keys(request: MemberRequest) -> HttpResponseBase:
     """Keys are shown once, in the response that creates them; only their hash is kept."""
     form = ApiKeyForm(request.POST or None, livemode=request.livemode)
     if request.method == "POST" and form.is_valid():
@@ -495,7 +499,7 @@ def api_keys(request):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def revoke_key(request, prefix):
+def revoke_key(request: MemberRequest, prefix: str) -> HttpResponseBase:
     key = get_object_or_404(MerchantAPIKey, merchant=request.merchant, prefix=prefix, revoked=False)
     if request.method == "POST":
         try:
@@ -529,7 +533,7 @@ def revoke_key(request, prefix):
 # --- team ---------------------------------------------------------------------------------------
 
 
-def _team_page(request, form, invite_link=None, status=200):
+def _team_page(request: MemberRequest, form, invite_link=None, status: int = 200):
     merchant = request.merchant
     return render(
         request,
@@ -551,7 +555,7 @@ def _team_page(request, form, invite_link=None, status=200):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def team(request):
+def team(request: MemberRequest) -> HttpResponseBase:
     """Invite by e-mail: the link is sent and shown once; whoever opens it sets a password
     and joins with the chosen role."""
     form = InviteForm(request.POST or None)
@@ -577,7 +581,7 @@ def team(request):
 
 @require_POST
 @member_required
-def cancel_invite(request, invite_id):
+def cancel_invite(request: MemberRequest, invite_id: int) -> HttpResponseBase:
     try:
         invite = merchant_services.cancel_invite(merchant=request.merchant, invite_id=invite_id)
     except GatewayError as exc:
@@ -590,7 +594,7 @@ def cancel_invite(request, invite_id):
 
 @require_POST
 @member_required
-def change_role(request, member_id):
+def change_role(request: MemberRequest, member_id: int) -> HttpResponseBase:
     form = RoleForm(request.POST)
     try:
         member = merchant_services.change_role(
@@ -613,7 +617,7 @@ def change_role(request, member_id):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def remove_member(request, member_id):
+def remove_member(request: MemberRequest, member_id: int) -> HttpResponseBase:
     member = get_object_or_404(
         MerchantUser.objects.select_related("user"), merchant=request.merchant, pk=member_id
     )

@@ -4,9 +4,10 @@ Thin: read through `queries`, act through the services the API calls, render."""
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from django.contrib import messages
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +19,7 @@ from chains import registry
 from chains.uri import payment_uri
 from core.errors import GatewayError
 from dashboard import errors, present, queries
-from dashboard.access import actor, member_required
+from dashboard.access import MemberRequest, actor, member_required
 from dashboard.forms import (
     InvoiceFilterForm,
     MarkPaidForm,
@@ -94,7 +95,7 @@ def _network_name(code: str | None) -> str:
     return labels.network_name(code, network.name if network else (code or ""))
 
 
-def _invoice(request, invoice_id) -> Invoice:
+def _invoice(request: MemberRequest, invoice_id: UUID) -> Invoice:
     return get_object_or_404(
         Invoice.objects.select_related("quote").prefetch_related("transactions", "refunds"),
         merchant=request.merchant,
@@ -107,7 +108,7 @@ def _invoice(request, invoice_id) -> Invoice:
 
 @require_GET
 @member_required
-def overview(request):
+def overview(request: MemberRequest) -> HttpResponseBase:
     """What needs the merchant now, then how the store is doing."""
     now = timezone.now()
     merchant = request.merchant
@@ -128,7 +129,7 @@ def overview(request):
 # --- list and export ----------------------------------------------------------------------------
 
 
-def _query(request, **changes) -> str:
+def _query(request: HttpRequest, **changes) -> str:
     params = request.GET.copy()
     for name, value in changes.items():
         params.pop(name, None)
@@ -141,7 +142,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     """One line of the list, formatted here: a page of 50 stays cheap to render."""
     quote = invoice.quote
     network = registry.get_network(quote.network) if quote else None
-    asset = network.asset(quote.asset) if network else None
+    asset = network.asset(quote.asset) if quote and network else None
     transactions = invoice.transactions.all()
     price_decimals = money.price_decimals(invoice.price_currency) or 0
     paid = invoice.ledger(transactions, ()).paid if asset and transactions else 0
@@ -157,7 +158,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
         f"{invoice.price_currency}",
         "pay": f"{labels.amount(display_amount(quote.due_amount, asset.decimals))} "
         f"{asset.code} · {labels.network_name(network.code, network.name)}"
-        if asset
+        if quote and network and asset
         else "",
         "paid": f"{labels.amount(display_amount(paid, asset.decimals))} {asset.code}"
         if asset and transactions
@@ -167,7 +168,7 @@ def _row(invoice: Invoice, list_url: str) -> dict:
     }
 
 
-def _terminals(request) -> list[tuple]:
+def _terminals(request: MemberRequest) -> list[tuple]:
     """The points of sale whose sales the list may be filtered to."""
     return list(
         request.merchant.pos_terminals.filter(livemode=request.livemode)
@@ -178,7 +179,7 @@ def _terminals(request) -> list[tuple]:
 
 @require_GET
 @member_required
-def invoice_list(request):
+def invoice_list(request: MemberRequest) -> HttpResponseBase:
     form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
         request.merchant, queries.Filters(**form.filters(), livemode=request.livemode)
@@ -218,7 +219,7 @@ def invoice_list(request):
 
 @require_GET
 @member_required
-def invoice_export(request):
+def invoice_export(request: MemberRequest) -> HttpResponseBase:
     """Every invoice the filters select, as CSV, streamed: no page limit, flat memory."""
     form = InvoiceFilterForm(request.GET, terminals=_terminals(request))
     invoices = queries.filtered(
@@ -284,7 +285,7 @@ def _refund(refund: Refund) -> dict:
         "network": _network_name(refund.network),
         "payout_url": network.tx_url(refund.payout_txid) if network and refund.payout_txid else "",
     }
-    if refund.status == Refund.CLAIMED and asset:
+    if refund.status == Refund.CLAIMED and network and asset:
         amount = display_amount(refund.amount, asset.decimals)
         data["qr"] = qr_svg(
             payment_uri(network, asset, refund.address, refund.amount) or refund.address,
@@ -294,7 +295,7 @@ def _refund(refund: Refund) -> dict:
     return data
 
 
-def _detail(request, invoice: Invoice, payout_form=None, status=200):
+def _detail(request: MemberRequest, invoice: Invoice, payout_form=None, status: int = 200):
     data = present.readable(invoice_payload(invoice))
     # The models beside their payloads, in the payload's order.
     transactions = sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk))
@@ -334,13 +335,13 @@ def _detail(request, invoice: Invoice, payout_form=None, status=200):
 
 @require_GET
 @member_required
-def invoice_detail(request, invoice_id):
+def invoice_detail(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     return _detail(request, _invoice(request, invoice_id))
 
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def invoice_action(request, invoice_id, action):
+def invoice_action(request: MemberRequest, invoice_id: UUID, action: str) -> HttpResponseBase:
     """A confirmation page (GET) and the action itself (POST), done by the service the API
     uses, with the user as the actor recorded in the timeline."""
     if action not in ACTIONS:
@@ -442,7 +443,7 @@ def _holding(invoice: Invoice) -> list[dict]:
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def invoice_refund(request, invoice_id):
+def invoice_refund(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     """The Refund button: give back all or part of what the invoice holds, by the service
     the API uses (the same members who may resolve an invoice may refund it)."""
     invoice = _invoice(request, invoice_id)
@@ -480,7 +481,7 @@ def invoice_refund(request, invoice_id):
 
 @require_GET
 @member_required
-def refund_list(request):
+def refund_list(request: MemberRequest) -> HttpResponseBase:
     """Every refund of the merchant, newest first, with filters."""
     form = RefundFilterForm(request.GET)
     found = queries.refunds_of(
@@ -504,11 +505,11 @@ def refund_list(request):
 
 @require_GET
 @member_required
-def refund_detail(request, refund_id):
+def refund_detail(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
     return _refund_page(request, _merchant_refund(request, refund_id))
 
 
-def _merchant_refund(request, refund_id) -> Refund:
+def _merchant_refund(request: MemberRequest, refund_id: UUID) -> Refund:
     """The signed-in merchant's refund (in the dashboard's mode): another's is not found."""
     return get_object_or_404(
         Refund.objects.select_related("invoice"),
@@ -518,7 +519,12 @@ def _merchant_refund(request, refund_id) -> Refund:
     )
 
 
-def _refund_page(request, refund: Refund, mark_paid_form=None, status=200):
+def _refund_page(
+    request: MemberRequest,
+    refund: Refund,
+    mark_paid_form: MarkPaidForm | None = None,
+    status: int = 200,
+) -> HttpResponseBase:
     return render(
         request,
         "dashboard/refund.html",
@@ -537,7 +543,7 @@ def _refund_page(request, refund: Refund, mark_paid_form=None, status=200):
 
 @require_POST
 @member_required
-def refund_cancel(request, refund_id):
+def refund_cancel(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
     """Withdraw a refund not paid yet (the same service as POST /refunds/{id}/cancel)."""
     refund = _merchant_refund(request, refund_id)
     try:
@@ -551,7 +557,7 @@ def refund_cancel(request, refund_id):
 
 @require_POST
 @member_required
-def refund_mark_paid(request, refund_id):
+def refund_mark_paid(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
     """A payout made where the gateway cannot see it (POST /refunds/{id}/mark-paid)."""
     refund = _merchant_refund(request, refund_id)
     form = MarkPaidForm(request.POST)
@@ -570,7 +576,7 @@ def refund_mark_paid(request, refund_id):
 
 @require_POST
 @member_required
-def record_payout(request, invoice_id):
+def record_payout(request: MemberRequest, invoice_id: UUID) -> HttpResponseBase:
     """The merchant names the transaction that pays the refund out."""
     invoice = _invoice(request, invoice_id)
     form = PayoutForm(request.POST)
@@ -597,7 +603,7 @@ def record_payout(request, invoice_id):
 
 @require_POST
 @member_required
-def redeliver(request, invoice_id, event_id):
+def redeliver(request: MemberRequest, invoice_id: UUID, event_id: UUID) -> HttpResponseBase:
     """Send one event again now, with the same id, to every endpoint that has it."""
     event = get_object_or_404(
         Event.objects.select_related("invoice", "merchant"),

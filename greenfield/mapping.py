@@ -13,6 +13,8 @@ Written from BTCPay's documentation (the InvoiceStatus / InvoiceAdditionalStatus
 
 from __future__ import annotations
 
+from decimal import ROUND_DOWN, Decimal
+
 from invoices.lifecycle import Status
 from merchants.models import SCOPE_ADMIN, SCOPE_INVOICES
 from merchants.rules import Context
@@ -158,3 +160,49 @@ def scope_for(permissions: list[str]) -> str | None:
         if set(permissions) <= set(SCOPE_PERMISSIONS[scope]):
             return scope
     return None
+
+
+# --- refunds -------------------------------------------------------------------------------
+
+REFUND_VARIANTS = ("RateThen", "CurrentRate", "Fiat", "OverpaidAmount", "Custom")
+
+
+def _less(amount: str, percent: Decimal) -> str:
+    """`amount` less `percent` of it, rounded down in its own decimal places (a refund never
+    gives back more than asked)."""
+    exact = Decimal(amount) * (100 - percent) / 100
+    return str(exact.quantize(Decimal(amount), rounding=ROUND_DOWN))
+
+
+def refund_arguments(
+    variant: str,
+    *,
+    price_amount: str,
+    price_currency: str,
+    paid_asset: str,
+    excess: str,
+    custom_amount: str | None = None,
+    custom_currency: str | None = None,
+    subtract_percentage: Decimal = Decimal(0),
+) -> dict[str, str]:
+    """A Greenfield refund request as create_refund's `amount` (in the paid asset) or
+    `price_amount` (in the invoice's currency, at the rate locked when it was paid).
+    `RateThen` and `Fiat` give back the invoice's price at that rate (BTCPay's `Fiat` would
+    use the rate when the refund is sent: the gateway keeps no later rate for a refund);
+    `OverpaidAmount` the excess; `Custom` an amount in the invoice's currency or the paid
+    asset. `CurrentRate` is refused (ValueError): a refund at a rate of its own day is not
+    one the gateway can price honestly. ValueError names the field at fault."""
+    if variant in ("RateThen", "Fiat"):
+        return {"price_amount": _less(price_amount, subtract_percentage)}
+    if variant == "OverpaidAmount":
+        return {"amount": _less(excess, subtract_percentage)}
+    if variant == "Custom":
+        if custom_amount is None or Decimal(custom_amount) <= 0:
+            raise ValueError("customAmount")
+        currency = (custom_currency or price_currency).upper()
+        if currency == price_currency.upper():
+            return {"price_amount": _less(custom_amount, subtract_percentage)}
+        if currency == paid_asset.upper():
+            return {"amount": _less(custom_amount, subtract_percentage)}
+        raise ValueError("customCurrency")
+    raise ValueError("refundVariant")

@@ -2,10 +2,12 @@
 
 from django.urls import path
 
-from greenfield import views
+from greenfield import views, webhook_views
 
 STORE = "stores/<str:store_id>"
 INVOICE = f"{STORE}/invoices/<uuid:invoice_id>"
+WEBHOOK = f"{STORE}/webhooks/<uuid:webhook_id>"
+DELIVERY = f"{WEBHOOK}/deliveries/<int:delivery_id>"
 
 urlpatterns = [
     path("api-keys/current", views.CurrentKeyView.as_view()),
@@ -18,4 +20,10 @@ urlpatterns = [
     path(f"{INVOICE}/payment-methods", views.InvoicePaymentMethodsView.as_view()),
     path(f"{INVOICE}/status", views.InvoiceStatusView.as_view()),
     path(f"{INVOICE}/refund", views.InvoiceRefundView.as_view()),
+    path(f"{STORE}/webhooks", webhook_views.WebhooksView.as_view()),
+    path(WEBHOOK, webhook_views.WebhookItemView.as_view()),
+    path(f"{WEBHOOK}/deliveries", webhook_views.DeliveriesView.as_view()),
+    path(DELIVERY, webhook_views.DeliveryView.as_view()),
+    path(f"{DELIVERY}/request", webhook_views.DeliveryRequestView.as_view()),
+    path(f"{DELIVERY}/redeliver", webhook_views.RedeliverView.as_view()),
 ]

@@ -5,6 +5,7 @@ every request is read into our own invoice request and checked by the API's seri
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.db.models import Q
 from rest_framework import serializers
@@ -13,16 +14,18 @@ from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from chains import registry
 from core.errors import ErrorCode, GatewayError
 from greenfield import errors, mapping, shapes
 from greenfield.models import Grant
 from greenfield.webhooks import is_manual
+from invoices import money
 from invoices.api.serializers import InvoiceCreateSerializer
 from invoices.api.views import _invoice
 from invoices.models import Invoice
 from invoices.representation import invoice_payload, refund_payload
 from invoices.selectors import offered_methods
-from invoices.services import creation, merchant_actions
+from invoices.services import creation, merchant_actions, refunds
 from merchants.auth import HasMerchant, actor_of
 
 # The BTCPay Server version whose Greenfield API this layer answers as: plugins compare it
@@ -38,10 +41,6 @@ GREENFIELD_PATHS = {
     "slippage_percent": "checkout.paymentTolerance",
     "metadata": "metadata",
 }
-
-# The one place the refund endpoint names the service that makes a refund: refunds23's
-# refund resource replaces it here.
-refund_service = merchant_actions.resolve
 
 
 def granted(key) -> list[str]:
@@ -150,7 +149,9 @@ class CheckoutOptions(serializers.Serializer):
     paymentMethods = serializers.ListField(
         child=serializers.CharField(), required=False, allow_null=True
     )
-    expirationMinutes = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    expirationMinutes = serializers.IntegerField(
+        min_value=1, max_value=60 * 24 * 30, required=False, allow_null=True
+    )
     paymentTolerance = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
     )
@@ -229,6 +230,11 @@ class StoreInvoicesView(GreenfieldView):
         invoice_request = ours.to_request()
         invoice_request.methods = methods
         invoice_request.livemode = request.auth.livemode
+        checkout = given.validated_data.get("checkout") or {}
+        if checkout.get("speedPolicy"):
+            speed = checkout["speedPolicy"]
+            invoice_request.confirmations = mapping.SPEED_POLICY_CONFIRMATIONS[speed]
+        invoice_request.ttl_minutes = checkout.get("expirationMinutes")
         try:
             created = creation.create_invoice(
                 merchant=merchant, request=invoice_request, actor=actor_of(request)
@@ -322,17 +328,72 @@ class InvoiceStatusView(GreenfieldView):
 
 
 class RefundRequest(serializers.Serializer):
-    refundVariant = serializers.ChoiceField(
-        choices=["RateThen", "CurrentRate", "OverpaidAmount", "Fiat"]
-    )
+    refundVariant = serializers.ChoiceField(choices=mapping.REFUND_VARIANTS)
+    paymentMethod = serializers.CharField(required=False, allow_null=True, allow_blank=True)
     name = serializers.CharField(required=False, allow_null=True, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    subtractPercentage = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, allow_null=True
+    )
+    customAmount = serializers.DecimalField(
+        max_digits=40, decimal_places=18, required=False, allow_null=True, coerce_to_string=True
+    )
+    customCurrency = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+
+
+# Why a refund request does not map onto ours, by the field at fault.
+REFUND_REFUSALS = {
+    "refundVariant": "CurrentRate is not offered: a refund is priced at the rate locked when "
+    "the invoice was paid (RateThen, Fiat)",
+    "customAmount": "a Custom refund needs a customAmount above 0",
+    "customCurrency": "a Custom refund is in the invoice's currency or the asset paid",
+}
+
+
+def _refund_method(invoice: Invoice, method_id: str | None) -> tuple[str, str]:
+    """The (asset, network) refunded: the one named among the invoice's payment methods, or
+    the one the payer chose (none yet: create_refund says why nothing can be refunded)."""
+    if not method_id:
+        return (invoice.quote.asset, invoice.quote.network) if invoice.quote else ("", "")
+    quoted = list(invoice.quotes.values_list("asset", "network"))
+    try:
+        return mapping.parse_payment_method_id(method_id, quoted)
+    except KeyError:
+        raise GatewayError(
+            ErrorCode.INVALID, "paymentMethod", message=f"{method_id} was not offered"
+        ) from None
+
+
+def _refund_arguments(invoice: Invoice, data: dict, method: tuple[str, str]) -> dict[str, str]:
+    chosen = invoice.quote
+    decimals = money.price_decimals(invoice.price_currency) or 0
+    excess = 0
+    if chosen is not None and (chosen.asset, chosen.network) == method:
+        excess = invoice.ledger().refundable_excess
+    if data["refundVariant"] == "OverpaidAmount" and excess <= 0:
+        raise GatewayError(ErrorCode.NOTHING_TO_REFUND, message="nothing was overpaid")
+    chain = registry.get_network(method[1])
+    coin = chain.asset(method[0]) if chain else None
+    custom = data.get("customAmount")
+    try:
+        return mapping.refund_arguments(
+            data["refundVariant"],
+            price_amount=money.format_units(invoice.price_amount, decimals),
+            price_currency=invoice.price_currency,
+            paid_asset=method[0],
+            excess=money.format_units(excess, coin.decimals if coin else 0),
+            custom_amount=None if custom is None else str(custom),
+            custom_currency=data.get("customCurrency"),
+            subtract_percentage=data.get("subtractPercentage") or Decimal(0),
+        )
+    except ValueError as refused:
+        field = str(refused)
+        raise GatewayError(ErrorCode.INVALID, field, message=REFUND_REFUSALS[field]) from None
 
 
 class InvoiceRefundView(GreenfieldView):
-    """A refund of what the payer sent (in the asset sent; a crypto refund at the rate it
-    was paid, whatever variant asks for it) or of only the excess (`OverpaidAmount`), as a
-    Greenfield pull payment whose `viewLink` is the payer's claim page."""
+    """Our refund (refunds.create_refund) as the Greenfield pull payment the plugin shows
+    the customer: its `viewLink` is the payer's claim page."""
 
     permission = MODIFY
 
@@ -341,19 +402,21 @@ class InvoiceRefundView(GreenfieldView):
         invoice = _invoice(request, invoice_id)
         given = RefundRequest(data=request.data)
         given.is_valid(raise_exception=True)
-        variant = given.validated_data["refundVariant"]
-        _, refund = refund_service(
+        data = given.validated_data
+        asset, network = _refund_method(invoice, data.get("paymentMethod"))
+        arguments = _refund_arguments(invoice, data, (asset, network))
+        refund = refunds.create_refund(
             invoice_id=invoice.pk,
-            action="refund",
+            asset=asset,
+            network=network,
+            reason=(data.get("description") or "")[:500],
             actor=actor_of(request),
-            refund_amount="excess" if variant == "OverpaidAmount" else "received",
+            **arguments,
         )
-        if refund is None:
-            raise GatewayError(ErrorCode.NOTHING_TO_REFUND)
         return Response(
             shapes.pull_payment(
                 refund_payload(refund),
-                name=given.validated_data.get("name") or f"Refund {invoice.pk}",
-                description=given.validated_data.get("description", ""),
+                name=data.get("name") or f"Refund {invoice.pk}",
+                description=data.get("description") or "",
             )
         )

@@ -100,3 +100,39 @@ def signature(secret: str, raw_body: bytes) -> str:
     """The `BTCPay-Sig` header: `sha256=` and the hex HMAC-SHA256 of the raw body."""
     digest = hmac.new(secret.encode(), raw_body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
+
+
+# --- the webhook endpoints as Greenfield shows them --------------------------------------------
+
+
+def authorized_events(events: list[str]) -> dict:
+    """An endpoint's event filter (`["*"]` or its Greenfield types) as `authorizedEvents`."""
+    if "*" in events:
+        return {"everything": True, "specificEvents": []}
+    return {"everything": False, "specificEvents": list(events)}
+
+
+def event_filter(authorized: dict | None) -> list[str]:
+    """`authorizedEvents` as an endpoint's event filter: everything unless it says
+    `everything: false` (BTCPay's default is true)."""
+    if not authorized or authorized.get("everything", True) is not False:
+        return ["*"]
+    return list(authorized.get("specificEvents") or [])
+
+
+def webhook_data(webhook_id: str, url: str, enabled: bool, events: list[str]) -> dict:
+    """WebhookData. Failed deliveries are always retried (webhooks.callbacks' schedule)."""
+    return {
+        "id": webhook_id,
+        "enabled": enabled,
+        "automaticRedelivery": True,
+        "url": url,
+        "authorizedEvents": authorized_events(events),
+    }
+
+
+def delivery_status(status_code: int | None, succeeded: bool) -> str:
+    """BTCPay's delivery statuses: no answer is `Failed`, a refusal `HttpError`."""
+    if succeeded:
+        return "HttpSuccess"
+    return "Failed" if status_code is None else "HttpError"

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import ErrorCode, GatewayError
 from invoices.accounting import Ledger, Method, Payment
 from invoices.pricing import Fit
-from merchants.rules import Context
+from merchants.rules import Context as Context  # re-exported: the invoices' vocabulary
 
 
 class Status(StrEnum):

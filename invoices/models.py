@@ -61,6 +61,9 @@ class Invoice(models.Model):
     payment_window_minutes = models.PositiveIntegerField()
     late_window_minutes = models.PositiveIntegerField()
     processing_timeout_minutes = models.PositiveIntegerField()
+    # Confirmations its payments need, over the merchant's (a Greenfield `speedPolicy`);
+    # null: the merchant's. The network's safe minimum still holds.
+    required_confirmations = models.PositiveSmallIntegerField(null=True, blank=True)
 
     created_at = models.DateTimeField(db_index=True)
     expires_at = models.DateTimeField(null=True, blank=True)  # open kind: set when picked
@@ -335,12 +338,15 @@ class IdempotencyKey(models.Model):
         ]
 
 
+RATE_VALUE_LENGTH = 64  # digits of a rate's decimal string
+
+
 class Rate(models.Model):
     """The latest rate of a pair: `value` units of `quote` for one `base` (decimal string)."""
 
     base = models.CharField(max_length=16)
     quote = models.CharField(max_length=16)
-    value = models.CharField(max_length=64)
+    value = models.CharField(max_length=RATE_VALUE_LENGTH)
     source = models.CharField(max_length=32)
     fetched_at = models.DateTimeField()
 

@@ -74,6 +74,15 @@ def price_decimals(currency: str) -> int | None:
     return min(decimals) if decimals else None
 
 
+def stored_price_decimals(currency: str) -> int:
+    """price_decimals of a currency the gateway already took (an invoice's price): one it
+    no longer knows is a removed network's asset, so it raises rather than return None."""
+    decimals = price_decimals(currency)
+    if decimals is None:
+        raise ValueError(f"unknown price currency {currency!r}")
+    return decimals
+
+
 def largest(decimals: int) -> str:
     """The largest amount a currency with these decimals takes."""
     return format_units(10 ** (MAX_WHOLE_DIGITS + decimals) - 1, decimals)

@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from chains.registry import all_networks
-from invoices.models import Rate
+from invoices.models import RATE_VALUE_LENGTH, Rate
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ TIMEOUT = (3, 5)  # (connect, read) seconds: a slow provider must not stall the 
 USER_AGENT = "cryptogate-rates/0.1 (self-hosted payment gateway)"
 CROSS = "USD"  # the currency every other pair is crossed through
 SIGNIFICANT_DIGITS = 30  # for computed rates (inverse, cross); far beyond any price's need
-VALUE_LENGTH = Rate._meta.get_field("value").max_length
 
 
 @dataclass(frozen=True)
@@ -315,7 +314,7 @@ def refresh_rates(now: datetime | None = None) -> dict[str, int]:
             continue
         for pair in (pair for pair in remaining if pair in rates):
             text = plain(rates[pair])
-            if len(text) > VALUE_LENGTH:  # absurd, and would not fit the column
+            if len(text) > RATE_VALUE_LENGTH:  # absurd, and would not fit the column
                 logger.warning(
                     "rate provider %s: %s/%s rate %s… is out of range",
                     provider.name,

@@ -371,7 +371,7 @@ def invoice_payload(
     uri = None
     if quote and quote.address:
         network = registry.get_network(quote.network)
-        if network:
+        if network and asset:
             uri = (
                 payment_uri(network, asset, quote.address, remaining or quote.due_amount) or None
             )  # TRON: none
@@ -394,7 +394,9 @@ def invoice_payload(
         rate=quote.rate if quote else None,
         payment_uri=uri,
         payment_url=payment_url(invoice),
-        transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions],
+        transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions]
+        if ledger
+        else [],
         refunds=[refund_payload(refund, invoice, heights) for refund in refunds],
     )
 
@@ -494,7 +496,7 @@ class CurrencyResponse(Shape):
 
 
 def currency_payload(asset: registry.Asset, confirmation_overrides: dict[str, int]) -> dict:
-    network = registry.get_network(asset.network)
+    network = registry.network(asset.network)
     return CurrencyResponse.render(
         asset,
         network_name=network.name,

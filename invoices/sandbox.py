@@ -48,7 +48,7 @@ def mine_pending(invoice: Invoice) -> None:
     """Mine as many blocks as the invoice's unconfirmed payments still need, then scan."""
     sandbox_quote(invoice)
     pending = Transaction.objects.filter(invoice=invoice, status=Transaction.PENDING)
-    network = registry.get_network(sandbox.NETWORK)
+    network = registry.network(sandbox.NETWORK)
     sandbox.mine(
         max((tx.required_confirmations for tx in pending), default=network.min_confirmations)
     )

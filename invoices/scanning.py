@@ -19,7 +19,7 @@ def _apply(*, report: scanner.ScanReport) -> None:
     reconciliation.match_payouts(report=report)
 
 
-def scan_network(code: str):
+def scan_network(code: str) -> scanner.ScanReport | None:
     """Scan one network once and apply what it saw: payments and refund payouts."""
-    network = registry.get_network(code)
+    network = registry.network(code)
     return scanner.scan(network, get_backend(network), _watched, _apply)

@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Aggregate, Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from chains import registry
@@ -33,8 +33,8 @@ def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> l
     return [
         asset
         for asset in enabled_methods()
-        if (families is None or registry.get_network(asset.network).family in families)
-        and (registry.get_network(asset.network).kind == "sandbox") != livemode
+        if (families is None or registry.network(asset.network).family in families)
+        and (registry.network(asset.network).kind == "sandbox") != livemode
         and (not chosen or asset.method in chosen)
     ]
 
@@ -115,25 +115,29 @@ def watched_addresses(*, network: str, addresses: set[str]) -> set[str]:
     addresses_in_order = sorted(addresses)
     watched: set[str] = set()
     for start in range(0, len(addresses_in_order), WATCH_LOOKUP_BATCH):
-        watched |= set(
-            Quote.objects.filter(
+        watched |= {
+            address
+            for address in Quote.objects.filter(
                 network=network,
                 address__in=addresses_in_order[start : start + WATCH_LOOKUP_BATCH],
             ).values_list("address", flat=True)
-        )
+            if address is not None
+        }
     return watched
 
 
 def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     """Which of these addresses a refund payout is awaited at, or confirming at: the scanner
     watches them alongside the invoices' addresses."""
-    return set(
-        Refund.objects.filter(
+    return {
+        address
+        for address in Refund.objects.filter(
             network=network,
             status__in=[Refund.CLAIMED, Refund.PAID, Refund.CONFIRMED],
             address__in=addresses,
         ).values_list("address", flat=True)
-    )
+        if address is not None
+    }
 
 
 def scanned_heights() -> dict[str, int]:
@@ -143,6 +147,7 @@ def scanned_heights() -> dict[str, int]:
         for network, height in ChainCursor.objects.filter(height__isnull=False).values_list(
             "network", "height"
         )
+        if height is not None
     }
 
 
@@ -165,7 +170,7 @@ def price_totals(
     found: dict = defaultdict(lambda: dict.fromkeys(buckets, accounting.Total(0, 0)))
     invoices = invoices.order_by()
     if connection.vendor == "postgresql":
-        aggregates = {}
+        aggregates: dict[str, Aggregate] = {}
         for name, condition in buckets.items():
             aggregates[f"n_{name}"] = Count("pk", filter=condition)
             aggregates[f"v_{name}"] = Sum("price_amount", filter=condition)

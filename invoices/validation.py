@@ -59,9 +59,10 @@ def depth(value) -> int:
     return deepest
 
 
-def json_problem(value) -> tuple[str, str] | None:
-    """(path, reason) of the first string or key that cannot be stored, or None."""
-    stack = [(value, "")]
+def json_problem(value: object) -> tuple[str | None, str] | None:
+    """(path, reason) of the first string or key that cannot be stored, or None; the path
+    is None for a bad key at the top level."""
+    stack: list[tuple[object, str]] = [(value, "")]
     while stack:
         item, path = stack.pop()
         if isinstance(item, str):

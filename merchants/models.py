@@ -3,6 +3,7 @@
 import secrets
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -25,7 +26,7 @@ def default_unresolved_rules() -> dict:
     return {context: "review" for context in UNRESOLVED_CONTEXTS}
 
 
-PERCENT = {
+PERCENT: dict[str, Any] = {
     "max_digits": 7,
     "decimal_places": 4,
     "validators": [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],

@@ -8,6 +8,7 @@ has its words in each language.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.utils import dateformat, formats, numberformat, timezone
 from django.utils.translation import get_language, ngettext
@@ -15,7 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from invoices.lifecycle import Context, Status, TxStatus
 
-STATUSES = {
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Keyed by the enums, looked up by stored strings or None (a StrEnum equals its value).
+STATUSES: dict[str | None, StrOrPromise] = {
     Status.NEW: _("New"),
     Status.PENDING: _("Pending"),
     Status.COMPLIANCE_REVIEW: _("Compliance review"),
@@ -27,7 +32,7 @@ STATUSES = {
     Status.DECLINED: _("Declined"),
     Status.REFUNDED: _("Refunded"),
 }
-CONTEXTS = {
+CONTEXTS: dict[str | None, StrOrPromise] = {
     Context.UNDERPAID: _("Underpaid"),
     Context.OVERPAID: _("Overpaid"),
     Context.PAID_LATE: _("Paid late"),
@@ -61,7 +66,7 @@ EVENT_TYPES = {
     "refund_updated": _("Refund updated"),
 }
 # Network names that are words, not brands.
-NETWORK_WORDS = {"sandbox": _("Sandbox (test network)")}
+NETWORK_WORDS: dict[str | None, StrOrPromise] = {"sandbox": _("Sandbox (test network)")}
 
 
 def status(code: str | None) -> str:

@@ -25,8 +25,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from chains import registry
 from chains.backends.jsonrpc import JSONRPCClient, RPCError
-from chains.registry import Asset, Network, get_network
+from chains.registry import Asset, Network
 from tests.support import free_port, serve_in_thread, unavailable
 
 REPO = Path(__file__).resolve().parent.parent
@@ -97,7 +98,7 @@ class Litecoind:
 
     @property
     def network(self) -> Network:
-        return dataclasses.replace(get_network("litecoin-regtest"), rpc_url=self.rpc_url)
+        return dataclasses.replace(registry.network("litecoin-regtest"), rpc_url=self.rpc_url)
 
     def rpc(self, method: str, *params):
         """Amounts in answers are Decimal; pass amounts as strings ("0.1")."""
@@ -159,7 +160,7 @@ class Anvil:
     def network(self) -> Network:
         usdt = Asset("USDT", "ethereum-local", 6, self.token_address)
         return dataclasses.replace(
-            get_network("ethereum-local"), rpc_url=self.rpc_url, tokens=(usdt,)
+            registry.network("ethereum-local"), rpc_url=self.rpc_url, tokens=(usdt,)
         )
 
     def rpc(self, method: str, *params):

@@ -14,10 +14,10 @@ from bip_utils import (
     TrxAddrEncoder,
 )
 
-from chains import hd
+from chains import hd, registry
 from chains.addresses import InvalidAddress, eip55, example_address, validate_address
 from chains.backends.sandbox import payer_address
-from chains.registry import all_networks, get_network
+from chains.registry import all_networks
 
 G = bytes.fromhex("0279BE667EF9DCBBAC55A06295CE870B07029BFCDB2DCE28D959F2815B16F81798")
 LTC_LEGACY = P2PKHAddrEncoder.EncodeKey(G, net_ver=b"\x30")  # L…
@@ -34,7 +34,7 @@ TRON = TrxAddrEncoder.EncodeKey(
 
 
 def check(network: str, text: str) -> str:
-    return validate_address(get_network(network), text)
+    return validate_address(registry.network(network), text)
 
 
 def refused(network: str, text: str) -> str:
@@ -197,5 +197,5 @@ def test_the_sandbox_payer_shown_as_sender_is_a_sandbox_address():
 
 @pytest.mark.parametrize("code", sorted(all_networks()))
 def test_the_example_shown_to_payers_is_an_address_of_the_network(code):
-    example = example_address(get_network(code))
+    example = example_address(registry.network(code))
     assert check(code, example) == example

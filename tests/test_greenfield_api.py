@@ -203,6 +203,82 @@ def test_refunding_the_excess_answers_a_pull_payment_whose_view_link_is_the_clai
     assert response.json()["amount"] == refund["amount"] == "5.000000"
 
 
+def overpaid(api, shop, extra=5):
+    """An invoice paid `extra` USDT beyond its 100 USD (the sandbox's rate is 1)."""
+    invoice = create(shop)
+    payer.select_currency(
+        invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox", actor="payer"
+    )
+    due = api.get(f"/api/v1/invoices/{invoice['id']}").json()["pay_amount"]
+    pay(api, invoice, amount=str(Decimal(due) + extra))
+    return invoice
+
+
+@pytest.mark.parametrize(
+    "body, amount",
+    [
+        ({"refundVariant": "RateThen"}, "100.000000"),
+        ({"refundVariant": "Fiat", "subtractPercentage": "10"}, "90.000000"),
+        ({"refundVariant": "OverpaidAmount", "subtractPercentage": "50"}, "2.500000"),
+        (
+            {"refundVariant": "Custom", "customAmount": "12.34", "customCurrency": "USD"},
+            "12.340000",
+        ),
+        (
+            {
+                "refundVariant": "Custom",
+                "customAmount": "3.5",
+                "customCurrency": "USDT",
+                "paymentMethod": "USDT-SANDBOX",
+            },
+            "3.500000",
+        ),
+    ],
+)
+def test_each_refund_variant_makes_our_refund_of_what_it_means(api, shop, body, amount):
+    invoice = overpaid(api, shop)
+    response = shop.post(f"{shop.store}/invoices/{invoice['id']}/refund", body, format="json")
+    assert response.status_code == 200, response.json()
+    check("PullPaymentData", response.json())
+    [refund] = api.get(f"/api/v1/invoices/{invoice['id']}").json()["refunds"]
+    assert (refund["amount"], refund["asset"]) == (amount, "USDT")
+    assert response.json()["viewLink"] == refund["claim_url"]
+
+
+@pytest.mark.parametrize(
+    "body, path",
+    [
+        ({"refundVariant": "CurrentRate"}, "refundVariant"),
+        ({"refundVariant": "Custom"}, "customAmount"),
+        (
+            {"refundVariant": "Custom", "customAmount": "1", "customCurrency": "EUR"},
+            "customCurrency",
+        ),
+        ({"refundVariant": "RateThen", "paymentMethod": "BTC-CHAIN"}, "paymentMethod"),
+    ],
+)
+def test_refunds_that_do_not_map_are_refused_and_make_nothing(api, shop, body, path):
+    invoice = overpaid(api, shop)
+    response = shop.post(f"{shop.store}/invoices/{invoice['id']}/refund", body, format="json")
+    assert response.status_code == 422, response.json()
+    check("ValidationProblemDetails", response.json())
+    assert [p["path"] for p in response.json()] == [path]
+    assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["refunds"] == []
+
+
+def test_a_refund_beyond_what_was_received_is_refused(api, shop):
+    invoice = overpaid(api, shop)
+    response = shop.post(
+        f"{shop.store}/invoices/{invoice['id']}/refund",
+        {"refundVariant": "Custom", "customAmount": "106", "customCurrency": "USDT"},
+        format="json",
+    )
+    assert response.status_code == 409, response.json()
+    check("ProblemDetails", response.json())
+    assert response.json()["code"] == "refund_too_large"
+    assert api.get(f"/api/v1/invoices/{invoice['id']}").json()["refunds"] == []
+
+
 def test_refunding_a_new_invoice_is_refused_in_greenfields_shape(shop):
     invoice = create(shop)
     response = shop.post(
@@ -256,3 +332,29 @@ def test_no_payment_method_is_listed_before_the_payer_picks_one(shop):
     invoice = create(shop)
     response = shop.get(f"{shop.store}/invoices/{invoice['id']}/payment-methods")
     assert (response.status_code, response.json()) == (200, [])
+
+
+@pytest.mark.parametrize("policy, confirmations", [("LowSpeed", 6), ("LowMediumSpeed", 2)])
+def test_speed_policy_and_expiration_minutes_are_the_invoices_own(api, shop, policy, confirmations):
+    checkout = {"paymentMethods": ["USDT-SANDBOX"], "speedPolicy": policy, "expirationMinutes": 42}
+    invoice = create(shop, checkout=checkout)
+    assert invoice["expirationTime"] - invoice["createdTime"] == 42 * 60
+    payer.select_currency(
+        invoice_id=invoice["id"], asset_code="USDT", network_code="sandbox", actor="payer"
+    )
+    pay(api, invoice, confirm=False)
+    [tx] = api.get(f"/api/v1/invoices/{invoice['id']}").json()["transactions"]
+    assert tx["required_confirmations"] == confirmations
+    # Another invoice keeps the store's timer and confirmations.
+    other = create(shop, checkout={"paymentMethods": ["USDT-SANDBOX"]})
+    assert other["expirationTime"] - other["createdTime"] == api.merchant.invoice_ttl_minutes * 60
+
+
+def test_an_expiration_beyond_a_month_is_refused(shop):
+    response = shop.post(
+        f"{shop.store}/invoices",
+        {"amount": "1", "checkout": {"expirationMinutes": 60 * 24 * 31}},
+        format="json",
+    )
+    assert response.status_code == 422
+    assert [p["path"] for p in response.json()] == ["checkout.expirationMinutes"]

@@ -1,10 +1,13 @@
 """BTCPay's plugins against a live gateway in a real Chromium: the authorize flow (the key
 arrives at the application's redirect, a local receiver) and the WooCommerce plugin's call
-sequence as far as it goes without webhooks, paying on the sandbox checkout. The authorize
+sequence from its key to a refund, with its webhook receiving BTCPay's events, paying on the
+sandbox checkout. The authorize
 and Connect pages are saved at desktop and phone sizes under var/screenshots/greenfield/."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -14,6 +17,7 @@ from merchants.models import MerchantUser
 from tests.browser import screenshot
 from tests.greenfield_contract import check
 from tests.test_dashboard_browser import log_in, make_user
+from tests.test_greenfield_webhooks import SCHEMAS
 
 pytest_plugins = ["tests.browser", "tests.receiver"]
 
@@ -28,6 +32,14 @@ PLUGIN = [  # what BTCPay's WooCommerce plugin asks for
     "btcpay.store.webhooks.canmodifywebhooks",
     "btcpay.store.canviewstoresettings",
     "btcpay.store.canmodifyinvoices",
+]
+# The events its webhook asks for (GreenfieldApiWebhook::WEBHOOK_EVENTS), with no secret.
+PLUGIN_EVENTS = [
+    "InvoiceReceivedPayment",
+    "InvoiceProcessing",
+    "InvoiceExpired",
+    "InvoiceSettled",
+    "InvoiceInvalid",
 ]
 
 
@@ -99,9 +111,13 @@ def test_the_connect_page(api, open_page, live_server, settings):
     assert not page.problems
 
 
-def test_the_woocommerce_plugins_calls_up_to_a_settled_invoice(api, page, live_server):
-    """current key → server info → stores → payment methods → create invoice → pay at its
-    checkoutLink → the invoice Settled with its payment → another one marked Invalid."""
+def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
+    api, page, live_server, receiver, settings
+):
+    """current key → server info → stores → payment methods → create webhook → create
+    invoice → pay at its checkoutLink → its webhooks, signed, in order → the invoice Settled
+    with its payment → another one marked Invalid → refund the first, open its viewLink."""
+    settings.CALLBACKS_ALLOW_PRIVATE = True  # the shop's receiver listens on 127.0.0.1
     shop = greenfield(live_server, api.key)
     base = f"{live_server.url}/api/v1"
 
@@ -120,6 +136,14 @@ def test_the_woocommerce_plugins_calls_up_to_a_settled_invoice(api, page, live_s
     assert get("/server/info")["version"]
     assert store in [s["id"] for s in get("/stores")]
     assert "USDT-SANDBOX" in [m["paymentMethodId"] for m in get(f"/stores/{store}/payment-methods")]
+    webhook = post(
+        f"/stores/{store}/webhooks",
+        {
+            "url": receiver.url,
+            "authorizedEvents": {"everything": False, "specificEvents": PLUGIN_EVENTS},
+        },
+    )
+    check("WebhookDataCreateResult", webhook)
     order = {
         "amount": "25.00",
         "currency": "USD",
@@ -137,6 +161,20 @@ def test_the_woocommerce_plugins_calls_up_to_a_settled_invoice(api, page, live_s
     page.locator(".sandbox").get_by_role("button", name="Confirm (mine blocks)").click()
     expect(page.locator("#title")).to_have_text("Payment complete")
 
+    for request in receiver.received:  # as the plugin checks each one
+        expected = hmac.new(webhook["secret"].encode(), request.body, hashlib.sha256).hexdigest()
+        assert request.headers["BTCPay-Sig"] == f"sha256={expected}"
+        check(SCHEMAS[request.json()["type"]], request.json())
+    bodies = receiver.bodies()
+    assert {(b["invoiceId"], b["webhookId"], b["metadata"]["orderId"]) for b in bodies} == {
+        (invoice["id"], webhook["id"], "1001")
+    }
+    assert [b["type"] for b in bodies] == [
+        "InvoiceReceivedPayment",
+        "InvoiceProcessing",
+        "InvoiceSettled",
+    ]
+
     settled = get(f"/stores/{store}/invoices/{invoice['id']}")
     check("InvoiceData", settled)
     assert (settled["status"], settled["additionalStatus"]) == ("Settled", "None")
@@ -149,3 +187,22 @@ def test_the_woocommerce_plugins_calls_up_to_a_settled_invoice(api, page, live_s
     marked = post(f"/stores/{store}/invoices/{other['id']}/status", {"status": "Invalid"})
     check("InvoiceData", marked)
     assert (marked["status"], marked["additionalStatus"]) == ("Invalid", "Marked")
+    assert receiver.bodies()[-1]["type"] == "InvoiceInvalid"
+
+    refund = post(  # as the plugin refunds an order: an amount in the order's currency
+        f"/stores/{store}/invoices/{invoice['id']}/refund",
+        {
+            "refundVariant": "Custom",
+            "customAmount": "25.00",
+            "customCurrency": "USD",
+            "paymentMethod": method["paymentMethodId"],
+            "name": "Refund order 1001",
+            "description": "Order 1001 refunded",
+        },
+    )
+    check("PullPaymentData", refund)
+    assert (refund["amount"], refund["currency"]) == ("25.000000", "USDT")
+    page.goto(urlsplit(refund["viewLink"]).path + "#" + urlsplit(refund["viewLink"]).fragment)
+    expect(page.locator("#title")).to_have_text("Claim your refund")
+    expect(page.locator(".price")).to_have_text("25.00 USDT")
+    assert not page.problems

@@ -1,6 +1,7 @@
 """greenfield.mapping: our statuses, methods and scopes in BTCPay's Greenfield terms."""
 
 import hmac
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -116,3 +117,43 @@ def test_the_signature_is_btcpays_hmac_of_the_raw_body():
     expected = hmac.new(b"s3cret", body, "sha256").hexdigest()
     assert signature("s3cret", body) == f"sha256={expected}"
     assert signature("other", body) != signature("s3cret", body)
+
+
+# --- refunds ------------------------------------------------------------------------------
+
+REFUND = {
+    "price_amount": "100.00",
+    "price_currency": "USD",
+    "paid_asset": "BTC",
+    "excess": "0.00012345",
+}
+
+
+@pytest.mark.parametrize(
+    "variant, extra, expected",
+    [
+        ("RateThen", {}, {"price_amount": "100.00"}),
+        ("Fiat", {"subtract_percentage": Decimal("33.33")}, {"price_amount": "66.67"}),
+        ("OverpaidAmount", {}, {"amount": "0.00012345"}),
+        ("OverpaidAmount", {"subtract_percentage": Decimal(50)}, {"amount": "0.00006172"}),
+        ("Custom", {"custom_amount": "5", "custom_currency": "usd"}, {"price_amount": "5"}),
+        ("Custom", {"custom_amount": "0.001"}, {"price_amount": "0.001"}),
+        ("Custom", {"custom_amount": "0.001", "custom_currency": "BTC"}, {"amount": "0.001"}),
+    ],
+)
+def test_refund_variants_map_onto_create_refund(variant, extra, expected):
+    assert mapping.refund_arguments(variant, **REFUND, **extra) == expected
+
+
+@pytest.mark.parametrize(
+    "variant, extra, field",
+    [
+        ("CurrentRate", {}, "refundVariant"),
+        ("Custom", {}, "customAmount"),
+        ("Custom", {"custom_amount": "0"}, "customAmount"),
+        ("Custom", {"custom_amount": "1", "custom_currency": "EUR"}, "customCurrency"),
+    ],
+)
+def test_refunds_that_do_not_map_name_the_field(variant, extra, field):
+    with pytest.raises(ValueError, match=field):
+        mapping.refund_arguments(variant, **REFUND, **extra)

@@ -55,7 +55,9 @@ def event_payload(event: Event) -> dict:
         event,
         delivery_status=state,
         delivered_at=iso_time(
-            max(d.delivered_at for d in deliveries) if state == "delivered" else None
+            max(d.delivered_at for d in deliveries if d.delivered_at)
+            if state == "delivered"
+            else None
         ),
         next_attempt_at=iso_time(
             min((d.next_attempt_at for d in deliveries if d.next_attempt_at), default=None)

@@ -9,7 +9,7 @@ class WebhooksConfig(AppConfig):
 
     name = "webhooks"
 
-    def ready(self):
+    def ready(self) -> None:
         from webhooks import receivers
 
         receivers.connect()

@@ -137,7 +137,7 @@ def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 
 def event_body(event: Event) -> bytes:
     """The body of an event in our dialect."""
-    return dialects.CRYPTOGATE.body(event)
+    return dialects.cryptogate_body(event)
 
 
 # --- recording ------------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def send_delivery(delivery: Delivery, url: str, now: datetime, *, manual: bool) 
     endpoint, event = delivery.endpoint, delivery.event
     dialect = dialects.get(endpoint.dialect)
     assert dialect is not None, f"no {endpoint.dialect} dialect registered"
-    body = dialect.body(event)
+    body = dialect.body(delivery)
     attempt = send(url, body, dialect.sign(_secrets(endpoint, now), now, body), now)
     attempt.event, attempt.delivery, attempt.manual = event, delivery, manual
     attempt.save()
@@ -265,7 +265,7 @@ def take_slot(endpoint_id) -> str | None:
             ignore_conflicts=True,
         )
     for index in range(count):
-        if held.get(index) and held[index] > now:
+        if (until := held.get(index)) and until > now:
             continue
         if SLOT.take(
             CallbackSlot.objects.filter(endpoint_id=endpoint_id, index=index),
@@ -340,7 +340,7 @@ def _deliver_queue(invoice_id, endpoint_id, now: datetime | None, started: float
     for delivery in _queue(invoice_id, endpoint_id):
         at = now or timezone.now()
         if (
-            delivery.next_attempt_at > at
+            (delivery.next_attempt_at is not None and delivery.next_attempt_at > at)
             or not delivery.endpoint.enabled
             or time.monotonic() - started > TURN_SECONDS
             or not _claim(delivery, at, scheduled=True)

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from invoices.models import Event
 from invoices.representation import CallbackEventResponse
+from webhooks.models import Delivery
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,8 @@ class Dialect:
     event_types: tuple[str, ...]
     # The dialect's event type for one of our events, or None when it has nothing to say.
     event_type: Callable[[Event], str | None]
-    # The raw body sent for the event.
-    body: Callable[[Event], bytes]
+    # The raw body a delivery sends (its event's, with what the dialect says of the delivery).
+    body: Callable[[Delivery], bytes]
     # The signature headers for a body: (secrets, when, body) → headers.
     sign: Callable[[list[str], datetime, bytes], dict[str, str]]
 
@@ -77,7 +78,7 @@ CRYPTOGATE = Dialect(
     name="cryptogate",
     event_types=Event.TYPES,
     event_type=lambda event: event.type,
-    body=cryptogate_body,
+    body=lambda delivery: cryptogate_body(delivery.event),
     sign=cryptogate_sign,
 )
 register(CRYPTOGATE)

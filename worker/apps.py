@@ -8,7 +8,7 @@ class WorkerConfig(AppConfig):
 
     name = "worker"
 
-    def ready(self):
+    def ready(self) -> None:
         from worker.schedules import ensure_schedules
 
         # After django-q2's own tables are migrated (this app has no models, so Django sends

@@ -71,7 +71,7 @@ class _Tx:
 
     @classmethod
     def decode(cls, tx: dict) -> _Tx:
-        inputs = []
+        inputs: list[str | tuple[str, int]] = []
         for vin in tx["vin"]:
             if "prevout" in vin:
                 if address := output_address(vin["prevout"]):

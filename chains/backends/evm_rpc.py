@@ -29,6 +29,7 @@ not say when it first saw them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from chains.addresses import to_checksum_address
 from chains.backends.base import (
@@ -41,7 +42,7 @@ from chains.backends.base import (
     WatchedLookup,
     unix_time,
 )
-from chains.backends.jsonrpc import JSONRPCClient, RPCError
+from chains.backends.jsonrpc import Call, JSONRPCClient, RPCError
 from chains.registry import Asset, Network
 
 __all__ = ["EVMRPCBackend"]
@@ -75,8 +76,8 @@ class EVMRPCBackend(ChainBackend):
     def __init__(self, network: Network):
         super().__init__(network)
         self.rpc = JSONRPCClient(network.rpc_url)
-        self.tokens = {asset.contract.lower(): asset for asset in network.tokens}
-        self._tracer = _UNPROBED  # then the tracing method the node answers, or None
+        self.tokens = {asset.contract.lower(): asset for asset in network.tokens if asset.contract}
+        self._tracer: object = _UNPROBED  # then the tracing method the node answers, or None
         self._untraced: str | None = None  # the last block the node failed to trace, and why
         self._txpool = True  # until the node says it has no txpool_content
 
@@ -97,7 +98,7 @@ class EVMRPCBackend(ChainBackend):
         for first in range(start, stop + 1, MAX_LOG_RANGE):
             last = min(first + MAX_LOG_RANGE - 1, stop)
             heights = range(first, last + 1)
-            calls = [("eth_getBlockByNumber", (hex(h), True)) for h in heights]
+            calls: list[Call] = [("eth_getBlockByNumber", (hex(h), True)) for h in heights]
             if tracer:
                 calls += [(tracer, _trace_params(tracer, hex(h))) for h in heights]
             if self.tokens:
@@ -187,7 +188,7 @@ class EVMRPCBackend(ChainBackend):
                 found = tracer
                 break
             self._tracer = found
-        return self._tracer
+        return self._tracer if isinstance(self._tracer, str) else None
 
     def _log_filter(self, **where) -> dict:
         return {**where, "address": list(self.tokens), "topics": [TRANSFER_TOPIC]}
@@ -198,7 +199,7 @@ class EVMRPCBackend(ChainBackend):
         data = self.rpc.call("eth_getBlockByNumber", hex(height), True)
         if data is None:
             raise LookupError(f"{self.network.code}: no block at height {height}")
-        tracer, calls = self._tracing(), []
+        tracer, calls = self._tracing(), list[Call]()
         if tracer == TRACERS[0]:
             calls.append(("debug_traceBlockByHash", (data["hash"], {"tracer": "callTracer"})))
         elif tracer:
@@ -297,7 +298,7 @@ class EVMRPCBackend(ChainBackend):
         if isinstance(trace, RPCError):  # e.g. state no longer kept for an old block
             self._untraced = f"block {int(data['number'], 16)}: {trace.message}"
             return
-        txids, failures = [tx["hash"].lower() for tx in data["transactions"]], []
+        txids, failures = [tx["hash"].lower() for tx in data["transactions"]], list[str]()
         frames = (
             _call_tracer(trace, txids, failures)
             if self._tracer == TRACERS[0]
@@ -399,7 +400,8 @@ def _parity_traces(
     """trace_block: a flat list of frames in depth-first order, each with its
     transaction and `traceAddress` (its path in the call tree); block rewards have no
     transaction. A frame is dead when it or a frame above it has an `error`."""
-    position, failed, known = {}, set(), set(txids)
+    position: dict[str, int] = {}
+    failed, known = set(), set(txids)
     for frame in trace:
         txid = (frame.get("transactionHash") or "").lower()
         if not txid:
@@ -412,15 +414,16 @@ def _parity_traces(
             failed.add((txid, path))
         if not at or any((txid, path[:depth]) in failed for depth in range(len(path) + 1)):
             continue
-        action, kind = frame.get("action") or {}, frame.get("type")
+        action: dict[str, Any] = frame.get("action") or {}
+        kind = frame.get("type")
         if kind == "call" and action.get("callType") == "call":
-            sender, to, value = action.get("from"), action.get("to"), action.get("value")
+            sender, to, value = action["from"], action.get("to"), action.get("value")
         elif kind == "create":
-            sender, to = action.get("from"), (frame.get("result") or {}).get("address")
+            sender, to = action["from"], (frame.get("result") or {}).get("address")
             value = action.get("value")
         elif kind == "suicide":
             sender, to, value = (
-                action.get("address"),
+                action["address"],
                 action.get("refundAddress"),
                 action.get("balance"),
             )

@@ -61,7 +61,7 @@ class JSONRPCClient:
         return results
 
     def _post(self, calls: list[Call]) -> list[Any]:
-        body = [
+        body: list[dict[str, Any]] = [
             {"jsonrpc": "2.0", "id": i, "method": method, "params": list(params)}
             for i, (method, params) in enumerate(calls)
         ]

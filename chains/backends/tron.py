@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import requests
 
@@ -91,7 +93,11 @@ class TronBackend(ChainBackend):
         self.session = requests.Session()  # keep-alive, for both APIs
         if api_key := network.options.get("api_key"):
             self.session.headers["TRON-PRO-API-KEY"] = api_key
-        self.tokens = {tron_addresses.to_hex20(asset.contract): asset for asset in network.tokens}
+        self.tokens = {
+            tron_addresses.to_hex20(asset.contract): asset
+            for asset in network.tokens
+            if asset.contract
+        }
         self.pending_list: bool | None = None  # does the node list its pending pool?
 
     # --- transport -------------------------------------------------------------------------
@@ -104,8 +110,8 @@ class TronBackend(ChainBackend):
             raise TronAPIError(f"{path}: {data['Error']}")
         return data
 
-    def _jsonrpc(self, method: str, *params) -> object:
-        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
+    def _jsonrpc(self, method: str, *params: Any) -> Any:
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}
         response = self.session.post(self.jsonrpc_url, json=body, timeout=TIMEOUT)
         response.raise_for_status()
         reply = response.json()
@@ -147,7 +153,7 @@ class TronBackend(ChainBackend):
             if [_height(data) for data in datas] != list(range(first, last + 1)):
                 raise LookupError(f"{self.network.code}: blocks {first}..{last} not all served")
             logs = self._logs({"fromBlock": hex(first), "toBlock": hex(last)})
-            by_block = {data["blockID"]: [] for data in datas}
+            by_block: dict[str, list[dict]] = {data["blockID"]: [] for data in datas}
             if any(_strip(log["blockHash"]) not in by_block for log in logs):
                 # A reorganisation between the two requests: logs by hash, block by block.
                 logs = [
@@ -172,7 +178,7 @@ class TronBackend(ChainBackend):
         return Mempool((), frozenset(data.get("txId", [])))  # proto3: {} when empty
 
     def capabilities(self) -> Capabilities:
-        notices = (PENDING_NOT_READ,)
+        notices: tuple[str, ...] = (PENDING_NOT_READ,)
         if self.pending_list is False:
             notices += (NO_PENDING_LIST,)
         return Capabilities(notices=notices)
@@ -268,7 +274,7 @@ class TronBackend(ChainBackend):
                 tuple(
                     sorted(
                         transfers_of[data["blockID"]],
-                        key=lambda t, d=data: (positions[d["blockID"]][t.txid][0], t.index),
+                        key=partial(_in_block_order, positions.get(data["blockID"], {})),
                     )
                 ),
                 _time(data),
@@ -299,6 +305,11 @@ class TronBackend(ChainBackend):
             "amount": int(data, 16),
             "from_addresses": (sender,),
         }
+
+
+def _in_block_order(positions: dict[str, tuple[int, dict]], transfer: Transfer) -> tuple[int, int]:
+    """Sort key of a block's transfers: their transactions' order, then their own."""
+    return positions[transfer.txid][0], transfer.index
 
 
 def _trx_transfer(tx: dict) -> dict | None:

@@ -47,11 +47,7 @@ def _validation_error(exc: exceptions.ValidationError) -> GatewayError:
     """The first field's error; a code outside the catalogue is said as `invalid` (the
     catalogue lists every field code the API's serializers have: tests/test_errors.py)."""
     param, detail = _first_validation_error(exc.detail)
-    code = getattr(detail, "code", None) or ErrorCode.INVALID
-    try:
-        code = ErrorCode(code)
-    except ValueError:
-        code = ErrorCode.INVALID
+    code = ErrorCode.lookup(getattr(detail, "code", None)) or ErrorCode.INVALID
     message = f"{param}: {detail}" if param and code != ErrorCode.UNKNOWN_FIELD else str(detail)
     return GatewayError(code, param, message=message)
 

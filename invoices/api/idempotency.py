@@ -15,8 +15,10 @@ import hashlib
 import json
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import ValidationError
@@ -60,8 +62,10 @@ _CLAIM = (
 _STORE = f"UPDATE {_TABLE} SET response_status = %s, response = %s WHERE id = %s"
 
 
-def _prepared(field: str, value):
-    return IdempotencyKey._meta.get_field(field).get_db_prep_value(value, connection)
+def _prepared(field: str, value: object) -> Any:
+    column = IdempotencyKey._meta.get_field(field)
+    assert isinstance(column, Field)  # a column of the table, not a relation's other side
+    return column.get_db_prep_value(value, connection)
 
 
 def _insert(merchant, key: str, request_hash: str) -> int | None:

@@ -38,7 +38,7 @@ class KnownQueryParameters(BasePermission):
     """Refuses a request with a query parameter its endpoint does not declare, naming it."""
 
     def has_permission(self, request, view) -> bool:
-        known = declared(type(view), request.method)
+        known = declared(view.__class__, request.method)
         for name in request.query_params:
             if name not in known:
                 raise GatewayError(

@@ -27,7 +27,7 @@ def network_fee(*, asset: Asset) -> int:
     fee = cache.get(key)
     if fee is None:
         try:
-            fee = get_backend(registry.get_network(asset.network)).fee_estimate_for(asset)
+            fee = get_backend(registry.network(asset.network)).fee_estimate_for(asset)
         except NoBackend as exc:
             raise GatewayError(ErrorCode.NETWORK_UNAVAILABLE, "network", message=str(exc)) from exc
         cache.set(key, fee, FEE_CACHE_SECONDS)
@@ -42,7 +42,7 @@ def quotes_for(
     pairs = [(asset.code, invoice.price_currency) for asset in assets]
     if invoice.include_fee:
         pairs += [
-            (asset.code, registry.get_network(asset.network).native)
+            (asset.code, registry.network(asset.network).native)
             for asset in assets
             if not asset.is_native
         ]
@@ -61,7 +61,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
         price_rate = rate(invoice.price_currency)
         fee = 0
         if invoice.include_fee:
-            network = registry.get_network(asset.network)
+            network = registry.network(asset.network)
             fee = network_fee(asset=asset)
             if not asset.is_native:
                 fee = pricing.convert_up(
@@ -71,7 +71,7 @@ def _quote(invoice: Invoice, asset: Asset, table: dict, now: datetime) -> Quote 
         return exc
     due = pricing.due_amount(
         invoice.price_amount,
-        money.price_decimals(invoice.price_currency),
+        money.stored_price_decimals(invoice.price_currency),
         price_rate.value,
         asset.decimals,
         invoice.insurance_percent,
@@ -113,7 +113,7 @@ def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
 def set_next_address(quote: Quote, merchant: Merchant) -> None:
     """Give the quote the next unused address of the merchant's wallet (not saved: the
     caller saves the quote, or inserts it with the invoice)."""
-    family = registry.get_network(quote.network).family
+    family = registry.network(quote.network).family
     taken = _next_index(merchant, family)
     if taken is None:
         raise GatewayError(ErrorCode.NO_WALLET, "pay_currency", family=family)
@@ -130,9 +130,11 @@ def release_address(quote: Quote, merchant: Merchant) -> None:
     caller's transaction too (the API's, which commits to keep the refusal for the
     Idempotency-Key). The claim keeps the wallet's row locked until that transaction ends,
     so the counter is still one past the index."""
+    if quote.derivation_index is None:  # none was taken
+        return
     Wallet.objects.filter(
         merchant=merchant,
-        family=registry.get_network(quote.network).family,
+        family=registry.network(quote.network).family,
         next_index=quote.derivation_index + 1,
     ).update(next_index=quote.derivation_index)
 

@@ -25,12 +25,13 @@ def _required_confirmations(
     invoice: Invoice, network: registry.Network, quote: Quote, amount: int
 ) -> int:
     """Amount tiers weigh what is at stake: the whole amount due, or the payment when it is
-    larger, so that paying in slices cannot lower the bar. The merchant's override replaces
-    the tiers; the network's safe minimum still holds."""
-    override = invoice.merchant.confirmations.get(network.code)
-    return network.required_confirmations(
-        max(amount, quote.due_amount), int(override) if override else None
-    )
+    larger, so that paying in slices cannot lower the bar. The invoice's own count, else the
+    merchant's override, replaces the tiers; the network's safe minimum still holds."""
+    override = invoice.required_confirmations
+    if override is None:
+        merchants = invoice.merchant.confirmations.get(network.code)
+        override = int(merchants) if merchants else None
+    return network.required_confirmations(max(amount, quote.due_amount), override)
 
 
 def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
@@ -39,7 +40,7 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
     Each invoice is handled under its row lock, in a fixed order so racing scanners cannot
     deadlock."""
     now = now or timezone.now()
-    network = registry.get_network(report.network)
+    network = registry.network(report.network)
     quotes = {
         q.address: q
         for q in Quote.objects.filter(
@@ -92,7 +93,9 @@ def _view(
     mempool = report.mempool_txids
     return lifecycle.ChainView(
         tip=report.tip_height,
-        seen_block=(transfer.block_height, transfer.block_hash) if in_block else None,
+        seen_block=(transfer.block_height, transfer.block_hash)
+        if transfer and transfer.block_height is not None and transfer.block_hash is not None
+        else None,
         seen_in_mempool=(transfer is not None and not in_block)
         or (mempool is not None and txid in mempool),
         rollback_above=report.rollback_above,
@@ -288,7 +291,7 @@ def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
     `lifecycle.reconcile` follows an invoice's transactions). Each change is a
     `refund_updated` event. Idempotent. Returns how many refunds changed."""
     now = now or timezone.now()
-    network = registry.get_network(report.network)
+    network = registry.network(report.network)
     mined: dict[str, list[Transfer]] = {}
     for t in report.transfers:
         if t.block_height is not None:
@@ -304,7 +307,7 @@ def match_payouts(*, report: ScanReport, now: datetime | None = None) -> int:
                 refund.status, refund.payout_txid, refund.paid_at = Refund.PAID, txid, now
                 refund.payout_block_height, refund.payout_block_hash = (
                     transfer.block_height,
-                    transfer.block_hash,
+                    transfer.block_hash or "",  # blank: none (the column is not null)
                 )
             if refund.status in (Refund.PAID, Refund.CONFIRMED):
                 _follow_payout(refund, network, mined, report, now)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -100,7 +101,7 @@ def refund_locked(
             refundable,
             method,
             asked,
-            show=lambda value, decimals=coin.decimals: money.format_units(value, decimals),
+            show=partial(money.format_units, decimals=coin.decimals),
         )
         refundable[method] -= units
         made.append(offer_refund(invoice, method, units, now, reason))
