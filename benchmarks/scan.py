@@ -10,7 +10,8 @@ as pending.
    verbosity-2 shape plus each input's `prevout`, as Core >= 25 answers; random hex for
    hashes and raw transactions) and served over HTTP by a local JSON-RPC stub, so the real
    client, the JSON decoding and the parsing are measured; 50 of its outputs pay watched
-   addresses.
+   addresses. At each step the lookup alone is timed for 100 and 5,000 addresses and its
+   EXPLAIN printed: an index lookup at every size (issue 24).
 2. The same detection done per address, as address-indexed APIs (Esplora-style
    GET /address/<a>/txs) force: 10,000 requests to the same local stub, against our one
    block read at 10,000 watched addresses. Local HTTP only: a lower bound for a remote API.
@@ -64,6 +65,8 @@ ANVIL = os.environ.get("ANVIL") or next(
 TXS, MATCHED, RUNS, PAYMENTS, INTERVAL = size(2_000, 20), size(50, 5), size(7, 1), size(20, 2), 1.0
 # Watched addresses at each step of part 1; part 2 asks for the middle one one by one.
 WATCHED = size((100, 10_000, 100_000), (10, 20, 40))
+# Addresses per watched-address lookup (issue 24: 100 to 5,000, a block's outputs).
+LOOKUP_BATCHES = size((100, 5_000), (10, 40))
 # The watched invoices' quote: 0.00166667 BTC at 60,000 USD.
 QUOTED = {"asset": "BTC", "network": "bitcoin", "rate": "60000", "due_amount": 166_667}
 MNEMONIC = (
@@ -255,6 +258,27 @@ def detect(backend: BitcoinRPCBackend) -> tuple[float, float, int]:
     return total - match, match, len(block.transfers)
 
 
+def lookup_plans(issued: list[str]) -> None:
+    """The watched-address lookup alone for a small and a full batch (half of it issued),
+    ms (median of RUNS) and the database's plan for it: it must stay an index lookup."""
+    for batch in LOOKUP_BATCHES:
+        wanted = issued[: batch // 2] + [random_address() for _ in range(batch - batch // 2)]
+        runs = []
+        for _ in range(RUNS):
+            started = time.perf_counter()
+            selectors.watched_addresses(network="bitcoin", addresses=set(wanted))
+            runs.append((time.perf_counter() - started) * 1000)
+        sql, params = selectors.watched_lookup("bitcoin", sorted(wanted))
+        explain = (
+            "EXPLAIN (COSTS OFF) " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(explain + sql, params)
+            plan = [row[-1] for row in cursor.fetchall()]
+        print(f"    lookup of {batch:,} addresses: {statistics.median(runs):6.1f} ms; plan:")
+        print("".join(f"      {line}\n" for line in plan), end="")
+
+
 def per_address(url: str, addresses: list[str]) -> tuple[float, int]:
     """(ms, payments found) asking the address-indexed API once per watched address."""
     client = requests.Session()
@@ -292,6 +316,7 @@ def scan_cost() -> None:
             f"  {count:>7,} watched: {medians[count]:7.1f} ms per block "
             f"(fetch + parse {parse:6.1f} ms, match {match:5.1f} ms)"
         )
+        lookup_plans(watched[:count])
     print(f"  ratio {many:,} / {few:,}: {medians[many] / medians[few]:.2f} (target <= 1.5)")
 
     elapsed, found = per_address(url, watched[:some])

@@ -105,6 +105,14 @@ LIST_FIELDS = (
     "price_amount",
     "price_currency",
     "customer_email",
+    # what a row's ledger reads (`Invoice.ledger`, `Invoice.facts`): a deferred one would
+    # cost a query per row
+    "slippage_percent",
+    "expires_at",
+    "late_window_minutes",
+    "processing_timeout_minutes",
+    "status_changed_at",
+    "review_decision",
     "quote__asset",
     "quote__network",
     "quote__due_amount",

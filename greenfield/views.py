@@ -92,7 +92,7 @@ def _marked(invoice: Invoice) -> bool:
         .values_list("actor", flat=True)
         .first()
     )
-    return bool(last) and is_manual(last)
+    return last is not None and is_manual(last)
 
 
 def _invoice_data(invoice: Invoice) -> dict:

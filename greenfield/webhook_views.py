@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from rest_framework import serializers
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.errors import ErrorCode, GatewayError
@@ -33,13 +34,13 @@ class WebhookRequest(serializers.Serializer):
     authorizedEvents = AuthorizedEvents(required=False, allow_null=True)
     secret = serializers.CharField(required=False, allow_null=True, allow_blank=True)
 
-    def validate_secret(self, value):
+    def validate_secret(self, value: object) -> object:
         """Secrets are the gateway's (made when the endpoint is, shown in this answer)."""
         if value:
             raise serializers.ValidationError("the gateway makes the secret: leave it out")
         return value
 
-    def validate_automaticRedelivery(self, value):
+    def validate_automaticRedelivery(self, value: object) -> object:
         if not value:
             raise serializers.ValidationError("failed deliveries are always retried")
         return value
@@ -67,7 +68,7 @@ def _data(endpoint: WebhookEndpoint) -> dict:
 class WebhookView(GreenfieldView):
     permission = mapping.WEBHOOKS
 
-    def endpoint(self, store_id: str, webhook_id) -> WebhookEndpoint:
+    def endpoint(self, store_id: str, webhook_id: str) -> WebhookEndpoint:
         """One of the store's Greenfield endpoints (an endpoint of our dialect is not)."""
         found = WebhookEndpoint.objects.filter(
             merchant=self.store(store_id), dialect=GREENFIELD.name, pk=webhook_id
@@ -76,7 +77,7 @@ class WebhookView(GreenfieldView):
             raise GatewayError(ErrorCode.NOT_FOUND)
         return found
 
-    def delivery(self, store_id: str, webhook_id, delivery_id) -> Delivery:
+    def delivery(self, store_id: str, webhook_id: str, delivery_id: str) -> Delivery:
         found = (
             Delivery.objects.filter(
                 endpoint=self.endpoint(store_id, webhook_id),
@@ -92,12 +93,12 @@ class WebhookView(GreenfieldView):
 
 
 class WebhooksView(WebhookView):
-    def get(self, request, store_id):
+    def get(self, request: Request, store_id: str) -> Response:
         merchant = self.store(store_id)
         found = WebhookEndpoint.objects.filter(merchant=merchant, dialect=GREENFIELD.name)
         return Response([_data(endpoint) for endpoint in found])
 
-    def post(self, request, store_id):
+    def post(self, request: Request, store_id: str) -> Response:
         merchant = self.store(store_id)
         given = WebhookRequest(data=request.data)
         given.is_valid(raise_exception=True)
@@ -114,10 +115,10 @@ class WebhooksView(WebhookView):
 
 
 class WebhookItemView(WebhookView):
-    def get(self, request, store_id, webhook_id):
+    def get(self, request: Request, store_id: str, webhook_id: str) -> Response:
         return Response(_data(self.endpoint(store_id, webhook_id)))
 
-    def put(self, request, store_id, webhook_id):
+    def put(self, request: Request, store_id: str, webhook_id: str) -> Response:
         endpoint = self.endpoint(store_id, webhook_id)
         given = WebhookRequest(data=request.data)
         given.is_valid(raise_exception=True)
@@ -129,7 +130,7 @@ class WebhookItemView(WebhookView):
             raise _in_greenfield_terms(exc) from None
         return Response(_data(endpoint))
 
-    def delete(self, request, store_id, webhook_id):
+    def delete(self, request: Request, store_id: str, webhook_id: str) -> Response:
         endpoint = self.endpoint(store_id, webhook_id)
         endpoints.delete_endpoint(endpoint=endpoint, actor=actor_of(request))
         return Response()
@@ -150,7 +151,7 @@ def _delivery_data(delivery: Delivery) -> dict:
 
 
 class DeliveriesView(WebhookView):
-    def get(self, request, store_id, webhook_id):
+    def get(self, request: Request, store_id: str, webhook_id: str) -> Response:
         """The deliveries sent at least once, newest first (BTCPay lists what it sent)."""
         sent = (
             Delivery.objects.filter(
@@ -166,7 +167,7 @@ class DeliveriesView(WebhookView):
 
 
 class DeliveryView(WebhookView):
-    def get(self, request, store_id, webhook_id, delivery_id):
+    def get(self, request: Request, store_id: str, webhook_id: str, delivery_id: str) -> Response:
         delivery = self.delivery(store_id, webhook_id, delivery_id)
         if not delivery.attempts.all():  # not sent yet: BTCPay shows what it sent
             raise GatewayError(ErrorCode.NOT_FOUND)
@@ -174,7 +175,7 @@ class DeliveryView(WebhookView):
 
 
 class DeliveryRequestView(WebhookView):
-    def get(self, request, store_id, webhook_id, delivery_id):
+    def get(self, request: Request, store_id: str, webhook_id: str, delivery_id: str) -> Response:
         """The body the delivery sends."""
         delivery = self.delivery(store_id, webhook_id, delivery_id)
         return Response(json.loads(GREENFIELD.body(delivery)))
@@ -183,7 +184,7 @@ class DeliveryRequestView(WebhookView):
 class RedeliverView(WebhookView):
     atomic_request = False  # its claim on the delivery must be seen by workers meanwhile
 
-    def post(self, request, store_id, webhook_id, delivery_id):
+    def post(self, request: Request, store_id: str, webhook_id: str, delivery_id: str) -> Response:
         """Sent again now; the id of the delivery (ours resends the same delivery)."""
         delivery = self.delivery(store_id, webhook_id, delivery_id)
         callbacks.redeliver(delivery)

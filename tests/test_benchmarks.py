@@ -29,7 +29,12 @@ SMOKE = {
     "load.py": ({}, ["errors: 0 ;", "lost (no credit): 0", "callbacks B: "]),
     "scan.py": (
         {},
-        ["ratio 40 / 10", "Per-address detection", "EVM mempool pass, 10 matching"],
+        [
+            "ratio 40 / 10",
+            "lookup of 40 addresses",
+            "Per-address detection",
+            "EVM mempool pass, 10 matching",
+        ],
     ),
     "scan_tron.py": ({}, ["10 matching:", "ratio 40 / 10"]),
     "startup.py": ({}, ["first quote after"]),

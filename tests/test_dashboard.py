@@ -14,7 +14,9 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -36,6 +38,9 @@ from webhooks.models import WebhookEndpoint
 
 PASSWORD = "a long enough passphrase"
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+# session, user, its 2FA device, membership, has-a-key, terminals (the filter), the page with
+# its quotes, their transactions
+LIST_PAGE_QUERIES = 8
 
 
 # --- pure decisions --------------------------------------------------------------------------
@@ -798,3 +803,23 @@ def test_login_then_second_factor(client, owner):
     )
     assert passed["Location"] == "/dashboard/"  # never off-site
     assert client.get("/dashboard/invoices/").status_code == 200
+
+
+def test_list_page_runs_a_fixed_number_of_queries(browser, api, create_invoice):
+    """A page of 50 paid rows costs the same queries as a page of 2: the ledger a row shows
+    reads only columns the list loaded (no query per row for a deferred field)."""
+
+    def paid_invoices(count):
+        for _ in range(count):
+            made = create_invoice(pay_currency="USDT", network="sandbox")
+            api.post(f"/api/v1/sandbox/invoices/{made['id']}/pay", {"confirm": True}, format="json")
+
+    def list_queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert browser.get("/dashboard/invoices/").status_code == 200
+        return len(captured)
+
+    paid_invoices(2)
+    few = list_queries()
+    paid_invoices(queries.PAGE_SIZE)
+    assert list_queries() == few == LIST_PAGE_QUERIES

@@ -1,6 +1,7 @@
 """Scanner semantics: required confirmations, reorganisations a payment survives, the
 network's lease, racing scanners, and the `scan` watcher loop."""
 
+import json
 import os
 import signal
 from datetime import timedelta
@@ -8,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from chains import scanner
@@ -142,6 +144,77 @@ def test_watched_addresses_are_looked_up_in_batches(api, create_invoice, monkeyp
         selectors.watched_addresses(network="sandbox", addresses=addresses | {"sbx1qnobody"})
         == addresses
     )
+
+
+def issue_addresses(merchant, count: int) -> list[str]:
+    """`count` issued sandbox addresses, written in bulk (a table of a few thousand quotes)."""
+    now = timezone.now()
+    invoices = Invoice.objects.bulk_create(
+        Invoice(
+            merchant=merchant,
+            livemode=False,
+            price_amount=100,
+            price_currency="USD",
+            insurance_percent=0,
+            slippage_percent=0,
+            payment_window_minutes=15,
+            late_window_minutes=0,
+            processing_timeout_minutes=60,
+            created_at=now,
+            status_changed_at=now,
+        )
+        for _ in range(count)
+    )
+    quotes = Quote.objects.bulk_create(
+        Quote(
+            invoice=invoice,
+            asset="USDT",
+            network="sandbox",
+            rate="1",
+            rate_source="static",
+            rate_fetched_at=now,
+            due_amount=100,
+            address=f"sbx1qissued{number:08d}",
+            created_at=now,
+        )
+        for number, invoice in enumerate(invoices)
+    )
+    return [str(quote.address) for quote in quotes]
+
+
+def scanned_tables(plan) -> list[tuple[str, str]]:
+    """(node type, table) of every node of a PostgreSQL JSON plan that reads a table."""
+    found = [(plan["Node Type"], plan["Relation Name"])] if "Relation Name" in plan else []
+    for child in plan.get("Plans", []):
+        found += scanned_tables(child)
+    return found
+
+
+@pytest.mark.parametrize("batch", [100, 5000])
+def test_watched_lookup_uses_the_address_index(api, batch):
+    """Issue 24: a block's few thousand addresses are looked up through the quotes' index,
+    never by reading the whole table (PostgreSQL's planner scanned it for an IN list of a
+    few thousand at 100,000 quotes)."""
+    issued = issue_addresses(api.merchant, 1000)  # the smallest table the issue names
+    hits = min(batch // 2, len(issued))
+    wanted = issued[:hits] + [f"sbx1qnobody{n:08d}" for n in range(batch - hits)]
+    assert selectors.watched_addresses(network="sandbox", addresses=set(wanted)) == set(
+        issued[:hits]
+    )
+    sql, params = selectors.watched_lookup("sandbox", wanted)
+    table = Quote._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table}")
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+            reads = {node for node, name in scanned_tables(plan) if name == table}
+            assert reads and reads <= {"Index Scan", "Index Only Scan"}, plan
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            steps = [row[-1] for row in cursor.fetchall() if table in row[-1]]
+            assert steps and all(step.startswith("SEARCH") and "INDEX" in step for step in steps)
 
 
 def test_every_address_ever_issued_is_watched(api, create_invoice):

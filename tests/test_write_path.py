@@ -131,11 +131,16 @@ def test_the_status_lint_passes_reads_and_an_objects_own_attributes():
     assert status_writes("Invoice.objects.filter(status='new').update(archived=True)") == set()
 
 
+# The layers below `invoices` cannot import it (pyproject's import contract), so a status
+# they write is their own models' (a collection's), never an invoice's.
+BELOW_INVOICES = {"merchants", "chains", "core"}
+
+
 def test_nothing_outside_the_services_writes_a_status():
     offences = [
         f"{path.relative_to(ROOT)}:{line}"
         for path in product_modules()
-        if SERVICES not in path.parents
+        if SERVICES not in path.parents and path.relative_to(ROOT).parts[0] not in BELOW_INVOICES
         for line in sorted(status_writes(path.read_text()))
     ]
     assert offences == [], "a status is written only by invoices/services (writes.py)"
