@@ -232,6 +232,16 @@ class ErrorCode(StrEnum):
         409,
         _("The payer has not given a refund address yet."),
     )
+    REFUND_NOT_CANCELLABLE = (
+        "refund_not_cancellable",
+        409,
+        _("This refund is %(status)s: only a refund not paid yet can be cancelled."),
+    )
+    REFUND_NOT_PAYABLE = (
+        "refund_not_payable",
+        409,
+        _("This refund is %(status)s: only a refund not paid yet can be marked paid."),
+    )
     LIVE_INVOICE = "live_invoice", 409, _("a live invoice cannot be paid on the sandbox")
     NOT_A_SANDBOX_INVOICE = (
         "not_a_sandbox_invoice",

@@ -228,6 +228,16 @@ class PayoutForm(Styled, forms.Form):
     )
 
 
+class MarkPaidForm(Styled, forms.Form):
+    txid = forms.CharField(
+        max_length=200,
+        label=_("Transaction id of the payout"),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "spellcheck": "false", "class": "input mono"}
+        ),
+    )
+
+
 # --- settings -----------------------------------------------------------------------------------
 
 MERCHANT_FIELDS = {field.name: field for field in Merchant._meta.concrete_fields}

@@ -90,11 +90,12 @@ def percent(value: Decimal) -> str:
 
 
 def refund_step(refunds: list[dict]) -> str:
-    """Where the invoice's refund stood, from an event's snapshot of the invoice."""
+    """Where the invoice's refund stood, from an event's snapshot of the invoice (snapshots
+    written before the refund shape of API.md name the payout `payout_txid`)."""
     if not refunds:
         return ""
     refund = refunds[0]
-    if refund["status"] == "claimed" and refund.get("payout_txid"):
+    if refund["status"] == "claimed" and (refund.get("txid") or refund.get("payout_txid")):
         return _("payout sent, waiting for the chain")
     return {
         "awaiting_claim": _("offered, awaiting the payer"),

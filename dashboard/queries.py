@@ -180,6 +180,7 @@ def csv_lines(invoices: QuerySet):
                 (present.REFUND_STAGES[refund.status], refund.amount)
                 for refund in invoice.refunds.all()
                 if (refund.asset, refund.network) == (quote.asset, quote.network)
+                and lifecycle.refund_counts(refund.status)
             )
             refunded = {
                 stage: money.format_units(staged.get(stage, accounting.Total(0, 0)).units, decimals)

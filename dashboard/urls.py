@@ -36,6 +36,8 @@ urlpatterns = [
     path("collect/record/", collect_views.collect_record, name="collect_record"),
     path("collect/<slug:network>/payout/", collect_views.collect_payout, name="collect_payout"),
     path("refunds/<uuid:refund_id>/", views.refund_detail, name="refund"),
+    path("refunds/<uuid:refund_id>/cancel/", views.refund_cancel, name="refund_cancel"),
+    path("refunds/<uuid:refund_id>/mark-paid/", views.refund_mark_paid, name="refund_mark_paid"),
     path(
         "invoices/<uuid:invoice_id>/events/<uuid:event_id>/redeliver/",
         views.redeliver,

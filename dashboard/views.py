@@ -22,6 +22,7 @@ from dashboard import errors, present, queries
 from dashboard.access import MemberRequest, actor, member_required
 from dashboard.forms import (
     InvoiceFilterForm,
+    MarkPaidForm,
     NewRefundForm,
     PayoutForm,
     RefundAmountForm,
@@ -505,12 +506,25 @@ def refund_list(request: MemberRequest) -> HttpResponseBase:
 @require_GET
 @member_required
 def refund_detail(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
-    refund = get_object_or_404(
+    return _refund_page(request, _merchant_refund(request, refund_id))
+
+
+def _merchant_refund(request: MemberRequest, refund_id: UUID) -> Refund:
+    """The signed-in merchant's refund (in the dashboard's mode): another's is not found."""
+    return get_object_or_404(
         Refund.objects.select_related("invoice"),
         invoice__merchant=request.merchant,
         invoice__livemode=request.livemode,
         pk=refund_id,
     )
+
+
+def _refund_page(
+    request: MemberRequest,
+    refund: Refund,
+    mark_paid_form: MarkPaidForm | None = None,
+    status: int = 200,
+) -> HttpResponseBase:
     return render(
         request,
         "dashboard/refund.html",
@@ -519,9 +533,45 @@ def refund_detail(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
             "invoice": refund.invoice,
             "payout_form": PayoutForm(),
             "blank_payout_form": PayoutForm(),
+            "mark_paid_form": mark_paid_form or MarkPaidForm(),
+            "open": refund.status in (Refund.AWAITING_CLAIM, Refund.CLAIMED),
             "section": "refunds",
         },
+        status=status,
     )
+
+
+@require_POST
+@member_required
+def refund_cancel(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
+    """Withdraw a refund not paid yet (the same service as POST /refunds/{id}/cancel)."""
+    refund = _merchant_refund(request, refund_id)
+    try:
+        refunds.cancel_refund(refund_id=refund.pk, actor=actor(request))
+    except GatewayError as exc:
+        messages.error(request, errors.message(exc))
+    else:
+        messages.success(request, gettext("Refund cancelled: the money is refundable again."))
+    return redirect("dashboard:refund", refund_id=refund.pk)
+
+
+@require_POST
+@member_required
+def refund_mark_paid(request: MemberRequest, refund_id: UUID) -> HttpResponseBase:
+    """A payout made where the gateway cannot see it (POST /refunds/{id}/mark-paid)."""
+    refund = _merchant_refund(request, refund_id)
+    form = MarkPaidForm(request.POST)
+    if form.is_valid():
+        try:
+            refunds.mark_refund_paid(
+                refund_id=refund.pk, txid=form.cleaned_data["txid"], actor=actor(request)
+            )
+        except GatewayError as exc:
+            form.add_error("txid", errors.message(exc))
+        else:
+            messages.success(request, gettext("Refund marked paid."))
+            return redirect("dashboard:refund", refund_id=refund.pk)
+    return _refund_page(request, refund, mark_paid_form=form, status=422)
 
 
 @require_POST

@@ -165,7 +165,7 @@ def pull_payment(refund: dict, name: str, description: str) -> dict:
         "id": refund["id"],
         "name": name,
         "description": description,
-        "currency": refund["currency"],
+        "currency": refund["asset"],
         "amount": refund["amount"],
         "autoApproveClaims": False,
         "archived": False,

@@ -21,7 +21,7 @@ drive every case directly; `services` loads, calls these and writes what they sa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -57,6 +57,7 @@ class RefundStatus(StrEnum):  # in the order a refund goes through them
     CLAIMED = "claimed"
     PAID = "paid"
     CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"  # withdrawn by the merchant before it was paid
 
 
 NEW, PENDING, COMPLIANCE_REVIEW, COMPLETED, UNRESOLVED = (
@@ -406,11 +407,45 @@ def refund_after_chain(status: str, payout: TxChange) -> RefundStatus:
     return RefundStatus.CONFIRMED if payout.status == TxStatus.CONFIRMED else RefundStatus.PAID
 
 
+def refund_marked_paid(status: str) -> RefundStatus | None:
+    """A refund the merchant says they paid with a transaction the gateway cannot see (an
+    exchange's withdrawal): paid at once, whether or not the payer gave an address here
+    (they may have given it elsewhere); None once paid or cancelled."""
+    if status in (RefundStatus.AWAITING_CLAIM, RefundStatus.CLAIMED):
+        return RefundStatus.PAID
+    return None
+
+
+def refund_after_cancel(status: str) -> RefundStatus | None:
+    """A refund the merchant withdraws: only before it is paid (money sent cannot be
+    taken back by a click); None otherwise."""
+    if status in (RefundStatus.AWAITING_CLAIM, RefundStatus.CLAIMED):
+        return RefundStatus.CANCELLED
+    return None
+
+
+def refund_counts(status: str) -> bool:
+    """Whether a refund gives money back, i.e. counts against what is refundable: every
+    refund but a cancelled one."""
+    return status != RefundStatus.CANCELLED
+
+
 # --- refunding what an invoice holds --------------------------------------------------------
 
 # A refund of money received may be made whatever became of the invoice, once its payments
 # are settled: not while it is still being paid or reviewed.
 REFUNDABLE = frozenset({COMPLETED, UNRESOLVED, EXPIRED, CANCELLED, FAILED, DECLINED, REFUNDED})
+
+
+def check_refundable(status: str) -> None:
+    """Refuse a refund of an invoice still being paid or reviewed."""
+    if status not in REFUNDABLE:
+        raise GatewayError(
+            ErrorCode.INVALID_STATE,
+            action="refund",
+            status=status,
+            allowed=", ".join(sorted(REFUNDABLE)),
+        )
 
 
 def refund_to_offer(
@@ -423,13 +458,7 @@ def refund_to_offer(
     """How much of `method` (asset, network) a refund gives back: `asked`, or everything
     still refundable when None; never more than was received and not refunded yet. `show`
     writes an amount of `method` for the refusal."""
-    if status not in REFUNDABLE:
-        raise GatewayError(
-            ErrorCode.INVALID_STATE,
-            action="refund",
-            status=status,
-            allowed=", ".join(sorted(REFUNDABLE)),
-        )
+    check_refundable(status)
     left = refundable.get(method, 0)
     if left <= 0:
         raise GatewayError(
@@ -457,3 +486,22 @@ def after_refund(
     if facts.status == UNRESOLVED:
         return evaluate(facts, ledger, now)
     return Decision(facts.status, facts.context)
+
+
+def after_refund_cancelled(
+    facts: Facts, ledger: Ledger, paid: Ledger, refunded: Mapping[Method, int], now: datetime
+) -> Decision:
+    """Where cancelling a refund takes its invoice (`ledger` and `refunded`: with the refunds
+    still standing; `paid`: the payments alone). A `refunded` invoice that holds money again
+    is judged again on its payments, as an unresolved one is: paid is completed again (the
+    refunds left are partial refunds of a completed payment), an overpayment is completed
+    once its excess went back, declined in review is declined again; any other invoice
+    stays as it is (a completed one with a smaller `refunded_amount`)."""
+    if facts.status != REFUNDED or not ledger.refund_all(refunded):
+        return Decision(facts.status, facts.context)
+    if facts.review_decision == "declined":
+        return Decision(DECLINED, None)
+    verdict = _by_payments(replace(facts, status=UNRESOLVED, context=None), paid, now)
+    if verdict == Decision(UNRESOLVED, OVERPAID) and ledger.fit == Fit.EXACT:
+        return Decision(COMPLETED, None)
+    return verdict

@@ -142,9 +142,13 @@ class Invoice(models.Model):
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
-        """What refunds offer back, per (asset, network)."""
+        """What refunds offer back, per (asset, network): a cancelled one gives nothing."""
         chosen = self.refunds.all() if refunds is None else refunds
-        rows = (((refund.asset, refund.network), refund.amount) for refund in chosen)
+        rows = (
+            ((refund.asset, refund.network), refund.amount)
+            for refund in chosen
+            if lifecycle.refund_counts(refund.status)
+        )
         return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
@@ -239,7 +243,7 @@ def new_claim_token() -> str:
 
 
 class Refund(models.Model):
-    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED = tuple(RefundStatus)
+    AWAITING_CLAIM, CLAIMED, PAID, CONFIRMED, CANCELLED = tuple(RefundStatus)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
@@ -254,6 +258,8 @@ class Refund(models.Model):
     payout_block_height = models.PositiveBigIntegerField(null=True, blank=True)
     payout_block_hash = models.CharField(max_length=128, blank=True)
     payout_unmined_at = models.PositiveBigIntegerField(null=True, blank=True)
+    # Marked paid by the merchant with a payout the gateway cannot see: the scanner leaves it.
+    paid_manually = models.BooleanField(default=False)
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -42,6 +42,16 @@ def convert_down(units: int, from_decimals: int, rate: Decimal, to_decimals: int
     return value.numerator // value.denominator
 
 
+def price_value(units: int, decimals: int, rate: Decimal, price_decimals: int) -> int:
+    """What `units` of an asset priced at `rate` (price currency per one whole asset) are
+    worth in price base units, to the nearest (half up): the value a refund is shown at,
+    so a refund asked as a price value reads that value back."""
+    if rate <= 0:
+        raise ValueError("a rate must be positive")
+    value: Fraction = Fraction(units, 10**decimals) * Fraction(rate) * 10**price_decimals
+    return (2 * value.numerator + value.denominator) // (2 * value.denominator)
+
+
 def due_amount(
     price_units: int,
     price_decimals: int,

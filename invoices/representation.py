@@ -10,6 +10,7 @@ to `render` by name, already as JSON. The `*_payload` functions work those value
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from rest_framework import serializers
 from chains import hd, registry
 from chains.uri import payment_uri
 from core.errors import ErrorCode, ErrorType
-from invoices import lifecycle, money
+from invoices import lifecycle, money, pricing
 from invoices.accounting import Ledger
 from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
@@ -226,17 +227,25 @@ class TransactionResponse(Shape):
 
 class RefundResponse(Shape):
     id = serializers.UUIDField()
-    invoice_id = serializers.UUIDField()
-    status = serializers.ChoiceField(choices=REFUND_STATUSES)
-    amount = DecimalString()
-    currency = serializers.CharField(source="asset")
+    invoice = serializers.UUIDField(source="invoice_id")
+    asset = serializers.CharField()
     network = serializers.CharField()
+    amount = DecimalString(help_text="in the refunded asset")
+    price_amount = nullable(
+        DecimalString,
+        help_text="the amount's value in the invoice's price currency at the rate locked "
+        "for the asset; null when no rate was locked for it",
+    )
+    status = serializers.ChoiceField(choices=REFUND_STATUSES)
     claim_url = serializers.URLField(help_text="the payer's page to give a refund address")
     address = blank_as_null(serializers.CharField)
-    payout_txid = blank_as_null(serializers.CharField)
+    txid = blank_as_null(serializers.CharField, source="payout_txid")
+    confirmations = serializers.IntegerField(
+        help_text="of the payout transaction once seen in a block; 0 before, or when it was "
+        "marked paid (a payout the gateway cannot see)"
+    )
     reason = serializers.CharField(allow_blank=True)
     created_at = serializers.DateTimeField()
-    claimed_at = nullable(serializers.DateTimeField)
     paid_at = nullable(serializers.DateTimeField)
 
     class Meta:
@@ -299,13 +308,43 @@ def transaction_payload(
     )
 
 
-def refund_payload(refund: Refund) -> dict:
+def refund_payload(
+    refund: Refund, invoice: Invoice | None = None, heights: dict[str, int] | None = None
+) -> dict:
+    """`invoice`: the refund's, when the caller has it (with its quotes prefetched for many);
+    `heights` lets a list share one cursor query."""
+    invoice = invoice or refund.invoice
+    heights = scanned_heights() if heights is None else heights
+    decimals = _asset(refund.network, refund.asset).decimals
+    rate = _locked_rate(invoice, refund.asset, refund.network)
+    price_decimals = money.price_decimals(invoice.price_currency) or 0
     return RefundResponse.render(
         refund,
-        amount=money.format_units(refund.amount, _asset(refund.network, refund.asset).decimals),
+        amount=money.format_units(refund.amount, decimals),
+        price_amount=None
+        if rate is None
+        else money.format_units(
+            pricing.price_value(refund.amount, decimals, rate, price_decimals), price_decimals
+        ),
         # The code after "#": browsers never send it, so no access log records it.
         claim_url=f"{settings.PUBLIC_URL}/refund/#{refund.claim_token}",
+        confirmations=lifecycle.confirmations(
+            refund.payout_block_height, heights.get(refund.network)
+        )
+        if refund.status in (RefundStatus.PAID, RefundStatus.CONFIRMED)
+        else 0,  # a reverted payout, or none
     )
+
+
+def _locked_rate(invoice: Invoice, asset: str, network: str) -> Decimal | None:
+    """The rate locked for (asset, network) on the invoice: the chosen quote's, else the
+    other quotes' (an extra payment in another offered asset)."""
+    quote = invoice.quote
+    if quote is None or (quote.asset, quote.network) != (asset, network):
+        quote = next(
+            (q for q in invoice.quotes.all() if (q.asset, q.network) == (asset, network)), None
+        )
+    return Decimal(quote.rate) if quote else None
 
 
 def invoice_payload(
@@ -358,7 +397,7 @@ def invoice_payload(
         transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions]
         if ledger
         else [],
-        refunds=[refund_payload(refund) for refund in refunds],
+        refunds=[refund_payload(refund, invoice, heights) for refund in refunds],
     )
 
 

@@ -55,6 +55,7 @@ REFUND_STATES = {
     "claimed": _("Awaiting payout"),
     "paid": _("Paid"),
     "confirmed": _("Confirmed"),
+    "cancelled": _("Cancelled"),
 }
 EVENT_TYPES = {
     "transaction_created": _("Payment seen"),

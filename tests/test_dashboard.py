@@ -29,7 +29,7 @@ from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import merchant_actions, payer, reconciliation
+from invoices.services import merchant_actions, payer, reconciliation, refunds
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
@@ -128,6 +128,9 @@ def test_refund_steps_from_event_snapshots():
     assert present.refund_step([{"status": "claimed", "payout_txid": "ab"}]) == (
         "payout sent, waiting for the chain"
     )
+    assert present.refund_step([{"status": "claimed", "txid": "ab"}]) == (
+        "payout sent, waiting for the chain"
+    )
     assert present.refund_step([{"status": "paid"}]) == "paid, seen on chain"
 
 
@@ -201,15 +204,13 @@ def test_search_terms():
     ],
 )
 def test_txid_formats(network, text, stored):
-    assert (
-        merchant_actions.validate_txid(network=registry.get_network(network), text=text) == stored
-    )
+    assert refunds.validate_txid(network=registry.get_network(network), text=text) == stored
 
 
 @pytest.mark.parametrize("text", ["", "xyz", "ab" * 31, "ab" * 33, "zz" * 32])
 def test_txid_refused(text):
     with pytest.raises(GatewayError) as refused:
-        merchant_actions.validate_txid(network=registry.get_network("ethereum"), text=text)
+        refunds.validate_txid(network=registry.get_network("ethereum"), text=text)
     assert refused.value.code == "invalid_txid"
     assert "0x followed by 64 hexadecimal" in refused.value.message
 

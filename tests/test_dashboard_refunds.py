@@ -94,3 +94,29 @@ def test_staff_who_may_resolve_may_refund(client, api, completed):
     url = f"/dashboard/invoices/{completed['id']}/refunds/new/"
     assert post(client, url, {"method": "USDT sandbox", "amount": "1"}).status_code == 302
     assert Refund.objects.filter(invoice_id=completed["id"]).count() == 1
+
+
+def test_a_refund_is_marked_paid_or_cancelled_from_its_page(browser, completed):  # noqa: F811
+    first = refunds.create_refund(invoice_id=completed["id"], amount="10", actor="test")
+    second = refunds.create_refund(invoice_id=completed["id"], actor="test")
+    page = browser.get(f"/dashboard/refunds/{first.pk}/").content.decode()
+    assert f"/dashboard/refunds/{first.pk}/mark-paid/" in page
+    assert f"/dashboard/refunds/{first.pk}/cancel/" in page
+
+    bad = post(browser, f"/dashboard/refunds/{first.pk}/mark-paid/", {"txid": "nope"})
+    assert bad.status_code == 422 and "64" in bad.content.decode()
+    done = post(browser, f"/dashboard/refunds/{first.pk}/mark-paid/", {"txid": "ab" * 32})
+    assert done.status_code == 302
+    paid = Refund.objects.get(pk=first.pk)
+    assert (paid.status, paid.payout_txid) == (Refund.PAID, "ab" * 32)
+    assert "/mark-paid/" not in browser.get(f"/dashboard/refunds/{first.pk}/").content.decode()
+
+    assert Invoice.objects.get(pk=completed["id"]).status == "refunded"
+    assert post(browser, f"/dashboard/refunds/{second.pk}/cancel/", {}).status_code == 302
+    assert Refund.objects.get(pk=second.pk).status == Refund.CANCELLED
+    assert Invoice.objects.get(pk=completed["id"]).status == "completed"  # 90 USDT held again
+    page = browser.get(f"/dashboard/refunds/{second.pk}/").content.decode()
+    assert "This refund was cancelled" in page and "/cancel/" not in page
+    refused = post(browser, f"/dashboard/refunds/{first.pk}/cancel/", {}, follow=True)
+    assert "only a refund not paid yet can be cancelled" in refused.content.decode()
+    assert Refund.objects.get(pk=first.pk).status == Refund.PAID

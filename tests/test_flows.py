@@ -132,7 +132,7 @@ def test_overpayment_is_unresolved_overpaid_and_refunding_the_excess_completes_i
     )
     refund = response.json()
     assert response.status_code == 200, refund
-    assert (refund["amount"], refund["currency"], refund["status"]) == (
+    assert (refund["amount"], refund["asset"], refund["status"]) == (
         "30.000000",
         "USDT",
         "awaiting_claim",

@@ -241,7 +241,7 @@ def test_each_refund_variant_makes_our_refund_of_what_it_means(api, shop, body, 
     assert response.status_code == 200, response.json()
     check("PullPaymentData", response.json())
     [refund] = api.get(f"/api/v1/invoices/{invoice['id']}").json()["refunds"]
-    assert (refund["amount"], refund["currency"]) == (amount, "USDT")
+    assert (refund["amount"], refund["asset"]) == (amount, "USDT")
     assert response.json()["viewLink"] == refund["claim_url"]
 
 

@@ -102,6 +102,26 @@ def refund_case(api, create_invoice, receiver):
     return Case(f"/api/v1/invoices/{invoice['id']}/refunds", {"amount": "1"}, Refund.objects.count)
 
 
+def _a_refund(api, create_invoice):
+    invoice = _fixed(create_invoice)
+    _pay(api, invoice)
+    return api.post(f"/api/v1/invoices/{invoice['id']}/refunds", {}, format="json").json()
+
+
+def _refund_events():
+    return Event.objects.filter(type="refund_updated").count()
+
+
+def refund_cancel_case(api, create_invoice, receiver):
+    refund = _a_refund(api, create_invoice)
+    return Case(f"/api/v1/refunds/{refund['id']}/cancel", {}, _refund_events)
+
+
+def refund_mark_paid_case(api, create_invoice, receiver):
+    refund = _a_refund(api, create_invoice)
+    return Case(f"/api/v1/refunds/{refund['id']}/mark-paid", {"txid": "ab" * 32}, _refund_events)
+
+
 def review_case(api, create_invoice, receiver):
     Merchant.objects.filter(pk=api.merchant.pk).update(deny_list=["sbx1qflagged"])
     invoice = _fixed(create_invoice)
@@ -181,6 +201,8 @@ CASES = [
     unarchive_case,
     resolve_case,
     refund_case,
+    refund_cancel_case,
+    refund_mark_paid_case,
     review_case,
     redeliver_case,
     callback_test_case,

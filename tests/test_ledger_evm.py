@@ -151,7 +151,7 @@ def test_usdt_sent_to_an_eth_address_is_recorded_as_an_extra_payment(evm_shop): 
     refund = evm_shop.client.post(
         f"/api/v1/invoices/{invoice['id']}/resolve", {"action": "refund"}, format="json"
     ).json()
-    assert (refund["currency"], refund["amount"]) == ("USDT", "1000.000000")
+    assert (refund["asset"], refund["amount"]) == ("USDT", "1000.000000")
 
 
 def test_eth_sent_to_a_usdt_address_is_an_extra_payment_beside_the_counted_one(evm_shop):  # noqa: F811
@@ -174,7 +174,7 @@ def test_eth_sent_to_a_usdt_address_is_an_extra_payment_beside_the_counted_one(e
         format="json",
     )
     assert response.status_code == 200, response.json()
-    assert (response.json()["currency"], response.json()["amount"]) == (
+    assert (response.json()["asset"], response.json()["amount"]) == (
         "ETH",
         "0.100000000000000000",
     )

@@ -58,7 +58,7 @@ def test_paying_both_addresses_after_a_switch_never_adds_eth_to_btc(api, create_
         {"action": "refund", "refund_amount": "excess"},
         format="json",
     ).json()
-    assert (refund["currency"], refund["network"]) == ("ETH", "sandbox")
+    assert (refund["asset"], refund["network"]) == ("ETH", "sandbox")
     assert Quote.objects.get(pk=eth.pk).invoice_id == btc.invoice_id
 
 
@@ -81,7 +81,7 @@ def test_refunding_an_excess_and_an_extra_payment_makes_one_refund_per_asset(
     )
     data = api.get(f"/api/v1/invoices/{invoice['id']}").json()
     assert data["status"] == "completed"
-    assert sorted((r["currency"], r["amount"]) for r in data["refunds"]) == [
+    assert sorted((r["asset"], r["amount"]) for r in data["refunds"]) == [
         ("ETH", "0.100000000000000000"),
         ("USDT", "50.000000"),
     ]

@@ -609,3 +609,47 @@ def test_refunds_never_give_back_more_than_was_received_per_asset(received, asks
         status = after(status, payments, refunded).status
         assert all(refunded[key] <= received.get(key, 0) for key in refunded)
     assert (status == lc.REFUNDED) == (refunded == received)
+
+
+RS = lc.RefundStatus
+
+
+@pytest.mark.parametrize(
+    "status, marked, cancelled",
+    [
+        (RS.AWAITING_CLAIM, RS.PAID, RS.CANCELLED),  # paid by a way agreed elsewhere
+        (RS.CLAIMED, RS.PAID, RS.CANCELLED),
+        (RS.PAID, None, None),  # money sent is not taken back by a click
+        (RS.CONFIRMED, None, None),
+        (RS.CANCELLED, None, None),
+    ],
+)
+def test_a_refund_is_marked_paid_or_cancelled_only_before_it_is_paid(status, marked, cancelled):
+    assert lc.refund_marked_paid(status) == marked
+    assert lc.refund_after_cancel(status) == cancelled
+    assert lc.refund_counts(status) is (status != RS.CANCELLED)
+
+
+def cancelled(status, payments, refunded, review_decision=""):
+    f = facts(status=status, review_decision=review_decision)
+    standing = ledger(payments, refunded=refunded)
+    return lc.after_refund_cancelled(f, standing, ledger(payments), refunded, T0 + 2 * MIN)
+
+
+class TestCancellingARefund:
+    def test_a_refunded_invoice_holding_money_again_is_judged_on_its_payments(self):
+        assert cancelled(lc.REFUNDED, [pay(DUE)], {}) == Decision(lc.COMPLETED, None)
+        part = cancelled(lc.REFUNDED, [pay(DUE)], {ETH: DUE // 2})  # a partial refund stands
+        assert part == Decision(lc.COMPLETED, None)
+        over = cancelled(lc.REFUNDED, [pay(2 * DUE)], {ETH: DUE // 2})
+        assert over == Decision(lc.UNRESOLVED, lc.OVERPAID)
+        excess_back = cancelled(lc.REFUNDED, [pay(2 * DUE)], {ETH: DUE})
+        assert excess_back == Decision(lc.COMPLETED, None)
+        assert cancelled(lc.REFUNDED, [pay(DUE)], {}, "declined") == Decision(lc.DECLINED, None)
+
+    def test_a_refunded_invoice_with_nothing_left_stays_refunded(self):
+        assert cancelled(lc.REFUNDED, [pay(DUE)], {ETH: DUE}) == Decision(lc.REFUNDED, None)
+
+    @pytest.mark.parametrize("status", [lc.COMPLETED, lc.CANCELLED, lc.EXPIRED, lc.UNRESOLVED])
+    def test_any_other_invoice_keeps_its_status(self, status):
+        assert cancelled(status, [pay(DUE)], {}) == Decision(status, None)

@@ -11,6 +11,8 @@ OPERATION_IDS = {
     "getInvoiceByForeignId",
     "listInvoices",
     "createRefund",
+    "cancelRefund",
+    "markRefundPaid",
     "listRefunds",
     "getRefund",
     "cancelInvoice",

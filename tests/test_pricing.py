@@ -175,3 +175,24 @@ def test_a_refunded_value_never_buys_more_than_it_is_worth(price, rate, decimals
     worth = Fraction(units, 10**decimals) * Fraction(rate)
     assert worth <= Fraction(price, 100) < Fraction(units + 1, 10**decimals) * Fraction(rate)
     assert units <= pricing.convert_up(price, 2, rate, decimals) <= units + 1
+
+
+@given(
+    price=st.integers(min_value=1, max_value=10**12),
+    rate=st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(10**6), places=4),
+    decimals=st.sampled_from([6, 8, 18]),
+)
+def test_a_refund_asked_as_a_price_value_reads_that_value_back(price, rate, decimals):
+    """The value shown for a refund is its worth to the nearest cent, so a refund of
+    `price_amount` shows that price_amount whenever one base unit is worth under half a cent."""
+    units = pricing.convert_down(price, 2, rate, decimals)
+    shown = pricing.price_value(units, decimals, rate, 2)
+    exact = Fraction(units, 10**decimals) * Fraction(rate) * 100
+    assert abs(shown - exact) <= Fraction(1, 2)
+    if Fraction(rate) * 100 / 10**decimals < Fraction(1, 2):
+        assert shown == price
+
+
+def test_a_price_value_rounds_half_up():
+    assert pricing.price_value(5, 0, Decimal("0.001"), 2) == 1  # 0.005 → 0.01
+    assert pricing.price_value(4, 0, Decimal("0.001"), 2) == 0

@@ -9,6 +9,7 @@ import os
 import pytest
 
 from invoices.models import Invoice, Refund
+from invoices.services import refunds
 from tests.browser import SCREENSHOTS
 from tests.test_dashboard_browser import log_in, make_user, sandbox_pay
 
@@ -77,3 +78,29 @@ def test_refund_a_completed_invoice_in_part_then_the_rest(completed, page):
     page.get_by_role("button", name="Apply").click()
     expect(page.locator(".invoice-row")).to_have_count(2)
     assert page.problems == []
+
+
+def test_mark_a_refund_paid_then_cancel_another(completed, page):
+    """The refund page's buttons call the API's services: Mark paid with a txid (a wrong one
+    is a form error), Cancel on an unpaid refund makes its money refundable again."""
+    first = refunds.create_refund(invoice_id=completed["id"], amount="10", actor="test")
+    second = refunds.create_refund(invoice_id=completed["id"], actor="test")
+    log_in(page, "owner@shop.example")
+    page.goto(f"/dashboard/refunds/{first.pk}/")
+    page.get_by_label("Transaction id of the payout").fill("not a txid")
+    page.get_by_role("button", name="Mark paid").click()
+    expect(page.locator(".field-error")).to_contain_text("64")
+    page.get_by_label("Transaction id of the payout").fill("ab" * 32)
+    shot(page, "03-mark-paid")
+    page.get_by_role("button", name="Mark paid").click()
+    expect(page.locator(".alert-success")).to_contain_text("Refund marked paid")
+    expect(page.locator("h1")).to_contain_text("Paid")
+    expect(page.get_by_role("button", name="Mark paid")).to_have_count(0)
+    assert Refund.objects.get(pk=first.pk).payout_txid == "ab" * 32
+
+    page.goto(f"/dashboard/refunds/{second.pk}/")
+    page.get_by_role("button", name="Cancel refund").click()
+    expect(page.locator(".alert-success")).to_contain_text("refundable again")
+    expect(page.locator("h1")).to_contain_text("Cancelled")
+    assert Refund.objects.get(pk=second.pk).status == Refund.CANCELLED
+    assert Invoice.objects.get(pk=completed["id"]).status == "completed"

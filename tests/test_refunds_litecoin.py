@@ -21,7 +21,7 @@ def test_a_completed_ltc_invoice_refunded_in_part_then_in_full(shop):  # noqa: F
     # 10 USD at the locked 80 USD/LTC: 0.125 LTC
     part = refund(shop, invoice, price_amount="10.00", reason="one of four returned")
     assert part.status_code == 201, part.json()
-    assert (part.json()["amount"], part.json()["currency"]) == ("0.12500000", "LTC")
+    assert (part.json()["amount"], part.json()["asset"]) == ("0.12500000", "LTC")
     after = shop.get(invoice)
     assert (after["status"], after["refunded_amount"]) == ("completed", "0.12500000")
 

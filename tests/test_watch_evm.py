@@ -19,7 +19,7 @@ def claimed_refund(shop, asset="USDT", pays="31") -> Refund:  # noqa: F811
         {"action": "refund", "refund_amount": "excess"},
         format="json",
     ).json()
-    assert offered.get("currency") == asset, offered
+    assert offered.get("asset") == asset, offered
     token = offered["claim_url"].rsplit("#", 1)[1]
     shop.node.send_token(shop.node.accounts[5], 10_000_000)  # the merchant's wallet: 10 USDT
     return payer.claim(token=token, address=shop.node.accounts[7])

@@ -128,7 +128,7 @@ def refund_claim_message(
     parts, facts = [], []
     for refund in refunds:
         network = registry.get_network(refund["network"])
-        amount = f"{short_amount(refund['amount'])} {refund['currency']}"
+        amount = f"{short_amount(refund['amount'])} {refund['asset']}"
         where = network.name if network else refund["network"]
         code = refund["claim_url"].rsplit("#", 1)[-1]
         parts.append(

@@ -157,9 +157,9 @@ def on_event(event) -> None:
         if kind in ("refund_claimed", "refund_paid"):
             moved = claimed_refunds if kind == "refund_claimed" else paid_refunds
             [refund, *_others] = moved(previous or {}, data)
-            context["refund"] = [refund["amount"], refund["currency"]]
+            context["refund"] = [refund["amount"], refund["asset"]]
             context["network"], context["address"] = refund["network"], refund["address"]
-            context["txid"] = refund.get("payout_txid")
+            context["txid"] = refund.get("txid")
         notify(event.merchant_id, kind, f"event:{event.pk}:{kind}", context, event.created_at)
         if kind == "refund_paid" and data.get("customer_email"):
             _tell_payer(event, context, data["customer_email"])

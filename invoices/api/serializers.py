@@ -280,6 +280,10 @@ class RefundCreateSerializer(StrictSerializer):
         return attrs
 
 
+class RefundMarkPaidSerializer(StrictSerializer):
+    txid = serializers.CharField(max_length=200, help_text="the payout transaction's id")
+
+
 class ReviewSerializer(StrictSerializer):
     action = serializers.ChoiceField(choices=schema.REVIEW_ACTIONS)
 

@@ -15,6 +15,8 @@ urlpatterns = [
     path("invoices/<uuid:invoice_id>/refunds", views.InvoiceRefundsView.as_view()),
     path("refunds", views.RefundsView.as_view()),
     path("refunds/<uuid:refund_id>", views.RefundView.as_view()),
+    path("refunds/<uuid:refund_id>/cancel", views.RefundCancelView.as_view()),
+    path("refunds/<uuid:refund_id>/mark-paid", views.RefundMarkPaidView.as_view()),
     path("currencies", views.CurrenciesView.as_view()),
     path("rates", views.RatesView.as_view()),
     path("sandbox/invoices/<uuid:invoice_id>/pay", views.SandboxPayView.as_view()),

@@ -313,8 +313,12 @@ REFUND_PATH = [OpenApiParameter("refund_id", OpenApiTypes.UUID, OpenApiParameter
 
 def _refunds(request):
     """The key's merchant's refunds (in the key's mode): another merchant's are not found."""
-    return Refund.objects.filter(
-        invoice__merchant=request.user, invoice__livemode=request.auth.livemode
+    return (
+        Refund.objects.filter(
+            invoice__merchant=request.user, invoice__livemode=request.auth.livemode
+        )
+        .select_related("invoice__quote")
+        .prefetch_related("invoice__quotes")
     )
 
 
@@ -364,9 +368,10 @@ class RefundsView(APIView):
             found = found.filter(status=value)
         found = _created_in_range(request, found)
         page, more, cursor = keyset_page(found, params)
+        heights = scanned_heights()
         return Response(
             RefundPage.render(
-                data=[refund_payload(refund) for refund in page],
+                data=[refund_payload(refund, heights=heights) for refund in page],
                 has_more=more,
                 next_cursor=cursor,
             )
@@ -383,6 +388,44 @@ class RefundView(APIView):
     )
     def get(self, request, refund_id):
         return Response(refund_payload(get_object_or_404(_refunds(request), pk=refund_id)))
+
+
+def _refund_answer(refund_id):
+    found = Refund.objects.select_related("invoice__quote").prefetch_related("invoice__quotes")
+    return Response(refund_payload(found.get(pk=refund_id)))
+
+
+class RefundCancelView(APIView):
+    @extend_schema(
+        operation_id="cancelRefund",
+        tags=["Refunds"],
+        summary="Cancel a refund not paid yet: what it offered is refundable again",
+        parameters=REFUND_PATH,
+        request=None,
+        responses={200: RefundResponse, **doc.errors(400, 404, 409, 415)},
+    )
+    @idempotent
+    def post(self, request, refund_id):
+        refund = get_object_or_404(_refunds(request), pk=refund_id)
+        refunds.cancel_refund(refund_id=refund.pk, actor=actor_of(request))
+        return _refund_answer(refund.pk)
+
+
+class RefundMarkPaidView(APIView):
+    @extend_schema(
+        operation_id="markRefundPaid",
+        tags=["Refunds"],
+        summary="Mark a refund paid by a transaction the gateway cannot see (an exchange)",
+        parameters=REFUND_PATH,
+        request=s.RefundMarkPaidSerializer,
+        responses={200: RefundResponse, **doc.errors(400, 404, 409, 415, 422)},
+    )
+    @idempotent
+    def post(self, request, refund_id):
+        refund = get_object_or_404(_refunds(request), pk=refund_id)
+        data = _validated(s.RefundMarkPaidSerializer, request).validated_data
+        refunds.mark_refund_paid(refund_id=refund.pk, txid=data["txid"], actor=actor_of(request))
+        return _refund_answer(refund.pk)
 
 
 class ReviewView(APIView):

@@ -3,7 +3,6 @@ of a refund the payer claimed."""
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from django.db import transaction
@@ -15,6 +14,7 @@ from core.errors import ErrorCode, GatewayError
 from invoices import lifecycle
 from invoices.models import Invoice, Refund
 from invoices.services.events import record_event, record_events
+from invoices.services.refunds import refund_everything, validate_txid
 from invoices.services.writes import apply_action, lock_invoice, reevaluate
 
 
@@ -28,7 +28,11 @@ def resolve(*, invoice_id, action: str, actor: str, refund_amount: str = "receiv
         action = "refund_excess"
     with transaction.atomic():
         invoice = lock_invoice(invoice_id)
-        refunds = apply_action(invoice, action, actor, now)
+        if action == "refund" and invoice.status != lifecycle.DECLINED:
+            lifecycle.check_action(action, invoice.status, invoice.status_context)
+            refunds = refund_everything(invoice, actor, now)  # as POST /refunds does
+        else:
+            refunds = apply_action(invoice, action, actor, now)
         if action == "refund" and not refunds:  # offered already (a declined invoice's)
             refunds = list(invoice.refunds.all())
         chosen = (invoice.quote.asset, invoice.quote.network) if invoice.quote else None
@@ -77,22 +81,6 @@ def set_archived(*, invoice_id, archived: bool, actor: str) -> Invoice:
 
 
 # --- the payout of a refund ----------------------------------------------------------------
-
-
-_HEX64 = re.compile(r"(?:0x)?([0-9a-fA-F]{64})")
-
-
-def validate_txid(*, network: registry.Network, text: str) -> str:
-    """The payout transaction id in the form the network's explorers and nodes use (EVM:
-    0x + 64 hex; every other chain: 64 hex), or a GatewayError saying what is wrong."""
-    match = _HEX64.fullmatch("".join((text or "").split()))
-    if match is None:
-        example = "0x followed by 64" if network.kind == "evm" else "64"
-        raise GatewayError(
-            ErrorCode.INVALID_TXID, "payout_txid", network=network.name, example=example
-        )
-    digits = match.group(1).lower()
-    return "0x" + digits if network.kind == "evm" else digits
 
 
 def record_payout(

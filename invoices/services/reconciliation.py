@@ -256,11 +256,14 @@ PAYOUT_FIELDS = [
 
 def _payouts_to_follow(network: str, report: ScanReport) -> set:
     """The refunds this scan may move: claimed ones whose address it saw paid in a block,
-    paid ones (few: until their payout confirms), and confirmed ones whose block a
-    reorganisation orphaned."""
+    paid ones (few: until their payout confirms) but those the merchant marked paid with a
+    payout the gateway cannot see, and confirmed ones whose block a reorganisation
+    orphaned."""
     mined_to = {t.to_address for t in report.transfers if t.block_height is not None}
     refunds = Refund.objects.filter(network=network)
-    follow = Q(status=Refund.CLAIMED, address__in=mined_to) | Q(status=Refund.PAID)
+    follow = Q(status=Refund.CLAIMED, address__in=mined_to) | Q(
+        status=Refund.PAID, paid_manually=False
+    )
     if report.rollback_above is not None:
         follow |= Q(status=Refund.CONFIRMED, payout_block_height__gt=report.rollback_above)
     return set(refunds.filter(follow).values_list("pk", "invoice_id"))

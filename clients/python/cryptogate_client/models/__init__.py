@@ -39,6 +39,7 @@ from .rate import Rate
 from .refund import Refund
 from .refund_amount import RefundAmount
 from .refund_create_request import RefundCreateRequest
+from .refund_mark_paid_request import RefundMarkPaidRequest
 from .refund_page import RefundPage
 from .refund_status import RefundStatus
 from .resolve_action import ResolveAction
@@ -100,6 +101,7 @@ __all__ = (
     "Refund",
     "RefundAmount",
     "RefundCreateRequest",
+    "RefundMarkPaidRequest",
     "RefundPage",
     "RefundStatus",
     "ResolveAction",

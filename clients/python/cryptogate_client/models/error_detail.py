@@ -91,6 +91,8 @@ class ErrorDetail:
             * `refund_claimed` - refund_claimed
             * `email_given` - email_given
             * `refund_not_awaiting_payout` - refund_not_awaiting_payout
+            * `refund_not_cancellable` - refund_not_cancellable
+            * `refund_not_payable` - refund_not_payable
             * `live_invoice` - live_invoice
             * `not_a_sandbox_invoice` - not_a_sandbox_invoice
             * `delivery_in_progress` - delivery_in_progress

@@ -18,68 +18,72 @@ class Refund:
     """
     Attributes:
         id (UUID):
-        invoice_id (UUID):
+        invoice (UUID):
+        asset (str):
+        network (str):
+        amount (str): in the refunded asset Example: 10.50.
+        price_amount (None | str): the amount's value in the invoice's price currency at the rate locked for the asset;
+            null when no rate was locked for it Example: 10.50.
         status (RefundStatus): * `awaiting_claim` - awaiting_claim
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
-        amount (str): an exact decimal string (never a JSON number) Example: 10.50.
-        currency (str):
-        network (str):
+            * `cancelled` - cancelled
         claim_url (str): the payer's page to give a refund address
         address (None | str):
-        payout_txid (None | str):
+        txid (None | str):
+        confirmations (int): of the payout transaction once seen in a block; 0 before, or when it was marked paid (a
+            payout the gateway cannot see)
         reason (str):
         created_at (datetime.datetime):
-        claimed_at (datetime.datetime | None):
         paid_at (datetime.datetime | None):
     """
 
     id: UUID
-    invoice_id: UUID
-    status: RefundStatus
-    amount: str
-    currency: str
+    invoice: UUID
+    asset: str
     network: str
+    amount: str
+    price_amount: None | str
+    status: RefundStatus
     claim_url: str
     address: None | str
-    payout_txid: None | str
+    txid: None | str
+    confirmations: int
     reason: str
     created_at: datetime.datetime
-    claimed_at: datetime.datetime | None
     paid_at: datetime.datetime | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         id = str(self.id)
 
-        invoice_id = str(self.invoice_id)
+        invoice = str(self.invoice)
 
-        status = self.status.value
+        asset = self.asset
+
+        network = self.network
 
         amount = self.amount
 
-        currency = self.currency
+        price_amount: None | str
+        price_amount = self.price_amount
 
-        network = self.network
+        status = self.status.value
 
         claim_url = self.claim_url
 
         address: None | str
         address = self.address
 
-        payout_txid: None | str
-        payout_txid = self.payout_txid
+        txid: None | str
+        txid = self.txid
+
+        confirmations = self.confirmations
 
         reason = self.reason
 
         created_at = self.created_at.isoformat()
-
-        claimed_at: None | str
-        if isinstance(self.claimed_at, datetime.datetime):
-            claimed_at = self.claimed_at.isoformat()
-        else:
-            claimed_at = self.claimed_at
 
         paid_at: None | str
         if isinstance(self.paid_at, datetime.datetime):
@@ -92,17 +96,18 @@ class Refund:
         field_dict.update(
             {
                 "id": id,
-                "invoice_id": invoice_id,
-                "status": status,
-                "amount": amount,
-                "currency": currency,
+                "invoice": invoice,
+                "asset": asset,
                 "network": network,
+                "amount": amount,
+                "price_amount": price_amount,
+                "status": status,
                 "claim_url": claim_url,
                 "address": address,
-                "payout_txid": payout_txid,
+                "txid": txid,
+                "confirmations": confirmations,
                 "reason": reason,
                 "created_at": created_at,
-                "claimed_at": claimed_at,
                 "paid_at": paid_at,
             }
         )
@@ -114,15 +119,22 @@ class Refund:
         d = dict(src_dict)
         id = UUID(d.pop("id"))
 
-        invoice_id = UUID(d.pop("invoice_id"))
+        invoice = UUID(d.pop("invoice"))
 
-        status = RefundStatus(d.pop("status"))
+        asset = d.pop("asset")
+
+        network = d.pop("network")
 
         amount = d.pop("amount")
 
-        currency = d.pop("currency")
+        def _parse_price_amount(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
 
-        network = d.pop("network")
+        price_amount = _parse_price_amount(d.pop("price_amount"))
+
+        status = RefundStatus(d.pop("status"))
 
         claim_url = d.pop("claim_url")
 
@@ -133,31 +145,18 @@ class Refund:
 
         address = _parse_address(d.pop("address"))
 
-        def _parse_payout_txid(data: object) -> None | str:
+        def _parse_txid(data: object) -> None | str:
             if data is None:
                 return data
             return cast(None | str, data)
 
-        payout_txid = _parse_payout_txid(d.pop("payout_txid"))
+        txid = _parse_txid(d.pop("txid"))
+
+        confirmations = d.pop("confirmations")
 
         reason = d.pop("reason")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
-
-        def _parse_claimed_at(data: object) -> datetime.datetime | None:
-            if data is None:
-                return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                claimed_at_type_0 = datetime.datetime.fromisoformat(data)
-
-                return claimed_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None, data)
-
-        claimed_at = _parse_claimed_at(d.pop("claimed_at"))
 
         def _parse_paid_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -176,17 +175,18 @@ class Refund:
 
         refund = cls(
             id=id,
-            invoice_id=invoice_id,
-            status=status,
-            amount=amount,
-            currency=currency,
+            invoice=invoice,
+            asset=asset,
             network=network,
+            amount=amount,
+            price_amount=price_amount,
+            status=status,
             claim_url=claim_url,
             address=address,
-            payout_txid=payout_txid,
+            txid=txid,
+            confirmations=confirmations,
             reason=reason,
             created_at=created_at,
-            claimed_at=claimed_at,
             paid_at=paid_at,
         )
 

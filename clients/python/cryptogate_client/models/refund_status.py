@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class RefundStatus(StrEnum):
     AWAITING_CLAIM = "awaiting_claim"
+    CANCELLED = "cancelled"
     CLAIMED = "claimed"
     CONFIRMED = "confirmed"
     PAID = "paid"

@@ -119,6 +119,7 @@ def sync_detailed(
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
+            * `cancelled` - cancelled
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,6 +167,7 @@ def sync(
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
+            * `cancelled` - cancelled
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,6 +210,7 @@ async def asyncio_detailed(
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
+            * `cancelled` - cancelled
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -253,6 +256,7 @@ async def asyncio(
             * `claimed` - claimed
             * `paid` - paid
             * `confirmed` - confirmed
+            * `cancelled` - cancelled
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
