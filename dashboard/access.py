@@ -46,14 +46,17 @@ def page(view):
 # other page under settings/ redirects money or data (wallets, the callback URL and secret,
 # API keys, the team) and is for owners only, a page added there later included.
 STAFF_SETTINGS = frozenset({"dashboard:settings", "dashboard:settings_payments"})
+# Pages outside settings/ that redirect money too: the payout address deposits forward to.
+OWNER_PAGES = frozenset({"dashboard:collect_payout"})
 
 
 def owners_only(request) -> bool:
     """Whether the page asked for is for the store's owners: the one rule, applied by
     member_required to every dashboard page."""
-    return (
+    view_name = request.resolver_match.view_name
+    return view_name in OWNER_PAGES or (
         request.path_info.startswith(reverse("dashboard:settings"))
-        and request.resolver_match.view_name not in STAFF_SETTINGS
+        and view_name not in STAFF_SETTINGS
     )
 
 

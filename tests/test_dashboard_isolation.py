@@ -15,8 +15,9 @@ from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pos.models import Terminal
 from webhooks.models import Delivery, DeliveryAttempt, WebhookEndpoint
 
-# URL arguments that are not a merchant's objects: links from e-mails, checked by token.
-NOT_SCOPED = {"accept_invite", "password_reset_confirm", "settings_wallet"}
+# URL arguments that are not a merchant's objects: links from e-mails, checked by token, and
+# a wallet family or network the page acts on for the member's own store.
+NOT_SCOPED = {"accept_invite", "password_reset_confirm", "settings_wallet", "collect_payout"}
 
 
 def _user(merchant, email):

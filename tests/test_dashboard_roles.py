@@ -14,7 +14,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from dashboard import urls
-from merchants.models import TEST, MerchantAPIKey, MerchantUser, TeamInvite
+from merchants.models import TEST, ForwarderPayout, MerchantAPIKey, MerchantUser, TeamInvite
 from merchants.services import create_merchant
 from webhooks import endpoints
 from webhooks.models import Delivery
@@ -142,3 +142,13 @@ def test_staff_see_only_the_tabs_they_may_open(store):
     ]
     shown = {name for name in plain if f'href="{reverse(f"dashboard:{name}")}"' in page}
     assert shown == STAFF_MAY_OPEN
+
+
+def test_staff_cannot_set_the_payout_deposits_forward_to(store):
+    merchant, clients, _ = store
+    url = reverse("dashboard:collect_payout", kwargs={"network": "ethereum-local"})
+    payout = "0x" + "ab" * 20
+    response = clients["staff"].post(url, {"payout": payout})
+    assert response.status_code == 403
+    assert not ForwarderPayout.objects.filter(merchant=merchant).exists()
+    assert clients["owner"].post(url, {"payout": payout}).status_code == 302
