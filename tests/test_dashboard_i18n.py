@@ -180,3 +180,15 @@ def test_dates_are_written_the_readers_way(language, text):
             labels.datetime_text(datetime(2026, 12, 1, 20, 35, 7, tzinfo=UTC), seconds=True)
             == text + ":07"
         )
+
+
+def test_the_collect_page_reads_german_and_only_owners_find_it_in_the_settings(api):
+    owner = member_client(api.merchant)
+    staff = member_client(api.merchant, email="staff@shop.example", role=MerchantUser.STAFF)
+    MerchantUser.objects.update(language="de")
+    page = owner.get("/dashboard/collect/").content.decode()
+    assert "<h1>Einsammeln</h1>" in page and "Auszahlungsadresse" in page
+    link = '<a href="/dashboard/collect/">Einzahlungen einsammeln</a>'
+    assert link in owner.get("/dashboard/settings/").content.decode()
+    assert link in owner.get("/dashboard/settings/wallets/").content.decode()
+    assert 'href="/dashboard/collect/"' not in staff.get("/dashboard/settings/").content.decode()

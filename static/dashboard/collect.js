@@ -1,6 +1,7 @@
 /* "Collect with your wallet" (issue 28): the gateway built the factory's collect call; the
    merchant's EIP-1193 wallet (window.ethereum) signs and sends it, then the page posts the
-   txid back so the collection is recorded and reconciled. */
+   txid back so the collection is recorded and reconciled. Its messages come translated
+   from the template's data attributes. */
 (function () {
   "use strict";
   document.querySelectorAll("button[data-collect]").forEach(function (button) {
@@ -8,13 +9,13 @@
       var form = button.closest("form");
       var status = form.querySelector(".collect-status");
       var wallet = window.ethereum;
-      if (!wallet) { status.textContent = "No browser wallet found."; return; }
+      if (!wallet) { status.textContent = button.dataset.noWallet; return; }
       try {
         button.disabled = true;
         var accounts = await wallet.request({ method: "eth_requestAccounts" });
         var chainId = parseInt(await wallet.request({ method: "eth_chainId" }), 16);
         if (chainId !== parseInt(button.dataset.chainId, 10)) {
-          throw new Error("Switch your wallet to chain " + button.dataset.chainId + ".");
+          throw new Error(button.dataset.wrongChain);
         }
         var txid = await wallet.request({
           method: "eth_sendTransaction",
