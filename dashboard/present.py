@@ -181,7 +181,7 @@ def csv_values(data: dict, refunded: dict[str, str] | None) -> list[str]:
         ),
         **{stage: (refunded or {}).get(stage) for stage in REFUND_STAGES.values()},
         "refunds": "; ".join(
-            f"{r['amount']} {r['currency']} {r['network']} {r['status']}" for r in data["refunds"]
+            f"{r['amount']} {r['asset']} {r['network']} {r['status']}" for r in data["refunds"]
         ),
         "extra_payments": "; ".join(
             f"{tx['amount']} {tx['asset']} {tx['network']} {tx['txid']}"
