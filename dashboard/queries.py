@@ -5,7 +5,6 @@ another merchant can be listed, counted or exported."""
 from __future__ import annotations
 
 import csv
-import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -202,7 +201,7 @@ def refunds_of(
     created_to: date | None = None,
 ) -> QuerySet:
     """The merchant's refunds (in the mode shown), narrowed by the refunds page's filters:
-    `q` finds the invoice by its id (or its start) or its order id."""
+    `q` finds their invoices as the invoice list's search does (`selectors.search`)."""
     found = Refund.objects.filter(
         invoice__merchant=merchant, invoice__livemode=livemode
     ).select_related("invoice")
@@ -213,15 +212,8 @@ def refunds_of(
     if created_to:
         found = found.filter(created_at__lt=_day_start(created_to + timedelta(days=1)))
     if q := q.strip():
-        found = found.filter(Q(invoice__foreign_id=q) | Q(invoice_id__in=_invoice_ids(q)))
+        found = found.filter(invoice__in=search(Invoice.objects.filter(merchant=merchant), q))
     return found
-
-
-def _invoice_ids(text: str) -> list[uuid.UUID]:
-    try:
-        return [uuid.UUID(text)]
-    except ValueError:
-        return []
 
 
 def refund_page(found: QuerySet, params) -> tuple[list, bool, str | None]:

@@ -65,7 +65,7 @@ def invoice_data(invoice: dict, store_id: str, marked: bool = False) -> dict:
         "metadata": metadata,
         "checkout": {
             "redirectURL": invoice["return_url"],
-            "paymentTolerance": float(invoice["slippage_percent"]),
+            "paymentTolerance": percent_number(invoice["slippage_percent"]),
         },
         "receipt": {},
     }
@@ -120,6 +120,13 @@ def invoice_payment_methods(invoice: dict) -> list[dict]:
     ]
 
 
+def percent_number(percent: str) -> float:
+    """A percentage (our decimal string, at most two decimals) as the JSON number BTCPay's
+    `paymentTolerance` is typed as: such a value survives float's shortest repr exactly.
+    Percentages only — an amount never goes through here; amounts stay decimal strings."""
+    return float(Decimal(percent))
+
+
 def store_data(
     merchant_id: str, name: str, invoice_minutes: int, late_minutes: int, tolerance: str
 ) -> dict:
@@ -132,7 +139,7 @@ def store_data(
         "monitoringExpiration": late_minutes * 60,
         "archived": False,
         "defaultCurrency": "USD",
-        "paymentTolerance": float(tolerance),
+        "paymentTolerance": percent_number(tolerance),
     }
 
 
