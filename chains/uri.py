@@ -17,8 +17,9 @@ def _decimal(units: int, decimals: int) -> str:
 
 
 def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str:
-    """The URI, or "" where wallets share none (TRON): then the QR holds the address."""
-    if network.kind == "tron":
+    """The URI, or "" where wallets share none (TRON, a network CHAINS_CONFIG defines
+    without a `uri_scheme`): then the QR holds the address."""
+    if network.kind == "tron" or not network.uri_scheme:
         return ""
     if network.kind == "evm":
         if asset.is_native:

@@ -67,7 +67,7 @@ def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, operator_clie
     texts = [
         item["text"]
         for item in queries.needs_action(
-            hosted.client.merchant, ChainCursor.objects.get().last_scan_at, livemode=True
+            hosted.client.merchant, ChainCursor.objects.get().last_scan_at, livemode=False
         )
     ]
     name = get_network(NETWORK).name

@@ -18,7 +18,7 @@ import pytest
 from bip_utils import Bip44, Bip44Coins, Bip84, Bip84Coins
 from django.core.exceptions import ImproperlyConfigured
 
-from chains import addresses, checks, hd, registry, tron_addresses
+from chains import addresses, checks, hd, registry, tron_addresses, uri
 from chains.registry import Network
 from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Transaction
@@ -228,6 +228,7 @@ def test_a_utxo_network_defined_in_config_derives_and_checks_its_addresses(setti
     assert stored.startswith("tpub") and hd.is_family("doge-test")
     address = hd.derive_address("doge-test", stored, 0)
     assert address.startswith("tdg1q")
+    assert uri.payment_uri(network, network.assets[0], address, 10**8) == ""  # no uri_scheme
     assert addresses.validate_address(network, address) == address
     bitcoin_testnet = hd.derive_address("bitcoin-testnet", key, 0)
     with pytest.raises(addresses.InvalidAddress, match="is for a test network"):
@@ -517,3 +518,30 @@ def test_a_real_network_is_refused_when_its_node_is_another_chain(settings, tmp_
     assert checks.verify([network]) == {
         "ethereum": "the node answers for chain id 31337, not 1 (Ethereum (ERC-20))"
     }
+
+
+# --- the checkout of a testnet invoice ---------------------------------------------------------
+
+
+def test_the_checkout_of_a_testnet_invoice_names_its_network(
+    settings, tmp_path, api, page, live_server
+):
+    """A test invoice paid in USDC on Sepolia: the TEST banner names the network, at desktop
+    and phone sizes (var/screenshots/testnet-sepolia-*.png with SCREENSHOTS=1)."""
+    from tests.browser import PHONE, decode_qr, screenshot
+
+    configure_chains(settings, tmp_path, '[networks.sepolia]\nrpc_url = "http://127.0.0.1:9"\n')
+    set_wallet(merchant=api.merchant, family="evm", xpub=account_xpub(Bip44, Bip44Coins.ETHEREUM))
+    invoice = create(api, pay_currency="USDC", network="sepolia", description="Test order").json()
+    assert invoice["livemode"] is False
+    page.goto(f"{live_server.url}/pay/{invoice['id']}")
+    banner = page.locator(".test-banner")
+    assert "Test invoice on Ethereum Sepolia (testnet)" in banner.inner_text()
+    assert page.problems == []
+    usdc = registry.network("sepolia").asset("USDC").contract
+    assert decode_qr(page.locator("svg.qr").screenshot()) == (
+        f"ethereum:{usdc}@11155111/transfer?address={invoice['address']}&uint256=30000000"
+    )
+    screenshot(page, "testnet-sepolia")
+    page.set_viewport_size(PHONE)
+    assert banner.is_visible() and page.locator("svg.qr").is_visible()
