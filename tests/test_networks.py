@@ -511,6 +511,26 @@ def test_a_payer_cannot_pick_a_network_of_the_other_mode(real_networks):
         assert refused.value.code == ErrorCode.CURRENCY_NOT_OFFERED
 
 
+def test_a_utxo_node_of_another_chain_or_genesis_is_refused(settings, tmp_path, mainnet_nodes, db):
+    """A Bitcoin mainnet node behind the signet entry answers another chain; behind the
+    Litecoin entry it answers "main" too, but its genesis block is Bitcoin's."""
+    bitcoin = mainnet_nodes[1]
+    configure_chains(
+        settings,
+        tmp_path,
+        f'[networks.bitcoin-signet]\nrpc_url = "{bitcoin}"\n'
+        f'[networks.litecoin]\nrpc_url = "{bitcoin}"\n',
+    )
+    refused = checks.verify([registry.network("bitcoin-signet"), registry.network("litecoin")])
+    assert refused == {
+        "bitcoin-signet": "the node runs the 'main' chain, not 'signet' (Bitcoin signet)",
+        "litecoin": (
+            "the node's genesis block is 000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b6"
+            "0a8ce26f, not Litecoin's 12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2"
+        ),
+    }
+
+
 def test_a_real_network_is_refused_when_its_node_is_another_chain(settings, tmp_path, anvil, db):
     """`ethereum` pointed at anvil (31337), `bitcoin` at litecoind would be the same."""
     configure_chains(settings, tmp_path, f'[networks.ethereum]\nrpc_url = "{anvil.rpc_url}"\n')
