@@ -525,8 +525,8 @@ def test_a_utxo_node_of_another_chain_or_genesis_is_refused(settings, tmp_path, 
     assert refused == {
         "bitcoin-signet": "the node runs the 'main' chain, not 'signet' (Bitcoin signet)",
         "litecoin": (
-            "the node's genesis block is 000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b6"
-            "0a8ce26f, not Litecoin's 12a765e31ffd4059bada1e25190f6e98c99d9714d334efa41a195a7e7e04bfe2"
+            f"the node's genesis block is {registry.network('bitcoin').genesis}, not "
+            f"Litecoin's {registry.network('litecoin').genesis}"
         ),
     }
 
