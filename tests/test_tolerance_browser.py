@@ -8,13 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import decode_qr, screenshot
-from tests.test_checkout_browser import DESCRIPTION, sandbox_pay
+from tests.test_checkout_browser import DESCRIPTION, expect, sandbox_pay
 from tests.test_dashboard_browser import log_in, make_user
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips (or fails under CI) with the reason
-    expect = None
 
 
 @pytest.fixture
