@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from chains import registry
+from chains.uri import payment_uri
 from merchants.models import Merchant
 from tests.test_flows import get, pay
 from tests.test_links import member_client
@@ -157,3 +159,16 @@ def test_the_dashboard_invoice_shows_the_tolerance_and_the_shortfall(api, create
     assert 'id="shortfall"' in text and "0.90" in text
     assert 'id="underpayment-tolerance"' in text and "1.00 USD" in text
     assert get(api, invoice)["status"] == "completed"
+
+
+def test_the_plain_address_choice_leaves_out_token_uris_only():
+    """EIP-681 for a token names the contract first, which some wallets take for the
+    recipient; a native coin's URI names the address itself and stays."""
+    ethereum = registry.network("ethereum")
+    usdt, eth = ethereum.asset("USDT"), ethereum.asset("ETH")
+    address = "0x" + "ab" * 20
+    assert payment_uri(ethereum, usdt, address, 25_000_000).startswith(f"ethereum:{usdt.contract}")
+    assert payment_uri(ethereum, usdt, address, 25_000_000, token_uri=False) == ""
+    assert payment_uri(ethereum, eth, address, 10**16, token_uri=False) == (
+        f"ethereum:{address}@1?value={10**16}"
+    )
