@@ -23,11 +23,7 @@ def payment_uri(
     without a `uri_scheme`) or, for a token, where the merchant chose the plain address
     (`token_uri` false: some wallets take the token contract of an EIP-681 URI for the
     recipient): then the QR holds the address."""
-    if (
-        network.kind == "tron"
-        or not network.uri_scheme
-        or (not token_uri and not asset.is_native)
-    ):
+    if network.kind == "tron" or not network.uri_scheme or (not token_uri and not asset.is_native):
         return ""
     if network.kind == "evm":
         if asset.is_native:
