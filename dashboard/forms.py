@@ -557,7 +557,10 @@ class ApiKeyForm(Styled, forms.Form):
         widget=forms.RadioSelect,
         required=False,
         initial=TEST,
-        choices=[(LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))],
+        choices=[
+            (LIVE, _("Live: real payments")),
+            (TEST, _("Test: play money only (sandbox, test networks)")),
+        ],
     )
     scope = forms.ChoiceField(
         label=_("Scope"),

@@ -149,7 +149,7 @@ def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
-    return sorted(family for family in families if family in hd.FAMILIES)
+    return sorted(family for family in families if hd.is_family(family))
 
 
 def _changes(merchant: Merchant, *what: str, shown: int = 20):

@@ -39,7 +39,8 @@ class Invoice(models.Model):
         max_length=20, null=True, blank=True, choices=_choices(Context)
     )
     archived = models.BooleanField(default=False)
-    # False for a test-mode invoice: it is paid on the sandbox only, never on a real chain.
+    # False for a test-mode invoice: it is paid on test networks only (the sandbox, regtest,
+    # public testnets), never on a real chain.
     livemode = models.BooleanField(default=True)
 
     price_amount = UnitsField()  # base units of price_currency (cents for USD)

@@ -98,6 +98,8 @@ def sync_detailed(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -136,6 +138,8 @@ def sync(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -169,6 +173,8 @@ async def asyncio_detailed(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -205,6 +211,8 @@ async def asyncio(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
