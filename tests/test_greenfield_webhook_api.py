@@ -229,6 +229,10 @@ def test_an_endpoint_asking_for_invoice_created_is_sent_it_first_and_ours_are_no
         for query in ("", f"?invoice={invoice['id']}"):
             events = api.get(f"/api/v1/events{query}").json()["data"]
             assert [(e["event"], e["sequence"]) for e in events] == [("status_changed", 1)]
+        logged = api.get(f"/api/v1/webhook-endpoints/{everything['id']}/deliveries").json()
+        assert [d["event"] for d in logged["data"]] == ["status_changed"]
+        sent = shop.get(f"{shop.hooks}/{everything['id']}/deliveries").json()
+        assert [d["id"] for d in sent][::-1] == [b["deliveryId"] for b in bodies]
     finally:
         ours.close()
 
