@@ -183,9 +183,12 @@ def test_a_redelivery_is_a_new_delivery_of_the_same_event_listed_beside_the_firs
     assert receiver.bodies()[-1]["originalDeliveryId"] == first["deliveryId"]
     assert len({first["deliveryId"], new_id, third}) == 3
     assert len(shop.get(deliveries).json()) == 3
-    # Our API still has one event, sent to this endpoint (its own redelivery is unchanged).
+    # Our API still has one event, and its redelivery still resends the endpoint's delivery.
     [event] = api.get("/api/v1/events").json()["data"]
     assert event["event"] == "status_changed" and event["sequence"] == 1
+    sent = len(receiver.received)
+    assert api.post(f"/api/v1/events/{event['id']}/redeliver").status_code == 200
+    assert receiver.bodies()[sent:] == [first]
 
 
 def test_an_endpoint_asking_for_invoice_created_is_sent_it_first_and_ours_are_not(
