@@ -15,8 +15,8 @@ from webhooks.models import Delivery
 # What a Greenfield endpoint may ask for (`authorizedEvents.specificEvents`): the invoice
 # events of BTCPay's webhooks document that our events give. `InvoiceCreated` is recorded
 # only for a merchant with an endpoint that wants it (invoices.models.Event.CREATED), so
-# creating invoices costs the others nothing; BTCPay sends it first, and so does its
-# sequence 0.
+# creating invoices costs the others nothing; its sequence 0 sends it first, as BTCPay
+# does.
 EVENT_TYPES = (
     webhooks.CREATED,
     "InvoiceReceivedPayment",

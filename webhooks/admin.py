@@ -20,8 +20,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: WebhookEndpoint, form: forms.ModelForm, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
-        for merchant_id in {obj.merchant_id, form.initial.get("merchant")} - {None}:
-            keep_creation_flag(merchant_id)
+        keep_creation_flag(obj.merchant_id)
+        if (moved_from := form.initial.get("merchant")) not in (None, obj.merchant_id):
+            keep_creation_flag(moved_from)
 
     def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
         super().delete_model(request, obj)

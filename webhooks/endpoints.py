@@ -7,6 +7,8 @@ transaction as the change."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,7 +74,7 @@ def checked_events(dialect_name: str, events: list[str]) -> list[str]:
     return list(dict.fromkeys(events))
 
 
-def keep_creation_flag(merchant_id) -> None:
+def keep_creation_flag(merchant_id: UUID) -> None:
     """Merchant.records_invoice_creation from the merchant's endpoints as they now are: true
     while an enabled one wants to hear of invoices' making. Called after every change of
     its endpoints, in that change's transaction with the merchant row locked, so of two
@@ -86,7 +88,7 @@ def keep_creation_flag(merchant_id) -> None:
     Merchant.objects.filter(pk=merchant_id).update(records_invoice_creation=wanted)
 
 
-def _lock_merchant(merchant_id) -> None:
+def _lock_merchant(merchant_id: UUID) -> None:
     Merchant.objects.select_for_update().get(pk=merchant_id)
 
 
