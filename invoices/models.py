@@ -304,6 +304,15 @@ class Refund(models.Model):
         )
 
 
+class OurEvents(models.Manager):
+    """Events of our own types (Event.TYPES): the created event is for another dialect's
+    webhooks alone, so our API, dashboard and notifications never see it. Deliveries and
+    attempts reach their event through the base manager, which has every row."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(type=Event.CREATED)
+
+
 class Event(models.Model):
     """The outbox: one row per thing a merchant hears about, written in the same database
     transaction as the change it reports. `data` is the invoice as the API showed it then."""
@@ -316,12 +325,17 @@ class Event(models.Model):
         "status_changed",
         "refund_updated",
     )
+    # An invoice's making, for a webhook dialect that reports it (Greenfield's
+    # InvoiceCreated): recorded at creation only while one of the merchant's endpoints wants
+    # it (Merchant.records_invoice_creation), with sequence 0 so that it goes first and our
+    # events keep theirs from 1. Not one of ours: `objects` leaves it out.
+    CREATED = "invoice_created"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32)
-    sequence = models.PositiveIntegerField()  # per invoice, from 1
+    sequence = models.PositiveIntegerField()  # per invoice, from 1 (CREATED: 0)
     actor = models.CharField(max_length=100)  # "system", "api_key:<prefix>", "user:<name>"…
     data = models.JSONField()
     created_at = models.DateTimeField(db_index=True)
@@ -329,6 +343,8 @@ class Event(models.Model):
     # The payer's refund-claim e-mail (webhooks.emails), with the sending worker's lease.
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = OurEvents()
 
     class Meta:
         constraints = [

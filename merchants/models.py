@@ -92,6 +92,10 @@ class Merchant(models.Model):
     deny_list = models.JSONField(default=list, blank=True)
     # Whether the checkout asks a payer who gave no e-mail yet for one (receipt, refund link).
     payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
+    # Whether creating an invoice records its created event: one of the merchant's enabled
+    # webhook endpoints wants to hear of it (Greenfield's InvoiceCreated). Kept by the
+    # webhooks app whenever an endpoint changes, so creation reads it off this row.
+    records_invoice_creation = models.BooleanField(default=False, editable=False)
 
     def __str__(self):
         return self.name

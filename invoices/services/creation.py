@@ -18,6 +18,7 @@ from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Kind, Quote
 from invoices.representation import invoice_payload
 from invoices.selectors import _fixed_method, _not_offered, offered_methods
+from invoices.services.events import record_created
 from invoices.services.quoting import (
     quote_for,
     quotes_for,
@@ -83,16 +84,20 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
         )
     now = timezone.now()
     invoice, quotes = _prepare(merchant, request, fixed_method, now)
+    payload = None
     try:
         with _writing(savepoint=bool(invoice.foreign_id)):
             _create(merchant, invoice, quotes, fixed_method)
+            if merchant.records_invoice_creation:  # a webhook endpoint wants to hear of it
+                payload = invoice_payload(invoice, heights={}, new=True)
+                record_created(invoice=invoice, actor=actor, now=now, data=payload)
     except IntegrityError:
         if not invoice.foreign_id:  # another constraint, and no savepoint: not a refusal
             raise
         raise GatewayError(  # taken, by a concurrent create perhaps
             ErrorCode.FOREIGN_ID_TAKEN, "foreign_id", id=repr(invoice.foreign_id)
         ) from None
-    return invoice_payload(invoice, heights={}, new=True)
+    return payload or invoice_payload(invoice, heights={}, new=True)
 
 
 def _writing(*, savepoint: bool) -> AbstractContextManager[None]:
