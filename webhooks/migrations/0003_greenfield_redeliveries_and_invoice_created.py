@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('invoices', '0013_refund_paid_manually'),
-        ('merchants', '0013_merchant_records_invoice_creation'),
+        ('merchants', '0014_merchant_records_invoice_creation'),
         ('webhooks', '0002_endpoints_and_deliveries'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('merchants', '0012_wallet_view_key_sealed'),
+        ('merchants', '0013_merchant_underpayment_tolerance_token_qr'),
     ]
 
     operations = [
