@@ -55,11 +55,6 @@ CURSOR_LEASE = Lease(until="lease_until", owner="lease_owner")
 class ScanReport:
     network: str
     tip_height: int  # scanned up to here
-    # The node's tip at this scan (None: tip_height): confirmations are counted at `head`.
-    node_tip: int | None = None
-    # The highest block the node calls final (TRON's solidified block) when payments wait
-    # for it as well as for their depth; None when depth alone decides.
-    final_height: int | None = None
     # To watched addresses only: the blocks' in block order, then (when the scan reached the
     # tip) the mempool's. Each carries its `time` (block timestamp or first-seen, or None).
     transfers: list[Transfer] = field(default_factory=list)
@@ -72,6 +67,11 @@ class ScanReport:
     # then None even at the tip, and unconfirmed transactions are never seen there.
     mempool_api: bool = True
     reached_tip: bool = False  # tip_height is the node's tip: the mempool was looked at
+    # The node's tip at this scan (None: tip_height): confirmations are counted at `head`.
+    node_tip: int | None = None
+    # The highest block the node calls final (TRON's solidified block) when payments wait
+    # for it as well as for their depth; None when depth alone decides.
+    final_height: int | None = None
 
     @property
     def head(self) -> int:

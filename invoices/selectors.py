@@ -166,6 +166,7 @@ def tip_heights() -> dict[str, int]:
         for network, height, node_tip in ChainCursor.objects.filter(
             height__isnull=False
         ).values_list("network", "height", "node_tip")
+        if height is not None
     }
 
 
