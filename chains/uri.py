@@ -16,9 +16,13 @@ def _decimal(units: int, decimals: int) -> str:
     return f"{whole}.{fraction_digits}" if fraction_digits else str(whole)
 
 
-def payment_uri(network: Network, asset: Asset, address: str, units: int) -> str:
-    """The URI, or "" where wallets share none (TRON): then the QR holds the address."""
-    if network.kind == "tron":
+def payment_uri(
+    network: Network, asset: Asset, address: str, units: int, *, token_uri: bool = True
+) -> str:
+    """The URI, or "" where wallets share none (TRON) or, for a token, where the merchant
+    chose the plain address (`token_uri` false: some wallets take the token contract of an
+    EIP-681 URI for the recipient): then the QR holds the address."""
+    if network.kind == "tron" or (not token_uri and not asset.is_native):
         return ""
     if network.kind == "evm":
         if asset.is_native:

@@ -124,6 +124,8 @@ def payments(request: MemberRequest) -> HttpResponseBase:
         },
         "slippage_percent": present.percent(merchant.slippage_percent),
         "insurance_percent": present.percent(merchant.insurance_percent),
+        "underpayment_tolerance": present.tolerance_lines(merchant.underpayment_tolerance),
+        "token_qr": merchant.token_qr,
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }

@@ -7,6 +7,7 @@ decimals come from the registry (pay assets) or `invoices.money` (price currenci
 import secrets
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -14,9 +15,9 @@ from django.db.models.functions import Upper
 
 from chains import registry
 from chains.fields import UnitsField
-from invoices import accounting, lifecycle
+from invoices import accounting, lifecycle, money, pricing
 from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxFacts, TxStatus
-from merchants.models import PERCENT, Merchant
+from merchants.models import PERCENT, Merchant, TokenQR
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -56,6 +57,11 @@ class Invoice(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     insurance_percent = models.DecimalField(**PERCENT)
     slippage_percent = models.DecimalField(**PERCENT)
+    # The shortfall accepted as paid besides the slippage, in base units of price_currency
+    # (pricing.classify: the larger allowance wins); converted at the chosen quote's rate.
+    underpayment_tolerance = UnitsField(default=0)
+    # What a token payment's QR code holds (merchants.models.TokenQR).
+    token_qr = models.CharField(max_length=8, choices=TokenQR.choices, default=TokenQR.URI)
     include_fee = models.BooleanField(default=False)
     # Copied from the merchant at creation so later settings changes do not move deadlines.
     payment_window_minutes = models.PositiveIntegerField()
@@ -110,6 +116,11 @@ class Invoice(models.Model):
     def __str__(self):
         return str(self.id)
 
+    @property
+    def token_uri(self) -> bool:
+        """Whether a token payment's QR code holds a payment URI (else the plain address)."""
+        return self.token_qr == TokenQR.URI
+
     def facts(self) -> Facts:
         """What the state machine (invoices.lifecycle) and the payer's page decide from."""
         return Facts(
@@ -139,6 +150,20 @@ class Invoice(models.Model):
             account_network=network.account_based if network else True,
             refunded=self.refunded(refunds),
             closed_at=lifecycle.closed_at(self.facts()),
+            tolerance=self.tolerance_units(quote, network),
+        )
+
+    def tolerance_units(self, quote: "Quote | None", network: registry.Network | None) -> int:
+        """The absolute underpayment tolerance in base units of `quote`'s asset, at its rate
+        (none on a network no longer configured: its payments are not judged anew)."""
+        asset = network.asset(quote.asset) if quote and network else None
+        if quote is None or asset is None or not self.underpayment_tolerance:
+            return 0
+        return pricing.tolerance_units(
+            self.underpayment_tolerance,
+            money.stored_price_decimals(self.price_currency),
+            Decimal(quote.rate),
+            asset.decimals,
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:

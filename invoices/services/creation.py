@@ -43,6 +43,9 @@ class InvoiceRequest:
     return_url: str = ""
     insurance_percent: Decimal | None = None
     slippage_percent: Decimal | None = None
+    # Base units of price_currency; None: the merchant's tolerance for that currency.
+    underpayment_tolerance: int | None = None
+    token_qr: str | None = None  # None: the merchant's
     include_fee: bool = False
     metadata: dict = field(default_factory=dict)
     # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
@@ -145,6 +148,12 @@ def _prepare(
             if request.slippage_percent is None
             else request.slippage_percent
         ),
+        underpayment_tolerance=(
+            merchant.underpayment_tolerance.get(request.price_currency, 0)
+            if request.underpayment_tolerance is None
+            else request.underpayment_tolerance
+        ),
+        token_qr=request.token_qr or merchant.token_qr,
         payment_window_minutes=merchant.payment_window_minutes,
         late_window_minutes=merchant.late_window_minutes,
         processing_timeout_minutes=merchant.processing_timeout_minutes,
