@@ -13,9 +13,9 @@ Confirmations are counted at the node's tip (`ScanReport.node_tip`), not at the 
 scan reached: after an outage a payment the catch-up reads is as deep as the chain says.
 
 A node outage is quiet (chains.outages): a failing scan is recorded on the cursor, logged
-once a minute per network (the first one of an outage with its traceback, then one line
-with the error's class and a short message without credentials), and the network is not
-scanned again until its backoff has passed.
+once a minute per network (one line with the error's class and a short message without
+credentials; a traceback only for the first failure of an outage that is not a transport
+error), and the network is not scanned again until its backoff has passed.
 """
 
 from __future__ import annotations

@@ -411,10 +411,21 @@ def test_sanctioned_payer_declined_is_offered_a_refund(shop, sanctioned_payer):
 
 
 def test_catch_up_callbacks_count_confirmations_at_the_node_s_tip(
-    transactional_db, shop, receiver, settings
+    transactional_db, fresh_litecoind, make_merchant, receiver, settings, tmp_path
 ):
     """300 blocks mined while the scanner is stopped: the catch-up reads 100 blocks a scan,
     and every callback says how deep the payment is on the node, not under the scan."""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
+[networks.{NETWORK}]
+rpc_url = "{fresh_litecoind.rpc_url}"
+confirmations = 2
+""",
+    )
+    shop = Shop(fresh_litecoind, make_merchant(mode="live"))
+    shop.scan()
     settings.CALLBACKS_ALLOW_PRIVATE = True
     set_callback_url(shop.client.merchant.pk, receiver.url)
     invoice = shop.invoice()
