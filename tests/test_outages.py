@@ -150,3 +150,22 @@ def test_the_backoff_doubles_up_to_a_minute():
         60,
         60,
     ]
+
+
+def test_a_bug_s_first_failure_keeps_its_traceback_then_one_line_a_minute(caplog, settings):
+    """Not a transport error (the node answered what the backend cannot read): the first
+    failure of the outage is logged with its traceback, to be fixed; the next ones not."""
+    caplog.set_level(logging.WARNING, logger="chains.outages")
+    start = timezone.now()
+    try:
+        raise KeyError("blockID")
+    except KeyError as exc:
+        first = outages.failed(NETWORK, exc, 0, None, None, start)
+        again = outages.failed(NETWORK, exc, 1, start, start, start + timedelta(seconds=30))
+        later = outages.failed(NETWORK, exc, 2, start, start, start + timedelta(seconds=61))
+    assert [r.exc_info is not None for r in caplog.records] == [True, False]
+    assert "failure_logged_at" not in again and later["failure_logged_at"] == start + timedelta(
+        seconds=61
+    )
+    assert first["failing_since"] == later["failing_since"] == start
+    assert first["last_error"] == "KeyError: 'blockID'"
