@@ -19,7 +19,7 @@ from core.errors import GatewayError
 from invoices import lifecycle, money, selectors
 from invoices.models import Invoice, Kind, Quote, Refund
 from invoices.representation import confirmations
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
 from invoices.services import quoting
 from pages import labels
 from pages.amounts import display_amount
@@ -162,7 +162,7 @@ def page_state(invoice: Invoice, now: datetime) -> PageState:
         timer_over=facts.timer_over(now),
         after_close=bool(ledger.after_close),
     )
-    heights = scanned_heights() if txs else {}
+    heights = tip_heights() if txs else {}
     confs = states.confirmations(
         [
             (confirmations(tx, heights), tx.required_confirmations)
@@ -259,7 +259,7 @@ def _payment(invoice: Invoice, quote: Quote, facts: PageState) -> dict:
 
 def _transactions(invoice: Invoice) -> list[dict]:
     """Every payment seen, an extra one (another method or asset) marked as not counted."""
-    heights = scanned_heights()
+    heights = tip_heights()
     ledger = invoice.ledger(refunds=())  # what counts: refunds change nothing
     rows = []
     for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):

@@ -25,7 +25,7 @@ from invoices import lifecycle, money, pricing
 from invoices.accounting import Ledger
 from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
 from merchants.models import TokenQR
 
 
@@ -333,7 +333,7 @@ def refund_payload(
     """`invoice`: the refund's, when the caller has it (with its quotes prefetched for many);
     `heights` lets a list share one cursor query."""
     invoice = invoice or refund.invoice
-    heights = scanned_heights() if heights is None else heights
+    heights = tip_heights() if heights is None else heights
     decimals = _asset(refund.network, refund.asset).decimals
     rate = _locked_rate(invoice, refund.asset, refund.network)
     price_decimals = money.price_decimals(invoice.price_currency) or 0
@@ -372,7 +372,7 @@ def invoice_payload(
     """`heights` lets a list share one cursor query; quote, transactions and refunds should
     be prefetched by the caller when rendering many. A `new` invoice has neither
     transactions nor refunds, which saves their queries on the create path."""
-    heights = scanned_heights() if heights is None else heights
+    heights = tip_heights() if heights is None else heights
     quote = invoice.quote
     asset = _asset(quote.network, quote.asset) if quote else None
     transactions = (

@@ -1,5 +1,5 @@
-"""Reads: what a merchant offers, which addresses the scanner watches, the scanned
-heights, the price volumes of a set of invoices. No writes here; the use cases that write
+"""Reads: what a merchant offers, which addresses the scanner watches, the networks'
+tips, the price volumes of a set of invoices. No writes here; the use cases that write
 are in `invoices.services`."""
 
 from __future__ import annotations
@@ -158,13 +158,14 @@ def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     }
 
 
-def scanned_heights() -> dict[str, int]:
-    """Each network's scanned height: confirmations are counted against it."""
+def tip_heights() -> dict[str, int]:
+    """Each network's tip, as its node reported it at the last scan (the scanned height
+    before any): confirmations are counted against it, also while a scan catches up."""
     return {
-        network: height
-        for network, height in ChainCursor.objects.filter(height__isnull=False).values_list(
-            "network", "height"
-        )
+        network: node_tip if node_tip is not None else height
+        for network, height, node_tip in ChainCursor.objects.filter(
+            height__isnull=False
+        ).values_list("network", "height", "node_tip")
         if height is not None
     }
 

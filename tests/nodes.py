@@ -347,6 +347,23 @@ def litecoind(tmp_path_factory):
         node.stop()
 
 
+@pytest.fixture
+def fresh_litecoind(tmp_path, processes):
+    """A Litecoin regtest node of the test's own, for a test that mines hundreds of blocks:
+    regtest activates MWEB at block 432, past which `generatetoaddress` fails, so the
+    session's node has about 330 blocks for all its tests."""
+    if not os.access(LITECOIND, os.X_OK):
+        _missing(f"litecoind ({LITECOIND})")
+    datadir = tmp_path / "litecoind"
+    datadir.mkdir()
+    node = Litecoind(datadir)
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
+
+
 @pytest.fixture(scope="session")
 def anvil(tmp_path_factory):
     binary = os.environ.get("ANVIL") or next(iter(sorted(REPO.glob(ANVIL_GLOB))), None)

@@ -9,7 +9,7 @@ from django.db.models import Max
 
 from invoices.models import Event, Invoice
 from invoices.representation import invoice_payload
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
 
 
 def record_event(
@@ -59,9 +59,9 @@ def record_events(
     heights: dict[str, int] | None = None,
 ) -> None:
     """Record events rendered once, after the change they report (`heights`: the tip the
-    change was decided at, which the scan cursor does not show yet)."""
+    change was decided at: the node's, which the cursor does not show yet)."""
     if not event_types:
         return
-    data = invoice_payload(invoice, heights={**scanned_heights(), **(heights or {})})
+    data = invoice_payload(invoice, heights={**tip_heights(), **(heights or {})})
     for event_type in event_types:
         record_event(invoice=invoice, event_type=event_type, actor=actor, now=now, data=data)

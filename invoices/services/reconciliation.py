@@ -55,11 +55,11 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
         if quote := quotes.get(transfer.to_address):
             by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
     open_txs = Transaction.objects.filter(network=network.code).exclude(status=Transaction.REVERTED)
+    deep = Q(block_height__lte=report.head + 1 - F("required_confirmations"))
+    if report.final_height is not None:
+        deep &= Q(block_height__lte=report.final_height)
     affected = set(by_invoice) | set(
-        open_txs.filter(
-            status=Transaction.PENDING,
-            block_height__lte=report.tip_height + 1 - F("required_confirmations"),
-        ).values_list("invoice_id", flat=True)
+        open_txs.filter(deep, status=Transaction.PENDING).values_list("invoice_id", flat=True)
     )
     if report.rollback_above is not None:
         affected |= set(
@@ -96,6 +96,8 @@ def _view(
     mempool = report.mempool_txids
     return lifecycle.ChainView(
         tip=report.tip_height,
+        head=report.head,
+        final_height=report.final_height,
         seen_block=(transfer.block_height, transfer.block_hash)
         if transfer and transfer.block_height is not None and transfer.block_hash is not None
         else None,
@@ -112,9 +114,9 @@ def _apply_to_invoice(
 ) -> None:
     """Bring one invoice's transactions in line with the chain (new ones recorded, known ones
     reconciled by `lifecycle.reconcile`), then re-evaluate it; every event is rendered after
-    all of it, confirmations counted at the scanned tip. A payment on a network of the other
-    mode (`registry.serves`) is never credited: play money settles no live invoice, and a
-    test invoice takes no real money."""
+    all of it, confirmations counted at the node's tip (also while the scan catches up). A
+    payment on a network of the other mode (`registry.serves`) is never credited: play money
+    settles no live invoice, and a test invoice takes no real money."""
     if observed and not registry.serves(network, invoice.livemode):
         logger.warning(
             "%s: payment to invoice %s ignored: a %s invoice is not paid on a %s network",
@@ -166,7 +168,7 @@ def _apply_to_invoice(
         events.append("transaction_created")
         if tx.status == Transaction.CONFIRMED:  # first seen already deep (after an outage)
             events.append("transaction_confirmed")
-    reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.tip_height})
+    reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.head})
 
 
 def _record_transaction(
@@ -207,9 +209,8 @@ def _record_transaction(
         paid_at=min(transfer.time or now, now),
         detected_at=now,
     )
-    if (
-        in_block
-        and lifecycle.confirmations(tx.block_height, report.tip_height) >= tx.required_confirmations
+    if in_block and lifecycle.settled(
+        tx.block_height, report.head, tx.required_confirmations, report.final_height
     ):
         tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
         tx.save(update_fields=["status", "confirmed_at"])
