@@ -45,7 +45,7 @@ def event_confirmations(invoice) -> list[tuple[str, int]]:
 
 def notices(shop) -> list[str]:
     return [
-        item["text"] for item in queries.needs_action(shop.client.merchant, timezone.now(), True)
+        item["text"] for item in queries.needs_action(shop.client.merchant, timezone.now(), False)
     ]
 
 
