@@ -222,19 +222,21 @@ def methods(invoice: Invoice, now: datetime) -> list[dict]:
     return methods
 
 
-def _payment(quote: Quote, facts: PageState) -> dict:
+def _payment(quote: Quote, facts: PageState, description: str) -> dict:
     """Where and how much to send: the whole amount, or what is left of it."""
     network = registry.network(quote.network)
     asset = registry.asset(quote.network, quote.asset)
     units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
     amount = display_amount(units, asset.decimals)
-    uri = payment_uri(network, asset, quote.address, units)
+    uri = payment_uri(network, asset, quote.address, units, description)
     return {
         "amount": amount,
         "asset": asset.code,
         "network": labels.network_name(network.code, network.name),
         "test": network.test,
         "address": quote.address,
+        # A Monero subaddress (8…): a few exchanges still cannot withdraw to one.
+        "subaddress": network.kind == "monero" and (quote.address or "").startswith("8"),
         "uri": uri,
         "icon": icon(asset.code),
         "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount else None,
@@ -339,7 +341,7 @@ def page(
         "message": message(screen, facts.confirmations),
         "price": labels.amount(display_amount(invoice.price_amount, price_decimals)),
         "methods": methods(invoice, now) if screen == states.CHOOSE else [],
-        "payment": _payment(invoice.quote, facts)
+        "payment": _payment(invoice.quote, facts, invoice.description)
         if screen in PAYING_SCREENS and invoice.quote
         else None,
         "received": _received(invoice, facts),

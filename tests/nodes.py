@@ -275,18 +275,9 @@ class Monerod:
     @property
     def network(self) -> Network:
         """monero-regtest read through the gateway's wallet RPC."""
-        return Network(
-            "monero-regtest",
-            "Monero (regtest)",
-            "monero",
-            "monero",
-            "XMR",
-            12,
-            confirmations=10,
-            min_confirmations=1,
+        return dataclasses.replace(
+            registry.network("monero-regtest"),
             rpc_url=self.watch_url,
-            block_seconds=120,
-            test=True,
             options={"daemon_url": self.daemon_url},
         )
 

@@ -36,19 +36,19 @@ def test_the_view_key_is_stored_sealed_and_read_back(merchant):
 
 
 @pytest.mark.parametrize(
-    "address, view_key, field",
+    "address, view_key, code, field",
     [
-        (ADDRESS, OTHER_VIEW_KEY.Raw().ToHex(), "view_key"),
-        (ADDRESS, "12", "view_key"),
-        (str(WALLET.Subaddress(1)), VIEW_KEY, "address"),
+        (ADDRESS, OTHER_VIEW_KEY.Raw().ToHex(), ErrorCode.VIEW_KEY_MISMATCH, "view_key"),
+        (ADDRESS, "12", ErrorCode.INVALID_XPUB, "view_key"),
+        (str(WALLET.Subaddress(1)), VIEW_KEY, ErrorCode.INVALID_XPUB, "address"),
     ],
 )
 def test_keys_that_do_not_belong_together_are_refused_and_nothing_is_written(
-    merchant, address, view_key, field
+    merchant, address, view_key, code, field
 ):
     with pytest.raises(GatewayError) as refused:
         set_monero_wallet(merchant=merchant, address=address, view_key=view_key)
-    assert (refused.value.code, refused.value.param) == (ErrorCode.INVALID_XPUB, field)
+    assert (refused.value.code, refused.value.param) == (code, field)
     assert not Wallet.objects.filter(merchant=merchant, family="monero").exists()
 
 
@@ -89,4 +89,6 @@ def test_resealing_without_the_old_key_fails_and_changes_nothing(settings, merch
 def test_the_monero_backend_watches_every_stored_wallet_with_its_view_key(merchant):
     wallet = set_monero_wallet(merchant=merchant, address=ADDRESS, view_key=VIEW_KEY)
     Wallet.objects.filter(pk=wallet.pk).update(next_index=7)
-    assert list(monero._source()) == [monero.WatchWallet(ADDRESS, VIEW_KEY, 7)]
+    assert list(monero._source()) == [
+        monero.WatchWallet(ADDRESS, VIEW_KEY, 7, Wallet.objects.get(pk=wallet.pk).updated_at)
+    ]
