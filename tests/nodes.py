@@ -289,7 +289,8 @@ class Monerod:
 
     def use_payer(self) -> None:
         """Makes "payer" the payer RPC's open wallet (after a test opened another)."""
-        self.wallet.call("open_wallet", filename="payer")
+        if self.wallet.call("get_address", account_index=0)["address"] != self.address:
+            self.wallet.call("open_wallet", filename="payer")
         self.wallet.call("refresh")
 
     def mine(self, n: int = 1) -> int:

@@ -166,8 +166,9 @@ class MoneroBackend(ChainBackend):
                 **heights,
             )
             entries += answer.get(kind) or []
-        entries = [e for e in entries if not e.get("double_spend_seen") and not _locked(e)]
+        entries = [e for e in entries if not e.get("double_spend_seen")]
         paid = watched({e["address"] for e in entries})
+        entries = [e for e in entries if e["address"] in paid and not _locked(e)]
         return [
             Transfer(
                 network=self.network.code,
@@ -180,13 +181,21 @@ class MoneroBackend(ChainBackend):
                 time=unix_time(e.get("timestamp")),
             )
             for e in entries
-            if e["address"] in paid
         ]
+
+    def _open_address(self) -> str | None:
+        """The primary address of the wallet the RPC has open, None when it has none."""
+        try:
+            return str(self.wallet.call("get_address", account_index=0)["address"])
+        except RPCError:  # no wallet open
+            return None
 
     def _use(self, wallet: WatchWallet) -> None:
         """Makes the merchant's view-only wallet the open one, made on first use, with at
         least as many subaddresses as invoices were given."""
         name = "watch-" + hashlib.sha256(wallet.address.encode()).hexdigest()[:16]
+        if self._open is None and self._open_address() == wallet.address:
+            self._open = name  # a new backend (a restart) finds it open: no 10 s reopen
         if self._open != name:
             try:
                 self.wallet.call("open_wallet", filename=name, password="")
