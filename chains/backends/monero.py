@@ -224,7 +224,7 @@ def restore_height(tip: int, set_at: datetime | None, network: Network) -> int:
     since = 0
     if set_at is not None:
         seconds = max((datetime.now(UTC) - set_at).total_seconds(), 0)
-        since = math.ceil(seconds / max(network.block_seconds, 1))
+        since = int(seconds // max(network.block_seconds, 1))
     return max(tip - since - RESTORE_MARGIN, 0)
 
 

@@ -22,6 +22,7 @@ class Wallet:
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
+            * `monero` - monero
         xpub (str):
         next_index (int):
         first_addresses (list[str]):

@@ -6,6 +6,7 @@ class WalletFamily(StrEnum):
     EVM = "evm"
     LITECOIN = "litecoin"
     LITECOIN_REGTEST = "litecoin-regtest"
+    MONERO = "monero"
     SANDBOX = "sandbox"
     TRON = "tron"
 
