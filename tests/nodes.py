@@ -263,10 +263,16 @@ class Monerod:
         return f"http://127.0.0.1:{port}", process, log
 
     def setup(self) -> None:
-        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"))
+        # monerod binds its RPC after loading its database: 8 s idle, over 30 s on a busy machine.
+        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"), timeout=120)
         watch = MoneroRPC(self.watch_url)
-        _wait_ready(self.wallet_process, self.wallet_log, lambda: self.wallet.call("get_version"))
-        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"))
+        _wait_ready(
+            self.wallet_process,
+            self.wallet_log,
+            lambda: self.wallet.call("get_version"),
+            timeout=120,
+        )
+        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"), 120)
         watch.close()
         self.wallet.call("create_wallet", filename="payer", language="English")
         self.address = self.wallet.call("get_address", account_index=0)["address"]
