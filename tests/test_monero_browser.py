@@ -8,12 +8,7 @@ from bip_utils import Monero
 
 from merchants.models import Wallet
 from tests.browser import decode_qr, screenshot
-from tests.test_dashboard_browser import PASSWORD, log_in, make_user, shot
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture skips (or fails under CI) with the reason
-    expect = None
+from tests.test_dashboard_browser import PASSWORD, expect, log_in, make_user, shot
 
 WALLET = Monero.FromPrivateSpendKey(bytes.fromhex("03" + "00" * 31))
 ADDRESS = str(WALLET.PrimaryAddress())
