@@ -97,7 +97,18 @@ class Shop:
             destinations=[{"amount": piconero, "address": invoice["address"]}],
             **options,
         )
+        self.in_pool(sent["tx_hash"])
         return sent["tx_hash"]
+
+    def in_pool(self, txid: str) -> None:
+        """Waits until monerod's pool holds the transaction, so the next block mined carries
+        it (on a busy machine the relay can trail the wallet's answer)."""
+        deadline = time.monotonic() + 30
+        while txid not in (
+            self.node.daemon.other("get_transaction_pool_hashes").get("tx_hashes") or ()
+        ):
+            assert time.monotonic() < deadline, f"{txid} never reached the pool"
+            time.sleep(0.1)
 
 
 @pytest.fixture
