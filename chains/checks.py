@@ -2,10 +2,12 @@
 
 A network is refused when no backend reads its kind, when its RPC URL is malformed, or when
 its node answers for another chain (EVM: `eth_chainId` against the registry's chain id;
-Bitcoin Core: `getblockchaininfo.chain` against main/test/regtest; TRON: the genesis block
-id; Monero: monerod's `get_info.nettype`, its height logged, and the wallet RPC answering).
-A refused network is never offered to payers nor scanned (`enabled_networks` below
-leaves it out), and its health (ChainCursor.last_error, shown in the admin) says why.
+Bitcoin Core: `getblockchaininfo.chain` against the network's main/test/testnet4/signet/
+regtest, then its genesis block when the registry knows it; TRON: the genesis block id;
+Monero: monerod's `get_info.nettype`, its height logged, and the wallet RPC answering).
+Networks defined in CHAINS_CONFIG are checked the same way. A refused network is never
+offered to payers nor scanned (`enabled_networks` below leaves it out), and its health
+(ChainCursor.last_error, shown in the admin) says why.
 
 The configuration problems need no node: they are found wherever the registry is read, and
 Django's system checks print them at every start. The node's identity is asked once per
@@ -22,15 +24,13 @@ from urllib.parse import urlsplit
 
 from django.core import checks as django_checks
 
-from chains import backends, forwarders, registry
+from chains import backends, forwarders, hd, registry
 from chains.models import ChainCursor
 from chains.registry import Asset, Network
 
 logger = logging.getLogger(__name__)
 
 REFUSED = "refused at startup: "  # ChainCursor.last_error of a refused network starts so
-# What `getblockchaininfo` calls the chain of a UTXO network (default "main").
-UTXO_CHAINS = {"litecoin-regtest": "regtest"}
 # What monerod's `get_info.nettype` calls a Monero network's chain (default "mainnet");
 # `--regtest` runs a "fakechain".
 MONERO_NETTYPES = {"monero-regtest": "fakechain"}
@@ -60,6 +60,8 @@ def configuration_problem(network: Network) -> str | None:
     for name, url in urls:
         if problem := _url_problem(url):
             return f"{name} {_redacted(url)!r} {problem}"
+    if unknown := [f for f in network.xpub_formats if f not in hd.KEY_FORMATS]:
+        return f"xpub_formats {unknown!r} are not key formats ({', '.join(hd.KEY_FORMATS)})"
     if network.forwarder_factory:
         if network.kind != "evm":
             return "forwarder_factory is for EVM networks only"
@@ -106,9 +108,18 @@ def node_problem(network: Network, backend) -> str | None:
                 return forwarder_problem(network, backend)
         elif network.kind == "utxo":
             chain = backend.rpc.call("getblockchaininfo")["chain"]
-            expected = UTXO_CHAINS.get(network.code, "main")
-            if chain != expected:
-                return f"the node runs the {chain!r} chain, not {expected!r} ({network.name})"
+            if chain != network.utxo_chain:
+                return (
+                    f"the node runs the {chain!r} chain, not {network.utxo_chain!r} "
+                    f"({network.name})"
+                )
+            if network.genesis:
+                genesis = backend.rpc.call("getblockhash", 0)
+                if genesis != network.genesis:
+                    return (
+                        f"the node's genesis block is {genesis}, not {network.name}'s "
+                        f"{network.genesis}"
+                    )
         elif network.kind == "monero":
             info = backend.daemon.call("get_info")
             expected = MONERO_NETTYPES.get(network.code, "mainnet")

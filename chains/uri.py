@@ -19,11 +19,20 @@ def _decimal(units: int, decimals: int) -> str:
 
 
 def payment_uri(
-    network: Network, asset: Asset, address: str, units: int, description: str = ""
+    network: Network,
+    asset: Asset,
+    address: str,
+    units: int,
+    description: str = "",
+    *,
+    token_uri: bool = True,
 ) -> str:
-    """The URI, or "" where wallets share none (TRON): then the QR holds the address.
-    `description` (the invoice's) is carried where the scheme has a place for it (Monero)."""
-    if network.kind == "tron":
+    """The URI, or "" where wallets share none (TRON, a network CHAINS_CONFIG defines
+    without a `uri_scheme`) or, for a token, where the merchant chose the plain address
+    (`token_uri` false: some wallets take the token contract of an EIP-681 URI for the
+    recipient): then the QR holds the address. `description` (the invoice's) is carried
+    where the scheme has a place for it (Monero)."""
+    if network.kind == "tron" or not network.uri_scheme or (not token_uri and not asset.is_native):
         return ""
     if network.kind == "monero":
         uri = f"monero:{address}?tx_amount={_decimal(units, asset.decimals)}"

@@ -272,6 +272,8 @@ STATIC_RATES = {
     "BNB/EUR": "552",
     "POL/USD": "0.5",
     "POL/EUR": "0.46",
+    "AVAX/USD": "30",
+    "AVAX/EUR": "27.6",
     "TRX/USD": "0.2",
     "TRX/EUR": "0.184",
     "XMR/USD": "160",

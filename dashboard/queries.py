@@ -107,6 +107,7 @@ LIST_FIELDS = (
     # what a row's ledger reads (`Invoice.ledger`, `Invoice.facts`): a deferred one would
     # cost a query per row
     "slippage_percent",
+    "underpayment_tolerance",
     "expires_at",
     "late_window_minutes",
     "processing_timeout_minutes",
@@ -115,6 +116,7 @@ LIST_FIELDS = (
     "quote__asset",
     "quote__network",
     "quote__due_amount",
+    "quote__rate",  # the underpayment tolerance is converted at it
 )
 
 

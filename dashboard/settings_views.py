@@ -125,6 +125,8 @@ def payments(request: MemberRequest) -> HttpResponseBase:
         },
         "slippage_percent": present.percent(merchant.slippage_percent),
         "insurance_percent": present.percent(merchant.insurance_percent),
+        "underpayment_tolerance": present.tolerance_lines(merchant.underpayment_tolerance),
+        "token_qr": merchant.token_qr,
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }
@@ -148,7 +150,9 @@ def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
-    return sorted(family for family in families if family in merchant_services.WALLET_FAMILIES)
+    return sorted(
+        family for family in families if hd.is_family(family) or family == merchant_services.MONERO
+    )
 
 
 def _changes(merchant: Merchant, *what: str, shown: int = 20):

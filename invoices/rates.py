@@ -159,7 +159,7 @@ class KrakenProvider(HttpProvider):
     name = "kraken"
     url = "https://api.kraken.com/0/public/Ticker"
     ALIASES = {"BTC": "XBT"}
-    ASSETS = {"BTC", "ETH", "LTC", "POL", "TRX", "USDT", "USDC", "XMR"}
+    ASSETS = {"BTC", "ETH", "LTC", "POL", "TRX", "AVAX", "USDT", "USDC", "XMR"}
     FIATS = {"USD", "EUR"}
 
     def _listed(self, pairs):
@@ -223,6 +223,7 @@ class CoinGeckoProvider(HttpProvider):
         "ETH": "ethereum",
         "BNB": "binancecoin",
         "POL": "polygon-ecosystem-token",
+        "AVAX": "avalanche-2",
         "TRX": "tron",
         "XMR": "monero",
         "USDT": "tether",

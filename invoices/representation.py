@@ -27,6 +27,7 @@ from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
 from invoices.selectors import scanned_heights
 from merchants import services as merchant_services
+from merchants.models import TokenQR
 
 
 def iso_time(value):
@@ -53,6 +54,7 @@ def payment_url(invoice: Invoice) -> str:
 
 INVOICE_STATUSES = [status.value for status in Status]
 INVOICE_KINDS = Kind.values
+TOKEN_QR = TokenQR.values
 STATUS_CONTEXTS = [context.value for context in Context]
 TRANSACTION_STATUSES = [status.value for status in TxStatus]
 REFUND_STATUSES = [status.value for status in RefundStatus]
@@ -276,8 +278,16 @@ class InvoiceResponse(Shape):
     refunded_amount = nullable(
         DecimalString, help_text="offered back by refunds so far, in the chosen asset"
     )
+    shortfall_amount = nullable(
+        DecimalString,
+        help_text="what the payment is short of pay_amount although it counts as paid "
+        "(within slippage_percent or underpayment_tolerance), in the chosen asset",
+    )
     rate = nullable(DecimalString)
-    payment_uri = nullable(serializers.CharField)
+    payment_uri = nullable(
+        serializers.CharField,
+        help_text="null on TRON, and for a token when token_qr is `address`",
+    )
     payment_url = serializers.URLField()
     description = serializers.CharField(allow_blank=True)
     customer_email = serializers.CharField(allow_blank=True)
@@ -285,6 +295,15 @@ class InvoiceResponse(Shape):
     return_url = blank_as_null(serializers.URLField)
     insurance_percent = DecimalString()
     slippage_percent = DecimalString()
+    underpayment_tolerance = DecimalString(
+        help_text="the shortfall accepted as paid, in price_currency, converted at the "
+        "chosen rate and rounded down; with slippage_percent the larger allowance applies"
+    )
+    token_qr = serializers.ChoiceField(
+        choices=TOKEN_QR,
+        help_text="a token payment's QR code: `uri` (EIP-681) or `address` (the plain "
+        "address, the amount shown beside it)",
+    )
     include_fee = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     expires_at = nullable(serializers.DateTimeField)
@@ -380,9 +399,10 @@ def invoice_payload(
                     quote.address,
                     remaining or quote.due_amount,
                     invoice.description,
+                    token_uri=invoice.token_uri,
                 )
                 or None
-            )  # TRON: none
+            )  # TRON, or a plain-address token: none
     return InvoiceResponse.render(
         invoice,
         price_amount=money.format_units(
@@ -396,12 +416,16 @@ def invoice_payload(
         paid_amount=units(paid) if asset else "0",
         remaining_amount=units(remaining) if quote else None,
         excess_amount=units(ledger.excess if ledger else 0) if quote else None,
+        shortfall_amount=units(ledger.shortfall if ledger else 0) if quote else None,
         refunded_amount=units(invoice.refunded(refunds).get((quote.asset, quote.network), 0))
         if quote
         else None,
         rate=quote.rate if quote else None,
         payment_uri=uri,
         payment_url=payment_url(invoice),
+        underpayment_tolerance=money.format_units(
+            invoice.underpayment_tolerance, money.price_decimals(invoice.price_currency) or 0
+        ),
         transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions]
         if ledger
         else [],

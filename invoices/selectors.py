@@ -26,15 +26,15 @@ from merchants.models import Merchant, Wallet
 
 
 def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> list[Asset]:
-    """Enabled networks' assets the merchant has not switched off, the sandbox only for test
-    invoices and never for live ones (play money settles nothing); with `families`, only
-    those of networks it has a wallet for."""
+    """Enabled networks' assets the merchant has not switched off, of networks that serve
+    the mode (`registry.serves`: test networks for test invoices, real ones for live ones);
+    with `families`, only those of networks it has a wallet for."""
     chosen = set(merchant.enabled_methods)
     return [
         asset
         for asset in enabled_methods()
         if (families is None or registry.network(asset.network).family in families)
-        and (registry.network(asset.network).kind == "sandbox") != livemode
+        and registry.serves(registry.network(asset.network), livemode)
         and (not chosen or asset.method in chosen)
     ]
 

@@ -149,7 +149,7 @@ rpc_url = "{litecoind.rpc_url}"
 confirmations = 2
 """,
     )
-    shop = Shop(litecoind, make_merchant(mode="live"))
+    shop = Shop(litecoind, make_merchant())
     shop.scan()  # the cursor starts at the tip: what follows is what the test does
     return shop
 

@@ -122,7 +122,7 @@ rpc_url = "{monerod.watch_url}"
 daemon_url = "{monerod.daemon_url}"
 """,
     )
-    shop = Shop(monerod, make_merchant(mode="live"), keys)
+    shop = Shop(monerod, make_merchant(), keys)
     shop.scan()  # the cursor starts at the tip: what follows is what the test does
     return shop
 

@@ -28,7 +28,7 @@ def test_the_checkout_shows_the_subaddress_its_note_and_the_monero_uri(
     make_merchant, settings, tmp_path, page
 ):
     monero_on(settings, tmp_path)
-    api = make_merchant(mode="live")
+    api = make_merchant()
     api.put("/api/v1/wallets/monero", {"address": ADDRESS, "view_key": VIEW_KEY}, format="json")
     invoice = api.post(
         "/api/v1/invoices",
@@ -57,7 +57,7 @@ def test_the_dashboard_wallet_form_takes_the_address_and_view_key(
     make_merchant, settings, tmp_path, page
 ):
     monero_on(settings, tmp_path)
-    api = make_merchant(mode="live")
+    api = make_merchant()
     make_user(api.merchant, "owner@shop.example")
     log_in(page, "owner@shop.example", PASSWORD)
     page.goto("/dashboard/settings/wallets/monero/")

@@ -147,7 +147,7 @@ def test_the_api_refuses_keys_in_the_one_error_shape(api, body, status, code, pa
 def test_invoices_take_the_next_subaddresses_and_never_the_primary_address(
     make_merchant, monero_on
 ):
-    api = make_merchant(mode="live")  # as the litecoin-regtest flows make theirs
+    api = make_merchant()  # test mode: monero-regtest is a test network
     api.put("/api/v1/wallets/monero", {"address": ADDRESS, "view_key": VIEW_KEY}, format="json")
     made = [
         api.post(

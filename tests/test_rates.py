@@ -34,7 +34,10 @@ from invoices.rates import (
 RECORDED = Path(__file__).parent / "recorded" / "rates"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 ASSETS = ["BNB", "BTC", "ETH", "LTC", "POL", "TRX", "USDC", "USDT", "XMR"]
-PAIRS = [(asset, fiat) for asset in ASSETS for fiat in ("USD", "EUR")]
+PAIRS = [(asset, fiat) for asset in ASSETS for fiat in ("USD", "EUR")]  # the recorded answers
+# Every native coin and token of the registry: the recorded answers' and Avalanche's AVAX.
+NEEDED_ASSETS = ["AVAX", *ASSETS]
+NEEDED = [(asset, fiat) for asset in NEEDED_ASSETS for fiat in ("USD", "EUR")]
 
 KRAKEN_URL = "https://api.kraken.com/0/public/Ticker"
 COINBASE_URL = "https://api.coinbase.com/v2/exchange-rates"
@@ -82,9 +85,9 @@ def store(base, quote, value, *, age=0, source="static"):
 
 
 def test_needed_pairs_are_every_registry_asset_in_every_fiat(settings):
-    assert sorted(needed_pairs()) == sorted(PAIRS)
+    assert sorted(needed_pairs()) == sorted(NEEDED)
     settings.RATE_FIATS = ["gbp"]
-    assert sorted(needed_pairs()) == sorted((asset, "GBP") for asset in ASSETS)
+    assert sorted(needed_pairs()) == sorted((asset, "GBP") for asset in NEEDED_ASSETS)
 
 
 # --- providers, one at a time ----------------------------------------------------------------
@@ -280,9 +283,9 @@ def stored() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def test_refresh_with_static_stores_every_needed_pair(db):
-    assert refresh_rates(now=NOW) == {"static": 18}
+    assert refresh_rates(now=NOW) == {"static": len(NEEDED)}
     rows = stored()
-    assert set(rows) == set(PAIRS)
+    assert set(rows) == set(NEEDED)
     assert rows[("BTC", "USD")] == ("60000", "static")  # not "6E+4"
     assert rows[("TRX", "EUR")] == ("0.184", "static")
     assert set(Rate.objects.values_list("fetched_at", flat=True)) == {NOW}
@@ -314,13 +317,13 @@ def test_refresh_takes_pairs_missing_from_the_first_provider_from_the_next(db, h
     serve(http, KRAKEN_URL, "kraken_ticker.json")
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
 
-    assert refresh_rates(now=NOW) == {"kraken": 16, "coingecko": 2}
+    assert refresh_rates(now=NOW) == {"kraken": 16, "coingecko": 2}  # its answer has no AVAX
     rows = stored()
     assert rows[("BTC", "USD")] == ("60012.1", "kraken")
     assert rows[("BNB", "USD")] == ("600.2", "coingecko")
     assert rows[("BNB", "EUR")] == ("552.1", "coingecko")
     # The second provider is asked only for what is still missing.
-    assert http.calls[1].request.params["ids"] == "binancecoin"
+    assert http.calls[1].request.params["ids"] == "avalanche-2,binancecoin"
 
 
 def test_refresh_stops_asking_once_every_pair_is_found(db, http, rate_settings, monkeypatch):
@@ -329,7 +332,7 @@ def test_refresh_stops_asking_once_every_pair_is_found(db, http, rate_settings, 
     rate_settings.RATE_PROVIDERS = ["coingecko", "static"]
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
     assert refresh_rates(now=NOW) == {"coingecko": 18}
-    assert asked == []
+    assert asked == [[("AVAX", "USD"), ("AVAX", "EUR")]]  # only what the recorded answer lacks
 
 
 def test_refresh_stores_plain_decimal_strings_without_float_artifacts(db, http, rate_settings):
@@ -359,7 +362,7 @@ def test_refresh_updates_existing_rows(db, rate_settings):
     refresh_rates(now=NOW)
     row = Rate.objects.get(base="BTC", quote="USD")
     assert (row.value, row.source, row.fetched_at) == ("60000", "static", NOW)
-    assert Rate.objects.count() == 18
+    assert Rate.objects.count() == len(NEEDED)
 
 
 def test_refresh_never_raises_when_every_provider_fails(db, http, rate_settings, caplog):
@@ -395,7 +398,7 @@ def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch
 
     monkeypatch.setattr(BinanceProvider, "fetch", crash)
     rate_settings.RATE_PROVIDERS = ["binance", "static"]
-    assert refresh_rates(now=NOW) == {"static": 18}
+    assert refresh_rates(now=NOW) == {"static": len(NEEDED)}
 
 
 # --- get_rate --------------------------------------------------------------------------------

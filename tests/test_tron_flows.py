@@ -80,7 +80,7 @@ class Shop:
 def shop(tron_node, make_merchant, settings, tmp_path):
     configure_chains(settings, tmp_path, tron_config(tron_node))
     tron_node.mine(3)
-    shop = Shop(tron_node, make_merchant(mode="live"))
+    shop = Shop(tron_node, make_merchant())
     shop.scan()  # the cursor starts at the tip
     return shop
 

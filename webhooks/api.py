@@ -429,10 +429,13 @@ class EndpointRotateSecretView(APIView):
 
 
 def _deliveries(request, endpoint_id):
+    """The endpoint's deliveries of our events (a Greenfield one's InvoiceCreated is the
+    Greenfield layer's to show)."""
     return (
         Delivery.objects.filter(
             endpoint=_endpoint(request, endpoint_id), invoice__livemode=request.auth.livemode
         )
+        .exclude(event__type=Event.CREATED)
         .select_related("event", "endpoint", "invoice")
         .prefetch_related("attempts")
     )

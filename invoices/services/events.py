@@ -20,14 +20,27 @@ def record_event(
     webhooks app writes a Delivery per webhook endpoint that wants the event and the team's
     notifications (webhooks.receivers), and queues the deliveries once the transaction
     commits; if that enqueue is lost, the minute-ly sweep finds the Delivery rows."""
+    last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
+    return _record(invoice, event_type, last + 1, actor, now, data)
+
+
+def record_created(*, invoice: Invoice, actor: str, now: datetime, data: dict) -> Event:
+    """The invoice's making (Event.CREATED, sequence 0: ahead of its every event), written
+    in the transaction that inserts it and announced as any event is: only the webhook
+    endpoints whose dialect reports it get a delivery."""
+    return _record(invoice, Event.CREATED, 0, actor, now, data)
+
+
+def _record(
+    invoice: Invoice, event_type: str, sequence: int, actor: str, now: datetime, data: dict | None
+) -> Event:
     from invoices.signals import event_recorded
 
-    last = invoice.events.aggregate(last=Max("sequence"))["last"] or 0
     event = Event.objects.create(
         merchant_id=invoice.merchant_id,
         invoice=invoice,
         type=event_type,
-        sequence=last + 1,
+        sequence=sequence,
         actor=actor,
         created_at=now,
         data=data if data is not None else invoice_payload(invoice),

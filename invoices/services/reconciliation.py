@@ -4,6 +4,7 @@ under its row lock, as `lifecycle` decides, through `writes`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,6 +18,8 @@ from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.services.events import record_event
 from invoices.services.writes import in_lock_order, lock_invoice, reevaluate
+
+logger = logging.getLogger(__name__)
 
 # --- what the chain says ------------------------------------------------------------------
 
@@ -109,7 +112,18 @@ def _apply_to_invoice(
 ) -> None:
     """Bring one invoice's transactions in line with the chain (new ones recorded, known ones
     reconciled by `lifecycle.reconcile`), then re-evaluate it; every event is rendered after
-    all of it, confirmations counted at the scanned tip."""
+    all of it, confirmations counted at the scanned tip. A payment on a network of the other
+    mode (`registry.serves`) is never credited: play money settles no live invoice, and a
+    test invoice takes no real money."""
+    if observed and not registry.serves(network, invoice.livemode):
+        logger.warning(
+            "%s: payment to invoice %s ignored: a %s invoice is not paid on a %s network",
+            network.code,
+            invoice.pk,
+            "live" if invoice.livemode else "test",
+            "test" if network.test else "real",
+        )
+        observed = []
     known = {
         (tx.txid, tx.output_index): tx for tx in invoice.transactions.filter(network=network.code)
     }

@@ -19,6 +19,8 @@ class Wallet:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox

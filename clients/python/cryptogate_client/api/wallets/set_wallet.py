@@ -111,6 +111,8 @@ def sync_detailed(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -153,6 +155,8 @@ def sync(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -190,6 +194,8 @@ async def asyncio_detailed(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
@@ -230,6 +236,8 @@ async def asyncio(
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
