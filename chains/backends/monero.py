@@ -19,7 +19,8 @@ headers, `refresh`, `get_transfers`); each further merchant adds an `open_wallet
 derived with CryptoNight's slow hash and the wallet is refreshed, about 10 s per open on
 the shared 2-core test machine (a pass over 2 merchants took 18 to 44 s, over 1 merchant kept open
 0.02 s). So an operator runs one wallet RPC per merchant, or a few per RPC at a long scan
-interval.
+interval. A new backend (a restarted scanner) first asks which wallet the RPC has open
+(`get_address`) and keeps it when it is the merchant's, rather than paying a reopen.
 
 Subaddresses: an invoice's subaddress is account 0, minor index `next_index` of the
 merchant's wallet, derived by the gateway (chains/monero_keys.py) as the HD index is today;
