@@ -65,6 +65,8 @@ def validate_address(network: Network, text: str) -> str:
         return _evm(network, address)
     if network.kind == "tron":
         return _tron(network, address)
+    if network.kind == "monero":
+        return _monero(network, address)
     if network.hrp:  # UTXO networks and the sandbox: chains/registry.py has their prefixes
         return _utxo(network, address)
     raise InvalidAddress(
@@ -88,7 +90,27 @@ def address_for(network: Network, program: bytes) -> str:
 def example_address(network: Network) -> str:
     """A valid address to show as an example: derived from the network's code, so it is
     stable and nobody's wallet."""
-    return address_for(network, hashlib.sha256(f"example:{network.code}".encode()).digest()[:20])
+    digest = hashlib.sha256(f"example:{network.code}".encode()).digest()
+    if network.kind == "monero":
+        from bip_utils import Monero  # see chains/hd.py
+
+        return str(Monero.FromSeed(digest).PrimaryAddress())
+    return address_for(network, digest[:20])
+
+
+def _monero(network: Network, address: str) -> str:
+    """A Monero primary address (4…) or subaddress (8…), its Keccak checksum verified;
+    regtest uses the mainnet prefixes."""
+    from bip_utils import MoneroConf, XmrAddrDecoder  # see chains/hd.py
+
+    versions = (MoneroConf.MainNet.AddrNetVersion(), MoneroConf.MainNet.SubaddrNetVersion())
+    for version in versions:
+        try:
+            XmrAddrDecoder.DecodeAddr(address, net_ver=version)
+        except ValueError:
+            continue
+        return address
+    raise _invalid(network)
 
 
 def _wrong_network(owner, network: Network) -> InvalidAddress:

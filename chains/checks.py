@@ -3,7 +3,8 @@
 A network is refused when no backend reads its kind, when its RPC URL is malformed, or when
 its node answers for another chain (EVM: `eth_chainId` against the registry's chain id;
 Bitcoin Core: `getblockchaininfo.chain` against the network's main/test/testnet4/signet/
-regtest, then its genesis block when the registry knows it; TRON: the genesis block id).
+regtest, then its genesis block when the registry knows it; TRON: the genesis block id;
+Monero: monerod's `get_info.nettype`, its height logged, and the wallet RPC answering).
 Networks defined in CHAINS_CONFIG are checked the same way. A refused network is never
 offered to payers nor scanned (`enabled_networks` below leaves it out), and its health
 (ChainCursor.last_error, shown in the admin) says why.
@@ -30,6 +31,9 @@ from chains.registry import Asset, Network
 logger = logging.getLogger(__name__)
 
 REFUSED = "refused at startup: "  # ChainCursor.last_error of a refused network starts so
+# What monerod's `get_info.nettype` calls a Monero network's chain (default "mainnet");
+# `--regtest` runs a "fakechain".
+MONERO_NETTYPES = {"monero-regtest": "fakechain"}
 PUBLIC_TRON_GENESIS = {
     "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc": "TRON mainnet",
     "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc": "the Nile testnet",
@@ -49,6 +53,10 @@ def configuration_problem(network: Network) -> str | None:
     urls = [("rpc_url", network.rpc_url)]
     if network.options.get("jsonrpc_url"):
         urls.append(("jsonrpc_url", network.options["jsonrpc_url"]))
+    if network.kind == "monero":  # rpc_url is the wallet RPC; the chain is read from monerod
+        if not network.options.get("daemon_url"):
+            return "daemon_url (monerod's RPC) is missing beside rpc_url (monero-wallet-rpc)"
+        urls.append(("daemon_url", str(network.options["daemon_url"])))
     for name, url in urls:
         if problem := _url_problem(url):
             return f"{name} {_redacted(url)!r} {problem}"
@@ -112,6 +120,13 @@ def node_problem(network: Network, backend) -> str | None:
                         f"the node's genesis block is {genesis}, not {network.name}'s "
                         f"{network.genesis}"
                     )
+        elif network.kind == "monero":
+            info = backend.daemon.call("get_info")
+            expected = MONERO_NETTYPES.get(network.code, "mainnet")
+            if info["nettype"] != expected:
+                return f"the daemon runs {info['nettype']!r}, not {expected!r} ({network.name})"
+            backend.wallet.call("get_version")  # the wallet RPC answers too
+            logger.info("%s: monerod at height %s", network.code, info["height"])
         elif network.kind == "tron":
             genesis = backend.genesis_id()
             if network.genesis and genesis != network.genesis:

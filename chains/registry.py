@@ -236,6 +236,38 @@ _BUILTIN = (
         tokens=(Asset("USDT", "tron", 6, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"),),
         genesis="00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc",
     ),
+    # Monero, read through the operator's monero-wallet-rpc with view-only wallets
+    # (chains/backends/monero.py). Outputs unlock for spending after 10 blocks, hence the
+    # default; 2 is the least a merchant may ask. CHAINS_CONFIG gives `daemon_url` (monerod)
+    # beside `rpc_url` (the wallet RPC).
+    Network(
+        "monero",
+        "Monero",
+        "monero",
+        "monero",
+        "XMR",
+        12,
+        confirmations=10,
+        min_confirmations=2,
+        uri_scheme="monero",
+        block_seconds=120,
+        reorg_depth=10,
+        explorer_tx="https://xmrchain.net/tx/{txid}",
+    ),
+    Network(
+        "monero-regtest",
+        "Monero (regtest)",
+        "monero",
+        "monero",
+        "XMR",
+        12,
+        confirmations=10,
+        min_confirmations=1,
+        uri_scheme="monero",
+        block_seconds=1,
+        reorg_depth=10,
+        test=True,
+    ),
     Network(
         "litecoin-regtest",
         "Litecoin (regtest)",

@@ -238,13 +238,17 @@ def _payment(invoice: Invoice, quote: Quote, facts: PageState) -> dict:
     asset = registry.asset(quote.network, quote.asset)
     units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
     amount = display_amount(units, asset.decimals)
-    uri = payment_uri(network, asset, quote.address, units, token_uri=invoice.token_uri)
+    uri = payment_uri(
+        network, asset, quote.address, units, invoice.description, token_uri=invoice.token_uri
+    )
     return {
         "amount": amount,
         "asset": asset.code,
         "network": labels.network_name(network.code, network.name),
         "test": network.test,
         "address": quote.address,
+        # A Monero subaddress (8…): a few exchanges still cannot withdraw to one.
+        "subaddress": network.kind == "monero" and (quote.address or "").startswith("8"),
         "uri": uri,
         "icon": icon(asset.code),
         "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount else None,

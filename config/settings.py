@@ -276,6 +276,8 @@ STATIC_RATES = {
     "AVAX/EUR": "27.6",
     "TRX/USD": "0.2",
     "TRX/EUR": "0.184",
+    "XMR/USD": "160",
+    "XMR/EUR": "147.2",
     "USDT/USD": "1",
     "USDT/EUR": "0.92",
     "USDC/USD": "1",

@@ -543,6 +543,31 @@ class WalletForm(Styled, forms.Form):
         return xpub
 
 
+class MoneroWalletForm(Styled, forms.Form):
+    """A Monero wallet's primary address and private view key: checked together, and stored,
+    by the wallet service (the view key is never shown again)."""
+
+    address = forms.CharField(
+        max_length=120,
+        label=_("Primary address"),
+        help_text=_("Your wallet's main address, starting with 4 (not a subaddress)."),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "class": "input mono", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+    view_key = forms.CharField(
+        max_length=80,
+        label=_("Private view key"),
+        help_text=_(
+            "64 hexadecimal characters, from your wallet's keys (never the spend key or seed). "
+            "It lets the gateway see payments to you, not spend them."
+        ),
+        widget=forms.PasswordInput(
+            attrs={"class": "input mono", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+
+
 class ApiKeyForm(Styled, forms.Form):
     """A new key's label, mode and scope; left out, the dashboard's current mode and the
     narrower scope."""

@@ -25,6 +25,7 @@ from dashboard.forms import (
     CallbackForm,
     EndpointForm,
     InviteForm,
+    MoneroWalletForm,
     PaymentsForm,
     ProfileForm,
     RoleForm,
@@ -149,7 +150,9 @@ def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
-    return sorted(family for family in families if hd.is_family(family))
+    return sorted(
+        family for family in families if hd.is_family(family) or family == merchant_services.MONERO
+    )
 
 
 def _changes(merchant: Merchant, *what: str, shown: int = 20):
@@ -174,7 +177,7 @@ def wallets(request: MemberRequest) -> HttpResponseBase:
                 "family": family,
                 "networks": _family_networks(family),
                 "wallet": wallet,
-                "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
+                "addresses": merchant_services.wallet_addresses(wallet, 0, DERIVED_SHOWN)
                 if wallet
                 else [],
             }
@@ -200,6 +203,8 @@ def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
+    if family == merchant_services.MONERO:
+        return _monero_wallet(request, current)
     form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -223,6 +228,36 @@ def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
             "networks": _family_networks(family),
             "current": current,
             "preview": preview,
+            "section": "settings",
+            "tab": "wallets",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _monero_wallet(request: MemberRequest, current: Wallet | None) -> HttpResponseBase:
+    """The primary address and private view key, saved at once when they belong together:
+    that check is the proof a pasted xpub's preview gives (the view key is never shown)."""
+    form = MoneroWalletForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merchant_services.set_monero_wallet(
+                merchant=request.merchant,
+                address=form.cleaned_data["address"],
+                view_key=form.cleaned_data["view_key"],
+                actor=actor(request),
+            )
+        except GatewayError as exc:
+            form.add_error(exc.param if exc.param in form.fields else None, exc.message)
+        else:
+            return _saved(request, _("The Monero wallet"), "dashboard:settings_wallets")
+    return render(
+        request,
+        "dashboard/settings/monero_wallet.html",
+        {
+            "form": form,
+            "networks": _family_networks(merchant_services.MONERO),
+            "current": current,
             "section": "settings",
             "tab": "wallets",
         },

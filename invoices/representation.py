@@ -18,7 +18,7 @@ from django.db.models.manager import BaseManager
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from chains import hd, registry
+from chains import registry
 from chains.uri import payment_uri
 from core.errors import ErrorCode, ErrorType
 from invoices import lifecycle, money, pricing
@@ -26,6 +26,7 @@ from invoices.accounting import Ledger
 from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
 from invoices.selectors import tip_heights
+from merchants import services as merchant_services
 from merchants.models import TokenQR
 
 
@@ -59,7 +60,7 @@ TRANSACTION_STATUSES = [status.value for status in TxStatus]
 REFUND_STATUSES = [status.value for status in RefundStatus]
 EVENT_TYPES = list(Event.TYPES)
 DELIVERY_STATUSES = ["delivered", "pending", "retrying", "failed", "no_endpoint"]
-WALLET_FAMILIES = list(hd.FAMILIES)
+WALLET_FAMILIES = list(merchant_services.WALLET_FAMILIES)
 ERROR_TYPES = [error_type.value for error_type in ErrorType]
 ERROR_CODES = [code.value for code in ErrorCode]  # the one catalogue: core/errors.py
 
@@ -397,6 +398,7 @@ def invoice_payload(
                     asset,
                     quote.address,
                     remaining or quote.due_amount,
+                    invoice.description,
                     token_uri=invoice.token_uri,
                 )
                 or None
@@ -561,7 +563,7 @@ class WalletResponse(Shape):
 
 def wallet_payload(wallet) -> dict:
     return WalletResponse.render(
-        wallet, first_addresses=hd.derive_addresses(wallet.family, wallet.xpub, 0, 5)
+        wallet, first_addresses=merchant_services.wallet_addresses(wallet, 0, 5)
     )
 
 

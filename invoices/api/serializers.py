@@ -360,6 +360,16 @@ class WalletSerializer(StrictSerializer):
     xpub = serializers.CharField(max_length=300)
 
 
+class MoneroWalletSerializer(StrictSerializer):
+    """The `monero` family's body: the primary address and the private view key (checked to
+    belong together, stored sealed, never shown again)."""
+
+    address = serializers.CharField(max_length=120, help_text="the primary address (4…)")
+    view_key = serializers.CharField(
+        max_length=80, write_only=True, help_text="the private view key (64 hex characters)"
+    )
+
+
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 

@@ -29,6 +29,7 @@ from .merchant_underpayment_tolerance import MerchantUnderpaymentTolerance
 from .merchant_unresolved_rules import MerchantUnresolvedRules
 from .merchant_unresolved_rules_additional_property import MerchantUnresolvedRulesAdditionalProperty
 from .mine_request import MineRequest
+from .monero_wallet_request import MoneroWalletRequest
 from .patched_merchant_request import PatchedMerchantRequest
 from .patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
 from .patched_merchant_request_underpayment_tolerance import PatchedMerchantRequestUnderpaymentTolerance
@@ -96,6 +97,7 @@ __all__ = (
     "MerchantUnresolvedRules",
     "MerchantUnresolvedRulesAdditionalProperty",
     "MineRequest",
+    "MoneroWalletRequest",
     "PatchedMerchantRequest",
     "PatchedMerchantRequestConfirmations",
     "PatchedMerchantRequestUnderpaymentTolerance",

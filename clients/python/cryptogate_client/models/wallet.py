@@ -24,6 +24,7 @@ class Wallet:
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
+            * `monero` - monero
         xpub (str):
         next_index (int):
         first_addresses (list[str]):

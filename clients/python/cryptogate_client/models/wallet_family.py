@@ -8,6 +8,7 @@ class WalletFamily(StrEnum):
     LITECOIN = "litecoin"
     LITECOIN_REGTEST = "litecoin-regtest"
     LITECOIN_TESTNET = "litecoin-testnet"
+    MONERO = "monero"
     SANDBOX = "sandbox"
     TRON = "tron"
 
