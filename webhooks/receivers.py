@@ -1,8 +1,10 @@
 """How the webhooks app hears of new rows: the domain's and tenancy's signals, connected in
 WebhooksConfig.ready. `event_recorded` arrives inside the transaction that records the event:
 what its receivers write (deliveries, the team's notifications) commits with it, and what
-they queue waits for the commit, with a real function reference. A lost enqueue only waits
-for the minute-ly schedule, which finds every due row anyway."""
+they queue or wake waits for the commit, with a real function reference. Deliveries queue no
+task: the commit wakes the delivery workers (webhooks.wakeups). A lost enqueue or wake-up
+only waits for the workers' next look or the minute-ly schedule, which find every due row
+anyway."""
 
 from django.db import transaction
 from django_q import tasks as queue  # looked up at each call: tests hold the tasks
@@ -11,7 +13,7 @@ from invoices.models import Event
 from invoices.signals import event_recorded
 from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
-from webhooks import callbacks, emails, notifications, receipts
+from webhooks import callbacks, emails, notifications, receipts, wakeups
 
 
 def _on_commit(*args) -> None:
@@ -21,9 +23,10 @@ def _on_commit(*args) -> None:
 
 
 def write_deliveries(sender, event, **kwargs) -> None:
-    """A Delivery per endpoint that wants the event, each queued once it commits."""
-    for endpoint_id in callbacks.create_deliveries(event):
-        _on_commit(callbacks.deliver_invoice_events, event.invoice_id, endpoint_id)
+    """A Delivery per endpoint that wants the event (one INSERT); the delivery workers are
+    woken once it commits."""
+    if callbacks.create_deliveries(event):
+        transaction.on_commit(wakeups.notify, robust=True)
 
 
 def write_notifications(sender, event, **kwargs) -> None:
