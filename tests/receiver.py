@@ -161,3 +161,17 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def receivers():
+    """Opens as many receivers as the test asks for (`receivers()`), closed at its end."""
+    opened = []
+
+    def open_one():
+        opened.append(Receiver())
+        return opened[-1]
+
+    yield open_one
+    for server in opened:
+        server.close()
