@@ -154,6 +154,7 @@ def floor(url, receiver) -> float:
         "event__invoice", "endpoint__merchant", "invoice"
     ).order_by("invoice_id", "sequence"):
         dialect = dialects.get(delivery.endpoint.dialect)
+        assert dialect is not None
         body = dialect.body(delivery)
         signature = dialect.sign([delivery.endpoint.secret], now, body)
         requests_made.append(

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONDONTWRITEBYTECODE", "ANVIL", "CI")
 
 # script → (extra environment from its docstring, lines its output must contain)
-SMOKE = {
+SMOKE: dict[str, tuple[dict[str, str], list[str]]] = {
     "api.py": ({}, ["create fixed (quote + derived address)", "ratio (CPU time)", "ratio p50"]),
     "callbacks.py": (
         {},

@@ -6,8 +6,11 @@ task: the commit wakes the delivery workers (webhooks.wakeups). A lost enqueue o
 only waits for the workers' next look or the minute-ly schedule, which find every due row
 anyway."""
 
+import threading
+
 from django.db import transaction
 from django_q import tasks as queue  # looked up at each call: tests hold the tasks
+from django_q.brokers import Broker, get_broker
 
 from invoices.models import Event
 from invoices.signals import event_recorded
@@ -15,11 +18,23 @@ from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
 from webhooks import callbacks, emails, notifications, receipts, wakeups
 
+_broker: list[Broker] = []
+_broker_lock = threading.Lock()
+
+
+def _enqueue(*args) -> None:
+    """Queue a task on this process's one broker (django-q2 opens a connection to it per
+    task otherwise)."""
+    with _broker_lock:
+        if not _broker:
+            _broker.append(get_broker())
+    queue.async_task(*args, broker=_broker[0])
+
 
 def _on_commit(*args) -> None:
     """Queue a task once the transaction commits; a failing queue cannot fail a change that
     has committed (the sweeps find the rows)."""
-    transaction.on_commit(lambda: queue.async_task(*args), robust=True)
+    transaction.on_commit(lambda: _enqueue(*args), robust=True)
 
 
 def write_deliveries(sender, event, **kwargs) -> None:
@@ -44,11 +59,11 @@ def queue_payer_email(sender, event, **kwargs) -> None:
 
 
 def queue_notifications(sender, **kwargs) -> None:
-    queue.async_task(notifications.send_due)
+    _enqueue(notifications.send_due)
 
 
 def queue_invite(sender, invite_id, **kwargs) -> None:
-    queue.async_task(emails.send_invite, invite_id)
+    _enqueue(emails.send_invite, invite_id)
 
 
 def connect() -> None:
