@@ -29,10 +29,14 @@ longer one, or a cut attempt, closes it.
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
+import os
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -172,23 +176,24 @@ class Deadline:
     """Shuts down the sockets it watches `seconds` after it starts, unless stopped first.
     It keeps their file descriptors (TLS wraps the raw socket into another object around
     the same descriptor), and `stop()` comes before the session closes them, so it never
-    touches a descriptor the system has handed to someone else."""
+    touches a descriptor the system has handed to someone else. The process's one
+    watchdog thread keeps the time (a thread started per attempt cost more than a local
+    attempt itself)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.expired = False
+        self._done = False
         self._fds: list[int] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        self._timer.start()
+        _watchdog.add(time.monotonic() + self.seconds, self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._timer.cancel()
         with self._lock:
+            self._done = True
             self._fds.clear()
 
     def watch(self, sock: socket.socket) -> None:
@@ -199,9 +204,42 @@ class Deadline:
 
     def _cut(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self.expired = True
             for fd in self._fds:
                 _shutdown(fd)
+
+
+class _Watchdog:
+    """Calls each deadline's cut at its time, from one daemon thread per process (started
+    on first use, and again in a forked child, which has none)."""
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._changed = threading.Condition()
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+
+    def add(self, at: float, deadline: Deadline) -> None:
+        with self._changed:
+            if self._pid != os.getpid():
+                self._pid, self._due = os.getpid(), []
+                threading.Thread(target=self._run, name="egress-deadlines", daemon=True).start()
+            heapq.heappush(self._due, (at, next(self._order), deadline))
+            if self._due[0][2] is deadline:  # the thread waits for a later one: tell it
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, deadline = heapq.heappop(self._due)
+            deadline._cut()  # outside the watchdog's lock: it takes the deadline's own
+
+
+_watchdog = _Watchdog()
 
 
 def _shutdown(fd: int) -> None:

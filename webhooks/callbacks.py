@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -74,6 +75,7 @@ ROTATION_OVERLAP = timedelta(hours=24)
 # endpoint shares the workers in turns instead of keeping one.
 TURN_SECONDS = 15
 TURN_QUEUES = 200
+QUEUES_READ = 20  # a turn reads its queues' deliveries this many queues at a time
 # A pass starts no turn after this many seconds (the schedule's task must end well within
 # django-q's timeout); what is left is due at the next pass.
 PASS_SECONDS = 60
@@ -268,7 +270,8 @@ def send_delivery(
     manual: bool,
     connections: Connections | None = None,
 ) -> DeliveryAttempt:
-    """Sign the event in the endpoint's dialect, send it, and log the attempt."""
+    """Sign the event in the endpoint's dialect and send it; the attempt is returned
+    unsaved (a turn writes a queue's attempts together)."""
     endpoint, event = delivery.endpoint, delivery.event
     dialect = dialects.get(endpoint.dialect)
     assert dialect is not None, f"no {endpoint.dialect} dialect registered"
@@ -276,7 +279,6 @@ def send_delivery(
     signature = dialect.sign(_secrets(endpoint, now), now, body)
     attempt = send(url, body, signature, now, connections)
     attempt.event, attempt.delivery, attempt.manual = event, delivery, manual
-    attempt.save()
     return attempt
 
 
@@ -341,7 +343,11 @@ def _mark_delivered(delivery: Delivery, url: str, now: datetime) -> None:
         delivered_at=delivery.delivered_at or now,
         next_attempt_at=None,
     )
-    endpoint = delivery.endpoint
+    _recovered(delivery.endpoint, url, now)
+
+
+def _recovered(endpoint: WebhookEndpoint, url: str, now: datetime) -> None:
+    """After a success: a failing endpoint is failing no more, and its team hears it."""
     if endpoint.failing_since:
         with transaction.atomic():
             if WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
@@ -392,44 +398,84 @@ def _queues(invoice_ids: list, endpoint_id) -> list[list[Delivery]]:
 
 
 def _deliver_queue(
-    queue: list[Delivery], now: datetime | None, started: float, connections: Connections
+    queue: list[Delivery],
+    now: datetime | None,
+    started: float,
+    connections: Connections,
+    stop: threading.Event | None,
 ) -> int:
     """Send an invoice's due deliveries to an endpoint in sequence order, stopping at the
     first one not delivered: it waits for its retry, and the ones behind it wait with it.
+    The lease on the head holds the queue (no pass selects a queue whose head is leased,
+    nor the deliveries behind it); the attempts and their outcomes are written together
+    when the queue is done, and a worker killed before that only makes them be sent again.
     Returns how many were delivered."""
-    delivered = 0
-    for delivery in queue:
+    at = now or timezone.now()
+    if (
+        not queue
+        or (queue[0].next_attempt_at is not None and queue[0].next_attempt_at > at)
+        or not queue[0].endpoint.enabled
+        or time.monotonic() - started > TURN_SECONDS
+        or (stop is not None and stop.is_set())
+        or not _claim(queue[0], at, scheduled=True)
+    ):
+        return 0
+    delivered: list[Delivery] = []
+    nowhere: list[int] = []  # no URL to send to: the deliveries behind need not wait
+    attempts: list[DeliveryAttempt] = []
+    failed: tuple[Delivery, str, datetime] | None = None
+    last_url, last_at = "", at
+    for index, delivery in enumerate(queue):
         at = now or timezone.now()
-        if (
+        if index and (
             (delivery.next_attempt_at is not None and delivery.next_attempt_at > at)
-            or not delivery.endpoint.enabled
             or time.monotonic() - started > TURN_SECONDS
-            or not _claim(delivery, at, scheduled=True)
+            or (stop is not None and stop.is_set())
         ):
             break
         url = target_url(delivery.endpoint, delivery.invoice)
-        if not url:  # nothing to send to; the deliveries behind it need not wait
-            SENDING.release(Delivery.objects.filter(pk=delivery.pk), next_attempt_at=None)
+        if not url:
+            nowhere.append(delivery.pk)
             continue
         attempt = send_delivery(delivery, url, at, manual=False, connections=connections)
+        attempts.append(attempt)
         if not attempt.succeeded:
             logger.info(
                 "callback event %s attempt failed (status %s)",
                 delivery.event_id,
                 attempt.status_code,
             )
-            _schedule_retry(delivery, url, at)
+            failed = (delivery, url, at)
             break
-        _mark_delivered(delivery, url, at)
-        delivered += 1
-    return delivered
+        delivered.append(delivery)
+        last_url, last_at = url, at
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(attempts)
+        SENDING.release(  # a queue's deliveries go within moments: the last one's time
+            Delivery.objects.filter(pk__in=[delivery.pk for delivery in delivered]),
+            delivered_at=last_at,
+            next_attempt_at=None,
+        )
+        if nowhere:
+            SENDING.release(Delivery.objects.filter(pk__in=nowhere), next_attempt_at=None)
+    if failed is not None:
+        _schedule_retry(*failed)
+    if delivered:
+        _recovered(queue[0].endpoint, last_url, last_at)
+    return len(delivered)
 
 
-def _turn(endpoint_id, now: datetime | None, first_invoice=None) -> int:
+def _turn(
+    endpoint_id,
+    now: datetime | None,
+    first_invoice=None,
+    stop: threading.Event | None = None,
+) -> int:
     """One turn of an endpoint, if one of its slots is free: its due queues (the invoice's
     first, when given), oldest first, over kept-alive connections, within TURN_SECONDS and
-    TURN_QUEUES. Without a free slot it returns at once: the holder's turn, or a later one,
-    takes these queues. Returns how many deliveries were made."""
+    TURN_QUEUES, or until `stop` is set (after the attempt in progress). Without a free
+    slot it returns at once: the holder's turn, or a later one, takes these queues.
+    Returns how many deliveries were made."""
     slot = take_slot(endpoint_id)
     if slot is None:
         return 0
@@ -440,10 +486,11 @@ def _turn(endpoint_id, now: datetime | None, first_invoice=None) -> int:
         order = ([first_invoice] if first_invoice is not None else []) + [
             i for i in due if str(i) != str(first_invoice)
         ]
-        for queue in _queues(order, endpoint_id):
+        for at in range(0, len(order), QUEUES_READ):  # the first sends start sooner
+            for queue in _queues(order[at : at + QUEUES_READ], endpoint_id):
+                delivered += _deliver_queue(queue, now, started, connections, stop)
             if time.monotonic() - started > TURN_SECONDS:
                 break
-            delivered += _deliver_queue(queue, now, started, connections)
     finally:
         connections.close()
         _release_slot(slot)
@@ -488,19 +535,20 @@ def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
     )
 
 
-def deliver_due(now: datetime | None = None) -> int:
+def deliver_due(now: datetime | None = None, stop: threading.Event | None = None) -> int:
     """One pass: a turn of each endpoint with due queues, oldest first, whose slot is free
     (an endpoint another worker is serving is passed over at once); no turn starts after
-    PASS_SECONDS. The delivery workers run passes without pause, and the schedule once a
-    minute: the clock of retries, and the safety net for a worker killed mid-turn (its
-    leases run out) or a wake-up lost. Returns how many deliveries were made."""
+    PASS_SECONDS or once `stop` is set. The delivery workers run passes without pause, and
+    the schedule once a minute: the clock of retries, and the safety net for a worker
+    killed mid-turn (its leases run out) or a wake-up lost. Returns how many deliveries
+    were made."""
     started = time.monotonic()
     endpoint_ids = dict.fromkeys(endpoint for _, endpoint in queues_due(now or timezone.now()))
     delivered = 0
     for endpoint_id in endpoint_ids:
-        if time.monotonic() - started > PASS_SECONDS:
+        if time.monotonic() - started > PASS_SECONDS or (stop is not None and stop.is_set()):
             break
-        delivered += _turn(endpoint_id, now)
+        delivered += _turn(endpoint_id, now, stop=stop)
     return delivered
 
 
@@ -521,6 +569,7 @@ def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttemp
     if not _claim(delivery, now, scheduled=False):
         raise GatewayError(ErrorCode.DELIVERY_IN_PROGRESS)
     attempt = send_delivery(delivery, url, now, manual=True)
+    attempt.save()
     if attempt.succeeded:
         _mark_delivered(delivery, url, now)
         if delivery.next_attempt_at is not None:  # deliveries behind it may go now

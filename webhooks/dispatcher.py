@@ -40,7 +40,7 @@ def _work(stop: threading.Event, woken: Wakeups) -> None:
         while not stop.is_set():
             seen, delivered = woken.count, 0
             try:
-                delivered = callbacks.deliver_due()
+                delivered = callbacks.deliver_due(stop=stop)
             except Exception:
                 logger.exception("a delivery pass failed; the next one retries")
             finally:
@@ -52,7 +52,7 @@ def _work(stop: threading.Event, woken: Wakeups) -> None:
 
 
 def run(stop: threading.Event, workers: int) -> None:
-    """Deliver until `stop` is set; each worker ends after its current turn."""
+    """Deliver until `stop` is set; each worker ends after its attempt in progress."""
     woken = Wakeups()
     threads = [
         threading.Thread(target=_work, args=(stop, woken), name=f"deliver-{i}", daemon=True)

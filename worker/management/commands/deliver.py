@@ -2,7 +2,7 @@
 deliveries in turns, woken when a change records events (webhooks.dispatcher). Run it beside
 `qcluster` and `scan`; extra copies, here or on other machines, share the work (each
 endpoint's slots and each delivery's lease hold across processes). The worker's minute-ly
-pass is the safety net. SIGTERM or SIGINT stops it after the turns in progress."""
+pass is the safety net. SIGTERM or SIGINT stops it after the attempts in progress."""
 
 import signal
 import threading
