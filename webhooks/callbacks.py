@@ -4,9 +4,11 @@ with ordering, retries and the attempt log.
 An invoice's deliveries to one endpoint form a queue sent in `sequence` order: only the
 earliest one still waiting (the head) is sent, and the ones behind it wait while it retries;
 each endpoint has its own queue, so one failing endpoint holds back no other. The worker
-sending a delivery holds a lease on it (`Delivery.claimed_until`, longer than an attempt can
-last: each is cut at its deadline), so two workers never send the same delivery at once; if
-the worker dies mid-send the lease runs out and the next pass takes the queue up again.
+sending a queue holds a lease on its head (`Delivery.claimed_until`, longer than a turn can
+last: each attempt is cut at its deadline), and no worker takes a queue whose head is
+leased, so two workers never send the same delivery at once; if the worker dies mid-send
+the lease runs out and the next pass takes the queue up again (a manual redelivery leases
+the one delivery it sends).
 Delivery is at least once: receivers dedupe on the event `id`, which a redelivery keeps.
 
 Recording an event writes its deliveries and, once that commits, wakes the delivery workers
