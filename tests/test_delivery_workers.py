@@ -82,6 +82,27 @@ def test_recording_events_queues_no_task_and_wakes_the_workers_over_one_connecti
     assert callbacks.deliver_due() == 20
 
 
+def test_a_transaction_recording_several_events_wakes_the_workers_once_it_commits(
+    transactional_db, monkeypatch, make_merchant, receiver
+):
+    woken = []
+    monkeypatch.setattr(wakeups, "notify", lambda: woken.append("wake-up"))
+    client = make_merchant("Busy")
+    set_callback_url(client.merchant.pk, receiver.url)
+    response = client.post(
+        "/api/v1/invoices", {"price_amount": "10.00", "price_currency": "USD"}, format="json"
+    )
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=response.json()["id"])
+        for _ in range(3):
+            record_event(
+                invoice=invoice, event_type="status_changed", actor="test", now=timezone.now()
+            )
+        assert woken == []  # nothing is due before the commit
+    assert woken == ["wake-up"]
+    assert Delivery.objects.filter(invoice=invoice, delivered_at=None).count() == 3
+
+
 def test_an_endpoints_deliveries_go_in_order_over_one_kept_alive_connection(
     make_merchant, receiver
 ):

@@ -575,7 +575,7 @@ def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttemp
     if attempt.succeeded:
         _mark_delivered(delivery, url, now)
         if delivery.next_attempt_at is not None:  # deliveries behind it may go now
-            transaction.on_commit(wakeups.notify, robust=True)
+            wakeups.notify_on_commit()
     else:
         SENDING.release(Delivery.objects.filter(pk=delivery.pk))
     return attempt

@@ -41,7 +41,7 @@ def write_deliveries(sender, event, **kwargs) -> None:
     """A Delivery per endpoint that wants the event (one INSERT); the delivery workers are
     woken once it commits."""
     if callbacks.create_deliveries(event):
-        transaction.on_commit(wakeups.notify, robust=True)
+        wakeups.notify_on_commit()
 
 
 def write_notifications(sender, event, **kwargs) -> None:

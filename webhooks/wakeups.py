@@ -15,6 +15,7 @@ import threading
 
 import redis
 from django.conf import settings
+from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,17 @@ def notify() -> None:
         pipe.execute()
     except redis.RedisError as exc:
         logger.warning("could not wake the delivery workers (%s); they find it shortly", exc)
+
+
+def notify_on_commit() -> None:
+    """Wake the workers once the current transaction commits (at once outside one): one
+    wake-up per transaction, however many events it records."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        func is notify for _, func, _ in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(notify, robust=True)
 
 
 def wait(stop: threading.Event) -> None:
