@@ -472,10 +472,12 @@ def _turn(
     now: datetime | None,
     first_invoice=None,
     stop: threading.Event | None = None,
+    due: list | None = None,
 ) -> int:
     """One turn of an endpoint, if one of its slots is free: its due queues (the invoice's
     first, when given), oldest first, over kept-alive connections, within TURN_SECONDS and
-    TURN_QUEUES, or until `stop` is set (after the attempt in progress). Without a free
+    TURN_QUEUES, or until `stop` is set (after the attempt in progress); `due`: the
+    endpoint's due queues as its pass found them (else they are looked up). Without a free
     slot it returns at once: the holder's turn, or a later one, takes these queues.
     Returns how many deliveries were made."""
     slot = take_slot(endpoint_id)
@@ -484,7 +486,9 @@ def _turn(
     started, delivered = time.monotonic(), 0
     connections = Connections()
     try:
-        due = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)[:TURN_QUEUES]]
+        if due is None:
+            due = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)]
+        due = due[:TURN_QUEUES]
         order = ([first_invoice] if first_invoice is not None else []) + [
             i for i in due if str(i) != str(first_invoice)
         ]
@@ -545,12 +549,14 @@ def deliver_due(now: datetime | None = None, stop: threading.Event | None = None
     killed mid-turn (its leases run out) or a wake-up lost. Returns how many deliveries
     were made."""
     started = time.monotonic()
-    endpoint_ids = dict.fromkeys(endpoint for _, endpoint in queues_due(now or timezone.now()))
+    per_endpoint: dict = {}
+    for invoice_id, endpoint_id in queues_due(now or timezone.now()):  # oldest first
+        per_endpoint.setdefault(endpoint_id, []).append(invoice_id)
     delivered = 0
-    for endpoint_id in endpoint_ids:
+    for endpoint_id, due in per_endpoint.items():
         if time.monotonic() - started > PASS_SECONDS or (stop is not None and stop.is_set()):
             break
-        delivered += _turn(endpoint_id, now, stop=stop)
+        delivered += _turn(endpoint_id, now, stop=stop, due=due)
     return delivered
 
 
