@@ -1,13 +1,15 @@
 """Bounded load on a live gateway, printing numbers: 20 clients for 60 s against gunicorn on
-loopback, with the worker (`qcluster`) and the scanner (`scan`) running, while one merchant's
-callback receiver drips its answers a byte a second.
+loopback, with the worker (`qcluster`), the scanner (`scan`) and the callback delivery
+workers (`deliver`) running, as the README deploys them, while one merchant's callback
+receiver drips its answers a byte a second.
 
 Each client, for one of three merchants in turn: creates an invoice (10 USD in USDT on the
 sandbox), reads it, pays it exactly with the sandbox (confirmed at once), and polls the
 payer's status endpoint. Reported: requests, errors, 500s; sandbox payments against
 completed invoices (a payment acknowledged whose invoice did not complete is lost; an
 invoice with more credit than its one payment is a double credit); callback delays per
-merchant (the receiver's arrival time minus the event's `created_at`); how long each
+merchant (the receiver's arrival time minus the event's `created_at`: p50 and p95 for the
+merchants whose receivers answer, and the dripping merchant's first attempts); how long each
 process took to stop on SIGTERM to its process group.
 
 Run: .venv/bin/python benchmarks/load.py [--clients 20] [--seconds 60] [--smoke]
@@ -194,13 +196,21 @@ def delays(receiver) -> list[float]:
     ]
 
 
+def first_attempts(receiver) -> list[float]:
+    """Seconds from each event's creation to the first request for it at the receiver."""
+    first: dict[str, float] = {}
+    for delay, body in zip(delays(receiver), receiver.bodies(), strict=False):
+        first.setdefault(body["id"], delay)
+    return list(first.values())
+
+
 def summary(values) -> str:
     if not values:
         return "none"
     ordered = sorted(values)
     p95 = ordered[min(int(len(ordered) * 0.95), len(ordered) - 1)]
     return (
-        f"{len(values)} delivered, median {statistics.median(ordered):.2f} s, "
+        f"{len(values)} events, p50 {statistics.median(ordered):.2f} s, "
         f"p95 {p95:.2f} s, max {ordered[-1]:.2f} s"
     )
 
@@ -251,6 +261,7 @@ def main() -> None:
         ),
         "qcluster": start("qcluster", python, "manage.py", "qcluster"),
         "scan": start("scan", python, "manage.py", "scan", "--network", "sandbox"),
+        "deliver": start("deliver", python, "manage.py", "deliver"),
     }
     stopped = {}
     try:
@@ -275,7 +286,7 @@ def main() -> None:
             and time.monotonic() < drain_until
         ):
             time.sleep(1)
-        for name in ("web", "scan", "qcluster"):
+        for name in ("web", "scan", "deliver", "qcluster"):
             stopped[name] = stop(processes[name])
     finally:
         for name, process in processes.items():
@@ -287,9 +298,9 @@ def main() -> None:
     database = django.db.connection.vendor + (" + Redis" if ENV["REDIS_URL"] else "")
     print(
         f"Load: {options.clients} clients, {options.seconds:g} s, {database}, gunicorn 2×4, "
-        f"qcluster ({options.workers} workers, "
-        f"{ENV.get('CALLBACKS_PER_MERCHANT') or max(1, options.workers // 2)} per merchant), "
-        "scan" + (", no dripping receiver" if options.baseline else "")
+        f"qcluster ({options.workers} workers), scan, deliver ({options.workers} workers, "
+        f"{ENV.get('CALLBACKS_PER_MERCHANT') or max(1, options.workers // 2)} per endpoint)"
+        + (", no dripping receiver" if options.baseline else "")
     )
     total = sum(tally.statuses.values())
     print(
@@ -327,7 +338,7 @@ def main() -> None:
             print(
                 f"  callbacks {name}: {events.count()} events, {tried} tried, "
                 f"{len(receiver.received)} requests received, each cut at 10 s (none can "
-                "succeed)"
+                f"succeed); event to first attempt: {summary(first_attempts(receiver))}"
             )
         else:
             waiting = Delivery.objects.filter(

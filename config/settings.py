@@ -297,10 +297,12 @@ SCAN_INTERVAL_SECONDS = float(os.environ.get("SCAN_INTERVAL_SECONDS", "2"))  # `
 
 # A callback attempt, connection to last byte, is cut after this many seconds.
 CALLBACKS_TIMEOUT_SECONDS = float(os.environ.get("CALLBACKS_TIMEOUT_SECONDS", "10"))
-# Deliveries one merchant may have in flight at once (default: half the workers), so a slow
-# receiver never holds every worker.
+# Delivery threads of `manage.py deliver` (webhooks.dispatcher).
+CALLBACKS_WORKERS = max(1, int(os.environ.get("CALLBACKS_WORKERS", Q_CLUSTER["workers"])))
+# Deliveries one webhook endpoint may have in flight at once (default: half the delivery
+# workers), so a slow receiver never holds every worker.
 CALLBACKS_PER_MERCHANT = int(
-    os.environ.get("CALLBACKS_PER_MERCHANT", max(1, Q_CLUSTER["workers"] // 2))
+    os.environ.get("CALLBACKS_PER_MERCHANT", max(1, CALLBACKS_WORKERS // 2))
 )
 
 # --- Operations: logs, readiness, metrics (core/logs.py, ops/) ---------------------------

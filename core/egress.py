@@ -18,14 +18,25 @@ The timeout is a wall-clock deadline for the whole attempt, connection to last b
 timeouts bound each read, so a receiver dripping a byte a second would never trip them. A
 `Deadline` timer shuts the attempt's sockets down when the time is up, which ends any read
 in progress, and the attempt is then a timeout whatever was read.
+
+A `Connection` carries many attempts to one origin (scheme, host, port) over one kept-alive
+connection: the name is resolved and checked once, when it opens, and every request and
+every reconnection of its life goes to that address. Each attempt has its own deadline,
+which watches the socket the attempt uses (the kept-alive one, or a new one). A reply is
+read to its end (up to DRAINED_BYTES) so the connection can carry the next request; a
+longer one, or a cut attempt, closes it.
 """
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import itertools
+import os
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -35,6 +46,9 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 RESPONSE_KEPT_BYTES = 1024
+# Read past the kept kilobyte so a kept-alive connection can carry the next request; a
+# longer answer closes the connection instead.
+DRAINED_BYTES = 64 * 1024
 DEFAULT_PORTS = {"http": 80, "https": 443}
 SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
 UNIQUE_LOCAL = ipaddress.ip_network("fc00::/7")
@@ -162,23 +176,24 @@ class Deadline:
     """Shuts down the sockets it watches `seconds` after it starts, unless stopped first.
     It keeps their file descriptors (TLS wraps the raw socket into another object around
     the same descriptor), and `stop()` comes before the session closes them, so it never
-    touches a descriptor the system has handed to someone else."""
+    touches a descriptor the system has handed to someone else. The process's one
+    watchdog thread keeps the time (a thread started per attempt cost more than a local
+    attempt itself)."""
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.expired = False
+        self._done = False
         self._fds: list[int] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._cut)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        self._timer.start()
+        _watchdog.add(time.monotonic() + self.seconds, self)
         return self
 
     def __exit__(self, *exc) -> None:
-        self._timer.cancel()
         with self._lock:
+            self._done = True
             self._fds.clear()
 
     def watch(self, sock: socket.socket) -> None:
@@ -189,9 +204,42 @@ class Deadline:
 
     def _cut(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self.expired = True
             for fd in self._fds:
                 _shutdown(fd)
+
+
+class _Watchdog:
+    """Calls each deadline's cut at its time, from one daemon thread per process (started
+    on first use, and again in a forked child, which has none)."""
+
+    def __init__(self) -> None:
+        self._pid = 0
+        self._changed = threading.Condition()
+        self._due: list[tuple[float, int, Deadline]] = []
+        self._order = itertools.count()
+
+    def add(self, at: float, deadline: Deadline) -> None:
+        with self._changed:
+            if self._pid != os.getpid():
+                self._pid, self._due = os.getpid(), []
+                threading.Thread(target=self._run, name="egress-deadlines", daemon=True).start()
+            heapq.heappush(self._due, (at, next(self._order), deadline))
+            if self._due[0][2] is deadline:  # the thread waits for a later one: tell it
+                self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due or self._due[0][0] > time.monotonic():
+                    self._changed.wait(self._due[0][0] - time.monotonic() if self._due else None)
+                _, _, deadline = heapq.heappop(self._due)
+            deadline._cut()  # outside the watchdog's lock: it takes the deadline's own
+
+
+_watchdog = _Watchdog()
 
 
 def _shutdown(fd: int) -> None:
@@ -212,23 +260,36 @@ def _shutdown(fd: int) -> None:
 
 class PinnedAddressAdapter(HTTPAdapter):
     """Connects to an address checked beforehand instead of resolving the URL's host;
-    TLS still uses the host name for SNI and certificate verification. Every socket it
-    opens is watched by the attempt's deadline."""
+    TLS still uses the host name for SNI and certificate verification. The socket of every
+    request is watched by the deadline of the attempt making it (`deadline`, set per
+    attempt): a new socket as it opens, a kept-alive one as a request is written to it."""
 
-    def __init__(self, address: str, deadline: Deadline):
+    def __init__(self, address: str, deadline: Deadline | None = None):
         self.address = address
         self.deadline = deadline
         super().__init__(max_retries=0)
 
+    def _watch(self, sock: socket.socket | None) -> None:
+        if sock is not None and self.deadline is not None:
+            self.deadline.watch(sock)
+
     def get_connection_with_tls_context(self, *args, **kwargs):
         pool = super().get_connection_with_tls_context(*args, **kwargs)
-        deadline, opened = self.deadline, pool.ConnectionCls
+        adapter, opened = self, pool.ConnectionCls
+        if getattr(opened, "watched_by", None) is adapter:
+            return pool
 
         class Watched(opened):
+            watched_by = adapter
+
             def _new_conn(self):
                 sock = super()._new_conn()
-                deadline.watch(sock)
+                adapter._watch(sock)
                 return sock
+
+            def request(self, *args, **kwargs):
+                adapter._watch(self.sock)  # a kept-alive connection's socket
+                return super().request(*args, **kwargs)
 
         pool.ConnectionCls = Watched
         return pool
@@ -247,37 +308,82 @@ class DeadlineExceeded(requests.Timeout):
     """The attempt was still going when its deadline came: a timeout, whatever was read."""
 
 
+class Connection:
+    """Attempts to one origin of callback URLs over one kept-alive connection, to the
+    address the guard checked when it opened (raises EgressRefused, or ConnectionError when
+    the host does not resolve). Used by one thread at a time; close it when done."""
+
+    def __init__(self, url: str):
+        self.target = parse_target(url)
+        self.address = resolve(self.target, settings.CALLBACKS_ALLOW_PRIVATE)
+        self.adapter = PinnedAddressAdapter(self.address)
+        self.session = requests.Session()
+        self.session.trust_env = False
+        self.session.mount(f"{self.target.scheme}://", self.adapter)
+
+    def serves(self, url: str) -> bool:
+        """Whether a URL goes to this connection's origin."""
+        target = parse_target(url)
+        return (target.scheme, target.host, target.port) == (
+            self.target.scheme,
+            self.target.host,
+            self.target.port,
+        )
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
+        """POST to a URL of this origin, all of it (connection to the first KB of the
+        answer) within `timeout` seconds. Raises a requests exception (a Timeout past the
+        deadline) when the receiver cannot be reached or does not answer in time."""
+        if not self.serves(url):
+            raise ValueError(f"{url} is not on this connection's origin")
+        # The deadline stops before any socket it watched is closed by the next attempt.
+        with Deadline(timeout) as deadline:
+            self.adapter.deadline = deadline
+            try:
+                reply = self._post(url, body, headers, timeout)
+            except (requests.RequestException, OSError):
+                if deadline.expired:
+                    raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s") from None
+                raise
+            finally:
+                self.adapter.deadline = None
+            if deadline.expired:  # cut in the body: what was read may be a truncated answer
+                raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s")
+            return reply
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
+        with self.session.post(
+            url,
+            data=body,
+            headers={**headers, "Host": self.target.host_header},
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            try:
+                body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
+            except urllib3.exceptions.HTTPError:
+                body_start = b""  # the status is the answer; the body is for the log
+            try:
+                response.raw.read(DRAINED_BYTES, decode_content=False)  # frees the connection
+            except urllib3.exceptions.HTTPError:
+                pass  # a broken rest of an answer closes the connection, as a long one does
+            return Reply(response.status_code, response.headers.get("Location", ""), body_start)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Reply:
-    """POST to a callback URL through the guard, all of it (connection to the first KB of
-    the answer) within `timeout` seconds. Raises EgressRefused; OSError when the host does
-    not resolve; a requests exception (a Timeout past the deadline) when the receiver
-    cannot be reached or does not answer in time."""
-    target = parse_target(url)
-    address = resolve(target, settings.CALLBACKS_ALLOW_PRIVATE)
-    # The deadline stops before the session closes the sockets it watches.
-    with requests.Session() as session, Deadline(timeout) as deadline:
-        session.trust_env = False
-        session.mount(f"{target.scheme}://", PinnedAddressAdapter(address, deadline))
-        try:
-            with session.post(
-                url,
-                data=body,
-                headers={**headers, "Host": target.host_header},
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                try:
-                    body_start = response.raw.read(RESPONSE_KEPT_BYTES, decode_content=False)
-                except urllib3.exceptions.HTTPError:
-                    body_start = b""  # the status is the answer; the body is for the log
-                reply = Reply(
-                    response.status_code, response.headers.get("Location", ""), body_start
-                )
-        except (requests.RequestException, OSError):
-            if deadline.expired:
-                raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s") from None
-            raise
-        if deadline.expired:  # cut in the body: what was read may be a truncated answer
-            raise DeadlineExceeded(f"the attempt took longer than {timeout:g} s")
-        return reply
+    """One POST to a callback URL through the guard, on a connection of its own (see
+    Connection.post). Raises EgressRefused; ConnectionError when the host does not resolve;
+    a requests exception (a Timeout past the deadline) when the receiver cannot be reached
+    or does not answer in time."""
+    with Connection(url) as connection:
+        return connection.post(url, body, headers, timeout)

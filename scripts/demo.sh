@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command to a running gateway: install, migrate, seed (or reuse) the demo merchant, then
-# run the web server, the background worker and the scanner on the embedded defaults
-# (SQLite, django-q2's ORM broker, the sandbox network). PORT picks the port (8000).
-# Ctrl-C stops all three.
+# run the web server, the background worker, the scanner and the callback delivery workers on
+# the embedded defaults (SQLite, django-q2's ORM broker, the sandbox network). PORT picks the
+# port (8000). Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -20,6 +20,9 @@ worker=$!
 # expects (the worker's once-a-minute scan is only a safety net).
 .venv/bin/python manage.py scan >var/scan.log 2>&1 &
 scanner=$!
-trap 'kill $worker $scanner 2>/dev/null || true' EXIT INT TERM
-echo "Logs: var/worker.log var/scan.log   Web server: $PUBLIC_URL (Ctrl-C to stop)"
+# Callbacks leave as their changes commit (the worker's once-a-minute pass is the safety net).
+.venv/bin/python manage.py deliver >var/deliver.log 2>&1 &
+deliverer=$!
+trap 'kill $worker $scanner $deliverer 2>/dev/null || true' EXIT INT TERM
+echo "Logs: var/worker.log var/scan.log var/deliver.log   Web server: $PUBLIC_URL (Ctrl-C to stop)"
 .venv/bin/python manage.py runserver "127.0.0.1:$PORT" --noreload

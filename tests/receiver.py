@@ -1,6 +1,7 @@
 """A real HTTP server on 127.0.0.1 that records the callbacks it receives and answers as the
 test tells it: a status code, a redirect, hanging past the sender's timeout, or dripping a
-200 answer a byte at a time (each byte arrives well within any socket timeout)."""
+200 answer a byte at a time (each byte arrives well within any socket timeout). It speaks
+HTTP/1.1 with keep-alive, as merchants' servers do, and counts the connections it accepted."""
 
 from __future__ import annotations
 
@@ -67,11 +68,14 @@ class Drip:
 class Receiver:
     """Answers 200 unless told otherwise: `answer(500, 500, Redirect("/x"), Hang(2))`
     queues replies for the next requests, in order; `always(500)` (or `always(Drip())`)
-    changes the default. `arrived` holds each request's arrival time (monotonic)."""
+    changes the default. `arrived` holds each request's arrival time (monotonic),
+    `connections` how many connections were accepted."""
 
     def __init__(self):
         self.received: list[Received] = []
         self.arrived: list[float] = []
+        self.connections = 0
+        self._count_lock = threading.Lock()
         self._replies: deque = deque()
         self._default = 200
         self._released = threading.Event()
@@ -79,6 +83,12 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             disable_nagle_algorithm = True  # answer at once, as a real server would
+            protocol_version = "HTTP/1.1"  # keep-alive
+
+            def setup(self):
+                super().setup()
+                with receiver._count_lock:
+                    receiver.connections += 1
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -91,13 +101,15 @@ class Receiver:
                 if isinstance(reply, Hang):
                     receiver._released.wait(reply.seconds)
                     reply = 200
+                answer = b"ok" if reply == 200 else b"not this time"
                 self.send_response(reply.status if isinstance(reply, Redirect) else reply)
                 if isinstance(reply, Redirect):
                     self.send_header("Location", reply.location)
                 self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
                 try:
-                    self.wfile.write(b"ok" if reply == 200 else b"not this time")
+                    self.wfile.write(answer)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the sender gave up waiting
 
@@ -152,8 +164,20 @@ def receiver():
 
 
 @pytest.fixture
-def second_receiver():
+def receivers():
+    """Opens as many receivers as the test asks for (`receivers()`), closed at its end."""
+    opened = []
+
+    def open_one():
+        opened.append(Receiver())
+        return opened[-1]
+
+    yield open_one
+    for server in opened:
+        server.close()
+
+
+@pytest.fixture
+def second_receiver(receivers):
     """Another receiver, for a second endpoint."""
-    server = Receiver()
-    yield server
-    server.close()
+    return receivers()

@@ -97,3 +97,35 @@ def delivery_of(event):
     from webhooks.models import Delivery
 
     return Delivery.objects.select_related("endpoint").get(event=event)
+
+
+class DeliveryWorkers:
+    """`manage.py deliver`'s worker threads (webhooks.dispatcher.run) in the test's process,
+    from entering the block until its end (each ends after its turn in progress)."""
+
+    def __init__(self, count: int):
+        from webhooks import dispatcher
+
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=dispatcher.run, args=(self.stop, count))
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(timeout=60)
+        assert not self.thread.is_alive(), "a delivery worker did not stop"
+
+
+def wait_for(condition, timeout: float) -> bool:
+    """Whether `condition()` came true within `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

@@ -1,22 +1,22 @@
 """Callback delivery isolated per merchant, against real HTTP receivers that drip their answer
 a byte at a time: each attempt is cut at its wall-clock deadline and logged as a timeout, no
-attempt outlives its lease, and while one merchant's receiver drips, real worker threads
-deliver the other merchant's callbacks at once. The tests with threads need PostgreSQL (CI):
-SQLite's shared in-memory test database refuses concurrent writers instead of waiting."""
+attempt outlives its lease, and while one merchant's receiver drips, real delivery worker
+threads (`manage.py deliver`'s) deliver the other merchant's callbacks at once. The tests
+with threads need PostgreSQL (CI): SQLite's shared in-memory test database refuses
+concurrent writers instead of waiting."""
 
 import threading
 import time
 from datetime import timedelta
 
-import django_q.tasks
 import pytest
 from django.db import connections, transaction
 from django.utils import timezone
 
 from invoices.models import Event, Invoice
 from invoices.services.events import record_event
-from tests.receiver import Drip, Hang, Receiver
-from tests.support import delivery_of, set_callback_url
+from tests.receiver import Drip, Hang
+from tests.support import DeliveryWorkers, delivery_of, set_callback_url, wait_for
 from webhooks import callbacks
 from webhooks.models import CallbackSlot, DeliveryAttempt
 
@@ -30,42 +30,6 @@ def allow_private(settings):
     settings.CALLBACKS_PER_MERCHANT = 1
 
 
-@pytest.fixture
-def receivers():
-    opened = []
-
-    def open_one():
-        opened.append(Receiver())
-        return opened[-1]
-
-    yield open_one
-    for receiver in opened:
-        receiver.close()
-
-
-@pytest.fixture(autouse=True)
-def broker(monkeypatch):
-    """The delivery tasks the changes queue, held here for the test's workers to take (in
-    the order queued), as a broker holds them for django-q2's workers."""
-    import config.urls  # noqa: F401  (every view module binds the real async_task first)
-
-    held = []
-    for module in (django_q.tasks, callbacks):
-        monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args[0]))
-    return held
-
-
-@pytest.fixture
-def tasks(monkeypatch):
-    """As `broker`, holding each task's arguments: (invoice, endpoint)."""
-    import config.urls  # noqa: F401
-
-    held = []
-    for module in (django_q.tasks, callbacks):
-        monkeypatch.setattr(module, "async_task", lambda func, *args: held.append(args))
-    return held
-
-
 def hooked_merchant(make_merchant, name, url):
     client = make_merchant(name)
     set_callback_url(client.merchant.pk, url)
@@ -73,8 +37,7 @@ def hooked_merchant(make_merchant, name, url):
 
 
 def invoices_with_an_event(client, count):
-    """`count` invoices of the merchant, each with one event waiting in its outbox and its
-    delivery task in the broker."""
+    """`count` invoices of the merchant, each with one event waiting in its outbox."""
     created = []
     for _ in range(count):
         response = client.post(
@@ -133,56 +96,24 @@ def test_a_body_dripping_after_a_quick_200_is_still_a_timeout(make_merchant, rec
     assert attempt.duration_ms < (DEADLINE + 1) * 1000
 
 
-def run_workers(count, broker):
-    """`count` real worker threads taking delivery tasks from the broker in the order
-    queued (the tasks they queue too), as django-q2's workers do; returns the threads (and
-    the errors they meet). A thread ends when it finds the broker empty."""
-    lock = threading.Lock()
-    errors = []
-
-    def work():
-        try:
-            while True:
-                with lock:
-                    if not broker:
-                        return
-                    task = broker.pop(0)  # an invoice id, or the task's arguments
-                callbacks.deliver_invoice_events(*(task if isinstance(task, tuple) else [task]))
-        except Exception as exc:  # reported to the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    return threads, errors
-
-
 def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
-    postgres, make_merchant, receivers, broker
+    postgres, make_merchant, receivers
 ):
     slow, quick = receivers(), receivers()
     slow.always(Drip(0.5))
+    # The slow merchant's deliveries are the oldest due, as after a burst of its invoices.
     slow_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 4)
     quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url), 3)
-    # The slow merchant's tasks are first in the queue, as after a burst of its invoices.
-    assert broker == slow_invoices + quick_invoices
     started = time.monotonic()
-    threads, errors = run_workers(2, broker)
-    deadline = time.monotonic() + 4 * DEADLINE + 10
-    while len(quick.received) < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    quick_done = time.monotonic() - started
-    for thread in threads:
-        thread.join(timeout=4 * DEADLINE + 10)
-    assert errors == []
-    assert len(quick.received) == 3
+    with DeliveryWorkers(2):
+        assert wait_for(lambda: len(quick.received) == 3, 4 * DEADLINE + 10)
+        quick_done = time.monotonic() - started
+        assert wait_for(lambda: len(slow.received) == 4, 4 * DEADLINE + 10)
+        time.sleep(DEADLINE + 0.5)  # the last slow attempt is cut
     assert quick_done < 1.5, f"the quick merchant waited {quick_done:.1f} s"
     assert all(delivery_of(Event.objects.get(invoice=i)).delivered_at for i in quick_invoices)
     # One worker at a time on the slow receiver: its attempts came one after another,
-    # each cut at the deadline, and every queue was tried (the slot holder took the ones
-    # refused meanwhile).
+    # each cut at the deadline, and every queue was tried (the slot holder's turn took them).
     assert len(slow.received) == 4
     gaps = [b - a for a, b in zip(slow.arrived, slow.arrived[1:], strict=False)]
     assert all(gap >= DEADLINE - 0.1 for gap in gaps), gaps
@@ -192,19 +123,19 @@ def test_while_one_merchant_drips_the_other_gets_its_callbacks_at_once(
 
 
 def test_a_merchant_gets_as_many_workers_as_it_has_slots(
-    settings, postgres, make_merchant, receivers, broker
+    settings, postgres, make_merchant, receivers
 ):
     settings.CALLBACKS_PER_MERCHANT = 2
     slow = receivers()
     slow.always(Drip(0.5))
     invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 2)
     started = time.monotonic()
-    threads, errors = run_workers(3, broker)
-    for thread in threads:
-        thread.join(timeout=3 * DEADLINE)
-    assert errors == [] and len(slow.received) == 2
+    with DeliveryWorkers(3):
+        assert wait_for(lambda: len(slow.received) == 2, 3 * DEADLINE)
+        time.sleep(DEADLINE + 0.5)
+    assert len(slow.received) == 2
     assert abs(slow.arrived[1] - slow.arrived[0]) < 1  # side by side
-    assert time.monotonic() - started < 2 * DEADLINE
+    assert time.monotonic() - started < 3 * DEADLINE
 
 
 def test_an_event_being_sent_is_not_sent_again_by_another_worker(
@@ -226,44 +157,36 @@ def test_an_event_being_sent_is_not_sent_again_by_another_worker(
     assert DeliveryAttempt.objects.filter(event__invoice=invoice).count() == 1
 
 
-def test_the_sweep_queues_no_more_tasks_for_a_merchant_than_its_slots(
-    settings, make_merchant, receivers, broker
+def test_a_pass_gives_each_endpoint_one_turn_that_takes_all_its_due_queues(
+    settings, make_merchant, receivers
 ):
     settings.CALLBACKS_PER_MERCHANT = 2
     slow, quick = receivers(), receivers()
     invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 5)
     quick_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Quick", quick.url), 1)
-    broker.clear()
-    assert callbacks.deliver_due(timezone.now() + timedelta(seconds=1)) == 3
-    merchants = [Invoice.objects.get(pk=i).merchant.name for i in broker]
-    assert sorted(merchants) == ["Quick", "Slow", "Slow"]
-    for invoice_id in broker:
-        callbacks.deliver_invoice_events(invoice_id)
+    assert callbacks.deliver_due(timezone.now() + timedelta(seconds=1)) == 6
     assert len(slow.received) == 5  # the slot holder delivered all five
-    assert len(quick.received) == 1
+    assert (slow.connections, len(quick.received)) == (1, 1)
     assert delivery_of(Event.objects.get(invoice=quick_invoices[0])).delivered_at
 
 
 def test_a_busy_merchant_takes_turns_with_the_others(
-    postgres, make_merchant, receivers, broker, monkeypatch
+    postgres, make_merchant, receivers, monkeypatch
 ):
     monkeypatch.setattr(callbacks, "TURN_SECONDS", 1)
     busy, other = receivers(), receivers()
     busy.always(Hang(0.3))  # slow, not failing: 10 events need 3 s
-    busy_invoices = invoices_with_an_event(hooked_merchant(make_merchant, "Busy", busy.url), 10)
+    invoices_with_an_event(hooked_merchant(make_merchant, "Busy", busy.url), 10)
     invoices_with_an_event(hooked_merchant(make_merchant, "Other", other.url), 1)
-    broker[:] = [busy_invoices[0], broker[-1]]  # one busy task ahead of the other merchant's
     started = time.monotonic()
-    threads, errors = run_workers(1, broker)
-    threads[0].join(timeout=30)
-    assert errors == []
+    with DeliveryWorkers(1):  # one worker: the busy merchant's due queues are the oldest
+        assert wait_for(lambda: len(busy.received) == 10, 30)
     assert other.arrived[0] - started < 2  # after the busy merchant's first turn, not all
-    assert len(busy.received) == 10  # its next turns were queued behind, and came
-    assert busy.arrived[-1] > other.arrived[0]
+    assert busy.arrived[-1] > other.arrived[0]  # its next turns came after
 
 
 def test_a_dripping_endpoint_delays_only_itself_not_the_merchants_other_endpoint(
-    postgres, make_merchant, receivers, tasks
+    postgres, make_merchant, receivers
 ):
     """Slots are per endpoint: a worker held by one endpoint's slow receiver leaves the
     same merchant's other endpoint to the next worker."""
@@ -274,16 +197,12 @@ def test_a_dripping_endpoint_delays_only_itself_not_the_merchants_other_endpoint
         response = client.post("/api/v1/webhook-endpoints", {"url": url}, format="json")
         assert response.status_code == 201
     invoices_with_an_event(client, 2)
-    assert len(tasks) == 4  # one per invoice and endpoint, the slow endpoint's first
     started = time.monotonic()
-    threads, errors = run_workers(2, tasks)
-    deadline = time.monotonic() + 3 * DEADLINE + 10
-    while len(quick.received) < 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    quick_done = time.monotonic() - started
-    for thread in threads:
-        thread.join(timeout=3 * DEADLINE + 10)
-    assert errors == [] and len(quick.received) == 2
+    with DeliveryWorkers(2):
+        assert wait_for(lambda: len(quick.received) == 2, 3 * DEADLINE + 10)
+        quick_done = time.monotonic() - started
+        assert wait_for(lambda: len(slow.received) == 2, 3 * DEADLINE + 10)
+        time.sleep(DEADLINE + 0.5)
     assert quick_done < 1.5, f"the quick endpoint waited {quick_done:.1f} s"
     assert len(slow.received) == 2  # one after another on its one slot, each cut at 3 s
     assert not CallbackSlot.objects.exclude(lease_until=None).exists()

@@ -126,6 +126,7 @@ def test_metrics_count_from_the_database(
         f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json"
     )
     assert response.json()["status"] == "completed"
+    tasks.deliver_due_callbacks()
 
     text = scrape(web)
     assert 'gateway_invoices_created_total{network="sandbox"} 2.0' in text
@@ -142,6 +143,7 @@ def test_metrics_count_from_the_database(
 
     receiver.always(500)
     api.post(f"/api/v1/invoices/{create_invoice()['id']}/cancel")
+    tasks.deliver_due_callbacks()
     text = scrape(web)
     assert 'gateway_callback_deliveries_total{outcome="rejected"} 1.0' in text
     assert f'gateway_callback_backlog{{endpoint="http://127.0.0.1:{receiver.port}"}} 1.0' in text
@@ -192,10 +194,12 @@ def test_json_log_lines_carry_the_request_id(
     handler.emit = lambda record: lines.append(handler.format(record))
     handler.setFormatter(JsonFormatter())
     handler.addFilter(RequestIdFilter())
+    api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
+    [event] = api.get("/api/v1/events").json()["data"]
     logging.getLogger("webhooks.callbacks").addHandler(handler)
-    try:
+    try:  # a redelivery: the attempt is the request's
         response = api.post(
-            f"/api/v1/invoices/{invoice['id']}/cancel", HTTP_X_REQUEST_ID="req-from-the-proxy-1"
+            f"/api/v1/events/{event['id']}/redeliver", HTTP_X_REQUEST_ID="req-from-the-proxy-1"
         )
     finally:
         logging.getLogger("webhooks.callbacks").removeHandler(handler)

@@ -19,7 +19,7 @@ from tests.support import set_callback_url
 from tests.test_chain_litecoin import MNEMONIC, configure_chains, events
 from tests.test_tron_backend import FAKE_USDT, ROUTER, USDT, tron_config
 from tests.tron_node import Account
-from worker.tasks import scan_network
+from worker.tasks import deliver_due_callbacks, scan_network
 
 NETWORK = "tron-local"
 DEPTH = 19  # TRON's solidification depth, the network's confirmations
@@ -270,6 +270,7 @@ def test_callbacks_follow_the_payment(transactional_db, shop, receiver, settings
     shop.node.mine()
     shop.scan()
     confirm(shop)
+    deliver_due_callbacks()  # a delivery worker's pass
     bodies = receiver.bodies()
     assert [(b["event"], b["data"]["status"]) for b in bodies] == [
         ("transaction_created", "pending"),

@@ -1,6 +1,7 @@
-"""The background processes: `qcluster` and `scan` stop cleanly when SIGTERM reaches their
-whole process group (systemd's default), a crashed scanner's network is taken over within
-30 seconds, and e-mail subjects are one header line whatever a store is called."""
+"""The background processes: `qcluster`, `scan` and `deliver` stop cleanly when SIGTERM
+reaches their whole process group (systemd's default), a crashed scanner's network is taken
+over within 30 seconds, a killed delivery worker's callback is sent by another once its
+leases run out, and e-mail subjects are one header line whatever a store is called."""
 
 import os
 import signal
@@ -17,6 +18,8 @@ from django.utils import timezone
 from chains import scanner
 from chains.models import ChainCursor
 from merchants.models import Merchant
+from tests.receiver import Hang
+from tests.support import wait_for
 from webhooks import emails
 from worker import tasks
 
@@ -178,3 +181,70 @@ def test_a_database_made_before_the_worker_package_gets_the_new_task_paths(db):
     assert all(
         callable(import_string(func)) for func in Schedule.objects.values_list("func", flat=True)
     )
+
+
+SEED_A_CALLBACK = """
+from invoices import rates
+from invoices.services import creation, merchant_actions
+from merchants.services import create_merchant
+from webhooks import endpoints
+
+rates.refresh_rates()
+merchant, _ = create_merchant(name="Killed worker's shop", mode="test")
+endpoints.set_callback_url(merchant=merchant, url={url!r}, actor="test")
+request = creation.InvoiceRequest(price_amount=10_000, price_currency="USD", livemode=False)
+invoice = creation.create_invoice(merchant=merchant, request=request, actor="test")
+merchant_actions.cancel(invoice_id=invoice["id"], actor="test")
+"""
+
+# A lease later: the killed worker's leases on the delivery and the endpoint's slot ran out.
+LEASES_RUN_OUT = """
+from django.utils import timezone
+from webhooks.models import CallbackSlot, Delivery
+
+[delivery] = Delivery.objects.filter(endpoint__url={url!r})
+assert delivery.claimed_until > timezone.now() and delivery.delivered_at is None
+Delivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now())
+CallbackSlot.objects.filter(endpoint=delivery.endpoint).update(lease_until=timezone.now())
+"""
+
+DELIVERED = """
+from webhooks.models import Delivery
+
+print(list(Delivery.objects.filter(endpoint__url={url!r}).values_list("delivered_at", flat=True)))
+"""
+
+
+def shell(env, code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_killed_delivery_workers_callback_is_sent_by_another_after_its_lease(
+    gateway_env, receiver
+):
+    env, folder = gateway_env
+    env = {**env, "CALLBACKS_ALLOW_PRIVATE": "1"}
+    receiver.answer(Hang(60))  # the first attempt hangs: the worker is killed in it
+    shell(env, SEED_A_CALLBACK.format(url=receiver.url))
+    first, log = start_group(env, folder, "deliver")
+    assert wait_for(lambda: receiver.received, 60), log.read_text(errors="replace")
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    shell(env, LEASES_RUN_OUT.format(url=receiver.url))
+
+    second, log = start_group(env, folder, "deliver")
+    assert wait_for(lambda: len(receiver.received) == 2, 60), log.read_text(errors="replace")
+    assert wait_for(lambda: "None" not in shell(env, DELIVERED.format(url=receiver.url)), 30)
+    assert terminate_group(second, within=15) < 15  # SIGTERM to its group stops it
+    assert second.returncode == 0 and "stopped" in log.read_text(errors="replace")
+    first_body, again = receiver.bodies()
+    assert first_body == again  # the same event, id and all: at least once

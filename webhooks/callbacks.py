@@ -4,21 +4,29 @@ with ordering, retries and the attempt log.
 An invoice's deliveries to one endpoint form a queue sent in `sequence` order: only the
 earliest one still waiting (the head) is sent, and the ones behind it wait while it retries;
 each endpoint has its own queue, so one failing endpoint holds back no other. The worker
-sending a head holds a lease on it (`Delivery.claimed_until`, longer than an attempt can
-last: each is cut at its deadline), so two workers never send the same delivery at once; if
-the worker dies mid-send the lease runs out and the minute-ly sweep (`deliver_due`) picks the
-queue up again, as it does deliveries whose enqueue was lost between the commit and the
-queue. Delivery is at least once: receivers dedupe on the event `id`, which a redelivery
-keeps.
+sending a queue holds a lease on its head (`Delivery.claimed_until`, longer than a turn can
+last: each attempt is cut at its deadline), and no worker takes a queue whose head is
+leased, so two workers never send the same delivery at once; if the worker dies mid-send
+the lease runs out and the next pass takes the queue up again (a manual redelivery leases
+the one delivery it sends).
+Delivery is at least once: receivers dedupe on the event `id`, which a redelivery keeps.
+
+Recording an event writes its deliveries and, once that commits, wakes the delivery workers
+(webhooks.wakeups): no task is queued per event. The workers (`manage.py deliver`, threads
+of webhooks.dispatcher) run passes (`deliver_due`): each endpoint with due queues, oldest
+first, gets a turn from a worker that takes one of its slots. The minute-ly schedule runs a
+pass too, the safety net where no `deliver` process runs.
+
+A turn sends the endpoint's due queues in order over one kept-alive connection per origin
+(egress.Connection: the address checked when it opened, for the turn's life), within
+TURN_SECONDS and TURN_QUEUES, then releases the slot and the worker moves on; what is left
+is due at the next pass, behind the other endpoints of that pass.
 
 Fairness: a worker delivers to an endpoint only while it holds one of the endpoint's few
 slots (`CallbackSlot`, `CALLBACKS_PER_MERCHANT` per endpoint; a merchant has at most
-webhooks.endpoints.MAX_ENDPOINTS). A task that finds them all taken returns at once. A slot
-holder takes a turn — its invoice's queue, then the endpoint's other due queues, within
-TURN_SECONDS and TURN_QUEUES — and, if more is due (the queues of tasks refused meanwhile
-among it), queues the endpoint's next turn behind everyone else's tasks. So a slow or dead
-receiver keeps at most that many workers waiting on it, delays only its own endpoint's
-deliveries, and the rest of the workers serve everyone else.
+webhooks.endpoints.MAX_ENDPOINTS). A worker that finds them all taken passes on to the next
+endpoint at once. So a slow or dead receiver keeps at most that many workers waiting on it,
+delays only its own endpoint's deliveries, and the rest of the workers serve everyone else.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta
@@ -37,8 +46,6 @@ from django.db import transaction
 from django.db.models import Count, Exists, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
-from django_q.brokers import get_broker
-from django_q.tasks import async_task
 
 from core import egress
 from core.errors import ErrorCode, GatewayError
@@ -47,7 +54,7 @@ from core.logs import current_request_id, new_request_id
 from invoices.models import Event, Invoice
 from invoices.representation import TestCallbackEventResponse, iso_time
 from merchants import notifications
-from webhooks import dialects
+from webhooks import dialects, wakeups
 from webhooks.endpoints import default_endpoint
 from webhooks.models import CallbackSlot, Delivery, DeliveryAttempt, WebhookEndpoint
 
@@ -66,10 +73,14 @@ RETRY_WINDOW = timedelta(days=3)
 RETRY_JITTER = 0.1  # ±10%, so endpoints coming back are not hit by every retry at once
 ROTATION_OVERLAP = timedelta(hours=24)
 # An endpoint's turn on a worker: this many seconds or invoice queues, whichever comes
-# first. Then its next turn is queued behind the tasks of the others, so a busy or slow
+# first. Then the worker moves on to the next endpoint of its pass, so a busy or slow
 # endpoint shares the workers in turns instead of keeping one.
 TURN_SECONDS = 15
-TURN_QUEUES = 20
+TURN_QUEUES = 200
+QUEUES_READ = 20  # a turn reads its queues' deliveries this many queues at a time
+# A pass starts no turn after this many seconds (the schedule's task must end well within
+# django-q's timeout); what is left is due at the next pass.
+PASS_SECONDS = 60
 SWEEP_BATCH = 1000
 SENDING = Lease(until="claimed_until")  # a delivery's: the worker sending it
 SLOT = Lease(until="lease_until", owner="holder")  # an endpoint's delivery slot
@@ -191,10 +202,46 @@ def repeat_delivery(delivery: Delivery, now: datetime) -> Delivery:
 # --- sending --------------------------------------------------------------------------------
 
 
-def send(url: str, body: bytes, signature: dict[str, str], now: datetime) -> DeliveryAttempt:
-    """POST one signed body (`signature`: the dialect's headers) through the egress guard;
-    the (unsaved) attempt says what happened. Never raises for the receiver's faults: they
-    are the attempt's error."""
+class Connections:
+    """A turn's kept-alive connections, one per origin: the endpoint's URL, and the invoices'
+    own callback URLs the default endpoint sends to. A connection whose attempt failed is
+    closed; the next attempt opens (and checks) a new one."""
+
+    KEPT = 4  # origins kept open at once: invoices' own URLs rarely share one
+
+    def __init__(self) -> None:
+        self._open: list[egress.Connection] = []
+
+    def post(self, url: str, body: bytes, headers: dict[str, str], timeout: float) -> egress.Reply:
+        connection = next((c for c in self._open if c.serves(url)), None)
+        if connection is None:
+            connection = egress.Connection(url)
+            self._open.append(connection)
+            if len(self._open) > self.KEPT:
+                self._open.pop(0).close()
+        try:
+            return connection.post(url, body, headers, timeout)
+        except Exception:
+            self._open.remove(connection)
+            connection.close()
+            raise
+
+    def close(self) -> None:
+        for connection in self._open:
+            connection.close()
+        self._open.clear()
+
+
+def send(
+    url: str,
+    body: bytes,
+    signature: dict[str, str],
+    now: datetime,
+    connections: Connections | None = None,
+) -> DeliveryAttempt:
+    """POST one signed body (`signature`: the dialect's headers) through the egress guard,
+    over one of `connections` (else a connection of its own); the (unsaved) attempt says
+    what happened. Never raises for the receiver's faults: they are the attempt's error."""
     timeout = settings.CALLBACKS_TIMEOUT_SECONDS
     request_id = current_request_id() or new_request_id()
     headers = {
@@ -206,7 +253,10 @@ def send(url: str, body: bytes, signature: dict[str, str], now: datetime) -> Del
     attempt = DeliveryAttempt(url=url, attempted_at=now, request_id=request_id)
     started = time.monotonic()
     try:
-        reply = egress.post(url, body, headers, timeout)
+        if connections is None:
+            reply = egress.post(url, body, headers, timeout)
+        else:
+            reply = connections.post(url, body, headers, timeout)
     except egress.EgressRefused as exc:
         attempt.error = f"refused: {exc}"
     except requests.Timeout:
@@ -229,15 +279,23 @@ def send(url: str, body: bytes, signature: dict[str, str], now: datetime) -> Del
     return attempt
 
 
-def send_delivery(delivery: Delivery, url: str, now: datetime, *, manual: bool) -> DeliveryAttempt:
-    """Sign the event in the endpoint's dialect, send it, and log the attempt."""
+def send_delivery(
+    delivery: Delivery,
+    url: str,
+    now: datetime,
+    *,
+    manual: bool,
+    connections: Connections | None = None,
+) -> DeliveryAttempt:
+    """Sign the event in the endpoint's dialect and send it; the attempt is returned
+    unsaved (a turn writes a queue's attempts together)."""
     endpoint, event = delivery.endpoint, delivery.event
     dialect = dialects.get(endpoint.dialect)
     assert dialect is not None, f"no {endpoint.dialect} dialect registered"
     body = dialect.body(delivery)
-    attempt = send(url, body, dialect.sign(_secrets(endpoint, now), now, body), now)
+    signature = dialect.sign(_secrets(endpoint, now), now, body)
+    attempt = send(url, body, signature, now, connections)
     attempt.event, attempt.delivery, attempt.manual = event, delivery, manual
-    attempt.save()
     return attempt
 
 
@@ -302,7 +360,11 @@ def _mark_delivered(delivery: Delivery, url: str, now: datetime) -> None:
         delivered_at=delivery.delivered_at or now,
         next_attempt_at=None,
     )
-    endpoint = delivery.endpoint
+    _recovered(delivery.endpoint, url, now)
+
+
+def _recovered(endpoint: WebhookEndpoint, url: str, now: datetime) -> None:
+    """After a success: a failing endpoint is failing no more, and its team hears it."""
     if endpoint.failing_since:
         with transaction.atomic():
             if WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=False).update(
@@ -336,68 +398,123 @@ def _schedule_retry(delivery: Delivery, url: str, now: datetime) -> None:
     )
 
 
-def _queue(invoice_id, endpoint_id):
-    """An invoice's deliveries to an endpoint still to send, in sequence order."""
-    return (
+def _queues(invoice_ids: list, endpoint_id) -> list[list[Delivery]]:
+    """The invoices' deliveries to an endpoint still to send, a list per invoice (in the
+    order given) in sequence order: one query for a turn's queues."""
+    rows = (
         Delivery.objects.filter(
-            invoice_id=invoice_id, endpoint_id=endpoint_id, next_attempt_at__isnull=False
+            invoice_id__in=invoice_ids, endpoint_id=endpoint_id, next_attempt_at__isnull=False
         )
         .select_related("event__invoice", "endpoint__merchant", "invoice")
         .order_by("sequence")
     )
+    queues: dict[str, list[Delivery]] = {str(invoice_id): [] for invoice_id in invoice_ids}
+    for delivery in rows:
+        queues[str(delivery.invoice_id)].append(delivery)
+    return list(queues.values())
 
 
-def _deliver_queue(invoice_id, endpoint_id, now: datetime | None, started: float) -> int:
+def _deliver_queue(
+    queue: list[Delivery],
+    now: datetime | None,
+    started: float,
+    connections: Connections,
+    stop: threading.Event | None,
+) -> int:
     """Send an invoice's due deliveries to an endpoint in sequence order, stopping at the
     first one not delivered: it waits for its retry, and the ones behind it wait with it.
+    The lease on the head holds the queue (no pass selects a queue whose head is leased,
+    nor the deliveries behind it); the attempts and their outcomes are written together
+    when the queue is done, and a worker killed before that only makes them be sent again.
     Returns how many were delivered."""
-    delivered = 0
-    for delivery in _queue(invoice_id, endpoint_id):
+    at = now or timezone.now()
+    if (
+        not queue
+        or (queue[0].next_attempt_at is not None and queue[0].next_attempt_at > at)
+        or not queue[0].endpoint.enabled
+        or time.monotonic() - started > TURN_SECONDS
+        or (stop is not None and stop.is_set())
+        or not _claim(queue[0], at, scheduled=True)
+    ):
+        return 0
+    delivered: list[Delivery] = []
+    nowhere: list[int] = []  # no URL to send to: the deliveries behind need not wait
+    attempts: list[DeliveryAttempt] = []
+    failed: tuple[Delivery, str, datetime] | None = None
+    last_url, last_at = "", at
+    for index, delivery in enumerate(queue):
         at = now or timezone.now()
-        if (
+        if index and (
             (delivery.next_attempt_at is not None and delivery.next_attempt_at > at)
-            or not delivery.endpoint.enabled
             or time.monotonic() - started > TURN_SECONDS
-            or not _claim(delivery, at, scheduled=True)
+            or (stop is not None and stop.is_set())
         ):
             break
         url = target_url(delivery.endpoint, delivery.invoice)
-        if not url:  # nothing to send to; the deliveries behind it need not wait
-            SENDING.release(Delivery.objects.filter(pk=delivery.pk), next_attempt_at=None)
+        if not url:
+            nowhere.append(delivery.pk)
             continue
-        attempt = send_delivery(delivery, url, at, manual=False)
+        attempt = send_delivery(delivery, url, at, manual=False, connections=connections)
+        attempts.append(attempt)
         if not attempt.succeeded:
             logger.info(
                 "callback event %s attempt failed (status %s)",
                 delivery.event_id,
                 attempt.status_code,
             )
-            _schedule_retry(delivery, url, at)
+            failed = (delivery, url, at)
             break
-        _mark_delivered(delivery, url, at)
-        delivered += 1
-    return delivered
+        delivered.append(delivery)
+        last_url, last_at = url, at
+    with transaction.atomic():
+        DeliveryAttempt.objects.bulk_create(attempts)
+        SENDING.release(  # a queue's deliveries go within moments: the last one's time
+            Delivery.objects.filter(pk__in=[delivery.pk for delivery in delivered]),
+            delivered_at=last_at,
+            next_attempt_at=None,
+        )
+        if nowhere:
+            SENDING.release(Delivery.objects.filter(pk__in=nowhere), next_attempt_at=None)
+    if failed is not None:
+        _schedule_retry(*failed)
+    if delivered:
+        _recovered(queue[0].endpoint, last_url, last_at)
+    return len(delivered)
 
 
-def _turn(invoice_id, endpoint_id, now: datetime | None) -> int:
-    """One turn of an endpoint, if one of its slots is free: the invoice's due deliveries
-    to it, then the endpoint's other due queues; then its next turn is queued if more is
-    due. Without a free slot it returns at once: the holder's turn, or the next one, takes
-    this queue."""
+def _turn(
+    endpoint_id,
+    now: datetime | None,
+    first_invoice=None,
+    stop: threading.Event | None = None,
+    due: list | None = None,
+) -> int:
+    """One turn of an endpoint, if one of its slots is free: its due queues (the invoice's
+    first, when given), oldest first, over kept-alive connections, within TURN_SECONDS and
+    TURN_QUEUES, or until `stop` is set (after the attempt in progress); `due`: the
+    endpoint's due queues as its pass found them (else they are looked up). Without a free
+    slot it returns at once: the holder's turn, or a later one, takes these queues.
+    Returns how many deliveries were made."""
     slot = take_slot(endpoint_id)
     if slot is None:
         return 0
     started, delivered = time.monotonic(), 0
+    connections = Connections()
     try:
-        others = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)[:TURN_QUEUES]]
-        for queued in [invoice_id] + [i for i in others if i != invoice_id]:
+        if due is None:
+            due = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)]
+        due = due[:TURN_QUEUES]
+        order = ([first_invoice] if first_invoice is not None else []) + [
+            i for i in due if str(i) != str(first_invoice)
+        ]
+        for at in range(0, len(order), QUEUES_READ):  # the first sends start sooner
+            for queue in _queues(order[at : at + QUEUES_READ], endpoint_id):
+                delivered += _deliver_queue(queue, now, started, connections, stop)
             if time.monotonic() - started > TURN_SECONDS:
                 break
-            delivered += _deliver_queue(queued, endpoint_id, now, started)
     finally:
+        connections.close()
         _release_slot(slot)
-    if following := queues_due(now or timezone.now(), endpoint_id)[:1]:
-        async_task(deliver_invoice_events, *following[0])
     return delivered
 
 
@@ -407,7 +524,7 @@ def deliver_invoice_events(invoice_id, endpoint_id=None, now: datetime | None = 
     clock of the retry schedule (tests drive it)."""
     if endpoint_id is not None:
         endpoint_ids = [endpoint_id]
-    else:  # most tasks find everything already sent by an earlier turn: one query says so
+    else:
         endpoint_ids = list(
             Delivery.objects.filter(
                 invoice_id=invoice_id, next_attempt_at__lte=now or timezone.now()
@@ -416,7 +533,7 @@ def deliver_invoice_events(invoice_id, endpoint_id=None, now: datetime | None = 
             .values_list("endpoint_id", flat=True)
             .distinct()
         )
-    return sum(_turn(invoice_id, endpoint, now) for endpoint in endpoint_ids)
+    return sum(_turn(endpoint, now, first_invoice=invoice_id) for endpoint in endpoint_ids)
 
 
 def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
@@ -439,25 +556,23 @@ def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
     )
 
 
-def deliver_due(now: datetime | None = None) -> int:
-    """Queue deliveries for the queues whose head is due: the clock of retries, and the
-    safety net for enqueues lost between a commit and the queue. Returns how many. An
-    endpoint gets no more tasks than it has slots: each slot holder delivers the endpoint's
-    other due queues too. While the workers are behind it adds nothing (a queued task may
-    already be waiting for a due queue): what is due now is still due at the next sweep."""
-    if get_broker().queue_size() >= SWEEP_BATCH:
-        return 0
+def deliver_due(now: datetime | None = None, stop: threading.Event | None = None) -> int:
+    """One pass: a turn of each endpoint with due queues, oldest first, whose slot is free
+    (an endpoint another worker is serving is passed over at once); no turn starts after
+    PASS_SECONDS or once `stop` is set. The delivery workers run passes without pause, and
+    the schedule once a minute: the clock of retries, and the safety net for a worker
+    killed mid-turn (its leases run out) or a wake-up lost. Returns how many deliveries
+    were made."""
+    started = time.monotonic()
     per_endpoint: dict = {}
     for invoice_id, endpoint_id in queues_due(now or timezone.now()):  # oldest first
         per_endpoint.setdefault(endpoint_id, []).append(invoice_id)
-    queued = [
-        (invoice_id, endpoint_id)
-        for endpoint_id, invoice_ids in per_endpoint.items()
-        for invoice_id in invoice_ids[: settings.CALLBACKS_PER_MERCHANT]
-    ]
-    for invoice_id, endpoint_id in queued:
-        async_task(deliver_invoice_events, invoice_id, endpoint_id)
-    return len(queued)
+    delivered = 0
+    for endpoint_id, due in per_endpoint.items():
+        if time.monotonic() - started > PASS_SECONDS or (stop is not None and stop.is_set()):
+            break
+        delivered += _turn(endpoint_id, now, stop=stop, due=due)
+    return delivered
 
 
 # --- the merchant's controls ----------------------------------------------------------------
@@ -477,10 +592,11 @@ def redeliver(delivery: Delivery, now: datetime | None = None) -> DeliveryAttemp
     if not _claim(delivery, now, scheduled=False):
         raise GatewayError(ErrorCode.DELIVERY_IN_PROGRESS)
     attempt = send_delivery(delivery, url, now, manual=True)
+    attempt.save()
     if attempt.succeeded:
         _mark_delivered(delivery, url, now)
         if delivery.next_attempt_at is not None:  # deliveries behind it may go now
-            async_task(deliver_invoice_events, delivery.invoice_id, delivery.endpoint_id)
+            wakeups.notify_on_commit()
     else:
         SENDING.release(Delivery.objects.filter(pk=delivery.pk))
     return attempt

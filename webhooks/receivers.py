@@ -1,29 +1,47 @@
 """How the webhooks app hears of new rows: the domain's and tenancy's signals, connected in
 WebhooksConfig.ready. `event_recorded` arrives inside the transaction that records the event:
 what its receivers write (deliveries, the team's notifications) commits with it, and what
-they queue waits for the commit, with a real function reference. A lost enqueue only waits
-for the minute-ly schedule, which finds every due row anyway."""
+they queue or wake waits for the commit, with a real function reference. Deliveries queue no
+task: the commit wakes the delivery workers (webhooks.wakeups). A lost enqueue or wake-up
+only waits for the workers' next look or the minute-ly schedule, which find every due row
+anyway."""
+
+import threading
 
 from django.db import transaction
 from django_q import tasks as queue  # looked up at each call: tests hold the tasks
+from django_q.brokers import Broker, get_broker
 
 from invoices.models import Event
 from invoices.signals import event_recorded
 from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
-from webhooks import callbacks, emails, notifications, receipts
+from webhooks import callbacks, emails, notifications, receipts, wakeups
+
+_broker: list[Broker] = []
+_broker_lock = threading.Lock()
+
+
+def _enqueue(*args) -> None:
+    """Queue a task on this process's one broker (django-q2 opens a connection to it per
+    task otherwise)."""
+    with _broker_lock:
+        if not _broker:
+            _broker.append(get_broker())
+    queue.async_task(*args, broker=_broker[0])
 
 
 def _on_commit(*args) -> None:
     """Queue a task once the transaction commits; a failing queue cannot fail a change that
     has committed (the sweeps find the rows)."""
-    transaction.on_commit(lambda: queue.async_task(*args), robust=True)
+    transaction.on_commit(lambda: _enqueue(*args), robust=True)
 
 
 def write_deliveries(sender, event, **kwargs) -> None:
-    """A Delivery per endpoint that wants the event, each queued once it commits."""
-    for endpoint_id in callbacks.create_deliveries(event):
-        _on_commit(callbacks.deliver_invoice_events, event.invoice_id, endpoint_id)
+    """A Delivery per endpoint that wants the event (one INSERT); the delivery workers are
+    woken once it commits."""
+    if callbacks.create_deliveries(event):
+        wakeups.notify_on_commit()
 
 
 def write_notifications(sender, event, **kwargs) -> None:
@@ -41,11 +59,11 @@ def queue_payer_email(sender, event, **kwargs) -> None:
 
 
 def queue_notifications(sender, **kwargs) -> None:
-    queue.async_task(notifications.send_due)
+    _enqueue(notifications.send_due)
 
 
 def queue_invite(sender, invite_id, **kwargs) -> None:
-    queue.async_task(emails.send_invite, invite_id)
+    _enqueue(emails.send_invite, invite_id)
 
 
 def connect() -> None:
