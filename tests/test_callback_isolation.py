@@ -61,7 +61,7 @@ def test_a_dripping_receiver_is_cut_at_the_deadline_and_logged_as_a_timeout(
     client = hooked_merchant(make_merchant, "Slow", receiver.url)
     [invoice] = invoices_with_an_event(client, 1)
     started = time.monotonic()
-    assert callbacks.deliver_invoice_events(invoice) == 0
+    assert callbacks.deliver_due() == 0
     took = time.monotonic() - started
     assert DEADLINE <= took < DEADLINE + 1
     [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
@@ -90,7 +90,7 @@ def test_a_body_dripping_after_a_quick_200_is_still_a_timeout(make_merchant, rec
     receiver.always(Drip(2.0, body_only=True))  # "ok" needs 4 s
     client = hooked_merchant(make_merchant, "Slow", receiver.url)
     [invoice] = invoices_with_an_event(client, 1)
-    callbacks.deliver_invoice_events(invoice)
+    callbacks.deliver_due()
     [attempt] = DeliveryAttempt.objects.filter(event__invoice=invoice)
     assert attempt.error.startswith("timed out") and not attempt.succeeded
     assert attempt.duration_ms < (DEADLINE + 1) * 1000
@@ -145,13 +145,11 @@ def test_an_event_being_sent_is_not_sent_again_by_another_worker(
     slow = receivers()
     slow.always(Drip(0.5))
     [invoice] = invoices_with_an_event(hooked_merchant(make_merchant, "Slow", slow.url), 1)
-    first = threading.Thread(
-        target=lambda: (callbacks.deliver_invoice_events(invoice), connections.close_all())
-    )
+    first = threading.Thread(target=lambda: (callbacks.deliver_due(), connections.close_all()))
     first.start()
     while not slow.received:
         time.sleep(0.05)
-    assert callbacks.deliver_invoice_events(invoice) == 0  # mid-attempt
+    assert callbacks.deliver_due() == 0  # mid-attempt
     first.join()
     assert len(slow.received) == 1
     assert DeliveryAttempt.objects.filter(event__invoice=invoice).count() == 1

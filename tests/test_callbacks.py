@@ -63,7 +63,7 @@ def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
     hooked, cancelled, receiver
 ):
     secret = default_endpoint(hooked.merchant.pk).secret
-    assert callbacks.deliver_invoice_events(cancelled.pk) == 1
+    assert callbacks.deliver_due() == 1
     [request] = receiver.received
     assert request.headers["Content-Type"] == "application/json"
     assert "CryptoGate" in request.headers["User-Agent"]
@@ -79,7 +79,7 @@ def test_signature_verifies_with_plain_hmac_and_a_stale_one_is_rejected(
 
     ten_minutes_ago = timezone.now() - timedelta(minutes=10)
     [late] = record(cancelled, 1, ten_minutes_ago)
-    callbacks.deliver_invoice_events(cancelled.pk, now=ten_minutes_ago)
+    callbacks.deliver_due(ten_minutes_ago)
     stale = receiver.received[1]
     assert stale.json()["id"] == str(late.id)
     assert verify_signature(
@@ -126,16 +126,11 @@ def test_failing_three_times_then_ok_is_four_attempts_one_success(hooked, cancel
     start = clock = timezone.now()
     delays = []
     for _ in range(4):
-        callbacks.deliver_invoice_events(cancelled.pk, now=clock)
+        callbacks.deliver_due(clock)
         event.refresh_from_db()
         if event.delivered_at:
             break
-        assert (
-            callbacks.deliver_invoice_events(
-                cancelled.pk, now=event.next_attempt_at - timedelta(seconds=1)
-            )
-            == 0
-        )  # not yet
+        assert callbacks.deliver_due(event.next_attempt_at - timedelta(seconds=1)) == 0  # not yet
         delays.append(event.next_attempt_at - clock)
         clock = event.next_attempt_at
     assert [a.status_code for a in attempts(event)] == [500, 503, 500, 200]
@@ -153,15 +148,15 @@ def test_a_later_event_waits_while_an_earlier_one_retries(hooked, cancelled, rec
     now = timezone.now()
     first = delivery_of(Event.objects.get(invoice=cancelled))
     second, third = record(cancelled, 2, now)
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=now) == 0
+    assert callbacks.deliver_due(now) == 0
     assert [r.json()["sequence"] for r in receiver.received] == [1]
     soon = now + timedelta(seconds=30)
     assert callbacks.queues_due(soon) == []  # the head is not due; the others wait behind it
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=soon) == 0
+    assert callbacks.deliver_due(soon) == 0
     assert len(receiver.received) == 1
     first.refresh_from_db()
     assert callbacks.queues_due(first.next_attempt_at) == [(cancelled.pk, first.endpoint_id)]
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=first.next_attempt_at) == 3
+    assert callbacks.deliver_due(first.next_attempt_at) == 3
     assert [r.json()["sequence"] for r in receiver.received] == [1, 1, 2, 3]
     assert [r.json()["id"] for r in receiver.received[2:]] == [str(second.id), str(third.id)]
 
@@ -170,19 +165,19 @@ def test_a_hanging_receiver_times_out_and_is_retried(settings, hooked, cancelled
     settings.CALLBACKS_TIMEOUT_SECONDS = 0.5
     receiver.answer(Hang(5))
     started = time.monotonic()
-    assert callbacks.deliver_invoice_events(cancelled.pk) == 0
+    assert callbacks.deliver_due() == 0
     assert time.monotonic() - started < 3
     event = delivery_of(Event.objects.get(invoice=cancelled))
     [attempt] = attempts(event)
     assert attempt.status_code is None and attempt.error.startswith("timed out")
     assert callbacks.delivery_state(event) == "retrying"
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=event.next_attempt_at) == 1
+    assert callbacks.deliver_due(event.next_attempt_at) == 1
     assert [a.status_code for a in attempts(event)] == [None, 200]
 
 
 def test_a_redirect_is_not_followed(hooked, cancelled, receiver):
     receiver.answer(Redirect(f"http://127.0.0.1:{receiver.port}/elsewhere"))
-    assert callbacks.deliver_invoice_events(cancelled.pk) == 0
+    assert callbacks.deliver_due() == 0
     assert [r.path for r in receiver.received] == ["/hook"]
     event = delivery_of(Event.objects.get(invoice=cancelled))
     [attempt] = attempts(event)
@@ -198,7 +193,7 @@ def test_after_the_retry_window_the_endpoint_is_failing_and_new_events_still_que
     event = delivery_of(Event.objects.get(invoice=cancelled))
     clock = timezone.now()
     while event.next_attempt_at is not None:
-        callbacks.deliver_invoice_events(cancelled.pk, now=clock)
+        callbacks.deliver_due(clock)
         event.refresh_from_db()
         clock = event.next_attempt_at or clock
     tries = attempts(event)
@@ -212,14 +207,14 @@ def test_after_the_retry_window_the_endpoint_is_failing_and_new_events_still_que
     [new] = record(cancelled, 1, later)
     # queued even though the endpoint is failing
     assert delivery_of(new).next_attempt_at == later
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=later) == 1
+    assert callbacks.deliver_due(later) == 1
     assert default_endpoint(hooked.merchant.pk).failing_since is None
 
 
 def test_after_a_rotation_both_secrets_sign_for_a_day(hooked, cancelled, receiver):
     old = default_endpoint(hooked.merchant.pk).secret
     new = hooked.post("/api/v1/merchant/rotate-secret").json()["callback_secret"]
-    callbacks.deliver_invoice_events(cancelled.pk)
+    callbacks.deliver_due()
     request = receiver.received[0]
     assert request.headers["X-Signature"].count("v1=") == 2
     assert verify_signature(request.headers["X-Signature"], request.body, new)
@@ -227,7 +222,7 @@ def test_after_a_rotation_both_secrets_sign_for_a_day(hooked, cancelled, receive
 
     day_later = timezone.now() + timedelta(hours=24, minutes=1)
     record(cancelled, 1, day_later)
-    callbacks.deliver_invoice_events(cancelled.pk, now=day_later)
+    callbacks.deliver_due(day_later)
     request = receiver.received[1]
     assert request.headers["X-Signature"].count("v1=") == 1
     receiver_clock = day_later.timestamp()
@@ -254,7 +249,7 @@ def test_the_guard_refuses_private_targets_and_logs_why(settings, hooked, cancel
     settings.CALLBACKS_ALLOW_PRIVATE = False
     settings.CALLBACKS_TIMEOUT_SECONDS = 1  # were the guard to let it through
     set_callback_url(hooked.merchant.pk, url.format(port=receiver.port))
-    assert callbacks.deliver_invoice_events(cancelled.pk) == 0
+    assert callbacks.deliver_due() == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error.startswith("refused: ") and attempt.status_code is None
     assert receiver.received == []
@@ -275,7 +270,7 @@ def test_a_name_resolving_to_a_private_address_is_refused(
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
     set_callback_url(hooked.merchant.pk, "https://hooks.example/")
-    callbacks.deliver_invoice_events(cancelled.pk)
+    callbacks.deliver_due()
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error == (
         "refused: hooks.example resolves to 10.0.0.1, a private address; "
@@ -289,7 +284,7 @@ def test_no_callback_url_leaves_the_event_in_the_log_and_blocks_nothing(
     invoice = create_invoice()
     api.post(f"/api/v1/invoices/{invoice['id']}/cancel")
     record(Invoice.objects.get(pk=invoice["id"]), 1, timezone.now())
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 0
+    assert callbacks.deliver_due() == 0
     events = Event.objects.filter(invoice_id=invoice["id"])
     assert [callbacks.event_state(list(e.deliveries.all())) for e in events] == [
         "no_endpoint",
@@ -320,10 +315,10 @@ def test_a_worker_dying_mid_send_is_taken_over_when_its_lease_ends(hooked, cance
     event = delivery_of(Event.objects.get(invoice=cancelled))
     assert callbacks._claim(event, now, scheduled=True)  # …and the worker is killed here
     assert callbacks.queues_due(now) == []
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=now) == 0
+    assert callbacks.deliver_due(now) == 0
     after_lease = now + callbacks.lease() + timedelta(seconds=1)
     assert callbacks.queues_due(after_lease) == [(cancelled.pk, event.endpoint_id)]
-    assert callbacks.deliver_invoice_events(cancelled.pk, now=after_lease) == 1
+    assert callbacks.deliver_due(after_lease) == 1
     assert len(receiver.received) == 1
 
 
@@ -341,7 +336,7 @@ def test_a_rolled_back_change_sends_nothing(transactional_db, hooked, create_inv
 def test_egress_errors_of_an_unreachable_receiver_are_logged(hooked, cancelled, receiver):
     set_callback_url(hooked.merchant.pk, f"http://127.0.0.1:{receiver.port}/hook")
     receiver.close()  # nobody listens any more
-    assert callbacks.deliver_invoice_events(cancelled.pk) == 0
+    assert callbacks.deliver_due() == 0
     [attempt] = attempts(Event.objects.get(invoice=cancelled))
     assert attempt.error.startswith("connection failed: ") and attempt.duration_ms >= 0
 

@@ -435,7 +435,7 @@ confirmations = 2
     depth = shop.rpc("getblockcount") - height + 1
     assert depth == 300
     shop.scan()  # the first of three catch-up scans
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     bodies = receiver.bodies()
     assert [b["event"] for b in bodies] == [
         "transaction_created",

@@ -288,7 +288,7 @@ def test_webhook_endpoints_added_disabled_and_redelivered(
 
     invoice = create_invoice(price_amount="5.00")
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     rows.nth(0).get_by_role("link", name="Edit and deliveries").click()
     expect(page.locator(".delivery")).to_have_count(1)
     page.locator(".delivery").first.get_by_role("button", name="Redeliver").click()

@@ -34,10 +34,10 @@ def error_of(response, status):
 def test_the_log_lists_events_newest_first_with_their_attempts(hooked, create_invoice, receiver):
     delivered, failing, waiting = create_invoice(), create_invoice(), create_invoice()
     cancel(hooked, delivered)
-    callbacks.deliver_invoice_events(delivered["id"])
+    callbacks.deliver_due()
     cancel(hooked, failing)
     receiver.answer(500)
-    callbacks.deliver_invoice_events(failing["id"])
+    callbacks.deliver_due()
     cancel(hooked, waiting)
 
     page = hooked.get("/api/v1/events").json()
@@ -109,7 +109,7 @@ def test_another_merchants_events_are_invisible(hooked, make_merchant, create_in
 def test_redelivery_sends_the_same_event_id_again(hooked, create_invoice, receiver):
     invoice = create_invoice()
     cancel(hooked, invoice)
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     event = Event.objects.get(invoice_id=invoice["id"])
     response = hooked.post(f"/api/v1/events/{event.id}/redeliver")
     assert response.status_code == 200, response.json()

@@ -107,7 +107,7 @@ def test_deliveries_are_btcpays_events_signed_and_listed_and_redelivered(
     created = create_webhook(shop, receiver.url)
     invoice = create_invoice()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 2  # InvoiceCreated first
+    assert callbacks.deliver_due() == 2  # InvoiceCreated first
     [made, request] = receiver.received
     check(SCHEMAS["InvoiceCreated"], made.json())
     body = request.json()
@@ -147,7 +147,7 @@ def test_a_redelivery_is_a_new_delivery_of_the_same_event_listed_beside_the_firs
     )
     invoice = create_invoice()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     [first] = receiver.bodies()
     deliveries = f"{shop.hooks}/{created['id']}/deliveries"
 
@@ -209,7 +209,7 @@ def test_an_endpoint_asking_for_invoice_created_is_sent_it_first_and_ours_are_no
         api.post("/api/v1/webhook-endpoints", {"url": ours.url}, format="json")
         invoice = create_invoice(metadata={"orderId": "wc-9"})
         assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-        callbacks.deliver_invoice_events(invoice["id"])
+        callbacks.deliver_due()
 
         [created] = receiver.bodies()
         check(SCHEMAS["InvoiceCreated"], created)
@@ -295,7 +295,7 @@ def test_listing_deliveries_takes_a_few_statements_however_many(
     for _ in range(3):
         invoice = create_invoice()
         assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-        callbacks.deliver_invoice_events(invoice["id"])
+        callbacks.deliver_due()
     with django_assert_max_num_queries(7):
         listed = shop.get(f"{shop.hooks}/{created['id']}/deliveries").json()
     assert len(listed) == 6 and {d["status"] for d in listed} == {"HttpSuccess"}

@@ -200,7 +200,7 @@ def test_a_failing_endpoint_and_its_recovery_are_told_once_each(
     clock = timezone.now()
     event = delivery_of(Invoice.objects.get(pk=invoice["id"]).events.get())
     while event.next_attempt_at is not None:
-        callbacks.deliver_invoice_events(invoice["id"], now=clock)
+        callbacks.deliver_due(clock)
         event.refresh_from_db()
         clock = event.next_attempt_at or clock
     [failing] = sent("failing", clock)

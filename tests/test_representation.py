@@ -45,7 +45,7 @@ def test_every_response_has_the_documented_fields_in_order(
     assert list(listed) == fields(components, "InvoicePage")
     assert list(listed["data"][0]["refunds"][0]) == fields(components, "Refund")
 
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     sent = receiver.received[0].json()
     assert list(sent) == fields(components, "CallbackEvent")
     # The invoice is the event's stored snapshot: PostgreSQL's jsonb keeps its keys, not

@@ -60,7 +60,7 @@ def test_two_endpoints_get_the_same_event_each_signed_with_its_own_secret(
     assert first["secret"] != other["secret"]
     invoice = create_invoice()
     cancel(api, invoice)
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 2
+    assert callbacks.deliver_due() == 2
     [one], [two] = receiver.received, second.received
     assert one.body == two.body and one.json()["event"] == "status_changed"
     assert verify_signature(one.headers["X-Signature"], one.body, first["secret"])
@@ -91,7 +91,7 @@ def test_a_disabled_endpoint_gets_nothing_and_an_enabled_one_still_does(
     add_endpoint(api, second.url)
     invoice = create_invoice()
     cancel(api, invoice)
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
+    assert callbacks.deliver_due() == 1
     assert receiver.received == [] and len(second.received) == 1
     assert not Delivery.objects.filter(endpoint_id=off["id"]).exists()
 
@@ -103,11 +103,11 @@ def test_an_endpoint_disabled_with_deliveries_owed_sends_them_once_enabled(
     invoice = create_invoice()
     cancel(api, invoice)
     api.patch(f"/api/v1/webhook-endpoints/{endpoint['id']}", {"enabled": False}, format="json")
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 0
+    assert callbacks.deliver_due() == 0
     assert callbacks.queues_due(timezone.now()) == []
     assert receiver.received == []
     api.patch(f"/api/v1/webhook-endpoints/{endpoint['id']}", {"enabled": True}, format="json")
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
+    assert callbacks.deliver_due() == 1
 
 
 def test_an_endpoint_subscribed_to_some_events_gets_only_those(
@@ -120,7 +120,7 @@ def test_an_endpoint_subscribed_to_some_events_gets_only_those(
         f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json"
     )
     assert paid.status_code == 200
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     assert [b["event"] for b in receiver.bodies()] == ["transaction_created"]
     assert [b["event"] for b in second.bodies()] == [
         "transaction_created",
@@ -137,7 +137,7 @@ def test_an_invoices_own_callback_url_replaces_the_default_endpoint_only(
     add_endpoint(api, second.url)
     invoice = create_invoice(callback_url=receiver.url)
     cancel(api, invoice)
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 2
+    assert callbacks.deliver_due() == 2
     [own] = receiver.received
     assert verify_signature(own.headers["X-Signature"], own.body, default.secret)
     assert len(second.received) == 1
@@ -151,7 +151,7 @@ def test_a_failing_endpoint_delays_only_itself(api, create_invoice, receiver, se
     receiver.always(500)
     invoice = create_invoice(pay_currency="USDT", network="sandbox")
     api.post(f"/api/v1/sandbox/invoices/{invoice['id']}/pay", {"confirm": True}, format="json")
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     assert len(second.received) == 4
     assert [b["sequence"] for b in receiver.bodies()] == [1]  # its head, retrying
     waiting = Delivery.objects.filter(endpoint_id=failing["id"], delivered_at__isnull=True)
@@ -169,14 +169,14 @@ def test_a_slow_endpoint_holding_its_slots_delays_only_itself(
     invoice = create_invoice()
     cancel(api, invoice)
     assert callbacks.take_slot(slow["id"])  # a worker waiting on the slow receiver
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
+    assert callbacks.deliver_due() == 1
     assert receiver.received == [] and len(second.received) == 1
     assert CallbackSlot.objects.filter(endpoint_id=quick["id"], lease_until=None).exists()
     held = CallbackSlot.objects.get(endpoint_id=slow["id"])
     assert held.lease_until > timezone.now()
     # Once that worker's lease runs out, the slow endpoint's delivery goes too.
     CallbackSlot.objects.filter(pk=held.pk).update(lease_until=timezone.now())
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
+    assert callbacks.deliver_due() == 1
     assert len(receiver.received) == 1
 
 
@@ -200,7 +200,7 @@ def test_a_delivery_is_listed_and_redelivered_with_the_same_event_id(
     invoice = create_invoice()
     cancel(api, invoice)
     receiver.answer(500)
-    callbacks.deliver_invoice_events(invoice["id"])
+    callbacks.deliver_due()
     page = api.get(f"/api/v1/webhook-endpoints/{endpoint['id']}/deliveries").json()
     [delivery] = page["data"]
     assert (delivery["event"], delivery["status"], delivery["invoice_id"]) == (
@@ -387,7 +387,7 @@ def test_a_registered_dialect_signs_and_shapes_its_endpoints_bodies(
     created = add_endpoint(api, receiver.url, dialect="greenfield", events=["InvoiceInvalid"])
     invoice = create_invoice()
     cancel(api, invoice)
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
+    assert callbacks.deliver_due() == 1
     [request] = receiver.received
     assert request.json() == {"type": "InvoiceInvalid", "invoiceId": invoice["id"]}
     expected = hmac.new(created["secret"].encode(), request.body, hashlib.sha256).hexdigest()

@@ -482,31 +482,19 @@ def _deliver_queue(
     return len(delivered)
 
 
-def _turn(
-    endpoint_id,
-    now: datetime | None,
-    first_invoice=None,
-    stop: threading.Event | None = None,
-    due: list | None = None,
-) -> int:
-    """One turn of an endpoint, if one of its slots is free: its due queues (the invoice's
-    first, when given), oldest first, over kept-alive connections, within TURN_SECONDS and
-    TURN_QUEUES, or until `stop` is set (after the attempt in progress); `due`: the
-    endpoint's due queues as its pass found them (else they are looked up). Without a free
-    slot it returns at once: the holder's turn, or a later one, takes these queues.
-    Returns how many deliveries were made."""
+def _turn(endpoint_id, due: list, now: datetime | None, stop: threading.Event | None) -> int:
+    """One turn of an endpoint, if one of its slots is free: `due`, its due queues as the
+    pass found them (oldest first), over kept-alive connections, within TURN_SECONDS and
+    TURN_QUEUES, or until `stop` is set (after the attempt in progress). Without a free slot
+    it returns at once: the holder's turn, or a later one, takes these queues. Returns how
+    many deliveries were made."""
     slot = take_slot(endpoint_id)
     if slot is None:
         return 0
     started, delivered = time.monotonic(), 0
     connections = Connections()
     try:
-        if due is None:
-            due = [i for i, _ in queues_due(now or timezone.now(), endpoint_id)]
-        due = due[:TURN_QUEUES]
-        order = ([first_invoice] if first_invoice is not None else []) + [
-            i for i in due if str(i) != str(first_invoice)
-        ]
+        order = due[:TURN_QUEUES]
         for at in range(0, len(order), QUEUES_READ):  # the first sends start sooner
             for queue in _queues(order[at : at + QUEUES_READ], endpoint_id):
                 delivered += _deliver_queue(queue, now, started, connections, stop)
@@ -518,27 +506,9 @@ def _turn(
     return delivered
 
 
-def deliver_invoice_events(invoice_id, endpoint_id=None, now: datetime | None = None) -> int:
-    """A turn of the endpoint (or of each endpoint with due deliveries of the invoice) that
-    starts with the invoice's queue. Returns how many deliveries were made. `now` is the
-    clock of the retry schedule (tests drive it)."""
-    if endpoint_id is not None:
-        endpoint_ids = [endpoint_id]
-    else:
-        endpoint_ids = list(
-            Delivery.objects.filter(
-                invoice_id=invoice_id, next_attempt_at__lte=now or timezone.now()
-            )
-            .order_by("endpoint_id")
-            .values_list("endpoint_id", flat=True)
-            .distinct()
-        )
-    return sum(_turn(endpoint, now, first_invoice=invoice_id) for endpoint in endpoint_ids)
-
-
-def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
-    """(invoice, endpoint) queues (of one endpoint, or all) whose head is due and not being
-    sent, to an enabled endpoint; oldest first."""
+def queues_due(now: datetime) -> list[tuple]:
+    """(invoice, endpoint) queues whose head is due and not being sent, to an enabled
+    endpoint; oldest first."""
     waiting_ahead = Delivery.objects.filter(
         invoice=OuterRef("invoice"),
         endpoint=OuterRef("endpoint"),
@@ -546,8 +516,6 @@ def queues_due(now: datetime, endpoint_id=None) -> list[tuple]:
         next_attempt_at__isnull=False,
     )
     due = Delivery.objects.filter(next_attempt_at__lte=now, endpoint__enabled=True)
-    if endpoint_id is not None:
-        due = due.filter(endpoint_id=endpoint_id)
     return list(
         due.filter(SENDING.free(now))
         .exclude(Exists(waiting_ahead))
@@ -571,7 +539,7 @@ def deliver_due(now: datetime | None = None, stop: threading.Event | None = None
     for endpoint_id, due in per_endpoint.items():
         if time.monotonic() - started > PASS_SECONDS or (stop is not None and stop.is_set()):
             break
-        delivered += _turn(endpoint_id, now, stop=stop, due=due)
+        delivered += _turn(endpoint_id, due, now, stop)
     return delivered
 
 
