@@ -152,6 +152,37 @@ class Invoice(models.Model):
         return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
+class DailyTotal(models.Model):
+    """How many invoices of a merchant and mode, and what price volume (`UnitsField`, per
+    price currency), are in a status, per day (UTC): the dashboard overview reads these
+    rather than the invoices, so its cost grows with days, not invoices.
+
+    Two kinds of day: CREATED rows count every invoice, on the day it was created, in the
+    status it has now; COMPLETED rows count the completed ones on the day they were
+    completed (the overview's chart). `invoices.services.rollups` keeps them in the
+    transaction that creates the invoice or changes its status, and rebuilds them."""
+
+    CREATED = "created"
+    COMPLETED = "completed"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField()
+    basis = models.CharField(max_length=10, choices=[(CREATED, CREATED), (COMPLETED, COMPLETED)])
+    day = models.DateField()
+    status = models.CharField(max_length=20, choices=_choices(Status))
+    price_currency = models.CharField(max_length=16)
+    count = models.BigIntegerField(default=0)
+    volume = UnitsField(default=0)  # base units of price_currency
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "livemode", "basis", "day", "status", "price_currency"],
+                name="one_daily_total",
+            ),
+        ]
+
+
 class Quote(models.Model):
     """The rate locked for one payment method of an invoice, what is due in it, and (once
     the payer picks it) the address derived for it."""
