@@ -324,6 +324,7 @@ def paid_after_close(merchant: Merchant, livemode: bool) -> list[Invoice]:
             | Q(invoice__status=lifecycle.NEW, invoice__archived=True),
             invoice__merchant=merchant,
             invoice__livemode=livemode,
+            after_close=True,  # its few, by their own index: not every transaction
             detected_at__gt=F("invoice__status_changed_at"),
         )
         .exclude(status=Transaction.REVERTED)

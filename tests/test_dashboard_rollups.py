@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -15,10 +16,11 @@ from hypothesis import strategies as st
 from dashboard import queries
 from invoices import money
 from invoices.lifecycle import Status
-from invoices.models import DailyTotal, Invoice
-from invoices.services import rollups, writes
+from invoices.models import DailyTotal, Invoice, Transaction
+from invoices.services import reconciliation, rollups, writes
 from pages.amounts import display_amount
 from tests.conftest import run_at_once
+from tests.test_flows import pay, shift_clock
 
 NOW = datetime(2026, 3, 15, 0, 30, tzinfo=UTC)  # half an hour into a day: edges matter
 CURRENCIES = ["USD", "EUR", "ETH"]  # ETH: 18 decimals, volumes far beyond 2**63
@@ -205,3 +207,22 @@ def test_concurrent_status_changes_in_one_bucket_all_count(postgres, api, create
         ("created", "completed"): (6, 1200),
         ("completed", "completed"): (6, 1200),
     }
+
+
+def test_payments_after_close_are_marked_and_read_by_their_own_index(api, create_invoice):
+    """The overview's "paid after it closed" reads the few transactions recorded after their
+    invoice's last status change (`after_close`), not every transaction of the merchant."""
+    paid = create_invoice(pay_currency="USDT", network="sandbox")
+    pay(api, paid)  # an ordinary payment: it changes the status
+    late = create_invoice(pay_currency="USDT", network="sandbox")
+    Invoice.objects.filter(pk=late["id"]).update(late_window_minutes=1)
+    shift_clock(late, 15 + 3)
+    reconciliation.sweep()  # expired, and past its late window
+    pay(api, late)  # stays expired
+    assert dict(Transaction.objects.values_list("invoice_id", "after_close")) == {
+        UUID(paid["id"]): False,
+        UUID(late["id"]): True,
+    }
+    assert [invoice.pk for invoice in queries.paid_after_close(api.merchant, False)] == [
+        UUID(late["id"])
+    ]
