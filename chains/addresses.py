@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,21 +30,6 @@ MAX_WITNESS_VERSION = 1
 class InvalidAddress(ValueError):
     """Why the text is not an address of the network; the message is shown to the payer."""
 
-
-@dataclass(frozen=True)
-class _Utxo:
-    hrp: str  # bech32 human-readable part
-    versions: tuple[int, ...]  # base58check version bytes (pay-to-pubkey-hash, script-hash)
-
-
-_UTXO = {
-    "bitcoin": _Utxo("bc", (0x00, 0x05)),
-    # 0x05 ("3…") is refused for Litecoin: it is what a Bitcoin script address looks like.
-    "litecoin": _Utxo("ltc", (0x30, 0x32)),
-    # Regtest shares the testnet version bytes; bech32 has its own prefix.
-    "litecoin-regtest": _Utxo("rltc", (0x6F, 0xC4, 0x3A)),
-    "sandbox": _Utxo("sbx", ()),
-}
 
 _TEST = gettext_lazy("a test network (testnet or regtest)")
 # Whose address it is, when it is not the expected network's.
@@ -81,8 +65,10 @@ def validate_address(network: Network, text: str) -> str:
         return _evm(network, address)
     if network.kind == "tron":
         return _tron(network, address)
-    if network.family in _UTXO:
-        return _utxo(network, _UTXO[network.family], address)
+    if network.kind == "monero":
+        return _monero(network, address)
+    if network.hrp:  # UTXO networks and the sandbox: chains/registry.py has their prefixes
+        return _utxo(network, address)
     raise InvalidAddress(
         _("Refunds on %(network)s cannot be claimed here.") % {"network": network.name}
     )
@@ -98,13 +84,33 @@ def address_for(network: Network, program: bytes) -> str:
         return _evm(network, "0x" + program.hex())
     if network.kind == "tron":
         return Base58Encoder.CheckEncode(bytes([_TRON_VERSION]) + program)
-    return SegwitBech32Encoder.Encode(_UTXO[network.family].hrp, 0, program)
+    return SegwitBech32Encoder.Encode(network.hrp, 0, program)
 
 
 def example_address(network: Network) -> str:
     """A valid address to show as an example: derived from the network's code, so it is
     stable and nobody's wallet."""
-    return address_for(network, hashlib.sha256(f"example:{network.code}".encode()).digest()[:20])
+    digest = hashlib.sha256(f"example:{network.code}".encode()).digest()
+    if network.kind == "monero":
+        from bip_utils import Monero  # see chains/hd.py
+
+        return str(Monero.FromSeed(digest).PrimaryAddress())
+    return address_for(network, digest[:20])
+
+
+def _monero(network: Network, address: str) -> str:
+    """A Monero primary address (4…) or subaddress (8…), its Keccak checksum verified;
+    regtest uses the mainnet prefixes."""
+    from bip_utils import MoneroConf, XmrAddrDecoder  # see chains/hd.py
+
+    versions = (MoneroConf.MainNet.AddrNetVersion(), MoneroConf.MainNet.SubaddrNetVersion())
+    for version in versions:
+        try:
+            XmrAddrDecoder.DecodeAddr(address, net_ver=version)
+        except ValueError:
+            continue
+        return address
+    raise _invalid(network)
 
 
 def _wrong_network(owner, network: Network) -> InvalidAddress:
@@ -124,16 +130,16 @@ def _invalid(network: Network) -> InvalidAddress:
     return InvalidAddress(_("This is not a valid %(network)s address.") % {"network": network.name})
 
 
-def _utxo(network: Network, spec: _Utxo, address: str) -> str:
+def _utxo(network: Network, address: str) -> str:
     lowered = address.lower()
     hrp = lowered.rpartition("1")[0]
-    if hrp == spec.hrp:
+    if hrp == network.hrp:
         if len(address) > MAX_BECH32_LENGTH:
             raise _invalid(network)
         from bip_utils import Bech32ChecksumError, SegwitBech32Decoder  # see chains/hd.py
 
         try:
-            version, _program = SegwitBech32Decoder.Decode(spec.hrp, address)
+            version, _program = SegwitBech32Decoder.Decode(network.hrp, address)
         except Bech32ChecksumError:
             raise _typo() from None
         except ValueError:
@@ -146,7 +152,7 @@ def _utxo(network: Network, spec: _Utxo, address: str) -> str:
     if _EVM.fullmatch(address):
         raise _wrong_network("Ethereum", network)
     version = _base58_version(network, address)
-    if version in spec.versions:
+    if version in network.address_versions:
         return address
     raise (
         _wrong_network(_VERSION_OWNERS[version], network)

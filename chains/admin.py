@@ -5,8 +5,9 @@ from chains.models import ChainCursor
 
 @admin.register(ChainCursor)
 class ChainCursorAdmin(admin.ModelAdmin):
-    """Network health for operators: how far each network is scanned, its last error, and
-    what its node cannot show (the capability notices of the last scan)."""
+    """Network health for operators: how far each network is scanned, its last error (an
+    outage: since when, how many failed scans in a row, the next attempt), and what its node
+    cannot show (the capability notices of the last scan)."""
 
     list_display = [
         "network",
@@ -22,13 +23,17 @@ class ChainCursorAdmin(admin.ModelAdmin):
         "height",
         "hash",
         "node_tip",
+        "final_height",
         "lease_owner",
         "lease_until",
         "last_scan_at",
         "last_error",
+        "failures",
+        "failing_since",
+        "retry_at",
         "node_notices",
     ]
-    exclude = ["notices"]
+    exclude = ["notices", "failure_logged_at"]
 
     @admin.display(description="blocks behind")
     def lag(self, cursor):

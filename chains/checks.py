@@ -2,9 +2,12 @@
 
 A network is refused when no backend reads its kind, when its RPC URL is malformed, or when
 its node answers for another chain (EVM: `eth_chainId` against the registry's chain id;
-Bitcoin Core: `getblockchaininfo.chain` against main/test/regtest; TRON: the genesis block
-id). A refused network is never offered to payers nor scanned (`enabled_networks` below
-leaves it out), and its health (ChainCursor.last_error, shown in the admin) says why.
+Bitcoin Core: `getblockchaininfo.chain` against the network's main/test/testnet4/signet/
+regtest, then its genesis block when the registry knows it; TRON: the genesis block id;
+Monero: monerod's `get_info.nettype`, its height logged, and the wallet RPC answering).
+Networks defined in CHAINS_CONFIG are checked the same way. A refused network is never
+offered to payers nor scanned (`enabled_networks` below leaves it out), and its health
+(ChainCursor.last_error, shown in the admin) says why.
 
 The configuration problems need no node: they are found wherever the registry is read, and
 Django's system checks print them at every start. The node's identity is asked once per
@@ -21,15 +24,16 @@ from urllib.parse import urlsplit
 
 from django.core import checks as django_checks
 
-from chains import backends, forwarders, registry
+from chains import backends, forwarders, hd, registry
 from chains.models import ChainCursor
 from chains.registry import Asset, Network
 
 logger = logging.getLogger(__name__)
 
 REFUSED = "refused at startup: "  # ChainCursor.last_error of a refused network starts so
-# What `getblockchaininfo` calls the chain of a UTXO network (default "main").
-UTXO_CHAINS = {"litecoin-regtest": "regtest"}
+# What monerod's `get_info.nettype` calls a Monero network's chain (default "mainnet");
+# `--regtest` runs a "fakechain".
+MONERO_NETTYPES = {"monero-regtest": "fakechain"}
 PUBLIC_TRON_GENESIS = {
     "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc": "TRON mainnet",
     "0000000000000000d698d4192c56cb6be724a558448e2684802de4d6cd8690dc": "the Nile testnet",
@@ -49,9 +53,15 @@ def configuration_problem(network: Network) -> str | None:
     urls = [("rpc_url", network.rpc_url)]
     if network.options.get("jsonrpc_url"):
         urls.append(("jsonrpc_url", network.options["jsonrpc_url"]))
+    if network.kind == "monero":  # rpc_url is the wallet RPC; the chain is read from monerod
+        if not network.options.get("daemon_url"):
+            return "daemon_url (monerod's RPC) is missing beside rpc_url (monero-wallet-rpc)"
+        urls.append(("daemon_url", str(network.options["daemon_url"])))
     for name, url in urls:
         if problem := _url_problem(url):
             return f"{name} {_redacted(url)!r} {problem}"
+    if unknown := [f for f in network.xpub_formats if f not in hd.KEY_FORMATS]:
+        return f"xpub_formats {unknown!r} are not key formats ({', '.join(hd.KEY_FORMATS)})"
     if network.forwarder_factory:
         if network.kind != "evm":
             return "forwarder_factory is for EVM networks only"
@@ -98,9 +108,25 @@ def node_problem(network: Network, backend) -> str | None:
                 return forwarder_problem(network, backend)
         elif network.kind == "utxo":
             chain = backend.rpc.call("getblockchaininfo")["chain"]
-            expected = UTXO_CHAINS.get(network.code, "main")
-            if chain != expected:
-                return f"the node runs the {chain!r} chain, not {expected!r} ({network.name})"
+            if chain != network.utxo_chain:
+                return (
+                    f"the node runs the {chain!r} chain, not {network.utxo_chain!r} "
+                    f"({network.name})"
+                )
+            if network.genesis:
+                genesis = backend.rpc.call("getblockhash", 0)
+                if genesis != network.genesis:
+                    return (
+                        f"the node's genesis block is {genesis}, not {network.name}'s "
+                        f"{network.genesis}"
+                    )
+        elif network.kind == "monero":
+            info = backend.daemon.call("get_info")
+            expected = MONERO_NETTYPES.get(network.code, "mainnet")
+            if info["nettype"] != expected:
+                return f"the daemon runs {info['nettype']!r}, not {expected!r} ({network.name})"
+            backend.wallet.call("get_version")  # the wallet RPC answers too
+            logger.info("%s: monerod at height %s", network.code, info["height"])
         elif network.kind == "tron":
             genesis = backend.genesis_id()
             if network.genesis and genesis != network.genesis:

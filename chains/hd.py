@@ -53,6 +53,7 @@ _VERSIONS: dict[str, tuple[bytes, str]] = {
     "vpub": (bytes.fromhex("045f1cf6"), "Bitcoin testnet native SegWit, BIP84"),
     "ttub": (bytes.fromhex("0436f6e1"), "Litecoin testnet"),
 }
+KEY_FORMATS: tuple[str, ...] = tuple(_VERSIONS)
 _PREFIX_BY_VERSION = {version: prefix for prefix, (version, _) in _VERSIONS.items()}
 
 _KEY_LEN = 78  # version 4, depth 1, parent fingerprint 4, child number 4, chain code 32, key 33
@@ -98,18 +99,50 @@ _SPECS: dict[str, _Spec] = {
     "litecoin-regtest": _Spec(
         "testnet", "m/84'/1'/0'", ("tpub", "vpub", "ttub"), _p2wpkh("rltc"), (3, 1)
     ),
+    # Bitcoin testnet4 and signet (one family: the same keys and tb1 addresses on both).
+    "bitcoin-testnet": _Spec("testnet", "m/84'/1'/0'", ("vpub", "tpub"), _p2wpkh("tb"), (3, 1)),
+    "litecoin-testnet": _Spec(
+        "testnet", "m/84'/1'/0'", ("tpub", "vpub", "ttub"), _p2wpkh("tltc"), (3, 1)
+    ),
     "evm": _Spec("mainnet", "m/44'/60'/0'", ("xpub",), _encoder("EthAddrEncoder")),
     "tron": _Spec("mainnet", "m/44'/195'/0'", ("xpub",), _encoder("TrxAddrEncoder")),
     "sandbox": _Spec("testnet", "m/84'/1'/0'", ("tpub", "vpub"), _p2wpkh("sbx"), (3, 1)),
 }
-FAMILIES: tuple[str, ...] = tuple(_SPECS)
+FAMILIES: tuple[str, ...] = tuple(_SPECS)  # built in; CHAINS_CONFIG may define UTXO ones
+
+
+def _configured_spec(family: str) -> _Spec | None:
+    """The family of a UTXO network defined in CHAINS_CONFIG (its code): its key formats
+    and bech32 prefix come from the definition."""
+    from chains import registry
+
+    for network in registry.all_networks().values():
+        if (
+            network.kind == "utxo"
+            and network.family == family
+            and network.xpub_formats
+            and set(network.xpub_formats) <= set(_VERSIONS)  # else refused (chains/checks.py)
+        ):
+            return _Spec(
+                "testnet" if network.test else "mainnet",
+                "m/84'/<coin>'/0'",
+                network.xpub_formats,
+                _p2wpkh(network.hrp),
+                (3, 1),
+            )
+    return None
+
+
+def is_family(family: str) -> bool:
+    """Is this a wallet family keys can be set for (built in, or defined in CHAINS_CONFIG)?"""
+    return family in _SPECS or _configured_spec(family) is not None
 
 
 def _spec(family: str) -> _Spec:
-    try:
-        return _SPECS[family]
-    except KeyError:
-        raise _invalid(_("unknown wallet family %(family)s"), family=repr(family)) from None
+    spec = _SPECS.get(family) or _configured_spec(family)
+    if spec is None:
+        raise _invalid(_("unknown wallet family %(family)s"), family=repr(family))
+    return spec
 
 
 def _decode(family: str, key: str) -> bytes:

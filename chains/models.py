@@ -14,10 +14,19 @@ class ChainCursor(models.Model):
     height = models.BigIntegerField(null=True)
     hash = models.CharField(max_length=128, blank=True)
     node_tip = models.BigIntegerField(null=True)  # the node's tip at the last scan
+    # The highest block the node called final at the last scan, where it says (TRON's
+    # solidified block, when payments wait for it): None when depth alone decides.
+    final_height = models.BigIntegerField(null=True, blank=True)
     lease_owner = models.CharField(max_length=64, blank=True)
     lease_until = models.DateTimeField(null=True)
     last_scan_at = models.DateTimeField(null=True)
     last_error = models.TextField(blank=True)
+    # A node outage (chains.scanner): failed scans in a row, since when, when the next
+    # attempt is due (the backoff) and when the failure was last logged (once a minute).
+    failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    failure_logged_at = models.DateTimeField(null=True, blank=True)
     # What the node cannot show (no tracing: internal transfers unseen; no mempool API…), as
     # its backend said at the last successful scan: shown in the admin and the dashboard.
     notices = models.JSONField(default=list, blank=True)

@@ -13,6 +13,12 @@ Regtest uses the mainnet prefixes, so one set of prefixes serves both networks.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -21,9 +27,9 @@ class MoneroKeyError(ValueError):
     """The address or the view key is malformed, or they do not belong together; the message
     says which, for the form or the API's error, and `field` names the one at fault."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, field: str, message: _StrPromise, *, mismatch: bool = False) -> None:
+        super().__init__(str(message))
+        self.field, self.message, self.mismatch = field, message, mismatch
 
 
 def check_view_key(address: str, view_key: str) -> str:
@@ -39,16 +45,18 @@ def check_view_key(address: str, view_key: str) -> str:
     except ValueError as exc:
         raise MoneroKeyError(
             "address",
-            "This is not a Monero primary address (it starts with 4 and has 95 characters).",
+            _("This is not a Monero primary address (it starts with 4 and has 95 characters)."),
         ) from exc
     if not _HEX_KEY.fullmatch(view_key):
-        raise MoneroKeyError("view_key", "The private view key is 64 hexadecimal characters.")
+        raise MoneroKeyError("view_key", _("The private view key is 64 hexadecimal characters."))
     try:
         private = Ed25519MoneroPrivateKey.FromBytes(bytes.fromhex(view_key))
     except ValueError as exc:  # not a reduced scalar: no wallet makes such a key
-        raise MoneroKeyError("view_key", "This is not a Monero private view key.") from exc
+        raise MoneroKeyError("view_key", _("This is not a Monero private view key.")) from exc
     if private.PublicKey().RawCompressed().ToBytes() != keys[32:]:
-        raise MoneroKeyError("view_key", "This private view key does not belong to this address.")
+        raise MoneroKeyError(
+            "view_key", _("This private view key does not belong to this address."), mismatch=True
+        )
     return view_key
 
 

@@ -8,19 +8,28 @@ so a crash means the same blocks are read again — the sink is idempotent. The 
 against the watched addresses itself (one lookup per batch of blocks and one per mempool
 pass, whatever the number of watched addresses) before it fetches anything for the matches.
 What the node cannot show (its capability notices) is recorded on the cursor at each scan.
+
+Confirmations are counted at the node's tip (`ScanReport.node_tip`), not at the height the
+scan reached: after an outage a payment the catch-up reads is as deep as the chain says.
+
+A node outage is quiet (chains.outages): a failing scan is recorded on the cursor, logged
+once a minute per network (one line with the error's class and a short message without
+credentials; a traceback only for the first failure of an outage that is not a transport
+error), and the network is not scanned again until its backoff has passed.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from chains import outages
 from chains.backends.base import ChainBackend, Transfer
 from chains.models import ChainCursor, ScannedBlock
 from chains.registry import Network
@@ -58,6 +67,17 @@ class ScanReport:
     # then None even at the tip, and unconfirmed transactions are never seen there.
     mempool_api: bool = True
     reached_tip: bool = False  # tip_height is the node's tip: the mempool was looked at
+    # The node's tip at this scan (None: tip_height): confirmations are counted at `head`.
+    node_tip: int | None = None
+    # The highest block the node calls final (TRON's solidified block) when payments wait
+    # for it as well as for their depth; None when depth alone decides.
+    final_height: int | None = None
+
+    @property
+    def head(self) -> int:
+        """Where confirmations are counted (head - height + 1): the node's tip, also while
+        the scan catches up far below it."""
+        return self.tip_height if self.node_tip is None else max(self.node_tip, self.tip_height)
 
 
 class WatchedLookup(Protocol):
@@ -142,8 +162,14 @@ def scan(
     watched: WatchedLookup,
     sink: Sink,
     max_blocks: int = MAX_BLOCKS_PER_SCAN,
+    now: datetime | None = None,
 ) -> ScanReport | None:
-    """Scan once; None when another scan holds (or took over) the network's lease."""
+    """Scan once; None when another scan holds (or took over) the network's lease, or while
+    its node's backoff runs (`now`: the clock the backoff and the outage log read). A
+    failing scan raises `outages.ScanFailed` once its failure is recorded and logged."""
+    now = now or timezone.now()
+    if ChainCursor.objects.filter(network=network.code, retry_at__gt=now).exists():
+        return None  # a failing node's backoff runs
     cursor = _take_lease(network.code)
     if cursor is None:
         return None
@@ -158,7 +184,9 @@ def scan(
         if height is None:
             height = -1 if network.kind == "sandbox" else max(tip.height - START_DEPTH, -1)
         previous_hash = cursor.hash or None
-        report = ScanReport(network.code, tip_height=height)
+        report = ScanReport(
+            network.code, tip_height=height, node_tip=tip.height, final_height=tip.final_height
+        )
         # A reorganisation to a branch no longer than ours adds no block whose parent could
         # tell: compare the cursor's own block first.
         if previous_hash and backend.block_hash(height) != previous_hash:
@@ -215,10 +243,15 @@ def scan(
                 height=height,
                 hash=previous_hash or "",
                 node_tip=tip.height,
+                final_height=tip.final_height,
                 last_error="",
                 notices=notices,
+                **outages.recovered(network.code, cursor.failures, cursor.failing_since, now),
             )
         return report
     except Exception as exc:
-        _release(cursor, last_error=f"{type(exc).__name__}: {exc}"[:2000])
-        raise
+        failure = outages.failed(
+            network.code, exc, cursor.failures, cursor.failing_since, cursor.failure_logged_at, now
+        )
+        _release(cursor, **failure)
+        raise outages.ScanFailed(network.code) from exc

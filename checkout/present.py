@@ -19,7 +19,7 @@ from core.errors import GatewayError
 from invoices import lifecycle, money, selectors
 from invoices.models import Invoice, Kind, Quote, Refund
 from invoices.representation import confirmations
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
 from invoices.services import quoting
 from pages import labels
 from pages.amounts import display_amount
@@ -141,6 +141,7 @@ class PageState:
     final: bool
     received: int
     remaining: int
+    shortfall: int  # short of the amount due yet accepted as paid (the tolerance)
     confirmations: tuple[int, int] | None
     seconds_left: int | None
     state: str  # changes whenever the page would look different: the poller compares it
@@ -161,7 +162,7 @@ def page_state(invoice: Invoice, now: datetime) -> PageState:
         timer_over=facts.timer_over(now),
         after_close=bool(ledger.after_close),
     )
-    heights = scanned_heights() if txs else {}
+    heights = tip_heights() if txs else {}
     confs = states.confirmations(
         [
             (confirmations(tx, heights), tx.required_confirmations)
@@ -176,7 +177,7 @@ def page_state(invoice: Invoice, now: datetime) -> PageState:
     )
     final = states.is_final(facts.status, facts.archived)
     state = f"{screen}|{invoice.quote_id}|{received}|{len(txs)}|{confs}|{final}"
-    return PageState(screen, final, received, remaining, confs, seconds, state)
+    return PageState(screen, final, received, remaining, ledger.shortfall, confs, seconds, state)
 
 
 def message(screen: str, waiting: tuple[int, int] | None) -> str:
@@ -222,22 +223,36 @@ def methods(invoice: Invoice, now: datetime) -> list[dict]:
     return methods
 
 
-def _payment(quote: Quote, facts: PageState) -> dict:
-    """Where and how much to send: the whole amount, or what is left of it."""
+def _payment(invoice: Invoice, quote: Quote, facts: PageState) -> dict:
+    """Where and how much to send: the whole amount, or what is left of it.
+
+    `exchange_note`: whether to warn a payer sending from an exchange. The address shown is
+    never shared (each invoice has its own: `one_invoice_per_address`, in forwarder mode
+    too), so no memo is needed to credit a payment to it; what is shared is the exchange's
+    sending address, used for all its customers' withdrawals without a memo. That matters
+    on account networks (EVM, TRON: every token payment), where the sending account is the
+    payer (`accounting.count_payers`): a second withdrawal, from another address of the
+    exchange, reads as a second payer and holds the invoice for review (multiple_senders).
+    On UTXO networks senders identify nobody and all payments are one payer's: no note."""
     network = registry.network(quote.network)
     asset = registry.asset(quote.network, quote.asset)
     units = facts.remaining if facts.screen == states.UNDERPAID else quote.due_amount
     amount = display_amount(units, asset.decimals)
-    uri = payment_uri(network, asset, quote.address, units)
+    uri = payment_uri(
+        network, asset, quote.address, units, invoice.description, token_uri=invoice.token_uri
+    )
     return {
         "amount": amount,
         "asset": asset.code,
         "network": labels.network_name(network.code, network.name),
         "test": network.test,
         "address": quote.address,
+        # A Monero subaddress (8…): a few exchanges still cannot withdraw to one.
+        "subaddress": network.kind == "monero" and (quote.address or "").startswith("8"),
         "uri": uri,
         "icon": icon(asset.code),
         "fee": display_amount(quote.fee_amount, asset.decimals) if quote.fee_amount else None,
+        "exchange_note": network.account_based,
         "qr": qr_svg(
             uri or quote.address,
             _("QR code: pay %(amount)s %(asset)s to %(address)s")
@@ -248,7 +263,7 @@ def _payment(quote: Quote, facts: PageState) -> dict:
 
 def _transactions(invoice: Invoice) -> list[dict]:
     """Every payment seen, an extra one (another method or asset) marked as not counted."""
-    heights = scanned_heights()
+    heights = tip_heights()
     ledger = invoice.ledger(refunds=())  # what counts: refunds change nothing
     rows = []
     for tx in sorted(invoice.transactions.all(), key=lambda tx: (tx.detected_at, tx.pk)):
@@ -298,6 +313,7 @@ def _received(invoice: Invoice, facts: PageState) -> dict | None:
     return {
         "received": display_amount(facts.received, decimals),
         "remaining": display_amount(facts.remaining, decimals),
+        "shortfall": display_amount(facts.shortfall, decimals) if facts.shortfall else "",
         "due": display_amount(quote.due_amount, decimals),
         "asset": quote.asset,
     }
@@ -339,7 +355,7 @@ def page(
         "message": message(screen, facts.confirmations),
         "price": labels.amount(display_amount(invoice.price_amount, price_decimals)),
         "methods": methods(invoice, now) if screen == states.CHOOSE else [],
-        "payment": _payment(invoice.quote, facts)
+        "payment": _payment(invoice, invoice.quote, facts)
         if screen in PAYING_SCREENS and invoice.quote
         else None,
         "received": _received(invoice, facts),

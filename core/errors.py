@@ -316,6 +316,11 @@ class ErrorCode(StrEnum):
         _("%(host)s is not one of the merchant's allowed return hosts"),
     )
     INVALID_ADDRESS = "invalid_address", 422, _("This is not a valid address for this network.")
+    VIEW_KEY_MISMATCH = (
+        "view_key_mismatch",
+        422,
+        _("This private view key does not belong to this address."),
+    )
     INVALID_TXID = (
         "invalid_txid",
         422,

@@ -30,6 +30,7 @@ from merchants.models import (
     Merchant,
     MerchantUser,
     PayerEmail,
+    TokenQR,
 )
 from pages import labels
 from pages.forms import choice_field
@@ -248,6 +249,26 @@ PAYER_EMAIL_CHOICES = [
 ]
 
 
+TOKEN_QR_CHOICES = [
+    (TokenQR.URI, _("A payment link (EIP-681): the wallet fills in address and amount")),
+    (TokenQR.ADDRESS, _("The plain address: the payer types the amount shown beside it")),
+]
+
+
+def _tolerance_lines(lines: list[str]) -> dict[str, int]:
+    """Lines of "1.00 USD" into the stored {currency: base units}, checked as the API's
+    {"USD": "1.00"} is (`merchant_settings.underpayment_tolerance`)."""
+    pairs = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) != 2:
+            raise ValidationError(
+                _("%(line)s: write an amount and its currency, such as 1.00 USD") % {"line": line}
+            )
+        pairs[parts[1].upper()] = parts[0]
+    return merchant_settings.underpayment_tolerance(pairs)
+
+
 def _callback_url(url: str) -> str:
     """Blank: no callbacks; any other URL is checked as the API checks it."""
     return merchant_settings.callback_url(merchant_settings.http_url(url)) if url else url
@@ -302,7 +323,10 @@ class PaymentsForm(SettingsForm):
     """Payment methods, confirmations, timers and rules; the fields of the networks and
     contexts are made from the registry."""
 
-    rules = {"deny_list": partial(merchant_settings.string_list, what="deny_list")}
+    rules = {
+        "deny_list": partial(merchant_settings.string_list, what="deny_list"),
+        "underpayment_tolerance": _tolerance_lines,
+    }
 
     enabled_methods = forms.MultipleChoiceField(
         required=False, label=_("Payment methods"), widget=forms.CheckboxSelectMultiple
@@ -317,6 +341,24 @@ class PaymentsForm(SettingsForm):
         max_value=100,
         decimal_places=4,
         help_text=_("A payment this close to the amount due completes the invoice."),
+    )
+    underpayment_tolerance = LinesField(
+        label=_("Underpayment tolerance"),
+        help_text=_(
+            "One a line, an amount and its price currency, such as 1.00 USD: a payment short "
+            "by at most this much completes the invoice (an exchange's withdrawal fee). With "
+            "the percentage above, the larger allowance applies."
+        ),
+    )
+    token_qr = forms.ChoiceField(
+        required=False,  # not sent: left as it is
+        label=_("QR code of token payments"),
+        widget=forms.RadioSelect,
+        choices=TOKEN_QR_CHOICES,
+        help_text=_(
+            "Some wallets read the token contract of a payment link as the recipient: the "
+            "plain address avoids that."
+        ),
     )
     insurance_percent = forms.DecimalField(
         label=_("Rate insurance (%)"),
@@ -407,9 +449,11 @@ class PaymentsForm(SettingsForm):
                 "slippage_percent",
                 "insurance_percent",
                 "deny_list",
+                "underpayment_tolerance",
             )
         }
         changes["payer_email"] = data.get("payer_email") or merchant.payer_email
+        changes["token_qr"] = data.get("token_qr") or merchant.token_qr
         changes["enabled_methods"] = merchant_settings.enabled_methods(
             present.stored_methods(
                 data["enabled_methods"],
@@ -499,6 +543,31 @@ class WalletForm(Styled, forms.Form):
         return xpub
 
 
+class MoneroWalletForm(Styled, forms.Form):
+    """A Monero wallet's primary address and private view key: checked together, and stored,
+    by the wallet service (the view key is never shown again)."""
+
+    address = forms.CharField(
+        max_length=120,
+        label=_("Primary address"),
+        help_text=_("Your wallet's main address, starting with 4 (not a subaddress)."),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "class": "input mono", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+    view_key = forms.CharField(
+        max_length=80,
+        label=_("Private view key"),
+        help_text=_(
+            "64 hexadecimal characters, from your wallet's keys (never the spend key or seed). "
+            "It lets the gateway see payments to you, not spend them."
+        ),
+        widget=forms.PasswordInput(
+            attrs={"class": "input mono", "spellcheck": "false", "autocomplete": "off"}
+        ),
+    )
+
+
 class ApiKeyForm(Styled, forms.Form):
     """A new key's label, mode and scope; left out, the dashboard's current mode and the
     narrower scope."""
@@ -513,7 +582,10 @@ class ApiKeyForm(Styled, forms.Form):
         widget=forms.RadioSelect,
         required=False,
         initial=TEST,
-        choices=[(LIVE, _("Live: real payments")), (TEST, _("Test: sandbox play money only"))],
+        choices=[
+            (LIVE, _("Live: real payments")),
+            (TEST, _("Test: play money only (sandbox, test networks)")),
+        ],
     )
     scope = forms.ChoiceField(
         label=_("Scope"),

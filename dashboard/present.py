@@ -12,6 +12,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from invoices import money
 from invoices.lifecycle import Status, is_allowed
 from pages.amounts import display_amount, short_amount
 
@@ -37,6 +38,8 @@ AMOUNT_KEYS = (
     "paid_amount",
     "remaining_amount",
     "excess_amount",
+    "shortfall_amount",
+    "underpayment_tolerance",
 )
 
 
@@ -87,6 +90,14 @@ def percent(value: Decimal) -> str:
     """A stored percentage as people write it: 0.5000 -> "0.5", 10.0000 -> "10"."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def tolerance_lines(stored: dict[str, int]) -> list[str]:
+    """A merchant's underpayment tolerances as the settings form takes them: "1.00 USD"."""
+    return [
+        f"{money.format_units(units, money.price_decimals(code) or 0)} {code}"
+        for code, units in sorted(stored.items())
+    ]
 
 
 def refund_step(refunds: list[dict]) -> str:

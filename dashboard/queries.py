@@ -17,14 +17,14 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from rest_framework.exceptions import ValidationError as CursorError
 
 from chains import registry
-from chains.lag import cursor_lag
+from chains.lag import cursor_finality_lag, cursor_lag
 from chains.models import ChainCursor
 from dashboard import present
 from invoices import accounting, lifecycle, money
 from invoices.api.pagination import keyset_page
 from invoices.models import DailyTotal, Invoice, Refund, Status, Transaction
 from invoices.representation import invoice_payload
-from invoices.selectors import daily_totals, offered_methods, scanned_heights, search
+from invoices.selectors import daily_totals, offered_methods, search, tip_heights
 from invoices.services import rollups
 from merchants.models import Merchant
 from pages import labels
@@ -106,6 +106,7 @@ LIST_FIELDS = (
     # what a row's ledger reads (`Invoice.ledger`, `Invoice.facts`): a deferred one would
     # cost a query per row
     "slippage_percent",
+    "underpayment_tolerance",
     "expires_at",
     "late_window_minutes",
     "processing_timeout_minutes",
@@ -114,6 +115,7 @@ LIST_FIELDS = (
     "quote__asset",
     "quote__network",
     "quote__due_amount",
+    "quote__rate",  # the underpayment tolerance is converted at it
 )
 
 
@@ -162,7 +164,7 @@ def csv_lines(invoices: QuerySet):
     each amount column's unit."""
     writer = csv.writer(_Echo())
     yield writer.writerow([header for header, _key in present.CSV_COLUMNS])
-    heights = scanned_heights()
+    heights = tip_heights()
     rows = (
         invoices.select_related("quote")
         .prefetch_related("transactions", "refunds")
@@ -426,6 +428,13 @@ def needs_action(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                     "tone": "error",
                     "text": gettext("%(network)s: %(lag)s; payments on it may show late")
                     % {"network": labels.network_name(code, network.name), "lag": lag},
+                }
+            )
+        if finality := cursor_finality_lag(network, cursor):
+            items.append(
+                {
+                    "tone": "warning",
+                    "text": f"{labels.network_name(code, network.name)}: {finality}",
                 }
             )
         for notice in getattr(cursor, "notices", None) or ():  # what its node cannot show

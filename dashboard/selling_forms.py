@@ -97,7 +97,7 @@ class InvoiceCreateForm(Styled, forms.Form):
 
     def __init__(self, *args, merchant: Merchant, livemode: bool, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.livemode = livemode  # the dashboard's mode: test invoices offer the sandbox only
+        self.livemode = livemode  # the dashboard's mode: test invoices offer test networks only
         choice_field(self, "price_currency").choices = price_currencies(merchant, livemode)
         choice_field(self, "pay_method").choices = [("", "—")] + method_choices(merchant, livemode)
         self.fields["price_amount"].widget.attrs["placeholder"] = labels.amount("25.00")

@@ -25,6 +25,7 @@ from dashboard.forms import (
     CallbackForm,
     EndpointForm,
     InviteForm,
+    MoneroWalletForm,
     PaymentsForm,
     ProfileForm,
     RoleForm,
@@ -124,6 +125,8 @@ def payments(request: MemberRequest) -> HttpResponseBase:
         },
         "slippage_percent": present.percent(merchant.slippage_percent),
         "insurance_percent": present.percent(merchant.insurance_percent),
+        "underpayment_tolerance": present.tolerance_lines(merchant.underpayment_tolerance),
+        "token_qr": merchant.token_qr,
         **{f"confirmations_{n.code}": merchant.confirmations.get(n.code) for n in networks},
         **{f"rule_{c}": rule for c, rule in merchant.unresolved_rules.items()},
     }
@@ -147,7 +150,9 @@ def _families(merchant: Merchant) -> list[str]:
     """The wallet families of the enabled networks, and any the merchant already has."""
     families = {network.family for network in enabled_networks()}
     families |= set(merchant.wallets.values_list("family", flat=True))
-    return sorted(family for family in families if family in hd.FAMILIES)
+    return sorted(
+        family for family in families if hd.is_family(family) or family == merchant_services.MONERO
+    )
 
 
 def _changes(merchant: Merchant, *what: str, shown: int = 20):
@@ -172,7 +177,7 @@ def wallets(request: MemberRequest) -> HttpResponseBase:
                 "family": family,
                 "networks": _family_networks(family),
                 "wallet": wallet,
-                "addresses": hd.derive_addresses(family, wallet.xpub, 0, DERIVED_SHOWN)
+                "addresses": merchant_services.wallet_addresses(wallet, 0, DERIVED_SHOWN)
                 if wallet
                 else [],
             }
@@ -198,6 +203,8 @@ def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
     if family not in _families(merchant):
         raise Http404
     current = Wallet.objects.filter(merchant=merchant, family=family).first()
+    if family == merchant_services.MONERO:
+        return _monero_wallet(request, current)
     form = WalletForm(request.POST or None, family=family, merchant=merchant)
     preview = None
     if request.method == "POST" and form.is_valid():
@@ -221,6 +228,36 @@ def wallet(request: MemberRequest, family: str) -> HttpResponseBase:
             "networks": _family_networks(family),
             "current": current,
             "preview": preview,
+            "section": "settings",
+            "tab": "wallets",
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+def _monero_wallet(request: MemberRequest, current: Wallet | None) -> HttpResponseBase:
+    """The primary address and private view key, saved at once when they belong together:
+    that check is the proof a pasted xpub's preview gives (the view key is never shown)."""
+    form = MoneroWalletForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merchant_services.set_monero_wallet(
+                merchant=request.merchant,
+                address=form.cleaned_data["address"],
+                view_key=form.cleaned_data["view_key"],
+                actor=actor(request),
+            )
+        except GatewayError as exc:
+            form.add_error(exc.param if exc.param in form.fields else None, exc.message)
+        else:
+            return _saved(request, _("The Monero wallet"), "dashboard:settings_wallets")
+    return render(
+        request,
+        "dashboard/settings/monero_wallet.html",
+        {
+            "form": form,
+            "networks": _family_networks(merchant_services.MONERO),
+            "current": current,
             "section": "settings",
             "tab": "wallets",
         },

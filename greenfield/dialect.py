@@ -13,12 +13,12 @@ from webhooks import dialects
 from webhooks.models import Delivery
 
 # What a Greenfield endpoint may ask for (`authorizedEvents.specificEvents`): the invoice
-# events of BTCPay's webhooks document that our events give. Not `InvoiceCreated`: our
-# invoices record no event when made (the outbox reports changes, and an event at creation
-# would reach every endpoint of our own dialect and renumber their sequences), and the
-# plugins learn of an invoice from the answer that creates it (the WooCommerce plugin's
-# webhook does not ask for it). Asking for it is refused rather than never answered.
+# events of BTCPay's webhooks document that our events give. `InvoiceCreated` is recorded
+# only for a merchant with an endpoint that wants it (invoices.models.Event.CREATED), so
+# creating invoices costs the others nothing; its sequence 0 sends it first, as BTCPay
+# does.
 EVENT_TYPES = (
+    webhooks.CREATED,
     "InvoiceReceivedPayment",
     "InvoiceProcessing",
     "InvoiceSettled",
@@ -38,14 +38,16 @@ def event_type(event: Event) -> str | None:
 
 
 def body(delivery: Delivery) -> bytes:
-    """The event's Greenfield body in the delivery's envelope (a redelivery sends the same
-    delivery id: it is the same delivery, sent again)."""
+    """The event's Greenfield body in the delivery's envelope: the same for each of its
+    attempts; a Greenfield redelivery, a delivery of its own, names the first delivery."""
     event = delivery.event
+    first = delivery.redelivery_of_id
     enveloped = webhooks.envelope(
         _events(event)[0],
         delivery_id=str(delivery.pk),
         webhook_id=str(delivery.endpoint_id),
         timestamp=int(event.created_at.timestamp()),
+        original_delivery_id=str(first) if first else None,
     )
     return json.dumps(enveloped, separators=(",", ":")).encode()
 
@@ -56,5 +58,10 @@ def sign(secrets: list[str], now: datetime, raw_body: bytes) -> dict[str, str]:
 
 
 GREENFIELD = dialects.Dialect(
-    name="greenfield", event_types=EVENT_TYPES, event_type=event_type, body=body, sign=sign
+    name="greenfield",
+    event_types=EVENT_TYPES,
+    event_type=event_type,
+    body=body,
+    sign=sign,
+    created=webhooks.CREATED,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -185,7 +186,9 @@ class RedeliverView(WebhookView):
     atomic_request = False  # its claim on the delivery must be seen by workers meanwhile
 
     def post(self, request: Request, store_id: str, webhook_id: str, delivery_id: str) -> Response:
-        """Sent again now; the id of the delivery (ours resends the same delivery)."""
+        """A new delivery of the same event, sent now (and retried if it fails, as any
+        delivery); its id, as BTCPay answers."""
         delivery = self.delivery(store_id, webhook_id, delivery_id)
-        callbacks.redeliver(delivery)
-        return Response(str(delivery.pk))
+        again = callbacks.repeat_delivery(delivery, timezone.now())
+        callbacks.redeliver(again)
+        return Response(str(again.pk))

@@ -13,6 +13,9 @@ from greenfield import mapping, shapes
 # merchant's automatic rules or the payer).
 MANUAL_ACTORS = ("api_key:", "user:")
 
+# An invoice's making (our Event.CREATED, recorded only while an endpoint wants it).
+CREATED = "InvoiceCreated"
+
 # A status change, by the Greenfield status it lands in: the event BTCPay sends.
 STATUS_EVENTS = {
     mapping.PROCESSING: "InvoiceProcessing",
@@ -37,6 +40,8 @@ def events(event_type: str, actor: str, invoice: dict, store_id: str) -> list[di
         "invoiceId": invoice["id"],
         "metadata": shapes.invoice_data(invoice, store_id)["metadata"],
     }
+    if event_type == "invoice_created":
+        return [{**base, "type": CREATED}]
     if event_type == "transaction_created" and invoice["transactions"]:
         tx = max(invoice["transactions"], key=lambda t: t["detected_at"])
         return [_payment_event("InvoiceReceivedPayment", base, invoice, tx)]

@@ -91,6 +91,9 @@ class Ledger:
     fit: Fit | None  # of what counts, net of refunds of the excess; None: nothing counts
     confirmed_fit: Fit | None
     refundable_excess: int  # confirmed excess not refunded yet, in the chosen asset
+    # What the payer is short by although the payment counts as paid (within the slippage
+    # or the absolute tolerance), in the chosen asset: shown, never asked for.
+    shortfall: int = 0
     # Confirmed extra payments not refunded yet, per (asset, network), in their own units.
     refundable_extra: Mapping[Method, int] = field(default_factory=dict)
     payers: int = 0  # distinct payers of what counts (see `count_payers`)
@@ -165,9 +168,12 @@ def account(
     account_network: bool = True,
     refunded: Mapping[Method, int] | None = None,
     closed_at: datetime | None = None,
+    tolerance: int = 0,
 ) -> Ledger:
-    """The ledger of one invoice. `refunded`: what refunds of the excess already send back,
-    per (asset, network); they lower what is left to judge, never what was paid.
+    """The ledger of one invoice. `tolerance`: the absolute underpayment tolerance in base
+    units of the chosen asset (`pricing.tolerance_units`). `refunded`: what refunds of the
+    excess already send back, per (asset, network); they lower what is left to judge, never
+    what was paid.
     `closed_at` (`lifecycle.closed_at`): payments seen after it are extra, whatever their
     method, since the invoice they reached had ended."""
     refunded = refunded or {}
@@ -189,13 +195,16 @@ def account(
     refunded_counted = max(refunded_chosen - extra_in_chosen, 0)
     fit = confirmed_fit = None
     if due and counted:
-        fit = classify(paid - refunded_counted, due, slippage_percent)
-        confirmed_fit = classify(confirmed_paid - refunded_counted, due, slippage_percent)
+        fit = classify(paid - refunded_counted, due, slippage_percent, tolerance)
+        confirmed_fit = classify(
+            confirmed_paid - refunded_counted, due, slippage_percent, tolerance
+        )
     refundable_extra = {
         key: amount - refunded.get(key, 0)
         for key, amount in confirmed_extra.items()
         if amount - refunded.get(key, 0) > 0
     }
+    left = remaining(paid, due) if due is not None else 0
     return Ledger(
         method=method,
         due=due,
@@ -204,11 +213,12 @@ def account(
         reverted=tuple(p for p in payments if not p.live),
         paid=paid,
         confirmed_paid=confirmed_paid,
-        remaining=remaining(paid, due) if due is not None else 0,
+        remaining=left,
         excess=max(paid - due, 0) if due else 0,
         fit=fit,
         confirmed_fit=confirmed_fit,
         refundable_excess=max(confirmed_paid - refunded_counted - due, 0) if due else 0,
+        shortfall=left if fit == Fit.EXACT else 0,
         refundable_extra=refundable_extra,
         payers=count_payers(counted, account_network=account_network),
         closed_at=closed_at,

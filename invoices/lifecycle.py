@@ -262,6 +262,12 @@ class ChainView:
 
     tip: int  # the height scanned up to
     seen_block: tuple[int, str] | None = None  # (height, hash) of the block carrying it
+    # The node's tip, where confirmations are counted (None: `tip`); during a catch-up it
+    # is above `tip`.
+    head: int | None = None
+    # The highest block the node calls final (TRON's solidified block) when a transaction
+    # must be under it as well as deep enough; None: depth alone decides.
+    final_height: int | None = None
     seen_in_mempool: bool = False
     # Blocks above this were orphaned by a reorganisation (None: no reorganisation).
     rollback_above: int | None = None
@@ -284,6 +290,18 @@ def confirmations(block_height: int | None, tip: int | None) -> int:
     if block_height is None or tip is None:
         return 0
     return max(tip - block_height + 1, 0)
+
+
+def settled(
+    block_height: int | None, head: int, required: int, final_height: int | None = None
+) -> bool:
+    """Whether a transaction in a block counts as confirmed: `required` deep under the
+    node's head and, where the node names a final block, at or under it."""
+    return (
+        block_height is not None
+        and confirmations(block_height, head) >= required
+        and (final_height is None or block_height <= final_height)
+    )
 
 
 def reconcile(tx: TxFacts, view: ChainView) -> TxChange:
@@ -317,7 +335,8 @@ def reconcile(tx: TxFacts, view: ChainView) -> TxChange:
         if height is None and not seen and _gone(unmined_at, view):
             return TxChange(TxStatus.REVERTED, None, None, unmined_at, "transaction_reverted")
 
-    deep = confirmations(height, view.tip) >= tx.required_confirmations
+    head = view.tip if view.head is None else max(view.head, view.tip)
+    deep = settled(height, head, tx.required_confirmations, view.final_height)
     event = "transaction_updated" if came_back else None
     if deep and status == TxStatus.PENDING:
         status, event = TxStatus.CONFIRMED, "transaction_confirmed"

@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 
 from chains import registry
 from core import egress
-from core.errors import ErrorCode
+from core.errors import ErrorCode, GatewayError
+from invoices import money
 from invoices.validation import text_problem
 from merchants.models import UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS
 
@@ -67,6 +68,29 @@ def confirmations(value) -> dict:
                 code=ErrorCode.BELOW_SAFE_MINIMUM,
             )
     return value
+
+
+def underpayment_tolerance(value) -> dict[str, int]:
+    """{price currency: decimal string} (e.g. {"USD": "1.00"}) into {CURRENCY: base units}
+    as stored; a zero drops the currency. Each amount is read by `money` like any price
+    (a string, no sign, at most the currency's decimals), so the refusals are the same."""
+    if not isinstance(value, dict):
+        raise ValidationError(
+            'underpayment_tolerance maps a price currency to an amount, e.g. {"USD": "1.00"}'
+        )
+    found = {}
+    for currency, amount in value.items():
+        code = currency.upper() if isinstance(currency, str) else ""
+        decimals = money.price_decimals(code) if code else None
+        if decimals is None:
+            raise ValidationError(f"unknown currency {currency!r}", code=ErrorCode.UNKNOWN_CURRENCY)
+        try:
+            units = money.tolerance_to_units(amount, decimals)
+        except GatewayError as exc:
+            raise ValidationError(f"{code}: {exc.message}", code=exc.code) from None
+        if units:
+            found[code] = units
+    return found
 
 
 def unresolved_rules(value, current: dict | None) -> dict:

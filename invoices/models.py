@@ -7,6 +7,7 @@ decimals come from the registry (pay assets) or `invoices.money` (price currenci
 import secrets
 import uuid
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -14,9 +15,9 @@ from django.db.models.functions import Upper
 
 from chains import registry
 from chains.fields import UnitsField
-from invoices import accounting, lifecycle
+from invoices import accounting, lifecycle, money, pricing
 from invoices.lifecycle import Context, Facts, RefundStatus, Status, TxFacts, TxStatus
-from merchants.models import PERCENT, Merchant
+from merchants.models import PERCENT, Merchant, TokenQR
 
 
 def _choices(enum) -> list[tuple[str, str]]:
@@ -38,7 +39,8 @@ class Invoice(models.Model):
         max_length=20, null=True, blank=True, choices=_choices(Context)
     )
     archived = models.BooleanField(default=False)
-    # False for a test-mode invoice: it is paid on the sandbox only, never on a real chain.
+    # False for a test-mode invoice: it is paid on test networks only (the sandbox, regtest,
+    # public testnets), never on a real chain.
     livemode = models.BooleanField(default=True)
 
     price_amount = UnitsField()  # base units of price_currency (cents for USD)
@@ -56,6 +58,11 @@ class Invoice(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     insurance_percent = models.DecimalField(**PERCENT)
     slippage_percent = models.DecimalField(**PERCENT)
+    # The shortfall accepted as paid besides the slippage, in base units of price_currency
+    # (pricing.classify: the larger allowance wins); converted at the chosen quote's rate.
+    underpayment_tolerance = UnitsField(default=0)
+    # What a token payment's QR code holds (merchants.models.TokenQR).
+    token_qr = models.CharField(max_length=8, choices=TokenQR.choices, default=TokenQR.URI)
     include_fee = models.BooleanField(default=False)
     # Copied from the merchant at creation so later settings changes do not move deadlines.
     payment_window_minutes = models.PositiveIntegerField()
@@ -110,6 +117,11 @@ class Invoice(models.Model):
     def __str__(self):
         return str(self.id)
 
+    @property
+    def token_uri(self) -> bool:
+        """Whether a token payment's QR code holds a payment URI (else the plain address)."""
+        return self.token_qr == TokenQR.URI
+
     def facts(self) -> Facts:
         """What the state machine (invoices.lifecycle) and the payer's page decide from."""
         return Facts(
@@ -139,6 +151,20 @@ class Invoice(models.Model):
             account_network=network.account_based if network else True,
             refunded=self.refunded(refunds),
             closed_at=lifecycle.closed_at(self.facts()),
+            tolerance=self.tolerance_units(quote, network),
+        )
+
+    def tolerance_units(self, quote: "Quote | None", network: registry.Network | None) -> int:
+        """The absolute underpayment tolerance in base units of `quote`'s asset, at its rate
+        (none on a network no longer configured: its payments are not judged anew)."""
+        asset = network.asset(quote.asset) if quote and network else None
+        if quote is None or asset is None or not self.underpayment_tolerance:
+            return 0
+        return pricing.tolerance_units(
+            self.underpayment_tolerance,
+            money.stored_price_decimals(self.price_currency),
+            Decimal(quote.rate),
+            asset.decimals,
         )
 
     def refunded(self, refunds=None) -> dict[accounting.Method, int]:
@@ -316,6 +342,15 @@ class Refund(models.Model):
         )
 
 
+class OurEvents(models.Manager):
+    """Events of our own types (Event.TYPES): the created event is for another dialect's
+    webhooks alone, so our API, dashboard and notifications never see it. Deliveries and
+    attempts reach their event through the base manager, which has every row."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().exclude(type=Event.CREATED)
+
+
 class Event(models.Model):
     """The outbox: one row per thing a merchant hears about, written in the same database
     transaction as the change it reports. `data` is the invoice as the API showed it then."""
@@ -328,12 +363,17 @@ class Event(models.Model):
         "status_changed",
         "refund_updated",
     )
+    # An invoice's making, for a webhook dialect that reports it (Greenfield's
+    # InvoiceCreated): recorded at creation only while one of the merchant's endpoints wants
+    # it (Merchant.records_invoice_creation), with sequence 0 so that it goes first and our
+    # events keep theirs from 1. Not one of ours: `objects` leaves it out.
+    CREATED = "invoice_created"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="events")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(max_length=32)
-    sequence = models.PositiveIntegerField()  # per invoice, from 1
+    sequence = models.PositiveIntegerField()  # per invoice, from 1 (CREATED: 0)
     actor = models.CharField(max_length=100)  # "system", "api_key:<prefix>", "user:<name>"…
     data = models.JSONField()
     created_at = models.DateTimeField(db_index=True)
@@ -341,6 +381,8 @@ class Event(models.Model):
     # The payer's refund-claim e-mail (webhooks.emails), with the sending worker's lease.
     email_sent_at = models.DateTimeField(null=True, blank=True)
     email_claimed_until = models.DateTimeField(null=True, blank=True)
+
+    objects = OurEvents()
 
     class Meta:
         constraints = [

@@ -123,6 +123,14 @@ def to_units(amount: str, decimals: int) -> int:
     return units
 
 
+def tolerance_to_units(amount: str, decimals: int) -> int:
+    """An underpayment tolerance: an amount as `to_units` reads it, or zero ("0", "0.00":
+    none), which an amount due may never be."""
+    if isinstance(amount, str) and _AMOUNT.fullmatch(amount) and not amount.strip("0."):
+        return 0
+    return to_units(amount, decimals)
+
+
 def format_units(units: int, decimals: int) -> str:
     """Base units as a plain decimal string with exactly `decimals` places."""
     sign = "-" if units < 0 else ""

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 
 class Fit(StrEnum):
-    EXACT = "exact"  # within ± slippage of what is due
+    EXACT = "exact"  # within ± slippage of what is due, or short by at most the tolerance
     UNDER = "under"
     OVER = "over"
 
@@ -76,10 +76,24 @@ def round_up_to_step(units: int, step: int) -> int:
     return -(-units // step) * step
 
 
-def classify(received: int, due: int, slippage_percent: Decimal) -> Fit:
-    """Compare a received total with what is due, allowing ± slippage_percent."""
+def tolerance_units(tolerance: int, price_decimals: int, rate: Decimal, pay_decimals: int) -> int:
+    """An absolute underpayment tolerance (base units of the price currency, e.g. 100 for
+    1.00 USD) in base units of the paid asset at the invoice's `rate`, rounded down: the
+    shortfall accepted is never worth more than the tolerance."""
+    return convert_down(tolerance, price_decimals, rate, pay_decimals) if tolerance else 0
+
+
+def classify(received: int, due: int, slippage_percent: Decimal, tolerance_units: int = 0) -> Fit:
+    """Compare a received total with what is due, allowing ± slippage_percent, and below it
+    a shortfall of up to `tolerance_units` (the absolute tolerance, `tolerance_units()`).
+
+    The two allowances combine as the larger one: a payment is underpaid only when it is
+    short by more than both. BTCPay Server has the percentage alone (`paymentTolerance`),
+    SatSale a fixed amount alone (`allowable_underpay`): taking whichever allows more keeps
+    each one meaning what it means there, so setting an absolute tolerance never makes a
+    payment the percentage accepted underpaid."""
     tolerance = Fraction(slippage_percent) / 100
-    if received < due * (1 - tolerance):
+    if received < due * (1 - tolerance) and due - received > tolerance_units:
         return Fit.UNDER
     if received > due * (1 + tolerance):
         return Fit.OVER

@@ -154,12 +154,12 @@ class KrakenProvider(HttpProvider):
     Kraken rejects the whole request if one pair is unknown ("EQuery:Unknown asset pair"),
     so only pairs known to be listed are asked for; the rest fall through to the next
     provider. Kraken calls BTC "XBT" and answers with its legacy pair names (XXBTZUSD,
-    XETHZEUR, USDTZUSD) or the plain ones (USDCUSD, POLEUR)."""
+    XETHZEUR, USDTZUSD, XXMRZUSD) or the plain ones (USDCUSD, POLEUR)."""
 
     name = "kraken"
     url = "https://api.kraken.com/0/public/Ticker"
     ALIASES = {"BTC": "XBT"}
-    ASSETS = {"BTC", "ETH", "LTC", "POL", "TRX", "USDT", "USDC"}
+    ASSETS = {"BTC", "ETH", "LTC", "POL", "TRX", "AVAX", "USDT", "USDC", "XMR"}
     FIATS = {"USD", "EUR"}
 
     def _listed(self, pairs):
@@ -223,7 +223,9 @@ class CoinGeckoProvider(HttpProvider):
         "ETH": "ethereum",
         "BNB": "binancecoin",
         "POL": "polygon-ecosystem-token",
+        "AVAX": "avalanche-2",
         "TRX": "tron",
+        "XMR": "monero",
         "USDT": "tether",
         "USDC": "usd-coin",
     }

@@ -18,14 +18,16 @@ from django.db.models.manager import BaseManager
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
-from chains import hd, registry
+from chains import registry
 from chains.uri import payment_uri
 from core.errors import ErrorCode, ErrorType
 from invoices import lifecycle, money, pricing
 from invoices.accounting import Ledger
 from invoices.lifecycle import Context, RefundStatus, Status, TxStatus
 from invoices.models import Event, Invoice, Kind, Refund, Transaction
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
+from merchants import services as merchant_services
+from merchants.models import TokenQR
 
 
 def iso_time(value):
@@ -52,12 +54,13 @@ def payment_url(invoice: Invoice) -> str:
 
 INVOICE_STATUSES = [status.value for status in Status]
 INVOICE_KINDS = Kind.values
+TOKEN_QR = TokenQR.values
 STATUS_CONTEXTS = [context.value for context in Context]
 TRANSACTION_STATUSES = [status.value for status in TxStatus]
 REFUND_STATUSES = [status.value for status in RefundStatus]
 EVENT_TYPES = list(Event.TYPES)
 DELIVERY_STATUSES = ["delivered", "pending", "retrying", "failed", "no_endpoint"]
-WALLET_FAMILIES = list(hd.FAMILIES)
+WALLET_FAMILIES = list(merchant_services.WALLET_FAMILIES)
 ERROR_TYPES = [error_type.value for error_type in ErrorType]
 ERROR_CODES = [code.value for code in ErrorCode]  # the one catalogue: core/errors.py
 
@@ -275,8 +278,16 @@ class InvoiceResponse(Shape):
     refunded_amount = nullable(
         DecimalString, help_text="offered back by refunds so far, in the chosen asset"
     )
+    shortfall_amount = nullable(
+        DecimalString,
+        help_text="what the payment is short of pay_amount although it counts as paid "
+        "(within slippage_percent or underpayment_tolerance), in the chosen asset",
+    )
     rate = nullable(DecimalString)
-    payment_uri = nullable(serializers.CharField)
+    payment_uri = nullable(
+        serializers.CharField,
+        help_text="null on TRON, and for a token when token_qr is `address`",
+    )
     payment_url = serializers.URLField()
     description = serializers.CharField(allow_blank=True)
     customer_email = serializers.CharField(allow_blank=True)
@@ -284,6 +295,15 @@ class InvoiceResponse(Shape):
     return_url = blank_as_null(serializers.URLField)
     insurance_percent = DecimalString()
     slippage_percent = DecimalString()
+    underpayment_tolerance = DecimalString(
+        help_text="the shortfall accepted as paid, in price_currency, converted at the "
+        "chosen rate and rounded down; with slippage_percent the larger allowance applies"
+    )
+    token_qr = serializers.ChoiceField(
+        choices=TOKEN_QR,
+        help_text="a token payment's QR code: `uri` (EIP-681) or `address` (the plain "
+        "address, the amount shown beside it)",
+    )
     include_fee = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     expires_at = nullable(serializers.DateTimeField)
@@ -314,7 +334,7 @@ def refund_payload(
     """`invoice`: the refund's, when the caller has it (with its quotes prefetched for many);
     `heights` lets a list share one cursor query."""
     invoice = invoice or refund.invoice
-    heights = scanned_heights() if heights is None else heights
+    heights = tip_heights() if heights is None else heights
     decimals = _asset(refund.network, refund.asset).decimals
     rate = _locked_rate(invoice, refund.asset, refund.network)
     price_decimals = money.price_decimals(invoice.price_currency) or 0
@@ -353,7 +373,7 @@ def invoice_payload(
     """`heights` lets a list share one cursor query; quote, transactions and refunds should
     be prefetched by the caller when rendering many. A `new` invoice has neither
     transactions nor refunds, which saves their queries on the create path."""
-    heights = scanned_heights() if heights is None else heights
+    heights = tip_heights() if heights is None else heights
     quote = invoice.quote
     asset = _asset(quote.network, quote.asset) if quote else None
     transactions = (
@@ -373,8 +393,16 @@ def invoice_payload(
         network = registry.get_network(quote.network)
         if network and asset:
             uri = (
-                payment_uri(network, asset, quote.address, remaining or quote.due_amount) or None
-            )  # TRON: none
+                payment_uri(
+                    network,
+                    asset,
+                    quote.address,
+                    remaining or quote.due_amount,
+                    invoice.description,
+                    token_uri=invoice.token_uri,
+                )
+                or None
+            )  # TRON, or a plain-address token: none
     return InvoiceResponse.render(
         invoice,
         price_amount=money.format_units(
@@ -388,12 +416,16 @@ def invoice_payload(
         paid_amount=units(paid) if asset else "0",
         remaining_amount=units(remaining) if quote else None,
         excess_amount=units(ledger.excess if ledger else 0) if quote else None,
+        shortfall_amount=units(ledger.shortfall if ledger else 0) if quote else None,
         refunded_amount=units(invoice.refunded(refunds).get((quote.asset, quote.network), 0))
         if quote
         else None,
         rate=quote.rate if quote else None,
         payment_uri=uri,
         payment_url=payment_url(invoice),
+        underpayment_tolerance=money.format_units(
+            invoice.underpayment_tolerance, money.price_decimals(invoice.price_currency) or 0
+        ),
         transactions=[transaction_payload(tx, ledger, heights, quote) for tx in transactions]
         if ledger
         else [],
@@ -531,7 +563,7 @@ class WalletResponse(Shape):
 
 def wallet_payload(wallet) -> dict:
     return WalletResponse.render(
-        wallet, first_addresses=hd.derive_addresses(wallet.family, wallet.xpub, 0, 5)
+        wallet, first_addresses=merchant_services.wallet_addresses(wallet, 0, 5)
     )
 
 

@@ -20,7 +20,8 @@ def sandbox_quote(invoice: Invoice):
     quote = invoice.quote
     if not settings.SANDBOX:
         raise GatewayError(ErrorCode.SANDBOX_OFF)
-    if invoice.livemode:  # play money never settles a real invoice
+    if not registry.serves(registry.network(sandbox.NETWORK), invoice.livemode):
+        # play money never settles a real invoice
         raise GatewayError(ErrorCode.LIVE_INVOICE)
     if quote is None or quote.network != sandbox.NETWORK or not quote.address:
         raise GatewayError(ErrorCode.NOT_A_SANDBOX_INVOICE)

@@ -1,5 +1,5 @@
-"""Reads: what a merchant offers, which addresses the scanner watches, the scanned
-heights, the price volumes of a set of invoices. No writes here; the use cases that write
+"""Reads: what a merchant offers, which addresses the scanner watches, the networks'
+tips, the price volumes of a set of invoices. No writes here; the use cases that write
 are in `invoices.services`."""
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ from merchants.models import Merchant, Wallet
 
 
 def _methods(merchant: Merchant, families: set[str] | None, livemode: bool) -> list[Asset]:
-    """Enabled networks' assets the merchant has not switched off, the sandbox only for test
-    invoices and never for live ones (play money settles nothing); with `families`, only
-    those of networks it has a wallet for."""
+    """Enabled networks' assets the merchant has not switched off, of networks that serve
+    the mode (`registry.serves`: test networks for test invoices, real ones for live ones);
+    with `families`, only those of networks it has a wallet for."""
     chosen = set(merchant.enabled_methods)
     return [
         asset
         for asset in enabled_methods()
         if (families is None or registry.network(asset.network).family in families)
-        and (registry.network(asset.network).kind == "sandbox") != livemode
+        and registry.serves(registry.network(asset.network), livemode)
         and (not chosen or asset.method in chosen)
     ]
 
@@ -159,13 +159,14 @@ def payout_addresses(*, network: str, addresses: set[str]) -> set[str]:
     }
 
 
-def scanned_heights() -> dict[str, int]:
-    """Each network's scanned height: confirmations are counted against it."""
+def tip_heights() -> dict[str, int]:
+    """Each network's tip, as its node reported it at the last scan (the scanned height
+    before any): confirmations are counted against it, also while a scan catches up."""
     return {
-        network: height
-        for network, height in ChainCursor.objects.filter(height__isnull=False).values_list(
-            "network", "height"
-        )
+        network: node_tip if node_tip is not None else height
+        for network, height, node_tip in ChainCursor.objects.filter(
+            height__isnull=False
+        ).values_list("network", "height", "node_tip")
         if height is not None
     }
 

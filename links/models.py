@@ -39,7 +39,7 @@ class PaymentLink(models.Model):
     ends_at = models.DateTimeField(null=True, blank=True)
     payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
     active = models.BooleanField(default=True)
-    # Made in the dashboard's test mode: its invoices are test invoices (the sandbox only).
+    # Made in the dashboard's test mode: its invoices are test invoices (test networks only).
     livemode = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

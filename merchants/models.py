@@ -43,6 +43,15 @@ class PayerEmail(models.TextChoices):
     REQUIRED = "required"
 
 
+class TokenQR(models.TextChoices):
+    """What a token payment's QR code holds: a payment URI (EIP-681 `ethereum:` on EVM
+    networks) or the plain address, the amount shown beside it. Some wallets read the
+    token contract of an EIP-681 URI as the recipient, and payers lost funds that way."""
+
+    URI = "uri"
+    ADDRESS = "address"
+
+
 class Merchant(models.Model):
     """A store: its settings drive every invoice it creates."""
 
@@ -73,11 +82,20 @@ class Merchant(models.Model):
         default=24 * 60, validators=[MinValueValidator(1), MaxValueValidator(60 * 24 * 30)]
     )
     slippage_percent = models.DecimalField(default=Decimal("0.5"), **PERCENT)
+    # {price currency: base units}: the shortfall an invoice priced in that currency
+    # accepts as paid (e.g. {"USD": 100}, 1.00 USD: an exchange's withdrawal fee); an
+    # invoice copies its currency's at creation (invoices.models.Invoice).
+    underpayment_tolerance = models.JSONField(default=dict, blank=True)
+    token_qr = models.CharField(max_length=8, choices=TokenQR.choices, default=TokenQR.URI)
     insurance_percent = models.DecimalField(default=Decimal("0"), **PERCENT)
     unresolved_rules = models.JSONField(default=default_unresolved_rules, blank=True)
     deny_list = models.JSONField(default=list, blank=True)
     # Whether the checkout asks a payer who gave no e-mail yet for one (receipt, refund link).
     payer_email = models.CharField(max_length=8, choices=PayerEmail.choices, default=PayerEmail.OFF)
+    # Whether creating an invoice records its created event: one of the merchant's enabled
+    # webhook endpoints wants to hear of it (Greenfield's InvoiceCreated). Kept by the
+    # webhooks app whenever an endpoint changes, so creation reads it off this row.
+    records_invoice_creation = models.BooleanField(default=False, editable=False)
 
     def __str__(self):
         return self.name

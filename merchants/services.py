@@ -35,6 +35,9 @@ from merchants.models import (
 )
 from merchants.signals import invite_created
 
+MONERO = "monero"  # the wallet family of an address and a view key instead of an xpub
+WALLET_FAMILIES = (*hd.FAMILIES, MONERO)
+
 INVITE_LIFETIME = timedelta(days=7)
 ROLES = (MerchantUser.OWNER, MerchantUser.STAFF)
 
@@ -122,12 +125,14 @@ def set_monero_wallet(
     try:
         view_key = monero_keys.check_view_key(address, view_key)
     except monero_keys.MoneroKeyError as exc:
-        raise GatewayError(ErrorCode.INVALID_XPUB, exc.field, message=str(exc)) from exc
+        if exc.mismatch:  # both well formed, but not one wallet's
+            raise GatewayError(ErrorCode.VIEW_KEY_MISMATCH, exc.field) from exc
+        raise GatewayError(ErrorCode.INVALID_XPUB, exc.field, message=exc.message) from exc
     address = address.strip()
-    if Wallet.objects.filter(family="monero", xpub=address).exclude(merchant=merchant).exists():
+    if Wallet.objects.filter(family=MONERO, xpub=address).exclude(merchant=merchant).exists():
         raise GatewayError(ErrorCode.XPUB_IN_USE, "address")
     return _store_wallet(
-        merchant=merchant, family="monero", xpub=address, actor=actor, view_key=view_key
+        merchant=merchant, family=MONERO, xpub=address, actor=actor, view_key=view_key
     )
 
 
@@ -135,9 +140,22 @@ def monero_watch_wallets() -> list[WatchWallet]:
     """Every merchant's Monero wallet as the backend watches it: the address, the view key
     unsealed, and the highest subaddress index given to invoices (`next_index`)."""
     return [
-        WatchWallet(wallet.xpub, wallet.view_key(), wallet.next_index)
-        for wallet in Wallet.objects.filter(family="monero").order_by("pk")
+        WatchWallet(wallet.xpub, wallet.view_key(), wallet.next_index, wallet.updated_at)
+        for wallet in Wallet.objects.filter(family=MONERO).order_by("pk")
     ]
+
+
+def wallet_addresses(wallet: Wallet, start: int, count: int) -> list[str]:
+    """The addresses invoices get at indexes `start` … `start + count - 1`: derived from the
+    account xpub, or a Monero wallet's subaddresses (account 0, minor index + 1: minor 0 is
+    the primary address itself, never an invoice's)."""
+    if wallet.family == MONERO:
+        view_key = wallet.view_key()
+        return [
+            monero_keys.subaddress(wallet.xpub, view_key, index + 1)
+            for index in range(start, start + count)
+        ]
+    return hd.derive_addresses(wallet.family, wallet.xpub, start, count)
 
 
 def reseal_view_keys() -> int:

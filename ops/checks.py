@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import connection
 
 from chains.checks import enabled_networks
-from chains.lag import cursor_lag
+from chains.lag import cursor_finality_lag, cursor_lag
 from chains.models import ChainCursor
 from invoices import rates
 from invoices.models import Rate
@@ -47,18 +47,20 @@ def broker() -> Check:
 
 
 def scanners(now: datetime) -> list[Check]:
-    """Each enabled network's scanner against its interval (chains.lag's rule)."""
+    """Each enabled network's scanner against its interval (chains.lag's rule). A node
+    whose final block lags its head is named but not failing: payments are still seen."""
     networks = enabled_networks()
     cursors = ChainCursor.objects.in_bulk([network.code for network in networks])
     checks = []
     for network in networks:
         cursor = cursors.get(network.code)
         lag = cursor_lag(network, cursor, now)
-        if lag and cursor is not None and cursor.last_error:
+        if lag and cursor is not None and cursor.failing_since is not None:
             lag = "the last scan failed (see the chain cursor in the admin)"
-        checks.append(
-            Check(f"scanner:{network.code}", lag is None, lag or f"scanned up to {cursor.height}")
-        )
+        detail = lag or f"scanned up to {cursor.height}"
+        if finality := cursor_finality_lag(network, cursor):
+            detail += f"; {finality}"
+        checks.append(Check(f"scanner:{network.code}", lag is None, detail))
     return checks
 
 

@@ -28,7 +28,7 @@ class Terminal(models.Model):
     products = models.JSONField(default=list, blank=True)  # [{"name": str, "price": units}]
     tip_percents = models.JSONField(default=list, blank=True)  # ["10", "15"]
     active = models.BooleanField(default=True)
-    # Made in the dashboard's test mode: its invoices are test invoices (the sandbox only).
+    # Made in the dashboard's test mode: its invoices are test invoices (test networks only).
     livemode = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -60,7 +60,8 @@ def _fresh_backends():
 @pytest.fixture
 def make_merchant(db):
     """A merchant with a sandbox wallet and an API client authenticated with its admin key
-    (test mode, for the sandbox; `mode="live"` for the real chains)."""
+    (test mode: the sandbox and the test networks, regtest and local nodes included;
+    `mode="live"` for real networks)."""
 
     def make(name="Shop", mode="test", **settings):
         rates.refresh_rates()

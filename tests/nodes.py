@@ -263,10 +263,16 @@ class Monerod:
         return f"http://127.0.0.1:{port}", process, log
 
     def setup(self) -> None:
-        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"))
+        # monerod binds its RPC after loading its database: 8 s idle, over 30 s on a busy machine.
+        _wait_ready(self.process, self.log, lambda: self.daemon.call("get_info"), timeout=120)
         watch = MoneroRPC(self.watch_url)
-        _wait_ready(self.wallet_process, self.wallet_log, lambda: self.wallet.call("get_version"))
-        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"))
+        _wait_ready(
+            self.wallet_process,
+            self.wallet_log,
+            lambda: self.wallet.call("get_version"),
+            timeout=120,
+        )
+        _wait_ready(self.watch_process, self.watch_log, lambda: watch.call("get_version"), 120)
         watch.close()
         self.wallet.call("create_wallet", filename="payer", language="English")
         self.address = self.wallet.call("get_address", account_index=0)["address"]
@@ -275,18 +281,9 @@ class Monerod:
     @property
     def network(self) -> Network:
         """monero-regtest read through the gateway's wallet RPC."""
-        return Network(
-            "monero-regtest",
-            "Monero (regtest)",
-            "monero",
-            "monero",
-            "XMR",
-            12,
-            confirmations=10,
-            min_confirmations=1,
+        return dataclasses.replace(
+            registry.network("monero-regtest"),
             rpc_url=self.watch_url,
-            block_seconds=120,
-            test=True,
             options={"daemon_url": self.daemon_url},
         )
 
@@ -298,7 +295,8 @@ class Monerod:
 
     def use_payer(self) -> None:
         """Makes "payer" the payer RPC's open wallet (after a test opened another)."""
-        self.wallet.call("open_wallet", filename="payer")
+        if self.wallet.call("get_address", account_index=0)["address"] != self.address:
+            self.wallet.call("open_wallet", filename="payer")
         self.wallet.call("refresh")
 
     def mine(self, n: int = 1) -> int:
@@ -340,6 +338,23 @@ def litecoind(tmp_path_factory):
     if not os.access(LITECOIND, os.X_OK):
         _missing(f"litecoind ({LITECOIND})")
     node = Litecoind(tmp_path_factory.mktemp("litecoind"))
+    try:
+        node.setup()
+        yield node
+    finally:
+        node.stop()
+
+
+@pytest.fixture
+def fresh_litecoind(tmp_path, processes):
+    """A Litecoin regtest node of the test's own, for a test that mines hundreds of blocks:
+    regtest activates MWEB at block 432, past which `generatetoaddress` fails, so the
+    session's node has about 330 blocks for all its tests."""
+    if not os.access(LITECOIND, os.X_OK):
+        _missing(f"litecoind ({LITECOIND})")
+    datadir = tmp_path / "litecoind"
+    datadir.mkdir()
+    node = Litecoind(datadir)
     try:
         node.setup()
         yield node

@@ -149,3 +149,11 @@ def receiver():
     server = Receiver()
     yield server
     server.close()
+
+
+@pytest.fixture
+def second_receiver():
+    """Another receiver, for a second endpoint."""
+    server = Receiver()
+    yield server
+    server.close()

@@ -204,3 +204,13 @@ def test_regrouping_daily_totals_equals_totalling_the_amounts_per_currency(rows)
     daily = accounting.totals(rows)  # per (currency, day)
     per_currency = accounting.regroup((currency, total) for (currency, _), total in daily.items())
     assert per_currency == accounting.totals((currency, units) for (currency, _), units in rows)
+
+
+def test_a_shortfall_within_the_absolute_tolerance_completes_and_is_shown():
+    short = DUE - 1_000_000  # 2 % short: beyond the 0.5 % slippage
+    within = book([pay(short)], tolerance=1_000_000)
+    assert (within.fit, within.confirmed_fit, within.shortfall) == (Fit.EXACT, Fit.EXACT, 1_000_000)
+    beyond = book([pay(short)], tolerance=999_999)
+    assert (beyond.fit, beyond.shortfall) == (Fit.UNDER, 0)
+    assert book([pay(DUE)], tolerance=1_000_000).shortfall == 0
+    assert book([pay(DUE - 1)]).shortfall == 1  # within the slippage: shown too

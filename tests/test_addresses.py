@@ -199,3 +199,16 @@ def test_the_sandbox_payer_shown_as_sender_is_a_sandbox_address():
 def test_the_example_shown_to_payers_is_an_address_of_the_network(code):
     example = example_address(registry.network(code))
     assert check(code, example) == example
+
+
+def test_monero_refunds_take_primary_addresses_and_subaddresses_checksummed():
+    from bip_utils import Monero
+
+    wallet = Monero.FromPrivateSpendKey(bytes.fromhex("05" + "00" * 31))
+    primary, sub = str(wallet.PrimaryAddress()), str(wallet.Subaddress(3))
+    for code in ("monero", "monero-regtest"):
+        assert check(code, primary) == primary and check(code, f" {sub}\n") == sub
+        typo = primary[:-1] + ("A" if primary[-1] != "A" else "B")
+        for wrong in (typo, "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", primary[:40]):
+            with pytest.raises(InvalidAddress, match="not a valid Monero"):
+                check(code, wrong)

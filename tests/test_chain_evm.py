@@ -101,7 +101,7 @@ contract = "{anvil.token_address}"
 decimals = 6
 """,
     )
-    shop = Shop(anvil, make_merchant(mode="live"))
+    shop = Shop(anvil, make_merchant())
     shop.scan()  # the cursor starts at the tip
     return shop
 

@@ -21,6 +21,8 @@ from invoices import selectors
 from invoices.models import Event, Invoice, Quote, Transaction
 from invoices.services import reconciliation
 from merchants.services import set_wallet
+from tests.support import set_callback_url
+from webhooks import callbacks
 from worker.tasks import scan_network
 
 MNEMONIC = (
@@ -149,7 +151,7 @@ rpc_url = "{litecoind.rpc_url}"
 confirmations = 2
 """,
     )
-    shop = Shop(litecoind, make_merchant(mode="live"))
+    shop = Shop(litecoind, make_merchant())
     shop.scan()  # the cursor starts at the tip: what follows is what the test does
     return shop
 
@@ -406,3 +408,39 @@ def test_sanctioned_payer_declined_is_offered_a_refund(shop, sanctioned_payer):
     shop.mine(2)
     shop.scan()
     assert shop.get(invoice)["status"] == "declined"  # confirmations change nothing now
+
+
+def test_catch_up_callbacks_count_confirmations_at_the_node_s_tip(
+    transactional_db, fresh_litecoind, make_merchant, receiver, settings, tmp_path
+):
+    """300 blocks mined while the scanner is stopped: the catch-up reads 100 blocks a scan,
+    and every callback says how deep the payment is on the node, not under the scan."""
+    configure_chains(
+        settings,
+        tmp_path,
+        f"""
+[networks.{NETWORK}]
+rpc_url = "{fresh_litecoind.rpc_url}"
+confirmations = 2
+""",
+    )
+    shop = Shop(fresh_litecoind, make_merchant())
+    shop.scan()
+    settings.CALLBACKS_ALLOW_PRIVATE = True
+    set_callback_url(shop.client.merchant.pk, receiver.url)
+    invoice = shop.invoice()
+    txid = shop.pay(invoice)
+    shop.mine(300)
+    height = shop.rpc("gettransaction", txid)["blockheight"]
+    depth = shop.rpc("getblockcount") - height + 1
+    assert depth == 300
+    shop.scan()  # the first of three catch-up scans
+    callbacks.deliver_invoice_events(invoice["id"])
+    bodies = receiver.bodies()
+    assert [b["event"] for b in bodies] == [
+        "transaction_created",
+        "transaction_confirmed",
+        "status_changed",
+    ]
+    assert [b["data"]["transactions"][0]["confirmations"] for b in bodies] == [depth] * 3
+    assert shop.get(invoice)["transactions"][0]["confirmations"] == depth

@@ -47,7 +47,7 @@ def hosted(anvil, make_merchant, settings, tmp_path):
     many hosted providers are; a merchant offering it."""
     with refusing_proxy(anvil.rpc_url, {"txpool_content", *evm_rpc.TRACERS}) as url:
         chains_at(settings, tmp_path, anvil, url)
-        yield Shop(anvil, make_merchant(mode="live"))
+        yield Shop(anvil, make_merchant())
 
 
 def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, operator_client):
@@ -67,7 +67,7 @@ def test_a_hosted_endpoint_s_limits_are_recorded_and_shown(hosted, operator_clie
     texts = [
         item["text"]
         for item in queries.needs_action(
-            hosted.client.merchant, ChainCursor.objects.get().last_scan_at, livemode=True
+            hosted.client.merchant, ChainCursor.objects.get().last_scan_at, livemode=False
         )
     ]
     name = get_network(NETWORK).name

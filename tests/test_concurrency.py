@@ -71,3 +71,39 @@ def test_creates_with_one_idempotency_key_at_once_make_one_invoice(postgres, api
     conflicts = [body for code, body in results if code == 409]
     assert created and all(b == created[0] for b in created)
     assert len(created) + len(conflicts) == THREADS
+
+
+def test_endpoint_changes_at_once_leave_creation_recorded_as_the_endpoints_say(postgres, api):
+    """Merchant.records_invoice_creation is worked out from the merchant's endpoints under
+    its row lock: a change to one endpoint made at the same moment as a change to another
+    still leaves it saying whether an endpoint wants to hear of invoices' making."""
+    from merchants.models import Merchant
+    from webhooks import endpoints
+    from webhooks.models import WebhookEndpoint
+
+    hook = endpoints.create_endpoint(
+        merchant=api.merchant,
+        url="https://shop.example/gf",
+        actor="test",
+        dialect="greenfield",
+        events=["InvoiceSettled"],
+    )
+    other = endpoints.create_endpoint(
+        merchant=api.merchant, url="https://shop.example/cb", actor="test"
+    )
+    for round in range(12):
+        wanted = round % 2 == 0
+
+        def change(i, wanted=wanted):
+            endpoint, changes = (
+                (hook, {"events": ["*"] if wanted else ["InvoiceSettled"]})
+                if i % 2 == 0
+                else (other, {"enabled": wanted})
+            )
+            endpoints.update_endpoint(
+                endpoint=WebhookEndpoint.objects.get(pk=endpoint.pk), changes=changes, actor="t"
+            )
+
+        assert run_at_once(2, change) == [None, None]
+        merchant = Merchant.objects.get(pk=api.merchant.pk)
+        assert merchant.records_invoice_creation is wanted, round

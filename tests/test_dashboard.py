@@ -81,27 +81,29 @@ def test_actor_labels():
 
 
 @pytest.mark.parametrize(
-    ("height", "tip", "scanned_ago", "error", "expected"),
+    ("height", "tip", "scanned_ago", "failing_for", "expected"),
     [
-        (100, 101, 30, "", None),
-        (100, 110, 30, "", None),  # ten blocks of a minute: inside ten minutes
-        (100, 111, 30, "", "11 blocks behind the node"),
-        (100, 100, 6 * 60, "", "last scanned 6 minutes ago"),
-        (100, 100, 45, "", None),  # inside five scan intervals
-        (100, 100, 61, "", "last scanned 61 seconds ago"),
+        (100, 101, 30, None, None),
+        (100, 110, 30, None, None),  # ten blocks of a minute: inside ten minutes
+        (100, 111, 30, None, "11 blocks behind the node"),
+        (100, 100, 6 * 60, None, "last scanned 6 minutes ago"),
+        (100, 100, 45, None, None),  # inside five scan intervals
+        (100, 100, 61, None, "last scanned 61 seconds ago"),
+        (100, 100, 30, 30, "its node cannot be read; it is retried automatically"),
         (
             100,
             100,
             30,
-            "ConnectionError: refused",
-            "the last scan failed: ConnectionError: refused",
+            5 * 60,
+            "its node cannot be read for 5 minutes; it is retried automatically",
         ),
-        (None, None, None, "", "not scanned yet"),
+        (None, None, None, None, "not scanned yet"),
     ],
 )
-def test_scanner_lag(height, tip, scanned_ago, error, expected):
+def test_scanner_lag(height, tip, scanned_ago, failing_for, expected):
     scanned = NOW - timedelta(seconds=scanned_ago) if scanned_ago is not None else None
-    assert scanner_lag(60, height, tip, scanned, error, NOW, timedelta(seconds=12)) == expected
+    failing = NOW - timedelta(seconds=failing_for) if failing_for is not None else None
+    assert scanner_lag(60, height, tip, scanned, failing, NOW, timedelta(seconds=12)) == expected
 
 
 def test_a_team_keeps_an_owner():

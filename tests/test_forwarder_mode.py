@@ -41,7 +41,7 @@ contract = "{node.nobool.address}"
 decimals = 6
 """,
     )
-    shop = Shop(node, make_merchant(mode="live"))
+    shop = Shop(node, make_merchant())
     shop.payout = node.w3.eth.account.create().address
     set_forwarder_payout(merchant=shop.client.merchant, network=NETWORK, payout=shop.payout)
     shop.scan()

@@ -112,11 +112,13 @@ def test_the_connect_page(api, open_page, live_server, settings):
 
 
 def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
-    api, page, live_server, receiver, settings
+    api, page, live_server, receiver, second_receiver, settings
 ):
     """current key → server info → stores → payment methods → create webhook → create
     invoice → pay at its checkoutLink → its webhooks, signed, in order → the invoice Settled
-    with its payment → another one marked Invalid → refund the first, open its viewLink."""
+    with its payment → another one marked Invalid → refund the first, open its viewLink.
+    A second webhook, made as BTCPay's PHP client makes one given no events (everything),
+    hears of the invoice's making first."""
     settings.CALLBACKS_ALLOW_PRIVATE = True  # the shop's receiver listens on 127.0.0.1
     shop = greenfield(live_server, api.key)
     base = f"{live_server.url}/api/v1"
@@ -144,6 +146,8 @@ def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
         },
     )
     check("WebhookDataCreateResult", webhook)
+    everything = post(f"/stores/{store}/webhooks", {"url": second_receiver.url})
+    assert everything["authorizedEvents"] == {"everything": True, "specificEvents": []}
     order = {
         "amount": "25.00",
         "currency": "USD",
@@ -161,10 +165,20 @@ def test_the_woocommerce_plugins_calls_from_its_key_to_a_refund(
     page.locator(".sandbox").get_by_role("button", name="Confirm (mine blocks)").click()
     expect(page.locator("#title")).to_have_text("Payment complete")
 
-    for request in receiver.received:  # as the plugin checks each one
-        expected = hmac.new(webhook["secret"].encode(), request.body, hashlib.sha256).hexdigest()
-        assert request.headers["BTCPay-Sig"] == f"sha256={expected}"
-        check(SCHEMAS[request.json()["type"]], request.json())
+    for hook, sent in ((webhook, receiver), (everything, second_receiver)):
+        for request in sent.received:  # as the plugin checks each one
+            secret = hook["secret"].encode()
+            expected = hmac.new(secret, request.body, hashlib.sha256).hexdigest()
+            assert request.headers["BTCPay-Sig"] == f"sha256={expected}"
+            check(SCHEMAS[request.json()["type"]], request.json())
+    assert [b["type"] for b in second_receiver.bodies()] == [
+        "InvoiceCreated",
+        "InvoiceReceivedPayment",
+        "InvoiceProcessing",
+        "InvoicePaymentSettled",
+        "InvoiceSettled",
+    ]
+    assert {b["invoiceId"] for b in second_receiver.bodies()} == {invoice["id"]}
     bodies = receiver.bodies()
     assert {(b["invoiceId"], b["webhookId"], b["metadata"]["orderId"]) for b in bodies} == {
         (invoice["id"], webhook["id"], "1001")

@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from merchants.services import create_api_key
 from tests.greenfield_contract import check
+from tests.receiver import Receiver
 from tests.test_greenfield_webhooks import SCHEMAS
 from webhooks import callbacks
 
@@ -106,8 +107,9 @@ def test_deliveries_are_btcpays_events_signed_and_listed_and_redelivered(
     created = create_webhook(shop, receiver.url)
     invoice = create_invoice()
     assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
-    assert callbacks.deliver_invoice_events(invoice["id"]) == 1
-    [request] = receiver.received
+    assert callbacks.deliver_invoice_events(invoice["id"]) == 2  # InvoiceCreated first
+    [made, request] = receiver.received
+    check(SCHEMAS["InvoiceCreated"], made.json())
     body = request.json()
     check(SCHEMAS["InvoiceInvalid"], body)
     assert (body["type"], body["invoiceId"], body["webhookId"]) == (
@@ -121,7 +123,7 @@ def test_deliveries_are_btcpays_events_signed_and_listed_and_redelivered(
 
     deliveries = shop.get(f"{shop.hooks}/{created['id']}/deliveries").json()
     check("WebhookDeliveryList", deliveries)
-    [delivery] = deliveries
+    [delivery, _made] = deliveries  # newest first
     assert (delivery["id"], delivery["status"], delivery["httpCode"]) == (
         body["deliveryId"],
         "HttpSuccess",
@@ -131,12 +133,148 @@ def test_deliveries_are_btcpays_events_signed_and_listed_and_redelivered(
     check("WebhookDeliveryData", shop.get(path).json())
     assert shop.get(f"{path}/request").json() == body
 
+
+def test_a_redelivery_is_a_new_delivery_of_the_same_event_listed_beside_the_first(
+    api, shop, create_invoice, receiver
+):
+    """As BTCPay's WebhookSender.Redeliver: a new delivery id (the answer), the same event
+    and timestamp, `isRedelivery` and the first delivery's id as `originalDeliveryId`, even
+    when a redelivery is redelivered; failed ones show as BTCPay shows them."""
+    created = create_webhook(
+        shop,
+        receiver.url,
+        authorizedEvents={"everything": False, "specificEvents": ["InvoiceInvalid"]},
+    )
+    invoice = create_invoice()
+    assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+    callbacks.deliver_invoice_events(invoice["id"])
+    [first] = receiver.bodies()
+    deliveries = f"{shop.hooks}/{created['id']}/deliveries"
+
     receiver.answer(500)
-    again = shop.post(f"{path}/redeliver")
-    assert again.status_code == 200 and again.json() == delivery["id"]
-    assert receiver.received[-1].body == request.body
-    failed = shop.get(path).json()
+    again = shop.post(f"{deliveries}/{first['deliveryId']}/redeliver")
+    assert again.status_code == 200, again.json()
+    new_id = again.json()
+    assert isinstance(new_id, str) and new_id != first["deliveryId"]
+    resent = receiver.received[-1]
+    body = resent.json()
+    check(SCHEMAS["InvoiceInvalid"], body)
+    expected = hmac.new(created["secret"].encode(), resent.body, hashlib.sha256).hexdigest()
+    assert resent.headers["BTCPay-Sig"] == f"sha256={expected}"
+    assert body == {
+        **first,
+        "deliveryId": new_id,
+        "originalDeliveryId": first["deliveryId"],
+        "isRedelivery": True,
+    }
+    listed = shop.get(deliveries).json()
+    check("WebhookDeliveryList", listed)
+    assert {d["id"]: d["status"] for d in listed} == {
+        first["deliveryId"]: "HttpSuccess",
+        new_id: "HttpError",
+    }
+    failed = shop.get(f"{deliveries}/{new_id}").json()
+    check("WebhookDeliveryData", failed)
     assert (failed["status"], failed["httpCode"]) == ("HttpError", 500)
+    assert shop.get(f"{deliveries}/{new_id}/request").json() == body
+    assert shop.get(f"{deliveries}/{first['deliveryId']}/request").json() == first
+
+    third = shop.post(f"{deliveries}/{new_id}/redeliver").json()
+    assert receiver.bodies()[-1]["originalDeliveryId"] == first["deliveryId"]
+    assert len({first["deliveryId"], new_id, third}) == 3
+    assert len(shop.get(deliveries).json()) == 3
+    # Our API still has one event, and its redelivery still resends the endpoint's delivery.
+    [event] = api.get("/api/v1/events").json()["data"]
+    assert event["event"] == "status_changed" and event["sequence"] == 1
+    sent = len(receiver.received)
+    assert api.post(f"/api/v1/events/{event['id']}/redeliver").status_code == 200
+    assert receiver.bodies()[sent:] == [first]
+
+
+def test_an_endpoint_asking_for_invoice_created_is_sent_it_first_and_ours_are_not(
+    api, shop, create_invoice, receiver, second_receiver
+):
+    """InvoiceCreated goes to the Greenfield endpoints that ask for it (by name or with
+    everything), before the invoice's other events; our dialect's endpoints, our events log
+    and our sequences never see it."""
+    asking = create_webhook(
+        shop,
+        receiver.url,
+        authorizedEvents={"everything": False, "specificEvents": ["InvoiceCreated"]},
+    )
+    assert asking["authorizedEvents"]["specificEvents"] == ["InvoiceCreated"]
+    everything = create_webhook(shop, second_receiver.url)
+    ours = Receiver()
+    try:
+        api.post("/api/v1/webhook-endpoints", {"url": ours.url}, format="json")
+        invoice = create_invoice(metadata={"orderId": "wc-9"})
+        assert api.post(f"/api/v1/invoices/{invoice['id']}/cancel").status_code == 200
+        callbacks.deliver_invoice_events(invoice["id"])
+
+        [created] = receiver.bodies()
+        check(SCHEMAS["InvoiceCreated"], created)
+        assert (created["type"], created["invoiceId"], created["storeId"]) == (
+            "InvoiceCreated",
+            invoice["id"],
+            str(api.merchant.pk),
+        )
+        assert created["metadata"]["orderId"] == "wc-9" and created["isRedelivery"] is False
+        assert_signed(receiver.received[0], asking["secret"])
+
+        bodies = second_receiver.bodies()
+        assert [b["type"] for b in bodies] == ["InvoiceCreated", "InvoiceInvalid"]
+        for request, body in zip(second_receiver.received, bodies, strict=True):
+            check(SCHEMAS[body["type"]], body)
+            assert_signed(request, everything["secret"])
+
+        assert [(b["event"], b["sequence"]) for b in ours.bodies()] == [("status_changed", 1)]
+        assert "BTCPay-Sig" not in ours.received[0].headers
+        for query in ("", f"?invoice={invoice['id']}"):
+            events = api.get(f"/api/v1/events{query}").json()["data"]
+            assert [(e["event"], e["sequence"]) for e in events] == [("status_changed", 1)]
+        logged = api.get(f"/api/v1/webhook-endpoints/{everything['id']}/deliveries").json()
+        assert [d["event"] for d in logged["data"]] == ["status_changed"]
+        sent = shop.get(f"{shop.hooks}/{everything['id']}/deliveries").json()
+        assert [d["id"] for d in sent][::-1] == [b["deliveryId"] for b in bodies]
+    finally:
+        ours.close()
+
+
+def assert_signed(request, secret: str) -> None:
+    expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["BTCPay-Sig"] == f"sha256={expected}"
+
+
+def test_invoice_created_is_recorded_only_while_an_endpoint_wants_it(
+    api, shop, create_invoice, receiver
+):
+    """Creating an invoice writes the created event only for a merchant with an enabled
+    Greenfield endpoint that asks for it: a plugin-style webhook, a disabled one, our own
+    dialect's or a deleted one make creation write nothing more."""
+    from invoices.models import Invoice
+    from webhooks.models import Delivery
+
+    def created_deliveries():
+        invoice = create_invoice()
+        assert Invoice.objects.filter(pk=invoice["id"]).exists()
+        return Delivery.objects.filter(invoice_id=invoice["id"]).count()
+
+    hook = create_webhook(
+        shop,
+        receiver.url,
+        authorizedEvents={"everything": False, "specificEvents": ["InvoiceSettled"]},
+    )
+    api.post("/api/v1/webhook-endpoints", {"url": receiver.url}, format="json")
+    assert created_deliveries() == 0
+    path = f"{shop.hooks}/{hook['id']}"
+    shop.put(path, {"url": receiver.url}, format="json")  # everything
+    assert created_deliveries() == 1
+    shop.put(path, {"url": receiver.url, "enabled": False}, format="json")
+    assert created_deliveries() == 0
+    shop.put(path, {"url": receiver.url}, format="json")
+    assert created_deliveries() == 1
+    shop.delete(path)
+    assert created_deliveries() == 0
 
 
 def test_another_stores_webhooks_are_not_found(make_merchant, shop, receiver):
@@ -160,4 +298,4 @@ def test_listing_deliveries_takes_a_few_statements_however_many(
         callbacks.deliver_invoice_events(invoice["id"])
     with django_assert_max_num_queries(7):
         listed = shop.get(f"{shop.hooks}/{created['id']}/deliveries").json()
-    assert len(listed) == 3 and {d["status"] for d in listed} == {"HttpSuccess"}
+    assert len(listed) == 6 and {d["status"] for d in listed} == {"HttpSuccess"}

@@ -15,6 +15,7 @@ from tests.test_flows import pay, shift_clock
 from worker.tasks import scan_network
 
 SCHEMAS = {
+    "InvoiceCreated": "WebhookInvoiceEvent",
     "InvoiceReceivedPayment": "WebhookInvoiceReceivedPaymentEvent",
     "InvoicePaymentSettled": "WebhookInvoicePaymentSettledEvent",
     "InvoiceProcessing": "WebhookInvoiceProcessingEvent",

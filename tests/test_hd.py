@@ -73,7 +73,16 @@ def with_version(key: str, version_hex: str) -> str:
 
 
 def test_families():
-    assert hd.FAMILIES == ("bitcoin", "litecoin", "litecoin-regtest", "evm", "tron", "sandbox")
+    assert hd.FAMILIES == (
+        "bitcoin",
+        "litecoin",
+        "litecoin-regtest",
+        "bitcoin-testnet",
+        "litecoin-testnet",
+        "evm",
+        "tron",
+        "sandbox",
+    )
 
 
 def test_bip84_vectors_from_published_zpub():

@@ -28,7 +28,7 @@ confirmations = 2
 reorg_depth = 4
 """,
     )
-    shop = Shop(anvil, make_merchant(mode="live"))
+    shop = Shop(anvil, make_merchant())
     shop.scan()
     return shop
 

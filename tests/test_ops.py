@@ -69,7 +69,8 @@ def test_readyz_names_a_scanner_that_stopped(web, scanned, settings):
 
 def test_readyz_never_shows_a_node_error_text(web, scanned):
     ChainCursor.objects.filter(network="sandbox").update(
-        last_error="ConnectionError: http://user:secret@10.0.0.5:8332 refused"
+        last_error="ConnectionError: http://user:secret@10.0.0.5:8332 refused",
+        failing_since=timezone.now(),
     )
     body = web.get("/readyz").json()
     assert body["failing"] == ["scanner:sandbox"]

@@ -196,3 +196,57 @@ def test_a_refund_asked_as_a_price_value_reads_that_value_back(price, rate, deci
 def test_a_price_value_rounds_half_up():
     assert pricing.price_value(5, 0, Decimal("0.001"), 2) == 1  # 0.005 → 0.01
     assert pricing.price_value(4, 0, Decimal("0.001"), 2) == 0
+
+
+# Absolute underpayment tolerance (issue 25): a price-currency amount, converted at the
+# invoice's rate into the paid asset, rounded down so no more shortfall is ever accepted.
+
+
+def _usd_tolerance(dollars_cents: int, rate: Decimal, decimals: int) -> int:
+    return pricing.tolerance_units(dollars_cents, 2, rate, decimals)
+
+
+@pytest.mark.parametrize(
+    ("rate", "decimals"), [(Decimal("1"), 6), (Decimal("0.998"), 6), (Decimal("64302.5"), 8)]
+)
+def test_a_one_dollar_tolerance_completes_24_10_of_25_00_usd_but_not_23_90(rate, decimals):
+    due = pricing.due_amount(2500, 2, rate, decimals)
+    allowance = _usd_tolerance(100, rate, decimals)
+    paid_24_10 = pricing.convert_up(2410, 2, rate, decimals)
+    paid_23_90 = pricing.convert_up(2390, 2, rate, decimals)
+    assert pricing.classify(paid_24_10, due, Decimal("0.5"), allowance) == Fit.EXACT
+    assert pricing.classify(paid_23_90, due, Decimal("0.5"), allowance) == Fit.UNDER
+    # without it, the 0.5 % slippage alone refuses 24.10
+    assert pricing.classify(paid_24_10, due, Decimal("0.5")) == Fit.UNDER
+
+
+def test_a_tolerance_is_rounded_down_into_the_paid_asset():
+    """1.00 USD at 3 USD per unit of a 0-decimal asset is a third of a unit: nothing."""
+    assert pricing.tolerance_units(100, 2, Decimal("3"), 0) == 0
+    assert pricing.tolerance_units(100, 2, Decimal("3"), 2) == 33
+    assert pricing.tolerance_units(0, 2, Decimal("3"), 18) == 0
+
+
+@given(
+    price=st.integers(min_value=1, max_value=10**9),
+    rate=rates,
+    decimals=st.sampled_from([0, 2, 6, 8, 18]),
+    tolerance=st.integers(min_value=0, max_value=10**6),
+    short=st.fractions(min_value=0, max_value=2),
+    slippage=percents,
+)
+def test_completion_iff_the_shortfall_is_within_the_larger_allowance(
+    price, rate, decimals, tolerance, short, slippage
+):
+    """Not underpaid exactly when the shortfall, valued at the rate without rounding, is at
+    most the absolute tolerance, or within the percentage (whichever allows more)."""
+    due = pricing.due_amount(price, 2, rate, decimals)
+    received = max(due - int(short * due), 0)
+    allowance = pricing.tolerance_units(tolerance, 2, rate, decimals)
+    fit = pricing.classify(received, due, slippage, allowance)
+    shortfall = due - received
+    within_absolute = Fraction(shortfall, 10**decimals) * Fraction(rate) <= Fraction(tolerance, 100)
+    within_percent = shortfall <= due * Fraction(slippage) / 100
+    assert (fit != Fit.UNDER) == (within_absolute or within_percent)
+    if slippage == 0:
+        assert (fit != Fit.UNDER) == within_absolute

@@ -33,8 +33,11 @@ from invoices.rates import (
 
 RECORDED = Path(__file__).parent / "recorded" / "rates"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-ASSETS = ["BNB", "BTC", "ETH", "LTC", "POL", "TRX", "USDC", "USDT"]
-PAIRS = [(asset, fiat) for asset in ASSETS for fiat in ("USD", "EUR")]
+ASSETS = ["BNB", "BTC", "ETH", "LTC", "POL", "TRX", "USDC", "USDT", "XMR"]
+PAIRS = [(asset, fiat) for asset in ASSETS for fiat in ("USD", "EUR")]  # the recorded answers
+# Every native coin and token of the registry: the recorded answers' and Avalanche's AVAX.
+NEEDED_ASSETS = ["AVAX", *ASSETS]
+NEEDED = [(asset, fiat) for asset in NEEDED_ASSETS for fiat in ("USD", "EUR")]
 
 KRAKEN_URL = "https://api.kraken.com/0/public/Ticker"
 COINBASE_URL = "https://api.coinbase.com/v2/exchange-rates"
@@ -82,9 +85,9 @@ def store(base, quote, value, *, age=0, source="static"):
 
 
 def test_needed_pairs_are_every_registry_asset_in_every_fiat(settings):
-    assert sorted(needed_pairs()) == sorted(PAIRS)
+    assert sorted(needed_pairs()) == sorted(NEEDED)
     settings.RATE_FIATS = ["gbp"]
-    assert sorted(needed_pairs()) == sorted((asset, "GBP") for asset in ASSETS)
+    assert sorted(needed_pairs()) == sorted((asset, "GBP") for asset in NEEDED_ASSETS)
 
 
 # --- providers, one at a time ----------------------------------------------------------------
@@ -116,6 +119,7 @@ def test_kraken_reads_last_trade_and_its_pair_aliases(http):
     assert got[("USDT", "USD")] == Decimal("0.99985000")  # USDTZUSD
     assert got[("USDC", "USD")] == Decimal("0.99995000")  # USDCUSD
     assert got[("POL", "EUR")] == Decimal("0.460100")
+    assert got[("XMR", "USD")] == Decimal("160.20000000")  # XXMRZUSD
     assert all(type(value) is Decimal for value in got.values())
 
     request = http.calls[0].request
@@ -123,7 +127,7 @@ def test_kraken_reads_last_trade_and_its_pair_aliases(http):
     asked = request.params["pair"].split(",")
     assert "XBTUSD" in asked and "XBTEUR" in asked and "BTCUSD" not in asked
     assert not any(name.startswith("BNB") for name in asked)
-    assert len(asked) == 14
+    assert len(asked) == 16 and "XMRUSD" in asked
     assert request.headers["User-Agent"].startswith("cryptogate")
     assert request.req_kwargs["timeout"] == (3, 5)
 
@@ -155,7 +159,8 @@ def test_coinbase_inverts_crypto_per_usd_exactly(http):
     )
     got = CoinbaseProvider().fetch(PAIRS + [("BTC", "GBP"), ("DOGE", "USD")])
 
-    assert set(got) == set(PAIRS) | {("BTC", "GBP")}  # DOGE is not in the table
+    # DOGE is not in the table; nor is XMR (Coinbase does not list Monero).
+    assert set(got) == set(PAIRS) - {("XMR", "USD"), ("XMR", "EUR")} | {("BTC", "GBP")}
     assert got[("BTC", "USD")] == Decimal("60240.9638554216867469879518072")  # 1/0.0000166
     assert got[("BTC", "EUR")] == Decimal("55421.6867469879518072289156627")  # 0.92/0.0000166
     assert got[("USDT", "EUR")] == Decimal("0.919908009199080091990800919908")
@@ -185,6 +190,7 @@ def test_coingecko_numbers_are_read_as_decimals_not_floats(http):
     assert got[("TRX", "EUR")] == Decimal("0.1841")  # sent as 1.841e-1
     assert got[("ETH", "EUR")] == Decimal(2760)  # sent as an integer
     assert got[("BNB", "USD")] == Decimal("600.2")
+    assert got[("XMR", "USD")] == Decimal("160.123456789012")
 
     params = http.calls[0].request.params
     assert params["ids"].split(",") == sorted(
@@ -197,6 +203,7 @@ def test_coingecko_numbers_are_read_as_decimals_not_floats(http):
             "tether",
             "tron",
             "usd-coin",
+            "monero",
         ]
     )
     assert params["vs_currencies"] == "eur,usd"
@@ -208,7 +215,13 @@ def test_binance_uses_usdt_markets_for_usd_and_inverts_reverse_symbols(http):
     got = BinanceProvider().fetch(PAIRS)
 
     # USDT/USD would only be the 1 USDT = 1 USD assumption; POL has no EUR market here.
-    assert set(got) == set(PAIRS) - {("USDT", "USD"), ("POL", "EUR")}
+    # XMR: Binance delisted Monero (2024), so the next provider gives it.
+    assert set(got) == set(PAIRS) - {
+        ("USDT", "USD"),
+        ("POL", "EUR"),
+        ("XMR", "USD"),
+        ("XMR", "EUR"),
+    }
     assert got[("BTC", "USD")] == Decimal("60005.01")  # BTCUSDT
     assert got[("BTC", "EUR")] == Decimal("55005")  # BTCEUR
     assert got[("USDC", "USD")] == Decimal("1.0001")  # USDCUSDT
@@ -270,9 +283,9 @@ def stored() -> dict[tuple[str, str], tuple[str, str]]:
 
 
 def test_refresh_with_static_stores_every_needed_pair(db):
-    assert refresh_rates(now=NOW) == {"static": 16}
+    assert refresh_rates(now=NOW) == {"static": len(NEEDED)}
     rows = stored()
-    assert set(rows) == set(PAIRS)
+    assert set(rows) == set(NEEDED)
     assert rows[("BTC", "USD")] == ("60000", "static")  # not "6E+4"
     assert rows[("TRX", "EUR")] == ("0.184", "static")
     assert set(Rate.objects.values_list("fetched_at", flat=True)) == {NOW}
@@ -293,7 +306,7 @@ def test_refresh_falls_back_when_the_first_provider_fails(db, http, rate_setting
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
 
     with caplog.at_level(logging.WARNING, logger="invoices.rates"):
-        assert refresh_rates(now=NOW) == {"coingecko": 16}
+        assert refresh_rates(now=NOW) == {"coingecko": 18}
     assert {source for _, source in stored().values()} == {"coingecko"}
     assert stored()[("BTC", "USD")] == ("60000.123456789012345", "coingecko")
     assert any("kraken failed" in record.getMessage() for record in caplog.records)
@@ -304,13 +317,13 @@ def test_refresh_takes_pairs_missing_from_the_first_provider_from_the_next(db, h
     serve(http, KRAKEN_URL, "kraken_ticker.json")
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
 
-    assert refresh_rates(now=NOW) == {"kraken": 14, "coingecko": 2}
+    assert refresh_rates(now=NOW) == {"kraken": 16, "coingecko": 2}  # its answer has no AVAX
     rows = stored()
     assert rows[("BTC", "USD")] == ("60012.1", "kraken")
     assert rows[("BNB", "USD")] == ("600.2", "coingecko")
     assert rows[("BNB", "EUR")] == ("552.1", "coingecko")
     # The second provider is asked only for what is still missing.
-    assert http.calls[1].request.params["ids"] == "binancecoin"
+    assert http.calls[1].request.params["ids"] == "avalanche-2,binancecoin"
 
 
 def test_refresh_stops_asking_once_every_pair_is_found(db, http, rate_settings, monkeypatch):
@@ -318,8 +331,8 @@ def test_refresh_stops_asking_once_every_pair_is_found(db, http, rate_settings, 
     monkeypatch.setattr(StaticProvider, "fetch", lambda self, pairs: asked.append(pairs) or {})
     rate_settings.RATE_PROVIDERS = ["coingecko", "static"]
     serve(http, COINGECKO_URL, "coingecko_simple_price.json")
-    assert refresh_rates(now=NOW) == {"coingecko": 16}
-    assert asked == []
+    assert refresh_rates(now=NOW) == {"coingecko": 18}
+    assert asked == [[("AVAX", "USD"), ("AVAX", "EUR")]]  # only what the recorded answer lacks
 
 
 def test_refresh_stores_plain_decimal_strings_without_float_artifacts(db, http, rate_settings):
@@ -349,7 +362,7 @@ def test_refresh_updates_existing_rows(db, rate_settings):
     refresh_rates(now=NOW)
     row = Rate.objects.get(base="BTC", quote="USD")
     assert (row.value, row.source, row.fetched_at) == ("60000", "static", NOW)
-    assert Rate.objects.count() == 16
+    assert Rate.objects.count() == len(NEEDED)
 
 
 def test_refresh_never_raises_when_every_provider_fails(db, http, rate_settings, caplog):
@@ -385,7 +398,7 @@ def test_refresh_survives_a_provider_that_crashes(db, rate_settings, monkeypatch
 
     monkeypatch.setattr(BinanceProvider, "fetch", crash)
     rate_settings.RATE_PROVIDERS = ["binance", "static"]
-    assert refresh_rates(now=NOW) == {"static": 16}
+    assert refresh_rates(now=NOW) == {"static": len(NEEDED)}
 
 
 # --- get_rate --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Test mode (PRODUCT.md): live and test keys, test invoices on the sandbox only, live
-invoices never on it, whatever a payer tampers with; livemode on invoices and callbacks;
-the dashboard shows live and test data apart."""
+"""Test mode (PRODUCT.md): live and test keys, test invoices on test networks only (here the
+sandbox), live invoices never on it, whatever a payer tampers with; livemode on invoices and
+callbacks; the dashboard shows live and test data apart. tests/test_networks.py has the
+other test networks (regtest, local nodes, public testnets) and the real ones."""
 
 from __future__ import annotations
 

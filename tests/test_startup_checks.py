@@ -23,11 +23,16 @@ pytestmark = pytest.mark.django_db
 MAINNET_GENESIS = "00000000000000001ebf88508a03865c71d452e25f4d51194196a1d22b6653dc"
 
 
-@pytest.fixture
-def tron_shop(make_merchant):
-    api = make_merchant(mode="live")
+@pytest.fixture(params=["test"])
+def tron_shop(make_merchant, request):
+    """A store with a TRON wallet: its test key pays on tron-local; tests of the mainnet
+    entry ask for `live` (indirect parametrisation)."""
+    api = make_merchant(mode=request.param)
     set_wallet(merchant=api.merchant, family="tron", xpub=account_xpub(Bip44, Bip44Coins.TRON))
     return api
+
+
+live_tron_shop = pytest.mark.parametrize("tron_shop", ["live"], indirect=True)
 
 
 def offers_trx(client, network: str) -> bool:
@@ -47,6 +52,7 @@ def offers_trx(client, network: str) -> bool:
     return False
 
 
+@live_tron_shop
 @pytest.mark.parametrize(
     ("url", "why"),
     [
@@ -91,6 +97,7 @@ def test_a_network_without_a_backend_is_refused(
     assert "NoBackend" not in caplog.text and "tron-local" not in caplog.text
 
 
+@live_tron_shop
 def test_a_tron_node_of_another_chain_is_refused_then_accepted_once_fixed(
     settings, tmp_path, tron_shop, tron_node
 ):

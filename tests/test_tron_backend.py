@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from chains import registry, tron_addresses
-from chains.backends.base import Mempool
+from chains.backends.base import BlockRef, Mempool
 from chains.backends.tron import NO_PENDING_LIST, PENDING_NOT_READ, TronBackend
 from tests.test_chain_litecoin import configure_chains
 from tests.tron_node import Account, to_hex21
@@ -135,12 +135,12 @@ def test_logs_from_a_branch_that_replaced_the_blocks_are_read_again_by_hash(back
     assert [t.txid for t in block.transfers] == [txid]
 
 
-def test_the_tip_is_held_back_until_19_deep_means_solidified(backend, tron_node):
+def test_the_tip_is_the_head_with_its_solidified_height(backend, tron_node):
     tron_node.mine(30)
-    assert backend.tip().height == 30  # solidified at 12: 12 + 18 = 30
-    tron_node.solidified = 5
     tip = backend.tip()
-    assert (tip.height, tip.hash) == (23, tron_node.blocks[23]["blockID"])
+    assert (tip.height, tip.hash, tip.final_height) == (30, tron_node.blocks[30]["blockID"], 12)
+    tron_node.solidified = 5  # solidity lags: the head is read all the same
+    assert (backend.tip().height, backend.tip().final_height) == (30, 5)
     assert backend.block_hash(30) == tron_node.blocks[30]["blockID"]
     assert backend.block_hash(31) is None
 
@@ -172,15 +172,16 @@ def test_the_genesis_id(backend, tron_node):
     assert backend.genesis_id() == tron_node.genesis_id
 
 
-def test_fewer_configured_confirmations_do_not_hold_the_tip_back_further(
-    tron_node, settings, tmp_path
-):
-    configure_chains(settings, tmp_path, tron_config(tron_node, "confirmations = 5"))
+def test_with_depth_finality_the_solidified_block_is_not_read(tron_node, settings, tmp_path):
+    configure_chains(
+        settings, tmp_path, tron_config(tron_node, 'confirmations = 5\nfinality = "confirmations"')
+    )
     network = registry.get_network("tron-local")
     assert network.required_confirmations(10**6) == 5
     tron_node.mine(30)
     tron_node.solidified = 5
-    assert TronBackend(network).tip().height == 23
+    assert TronBackend(network).tip() == BlockRef(30, tron_node.blocks[30]["blockID"])
+    assert tron_node.requests["/walletsolidity/getblock"] == 0
 
 
 def test_a_token_contract_with_a_typo_is_refused_when_the_config_is_read(settings, tmp_path):

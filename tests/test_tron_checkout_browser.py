@@ -22,7 +22,7 @@ except ImportError:  # the browser fixture skips (or fails under CI) with the re
 def shop(tron_node, make_merchant, settings, tmp_path):
     configure_chains(settings, tmp_path, tron_config(tron_node))
     tron_node.mine(3)
-    shop = Shop(tron_node, make_merchant(mode="live"))
+    shop = Shop(tron_node, make_merchant())
     shop.scan()
     return shop
 

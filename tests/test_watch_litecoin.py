@@ -13,7 +13,7 @@ from tests.test_chain_litecoin import NETWORK, events, shop  # noqa: F401 (fixtu
 
 
 def closed_with_money(shop) -> list[str]:  # noqa: F811
-    return [str(i.pk) for i in queries.paid_after_close(shop.client.merchant, livemode=True)]
+    return [str(i.pk) for i in queries.paid_after_close(shop.client.merchant, livemode=False)]
 
 
 def test_a_cancelled_invoice_paid_anyway_is_recorded_announced_and_needs_attention(shop):  # noqa: F811

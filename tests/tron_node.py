@@ -167,7 +167,8 @@ class TronNode:
         self.blocks: list[dict] = []
         self.logs: dict[str, list[dict]] = {}  # txID -> its logs
         self.pending: list[Pending] = []
-        self.solidified: int | None = None  # None: 18 blocks under the head
+        self.solidified: int | None = None  # None: `solid_depth` blocks under the head
+        self.solid_depth = 18  # java-tron: 18 or 19, as the super representatives produce
         self.requests: Counter = Counter()
         self.fail_next: dict[str, int] = {}  # path -> HTTP status to answer once
         self.after: dict[str, object] = {}  # path -> a callable run once after answering it
@@ -333,7 +334,9 @@ class TronNode:
     # --- what the HTTP API answers ---
 
     def solid_height(self) -> int:
-        return self.height - 18 if self.solidified is None else min(self.solidified, self.height)
+        if self.solidified is None:
+            return self.height - self.solid_depth
+        return min(self.solidified, self.height)
 
     def _find(self, id_or_num: str | None, top: int) -> dict | None:
         if id_or_num is None:
@@ -418,15 +421,16 @@ class TronNode:
 
     # --- the server ---
 
-    def serve(self) -> TronServer:
-        return TronServer(self)
+    def serve(self, port: int = 0) -> TronServer:
+        """Served on a free port, or on `port` (a node that comes back)."""
+        return TronServer(self, port)
 
 
 class TronServer:
-    def __init__(self, node: TronNode):
+    def __init__(self, node: TronNode, port: int = 0):
         self.node = node
         handler = type("Handler", (_Handler,), {"node": node})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         serve_in_thread(self.httpd)

@@ -8,7 +8,7 @@ import uuid
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -289,10 +289,26 @@ class WalletView(APIView):
         parameters=[
             OpenApiParameter("family", doc.component("WalletFamily"), OpenApiParameter.PATH)
         ],
-        request=s.WalletSerializer,
-        responses={200: WalletResponse, **doc.errors(400, 403, 409, 415)},
+        description=(
+            "The `monero` family takes `address` and `view_key` instead of `xpub`: the view "
+            "key must belong to the address (else `view_key_mismatch`), is stored sealed "
+            "and is never shown again; the answer's `xpub` is the address."
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="WalletRequest",
+            serializers=[s.WalletSerializer, s.MoneroWalletSerializer],
+            resource_type_field_name=None,
+        ),
+        responses={200: WalletResponse, **doc.errors(400, 403, 409, 415, 422)},
     )
     def put(self, request, family):
+        if family == merchant_services.MONERO:
+            keys = s.MoneroWalletSerializer(data=request.data)
+            keys.is_valid(raise_exception=True)
+            wallet = merchant_services.set_monero_wallet(
+                merchant=request.user, **keys.validated_data, actor=actor_of(request)
+            )
+            return Response(wallet_payload(wallet))
         data = s.WalletSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wallet = merchant_services.set_wallet(
@@ -413,10 +429,13 @@ class EndpointRotateSecretView(APIView):
 
 
 def _deliveries(request, endpoint_id):
+    """The endpoint's deliveries of our events (a Greenfield one's InvoiceCreated is the
+    Greenfield layer's to show)."""
     return (
         Delivery.objects.filter(
             endpoint=_endpoint(request, endpoint_id), invoice__livemode=request.auth.livemode
         )
+        .exclude(event__type=Event.CREATED)
         .select_related("event", "endpoint", "invoice")
         .prefetch_related("attempts")
     )

@@ -173,6 +173,21 @@ def create_deliveries(event: Event) -> list:
     return [row.endpoint_id for row in rows]
 
 
+def repeat_delivery(delivery: Delivery, now: datetime) -> Delivery:
+    """A new delivery of a delivery's event to its endpoint, due now, naming the first one
+    it repeats: Greenfield's redelivery (BTCPay's WebhookSender.Redeliver makes a new
+    delivery of the same request; ours, `redeliver`, sends the same delivery again)."""
+    return Delivery.objects.create(
+        event=delivery.event,
+        endpoint=delivery.endpoint,
+        invoice=delivery.invoice,
+        sequence=delivery.sequence,
+        redelivery_of_id=delivery.redelivery_of_id or delivery.pk,
+        created_at=now,
+        next_attempt_at=now,
+    )
+
+
 # --- sending --------------------------------------------------------------------------------
 
 
@@ -477,7 +492,7 @@ def redeliver_event(event: Event, now: datetime | None = None) -> list[DeliveryA
     create_deliveries(event)
     deliveries = [
         delivery
-        for delivery in event.deliveries.select_related(
+        for delivery in event.deliveries.filter(redelivery_of=None).select_related(
             "event__invoice", "endpoint__merchant", "invoice"
         )
         if target_url(delivery.endpoint, delivery.invoice)

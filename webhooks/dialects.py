@@ -32,6 +32,10 @@ class Dialect:
     body: Callable[[Delivery], bytes]
     # The signature headers for a body: (secrets, when, body) → headers.
     sign: Callable[[list[str], datetime, bytes], dict[str, str]]
+    # Its event type for an invoice's making (Event.CREATED), or None when it reports none.
+    # Known before any invoice, so that creation records the event only while an endpoint
+    # wants it (webhooks.endpoints keeps Merchant.records_invoice_creation).
+    created: str | None = None
 
 
 DIALECTS: dict[str, Dialect] = {}
@@ -45,10 +49,19 @@ def get(name: str) -> Dialect | None:
     return DIALECTS.get(name)
 
 
+def subscribed_to(subscribed: list[str], event_type: str | None) -> bool:
+    """Whether an event filter takes an event of this type (None: the dialect has none)."""
+    return event_type is not None and ("*" in subscribed or event_type in subscribed)
+
+
 def wants(dialect: Dialect, subscribed: list[str], event: Event) -> bool:
     """Whether an endpoint with this dialect and event filter is sent the event."""
-    event_type = dialect.event_type(event)
-    return event_type is not None and ("*" in subscribed or event_type in subscribed)
+    return subscribed_to(subscribed, dialect.event_type(event))
+
+
+def wants_creation(dialect: Dialect, subscribed: list[str]) -> bool:
+    """Whether an endpoint with this dialect and event filter is sent invoices' making."""
+    return subscribed_to(subscribed, dialect.created)
 
 
 # --- ours -----------------------------------------------------------------------------------
@@ -77,7 +90,7 @@ def cryptogate_sign(secrets: list[str], now: datetime, body: bytes) -> dict[str,
 CRYPTOGATE = Dialect(
     name="cryptogate",
     event_types=Event.TYPES,
-    event_type=lambda event: event.type,
+    event_type=lambda event: event.type if event.type in Event.TYPES else None,
     body=lambda delivery: cryptogate_body(delivery.event),
     sign=cryptogate_sign,
 )

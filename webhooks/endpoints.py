@@ -7,6 +7,8 @@ transaction as the change."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +74,24 @@ def checked_events(dialect_name: str, events: list[str]) -> list[str]:
     return list(dict.fromkeys(events))
 
 
+def keep_creation_flag(merchant_id: UUID) -> None:
+    """Merchant.records_invoice_creation from the merchant's endpoints as they now are: true
+    while an enabled one wants to hear of invoices' making. Called after every change of
+    its endpoints, in that change's transaction with the merchant row locked, so of two
+    concurrent changes the later one reads the earlier one's endpoints."""
+    wanted = any(
+        (dialect := dialects.get(name)) is not None and dialects.wants_creation(dialect, events)
+        for name, events in WebhookEndpoint.objects.filter(
+            merchant_id=merchant_id, enabled=True
+        ).values_list("dialect", "events")
+    )
+    Merchant.objects.filter(pk=merchant_id).update(records_invoice_creation=wanted)
+
+
+def _lock_merchant(merchant_id: UUID) -> None:
+    Merchant.objects.select_for_update().get(pk=merchant_id)
+
+
 def _record(endpoint: WebhookEndpoint, actor: str, what: str, old: str = "", new: str = ""):
     notify.record_change(
         endpoint.merchant, actor, what, detail=str(endpoint.pk)[:8], old=old, new=new
@@ -93,12 +113,13 @@ def create_endpoint(
         raise GatewayError(ErrorCode.INVALID_URL, "url", message=NEEDS_URL)
     events = checked_events(dialect, [ALL_EVENTS] if events is None else events)
     with transaction.atomic():
-        Merchant.objects.select_for_update().get(pk=merchant.pk)  # the count below holds
+        _lock_merchant(merchant.pk)  # the count below holds
         if WebhookEndpoint.objects.filter(merchant=merchant).count() >= MAX_ENDPOINTS:
             raise GatewayError(ErrorCode.TOO_MANY_ENDPOINTS, max=MAX_ENDPOINTS)
         endpoint = WebhookEndpoint.objects.create(
             merchant=merchant, url=url, events=events, dialect=dialect, enabled=enabled
         )
+        keep_creation_flag(merchant.pk)
         _record(endpoint, actor, SettingsChange.CALLBACK_URL, new=notify.safe_url(url))
     return endpoint
 
@@ -119,9 +140,14 @@ def update_endpoint(*, endpoint: WebhookEndpoint, changes: dict, actor: str) -> 
                 old=notify.safe_url(endpoint.url),
                 new=notify.safe_url(changes["url"]),
             )
+        refilters = "events" in changes or "enabled" in changes
+        if refilters:
+            _lock_merchant(endpoint.merchant_id)
         for name, value in changes.items():
             setattr(endpoint, name, value)
         endpoint.save(update_fields=list(changes))
+        if refilters:
+            keep_creation_flag(endpoint.merchant_id)
     return endpoint
 
 
@@ -159,5 +185,7 @@ def delete_endpoint(*, endpoint: WebhookEndpoint, actor: str) -> None:
     if endpoint.is_default:
         raise GatewayError(ErrorCode.DEFAULT_ENDPOINT)
     with transaction.atomic():
+        _lock_merchant(endpoint.merchant_id)
         _record(endpoint, actor, SettingsChange.CALLBACK_URL, old=notify.safe_url(endpoint.url))
         endpoint.delete()
+        keep_creation_flag(endpoint.merchant_id)

@@ -64,11 +64,16 @@ class Delivery(models.Model):
     to an endpoint form a queue sent in `sequence` order (webhooks.callbacks).
     `next_attempt_at` is set while it waits to be sent and cleared once it is delivered,
     given up (`failed_at`) or finds no URL; `claimed_until` is the lease of the worker
-    sending it. `invoice` and `sequence` are the event's, copied so a queue is one index."""
+    sending it. `invoice` and `sequence` are the event's, copied so a queue is one index.
+    An event has one delivery per endpoint, and one more for each Greenfield redelivery
+    (`redelivery_of`: the first delivery, as BTCPay makes a new delivery to redeliver)."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    redelivery_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="redeliveries"
     )
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
     sequence = models.PositiveIntegerField()
@@ -81,7 +86,11 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["sequence", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "endpoint"], name="one_delivery_per_endpoint")
+            models.UniqueConstraint(
+                fields=["event", "endpoint"],
+                condition=Q(redelivery_of__isnull=True),
+                name="one_delivery_per_endpoint",
+            )
         ]
         indexes = [
             models.Index(

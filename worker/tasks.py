@@ -8,6 +8,7 @@ from django.conf import settings
 
 from chains.backends import sandbox
 from chains.checks import enabled_networks
+from chains.outages import ScanFailed
 from invoices import rates
 from invoices.scanning import scan_network
 from invoices.services import reconciliation
@@ -18,10 +19,13 @@ logger = logging.getLogger(__name__)
 
 
 def scan_all() -> None:
-    """Scan every enabled network; one failing node does not stop the others."""
+    """Scan every enabled network; one failing node does not stop the others (the scanner
+    has logged its failure, once a minute: chains.outages)."""
     for network in enabled_networks():
         try:
             scan_network(network.code)
+        except ScanFailed:
+            continue
         except Exception:
             logger.exception("scanning %s failed; it is retried on the next run", network.code)
 

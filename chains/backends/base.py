@@ -31,6 +31,9 @@ WatchedLookup = Callable[[set[str]], set[str]]
 class BlockRef:
     height: int
     hash: str
+    # With a tip: the highest block the node calls final (TRON's solidified block), when
+    # payments wait for it as well as for their depth; None when depth alone decides.
+    final_height: int | None = None
 
 
 @dataclass(frozen=True)

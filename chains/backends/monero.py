@@ -19,7 +19,8 @@ headers, `refresh`, `get_transfers`); each further merchant adds an `open_wallet
 derived with CryptoNight's slow hash and the wallet is refreshed, about 10 s per open on
 the shared 2-core test machine (a pass over 2 merchants took 18 to 44 s, over 1 merchant kept open
 0.02 s). So an operator runs one wallet RPC per merchant, or a few per RPC at a long scan
-interval.
+interval. A new backend (a restarted scanner) first asks which wallet the RPC has open
+(`get_address`) and keeps it when it is the merchant's, rather than paying a reopen.
 
 Subaddresses: an invoice's subaddress is account 0, minor index `next_index` of the
 merchant's wallet, derived by the gateway (chains/monero_keys.py) as the HD index is today;
@@ -28,14 +29,30 @@ the backend keeps the view-only wallet's subaddress table at least that long
 from the subaddress (a transaction may pay several merchants' subaddresses of equal index).
 Pool entries marked `double_spend_seen` are left out: the payment reverts as one that left
 the mempool does.
+
+Unlock time: every output is spendable 10 blocks after its block (the default confirmations
+wait for that), but a sender may lock one longer with the transaction's `unlock_time` (a
+height, or from 500,000,000 on a Unix time). Such a payment is refused, not counted later:
+the backend leaves out any transfer locked beyond the standard 10 blocks, and logs its txid
+(a warning, never a key), so it never completes an invoice with money the merchant cannot
+spend; the merchant sees it in their own wallet and settles with the payer. Standard wallets
+always send unlock_time 0, and the protocol is dropping the field.
+
+Restore height: a new view-only wallet scans from the height the merchant's wallet was set
+at (estimated from when it was set and the network's block time), less a day of blocks
+(`RESTORE_MARGIN`) for the estimate's error; never from genesis on mainnet (hours of
+scanning), and never after a payment to an invoice of that wallet, even when the scanner
+first runs days later.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from chains.backends.base import (
@@ -51,8 +68,12 @@ from chains.backends.jsonrpc import RPCError
 from chains.backends.monero_rpc import MoneroRPC
 from chains.registry import Network
 
+logger = logging.getLogger(__name__)
+
 TYPICAL_TX_BYTES = 1500  # a 2-input, 2-output RingCT transaction with Bulletproofs+
-RESTORE_MARGIN = 720  # a new watch wallet scans from a day (720 blocks) before the tip
+RESTORE_MARGIN = 720  # a new watch wallet scans from a day (720 blocks) before it was set
+STANDARD_LOCK = 10  # blocks every output waits before it can be spent
+UNLOCK_TIME_IS_TIMESTAMP = 500_000_000  # Monero's CRYPTONOTE_MAX_BLOCK_NUMBER
 
 
 @dataclass(frozen=True)
@@ -63,6 +84,7 @@ class WatchWallet:
     address: str
     view_key: str
     subaddresses: int
+    set_at: datetime | None = None  # when the merchant set it: where a new watch wallet starts
 
 
 WalletSource = Callable[[], Iterable[WatchWallet]]
@@ -147,6 +169,7 @@ class MoneroBackend(ChainBackend):
             entries += answer.get(kind) or []
         entries = [e for e in entries if not e.get("double_spend_seen")]
         paid = watched({e["address"] for e in entries})
+        entries = [e for e in entries if e["address"] in paid and not _locked(e)]
         return [
             Transfer(
                 network=self.network.code,
@@ -159,18 +182,26 @@ class MoneroBackend(ChainBackend):
                 time=unix_time(e.get("timestamp")),
             )
             for e in entries
-            if e["address"] in paid
         ]
+
+    def _open_address(self) -> str | None:
+        """The primary address of the wallet the RPC has open, None when it has none."""
+        try:
+            return str(self.wallet.call("get_address", account_index=0)["address"])
+        except RPCError:  # no wallet open
+            return None
 
     def _use(self, wallet: WatchWallet) -> None:
         """Makes the merchant's view-only wallet the open one, made on first use, with at
         least as many subaddresses as invoices were given."""
         name = "watch-" + hashlib.sha256(wallet.address.encode()).hexdigest()[:16]
+        if self._open is None and self._open_address() == wallet.address:
+            self._open = name  # a new backend (a restart) finds it open: no 10 s reopen
         if self._open != name:
             try:
                 self.wallet.call("open_wallet", filename=name, password="")
             except RPCError:  # not made yet
-                restore = max(self.tip().height - RESTORE_MARGIN, 0)
+                restore = restore_height(self.tip().height, wallet.set_at, self.network)
                 self.wallet.call(
                     "generate_from_keys",
                     filename=name,
@@ -186,3 +217,30 @@ class MoneroBackend(ChainBackend):
             if have < needed:
                 self.wallet.call("create_address", account_index=0, count=needed - have)
             self._subaddresses[name] = max(have, needed)
+
+
+def restore_height(tip: int, set_at: datetime | None, network: Network) -> int:
+    """Where a new watch wallet starts scanning: the height the merchant's wallet was set at,
+    estimated back from the tip with the network's block time, less `RESTORE_MARGIN`."""
+    since = 0
+    if set_at is not None:
+        seconds = max((datetime.now(UTC) - set_at).total_seconds(), 0)
+        since = int(seconds // max(network.block_seconds, 1))
+    return max(tip - since - RESTORE_MARGIN, 0)
+
+
+def _locked(entry: dict[str, Any]) -> bool:
+    """Is this incoming transfer locked beyond the standard 10 blocks (a future
+    `unlock_time`)? Such a payment is refused (module docstring), and said so in the log."""
+    unlock = int(entry.get("unlock_time") or 0)
+    height = int(entry.get("height") or 0)  # 0 in the pool: any lock is judged in its block
+    locked = unlock != 0 and (
+        not height or unlock >= UNLOCK_TIME_IS_TIMESTAMP or unlock > height + STANDARD_LOCK
+    )
+    if locked:
+        logger.warning(
+            "monero: transfer %s is locked until %s (unlock_time): not counted",
+            entry["txid"],
+            unlock,
+        )
+    return locked

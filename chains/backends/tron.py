@@ -20,11 +20,15 @@ what matches needs nothing more, since senders and results are already in the bl
 transfer whose transaction's result is not SUCCESS never credits (TRON drops the logs of a
 reverted call; the block's result is checked all the same).
 
-Confirmations: TRON calls a block final once it is solidified, 19 blocks deep when the
-super representatives produce normally (2/3 of 27 have built on it). The tip reported to the
-scanner is the head, held back to `solidified + 18`: a block then counts 19 deep (the
-network's default confirmations) only once it is solidified, even when solidification lags.
-An operator who configures fewer confirmations gets that number of blocks.
+Confirmations: every block is read as soon as the node has it, so a payment is pending in
+the block that holds it, and its confirmations are its depth under the node's head. TRON
+calls a block final once it is solidified (2/3 of the 27 super representatives built on it:
+19 deep when they produce normally). With `finality = "solidified"` (the default) a payment
+counts as confirmed once its block is solidified *and* as deep as its required
+confirmations; when the node's solidity lags (TronGrid's does at times) payments are still
+seen and stay pending until solidity passes them, and the network's notice names the lag.
+`finality = "confirmations"` lets depth alone decide, for an operator who trusts the
+configured number of blocks.
 
 The pending pool is read for its txids only (`/wallet/gettransactionlistfrompending`):
 a transaction spends ~3 s there, so a payment is reported once in a block, and the txids
@@ -44,6 +48,7 @@ from functools import partial
 from typing import Any
 
 import requests
+from django.core.exceptions import ImproperlyConfigured
 
 from chains import tron_addresses
 from chains.backends.base import (
@@ -60,7 +65,7 @@ from chains.registry import Asset, Network
 
 logger = logging.getLogger(__name__)
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
-SOLIDIFIED_DEPTH = 19  # a solidified block has 18 on top of it in normal production
+FINALITY = ("solidified", "confirmations")  # the `finality` option's values, default first
 MAX_BLOCK_RANGE = 100  # getblockbylimitnext returns at most 100 blocks
 TIMEOUT = 30
 # Resources a payment to a fresh invoice address consumes. A TRX transfer: ~270 bytes of
@@ -99,6 +104,7 @@ class TronBackend(ChainBackend):
             if asset.contract
         }
         self.pending_list: bool | None = None  # does the node list its pending pool?
+        self.wait_for_solidity = finality(network) == "solidified"
 
     # --- transport -------------------------------------------------------------------------
 
@@ -131,13 +137,16 @@ class TronBackend(ChainBackend):
         return data if data.get("blockID") else {}
 
     def tip(self) -> BlockRef:
-        head, solid = self.header(), self.header(solidified=True)
-        if not head or not solid:
-            raise TronAPIError("the node has no head or solidified block yet")
-        limit = _height(solid) + SOLIDIFIED_DEPTH - 1
-        if _height(head) > limit:
-            head = self.header(limit)
-        return BlockRef(_height(head), head["blockID"])
+        """The head, and its solidified block when payments wait for it."""
+        head = self.header()
+        if not head:
+            raise TronAPIError("the node has no head block yet")
+        if not self.wait_for_solidity:
+            return BlockRef(_height(head), head["blockID"])
+        solid = self.header(solidified=True)
+        if not solid:
+            raise TronAPIError("the node has no solidified block yet")
+        return BlockRef(_height(head), head["blockID"], min(_height(solid), _height(head)))
 
     def block_hash(self, height: int) -> str | None:
         return self.header(height).get("blockID")
@@ -305,6 +314,18 @@ class TronBackend(ChainBackend):
             "amount": int(data, 16),
             "from_addresses": (sender,),
         }
+
+
+def finality(network: Network) -> str:
+    """What confirms a payment on this network (CHAINS_CONFIG `finality`): "solidified"
+    (its block solidified and deep enough) or "confirmations" (depth alone)."""
+    value = str(network.options.get("finality", FINALITY[0]))
+    if value not in FINALITY:
+        raise ImproperlyConfigured(
+            f"CHAINS_CONFIG [networks.{network.code}] finality must be one of "
+            f"{', '.join(FINALITY)}, not {value!r}"
+        )
+    return value
 
 
 def _in_block_order(positions: dict[str, tuple[int, dict]], transfer: Transfer) -> tuple[int, int]:

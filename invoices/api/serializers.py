@@ -16,7 +16,13 @@ from invoices.models import Kind
 from invoices.representation import DECIMAL_STRING
 from invoices.services.creation import InvoiceRequest
 from merchants import services as merchant_services
-from merchants.models import PERCENT, UNRESOLVED_ACTIONS, UNRESOLVED_CONTEXTS, Merchant
+from merchants.models import (
+    PERCENT,
+    UNRESOLVED_ACTIONS,
+    UNRESOLVED_CONTEXTS,
+    Merchant,
+    TokenQR,
+)
 
 PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -85,6 +91,34 @@ class AmountField(serializers.Field):
 
     def to_representation(self, value):
         return str(value)
+
+
+TOLERANCE_AMOUNT: dict[str, object] = {
+    "type": "string",
+    "pattern": money.AMOUNT_PATTERN,
+    "maxLength": money.AMOUNT_MAX_LENGTH,
+    "example": "1.00",
+    "description": "an exact decimal string in the price currency, 0 or more, with at most "
+    "its decimals",
+}
+
+
+@extend_schema_field(TOLERANCE_AMOUNT)
+class ToleranceAmountField(AmountField):
+    """An underpayment tolerance, kept as the text sent until the price currency's decimals
+    are known, then read by `money.tolerance_to_units` (zero allowed)."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": TOLERANCE_AMOUNT})
+class ToleranceSettingField(serializers.JSONField):
+    """The merchant's {price currency: amount} tolerances: decimal strings outside, base
+    units of each currency inside (`merchant_settings.underpayment_tolerance`)."""
+
+    def to_representation(self, value):
+        return {
+            code: money.format_units(units, money.price_decimals(code) or 0)
+            for code, units in value.items()
+        }
 
 
 @extend_schema_field(DECIMAL_STRING)
@@ -166,6 +200,17 @@ class InvoiceCreateSerializer(StrictSerializer):
     return_url = HttpUrlField(max_length=2000, required=False, allow_blank=True)
     insurance_percent = percent_field(required=False)
     slippage_percent = percent_field(required=False)
+    underpayment_tolerance = ToleranceAmountField(
+        required=False,
+        help_text="the shortfall accepted as paid, in price_currency (e.g. an exchange's "
+        "withdrawal fee); default: the merchant's for that currency",
+    )
+    token_qr = serializers.ChoiceField(
+        choices=TokenQR.values,
+        required=False,
+        help_text="a token payment's QR code: `uri` (EIP-681) or `address` (the plain "
+        "address, the amount beside it); default: the merchant's",
+    )
     include_fee = StrictBooleanField(required=False)
     metadata = serializers.DictField(required=False)
 
@@ -235,6 +280,19 @@ class InvoiceCreateSerializer(StrictSerializer):
                     ]
                 }
             )
+        if "underpayment_tolerance" in attrs:
+            try:
+                attrs["underpayment_tolerance"] = money.tolerance_to_units(
+                    attrs["underpayment_tolerance"], money.price_decimals(attrs["price_currency"])
+                )
+            except GatewayError as exc:
+                raise serializers.ValidationError(
+                    {
+                        "underpayment_tolerance": [
+                            serializers.ErrorDetail(exc.message, code=exc.code)
+                        ]
+                    }
+                ) from None
         attrs["price_amount"], attrs["kind"] = units, kind
         return attrs
 
@@ -302,6 +360,16 @@ class WalletSerializer(StrictSerializer):
     xpub = serializers.CharField(max_length=300)
 
 
+class MoneroWalletSerializer(StrictSerializer):
+    """The `monero` family's body: the primary address and the private view key (checked to
+    belong together, stored sealed, never shown again)."""
+
+    address = serializers.CharField(max_length=120, help_text="the primary address (4…)")
+    view_key = serializers.CharField(
+        max_length=80, write_only=True, help_text="the private view key (64 hex characters)"
+    )
+
+
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
@@ -320,6 +388,16 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
 
     slippage_percent = percent_field(required=False)
     insurance_percent = percent_field(required=False)
+    underpayment_tolerance = ToleranceSettingField(
+        required=False,
+        help_text="price currency → the shortfall an invoice priced in it accepts as paid "
+        '(e.g. {"USD": "1.00"}); with slippage_percent the larger allowance applies',
+    )
+    token_qr = serializers.ChoiceField(
+        choices=TokenQR.values,
+        required=False,
+        help_text="a token payment's QR code: `uri` (EIP-681) or `address` (the plain address)",
+    )
     allowed_return_hosts = _json(_STRINGS, "hosts a return_url may point to")
     embed_hosts = _json(_STRINGS, "hosts that may embed the payment page in a frame")
     enabled_methods = _json(_STRINGS, "`ASSET:network` keys; empty: every method with a wallet")
@@ -351,7 +429,9 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
             "late_window_minutes",
             "processing_timeout_minutes",
             "slippage_percent",
+            "underpayment_tolerance",
             "insurance_percent",
+            "token_qr",
             "unresolved_rules",
             "deny_list",
         ]
@@ -374,6 +454,9 @@ class MerchantSerializer(serializers.ModelSerializer, StrictSerializer):
 
     def validate_enabled_methods(self, value):
         return merchant_settings.enabled_methods(value)
+
+    def validate_underpayment_tolerance(self, value):
+        return merchant_settings.underpayment_tolerance(value)
 
     def validate_confirmations(self, value):
         return merchant_settings.confirmations(value)

@@ -39,7 +39,7 @@ from invoices.representation import (
     refund_payload,
 )
 from invoices.scanning import scan_network
-from invoices.selectors import scanned_heights
+from invoices.selectors import tip_heights
 from invoices.services import creation, merchant_actions, reconciliation, refunds
 from merchants.auth import actor_of
 from merchants.models import TEST
@@ -180,7 +180,7 @@ class InvoicesView(APIView):
             invoices = invoices.filter(archived=value == "true")
         invoices = _created_in_range(request, invoices)
         page, more, cursor = keyset_page(invoices, params)
-        heights = scanned_heights()
+        heights = tip_heights()
         return Response(
             InvoicePage.render(
                 data=[invoice_payload(invoice, heights) for invoice in page],
@@ -368,7 +368,7 @@ class RefundsView(APIView):
             found = found.filter(status=value)
         found = _created_in_range(request, found)
         page, more, cursor = keyset_page(found, params)
-        heights = scanned_heights()
+        heights = tip_heights()
         return Response(
             RefundPage.render(
                 data=[refund_payload(refund, heights=heights) for refund in page],

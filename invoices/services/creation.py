@@ -19,6 +19,7 @@ from invoices.models import Invoice, Kind, Quote
 from invoices.representation import invoice_payload
 from invoices.selectors import _fixed_method, _not_offered, offered_methods
 from invoices.services import rollups
+from invoices.services.events import record_created
 from invoices.services.quoting import (
     quote_for,
     quotes_for,
@@ -44,6 +45,9 @@ class InvoiceRequest:
     return_url: str = ""
     insurance_percent: Decimal | None = None
     slippage_percent: Decimal | None = None
+    # Base units of price_currency; None: the merchant's tolerance for that currency.
+    underpayment_tolerance: int | None = None
+    token_qr: str | None = None  # None: the merchant's
     include_fee: bool = False
     metadata: dict = field(default_factory=dict)
     # "ASSET:network" methods a timed invoice offers (a payment link's choice); empty: all.
@@ -81,16 +85,20 @@ def create_invoice(*, merchant: Merchant, request: InvoiceRequest, actor: str) -
         )
     now = timezone.now()
     invoice, quotes = _prepare(merchant, request, fixed_method, now)
+    payload = None
     try:
         with _writing(savepoint=bool(invoice.foreign_id)):
             _create(merchant, invoice, quotes, fixed_method)
+            if merchant.records_invoice_creation:  # a webhook endpoint wants to hear of it
+                payload = invoice_payload(invoice, heights={}, new=True)
+                record_created(invoice=invoice, actor=actor, now=now, data=payload)
     except IntegrityError:
         if not invoice.foreign_id:  # another constraint, and no savepoint: not a refusal
             raise
         raise GatewayError(  # taken, by a concurrent create perhaps
             ErrorCode.FOREIGN_ID_TAKEN, "foreign_id", id=repr(invoice.foreign_id)
         ) from None
-    return invoice_payload(invoice, heights={}, new=True)
+    return payload or invoice_payload(invoice, heights={}, new=True)
 
 
 def _writing(*, savepoint: bool) -> AbstractContextManager[None]:
@@ -146,6 +154,12 @@ def _prepare(
             if request.slippage_percent is None
             else request.slippage_percent
         ),
+        underpayment_tolerance=(
+            merchant.underpayment_tolerance.get(request.price_currency, 0)
+            if request.underpayment_tolerance is None
+            else request.underpayment_tolerance
+        ),
+        token_qr=request.token_qr or merchant.token_qr,
         payment_window_minutes=merchant.payment_window_minutes,
         late_window_minutes=merchant.late_window_minutes,
         processing_timeout_minutes=merchant.processing_timeout_minutes,

@@ -8,14 +8,14 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db import connection
 
-from chains import hd, registry
+from chains import registry
 from chains.backends import NoBackend, get_backend
 from chains.registry import Asset
 from core.errors import ErrorCode, GatewayError
 from invoices import money, pricing, rates
 from invoices.models import Invoice, Quote
 from merchants.models import Merchant, Wallet
-from merchants.services import forwarder_address
+from merchants.services import forwarder_address, wallet_addresses
 
 FEE_CACHE_SECONDS = 60
 
@@ -98,13 +98,15 @@ def quote_for(*, invoice: Invoice, asset: Asset, now: datetime) -> Quote:
     return quote
 
 
-def _next_index(merchant: Merchant, family: str) -> tuple[int, str] | None:
+def _next_index(merchant: Merchant, family: str) -> tuple[int, str, str] | None:
     """Take the wallet's next derivation index in one atomic UPDATE … RETURNING, so two
-    concurrent requests can never receive the same index (PostgreSQL and SQLite >= 3.35)."""
+    concurrent requests can never receive the same index (PostgreSQL and SQLite >= 3.35);
+    with the wallet's key (and a Monero wallet's sealed view key)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Wallet._meta.db_table} SET next_index = next_index + 1 "
-            "WHERE merchant_id = %s AND family = %s RETURNING next_index - 1, xpub",
+            "WHERE merchant_id = %s AND family = %s "
+            "RETURNING next_index - 1, xpub, view_key_sealed",
             [Wallet._meta.get_field("merchant").get_db_prep_value(merchant.pk, connection), family],
         )
         return cursor.fetchone()
@@ -117,10 +119,11 @@ def set_next_address(quote: Quote, merchant: Merchant) -> None:
     taken = _next_index(merchant, family)
     if taken is None:
         raise GatewayError(ErrorCode.NO_WALLET, "pay_currency", family=family)
-    index, xpub = taken
+    index, xpub, view_key_sealed = taken
     # Forwarder mode (issue 28): the index is the CREATE2 salt instead of an HD path.
     forwarded = forwarder_address(merchant=merchant, network=quote.network, index=index)
-    quote.address = forwarded or hd.derive_address(family, xpub, index)
+    wallet = Wallet(family=family, xpub=xpub, view_key_sealed=view_key_sealed)
+    quote.address = forwarded or wallet_addresses(wallet, index, 1)[0]
     quote.derivation_index = index
 
 

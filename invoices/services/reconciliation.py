@@ -4,6 +4,7 @@ under its row lock, as `lifecycle` decides, through `writes`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -17,6 +18,8 @@ from invoices import accounting, lifecycle
 from invoices.models import Invoice, Quote, Refund, Status, Transaction
 from invoices.services.events import record_event
 from invoices.services.writes import in_lock_order, lock_invoice, reevaluate
+
+logger = logging.getLogger(__name__)
 
 # --- what the chain says ------------------------------------------------------------------
 
@@ -52,11 +55,11 @@ def apply_transfers(*, report: ScanReport, now: datetime | None = None) -> None:
         if quote := quotes.get(transfer.to_address):
             by_invoice.setdefault(quote.invoice_id, []).append((quote, transfer))
     open_txs = Transaction.objects.filter(network=network.code).exclude(status=Transaction.REVERTED)
+    deep = Q(block_height__lte=report.head + 1 - F("required_confirmations"))
+    if report.final_height is not None:
+        deep &= Q(block_height__lte=report.final_height)
     affected = set(by_invoice) | set(
-        open_txs.filter(
-            status=Transaction.PENDING,
-            block_height__lte=report.tip_height + 1 - F("required_confirmations"),
-        ).values_list("invoice_id", flat=True)
+        open_txs.filter(deep, status=Transaction.PENDING).values_list("invoice_id", flat=True)
     )
     if report.rollback_above is not None:
         affected |= set(
@@ -93,6 +96,8 @@ def _view(
     mempool = report.mempool_txids
     return lifecycle.ChainView(
         tip=report.tip_height,
+        head=report.head,
+        final_height=report.final_height,
         seen_block=(transfer.block_height, transfer.block_hash)
         if transfer and transfer.block_height is not None and transfer.block_hash is not None
         else None,
@@ -109,7 +114,18 @@ def _apply_to_invoice(
 ) -> None:
     """Bring one invoice's transactions in line with the chain (new ones recorded, known ones
     reconciled by `lifecycle.reconcile`), then re-evaluate it; every event is rendered after
-    all of it, confirmations counted at the scanned tip."""
+    all of it, confirmations counted at the node's tip (also while the scan catches up). A
+    payment on a network of the other mode (`registry.serves`) is never credited: play money
+    settles no live invoice, and a test invoice takes no real money."""
+    if observed and not registry.serves(network, invoice.livemode):
+        logger.warning(
+            "%s: payment to invoice %s ignored: a %s invoice is not paid on a %s network",
+            network.code,
+            invoice.pk,
+            "live" if invoice.livemode else "test",
+            "test" if network.test else "real",
+        )
+        observed = []
     known = {
         (tx.txid, tx.output_index): tx for tx in invoice.transactions.filter(network=network.code)
     }
@@ -154,7 +170,7 @@ def _apply_to_invoice(
         events.append("transaction_created")
         if tx.status == Transaction.CONFIRMED:  # first seen already deep (after an outage)
             events.append("transaction_confirmed")
-    reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.tip_height})
+    reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.head})
     if recorded and invoice.status_changed_at < now:  # they left its status as it was
         Transaction.objects.filter(pk__in=recorded).update(after_close=True)
 
@@ -197,9 +213,8 @@ def _record_transaction(
         paid_at=min(transfer.time or now, now),
         detected_at=now,
     )
-    if (
-        in_block
-        and lifecycle.confirmations(tx.block_height, report.tip_height) >= tx.required_confirmations
+    if in_block and lifecycle.settled(
+        tx.block_height, report.head, tx.required_confirmations, report.final_height
     ):
         tx.status, tx.confirmed_at = Transaction.CONFIRMED, now
         tx.save(update_fields=["status", "confirmed_at"])

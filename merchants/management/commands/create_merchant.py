@@ -17,7 +17,7 @@ class Command(BaseCommand):
             "--mode",
             choices=[LIVE, TEST],
             default=LIVE,
-            help="live (real payments) or test (sandbox only)",
+            help="live (real payments) or test (play money: the sandbox and test networks)",
         )
         parser.add_argument(
             "--scope",

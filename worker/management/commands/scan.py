@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from chains import checks, registry
 from chains.backends import close_all
 from chains.lag import scan_interval
+from chains.outages import ScanFailed
 from worker import tasks  # scan_network: the entry point the workers use too
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                 for code in codes:
                     try:
                         tasks.scan_network(code)
+                    except ScanFailed:  # logged once a minute by the scanner, backed off
+                        continue
                     except Exception:
                         logger.exception("scanning %s failed; retried next pass", code)
                 close_old_connections()  # a database restart must not break the loop

@@ -25,11 +25,14 @@ from .invoice_page import InvoicePage
 from .invoice_status import InvoiceStatus
 from .merchant import Merchant
 from .merchant_confirmations import MerchantConfirmations
+from .merchant_underpayment_tolerance import MerchantUnderpaymentTolerance
 from .merchant_unresolved_rules import MerchantUnresolvedRules
 from .merchant_unresolved_rules_additional_property import MerchantUnresolvedRulesAdditionalProperty
 from .mine_request import MineRequest
+from .monero_wallet_request import MoneroWalletRequest
 from .patched_merchant_request import PatchedMerchantRequest
 from .patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
+from .patched_merchant_request_underpayment_tolerance import PatchedMerchantRequestUnderpaymentTolerance
 from .patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules
 from .patched_merchant_request_unresolved_rules_additional_property import (
     PatchedMerchantRequestUnresolvedRulesAdditionalProperty,
@@ -52,6 +55,7 @@ from .status_context import StatusContext
 from .test_callback_event import TestCallbackEvent
 from .test_callback_event_data import TestCallbackEventData
 from .test_callback_event_event import TestCallbackEventEvent
+from .token_qr_enum import TokenQrEnum
 from .transaction import Transaction
 from .transaction_status import TransactionStatus
 from .wallet import Wallet
@@ -89,11 +93,14 @@ __all__ = (
     "InvoiceStatus",
     "Merchant",
     "MerchantConfirmations",
+    "MerchantUnderpaymentTolerance",
     "MerchantUnresolvedRules",
     "MerchantUnresolvedRulesAdditionalProperty",
     "MineRequest",
+    "MoneroWalletRequest",
     "PatchedMerchantRequest",
     "PatchedMerchantRequestConfirmations",
+    "PatchedMerchantRequestUnderpaymentTolerance",
     "PatchedMerchantRequestUnresolvedRules",
     "PatchedMerchantRequestUnresolvedRulesAdditionalProperty",
     "PatchedWebhookEndpointUpdateRequest",
@@ -114,6 +121,7 @@ __all__ = (
     "TestCallbackEvent",
     "TestCallbackEventData",
     "TestCallbackEventEvent",
+    "TokenQrEnum",
     "Transaction",
     "TransactionStatus",
     "Wallet",

@@ -103,6 +103,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_NETWORK = "unknown_network"
     UNKNOWN_PARAMETER = "unknown_parameter"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    VIEW_KEY_MISMATCH = "view_key_mismatch"
     VISIT_OVER = "visit_over"
     WRONG_CODE = "wrong_code"
     XPUB_IN_USE = "xpub_in_use"

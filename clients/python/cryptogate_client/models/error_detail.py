@@ -114,6 +114,7 @@ class ErrorDetail:
             * `invalid_return_url` - invalid_return_url
             * `return_url_not_allowed` - return_url_not_allowed
             * `invalid_address` - invalid_address
+            * `view_key_mismatch` - view_key_mismatch
             * `invalid_txid` - invalid_txid
             * `no_callback_url` - no_callback_url
             * `dialect_unavailable` - dialect_unavailable

@@ -11,6 +11,7 @@ from attrs import field as _attrs_field
 from ..models.invoice_kind import InvoiceKind
 from ..models.invoice_status import InvoiceStatus
 from ..models.status_context import StatusContext
+from ..models.token_qr_enum import TokenQrEnum
 
 if TYPE_CHECKING:
     from ..models.invoice_metadata import InvoiceMetadata
@@ -54,8 +55,10 @@ class Invoice:
         remaining_amount (None | str): an exact decimal string (never a JSON number) Example: 10.50.
         excess_amount (None | str): paid beyond the amount due, in the chosen asset Example: 10.50.
         refunded_amount (None | str): offered back by refunds so far, in the chosen asset Example: 10.50.
+        shortfall_amount (None | str): what the payment is short of pay_amount although it counts as paid (within
+            slippage_percent or underpayment_tolerance), in the chosen asset Example: 10.50.
         rate (None | str): an exact decimal string (never a JSON number) Example: 10.50.
-        payment_uri (None | str):
+        payment_uri (None | str): null on TRON, and for a token when token_qr is `address`
         payment_url (str):
         description (str):
         customer_email (str):
@@ -63,6 +66,10 @@ class Invoice:
         return_url (None | str):
         insurance_percent (str): an exact decimal string (never a JSON number) Example: 10.50.
         slippage_percent (str): an exact decimal string (never a JSON number) Example: 10.50.
+        underpayment_tolerance (str): the shortfall accepted as paid, in price_currency, converted at the chosen rate
+            and rounded down; with slippage_percent the larger allowance applies Example: 10.50.
+        token_qr (TokenQrEnum): * `uri` - uri
+            * `address` - address
         include_fee (bool):
         created_at (datetime.datetime):
         expires_at (datetime.datetime | None):
@@ -89,6 +96,7 @@ class Invoice:
     remaining_amount: None | str
     excess_amount: None | str
     refunded_amount: None | str
+    shortfall_amount: None | str
     rate: None | str
     payment_uri: None | str
     payment_url: str
@@ -98,6 +106,8 @@ class Invoice:
     return_url: None | str
     insurance_percent: str
     slippage_percent: str
+    underpayment_tolerance: str
+    token_qr: TokenQrEnum
     include_fee: bool
     created_at: datetime.datetime
     expires_at: datetime.datetime | None
@@ -156,6 +166,9 @@ class Invoice:
         refunded_amount: None | str
         refunded_amount = self.refunded_amount
 
+        shortfall_amount: None | str
+        shortfall_amount = self.shortfall_amount
+
         rate: None | str
         rate = self.rate
 
@@ -177,6 +190,10 @@ class Invoice:
         insurance_percent = self.insurance_percent
 
         slippage_percent = self.slippage_percent
+
+        underpayment_tolerance = self.underpayment_tolerance
+
+        token_qr = self.token_qr.value
 
         include_fee = self.include_fee
 
@@ -222,6 +239,7 @@ class Invoice:
                 "remaining_amount": remaining_amount,
                 "excess_amount": excess_amount,
                 "refunded_amount": refunded_amount,
+                "shortfall_amount": shortfall_amount,
                 "rate": rate,
                 "payment_uri": payment_uri,
                 "payment_url": payment_url,
@@ -231,6 +249,8 @@ class Invoice:
                 "return_url": return_url,
                 "insurance_percent": insurance_percent,
                 "slippage_percent": slippage_percent,
+                "underpayment_tolerance": underpayment_tolerance,
+                "token_qr": token_qr,
                 "include_fee": include_fee,
                 "created_at": created_at,
                 "expires_at": expires_at,
@@ -343,6 +363,13 @@ class Invoice:
 
         refunded_amount = _parse_refunded_amount(d.pop("refunded_amount"))
 
+        def _parse_shortfall_amount(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        shortfall_amount = _parse_shortfall_amount(d.pop("shortfall_amount"))
+
         def _parse_rate(data: object) -> None | str:
             if data is None:
                 return data
@@ -380,6 +407,10 @@ class Invoice:
         insurance_percent = d.pop("insurance_percent")
 
         slippage_percent = d.pop("slippage_percent")
+
+        underpayment_tolerance = d.pop("underpayment_tolerance")
+
+        token_qr = TokenQrEnum(d.pop("token_qr"))
 
         include_fee = d.pop("include_fee")
 
@@ -435,6 +466,7 @@ class Invoice:
             remaining_amount=remaining_amount,
             excess_amount=excess_amount,
             refunded_amount=refunded_amount,
+            shortfall_amount=shortfall_amount,
             rate=rate,
             payment_uri=payment_uri,
             payment_url=payment_url,
@@ -444,6 +476,8 @@ class Invoice:
             return_url=return_url,
             insurance_percent=insurance_percent,
             slippage_percent=slippage_percent,
+            underpayment_tolerance=underpayment_tolerance,
+            token_qr=token_qr,
             include_fee=include_fee,
             created_at=created_at,
             expires_at=expires_at,

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.invoice_kind import InvoiceKind
+from ..models.token_qr_enum import TokenQrEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class InvoiceCreateRequest:
         return_url (str | Unset):
         insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
         slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+        underpayment_tolerance (str | Unset): the shortfall accepted as paid, in price_currency (e.g. an exchange's
+            withdrawal fee); default: the merchant's for that currency Example: 1.00.
+        token_qr (TokenQrEnum | Unset): * `uri` - uri
+            * `address` - address
         include_fee (bool | Unset):
         metadata (InvoiceCreateRequestMetadata | Unset):
     """
@@ -52,6 +57,8 @@ class InvoiceCreateRequest:
     return_url: str | Unset = UNSET
     insurance_percent: str | Unset = UNSET
     slippage_percent: str | Unset = UNSET
+    underpayment_tolerance: str | Unset = UNSET
+    token_qr: TokenQrEnum | Unset = UNSET
     include_fee: bool | Unset = UNSET
     metadata: InvoiceCreateRequestMetadata | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -107,6 +114,12 @@ class InvoiceCreateRequest:
 
         slippage_percent = self.slippage_percent
 
+        underpayment_tolerance = self.underpayment_tolerance
+
+        token_qr: str | Unset = UNSET
+        if not isinstance(self.token_qr, Unset):
+            token_qr = self.token_qr.value
+
         include_fee = self.include_fee
 
         metadata: dict[str, Any] | Unset = UNSET
@@ -141,6 +154,10 @@ class InvoiceCreateRequest:
             field_dict["insurance_percent"] = insurance_percent
         if slippage_percent is not UNSET:
             field_dict["slippage_percent"] = slippage_percent
+        if underpayment_tolerance is not UNSET:
+            field_dict["underpayment_tolerance"] = underpayment_tolerance
+        if token_qr is not UNSET:
+            field_dict["token_qr"] = token_qr
         if include_fee is not UNSET:
             field_dict["include_fee"] = include_fee
         if metadata is not UNSET:
@@ -218,6 +235,15 @@ class InvoiceCreateRequest:
 
         slippage_percent = d.pop("slippage_percent", UNSET)
 
+        underpayment_tolerance = d.pop("underpayment_tolerance", UNSET)
+
+        _token_qr = d.pop("token_qr", UNSET)
+        token_qr: TokenQrEnum | Unset
+        if isinstance(_token_qr, Unset):
+            token_qr = UNSET
+        else:
+            token_qr = TokenQrEnum(_token_qr)
+
         include_fee = d.pop("include_fee", UNSET)
 
         _metadata = d.pop("metadata", UNSET)
@@ -240,6 +266,8 @@ class InvoiceCreateRequest:
             return_url=return_url,
             insurance_percent=insurance_percent,
             slippage_percent=slippage_percent,
+            underpayment_tolerance=underpayment_tolerance,
+            token_qr=token_qr,
             include_fee=include_fee,
             metadata=metadata,
         )

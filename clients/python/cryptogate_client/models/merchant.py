@@ -8,10 +8,12 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.token_qr_enum import TokenQrEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.merchant_confirmations import MerchantConfirmations
+    from ..models.merchant_underpayment_tolerance import MerchantUnderpaymentTolerance
     from ..models.merchant_unresolved_rules import MerchantUnresolvedRules
 
 
@@ -38,7 +40,11 @@ class Merchant:
             late_window_minutes (int | Unset):
             processing_timeout_minutes (int | Unset):
             slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            underpayment_tolerance (MerchantUnderpaymentTolerance | Unset): price currency → the shortfall an invoice priced
+                in it accepts as paid (e.g. {"USD": "1.00"}); with slippage_percent the larger allowance applies
             insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            token_qr (TokenQrEnum | Unset): * `uri` - uri
+                * `address` - address
             unresolved_rules (MerchantUnresolvedRules | Unset): context (underpaid, overpaid, paid_late, multiple_senders,
                 reverted) → what to do with it
             deny_list (list[str] | Unset): sender addresses whose payments go to compliance_review
@@ -58,7 +64,9 @@ class Merchant:
     late_window_minutes: int | Unset = UNSET
     processing_timeout_minutes: int | Unset = UNSET
     slippage_percent: str | Unset = UNSET
+    underpayment_tolerance: MerchantUnderpaymentTolerance | Unset = UNSET
     insurance_percent: str | Unset = UNSET
+    token_qr: TokenQrEnum | Unset = UNSET
     unresolved_rules: MerchantUnresolvedRules | Unset = UNSET
     deny_list: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -112,7 +120,15 @@ class Merchant:
 
         slippage_percent = self.slippage_percent
 
+        underpayment_tolerance: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.underpayment_tolerance, Unset):
+            underpayment_tolerance = self.underpayment_tolerance.to_dict()
+
         insurance_percent = self.insurance_percent
+
+        token_qr: str | Unset = UNSET
+        if not isinstance(self.token_qr, Unset):
+            token_qr = self.token_qr.value
 
         unresolved_rules: dict[str, Any] | Unset = UNSET
         if not isinstance(self.unresolved_rules, Unset):
@@ -153,8 +169,12 @@ class Merchant:
             field_dict["processing_timeout_minutes"] = processing_timeout_minutes
         if slippage_percent is not UNSET:
             field_dict["slippage_percent"] = slippage_percent
+        if underpayment_tolerance is not UNSET:
+            field_dict["underpayment_tolerance"] = underpayment_tolerance
         if insurance_percent is not UNSET:
             field_dict["insurance_percent"] = insurance_percent
+        if token_qr is not UNSET:
+            field_dict["token_qr"] = token_qr
         if unresolved_rules is not UNSET:
             field_dict["unresolved_rules"] = unresolved_rules
         if deny_list is not UNSET:
@@ -165,6 +185,7 @@ class Merchant:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.merchant_confirmations import MerchantConfirmations  # noqa: PLC0415
+        from ..models.merchant_underpayment_tolerance import MerchantUnderpaymentTolerance  # noqa: PLC0415
         from ..models.merchant_unresolved_rules import MerchantUnresolvedRules  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -224,7 +245,21 @@ class Merchant:
 
         slippage_percent = d.pop("slippage_percent", UNSET)
 
+        _underpayment_tolerance = d.pop("underpayment_tolerance", UNSET)
+        underpayment_tolerance: MerchantUnderpaymentTolerance | Unset
+        if isinstance(_underpayment_tolerance, Unset):
+            underpayment_tolerance = UNSET
+        else:
+            underpayment_tolerance = MerchantUnderpaymentTolerance.from_dict(_underpayment_tolerance)
+
         insurance_percent = d.pop("insurance_percent", UNSET)
+
+        _token_qr = d.pop("token_qr", UNSET)
+        token_qr: TokenQrEnum | Unset
+        if isinstance(_token_qr, Unset):
+            token_qr = UNSET
+        else:
+            token_qr = TokenQrEnum(_token_qr)
 
         _unresolved_rules = d.pop("unresolved_rules", UNSET)
         unresolved_rules: MerchantUnresolvedRules | Unset
@@ -250,7 +285,9 @@ class Merchant:
             late_window_minutes=late_window_minutes,
             processing_timeout_minutes=processing_timeout_minutes,
             slippage_percent=slippage_percent,
+            underpayment_tolerance=underpayment_tolerance,
             insurance_percent=insurance_percent,
+            token_qr=token_qr,
             unresolved_rules=unresolved_rules,
             deny_list=deny_list,
         )

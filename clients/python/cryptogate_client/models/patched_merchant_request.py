@@ -6,10 +6,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.token_qr_enum import TokenQrEnum
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations
+    from ..models.patched_merchant_request_underpayment_tolerance import PatchedMerchantRequestUnderpaymentTolerance
     from ..models.patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules
 
 
@@ -35,7 +37,11 @@ class PatchedMerchantRequest:
             late_window_minutes (int | Unset):
             processing_timeout_minutes (int | Unset):
             slippage_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            underpayment_tolerance (PatchedMerchantRequestUnderpaymentTolerance | Unset): price currency → the shortfall an
+                invoice priced in it accepts as paid (e.g. {"USD": "1.00"}); with slippage_percent the larger allowance applies
             insurance_percent (str | Unset): an exact decimal string (never a JSON number) Example: 10.50.
+            token_qr (TokenQrEnum | Unset): * `uri` - uri
+                * `address` - address
             unresolved_rules (PatchedMerchantRequestUnresolvedRules | Unset): context (underpaid, overpaid, paid_late,
                 multiple_senders, reverted) → what to do with it
             deny_list (list[str] | Unset): sender addresses whose payments go to compliance_review
@@ -53,7 +59,9 @@ class PatchedMerchantRequest:
     late_window_minutes: int | Unset = UNSET
     processing_timeout_minutes: int | Unset = UNSET
     slippage_percent: str | Unset = UNSET
+    underpayment_tolerance: PatchedMerchantRequestUnderpaymentTolerance | Unset = UNSET
     insurance_percent: str | Unset = UNSET
+    token_qr: TokenQrEnum | Unset = UNSET
     unresolved_rules: PatchedMerchantRequestUnresolvedRules | Unset = UNSET
     deny_list: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -99,7 +107,15 @@ class PatchedMerchantRequest:
 
         slippage_percent = self.slippage_percent
 
+        underpayment_tolerance: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.underpayment_tolerance, Unset):
+            underpayment_tolerance = self.underpayment_tolerance.to_dict()
+
         insurance_percent = self.insurance_percent
+
+        token_qr: str | Unset = UNSET
+        if not isinstance(self.token_qr, Unset):
+            token_qr = self.token_qr.value
 
         unresolved_rules: dict[str, Any] | Unset = UNSET
         if not isinstance(self.unresolved_rules, Unset):
@@ -136,8 +152,12 @@ class PatchedMerchantRequest:
             field_dict["processing_timeout_minutes"] = processing_timeout_minutes
         if slippage_percent is not UNSET:
             field_dict["slippage_percent"] = slippage_percent
+        if underpayment_tolerance is not UNSET:
+            field_dict["underpayment_tolerance"] = underpayment_tolerance
         if insurance_percent is not UNSET:
             field_dict["insurance_percent"] = insurance_percent
+        if token_qr is not UNSET:
+            field_dict["token_qr"] = token_qr
         if unresolved_rules is not UNSET:
             field_dict["unresolved_rules"] = unresolved_rules
         if deny_list is not UNSET:
@@ -148,6 +168,7 @@ class PatchedMerchantRequest:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.patched_merchant_request_confirmations import PatchedMerchantRequestConfirmations  # noqa: PLC0415
+        from ..models.patched_merchant_request_underpayment_tolerance import PatchedMerchantRequestUnderpaymentTolerance  # noqa: PLC0415
         from ..models.patched_merchant_request_unresolved_rules import PatchedMerchantRequestUnresolvedRules  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -190,7 +211,21 @@ class PatchedMerchantRequest:
 
         slippage_percent = d.pop("slippage_percent", UNSET)
 
+        _underpayment_tolerance = d.pop("underpayment_tolerance", UNSET)
+        underpayment_tolerance: PatchedMerchantRequestUnderpaymentTolerance | Unset
+        if isinstance(_underpayment_tolerance, Unset):
+            underpayment_tolerance = UNSET
+        else:
+            underpayment_tolerance = PatchedMerchantRequestUnderpaymentTolerance.from_dict(_underpayment_tolerance)
+
         insurance_percent = d.pop("insurance_percent", UNSET)
+
+        _token_qr = d.pop("token_qr", UNSET)
+        token_qr: TokenQrEnum | Unset
+        if isinstance(_token_qr, Unset):
+            token_qr = UNSET
+        else:
+            token_qr = TokenQrEnum(_token_qr)
 
         _unresolved_rules = d.pop("unresolved_rules", UNSET)
         unresolved_rules: PatchedMerchantRequestUnresolvedRules | Unset
@@ -214,7 +249,9 @@ class PatchedMerchantRequest:
             late_window_minutes=late_window_minutes,
             processing_timeout_minutes=processing_timeout_minutes,
             slippage_percent=slippage_percent,
+            underpayment_tolerance=underpayment_tolerance,
             insurance_percent=insurance_percent,
+            token_qr=token_qr,
             unresolved_rules=unresolved_rules,
             deny_list=deny_list,
         )

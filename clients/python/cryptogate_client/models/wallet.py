@@ -19,9 +19,12 @@ class Wallet:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
+            * `monero` - monero
         xpub (str):
         next_index (int):
         first_addresses (list[str]):

@@ -3,9 +3,12 @@ from enum import StrEnum
 
 class WalletFamily(StrEnum):
     BITCOIN = "bitcoin"
+    BITCOIN_TESTNET = "bitcoin-testnet"
     EVM = "evm"
     LITECOIN = "litecoin"
     LITECOIN_REGTEST = "litecoin-regtest"
+    LITECOIN_TESTNET = "litecoin-testnet"
+    MONERO = "monero"
     SANDBOX = "sandbox"
     TRON = "tron"
 

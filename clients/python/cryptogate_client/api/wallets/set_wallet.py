@@ -7,16 +7,17 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
+from ...models.monero_wallet_request import MoneroWalletRequest
 from ...models.wallet import Wallet
 from ...models.wallet_family import WalletFamily
 from ...models.wallet_request import WalletRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     family: WalletFamily,
     *,
-    body: WalletRequest,
+    body: MoneroWalletRequest | Unset | WalletRequest = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -27,7 +28,10 @@ def _get_kwargs(
         ),
     }
 
-    _kwargs["json"] = body.to_dict()
+    if isinstance(body, WalletRequest):
+        _kwargs["json"] = body.to_dict()
+    else:
+        _kwargs["json"] = body.to_dict()
 
     headers["Content-Type"] = "application/json"
 
@@ -66,6 +70,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
@@ -90,19 +99,25 @@ def sync_detailed(
     family: WalletFamily,
     *,
     client: AuthenticatedClient,
-    body: WalletRequest,
+    body: MoneroWalletRequest | Unset | WalletRequest = UNSET,
 ) -> Response[Error | Wallet]:
     """Set or replace a family's account xpub
+
+     The `monero` family takes `address` and `view_key` instead of `xpub`: the view key must belong to
+    the address (else `view_key_mismatch`), is stored sealed and is never shown again; the answer's
+    `xpub` is the address.
 
     Args:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
-        body (WalletRequest): Refuses fields it does not know, so a typo is an error instead of a
-            silent default.
+            * `monero` - monero
+        body (MoneroWalletRequest | Unset | WalletRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,19 +143,25 @@ def sync(
     family: WalletFamily,
     *,
     client: AuthenticatedClient,
-    body: WalletRequest,
+    body: MoneroWalletRequest | Unset | WalletRequest = UNSET,
 ) -> Error | Wallet | None:
     """Set or replace a family's account xpub
+
+     The `monero` family takes `address` and `view_key` instead of `xpub`: the view key must belong to
+    the address (else `view_key_mismatch`), is stored sealed and is never shown again; the answer's
+    `xpub` is the address.
 
     Args:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
-        body (WalletRequest): Refuses fields it does not know, so a typo is an error instead of a
-            silent default.
+            * `monero` - monero
+        body (MoneroWalletRequest | Unset | WalletRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -161,19 +182,25 @@ async def asyncio_detailed(
     family: WalletFamily,
     *,
     client: AuthenticatedClient,
-    body: WalletRequest,
+    body: MoneroWalletRequest | Unset | WalletRequest = UNSET,
 ) -> Response[Error | Wallet]:
     """Set or replace a family's account xpub
+
+     The `monero` family takes `address` and `view_key` instead of `xpub`: the view key must belong to
+    the address (else `view_key_mismatch`), is stored sealed and is never shown again; the answer's
+    `xpub` is the address.
 
     Args:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
-        body (WalletRequest): Refuses fields it does not know, so a typo is an error instead of a
-            silent default.
+            * `monero` - monero
+        body (MoneroWalletRequest | Unset | WalletRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -197,19 +224,25 @@ async def asyncio(
     family: WalletFamily,
     *,
     client: AuthenticatedClient,
-    body: WalletRequest,
+    body: MoneroWalletRequest | Unset | WalletRequest = UNSET,
 ) -> Error | Wallet | None:
     """Set or replace a family's account xpub
+
+     The `monero` family takes `address` and `view_key` instead of `xpub`: the view key must belong to
+    the address (else `view_key_mismatch`), is stored sealed and is never shown again; the answer's
+    `xpub` is the address.
 
     Args:
         family (WalletFamily): * `bitcoin` - bitcoin
             * `litecoin` - litecoin
             * `litecoin-regtest` - litecoin-regtest
+            * `bitcoin-testnet` - bitcoin-testnet
+            * `litecoin-testnet` - litecoin-testnet
             * `evm` - evm
             * `tron` - tron
             * `sandbox` - sandbox
-        body (WalletRequest): Refuses fields it does not know, so a typo is an error instead of a
-            silent default.
+            * `monero` - monero
+        body (MoneroWalletRequest | Unset | WalletRequest):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -15,7 +15,7 @@ def count_every_invoice(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0013_refund_paid_manually'),
+        ('invoices', '0014_invoice_underpayment_tolerance_token_qr'),
         ('merchants', '0012_wallet_view_key_sealed'),
     ]
 

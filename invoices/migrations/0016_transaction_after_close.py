@@ -16,7 +16,7 @@ def mark_payments_after_close(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('invoices', '0014_daily_totals'),
+        ('invoices', '0015_daily_totals'),
     ]
 
     operations = [
