@@ -186,7 +186,8 @@ class DailyTotal(models.Model):
     Two kinds of day: CREATED rows count every invoice, on the day it was created, in the
     status it has now; COMPLETED rows count the completed ones on the day they were
     completed (the overview's chart). `invoices.services.rollups` keeps them in the
-    transaction that creates the invoice or changes its status, and rebuilds them."""
+    transaction that changes the status, and rebuilds them; the database counts an invoice
+    as it inserts it (a trigger, migrations/0017)."""
 
     CREATED = "created"
     COMPLETED = "completed"

@@ -18,7 +18,6 @@ from core.errors import ErrorCode, GatewayError
 from invoices.models import Invoice, Kind, Quote
 from invoices.representation import invoice_payload
 from invoices.selectors import _fixed_method, _not_offered, offered_methods
-from invoices.services import rollups
 from invoices.services.events import record_created
 from invoices.services.quoting import (
     quote_for,
@@ -210,8 +209,8 @@ def _create(
     two stores were given before set_wallet refused that) is address_in_use, its index
     given back: whichever path and transaction the create runs in, the store is refused
     alike until it sets a wallet of its own, as the refusal asks (the payer's choice of a
-    method is refused so too, invoices.services.payer). The overview's daily totals count
-    the new invoice in the same transaction."""
+    method is refused so too, invoices.services.payer). The database counts the invoice
+    into the overview's daily totals as it inserts it (invoices/migrations/0017)."""
     if fixed_method:
         quote = quotes[0]
         try:
@@ -226,7 +225,6 @@ def _create(
     else:
         invoice.save(force_insert=True)
         Quote.objects.bulk_create(quotes)  # none for an open invoice: quoted once chosen
-    rollups.count(invoice)  # the overview's daily totals, in the same transaction
 
 
 # Concrete fields: each has its column (typed str | None for the others).
