@@ -5,14 +5,12 @@ another merchant can be listed, counted or exported."""
 from __future__ import annotations
 
 import csv
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError as ModelValidationError
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
@@ -24,9 +22,10 @@ from chains.models import ChainCursor
 from dashboard import present
 from invoices import accounting, lifecycle, money
 from invoices.api.pagination import keyset_page
-from invoices.models import Invoice, Refund, Status, Transaction
+from invoices.models import DailyTotal, Invoice, Refund, Status, Transaction
 from invoices.representation import invoice_payload
-from invoices.selectors import offered_methods, price_totals, search, tip_heights
+from invoices.selectors import daily_totals, offered_methods, search, tip_heights
+from invoices.services import rollups
 from merchants.models import Merchant
 from pages import labels
 from pages.amounts import display_amount
@@ -236,9 +235,10 @@ PERIODS = {
 }
 
 
-def _day_starts(now: datetime) -> dict[str, datetime]:
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return {"today": midnight, "7d": now - timedelta(days=7), "30d": now - timedelta(days=30)}
+def _first_days(now: datetime) -> dict[str, date]:
+    """Each period's first day (UTC): whole days, today's included, as the chart's bars."""
+    today = rollups.day_of(now)
+    return {"today": today, "7d": today - timedelta(days=6), "30d": today - timedelta(days=29)}
 
 
 def _amounts(cells: Mapping[str, Mapping[str, int]], period: str) -> str:
@@ -251,23 +251,21 @@ def _amounts(cells: Mapping[str, Mapping[str, int]], period: str) -> str:
 
 def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict]:
     """Per status: how many invoices were created today, in 7 and in 30 days, and their
-    price volume (one total per price currency: dollars and euros do not add up)."""
-    starts = _day_starts(now)
-    totals = price_totals(
-        invoices_of(merchant, livemode).filter(created_at__gte=starts["30d"]),
-        ["status", "price_currency"],
-        {name: Q(created_at__gte=start) for name, start in starts.items()},
-    )
+    price volume (one total per price currency: dollars and euros do not add up). Read from
+    the daily totals: a row per day, status and currency, however many invoices."""
+    firsts = _first_days(now)
+    totals = daily_totals(merchant, livemode, DailyTotal.CREATED, firsts["30d"])
     rows = []
     for status in Status:
-        counts = {period: 0 for period in starts}
-        volumes: dict[str, defaultdict[str, int]] = {period: defaultdict(int) for period in starts}
-        for (row_status, currency), cells in totals.items():
-            if row_status != status:
-                continue
-            for period, total in cells.items():
-                counts[period] += total.number
-                volumes[period][currency] = total.units  # one row per status and currency
+        counts, volumes = {}, {}
+        for period, first in firsts.items():
+            per_currency = accounting.regroup(
+                (currency, total)
+                for (day, row_status, currency), total in totals.items()
+                if row_status == status and day >= first
+            )
+            counts[period] = sum(total.number for total in per_currency.values())
+            volumes[period] = {currency: total.units for currency, total in per_currency.items()}
         if counts["30d"]:
             rows.append(
                 {
@@ -275,7 +273,7 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
                     "tone": present.TONES[status],
                     "periods": [
                         {"label": PERIODS[p], "count": counts[p], "volume": _amounts(volumes, p)}
-                        for p in starts
+                        for p in firsts
                     ],
                 }
             )
@@ -285,27 +283,23 @@ def status_table(merchant: Merchant, now: datetime, livemode: bool) -> list[dict
 def completed_chart(
     merchant: Merchant, now: datetime, currency: str = "", livemode: bool = True
 ) -> dict | None:
-    """Completed volume per day over 30 days, in `currency` or else the price currency with
-    the most completed invoices; None when nothing was completed."""
-    first_day = (now - timedelta(days=CHART_DAYS - 1)).date()
-    totals = price_totals(
-        invoices_of(merchant, livemode)
-        .filter(status=Status.COMPLETED, status_changed_at__gte=_day_start(first_day))
-        .annotate(day=TruncDate("status_changed_at")),
-        ["price_currency", "day"],
-        {"all": Q()},
-    )
+    """Completed volume per day (UTC) over 30 days, in `currency` or else the price currency
+    with the most completed invoices; None when nothing was completed. Read from the daily
+    totals of the days invoices were completed."""
+    first_day = rollups.day_of(now) - timedelta(days=CHART_DAYS - 1)
+    totals = daily_totals(merchant, livemode, DailyTotal.COMPLETED, first_day)
     per_currency = accounting.regroup(
-        (row_currency, cells["all"]) for (row_currency, _), cells in totals.items()
+        (row_currency, total) for (_, _, row_currency), total in totals.items()
     )
     counts = {row_currency: total.number for row_currency, total in per_currency.items()}
+    counts = {row_currency: number for row_currency, number in counts.items() if number}
     if not counts:
         return None
     currencies = sorted(counts, key=lambda c: (-counts[c], c))
     chosen = currency if currency in counts else currencies[0]
     per_day = {
-        day: cells["all"].units
-        for (row_currency, day), cells in totals.items()
+        day: total.units
+        for (day, _, row_currency), total in totals.items()
         if row_currency == chosen
     }
     days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
@@ -332,6 +326,7 @@ def paid_after_close(merchant: Merchant, livemode: bool) -> list[Invoice]:
             | Q(invoice__status=lifecycle.NEW, invoice__archived=True),
             invoice__merchant=merchant,
             invoice__livemode=livemode,
+            after_close=True,  # its few, by their own index: not every transaction
             detected_at__gt=F("invoice__status_changed_at"),
         )
         .exclude(status=Transaction.REVERTED)

@@ -178,6 +178,38 @@ class Invoice(models.Model):
         return {key: total.units for key, total in accounting.totals(rows).items()}
 
 
+class DailyTotal(models.Model):
+    """How many invoices of a merchant and mode, and what price volume (`UnitsField`, per
+    price currency), are in a status, per day (UTC): the dashboard overview reads these
+    rather than the invoices, so its cost grows with days, not invoices.
+
+    Two kinds of day: CREATED rows count every invoice, on the day it was created, in the
+    status it has now; COMPLETED rows count the completed ones on the day they were
+    completed (the overview's chart). `invoices.services.rollups` keeps them in the
+    transaction that changes the status, and rebuilds them; the database counts an invoice
+    as it inserts it (a trigger, migrations/0017)."""
+
+    CREATED = "created"
+    COMPLETED = "completed"
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    livemode = models.BooleanField()
+    basis = models.CharField(max_length=10, choices=[(CREATED, CREATED), (COMPLETED, COMPLETED)])
+    day = models.DateField()
+    status = models.CharField(max_length=20, choices=_choices(Status))
+    price_currency = models.CharField(max_length=16)
+    count = models.BigIntegerField(default=0)
+    volume = UnitsField(default=0)  # base units of price_currency
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "livemode", "basis", "day", "status", "price_currency"],
+                name="one_daily_total",
+            ),
+        ]
+
+
 class Quote(models.Model):
     """The rate locked for one payment method of an invoice, what is due in it, and (once
     the payer picks it) the address derived for it."""
@@ -229,6 +261,10 @@ class Transaction(models.Model):
     # when a scanner got round to it (lateness is judged by this).
     paid_at = models.DateTimeField()
     detected_at = models.DateTimeField()  # when the gateway recorded it
+    # Recorded after the invoice's last status change (the status it had stayed): payments
+    # to an invoice already closed are among these few, which the overview's "paid after it
+    # closed" reads through their own index instead of every transaction of the merchant.
+    after_close = models.BooleanField(default=False)
     # The scanned height when a reorganisation took its block away (cleared when it is mined
     # again): without a mempool API it gets the network's reorg depth to reappear.
     unmined_at_height = models.PositiveBigIntegerField(null=True, blank=True)
@@ -243,8 +279,11 @@ class Transaction(models.Model):
         ]
         indexes = [
             models.Index(fields=["network", "status"], name="tx_network_status"),
-            models.Index(fields=["txid"], name="tx_txid"),
-        ]  # dashboard search
+            models.Index(fields=["txid"], name="tx_txid"),  # dashboard search
+            models.Index(
+                fields=["detected_at"], condition=Q(after_close=True), name="tx_after_close"
+            ),
+        ]
 
     def as_payment(self, chosen: Quote | None = None) -> accounting.Payment:
         """`chosen`: the invoice's chosen quote, which spares loading the transaction's own

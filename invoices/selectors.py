@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
+from datetime import date
 
 from django.db import connection
 from django.db.models import Aggregate, Count, Q, QuerySet, Sum
@@ -19,7 +20,7 @@ from chains.models import ChainCursor
 from chains.registry import Asset
 from core.errors import ErrorCode, GatewayError
 from invoices import accounting
-from invoices.models import Quote, Refund, Transaction
+from invoices.models import DailyTotal, Quote, Refund, Transaction
 from merchants.models import Merchant, Wallet
 
 # --- payment methods ------------------------------------------------------------------------
@@ -207,6 +208,21 @@ def price_totals(
         for key, total in accounting.totals((tuple(key), units) for *key, units in rows).items():
             found[key][name] = total
     return found
+
+
+def daily_totals(
+    merchant: Merchant, livemode: bool, basis: str, since: date
+) -> dict[tuple[date, str, str], accounting.Total]:
+    """{(day, status, price currency): Total} of the merchant's invoices of one mode, per
+    day (UTC) from `since`, on the `basis` of `DailyTotal` (the day they were created, or
+    completed): one row per day, status and currency, whatever the number of invoices."""
+    rows = DailyTotal.objects.filter(
+        merchant=merchant, livemode=livemode, basis=basis, day__gte=since
+    ).values_list("day", "status", "price_currency", "count", "volume")
+    return {
+        (day, status, currency): accounting.Total(number, units)
+        for day, status, currency, number, units in rows
+    }
 
 
 # --- search ----------------------------------------------------------------------------------

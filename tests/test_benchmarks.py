@@ -29,7 +29,10 @@ SMOKE: dict[str, tuple[dict[str, str], list[str]]] = {
         ],
     ),
     "checkout.py": ({}, ["status endpoint: pending", "First load of the pay screen"]),
-    "dashboard.py": ({}, ["search: txid", "worst p50", "Overview page", "rows in"]),
+    "dashboard.py": (
+        {},
+        ["search: txid", "worst p50", "Overview page", "Invoice list, newest 50", "rows in"],
+    ),
     "forwarders.py": ({}, ["forwarder gas/address", "ratio = forwarder gas per address"]),
     "load.py": ({}, ["errors: 0 ;", "lost (no credit): 0", "callbacks B: "]),
     "scan.py": (

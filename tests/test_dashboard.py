@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -29,7 +29,7 @@ from core.errors import ErrorCode, GatewayError
 from dashboard import present, queries
 from invoices import selectors
 from invoices.models import Event, Invoice, Refund, Transaction
-from invoices.services import merchant_actions, payer, reconciliation, refunds
+from invoices.services import merchant_actions, payer, reconciliation, refunds, writes
 from merchants import services as merchant_services
 from merchants.models import MerchantAPIKey, MerchantUser, TeamInvite
 from pages import amounts
@@ -550,10 +550,10 @@ def test_overview_counts_volume_chart_and_attention(browser, api, create_invoice
     paid = create_invoice(pay_currency="USDT", network="sandbox", price_amount="20.00")
     api.post(f"/api/v1/sandbox/invoices/{paid['id']}/pay", {"confirm": True}, format="json")
     create_invoice(price_amount="5.00", price_currency="EUR")
-    Invoice.objects.filter(pk=create_invoice()["id"]).update(
-        status="unresolved", status_context="overpaid"
-    )
     now = timezone.now()
+    with transaction.atomic():  # through the write path, which keeps the daily totals
+        unresolved = writes.lock_invoice(create_invoice()["id"])
+        writes.change_status(unresolved, "unresolved", "overpaid", actor="test", now=now)
     rows = {row["status"]: row for row in queries.status_table(api.merchant, now, False)}
     assert rows["completed"]["periods"][0] == {"label": "Today", "count": 1, "volume": "20.00 USD"}
     assert rows["new"]["periods"][2]["volume"] == "5.00 EUR"

@@ -209,7 +209,8 @@ def _create(
     two stores were given before set_wallet refused that) is address_in_use, its index
     given back: whichever path and transaction the create runs in, the store is refused
     alike until it sets a wallet of its own, as the refusal asks (the payer's choice of a
-    method is refused so too, invoices.services.payer)."""
+    method is refused so too, invoices.services.payer). The database counts the invoice
+    into the overview's daily totals as it inserts it (invoices/migrations/0017)."""
     if fixed_method:
         quote = quotes[0]
         try:

@@ -161,14 +161,18 @@ def _apply_to_invoice(
             tx.save(update_fields=list(updates))
         if change.event:
             events.append(change.event)
+    recorded = []
     for quote, transfer in observed:
         if (transfer.txid, transfer.index) in known:
             continue
         tx = _record_transaction(invoice, network, quote, transfer, report, now)
+        recorded.append(tx.pk)
         events.append("transaction_created")
         if tx.status == Transaction.CONFIRMED:  # first seen already deep (after an outage)
             events.append("transaction_confirmed")
     reevaluate(invoice=invoice, now=now, events=events, heights={network.code: report.head})
+    if recorded and invoice.status_changed_at < now:  # they left its status as it was
+        Transaction.objects.filter(pk__in=recorded).update(after_close=True)
 
 
 def _record_transaction(

@@ -12,6 +12,7 @@ from uuid import UUID
 from invoices import lifecycle
 from invoices.accounting import Method
 from invoices.models import Invoice, Refund
+from invoices.services import rollups
 from invoices.services.events import record_events
 
 # What a status change writes: the status, its context and when it changed. Nothing else
@@ -53,9 +54,12 @@ def change_status(
     the status decided by `lifecycle`). Saves `STATUS_FIELDS` only and records
     `status_changed` between the events that led to it (`preceded_by`: what a scan saw of
     its transactions) and those it brings (`followed_by`: the refunds it offers), all
-    rendered once, with the invoice as it is after all of them."""
+    rendered once, with the invoice as it is after all of them. The overview's daily totals
+    move with it, in the same transaction (`rollups.count`)."""
+    before = rollups.buckets(invoice)
     invoice.status, invoice.status_context, invoice.status_changed_at = status, context, now
     invoice.save(update_fields=STATUS_FIELDS)
+    rollups.count(invoice, before)
     record_events(
         invoice, [*preceded_by, "status_changed", *followed_by], actor, now, heights=heights
     )
