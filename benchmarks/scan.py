@@ -606,6 +606,7 @@ def latency() -> None:
                 kind="fixed",
                 pay_currency="ETH",
                 network="ethereum-local",
+                livemode=False,  # a local node pays test invoices only
             ),
             actor="bench",
         )
