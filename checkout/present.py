@@ -181,6 +181,10 @@ def page_state(invoice: Invoice, now: datetime) -> PageState:
 
 
 def message(screen: str, waiting: tuple[int, int] | None) -> str:
+    """The status line; a payment as deep as required but still pending waits on its
+    network's finality (TRON's solidified block lagging the head), not on more blocks."""
+    if screen == states.SEEN and waiting and waiting[0] >= waiting[1]:
+        return _("Payment seen and deep enough — waiting for the network to finalize its block.")
     if screen == states.SEEN and waiting:
         return _("Payment seen — waiting for confirmations (%(seen)s/%(required)s).") % {
             "seen": waiting[0],

@@ -107,6 +107,10 @@ def test_a_frozen_solidified_height_keeps_payments_pending_until_it_passes_them(
         assert any(f"{behind} Blöcke hinter" in text for text in notices(lagging))
     ready = Client().get("/readyz").json()["checks"][f"scanner:{NETWORK}"]
     assert ready["ok"] and lag in ready["detail"]  # named, not failing: payments are seen
+    payer = Client().get(f"/pay/{invoice['id']}/status").json()
+    assert payer["message"] == (  # deep enough: what it waits on is finality, not blocks
+        "Payment seen and deep enough — waiting for the network to finalize its block."
+    )
 
     node.solidified = None  # solidity catches up, past the payment
     node.mine()
