@@ -53,6 +53,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from chains.backends.base import (
@@ -238,9 +239,14 @@ def _locked(entry: dict[str, Any]) -> bool:
         not height or unlock >= UNLOCK_TIME_IS_TIMESTAMP or unlock > height + STANDARD_LOCK
     )
     if locked:
-        logger.warning(
-            "monero: transfer %s is locked until %s (unlock_time): not counted",
-            entry["txid"],
-            unlock,
-        )
+        _say_locked(entry["txid"], unlock)
     return locked
+
+
+@lru_cache(maxsize=1024)
+def _say_locked(txid: str, unlock: int) -> None:
+    """Logs a refused locked transfer once per process, not on every pass that reads it
+    again (the pool's on each pass until it is mined)."""
+    logger.warning(
+        "monero: transfer %s is locked until %s (unlock_time): not counted", txid, unlock
+    )
