@@ -60,11 +60,12 @@ def failed(
 ) -> dict[str, object]:
     """Log a failed scan (at most once per LOG_EVERY) and return the cursor's new fields."""
     failures += 1
+    wait = backoff(failures, scan_interval())
     fields: dict[str, object] = {
         "last_error": describe(exc),
         "failures": failures,
         "failing_since": failing_since or now,
-        "retry_at": now + backoff(failures, scan_interval()),
+        "retry_at": now + wait,
     }
     if logged_at is None or now - logged_at >= LOG_EVERY:
         transport = isinstance(exc, OSError)  # requests' errors are OSErrors too
@@ -73,7 +74,7 @@ def failed(
             network,
             failures,
             (failing_since or now).isoformat(timespec="seconds"),
-            int(backoff(failures, scan_interval()).total_seconds()),
+            int(wait.total_seconds()),
             fields["last_error"],
             exc_info=exc if failures == 1 and not transport else None,
         )

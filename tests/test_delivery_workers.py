@@ -56,7 +56,7 @@ def test_recording_events_queues_no_task_and_wakes_the_workers_over_one_connecti
     except redis.RedisError as exc:
         unavailable(f"needs Redis at {url} (REDIS_TEST_URL): {exc}")
     settings.REDIS_URL = url
-    monkeypatch.setattr(wakeups, "_clients", {})  # this process has not woken anyone yet
+    wakeups._client_of.cache_clear()  # this process has not woken anyone yet
     redis.Redis.from_url(url).delete(wakeups.key())
     queued, connections = [], []
     real_async_task, real_connect = django_q.tasks.async_task, redis.connection.Connection._connect

@@ -6,7 +6,7 @@ task: the commit wakes the delivery workers (webhooks.wakeups). A lost enqueue o
 only waits for the workers' next look or the minute-ly schedule, which find every due row
 anyway."""
 
-import threading
+from functools import cache
 
 from django.db import transaction
 from django_q import tasks as queue  # looked up at each call: tests hold the tasks
@@ -18,17 +18,16 @@ from merchants.models import Notification, TeamInvite
 from merchants.signals import invite_created, notifications_written
 from webhooks import callbacks, emails, notifications, receipts, wakeups
 
-_broker: list[Broker] = []
-_broker_lock = threading.Lock()
+
+@cache
+def _broker() -> Broker:
+    """This process's one broker (django-q2 opens a connection to it per task otherwise)."""
+    return get_broker()
 
 
 def _enqueue(*args) -> None:
-    """Queue a task on this process's one broker (django-q2 opens a connection to it per
-    task otherwise)."""
-    with _broker_lock:
-        if not _broker:
-            _broker.append(get_broker())
-    queue.async_task(*args, broker=_broker[0])
+    """Queue a task on this process's broker."""
+    queue.async_task(*args, broker=_broker())
 
 
 def _on_commit(*args) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cache
 
 import redis
 from django.conf import settings
@@ -23,9 +24,6 @@ POLL_SECONDS = 0.5  # without Redis: how often an idle worker process looks
 WAIT_SECONDS = 5.0  # with Redis: the longest an idle worker process waits for a wake-up
 KEPT = 8  # wake-ups kept while no worker takes them: one is enough to wake a pass
 
-_clients: dict[str, redis.Redis] = {}
-_lock = threading.Lock()
-
 
 def key() -> str:
     """The list of wake-ups, per gateway (django-q2's cluster name names its queue too)."""
@@ -33,15 +31,14 @@ def key() -> str:
 
 
 def client() -> redis.Redis | None:
-    """This process's Redis client (None without REDIS_URL): made once, its connections
-    pooled and shared by every thread."""
-    url = settings.REDIS_URL
-    if not url:
-        return None
-    with _lock:
-        if url not in _clients:
-            _clients[url] = redis.Redis.from_url(url, health_check_interval=30)
-        return _clients[url]
+    """This process's Redis client (None without REDIS_URL)."""
+    return _client_of(settings.REDIS_URL) if settings.REDIS_URL else None
+
+
+@cache
+def _client_of(url: str) -> redis.Redis:
+    """Made once per URL, its connections pooled and shared by every thread."""
+    return redis.Redis.from_url(url, health_check_interval=30)
 
 
 def notify() -> None:
